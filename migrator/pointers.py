@@ -1,0 +1,149 @@
+"""JSON pointer patterns (RFC 6901 with a ``*`` wildcard per segment) and the
+RFC 6902 patches compiled from them.
+
+One implementation serves every surface that locates a status inside a JSON
+document: stored records (``/*/status`` in ``sessions.json``), user data rules,
+and gateway frames (``/sessions/*/status``). A pattern names exactly the values
+it matches: ``/status`` is the top-level key only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+WILDCARD = "*"
+
+
+def escape(token: str) -> str:
+    """Escape one reference token (RFC 6901: ``~`` -> ``~0``, ``/`` -> ``~1``)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def join(tokens: Sequence[str | int]) -> str:
+    """Build a pointer from raw (unescaped) tokens."""
+    return "".join("/" + escape(str(t)) for t in tokens)
+
+
+def split(pointer: str) -> list[str]:
+    """Split a pointer into raw tokens. ``""`` is the whole document."""
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise ValueError(f"a JSON pointer starts with '/': {pointer!r}")
+    return [unescape(t) for t in pointer[1:].split("/")]
+
+
+@dataclass(frozen=True)
+class PointerPattern:
+    """A pointer whose segments may be ``*`` (any one key or index).
+
+    A literal ``*`` key is written ``~2``, an escape this module adds for
+    patterns only.
+    """
+
+    text: str
+    segments: tuple[str | None, ...]  # None is the wildcard
+
+    @classmethod
+    def parse(cls, text: str) -> "PointerPattern":
+        if text == "":
+            return cls(text, ())
+        if not text.startswith("/"):
+            raise ValueError(f"a pointer pattern starts with '/': {text!r}")
+        segments: list[str | None] = []
+        for raw in text[1:].split("/"):
+            if raw == WILDCARD:
+                segments.append(None)
+            else:
+                segments.append(unescape(raw.replace("~2", "*")))
+        return cls(text, tuple(segments))
+
+    def matches(self, doc: Any) -> Iterator[tuple[list[str | int], Any]]:
+        """Yield ``(tokens, value)`` for every location the pattern names."""
+        yield from _walk(doc, self.segments, [])
+
+
+def _walk(node: Any, segments: Sequence[str | None], path: list[str | int]) -> Iterator[tuple[list[str | int], Any]]:
+    if not segments:
+        yield path, node
+        return
+    head, rest = segments[0], segments[1:]
+    if isinstance(node, Mapping):
+        if head is None:
+            for key, child in node.items():
+                yield from _walk(child, rest, path + [key])
+        elif head in node:
+            yield from _walk(node[head], rest, path + [head])
+    elif isinstance(node, list):
+        if head is None:
+            for i, child in enumerate(node):
+                yield from _walk(child, rest, path + [i])
+        elif head.isdigit() and int(head) < len(node):
+            yield from _walk(node[int(head)], rest, path + [int(head)])
+
+
+def compile_patch(
+    doc: Any,
+    patterns: Sequence[PointerPattern],
+    mapping: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """The RFC 6902 patch that renames, at every location the patterns name,
+    each string value found in ``mapping``. Every ``replace`` is preceded by a
+    ``test`` of the old value, so the patch refuses a document that changed.
+    """
+    ops: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for pattern in patterns:
+        for tokens, value in pattern.matches(doc):
+            if isinstance(value, str) and value in mapping:
+                pointer = join(tokens)
+                if pointer in seen:
+                    continue
+                seen.add(pointer)
+                ops.append({"op": "test", "path": pointer, "value": value})
+                ops.append({"op": "replace", "path": pointer, "value": mapping[value]})
+    return ops
+
+
+def invert_patch(ops: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The inverse of a test/replace patch produced by :func:`compile_patch`."""
+    inverse: list[dict[str, Any]] = []
+    pending_test: Mapping[str, Any] | None = None
+    for op in ops:
+        if op["op"] == "test":
+            pending_test = op
+        elif op["op"] == "replace" and pending_test is not None and pending_test["path"] == op["path"]:
+            inverse.append({"op": "test", "path": op["path"], "value": op["value"]})
+            inverse.append({"op": "replace", "path": op["path"], "value": pending_test["value"]})
+            pending_test = None
+        else:
+            raise ValueError(f"cannot invert operation {op!r}")
+    return inverse
+
+
+def rewrite_in_place(
+    doc: Any,
+    patterns: Sequence[PointerPattern],
+    translate: Callable[[str], str],
+) -> int:
+    """Rewrite matched string values of an in-memory document in place; return
+    how many changed. The fast path for frames, where no patch is kept.
+    """
+    changed = 0
+    for pattern in patterns:
+        for tokens, value in list(pattern.matches(doc)):
+            if not isinstance(value, str) or not tokens:
+                continue
+            new = translate(value)
+            if new != value:
+                parent = doc
+                for t in tokens[:-1]:
+                    parent = parent[t]
+                parent[tokens[-1]] = new
+                changed += 1
+    return changed
