@@ -1,0 +1,582 @@
+"""Provenance: is this value really a session status?
+
+One pass over a module collects scopes and bindings, evidence that the module
+talks to OpenClaw, and every comparison made with the same subject. The
+resolver then answers, for a compared expression: what is it (a ``status``
+read from which row), where did the row come from, and how sure can we be.
+Evidence weighs both ways (SPEC 2): a sessions_list result raises confidence;
+a ``sessions_send`` result, ``outcome``, ``acp``, a process or cron record, or
+a comparison of the same subject with a word of another vocabulary removes it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Mapping, Sequence
+
+import libcst as cst
+from libcst.metadata import CodeRange, PositionProvider
+
+from codemods.literals import string_value
+from migrator.findings import Confidence
+from migrator.manifest import Manifest
+
+NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip"})
+# Session sources: calls or strings whose result is a session row container.
+SESSION_SOURCES = ("sessions_list", "sessions.list", "sessions.json", "sessions.changed", "session_nodes")
+MARK_STATUS = "session-status"
+_COMMENT = re.compile(r"#\s*migrator:\s*([a-z-]+)")
+_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def words_of(identifier: str) -> list[str]:
+    """``lastRunStatus`` -> ['last', 'run', 'status']; ``proc_info`` -> ['proc', 'info']."""
+    return [w.lower() for w in _WORD_SPLIT.split(identifier) if w]
+
+
+@dataclass
+class Binding:
+    kind: str  # assign | for | with | param | import | walrus
+    value: cst.BaseExpression | None
+    line: int
+    marked: bool = False
+
+
+@dataclass
+class Scope:
+    node: cst.CSTNode
+    parent: "Scope | None"
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+
+    def lookup(self, name: str) -> list[Binding]:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.bindings:
+                return scope.bindings[name]
+            scope = scope.parent
+        return []
+
+    def owner_of(self, name: str) -> "Scope | None":
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.bindings:
+                return scope
+            scope = scope.parent
+        return None
+
+
+@dataclass
+class Comparison:
+    """One comparison of a subject with string literals, as collected."""
+
+    node: cst.Comparison
+    subject: cst.BaseExpression
+    op: cst.BaseCompOp
+    other: cst.BaseExpression  # the literal, collection or name compared with
+    scope: Scope
+    line: int
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a compared expression is: a key for "same subject" checks, and a
+    description of how it reads the status."""
+
+    key: str
+    is_status: bool  # reads the manifest's field (row["status"], .get, .status)
+    root: cst.BaseExpression | None
+    scope: Scope
+    description: str
+    marked: bool = False
+
+
+@dataclass(frozen=True)
+class Origin:
+    kind: str  # session | foreign | unknown
+    strength: str  # strong | weak
+    why: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    confidence: Confidence | None  # None: not a session status (leave alone)
+    why: str
+
+
+class ModuleFacts(cst.CSTVisitor):
+    """Collect scopes, bindings, evidence, comparisons and suppressions."""
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        source_lines: Sequence[str],
+        positions: Mapping[cst.CSTNode, CodeRange],
+        markers: Iterable[str] = (),
+    ) -> None:
+        super().__init__()
+        self.positions = positions
+        self.manifest = manifest
+        self.keys = frozenset(manifest.python.keys)
+        self.attributes = frozenset(manifest.python.attributes)
+        self.evidence_tokens = tuple(t.lower() for t in manifest.python.evidence)
+        self.markers = tuple(markers)
+        self.module_scope: Scope | None = None
+        self.stack: list[Scope] = []
+        self.comparisons: list[Comparison] = []
+        self.evidence: list[str] = []
+        self.imports: list[tuple[str, int]] = []  # (module, level)
+        self.imported_names: dict[str, tuple[str, int, str]] = {}
+        self.constants: dict[str, cst.BaseExpression] = {}
+        self.writers: list[tuple[cst.CSTNode, cst.SimpleString, Scope, str]] = []
+        self.marker_lines: set[int] = set()
+        self.ignore_lines: set[int] = set()
+        self.ignore_file = False
+        for number, text in enumerate(source_lines, start=1):
+            if "migrator" not in text:
+                continue
+            for match in _COMMENT.finditer(text):
+                kind = match.group(1)
+                if kind == "ignore":
+                    self.ignore_lines.add(number)
+                elif kind == "ignore-file":
+                    self.ignore_file = True
+                elif kind == MARK_STATUS:
+                    self.marker_lines.add(number)
+
+    # -- positions -------------------------------------------------------
+    def pos(self, node: cst.CSTNode) -> CodeRange:
+        return self.positions[node]
+
+    @property
+    def scope(self) -> Scope:
+        return self.stack[-1]
+
+    # -- scopes and bindings -------------------------------------------
+    def visit_Module(self, node: cst.Module) -> None:
+        self.module_scope = Scope(node, None)
+        self.stack.append(self.module_scope)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._note_identifier(node.name.value)
+        self.scope.bindings.setdefault(node.name.value, []).append(Binding("def", None, self.pos(node).start.line))
+        scope = Scope(node, self.scope)
+        for param in [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]:
+            scope.bindings.setdefault(param.name.value, []).append(
+                Binding("param", param.default, self.pos(param).start.line)
+            )
+        self.stack.append(scope)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.stack.pop()
+
+    def _bind(self, target: cst.BaseExpression, kind: str, value: cst.BaseExpression | None, line: int) -> None:
+        if isinstance(target, cst.Name):
+            marked = line in self.marker_lines
+            self.scope.bindings.setdefault(target.value, []).append(Binding(kind, value, line, marked))
+            if kind == "assign" and self.scope is self.module_scope and value is not None:
+                self.constants[target.value] = value
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                # Unpacking loses which part is which: bind with no value.
+                self._bind(element.value, kind, None, line)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        line = self.pos(node).start.line
+        for target in node.targets:
+            self._bind(target.target, "assign", node.value, line)
+            self._note_writer(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, "assign", node.value, self.pos(node).start.line)
+            self._note_writer(node.target, node.value)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind(node.target, "walrus", node.value, self.pos(node).start.line)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target, "for", node.iter, self.pos(node).start.line)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        # Comprehension variables are bound in the enclosing scope here: close
+        # enough for provenance, and they rarely shadow anything.
+        self._bind(node.target, "for", node.iter, self.pos(node).start.line)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind(node.asname.name, "with", node.item, self.pos(node).start.line)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = cst.helpers.get_full_name_for_node(alias.name) or ""
+            self.imports.append((name, 0))
+            self._note_identifier(name)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = cst.helpers.get_full_name_for_node(node.module) if node.module else ""
+        level = len(node.relative)
+        self.imports.append((module or "", level))
+        self._note_identifier(module or "")
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            name = cst.helpers.get_full_name_for_node(alias.name) or ""
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.imported_names[local] = (module or "", level, name)
+            self.scope.bindings.setdefault(local, []).append(Binding("import", None, self.pos(node).start.line))
+            self._note_identifier(name)
+
+    # -- evidence --------------------------------------------------------
+    def _note_identifier(self, text: str) -> None:
+        low = text.lower()
+        for token in self.evidence_tokens:
+            if token in low:
+                self.evidence.append(token)
+                return
+        for marker in self.markers:
+            if marker and marker in text:
+                self.evidence.append(marker)
+                return
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self._note_identifier(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._note_identifier(node.attr.value)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        value = string_value(node)
+        if value is not None and len(value) < 200:
+            self._note_identifier(value)
+
+    # -- comparisons and writers ----------------------------------------
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if len(node.comparisons) != 1:
+            return  # chained comparisons are never status tests
+        target = node.comparisons[0]
+        op = target.operator
+        if not isinstance(op, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)):
+            return  # ordered comparisons of statuses are left alone
+        left, right = node.left, target.comparator
+        line = self.pos(node).start.line
+        if isinstance(op, (cst.Equal, cst.NotEqual)) and string_value(left) is not None and string_value(right) is None:
+            self.comparisons.append(Comparison(node, right, op, left, self.scope, line))
+        else:
+            self.comparisons.append(Comparison(node, left, op, right, self.scope, line))
+
+    def _note_writer(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(value, cst.SimpleString) and string_value(value) is not None:
+            key = self.status_key_of(target)
+            if key is not None:
+                self.writers.append((target, value, self.scope, key))
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        for element in node.elements:
+            if isinstance(element, cst.DictElement) and string_value(element.key) in self.keys:
+                if isinstance(element.value, cst.SimpleString) and string_value(element.value) is not None:
+                    self.writers.append((node, element.value, self.scope, "dict"))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = cst.helpers.get_full_name_for_node(node.func) or ""
+        self._note_identifier(name.rsplit(".", 1)[-1])
+        # row.get("status", "done"): the default is written like a stored value.
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and len(node.args) >= 2:
+            if string_value(node.args[0].value) in self.keys and isinstance(node.args[1].value, cst.SimpleString):
+                self.writers.append((node, node.args[1].value, self.scope, "default"))
+
+    # -- reading expressions ---------------------------------------------
+    def status_key_of(self, node: cst.BaseExpression) -> str | None:
+        """The status field name when ``node`` reads it directly, else None."""
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+            index = node.slice[0].slice
+            if isinstance(index, cst.Index) and string_value(index.value) in self.keys:
+                return string_value(index.value)
+        if isinstance(node, cst.Attribute) and node.attr.value in self.attributes:
+            return node.attr.value
+        if isinstance(node, cst.Call) and node.args:
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "get":
+                first = string_value(node.args[0].value)
+                if first in self.keys:
+                    return first
+            if isinstance(func, cst.Name) and func.value == "getattr" and len(node.args) >= 2:
+                second = string_value(node.args[1].value)
+                if second in self.attributes:
+                    return second
+        return None
+
+
+def status_root(node: cst.BaseExpression) -> cst.BaseExpression:
+    """The object a direct status read is made on (``row`` in ``row["status"]``)."""
+    if isinstance(node, cst.Subscript):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.value
+    if isinstance(node, cst.Call):
+        if isinstance(node.func, cst.Attribute):
+            return node.func.value
+        return node.args[0].value
+    return node
+
+
+def unwrap(node: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    """The expressions a compared value may really be: through ``.lower()``,
+    ``.strip()``, ``str(...)`` and each operand of an ``or`` fallback chain."""
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in NORMALIZERS and not node.args:
+            yield from unwrap(func.value)
+            return
+        if isinstance(func, cst.Name) and func.value == "str" and len(node.args) == 1:
+            yield from unwrap(node.args[0].value)
+            return
+    if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+        yield from unwrap(node.left)
+        yield from unwrap(node.right)
+        return
+    yield node
+
+
+class Resolver:
+    """Answers provenance questions over a module's collected facts."""
+
+    def __init__(self, facts: ModuleFacts, module: cst.Module, module_evidence: list[str]) -> None:
+        self.facts = facts
+        self.module = module
+        self.manifest = facts.manifest
+        self.vocab = facts.manifest.vocabulary
+        self.session_words = self.vocab.all_values
+        self.foreign_words = facts.manifest.python.foreign_words
+        self.foreign_sources = tuple(s.lower() for s in facts.manifest.python.foreign_sources)
+        self.module_evidence = module_evidence
+        self.markers = facts.markers
+        self._words_by_key: dict[str, set[str]] = {}
+        self._collect_words()
+
+    # -- text helpers ----------------------------------------------------
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node).strip()
+
+    def literal_words(self, node: cst.BaseExpression) -> list[str] | None:
+        """Strings of a literal or a collection literal; None if not all strings."""
+        value = string_value(node)
+        if value is not None:
+            return [value]
+        elements = collection_elements(node)
+        if elements is None:
+            return None
+        out = []
+        for element in elements:
+            v = string_value(element.value)
+            if v is None:
+                return None
+            out.append(v)
+        return out
+
+    def constant_collection(self, node: cst.BaseExpression, scope: Scope) -> tuple[str, cst.BaseExpression] | None:
+        """``(name, literal)`` when ``node`` names a module-level collection constant."""
+        if isinstance(node, cst.Name) and node.value in self.facts.constants:
+            owner = scope.owner_of(node.value)
+            if owner is self.facts.module_scope and len(owner.bindings[node.value]) == 1:
+                value = self.facts.constants[node.value]
+                if collection_elements(value) is not None:
+                    return node.value, value
+        return None
+
+    # -- subjects --------------------------------------------------------
+    def subject(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Subject | None:
+        for part in unwrap(node):
+            key = self.facts.status_key_of(part)
+            if key is not None:
+                root = status_root(part)
+                return Subject(f"{self.code(root)}.{key}", True, root, scope, f"`{self.code(part)}`")
+        for part in unwrap(node):
+            if isinstance(part, cst.Name):
+                bindings = scope.lookup(part.value)
+                owner = scope.owner_of(part.value) or scope
+                marked = any(b.marked for b in bindings)
+                if depth < 4:
+                    for binding in bindings:
+                        if binding.kind in ("assign", "walrus") and binding.value is not None:
+                            inner = self.subject(binding.value, owner, depth + 1)
+                            if inner is not None and inner.is_status:
+                                return Subject(
+                                    inner.key, True, inner.root, inner.scope,
+                                    f"`{part.value}` (bound from {inner.description})", marked or inner.marked,
+                                )
+                return Subject(f"{id(owner)}:{part.value}", False, None, owner, f"`{part.value}`", marked)
+        return None
+
+    def _collect_words(self) -> None:
+        for comparison in self.facts.comparisons:
+            words = self.literal_words(comparison.other)
+            if words is None:
+                const = self.constant_collection(comparison.other, comparison.scope)
+                if const is not None:
+                    words = self.literal_words(const[1])
+            if not words:
+                continue
+            subject = self.subject(comparison.subject, comparison.scope)
+            if subject is not None:
+                self._words_by_key.setdefault(subject.key, set()).update(words)
+        for target, value, scope, kind in self.facts.writers:
+            if kind in ("dict", "default"):
+                continue
+            subject = self.subject(target, scope)
+            word = string_value(value)
+            if subject is not None and word is not None:
+                self._words_by_key.setdefault(subject.key, set()).add(word)
+
+    def words_with(self, subject: Subject) -> set[str]:
+        return self._words_by_key.get(subject.key, set())
+
+    # -- origins ---------------------------------------------------------
+    def _foreign_token(self, text: str) -> str | None:
+        low = text.lower()
+        words = words_of(text)
+        for source in self.foreign_sources:
+            if "_" in source or "." in source:
+                if source in low:
+                    return source
+            elif any(w == source or w == source + "s" or w == source + "es" for w in words):
+                return source
+        return None
+
+    def _session_token(self, text: str) -> str | None:
+        low = text.lower()
+        for source in SESSION_SOURCES:
+            if source in low:
+                return source
+        for marker in self.markers:
+            if marker and marker in text:
+                return marker
+        return None
+
+    def _call_tokens(self, call: cst.Call) -> Iterator[str]:
+        name = cst.helpers.get_full_name_for_node(call.func)
+        if name:
+            yield name
+        for arg in call.args:
+            for node in _strings_and_names(arg.value, limit=40):
+                yield node
+
+    def origin(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Origin:
+        """Where the object a status is read from comes from."""
+        if depth > 6:
+            return Origin("unknown", "weak", "")
+        if isinstance(node, cst.Call):
+            # A foreign source wins over a session source: sessions_send
+            # mentions "sessions" too.
+            tokens = list(self._call_tokens(node))
+            for token in tokens:
+                foreign = self._foreign_token(token)
+                if foreign:
+                    return Origin("foreign", "strong", f"the value comes from `{foreign}`")
+            for token in tokens:
+                session = self._session_token(token)
+                if session:
+                    return Origin("session", "strong", f"a `{session}` result")
+            if isinstance(node.func, cst.Attribute):
+                return self.origin(node.func.value, scope, depth + 1)
+            return Origin("unknown", "weak", "")
+        if isinstance(node, (cst.Subscript, cst.Attribute)):
+            if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                label = string_value(node.slice[0].slice.value) or ""
+            elif isinstance(node, cst.Attribute):
+                label = node.attr.value
+            else:
+                label = ""
+            foreign = self._foreign_token(label) if label else None
+            if foreign:
+                return Origin("foreign", "strong", f"the value comes from `{foreign}`")
+            inner = self.origin(node.value, scope, depth + 1)
+            if inner.kind == "session" and label in ("sessions",):
+                return Origin("session", "strong", f"the `sessions` of {inner.why}")
+            return inner
+        if isinstance(node, cst.Name):
+            foreign = self._foreign_token(node.value)
+            if foreign:
+                return Origin("foreign", "strong", f"`{node.value}` names `{foreign}`")
+            bindings = scope.lookup(node.value)
+            owner = scope.owner_of(node.value) or scope
+            if any(b.marked for b in bindings):
+                return Origin("session", "strong", f"`{node.value}` is marked `# migrator: {MARK_STATUS}`")
+            for binding in bindings:
+                if binding.value is None:
+                    continue
+                inner = self.origin(binding.value, owner, depth + 1)
+                if inner.kind != "unknown":
+                    if binding.kind == "for":
+                        if inner.kind == "session":
+                            return Origin("session", inner.strength, f"`{node.value}` iterates {inner.why}")
+                        return inner
+                    return Origin(inner.kind, inner.strength, f"`{node.value}`, {inner.why}")
+            if "session" in words_of(node.value) or node.value.lower().startswith("sess"):
+                return Origin("session", "weak", f"`{node.value}` names a session")
+        return Origin("unknown", "weak", "")
+
+    # -- the verdict -----------------------------------------------------
+    def verdict(self, subject: Subject, compared: Sequence[str], verb: str = "compared with") -> Verdict:
+        """How sure we are that ``subject`` holds a session status."""
+        words = self.words_with(subject) | set(compared)
+        foreign = sorted(words & self.foreign_words)
+        if foreign:
+            return Verdict(None, f"{subject.description} is also compared with {', '.join(map(repr, foreign))}")
+        if subject.marked:
+            return Verdict("certain", f"{subject.description} is marked `# migrator: {MARK_STATUS}`")
+        together = sorted(w for w in words & set(self.vocab.unchanged))
+        evidence = (
+            f"module talks to OpenClaw ({self.module_evidence[0]})" if self.module_evidence else ""
+        )
+        if subject.is_status and subject.root is not None:
+            origin = self.origin(subject.root, subject.scope)
+            if origin.kind == "foreign":
+                return Verdict(None, f"{subject.description}: {origin.why}")
+            if origin.kind == "session" and origin.strength == "strong":
+                return Verdict("certain", f"{verb} {subject.description}, where {origin.why}")
+            if origin.kind == "session" or evidence:
+                reason = origin.why or evidence
+                return Verdict("likely", f"{verb} {subject.description}; {reason}")
+            return Verdict("possible", f"{verb} {subject.description}, but nothing ties it to OpenClaw")
+        # A plain name: only its name and the words used with it speak for it.
+        name_words = words_of(subject.description.strip("`").split("`")[0])
+        status_like = bool({"status", "state"} & set(name_words))
+        if not status_like:
+            return Verdict(None, f"{subject.description} does not read a status")
+        if evidence and (together or len(words & self.vocab.all_values) >= 2):
+            shown = ", ".join(repr(w) for w in sorted(words & self.vocab.all_values))
+            return Verdict("likely", f"{subject.description} is compared with the session vocabulary ({shown}); {evidence}")
+        if evidence:
+            return Verdict("possible", f"{subject.description} is a status of unknown origin; {evidence}")
+        return Verdict("possible", f"{subject.description} is a status of unknown origin")
+
+
+def collection_elements(node: cst.BaseExpression) -> Sequence[cst.BaseElement] | None:
+    """Elements of a tuple/list/set literal (also inside ``set(...)``/``frozenset(...)``)."""
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        return node.elements
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("set", "frozenset"):
+        if len(node.args) == 1 and isinstance(node.args[0].value, (cst.Tuple, cst.List, cst.Set)):
+            return node.args[0].value.elements
+    return None
+
+
+def _strings_and_names(node: cst.CSTNode, limit: int) -> Iterator[str]:
+    """Strings and names inside an expression, breadth-first, bounded."""
+    queue: list[cst.CSTNode] = [node]
+    seen = 0
+    while queue and seen < limit:
+        current = queue.pop(0)
+        seen += 1
+        if isinstance(current, cst.SimpleString):
+            value = string_value(current)
+            if value:
+                yield value
+        elif isinstance(current, cst.Name):
+            yield current.value
+        elif isinstance(current, cst.Attribute):
+            yield current.attr.value
+        queue.extend(current.children)

@@ -1,0 +1,36 @@
+"""migrator: carry OpenClaw through the session-status rename.
+
+Everything the command line does, a Python caller can do::
+
+    from migrator import load_options, run, write
+    result = run(load_options(["src/"], phase="expand"))
+    for finding in result.findings:
+        print(finding.path, finding.line, finding.old, "->", finding.new)
+    write(result)  # journalled; undo with migrator.rollback(root)
+"""
+
+from migrator.config import Options, load_options
+from migrator.errors import ConfigError, InputError, MigratorError
+from migrator.findings import FileResult, Finding
+from migrator.journal import rollback
+from migrator.manifest import Manifest, Vocabulary, load_manifest, parse_version
+from migrator.pipeline import Run, run
+from migrator.write import write
+
+__all__ = [
+    "ConfigError",
+    "FileResult",
+    "Finding",
+    "InputError",
+    "Manifest",
+    "MigratorError",
+    "Options",
+    "Run",
+    "Vocabulary",
+    "load_manifest",
+    "load_options",
+    "parse_version",
+    "rollback",
+    "run",
+    "write",
+]

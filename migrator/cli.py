@@ -1,0 +1,205 @@
+"""The command line: parse arguments, call the library, print, exit.
+
+Exit codes: 0 nothing found / nothing to change, 1 findings (or, with
+``--check``, changes pending), 2 usage, configuration or internal error,
+3 some inputs could not be read, parsed or written safely.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from migrator import report
+from migrator.config import Options, load_options
+from migrator.errors import EXIT_CLEAN, EXIT_UNREADABLE, EXIT_USAGE, MigratorError
+from migrator.findings import CONFIDENCES
+from migrator.manifest import PHASES, load_manifest
+from migrator.pipeline import Run, run
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"migrator: error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(fn: F) -> F:
+    """Turn every error a user can hit into one line and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except MigratorError as exc:
+            _fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", EXIT_USAGE)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a bug: still one line, and exit 2
+            _fail(f"internal error: {type(exc).__name__}: {exc}", EXIT_USAGE)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def run_options(fn: F) -> F:
+    """Options shared by ``scan`` and ``apply``."""
+    decorators = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=str)),
+        click.option("--phase", type=click.Choice(PHASES), help="expand (readers accept both names) or contract."),
+        click.option("--min-confidence", type=click.Choice(CONFIDENCES), help="Lowest confidence rewritten (default: likely)."),
+        click.option("--jobs", "-j", type=int, default=None, help="Parallel workers (default: all cores)."),
+        click.option("--target-version", help="OpenClaw gateway version the code must talk to; picks the phase."),
+        click.option("--gateway-version", help="Version of the gateway that owns the stores (data migration gate)."),
+        click.option("--config", type=click.Path(dir_okay=False), help="A pyproject.toml to read [tool.migrator] from."),
+    ]
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
+def _options(paths: tuple[str, ...], **kwargs: Any) -> Options:
+    return load_options(
+        paths,
+        phase=kwargs.get("phase"),
+        min_confidence=kwargs.get("min_confidence"),
+        jobs=kwargs.get("jobs"),
+        target_version=kwargs.get("target_version"),
+        gateway_version=kwargs.get("gateway_version"),
+        config=kwargs.get("config"),
+    )
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def _print_errors(result: Run) -> None:
+    for line in report.render_errors(result):
+        click.echo(line, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="migrator")
+def main() -> None:
+    """Carry OpenClaw callers, stored sessions and clients through the
+    session-status rename (failed -> interrupted, timeout ->
+    waiting_for_response, done -> agent_responded, killed -> halted)."""
+
+
+@main.command()
+@run_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
+@handle_errors
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, **kwargs: Any) -> None:
+    """Report every finding in code, data and configs. Changes nothing."""
+    options = _options(paths, **kwargs)
+    result = run(options)
+    _print_errors(result)
+    _emit(report.render_json(result) if fmt == "json" else report.render_text(result), output)
+    sys.exit(result.exit_code())
+
+
+@main.command()
+@run_options
+@click.option("--check", is_flag=True, help="Exit 1 if anything would change (for CI).")
+@click.option("--write", is_flag=True, help="Apply the changes (journalled; see `migrator rollback`).")
+@handle_errors
+def apply(paths: tuple[str, ...], check: bool, write: bool, **kwargs: Any) -> None:
+    """Rewrite what provenance allows. A dry run printing a diff by default."""
+    if check and write:
+        raise click.UsageError("--check and --write exclude each other")
+    options = _options(paths, **kwargs)
+    result = run(options)
+    _print_errors(result)
+    if not write:
+        click.echo(report.render_diff(result), nl=False)
+        click.echo(report.summary_line(result), err=True)
+        if check:
+            sys.exit(result.exit_code(changes=True))
+        sys.exit(EXIT_UNREADABLE if result.errors else EXIT_CLEAN)
+    from migrator.write import write as write_run
+
+    outcome = write_run(result)
+    for display in outcome.written:
+        click.echo(f"rewrote {display}", err=True)
+    for display in outcome.stale:
+        click.echo(f"error: {display}: changed since it was read; left as it is (run again)", err=True)
+    for display, message in outcome.failed:
+        click.echo(f"error: {display}: {message}", err=True)
+    tail = f"; journal {outcome.run_id}" if outcome.run_id else ""
+    click.echo(f"{len(outcome.written)} files rewritten{tail}. {report.summary_line(result)}", err=True)
+    bad = result.errors or outcome.stale or outcome.failed
+    sys.exit(EXIT_UNREADABLE if bad else EXIT_CLEAN)
+
+
+@main.command()
+@click.option("--run", "run_id", help="The journal run to undo (default: the latest).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the journal is (default: the project root).")
+@handle_errors
+def rollback(run_id: str | None, root: Path | None) -> None:
+    """Restore the files of an `apply --write` run byte for byte."""
+    from migrator.journal import rollback as do_rollback
+
+    if root is None:
+        root = load_options(()).root
+    undone, outcomes = do_rollback(root, run_id)
+    for o in outcomes:
+        click.echo(f"{o.outcome}: {o.path}", err=True)
+    conflicts = [o for o in outcomes if o.outcome in ("conflict", "missing")]
+    click.echo(f"rolled back {undone}: {sum(o.outcome == 'restored' for o in outcomes)} restored, "
+               f"{len(conflicts)} left as they are", err=True)
+    sys.exit(EXIT_UNREADABLE if conflicts else EXIT_CLEAN)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "toml"]), default="text", show_default=True)
+@handle_errors
+def rules(fmt: str) -> None:
+    """Print the rename manifest and the rules derived from it."""
+    manifest = load_manifest()
+    if fmt == "toml":
+        click.echo(manifest.source, nl=False)
+        return
+    vocab = manifest.vocabulary
+    click.echo(f"{manifest.id}: {manifest.title}")
+    for old, new in vocab.old_to_new.items():
+        click.echo(f"  {old} -> {new}")
+    for value in vocab.unchanged:
+        click.echo(f"  {value} (unchanged)")
+    s = manifest.schedule
+    click.echo(f"introduced {s.introduced_text}, sunset {s.sunset_text}; capability {manifest.capability}")
+    from codemods.rules import RULES
+
+    for rule in RULES:
+        click.echo(f"{rule.name}: {rule.summary}")
+
+
+@main.command()
+@click.argument("rule")
+@handle_errors
+def explain(rule: str) -> None:
+    """Print what a rule does, why, and its examples."""
+    from codemods.rules import RULES
+
+    for candidate in RULES:
+        if candidate.name == rule:
+            click.echo(candidate.explain())
+            return
+    known = ", ".join(r.name for r in RULES)
+    raise MigratorError(f"unknown rule '{rule}' (known: {known})")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

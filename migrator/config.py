@@ -1,0 +1,218 @@
+"""Options: one frozen object built from the command line and ``[tool.migrator]``.
+
+It travels through the whole pipeline instead of a dozen keyword arguments.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from migrator.errors import ConfigError
+from migrator.findings import CONFIDENCES, Confidence
+from migrator.manifest import PHASES, Manifest, Phase, load_manifest, parse_version
+
+CONFIG_KEYS = {
+    "include",
+    "exclude",
+    "target-version",
+    "phase",
+    "min-confidence",
+    "markers",
+    "data",
+    "text",
+    "gateway-version",
+    "respect-gitignore",
+    "cache",
+}
+DATA_RULE_KEYS = {"paths", "pointers", "format"}
+DATA_FORMATS = ("json", "jsonl", "json5", "yaml", "toml")
+
+
+@dataclass(frozen=True)
+class DataRule:
+    """A user rule: which of their own files hold statuses, and where."""
+
+    paths: tuple[str, ...]
+    pointers: tuple[str, ...]
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything a run needs to know. Build it with :func:`load_options`."""
+
+    manifest: Manifest
+    paths: tuple[Path, ...]
+    root: Path
+    phase: Phase
+    phase_source: str
+    min_confidence: Confidence = "likely"
+    jobs: int = 1
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    markers: tuple[str, ...] = ()
+    data_rules: tuple[DataRule, ...] = ()
+    text: Mapping[str, Any] = field(default_factory=dict)
+    gateway_version: str | None = None
+    respect_gitignore: bool = True
+    config_file: Path | None = None
+    cache_dir: Path | None = None
+
+    def allows(self, confidence: str) -> bool:
+        """Whether a finding of this confidence is rewritten by ``apply``."""
+        return CONFIDENCES.index(confidence) >= CONFIDENCES.index(self.min_confidence)  # type: ignore[arg-type]
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.migrator]`` table, walking up."""
+    here = start if start.is_dir() else start.parent
+    for directory in (here, *here.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text("utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"{candidate}: cannot read configuration: {exc}") from None
+            if "migrator" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The ``[tool.migrator]`` table of a pyproject.toml, with every key checked."""
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+    table = data.get("tool", {}).get("migrator", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.migrator] must be a table")
+    for key in table:
+        if key not in CONFIG_KEYS:
+            raise ConfigError(f"{path}: [tool.migrator] unknown key '{key}' (known: {', '.join(sorted(CONFIG_KEYS))})")
+    return table
+
+
+def _string_list(value: Any, path: Path, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: [tool.migrator] key '{key}' must be a list of strings")
+    return tuple(value)
+
+
+def _data_rules(value: Any, path: Path) -> tuple[DataRule, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{path}: [[tool.migrator.data]] must be an array of tables")
+    rules = []
+    for i, entry in enumerate(value):
+        where = f"[[tool.migrator.data]] entry {i + 1}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path}: {where} must be a table")
+        for key in entry:
+            if key not in DATA_RULE_KEYS:
+                raise ConfigError(f"{path}: {where} unknown key '{key}' (known: format, paths, pointers)")
+        fmt = entry.get("format")
+        if fmt is not None and fmt not in DATA_FORMATS:
+            raise ConfigError(f"{path}: {where} key 'format' must be one of {', '.join(DATA_FORMATS)}")
+        pointers = _string_list(entry.get("pointers", []), path, "data.pointers")
+        for pointer in pointers:
+            if not pointer.startswith("/"):
+                raise ConfigError(f"{path}: {where} pointer {pointer!r} must start with '/'")
+        paths = _string_list(entry.get("paths", []), path, "data.paths")
+        if not paths or not pointers:
+            raise ConfigError(f"{path}: {where} needs both 'paths' and 'pointers'")
+        rules.append(DataRule(paths, pointers, fmt))
+    return tuple(rules)
+
+
+def load_options(
+    paths: tuple[str, ...] | list[str] = (),
+    *,
+    phase: str | None = None,
+    min_confidence: str | None = None,
+    jobs: int | None = None,
+    target_version: str | None = None,
+    gateway_version: str | None = None,
+    config: str | Path | None = None,
+    manifest: Manifest | None = None,
+    cwd: Path | None = None,
+    use_cache: bool | None = None,
+) -> Options:
+    """Build the options of a run: explicit arguments win over ``[tool.migrator]``,
+    which wins over defaults.
+    """
+    cwd = cwd or Path.cwd()
+    given = tuple(Path(p) for p in (paths or ["."]))
+    if config is not None:
+        config_file: Path | None = Path(config)
+        if not config_file.is_file():
+            raise ConfigError(f"{config_file}: configuration file not found")
+    else:
+        first = given[0] if given[0].is_absolute() else cwd / given[0]
+        config_file = find_config(first if first.exists() else cwd)
+    table = read_config(config_file) if config_file else {}
+    where = config_file or Path("pyproject.toml")
+    root = config_file.parent if config_file else cwd
+    manifest = manifest or load_manifest()
+
+    target = target_version or table.get("target-version")
+    if phase is None:
+        phase = table.get("phase")
+        source = "[tool.migrator] phase" if phase else ""
+    else:
+        source = "--phase"
+    if phase is None and target:
+        try:
+            version = parse_version(str(target))
+        except ValueError as exc:
+            raise ConfigError(f"{where}: [tool.migrator] key 'target-version': {exc}") from None
+        phase = manifest.schedule.phase_for(version)
+        source = f"target-version {target} (sunset {manifest.schedule.sunset_text})"
+    if phase is None:
+        phase, source = "expand", "default"
+    if phase not in PHASES:
+        raise ConfigError(f"{where}: phase must be one of {', '.join(PHASES)}, not {phase!r}")
+
+    confidence = min_confidence or table.get("min-confidence", "likely")
+    if confidence not in CONFIDENCES:
+        raise ConfigError(f"{where}: min-confidence must be one of {', '.join(CONFIDENCES)}, not {confidence!r}")
+
+    if jobs is None or jobs <= 0:
+        # Auto: every core; the pipeline still runs small jobs in-process.
+        jobs = os.cpu_count() or 1
+    respect = table.get("respect-gitignore", True)
+    if not isinstance(respect, bool):
+        raise ConfigError(f"{where}: [tool.migrator] key 'respect-gitignore' must be true or false")
+    cache = table.get("cache", True) if use_cache is None else use_cache
+    text = table.get("text", {})
+    if not isinstance(text, dict):
+        raise ConfigError(f"{where}: [tool.migrator] key 'text' must be a table")
+    gw = gateway_version or table.get("gateway-version")
+    if gw is not None:
+        try:
+            parse_version(str(gw))
+        except ValueError as exc:
+            raise ConfigError(f"{where}: gateway-version: {exc}") from None
+    return Options(
+        manifest=manifest,
+        paths=given,
+        root=root,
+        phase=phase,  # type: ignore[arg-type]
+        phase_source=source,
+        min_confidence=confidence,
+        jobs=jobs,
+        include=_string_list(table.get("include", []), where, "include"),
+        exclude=_string_list(table.get("exclude", []), where, "exclude"),
+        markers=_string_list(table.get("markers", []), where, "markers"),
+        data_rules=_data_rules(table.get("data", []), where),
+        text=text,
+        gateway_version=str(gw) if gw is not None else None,
+        respect_gitignore=respect,
+        config_file=config_file,
+        cache_dir=(root / ".migrator" / "cache") if cache else None,
+    )

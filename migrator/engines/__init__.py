@@ -1,0 +1,66 @@
+"""Engines: one per kind of file. Each turns the bytes of a file into findings
+and proposed new bytes (or a store plan); none reads other files or writes.
+
+An engine is registered in :data:`ENGINES`; the pipeline asks each, in order,
+whether it claims a discovered file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Protocol
+
+from migrator.config import Options
+from migrator.files import SourcePath
+from migrator.findings import FileResult
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an engine may know beyond its own file: the options, and the facts
+    every engine gathered from the whole tree in the survey step."""
+
+    options: Options
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    """The interface every engine implements."""
+
+    kind: str
+    #: False for files the engine opens itself (a database): the pipeline then
+    #: neither reads nor prefilters them.
+    reads_bytes: bool
+
+    def claims(self, source: SourcePath, options: Options) -> bool:
+        """Whether this engine handles the file."""
+
+    def prefilter(self, data: bytes) -> bool:
+        """Cheap byte test: False means the file cannot hold a finding."""
+
+    def survey(self, source: SourcePath, data: bytes) -> Any:
+        """A small, picklable fact about any claimed file (even one the
+        prefilter rejects), or None. Collected before any file is processed."""
+
+    def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
+        """Combine the survey facts into the tree-wide fact for :class:`Context`."""
+
+    def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
+        """Findings and proposed changes for one file."""
+
+    def verify(self, source: SourcePath, result: FileResult, context: Context) -> str | None:
+        """Safety check of a proposed change: None, or why it must not land."""
+
+
+def registered() -> list[Engine]:
+    """The engines in the order they are asked."""
+    from migrator.engines.python import PythonEngine
+
+    return [PythonEngine()]
+
+
+def engine_by_kind(kind: str) -> Engine:
+    for engine in registered():
+        if engine.kind == kind:
+            return engine
+    raise KeyError(kind)

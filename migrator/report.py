@@ -1,0 +1,80 @@
+"""Render a :class:`~migrator.pipeline.Run`: text, JSON, unified diffs."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections import Counter
+from typing import Any
+
+from migrator.pipeline import Run
+
+SCHEMA = "migrator.scan/1"
+
+
+def summary(run: Run) -> dict[str, Any]:
+    findings = run.findings
+    actions = Counter(f.action for f in findings)
+    return {
+        "files_scanned": run.files_seen,
+        "files_parsed": run.files_parsed,
+        "findings": len(findings),
+        "rewrite": actions.get("rewrite", 0),
+        "review": actions.get("review", 0),
+        "by_confidence": dict(Counter(f.confidence for f in findings)),
+        "errors": len(run.errors),
+        "phase": run.options.phase,
+        "phase_source": run.options.phase_source,
+    }
+
+
+def summary_line(run: Run) -> str:
+    s = summary(run)
+    line = (
+        f"{s['files_scanned']} files scanned, {s['findings']} findings: "
+        f"{s['rewrite']} to rewrite, {s['review']} to review ({s['phase']} phase)"
+    )
+    if s["errors"]:
+        line += f"; {s['errors']} could not be read"
+    return line
+
+
+def render_json(run: Run) -> str:
+    document = {
+        "schema": SCHEMA,
+        "findings": [f.to_json() for f in run.findings],
+        "summary": summary(run),
+        "errors": [{"path": path, "message": message} for path, message in run.errors],
+        "notes": run.notes,
+    }
+    return json.dumps(document, indent=2, sort_keys=False) + "\n"
+
+
+def render_text(run: Run) -> str:
+    lines = []
+    for f in run.findings:
+        where = f"{f.path}:{f.line}:{f.column}"
+        if f.pointer is not None:
+            where += f" {f.pointer}"
+        lines.append(f"{where}: {f.rule} [{f.confidence}, {f.action}] {f.old!r} -> {f.new!r}: {f.why}")
+    lines.extend(run.notes)
+    lines.append(summary_line(run))
+    return "\n".join(lines) + "\n"
+
+
+def render_errors(run: Run) -> list[str]:
+    return [f"error: {path}: {message}" for path, message in run.errors]
+
+
+def render_diff(run: Run) -> str:
+    """A unified diff of every proposed change (``--- a/path`` / ``+++ b/path``)."""
+    out: list[str] = []
+    for result in run.changed:
+        if result.updated is not None and result.original is not None:
+            before = result.original.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
+            after = result.updated.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
+            for line in difflib.unified_diff(before, after, f"a/{result.display}", f"b/{result.display}"):
+                out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        elif result.plan is not None:
+            out.append(f"--- a/{result.display}\n+++ b/{result.display}\n{result.plan.describe()}\n")
+    return "".join(out).encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")

@@ -1,0 +1,52 @@
+"""The journalled write: the only place migrator changes a user's file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from migrator.findings import FileResult, digest
+from migrator.journal import Journal, JournalRun, atomic_write
+from migrator.pipeline import Run
+
+
+@dataclass
+class WriteOutcome:
+    run_id: str | None = None
+    written: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _write_file(result: FileResult, journal: JournalRun, outcome: WriteOutcome) -> None:
+    assert result.updated is not None and result.original is not None
+    try:
+        current = result.path.read_bytes()
+    except OSError as exc:
+        outcome.failed.append((result.display, f"cannot read before writing: {exc.strerror}"))
+        return
+    if digest(current) != digest(result.original):
+        # Changed since it was read: never overwrite what we did not see.
+        outcome.stale.append(result.display)
+        return
+    try:
+        journal.intend(result.path, result.original, result.updated)
+        atomic_write(result.path, result.updated)
+        journal.done(result.path)
+    except OSError as exc:
+        outcome.failed.append((result.display, f"cannot write: {exc.strerror or exc}"))
+        return
+    outcome.written.append(result.display)
+
+
+def write(run: Run) -> WriteOutcome:
+    """Apply every verified change of ``run``, each atomically and journalled."""
+    outcome = WriteOutcome()
+    changed = run.changed
+    if not changed:
+        return outcome
+    journal = Journal(run.options.root).start()
+    outcome.run_id = journal.id
+    for result in changed:
+        if result.updated is not None:
+            _write_file(result, journal, outcome)
+    return outcome
