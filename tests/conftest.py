@@ -1,0 +1,45 @@
+"""Shared test helpers: the real CLI in a subprocess, and fixture copies."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m migrator ARGS`` in a real subprocess, on this checkout."""
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    full_env.pop("CI", None)
+    return subprocess.run(
+        [sys.executable, "-m", "migrator", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (but the journal) with its bytes."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".migrator" not in p.parts and "__pycache__" not in p.parts
+    }
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    """A private copy of fixtures/demo."""
+    target = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", target)
+    return target
