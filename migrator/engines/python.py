@@ -105,7 +105,10 @@ class PythonEngine:
             result.error = f"not valid UTF-8 (byte {exc.start}): {exc.reason}"
             return result
         except (SyntaxError, ValueError) as exc:
-            result.error = f"cannot read Python source: {exc}"
+            if "encoding" in str(exc):
+                result.error = "not valid UTF-8, and no coding declaration names another encoding"
+            else:
+                result.error = f"cannot read Python source: {exc}"
             return result
         for f in rewritten.findings:
             action = "rewrite" if f.rewrite else "review"
