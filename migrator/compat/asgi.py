@@ -140,7 +140,7 @@ class _ResponseRewriter:
         """Send what is held back as it is and stop holding back."""
         self.streaming = True
         assert self.start is not None
-        await self._send(self._with_headers(self.start, None))
+        await self._send(self._with_headers(self.start, None, deprecated=False))
         if more_body is not None:
             await self._send({"type": "http.response.body", "body": b"".join(self.chunks), "more_body": more_body})
         self.chunks = []
@@ -160,16 +160,16 @@ class _ResponseRewriter:
                 self.mw.counters.record(*self.client, connections=1, frames=1, translated=changed)
         if changed:
             body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-        await self._send(self._with_headers(self.start, len(body)))
+        await self._send(self._with_headers(self.start, len(body), deprecated=vocabulary == "old" and result is not None))
         await self._send({"type": "http.response.body", "body": body, "more_body": False})
 
-    def _with_headers(self, start: Message, length: int | None) -> Message:
+    def _with_headers(self, start: Message, length: int | None, *, deprecated: bool) -> Message:
         headers = [(k, v) for k, v in start.get("headers", []) if length is None or k.lower() != b"content-length"]
         if length is not None:
             headers.append((b"content-length", str(length).encode()))
         # The body depends on the capabilities header: caches must key on it.
         headers.append((b"vary", self.mw.caps_header))
-        if self.negotiation.client == "old":
+        if deprecated:
             headers.extend(self.mw._headers)
         return {**start, "headers": headers}
 
