@@ -87,11 +87,12 @@ class TestGateway:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, version: str = OLD_VERSION, *, max_size: int = 1 << 20) -> None:
+    def __init__(self, version: str = OLD_VERSION, *, max_size: int = 1 << 20, record: bool = True) -> None:
         self.version = version
         introduced = load_manifest().schedule.introduced
         self.vocabulary = "new" if parse_version(version) >= introduced else "old"
         self.max_size = max_size
+        self.record = record  # keep every frame (off for benchmarks)
         self.refuse = False  # answer the upgrade with HTTP 503
         self.received: list[str | bytes] = []  # every frame a client sent, as sent
         self.sent: list[str] = []  # every text frame sent, as sent
@@ -158,7 +159,8 @@ class TestGateway:
     # -- the protocol ------------------------------------------------------------
 
     async def _send(self, conn: ServerConnection, text: str) -> None:
-        self.sent.append(text)
+        if self.record:
+            self.sent.append(text)
         await conn.send(text)
 
     async def _handle(self, conn: ServerConnection) -> None:
@@ -168,7 +170,8 @@ class TestGateway:
             challenge["payload"]["nonce"] = str(uuid.uuid4())
             await self._send(conn, dumps(challenge))
             async for message in conn:
-                self.received.append(message)
+                if self.record:
+                    self.received.append(message)
                 if isinstance(message, bytes):
                     await conn.send(message)  # binary echo: proves binary passes both ways
                     continue
@@ -212,6 +215,14 @@ class TestGateway:
         elif method == "test.slow":
             await asyncio.sleep(float(params.get("seconds", 0.2)))
             await self._ok(conn, rid, {"done": True})
+        elif method == "test.echo":
+            await self._ok(conn, rid, params)
+        elif method == "test.burst":
+            # `count` events, then the answer: a throughput probe
+            event, payload = params["event"], params["payload"]
+            for seq in range(int(params["count"])):
+                await self._send(conn, dumps({"type": "event", "event": event, "payload": payload, "seq": seq}))
+            await self._ok(conn, rid, {"sent": params["count"]})
         elif method == "test.big":
             await self._ok(conn, rid, {"blob": "x" * int(params["bytes"])})
         elif method == "test.drop":
