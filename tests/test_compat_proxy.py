@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import datetime as dt
 import json
 from typing import Any
@@ -20,7 +19,6 @@ from gatewaylib import (
     Client,
     TestGateway,
     captured,
-    dumps,
     fixture,
     run_async,
     running_proxy,
@@ -66,7 +64,11 @@ async def test_old_gateway_serves_new_names_to_a_client_that_asks() -> None:
             main = res["payload"]["sessions"][0]
             assert main["placement"]["status"] == "done"
             assert main["acp"]["status"] == "failed"
+            # hello-ok says which vocabulary this connection speaks, version untouched
             assert client.hello is not None and client.hello["server"]["version"] == OLD_VERSION
+            hello = json.loads(gw.sent[1])["payload"]
+            hello["features"]["capabilities"].append(CAPABILITY)
+            assert client.hello == hello
 
 
 @run_async
@@ -82,6 +84,7 @@ async def test_new_gateway_serves_old_names_to_a_client_that_does_not_ask() -> N
 async def test_a_client_already_on_the_gateway_s_names_gets_its_bytes_untouched(version: str, caps: list[str]) -> None:
     async with TestGateway(version) as gw, running_proxy(gw.url) as proxy:
         async with Client(url(proxy), caps=caps) as client:
+            assert client.hello == json.loads(gw.sent[1])["payload"]
             rid = client.next_id()
             await client.send({"type": "req", "id": rid, "method": "sessions.list", "params": {}})
             text = await client.recv_text()

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from migrator.errors import ConfigError, MigratorError
+from migrator.errors import MigratorError
 from migrator.manifest import parse_version
 
 from migrator.compat.negotiation import Mode, Policy

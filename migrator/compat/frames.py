@@ -128,8 +128,7 @@ class FrameSession:
         if kind == "res":
             rid = frame.get("id")
             if awaiting_hello and rid == self._connect_id:
-                self._note_hello(frame)
-                return None
+                return self._note_hello(frame)
             if not isinstance(rid, (str, int)) or rid not in self._pending:
                 return None
             surface_kind, name = self._pending.pop(rid)
@@ -146,14 +145,26 @@ class FrameSession:
                 return self._serve(frame, "event", name, frame["payload"])
         return None
 
-    def _note_hello(self, frame: dict[str, Any]) -> None:
+    def _note_hello(self, frame: dict[str, Any]) -> str | None:
+        """Negotiate from ``hello-ok``. When the gateway is too old to speak new
+        names but this connection gets them, say so the way the gateway lists
+        its own abilities (``features.capabilities``): ``server.version`` alone
+        would tell the client to expect old names."""
         version = None
         payload = frame.get("payload")
         if frame.get("ok") is True and isinstance(payload, dict):
             server = payload.get("server")
             if isinstance(server, dict) and isinstance(server.get("version"), str):
                 version = server["version"]
-        self._negotiate(version)
+        n = self._negotiate(version)
+        if n.client == "new" and n.upstream == "old" and isinstance(payload, dict):
+            features = payload.get("features")
+            caps = features.get("capabilities") if isinstance(features, dict) else None
+            capability = self.translator.manifest.capability
+            if isinstance(caps, list) and capability not in caps:
+                caps.append(capability)
+                return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+        return None
 
     def _negotiate(self, version: str | None) -> Negotiation:
         manifest = self.translator.manifest
