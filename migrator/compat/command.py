@@ -1,0 +1,100 @@
+"""``migrator gateway``: run the compatibility proxy. Parses options, nothing more."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import logging
+import sys
+
+import click
+
+from migrator.errors import MigratorError
+from migrator.manifest import parse_version
+
+from migrator.compat.negotiation import Mode, Policy
+from migrator.compat.proxy import DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DEFAULT_UPSTREAM, proxy_config, run_proxy
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> _dt.date | None:
+    if value is None:
+        return None
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    if value is None:
+        return None
+    try:
+        return parse_version(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command("gateway")
+@click.option("--listen", default=DEFAULT_LISTEN, show_default=True, metavar="HOST:PORT", help="Where clients connect.")
+@click.option("--upstream", default=DEFAULT_UPSTREAM, show_default=True, metavar="URL", help="The gateway to relay to.")
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in Mode]),
+    default=Mode.AUTO.value,
+    show_default=True,
+    help="auto: by gateway version and client caps; legacy: old names for all; new: new names for all.",
+)
+@click.option(
+    "--extend-window-until",
+    callback=_date,
+    metavar="DATE",
+    help="Keep serving and accepting old names past sunset until this date (YYYY-MM-DD).",
+)
+@click.option(
+    "--gateway-version",
+    callback=_version,
+    metavar="VERSION",
+    help="The upstream's version, overriding the one it announces in hello-ok.",
+)
+@click.option(
+    "--max-frame-bytes",
+    type=click.IntRange(min=1024),
+    default=DEFAULT_MAX_FRAME_BYTES,
+    show_default=True,
+    help="Largest frame accepted from either side.",
+)
+@click.option("--allow-remote", is_flag=True, help="Allow --listen on a non-loopback address.")
+@click.option("--stats", is_flag=True, help="Log the old-vocabulary usage counters on exit.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every connection's negotiation.")
+def gateway(
+    listen: str,
+    upstream: str,
+    mode: str,
+    extend_window_until: _dt.date | None,
+    gateway_version: object,
+    max_frame_bytes: int,
+    allow_remote: bool,
+    stats: bool,
+    verbose: bool,
+) -> None:
+    """Run a WebSocket proxy that serves each client the session-status names it
+    understands, in front of an old or a new OpenClaw gateway."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO if stats else logging.WARNING,
+        format="migrator gateway: %(message)s",
+        stream=sys.stderr,
+    )
+    # The websockets library logs every handshake at DEBUG/INFO: too much even
+    # for --verbose, which is about vocabulary decisions.
+    logging.getLogger("websockets").setLevel(logging.WARNING)
+    policy = Policy(Mode(mode), extend_window_until, gateway_version)  # type: ignore[arg-type]
+    try:
+        config = proxy_config(
+            listen, upstream, policy=policy, max_frame_bytes=max_frame_bytes, allow_remote=allow_remote
+        )
+        asyncio.run(run_proxy(config, stats=stats))
+    except MigratorError as exc:
+        click.echo(f"migrator gateway: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        pass

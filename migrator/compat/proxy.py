@@ -1,0 +1,255 @@
+"""A WebSocket proxy in front of one OpenClaw gateway.
+
+Each client connection gets its own upstream connection and its own
+:class:`FrameSession`; frames are relayed in both directions as they come, and
+only session-status frames are rewritten. Text frames travel as raw UTF-8
+bytes, so a frame that is not rewritten reaches the other side byte for byte.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import ipaddress
+import logging
+import signal
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.frames import CloseCode
+
+from migrator.errors import ConfigError
+from migrator.manifest import Manifest, load_manifest
+
+from migrator.compat.frames import FrameSession
+from migrator.compat.negotiation import Policy
+from migrator.compat.translation import Translator
+from migrator.compat.usage import UsageCounters
+
+log = logging.getLogger("migrator.compat")
+
+DEFAULT_LISTEN = "127.0.0.1:18790"
+DEFAULT_UPSTREAM = "ws://127.0.0.1:18789"
+# OpenClaw's own default `policy.maxPayload` (hello-ok) is 25 MiB.
+DEFAULT_MAX_FRAME_BYTES = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ProxyConfig:
+    """Everything the proxy needs, validated by :func:`proxy_config`."""
+
+    host: str
+    port: int
+    upstream: str
+    policy: Policy = Policy()
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
+    open_timeout: float = 10.0
+    today: _dt.date | None = None
+    manifest: Manifest = field(default_factory=load_manifest)
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """Split ``HOST:PORT`` (``[::1]:PORT`` for IPv6); raise :class:`ConfigError`."""
+    host, sep, port = text.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"--listen {text!r}: expected HOST:PORT, like 127.0.0.1:18790")
+    return host, int(port)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names only this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def proxy_config(
+    listen: str = DEFAULT_LISTEN,
+    upstream: str = DEFAULT_UPSTREAM,
+    *,
+    policy: Policy = Policy(),
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+    allow_remote: bool = False,
+    manifest: Manifest | None = None,
+) -> ProxyConfig:
+    """Validate the proxy's options into a :class:`ProxyConfig`.
+
+    Raises :class:`ConfigError` with one line for a bad ``listen`` address, a
+    non-loopback one without ``allow_remote``, a bad upstream URL or size.
+    """
+    host, port = parse_listen(listen)
+    if not allow_remote and not is_loopback(host):
+        raise ConfigError(
+            f"--listen {listen!r} is not a loopback address; pass --allow-remote to accept other machines"
+        )
+    parts = urlsplit(upstream)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise ConfigError(f"--upstream {upstream!r}: expected a ws:// or wss:// URL, like {DEFAULT_UPSTREAM}")
+    try:
+        parts.port
+    except ValueError:
+        raise ConfigError(f"--upstream {upstream!r}: the port is not a number") from None
+    if max_frame_bytes < 1024:
+        raise ConfigError(f"--max-frame-bytes {max_frame_bytes}: must be at least 1024")
+    manifest = manifest or load_manifest()
+    policy.check(manifest)
+    return ProxyConfig(host, port, upstream, policy, max_frame_bytes, manifest=manifest)
+
+
+class GatewayProxy:
+    """The running proxy: :meth:`start` it, read :attr:`port`, :meth:`close` it."""
+
+    def __init__(self, config: ProxyConfig, counters: UsageCounters | None = None) -> None:
+        self.config = config
+        self.counters = counters if counters is not None else UsageCounters()
+        self.translator = Translator(config.manifest)
+        self._server: Server | None = None
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (useful with port 0)."""
+        assert self._server is not None, "start() the proxy first"
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self) -> None:
+        """Bind the listening socket. Raises :class:`ConfigError` if it cannot."""
+        try:
+            self._server = await serve(
+                self._handle,
+                self.config.host,
+                self.config.port,
+                max_size=self.config.max_frame_bytes,
+                compression=None,  # a relay gains nothing from inflating and deflating twice
+                ping_interval=None,  # the gateway's own ticks keep the line alive
+            )
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from None
+
+    async def close(self) -> None:
+        """Stop accepting and close every connection."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _handle(self, client: ServerConnection) -> None:
+        origin = client.request.headers.get("Origin") if client.request else None
+        try:
+            upstream = await connect(
+                self.config.upstream,
+                origin=origin,  # type: ignore[arg-type]
+                max_size=self.config.max_frame_bytes,
+                compression=None,
+                open_timeout=self.config.open_timeout,
+                ping_interval=None,
+                proxy=None,  # relay only to the configured upstream, never via an env proxy
+            )
+        except (OSError, InvalidHandshake, InvalidURI, asyncio.TimeoutError) as exc:
+            log.warning("upstream %s unavailable: %s", self.config.upstream, exc)
+            await client.close(CloseCode.BAD_GATEWAY, "upstream gateway unavailable")
+            return
+        session = FrameSession(self.translator, self.config.policy, self.counters, self.config.today)
+        async with upstream:
+            await _relay_both(client, upstream, session)
+        if session.negotiation is not None and session.negotiation.client == "old":
+            log.info("%s", self.counters.get(session.client_id or "unknown", session.client_version or "unknown").line())
+
+
+async def _relay_both(client: ServerConnection, upstream: ClientConnection, session: FrameSession) -> None:
+    """Relay until either side goes away, then close the other with its code."""
+    up = asyncio.create_task(_pump(client, upstream, session.from_client))
+    down = asyncio.create_task(_pump(upstream, client, session.from_gateway))
+    done, pending = await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    first = done.pop()
+    exc = first.exception()
+    if exc is not None:
+        log.error("relay failed: %s: %s", type(exc).__name__, exc)
+        await asyncio.gather(
+            client.close(CloseCode.INTERNAL_ERROR, "proxy error"),
+            upstream.close(CloseCode.GOING_AWAY, "proxy error"),
+            return_exceptions=True,
+        )
+        return
+    gone = first.result()
+    other = upstream if gone is client else client
+    code, reason = _close_of(gone)
+    await other.close(code, reason)
+
+
+def _close_of(conn: ServerConnection | ClientConnection) -> tuple[int, str]:
+    """The close code and reason to pass on to the other side."""
+    rcvd = conn.protocol.close_rcvd or conn.protocol.close_sent
+    if rcvd is None:
+        return CloseCode.GOING_AWAY, "peer went away"
+    code = rcvd.code
+    # 1005/1006/1015 are reserved: they describe a close, they cannot be sent.
+    if code in (CloseCode.NO_STATUS_RCVD, CloseCode.ABNORMAL_CLOSURE, CloseCode.TLS_HANDSHAKE):
+        return CloseCode.GOING_AWAY, "peer went away"
+    return code, rcvd.reason
+
+
+async def _pump(
+    source: ServerConnection | ClientConnection,
+    target: ServerConnection | ClientConnection,
+    rewrite: Callable[[str], str | None],
+) -> ServerConnection | ClientConnection:
+    """Forward every message from ``source`` to ``target``; return whichever
+    of the two closed first.
+
+    Binary messages pass through untouched. A text message is rewritten only
+    when ``rewrite`` returns new text; otherwise the received text is sent
+    again, and since valid UTF-8 decodes and re-encodes losslessly, the other
+    side gets the same bytes.
+    """
+    while True:
+        try:
+            message = await source.recv()
+        except ConnectionClosed:
+            return source
+        if isinstance(message, str):
+            replacement = rewrite(message)
+            if replacement is not None:
+                message = replacement
+        try:
+            await target.send(message)
+        except ConnectionClosed:
+            return target
+
+
+async def run_proxy(
+    config: ProxyConfig,
+    counters: UsageCounters | None = None,
+    *,
+    stats: bool = False,
+    stop: asyncio.Event | None = None,
+) -> UsageCounters:
+    """Serve until ``stop`` is set or the process gets SIGINT/SIGTERM; return
+    the usage counters (logged at the end when ``stats`` is true)."""
+    proxy = GatewayProxy(config, counters)
+    await proxy.start()
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or not POSIX
+            pass
+    log.info("listening on %s:%d, relaying to %s", config.host, proxy.port, config.upstream)
+    try:
+        await stop.wait()
+    finally:
+        await proxy.close()
+        if stats:
+            for line in proxy.counters.report().splitlines():
+                log.info("%s", line)
+    return proxy.counters

@@ -1,0 +1,171 @@
+"""Walk session-status payloads between the two vocabularies, Stripe style.
+
+Every surface (a response, an event, a tool result) and every value map comes
+from the manifest; this module only knows how to apply them. Translation is by
+target vocabulary, not by source: mapping old->new leaves new names alone and
+the reverse, because the manifest guarantees the two sets are disjoint. So a
+payload is walked correctly whichever vocabulary the gateway happened to use,
+and walking twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from migrator.errors import MigratorError
+from migrator.manifest import GatewaySurface, Manifest
+from migrator.pointers import PointerPattern, join, rewrite_in_place
+
+from migrator.compat.negotiation import Negotiation, Vocab
+
+# Where a tool result keeps its text parts. This is the shape of OpenClaw's
+# tool protocol ({"content": [{"type": "text", "text": ...}], "details": ...}),
+# not part of the rename, so it is not in the manifest.
+_TOOL_TEXT = PointerPattern.parse("/content/*/text")
+_INDENTED = re.compile(r"^[\[{]\r?\n([ \t]+)")
+
+
+class OldNameRefused(MigratorError):
+    """An input used an old name after the deprecation window closed."""
+
+    def __init__(self, pointer: str, old: str, new: str) -> None:
+        self.pointer, self.old, self.new = pointer, old, new
+        where = f" at {pointer}" if pointer else ""
+        super().__init__(
+            f"session status {old!r}{where} was renamed to {new!r}; "
+            f"the old name is no longer accepted, send {new!r}"
+        )
+
+
+@dataclass(frozen=True)
+class _Surface:
+    spec: GatewaySurface
+    patterns: tuple[PointerPattern, ...]
+    text_patterns: tuple[PointerPattern, ...]
+
+
+class Translator:
+    """The manifest's value map and gateway surfaces, ready to apply to frames.
+
+    Build one per manifest and share it: it holds no per-connection state.
+    """
+
+    def __init__(self, manifest: Manifest) -> None:
+        self.manifest = manifest
+        vocabulary = manifest.vocabulary
+        self._walk: dict[Vocab, Callable[[str], str]] = {
+            "old": vocabulary.to_old,
+            "new": vocabulary.to_new,
+        }
+        self._old = vocabulary.old_to_new
+        # A cheap test before parsing the JSON text inside a tool result.
+        self._key = json.dumps(vocabulary.field)
+        self._surfaces = {
+            (s.kind, s.name): _Surface(
+                s,
+                tuple(PointerPattern.parse(p) for p in s.pointers),
+                tuple(PointerPattern.parse(p) for p in s.text_pointers),
+            )
+            for s in manifest.gateway
+        }
+
+    def has_surface(self, kind: str, name: str) -> bool:
+        """Whether the manifest names ``name`` (a method, event or tool) as a
+        session-status surface of ``kind`` (``response``, ``event``, ``tool``)."""
+        return (kind, name) in self._surfaces
+
+    def value(self, value: str, vocabulary: Vocab) -> str:
+        """One status value in ``vocabulary``; unknown strings stay as they are."""
+        return self._walk[vocabulary](value)
+
+    def serve(self, kind: str, name: str, payload: Any, vocabulary: Vocab) -> int:
+        """Rewrite, in place, the session statuses of a surface's payload into
+        ``vocabulary``; return how many values changed.
+
+        For a response or event, ``payload`` is the frame's payload; for a tool,
+        the tool result (``{"content": [...], "details": {...}}``), whose JSON
+        text parts are rewritten too. Any other ``status`` in the payload is
+        left alone, and so is a payload of a surface the manifest does not name.
+        """
+        surface = self._surfaces.get((kind, name))
+        if surface is None:
+            return 0
+        walk = self._walk[vocabulary]
+        changed = rewrite_in_place(payload, surface.patterns, walk)
+        if surface.text_patterns:
+            changed += self._serve_texts(payload, surface.text_patterns, walk)
+        return changed
+
+    def _serve_texts(self, result: Any, patterns: Sequence[PointerPattern], walk: Callable[[str], str]) -> int:
+        changed = 0
+        for tokens, text in list(_TOOL_TEXT.matches(result)):
+            if not isinstance(text, str) or self._key not in text:
+                continue
+            try:
+                doc = json.loads(text)
+            except ValueError:
+                continue  # prose, not the JSON rendering of the result
+            count = rewrite_in_place(doc, patterns, walk)
+            if count:
+                parent = result
+                for token in tokens[:-1]:
+                    parent = parent[token]
+                parent[tokens[-1]] = _dump_like(text, doc)
+                changed += count
+        return changed
+
+    def accept(
+        self,
+        document: Any,
+        pointers: Iterable[str | PointerPattern],
+        negotiation: Negotiation,
+    ) -> int:
+        """Walk an input (a request's params or body) to the gateway's
+        vocabulary, in place; return how many values changed.
+
+        ``pointers`` name the statuses in ``document``, as pointer patterns.
+        After the window closes, an old name raises :class:`OldNameRefused`
+        naming the new value, and nothing is changed.
+        """
+        patterns = [p if isinstance(p, PointerPattern) else PointerPattern.parse(p) for p in pointers]
+        if not negotiation.window_open:
+            for pattern in patterns:
+                for tokens, value in pattern.matches(document):
+                    if isinstance(value, str) and value in self._old:
+                        raise OldNameRefused(join(tokens), value, self._old[value])
+        return rewrite_in_place(document, patterns, self._walk[negotiation.upstream])
+
+    def accept_value(self, value: str, negotiation: Negotiation) -> str:
+        """One input value (a query parameter, say) in the gateway's vocabulary."""
+        if not negotiation.window_open and value in self._old:
+            raise OldNameRefused("", value, self._old[value])
+        return self._walk[negotiation.upstream](value)
+
+
+def tool_result(payload: Any) -> Mapping[str, Any] | None:
+    """The tool result inside a response payload: the payload itself, or its
+    ``result`` as the HTTP endpoint wraps it (``{"ok": true, "result": ...}``)."""
+    if isinstance(payload, dict):
+        inner = payload.get("result")
+        if isinstance(inner, dict) and ("details" in inner or "content" in inner):
+            return inner
+        if "details" in payload or "content" in payload:
+            return payload
+    return None
+
+
+def _dump_like(original: str, doc: Any) -> str:
+    """Serialise ``doc`` the way ``original`` was written (OpenClaw renders
+    tool results with ``JSON.stringify(result, null, 2)``)."""
+    match = _INDENTED.match(original)
+    if match:
+        text = json.dumps(doc, indent=match.group(1), ensure_ascii=False)
+    elif "\n" not in original.strip():
+        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    else:
+        text = json.dumps(doc, ensure_ascii=False)
+    trailing = original[len(original.rstrip()) :]
+    return text + trailing

@@ -1,0 +1,48 @@
+"""FrameSession on its own, as a Python gateway would call it (no sockets)."""
+
+from __future__ import annotations
+
+import json
+
+from gatewaylib import CAPABILITY, NEW_VERSION, captured, dumps, fixture
+from migrator.compat import FrameSession, Translator, UsageCounters
+from migrator.compat.frames import MAX_PENDING
+from migrator.manifest import load_manifest
+
+T = Translator(load_manifest())
+
+
+def connected(caps: list[str], version: str) -> FrameSession:
+    session = FrameSession(T, counters=UsageCounters())
+    connect = captured()[1]
+    connect["params"]["caps"] = caps
+    assert session.from_client(dumps(connect)) is None
+    hello = captured()[2]
+    hello["payload"]["server"]["version"] = version
+    session.from_gateway(dumps(hello))
+    return session
+
+
+def test_a_response_is_rewritten_only_when_it_answers_a_tracked_request() -> None:
+    session = connected([], NEW_VERSION)
+    assert session.negotiation is not None and session.negotiation.client == "old"
+    body = fixture("sessions.list.new.json")
+    # same payload, but answering a request that was not sessions.list
+    session.from_client(dumps({"type": "req", "id": "a", "method": "health", "params": {}}))
+    assert session.from_gateway(dumps({"type": "res", "id": "a", "ok": True, "payload": body})) is None
+    session.from_client(dumps({"type": "req", "id": "b", "method": "sessions.list", "params": {}}))
+    out = session.from_gateway(dumps({"type": "res", "id": "b", "ok": True, "payload": body}))
+    assert out is not None and json.loads(out)["payload"] == fixture("sessions.list.old.json")
+    # an answer is matched once: a repeated id is not rewritten again
+    assert session.from_gateway(dumps({"type": "res", "id": "b", "ok": True, "payload": body})) is None
+
+
+def test_unanswered_requests_do_not_grow_the_table_without_end() -> None:
+    session = connected([CAPABILITY], "2026.9.6")
+    for i in range(MAX_PENDING + 50):
+        session.from_client(dumps({"type": "req", "id": i, "method": "sessions.list", "params": {}}))
+    assert len(session._pending) == MAX_PENDING
+    # the newest ids are still answered in the client's vocabulary
+    out = session.from_gateway(dumps({"type": "res", "id": MAX_PENDING + 49, "ok": True,
+                                      "payload": fixture("sessions.list.old.json")}))
+    assert out is not None and json.loads(out)["payload"] == fixture("sessions.list.new.json")

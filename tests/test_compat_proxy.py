@@ -1,0 +1,359 @@
+"""The proxy over real loopback sockets, in front of the test gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from gatewaylib import (
+    CAPABILITY,
+    NEW_VERSION,
+    OLD_VERSION,
+    TIMEOUT,
+    Client,
+    TestGateway,
+    captured,
+    fixture,
+    run_async,
+    running_proxy,
+)
+from migrator.compat import Mode, Policy, UsageCounters
+from migrator.manifest import parse_version
+
+
+def url(proxy: Any) -> str:
+    return f"ws://127.0.0.1:{proxy.port}"
+
+
+def expected(gateway_frame: str, payload: Any) -> dict[str, Any]:
+    """The gateway's frame with only its payload replaced."""
+    frame = json.loads(gateway_frame)
+    frame["payload"] = payload
+    return frame
+
+
+async def eventually(check: Any, what: str) -> None:
+    for _ in range(int(TIMEOUT / 0.01)):
+        if check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+# -- both directions of translation -----------------------------------------
+
+
+@run_async
+async def test_old_gateway_serves_new_names_to_a_client_that_asks() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as client:
+            res = await client.request("sessions.list")
+            # exactly the gateway's frame, with the new-name rows of the fixture
+            assert res == expected(gw.sent[-1], fixture("sessions.list.new.json"))
+            assert [r.get("status") for r in res["payload"]["sessions"]] == [
+                "interrupted", "interrupted", "waiting_for_response", "interrupted",
+                "halted", "interrupted", "agent_responded", "agent_responded", None,
+            ]
+            # statuses of other vocabularies in the same rows stay
+            main = res["payload"]["sessions"][0]
+            assert main["placement"]["status"] == "done"
+            assert main["acp"]["status"] == "failed"
+            # hello-ok says which vocabulary this connection speaks, version untouched
+            assert client.hello is not None and client.hello["server"]["version"] == OLD_VERSION
+            hello = json.loads(gw.sent[1])["payload"]
+            hello["features"]["capabilities"].append(CAPABILITY)
+            assert client.hello == hello
+
+
+@run_async
+async def test_new_gateway_serves_old_names_to_a_client_that_does_not_ask() -> None:
+    async with TestGateway(NEW_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy)) as client:
+            res = await client.request("sessions.list")
+            assert res == expected(gw.sent[-1], fixture("sessions.list.old.json"))
+
+
+@pytest.mark.parametrize(("version", "caps"), [(OLD_VERSION, []), (NEW_VERSION, [CAPABILITY])])
+@run_async
+async def test_a_client_already_on_the_gateway_s_names_gets_its_bytes_untouched(version: str, caps: list[str]) -> None:
+    async with TestGateway(version) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=caps) as client:
+            assert client.hello == json.loads(gw.sent[1])["payload"]
+            rid = client.next_id()
+            await client.send({"type": "req", "id": rid, "method": "sessions.list", "params": {}})
+            text = await client.recv_text()
+            assert text == gw.sent[-1]
+
+
+@run_async
+async def test_sessions_changed_events_reach_each_client_in_its_vocabulary() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as new, Client(url(proxy)) as old:
+            await eventually(lambda: len(gw.connections) == 2, "two upstream connections")
+            sent = await gw.broadcast("sessions.changed", gw.sessions_changed())
+            assert await new.recv() == expected(sent, fixture("sessions.changed.new.json"))
+            assert await old.recv_text() == sent
+            # another event with a `status` is not a session-status surface
+            other = await gw.broadcast("agent", {"runId": "r1", "status": "done"})
+            assert await new.recv_text() == other
+
+
+@run_async
+async def test_sessions_list_tool_results_are_translated_in_details_and_text() -> None:
+    async with TestGateway(NEW_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy)) as client:
+            res = await client.request("tools.invoke", {"tool": "sessions_list", "args": {}})
+            assert res == expected(gw.sent[-1], {"ok": True, "result": fixture("sessions_list.tool.old.json")})
+            # the text part is the gateway's pretty JSON, re-rendered the same way
+            assert res["payload"]["result"]["content"][0]["text"] == fixture("sessions_list.tool.old.json")["content"][0]["text"]
+
+
+@run_async
+async def test_sessions_send_result_status_is_another_vocabulary_and_stays() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as client:
+            rid = client.next_id()
+            await client.send({"type": "req", "id": rid, "method": "tools.invoke", "params": {"tool": "sessions_send"}})
+            text = await client.recv_text()
+            assert text == gw.sent[-1]
+            assert json.loads(text)["payload"]["result"]["details"]["status"] == "timeout"
+
+
+# -- pass-through ---------------------------------------------------------------
+
+
+@run_async
+async def test_requests_unknown_frames_and_refusals_pass_byte_for_byte() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as client:
+            # the captured refused request, spelled with unusual spacing and non-ASCII
+            refused = captured()[5]
+            text = json.dumps(refused, indent=1, ensure_ascii=False).replace('"v2"', '"v2 ✓"')
+            await client.send(text)
+            answer = await client.recv_text()
+            assert gw.received[-1] == text
+            assert answer == gw.sent[-1]
+            assert json.loads(answer)["error"]["message"] == (
+                "invalid sessions.list params: at root: unexpected property 'statusVocabulary'"
+            )
+            # a frame type nobody knows
+            odd = '{"type":"ping","nonce":1,  "status":"failed"}'
+            await client.send(odd)
+            assert (await client.recv())["error"]["message"] == "unknown method: None"
+            assert gw.received[-1] == odd
+
+
+@run_async
+async def test_binary_frames_pass_untouched_both_ways() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy)) as client:
+            blob = bytes(range(256)) + b'{"status":"failed"}'
+            await client.send(blob)
+            assert await client.recv_text() == blob
+            assert gw.received[-1] == blob
+
+
+@run_async
+async def test_malformed_json_goes_to_the_gateway_and_the_connection_lives_on() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as client:
+            for bad in ['{"type":"req","id":"x","method":"sessions.list"', "[1,2", "sessions.list", "null", "[]"]:
+                await client.send(bad)
+                assert (await client.recv())["ok"] is False
+                assert gw.received[-1] == bad
+            res = await client.request("sessions.list")
+            assert res["payload"]["sessions"][6]["status"] == "agent_responded"
+
+
+@run_async
+async def test_a_failed_sessions_list_is_passed_on_and_forgotten() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as client:
+            res = await client.request("sessions.list", {"status": "done"})
+            assert res["ok"] is False
+            assert res == json.loads(gw.sent[-1])
+
+
+# -- sizes, failures, disconnects ---------------------------------------------------
+
+
+@run_async
+async def test_an_oversized_client_frame_closes_that_connection_only() -> None:
+    async with TestGateway(OLD_VERSION, max_size=1 << 22) as gw, running_proxy(gw.url, max_frame_bytes=32 * 1024) as proxy:
+        async with Client(url(proxy)) as client, Client(url(proxy)) as bystander:
+            assert client.ws is not None
+            await client.send("x" * 40_000)
+            with pytest.raises(ConnectionClosed):
+                await client.recv_text()
+            assert client.ws.close_code == 1009
+            await eventually(lambda: len(gw.connections) == 1, "the upstream side to be closed")
+            assert not any(isinstance(m, str) and len(m) >= 40_000 for m in gw.received)
+            res = await bystander.request("sessions.list")
+            assert res["ok"]
+
+
+@run_async
+async def test_an_oversized_gateway_frame_closes_the_client_cleanly() -> None:
+    async with TestGateway(OLD_VERSION, max_size=1 << 22) as gw, running_proxy(gw.url, max_frame_bytes=64 * 1024) as proxy:
+        async with Client(url(proxy)) as client:
+            assert client.ws is not None
+            ok = await client.request("test.big", {"bytes": 1000})
+            assert len(ok["payload"]["blob"]) == 1000
+            await client.send({"type": "req", "id": "big", "method": "test.big", "params": {"bytes": 100_000}})
+            with pytest.raises(ConnectionClosed):
+                await client.recv_text()
+            assert client.ws.close_code == 1009
+        async with Client(url(proxy)) as again:
+            assert (await again.request("sessions.list"))["ok"]
+
+
+@run_async
+async def test_an_upstream_that_refuses_closes_the_client_with_bad_gateway() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        gw.refuse = True
+        async with connect(url(proxy), open_timeout=TIMEOUT, proxy=None) as ws:
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), TIMEOUT)
+            assert ws.close_code == 1014
+            assert ws.close_reason == "upstream gateway unavailable"
+
+
+@run_async
+async def test_an_upstream_that_is_not_there_closes_the_client_with_bad_gateway() -> None:
+    async with TestGateway(OLD_VERSION) as gw:
+        dead = gw.url
+    async with running_proxy(dead) as proxy:
+        async with connect(url(proxy), open_timeout=TIMEOUT, proxy=None) as ws:
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), TIMEOUT)
+            assert ws.close_code == 1014
+
+
+@run_async
+async def test_an_upstream_that_drops_closes_the_client() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy)) as client:
+            assert client.ws is not None
+            await client.send({"type": "req", "id": "d", "method": "test.drop", "params": {}})
+            with pytest.raises(ConnectionClosed):
+                await client.recv_text()
+            assert client.ws.close_code == 1001
+
+
+@run_async
+async def test_a_gateway_close_code_is_passed_to_the_client() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy)) as client:
+            assert client.ws is not None
+            for conn in list(gw.connections):
+                await conn.close(1002, "protocol mismatch")
+            with pytest.raises(ConnectionClosed):
+                await client.recv_text()
+            assert (client.ws.close_code, client.ws.close_reason) == (1002, "protocol mismatch")
+
+
+@run_async
+async def test_a_client_that_leaves_mid_request_closes_its_upstream() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        client = Client(url(proxy), caps=[CAPABILITY])
+        await client.__aenter__()
+        await client.send({"type": "req", "id": "slow", "method": "test.slow", "params": {"seconds": 0.3}})
+        assert client.ws is not None
+        client.ws.transport.abort()  # no close frame
+        await eventually(lambda: not gw.connections, "the gateway to see its connection closed")
+        await asyncio.sleep(0.4)  # the slow answer arrives at a closed proxy connection: no crash
+        async with Client(url(proxy), caps=[CAPABILITY]) as other:
+            res = await other.request("sessions.list")
+            assert res["payload"]["sessions"][4]["status"] == "halted"
+
+
+# -- many connections, policy, counters ---------------------------------------------
+
+
+@run_async
+async def test_many_concurrent_connections_each_get_their_own_vocabulary() -> None:
+    counters = UsageCounters()
+    async with TestGateway(NEW_VERSION) as gw, running_proxy(gw.url, counters=counters) as proxy:
+
+        async def one(i: int) -> tuple[int, list[Any], list[Any]]:
+            caps = [CAPABILITY] if i % 2 else []
+            async with Client(url(proxy), caps=caps, client_id="cli", version=f"v{i % 3}") as c:
+                rows = []
+                for _ in range(3):
+                    res = await c.request("sessions.list")
+                    rows.append([r.get("status") for r in res["payload"]["sessions"]])
+                tool = await c.request("tools.invoke", {"tool": "sessions_list"})
+                return i, rows, tool["payload"]["result"]["details"]["sessions"]
+
+        results = await asyncio.gather(*(one(i) for i in range(40)))
+    old_rows = [r.get("status") for r in fixture("sessions.list.old.json")["sessions"]]
+    new_rows = [r.get("status") for r in fixture("sessions.list.new.json")["sessions"]]
+    for i, rows, tool_rows in results:
+        want = "new" if i % 2 else "old"
+        assert rows == [new_rows if i % 2 else old_rows] * 3
+        assert tool_rows == fixture(f"sessions_list.tool.{want}.json")["details"]["sessions"]
+    # 20 old-vocabulary clients, spread over three client versions
+    usage = {(u.client_id, u.client_version): u for u in counters.snapshot()}
+    assert sum(u.connections for u in usage.values()) == 20
+    assert sum(u.frames for u in usage.values()) == 20 * 4
+    assert set(usage) == {("cli", "v0"), ("cli", "v1"), ("cli", "v2")}
+    # 7 such clients; 8 rows with a status per list, 8 more per tool result (details and text)
+    assert usage[("cli", "v0")].translated == 7 * (8 * 3 + 8 * 2)
+
+
+@run_async
+async def test_mode_new_serves_new_names_to_everyone() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url, policy=Policy(Mode.NEW)) as proxy:
+        async with Client(url(proxy)) as client:
+            res = await client.request("sessions.list")
+            assert res["payload"] == fixture("sessions.list.new.json")
+
+
+@run_async
+async def test_mode_legacy_serves_old_names_to_opted_in_clients() -> None:
+    async with TestGateway(NEW_VERSION) as gw, running_proxy(gw.url, policy=Policy(Mode.LEGACY)) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as client:
+            res = await client.request("sessions.list")
+            assert res["payload"] == fixture("sessions.list.old.json")
+
+
+@run_async
+async def test_past_sunset_old_names_are_not_served_unless_the_window_is_extended() -> None:
+    async with TestGateway("2027.4.0") as gw:
+        async with running_proxy(gw.url) as proxy, Client(url(proxy)) as client:
+            rid = client.next_id()
+            await client.send({"type": "req", "id": rid, "method": "sessions.list", "params": {}})
+            assert await client.recv_text() == gw.sent[-1]  # new names, untouched
+        extended = Policy(extend_window_until=dt.date.today() + dt.timedelta(days=30))
+        async with running_proxy(gw.url, policy=extended) as proxy, Client(url(proxy)) as client:
+            res = await client.request("sessions.list")
+            assert res["payload"] == fixture("sessions.list.old.json")
+
+
+@run_async
+async def test_a_configured_gateway_version_overrides_hello_ok() -> None:
+    policy = Policy(gateway_version=parse_version("2027.4.0"))
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url, policy=policy) as proxy:
+        async with Client(url(proxy)) as client:
+            res = await client.request("sessions.list")
+            assert res["payload"] == fixture("sessions.list.new.json")
+
+
+@run_async
+async def test_usage_counters_name_each_old_vocabulary_client() -> None:
+    counters = UsageCounters()
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url, counters=counters) as proxy:
+        async with Client(url(proxy), client_id="cli", version="2026.9.6") as a:
+            await a.request("sessions.list")
+            await a.request("sessions.list")
+        async with Client(url(proxy), client_id="webchat", version="dev", caps=[CAPABILITY]) as b:
+            await b.request("sessions.list")
+    assert [u.line() for u in counters.snapshot()] == [
+        "old-vocabulary client=cli version=2026.9.6 connections=1 frames=2 translated=0 refused=0"
+    ]
