@@ -15,6 +15,7 @@ from typing import Any, Callable, TypeVar
 import click
 
 from migrator import report
+from migrator.compat.command import gateway
 from migrator.config import Options, load_options
 from migrator.errors import EXIT_CLEAN, EXIT_UNREADABLE, EXIT_USAGE, MigratorError
 from migrator.findings import CONFIDENCES
@@ -199,6 +200,9 @@ def explain(rule: str) -> None:
             return
     known = ", ".join(r.name for r in RULES)
     raise MigratorError(f"unknown rule '{rule}' (known: {known})")
+
+
+main.add_command(gateway)
 
 
 if __name__ == "__main__":  # pragma: no cover

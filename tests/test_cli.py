@@ -26,7 +26,7 @@ def sweep():
             continue
         if status in FINISHED:
             finished.append(row["key"])
-        if row["status"] in ('timeout', 'waiting_for_response'):
+        if row.get("status") in ('timeout', 'waiting_for_response'):
             stuck.append(row["key"])
     return stuck, finished
 '''
@@ -42,7 +42,7 @@ def test_scan_demo_lists_findings_and_exits_1(demo: Path) -> None:
         "`row.get(\"status\")`), where `row` iterates the `sessions` of `payload`, a `sessions_list` result"
     )
     assert any(
-        line.startswith("orchestrator/monitor.py:18:29: status-compare [certain, rewrite] 'timeout'") for line in lines
+        line.startswith("orchestrator/monitor.py:18:33: status-compare [certain, rewrite] 'timeout'") for line in lines
     )
     assert lines[-1] == "5 files scanned, 5 findings: 5 to rewrite, 0 to review (expand phase)"
     assert not any("jobs/" in line for line in lines)
@@ -80,7 +80,7 @@ def test_apply_dry_run_prints_diff_and_changes_nothing(demo: Path) -> None:
     result = run_cli("apply", ".", cwd=demo)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("--- a/orchestrator/monitor.py\n+++ b/orchestrator/monitor.py\n")
-    assert "-        if row[\"status\"] == 'timeout':\n+        if row[\"status\"] in ('timeout', 'waiting_for_response'):\n" in result.stdout
+    assert "-        if row.get(\"status\") == 'timeout':\n+        if row.get(\"status\") in ('timeout', 'waiting_for_response'):\n" in result.stdout
     assert snapshot(demo) == before
 
 
@@ -172,5 +172,5 @@ def test_rules_and_explain(tmp_path: Path) -> None:
 def test_python_dash_m_and_console_entry_agree(tmp_path: Path) -> None:
     result = run_cli("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for command in ("scan", "apply", "rollback", "rules", "explain"):
+    for command in ("scan", "apply", "rollback", "rules", "explain", "gateway"):
         assert command in result.stdout
