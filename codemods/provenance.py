@@ -78,6 +78,46 @@ class Comparison:
     line: int
 
 
+@dataclass
+class MatchStatement:
+    """A ``match`` whose cases test string literals."""
+
+    node: cst.Match
+    subject: cst.BaseExpression
+    scope: Scope
+    line: int
+
+
+@dataclass
+class Dispatch:
+    """``TABLE[key]`` / ``TABLE.get(key)``: a lookup keyed by an expression."""
+
+    table: str
+    key: cst.BaseExpression
+    scope: Scope
+    line: int
+
+
+@dataclass
+class LiteralType:
+    """A ``Literal[...]`` of strings, and the name it annotates (if any)."""
+
+    node: cst.Subscript
+    owner: str
+    scope: Scope
+    line: int
+
+
+@dataclass
+class EnumClass:
+    """An ``Enum`` subclass whose members are string literals."""
+
+    node: cst.ClassDef
+    name: str
+    members: list[tuple[str, cst.SimpleString]]
+    line: int
+
+
 @dataclass(frozen=True)
 class Subject:
     """What a compared expression is: a key for "same subject" checks, and a
@@ -129,6 +169,23 @@ class ModuleFacts(cst.CSTVisitor):
         self.imported_names: dict[str, tuple[str, int, str]] = {}
         self.constants: dict[str, cst.BaseExpression] = {}
         self.writers: list[tuple[cst.CSTNode, cst.SimpleString, Scope, str]] = []
+        self.matches: list[MatchStatement] = []
+        self.dispatches: list[Dispatch] = []
+        self.literal_types: list[LiteralType] = []
+        self.enums: list[EnumClass] = []
+        # Strings that mention an old name inside a longer text, and literal
+        # returns: listed for review only.
+        self.messages: list[tuple[cst.BaseExpression, list[str], Scope]] = []
+        self.returns: list[tuple[cst.SimpleString, str, Scope]] = []
+        # Names compared with a session event name: ``frame["event"] == "sessions.changed"``.
+        self.event_names: dict[int, set[str]] = {}
+        self.module_aliases: dict[str, str] = {}  # ``import a.b as c``: c -> a.b
+        self._docstrings: set[int] = set()
+        self._owners: list[str] = []
+        self._classes: list[str] = []
+        self._functions: list[str] = []
+        self._old_words = manifest.vocabulary.old
+        self._old_pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, self._old_words))) + r")\b")
         self.marker_lines: set[int] = set()
         self.ignore_lines: set[int] = set()
         self.ignore_file = False
@@ -161,14 +218,52 @@ class ModuleFacts(cst.CSTVisitor):
         self._note_identifier(node.name.value)
         self.scope.bindings.setdefault(node.name.value, []).append(Binding("def", None, self.pos(node).start.line))
         scope = Scope(node, self.scope)
+        # @client.on("sessions.changed") def handle(payload): the handler's
+        # parameters are the event's payload.
+        event = None
+        for decorator in node.decorators:
+            for token in _strings_and_names(decorator.decorator, limit=12):
+                if token in SESSION_SOURCES:
+                    event = token
         for param in [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]:
-            scope.bindings.setdefault(param.name.value, []).append(
-                Binding("param", param.default, self.pos(param).start.line)
-            )
+            binding = Binding("param", param.default, self.pos(param).start.line)
+            if event is not None:
+                binding = Binding("event", cst.SimpleString(repr(event)), binding.line)
+            scope.bindings.setdefault(param.name.value, []).append(binding)
         self.stack.append(scope)
+        self._functions.append(node.name.value)
+        if node.returns is not None:
+            self._owners.append(node.name.value)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.stack.pop()
+        self._functions.pop()
+        if original_node.returns is not None:
+            self._owners.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node.name.value)
+        bases = [cst.helpers.get_full_name_for_node(b.value) or "" for b in node.bases]
+        if not any(b.rsplit(".", 1)[-1].endswith("Enum") for b in bases):
+            return
+        members = []
+        for statement in node.body.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if (
+                    isinstance(small, cst.Assign)
+                    and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                    and string_value(small.value) is not None
+                ):
+                    assert isinstance(small.value, cst.SimpleString)
+                    members.append((small.targets[0].target.value, small.value))
+        if members:
+            self.enums.append(EnumClass(node, node.name.value, members, self.pos(node).start.line))
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._classes.pop()
 
     def _bind(self, target: cst.BaseExpression, kind: str, value: cst.BaseExpression | None, line: int) -> None:
         if isinstance(target, cst.Name):
@@ -183,25 +278,99 @@ class ModuleFacts(cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         line = self.pos(node).start.line
+        first = node.targets[0].target
+        self._owners.append(first.value if isinstance(first, cst.Name) else "")
         for target in node.targets:
             self._bind(target.target, "assign", node.value, line)
             self._note_writer(target.target, node.value)
 
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        self._owners.pop()
+
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        target = node.target
+        self._owners.append(target.value if isinstance(target, cst.Name) else self._subject_owner(target))
         if node.value is not None:
             self._bind(node.target, "assign", node.value, self.pos(node).start.line)
             self._note_writer(node.target, node.value)
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+        self._owners.pop()
+
+    def _subject_owner(self, target: cst.BaseExpression) -> str:
+        if isinstance(target, cst.Attribute):
+            return target.attr.value
+        return ""
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self._owners.append(node.name.value)
+
+    def leave_Param(self, original_node: cst.Param) -> None:
+        self._owners.pop()
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        name = cst.helpers.get_full_name_for_node(node.value) or ""
+        if name.rsplit(".", 1)[-1] == "Literal":
+            words = [_index_string(e) for e in node.slice]
+            if words and all(w is not None for w in words):
+                owner = ".".join([*self._classes[-1:], *(self._owners[-1:] or [""])])
+                self.literal_types.append(LiteralType(node, owner, self.scope, self.pos(node).start.line))
+            return
+        if isinstance(node.value, cst.Name) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            key = node.slice[0].slice.value
+            if string_value(key) is None and not isinstance(key, (cst.Integer, cst.Slice)):
+                self.dispatches.append(Dispatch(node.value.value, key, self.scope, self.pos(node).start.line))
+
+    def visit_Match(self, node: cst.Match) -> None:
+        self.matches.append(MatchStatement(node, node.subject, self.scope, self.pos(node).start.line))
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            self._docstrings.add(id(node.value))  # docstrings and bare strings are prose
+
+    def visit_Return(self, node: cst.Return) -> None:
+        # return "done" / return "done" if ok else "failed": a mapping function.
+        values = [node.value]
+        if isinstance(node.value, cst.IfExp):
+            values = [node.value.body, node.value.orelse]
+        for value in values:
+            if isinstance(value, cst.SimpleString) and string_value(value) in self._old_words:
+                self.returns.append((value, (self._functions or ["<module>"])[-1], self.scope))
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        if id(node) in self._docstrings:
+            return
+        text = "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+        found = self._old_pattern.findall(text)
+        if found:
+            self.messages.append((node, found, self.scope))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind(node.target, "walrus", node.value, self.pos(node).start.line)
 
     def visit_For(self, node: cst.For) -> None:
-        self._bind(node.target, "for", node.iter, self.pos(node).start.line)
+        self._bind_loop(node.target, node.iter, self.pos(node).start.line)
+
+    def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression, line: int) -> None:
+        # ``for key, row in store.items()`` / ``for i, row in enumerate(rows)``:
+        # the second name is an element of the container.
+        if isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2 and isinstance(iterable, cst.Call):
+            func = iterable.func
+            container: cst.BaseExpression | None = None
+            if isinstance(func, cst.Attribute) and func.attr.value in ("items", "values") and not iterable.args:
+                container = func.value
+            elif isinstance(func, cst.Name) and func.value == "enumerate" and iterable.args:
+                container = iterable.args[0].value
+            if container is not None:
+                self._bind(target.elements[0].value, "for", None, line)
+                self._bind(target.elements[1].value, "for", container, line)
+                return
+        self._bind(target, "for", iterable, line)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         # Comprehension variables are bound in the enclosing scope here: close
         # enough for provenance, and they rarely shadow anything.
-        self._bind(node.target, "for", node.iter, self.pos(node).start.line)
+        self._bind_loop(node.target, node.iter, self.pos(node).start.line)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
@@ -212,6 +381,10 @@ class ModuleFacts(cst.CSTVisitor):
             name = cst.helpers.get_full_name_for_node(alias.name) or ""
             self.imports.append((name, 0))
             self._note_identifier(name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.module_aliases[alias.asname.name.value] = name
+            else:
+                self.module_aliases[name.split(".", 1)[0]] = name.split(".", 1)[0]
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = cst.helpers.get_full_name_for_node(node.module) if node.module else ""
@@ -249,8 +422,14 @@ class ModuleFacts(cst.CSTVisitor):
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         value = string_value(node)
-        if value is not None and len(value) < 200:
+        if value is None:
+            return
+        if len(value) < 200 and id(node) not in self._docstrings:
             self._note_identifier(value)
+        if value not in self._old_words and id(node) not in self._docstrings and len(value) < 2000:
+            found = self._old_pattern.findall(value)
+            if found:
+                self.messages.append((node, found, self.scope))
 
     # -- comparisons and writers ----------------------------------------
     def visit_Comparison(self, node: cst.Comparison) -> None:
@@ -262,10 +441,26 @@ class ModuleFacts(cst.CSTVisitor):
             return  # ordered comparisons of statuses are left alone
         left, right = node.left, target.comparator
         line = self.pos(node).start.line
+        self._note_event_guard(left, right)
         if isinstance(op, (cst.Equal, cst.NotEqual)) and string_value(left) is not None and string_value(right) is None:
             self.comparisons.append(Comparison(node, right, op, left, self.scope, line))
         else:
             self.comparisons.append(Comparison(node, left, op, right, self.scope, line))
+
+    def _note_event_guard(self, left: cst.BaseExpression, right: cst.BaseExpression) -> None:
+        # frame["event"] == "sessions.changed": `frame` carries a session snapshot.
+        for subject, literal in ((left, right), (right, left)):
+            if string_value(literal) in SESSION_SOURCES:
+                root = None
+                if isinstance(subject, cst.Subscript) and len(subject.slice) == 1:
+                    root = subject.value
+                elif isinstance(subject, cst.Attribute):
+                    root = subject.value
+                elif isinstance(subject, cst.Call) and isinstance(subject.func, cst.Attribute):
+                    root = subject.func.value
+                if isinstance(root, cst.Name):
+                    owner = self.scope.owner_of(root.value) or self.scope
+                    self.event_names.setdefault(id(owner), set()).add(root.value)
 
     def _note_writer(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if isinstance(value, cst.SimpleString) and string_value(value) is not None:
@@ -282,6 +477,14 @@ class ModuleFacts(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         name = cst.helpers.get_full_name_for_node(node.func) or ""
         self._note_identifier(name.rsplit(".", 1)[-1])
+        if (
+            isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "get"
+            and isinstance(node.func.value, cst.Name)
+            and node.args
+            and string_value(node.args[0].value) is None
+        ):
+            self.dispatches.append(Dispatch(node.func.value.value, node.args[0].value, self.scope, self.pos(node).start.line))
         # row.get("status", "done"): the default is written like a stored value.
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and len(node.args) >= 2:
             if string_value(node.args[0].value) in self.keys and isinstance(node.args[1].value, cst.SimpleString):
@@ -365,6 +568,9 @@ class Resolver:
         value = string_value(node)
         if value is not None:
             return [value]
+        entries = table_entries(node)
+        if entries is not None:
+            return [string_value(e.key) or "" for e in entries if isinstance(e, cst.DictElement)]
         elements = collection_elements(node)
         if elements is None:
             return None
@@ -382,7 +588,7 @@ class Resolver:
             owner = scope.owner_of(node.value)
             if owner is self.facts.module_scope and len(owner.bindings[node.value]) == 1:
                 value = self.facts.constants[node.value]
-                if collection_elements(value) is not None:
+                if collection_elements(value) is not None or table_entries(value) is not None:
                     return node.value, value
         return None
 
@@ -422,6 +628,11 @@ class Resolver:
             subject = self.subject(comparison.subject, comparison.scope)
             if subject is not None:
                 self._words_by_key.setdefault(subject.key, set()).update(words)
+        for match in self.facts.matches:
+            words = [string_value(lit) or "" for case in match.node.cases for lit in case_literals(case.pattern)]
+            subject = self.subject(match.subject, match.scope)
+            if words and subject is not None:
+                self._words_by_key.setdefault(subject.key, set()).update(words)
         for target, value, scope, kind in self.facts.writers:
             if kind in ("dict", "default"):
                 continue
@@ -459,6 +670,14 @@ class Resolver:
         name = cst.helpers.get_full_name_for_node(call.func)
         if name:
             yield name
+            # A function imported from a module (or called through one) also
+            # answers to the module's name: lets a marker name a whole module.
+            head = name.split(".", 1)[0]
+            if head in self.facts.imported_names:
+                module, _, original = self.facts.imported_names[head]
+                yield f"{module}.{original}"
+            elif head in self.facts.module_aliases:
+                yield self.facts.module_aliases[head] + name[len(head):]
         for arg in call.args:
             for node in _strings_and_names(arg.value, limit=40):
                 yield node
@@ -505,7 +724,13 @@ class Resolver:
             if any(b.marked for b in bindings):
                 return Origin("session", "strong", f"`{node.value}` is marked `# migrator: {MARK_STATUS}`")
             for binding in bindings:
-                if binding.value is None:
+                if binding.kind == "event" and binding.value is not None:
+                    event = string_value(binding.value)
+                    return Origin("session", "strong", f"`{node.value}` is the payload of a `{event}` handler")
+            if node.value in self.facts.event_names.get(id(owner), ()):
+                return Origin("session", "strong", f"`{node.value}` is a `sessions.changed` event frame")
+            for binding in bindings:
+                if binding.value is None or binding.kind == "event":
                     continue
                 inner = self.origin(binding.value, owner, depth + 1)
                 if inner.kind != "unknown":
@@ -561,6 +786,30 @@ def collection_elements(node: cst.BaseExpression) -> Sequence[cst.BaseElement] |
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("set", "frozenset"):
         if len(node.args) == 1 and isinstance(node.args[0].value, (cst.Tuple, cst.List, cst.Set)):
             return node.args[0].value.elements
+    return None
+
+
+def case_literals(pattern: cst.MatchPattern) -> list[cst.SimpleString]:
+    """The string literals a ``case`` pattern of values and ``|`` tests."""
+    if isinstance(pattern, cst.MatchValue) and string_value(pattern.value) is not None:
+        return [pattern.value]  # type: ignore[list-item]
+    if isinstance(pattern, cst.MatchOr):
+        out: list[cst.SimpleString] = []
+        for element in pattern.patterns:
+            out += case_literals(element.pattern)
+        return out
+    return []
+
+
+def _index_string(element: cst.SubscriptElement) -> str | None:
+    return string_value(element.slice.value) if isinstance(element.slice, cst.Index) else None
+
+
+def table_entries(node: cst.BaseExpression) -> Sequence[cst.BaseDictElement] | None:
+    """Entries of a dict literal whose keys are all string literals."""
+    if isinstance(node, cst.Dict) and node.elements:
+        if all(isinstance(e, cst.DictElement) and string_value(e.key) is not None for e in node.elements):
+            return node.elements
     return None
 
 

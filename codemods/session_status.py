@@ -10,15 +10,32 @@ from __future__ import annotations
 import argparse
 import ast
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext, Codemod
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from codemods.edits import contract_elements, equality_of, expand_elements, membership_of, pair_tuple
+from codemods.edits import (
+    DICT,
+    SUBSCRIPT,
+    contract_elements,
+    equality_of,
+    expand_elements,
+    membership_of,
+    pair_tuple,
+    pattern_of,
+)
 from codemods.literals import restyle, string_value
-from codemods.provenance import Comparison, ModuleFacts, Resolver, Verdict, collection_elements
+from codemods.provenance import (
+    ModuleFacts,
+    Resolver,
+    Verdict,
+    case_literals,
+    collection_elements,
+    table_entries,
+    words_of,
+)
 from migrator.findings import CONFIDENCES, Confidence
 from migrator.manifest import Manifest, Phase, Vocabulary, load_manifest
 
@@ -48,6 +65,21 @@ class RewriteResult:
     unused_ignores: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ImportedUse:
+    """A status test in this module against a name imported from another
+    module of the tree: the evidence the defining module needs."""
+
+    module: str
+    level: int
+    name: str
+    verdict: Verdict
+
+
+# Edits that add the new name beside the old one in expand.
+_EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type")
+
+
 class StatusRewriter:
     """Rewrite one module's session-status literals for a phase."""
 
@@ -58,6 +90,7 @@ class StatusRewriter:
         min_confidence: Confidence = "likely",
         markers: Iterable[str] = (),
         import_evidence: ImportEvidence | None = None,
+        remote_uses: Mapping[str, Sequence[Verdict]] | None = None,
     ) -> None:
         self.manifest = manifest
         self.vocab: Vocabulary = manifest.vocabulary
@@ -65,24 +98,51 @@ class StatusRewriter:
         self.min_rank = CONFIDENCES.index(min_confidence)
         self.markers = tuple(markers)
         self.import_evidence = import_evidence
+        self.remote_uses = dict(remote_uses or {})
 
     # -- public ------------------------------------------------------------
-    def rewrite(self, source: bytes) -> RewriteResult:
-        """Analyse and rewrite ``source``; raises ``cst.ParserSyntaxError``."""
+    def analyse(self, source: bytes) -> tuple[cst.Module, ModuleFacts, Resolver]:
+        """Parse ``source`` and collect its facts; raises ``cst.ParserSyntaxError``."""
         module = cst.parse_module(source)
-        text = module.code
-        lines = text.splitlines()
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        facts = ModuleFacts(self.manifest, lines, wrapper.resolve(PositionProvider), self.markers)
+        facts = ModuleFacts(self.manifest, module.code.splitlines(), wrapper.resolve(PositionProvider), self.markers)
         module.visit(facts)
         evidence = list(facts.evidence)
         if self.import_evidence is not None:
             evidence += self.import_evidence(facts.imports)
-        resolver = Resolver(facts, module, evidence)
+        return module, facts, Resolver(facts, module, evidence)
+
+    def imported_uses(self, source: bytes) -> list[ImportedUse]:
+        """Status tests made here with names imported from other modules."""
+        _, facts, resolver = self.analyse(source)
+        out: list[ImportedUse] = []
+        probes = [(c.other, c.subject, c.scope) for c in facts.comparisons]
+        probes += [(cst.Name(d.table), d.key, d.scope) for d in facts.dispatches]
+        for other, subject_node, scope in probes:
+            if not isinstance(other, cst.Name) or other.value not in facts.imported_names:
+                continue
+            if scope.owner_of(other.value) is not facts.module_scope:
+                continue
+            subject = resolver.subject(subject_node, scope)
+            if subject is None:
+                continue
+            module, level, name = facts.imported_names[other.value]
+            out.append(ImportedUse(module, level, name, resolver.verdict(subject, [])))
+        return out
+
+    def rewrite(self, source: bytes) -> RewriteResult:
+        """Analyse and rewrite ``source``; raises ``cst.ParserSyntaxError``."""
+        module, facts, resolver = self.analyse(source)
         plan = _Plan()
         if not facts.ignore_file:
             self._plan_comparisons(facts, resolver, plan)
+            self._plan_dispatches(facts, resolver, plan)
+            self._plan_constants(facts, plan)
+            self._plan_matches(facts, resolver, plan)
+            self._plan_literal_types(facts, resolver, plan)
+            self._plan_enums(facts, resolver, plan)
             self._plan_writers(facts, resolver, plan)
+            self._plan_review_only(facts, resolver, plan)
         findings = sorted(
             (f for f in plan.findings if not self._suppressed(f, facts, plan)), key=lambda f: (f.line, f.column)
         )
@@ -105,9 +165,10 @@ class StatusRewriter:
         return False
 
     def _plan_comparisons(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        by_constant: dict[str, list[tuple[Comparison, Verdict]]] = {}
         for comparison in facts.comparisons:
             other = comparison.other
+            if isinstance(other, cst.Dict):
+                continue  # membership in a dict literal: too rare to be worth an edit
             literal_words = resolver.literal_words(other)
             constant = None
             if literal_words is None:
@@ -124,29 +185,156 @@ class StatusRewriter:
                 continue
             verdict = resolver.verdict(subject, literal_words)
             if constant is not None:
-                by_constant.setdefault(constant[0], []).append((comparison, verdict))
+                plan.constant_uses.setdefault(constant[0], []).append(verdict)
                 continue
             if verdict.confidence is None:
                 continue
             rule = "status-compare" if string_value(other) is not None else "status-membership"
             rewrite = self._allowed(verdict) and not self._ignored(facts, comparison.line)
             edit = "compare" if rule == "status-compare" else "membership"
-            self._add(plan, facts, comparison.node, comparison.line, other, verdict, rule, rewrite, edit)
-        for name, uses in by_constant.items():
+            self._add(plan, facts, comparison.node, comparison.line, self._literals(other), verdict, rule, rewrite, edit)
+
+    def _plan_dispatches(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
+        for dispatch in facts.dispatches:
+            constant = resolver.constant_collection(cst.Name(dispatch.table), dispatch.scope)
+            if constant is None or not isinstance(constant[1], cst.Dict):
+                continue
+            words = resolver.literal_words(constant[1]) or []
+            if not (set(words) & self.vocab.old):
+                continue
+            subject = resolver.subject(dispatch.key, dispatch.scope)
+            if subject is not None:
+                plan.constant_uses.setdefault(dispatch.table, []).append(resolver.verdict(subject, words, "keyed by"))
+
+    def _plan_constants(self, facts: ModuleFacts, plan: "_Plan") -> None:
+        names = set(plan.constant_uses) | {n for n in self.remote_uses if n in facts.constants}
+        for name in sorted(names):
             value = facts.constants[name]
-            verdicts = [v for _, v in uses]
+            local = plan.constant_uses.get(name, [])
+            verdicts = [*local, *self.remote_uses.get(name, [])]
+            words = set(_words(value))
+            if not verdicts or not (words & self.vocab.old):
+                continue
             against = [v for v in verdicts if v.confidence is None]
             if len(against) == len(verdicts):
                 continue  # only ever used with another vocabulary: not ours
+            where = "" if local else " in another module"
             if against:
                 # Used with another vocabulary somewhere: a person decides.
-                verdict = Verdict("possible", f"constant `{name}` is used in a status test, but {against[0].why}")
+                verdict = Verdict("possible", f"constant `{name}` is used in a status test{where}, but {against[0].why}")
             else:
                 lowest = min(verdicts, key=lambda v: CONFIDENCES.index(v.confidence))  # type: ignore[arg-type]
-                verdict = Verdict(lowest.confidence, f"constant `{name}` is used in a status test: {lowest.why}")
+                verdict = Verdict(lowest.confidence, f"constant `{name}` is used in a status test{where}: {lowest.why}")
             line = facts.pos(value).start.line
             rewrite = self._allowed(verdict) and not self._ignored(facts, line)
-            self._add(plan, facts, value, line, value, verdict, "status-constant", rewrite, "collection")
+            if isinstance(value, cst.Dict):
+                problem = self._table_problem(value)
+                if problem and rewrite:
+                    rewrite = False
+                    verdict = Verdict(verdict.confidence, f"{verdict.why}; left for review: {problem}")
+                rule, edit = "status-dispatch", "table"
+            else:
+                rule, edit = "status-constant", "collection"
+            self._add(plan, facts, value, line, self._literals(value), verdict, rule, rewrite, edit)
+
+    def _table_problem(self, table: cst.Dict) -> str | None:
+        """Why a dispatch table cannot be changed safely in this phase, or None."""
+        entries = {string_value(e.key): e for e in table.elements if isinstance(e, cst.DictElement)}
+        for old, new in self.vocab.old_to_new.items():
+            entry = entries.get(old)
+            if entry is None:
+                continue
+            if new in entries:
+                if self.phase == "contract" and _code(entries[new].value) != _code(entry.value):
+                    return f"`{old}` and `{new}` map to different values"
+                continue
+            if self.phase == "expand" and not isinstance(entry.value, (cst.Name, cst.Attribute)):
+                return f"the value for `{old}` is not a plain name; copying it could run it twice"
+        return None
+
+    def _plan_matches(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
+        for match in facts.matches:
+            literals = {id(case): case_literals(case.pattern) for case in match.node.cases}
+            words = [string_value(lit) or "" for group in literals.values() for lit in group]
+            if not (set(words) & self.vocab.old):
+                continue
+            subject = resolver.subject(match.subject, match.scope)
+            if subject is None:
+                continue
+            verdict = resolver.verdict(subject, words, "matched on")
+            if verdict.confidence is None:
+                continue
+            for case in match.node.cases:
+                group = literals[id(case)]
+                if not any(string_value(lit) in self.vocab.old for lit in group):
+                    continue
+                if not isinstance(case.pattern, (cst.MatchValue, cst.MatchOr)) or (
+                    isinstance(case.pattern, cst.MatchOr)
+                    and not all(isinstance(p.pattern, cst.MatchValue) for p in case.pattern.patterns)
+                ):
+                    # A capture or guard mixed in: a person writes the new pattern.
+                    rewrite = False
+                else:
+                    rewrite = self._allowed(verdict)
+                line = facts.pos(case).start.line
+                rewrite = rewrite and not self._ignored(facts, line)
+                self._add(plan, facts, case.pattern, line, group, verdict, "status-match", rewrite, "pattern")
+
+    def _plan_literal_types(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
+        for annotation in facts.literal_types:
+            literals = [e.slice.value for e in annotation.node.slice if isinstance(e.slice, cst.Index)]
+            words = {string_value(lit) or "" for lit in literals}
+            if not (words & self.vocab.old):
+                continue
+            verdict = self._literal_verdict(annotation.owner, words, resolver)
+            if verdict is None:
+                continue
+            rewrite = self._allowed(verdict) and not self._ignored(facts, annotation.line)
+            self._add(
+                plan, facts, annotation.node, annotation.line, literals, verdict,  # type: ignore[arg-type]
+                "status-literal-type", rewrite, "literal-type",
+            )
+
+    def _literal_verdict(self, owner: str, words: set[str], resolver: Resolver) -> Verdict | None:
+        if words & self.manifest.python.foreign_words or not words <= self.vocab.all_values:
+            return None  # mixed with other words: another vocabulary
+        names = set(words_of(owner))
+        described = f"`Literal` of session words annotating `{owner}`" if owner else "`Literal` of session words"
+        together = len(words) >= 2
+        if {"status", "state"} & names and "session" in names:
+            return Verdict("certain", described)
+        evidence = resolver.module_evidence
+        if evidence and ({"status", "state"} & names or together):
+            return Verdict("likely", f"{described}; module talks to OpenClaw ({evidence[0]})")
+        if together or {"status", "state"} & names:
+            return Verdict("possible", f"{described}, but nothing ties it to OpenClaw")
+        return None
+
+    def _plan_enums(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
+        for enum in facts.enums:
+            values = {string_value(lit) or "" for _, lit in enum.members}
+            if not (values & self.vocab.old):
+                continue
+            verdict = self._literal_verdict(enum.name, values, resolver)
+            if verdict is None:
+                continue
+            verdict = Verdict(verdict.confidence, verdict.why.replace("`Literal` of session words annotating", "Enum"))
+            for member, literal in enum.members:
+                value = string_value(literal) or ""
+                if value not in self.vocab.old:
+                    continue
+                line = facts.pos(literal).start.line
+                if self.phase == "expand":
+                    why = f"{verdict.why}; an Enum value holds one name, so accepting both needs a `_missing_` hook"
+                    self._add(plan, facts, literal, line, [literal], Verdict(verdict.confidence, why),
+                              "status-enum", False, "literal")
+                elif self.vocab.to_new(value) in values:
+                    why = f"{verdict.why}; `{enum.name}` already has the value `{self.vocab.to_new(value)}`"
+                    self._add(plan, facts, literal, line, [literal], Verdict(verdict.confidence, why),
+                              "status-enum", False, "literal")
+                else:
+                    rewrite = self._allowed(verdict) and not self._ignored(facts, line)
+                    self._add(plan, facts, literal, line, [literal], verdict, "status-enum", rewrite, "literal")
 
     def _plan_writers(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
         for target, literal, scope, kind in facts.writers:
@@ -172,10 +360,41 @@ class StatusRewriter:
             rule = "status-default" if kind == "default" else "status-writer"
             # Writers keep old names while old gateways still read the data.
             rewrite = self.phase == "contract" and self._allowed(verdict) and not self._ignored(facts, line)
-            self._add(plan, facts, literal, line, literal, verdict, rule, rewrite, "literal")
+            self._add(plan, facts, literal, line, [literal], verdict, rule, rewrite, "literal")
+
+    def _plan_review_only(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
+        """Messages and mapping functions: a person decides, nothing is rewritten."""
+        evidence = resolver.module_evidence
+        if not evidence:
+            return  # prose about jobs is no business of ours
+        tie = f"module talks to OpenClaw ({evidence[0]})"
+        for node, found, _ in facts.messages:
+            start = facts.pos(node).start
+            for word in dict.fromkeys(found):
+                why = f"`{word}` inside a message or f-string; {tie}"
+                plan.findings.append(
+                    CodeFinding(start.line, start.column + 1, word, self.vocab.to_new(word), "possible",
+                                False, "status-message", why)
+                )
+        for literal, function, _ in facts.returns:
+            value = string_value(literal) or ""
+            start = facts.pos(literal).start
+            why = f"`{function}` returns a status word; its callers decide what it means; {tie}"
+            plan.findings.append(
+                CodeFinding(start.line, start.column + 1, value, self.vocab.to_new(value), "possible",
+                            False, "status-return", why)
+            )
 
     def _ignored(self, facts: ModuleFacts, line: int) -> bool:
         return line in facts.ignore_lines
+
+    def _literals(self, holder: cst.BaseExpression) -> list[cst.SimpleString]:
+        if isinstance(holder, cst.SimpleString):
+            return [holder]
+        entries = table_entries(holder)
+        if entries is not None:
+            return [e.key for e in entries if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)]
+        return [e.value for e in (collection_elements(holder) or ()) if isinstance(e.value, cst.SimpleString)]
 
     def _add(
         self,
@@ -183,24 +402,21 @@ class StatusRewriter:
         facts: ModuleFacts,
         node: cst.CSTNode,
         statement_line: int,
-        holder: cst.BaseExpression,
+        literals: Sequence[cst.SimpleString],
         verdict: Verdict,
         rule: str,
         rewrite: bool,
         edit: str,
     ) -> None:
-        literals = [holder] if isinstance(holder, cst.SimpleString) else [
-            e.value for e in (collection_elements(holder) or ())
-        ]
         assert verdict.confidence is not None
+        words = [string_value(x) for x in literals]
         changes = False
         for literal in literals:
             value = string_value(literal)
             if value not in self.vocab.old:
                 continue
             start = facts.pos(literal).start
-            if self.phase == "expand" and edit in ("compare", "membership", "collection"):
-                words = [string_value(x) for x in literals]
+            if self.phase == "expand" and edit in _EXPANDING:
                 pending = self.vocab.to_new(value) not in words
             else:
                 pending = True
@@ -216,12 +432,23 @@ class StatusRewriter:
             plan.edits[id(node)] = edit
 
 
+def _words(node: cst.BaseExpression) -> list[str]:
+    if isinstance(node, cst.Dict):
+        return [string_value(e.key) or "" for e in node.elements if isinstance(e, cst.DictElement)]
+    return [string_value(e.value) or "" for e in (collection_elements(node) or ())]
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
 @dataclass
 class _Plan:
     edits: dict[int, str] = field(default_factory=dict)
     findings: list[CodeFinding] = field(default_factory=list)
     statement_line: dict[tuple[int, int], int] = field(default_factory=dict)
     used_ignores: set[int] = field(default_factory=set)
+    constant_uses: dict[str, list[Verdict]] = field(default_factory=dict)
 
 
 class _Apply(cst.CSTTransformer):
@@ -289,6 +516,25 @@ class _Apply(cst.CSTTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         return self._leave_collection(original_node, updated_node)
 
+    def leave_Dict(self, original_node: cst.Dict, updated_node: cst.Dict) -> cst.BaseExpression:
+        if self.edits.get(id(original_node)) != "table":
+            return updated_node
+        fn = expand_elements if self.phase == "expand" else contract_elements
+        elements = fn(updated_node.elements, self.vocab, DICT)
+        return updated_node if elements is None else updated_node.with_changes(elements=elements)
+
+    def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:
+        if self.edits.get(id(original_node)) != "literal-type":
+            return updated_node
+        fn = expand_elements if self.phase == "expand" else contract_elements
+        elements = fn(updated_node.slice, self.vocab, SUBSCRIPT)
+        return updated_node if elements is None else updated_node.with_changes(slice=elements)
+
+    def leave_MatchCase(self, original_node: cst.MatchCase, updated_node: cst.MatchCase) -> cst.MatchCase:
+        if self.edits.get(id(original_node.pattern)) != "pattern":
+            return updated_node
+        return updated_node.with_changes(pattern=pattern_of(updated_node.pattern, self.vocab, self.phase))
+
     def leave_SimpleString(self, original_node: cst.SimpleString, updated_node: cst.SimpleString) -> cst.BaseExpression:
         if self.edits.get(id(original_node)) == "literal":
             value = string_value(updated_node)
@@ -341,6 +587,34 @@ class _Normalize(ast.NodeTransformer):
 
     visit_List = visit_Tuple  # type: ignore[assignment]
     visit_Set = visit_Tuple  # type: ignore[assignment]
+
+    def visit_MatchOr(self, node: ast.MatchOr) -> ast.AST:
+        # case "done" | "agent_responded"  ~  case "agent_responded"
+        self.generic_visit(node)
+        patterns = self._dedupe(node.patterns)  # type: ignore[arg-type]
+        return patterns[0] if len(patterns) == 1 else ast.MatchOr(patterns)  # type: ignore[arg-type]
+
+    def visit_Dict(self, node: ast.Dict) -> ast.AST:
+        # A dispatch table gains a key with the SAME value: pairs that are
+        # equal after mapping the names collapse; differing values do not.
+        self.generic_visit(node)
+        seen: set[str] = set()
+        keys, values = [], []
+        for key, value in zip(node.keys, node.values):
+            pair = ast.dump(ast.Tuple([key, value], ast.Load())) if key is not None else ""
+            if key is not None and pair in seen:
+                continue
+            seen.add(pair)
+            keys.append(key)
+            values.append(value)
+        return ast.Dict(keys, values)
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        # Literal["done", "agent_responded"]  ~  Literal["agent_responded"]
+        self.generic_visit(node)
+        if isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 1:
+            node.slice = node.slice.elts[0]
+        return node
 
 
 def equivalent_except_literals(before: bytes, after: bytes, vocab: Vocabulary) -> str | None:
