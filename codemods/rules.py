@@ -23,6 +23,12 @@ class Example:
 
 @dataclass(frozen=True)
 class Rule:
+    """A Python form: what it does, why, its fix safety, and its examples.
+
+    INVALID examples are found (rewritten where the example shows a result,
+    reported for review where it shows none); VALID ones are left alone.
+    """
+
     name: str
     summary: str
     why: str
@@ -32,14 +38,18 @@ class Rule:
 
     def explain(self) -> str:
         parts = [f"{self.name}: {self.summary}", "", "Why: " + self.why, "", "Fix safety: " + self.safety]
-        for title, examples in (("Rewritten", self.invalid), ("Left alone", self.valid)):
+        for title, examples in (("Found", self.invalid), ("Left alone", self.valid)):
             for example in examples:
                 parts += ["", f"{title}:", _indent(example.before)]
-                if example.expand is not None:
-                    parts += ["expand ->", _indent(example.expand)]
-                if example.contract is not None:
-                    parts += ["contract ->", _indent(example.contract)]
+                if examples is self.invalid:
+                    for phase, result in (("expand", example.expand), ("contract", example.contract)):
+                        parts += [f"{phase} ->", _indent(result) if result is not None else "    (unchanged; listed for review)"]
         return "\n".join(parts)
+
+
+def rule_named(name: str) -> Rule | None:
+    """The rule called ``name``, or None."""
+    return next((r for r in RULES if r.name == name), None)
 
 
 def _indent(code: str) -> str:
@@ -98,7 +108,32 @@ RULES: tuple[Rule, ...] = (
             Example(
                 'proc = run_process()\nif proc["status"] in ("completed", "failed", "killed"):\n    pass\n'
             ),
+            # Ordered comparisons sort statuses; they are not status tests.
+            Example(_ROWS + '    if row["status"] < "done":\n        pass\n'),
+            Example(_ROWS + '    rows = sorted(data["sessions"], key=lambda r: r["status"] >= "failed")\n'),
         ),
+    ),
+    Rule(
+        name="status-set-call",
+        summary="`set(...)` / `frozenset(...)` of old names, inline or as a constant.",
+        why="A set built by a call is a membership collection like a literal one.",
+        safety="The literal inside the call is edited like a membership collection; "
+        "the call itself is kept.",
+        invalid=(
+            Example(
+                _ROWS + '    if row["status"] in frozenset(("done", "killed")):\n        pass\n',
+                _ROWS + '    if row["status"] in frozenset(("done", "agent_responded", "killed", "halted")):\n        pass\n',
+                _ROWS + '    if row["status"] in frozenset(("agent_responded", "halted")):\n        pass\n',
+            ),
+            Example(
+                'ENDED = set(["failed", "timeout"])\n' + _ROWS + '    if row["status"] in ENDED:\n        pass\n',
+                'ENDED = set(["failed", "interrupted", "timeout", "waiting_for_response"])\n'
+                + _ROWS + '    if row["status"] in ENDED:\n        pass\n',
+                'ENDED = set(["interrupted", "waiting_for_response"])\n'
+                + _ROWS + '    if row["status"] in ENDED:\n        pass\n',
+            ),
+        ),
+        valid=(Example('ENDED = frozenset({"done", "failed"})\n\ndef over(task):\n    return task.state in ENDED\n'),),
     ),
     Rule(
         name="status-constant",
@@ -147,5 +182,138 @@ RULES: tuple[Rule, ...] = (
                 _ROWS + '    state = row.get("status", "agent_responded")\n',
             ),
         ),
+        valid=(Example('def state(job):\n    return job.get("status", "done")\n'),),
+    ),
+    Rule(
+        name="status-match",
+        summary="`match` on a session status with literal and `|` patterns.",
+        why="A `case \"done\":` never matches the new name a gateway sends after the rename.",
+        safety="expand adds the new name as another alternative (`case \"done\" | \"agent_responded\":`); "
+        "contract keeps only the new names. A case with a capture or guard mixed in is listed "
+        "for review.",
+        invalid=(
+            Example(
+                _ROWS + '    match row["status"]:\n        case "done":\n            pass\n        case _:\n            pass\n',
+                _ROWS + '    match row["status"]:\n        case "done" | "agent_responded":\n            pass\n'
+                '        case _:\n            pass\n',
+                _ROWS + '    match row["status"]:\n        case "agent_responded":\n            pass\n'
+                '        case _:\n            pass\n',
+            ),
+            Example(
+                _ROWS + '    match row.get("status"):\n        case "running":\n            pass\n'
+                '        case "failed" | "killed":\n            pass\n',
+                _ROWS + '    match row.get("status"):\n        case "running":\n            pass\n'
+                '        case "failed" | "interrupted" | "killed" | "halted":\n            pass\n',
+                _ROWS + '    match row.get("status"):\n        case "running":\n            pass\n'
+                '        case "interrupted" | "halted":\n            pass\n',
+            ),
+        ),
+        valid=(
+            Example(
+                'reply = client.invoke("sessions_send", {})\nmatch reply["status"]:\n'
+                '    case "ok":\n        pass\n    case "timeout":\n        pass\n'
+            ),
+        ),
+    ),
+    Rule(
+        name="status-dispatch",
+        summary="A dict dispatch table keyed by session status (`HANDLERS[row[\"status\"]]`).",
+        why="A table keyed by old names raises `KeyError` (or falls to the default) for every new name.",
+        safety="expand adds each new key with the SAME value, only when that value is a plain name "
+        "or attribute; any other value (a lambda, a call, a literal) is listed for review, because "
+        "copying it could run it twice or change identity. contract renames the keys; it reviews "
+        "a table where the old and the new key map to different values.",
+        invalid=(
+            Example(
+                'HANDLERS = {"done": archive, "failed": alerts.page}\n'
+                + _ROWS + '    HANDLERS.get(row["status"], ignore)(row)\n',
+                'HANDLERS = {"done": archive, "agent_responded": archive, "failed": alerts.page, '
+                '"interrupted": alerts.page}\n' + _ROWS + '    HANDLERS.get(row["status"], ignore)(row)\n',
+                'HANDLERS = {"agent_responded": archive, "interrupted": alerts.page}\n'
+                + _ROWS + '    HANDLERS.get(row["status"], ignore)(row)\n',
+            ),
+            Example(
+                'LABELS = {"done": "finished", "running": "busy"}\n'
+                + _ROWS + '    print(LABELS[row["status"]])\n',
+                None,
+                'LABELS = {"agent_responded": "finished", "running": "busy"}\n'
+                + _ROWS + '    print(LABELS[row["status"]])\n',
+            ),
+        ),
+        valid=(Example('HANDLERS = {"done": archive}\n\ndef on(job):\n    HANDLERS[job.state](job)\n'),),
+    ),
+    Rule(
+        name="status-literal-type",
+        summary="`Literal[...]` annotations of session statuses.",
+        why="A type checker rejects the new names a gateway sends if the `Literal` lists only old ones.",
+        safety="expand adds each new name after its old one; contract keeps only the new names. "
+        "Only a `Literal` made of session words is touched; one mixed with other words is "
+        "another vocabulary.",
+        invalid=(
+            Example(
+                'from typing import Literal\n\nSessionStatus = Literal["running", "done", "failed"]\n',
+                'from typing import Literal\n\nSessionStatus = Literal["running", "done", "agent_responded", '
+                '"failed", "interrupted"]\n',
+                'from typing import Literal\n\nSessionStatus = Literal["running", "agent_responded", "interrupted"]\n',
+            ),
+            Example(
+                'import typing\n\nclass SessionRow(typing.TypedDict):\n    status: typing.Literal["killed"]\n',
+                'import typing\n\nclass SessionRow(typing.TypedDict):\n    status: typing.Literal["killed", "halted"]\n',
+                'import typing\n\nclass SessionRow(typing.TypedDict):\n    status: typing.Literal["halted"]\n',
+            ),
+        ),
+        valid=(
+            Example('from typing import Literal\n\nJobState = Literal["pending", "done", "failed"]\n'),
+        ),
+    ),
+    Rule(
+        name="status-enum",
+        summary="`Enum` classes whose members are session statuses.",
+        why="`SessionStatus(row[\"status\"])` raises `ValueError` for a new name.",
+        safety="An Enum value holds exactly one name, and adding members changes iteration and "
+        "`len`, so expand lists the members for review (accepting both needs a `_missing_` "
+        "hook a person writes). contract rewrites the values, unless the class already has a "
+        "member with the new value (that would turn one member into an alias): review.",
+        invalid=(
+            Example(
+                'from enum import Enum\n\nclass SessionStatus(str, Enum):\n    RUNNING = "running"\n'
+                '    DONE = "done"\n',
+                None,
+                'from enum import Enum\n\nclass SessionStatus(str, Enum):\n    RUNNING = "running"\n'
+                '    DONE = "agent_responded"\n',
+            ),
+            Example(
+                'from enum import Enum\n\nclass SessionStatus(Enum):\n    DONE = "done"\n'
+                '    AGENT_RESPONDED = "agent_responded"\n',
+            ),
+        ),
+        valid=(Example('from enum import Enum\n\nclass JobState(Enum):\n    DONE = "done"\n    QUEUED = "queued"\n'),),
+    ),
+    Rule(
+        name="status-message",
+        summary="An old name inside a message or f-string, in a module that talks to OpenClaw.",
+        why="Messages that list the allowed values go stale after the rename, but prose cannot be "
+        "rewritten mechanically.",
+        safety="Never rewritten: listed for review. Docstrings and bytes are ignored.",
+        invalid=(
+            Example(
+                _ROWS + '    if row["status"] not in ALLOWED:\n'
+                '        raise ValueError(f"{row[\'status\']!r} is not one of running, done, failed")\n'
+            ),
+        ),
+        valid=(Example('def report(jobs):\n    return f"{len(jobs)} done"\n'),),
+    ),
+    Rule(
+        name="status-return",
+        summary="A function that returns an old name, in a module that talks to OpenClaw.",
+        why="Mapping functions turn other codes into session statuses; whether a caller compares "
+        "the result with a session status or stores it elsewhere decides the fix.",
+        safety="Never rewritten: listed for review.",
+        invalid=(
+            Example(
+                'import openclaw\n\ndef status_for(code):\n    return "done" if code == 0 else "failed"\n'
+            ),
+        ),
+        valid=(Example('def state_for(code):\n    return "done" if code == 0 else "failed"\n'),),
     ),
 )

@@ -189,9 +189,12 @@ class StatusRewriter:
                 continue
             if verdict.confidence is None:
                 continue
-            rule = "status-compare" if string_value(other) is not None else "status-membership"
+            if string_value(other) is not None:
+                rule = "status-compare"
+            else:
+                rule = "status-set-call" if isinstance(other, cst.Call) else "status-membership"
             rewrite = self._allowed(verdict) and not self._ignored(facts, comparison.line)
-            edit = "compare" if rule == "status-compare" else "membership"
+            edit = "compare" if rule == "status-compare" else "membership"  # set calls too
             self._add(plan, facts, comparison.node, comparison.line, self._literals(other), verdict, rule, rewrite, edit)
 
     def _plan_dispatches(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
@@ -234,7 +237,8 @@ class StatusRewriter:
                     verdict = Verdict(verdict.confidence, f"{verdict.why}; left for review: {problem}")
                 rule, edit = "status-dispatch", "table"
             else:
-                rule, edit = "status-constant", "collection"
+                rule = "status-set-call" if isinstance(value, cst.Call) else "status-constant"
+                edit = "collection"
             self._add(plan, facts, value, line, self._literals(value), verdict, rule, rewrite, edit)
 
     def _table_problem(self, table: cst.Dict) -> str | None:
