@@ -26,6 +26,8 @@ NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip"})
 # Session sources: calls or strings whose result is a session row container.
 SESSION_SOURCES = ("sessions_list", "sessions.list", "sessions.json", "sessions.changed", "session_nodes")
 MARK_STATUS = "session-status"
+# Calls whose result is their first argument decoded: provenance flows through.
+DECODERS = frozenset({"load", "loads", "read", "read_text", "parse", "decode", "dict", "list", "json"})
 _COMMENT = re.compile(r"#\s*migrator:\s*([a-z-]+)")
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
@@ -699,7 +701,16 @@ class Resolver:
                 if session:
                     return Origin("session", "strong", f"a `{session}` result")
             if isinstance(node.func, cst.Attribute):
-                return self.origin(node.func.value, scope, depth + 1)
+                inner = self.origin(node.func.value, scope, depth + 1)
+                if inner.kind != "unknown":
+                    return inner
+            # json.load(handle) where handle = open(".../sessions.json"):
+            # decoding keeps the provenance of what is decoded.
+            name = cst.helpers.get_full_name_for_node(node.func) or ""
+            if name.rsplit(".", 1)[-1] in DECODERS and node.args:
+                inner = self.origin(node.args[0].value, scope, depth + 1)
+                if inner.kind != "unknown":
+                    return Origin(inner.kind, inner.strength, f"decoded from {inner.why}")
             return Origin("unknown", "weak", "")
         if isinstance(node, (cst.Subscript, cst.Attribute)):
             if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
 
 import libcst as cst
 
-from codemods.session_status import StatusRewriter, equivalent_except_literals
+from codemods.provenance import Verdict
+from codemods.session_status import ImportEvidence, StatusRewriter, equivalent_except_literals
 from migrator.config import Options
 from migrator.engines import Context
 from migrator.files import SourcePath
@@ -23,6 +25,60 @@ def module_name(rel: str) -> str:
     return ".".join(parts)
 
 
+# ``from X import A, B as C`` (also parenthesised over several lines).
+_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.MULTILINE)
+_IMPORTED = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
+
+
+@dataclass(frozen=True)
+class ModuleSurvey:
+    """What the survey learns of one module without parsing it."""
+
+    name: str
+    display: str
+    evidence: str | None
+    # Source kept only for modules that test a status against an imported
+    # name: they are analysed once more in ``gather``.
+    importer_source: bytes | None = None
+
+
+@dataclass
+class TreeFacts:
+    """The tree-wide facts of the Python engine."""
+
+    # module -> (display, evidence token) for modules that talk to OpenClaw
+    talking: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # (defining module, name) -> verdicts of status tests in other modules
+    uses: dict[tuple[str, str], list[Verdict]] = field(default_factory=dict)
+
+    def uses_of(self, module: str) -> dict[str, list[Verdict]]:
+        out: dict[str, list[Verdict]] = {}
+        for (defining, name), verdicts in self.uses.items():
+            if defining == module:
+                out.setdefault(name, []).extend(verdicts)
+        return out
+
+
+def resolve_import(importer: str, is_package: bool, module: str, level: int) -> str:
+    """The absolute module name of ``from <level dots><module> import ...`` in ``importer``."""
+    if not level:
+        return module
+    package = importer.split(".") if is_package else importer.split(".")[:-1]
+    base = package[: len(package) - (level - 1)] if level > 1 else package
+    return ".".join([*base, module] if module else base)
+
+
+def _lookup(table: Mapping[str, Any], name: str) -> str | None:
+    """``name`` or the tree module it names when the tree was scanned from
+    above its import root (``src.pkg.mod`` for ``pkg.mod``)."""
+    if name in table:
+        return name
+    for candidate in table:
+        if candidate.endswith("." + name):
+            return candidate
+    return None
+
+
 class PythonEngine:
     kind = "python"
     reads_bytes = True
@@ -30,6 +86,7 @@ class PythonEngine:
     def __init__(self) -> None:
         self._old: re.Pattern[bytes] | None = None
         self._evidence: re.Pattern[bytes] | None = None
+        self._status: re.Pattern[bytes] | None = None
 
     def _patterns(self, options: Options) -> None:
         if self._old is None:
@@ -40,6 +97,8 @@ class PythonEngine:
             self._evidence = re.compile(
                 b"|".join(re.escape(t.encode()) for t in tokens if t), re.IGNORECASE
             )
+            fields = {*manifest.python.keys, *manifest.python.attributes}
+            self._status = re.compile(b"|".join(re.escape(f.encode()) for f in sorted(fields)))
 
     def claims(self, source: SourcePath, options: Options) -> bool:
         self._patterns(options)
@@ -51,31 +110,72 @@ class PythonEngine:
 
     def survey(self, source: SourcePath, data: bytes) -> Any:
         # Which modules of the tree talk to OpenClaw: a byte search, so files
-        # without an old literal are never parsed.
-        assert self._evidence is not None
+        # without an old literal are never parsed here.
+        assert self._evidence is not None and self._status is not None
         hit = self._evidence.search(data)
-        return (module_name(source.rel), source.display, hit.group(0).decode(errors="replace") if hit else None)
+        name = module_name(source.rel)
+        token = hit.group(0).decode(errors="replace") if hit else None
+        keep = data if self._tests_imported_name(data) else None
+        return ModuleSurvey(name, source.display, token, keep)
+
+    def _tests_imported_name(self, data: bytes) -> bool:
+        """Cheap: does the module read a status and use an imported name after
+        ``in``/``==``/``!=`` or as a table (``NAME[``, ``NAME.get(``)?"""
+        assert self._status is not None
+        if b"import" not in data or self._status.search(data) is None:
+            return False
+        names: set[bytes] = set()
+        for match in _FROM_IMPORT.finditer(data):
+            for item in _IMPORTED.finditer(match.group(2).strip(b"()")):
+                if item.group(1) != b"as":
+                    names.add(item.group(2) or item.group(1))
+        if not names:
+            return False
+        alternatives = b"|".join(re.escape(n) for n in sorted(names))
+        use = re.compile(rb"(?:\bin|==|!=)\s+(?:" + alternatives + rb")\b|\b(?:" + alternatives + rb")(?:\[|\.get\()")
+        return use.search(data) is not None
 
     def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
-        return {name: (display, token) for _, (name, display, token) in surveyed if token}
+        """Two stages over the tree: which modules talk to OpenClaw (bytes
+        only), then, for modules that test a status against an imported name,
+        the verdict of each such test, keyed by the module that defines it."""
+        items = list(surveyed)
+        facts = TreeFacts()
+        for _, survey in items:
+            if survey.evidence:
+                facts.talking[survey.name] = (survey.display, survey.evidence)
+        for source, survey in items:
+            if survey.importer_source is None:
+                continue
+            rewriter = StatusRewriter(
+                options.manifest, options.phase, options.min_confidence, options.markers,
+                self._import_evidence(source, facts),
+            )
+            try:
+                uses = rewriter.imported_uses(survey.importer_source)
+            except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+                continue  # reported when the file itself is processed
+            is_package = source.path.name == "__init__.py"
+            for use in uses:
+                defining = resolve_import(survey.name, is_package, use.module, use.level)
+                found = _lookup(facts.talking, defining) or defining
+                why = f"in {survey.display}: {use.verdict.why}"
+                facts.uses.setdefault((found, use.name), []).append(Verdict(use.verdict.confidence, why))
+        return facts
 
-    def _import_evidence(self, source: SourcePath, context: Context) -> Any:
-        talking: dict[str, tuple[str, str]] = context.facts.get(self.kind, {})
-        package = module_name(source.rel).split(".")[:-1]
-        if source.path.name == "__init__.py":
-            package = module_name(source.rel).split(".")
+    def _import_evidence(self, source: SourcePath, facts: TreeFacts) -> ImportEvidence:
+        talking = facts.talking
+        importer = module_name(source.rel)
+        is_package = source.path.name == "__init__.py"
 
         def resolve(imports: Sequence[tuple[str, int]]) -> list[str]:
             found = []
             for module, level in imports:
-                if level:
-                    base = package[: len(package) - (level - 1)] if level > 1 else package
-                    full = ".".join([*base, module] if module else base)
-                else:
-                    full = module
+                full = resolve_import(importer, is_package, module, level)
                 for candidate in (full, full.rsplit(".", 1)[0]):
-                    if candidate in talking:
-                        found.append(f"imports `{candidate}`, which uses {talking[candidate][1]}")
+                    hit = _lookup(talking, candidate)
+                    if hit is not None:
+                        found.append(f"imports `{candidate}`, which uses {talking[hit][1]}")
                         break
             return found
 
@@ -84,12 +184,21 @@ class PythonEngine:
     def _rewriter(self, source: SourcePath, context: Context) -> StatusRewriter:
         # Every finding is reported; the threshold only decides which are rewritten.
         options = context.options
+        facts: TreeFacts = context.facts.get(self.kind) or TreeFacts()
+        name = module_name(source.rel)
+        remote = facts.uses_of(name)
+        if not remote:
+            for defining, _ in facts.uses:
+                if defining.endswith("." + name) or name.endswith("." + defining):
+                    remote = facts.uses_of(defining)
+                    break
         return StatusRewriter(
             options.manifest,
             options.phase,
             options.min_confidence,
             options.markers,
-            self._import_evidence(source, context),
+            self._import_evidence(source, facts),
+            remote,
         )
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
