@@ -244,6 +244,8 @@ class StatusRewriter:
     def _table_problem(self, table: cst.Dict) -> str | None:
         """Why a dispatch table cannot be changed safely in this phase, or None."""
         entries = {string_value(e.key): e for e in table.elements if isinstance(e, cst.DictElement)}
+        if len(entries) != len(table.elements):
+            return "the table repeats a key (the last one wins)"
         for old, new in self.vocab.old_to_new.items():
             entry = entries.get(old)
             if entry is None:

@@ -52,7 +52,11 @@ def render_json(run: Run) -> str:
 
 def render_text(run: Run) -> str:
     lines = []
-    for f in run.findings:
+    # Rewrites first, then what a person has to go through, grouped.
+    review = [f for f in run.findings if f.action == "review"]
+    for f in [f for f in run.findings if f.action != "review"] + review:
+        if f is (review[0] if review else None):
+            lines.append(f"to review ({len(review)}):")
         where = f"{f.path}:{f.line}:{f.column}"
         if f.pointer is not None:
             where += f" {f.pointer}"
