@@ -29,6 +29,7 @@ MARK_STATUS = "session-status"
 # Calls whose result is their first argument decoded: provenance flows through.
 DECODERS = frozenset({"load", "loads", "read", "read_text", "parse", "decode", "dict", "list", "json"})
 _COMMENT = re.compile(r"#\s*migrator:\s*([a-z-]+)")
+_STATUS_WORD = re.compile(r"\b(?:status|statuses|state)\b", re.IGNORECASE)
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -188,6 +189,9 @@ class ModuleFacts(cst.CSTVisitor):
         self._functions: list[str] = []
         self._old_words = manifest.vocabulary.old
         self._old_pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, self._old_words))) + r")\b")
+        self._vocab_pattern = re.compile(
+            r"\b(" + "|".join(sorted(map(re.escape, manifest.vocabulary.all_values))) + r")\b"
+        )
         self.marker_lines: set[int] = set()
         self.ignore_lines: set[int] = set()
         self.ignore_file = False
@@ -339,12 +343,20 @@ class ModuleFacts(cst.CSTVisitor):
             if isinstance(value, cst.SimpleString) and string_value(value) in self._old_words:
                 self.returns.append((value, (self._functions or ["<module>"])[-1], self.scope))
 
+    def _status_context(self, text: str) -> bool:
+        """A message speaks of statuses when it says "status" or lists two
+        values of the vocabulary ("one of running, done, failed"); "spawn
+        failed" is just English."""
+        if _STATUS_WORD.search(text):
+            return True
+        return len(set(self._vocab_pattern.findall(text))) >= 2
+
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         if id(node) in self._docstrings:
             return
         text = "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
         found = self._old_pattern.findall(text)
-        if found:
+        if found and self._status_context(text):
             self.messages.append((node, found, self.scope))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
@@ -430,7 +442,7 @@ class ModuleFacts(cst.CSTVisitor):
             self._note_identifier(value)
         if value not in self._old_words and id(node) not in self._docstrings and len(value) < 2000:
             found = self._old_pattern.findall(value)
-            if found:
+            if found and self._status_context(value):
                 self.messages.append((node, found, self.scope))
 
     # -- comparisons and writers ----------------------------------------

@@ -301,7 +301,11 @@ RULES: tuple[Rule, ...] = (
                 '        raise ValueError(f"{row[\'status\']!r} is not one of running, done, failed")\n'
             ),
         ),
-        valid=(Example('def report(jobs):\n    return f"{len(jobs)} done"\n'),),
+        valid=(
+            Example('def report(jobs):\n    return f"{len(jobs)} done"\n'),
+            # English, not a status: no "status" and no list of values.
+            Example('import openclaw\n\ndef spawn(task):\n    print("spawn failed, giving up")\n'),
+        ),
     ),
     Rule(
         name="status-return",
