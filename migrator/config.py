@@ -30,6 +30,7 @@ CONFIG_KEYS = {
 }
 DATA_RULE_KEYS = {"paths", "pointers", "format"}
 DATA_FORMATS = ("json", "jsonl", "json5", "yaml", "toml")
+TEXT_KEYS = {"paths", "name-both"}
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,21 @@ def _data_rules(value: Any, path: Path) -> tuple[DataRule, ...]:
     return tuple(rules)
 
 
+def _text_table(value: Any, path: Path) -> dict[str, Any]:
+    """``[tool.migrator.text]``: extra prompt globs and the expand-phase wording."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [tool.migrator] key 'text' must be a table")
+    for key in value:
+        if key not in TEXT_KEYS:
+            raise ConfigError(f"{path}: [tool.migrator.text] unknown key '{key}' (known: {', '.join(sorted(TEXT_KEYS))})")
+    out: dict[str, Any] = {"paths": _string_list(value.get("paths", []), path, "text.paths")}
+    name_both = value.get("name-both", False)
+    if not isinstance(name_both, bool):
+        raise ConfigError(f"{path}: [tool.migrator.text] key 'name-both' must be true or false")
+    out["name-both"] = name_both
+    return out
+
+
 def load_options(
     paths: tuple[str, ...] | list[str] = (),
     *,
@@ -189,9 +205,7 @@ def load_options(
     if not isinstance(respect, bool):
         raise ConfigError(f"{where}: [tool.migrator] key 'respect-gitignore' must be true or false")
     cache = table.get("cache", True) if use_cache is None else use_cache
-    text = table.get("text", {})
-    if not isinstance(text, dict):
-        raise ConfigError(f"{where}: [tool.migrator] key 'text' must be a table")
+    text = _text_table(table.get("text", {}), where)
     gw = gateway_version or table.get("gateway-version")
     if gw is not None:
         try:

@@ -55,8 +55,9 @@ class Engine(Protocol):
 def registered() -> list[Engine]:
     """The engines in the order they are asked."""
     from migrator.engines.python import PythonEngine
+    from migrator.engines.text import TextEngine
 
-    return [PythonEngine()]
+    return [PythonEngine(), TextEngine()]
 
 
 def engine_by_kind(kind: str) -> Engine:

@@ -1,0 +1,443 @@
+"""The text engine: agent prompts and skills that teach agents the old names.
+
+Markdown and plain-text prompt files (``AGENTS.md``, ``SOUL.md``,
+``TOOLS.md``, ``skills/*/SKILL.md`` at any depth, the Markdown of an OpenClaw
+workspace, and the globs of ``[tool.migrator.text] paths``) get:
+
+- ``prompt-status``: an old value in a status context (see
+  :mod:`migrator.engines.prose`);
+- ``prompt-respawn``: an instruction that spawns a new session because of a
+  status, with the sentence to add (OpenClaw issue #64103, option D);
+- the Python rules inside ```python blocks, and stored-data rules inside
+  ```json blocks.
+
+Findings are for review by default. The contract phase rewrites quoted and
+back-ticked values in a status context and the fenced code; the expand phase
+names both (`` `failed` / `interrupted` ``) only with ``name-both = true``.
+Everything else stays byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+import json5
+import libcst as cst
+import pathspec
+
+from codemods.session_status import StatusRewriter, equivalent_except_literals
+from migrator.config import Options
+from migrator.engines import Context
+from migrator.engines.markdown import Document, Fence, parse
+from migrator.engines.prose import RULE_JSON, RULE_STATUS, Edit, ProseRules
+from migrator.engines.text_rules import RULES
+from migrator.files import SourcePath
+from migrator.findings import FileResult, Finding
+
+DEFAULT_GLOBS = ("AGENTS.md", "SOUL.md", "TOOLS.md", "**/skills/*/SKILL.md")
+# Given by name on the command line, these are prompts whatever their name.
+TEXT_SUFFIXES = (".md", ".markdown", ".mdx", ".txt")
+# Inside an OpenClaw workspace: its bootstrap files, memory notes and skills.
+WORKSPACE_GLOBS = ("/*.md", "/memory/*.md", "/skills/**/SKILL.md")
+PYTHON_FENCES = frozenset({"python", "py", "python3"})
+JSON_FENCES = frozenset({"json", "jsonc", "json5"})
+CONFIG_NAME = "openclaw.json"
+
+__all__ = ["RULES", "TextEngine", "analyse", "workspaces"]
+
+_COMMENT = re.compile(r"<!--\s*migrator:\s*(ignore-file|ignore|session-status)\s*-->")
+_JSON_STATUS = "\"{field}\"\\s*:\\s*\"({words})\""
+
+
+class TextEngine:
+    """Findings and rewrites for Markdown and plain-text prompts."""
+
+    kind = "text"
+    reads_bytes = True
+
+    def __init__(self) -> None:
+        self._old: re.Pattern[bytes] | None = None
+        self._defaults = pathspec.GitIgnoreSpec.from_lines(DEFAULT_GLOBS)
+        self._workspace_spec = pathspec.GitIgnoreSpec.from_lines(WORKSPACE_GLOBS)
+        self._user: pathspec.PathSpec | None = None
+        self._configs: dict[Path, tuple[Path, ...]] = {}
+        self._rules: ProseRules | None = None
+
+    # -- claiming --------------------------------------------------------
+    def _patterns(self, options: Options) -> None:
+        if self._old is None:
+            words = sorted(options.manifest.vocabulary.old)
+            self._old = re.compile(b"|".join(re.escape(w.encode()) for w in words))
+            self._user = pathspec.GitIgnoreSpec.from_lines(list(options.text.get("paths", ())))
+            self._rules = ProseRules(options.manifest, options.markers)
+
+    def claims(self, source: SourcePath, options: Options) -> bool:
+        self._patterns(options)
+        assert self._user is not None
+        if source.path.suffix in (".py", ".pyi"):
+            return False
+        if source.explicit and source.path.suffix.lower() in TEXT_SUFFIXES:
+            return True
+        if self._defaults.match_file(source.rel):
+            return True
+        try:
+            rel_root = source.path.relative_to(options.root).as_posix()
+        except ValueError:
+            rel_root = source.rel
+        if self._user.match_file(rel_root):
+            return True
+        return source.path.suffix == ".md" and self._in_workspace(source)
+
+    def _in_workspace(self, source: SourcePath) -> bool:
+        """Whether the file is Markdown of an OpenClaw workspace: the state dir
+        holding ``openclaw.json`` is the root or one of the directories between
+        the root and the file (or just above the root, for a workspace given
+        by itself)."""
+        root = source.root
+        directory = source.path.parent
+        candidates = []
+        while True:
+            candidates.append(directory)
+            if directory == root or directory == directory.parent:
+                break
+            directory = directory.parent
+        candidates.append(root.parent)
+        for state in candidates:
+            for workspace in self._workspaces(state):
+                try:
+                    rel = source.path.relative_to(workspace).as_posix()
+                except ValueError:
+                    continue
+                if self._workspace_spec.match_file(rel):
+                    return True
+        return False
+
+    def _workspaces(self, state: Path) -> tuple[Path, ...]:
+        if state in self._configs:
+            return self._configs[state]
+        found: tuple[Path, ...] = ()
+        config = state / CONFIG_NAME
+        if config.is_file() and not config.is_symlink():
+            found = workspaces(config)
+        self._configs[state] = found
+        return found
+
+    def prefilter(self, data: bytes) -> bool:
+        assert self._old is not None
+        return self._old.search(data) is not None
+
+    def survey(self, source: SourcePath, data: bytes) -> Any:
+        return None
+
+    def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
+        return None
+
+    # -- processing ------------------------------------------------------
+    def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
+        assert data is not None
+        result = FileResult(source.path, source.display, self.kind, original=data)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            result.error = f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or exclude it"
+            return result
+        analysis = analyse(text, source.display, context.options, self._prose(context.options))
+        result.findings.extend(analysis.findings)
+        result.notes.extend(analysis.notes)
+        if analysis.updated != text:
+            result.updated = analysis.updated.encode("utf-8")
+        return result
+
+    def _prose(self, options: Options) -> ProseRules:
+        if self._rules is None:
+            self._rules = ProseRules(options.manifest, options.markers)
+        return self._rules
+
+    def verify(self, source: SourcePath, result: FileResult, context: Context) -> str | None:
+        """Only values changed: same lines, same line breaks, every Python
+        block equivalent but for its literals, and a second pass is a no-op."""
+        if result.updated is None or result.original is None:
+            return None
+        before = result.original.decode("utf-8")
+        after = result.updated.decode("utf-8")
+        if [_ending(x) for x in before.splitlines(True)] != [_ending(x) for x in after.splitlines(True)]:
+            return "the rewritten prompt has different lines or line breaks"
+        vocab = context.options.manifest.vocabulary
+        old_doc, new_doc = parse(before), parse(after)
+        if len(old_doc.fences) != len(new_doc.fences):
+            return "the rewritten prompt has different code blocks"
+        for old, new in zip(old_doc.fences, new_doc.fences):
+            if old.info in PYTHON_FENCES:
+                a = _dedent(before[old.body_start : old.body_end], old.indent)[0]
+                b = _dedent(after[new.body_start : new.body_end], new.indent)[0]
+                if a != b:
+                    try:
+                        problem = equivalent_except_literals(a.encode(), b.encode(), vocab)
+                    except SyntaxError:
+                        problem = "a Python block that did not parse was changed"
+                    if problem:
+                        return f"```python block at line {old.line}: {problem}"
+        again = analyse(after, source.display, context.options, self._prose(context.options))
+        if again.updated != after:
+            return "a second pass would change the prompt again"
+        return None
+
+
+def _ending(line: str) -> str:
+    return line[len(line.rstrip("\r\n")) :]
+
+
+def workspaces(config: Path) -> tuple[Path, ...]:
+    """The workspace directories an ``openclaw.json`` names (default agent and
+    per-agent ones), else the default ``workspace`` beside it."""
+    state = config.parent
+    found: list[Path] = []
+    try:
+        data = json5.loads(config.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        data = {}
+    agents = data.get("agents", {}) if isinstance(data, dict) else {}
+    values: list[Any] = []
+    if isinstance(agents, dict):
+        defaults = agents.get("defaults", {})
+        if isinstance(defaults, dict):
+            values.append(defaults.get("workspace"))
+        listed = agents.get("list", [])
+        if isinstance(listed, list):
+            values += [a.get("workspace") for a in listed if isinstance(a, dict)]
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            path = Path(os.path.expanduser(value.strip()))
+            found.append(path if path.is_absolute() else state / path)
+    # The state dir's own workspace holds the bootstrap files even when the
+    # config moved the default elsewhere (per-agent workspace-<id> too).
+    found.append(state / "workspace")
+    try:
+        found += [p for p in state.iterdir() if p.name.startswith("workspace-") and p.is_dir() and not p.is_symlink()]
+    except OSError:
+        pass
+    return tuple(dict.fromkeys(found))
+
+
+# -- analysis of one prompt ------------------------------------------------
+class Analysis:
+    """Findings, notes and the proposed text of one prompt."""
+
+    def __init__(self, text: str) -> None:
+        self.findings: list[Finding] = []
+        self.notes: list[str] = []
+        self.updated = text
+
+
+def _suppressions(doc: Document) -> tuple[bool, set[int], set[int]]:
+    """(ignore the file, lines ignored, lines marked as session status).
+
+    A comment alone on its line applies to the next line too, as Markdown has
+    no end-of-line comments that read naturally.
+    """
+    ignore_file = False
+    ignored: set[int] = set()
+    marked: set[int] = set()
+    for number in range(1, len(doc.line_starts) + 1):
+        line = doc.line_text(number)
+        if "migrator" not in line:
+            continue
+        for match in _COMMENT.finditer(line):
+            kind = match.group(1)
+            lines = {number}
+            if not _COMMENT.sub("", line).strip():
+                lines.add(number + 1)
+            if kind == "ignore-file":
+                ignore_file = True
+            elif kind == "ignore":
+                ignored |= lines
+            else:
+                marked |= lines
+    return ignore_file, ignored, marked
+
+
+def analyse(text: str, display: str, options: Options, rules: ProseRules) -> Analysis:
+    """Findings for one prompt and its text after the phase's rewrites."""
+    out = Analysis(text)
+    doc = parse(text)
+    ignore_file, ignored, marked = _suppressions(doc)
+    if ignore_file:
+        return out
+    vocab = options.manifest.vocabulary
+    phase = options.phase
+    name_both = bool(options.text.get("name-both", False))
+    edits: list[Edit] = []
+    used: set[int] = set()
+    prose_outside = _without_fences(text, doc)
+    evidence = rules.file_evidence(prose_outside)
+
+    for hit in rules.scan(doc, evidence, phase):
+        line, column = doc.position(hit.start)
+        if line in ignored:
+            used.add(line)
+            continue
+        confidence = "certain" if line in marked else hit.confidence
+        edit = None
+        if hit.rule == RULE_STATUS and options.allows(confidence):
+            if phase == "contract":
+                edit = hit.contract
+            elif name_both:
+                edit = hit.expand
+        why = hit.why
+        if hit.named_both and phase == "expand":
+            why += "; already names both"
+        out.findings.append(
+            Finding(display, line, column, "text", hit.old, vocab.to_new(hit.old), confidence,  # type: ignore[arg-type]
+                    "rewrite" if edit else "review", hit.rule, why)
+        )
+        if edit is not None:
+            edits.append(edit)
+
+    rewrite_code = phase == "contract" or name_both
+    for fence in doc.fences:
+        if fence.info in PYTHON_FENCES:
+            edit = _python_fence(text, doc, fence, display, options, evidence, rewrite_code, ignored, used, out)
+            if edit is not None:
+                edits.append(edit)
+        elif fence.info in JSON_FENCES:
+            _json_fence(text, doc, fence, display, options, rules, evidence, ignored, used, out)
+    for line in sorted(ignored - used):
+        if _COMMENT.search(doc.line_text(line)):
+            out.notes.append(f"{display}:{line}: unused suppression `<!-- migrator: ignore -->`")
+    out.findings.sort(key=lambda f: (f.line, f.column, f.rule))
+    out.updated = _splice(text, edits)
+    return out
+
+
+def _splice(text: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits; the bytes between them are untouched."""
+    pieces = []
+    position = 0
+    for edit in sorted(edits, key=lambda e: e.start):
+        if edit.start < position:
+            continue  # overlapping: the first one wins, the next pass sees the rest
+        pieces.append(text[position : edit.start])
+        pieces.append(edit.new)
+        position = edit.end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _without_fences(text: str, doc: Document) -> str:
+    pieces = []
+    position = 0
+    for fence in doc.fences:
+        pieces.append(text[position : fence.body_start])
+        position = fence.body_end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _dedent(body: str, indent: str) -> tuple[str, list[str]]:
+    """Remove the fence's indentation from each body line, as CommonMark does;
+    return the code and what was removed from each line."""
+    lines = body.splitlines(keepends=True)
+    removed = []
+    out = []
+    for line in lines:
+        cut = 0
+        while cut < len(indent) and cut < len(line) and line[cut] == " ":
+            cut += 1
+        removed.append(line[:cut])
+        out.append(line[cut:])
+    return "".join(out), removed
+
+
+def _python_fence(
+    text: str,
+    doc: Document,
+    fence: Fence,
+    display: str,
+    options: Options,
+    evidence: str | None,
+    rewrite_code: bool,
+    ignored: set[int],
+    used: set[int],
+    out: Analysis,
+) -> Edit | None:
+    """Run the Python rules on a ```python block, in the prompt's coordinates."""
+    body = text[fence.body_start : fence.body_end]
+    code, removed = _dedent(body, fence.indent)
+
+    # The prose around the block is the module's context: a prompt about
+    # sessions_list makes its examples OpenClaw code.
+    def around(_imports: object) -> list[str]:
+        return [f"the prompt around it mentions `{evidence}`"] if evidence else []
+
+    rewriter = StatusRewriter(options.manifest, options.phase, options.min_confidence, options.markers, around)
+    try:
+        result = rewriter.rewrite(code.encode("utf-8"))
+    except (cst.ParserSyntaxError, SyntaxError, ValueError):
+        out.notes.append(f"{display}:{fence.line}: ```python block does not parse; its values are left for review")
+        return None
+    vocab = options.manifest.vocabulary
+    blocked = False
+    for f in result.findings:
+        line = fence.line + f.line
+        if line in ignored:
+            used.add(line)
+            blocked = True
+            continue
+        column = f.column + len(removed[f.line - 1]) if f.line - 1 < len(removed) else f.column
+        action = "rewrite" if f.rewrite and rewrite_code else "review"
+        out.findings.append(
+            Finding(display, line, column, "text", f.old, vocab.to_new(f.old), f.confidence, action, f.rule,
+                    f"in a ```python block: {f.why}")
+        )
+    for line in result.unused_ignores:
+        out.notes.append(f"{display}:{fence.line + line}: unused suppression `# migrator: ignore`")
+    if not rewrite_code or blocked or result.code == code.encode("utf-8"):
+        return None
+    new_lines = result.code.decode("utf-8").splitlines(keepends=True)
+    if len(new_lines) != len(removed):
+        return None  # a rewrite never adds lines; if it did, a person decides
+    new_body = "".join(prefix + line for prefix, line in zip(removed, new_lines))
+    return Edit(fence.body_start, fence.body_end, new_body)
+
+
+def _json_fence(
+    text: str,
+    doc: Document,
+    fence: Fence,
+    display: str,
+    options: Options,
+    rules: ProseRules,
+    evidence: str | None,
+    ignored: set[int],
+    used: set[int],
+    out: Analysis,
+) -> None:
+    """A ```json example: every old value under a ``status`` key, for review.
+
+    JSON examples teach agents what a result looks like; whether a given one
+    is a session row (rather than a ``sessions_send`` reply) needs a reader.
+    """
+    vocab = options.manifest.vocabulary
+    words = "|".join(re.escape(w) for w in sorted(vocab.old))
+    pattern = re.compile(_JSON_STATUS.format(field=re.escape(vocab.field), words=words))
+    body = text[fence.body_start : fence.body_end]
+    sessions = "\"sessions\"" in body
+    foreign = bool(rules.foreign_word_re.search(body))
+    for match in pattern.finditer(body):
+        line, column = doc.position(fence.body_start + match.start(1))
+        if line in ignored:
+            used.add(line)
+            continue
+        if foreign and not sessions:
+            continue  # e.g. a sessions_send reply: {"status": "ok"} and "timeout"
+        confidence = "likely" if (sessions or evidence) else "possible"
+        why = "a `status` value in a ```json example"
+        why += " of a session list" if sessions else ""
+        why += f"; the prompt mentions `{evidence}`" if evidence else ""
+        out.findings.append(
+            Finding(display, line, column, "text", match.group(1), vocab.to_new(match.group(1)),
+                    confidence, "review", RULE_JSON, why)  # type: ignore[arg-type]
+        )
