@@ -43,6 +43,7 @@ class Sentence:
     lead: str = ""
     item: bool = False  # the first sentence of a list item or a table cell
     joins_next: bool = False  # ends with ':', so the next sentence continues it
+    heading: str = ""  # the nearest heading above it
 
 
 @dataclass
@@ -99,9 +100,10 @@ def parse(text: str) -> Document:
     doc = Document(text)
     lines = _lines(text)
     doc.line_starts = [offset for offset, _ in lines]
-    blocks: list[tuple[int, int, str, bool]] = []  # (start, end, lead, item)
+    blocks: list[tuple[int, int, str, bool, str]] = []  # (start, end, lead, item, heading)
     heading = ""
-    lead_in = ""  # a prose line ending in ':' leads into the list below it
+    lead_in = ""  # a line ending in ':' leads into the list below it
+    lead_indent = -1  # indentation of the list item that leads in (-1: a paragraph)
     header: list[str] = []  # table column headers, once the rule row is seen
     paragraph: tuple[int, int] | None = None
     i = 0
@@ -109,7 +111,7 @@ def parse(text: str) -> Document:
     def flush() -> None:
         nonlocal paragraph
         if paragraph is not None:
-            blocks.append((paragraph[0], paragraph[1], "", False))
+            blocks.append((paragraph[0], paragraph[1], "", False, heading))
             paragraph = None
 
     while i < len(lines):
@@ -136,7 +138,7 @@ def parse(text: str) -> Document:
             header = []
         elif _HEADING.match(line):
             flush()
-            heading, lead_in, header = stripped, "", []
+            heading, lead_in, lead_indent, header = stripped, "", -1, []
         elif "|" in stripped and i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1][1]) and "-" in lines[i + 1][1]:
             flush()
             header = [line[a - offset : b - offset].strip() for a, b in _cells(line, offset)]
@@ -145,9 +147,12 @@ def parse(text: str) -> Document:
         elif header and "|" in stripped:
             for column, (a, b) in enumerate(_cells(line, offset)):
                 name = header[column] if column < len(header) else ""
-                blocks.append((a, b, name, True))
+                blocks.append((a, b, name, True, heading))
         elif _ITEM.match(line):
             flush()
+            indent = len(line) - len(line.lstrip())
+            if lead_indent >= 0 and indent <= lead_indent:
+                lead_in, lead_indent = "", -1  # back at the level of the item that led in
             lead = lead_in or heading
             end = offset + len(line)
             # Continuation lines of the item (indented, not a new item).
@@ -159,23 +164,25 @@ def parse(text: str) -> Document:
                     break
                 i += 1
                 end = lines[i][0] + len(nxt)
-            blocks.append((offset, end, lead, True))
+            blocks.append((offset, end, lead, True, heading))
+            if text[offset:end].rstrip().endswith(":"):
+                lead_in, lead_indent = text[offset:end], indent  # leads into its sub-items
         else:
             if paragraph is None:
                 paragraph = (offset, offset + len(line))
-                lead_in = ""
+                lead_in, lead_indent = "", -1
             else:
                 paragraph = (paragraph[0], offset + len(line))
             if stripped.endswith(":"):
                 lead_in = text[paragraph[0] : paragraph[1]]
         i += 1
     flush()
-    for start, end, lead, item in blocks:
-        _split(doc, start, end, lead, item)
+    for start, end, lead, item, title in blocks:
+        _split(doc, start, end, lead, item, title)
     return doc
 
 
-def _split(doc: Document, start: int, end: int, lead: str, item: bool) -> None:
+def _split(doc: Document, start: int, end: int, lead: str, item: bool, heading: str) -> None:
     """Cut a block into sentences, never inside a code span."""
     chunk = doc.text[start:end]
     ticks = code_spans(chunk)
@@ -190,7 +197,7 @@ def _split(doc: Document, start: int, end: int, lead: str, item: bool) -> None:
         if not piece.strip():
             continue
         doc.sentences.append(
-            Sentence(start + a, start + a + len(piece), lead, item and first, piece.endswith(":"))
+            Sentence(start + a, start + a + len(piece), lead, item and first, piece.endswith(":"), heading)
         )
         first = False
 

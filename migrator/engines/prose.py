@@ -197,20 +197,24 @@ class ProseRules:
     def _contexts(self, text: str, sentence: Sentence, tokens: list[Token]) -> dict[int, str]:
         """For each token in a status context, why (keyed by its start)."""
         body = text[sentence.start : sentence.end]
-        near_field = bool(self._field_mentions(body))
+        mentions = self._field_mentions(body)
+        about_sessions = bool(_SESSION_WORD.search(body))
         out: dict[int, str] = {}
         for group in self._groups(text, tokens):
             values = list(dict.fromkeys(t.word for t in group))
             for token in group:
-                before = text[sentence.start : token.outer[0]] + (token.opening if token.form != "bare" else "")
-                if self.key_value_re.search(before):
+                shown = "back-ticked" if token.form == "ticked" else "quoted"
+                before = body[: token.outer[0] - sentence.start] + (token.opening if token.form != "bare" else "")
+                key_value = self.key_value_re.search(before)
+                if key_value and key_value.start() in mentions:
                     snippet = text[max(sentence.start, token.outer[0] - 24) : token.outer[1]].strip()
                     out[token.start] = f"the value of `{self.field}` in \u201c{snippet}\u201d"
-                elif token.form != "bare" and near_field:
-                    shown = "back-ticked" if token.form == "ticked" else "quoted"
+                elif token.form != "bare" and mentions:
                     out[token.start] = f"{shown} in a sentence about `{self.field}`"
                 elif len(values) >= 3:
                     out[token.start] = f"in a list of session statuses ({', '.join(values)})"
+                elif token.form != "bare" and about_sessions:
+                    out[token.start] = f"{shown} in a sentence about sessions"
         if tokens and sentence.item and tokens[0].form != "bare":
             first = tokens[0]
             lead = sentence.lead.strip()
@@ -239,8 +243,16 @@ class ProseRules:
         head = text[sentence.start : token.outer[0]]
         if any(name in head for name in self.session_tokens):
             return False  # the sentence names the session store first: ours
-        spans = code_spans(body)
-        for match in self.foreign_source_re.finditer(head):
+        if self._names_foreign(head, code_spans(body)):
+            return True
+        # A section about another tool ("## sessions_send") is its vocabulary.
+        heading = sentence.heading
+        return not any(name in heading for name in self.session_tokens) and self._names_foreign(
+            heading, code_spans(heading)
+        )
+
+    def _names_foreign(self, text: str, spans: list[tuple[int, int]]) -> bool:
+        for match in self.foreign_source_re.finditer(text):
             name = match.group(1)
             if "_" in name or "." in name or any(a <= match.start() < b for a, b in spans):
                 return True
@@ -257,7 +269,7 @@ class ProseRules:
 
     def _status_hit(self, text: str, token: Token, context: str, tie: str | None, evidence: str | None) -> Hit:
         confidence: Confidence
-        if tie and evidence:
+        if tie and evidence and not context.endswith("about sessions"):
             confidence, reason = "certain", f"{tie}; the file talks to OpenClaw ({evidence})"
         elif tie or evidence:
             confidence = "likely"

@@ -232,14 +232,15 @@ class Analysis:
         self.updated = text
 
 
-def _suppressions(doc: Document) -> tuple[bool, set[int], set[int]]:
-    """(ignore the file, lines ignored, lines marked as session status).
+def _suppressions(doc: Document) -> tuple[bool, dict[int, set[int]], set[int]]:
+    """(ignore the file, {comment line: lines it ignores}, lines marked as
+    session status).
 
     A comment alone on its line applies to the next line too, as Markdown has
     no end-of-line comments that read naturally.
     """
     ignore_file = False
-    ignored: set[int] = set()
+    ignores: dict[int, set[int]] = {}
     marked: set[int] = set()
     for number in range(1, len(doc.line_starts) + 1):
         line = doc.line_text(number)
@@ -253,19 +254,20 @@ def _suppressions(doc: Document) -> tuple[bool, set[int], set[int]]:
             if kind == "ignore-file":
                 ignore_file = True
             elif kind == "ignore":
-                ignored |= lines
+                ignores[number] = lines
             else:
                 marked |= lines
-    return ignore_file, ignored, marked
+    return ignore_file, ignores, marked
 
 
 def analyse(text: str, display: str, options: Options, rules: ProseRules) -> Analysis:
     """Findings for one prompt and its text after the phase's rewrites."""
     out = Analysis(text)
     doc = parse(text)
-    ignore_file, ignored, marked = _suppressions(doc)
+    ignore_file, ignores, marked = _suppressions(doc)
     if ignore_file:
         return out
+    ignored = set().union(*ignores.values()) if ignores else set()
     vocab = options.manifest.vocabulary
     phase = options.phase
     name_both = bool(options.text.get("name-both", False))
@@ -304,8 +306,8 @@ def analyse(text: str, display: str, options: Options, rules: ProseRules) -> Ana
                 edits.append(edit)
         elif fence.info in JSON_FENCES:
             _json_fence(text, doc, fence, display, options, rules, evidence, ignored, used, out)
-    for line in sorted(ignored - used):
-        if _COMMENT.search(doc.line_text(line)):
+    for line, covered in sorted(ignores.items()):
+        if not covered & used:
             out.notes.append(f"{display}:{line}: unused suppression `<!-- migrator: ignore -->`")
     out.findings.sort(key=lambda f: (f.line, f.column, f.rule))
     out.updated = _splice(text, edits)
