@@ -336,7 +336,8 @@ class ProseRules:
         trigger = None
         for i in scope:
             for token in token_lists[i]:
-                if token.word not in self.vocab.old:
+                # New names mislead the same way: the advice outlives the rename.
+                if token.word not in self.vocab.old and token.word not in self.vocab.new:
                     continue
                 if token.start in contexts[i]:
                     trigger = token
@@ -361,4 +362,4 @@ class ProseRules:
             f"turn and `sessions_send` resumes the session; add: \"{advice}\""
         )
         confidence: Confidence = "likely" if (talk or evidence) else "possible"
-        return Hit(RULE_RESPAWN, trigger.start, trigger.word, confidence, why)
+        return Hit(RULE_RESPAWN, trigger.start, self.vocab.to_old(trigger.word), confidence, why)
