@@ -207,7 +207,7 @@ _TICKS = re.compile(r"`+")
 
 def code_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every inline code span, backticks included."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     pos = 0
     while True:
         opening = _TICKS.search(text, pos)

@@ -35,7 +35,7 @@ from migrator.engines.markdown import Document, Fence, parse
 from migrator.engines.prose import RULE_JSON, RULE_STATUS, Edit, ProseRules
 from migrator.engines.text_rules import RULES
 from migrator.files import SourcePath
-from migrator.findings import FileResult, Finding
+from migrator.findings import Action, Confidence, FileResult, Finding
 
 DEFAULT_GLOBS = ("AGENTS.md", "SOUL.md", "TOOLS.md", "**/skills/*/SKILL.md")
 # Given by name on the command line, these are prompts whatever their name.
@@ -62,7 +62,7 @@ class TextEngine:
         self._old: re.Pattern[bytes] | None = None
         self._defaults = pathspec.GitIgnoreSpec.from_lines(DEFAULT_GLOBS)
         self._workspace_spec = pathspec.GitIgnoreSpec.from_lines(WORKSPACE_GLOBS)
-        self._user: pathspec.PathSpec | None = None
+        self._user: pathspec.GitIgnoreSpec | None = None
         self._configs: dict[Path, tuple[Path, ...]] = {}
         self._rules: ProseRules | None = None
 
@@ -281,7 +281,7 @@ def analyse(text: str, display: str, options: Options, rules: ProseRules) -> Ana
         if line in ignored:
             used.add(line)
             continue
-        confidence = "certain" if line in marked else hit.confidence
+        confidence: Confidence = "certain" if line in marked else hit.confidence
         edit = None
         if hit.rule == RULE_STATUS and options.allows(confidence):
             if phase == "contract":
@@ -292,7 +292,7 @@ def analyse(text: str, display: str, options: Options, rules: ProseRules) -> Ana
         if hit.named_both and phase == "expand":
             why += "; already names both"
         out.findings.append(
-            Finding(display, line, column, "text", hit.old, vocab.to_new(hit.old), confidence,  # type: ignore[arg-type]
+            Finding(display, line, column, "text", hit.old, vocab.to_new(hit.old), confidence,
                     "rewrite" if edit else "review", hit.rule, why)
         )
         if edit is not None:
@@ -389,7 +389,7 @@ def _python_fence(
             blocked = True
             continue
         column = f.column + len(removed[f.line - 1]) if f.line - 1 < len(removed) else f.column
-        action = "rewrite" if f.rewrite and rewrite_code else "review"
+        action: Action = "rewrite" if f.rewrite and rewrite_code else "review"
         out.findings.append(
             Finding(display, line, column, "text", f.old, vocab.to_new(f.old), f.confidence, action, f.rule,
                     f"in a ```python block: {f.why}")
