@@ -164,6 +164,14 @@ def rollback(run_id: str | None, root: Path | None) -> None:
     sys.exit(EXIT_UNREADABLE if conflicts else EXIT_CLEAN)
 
 
+def _all_rules() -> list[Any]:
+    """Every engine's rules, in one list for `rules` and `explain`."""
+    from codemods.rules import RULES
+    from migrator.engines.text_rules import RULES as TEXT_RULES
+
+    return [*RULES, *TEXT_RULES]
+
+
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "toml"]), default="text", show_default=True)
 @handle_errors
@@ -181,9 +189,7 @@ def rules(fmt: str) -> None:
         click.echo(f"  {value} (unchanged)")
     s = manifest.schedule
     click.echo(f"introduced {s.introduced_text}, sunset {s.sunset_text}; capability {manifest.capability}")
-    from codemods.rules import RULES
-
-    for rule in RULES:
+    for rule in _all_rules():
         click.echo(f"{rule.name}: {rule.summary}")
 
 
@@ -192,13 +198,12 @@ def rules(fmt: str) -> None:
 @handle_errors
 def explain(rule: str) -> None:
     """Print what a rule does, why, and its examples."""
-    from codemods.rules import RULES
-
-    for candidate in RULES:
+    rules = _all_rules()
+    for candidate in rules:
         if candidate.name == rule:
             click.echo(candidate.explain())
             return
-    known = ", ".join(r.name for r in RULES)
+    known = ", ".join(r.name for r in rules)
     raise MigratorError(f"unknown rule '{rule}' (known: {known})")
 
 
