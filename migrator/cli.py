@@ -99,7 +99,8 @@ def main() -> None:
 
 @main.command()
 @run_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(report.RENDERERS)), default="text", show_default=True,
+              help="text, json, sarif (code scanning) or github (workflow annotations).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
 @handle_errors
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, **kwargs: Any) -> None:
@@ -107,7 +108,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, **kwargs: Any) ->
     options = _options(paths, **kwargs)
     result = run(options)
     _print_errors(result)
-    _emit(report.render_json(result) if fmt == "json" else report.render_text(result), output)
+    _emit(report.RENDERERS[fmt](result), output)
     sys.exit(result.exit_code())
 
 

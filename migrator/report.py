@@ -82,3 +82,47 @@ def render_diff(run: Run) -> str:
         elif result.plan is not None:
             out.append(f"--- a/{result.display}\n+++ b/{result.display}\n{result.plan.describe()}\n")
     return "".join(out).encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+
+
+def render_sarif(run: Run) -> str:
+    """SARIF 2.1.0 (for code scanning), each rewrite carrying its fix."""
+    from migrator.sarif import sarif_document
+
+    return json.dumps(sarif_document(run), indent=2) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    # GitHub's workflow-command rules: '%' first, so escapes are not re-escaped.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+GITHUB_LEVELS = {"rewrite": "warning", "review": "notice"}
+
+
+def render_github(run: Run) -> str:
+    """GitHub Actions workflow commands: one annotation per finding, and an
+    error annotation per input that could not be used."""
+    lines = []
+    for f in run.findings:
+        props = (
+            f"file={_escape_property(f.path)},line={f.line},col={f.column},"
+            f"title={_escape_property(f'migrator ({f.rule})')}"
+        )
+        message = f"'{f.old}' -> '{f.new}' [{f.confidence}, {f.action}]: {f.why}"
+        lines.append(f"::{GITHUB_LEVELS[f.action]} {props}::{_escape_data(message)}")
+    for path, message in run.errors:
+        lines.append(f"::error file={_escape_property(path)},title=migrator::{_escape_data(message)}")
+    return "".join(line + "\n" for line in lines)
+
+
+# `scan --format NAME`: every report format, by name.
+RENDERERS = {
+    "text": render_text,
+    "json": render_json,
+    "sarif": render_sarif,
+    "github": render_github,
+}

@@ -1,0 +1,245 @@
+"""SARIF 2.1.0 for code scanning: one run, the rules with their help text,
+and each rewrite finding carrying the change ``apply`` would make as a fix.
+
+Fixes are computed from the engine's own proposed bytes (original against
+updated), not re-derived from the finding: in the expand phase a comparison
+gains a second name rather than swapping one, and the fix must say exactly that.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from migrator.findings import FileResult, Finding
+from migrator.pipeline import Run
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# Paths are reported relative to where migrator ran; code scanning resolves
+# this base to the checkout root.
+SRCROOT = "%SRCROOT%"
+LEVELS = {"rewrite": "warning", "review": "note"}
+# Diffing whole string literals, words and punctuation (not characters) keeps
+# each replacement readable: `"agent_responded", ` rather than shared letters.
+_TOKEN = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|\w+|\s+|[^\w\s]")
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Delete ``[start, end)`` of the original (1-based line and column,
+    end exclusive) and insert ``text``."""
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    text: str
+
+    def to_sarif(self) -> dict[str, Any]:
+        return {
+            "deletedRegion": {
+                "startLine": self.start_line,
+                "startColumn": self.start_column,
+                "endLine": self.end_line,
+                "endColumn": self.end_column,
+            },
+            "insertedContent": {"text": self.text},
+        }
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """Consecutive changed lines ``first..last`` of the original, as the
+    smallest character replacements that turn them into the new lines."""
+
+    first: int
+    last: int
+    replacements: tuple[Replacement, ...]
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def _position(lines: list[str], first: int, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of character ``offset`` into ``lines[first:]``."""
+    line = first
+    while line < len(lines) and offset >= len(lines[line]):
+        offset -= len(lines[line])
+        line += 1
+    return line + 1, offset + 1
+
+
+def _offsets(tokens: list[str]) -> list[int]:
+    """Character offset of each token, and of the end."""
+    out = [0]
+    for token in tokens:
+        out.append(out[-1] + len(token))
+    return out
+
+
+def hunks(original: bytes, updated: bytes) -> list[Hunk]:
+    """The changes between two versions of a text file, line hunks refined to
+    character replacements (so a fix touches only what really changes)."""
+    before = _decode(original).splitlines(keepends=True)
+    after = _decode(updated).splitlines(keepends=True)
+    out: list[Hunk] = []
+    lines = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for tag, i1, i2, j1, j2 in lines.get_opcodes():
+        if tag == "equal":
+            continue
+        old, new = "".join(before[i1:i2]), "".join(after[j1:j2])
+        replacements = []
+        old_tokens, new_tokens = _TOKEN.findall(old), _TOKEN.findall(new)
+        old_at, new_at = _offsets(old_tokens), _offsets(new_tokens)
+        tokens = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+        for ttag, t1, t2, u1, u2 in tokens.get_opcodes():
+            if ttag == "equal":
+                continue
+            start = _position(before, i1, old_at[t1])
+            end = _position(before, i1, old_at[t2])
+            replacements.append(Replacement(*start, *end, new[new_at[u1] : new_at[u2]]))
+        out.append(Hunk(i1 + 1, max(i1 + 1, i2), tuple(replacements)))
+    return out
+
+
+def _literal_end(lines: list[str], finding: Finding) -> int | None:
+    """End column (exclusive) of the quoted literal at the finding, when the
+    source there is exactly ``'old'`` or ``"old"``."""
+    if not 0 < finding.line <= len(lines):
+        return None
+    text = lines[finding.line - 1]
+    at = finding.column - 1
+    quoted = text[at : at + len(finding.old) + 2]
+    if len(quoted) >= 2 and quoted[0] in "'\"" and quoted[-1] == quoted[0] and quoted[1:-1] == finding.old:
+        return finding.column + len(quoted)
+    return None
+
+
+def _location(finding: Finding, lines: list[str]) -> dict[str, Any]:
+    region: dict[str, Any] = {"startLine": finding.line, "startColumn": finding.column}
+    end = _literal_end(lines, finding)
+    if end is not None:
+        region["endLine"] = finding.line
+        region["endColumn"] = end
+    physical: dict[str, Any] = {"artifactLocation": {"uri": finding.path, "uriBaseId": SRCROOT}, "region": region}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if finding.pointer is not None:
+        location["logicalLocations"] = [{"fullyQualifiedName": finding.pointer, "kind": "member"}]
+    return location
+
+
+def _fix(finding: Finding, file_hunks: list[Hunk]) -> dict[str, Any] | None:
+    for hunk in file_hunks:
+        if hunk.first <= finding.line <= hunk.last:
+            return {
+                "description": {"text": f"Apply the {finding.rule} rewrite ({finding.old} -> {finding.new})"},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": {"uri": finding.path, "uriBaseId": SRCROOT},
+                        "replacements": [r.to_sarif() for r in hunk.replacements],
+                    }
+                ],
+            }
+    return None
+
+
+def _rules(run: Run) -> list[dict[str, Any]]:
+    from codemods.rules import RULES
+
+    known = {rule.name: rule for rule in RULES}
+    out = []
+    for name in sorted({f.rule for f in run.findings}):
+        entry: dict[str, Any] = {"id": name, "defaultConfiguration": {"level": "warning"}}
+        rule = known.get(name)
+        if rule is not None:
+            entry["shortDescription"] = {"text": rule.summary}
+            entry["fullDescription"] = {"text": rule.why}
+            entry["help"] = {"text": rule.explain()}
+        else:
+            # Rules of the data engines explain themselves in each finding's why.
+            entry["shortDescription"] = {"text": f"Old session-status value ({name})"}
+            entry["help"] = {"text": f"See `migrator explain {name}`."}
+        out.append(entry)
+    return out
+
+
+def _version() -> str | None:
+    try:
+        return metadata.version("migrator")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _result(finding: Finding, index: int, lines: list[str], file_hunks: list[Hunk]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": index,
+        "level": LEVELS[finding.action],
+        "message": {
+            "text": f"'{finding.old}' -> '{finding.new}' [{finding.confidence}, {finding.action}]: {finding.why}"
+        },
+        "locations": [_location(finding, lines)],
+        "properties": {
+            "old": finding.old,
+            "new": finding.new,
+            "confidence": finding.confidence,
+            "action": finding.action,
+            "kind": finding.kind,
+        },
+    }
+    if finding.action == "rewrite":
+        fix = _fix(finding, file_hunks)
+        if fix is not None:
+            result["fixes"] = [fix]
+    return result
+
+
+def _file_view(result: FileResult) -> tuple[list[str], list[Hunk]]:
+    if result.original is None:
+        return [], []
+    lines = _decode(result.original).splitlines()
+    if result.updated is None or result.updated == result.original or result.error:
+        return lines, []
+    return lines, hunks(result.original, result.updated)
+
+
+def sarif_document(run: Run) -> dict[str, Any]:
+    """The SARIF 2.1.0 log of a run, as a JSON-ready dict."""
+    rules = _rules(run)
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
+    results = []
+    for file_result in run.results:
+        if not file_result.findings:
+            continue
+        lines, file_hunks = _file_view(file_result)
+        for finding in file_result.findings:
+            results.append(_result(finding, index[finding.rule], lines, file_hunks))
+    driver: dict[str, Any] = {"name": "migrator", "rules": rules}
+    version = _version()
+    if version:
+        driver["version"] = version
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": message},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": path, "uriBaseId": SRCROOT}}}],
+        }
+        for path, message in run.errors
+    ]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "invocations": [{"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}],
+                # Columns count characters, as Python strings do (not UTF-16 units).
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
