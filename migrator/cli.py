@@ -59,6 +59,7 @@ def run_options(fn: F) -> F:
         click.option("--target-version", help="OpenClaw gateway version the code must talk to; picks the phase."),
         click.option("--gateway-version", help="Version of the gateway that owns the stores (data migration gate)."),
         click.option("--config", type=click.Path(dir_okay=False), help="A pyproject.toml to read [tool.migrator] from."),
+        click.option("--no-cache", is_flag=True, help="Analyse every file again; neither read nor write .migrator/cache."),
     ]
     for decorator in reversed(decorators):
         fn = decorator(fn)
@@ -74,7 +75,13 @@ def _options(paths: tuple[str, ...], **kwargs: Any) -> Options:
         target_version=kwargs.get("target_version"),
         gateway_version=kwargs.get("gateway_version"),
         config=kwargs.get("config"),
+        use_cache=False if kwargs.get("no_cache") else None,
     )
+
+
+def _run(options: Options) -> Run:
+    """The pipeline."""
+    return run(options)
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -106,7 +113,7 @@ def main() -> None:
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, **kwargs: Any) -> None:
     """Report every finding in code, data and configs. Changes nothing."""
     options = _options(paths, **kwargs)
-    result = run(options)
+    result = _run(options)
     _print_errors(result)
     _emit(report.RENDERERS[fmt](result), output)
     sys.exit(result.exit_code())
@@ -122,7 +129,7 @@ def apply(paths: tuple[str, ...], check: bool, write: bool, **kwargs: Any) -> No
     if check and write:
         raise click.UsageError("--check and --write exclude each other")
     options = _options(paths, **kwargs)
-    result = run(options)
+    result = _run(options)
     _print_errors(result)
     if not write:
         click.echo(report.render_diff(result), nl=False)

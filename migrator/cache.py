@@ -1,0 +1,174 @@
+"""The content cache: an unchanged file is not analysed twice.
+
+An entry is found by a key over everything that decides a file's result: its
+bytes, where it is (paths appear in findings), migrator's own code, the
+manifest, the options that change results, and the tree-wide facts of its
+engine (a file's findings can depend on what other modules import). Any change
+to one of those is a different key, so an entry is never stale, only unused.
+
+Entries are JSON, never pickle (a cache shipped inside a scanned repository
+must not be able to run code), written atomically, and checked on reading: a
+damaged entry is a miss, and is replaced.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from migrator.config import Options
+from migrator.files import SourcePath
+from migrator.findings import FileResult, Finding
+
+# Bump when the layout of an entry changes.
+FORMAT = 1
+_PACKAGES = ("migrator", "codemods")
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A digest of migrator's own sources and data files.
+
+    A version number alone would miss an edited checkout; hashing ~40 small
+    files costs a few milliseconds once per run.
+    """
+    digest = hashlib.sha256(f"format {FORMAT}".encode())
+    base = Path(__file__).resolve().parent.parent
+    for package in _PACKAGES:
+        for path in sorted((base / package).rglob("*")):
+            if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(base).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _stable(value: Any) -> Any:
+    # Sets and other containers of the survey facts, in a stable order.
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(repr, value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return repr(value)
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=_stable, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def options_fingerprint(options: Options) -> str:
+    """A digest of the code, the manifest and every option that changes a
+    file's result (not paths, jobs or output format)."""
+    return _digest(
+        {
+            "code": code_fingerprint(),
+            "manifest": options.manifest.source,
+            "phase": options.phase,
+            "min_confidence": options.min_confidence,
+            "markers": list(options.markers),
+            "data_rules": [dataclasses.asdict(rule) for rule in options.data_rules],
+            "text": dict(options.text),
+            "gateway_version": options.gateway_version,
+        }
+    )
+
+
+class Cache:
+    """Entries under ``directory`` (``.migrator/cache`` of the project root)."""
+
+    def __init__(self, directory: Path, options: Options, facts: dict[str, Any]) -> None:
+        self.directory = directory
+        self._salt = options_fingerprint(options)
+        self._facts = {kind: _digest(value) for kind, value in facts.items()}
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, kind: str, source: SourcePath, data: bytes) -> str:
+        """The key of one file's result under this run's options and facts."""
+        digest = hashlib.sha256()
+        for part in (self._salt, kind, self._facts.get(kind, ""), source.display, source.rel):
+            digest.update(part.encode("utf-8", errors="surrogateescape") + b"\0")
+        digest.update(hashlib.sha256(data).digest())
+        return digest.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def load(self, key: str, source: SourcePath, kind: str, data: bytes) -> FileResult | None:
+        """The cached result, or None when there is none or it is damaged."""
+        try:
+            raw = self._path(key).read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        try:
+            entry = json.loads(raw)
+            if entry["key"] != key or entry["format"] != FORMAT:
+                raise ValueError("entry does not match its key")
+            updated = entry["updated"]
+            result = FileResult(
+                source.path,
+                source.display,
+                kind,
+                findings=[Finding(**finding) for finding in entry["findings"]],
+                original=data,
+                updated=base64.b64decode(updated, validate=True) if updated is not None else None,
+                error=entry["error"],
+                notes=[str(note) for note in entry["notes"]],
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            # Damaged (a crash mid-write on a filesystem without ordering, a
+            # hand edit): analyse again and overwrite it.
+            self.misses += 1
+            return None
+        self.hits += 1
+        return result
+
+    def store(self, key: str, result: FileResult) -> None:
+        """Write one entry atomically; a cache that cannot be written is no error."""
+        if result.plan is not None:
+            return  # store plans are re-derived from the live database
+        entry = {
+            "format": FORMAT,
+            "key": key,
+            "findings": [dataclasses.asdict(f) for f in result.findings],
+            "updated": base64.b64encode(result.updated).decode() if result.updated is not None else None,
+            "error": result.error,
+            "notes": result.notes,
+        }
+        path = self._path(key)
+        try:
+            self._prepare(path.parent)
+            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    json.dump(entry, out, separators=(",", ":"))
+                os.replace(temp, path)
+            except BaseException:
+                os.unlink(temp)
+                raise
+        except OSError:
+            pass
+
+    def _prepare(self, directory: Path) -> None:
+        if directory.is_dir():
+            return
+        directory.mkdir(parents=True, exist_ok=True)
+        ignore = self.directory / ".gitignore"
+        if not ignore.exists():
+            # Like .ruff_cache: the cache never shows up in `git status`.
+            ignore.write_text("# Created by migrator; safe to delete.\n*\n", encoding="utf-8")
+
+
+def open_cache(options: Options, facts: dict[str, Any]) -> Cache | None:
+    """The run's cache, or None when caching is off (``--no-cache``)."""
+    if options.cache_dir is None:
+        return None
+    return Cache(options.cache_dir, options, facts)
