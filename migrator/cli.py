@@ -14,7 +14,7 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from migrator import report
+from migrator import progress, report
 from migrator.compat.command import gateway
 from migrator.config import Options, load_options
 from migrator.errors import EXIT_CLEAN, EXIT_UNREADABLE, EXIT_USAGE, MigratorError
@@ -80,8 +80,13 @@ def _options(paths: tuple[str, ...], **kwargs: Any) -> Options:
 
 
 def _run(options: Options) -> Run:
-    """The pipeline."""
-    return run(options)
+    """The pipeline, with a progress bar when a person watches a terminal."""
+    bar = progress.bar_for()
+    try:
+        return run(options, bar)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _emit(text: str, output: str | None) -> None:
