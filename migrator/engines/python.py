@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-import libcst as cst
-
-from codemods.provenance import Verdict
-from codemods.session_status import ImportEvidence, StatusRewriter, equivalent_except_literals
 from migrator.config import Options
 from migrator.engines import Context
 from migrator.files import SourcePath
 from migrator.findings import FileResult, Finding
+
+if TYPE_CHECKING:
+    # Imported where used: LibCST costs most of a second to import, and a run
+    # answered from the cache never needs it.
+    from codemods.provenance import Verdict
+    from codemods.session_status import ImportEvidence, StatusRewriter
 
 
 def module_name(rel: str) -> str:
@@ -92,7 +94,14 @@ class PythonEngine:
         if self._old is None:
             manifest = options.manifest
             words = sorted(manifest.vocabulary.old)
-            self._old = re.compile(b"|".join(re.escape(w.encode()) for w in words))
+            # A candidate holds an old name as a whole word after an opening
+            # quote on the same line: every form (a literal, a message) lives in
+            # a string. Most files that merely say "timeout" or "failed" in
+            # names and comments are never parsed; the cost of a run follows
+            # the candidates. Only a word inside a multi-line triple-quoted
+            # string (docstrings, which are never rewritten) goes unseen.
+            alternatives = b"|".join(re.escape(w.encode()) for w in words)
+            self._old = re.compile(rb"[\"'][^\"'\n]*\b(?:" + alternatives + rb")\b")
             tokens = [*manifest.python.evidence, *options.markers]
             self._evidence = re.compile(
                 b"|".join(re.escape(t.encode()) for t in tokens if t), re.IGNORECASE
@@ -147,6 +156,11 @@ class PythonEngine:
         for source, survey in items:
             if survey.importer_source is None:
                 continue
+            import libcst as cst
+
+            from codemods.provenance import Verdict
+            from codemods.session_status import StatusRewriter
+
             rewriter = StatusRewriter(
                 options.manifest, options.phase, options.min_confidence, options.markers,
                 self._import_evidence(source, facts),
@@ -181,7 +195,15 @@ class PythonEngine:
 
         return resolve
 
-    def _rewriter(self, source: SourcePath, context: Context) -> StatusRewriter:
+    def load(self) -> None:
+        """Import the codemod (LibCST and its matchers take most of a second):
+        only when a file is really analysed, so a run answered from the cache
+        never pays for it. The pipeline calls this before forking workers."""
+        import codemods.session_status  # noqa: F401
+
+    def _rewriter(self, source: SourcePath, context: Context) -> "StatusRewriter":
+        from codemods.session_status import StatusRewriter
+
         # Every finding is reported; the threshold only decides which are rewritten.
         options = context.options
         facts: TreeFacts = context.facts.get(self.kind) or TreeFacts()
@@ -202,6 +224,8 @@ class PythonEngine:
         )
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
+        import libcst as cst
+
         assert data is not None
         result = FileResult(source.path, source.display, self.kind, original=data)
         options = context.options
@@ -233,6 +257,8 @@ class PythonEngine:
     def verify(self, source: SourcePath, result: FileResult, context: Context) -> str | None:
         """The result parses, its AST differs only at status literals, and a
         second pass changes nothing."""
+        from codemods.session_status import equivalent_except_literals
+
         if result.updated is None or result.original is None:
             return None
         vocab = context.options.manifest.vocabulary
