@@ -49,17 +49,26 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _stable(value: Any) -> Any:
-    # Sets and other containers of the survey facts, in a stable order.
-    if isinstance(value, (set, frozenset)):
-        return sorted(map(repr, value))
+def _canonical(value: Any) -> Any:
+    """A JSON-ready form of survey facts in a stable order: engines keep
+    dataclasses, sets and tuple-keyed dicts there."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return sorted(([_canonical(k), _canonical(v)] for k, v in value.items()), key=repr)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(v) for v in value), key=repr)
+    if isinstance(value, bytes):
+        return hashlib.sha256(value).hexdigest()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
     return repr(value)
 
 
 def _digest(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=_stable, separators=(",", ":"))
+    text = json.dumps(_canonical(value), separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
