@@ -149,8 +149,10 @@ def _fix(finding: Finding, file_hunks: list[Hunk]) -> dict[str, Any] | None:
 
 def _rules(run: Run) -> list[dict[str, Any]]:
     from codemods.rules import RULES
+    from migrator.engines.text_rules import RULES as TEXT_RULES
 
-    known = {rule.name: rule for rule in RULES}
+    # Rules explain themselves (name, summary, why, explain()), in every engine.
+    known = {rule.name: rule for rule in (*RULES, *TEXT_RULES)}
     out = []
     for name in sorted({f.rule for f in run.findings}):
         entry: dict[str, Any] = {"id": name, "defaultConfiguration": {"level": "warning"}}
@@ -160,7 +162,7 @@ def _rules(run: Run) -> list[dict[str, Any]]:
             entry["fullDescription"] = {"text": rule.why}
             entry["help"] = {"text": rule.explain()}
         else:
-            # Rules of the data engines explain themselves in each finding's why.
+            # A rule without a catalogue entry still explains itself in each finding's why.
             entry["shortDescription"] = {"text": f"Old session-status value ({name})"}
             entry["help"] = {"text": f"See `migrator explain {name}`."}
         out.append(entry)
