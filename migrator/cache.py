@@ -176,6 +176,52 @@ class Cache:
             ignore.write_text("# Created by migrator; safe to delete.\n*\n", encoding="utf-8")
 
 
+class Memo:
+    """Cached answers of a tree-wide step (an engine's ``gather``), keyed by
+    the run's options and whatever the step says its answer depends on.
+
+    Same rules as file entries: JSON only, atomic writes, a damaged entry is a
+    miss.
+    """
+
+    def __init__(self, directory: Path, options: Options) -> None:
+        self.directory = directory
+        self._salt = options_fingerprint(options)
+
+    def _path(self, namespace: str, parts: list[Any]) -> Path:
+        key = _digest([FORMAT, self._salt, namespace, parts])
+        return self.directory / "memo" / key[:2] / f"{key}.json"
+
+    def get(self, namespace: str, parts: list[Any]) -> Any:
+        """The stored answer, or None."""
+        try:
+            return json.loads(self._path(namespace, parts).read_bytes())["value"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, namespace: str, parts: list[Any], value: Any) -> None:
+        path = self._path(namespace, parts)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    json.dump({"value": value}, out, separators=(",", ":"))
+                os.replace(temp, path)
+            except BaseException:
+                os.unlink(temp)
+                raise
+        except OSError:
+            pass
+
+
+def open_memo(options: Options) -> Memo | None:
+    """The memo for tree-wide steps, or None when caching is off."""
+    if options.cache_dir is None:
+        return None
+    return Memo(options.cache_dir, options)
+
+
 def open_cache(options: Options, facts: dict[str, Any]) -> Cache | None:
     """The run's cache, or None when caching is off (``--no-cache``)."""
     if options.cache_dir is None:

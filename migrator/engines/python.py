@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import PurePosixPath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
+from migrator.cache import open_memo
 from migrator.config import Options
 from migrator.engines import Context
 from migrator.files import SourcePath
@@ -59,6 +61,12 @@ class TreeFacts:
             if defining == module:
                 out.setdefault(name, []).extend(verdicts)
         return out
+
+
+def _verdict(confidence: str | None, why: str) -> "Verdict":
+    from codemods.provenance import Verdict
+
+    return Verdict(confidence, why)  # type: ignore[arg-type]
 
 
 def resolve_import(importer: str, is_package: bool, module: str, level: int) -> str:
@@ -153,29 +161,46 @@ class PythonEngine:
         for _, survey in items:
             if survey.evidence:
                 facts.talking[survey.name] = (survey.display, survey.evidence)
+        memo = open_memo(options)
+        talking_key = sorted(facts.talking.items())
         for source, survey in items:
             if survey.importer_source is None:
                 continue
-            import libcst as cst
-
-            from codemods.provenance import Verdict
-            from codemods.session_status import StatusRewriter
-
-            rewriter = StatusRewriter(
-                options.manifest, options.phase, options.min_confidence, options.markers,
-                self._import_evidence(source, facts),
-            )
-            try:
-                uses = rewriter.imported_uses(survey.importer_source)
-            except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
-                continue  # reported when the file itself is processed
+            # The importer's answer depends on its bytes, where it is, and
+            # which modules talk to OpenClaw: unchanged, it is not parsed again.
+            parts = [hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key]
+            uses = memo.get("python-imported-uses", parts) if memo else None
+            if uses is None:
+                uses = self._imported_uses(source, survey, facts, options)
+                if memo is not None:
+                    memo.put("python-imported-uses", parts, uses)
             is_package = source.path.name == "__init__.py"
-            for use in uses:
-                defining = resolve_import(survey.name, is_package, use.module, use.level)
+            for module, level, name, confidence, reason in uses:
+                defining = resolve_import(survey.name, is_package, module, level)
                 found = _lookup(facts.talking, defining) or defining
-                why = f"in {survey.display}: {use.verdict.why}"
-                facts.uses.setdefault((found, use.name), []).append(Verdict(use.verdict.confidence, why))
+                why = f"in {survey.display}: {reason}"
+                facts.uses.setdefault((found, name), []).append(_verdict(confidence, why))
         return facts
+
+    def _imported_uses(
+        self, source: SourcePath, survey: ModuleSurvey, facts: TreeFacts, options: Options
+    ) -> list[tuple[str, int, str, str | None, str]]:
+        """``(module, level, name, confidence, why)`` of every status test the
+        importer makes with an imported name (parses the importer)."""
+        import libcst as cst
+
+        from codemods.session_status import StatusRewriter
+
+        rewriter = StatusRewriter(
+            options.manifest, options.phase, options.min_confidence, options.markers,
+            self._import_evidence(source, facts),
+        )
+        assert survey.importer_source is not None
+        try:
+            uses = rewriter.imported_uses(survey.importer_source)
+        except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+            return []  # reported when the file itself is processed
+        return [(u.module, u.level, u.name, u.verdict.confidence, u.verdict.why) for u in uses]
 
     def _import_evidence(self, source: SourcePath, facts: TreeFacts) -> ImportEvidence:
         talking = facts.talking
