@@ -3,12 +3,12 @@ and the real CLI in a subprocess."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
+
+from conftest import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -20,10 +20,7 @@ OLD_GATEWAY = "2026.7.2"
 
 def cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """``python -m migrator ARGS`` in a real subprocess, on this checkout."""
-    full = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    full.pop("CI", None)
-    return subprocess.run([sys.executable, "-m", "migrator", *args], cwd=cwd, env=full,
-                          capture_output=True, text=True, timeout=timeout)
+    return run_cli(*args, cwd=cwd, env=env, timeout=timeout)
 
 
 def build_db(path: Path) -> Path:
