@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Mapping, Sequence
 
 from migrator.jsonedit import Edit, JsonSyntaxError, apply_patch_text, parse
-from migrator.pointers import PointerPattern, compile_patch
+from migrator.pointers import PointerPattern, compile_patch, split
 
 # How many changed lines a plan keeps to show in a dry run.
 SAMPLE_LINES = 20
@@ -60,12 +60,62 @@ def migrate_line(
         text = line.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise JsonSyntaxError(f"not valid UTF-8 (byte {exc.start})") from None
-    doc = parse(text)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JsonSyntaxError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     ops = compile_patch(doc, patterns, mapping)
     if not ops:
         return line, ops, []
-    new_text, edits = apply_patch_text(text, doc, ops)
+    fast = _fast_line(text, doc, ops)
+    if fast is not None:
+        return fast[0].encode("utf-8"), ops, fast[1]
+    # The careful path: duplicate keys refused, spans found by a full scan,
+    # the result checked against jsonpatch's application of the patch.
+    new_text, edits = apply_patch_text(text, parse(text), ops)
     return new_text.encode("utf-8"), ops, edits
+
+
+def _fast_line(text: str, doc: Any, ops: list[dict[str, Any]]) -> tuple[str, list[Edit]] | None:
+    """The common record: every old value written plainly, once. The splice
+    is proven by re-parsing against the document with each ``replace``
+    applied after its ``test`` (RFC 6902); any doubt takes the careful path."""
+    pieces: list[tuple[int, int, dict[str, Any], str]] = []
+    for i in range(0, len(ops), 2):
+        test, replace = ops[i], ops[i + 1]
+        token = '"' + test["value"] + '"'
+        start = text.find(token)
+        if start < 0 or text.find(token, start + 1) >= 0 or any(p[3] == token for p in pieces):
+            return None
+        pieces.append((start, start + len(token), replace, token))
+    pieces.sort(key=lambda p: p[0])
+    out, last, edits = [], 0, []
+    for start, end, replace, token in pieces:
+        out += [text[last:start], '"', replace["value"], '"']
+        last = end
+        edits.append(Edit(replace["path"], 1, start + 1, token[1:-1], replace["value"]))
+    out.append(text[last:])
+    new_text = "".join(out)
+    for i in range(0, len(ops), 2):
+        parent, key = _locate(doc, ops[i]["path"])
+        if parent is None or parent[key] != ops[i]["value"]:
+            return None
+        parent[key] = ops[i + 1]["value"]
+    try:
+        same = json.loads(new_text) == doc
+    except json.JSONDecodeError:
+        return None
+    return (new_text, edits) if same else None
+
+
+def _locate(doc: Any, pointer: str) -> tuple[Any, Any]:
+    tokens = split(pointer)
+    node = doc
+    for token in tokens[:-1]:
+        node = node[int(token)] if isinstance(node, list) else node.get(token)
+        if node is None:
+            return None, None
+    return node, (int(tokens[-1]) if isinstance(node, list) else tokens[-1])
 
 
 def _split_ending(raw: bytes) -> tuple[bytes, bytes]:

@@ -112,3 +112,12 @@ def test_property_result_is_the_patched_document_and_nothing_else_moves(doc: obj
             end = text.index('"', end + 1)
         rebuilt = rebuilt[:at] + json.dumps(edit.new) + rebuilt[end + 1:]
     assert rebuilt == new
+
+
+def test_jsonl_fast_path_agrees_with_the_careful_path() -> None:
+    patterns = [P("/status"), P("/rows/*/status")]
+    for line in [b'{"status":"done","note":"x"}', b'{"done":"x","status":"\\u0064one"}',
+                 b'{"rows":[{"status":"failed"},{"status":"failed"}]}', b'{"note":"done","status":"done"}']:
+        fast, _, _ = jsonlines.migrate_line(line, patterns, MAPPING)
+        careful, _ = migrate_json_text(line.decode(), patterns, MAPPING)
+        assert fast.decode() == careful
