@@ -60,6 +60,8 @@ def run_options(fn: F) -> F:
         click.option("--gateway-version", help="Version of the gateway that owns the stores (data migration gate)."),
         click.option("--config", type=click.Path(dir_okay=False), help="A pyproject.toml to read [tool.migrator] from."),
         click.option("--no-cache", is_flag=True, help="Analyse every file again; neither read nor write .migrator/cache."),
+        click.option("--state-dir", is_flag=False, flag_value="", default=None, metavar="DIR",
+                     help="Also migrate an OpenClaw state dir (alone: $OPENCLAW_STATE_DIR or ~/.openclaw)."),
     ]
     for decorator in reversed(decorators):
         fn = decorator(fn)
@@ -67,6 +69,12 @@ def run_options(fn: F) -> F:
 
 
 def _options(paths: tuple[str, ...], **kwargs: Any) -> Options:
+    state = kwargs.get("state_dir")
+    if state is not None:
+        from migrator.datarules import default_state_dir
+
+        # Given alone, the state dir is the whole run; beside paths, one more root.
+        paths = (*paths, state or str(default_state_dir()))
     return load_options(
         paths,
         phase=kwargs.get("phase"),
@@ -128,14 +136,21 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, **kwargs: Any) ->
 @run_options
 @click.option("--check", is_flag=True, help="Exit 1 if anything would change (for CI).")
 @click.option("--write", is_flag=True, help="Apply the changes (journalled; see `migrator rollback`).")
+@click.option("--emit-patches", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="Write the RFC 6902 patch of every changed data file into DIR, for review.")
 @handle_errors
-def apply(paths: tuple[str, ...], check: bool, write: bool, **kwargs: Any) -> None:
+def apply(paths: tuple[str, ...], check: bool, write: bool, emit_patches: Path | None, **kwargs: Any) -> None:
     """Rewrite what provenance allows. A dry run printing a diff by default."""
     if check and write:
         raise click.UsageError("--check and --write exclude each other")
     options = _options(paths, **kwargs)
     result = _run(options)
     _print_errors(result)
+    if emit_patches is not None:
+        from migrator.patches import emit
+
+        for written in emit(result, emit_patches):
+            click.echo(f"patch {written}", err=True)
     if not write:
         click.echo(report.render_diff(result), nl=False)
         click.echo(report.summary_line(result), err=True)

@@ -64,14 +64,28 @@ class Finding:
         return out
 
 
-class StorePlan(Protocol):
-    """A change to a file that is not rewritten as bytes (a database).
+class StalePlan(Exception):
+    """The file changed since the plan was made: it is left as it is."""
 
-    The writer applies it inside a journalled transaction; engines only
-    describe it.
+
+class StorePlan(Protocol):
+    """A change to a file that is not rewritten as bytes held in memory (a
+    database, a streamed JSONL file).
+
+    Engines only describe it; :func:`migrator.write.write` calls ``apply``
+    inside a journalled transaction. ``apply`` records its own journal entry
+    (whose kind :func:`migrator.journal.rollback` dispatches on), raises
+    :class:`StalePlan` when its guard finds the file changed, ``OSError`` or
+    ``ValueError`` when it cannot be applied; in every case the file is
+    either untouched or fully changed.
     """
 
     def describe(self) -> str: ...
+
+    def apply(self, journal: Any) -> None: ...
+
+    def write_patches(self, handle: Any) -> None:
+        """Write the RFC 6902 documents of the change (``--emit-patches``)."""
 
 
 @dataclass
@@ -92,6 +106,8 @@ class FileResult:
     plan: StorePlan | None = None
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: The RFC 6902 patch behind ``updated``, for data files (``--emit-patches``).
+    patch: list[dict[str, Any]] | None = None
 
     @property
     def changed(self) -> bool:

@@ -9,17 +9,43 @@ restores each file whose current content is the one the run wrote.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import importlib
 import json
 import os
+import shutil
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 from migrator.errors import InputError
 from migrator.findings import digest
 
 JOURNAL_DIR = Path(".migrator") / "journal"
+
+# Journal entry kinds other than plain files, and the function that undoes
+# one (``restore(root, entry, blob_dir) -> outcome``). A store engine owns its
+# kind; the journal only dispatches.
+RESTORERS: dict[str, str] = {"sqlite": "migrator.engines.sqlite:restore"}
+
+# Tests of crash safety set this to N: the process kills itself (SIGKILL, no
+# cleanup) at the N-th step of a write, as a power cut would.
+CRASH_ENV = "MIGRATOR_CRASH_AFTER_STEPS"
+_steps = 0
+
+
+def crash_point() -> None:
+    """One step of a write; dies here if the crash test asked for it."""
+    global _steps
+    limit = os.environ.get(CRASH_ENV)
+    if not limit:
+        return
+    _steps += 1
+    if _steps >= int(limit):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def fsync_dir(directory: Path) -> None:
@@ -35,10 +61,12 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write ``data`` to ``path`` atomically: a temp file in the same
-    directory, fsync, rename over the target, fsync of the directory. The
-    file's mode is kept."""
+@contextlib.contextmanager
+def atomic_writer(path: Path, mode: int | None = None) -> Iterator[BinaryIO]:
+    """A handle whose content replaces ``path`` atomically when the block
+    ends without error: a temp file in the same directory, fsync, rename over
+    the target, fsync of the directory. The file's mode is kept. Raise
+    inside the block to abandon the write."""
     if mode is None:
         try:
             mode = path.stat().st_mode & 0o7777
@@ -49,10 +77,11 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+        crash_point()
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -61,6 +90,21 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
             pass
         raise
     fsync_dir(directory)
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_writer`)."""
+    with atomic_writer(path, mode) as handle:
+        handle.write(data)
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, read in blocks."""
+    hasher = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            hasher.update(block)
+    return hasher.hexdigest()
 
 
 @dataclass
@@ -79,6 +123,7 @@ class JournalRun:
         return self.root / JOURNAL_DIR / "blobs"
 
     def _append(self, entry: dict[str, Any]) -> None:
+        crash_point()
         self.directory.mkdir(parents=True, exist_ok=True)
         ledger = self.directory / "ledger.jsonl"
         with open(ledger, "a", encoding="utf-8") as handle:
@@ -95,12 +140,33 @@ class JournalRun:
             atomic_write(target, data, 0o600)
         return sha
 
+    def keep_blob_file(self, source: Path) -> str:
+        """Store a copy of the file ``source`` by its hash, in constant memory."""
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        partial = self.blobs / f".incoming-{os.getpid()}"
+        hasher = hashlib.sha256()
+        with open(source, "rb") as src, open(partial, "wb") as dst:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                hasher.update(block)
+                dst.write(block)
+            dst.flush()
+            os.fsync(dst.fileno())
+        sha = hasher.hexdigest()
+        os.chmod(partial, 0o600)
+        os.replace(partial, self.blobs / sha)
+        fsync_dir(self.blobs)
+        return sha
+
     def intend(self, path: Path, before: bytes, after: bytes, kind: str = "file", **extra: Any) -> None:
         """Record a change before it is made: a crash after this line leaves
         the file either as before or as after, and both are known."""
         before_sha = self.keep_blob(before)
+        self.intend_digests(path, before_sha, digest(after), kind, **extra)
+
+    def intend_digests(self, path: Path, before_sha: str, after_sha: str, kind: str = "file", **extra: Any) -> None:
+        """:meth:`intend` for a change whose original is already a blob."""
         self._append(
-            {"op": "intend", "kind": kind, "path": str(path), "before": before_sha, "after": digest(after),
+            {"op": "intend", "kind": kind, "path": str(path), "before": before_sha, "after": after_sha,
              "mode": _mode(path), **extra}
         )
 
@@ -154,6 +220,14 @@ class Journal:
         return (self.root / JOURNAL_DIR / "blobs" / sha).read_bytes()
 
 
+def _restorer(kind: str, where: Path) -> Callable[[Path, dict[str, Any], Path], str]:
+    target = RESTORERS.get(kind)
+    if target is None:
+        raise InputError(f"{where}: unknown journal entry kind {kind!r}")
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class Restored:
     path: str
@@ -174,20 +248,23 @@ def rollback(root: Path, run_id: str | None = None) -> tuple[str, list[Restored]
         raise InputError(f"{root / JOURNAL_DIR}: no run '{run_id}' (known: {', '.join(runs)})")
     outcomes: list[Restored] = []
     entries = [e for e in journal.entries(run_id) if e.get("op") == "intend"]
+    blob_dir = root / JOURNAL_DIR / "blobs"
     for entry in reversed(entries):
-        if entry.get("kind", "file") != "file":
-            raise InputError(f"{root / JOURNAL_DIR / run_id}: unknown journal entry kind {entry.get('kind')!r}")
+        kind = entry.get("kind", "file")
+        if kind != "file":
+            outcomes.append(Restored(entry["path"], _restorer(kind, root / JOURNAL_DIR / run_id)(root, entry, blob_dir)))
+            continue
         path = Path(entry["path"])
         try:
-            current = path.read_bytes()
+            sha = file_digest(path)
         except FileNotFoundError:
             outcomes.append(Restored(str(path), "missing"))
             continue
-        sha = digest(current)
         if sha == entry["before"]:
             outcomes.append(Restored(str(path), "already"))
         elif sha == entry["after"]:
-            atomic_write(path, journal.blob(entry["before"]), entry.get("mode"))
+            with atomic_writer(path, entry.get("mode")) as handle, open(blob_dir / entry["before"], "rb") as blob:
+                shutil.copyfileobj(blob, handle, 1 << 20)
             outcomes.append(Restored(str(path), "restored"))
         else:
             outcomes.append(Restored(str(path), "conflict"))

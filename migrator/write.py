@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from migrator.findings import FileResult, digest
+from migrator.findings import FileResult, StalePlan, digest
 from migrator.journal import Journal, JournalRun, atomic_write
 from migrator.pipeline import Run
 
@@ -15,6 +15,15 @@ class WriteOutcome:
     written: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_only(result: FileResult) -> bool:
+    """A file its owner made read-only is not replaced behind their back
+    (a rename over it would succeed, so the mode is checked)."""
+    try:
+        return not (result.path.stat().st_mode & 0o200)
+    except OSError:
+        return False
 
 
 def _write_file(result: FileResult, journal: JournalRun, outcome: WriteOutcome) -> None:
@@ -38,6 +47,20 @@ def _write_file(result: FileResult, journal: JournalRun, outcome: WriteOutcome) 
     outcome.written.append(result.display)
 
 
+def _apply_plan(result: FileResult, journal: JournalRun, outcome: WriteOutcome) -> None:
+    assert result.plan is not None
+    try:
+        result.plan.apply(journal)
+    except StalePlan:
+        outcome.stale.append(result.display)
+        return
+    except (OSError, ValueError) as exc:
+        message = getattr(exc, "strerror", None) or str(exc)
+        outcome.failed.append((result.display, f"cannot write: {message}"))
+        return
+    outcome.written.append(result.display)
+
+
 def write(run: Run) -> WriteOutcome:
     """Apply every verified change of ``run``, each atomically and journalled."""
     outcome = WriteOutcome()
@@ -47,6 +70,10 @@ def write(run: Run) -> WriteOutcome:
     journal = Journal(run.options.root).start()
     outcome.run_id = journal.id
     for result in changed:
-        if result.updated is not None:
+        if read_only(result):
+            outcome.failed.append((result.display, "file is read-only; left as it is (make it writable to migrate it)"))
+        elif result.updated is not None:
             _write_file(result, journal, outcome)
+        elif result.plan is not None:
+            _apply_plan(result, journal, outcome)
     return outcome

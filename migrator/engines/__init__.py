@@ -54,10 +54,13 @@ class Engine(Protocol):
 
 def registered() -> list[Engine]:
     """The engines in the order they are asked."""
+    from migrator.engines.data import DataEngine, JsonlEngine
     from migrator.engines.python import PythonEngine
+    from migrator.engines.sqlite import SqliteEngine
     from migrator.engines.text import TextEngine
 
-    return [PythonEngine(), TextEngine()]
+    # Data engines before text: a store or data rule is edited as data.
+    return [PythonEngine(), SqliteEngine(), JsonlEngine(), DataEngine(), TextEngine()]
 
 
 def engine_by_kind(kind: str) -> Engine:

@@ -1,0 +1,225 @@
+"""Which data files a run migrates, where in them, and whether it may.
+
+Shared by the JSON-family and SQLite engines: matching built-in store paths
+(from the manifest) and user rules (``[[tool.migrator.data]]``), the paths
+never touched, and the version gate: a store gets new names only when the
+gateway that owns it can read them, because an older gateway turns an
+unknown status into NULL.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pathspec
+from packaging.version import Version
+
+from migrator.config import DataRule, Options
+from migrator.files import SourcePath
+from migrator.manifest import Manifest, StoreSurface, parse_version
+from migrator.pointers import PointerPattern
+
+FORMATS_BY_SUFFIX = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json5": "json5",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".toml": "toml",
+}
+CONFIG_NAME = "openclaw.json"
+
+Action = Literal["rewrite", "review"]
+
+
+def _match_tail(pattern: str, path: Path) -> Path | None:
+    """If the last segments of ``path`` match ``pattern`` (``*`` per segment,
+    ``**`` for any run), return the directory above them: the state root."""
+    segments = pattern.split("/")
+    parts = path.parts
+    if "**" in segments:
+        # Only a trailing ``**`` is used by the manifest (``cron/**``).
+        head = segments[: segments.index("**")]
+        for i in range(len(parts) - len(head)):
+            window = parts[i : i + len(head)]
+            if i + len(head) < len(parts) and all(fnmatch.fnmatchcase(p, s) for p, s in zip(window, head)):
+                return Path(*parts[:i]) if i else Path(parts[0])
+        return None
+    if len(parts) <= len(segments):
+        return None
+    tail = parts[-len(segments) :]
+    if all(fnmatch.fnmatchcase(p, s) for p, s in zip(tail, segments)):
+        return Path(*parts[: -len(segments)])
+    return None
+
+
+def never_touched(path: Path, manifest: Manifest) -> bool:
+    """Transcripts, subagent runs, cron and task files: same words, other
+    meanings. No rule can claim them."""
+    return any(_match_tail(p, path) is not None for p in manifest.never_paths)
+
+
+def builtin_store(path: Path, manifest: Manifest) -> tuple[StoreSurface, Path] | None:
+    """The built-in store ``path`` is, and its state root."""
+    for store in manifest.stores:
+        for pattern in store.paths:
+            root = _match_tail(pattern, path)
+            if root is not None:
+                return store, root
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _rule_spec(paths: tuple[str, ...]) -> pathspec.PathSpec:
+    return pathspec.GitIgnoreSpec.from_lines(list(paths))
+
+
+def user_rule(path: Path, options: Options) -> DataRule | None:
+    """The first ``[[tool.migrator.data]]`` rule whose globs (relative to the
+    configuration's directory) match ``path``."""
+    try:
+        rel = path.absolute().relative_to(options.root.absolute()).as_posix()
+    except ValueError:
+        return None
+    for rule in options.data_rules:
+        if _rule_spec(rule.paths).match_file(rel):
+            return rule
+    return None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to migrate in one data file."""
+
+    format: str
+    patterns: tuple[PointerPattern, ...]
+    rule: str
+    builtin: bool
+    state_root: Path | None = None
+
+
+def target_for(source: SourcePath, options: Options) -> Target | None:
+    """The target of a discovered file, or None if no store or rule names it."""
+    path = source.path.absolute()
+    manifest = options.manifest
+    if never_touched(path, manifest):
+        return None
+    found = builtin_store(path, manifest)
+    if found is not None:
+        store, root = found
+        return Target(store.format, tuple(PointerPattern.parse(p) for p in store.pointers),
+                      f"store:{store.name}", True, root)
+    rule = user_rule(path, options)
+    if rule is None:
+        return None
+    fmt = rule.format or FORMATS_BY_SUFFIX.get(path.suffix.lower())
+    if fmt is None:
+        return None
+    return Target(fmt, tuple(PointerPattern.parse(p) for p in rule.pointers), "data-rule", False)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The version of the gateway that owns a store, and where it was read."""
+
+    version: Version | None
+    text: str | None
+    source: str
+
+
+@functools.lru_cache(maxsize=64)
+def _config_version(config: Path) -> tuple[str | None, str]:
+    import json5
+
+    try:
+        data = json5.loads(config.read_text("utf-8"))
+    except FileNotFoundError:
+        return None, f"no {CONFIG_NAME} beside the store"
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        return None, f"{config} cannot be read ({exc})"
+    meta = data.get("meta") if isinstance(data, dict) else None
+    touched = meta.get("lastTouchedVersion") if isinstance(meta, dict) else None
+    if not isinstance(touched, str):
+        return None, f"{config} has no meta.lastTouchedVersion"
+    return touched, f"meta.lastTouchedVersion in {config}"
+
+
+def owner_gateway(state_root: Path | None, options: Options) -> Owner:
+    """``--gateway-version`` (the user knows best), else the version that
+    last wrote ``openclaw.json`` in the state root (or
+    ``$OPENCLAW_CONFIG_PATH`` when the root is ``$OPENCLAW_STATE_DIR``)."""
+    if options.gateway_version:
+        return Owner(parse_version(options.gateway_version), options.gateway_version, "--gateway-version")
+    if state_root is None:
+        return Owner(None, None, "no gateway owns this file")
+    config = state_root / CONFIG_NAME
+    env_state, env_config = os.environ.get("OPENCLAW_STATE_DIR"), os.environ.get("OPENCLAW_CONFIG_PATH")
+    if env_state and env_config and Path(env_state).absolute() == state_root.absolute():
+        config = Path(env_config)
+    text, where = _config_version(config)
+    if text is None:
+        return Owner(None, None, where)
+    try:
+        return Owner(parse_version(text), text, where)
+    except ValueError:
+        return Owner(None, text, f"{where} is not a version")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a file's findings are rewritten, and why; ``refusal`` is the
+    one-line error when the user asked for something unsafe."""
+
+    action: Action
+    why: str
+    refusal: str | None = None
+
+
+def decide(target: Target, options: Options) -> Decision:
+    """Data moves to new names when its owner gateway reads them, or (for the
+    user's own files) in the contract phase. A built-in store asked to
+    contract under an older gateway is refused, with what to do."""
+    schedule = options.manifest.schedule
+    owner = owner_gateway(target.state_root if target.builtin else None, options)
+    if owner.version is not None and owner.version >= schedule.introduced:
+        return Decision("rewrite", f"its gateway {owner.text} ({owner.source}) reads the new names "
+                                   f"(since {schedule.introduced_text})")
+    if not target.builtin:
+        if options.phase == "contract":
+            return Decision("rewrite", "contract phase: your own data moves to the new names")
+        return Decision("review", "expand phase: readers accept both names, so your data keeps the old "
+                                  "ones until contract (--phase contract)")
+    seen = f"{owner.text} ({owner.source})" if owner.text else f"of unknown version ({owner.source})"
+    why = (f"kept: its gateway is {seen}; a gateway before {schedule.introduced_text} turns the new "
+           f"names into NULL")
+    if options.phase == "contract":
+        refusal = (f"refusing to migrate an OpenClaw store whose gateway is {seen}: a gateway before "
+                   f"{schedule.introduced_text} turns the new names into NULL. Upgrade OpenClaw to "
+                   f"{schedule.introduced_text} or later first, or pass --gateway-version if it already runs one")
+        return Decision("review", why, refusal)
+    return Decision("review", why)
+
+
+def symlink_escape(source: SourcePath) -> str | None:
+    """A one-line error when a given file is a symlink that leads out of its
+    root: it is never followed."""
+    path = source.path
+    if not path.is_symlink():
+        return None
+    target = path.resolve()
+    root = source.root.resolve()
+    if target == root or root in target.parents:
+        return None
+    return f"symbolic link to {target}, outside {root}; not followed"
+
+
+def default_state_dir() -> Path:
+    """OpenClaw's state root: ``$OPENCLAW_STATE_DIR``, else ``~/.openclaw``."""
+    env = os.environ.get("OPENCLAW_STATE_DIR")
+    return Path(env) if env else Path.home() / ".openclaw"

@@ -1,0 +1,274 @@
+"""The JSON-family engines: JSON, JSON5, YAML and TOML documents edited in
+memory, and JSONL streamed. Built-in OpenClaw stores (``sessions.json``) and
+user rules alike; every edit keeps the other bytes of the file.
+
+Rules are pointer patterns compiled per document into RFC 6902 patches (see
+:mod:`migrator.pointers`); :func:`migrate_json_text` is the entry point for
+other engines holding JSON text (a fenced block in Markdown).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from migrator import jsonlines
+from migrator.config import Options
+from migrator.datarules import Decision, Target, decide, symlink_escape, target_for
+from migrator.engines import Context
+from migrator.files import SourcePath
+from migrator.findings import FileResult, Finding, StalePlan
+from migrator.jsonedit import Edit, JsonSyntaxError, migrate_json_text
+from migrator.jsonedit import parse as parse_json
+from migrator.journal import JournalRun, atomic_writer, crash_point
+from migrator.pointers import PointerPattern, compile_patch
+from migrator.textformats import migrate_toml, migrate_yaml
+
+__all__ = ["DataEngine", "JsonlEngine", "migrate_json_text", "migrate_document"]
+
+# A file can hold millions of changed values; past this many the report
+# lists a count instead of every one (the change itself is complete).
+FINDINGS_PER_FILE = 1000
+
+
+def migrate_document(
+    text: str, fmt: str, patterns: Sequence[PointerPattern], mapping: Mapping[str, str]
+) -> tuple[str, list[Edit], list[dict[str, Any]]]:
+    """Migrate one whole document of ``fmt`` (json, json5, yaml, toml):
+    the new text, the edits, and the RFC 6902 patch."""
+    if fmt in ("json", "json5"):
+        json5_syntax = fmt == "json5"
+        doc = parse_json(text, json5_syntax=json5_syntax)
+        ops = compile_patch(doc, patterns, mapping)
+        from migrator.jsonedit import apply_patch_text
+
+        new_text, edits = apply_patch_text(text, doc, ops, json5_syntax=json5_syntax)
+        return new_text, edits, ops
+    if fmt == "yaml":
+        return migrate_yaml(text, patterns, mapping)
+    if fmt == "toml":
+        return migrate_toml(text, patterns, mapping)
+    raise ValueError(f"unknown data format {fmt!r}")
+
+
+def _old_words(options: Options) -> re.Pattern[bytes]:
+    words = sorted(options.manifest.vocabulary.old, key=len, reverse=True)
+    return re.compile(b"|".join(re.escape(w.encode()) for w in words))
+
+
+def _finding(display: str, fmt: str, target: Target, decision: Decision, line: int, column: int,
+             pointer: str, old: str, new: str) -> Finding:
+    what = "an OpenClaw session store" if target.builtin else "a [[tool.migrator.data]] rule"
+    return Finding(display, line, column, fmt, old, new, "certain", decision.action, target.rule,
+                   f"the session status named by {what}; {decision.why}", pointer=pointer)
+
+
+def _cap(result: FileResult, total: int) -> None:
+    if total > FINDINGS_PER_FILE:
+        result.notes.append(f"{result.display}: {total - FINDINGS_PER_FILE} more values to migrate not listed")
+
+
+class DataEngine:
+    """JSON, JSON5, YAML and TOML files: read whole, edited by splicing."""
+
+    kind = "data"
+    reads_bytes = True
+
+    def __init__(self) -> None:
+        self._words: re.Pattern[bytes] | None = None
+
+    def claims(self, source: SourcePath, options: Options) -> bool:
+        if self._words is None:
+            self._words = _old_words(options)
+        target = target_for(source, options)
+        return target is not None and target.format in ("json", "json5", "yaml", "toml")
+
+    def prefilter(self, data: bytes) -> bool:
+        assert self._words is not None
+        return self._words.search(data) is not None
+
+    def survey(self, source: SourcePath, data: bytes) -> Any:
+        return None
+
+    def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
+        return None
+
+    def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
+        assert data is not None
+        options = context.options
+        target = target_for(source, options)
+        assert target is not None
+        result = FileResult(source.path, source.display, self.kind, original=data)
+        escape = symlink_escape(source)
+        if escape:
+            result.error = escape
+            return result
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            result.error = f"not valid UTF-8 (byte {exc.start})"
+            return result
+        try:
+            new_text, edits, ops = migrate_document(text, target.format, target.patterns,
+                                                    options.manifest.vocabulary.old_to_new)
+        except (JsonSyntaxError, ValueError) as exc:
+            result.error = f"cannot parse {target.format.upper()}: {exc}"
+            return result
+        decision = decide(target, options)
+        for edit in edits[:FINDINGS_PER_FILE]:
+            result.findings.append(_finding(source.display, target.format, target, decision, edit.line,
+                                            edit.column, edit.pointer, edit.old, edit.new))
+        _cap(result, len(edits))
+        if decision.refusal and edits:
+            result.error = decision.refusal
+        elif decision.action == "rewrite" and edits:
+            result.updated = new_text.encode("utf-8")
+            result.patch = ops
+        return result
+
+    def verify(self, source: SourcePath, result: FileResult, context: Context) -> str | None:
+        """A second pass over the new text changes nothing."""
+        if result.updated is None:
+            return None
+        target = target_for(source, context.options)
+        assert target is not None
+        try:
+            again, edits, _ = migrate_document(result.updated.decode("utf-8"), target.format, target.patterns,
+                                               context.options.manifest.vocabulary.old_to_new)
+        except (JsonSyntaxError, ValueError) as exc:
+            return f"the new text does not parse: {exc}"
+        return "a second pass would change the file again" if edits else None
+
+
+@dataclass
+class JsonlPlan:
+    """A JSONL file rewritten by streaming: never held in memory whole.
+
+    Guard: the sha256 of the bytes the plan was made from; the writer streams
+    the file again, copying the original into the journal and the migrated
+    lines into a temp file, and renames only if the digest still matches.
+    """
+
+    path: Path
+    display: str
+    sha256: str
+    patterns: tuple[PointerPattern, ...]
+    mapping: Mapping[str, str]
+    changed_lines: int
+    sample: list[tuple[int, bytes, bytes]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        out = []
+        for number, before, after in self.sample:
+            out.append(f"@@ -{number},1 +{number},1 @@\n-{before.decode('utf-8', 'replace')}\n"
+                       f"+{after.decode('utf-8', 'replace')}")
+        if self.changed_lines > len(self.sample):
+            out.append(f"... and {self.changed_lines - len(self.sample)} more changed lines")
+        return "\n".join(out)
+
+    def apply(self, journal: JournalRun) -> None:
+        before = journal.keep_blob_file(self.path)
+        if before != self.sha256:
+            raise StalePlan(self.display)
+        # Stream from the journal's copy: it is the exact bytes the digest
+        # guarded, whatever happens to the file meanwhile.
+        with atomic_writer(self.path) as handle:
+            sink = _HashingWriter(handle)
+            with open(journal.blobs / before, "rb") as source:
+                jsonlines.stream(source, self.patterns, self.mapping, sink)  # type: ignore[arg-type]
+            journal.intend_digests(self.path, before, sink.hexdigest())
+            crash_point()
+        journal.done(self.path)
+
+    def write_patches(self, handle: Any) -> None:
+        def emit(number: int, ops: list[dict[str, Any]]) -> None:
+            handle.write(json.dumps({"line": number, "patch": ops}) + "\n")
+
+        with open(self.path, "rb") as source:
+            jsonlines.stream(source, self.patterns, self.mapping, on_patch=emit)
+
+
+class _HashingWriter:
+    """Writes through to a handle, hashing what passes."""
+
+    def __init__(self, handle: Any) -> None:
+        import hashlib
+
+        self.handle = handle
+        self.hasher = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.hasher.update(data)
+        return int(self.handle.write(data))
+
+    def hexdigest(self) -> str:
+        return self.hasher.hexdigest()
+
+
+class JsonlEngine:
+    """JSONL files named by user rules: streamed in constant memory."""
+
+    kind = "jsonl"
+    reads_bytes = False
+
+    def claims(self, source: SourcePath, options: Options) -> bool:
+        target = target_for(source, options)
+        return target is not None and target.format == "jsonl"
+
+    def prefilter(self, data: bytes) -> bool:
+        return True
+
+    def survey(self, source: SourcePath, data: bytes) -> Any:
+        return None
+
+    def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
+        return None
+
+    def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
+        options = context.options
+        target = target_for(source, options)
+        assert target is not None
+        result = FileResult(source.path, source.display, self.kind)
+        escape = symlink_escape(source)
+        if escape:
+            result.error = escape
+            return result
+        decision = decide(target, options)
+        findings: list[Finding] = []
+
+        def keep(line_edit: jsonlines.LineEdit) -> None:
+            if len(findings) < FINDINGS_PER_FILE:
+                e = line_edit.edit
+                findings.append(_finding(source.display, "jsonl", target, decision, line_edit.number,
+                                         e.column, e.pointer, e.old, e.new))
+
+        mapping = options.manifest.vocabulary.old_to_new
+        try:
+            with open(source.path, "rb") as handle:
+                stats = jsonlines.stream(handle, target.patterns, mapping, on_edit=keep)
+        except OSError as exc:
+            result.error = f"cannot read: {exc.strerror or exc}"
+            return result
+        result.findings = findings
+        _cap(result, stats.edits)
+        if stats.truncated_tail:
+            result.notes.append(f"{source.display}:{stats.lines}: last line is incomplete; left as it is")
+        if stats.bad_lines:
+            number, message = stats.bad_lines[0]
+            more = f" (and {len(stats.bad_lines) - 1} more)" if len(stats.bad_lines) > 1 else ""
+            result.error = (f"line {number} is not valid JSON{more}: {message}; file left unchanged, "
+                            f"fix or remove the line and run again")
+            return result
+        if decision.refusal and stats.edits:
+            result.error = decision.refusal
+        elif decision.action == "rewrite" and stats.changed_lines:
+            result.plan = JsonlPlan(source.path, source.display, stats.sha256, target.patterns, dict(mapping),
+                                    stats.changed_lines, stats.sample)
+        return result
+
+    def verify(self, source: SourcePath, result: FileResult, context: Context) -> str | None:
+        # Each changed line is proven by re-parsing as it is edited.
+        return None

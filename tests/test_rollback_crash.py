@@ -1,0 +1,91 @@
+"""Crash safety: ``apply --write`` killed (SIGKILL) at every step leaves each
+file old or new, never broken; a re-run completes the work and a rollback
+restores the originals."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from datahelpers import DB_REL, cli, db_content, make_state, snapshot
+
+from migrator.journal import CRASH_ENV
+
+SESSIONS = "agents/main/sessions/sessions.json"
+
+
+def _states(tmp: Path) -> tuple[dict[str, bytes], tuple[list[str], int], dict[str, bytes], tuple[list[str], int]]:
+    """Old and new bytes of every file, and old and new database content."""
+    ref = tmp / "ref"
+    state = make_state(ref)
+    old_files, old_db = snapshot(state), db_content(state / DB_REL)
+    done = cli("apply", "state", "--write", cwd=ref)
+    assert done.returncode == 0, done.stderr
+    return old_files, old_db, snapshot(state), db_content(state / DB_REL)
+
+
+def _assert_old_or_new(state: Path, old: dict[str, bytes], new: dict[str, bytes],
+                       old_db: tuple[list[str], int], new_db: tuple[list[str], int]) -> tuple[bool, bool]:
+    now = snapshot(state)
+    for rel, data in now.items():
+        # A temp file beside its target is never the target; a hot SQLite
+        # journal is SQLite's own recovery, replayed on the next open.
+        if rel.startswith(DB_REL) or "migrator-" in rel:
+            continue
+        assert data in (old[rel], new[rel]), f"{rel} is broken"
+    conn = sqlite3.connect(state / DB_REL)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    content = db_content(state / DB_REL)
+    assert content in (old_db, new_db), "database is neither old nor new"
+    return now[SESSIONS] == new[SESSIONS], content == new_db
+
+
+def test_sigkill_at_every_step_then_rerun_or_rollback(tmp_path: Path) -> None:
+    old, old_db, new, new_db = _states(tmp_path)
+    seen_partial = False
+    step = 1
+    while True:
+        work = tmp_path / f"crash{step}"
+        state = make_state(work)
+        killed = cli("apply", "state", "--write", cwd=work, env={CRASH_ENV: str(step)})
+        if killed.returncode == 0:
+            break  # the run has fewer steps than this: every point was covered
+        assert killed.returncode == -9, killed.stderr
+        json_new, db_new = _assert_old_or_new(state, old, new, old_db, new_db)
+        seen_partial |= json_new != db_new
+        if step % 2:
+            again = cli("apply", "state", "--write", cwd=work)
+            assert again.returncode == 0, again.stderr
+            assert _assert_old_or_new(state, old, new, old_db, new_db) == (True, True)
+        else:
+            back = cli("rollback", cwd=work)
+            assert back.returncode in (0, 3), back.stderr
+            if back.returncode == 3:
+                assert "no journal" in back.stderr  # killed before anything was recorded
+            assert _assert_old_or_new(state, old, new, old_db, new_db) == (False, False)
+        step += 1
+    assert step > 5 and seen_partial
+
+
+def test_stale_plan_is_not_overwritten(tmp_path: Path) -> None:
+    """A file changed between reading and writing is reported and kept."""
+    from migrator import pipeline
+    from migrator.write import write as write_run
+    from migrator.config import load_options
+
+    state = make_state(tmp_path)
+    options = load_options([str(state)], cwd=tmp_path)
+    run = pipeline.run(options)
+    target = state / SESSIONS
+    edited = target.read_bytes().replace(b'"label": "run tests"', b'"label": "run tests!"')
+    target.write_bytes(edited)
+    conn = sqlite3.connect(state / DB_REL)
+    conn.execute("UPDATE session_windows SET status='failed' WHERE window_id=1")
+    conn.commit()
+    conn.close()
+    outcome = write_run(run)
+    assert sorted(outcome.stale) == sorted(r.display for r in run.changed)
+    assert target.read_bytes() == edited
+    assert json.loads(edited)["agent:main:main"]["status"] == "running"
