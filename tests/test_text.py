@@ -33,7 +33,7 @@ FINDINGS = [
     ("AGENTS.md", 31, 50, "status-compare", "done", "certain"),
     ("AGENTS.md", 32, 62, "status-membership", "failed", "certain"),
     ("AGENTS.md", 32, 72, "status-membership", "killed", "certain"),
-    ("AGENTS.md", 41, 52, "prompt-json", "done", "likely"),
+    ("AGENTS.md", 41, 51, "prompt-json", "done", "likely"),
     ("TOOLS.md", 6, 69, "prompt-status", "done", "certain"),
     ("TOOLS.md", 7, 2, "prompt-status", "failed", "certain"),
     ("TOOLS.md", 7, 12, "prompt-status", "killed", "certain"),

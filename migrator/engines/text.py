@@ -35,6 +35,9 @@ from migrator.engines.markdown import Document, Fence, parse
 from migrator.engines.prose import RULE_JSON, RULE_STATUS, Edit, ProseRules
 from migrator.engines.text_rules import RULES
 from migrator.files import SourcePath
+from migrator.jsonedit import JsonSyntaxError, migrate_json_text
+from migrator.manifest import Manifest
+from migrator.pointers import PointerPattern
 from migrator.findings import Action, Confidence, FileResult, Finding
 
 DEFAULT_GLOBS = ("AGENTS.md", "SOUL.md", "TOOLS.md", "**/skills/*/SKILL.md")
@@ -305,7 +308,9 @@ def analyse(text: str, display: str, options: Options, rules: ProseRules) -> Ana
             if edit is not None:
                 edits.append(edit)
         elif fence.info in JSON_FENCES:
-            _json_fence(text, doc, fence, display, options, rules, evidence, ignored, used, out)
+            edit = _json_fence(text, doc, fence, display, options, rules, evidence, rewrite_code, ignored, used, out)
+            if edit is not None:
+                edits.append(edit)
     for line, covered in sorted(ignores.items()):
         if not covered & used:
             out.notes.append(f"{display}:{line}: unused suppression `<!-- migrator: ignore -->`")
@@ -413,33 +418,63 @@ def _json_fence(
     options: Options,
     rules: ProseRules,
     evidence: str | None,
+    rewrite: bool,
     ignored: set[int],
     used: set[int],
     out: Analysis,
-) -> None:
-    """A ```json example: every old value under a ``status`` key, for review.
+) -> Edit | None:
+    """A ```json example: the values the manifest's session surfaces name
+    (a session list, a tool result, a single row), through the same
+    format-preserving JSON editor as stored data.
 
-    JSON examples teach agents what a result looks like; whether a given one
-    is a session row (rather than a ``sessions_send`` reply) needs a reader.
+    JSON examples teach agents what a result looks like; one that quotes
+    another vocabulary (a ``sessions_send`` reply) is left alone.
     """
-    vocab = options.manifest.vocabulary
-    words = "|".join(re.escape(w) for w in sorted(vocab.old))
-    pattern = re.compile(_JSON_STATUS.format(field=re.escape(vocab.field), words=words))
+    manifest = options.manifest
     body = text[fence.body_start : fence.body_end]
-    sessions = "\"sessions\"" in body
-    foreign = bool(rules.foreign_word_re.search(body))
-    for match in pattern.finditer(body):
-        line, column = doc.position(fence.body_start + match.start(1))
+    sessions = '"sessions"' in body
+    if rules.foreign_word_re.search(body) and not sessions:
+        return None  # e.g. a sessions_send reply: {"status": "ok"} and "timeout"
+    try:
+        new_body, changes = migrate_json_text(body, _fence_patterns(manifest), manifest.vocabulary.old_to_new)
+    except JsonSyntaxError:
+        out.notes.append(f"{display}:{fence.line}: ```json block does not parse; not examined")
+        return None
+    confidence: Confidence = "likely" if (sessions or evidence) else "possible"
+    allowed = rewrite and options.allows(confidence)
+    blocked = False
+    for change in changes:
+        line, column = doc.position(fence.body_start + _offset(body, change.line, change.column))
         if line in ignored:
             used.add(line)
+            blocked = True
             continue
-        if foreign and not sessions:
-            continue  # e.g. a sessions_send reply: {"status": "ok"} and "timeout"
-        confidence = "likely" if (sessions or evidence) else "possible"
-        why = "a `status` value in a ```json example"
+        why = f"`{change.pointer}` in a ```json example"
         why += " of a session list" if sessions else ""
         why += f"; the prompt mentions `{evidence}`" if evidence else ""
         out.findings.append(
-            Finding(display, line, column, "text", match.group(1), vocab.to_new(match.group(1)),
-                    confidence, "review", RULE_JSON, why)  # type: ignore[arg-type]
+            Finding(display, line, column, "text", change.old, change.new, confidence,
+                    "rewrite" if allowed else "review", RULE_JSON, why, pointer=change.pointer)
         )
+    if not allowed or blocked or not changes:
+        return None
+    return Edit(fence.body_start, fence.body_end, new_body)
+
+
+def _fence_patterns(manifest: Manifest) -> list[PointerPattern]:
+    """Where a status sits in the documents prompts quote: a row, a session
+    list, a tool result, a sessions.json store (all from the manifest)."""
+    texts = {"/" + manifest.vocabulary.field}
+    for surface in manifest.gateway:
+        texts.update(surface.pointers)
+        texts.update(surface.text_pointers)
+    for store in manifest.stores:
+        texts.update(store.pointers)
+    return [PointerPattern.parse(t) for t in sorted(texts)]
+
+
+def _offset(body: str, line: int, column: int) -> int:
+    """The offset in ``body`` of a 1-based line and column."""
+    lines = body.splitlines(keepends=True)
+    return sum(len(x) for x in lines[: line - 1]) + column - 1
+

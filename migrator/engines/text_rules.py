@@ -68,9 +68,17 @@ RULES: tuple[Rule, ...] = (
         name=RULE_JSON,
         summary="An old value under a `status` key in a ```json example of a prompt.",
         why="Examples of `sessions_list` results teach agents the values to expect.",
-        safety="Review only: a JSON example may show a `sessions_send` reply, whose `status` "
-        "is another vocabulary.",
-        invalid=(Example(_SESSIONS + "```json\n{\"sessions\": [{\"key\": \"agent:main:main\", \"status\": \"done\"}]}\n```\n"),),
+        safety="Only the values the manifest's session surfaces name (a row's `status`, the "
+        "`sessions` of a list or tool result) are touched, by the same format-preserving editor as "
+        "stored data. Review by default; rewritten in the contract phase. A block quoting another "
+        "vocabulary (a `sessions_send` reply) is left alone.",
+        invalid=(
+            Example(
+                _SESSIONS + "```json\n{\"sessions\": [{\"key\": \"agent:main:main\", \"status\": \"done\"}]}\n```\n",
+                None,
+                _SESSIONS + "```json\n{\"sessions\": [{\"key\": \"agent:main:main\", \"status\": \"agent_responded\"}]}\n```\n",
+            ),
+        ),
         valid=(Example("```json\n{\"status\": \"ok\", \"reply\": \"timeout\"}\n```\n"),),
     ),
 )
