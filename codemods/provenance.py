@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
@@ -154,11 +154,14 @@ class ModuleFacts(cst.CSTVisitor):
         self,
         manifest: Manifest,
         source_lines: Sequence[str],
-        positions: Mapping[cst.CSTNode, CodeRange],
+        positions: Callable[[], Mapping[cst.CSTNode, CodeRange]],
         markers: Iterable[str] = (),
     ) -> None:
         super().__init__()
-        self.positions = positions
+        # Positions cost a full code generation pass (most of an analysis):
+        # resolved on first use, which a module with no finding never makes.
+        self._resolve_positions = positions
+        self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
         self.manifest = manifest
         self.keys = frozenset(manifest.python.keys)
         self.attributes = frozenset(manifest.python.attributes)
@@ -209,7 +212,16 @@ class ModuleFacts(cst.CSTVisitor):
 
     # -- positions -------------------------------------------------------
     def pos(self, node: cst.CSTNode) -> CodeRange:
-        return self.positions[node]
+        if self._positions is None:
+            self._positions = self._resolve_positions()
+        return self._positions[node]
+
+    def line(self, node: cst.CSTNode) -> int:
+        """The line of a statement-level node, needed while collecting only to
+        match suppression and marker comments: 0 when the file has none."""
+        if not (self.marker_lines or self.ignore_lines):
+            return 0
+        return self.pos(node).start.line
 
     @property
     def scope(self) -> Scope:
@@ -222,7 +234,7 @@ class ModuleFacts(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._note_identifier(node.name.value)
-        self.scope.bindings.setdefault(node.name.value, []).append(Binding("def", None, self.pos(node).start.line))
+        self.scope.bindings.setdefault(node.name.value, []).append(Binding("def", None, self.line(node)))
         scope = Scope(node, self.scope)
         # @client.on("sessions.changed") def handle(payload): the handler's
         # parameters are the event's payload.
@@ -232,7 +244,7 @@ class ModuleFacts(cst.CSTVisitor):
                 if token in SESSION_SOURCES:
                     event = token
         for param in [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]:
-            binding = Binding("param", param.default, self.pos(param).start.line)
+            binding = Binding("param", param.default, self.line(param))
             if event is not None:
                 binding = Binding("event", cst.SimpleString(repr(event)), binding.line)
             scope.bindings.setdefault(param.name.value, []).append(binding)
@@ -266,7 +278,7 @@ class ModuleFacts(cst.CSTVisitor):
                     assert isinstance(small.value, cst.SimpleString)
                     members.append((small.targets[0].target.value, small.value))
         if members:
-            self.enums.append(EnumClass(node, node.name.value, members, self.pos(node).start.line))
+            self.enums.append(EnumClass(node, node.name.value, members, self.line(node)))
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._classes.pop()
@@ -283,7 +295,7 @@ class ModuleFacts(cst.CSTVisitor):
                 self._bind(element.value, kind, None, line)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        line = self.pos(node).start.line
+        line = self.line(node)
         first = node.targets[0].target
         self._owners.append(first.value if isinstance(first, cst.Name) else "")
         for target in node.targets:
@@ -297,7 +309,7 @@ class ModuleFacts(cst.CSTVisitor):
         target = node.target
         self._owners.append(target.value if isinstance(target, cst.Name) else self._subject_owner(target))
         if node.value is not None:
-            self._bind(node.target, "assign", node.value, self.pos(node).start.line)
+            self._bind(node.target, "assign", node.value, self.line(node))
             self._note_writer(node.target, node.value)
 
     def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
@@ -320,15 +332,15 @@ class ModuleFacts(cst.CSTVisitor):
             words = [_index_string(e) for e in node.slice]
             if words and all(w is not None for w in words):
                 owner = ".".join([*self._classes[-1:], *(self._owners[-1:] or [""])])
-                self.literal_types.append(LiteralType(node, owner, self.scope, self.pos(node).start.line))
+                self.literal_types.append(LiteralType(node, owner, self.scope, self.line(node)))
             return
         if isinstance(node.value, cst.Name) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             key = node.slice[0].slice.value
             if string_value(key) is None and not isinstance(key, (cst.Integer, cst.Slice)):
-                self.dispatches.append(Dispatch(node.value.value, key, self.scope, self.pos(node).start.line))
+                self.dispatches.append(Dispatch(node.value.value, key, self.scope, self.line(node)))
 
     def visit_Match(self, node: cst.Match) -> None:
-        self.matches.append(MatchStatement(node, node.subject, self.scope, self.pos(node).start.line))
+        self.matches.append(MatchStatement(node, node.subject, self.scope, self.line(node)))
 
     def visit_Expr(self, node: cst.Expr) -> None:
         if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
@@ -360,10 +372,10 @@ class ModuleFacts(cst.CSTVisitor):
             self.messages.append((node, found, self.scope))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._bind(node.target, "walrus", node.value, self.pos(node).start.line)
+        self._bind(node.target, "walrus", node.value, self.line(node))
 
     def visit_For(self, node: cst.For) -> None:
-        self._bind_loop(node.target, node.iter, self.pos(node).start.line)
+        self._bind_loop(node.target, node.iter, self.line(node))
 
     def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression, line: int) -> None:
         # ``for key, row in store.items()`` / ``for i, row in enumerate(rows)``:
@@ -384,11 +396,11 @@ class ModuleFacts(cst.CSTVisitor):
     def visit_CompFor(self, node: cst.CompFor) -> None:
         # Comprehension variables are bound in the enclosing scope here: close
         # enough for provenance, and they rarely shadow anything.
-        self._bind_loop(node.target, node.iter, self.pos(node).start.line)
+        self._bind_loop(node.target, node.iter, self.line(node))
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
-            self._bind(node.asname.name, "with", node.item, self.pos(node).start.line)
+            self._bind(node.asname.name, "with", node.item, self.line(node))
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -413,7 +425,7 @@ class ModuleFacts(cst.CSTVisitor):
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
             self.imported_names[local] = (module or "", level, name)
-            self.scope.bindings.setdefault(local, []).append(Binding("import", None, self.pos(node).start.line))
+            self.scope.bindings.setdefault(local, []).append(Binding("import", None, self.line(node)))
             self._note_identifier(name)
 
     # -- evidence --------------------------------------------------------
@@ -454,7 +466,7 @@ class ModuleFacts(cst.CSTVisitor):
         if not isinstance(op, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)):
             return  # ordered comparisons of statuses are left alone
         left, right = node.left, target.comparator
-        line = self.pos(node).start.line
+        line = self.line(node)
         self._note_event_guard(left, right)
         if isinstance(op, (cst.Equal, cst.NotEqual)) and string_value(left) is not None and string_value(right) is None:
             self.comparisons.append(Comparison(node, right, op, left, self.scope, line))
@@ -498,7 +510,7 @@ class ModuleFacts(cst.CSTVisitor):
             and node.args
             and string_value(node.args[0].value) is None
         ):
-            self.dispatches.append(Dispatch(node.func.value.value, node.args[0].value, self.scope, self.pos(node).start.line))
+            self.dispatches.append(Dispatch(node.func.value.value, node.args[0].value, self.scope, self.line(node)))
         # row.get("status", "done"): the default is written like a stored value.
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and len(node.args) >= 2:
             if string_value(node.args[0].value) in self.keys and isinstance(node.args[1].value, cst.SimpleString):

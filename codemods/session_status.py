@@ -105,7 +105,7 @@ class StatusRewriter:
         """Parse ``source`` and collect its facts; raises ``cst.ParserSyntaxError``."""
         module = cst.parse_module(source)
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        facts = ModuleFacts(self.manifest, module.code.splitlines(), wrapper.resolve(PositionProvider), self.markers)
+        facts = ModuleFacts(self.manifest, module.code.splitlines(), lambda: wrapper.resolve(PositionProvider), self.markers)
         module.visit(facts)
         evidence = list(facts.evidence)
         if self.import_evidence is not None:
@@ -570,6 +570,11 @@ class _Normalize(ast.NodeTransformer):
             if key not in seen:
                 seen.append(key)
                 out.append(e)
+        if all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in out):
+            # Contract drops an old name whose new name stands later in the
+            # collection, which moves that name forward: for a collection of
+            # words, membership is what counts, not order.
+            out.sort(key=lambda e: e.value)  # type: ignore[attr-defined]
         return out
 
     def visit_Compare(self, node: ast.Compare) -> ast.AST:

@@ -34,6 +34,23 @@ _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*
 _IMPORTED = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
 
 
+# A module-level binding (``NAME =`` or ``NAME: T =``) and the start of the
+# next top-level line that is not a continuation (a closing bracket).
+_TOP_ASSIGN = re.compile(rb"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]+)?=(?!=)", re.MULTILINE)
+_NEXT_TOP_LEVEL = re.compile(rb"^(?=[^\s)\]}#])", re.MULTILINE)
+
+
+def _lookup_name(exported: set[tuple[str, str]], module: str) -> str:
+    """``module`` as the survey names it (a tree scanned from above its import root)."""
+    names = {m for m, _ in exported}
+    if module in names:
+        return module
+    for candidate in names:
+        if candidate.endswith("." + module):
+            return candidate
+    return module
+
+
 @dataclass(frozen=True)
 class ModuleSurvey:
     """What the survey learns of one module without parsing it."""
@@ -42,8 +59,14 @@ class ModuleSurvey:
     display: str
     evidence: str | None
     # Source kept only for modules that test a status against an imported
-    # name: they are analysed once more in ``gather``.
+    # name: they are analysed once more in ``gather``, if they import one of
+    # the tree's candidate constants.
     importer_source: bytes | None = None
+    # ``(module, level, name)`` of each ``from ... import name`` of an importer.
+    imported: tuple[tuple[str, int, str], ...] = ()
+    # Module-level names bound to a literal that holds an old name in quotes:
+    # the only names whose use in another module can change this one.
+    constants: tuple[str, ...] = ()
 
 
 @dataclass
@@ -132,25 +155,42 @@ class PythonEngine:
         hit = self._evidence.search(data)
         name = module_name(source.rel)
         token = hit.group(0).decode(errors="replace") if hit else None
-        keep = data if self._tests_imported_name(data) else None
-        return ModuleSurvey(name, source.display, token, keep)
+        imported = self._tests_imported_name(data)
+        constants = self._candidate_constants(data) if self.prefilter(data) else ()
+        return ModuleSurvey(name, source.display, token, data if imported else None, imported, constants)
 
-    def _tests_imported_name(self, data: bytes) -> bool:
-        """Cheap: does the module read a status and use an imported name after
-        ``in``/``==``/``!=`` or as a table (``NAME[``, ``NAME.get(``)?"""
+    def _tests_imported_name(self, data: bytes) -> tuple[tuple[str, int, str], ...]:
+        """Cheap: the imports of a module that reads a status and uses an
+        imported name after ``in``/``==``/``!=`` or as a table (``NAME[``,
+        ``NAME.get(``); empty for any other module."""
         assert self._status is not None
         if b"import" not in data or self._status.search(data) is None:
-            return False
+            return ()
+        found: list[tuple[str, int, str]] = []
         names: set[bytes] = set()
         for match in _FROM_IMPORT.finditer(data):
+            spec = match.group(1).decode(errors="replace")
+            module, level = spec.lstrip("."), len(spec) - len(spec.lstrip("."))
             for item in _IMPORTED.finditer(match.group(2).strip(b"()")):
                 if item.group(1) != b"as":
                     names.add(item.group(2) or item.group(1))
+                    found.append((module, level, item.group(1).decode(errors="replace")))
         if not names:
-            return False
+            return ()
         alternatives = b"|".join(re.escape(n) for n in sorted(names))
         use = re.compile(rb"(?:\bin|==|!=)\s+(?:" + alternatives + rb")\b|\b(?:" + alternatives + rb")(?:\[|\.get\()")
-        return use.search(data) is not None
+        return tuple(found) if use.search(data) else ()
+
+    def _candidate_constants(self, data: bytes) -> tuple[str, ...]:
+        """Names bound at module level to a statement that quotes an old name."""
+        assert self._old is not None
+        out = []
+        for match in _TOP_ASSIGN.finditer(data):
+            end = _NEXT_TOP_LEVEL.search(data, match.end())
+            statement = data[match.start() : end.start() if end else len(data)]
+            if self._old.search(statement):
+                out.append(match.group(1).decode())
+        return tuple(out)
 
     def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
         """Two stages over the tree: which modules talk to OpenClaw (bytes
@@ -163,9 +203,18 @@ class PythonEngine:
                 facts.talking[survey.name] = (survey.display, survey.evidence)
         memo = open_memo(options)
         talking_key = sorted(facts.talking.items())
+        exported = {
+            (survey.name, constant) for _, survey in items for constant in survey.constants
+        }
         for source, survey in items:
             if survey.importer_source is None:
                 continue
+            is_package = source.path.name == "__init__.py"
+            if not any(
+                (_lookup_name(exported, resolve_import(survey.name, is_package, module, level)), name) in exported
+                for module, level, name in survey.imported
+            ):
+                continue  # imports no candidate constant of the tree: nothing to learn
             # The importer's answer depends on its bytes, where it is, and
             # which modules talk to OpenClaw: unchanged, it is not parsed again.
             parts = [hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key]
@@ -174,7 +223,6 @@ class PythonEngine:
                 uses = self._imported_uses(source, survey, facts, options)
                 if memo is not None:
                     memo.put("python-imported-uses", parts, uses)
-            is_package = source.path.name == "__init__.py"
             for module, level, name, confidence, reason in uses:
                 defining = resolve_import(survey.name, is_package, module, level)
                 found = _lookup(facts.talking, defining) or defining
