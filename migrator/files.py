@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pathspec
 
@@ -69,32 +69,43 @@ def _is_virtualenv(directory: str) -> bool:
     return os.path.exists(os.path.join(directory, "pyvenv.cfg"))
 
 
+def _relative(path: str, base: str) -> str | None:
+    """``path`` below ``base`` with ``/`` separators, or None if not below it.
+    Plain strings: discovery touches every entry of the tree, and pathlib's
+    objects cost more than the walk itself."""
+    if path == base:
+        return ""
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if not path.startswith(prefix):
+        return None
+    rel = path[len(prefix) :]
+    return rel if os.sep == "/" else rel.replace(os.sep, "/")
+
+
 def discover(options: Options, cwd: Path | None = None) -> Iterator[SourcePath | Missing]:
     """Yield every file under the given paths that a run may look at, and a
     :class:`Missing` for each given path that does not exist."""
     cwd = (cwd or Path.cwd()).absolute()
-    root = options.root.absolute()
+    root = str(options.root.absolute())
     exclude = _spec(list(options.exclude)) if options.exclude else None
     include = _spec(list(options.include)) if options.include else None
-    seen: set[Path] = set()
+    seen: set[str] = set()
+    cwd_text = str(cwd)
 
-    def excluded(path: Path, is_dir: bool) -> bool:
-        if exclude is None:
+    def keep(path: str, is_dir: bool) -> bool:
+        """Not excluded, and (for files) included, by ``[tool.migrator]``."""
+        if exclude is None and (include is None or is_dir):
+            return True
+        rel = _relative(path, root)
+        if rel is None:
+            return True
+        if exclude is not None and exclude.match_file(rel + "/" if is_dir else rel):
             return False
-        try:
-            rel = path.relative_to(root).as_posix()
-        except ValueError:
-            return False
-        return exclude.match_file(rel + "/" if is_dir else rel)
+        return is_dir or include is None or include.match_file(rel)
 
-    def included(path: Path) -> bool:
-        if include is None:
-            return True
-        try:
-            rel = path.relative_to(root).as_posix()
-        except ValueError:
-            return True
-        return include.match_file(rel)
+    def display(path: str) -> str:
+        rel = _relative(path, cwd_text)
+        return path if rel is None else (rel or ".")
 
     for given in options.paths:
         start = given if given.is_absolute() else cwd / given
@@ -103,8 +114,8 @@ def discover(options: Options, cwd: Path | None = None) -> Iterator[SourcePath |
             yield Missing(display_path(start, cwd), "no such file or directory")
             continue
         if start.is_file():
-            if start not in seen:
-                seen.add(start)
+            if str(start) not in seen:
+                seen.add(str(start))
                 yield SourcePath(start, display_path(start, cwd), start.parent, start.name, True)
             continue
         if not start.is_dir():
@@ -112,59 +123,59 @@ def discover(options: Options, cwd: Path | None = None) -> Iterator[SourcePath |
             continue
         # Ignore files apply below the directory that holds them; those above
         # the start directory (up to the project root) apply too.
-        inherited: list[tuple[Path, pathspec.PathSpec]] = []
+        inherited: list[tuple[str, pathspec.PathSpec]] = []
         if options.respect_gitignore:
             for parent in reversed(start.parents):
-                if parent == root or root in parent.parents:
+                if str(parent) == root or _relative(str(parent), root) is not None:
                     spec = _gitignore(parent)
                     if spec is not None:
-                        inherited.append((parent, spec))
-        yield from _walk(start, start, inherited, options, cwd, excluded, included, seen)
+                        inherited.append((str(parent), spec))
+        yield from _walk(str(start), start, inherited, options.respect_gitignore, keep, display, seen)
 
 
-def _ignored(path: Path, is_dir: bool, specs: list[tuple[Path, pathspec.PathSpec]]) -> bool:
+def _ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec]]) -> bool:
     for base, spec in specs:
-        rel = path.relative_to(base).as_posix()
-        if spec.match_file(rel + "/" if is_dir else rel):
+        rel = _relative(path, base)
+        if rel is not None and spec.match_file(rel + "/" if is_dir else rel):
             return True
     return False
 
 
 def _walk(
-    top: Path,
+    top: str,
     start: Path,
-    specs: list[tuple[Path, pathspec.PathSpec]],
-    options: Options,
-    cwd: Path,
-    excluded: object,
-    included: object,
-    seen: set[Path],
+    specs: list[tuple[str, pathspec.PathSpec]],
+    gitignore: bool,
+    keep: Callable[[str, bool], bool],
+    display: Callable[[str], str],
+    seen: set[str],
 ) -> Iterator[SourcePath]:
-    if options.respect_gitignore:
-        own = _gitignore(top)
+    if gitignore:
+        own = _gitignore(Path(top))
         if own is not None:
             specs = specs + [(top, own)]
     try:
         entries = sorted(os.scandir(top), key=lambda e: e.name)
     except OSError:
         return
-    subdirs: list[Path] = []
+    start_text = str(start)
+    subdirs: list[str] = []
     for entry in entries:
         if entry.is_symlink():
             continue  # never followed: it could lead out of the root
-        path = Path(entry.path)
+        path = entry.path
         if entry.is_dir(follow_symlinks=False):
-            if entry.name in SKIP_DIRS or _is_virtualenv(entry.path):
+            if entry.name in SKIP_DIRS or _is_virtualenv(path):
                 continue
-            if _ignored(path, True, specs) or excluded(path, True):  # type: ignore[operator]
+            if (specs and _ignored(path, True, specs)) or not keep(path, True):
                 continue
             subdirs.append(path)
         elif entry.is_file(follow_symlinks=False):
-            if _ignored(path, False, specs) or excluded(path, False) or not included(path):  # type: ignore[operator]
+            if (specs and _ignored(path, False, specs)) or not keep(path, False):
                 continue
             if path in seen:
                 continue
             seen.add(path)
-            yield SourcePath(path, display_path(path, cwd), start, path.relative_to(start).as_posix(), False)
+            yield SourcePath(Path(path), display(path), start, _relative(path, start_text) or entry.name, False)
     for sub in subdirs:
-        yield from _walk(sub, start, specs, options, cwd, excluded, included, seen)
+        yield from _walk(sub, start, specs, gitignore, keep, display, seen)

@@ -25,10 +25,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import json5
-import libcst as cst
 import pathspec
 
-from codemods.session_status import StatusRewriter, equivalent_except_literals
 from migrator.config import Options
 from migrator.engines import Context
 from migrator.engines.markdown import Document, Fence, parse
@@ -178,6 +176,8 @@ class TextEngine:
                 b = _dedent(after[new.body_start : new.body_end], new.indent)[0]
                 if a != b:
                     try:
+                        from codemods.session_status import equivalent_except_literals
+
                         problem = equivalent_except_literals(a.encode(), b.encode(), vocab)
                     except SyntaxError:
                         problem = "a Python block that did not parse was changed"
@@ -378,6 +378,11 @@ def _python_fence(
     # sessions_list makes its examples OpenClaw code.
     def around(_imports: object) -> list[str]:
         return [f"the prompt around it mentions `{evidence}`"] if evidence else []
+
+    # Imported here: LibCST is only needed when a prompt holds Python code.
+    import libcst as cst
+
+    from codemods.session_status import StatusRewriter
 
     rewriter = StatusRewriter(options.manifest, options.phase, options.min_confidence, options.markers, around)
     try:
