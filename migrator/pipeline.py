@@ -199,8 +199,9 @@ def _from_cache(cache: Cache | None, work: list[_Work], run: Run) -> tuple[list[
         return work, []
     rest: list[_Work] = []
     keys: list[str] = []
+    cacheable = {engine.kind for engine in registered() if engine.cacheable}
     for item in work:
-        if item.data is None:  # opened by its engine: nothing to key on
+        if item.data is None or item.kind not in cacheable:
             rest.append(item)
             keys.append("")
             continue

@@ -135,3 +135,16 @@ def test_parallel_workers_give_the_serial_answer(tmp_path: Path, monkeypatch: py
     assert parallel.files_analysed >= PARALLEL_THRESHOLD
     assert render_json(parallel) == render_json(serial)
     assert [(r.original, r.updated) for r in parallel.results] == [(r.original, r.updated) for r in serial.results]
+
+
+def test_store_results_follow_their_gateway_version_not_the_cache(tmp_path: Path) -> None:
+    """A store's verdict depends on openclaw.json, another file: never cached."""
+    state = tmp_path / "state"
+    shutil.copytree(FIXTURES / "state", state)
+    (tmp_path / "pyproject.toml").write_text("[tool.migrator]\n")
+    first = json.loads(run_cli("scan", "state", "--format", "json", cwd=tmp_path).stdout)
+    assert {f["action"] for f in first["findings"]} == {"review"}
+    config = state / "openclaw.json"
+    config.write_text(config.read_text().replace('"2026.7.2"', '"2027.1.0"'))
+    second = json.loads(run_cli("scan", "state", "--format", "json", cwd=tmp_path).stdout)
+    assert {f["action"] for f in second["findings"]} == {"rewrite"}

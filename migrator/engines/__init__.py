@@ -31,6 +31,10 @@ class Engine(Protocol):
     #: False for files the engine opens itself (a database): the pipeline then
     #: neither reads nor prefilters them.
     reads_bytes: bool
+    #: False when a result depends on more than the file and the tree facts
+    #: (a store's result depends on its gateway's version, read from another
+    #: file): the content cache must not answer for it.
+    cacheable: bool
 
     def claims(self, source: SourcePath, options: Options) -> bool:
         """Whether this engine handles the file."""

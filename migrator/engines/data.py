@@ -75,6 +75,7 @@ class DataEngine:
     """JSON, JSON5, YAML and TOML files: read whole, edited by splicing."""
 
     kind = "data"
+    cacheable = False
     reads_bytes = True
 
     def __init__(self) -> None:
@@ -212,6 +213,7 @@ class JsonlEngine:
     """JSONL files named by user rules: streamed in constant memory."""
 
     kind = "jsonl"
+    cacheable = False
     reads_bytes = False
 
     def claims(self, source: SourcePath, options: Options) -> bool:

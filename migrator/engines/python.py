@@ -114,6 +114,7 @@ def _lookup(table: Mapping[str, Any], name: str) -> str | None:
 
 class PythonEngine:
     kind = "python"
+    cacheable = True
     reads_bytes = True
 
     def __init__(self) -> None:

@@ -433,6 +433,7 @@ class SqliteEngine:
     """OpenClaw agent databases found under a path or state dir."""
 
     kind = "sqlite"
+    cacheable = False
     reads_bytes = False
 
     def claims(self, source: SourcePath, options: Options) -> bool:

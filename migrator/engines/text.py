@@ -57,6 +57,7 @@ class TextEngine:
     """Findings and rewrites for Markdown and plain-text prompts."""
 
     kind = "text"
+    cacheable = True
     reads_bytes = True
 
     def __init__(self) -> None:
