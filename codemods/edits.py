@@ -96,7 +96,7 @@ def expand_elements(elements: Sequence[Any], vocab: Vocabulary, access: Access =
     changed = False
     for index, element in enumerate(elements):
         value = _value(access, element)
-        if value in vocab.old_to_new and vocab.old_to_new[value] not in present:
+        if value is not None and value in vocab.old_to_new and vocab.old_to_new[value] not in present:
             new = vocab.old_to_new[value]
             literal = access.literal(element)
             assert isinstance(literal, cst.SimpleString)
@@ -117,7 +117,7 @@ def contract_elements(elements: Sequence[Any], vocab: Vocabulary, access: Access
     changed = False
     for element in elements:
         value = _value(access, element)
-        if value not in vocab.old_to_new:
+        if value is None or value not in vocab.old_to_new:
             out.append(element)
             continue
         changed = True
@@ -184,7 +184,8 @@ def pattern_of(pattern: cst.MatchPattern, vocab: Vocabulary, phase: str) -> cst.
     if changed is None:
         return pattern
     if len(changed) == 1:
-        return changed[0].pattern
+        only: cst.MatchPattern = changed[0].pattern
+        return only
     if holder is None:
         return cst.MatchOr(patterns=changed)
     return holder.with_changes(patterns=changed)

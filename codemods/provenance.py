@@ -174,7 +174,7 @@ class ModuleFacts(cst.CSTVisitor):
         self.imports: list[tuple[str, int]] = []  # (module, level)
         self.imported_names: dict[str, tuple[str, int, str]] = {}
         self.constants: dict[str, cst.BaseExpression] = {}
-        self.writers: list[tuple[cst.CSTNode, cst.SimpleString, Scope, str]] = []
+        self.writers: list[tuple[cst.BaseExpression, cst.SimpleString, Scope, str]] = []
         self.matches: list[MatchStatement] = []
         self.dispatches: list[Dispatch] = []
         self.literal_types: list[LiteralType] = []
@@ -612,7 +612,7 @@ class Resolver:
         """``(name, literal)`` when ``node`` names a module-level collection constant."""
         if isinstance(node, cst.Name) and node.value in self.facts.constants:
             owner = scope.owner_of(node.value)
-            if owner is self.facts.module_scope and len(owner.bindings[node.value]) == 1:
+            if owner is not None and owner is self.facts.module_scope and len(owner.bindings[node.value]) == 1:
                 value = self.facts.constants[node.value]
                 if collection_elements(value) is not None or table_entries(value) is not None:
                     return node.value, value

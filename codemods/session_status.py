@@ -226,7 +226,7 @@ class StatusRewriter:
                 # Used with another vocabulary somewhere: a person decides.
                 verdict = Verdict("possible", f"constant `{name}` is used in a status test{where}, but {against[0].why}")
             else:
-                lowest = min(verdicts, key=lambda v: CONFIDENCES.index(v.confidence))  # type: ignore[arg-type]
+                lowest = min(verdicts, key=lambda v: CONFIDENCES.index(v.confidence))  # type: ignore[arg-type,unused-ignore]
                 verdict = Verdict(lowest.confidence, f"constant `{name}` is used in a status test{where}: {lowest.why}")
             line = facts.pos(value).start.line
             rewrite = self._allowed(verdict) and not self._ignored(facts, line)

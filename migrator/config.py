@@ -65,7 +65,7 @@ class Options:
 
     def allows(self, confidence: str) -> bool:
         """Whether a finding of this confidence is rewritten by ``apply``."""
-        return CONFIDENCES.index(confidence) >= CONFIDENCES.index(self.min_confidence)  # type: ignore[arg-type]
+        return CONFIDENCES.index(confidence) >= CONFIDENCES.index(self.min_confidence)  # type: ignore[arg-type,unused-ignore]
 
 
 def find_config(start: Path) -> Path | None:
@@ -164,8 +164,9 @@ def load_options(
     """
     cwd = cwd or Path.cwd()
     given = tuple(Path(p) for p in (paths or ["."]))
+    config_file: Path | None
     if config is not None:
-        config_file: Path | None = Path(config)
+        config_file = Path(config)
         if not config_file.is_file():
             raise ConfigError(f"{config_file}: configuration file not found")
     else:
@@ -216,7 +217,7 @@ def load_options(
         manifest=manifest,
         paths=given,
         root=root,
-        phase=phase,  # type: ignore[arg-type]
+        phase=phase,  # type: ignore[arg-type,unused-ignore]
         phase_source=source,
         min_confidence=confidence,
         jobs=jobs,

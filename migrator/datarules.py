@@ -14,7 +14,7 @@ import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pathspec
 from packaging.version import Version
@@ -76,7 +76,7 @@ def builtin_store(path: Path, manifest: Manifest) -> tuple[StoreSurface, Path] |
 
 
 @functools.lru_cache(maxsize=64)
-def _rule_spec(paths: tuple[str, ...]) -> pathspec.PathSpec:
+def _rule_spec(paths: tuple[str, ...]) -> pathspec.PathSpec[Any]:
     return pathspec.GitIgnoreSpec.from_lines(list(paths))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pathspec
 
@@ -53,11 +53,11 @@ def display_path(path: Path, cwd: Path) -> str:
         return str(path)
 
 
-def _spec(lines: list[str]) -> pathspec.PathSpec:
+def _spec(lines: list[str]) -> pathspec.PathSpec[Any]:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _gitignore(directory: Path) -> pathspec.PathSpec | None:
+def _gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
     try:
         text = (directory / ".gitignore").read_text("utf-8", errors="replace")
     except OSError:
@@ -123,7 +123,7 @@ def discover(options: Options, cwd: Path | None = None) -> Iterator[SourcePath |
             continue
         # Ignore files apply below the directory that holds them; those above
         # the start directory (up to the project root) apply too.
-        inherited: list[tuple[str, pathspec.PathSpec]] = []
+        inherited: list[tuple[str, pathspec.PathSpec[Any]]] = []
         if options.respect_gitignore:
             for parent in reversed(start.parents):
                 if str(parent) == root or _relative(str(parent), root) is not None:
@@ -133,7 +133,7 @@ def discover(options: Options, cwd: Path | None = None) -> Iterator[SourcePath |
         yield from _walk(str(start), start, inherited, options.respect_gitignore, keep, display, seen)
 
 
-def _ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec]]) -> bool:
+def _ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec[Any]]]) -> bool:
     for base, spec in specs:
         rel = _relative(path, base)
         if rel is not None and spec.match_file(rel + "/" if is_dir else rel):
@@ -144,7 +144,7 @@ def _ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec]]
 def _walk(
     top: str,
     start: Path,
-    specs: list[tuple[str, pathspec.PathSpec]],
+    specs: list[tuple[str, pathspec.PathSpec[Any]]],
     gitignore: bool,
     keep: Callable[[str, bool], bool],
     display: Callable[[str], str],

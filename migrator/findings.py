@@ -14,7 +14,7 @@ Action = Literal["rewrite", "review"]
 
 def confidence_rank(value: str) -> int:
     """Order of confidences: possible < likely < certain."""
-    return CONFIDENCES.index(value)  # type: ignore[arg-type]
+    return CONFIDENCES.index(value)  # type: ignore[arg-type,unused-ignore]
 
 
 @dataclass(frozen=True)

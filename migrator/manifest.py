@@ -279,7 +279,7 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
             raise ConfigError(f"{where}: key '{key}.kind' must be response, event or tool")
         gateway.append(
             GatewaySurface(
-                kind=kind,  # type: ignore[arg-type]
+                kind=kind,  # type: ignore[arg-type,unused-ignore]
                 name=_need(gw, "name", f"{where}: {key}", str),
                 pointers=_strings(gw.get("pointers", []), where, f"{key}.pointers"),
                 text_pointers=_strings(gw.get("text-pointers", []), where, f"{key}.text-pointers"),

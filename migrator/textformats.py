@@ -64,7 +64,7 @@ def migrate_yaml(
         if op["op"] != "replace":
             continue
         parent, key = _parent(doc, split(op["path"]))
-        line, column = parent.lc.item(key) if isinstance(parent, list) else parent.lc.value(key)
+        line, column = parent.lc.item(key) if isinstance(parent, list) else parent.lc.value(key)  # type: ignore[attr-defined]
         offset = starts[line] + column
         old = olds[op["path"]]
         token = re.compile(

@@ -140,7 +140,7 @@ class FrameSession:
                 return None
             return self._serve(frame, surface_kind, name, payload)
         if kind == "event":
-            name = frame.get("event")
+            name = str(frame.get("event"))
             if name in self._events and "payload" in frame:
                 return self._serve(frame, "event", name, frame["payload"])
         return None

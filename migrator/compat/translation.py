@@ -90,7 +90,7 @@ class Translator:
         text parts are rewritten too. Any other ``status`` in the payload is
         left alone, and so is a payload of a surface the manifest does not name.
         """
-        surface = self._surfaces.get((kind, name))
+        surface = self._surfaces.get((kind, name))  # type: ignore[arg-type]
         if surface is None:
             return 0
         walk = self._walk[vocabulary]

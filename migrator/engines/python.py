@@ -12,7 +12,7 @@ from migrator.cache import open_memo
 from migrator.config import Options
 from migrator.engines import Context
 from migrator.files import SourcePath
-from migrator.findings import FileResult, Finding
+from migrator.findings import Action, FileResult, Finding
 
 if TYPE_CHECKING:
     # Imported where used: LibCST costs most of a second to import, and a run
@@ -328,7 +328,7 @@ class PythonEngine:
                 result.error = f"cannot read Python source: {exc}"
             return result
         for f in rewritten.findings:
-            action = "rewrite" if f.rewrite else "review"
+            action: Action = "rewrite" if f.rewrite else "review"
             result.findings.append(
                 Finding(source.display, f.line, f.column, self.kind, f.old, f.new, f.confidence, action, f.rule, f.why)
             )

@@ -61,7 +61,8 @@ class Surface:
     @property
     def tables(self) -> list[str]:
         seen: list[str] = []
-        for table, *_ in (*self.columns, *self.documents):
+        for entry in (*self.columns, *self.documents):
+            table = str(entry[0])
             if table not in seen:
                 seen.append(table)
         return seen
@@ -71,7 +72,7 @@ class Surface:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Surface":
-        return cls(tuple(tuple(c) for c in data["columns"]),  # type: ignore[misc]
+        return cls(tuple(tuple(c) for c in data["columns"]),  # type: ignore[misc,unused-ignore]
                    tuple((t, c, tuple(p)) for t, c, p in data["documents"]))
 
 
