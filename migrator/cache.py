@@ -152,28 +152,34 @@ class Cache:
             "error": result.error,
             "notes": result.notes,
         }
-        path = self._path(key)
-        try:
-            self._prepare(path.parent)
-            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump(entry, out, separators=(",", ":"))
-                os.replace(temp, path)
-            except BaseException:
-                os.unlink(temp)
-                raise
-        except OSError:
-            pass
+        _write_entry(self.directory, self._path(key), entry)
 
-    def _prepare(self, directory: Path) -> None:
-        if directory.is_dir():
-            return
-        directory.mkdir(parents=True, exist_ok=True)
-        ignore = self.directory / ".gitignore"
-        if not ignore.exists():
-            # Like .ruff_cache: the cache never shows up in `git status`.
-            ignore.write_text("# Created by migrator; safe to delete.\n*\n", encoding="utf-8")
+
+def _write_entry(cache_dir: Path, path: Path, entry: Any) -> None:
+    """Write one JSON entry atomically; a cache that cannot be written is no
+    error (the run just does the work again next time)."""
+    try:
+        _prepare(cache_dir, path.parent)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(entry, out, separators=(",", ":"))
+            os.replace(temp, path)
+        except BaseException:
+            os.unlink(temp)
+            raise
+    except OSError:
+        pass
+
+
+def _prepare(cache_dir: Path, directory: Path) -> None:
+    if directory.is_dir():
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    ignore = cache_dir / ".gitignore"
+    if not ignore.exists():
+        # Like .ruff_cache: the cache never shows up in `git status`.
+        ignore.write_text("# Created by migrator; safe to delete.\n*\n", encoding="utf-8")
 
 
 class Memo:
@@ -200,19 +206,7 @@ class Memo:
             return None
 
     def put(self, namespace: str, parts: list[Any], value: Any) -> None:
-        path = self._path(namespace, parts)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump({"value": value}, out, separators=(",", ":"))
-                os.replace(temp, path)
-            except BaseException:
-                os.unlink(temp)
-                raise
-        except OSError:
-            pass
+        _write_entry(self.directory, self._path(namespace, parts), {"value": value})
 
 
 def open_memo(options: Options) -> Memo | None:

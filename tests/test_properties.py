@@ -99,6 +99,16 @@ class _Shape(ast.NodeTransformer):
             return ast.Compare(node.left, [op], [ast.Tuple(right.elts, ast.Load())])
         return node
 
+    def visit_MatchOr(self, node: ast.MatchOr) -> ast.AST:
+        # A repeated alternative (``"done" | 'done'``) is one alternative:
+        # contract keeps a name once.
+        self.generic_visit(node)
+        unique: list[ast.pattern] = []
+        for pattern in node.patterns:
+            if ast.dump(pattern) not in [ast.dump(p) for p in unique]:
+                unique.append(pattern)
+        return unique[0] if len(unique) == 1 else ast.MatchOr(unique)
+
 
 def test_manifest_round_trip_is_the_identity() -> None:
     for word in VOCAB.all_values:

@@ -56,6 +56,26 @@ class Engine(Protocol):
         """Safety check of a proposed change: None, or why it must not land."""
 
 
+class BaseEngine:
+    """Defaults for the optional steps: no byte filter, no survey, no
+    tree-wide facts, nothing to verify beyond what ``process`` proves."""
+
+    reads_bytes = True
+    cacheable = True
+
+    def prefilter(self, data: bytes) -> bool:
+        return True
+
+    def survey(self, source: SourcePath, data: bytes) -> Any:
+        return None
+
+    def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
+        return None
+
+    def verify(self, source: SourcePath, result: FileResult, context: Context) -> str | None:
+        return None
+
+
 def registered() -> list[Engine]:
     """The engines in the order they are asked."""
     from migrator.engines.data import DataEngine, JsonlEngine

@@ -13,12 +13,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from migrator import jsonlines
 from migrator.config import Options
 from migrator.datarules import Decision, Target, decide, symlink_escape, target_for
-from migrator.engines import Context
+from migrator.engines import BaseEngine, Context
 from migrator.files import SourcePath
 from migrator.findings import FileResult, Finding, StalePlan
 from migrator.jsonedit import Edit, JsonSyntaxError, migrate_json_text
@@ -71,7 +71,7 @@ def _cap(result: FileResult, total: int) -> None:
         result.notes.append(f"{result.display}: {total - FINDINGS_PER_FILE} more values to migrate not listed")
 
 
-class DataEngine:
+class DataEngine(BaseEngine):
     """JSON, JSON5, YAML and TOML files: read whole, edited by splicing."""
 
     kind = "data"
@@ -90,12 +90,6 @@ class DataEngine:
     def prefilter(self, data: bytes) -> bool:
         assert self._words is not None
         return self._words.search(data) is not None
-
-    def survey(self, source: SourcePath, data: bytes) -> Any:
-        return None
-
-    def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
-        return None
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
         assert data is not None
@@ -209,7 +203,7 @@ class _HashingWriter:
         return self.hasher.hexdigest()
 
 
-class JsonlEngine:
+class JsonlEngine(BaseEngine):
     """JSONL files named by user rules: streamed in constant memory."""
 
     kind = "jsonl"
@@ -219,15 +213,6 @@ class JsonlEngine:
     def claims(self, source: SourcePath, options: Options) -> bool:
         target = target_for(source, options)
         return target is not None and target.format == "jsonl"
-
-    def prefilter(self, data: bytes) -> bool:
-        return True
-
-    def survey(self, source: SourcePath, data: bytes) -> Any:
-        return None
-
-    def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
-        return None
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
         options = context.options
@@ -271,6 +256,4 @@ class JsonlEngine:
                                     stats.changed_lines, stats.sample)
         return result
 
-    def verify(self, source: SourcePath, result: FileResult, context: Context) -> str | None:
-        # Each changed line is proven by re-parsing as it is edited.
-        return None
+    # verify: each changed line is proven by re-parsing as it is edited.

@@ -312,7 +312,6 @@ class PythonEngine:
 
         assert data is not None
         result = FileResult(source.path, source.display, self.kind, original=data)
-        options = context.options
         try:
             rewritten = self._rewriter(source, context).rewrite(data)
         except cst.ParserSyntaxError as exc:

@@ -25,7 +25,7 @@ from urllib.parse import quote
 from migrator import jsonlines
 from migrator.config import Options
 from migrator.datarules import decide, symlink_escape, target_for
-from migrator.engines import Context
+from migrator.engines import BaseEngine, Context
 from migrator.files import SourcePath
 from migrator.findings import FileResult, Finding, StalePlan
 from migrator.jsonedit import JsonSyntaxError
@@ -430,7 +430,7 @@ def restore(root: Path, entry: Mapping[str, Any], blob_dir: Path) -> str:
         conn.close()
 
 
-class SqliteEngine:
+class SqliteEngine(BaseEngine):
     """OpenClaw agent databases found under a path or state dir."""
 
     kind = "sqlite"
@@ -440,15 +440,6 @@ class SqliteEngine:
     def claims(self, source: SourcePath, options: Options) -> bool:
         target = target_for(source, options)
         return target is not None and target.format == "sqlite"
-
-    def prefilter(self, data: bytes) -> bool:
-        return True
-
-    def survey(self, source: SourcePath, data: bytes) -> Any:
-        return None
-
-    def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
-        return None
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
         options = context.options
@@ -498,7 +489,5 @@ class SqliteEngine:
                                      state.counts, dict(vocab.old_to_new))
         return result
 
-    def verify(self, source: SourcePath, result: FileResult, context: Context) -> str | None:
-        # The plan proves itself inside its transaction (row counts, foreign
-        # keys, integrity) and rolls back on any failure.
-        return None
+    # verify: the plan proves itself inside its transaction (row counts,
+    # foreign keys, integrity) and rolls back on any failure.

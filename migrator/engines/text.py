@@ -22,13 +22,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import json5
 import pathspec
 
 from migrator.config import Options
-from migrator.engines import Context
+from migrator.engines import BaseEngine, Context
 from migrator.engines.markdown import Document, Fence, parse
 from migrator.engines.prose import RULE_JSON, RULE_STATUS, Edit, ProseRules
 from migrator.engines.text_rules import RULES
@@ -53,7 +53,7 @@ _COMMENT = re.compile(r"<!--\s*migrator:\s*(ignore-file|ignore|session-status)\s
 _JSON_STATUS = "\"{field}\"\\s*:\\s*\"({words})\""
 
 
-class TextEngine:
+class TextEngine(BaseEngine):
     """Findings and rewrites for Markdown and plain-text prompts."""
 
     kind = "text"
@@ -130,12 +130,6 @@ class TextEngine:
     def prefilter(self, data: bytes) -> bool:
         assert self._old is not None
         return self._old.search(data) is not None
-
-    def survey(self, source: SourcePath, data: bytes) -> Any:
-        return None
-
-    def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
-        return None
 
     # -- processing ------------------------------------------------------
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
