@@ -56,9 +56,10 @@ class Finding:
         if self.pointer is not None:
             out["pointer"] = self.pointer
         if self.table is not None:
+            # A database row has no text position: `line` is the rowid and
+            # `column` names the SQLite column (SPEC 5).
             out["table"] = self.table
-            out["column"] = self.column
-            out["column_name"] = self.column_name
+            out["column"] = self.column_name
         if self.key is not None:
             out["key"] = self.key
         return out

@@ -48,7 +48,7 @@ def test_scan_json_reports_pointers_and_sqlite_locations(tmp_path: Path) -> None
     assert {f["pointer"] for f in sessions} >= {"/agent:main:subagent:7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d/status"}
     assert all(f["action"] == "rewrite" and f["confidence"] == "certain" for f in findings)
     rows = [f for f in findings if f["kind"] == "sqlite"]
-    assert {(f["table"], f["column_name"]) for f in rows} == {
+    assert {(f["table"], f["column"]) for f in rows} == {
         ("session_nodes", "status"), ("session_windows", "status"), ("session_nodes", "entry_json")}
     assert any(f["key"] == "agent:main:subagent:7a8b9c0d" and f["old"] == "failed" for f in rows)
 
