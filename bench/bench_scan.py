@@ -7,7 +7,8 @@ bench/.work/ (the only download, and only on the first run). Printed, each
 the best of --repeat runs, all with the same number of jobs:
 
 - a plain `grep -r` for the old names in quotes: the floor;
-- `migrator scan` cold (empty content cache) and warm (unchanged tree);
+- `migrator scan` cold (empty content cache) and warm (unchanged tree), and
+  `migrator apply --check` cold;
 - `python -m libcst.tool codemod` running the same codemod
   (codemods.session_status.SessionStatusCommand) as a dry run (-u);
 - files scanned per second with and without the byte prefilter
@@ -103,6 +104,12 @@ def main() -> None:
         grep = best(args.repeat, lambda: timed(
             ["grep", "-rnE", "--include=*.py", GREP_PATTERN, str(corpus)], cwd=root))
         t_cold = best(args.repeat, cold)
+
+        def apply_cold() -> float:
+            shutil.rmtree(cache, ignore_errors=True)
+            return timed([sys.executable, "-m", "migrator", "apply", "--check", "-j", jobs, str(corpus)], cwd=root, env=env)
+
+        t_apply = best(args.repeat, apply_cold)
         cold()  # leave a filled cache for the warm runs
         t_warm = best(args.repeat, warm)
         with_prefilter = best(args.repeat, lambda: timed(
@@ -124,7 +131,8 @@ def main() -> None:
 
     print(f"corpus: {corpus.name} ({files} Python files, {candidates} candidates after the prefilter), "
           f"-j {jobs}, best of {args.repeat}")
-    rows = [("grep -r (floor)", grep), ("migrator scan, cold", t_cold), ("migrator scan, warm", t_warm)]
+    rows = [("grep -r (floor)", grep), ("migrator scan, cold", t_cold), ("migrator scan, warm", t_warm),
+            ("migrator apply --check, cold", t_apply)]
     if t_libcst is not None:
         rows.append(("libcst.tool codemod (1 run)", t_libcst))
     for name, seconds in rows:
@@ -134,6 +142,7 @@ def main() -> None:
     if t_libcst is not None:
         ratio = t_libcst / t_cold
         print(f"  cold vs LibCST CLI: {ratio:6.1f}x faster (goal 20x) {'ok' if ratio >= 20 else 'MISSED'}")
+        print(f"  apply vs LibCST CLI: {t_libcst / t_apply:5.1f}x faster (goal 20x)")
     ratio = t_cold / t_warm
     print(f"  warm vs cold:       {ratio:6.1f}x faster (goal 10x) {'ok' if ratio >= 10 else 'MISSED'}")
     print(f"  cold vs grep floor: {t_cold / grep:6.1f}x slower")
