@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 
 from migrator.cache import Cache, open_cache
 from migrator.config import Options
-from migrator.engines import Context, Engine, engine_by_kind, registered
+from migrator.engines import Context, Engine, engines_for
 from migrator.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE
 from migrator.files import Missing, SourcePath, discover
 from migrator.findings import FileResult, Finding
@@ -92,7 +92,7 @@ def prefilter_enabled() -> bool:
 
 def collect(options: Options, run: Run) -> tuple[list[_Work], Context]:
     """Discover, read, prefilter and survey: the work for the engines."""
-    engines = registered()
+    engines = list(engines_for(options).values())
     prefilter = prefilter_enabled()
     work: list[_Work] = []
     surveyed: dict[str, list[tuple[SourcePath, Any]]] = {e.kind: [] for e in engines}
@@ -125,8 +125,8 @@ def collect(options: Options, run: Run) -> tuple[list[_Work], Context]:
 
 
 def _process(work: _Work, context: Context) -> FileResult:
-    engine = engine_by_kind(work.kind)
-    engine.claims(work.source, context.options)  # lets the engine prepare its patterns
+    engine = engines_for(context.options)[work.kind]
+    engine.claims(work.source, context.options)  # a spawned worker's engine prepares its patterns
     try:
         result = engine.process(work.source, work.data, context)
     except RecursionError:
@@ -174,7 +174,7 @@ def _execute(work: list[_Work], context: Context, progress: Progress | None) -> 
         chunk = max(1, min(32, total // (jobs * 16)))
         # Heavy imports happen once, here, and forked workers inherit them.
         for kind in sorted({item.kind for item in work}):
-            load = getattr(engine_by_kind(kind), "load", None)
+            load = getattr(engines_for(context.options)[kind], "load", None)
             if load is not None:
                 load()
         with ProcessPoolExecutor(
@@ -199,7 +199,7 @@ def _from_cache(cache: Cache | None, work: list[_Work], run: Run) -> tuple[list[
         return work, []
     rest: list[_Work] = []
     keys: list[str] = []
-    cacheable = {engine.kind for engine in registered() if engine.cacheable}
+    cacheable = {engine.kind for engine in engines_for(run.options).values() if engine.cacheable}
     for item in work:
         if item.data is None or item.kind not in cacheable:
             rest.append(item)

@@ -87,8 +87,17 @@ def registered() -> list[Engine]:
     return [PythonEngine(), SqliteEngine(), JsonlEngine(), DataEngine(), TextEngine()]
 
 
-def engine_by_kind(kind: str) -> Engine:
-    for engine in registered():
-        if engine.kind == kind:
-            return engine
-    raise KeyError(kind)
+# Engines prepare patterns from the options they first see, so a run's
+# engines are built once per Options object (kept in the value, so its id
+# cannot be reused while the entry lives).
+_RUN_ENGINES: dict[int, tuple[Options, dict[str, Engine]]] = {}
+
+
+def engines_for(options: Options) -> dict[str, Engine]:
+    """This run's engines by kind, in the order they are asked."""
+    entry = _RUN_ENGINES.get(id(options))
+    if entry is None or entry[0] is not options:
+        _RUN_ENGINES.clear()  # one run at a time is the common case
+        entry = (options, {engine.kind: engine for engine in registered()})
+        _RUN_ENGINES[id(options)] = entry
+    return entry[1]
