@@ -219,10 +219,11 @@ RULES: tuple[Rule, ...] = (
         name="status-dispatch",
         summary="A dict dispatch table keyed by session status (`HANDLERS[row[\"status\"]]`).",
         why="A table keyed by old names raises `KeyError` (or falls to the default) for every new name.",
-        safety="expand adds each new key with the SAME value, only when that value is a plain name "
-        "or attribute; any other value (a lambda, a call, a literal) is listed for review, because "
-        "copying it could run it twice or change identity. contract renames the keys; it reviews "
-        "a table where the old and the new key map to different values.",
+        safety="expand adds each new key with the SAME value, only when that value is a name, an "
+        "attribute or a literal (a label map's strings and numbers); any other value (a lambda, a "
+        "call, a list) is listed for review, because copying it could run it twice or change "
+        "identity. contract renames the keys; it reviews a table where the old and the new key map "
+        "to different values.",
         invalid=(
             Example(
                 'HANDLERS = {"done": archive, "failed": alerts.page}\n'
@@ -235,9 +236,17 @@ RULES: tuple[Rule, ...] = (
             Example(
                 'LABELS = {"done": "finished", "running": "busy"}\n'
                 + _ROWS + '    print(LABELS[row["status"]])\n',
-                None,
+                'LABELS = {"done": "finished", "agent_responded": "finished", "running": "busy"}\n'
+                + _ROWS + '    print(LABELS[row["status"]])\n',
                 'LABELS = {"agent_responded": "finished", "running": "busy"}\n'
                 + _ROWS + '    print(LABELS[row["status"]])\n',
+            ),
+            Example(
+                'ACTIONS = {"done": lambda r: archive(r)}\n'
+                + _ROWS + '    ACTIONS[row["status"]](row)\n',
+                None,
+                'ACTIONS = {"agent_responded": lambda r: archive(r)}\n'
+                + _ROWS + '    ACTIONS[row["status"]](row)\n',
             ),
         ),
         valid=(Example('HANDLERS = {"done": archive}\n\ndef on(job):\n    HANDLERS[job.state](job)\n'),),

@@ -254,8 +254,8 @@ class StatusRewriter:
                 if self.phase == "contract" and _code(entries[new].value) != _code(entry.value):
                     return f"`{old}` and `{new}` map to different values"
                 continue
-            if self.phase == "expand" and not isinstance(entry.value, (cst.Name, cst.Attribute)):
-                return f"the value for `{old}` is not a plain name; copying it could run it twice"
+            if self.phase == "expand" and not _copyable(entry.value):
+                return f"the value for `{old}` is an expression; copying it could run it twice"
         return None
 
     def _plan_matches(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
@@ -446,6 +446,16 @@ def _words(node: cst.BaseExpression) -> list[str]:
 
 def _code(node: cst.CSTNode) -> str:
     return cst.Module(body=[]).code_for_node(node)
+
+
+def _copyable(value: cst.BaseExpression) -> bool:
+    """A dispatch value that can stand twice without running anything twice:
+    a name, an attribute, or a literal (a label map's strings and numbers)."""
+    if isinstance(value, (cst.Name, cst.Attribute, cst.SimpleString, cst.Integer, cst.Float)):
+        return True
+    return isinstance(value, cst.ConcatenatedString) or (
+        isinstance(value, cst.UnaryOperation) and isinstance(value.expression, (cst.Integer, cst.Float))
+    )
 
 
 @dataclass

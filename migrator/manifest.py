@@ -124,6 +124,8 @@ class PythonSurface:
     keys: tuple[str, ...]
     attributes: tuple[str, ...]
     evidence: tuple[str, ...]
+    evidence_imports: tuple[str, ...]
+    mixed_sources: tuple[str, ...]
     foreign_sources: tuple[str, ...]
     foreign_words: frozenset[str]
 
@@ -248,6 +250,8 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         keys=_strings(py.get("keys", [field_name]), where, "surfaces.python.keys"),
         attributes=_strings(py.get("attributes", [field_name]), where, "surfaces.python.attributes"),
         evidence=_strings(py.get("evidence", []), where, "surfaces.python.evidence"),
+        evidence_imports=_strings(py.get("evidence-imports", []), where, "surfaces.python.evidence-imports"),
+        mixed_sources=_strings(py.get("mixed-sources", []), where, "surfaces.python.mixed-sources"),
         foreign_sources=_strings(py.get("foreign-sources", []), where, "surfaces.python.foreign-sources"),
         foreign_words=frozenset(_strings(py.get("foreign-words", []), where, "surfaces.python.foreign-words")),
     )

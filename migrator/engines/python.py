@@ -140,6 +140,13 @@ class PythonEngine:
             # alternation by an order of magnitude.
             self._tokens = [t.lower().encode() for t in (*manifest.python.evidence, *options.markers) if t]
             self._evidence = re.compile(b"|".join(re.escape(t) for t in self._tokens))
+            # Importing an OpenClaw package, or running its CLI's session list
+            # (["openclaw", "sessions", ...]), as the codemod itself counts them.
+            packages = b"|".join(re.escape(p.encode()) for p in manifest.python.evidence_imports) or b"(?!)"
+            self._evidence_code = re.compile(
+                rb"^[ \t]*(?:from|import)[ \t]+(?:" + packages + rb")\b|[\"'](?:" + packages + rb")[\"'][ \t]*,[ \t]*[\"']sessions[\"']",
+                re.MULTILINE,
+            )
             fields = {*manifest.python.keys, *manifest.python.attributes}
             self._status = re.compile(b"|".join(re.escape(f.encode()) for f in sorted(fields)))
             self._fields = [f.encode() for f in sorted(fields)]
@@ -165,6 +172,9 @@ class PythonEngine:
         if any(t in lowered for t in self._tokens):
             hit = self._evidence.search(lowered)
             token = hit.group(0).decode(errors="replace") if hit else None
+        if token is None:
+            code = self._evidence_code.search(data)
+            token = code.group(0).strip().decode(errors="replace") if code else None
         name = module_name(source.rel)
         imported = self._tests_imported_name(data)
         constants = self._candidate_constants(data) if self.prefilter(data) else ()

@@ -1,0 +1,94 @@
+"""Do no harm: words that merely look like OpenClaw are not provenance, and
+the values that stand in for a missing status move with the tests that read
+them."""
+
+from __future__ import annotations
+
+import pytest
+
+from codemods.session_status import StatusRewriter
+from migrator.manifest import load_manifest
+
+MANIFEST = load_manifest()
+
+
+def _run(code: str, phase: str = "contract") -> str:
+    return StatusRewriter(MANIFEST, phase).rewrite(code.encode()).code.decode()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # "session" is an HTTP, database or upload session just as often.
+        'def upload_finished(session):\n    return session["status"] == "done"\n',
+        'def failed(sessions):\n    return [s for s in sessions if s.status == "failed"]\n',
+        # The word "openclaw" in a URL, a path or another CLI command ties
+        # nothing to session rows.
+        'WEBHOOK = "https://hooks.example.com/openclaw"\n\ndef on_build(build):\n    return build["status"] == "failed"\n',
+        'import os\nSTATE = os.path.expanduser("~/.openclaw")\n\ndef step_done(step):\n    return step["status"] in ("done", "failed")\n',
+        'import subprocess\nsubprocess.run(["openclaw", "doctor", "--fix"])\n\ndef ok(build):\n    return build["status"] == "done"\n',
+        # A module that handles agents_wait results too: a status of unknown
+        # origin there may be either.
+        'rows = invoke("sessions_list")\nwaits = invoke("agents_wait", {})\n\ndef finished(c):\n    return c["status"] == "done"\n',
+        # A process record is another vocabulary.
+        'import openclaw\n\ndef stopped(proc):\n    return proc["status"] == "killed"\n',
+    ],
+)
+def test_not_rewritten_without_real_provenance(code: str) -> None:
+    assert _run(code) == code
+    assert _run(code, "expand") == code
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (   # importing the OpenClaw package is provenance
+            'import openclaw\n\ndef done(row):\n    return row["status"] == "done"\n',
+            'import openclaw\n\ndef done(row):\n    return row["status"] == "agent_responded"\n',
+        ),
+        (   # so is running its CLI's session list
+            'import json, subprocess\nout = subprocess.run(["openclaw", "sessions", "--json"], capture_output=True).stdout\n'
+            'def done(row):\n    return row["status"] == "done"\n',
+            'import json, subprocess\nout = subprocess.run(["openclaw", "sessions", "--json"], capture_output=True).stdout\n'
+            'def done(row):\n    return row["status"] == "agent_responded"\n',
+        ),
+    ],
+)
+def test_real_provenance_still_counts(code: str, expected: str) -> None:
+    assert _run(code) == expected
+
+
+ROWS = 'def rows():\n    return invoke("sessions_list")["sessions"]\n\n'
+
+
+def test_or_fallback_moves_with_the_test_in_contract() -> None:
+    code = ROWS + 'def f():\n    return [r for r in rows() if (r.get("status") or "done") == "done"]\n'
+    assert _run(code, "expand") == ROWS + (
+        'def f():\n    return [r for r in rows() if (r.get("status") or "done") in ("done", "agent_responded")]\n'
+    )
+    assert _run(code) == ROWS + (
+        'def f():\n    return [r for r in rows() if (r.get("status") or "agent_responded") == "agent_responded"]\n'
+    )
+
+
+def test_or_fallback_through_a_binding() -> None:
+    code = ROWS + (
+        'def h():\n    for r in rows():\n        st = r.get("status") or r.get("lastStatus") or "timeout"\n'
+        '        if st == "timeout":\n            yield r\n'
+    )
+    out = _run(code)
+    assert 'or "waiting_for_response"\n' in out
+    assert 'if st == "waiting_for_response":' in out
+
+
+def test_walrus_subject_is_followed() -> None:
+    code = ROWS + 'def f():\n    return [s for s in rows() if (st := s["status"]) == "done" or st == "killed"]\n'
+    assert _run(code) == ROWS + (
+        'def f():\n    return [s for s in rows() if (st := s["status"]) == "agent_responded" or st == "halted"]\n'
+    )
+
+
+def test_update_keyword_is_a_writer() -> None:
+    code = 'import json\nstore = json.load(open("sessions.json"))\nfor key in store:\n    store[key].update(status="killed")\n'
+    assert _run(code, "expand") == code
+    assert _run(code) == code.replace('"killed"', '"halted"')
