@@ -1,10 +1,31 @@
-"""JSONL streamed line by line in constant memory.
+"""JSONL streamed in blocks of whole lines, in constant memory.
 
-Each line is its own document. A line without an old value is copied as it
-is; a changed line is edited by :func:`migrator.jsonedit.apply_patch_text`,
-so only the renamed values' bytes change. A line that does not parse is kept
-verbatim and reported; a last line without its newline that does not parse is
-a record still being appended, and is left alone without complaint.
+Each line is its own document. The stream is read 64 KiB at a time, cut after
+its last newline (the partial line waits for the next read). A line that does
+not parse is kept verbatim and reported; a last line without its newline that
+does not parse is a record still being appended, and is left alone without
+complaint. Only the renamed values' bytes change; every other byte, CRLF
+endings included, is copied.
+
+The ways a line is migrated, each falling back to the next when not sure:
+
+0. Whole blocks (:func:`_bulk`), while most lines change under top-level
+   key pointers (``/status``): every line parsed and serialised again by
+   ``orjson``; a line that comes out byte for byte as written is a record
+   without a duplicate key, and its value is renamed in that form.
+1. Top-level keys, line by line: lines are found by one search for the old
+   values over the block (other lines are never split out or decoded); the
+   value's span is found by a search for ``"KEY":`` proven to sit at depth 1
+   outside any string by a scan of the line prefix.
+2. Any pointer: the old value's token written plainly exactly once, spliced
+   and proven by re-parsing against the patched document.
+3. The careful path of :mod:`migrator.jsonedit`: a full scan for the spans,
+   duplicate keys refused, the result checked against ``jsonpatch``.
+
+Ways 0 to 2 run only on a line proven free of duplicate keys (see
+:func:`_no_duplicate_keys`); any other changed line takes way 3, which
+refuses duplicates. A line is looked at if it holds an old value in any
+spelling JSON allows (:func:`old_value_filter`).
 """
 
 from __future__ import annotations
@@ -13,13 +34,22 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Mapping, Sequence
+from typing import Any, BinaryIO, Callable, Mapping, Sequence
+
+import orjson
 
 from migrator.jsonedit import Edit, JsonSyntaxError, apply_patch_text, parse
-from migrator.pointers import PointerPattern, compile_patch, split
+from migrator.pointers import PointerPattern, compile_patch, join, split
 
 # How many changed lines a plan keeps to show in a dry run.
 SAMPLE_LINES = 20
+
+# Bytes read at a time. Memory is bounded by this plus the longest line.
+BLOCK = 1 << 16
+
+# A JSON string token (the unrolled form: fast on long strings).
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_WS = rb"[ \t\r\n]*"
 
 
 @dataclass(frozen=True)
@@ -44,9 +74,244 @@ class StreamStats:
 
 
 def old_value_filter(mapping: Mapping[str, str]) -> re.Pattern[bytes]:
-    """A byte pattern a line must match to possibly hold an old value."""
+    """A byte pattern a line must match to possibly hold an old value: the
+    value's string token in any spelling JSON allows (each character as it
+    is or escaped), so a record can only be passed over if it holds none."""
     words = sorted(mapping, key=len, reverse=True)
-    return re.compile(b"|".join(re.escape(json.dumps(w).encode()) for w in words) or b"(?!)")
+    return re.compile(b"|".join(b'"' + b"".join(_spellings(ch) for ch in w) + b'"' for w in words) or b"(?!)")
+
+
+def _plain_filter(mapping: Mapping[str, str]) -> re.Pattern[bytes]:
+    """:func:`old_value_filter` for text without a backslash, where each
+    value has one spelling."""
+    words = sorted(mapping, key=len, reverse=True)
+    return re.compile(b"|".join(re.escape(json.dumps(w, ensure_ascii=False).encode("utf-8")) for w in words)
+                      or b"(?!)")
+
+
+def _spellings(ch: str) -> bytes:
+    escape = json.dumps(ch)[1:-1]  # \uXXXX (a surrogate pair past the BMP) or a short escape
+    ways = [re.escape(ch.encode("utf-8"))]
+    if escape != ch:
+        ways.append(re.escape(escape.encode()))
+    units = ["%04x" % ord(ch)] if ord(ch) < 0x10000 else re.findall(r"\\u(....)", json.dumps(ch))
+    ways.append(b"".join(b"\\\\u" + b"".join(b"[%s%s]" % (c.encode(), c.upper().encode()) for c in unit)
+                         for unit in units))
+    if ch == "/":
+        ways.append(re.escape(b"\\/"))
+    return b"(?:" + b"|".join(ways) + b")"
+
+
+# --- parsing ---------------------------------------------------------------
+
+
+def _load(line: bytes) -> Any:
+    """The meaning of one line. ``orjson`` first; whatever it refuses (a lone
+    surrogate, a number beyond a double, deep nesting) is decided by ``json``,
+    so a line is bad exactly when the standard library says so."""
+    try:
+        return orjson.loads(line)
+    except (orjson.JSONDecodeError, RecursionError):
+        pass
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise JsonSyntaxError(f"not valid UTF-8 (byte {exc.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JsonSyntaxError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise JsonSyntaxError("invalid JSON: nested too deeply") from None
+
+
+def _no_duplicate_keys(line: bytes, doc: Any) -> bool:
+    """True when ``line`` (whose meaning is ``doc``) is proven to hold no
+    duplicate key; False when unsure.
+
+    Outside strings a colon only separates a key from its value, so the
+    colons of the line are its key/value pairs plus the colons written inside
+    its strings. ``orjson.dumps(doc)`` writes the same for the parsed
+    document, whose strings are those of the line (decoded), less any pair a
+    duplicate key dropped. Without a ``\\u003a`` escape no string holds more
+    colons decoded than written, so equal counts leave no pair dropped.
+    """
+    if b"\\u003" in line:
+        return False
+    try:
+        again = orjson.dumps(doc)
+    except (orjson.JSONEncodeError, RecursionError):
+        return False
+    return line.count(b":") == again.count(b":")
+
+
+def _depth(prefix: bytes) -> int:
+    """Nesting depth at the end of ``prefix``, a prefix of a valid JSON text
+    ending between tokens; -1 if it ends inside a string."""
+    opens = prefix.count(b"{") + prefix.count(b"[")
+    closes = prefix.count(b"}") + prefix.count(b"]")
+    if opens == 1 and not closes and b"\\" not in prefix and not prefix.count(b'"') & 1:
+        # One bracket in all: the document's own opening brace. No backslash,
+        # so each quote opens or closes a string; an even count ends outside.
+        return 1
+    skeleton = _STRING.sub(b"", prefix)
+    if b'"' in skeleton:
+        return -1
+    return skeleton.count(b"{") + skeleton.count(b"[") - skeleton.count(b"}") - skeleton.count(b"]")
+
+
+def _column(body: bytes, offset: int) -> int:
+    """1-based character column of byte ``offset`` (what the careful path reports)."""
+    prefix = body[:offset]
+    return offset + 1 if prefix.isascii() else len(prefix.decode("utf-8")) + 1
+
+
+def _plain(word: str) -> bytes | None:
+    """``"word"`` as bytes if that is the only way JSON can spell it without
+    a ``\\u`` escape; None otherwise."""
+    if any(ch in word for ch in '"\\/') or any(ord(ch) < 0x20 for ch in word):
+        return None
+    return b'"' + word.encode("utf-8") + b'"'
+
+
+# --- one line ----------------------------------------------------------------
+
+
+class _Migrator:
+    """The patterns and mapping of one stream, compiled once."""
+
+    def __init__(self, patterns: Sequence[PointerPattern], mapping: Mapping[str, str]) -> None:
+        self.patterns = tuple(patterns)
+        self.mapping = dict(mapping)
+        self.tokens = {old: json.dumps(old, ensure_ascii=False).encode("utf-8") for old in self.mapping}
+        self.new_tokens = {old: json.dumps(new, ensure_ascii=False).encode("utf-8")
+                           for old, new in self.mapping.items()}
+        # Way 1 (and 0) applies when every pointer is one literal key, and the keys
+        # and old values have a single spelling free of \u.
+        self.keys: list[tuple[str, str, re.Pattern[bytes]]] | None = None
+        olds_plain = all(_plain(old) is not None for old in self.mapping)
+        if olds_plain and self.patterns and all(len(p.segments) == 1 and p.segments[0] is not None
+                                                for p in self.patterns):
+            keys: list[tuple[str, str, re.Pattern[bytes]]] = []
+            for p in self.patterns:
+                key = p.segments[0]
+                assert key is not None
+                plain = _plain(key)
+                if plain is None:
+                    break
+                pointer = join([key])
+                if all(k != key for k, _, _ in keys):
+                    keys.append((key, pointer, re.compile(re.escape(plain) + _WS + b":" + _WS + b'"')))
+            else:
+                self.keys = keys
+                # For _bulk: `"key":"old"` and `"key":"new"` as orjson writes
+                # them, and how much longer the second is.
+                self.pairs: dict[str, dict[str, tuple[bytes, bytes, int]]] = {}
+                for key, _, _ in keys:
+                    lead = orjson.dumps(key) + b":"
+                    self.pairs[key] = {old: (lead + orjson.dumps(old), lead + orjson.dumps(new),
+                                             len(orjson.dumps(new)) - len(orjson.dumps(old)))
+                                       for old, new in self.mapping.items()}
+
+    def migrate(self, body: bytes, detail: bool) -> tuple[bytes, list[dict[str, Any]], list[Edit]]:
+        """Migrate one record (without its line ending): the new bytes, the
+        RFC 6902 patch and the edits; raises :class:`JsonSyntaxError` for a
+        line that is not a record. Without ``detail`` the patch and edits
+        may be left out (the patch empty, one None per edit)."""
+        doc = _load(body)
+        if self.keys is not None and type(doc) is dict:
+            done = self._top_level(body, doc, detail)
+            if done is not None:
+                return done
+        ops = compile_patch(doc, self.patterns, self.mapping)
+        if not ops:
+            return body, ops, []
+        if _no_duplicate_keys(body, doc):
+            fast = self._spliced(body, doc, ops)
+            if fast is not None:
+                return fast[0], ops, fast[1]
+        # The careful path: duplicate keys refused, spans found by a full scan,
+        # the result checked against jsonpatch's application of the patch.
+        text = body.decode("utf-8")
+        new_text, edits = apply_patch_text(text, parse(text), ops)
+        return new_text.encode("utf-8"), ops, edits
+
+    def _top_level(self, body: bytes, doc: dict[str, Any],
+                   detail: bool) -> tuple[bytes, list[dict[str, Any]], list[Any]] | None:
+        """Way 1; None to take way 2."""
+        assert self.keys is not None
+        mapping = self.mapping
+        hits = []
+        for key, pointer, finder in self.keys:
+            value = doc.get(key)
+            if value.__class__ is str and value in mapping:
+                hits.append((value, pointer, finder))
+        if not hits:
+            return body, [], []
+        # No \u anywhere: the key and the old value are spelled plainly, and
+        # no colon is escaped (see _no_duplicate_keys).
+        if b"\\u" in body or not _no_duplicate_keys(body, doc):
+            return None
+        spans = []
+        for old, pointer, finder in hits:
+            for match in finder.finditer(body):
+                if _depth(body[:match.start()]) == 1:
+                    break
+            else:
+                return None
+            start = match.end() - 1
+            token = self.tokens[old]
+            if not body.startswith(token, start):
+                return None
+            spans.append((start, start + len(token), old, pointer))
+        if len(spans) > 1:
+            spans.sort()
+        pieces, last = [], 0
+        for start, end, old, _ in spans:
+            pieces.append(body[last:start])
+            pieces.append(self.new_tokens[old])
+            last = end
+        pieces.append(body[last:])
+        new = b"".join(pieces)
+        if not detail:
+            return new, [], [None] * len(spans)
+        ops: list[dict[str, Any]] = []
+        for old, pointer, _ in hits:
+            ops.append({"op": "test", "path": pointer, "value": old})
+            ops.append({"op": "replace", "path": pointer, "value": mapping[old]})
+        edits = [Edit(pointer, 1, _column(body, start), old, mapping[old]) for start, _, old, pointer in spans]
+        return new, ops, edits
+
+    def _spliced(self, body: bytes, doc: Any, ops: list[dict[str, Any]]) -> tuple[bytes, list[Edit]] | None:
+        """Way 2: every old value written plainly, once. The splice is proven
+        by re-parsing against the document with each ``replace`` applied
+        after its ``test`` (RFC 6902); any doubt takes the careful path."""
+        pieces: list[tuple[int, int, dict[str, Any], str]] = []
+        for i in range(0, len(ops), 2):
+            test, replace = ops[i], ops[i + 1]
+            token = self.tokens.get(test["value"]) or json.dumps(test["value"], ensure_ascii=False).encode()
+            start = body.find(token)
+            if start < 0 or body.find(token, start + 1) >= 0 or any(p[3] == test["value"] for p in pieces):
+                return None
+            pieces.append((start, start + len(token), replace, test["value"]))
+        pieces.sort(key=lambda p: p[0])
+        out, last, edits = [], 0, []
+        for start, end, replace, old in pieces:
+            out += [body[last:start], json.dumps(replace["value"], ensure_ascii=False).encode("utf-8")]
+            last = end
+            edits.append(Edit(replace["path"], 1, _column(body, start), old, replace["value"]))
+        out.append(body[last:])
+        new = b"".join(out)
+        for i in range(0, len(ops), 2):
+            parent, key = _locate(doc, ops[i]["path"])
+            if parent is None or parent[key] != ops[i]["value"]:
+                return None
+            parent[key] = ops[i + 1]["value"]
+        try:
+            same = _load(new) == doc
+        except JsonSyntaxError:
+            return None
+        return (new, edits) if same else None
 
 
 def migrate_line(
@@ -56,56 +321,23 @@ def migrate_line(
 ) -> tuple[bytes, list[dict[str, Any]], list[Edit]]:
     """Migrate one JSONL record (without its line ending). Returns the new
     bytes, the RFC 6902 patch and the edits; raises :class:`JsonSyntaxError`."""
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise JsonSyntaxError(f"not valid UTF-8 (byte {exc.start})") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise JsonSyntaxError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
-    ops = compile_patch(doc, patterns, mapping)
-    if not ops:
-        return line, ops, []
-    fast = _fast_line(text, doc, ops)
-    if fast is not None:
-        return fast[0].encode("utf-8"), ops, fast[1]
-    # The careful path: duplicate keys refused, spans found by a full scan,
-    # the result checked against jsonpatch's application of the patch.
-    new_text, edits = apply_patch_text(text, parse(text), ops)
-    return new_text.encode("utf-8"), ops, edits
+    return _migrator_for(patterns, mapping).migrate(line, True)
 
 
-def _fast_line(text: str, doc: Any, ops: list[dict[str, Any]]) -> tuple[str, list[Edit]] | None:
-    """The common record: every old value written plainly, once. The splice
-    is proven by re-parsing against the document with each ``replace``
-    applied after its ``test`` (RFC 6902); any doubt takes the careful path."""
-    pieces: list[tuple[int, int, dict[str, Any], str]] = []
-    for i in range(0, len(ops), 2):
-        test, replace = ops[i], ops[i + 1]
-        token = '"' + test["value"] + '"'
-        start = text.find(token)
-        if start < 0 or text.find(token, start + 1) >= 0 or any(p[3] == token for p in pieces):
-            return None
-        pieces.append((start, start + len(token), replace, token))
-    pieces.sort(key=lambda p: p[0])
-    out, last, edits = [], 0, []
-    for start, end, replace, token in pieces:
-        out += [text[last:start], '"', replace["value"], '"']
-        last = end
-        edits.append(Edit(replace["path"], 1, start + 1, token[1:-1], replace["value"]))
-    out.append(text[last:])
-    new_text = "".join(out)
-    for i in range(0, len(ops), 2):
-        parent, key = _locate(doc, ops[i]["path"])
-        if parent is None or parent[key] != ops[i]["value"]:
-            return None
-        parent[key] = ops[i + 1]["value"]
-    try:
-        same = json.loads(new_text) == doc
-    except json.JSONDecodeError:
-        return None
-    return (new_text, edits) if same else None
+# The last compiled (patterns, mapping): callers such as the SQLite engine
+# migrate cell after cell with the same rule.
+_last: tuple[tuple[PointerPattern, ...], dict[str, str], _Migrator] | None = None
+
+
+def _migrator_for(patterns: Sequence[PointerPattern], mapping: Mapping[str, str]) -> _Migrator:
+    global _last
+    last = _last
+    key = tuple(patterns)
+    if last is not None and last[0] == key and last[1] == mapping:
+        return last[2]
+    migrator = _Migrator(key, mapping)
+    _last = (key, dict(mapping), migrator)
+    return migrator
 
 
 def _locate(doc: Any, pointer: str) -> tuple[Any, Any]:
@@ -126,6 +358,9 @@ def _split_ending(raw: bytes) -> tuple[bytes, bytes]:
     return raw, b""
 
 
+# --- the stream --------------------------------------------------------------
+
+
 def stream(
     source: BinaryIO,
     patterns: Sequence[PointerPattern],
@@ -136,65 +371,341 @@ def stream(
     on_edit: Any = None,
     on_patch: Any = None,
 ) -> StreamStats:
-    """Read ``source`` line by line; write the migrated stream to ``sink``
-    (and the original bytes to ``copy``) if given. ``on_edit(LineEdit)`` and
-    ``on_patch(number, ops)`` are called per change. Memory stays bounded by
-    the longest line."""
+    """Read ``source`` in blocks of whole lines; write the migrated stream to
+    ``sink`` (and the original bytes to ``copy``) if given. ``on_edit(LineEdit)``
+    and ``on_patch(number, ops)`` are called per change. Memory stays bounded
+    by the block size plus the longest line."""
     stats = StreamStats()
     hasher = hashlib.sha256()
+    migrator = _Migrator(patterns, mapping)
     candidate = old_value_filter(mapping)
-    number = 0
-    pending: bytes | None = None
-    for raw in source:
-        if pending is not None:
-            _one(pending, number, False, patterns, mapping, candidate, stats, sink, on_edit, on_patch)
-        number += 1
-        hasher.update(raw)
+    # Without a backslash in a block each value has one spelling.
+    plain = _plain_filter(mapping)
+    detail = on_edit is not None or on_patch is not None
+    per_line = _block_one_key if migrator.keys is not None and len(migrator.keys) == 1 else _block
+    # Whole blocks re-serialised (see _bulk) pay for every line, so they are
+    # used while most lines change; per-line work pays only for candidates.
+    can_bulk = bulk = migrator.keys is not None and not detail
+    pause = 0
+    lines = 0
+    partial: list[bytes] = []
+    while True:
+        chunk = source.read(BLOCK)
+        if not chunk:
+            break
+        hasher.update(chunk)
         if copy is not None:
-            copy.write(raw)
-        pending = raw
-    if pending is not None:
-        _one(pending, number, True, patterns, mapping, candidate, stats, sink, on_edit, on_patch)
-    stats.lines = number
+            copy.write(chunk)
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:
+            partial.append(chunk)  # a line longer than a block
+            continue
+        if partial:
+            partial.append(chunk[:cut])
+            block = b"".join(partial)
+            partial = []
+        else:
+            block = chunk if cut == len(chunk) else chunk[:cut]
+        if cut < len(chunk):
+            partial.append(chunk[cut:])
+        count = block.count(b"\n")
+        changed = stats.changed_lines
+        out = None
+        if bulk and not pause:
+            out = _bulk(block, count, lines, migrator, candidate, stats)
+            if out is None:
+                pause = 16  # lines it cannot take: do not pay to find out again soon
+        elif pause:
+            pause -= 1
+        if out is None:
+            out = per_line(block, lines, migrator, candidate if b"\\" in block else plain, detail, stats,
+                           on_edit, on_patch)
+        if can_bulk:
+            bulk = (stats.changed_lines - changed) * 2 > count
+        if sink is not None:
+            sink.write(out)
+        lines += count
+    tail = b"".join(partial)
+    if tail:
+        lines += 1
+        _tail(tail, lines, migrator, candidate, detail, stats, sink, on_edit, on_patch)
+    stats.lines = lines
     stats.sha256 = hasher.hexdigest()
     return stats
 
 
-def _one(
+def _bulk(
+    block: bytes,
+    count: int,
+    before: int,
+    migrator: _Migrator,
+    candidate: re.Pattern[bytes],
+    stats: StreamStats,
+) -> bytes | None:
+    """A block of whole lines where most lines change, for top-level keys,
+    with no loop in Python over the bytes of a line: every line is parsed and
+    serialised again by ``orjson``, and must come out byte for byte as it was
+    written. Such a line is a valid record without a duplicate key (the
+    serialised dict would have lost one), and as ``orjson`` writes a dict
+    item by item, serialising it with one value replaced changes that value's
+    bytes and no other. A line written differently (spacing, escapes, number
+    forms) takes the per-line path; None sends the whole block there (a
+    line that does not parse, a line that is not an object, CRLF endings)."""
+    if b"\r" in block:
+        return None
+    assert migrator.keys is not None
+    lines = block.split(b"\n")
+    lines.pop()
+    dumps = orjson.dumps
+    try:
+        docs = list(map(orjson.loads, lines))
+        again = list(map(dumps, docs))
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError, RecursionError):
+        return None
+    odd: list[int] = []
+    if again != lines:
+        odd = [i for i, (ours, theirs) in enumerate(zip(again, lines)) if ours != theirs]
+        if len(odd) * 8 > count:
+            return None
+        for i in odd:
+            docs[i] = {}  # its output comes from the per-line path below
+    mapping = migrator.mapping
+    changed: list[int] = []
+    out = again
+    try:
+        if len(migrator.keys) == 1:
+            key = migrator.keys[0][0]
+            # The top-level `key` of a line as orjson writes it is spelled
+            # `"key":"old"`; if that occurs once (the length grew by one
+            # renaming) it is that value, and replacing it is the splice.
+            pairs = migrator.pairs[key]
+            for i, doc in enumerate(docs):
+                old = doc.get(key)
+                if old.__class__ is str and old in mapping:
+                    line = lines[i]
+                    was, now, grow = pairs[old]
+                    new = line.replace(was, now)
+                    if len(new) - len(line) != grow or not grow and line.count(was) != 1:
+                        doc[key] = mapping[old]
+                        new = dumps(doc)
+                    out[i] = new
+                    changed.append(i)
+            edits = len(changed)
+        else:
+            edits = 0
+            for i, doc in enumerate(docs):
+                hit = False
+                for key, _, _ in migrator.keys:
+                    old = doc.get(key)
+                    if old.__class__ is str and old in mapping:
+                        doc[key] = mapping[old]
+                        edits += 1
+                        hit = True
+                if hit:
+                    out[i] = dumps(doc)
+                    changed.append(i)
+    except AttributeError:  # a line that is not an object
+        return None
+    sample: list[tuple[int, bytes, bytes]] = []
+    if len(stats.sample) < SAMPLE_LINES:
+        sample = [(before + i + 1, lines[i], out[i]) for i in changed[:SAMPLE_LINES]]
+    stats.changed_lines += len(changed)
+    stats.edits += edits
+    for i in odd:
+        body = out[i] = lines[i]
+        if not candidate.search(body):
+            continue
+        try:
+            new, _, found = migrator.migrate(body, False)
+        except JsonSyntaxError as exc:
+            stats.bad_lines.append((before + i + 1, str(exc)))
+            continue
+        if found:
+            out[i] = new
+            stats.changed_lines += 1
+            stats.edits += len(found)
+            sample.append((before + i + 1, body, new))
+    if sample:
+        stats.sample = sorted(stats.sample + sample)[:SAMPLE_LINES]
+    out.append(b"")
+    return b"\n".join(out)
+
+
+def _block(
+    block: bytes,
+    before: int,
+    migrator: _Migrator,
+    candidate: re.Pattern[bytes],
+    detail: bool,
+    stats: StreamStats,
+    on_edit: Any,
+    on_patch: Any,
+) -> bytes:
+    """Migrate a block of whole lines (each ending in a newline) that follows
+    ``before`` lines; return the new block. Lines without an old value are
+    copied as bytes, never split out or decoded."""
+    pieces: list[bytes] = []
+    copied = 0  # block[:copied] is in pieces
+    skip = 0  # matches before this offset belong to a line already seen
+    counted, number = 0, before  # lines before offset `counted`
+    migrate = migrator.migrate
+    for match in candidate.finditer(block):
+        at = match.start()
+        if at < skip:
+            continue
+        start = block.rfind(b"\n", 0, at) + 1
+        newline = block.index(b"\n", at)
+        skip = newline + 1
+        end = newline - 1 if block[newline - 1:newline] == b"\r" and newline > start else newline
+        body = block[start:end]
+        number += block.count(b"\n", counted, start)
+        counted = start
+        try:
+            new, ops, edits = migrate(body, detail)
+        except JsonSyntaxError as exc:
+            stats.bad_lines.append((number + 1, str(exc)))
+            continue
+        if not edits:
+            continue
+        pieces.append(block[copied:start])
+        pieces.append(new)
+        copied = end
+        _record(number + 1, body, new, ops, edits, stats, on_edit, on_patch)
+    if not pieces:
+        return block
+    pieces.append(block[copied:])
+    return b"".join(pieces)
+
+
+def _block_one_key(
+    block: bytes,
+    before: int,
+    migrator: _Migrator,
+    candidate: re.Pattern[bytes],
+    detail: bool,
+    stats: StreamStats,
+    on_edit: Any,
+    on_patch: Any,
+) -> bytes:
+    """:func:`_block` for the commonest rule, one top-level key (``/status``),
+    written out: the per-line work is one parse, the duplicate-key proof and
+    a few byte counts. A line it is not sure of goes to ``migrator.migrate``."""
+    assert migrator.keys is not None and len(migrator.keys) == 1
+    key, pointer, _ = migrator.keys[0]
+    mapping = migrator.mapping
+    tokens, new_tokens = migrator.tokens, migrator.new_tokens
+    # The compact spelling `"key":` just before the value: the usual case.
+    lead = _plain(key) + b":"  # type: ignore[operator]
+    width = len(lead)
+    loads, dumps, decode_error = orjson.loads, orjson.dumps, orjson.JSONDecodeError
+    rfind, index, count = block.rfind, block.index, block.count
+    pieces: list[bytes] = []
+    copied = 0  # block[:copied] is in pieces
+    skip = 0  # matches before this offset belong to a line already seen
+    counted, number = 0, before  # lines before offset `counted`
+    for match in candidate.finditer(block):
+        at = match.start()
+        if at < skip:
+            continue
+        start = rfind(b"\n", 0, at) + 1
+        newline = index(b"\n", at)
+        skip = newline + 1
+        end = newline - 1 if block[newline - 1] == 13 else newline
+        body = block[start:end]
+        try:
+            doc = loads(body)
+        except decode_error:
+            doc = None
+        if doc.__class__ is dict:
+            old = doc.get(key)
+            if old.__class__ is not str or old not in mapping:
+                continue  # a whole record with nothing to rename
+            at -= start
+            token = tokens[old]
+            if (
+                b"\\u" not in body
+                and body.endswith(lead, 0, at)
+                and body.startswith(token, at)
+                and _depth(body[:at - width]) == 1
+                and body.count(b":") == dumps(doc).count(b":")
+            ):
+                # The value of the one top-level `key` (no duplicate key, no
+                # \u escape, so it has no other spelling), spliced exactly.
+                pieces.append(block[copied:start + at])
+                pieces.append(new_tokens[old])
+                copied = start + at + len(token)
+                number += count(b"\n", counted, start)
+                counted = start
+                stats.changed_lines += 1
+                stats.edits += 1
+                if detail or len(stats.sample) < SAMPLE_LINES:
+                    new = body[:at] + new_tokens[old] + body[at + len(token):]
+                    if len(stats.sample) < SAMPLE_LINES:
+                        stats.sample.append((number + 1, body, new))
+                    if on_edit is not None:
+                        on_edit(LineEdit(number + 1, Edit(pointer, 1, _column(body, at), old, mapping[old])))
+                    if on_patch is not None:
+                        on_patch(number + 1, [{"op": "test", "path": pointer, "value": old},
+                                              {"op": "replace", "path": pointer, "value": mapping[old]}])
+                continue
+        number += count(b"\n", counted, start)
+        counted = start
+        try:
+            new, ops, edits = migrator.migrate(body, detail)
+        except JsonSyntaxError as exc:
+            stats.bad_lines.append((number + 1, str(exc)))
+            continue
+        if not edits:
+            continue
+        pieces.append(block[copied:start])
+        pieces.append(new)
+        copied = end
+        _record(number + 1, body, new, ops, edits, stats, on_edit, on_patch)
+    if not pieces:
+        return block
+    pieces.append(block[copied:])
+    return b"".join(pieces)
+
+
+def _record(number: int, body: bytes, new: bytes, ops: list[dict[str, Any]], edits: list[Any],
+            stats: StreamStats, on_edit: Callable[[LineEdit], Any] | None,
+            on_patch: Callable[[int, list[dict[str, Any]]], Any] | None) -> None:
+    stats.changed_lines += 1
+    stats.edits += len(edits)
+    if len(stats.sample) < SAMPLE_LINES:
+        stats.sample.append((number, body, new))
+    if on_edit is not None:
+        for edit in edits:
+            on_edit(LineEdit(number, edit))
+    if on_patch is not None:
+        on_patch(number, ops)
+
+
+def _tail(
     raw: bytes,
     number: int,
-    last: bool,
-    patterns: Sequence[PointerPattern],
-    mapping: Mapping[str, str],
+    migrator: _Migrator,
     candidate: re.Pattern[bytes],
+    detail: bool,
     stats: StreamStats,
     sink: BinaryIO | None,
     on_edit: Any,
     on_patch: Any,
 ) -> None:
+    """The last line, without a newline: migrated if it is a whole record,
+    left alone (and noted) if it is a record still being appended."""
     body, ending = _split_ending(raw)
     out = raw
     if body.strip() and candidate.search(body):
         try:
-            new, ops, edits = migrate_line(body, patterns, mapping)
-        except JsonSyntaxError as exc:
-            if last and not ending:
-                stats.truncated_tail = True
-            else:
-                stats.bad_lines.append((number, str(exc)))
+            new, ops, edits = migrator.migrate(body, detail)
+        except JsonSyntaxError:
+            stats.truncated_tail = True
         else:
             if edits:
                 out = new + ending
-                stats.changed_lines += 1
-                stats.edits += len(edits)
-                if len(stats.sample) < SAMPLE_LINES:
-                    stats.sample.append((number, body, new))
-                if on_edit is not None:
-                    for edit in edits:
-                        on_edit(LineEdit(number, edit))
-                if on_patch is not None:
-                    on_patch(number, ops)
-    elif body.strip() and last and not ending:
+                _record(number, body, new, ops, edits, stats, on_edit, on_patch)
+    elif body.strip():
         # A tail without a newline is only trusted if it is a whole record.
         try:
             parse(body.decode("utf-8", errors="strict"))
