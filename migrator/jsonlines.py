@@ -370,11 +370,16 @@ def stream(
     copy: BinaryIO | None = None,
     on_edit: Any = None,
     on_patch: Any = None,
+    edit_limit: int | None = None,
 ) -> StreamStats:
     """Read ``source`` in blocks of whole lines; write the migrated stream to
     ``sink`` (and the original bytes to ``copy``) if given. ``on_edit(LineEdit)``
-    and ``on_patch(number, ops)`` are called per change. Memory stays bounded
-    by the block size plus the longest line."""
+    and ``on_patch(number, ops)`` are called per change; with ``edit_limit``,
+    ``on_edit`` is called for the first that many edits only (the counts in
+    the stats stay complete), and the rest of the stream runs at full speed.
+    Memory stays bounded by the block size plus the longest line."""
+    if on_edit is not None and edit_limit is not None:
+        on_edit = _Limited(on_edit, edit_limit)
     stats = StreamStats()
     hasher = hashlib.sha256()
     migrator = _Migrator(patterns, mapping)
@@ -420,6 +425,10 @@ def stream(
         if out is None:
             out = per_line(block, lines, migrator, candidate if b"\\" in block else plain, detail, stats,
                            on_edit, on_patch)
+        if isinstance(on_edit, _Limited) and on_edit.left <= 0:
+            on_edit = None  # enough reported: from the next block on, count only
+            detail = on_patch is not None
+            can_bulk = migrator.keys is not None and not detail
         if can_bulk:
             bulk = (stats.changed_lines - changed) * 2 > count
         if sink is not None:
@@ -529,6 +538,19 @@ def _bulk(
         stats.sample = sorted(stats.sample + sample)[:SAMPLE_LINES]
     out.append(b"")
     return b"\n".join(out)
+
+
+class _Limited:
+    """``on_edit`` for the first ``left`` edits only."""
+
+    def __init__(self, on_edit: Callable[[LineEdit], Any], left: int) -> None:
+        self.on_edit = on_edit
+        self.left = left
+
+    def __call__(self, edit: LineEdit) -> None:
+        if self.left > 0:
+            self.left -= 1
+            self.on_edit(edit)
 
 
 def _block(

@@ -97,7 +97,8 @@ def careful(data: bytes, patterns: list[PointerPattern]) -> dict[str, Any]:
             "truncated": truncated, "sample": sample, "lines": len(raws)}
 
 
-def streamed(data: bytes, patterns: list[PointerPattern], block: int, detail: bool) -> dict[str, Any]:
+def streamed(data: bytes, patterns: list[PointerPattern], block: int, detail: bool,
+             limit: int | None = None) -> dict[str, Any]:
     edits: list[Any] = []
     patches: list[Any] = []
     sink = io.BytesIO()
@@ -109,7 +110,8 @@ def streamed(data: bytes, patterns: list[PointerPattern], block: int, detail: bo
                                      on_edit=lambda le: edits.append(
                                          (le.number, le.edit.pointer, le.edit.line, le.edit.column, le.edit.old,
                                           le.edit.new)),
-                                     on_patch=lambda n, ops: patches.append((n, ops)))
+                                     on_patch=None if limit is not None else lambda n, ops: patches.append((n, ops)),
+                                     edit_limit=limit)
         else:
             stats = jsonlines.stream(io.BytesIO(data), patterns, MAPPING, sink)
     finally:
@@ -134,6 +136,11 @@ def check(data: bytes, rules: list[str], block: int = 1 << 16) -> dict[str, Any]
         if detail:
             assert got["edits"] == want["edits"]
             assert got["patches"] == want["patches"]
+    # As the engine asks: the first few edits reported, then counting only.
+    for limit in (0, 3):
+        got = streamed(data, patterns, min(block, 256), True, limit)
+        assert got["out"] == want["out"] and got["bad"] == want["bad"] and got["sample"] == want["sample"]
+        assert got["edit_count"] == len(want["edits"]) and got["edits"] == want["edits"][:limit]
     return want
 
 
