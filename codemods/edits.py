@@ -83,10 +83,21 @@ def _separator(elements: Sequence[Any], index: int, access: Access) -> Any:
     kind = type(access.default_separator())
     own = getattr(elements[index], name)
     if index < len(elements) - 1 and isinstance(own, kind):
-        return own
+        return _bare(own)
     if index > 0 and isinstance(getattr(elements[index - 1], name), kind):
-        return getattr(elements[index - 1], name)
+        return _bare(getattr(elements[index - 1], name))
     return access.default_separator()
+
+
+def _bare(separator: Any) -> Any:
+    """A copied separator without its trailing comment or comment lines: the
+    comment stays once, after the element it was written for (the new name
+    takes the original separator, so contract finds it where it was)."""
+    after = getattr(separator, "whitespace_after", None)
+    if isinstance(after, cst.ParenthesizedWhitespace) and (after.first_line.comment or after.empty_lines):
+        first = after.first_line.with_changes(comment=None, whitespace=cst.SimpleWhitespace(""))
+        return separator.with_changes(whitespace_after=after.with_changes(first_line=first, empty_lines=[]))
+    return separator
 
 
 def expand_elements(elements: Sequence[Any], vocab: Vocabulary, access: Access = ELEMENTS) -> list[Any] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -642,10 +643,19 @@ def equivalent_except_literals(before: bytes, after: bytes, vocab: Vocabulary) -
     """None when ``after`` parses and its AST equals ``before``'s but for the
     vocabulary literals and membership shapes; else a one-line reason."""
     try:
+        tree_before = ast.parse(before)
+    except SyntaxError as exc:
+        # LibCST reads newer syntax than the running Python may: without the
+        # interpreter's own parse of the original there is nothing to compare.
+        version = ".".join(map(str, sys.version_info[:2]))
+        return (
+            f"Python {version} cannot parse this file ({exc.msg}, line {exc.lineno}) to check the rewrite; "
+            "run migrator under the Python version the code is written for"
+        )
+    try:
         tree_after = ast.parse(after)
     except SyntaxError as exc:
         return f"the rewritten file does not parse ({exc.msg}, line {exc.lineno})"
-    tree_before = ast.parse(before)
     normalize = _Normalize(vocab)
     if ast.dump(normalize.visit(tree_before)) != ast.dump(normalize.visit(tree_after)):
         return "the rewritten file differs from the original in more than status literals"

@@ -55,7 +55,7 @@ def run_options(fn: F) -> F:
         click.argument("paths", nargs=-1, type=click.Path(path_type=str)),
         click.option("--phase", type=click.Choice(PHASES), help="expand (readers accept both names) or contract."),
         click.option("--min-confidence", type=click.Choice(CONFIDENCES), help="Lowest confidence rewritten (default: likely)."),
-        click.option("--jobs", "-j", type=int, default=None, help="Parallel workers (default: all cores)."),
+        click.option("--jobs", "-j", type=click.IntRange(min=0), default=None, help="Parallel workers (default and 0: all cores)."),
         click.option("--target-version", help="OpenClaw gateway version the code must talk to; picks the phase."),
         click.option("--gateway-version", help="Version of the gateway that owns the stores (data migration gate)."),
         click.option("--config", type=click.Path(dir_okay=False), help="A pyproject.toml to read [tool.migrator] from."),
@@ -167,7 +167,7 @@ def apply(paths: tuple[str, ...], check: bool, write: bool, emit_patches: Path |
     for display, message in outcome.failed:
         click.echo(f"error: {display}: {message}", err=True)
     tail = f"; journal {outcome.run_id}" if outcome.run_id else ""
-    click.echo(f"{len(outcome.written)} files rewritten{tail}. {report.summary_line(result)}", err=True)
+    click.echo(f"{report.count(len(outcome.written), 'file')} rewritten{tail}. {report.summary_line(result)}", err=True)
     bad = result.errors or outcome.stale or outcome.failed
     sys.exit(EXIT_UNREADABLE if bad else EXIT_CLEAN)
 

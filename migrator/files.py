@@ -130,7 +130,14 @@ def discover(options: Options, cwd: Path | None = None) -> Iterator[SourcePath |
                     spec = _gitignore(parent)
                     if spec is not None:
                         inherited.append((str(parent), spec))
-        yield from _walk(str(start), start, inherited, options.respect_gitignore, keep, display, seen)
+        shown = display
+        if not given.is_absolute() and _relative(str(start), cwd_text) is None:
+            # Outside the current directory but given relative (``../state``):
+            # paths are shown as the user wrote them.
+            def shown(path: str, base: str = str(start), prefix: str = str(given)) -> str:
+                return os.path.join(prefix, _relative(path, base) or "")
+
+        yield from _walk(str(start), start, inherited, options.respect_gitignore, keep, shown, seen)
 
 
 def _ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec[Any]]]) -> bool:

@@ -87,6 +87,13 @@ def _walk(node: Any, segments: Sequence[str | None], path: list[str | int]) -> I
             yield from _walk(node[int(head)], rest, path + [int(head)])
 
 
+def _parent(doc: Any, tokens: Sequence[str | int]) -> Any:
+    node = doc
+    for token in tokens[:-1]:
+        node = node[token]
+    return node
+
+
 def compile_patch(
     doc: Any,
     patterns: Sequence[PointerPattern],
@@ -98,6 +105,9 @@ def compile_patch(
     """
     ops: list[dict[str, Any]] = []
     seen: set[str] = set()
+    # YAML anchors and aliases share one node: the value is renamed once,
+    # where it is defined (the first pointer that reaches it).
+    shared: set[tuple[int, str | int]] = set()
     for pattern in patterns:
         for tokens, value in pattern.matches(doc):
             if isinstance(value, str) and value in mapping:
@@ -105,6 +115,10 @@ def compile_patch(
                 if pointer in seen:
                     continue
                 seen.add(pointer)
+                slot = (id(_parent(doc, tokens)), tokens[-1]) if tokens else (id(doc), "")
+                if slot in shared:
+                    continue
+                shared.add(slot)
                 ops.append({"op": "test", "path": pointer, "value": value})
                 ops.append({"op": "replace", "path": pointer, "value": mapping[value]})
     return ops

@@ -28,14 +28,18 @@ def summary(run: Run) -> dict[str, Any]:
     }
 
 
+def count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def summary_line(run: Run) -> str:
     s = summary(run)
     line = (
-        f"{s['files_scanned']} files scanned, {s['findings']} findings: "
+        f"{count(s['files_scanned'], 'file')} scanned, {count(s['findings'], 'finding')}: "
         f"{s['rewrite']} to rewrite, {s['review']} to review ({s['phase']} phase)"
     )
     if s["errors"]:
-        line += f"; {s['errors']} could not be read"
+        line += f"; {s['errors']} could not be read or parsed"
     return line
 
 
@@ -70,6 +74,14 @@ def render_errors(run: Run) -> list[str]:
     return [f"error: {path}: {message}" for path, message in run.errors]
 
 
+def _diff_names(display: str) -> tuple[str, str]:
+    """git's ``a/``/``b/`` prefixes for relative paths; an absolute path
+    (outside the current directory) stands as it is."""
+    if display.startswith("/"):
+        return display, display
+    return f"a/{display}", f"b/{display}"
+
+
 def render_diff(run: Run) -> str:
     """A unified diff of every proposed change (``--- a/path`` / ``+++ b/path``)."""
     out: list[str] = []
@@ -77,10 +89,12 @@ def render_diff(run: Run) -> str:
         if result.updated is not None and result.original is not None:
             before = result.original.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
             after = result.updated.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
-            for line in difflib.unified_diff(before, after, f"a/{result.display}", f"b/{result.display}"):
+            old_name, new_name = _diff_names(result.display)
+            for line in difflib.unified_diff(before, after, old_name, new_name):
                 out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
         elif result.plan is not None:
-            out.append(f"--- a/{result.display}\n+++ b/{result.display}\n{result.plan.describe()}\n")
+            old_name, new_name = _diff_names(result.display)
+            out.append(f"--- {old_name}\n+++ {new_name}\n{result.plan.describe()}\n")
     return "".join(out).encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
 
 

@@ -68,12 +68,16 @@ def write(run: Run) -> WriteOutcome:
     if not changed:
         return outcome
     journal = Journal(run.options.root).start()
-    outcome.run_id = journal.id
     for result in changed:
-        if read_only(result):
+        if result.path.is_symlink():
+            # A rename would replace the link itself with a regular file.
+            outcome.failed.append((result.display, "is a symbolic link; left as it is (migrate the file it points to)"))
+        elif read_only(result):
             outcome.failed.append((result.display, "file is read-only; left as it is (make it writable to migrate it)"))
         elif result.updated is not None:
             _write_file(result, journal, outcome)
         elif result.plan is not None:
             _apply_plan(result, journal, outcome)
+    if outcome.written:
+        outcome.run_id = journal.id  # name a journal only when it holds something
     return outcome

@@ -131,3 +131,24 @@ def test_file_changed_between_read_and_write_is_left_alone(tmp_path: Path) -> No
     outcome = write(result)
     assert outcome.stale == [result.changed[0].display]
     assert target.read_bytes() == SESSION_TEST + b"# someone else was here\n"
+
+
+def test_syntax_error_is_placed_where_python_places_it(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text('x = "done"\ndef f(:\n    pass\n')
+    result = run_cli("scan", ".", cwd=tmp_path)
+    assert result.returncode == 3
+    assert _errors(result.stderr) == ["error: bad.py: cannot parse Python: invalid syntax (line 2, column 7)"]
+
+
+def test_a_symlink_is_never_replaced_by_a_write(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_bytes(SESSION_TEST)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "link.py").symlink_to(outside)
+    result = run_cli("apply", "link.py", "--write", cwd=project)
+    assert result.returncode == 3
+    assert _errors(result.stderr) == ["error: link.py: is a symbolic link; left as it is (migrate the file it points to)"]
+    assert (project / "link.py").is_symlink()
+    assert outside.read_bytes() == SESSION_TEST
+    assert "journal" not in result.stderr  # nothing was written, so no journal is named

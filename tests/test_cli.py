@@ -72,7 +72,7 @@ def test_scan_clean_tree_exits_0(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("print('hello')\n")
     result = run_cli("scan", ".", cwd=tmp_path)
     assert result.returncode == 0
-    assert result.stdout == "1 files scanned, 0 findings: 0 to rewrite, 0 to review (expand phase)\n"
+    assert result.stdout == "1 file scanned, 0 findings: 0 to rewrite, 0 to review (expand phase)\n"
 
 
 def test_apply_dry_run_prints_diff_and_changes_nothing(demo: Path) -> None:
@@ -174,3 +174,19 @@ def test_python_dash_m_and_console_entry_agree(tmp_path: Path) -> None:
     assert result.returncode == 0
     for command in ("scan", "apply", "rollback", "rules", "explain", "gateway"):
         assert command in result.stdout
+
+
+def test_paths_outside_the_current_directory_are_shown_as_given(demo: Path) -> None:
+    elsewhere = demo.parent / "elsewhere"
+    elsewhere.mkdir()
+    result = run_cli("scan", "../demo/orchestrator", cwd=elsewhere)
+    assert result.stdout.startswith("../demo/orchestrator/monitor.py:6:13: ")
+    absolute = run_cli("apply", str(demo / "orchestrator"), cwd=elsewhere)
+    header = f"--- {demo}/orchestrator/monitor.py\n+++ {demo}/orchestrator/monitor.py\n"
+    assert absolute.stdout.startswith(header)
+
+
+def test_negative_jobs_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("scan", ".", "--jobs", "-3", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Invalid value for '--jobs'" in result.stderr

@@ -49,4 +49,4 @@ def test_no_bar_when_piped(demo: Path) -> None:
     for args in (("scan", "."), ("apply", "--check", ".")):
         done = run_cli(*args, cwd=demo)
         assert "\r" not in done.stderr and "[#" not in done.stderr
-        assert done.stdout.count("files scanned") + done.stderr.count("files scanned") == 1
+        assert done.stdout.count(" scanned, ") + done.stderr.count(" scanned, ") == 1

@@ -101,8 +101,10 @@ class DataEngine(BaseEngine):
         if escape:
             result.error = escape
             return result
+        # A byte-order mark is kept as it is; the document starts after it.
+        bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
         try:
-            text = data.decode("utf-8")
+            text = data.decode("utf-8")[len(bom):]
         except UnicodeDecodeError as exc:
             result.error = f"not valid UTF-8 (byte {exc.start})"
             return result
@@ -120,7 +122,7 @@ class DataEngine(BaseEngine):
         if decision.refusal and edits:
             result.error = decision.refusal
         elif decision.action == "rewrite" and edits:
-            result.updated = new_text.encode("utf-8")
+            result.updated = (bom + new_text).encode("utf-8")
             result.patch = ops
         return result
 
@@ -131,7 +133,7 @@ class DataEngine(BaseEngine):
         target = target_for(source, context.options)
         assert target is not None
         try:
-            again, edits, _ = migrate_document(result.updated.decode("utf-8"), target.format, target.patterns,
+            again, edits, _ = migrate_document(result.updated.decode("utf-8-sig"), target.format, target.patterns,
                                                context.options.manifest.vocabulary.old_to_new)
         except (JsonSyntaxError, ValueError) as exc:
             return f"the new text does not parse: {exc}"

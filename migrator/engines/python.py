@@ -112,6 +112,20 @@ def _lookup(table: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
+def _syntax_error(data: bytes, exc: Exception) -> str:
+    """The error as CPython's own parser places it (LibCST's native parser
+    points at the next token); LibCST's words when CPython accepts the file."""
+    import ast
+
+    try:
+        ast.parse(data)
+    except SyntaxError as error:
+        return f"cannot parse Python: {error.msg} (line {error.lineno}, column {error.offset})"
+    except ValueError:
+        pass
+    return f"cannot parse Python: {getattr(exc, 'message', exc)}"
+
+
 class PythonEngine:
     kind = "python"
     cacheable = True
@@ -325,7 +339,7 @@ class PythonEngine:
         try:
             rewritten = self._rewriter(source, context).rewrite(data)
         except cst.ParserSyntaxError as exc:
-            result.error = f"cannot parse Python: {exc.message} (line {exc.raw_line}, column {exc.raw_column + 1})"
+            result.error = _syntax_error(data, exc)
             return result
         except UnicodeDecodeError as exc:
             result.error = f"not valid UTF-8 (byte {exc.start}): {exc.reason}"
