@@ -182,6 +182,9 @@ def pattern_of(pattern: cst.MatchPattern, vocab: Vocabulary, phase: str) -> cst.
     """A ``case`` pattern of literals for ``phase``: ``"done"`` becomes
     ``"done" | "agent_responded"`` in expand; in contract the old names go and
     a single remaining alternative stands alone."""
+    if isinstance(pattern, cst.MatchAs) and pattern.pattern is not None:
+        # case "done" as st:  ->  case "done" | "agent_responded" as st:
+        return pattern.with_changes(pattern=pattern_of(pattern.pattern, vocab, phase))
     if isinstance(pattern, cst.MatchValue):
         alternatives = [cst.MatchOrElement(pattern)]
         holder: cst.MatchOr | None = None

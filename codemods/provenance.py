@@ -884,6 +884,8 @@ def case_literals(pattern: cst.MatchPattern) -> list[cst.SimpleString]:
     """The string literals a ``case`` pattern of values and ``|`` tests."""
     if isinstance(pattern, cst.MatchValue) and string_value(pattern.value) is not None:
         return [pattern.value]  # type: ignore[list-item]
+    if isinstance(pattern, cst.MatchAs) and pattern.pattern is not None:
+        return case_literals(pattern.pattern)
     if isinstance(pattern, cst.MatchOr):
         out: list[cst.SimpleString] = []
         for element in pattern.patterns:

@@ -189,9 +189,15 @@ RULES: tuple[Rule, ...] = (
         summary="`match` on a session status with literal and `|` patterns.",
         why="A `case \"done\":` never matches the new name a gateway sends after the rename.",
         safety="expand adds the new name as another alternative (`case \"done\" | \"agent_responded\":`); "
-        "contract keeps only the new names. A case with a capture or guard mixed in is listed "
-        "for review.",
+        "contract keeps only the new names; an `as` capture keeps its name. A case with a capture "
+        "mixed in among the alternatives is listed for review.",
         invalid=(
+            Example(
+                _ROWS + '    match row["status"]:\n        case "done" | "failed" as st:\n            print(st)\n',
+                _ROWS + '    match row["status"]:\n        case "done" | "agent_responded" | "failed" | "interrupted" as st:\n'
+                '            print(st)\n',
+                _ROWS + '    match row["status"]:\n        case "agent_responded" | "interrupted" as st:\n            print(st)\n',
+            ),
             Example(
                 _ROWS + '    match row["status"]:\n        case "done":\n            pass\n        case _:\n            pass\n',
                 _ROWS + '    match row["status"]:\n        case "done" | "agent_responded":\n            pass\n'

@@ -275,9 +275,10 @@ class StatusRewriter:
                 group = literals[id(case)]
                 if not any(string_value(lit) in self.vocab.old for lit in group):
                     continue
-                if not isinstance(case.pattern, (cst.MatchValue, cst.MatchOr)) or (
-                    isinstance(case.pattern, cst.MatchOr)
-                    and not all(isinstance(p.pattern, cst.MatchValue) for p in case.pattern.patterns)
+                values = case.pattern.pattern if isinstance(case.pattern, cst.MatchAs) else case.pattern
+                if not isinstance(values, (cst.MatchValue, cst.MatchOr)) or (
+                    isinstance(values, cst.MatchOr)
+                    and not all(isinstance(p.pattern, cst.MatchValue) for p in values.patterns)
                 ):
                     # A capture or guard mixed in: a person writes the new pattern.
                     rewrite = False
