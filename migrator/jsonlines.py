@@ -145,6 +145,17 @@ def _no_duplicate_keys(line: bytes, doc: Any) -> bool:
     return line.count(b":") == again.count(b":")
 
 
+# The prefix of an object before one of its own keys, in the common shape:
+# the opening brace, then no bracket and no backslash outside whole strings.
+_FLAT = re.compile(rb'[ \t\r\n]*\{(?:[^"\[\]{}\\]++|"[^"\\]*+")*+')
+
+
+def _at_top(body: bytes, at: int) -> bool:
+    """``body[at]`` (in a valid JSON object) sits outside any string, in the
+    top-level object."""
+    return _FLAT.fullmatch(body, 0, at) is not None or _depth(body[:at]) == 1
+
+
 def _depth(prefix: bytes) -> int:
     """Nesting depth at the end of ``prefix``, a prefix of a valid JSON text
     ending between tokens; -1 if it ends inside a string."""
@@ -213,12 +224,14 @@ class _Migrator:
                                              len(orjson.dumps(new)) - len(orjson.dumps(old)))
                                        for old, new in self.mapping.items()}
 
-    def migrate(self, body: bytes, detail: bool) -> tuple[bytes, list[dict[str, Any]], list[Edit]]:
+    def migrate(self, body: bytes, detail: bool, doc: Any = None) -> tuple[bytes, list[dict[str, Any]], list[Edit]]:
         """Migrate one record (without its line ending): the new bytes, the
         RFC 6902 patch and the edits; raises :class:`JsonSyntaxError` for a
-        line that is not a record. Without ``detail`` the patch and edits
-        may be left out (the patch empty, one None per edit)."""
-        doc = _load(body)
+        line that is not a record. ``doc`` is the line's meaning if already
+        parsed (None: parse it). Without ``detail`` the patch and edits may
+        be left out (the patch empty, one None per edit)."""
+        if doc is None:
+            doc = _load(body)
         if self.keys is not None and type(doc) is dict:
             done = self._top_level(body, doc, detail)
             if done is not None:
@@ -255,7 +268,7 @@ class _Migrator:
         spans = []
         for old, pointer, finder in hits:
             for match in finder.finditer(body):
-                if _depth(body[:match.start()]) == 1:
+                if _at_top(body, match.start()):
                     break
             else:
                 return None
@@ -616,9 +629,9 @@ def _block_one_key(
     key, pointer, _ = migrator.keys[0]
     mapping = migrator.mapping
     tokens, new_tokens = migrator.tokens, migrator.new_tokens
-    # The compact spelling `"key":` just before the value: the usual case.
+    # `"key":` or `"key": ` just before the value: the usual spellings.
     lead = _plain(key) + b":"  # type: ignore[operator]
-    width = len(lead)
+    spaced = lead + b" "
     loads, dumps, decode_error = orjson.loads, orjson.dumps, orjson.JSONDecodeError
     rfind, index, count = block.rfind, block.index, block.count
     pieces: list[bytes] = []
@@ -644,12 +657,18 @@ def _block_one_key(
                 continue  # a whole record with nothing to rename
             at -= start
             token = tokens[old]
+            if body.endswith(lead, 0, at):
+                key_at = at - len(lead)
+            elif body.endswith(spaced, 0, at):
+                key_at = at - len(spaced)
+            else:
+                key_at = -1
             if (
-                b"\\u" not in body
-                and body.endswith(lead, 0, at)
+                key_at >= 0
                 and body.startswith(token, at)
-                and _depth(body[:at - width]) == 1
-                and body.count(b":") == dumps(doc).count(b":")
+                and b"\\u" not in body
+                and _at_top(body, key_at)
+                and _unique_keys(body, doc, dumps)
             ):
                 # The value of the one top-level `key` (no duplicate key, no
                 # \u escape, so it has no other spelling), spliced exactly.
@@ -673,7 +692,7 @@ def _block_one_key(
         number += count(b"\n", counted, start)
         counted = start
         try:
-            new, ops, edits = migrator.migrate(body, detail)
+            new, ops, edits = migrator.migrate(body, detail, doc)
         except JsonSyntaxError as exc:
             stats.bad_lines.append((number + 1, str(exc)))
             continue
@@ -687,6 +706,12 @@ def _block_one_key(
         return block
     pieces.append(block[copied:])
     return b"".join(pieces)
+
+
+def _unique_keys(body: bytes, doc: Any, dumps: Callable[[Any], bytes]) -> bool:
+    """:func:`_no_duplicate_keys` for a line known to hold no ``\\u``."""
+    again = dumps(doc)
+    return again == body or body.count(b":") == again.count(b":")
 
 
 def _record(number: int, body: bytes, new: bytes, ops: list[dict[str, Any]], edits: list[Any],
