@@ -19,7 +19,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
 from migrator import jsonlines
@@ -213,9 +213,34 @@ def read_state(conn: sqlite3.Connection, surface: Surface, manifest: Manifest, l
     )
 
 
-def _connect_ro(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=1.0)
+def _octet_length(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return len(value)
+    return len(str(value).encode("utf-8"))
+
+
+# SQL functions OpenClaw's schema calls in CHECK constraints that are newer
+# than the SQLite some Pythons ship (octet_length: SQLite 3.43; Python 3.11
+# often links 3.40). Without them every write to those tables, and even
+# PRAGMA integrity_check, fails with "unknown function".
+_FUNCTIONS_SINCE: tuple[tuple[tuple[int, int, int], str, Callable[[object], int | None]], ...] = (
+    ((3, 43, 0), "octet_length", _octet_length),
+)
+
+
+def connect(database: str | Path, **kwargs: Any) -> sqlite3.Connection:
+    """A connection that understands the SQL functions OpenClaw's schema uses."""
+    conn: sqlite3.Connection = sqlite3.connect(database, **kwargs)
+    for since, name, function in _FUNCTIONS_SINCE:
+        if sqlite3.sqlite_version_info < since:
+            conn.create_function(name, 1, function, deterministic=True)
     return conn
+
+
+def _connect_ro(path: Path) -> sqlite3.Connection:
+    return connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=1.0)
 
 
 class _DocumentMigrator:
@@ -311,7 +336,7 @@ class SqlitePlan:
         # A second connection reads while ours holds the write lock: the
         # backup is exactly the state the transaction starts from.
         source = _connect_ro(self.path)
-        copy = sqlite3.connect(partial)
+        copy = connect(partial)
         try:
             source.backup(copy)
         finally:
@@ -325,7 +350,7 @@ class SqlitePlan:
 
     def apply(self, journal: JournalRun) -> None:
         try:
-            conn = sqlite3.connect(self.path, timeout=2.0, isolation_level=None)
+            conn = connect(self.path, timeout=2.0, isolation_level=None)
         except sqlite3.Error as exc:
             raise ValueError(f"cannot open database: {exc}") from None
         try:
@@ -413,14 +438,14 @@ def restore(root: Path, entry: Mapping[str, Any], blob_dir: Path) -> str:
     if not path.exists():
         return "missing"
     surface = Surface.from_json(entry["surface"])
-    conn = sqlite3.connect(path, timeout=2.0)
+    conn = connect(path, timeout=2.0)
     try:
         current = fingerprint(conn, surface)
         if current == entry["before"]:
             return "already"
         if current != entry["after"]:
             return "conflict"
-        source = sqlite3.connect(f"file:{quote(entry['backup'])}?mode=ro", uri=True)
+        source = connect(f"file:{quote(entry['backup'])}?mode=ro", uri=True)
         try:
             source.backup(conn)
         finally:
