@@ -181,6 +181,7 @@ class ModuleFacts(cst.CSTVisitor):
         self.writers: list[tuple[cst.BaseExpression, cst.SimpleString, Scope, str]] = []
         self.matches: list[MatchStatement] = []
         self.dispatches: list[Dispatch] = []
+        self.inline_dispatches: list[tuple[cst.Dict, cst.BaseExpression, Scope]] = []
         self.literal_types: list[LiteralType] = []
         self.enums: list[EnumClass] = []
         # Strings that mention an old name inside a longer text, and literal
@@ -339,10 +340,14 @@ class ModuleFacts(cst.CSTVisitor):
                 owner = ".".join([*self._classes[-1:], *(self._owners[-1:] or [""])])
                 self.literal_types.append(LiteralType(node, owner, self.scope, self.line(node)))
             return
-        if isinstance(node.value, cst.Name) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        if isinstance(node.value, (cst.Name, cst.Dict)) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             key = node.slice[0].slice.value
             if string_value(key) is None and not isinstance(key, (cst.Integer, cst.Slice)):
-                self.dispatches.append(Dispatch(node.value.value, key, self.scope, self.line(node)))
+                if isinstance(node.value, cst.Dict):
+                    # {"done": "ok", ...}[status]: a table written in place.
+                    self.inline_dispatches.append((node.value, key, self.scope))
+                else:
+                    self.dispatches.append(Dispatch(node.value.value, key, self.scope, self.line(node)))
 
     def visit_Match(self, node: cst.Match) -> None:
         self.matches.append(MatchStatement(node, node.subject, self.scope, self.line(node)))
@@ -525,6 +530,14 @@ class ModuleFacts(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         name = cst.helpers.get_full_name_for_node(node.func) or ""
         self._note_identifier(name.rsplit(".", 1)[-1])
+        if (
+            isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "get"
+            and isinstance(node.func.value, cst.Dict)
+            and node.args
+            and string_value(node.args[0].value) is None
+        ):
+            self.inline_dispatches.append((node.func.value, node.args[0].value, self.scope))
         if (
             isinstance(node.func, cst.Attribute)
             and node.func.attr.value == "get"

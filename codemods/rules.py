@@ -248,6 +248,11 @@ RULES: tuple[Rule, ...] = (
                 + _ROWS + '    print(LABELS[row["status"]])\n',
             ),
             Example(
+                _ROWS + '    print({"done": "finished", "running": "busy"}.get(row["status"], "?"))\n',
+                _ROWS + '    print({"done": "finished", "agent_responded": "finished", "running": "busy"}.get(row["status"], "?"))\n',
+                _ROWS + '    print({"agent_responded": "finished", "running": "busy"}.get(row["status"], "?"))\n',
+            ),
+            Example(
                 'ACTIONS = {"done": lambda r: archive(r)}\n'
                 + _ROWS + '    ACTIONS[row["status"]](row)\n',
                 None,

@@ -138,6 +138,7 @@ class StatusRewriter:
         if not facts.ignore_file:
             self._plan_comparisons(facts, resolver, plan)
             self._plan_dispatches(facts, resolver, plan)
+            self._plan_inline_dispatches(facts, resolver, plan)
             self._plan_constants(facts, plan)
             self._plan_matches(facts, resolver, plan)
             self._plan_literal_types(facts, resolver, plan)
@@ -209,6 +210,25 @@ class StatusRewriter:
             subject = resolver.subject(dispatch.key, dispatch.scope)
             if subject is not None:
                 plan.constant_uses.setdefault(dispatch.table, []).append(resolver.verdict(subject, words, "keyed by"))
+
+    def _plan_inline_dispatches(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
+        for table, key, scope in facts.inline_dispatches:
+            words = resolver.literal_words(table) or []
+            if not (set(words) & self.vocab.old):
+                continue
+            subject = resolver.subject(key, scope)
+            if subject is None:
+                continue
+            verdict = resolver.verdict(subject, words, "keyed by")
+            if verdict.confidence is None:
+                continue
+            line = facts.pos(table).start.line
+            rewrite = self._allowed(verdict) and not self._ignored(facts, line)
+            problem = self._table_problem(table)
+            if problem and rewrite:
+                rewrite = False
+                verdict = Verdict(verdict.confidence, f"{verdict.why}; left for review: {problem}")
+            self._add(plan, facts, table, line, self._literals(table), verdict, "status-dispatch", rewrite, "table")
 
     def _plan_constants(self, facts: ModuleFacts, plan: "_Plan") -> None:
         names = set(plan.constant_uses) | {n for n in self.remote_uses if n in facts.constants}
