@@ -635,6 +635,10 @@ class _Normalize(ast.NodeTransformer):
         # case "done" | "agent_responded"  ~  case "agent_responded"
         self.generic_visit(node)
         patterns = self._dedupe(node.patterns)  # type: ignore[arg-type]
+        if all(isinstance(p, ast.MatchValue) and isinstance(p.value, ast.Constant) for p in patterns):
+            # Alternatives of words match the same whatever their order (contract
+            # drops an old name that stands before its new one).
+            patterns.sort(key=lambda p: str(p.value.value))  # type: ignore[attr-defined]
         return patterns[0] if len(patterns) == 1 else ast.MatchOr(patterns)  # type: ignore[arg-type]
 
     def visit_Dict(self, node: ast.Dict) -> ast.AST:
