@@ -19,7 +19,7 @@ from migrator.manifest import Manifest, load_manifest
 
 from migrator.compat.headers import deprecation_headers
 from migrator.compat.negotiation import Negotiation, Policy, negotiate
-from migrator.compat.translation import Translator, tool_result
+from migrator.compat.translation import Translator, tool_name, tool_result
 from migrator.compat.usage import UsageCounters
 
 Scope = MutableMapping[str, Any]
@@ -211,8 +211,8 @@ def _tool_name(body: bytes) -> str | None:
         request = json.loads(body)
     except ValueError:
         return None
-    tool = request.get("tool") if isinstance(request, dict) else None
-    return tool if isinstance(tool, str) else None
+    # OpenClaw's handler reads `name`, then `tool` ({"name": ..., "args": {...}}).
+    return tool_name(request)
 
 
 def _is_plain_json(start: Message) -> bool:

@@ -19,13 +19,14 @@ import logging
 from typing import Any
 
 from migrator.compat.negotiation import Negotiation, Policy, negotiate
-from migrator.compat.translation import Translator, tool_result
+from migrator.compat.translation import Translator, tool_name, tool_result
 from migrator.compat.usage import UsageCounters
 
 log = logging.getLogger("migrator.compat")
 
 CONNECT = "connect"
-# Methods whose response is a tool result; the tool is named in params.tool.
+# Methods whose response carries a tool result; params name the tool
+# (`name`, or the older `tool`: see translation.tool_name).
 TOOL_METHODS = frozenset({"tools.invoke"})
 # A gateway that never answers must not grow the table without end.
 MAX_PENDING = 4096
@@ -85,8 +86,10 @@ class FrameSession:
             self._note_connect(rid, params)
         elif method in self._methods:
             self._track(rid, ("response", method))
-        elif method in TOOL_METHODS and isinstance(params, dict) and params.get("tool") in self._tools:
-            self._track(rid, ("tool", params["tool"]))
+        elif method in TOOL_METHODS:
+            tool = tool_name(params)
+            if tool in self._tools:
+                self._track(rid, ("tool", tool))
         return None
 
     def _note_connect(self, rid: Any, params: Any) -> None:

@@ -145,13 +145,35 @@ class Translator:
         return self._walk[negotiation.upstream](value)
 
 
+# Where a response keeps the tool result: `output` in the WebSocket method
+# (``{"ok", "toolName", "source", "output": {...}}``), `result` at the HTTP
+# endpoint (``{"ok": true, "result": {...}}``). Protocol shape, like _TOOL_TEXT.
+_RESULT_KEYS = ("output", "result")
+# Where a request names its tool: `name` (the WebSocket method requires it; the
+# HTTP endpoint reads it first) or `tool` (the HTTP endpoint's older spelling).
+_TOOL_NAME_KEYS = ("name", "tool")
+
+
+def tool_name(params: Any) -> str | None:
+    """The tool a ``tools.invoke`` request (its params, or the HTTP body) names,
+    read as OpenClaw reads it: ``name``, else ``tool``, blank ones skipped."""
+    if not isinstance(params, dict):
+        return None
+    for key in _TOOL_NAME_KEYS:
+        value = params.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
 def tool_result(payload: Any) -> Mapping[str, Any] | None:
-    """The tool result inside a response payload: the payload itself, or its
-    ``result`` as the HTTP endpoint wraps it (``{"ok": true, "result": ...}``)."""
+    """The tool result inside a response payload: its ``output`` (WebSocket
+    ``tools.invoke``), its ``result`` (the HTTP endpoint), or the payload itself."""
     if isinstance(payload, dict):
-        inner = payload.get("result")
-        if isinstance(inner, dict) and ("details" in inner or "content" in inner):
-            return inner
+        for key in _RESULT_KEYS:
+            inner = payload.get(key)
+            if isinstance(inner, dict) and ("details" in inner or "content" in inner):
+                return inner
         if "details" in payload or "content" in payload:
             return payload
     return None
