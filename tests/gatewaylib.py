@@ -68,6 +68,14 @@ def captured() -> list[dict[str, Any]]:
     return [json.loads(line)["frame"] for line in lines if line.strip()]
 
 
+def captured_more() -> list[dict[str, Any]]:
+    """More frames of a real 2026.9.6 gateway, in order: sessions.subscribe,
+    tools.invoke with `name` and refused with `tool`, sessions.changed after a
+    sessions.patch, session.message after a chat.send."""
+    lines = (FIXTURES / "captured-2026.9.6-subscribe-tools-events.jsonl").read_text("utf-8").splitlines()
+    return [json.loads(line)["frame"] for line in lines if line.strip()]
+
+
 def dumps(frame: Any) -> str:
     """JSON as the Node gateway writes it: compact, non-ASCII kept."""
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
@@ -78,6 +86,7 @@ SESSIONS_LIST_PARAMS = {
     "limit", "offset", "sortBy", "activeMinutes", "spawnedBy", "agentId", "search", "label",
     "includeGlobal", "includeUnknown", "kinds",
 }
+TOOLS_INVOKE_PARAMS = {"name", "args", "sessionKey", "agentId", "confirm", "idempotencyKey", "conversationReadOrigin"}
 CONNECT_PARAMS = {"minProtocol", "maxProtocol", "client", "caps", "auth", "role", "scopes", "device", "locale", "userAgent"}
 CLIENT_IDS = {"cli", "gateway-client", "webchat", "webchat-ui", "openclaw-control-ui", "node-host", "test"}
 
@@ -110,6 +119,19 @@ class TestGateway:
 
     def sessions_changed(self) -> dict[str, Any]:
         return fixture(f"sessions.changed.{self.vocabulary}.json")
+
+    def sessions_subscribe(self) -> dict[str, Any]:
+        """The real answer to ``sessions.subscribe`` with params: ``{subscribed, list}``."""
+        return fixture(f"sessions.subscribe.{self.vocabulary}.json")
+
+    def sessions_changed_patch(self) -> dict[str, Any]:
+        """The real ``sessions.changed`` after a ``sessions.patch`` (71 fields,
+        the row in ``session``, the parent's row in ``ancestorSessions``)."""
+        return fixture(f"sessions.changed.patch.{self.vocabulary}.json")
+
+    def tools_invoke_sessions_list(self) -> dict[str, Any]:
+        """The real ``tools.invoke`` answer: ``{ok, toolName, output, source}``."""
+        return fixture(f"tools.invoke.sessions_list.{self.vocabulary}.json")
 
     def hello(self) -> dict[str, Any]:
         hello = copy.deepcopy(captured()[2]["payload"])
@@ -198,20 +220,32 @@ class TestGateway:
                 await self._error(conn, rid, f"invalid connect params: at root: unexpected property '{sorted(extra)[0] if extra else 'client.id'}'")
                 return
             await self._ok(conn, rid, self.hello())
-        elif method == "sessions.list":
+        elif method in ("sessions.list", "sessions.subscribe"):
             extra = sorted(set(params) - SESSIONS_LIST_PARAMS)
             if extra:
-                await self._error(conn, rid, f"invalid sessions.list params: at root: unexpected property '{extra[0]}'")
-                return
-            await self._ok(conn, rid, self.sessions_list())
+                await self._error(conn, rid, f"invalid {method} params: at root: unexpected property '{extra[0]}'")
+            elif method == "sessions.list":
+                await self._ok(conn, rid, self.sessions_list())
+            elif params:
+                await self._ok(conn, rid, self.sessions_subscribe())
+            else:  # as the real one: no params, no list
+                await self._ok(conn, rid, {"subscribed": True})
         elif method == "tools.invoke":
-            tool = params.get("tool")
-            if tool == "sessions_list":
-                await self._ok(conn, rid, {"ok": True, "result": self.sessions_list_tool()})
-            elif tool == "sessions_send":
-                await self._ok(conn, rid, {"ok": True, "result": fixture("sessions_send.tool.json")})
+            # the real method takes {name, args, ...} and refuses `tool`
+            extra = sorted(set(params) - TOOLS_INVOKE_PARAMS)
+            name = params.get("name")
+            if extra or not isinstance(name, str):
+                why = "must have required property 'name'" if not isinstance(name, str) else ""
+                why += ("; " if why and extra else "") + (f"at root: unexpected property '{extra[0]}'" if extra else "")
+                await self._error(conn, rid, f"invalid tools.invoke params: {why}")
+            elif name == "sessions_list":
+                await self._ok(conn, rid, self.tools_invoke_sessions_list())
+            elif name == "sessions_send":
+                await self._ok(conn, rid, {"ok": True, "toolName": name, "output": fixture("sessions_send.tool.json"),
+                                           "source": "core"})
             else:
-                await self._error(conn, rid, f"tool not available: {tool}")
+                await self._ok(conn, rid, {"ok": False, "toolName": name,
+                                           "error": {"code": "not_found", "message": f"Tool not available: {name}"}})
         elif method == "test.slow":
             await asyncio.sleep(float(params.get("seconds", 0.2)))
             await self._ok(conn, rid, {"done": True})

@@ -15,7 +15,8 @@ SUNSET = (b"sunset", b"Thu, 15 Apr 2027 00:00:00 GMT")
 
 
 def gateway_app(vocabulary: str, *, chunked: bool = False) -> Any:
-    """A tiny HTTP gateway: POST /tools/invoke like OpenClaw's, anything else 404."""
+    """A tiny HTTP gateway: POST /tools/invoke like OpenClaw's 2026.9.6 (the tool
+    in `name`, else `tool`; the answer {"ok": true, "result": ...}), anything else 404."""
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         assert scope["type"] == "http"
@@ -29,7 +30,8 @@ def gateway_app(vocabulary: str, *, chunked: bool = False) -> Any:
             await send({"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain")]})
             await send({"type": "http.response.body", "body": b"not found: status failed"})
             return
-        tool = json.loads(body)["tool"]
+        request = json.loads(body)
+        tool = request.get("name") or request.get("tool")
         result = fixture(f"sessions_list.tool.{vocabulary}.json") if tool == "sessions_list" else fixture("sessions_send.tool.json")
         out = json.dumps({"ok": True, "result": result}).encode()
         headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(out)).encode())]
@@ -136,3 +138,16 @@ def test_a_body_over_the_limit_streams_through_untranslated() -> None:
     assert body == direct("new", "/tools/invoke", {"tool": "sessions_list"})
     assert length_ok(headers, body)
     assert DEPRECATION not in headers  # it was not served in the old vocabulary
+
+
+def test_the_body_openclaw_reads_first_names_the_tool_in_name() -> None:
+    """The real handler reads `input.name ?? input.tool`, args in `args`."""
+    app = CompatMiddleware(gateway_app("new"), gateway_version="2027.1.0")
+    status, headers, body = call(app, "/tools/invoke", {"name": "sessions_list", "args": {}})
+    assert status == 200
+    assert json.loads(body) == {"ok": True, "result": fixture("sessions_list.tool.old.json")}
+    assert DEPRECATION in headers and length_ok(headers, body)
+    opted_in = call(app, "/tools/invoke", {"name": "sessions_list", "args": {}}, [(b"x-openclaw-caps", CAPABILITY.encode())])
+    assert opted_in[2] == direct("new", "/tools/invoke", {"name": "sessions_list", "args": {}})
+    send = call(app, "/tools/invoke", {"name": "sessions_send", "tool": "sessions_list"})
+    assert send[2] == direct("new", "/tools/invoke", {"name": "sessions_send"})  # `name` wins, as in OpenClaw

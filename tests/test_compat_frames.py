@@ -46,3 +46,20 @@ def test_unanswered_requests_do_not_grow_the_table_without_end() -> None:
     out = session.from_gateway(dumps({"type": "res", "id": MAX_PENDING + 49, "ok": True,
                                       "payload": fixture("sessions.list.old.json")}))
     assert out is not None and json.loads(out)["payload"] == fixture("sessions.list.new.json")
+
+
+def test_tools_invoke_is_tracked_by_name_and_by_the_older_tool_key() -> None:
+    session = connected([CAPABILITY], "2026.9.6")
+    real = fixture("tools.invoke.sessions_list.old.json")  # {ok, toolName, source, output}
+    session.from_client(dumps({"type": "req", "id": "n", "method": "tools.invoke",
+                               "params": {"name": "sessions_list", "args": {}}}))
+    out = session.from_gateway(dumps({"type": "res", "id": "n", "ok": True, "payload": real}))
+    assert out is not None and json.loads(out)["payload"] == fixture("tools.invoke.sessions_list.new.json")
+    # a gateway that takes {tool} and answers {ok, result} (the HTTP envelope)
+    session.from_client(dumps({"type": "req", "id": "t", "method": "tools.invoke", "params": {"tool": "sessions_list"}}))
+    out = session.from_gateway(dumps({"type": "res", "id": "t", "ok": True,
+                                      "payload": {"ok": True, "result": fixture("sessions_list.tool.old.json")}}))
+    assert out is not None and json.loads(out)["payload"]["result"] == fixture("sessions_list.tool.new.json")
+    # another tool is not tracked at all
+    session.from_client(dumps({"type": "req", "id": "s", "method": "tools.invoke", "params": {"name": "sessions_send"}}))
+    assert "s" not in session._pending

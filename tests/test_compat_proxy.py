@@ -19,6 +19,7 @@ from gatewaylib import (
     Client,
     TestGateway,
     captured,
+    captured_more,
     fixture,
     run_async,
     running_proxy,
@@ -108,10 +109,11 @@ async def test_sessions_changed_events_reach_each_client_in_its_vocabulary() -> 
 async def test_sessions_list_tool_results_are_translated_in_details_and_text() -> None:
     async with TestGateway(NEW_VERSION) as gw, running_proxy(gw.url) as proxy:
         async with Client(url(proxy)) as client:
-            res = await client.request("tools.invoke", {"tool": "sessions_list", "args": {}})
-            assert res == expected(gw.sent[-1], {"ok": True, "result": fixture("sessions_list.tool.old.json")})
+            res = await client.request("tools.invoke", {"name": "sessions_list", "args": {}})
+            assert res == expected(gw.sent[-1], fixture("tools.invoke.sessions_list.old.json"))
             # the text part is the gateway's pretty JSON, re-rendered the same way
-            assert res["payload"]["result"]["content"][0]["text"] == fixture("sessions_list.tool.old.json")["content"][0]["text"]
+            text = res["payload"]["output"]["content"][0]["text"]
+            assert text == fixture("tools.invoke.sessions_list.old.json")["output"]["content"][0]["text"]
 
 
 @run_async
@@ -119,10 +121,110 @@ async def test_sessions_send_result_status_is_another_vocabulary_and_stays() -> 
     async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
         async with Client(url(proxy), caps=[CAPABILITY]) as client:
             rid = client.next_id()
-            await client.send({"type": "req", "id": rid, "method": "tools.invoke", "params": {"tool": "sessions_send"}})
+            await client.send({"type": "req", "id": rid, "method": "tools.invoke", "params": {"name": "sessions_send"}})
             text = await client.recv_text()
             assert text == gw.sent[-1]
-            assert json.loads(text)["payload"]["result"]["details"]["status"] == "timeout"
+            assert json.loads(text)["payload"]["output"]["details"]["status"] == "timeout"
+
+
+# -- the real 2026.9.6 shapes: ancestor rows, sessions.subscribe, tools.invoke {name, args} --
+
+
+@run_async
+async def test_ancestor_sessions_of_a_real_sessions_changed_reach_an_opted_in_client_renamed() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as new, Client(url(proxy)) as old:
+            await eventually(lambda: len(gw.connections) == 2, "two upstream connections")
+            sent = await gw.broadcast("sessions.changed", gw.sessions_changed_patch())
+            got = await new.recv()
+            # exactly the gateway's frame with the new-name fixture: status, session.status
+            # and ancestorSessions[*].status renamed, the other 68 fields as sent
+            assert got == expected(sent, fixture("sessions.changed.patch.new.json"))
+            assert [a["status"] for a in got["payload"]["ancestorSessions"]] == ["interrupted"]
+            assert await old.recv_text() == sent
+
+
+@run_async
+async def test_a_new_gateway_s_ancestor_sessions_reach_an_old_client_in_old_names() -> None:
+    async with TestGateway(NEW_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy)) as old:
+            await eventually(lambda: len(gw.connections) == 1, "an upstream connection")
+            sent = await gw.broadcast("sessions.changed", gw.sessions_changed_patch())
+            assert await old.recv() == expected(sent, fixture("sessions.changed.patch.old.json"))
+
+
+@run_async
+async def test_session_message_events_carry_the_session_status_in_the_client_s_names() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as new, Client(url(proxy)) as old:
+            await eventually(lambda: len(gw.connections) == 2, "two upstream connections")
+            payload = fixture("session.message.json")  # captured at `running`; a turn ends `failed`
+            payload["status"] = payload["session"]["status"] = "failed"
+            sent = await gw.broadcast("session.message", payload)
+            want = json.loads(sent)["payload"]
+            want["status"] = want["session"]["status"] = "interrupted"
+            assert await new.recv() == expected(sent, want)
+            assert await old.recv_text() == sent
+
+
+@run_async
+async def test_sessions_subscribe_answers_an_opted_in_client_in_new_names() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as new, Client(url(proxy)) as old:
+            res = await new.request("sessions.subscribe", {"limit": 100})
+            assert res == expected(gw.sent[-1], fixture("sessions.subscribe.new.json"))
+            assert res["payload"]["subscribed"] is True
+            assert [r.get("status") for r in res["payload"]["list"]["sessions"]] == [
+                "interrupted", "interrupted", "waiting_for_response", "interrupted",
+                "halted", "interrupted", "agent_responded", "agent_responded", None,
+            ]
+            # without params the gateway answers {subscribed: true}: passed as it is
+            rid = new.next_id()
+            await new.send({"type": "req", "id": rid, "method": "sessions.subscribe", "params": {}})
+            assert await new.recv_text() == gw.sent[-1]
+            # a client without the capability gets the gateway's bytes
+            rid = old.next_id()
+            await old.send({"type": "req", "id": rid, "method": "sessions.subscribe", "params": {"limit": 100}})
+            text = await old.recv_text()
+            assert text == gw.sent[-1] and json.loads(text)["payload"] == fixture("sessions.subscribe.old.json")
+
+
+@run_async
+async def test_sessions_subscribe_from_a_new_gateway_reaches_an_old_client_in_old_names() -> None:
+    async with TestGateway(NEW_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy)) as client:
+            res = await client.request("sessions.subscribe", {"limit": 100})
+            assert res == expected(gw.sent[-1], fixture("sessions.subscribe.old.json"))
+
+
+@run_async
+async def test_real_tools_invoke_name_args_is_translated_in_output_for_an_opted_in_client() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as new, Client(url(proxy)) as old:
+            res = await new.request("tools.invoke", {"name": "sessions_list", "args": {}})
+            assert res == expected(gw.sent[-1], fixture("tools.invoke.sessions_list.new.json"))
+            payload = res["payload"]
+            assert (payload["ok"], payload["toolName"], payload["source"]) == (True, "sessions_list", "core")
+            assert json.loads(payload["output"]["content"][0]["text"])["sessions"] == payload["output"]["details"]["sessions"]
+            # a client without the capability gets the gateway's bytes
+            rid = old.next_id()
+            await old.send({"type": "req", "id": rid, "method": "tools.invoke",
+                            "params": {"name": "sessions_list", "args": {}}})
+            text = await old.recv_text()
+            assert text == gw.sent[-1]
+            assert json.loads(text)["payload"] == fixture("tools.invoke.sessions_list.old.json")
+
+
+@run_async
+async def test_tools_invoke_spelled_with_tool_gets_the_gateway_s_refusal_untouched() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as client:
+            refused = captured_more()[5]  # what 2026.9.6 answered to {"tool": "sessions_list"}
+            rid = client.next_id()
+            await client.send({"type": "req", "id": rid, "method": "tools.invoke", "params": {"tool": "sessions_list", "args": {}}})
+            text = await client.recv_text()
+            assert text == gw.sent[-1]
+            assert json.loads(text)["error"] == refused["error"]
 
 
 # -- pass-through ---------------------------------------------------------------
@@ -288,8 +390,8 @@ async def test_many_concurrent_connections_each_get_their_own_vocabulary() -> No
                 for _ in range(3):
                     res = await c.request("sessions.list")
                     rows.append([r.get("status") for r in res["payload"]["sessions"]])
-                tool = await c.request("tools.invoke", {"tool": "sessions_list"})
-                return i, rows, tool["payload"]["result"]["details"]["sessions"]
+                tool = await c.request("tools.invoke", {"name": "sessions_list", "args": {}})
+                return i, rows, tool["payload"]["output"]["details"]["sessions"]
 
         results = await asyncio.gather(*(one(i) for i in range(40)))
     old_rows = [r.get("status") for r in fixture("sessions.list.old.json")["sessions"]]
@@ -297,7 +399,7 @@ async def test_many_concurrent_connections_each_get_their_own_vocabulary() -> No
     for i, rows, tool_rows in results:
         want = "new" if i % 2 else "old"
         assert rows == [new_rows if i % 2 else old_rows] * 3
-        assert tool_rows == fixture(f"sessions_list.tool.{want}.json")["details"]["sessions"]
+        assert tool_rows == fixture(f"tools.invoke.sessions_list.{want}.json")["output"]["details"]["sessions"]
     # 20 old-vocabulary clients, spread over three client versions
     usage = {(u.client_id, u.client_version): u for u in counters.snapshot()}
     assert sum(u.connections for u in usage.values()) == 20

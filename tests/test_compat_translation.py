@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from gatewaylib import fixture
 from migrator.compat import OldNameRefused, Translator, negotiate
-from migrator.compat.translation import tool_result
+from migrator.compat.translation import tool_name, tool_result
 from migrator.manifest import load_manifest
 
 M = load_manifest()
@@ -25,6 +25,9 @@ V = M.vocabulary
         ("response", "sessions.list", "sessions.list"),
         ("event", "sessions.changed", "sessions.changed"),
         ("tool", "sessions_list", "sessions_list.tool"),
+        # captured from a real 2026.9.6 gateway
+        ("response", "sessions.subscribe", "sessions.subscribe"),
+        ("event", "sessions.changed", "sessions.changed.patch"),
     ],
 )
 @pytest.mark.parametrize(("source", "target"), [("old", "new"), ("new", "old")])
@@ -86,6 +89,53 @@ def test_tool_result_is_found_inside_the_http_envelope() -> None:
     assert tool_result({"ok": True, "result": inner}) is inner
     assert tool_result(inner) is inner
     assert tool_result({"ok": False, "error": {}}) is None
+
+
+@pytest.mark.parametrize(("source", "target"), [("old", "new"), ("new", "old")])
+def test_the_real_tools_invoke_payload_is_walked_in_output_only(source: str, target: str) -> None:
+    """WebSocket tools.invoke answers {ok, toolName, source, output: {content, details}}."""
+    payload = fixture(f"tools.invoke.sessions_list.{source}.json")
+    result = tool_result(payload)
+    assert result is payload["output"]
+    assert T.serve("tool", "sessions_list", result, target) == 8 + 8  # details rows, and the same in the text
+    assert payload == fixture(f"tools.invoke.sessions_list.{target}.json")
+    assert {k: v for k, v in payload.items() if k != "output"} == {"ok": True, "toolName": "sessions_list", "source": "core"}
+    assert tool_result({"ok": False, "toolName": "sessions_list", "error": {"code": "not_found", "message": "x"}}) is None
+
+
+def test_the_tool_is_named_as_openclaw_reads_it() -> None:
+    assert tool_name({"name": "sessions_list", "args": {}}) == "sessions_list"  # WebSocket, and HTTP
+    assert tool_name({"tool": "sessions_list"}) == "sessions_list"  # HTTP's older spelling
+    assert tool_name({"name": "sessions_list", "tool": "sessions_send"}) == "sessions_list"  # name wins
+    assert tool_name({"name": "  ", "tool": "sessions_list"}) == "sessions_list"  # blank is absent
+    assert tool_name({"name": 3}) is None
+    assert tool_name(["sessions_list"]) is None
+
+
+def test_ancestor_rows_are_walked_and_nothing_else_in_the_real_event() -> None:
+    event = fixture("sessions.changed.patch.old.json")
+    assert len(event) == 71 and event["reason"] == "patch"
+    T.serve("event", "sessions.changed", event, "new")
+    assert (event["status"], event["session"]["status"]) == ("halted", "halted")
+    assert [a["status"] for a in event["ancestorSessions"]] == ["interrupted"]
+    # child sessions are keys, not rows; the other *Status fields are other vocabularies
+    assert event["ancestorSessions"][0]["childSessions"] == ["agent:main:subagent:9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"]
+    before = fixture("sessions.changed.patch.old.json")
+    for key in ("status", "session", "ancestorSessions"):
+        del event[key], before[key]
+    assert event == before
+
+
+def test_session_message_events_carry_the_session_snapshot_too() -> None:
+    event = fixture("session.message.json")
+    assert event["status"] == event["session"]["status"] == "running"  # unchanged value: untouched
+    event["status"] = event["session"]["status"] = "failed"
+    event["ancestorSessions"] = [{"key": "agent:main:main", "status": "done"}]
+    event["message"]["status"] = "failed"  # the transcript record is not a session
+    assert T.serve("event", "session.message", event, "new") == 3
+    assert (event["status"], event["session"]["status"]) == ("interrupted", "interrupted")
+    assert event["ancestorSessions"][0]["status"] == "agent_responded"
+    assert event["message"]["status"] == "failed"
 
 
 def test_inputs_are_walked_to_the_gateway_s_vocabulary() -> None:
