@@ -8,8 +8,9 @@ fixtures/state to a temp dir, imports it with `openclaw doctor --fix --non-inter
 runs `openclaw gateway run` on a free loopback port (no model: runs end `failed`), puts
 `migrator gateway` in front, and connects with and without the capability. Then stops
 the gateway, runs `migrator apply --write` and `rollback` on a copy of the real store and
-starts the gateway on both results. Every process is stopped on the way out. Migrating
-needs Python's SQLite >= 3.43 (the real CHECKs call octet_length()); an older one FAILs there.
+starts the gateway on both results. Every process is stopped on the way out. The real
+CHECKs call octet_length() (SQLite >= 3.43); the checks here open the store the way
+migrator does, which supplies it on an older SQLite.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import websockets
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from migrator.engines.sqlite import connect as sqlite_connect  # noqa: E402  (the checkout, not an install)
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work" / "realgw"
@@ -235,7 +239,7 @@ def check_store(bin_dir: Path, cli: Path, tmp: Path, state: Path, before: dict[s
     check(f"migrator apply --write (Python's SQLite {sqlite3.sqlite_version})", run.returncode == 0, out[:2])
     if run.returncode != 0:
         return
-    conn = sqlite3.connect(work / DB)
+    conn = sqlite_connect(work / DB)
     try:
         ok = conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)] and not conn.execute("PRAGMA foreign_key_check").fetchall()
         check("migrated store: integrity_check ok, foreign_key_check empty, user_version 23",
