@@ -237,7 +237,8 @@ class JsonlEngine(BaseEngine):
         mapping = options.manifest.vocabulary.old_to_new
         try:
             with open(source.path, "rb") as handle:
-                stats = jsonlines.stream(handle, target.patterns, mapping, on_edit=keep)
+                # Findings are capped: past the cap the stream only counts.
+                stats = jsonlines.stream(handle, target.patterns, mapping, on_edit=keep, edit_limit=FINDINGS_PER_FILE)
         except OSError as exc:
             result.error = f"cannot read: {exc.strerror or exc}"
             return result
