@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import FIXTURES, REPO, run_cli, snapshot
+from conftest import FIXTURES, REPO, snapshot
 
 GUIDE = REPO / "MIGRATION.md"
 
