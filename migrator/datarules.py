@@ -21,6 +21,7 @@ from packaging.version import Version
 
 from migrator.config import DataRule, Options
 from migrator.files import SourcePath
+from migrator.findings import FileResult
 from migrator.manifest import Manifest, StoreSurface, parse_version
 from migrator.pointers import PointerPattern
 
@@ -246,3 +247,23 @@ def default_state_dir() -> Path:
     """OpenClaw's state root: ``$OPENCLAW_STATE_DIR``, else ``~/.openclaw``."""
     env = os.environ.get("OPENCLAW_STATE_DIR")
     return Path(env) if env else Path.home() / ".openclaw"
+
+
+class StoreEngine:
+    """What every engine of files it opens itself (a database, a streamed
+    JSONL file) shares: it claims the files whose data target has its
+    format, and refuses a symlink that leads out of the root."""
+
+    format: str
+
+    def claims(self, source: SourcePath, options: Options) -> bool:
+        target = target_for(source, options)
+        return target is not None and target.format == self.format
+
+    def start(self, source: SourcePath, options: Options, kind: str) -> tuple[Target, FileResult]:
+        """The file's target, and its result (with an error if it escapes)."""
+        target = target_for(source, options)
+        assert target is not None
+        result = FileResult(source.path, source.display, kind)
+        result.error = symlink_escape(source)
+        return target, result

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 
 from migrator import jsonlines
 from migrator.config import Options
-from migrator.datarules import Decision, Target, decide, symlink_escape, target_for
+from migrator.datarules import Decision, StoreEngine, Target, decide, symlink_escape, target_for
 from migrator.engines import BaseEngine, Context
 from migrator.files import SourcePath
 from migrator.findings import FileResult, Finding, StalePlan
@@ -205,25 +205,18 @@ class _HashingWriter:
         return self.hasher.hexdigest()
 
 
-class JsonlEngine(BaseEngine):
+class JsonlEngine(StoreEngine, BaseEngine):
     """JSONL files named by user rules: streamed in constant memory."""
 
     kind = "jsonl"
+    format = "jsonl"
     cacheable = False
     reads_bytes = False
 
-    def claims(self, source: SourcePath, options: Options) -> bool:
-        target = target_for(source, options)
-        return target is not None and target.format == "jsonl"
-
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
         options = context.options
-        target = target_for(source, options)
-        assert target is not None
-        result = FileResult(source.path, source.display, self.kind)
-        escape = symlink_escape(source)
-        if escape:
-            result.error = escape
+        target, result = self.start(source, options, self.kind)
+        if result.error:
             return result
         decision = decide(target, options)
         findings: list[Finding] = []

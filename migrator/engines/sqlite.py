@@ -23,8 +23,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
 from migrator import jsonlines
-from migrator.config import Options
-from migrator.datarules import decide, symlink_escape, target_for
+from migrator.datarules import StoreEngine, decide
 from migrator.engines import BaseEngine, Context
 from migrator.files import SourcePath
 from migrator.findings import FileResult, Finding, StalePlan
@@ -455,26 +454,19 @@ def restore(root: Path, entry: Mapping[str, Any], blob_dir: Path) -> str:
         conn.close()
 
 
-class SqliteEngine(BaseEngine):
+class SqliteEngine(StoreEngine, BaseEngine):
     """OpenClaw agent databases found under a path or state dir."""
 
     kind = "sqlite"
+    format = "sqlite"
     cacheable = False
     reads_bytes = False
-
-    def claims(self, source: SourcePath, options: Options) -> bool:
-        target = target_for(source, options)
-        return target is not None and target.format == "sqlite"
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
         options = context.options
         manifest = options.manifest
-        target = target_for(source, options)
-        assert target is not None
-        result = FileResult(source.path, source.display, self.kind)
-        escape = symlink_escape(source)
-        if escape:
-            result.error = escape
+        target, result = self.start(source, options, self.kind)
+        if result.error:
             return result
         surface = Surface.of(_store(manifest))
         try:
