@@ -135,6 +135,7 @@ class PythonEngine:
         self._old: re.Pattern[bytes] | None = None
         self._evidence: re.Pattern[bytes] | None = None
         self._status: re.Pattern[bytes] | None = None
+        self._last_prefilter: tuple[bytes, bool] | None = None
 
     def _patterns(self, options: Options) -> None:
         if self._old is None:
@@ -156,6 +157,7 @@ class PythonEngine:
             self._evidence = re.compile(b"|".join(re.escape(t) for t in self._tokens))
             # Importing an OpenClaw package, or running its CLI's session list
             # (["openclaw", "sessions", ...]), as the codemod itself counts them.
+            self._packages = [p.lower().encode() for p in manifest.python.evidence_imports]
             packages = b"|".join(re.escape(p.encode()) for p in manifest.python.evidence_imports) or b"(?!)"
             self._evidence_code = re.compile(
                 rb"^[ \t]*(?:from|import)[ \t]+(?:" + packages + rb")\b|[\"'](?:" + packages + rb")[\"'][ \t]*,[ \t]*[\"']sessions[\"']",
@@ -170,12 +172,18 @@ class PythonEngine:
         return source.path.suffix in (".py", ".pyi")
 
     def prefilter(self, data: bytes) -> bool:
+        # The survey asks first; the pipeline asks again about the same bytes.
+        if self._last_prefilter is not None and self._last_prefilter[0] is data:
+            return self._last_prefilter[1]
         assert self._old is not None
+        found = False
         for match in self._old.finditer(data):
             line = data[data.rfind(b"\n", 0, match.start()) + 1 : match.start()]
             if b'"' in line or b"'" in line:
-                return True
-        return False
+                found = True
+                break
+        self._last_prefilter = (data, found)
+        return found
 
     def survey(self, source: SourcePath, data: bytes) -> Any:
         # Which modules of the tree talk to OpenClaw: a byte search, so files
@@ -186,7 +194,7 @@ class PythonEngine:
         if any(t in lowered for t in self._tokens):
             hit = self._evidence.search(lowered)
             token = hit.group(0).decode(errors="replace") if hit else None
-        if token is None:
+        if token is None and any(p in lowered for p in self._packages):
             code = self._evidence_code.search(data)
             token = code.group(0).strip().decode(errors="replace") if code else None
         name = module_name(source.rel)
