@@ -8,6 +8,7 @@ Bounded (few examples, no deadline) so the suite stays fast.
 from __future__ import annotations
 
 import ast
+import warnings
 
 import hypothesmith
 from hypothesis import HealthCheck, assume, given, settings
@@ -135,9 +136,11 @@ def test_arbitrary_programs_stay_parseable_and_untouched_without_old_names(sourc
     code = source.encode()
     try:
         result = StatusRewriter(MANIFEST, "expand").rewrite(code)
-    except (RecursionError, Exception) as exc:  # libcst may reject what CPython accepts
-        assume(False, str(exc))
+    except (RecursionError, Exception):  # LibCST may reject what CPython accepts
+        assume(False)
         return
-    ast.parse(result.code)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)  # generated code may be odd, not wrong
+        ast.parse(result.code)
     if not any(word in source for word in VOCAB.old):
         assert result.code == code
