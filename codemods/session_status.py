@@ -106,7 +106,10 @@ class StatusRewriter:
         """Parse ``source`` and collect its facts; raises ``cst.ParserSyntaxError``."""
         module = cst.parse_module(source)
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        facts = ModuleFacts(self.manifest, module.code.splitlines(), lambda: wrapper.resolve(PositionProvider), self.markers)
+        # The source's own lines, for suppression comments: module.code would
+        # generate the same text again from the tree, at the cost of a pass.
+        lines = source.decode(module.encoding, errors="replace").splitlines()
+        facts = ModuleFacts(self.manifest, lines, lambda: wrapper.resolve(PositionProvider), self.markers)
         module.visit(facts)
         evidence = list(facts.evidence)
         if self.import_evidence is not None:
