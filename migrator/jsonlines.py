@@ -583,7 +583,6 @@ def _block(
     copied = 0  # block[:copied] is in pieces
     skip = 0  # matches before this offset belong to a line already seen
     counted, number = 0, before  # lines before offset `counted`
-    migrate = migrator.migrate
     for match in candidate.finditer(block):
         at = match.start()
         if at < skip:
@@ -592,20 +591,43 @@ def _block(
         newline = block.index(b"\n", at)
         skip = newline + 1
         end = newline - 1 if block[newline - 1:newline] == b"\r" and newline > start else newline
-        body = block[start:end]
         number += block.count(b"\n", counted, start)
         counted = start
-        try:
-            new, ops, edits = migrate(body, detail)
-        except JsonSyntaxError as exc:
-            stats.bad_lines.append((number + 1, str(exc)))
-            continue
-        if not edits:
-            continue
-        pieces.append(block[copied:start])
-        pieces.append(new)
-        copied = end
-        _record(number + 1, body, new, ops, edits, stats, on_edit, on_patch)
+        copied = _careful_line(block, pieces, copied, start, end, number, migrator, None, detail, stats, on_edit, on_patch)
+    return _joined(block, pieces, copied)
+
+
+def _careful_line(
+    block: bytes,
+    pieces: list[bytes],
+    copied: int,
+    start: int,
+    end: int,
+    number: int,
+    migrator: "_Migrator",
+    doc: Any,
+    detail: bool,
+    stats: StreamStats,
+    on_edit: Any,
+    on_patch: Any,
+) -> int:
+    """Migrate line ``number`` (``block[start:end]``) on the careful path and
+    splice it into ``pieces``; return how far ``block`` is now copied."""
+    body = block[start:end]
+    try:
+        new, ops, edits = migrator.migrate(body, detail, doc)
+    except JsonSyntaxError as exc:
+        stats.bad_lines.append((number + 1, str(exc)))
+        return copied
+    if not edits:
+        return copied
+    pieces.append(block[copied:start])
+    pieces.append(new)
+    _record(number + 1, body, new, ops, edits, stats, on_edit, on_patch)
+    return end
+
+
+def _joined(block: bytes, pieces: list[bytes], copied: int) -> bytes:
     if not pieces:
         return block
     pieces.append(block[copied:])
@@ -691,21 +713,8 @@ def _block_one_key(
                 continue
         number += count(b"\n", counted, start)
         counted = start
-        try:
-            new, ops, edits = migrator.migrate(body, detail, doc)
-        except JsonSyntaxError as exc:
-            stats.bad_lines.append((number + 1, str(exc)))
-            continue
-        if not edits:
-            continue
-        pieces.append(block[copied:start])
-        pieces.append(new)
-        copied = end
-        _record(number + 1, body, new, ops, edits, stats, on_edit, on_patch)
-    if not pieces:
-        return block
-    pieces.append(block[copied:])
-    return b"".join(pieces)
+        copied = _careful_line(block, pieces, copied, start, end, number, migrator, doc, detail, stats, on_edit, on_patch)
+    return _joined(block, pieces, copied)
 
 
 def _unique_keys(body: bytes, doc: Any, dumps: Callable[[Any], bytes]) -> bool:
