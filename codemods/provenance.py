@@ -181,6 +181,8 @@ class ModuleFacts(cst.CSTVisitor):
         self.writers: list[tuple[cst.BaseExpression, cst.SimpleString, Scope, str]] = []
         self.matches: list[MatchStatement] = []
         self.dispatches: list[Dispatch] = []
+        # Calls of plain names, for what a function's parameters are passed.
+        self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
         self.inline_dispatches: list[tuple[cst.Dict, cst.BaseExpression, Scope]] = []
         self.literal_types: list[LiteralType] = []
         self.enums: list[EnumClass] = []
@@ -528,6 +530,8 @@ class ModuleFacts(cst.CSTVisitor):
                     self.writers.append((node, element.value, self.scope, "dict"))
 
     def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name):
+            self.calls.setdefault(node.func.value, []).append((node, self.scope))
         name = cst.helpers.get_full_name_for_node(node.func) or ""
         self._note_identifier(name.rsplit(".", 1)[-1])
         if (
@@ -834,9 +838,40 @@ class Resolver:
                             return Origin("session", inner.strength, f"`{node.value}` iterates {inner.why}")
                         return inner
                     return Origin(inner.kind, inner.strength, f"`{node.value}`, {inner.why}")
+            if any(b.kind == "param" for b in bindings) and isinstance(owner.node, cst.FunctionDef):
+                passed = self._param_origin(node.value, owner.node, depth)
+                if passed is not None:
+                    return passed
             if "session" in words_of(node.value) or node.value.lower().startswith("sess"):
                 return Origin("session", "weak", f"`{node.value}` names a session")
         return Origin("unknown", "weak", "")
+
+    def _param_origin(self, param: str, function: cst.FunctionDef, depth: int) -> Origin | None:
+        """What the module's own calls pass for ``param``: a session row at
+        every call site makes it one; a foreign value at any call site makes
+        it foreign. None when there are no such calls to learn from."""
+        positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+        origins: list[Origin] = []
+        for call, scope in self.facts.calls.get(function.name.value, []):
+            argument = None
+            for i, arg in enumerate(call.args):
+                if arg.keyword is not None:
+                    if arg.keyword.value == param:
+                        argument = arg.value
+                elif arg.star == "" and i < len(positional) and positional[i] == param:
+                    argument = arg.value
+            if argument is None:
+                continue
+            origins.append(self.origin(argument, scope, depth + 2))
+        if not origins:
+            return None
+        foreign = [o for o in origins if o.kind == "foreign"]
+        if foreign:
+            return Origin("foreign", "strong", f"`{param}` is passed a value from elsewhere: {foreign[0].why}")
+        if all(o.kind == "session" for o in origins):
+            strength = "strong" if all(o.strength == "strong" for o in origins) else "weak"
+            return Origin("session", strength, f"`{param}` of `{function.name.value}()` is passed {origins[0].why}")
+        return None
 
     # -- the verdict -----------------------------------------------------
     def verdict(self, subject: Subject, compared: Sequence[str], verb: str = "compared with") -> Verdict:

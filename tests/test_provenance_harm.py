@@ -92,3 +92,32 @@ def test_update_keyword_is_a_writer() -> None:
     code = 'import json\nstore = json.load(open("sessions.json"))\nfor key in store:\n    store[key].update(status="killed")\n'
     assert _run(code, "expand") == code
     assert _run(code) == code.replace('"killed"', '"halted"')
+
+
+CALLERS = '''import client
+
+def is_terminal(session):
+    return session["status"] in ("done", "failed")
+
+def finished(c):
+    return c["status"] == "done"
+
+def main():
+    for s in client.sessions_list()["sessions"]:
+        if is_terminal(s):
+            client.sessions_send(s["key"], "status?")
+    for c in client.agents_wait(["a"]):
+        print(finished(c))
+'''
+
+
+def test_a_parameter_is_what_the_module_passes_it() -> None:
+    """In a module that also handles sessions_send and agents_wait results, a
+    helper's parameter is a session row when its callers pass session rows,
+    and another vocabulary when they pass anything else."""
+    out = _run(CALLERS, "expand")
+    assert '    return session["status"] in ("done", "agent_responded", "failed", "interrupted")\n' in out
+    assert '    return c["status"] == "done"\n' in out
+    findings = StatusRewriter(MANIFEST, "expand").rewrite(CALLERS.encode()).findings
+    assert {f.confidence for f in findings} == {"certain"}
+    assert "`session` of `is_terminal()` is passed" in findings[0].why
