@@ -255,6 +255,10 @@ class StoreEngine:
     format, and refuses a symlink that leads out of the root."""
 
     format: str
+    # Such a file is read by its engine, and its result depends on the
+    # gateway's version in another file: never prefiltered, never cached.
+    reads_bytes = False
+    cacheable = False
 
     def claims(self, source: SourcePath, options: Options) -> bool:
         target = target_for(source, options)

@@ -210,8 +210,6 @@ class JsonlEngine(StoreEngine, BaseEngine):
 
     kind = "jsonl"
     format = "jsonl"
-    cacheable = False
-    reads_bytes = False
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
         options = context.options

@@ -459,8 +459,6 @@ class SqliteEngine(StoreEngine, BaseEngine):
 
     kind = "sqlite"
     format = "sqlite"
-    cacheable = False
-    reads_bytes = False
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
         options = context.options
