@@ -8,52 +8,9 @@ generated from them (tests/test_rule_examples.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from migrator.rules import Example, Rule
 
-
-@dataclass(frozen=True)
-class Example:
-    """``before`` is a whole module; ``expand``/``contract`` are the expected
-    results (None: the module is left byte-identical)."""
-
-    before: str
-    expand: str | None = None
-    contract: str | None = None
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A Python form: what it does, why, its fix safety, and its examples.
-
-    INVALID examples are found (rewritten where the example shows a result,
-    reported for review where it shows none); VALID ones are left alone.
-    """
-
-    name: str
-    summary: str
-    why: str
-    safety: str
-    invalid: tuple[Example, ...] = field(default_factory=tuple)
-    valid: tuple[Example, ...] = field(default_factory=tuple)
-
-    def explain(self) -> str:
-        parts = [f"{self.name}: {self.summary}", "", "Why: " + self.why, "", "Fix safety: " + self.safety]
-        for title, examples in (("Found", self.invalid), ("Left alone", self.valid)):
-            for example in examples:
-                parts += ["", f"{title}:", _indent(example.before)]
-                if examples is self.invalid:
-                    for phase, result in (("expand", example.expand), ("contract", example.contract)):
-                        parts += [f"{phase} ->", _indent(result) if result is not None else "    (unchanged; listed for review)"]
-        return "\n".join(parts)
-
-
-def rule_named(name: str) -> Rule | None:
-    """The rule called ``name``, or None."""
-    return next((r for r in RULES if r.name == name), None)
-
-
-def _indent(code: str) -> str:
-    return "\n".join("    " + line for line in code.rstrip("\n").splitlines())
+__all__ = ["Example", "Rule", "RULES"]
 
 
 _ROWS = 'data = client.invoke("sessions_list", {})\nfor row in data["sessions"]:\n'

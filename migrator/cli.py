@@ -21,6 +21,7 @@ from migrator.errors import EXIT_CLEAN, EXIT_UNREADABLE, EXIT_USAGE, MigratorErr
 from migrator.findings import CONFIDENCES
 from migrator.manifest import PHASES, load_manifest
 from migrator.pipeline import Run, run
+from migrator.rules import all_rules, rule_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -192,14 +193,6 @@ def rollback(run_id: str | None, root: Path | None) -> None:
     sys.exit(EXIT_UNREADABLE if conflicts else EXIT_CLEAN)
 
 
-def _all_rules() -> list[Any]:
-    """Every engine's rules, in one list for `rules` and `explain`."""
-    from codemods.rules import RULES
-    from migrator.engines.text_rules import RULES as TEXT_RULES
-
-    return [*RULES, *TEXT_RULES]
-
-
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "toml"]), default="text", show_default=True)
 @handle_errors
@@ -217,7 +210,7 @@ def rules(fmt: str) -> None:
         click.echo(f"  {value} (unchanged)")
     s = manifest.schedule
     click.echo(f"introduced {s.introduced_text}, sunset {s.sunset_text}; capability {manifest.capability}")
-    for rule in _all_rules():
+    for rule in all_rules():
         click.echo(f"{rule.name}: {rule.summary}")
 
 
@@ -226,12 +219,11 @@ def rules(fmt: str) -> None:
 @handle_errors
 def explain(rule: str) -> None:
     """Print what a rule does, why, and its examples."""
-    rules = _all_rules()
-    for candidate in rules:
-        if candidate.name == rule:
-            click.echo(candidate.explain())
-            return
-    known = ", ".join(r.name for r in rules)
+    found = rule_for(rule)
+    if found is not None:
+        click.echo(found.explain())
+        return
+    known = ", ".join(r.name for r in all_rules())
     raise MigratorError(f"unknown rule '{rule}' (known: {known})")
 
 

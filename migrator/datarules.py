@@ -22,8 +22,9 @@ from packaging.version import Version
 from migrator.config import DataRule, Options
 from migrator.files import SourcePath
 from migrator.findings import FileResult
-from migrator.manifest import Manifest, StoreSurface, parse_version
+from migrator.manifest import Manifest, StoreSurface, load_manifest, parse_version
 from migrator.pointers import PointerPattern
+from migrator.rules import Rule
 
 FORMATS_BY_SUFFIX = {
     ".json": "json",
@@ -145,7 +146,7 @@ def _target_for(source: SourcePath, options: Options) -> Target | None:
     fmt = rule.format or FORMATS_BY_SUFFIX.get(path.suffix.lower())
     if fmt is None:
         return None
-    return Target(fmt, tuple(PointerPattern.parse(p) for p in rule.pointers), "data-rule", False)
+    return Target(fmt, tuple(PointerPattern.parse(p) for p in rule.pointers), DATA_RULE, False)
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,43 @@ def default_state_dir() -> Path:
     """OpenClaw's state root: ``$OPENCLAW_STATE_DIR``, else ``~/.openclaw``."""
     env = os.environ.get("OPENCLAW_STATE_DIR")
     return Path(env) if env else Path.home() / ".openclaw"
+
+
+DATA_RULE = "data-rule"
+
+
+def store_rules(formats: tuple[str, ...], user_rules: bool) -> tuple[Rule, ...]:
+    """The rules of an engine that edits stored data of ``formats``: one
+    ``store:<name>`` per built-in store of the manifest in those formats, and
+    ``data-rule`` for the files ``[[tool.migrator.data]]`` names."""
+    manifest = load_manifest()
+    pairs = ", ".join(f"`{old}` -> `{new}`" for old, new in manifest.vocabulary.old_to_new.items())
+    safety = ("Only the named values change; every other byte is kept. Each write is journalled "
+              "and `migrator rollback` restores the original. Before the sunset (expand) a store "
+              "is migrated only once its gateway reads the new names; an older gateway keeps it.")
+    out = []
+    for store in manifest.stores:
+        if store.format not in formats:
+            continue
+        where = [*store.pointers, *store.columns, *(f"{doc} {ptr}" for doc, ptrs in store.documents.items() for ptr in ptrs)]
+        out.append(Rule(
+            name=f"store:{store.name}",
+            summary=f"An old session-status value in OpenClaw's {store.name} store ({', '.join(store.paths)}).",
+            why=f"The gateway writes session statuses at {', '.join(where)}; after the rename it reads "
+                f"the new names ({pairs}), so stored rows with old names must be migrated with it.",
+            safety=safety,
+        ))
+    if user_rules:
+        out.append(Rule(
+            name=DATA_RULE,
+            summary="An old session-status value at a pointer a [[tool.migrator.data]] rule names.",
+            why="Your own copies of session rows (exports, caches, configs) keep the old names "
+                f"unless migrated with the gateway ({pairs}).",
+            safety=safety.replace(" Before the sunset (expand) a store is migrated only once its "
+                                  "gateway reads the new names; an older gateway keeps it.",
+                                  " Only values at the rule's pointers change."),
+        ))
+    return tuple(out)
 
 
 class StoreEngine:

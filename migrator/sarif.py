@@ -148,15 +148,12 @@ def _fix(finding: Finding, file_hunks: list[Hunk]) -> dict[str, Any] | None:
 
 
 def _rules(run: Run) -> list[dict[str, Any]]:
-    from codemods.rules import RULES
-    from migrator.engines.text_rules import RULES as TEXT_RULES
+    from migrator.rules import rule_for
 
-    # Rules explain themselves (name, summary, why, explain()), in every engine.
-    known = {rule.name: rule for rule in (*RULES, *TEXT_RULES)}
     out = []
     for name in sorted({f.rule for f in run.findings}):
         entry: dict[str, Any] = {"id": name, "defaultConfiguration": {"level": "warning"}}
-        rule = known.get(name)
+        rule = rule_for(name)
         if rule is not None:
             entry["shortDescription"] = {"text": rule.summary}
             entry["fullDescription"] = {"text": rule.why}

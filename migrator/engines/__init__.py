@@ -13,6 +13,7 @@ from typing import Any, Iterable, Protocol
 from migrator.config import Options
 from migrator.files import SourcePath
 from migrator.findings import FileResult
+from migrator.rules import Rule
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class Engine(Protocol):
     #: (a store's result depends on its gateway's version, read from another
     #: file): the content cache must not answer for it.
     cacheable: bool
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """Every rule id this engine can emit, each explaining itself."""
 
     def claims(self, source: SourcePath, options: Options) -> bool:
         """Whether this engine handles the file."""
@@ -62,6 +66,10 @@ class BaseEngine:
 
     reads_bytes = True
     cacheable = True
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return ()
 
     def prefilter(self, data: bytes) -> bool:
         return True

@@ -9,6 +9,7 @@ other engines holding JSON text (a fenced block in Markdown).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from typing import Any, Mapping, Sequence
 
 from migrator import jsonlines
 from migrator.config import Options
-from migrator.datarules import Decision, StoreEngine, Target, decide, symlink_escape, target_for
+from migrator.rules import Rule
+from migrator.datarules import store_rules, Decision, StoreEngine, Target, decide, symlink_escape, target_for
 from migrator.engines import BaseEngine, Context
 from migrator.files import SourcePath
 from migrator.findings import FileResult, Finding, StalePlan
@@ -77,6 +79,10 @@ class DataEngine(BaseEngine):
     kind = "data"
     cacheable = False
     reads_bytes = True
+
+    @functools.cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        return store_rules(("json", "json5", "yaml", "toml"), user_rules=True)
 
     def __init__(self) -> None:
         self._words: re.Pattern[bytes] | None = None
@@ -210,6 +216,10 @@ class JsonlEngine(StoreEngine, BaseEngine):
 
     kind = "jsonl"
     format = "jsonl"
+
+    @functools.cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        return store_rules((self.format,), user_rules=True)
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
         options = context.options

@@ -13,6 +13,7 @@ from migrator.config import Options
 from migrator.engines import Context
 from migrator.files import SourcePath
 from migrator.findings import Action, FileResult, Finding
+from migrator.rules import Rule
 
 if TYPE_CHECKING:
     # Imported where used: LibCST costs most of a second to import, and a run
@@ -130,6 +131,12 @@ class PythonEngine:
     kind = "python"
     cacheable = True
     reads_bytes = True
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        from codemods.rules import RULES
+
+        return RULES
 
     def __init__(self) -> None:
         self._old: re.Pattern[bytes] | None = None

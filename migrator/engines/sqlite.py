@@ -12,6 +12,7 @@ Other tables (and their own CHECKs with the same words) are never touched.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -23,7 +24,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
 from migrator import jsonlines
-from migrator.datarules import StoreEngine, decide
+from migrator.rules import Rule
+from migrator.datarules import store_rules, StoreEngine, decide
 from migrator.engines import BaseEngine, Context
 from migrator.files import SourcePath
 from migrator.findings import FileResult, Finding, StalePlan
@@ -459,6 +461,10 @@ class SqliteEngine(StoreEngine, BaseEngine):
 
     kind = "sqlite"
     format = "sqlite"
+
+    @functools.cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        return store_rules((self.format,), user_rules=False)
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
         options = context.options

@@ -36,6 +36,7 @@ from migrator.files import SourcePath
 from migrator.jsonedit import JsonSyntaxError, migrate_json_text
 from migrator.manifest import Manifest
 from migrator.pointers import PointerPattern
+from migrator.rules import Rule
 from migrator.findings import Action, Confidence, FileResult, Finding
 
 DEFAULT_GLOBS = ("AGENTS.md", "SOUL.md", "TOOLS.md", "**/skills/*/SKILL.md")
@@ -59,6 +60,10 @@ class TextEngine(BaseEngine):
     kind = "text"
     cacheable = True
     reads_bytes = True
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return RULES
 
     def __init__(self) -> None:
         self._old: re.Pattern[bytes] | None = None

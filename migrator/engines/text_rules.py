@@ -7,7 +7,7 @@ are rewritten (with their expand and contract results) or left alone.
 
 from __future__ import annotations
 
-from codemods.rules import Example, Rule
+from migrator.rules import Example, Rule
 from migrator.engines.prose import RULE_JSON, RULE_RESPAWN, RULE_STATUS
 
 # -- the rules, explained --------------------------------------------------
