@@ -1,7 +1,8 @@
 """Score migrator against the labelled corpus beside this file.
 
 The corpus holds Python the project has never seen: real OpenClaw callers
-(``openclaw/``), real projects with other vocabularies (``unrelated/``) and a
+(``openclaw/``), callers written after public code that cannot be copied
+(``modelled/``), real projects with other vocabularies (``unrelated/``) and a
 tree written as a new OpenClaw user would write it (``newuser/``). Every quoted
 old status name in it is labelled in ``labels.toml`` with what a correct
 migration does to it:
@@ -41,7 +42,7 @@ from pathlib import Path
 CORPUS = Path(__file__).resolve().parent
 CHECKOUT = CORPUS.parent.parent
 LABELS = CORPUS / "labels.toml"
-GROUPS = ("openclaw", "unrelated", "newuser")
+GROUPS = ("openclaw", "modelled", "unrelated", "newuser")
 PHASES = ("expand", "contract")
 
 # The rename, old -> new. The scorer's own copy on purpose: it is the yardstick
