@@ -100,6 +100,7 @@ class Outcome:
     touched: set[Literal] = field(default_factory=set)
     changed_files: set[str] = field(default_factory=set)
     unlabelled: list[str] = field(default_factory=list)
+    detail: dict[Literal, str] = field(default_factory=dict)  # what a scan said at a literal
 
 
 def corpus_files(root: Path = CORPUS) -> list[Path]:
@@ -254,6 +255,8 @@ def scan(work: Path, root: Path = CORPUS, checkout: Path = CHECKOUT) -> tuple[Ou
         match = exact or same_word[:1] or here[:1]
         if match:
             out.touched.add(match[0])
+            said = f"{f.get('confidence')} {f.get('action')} {f.get('rule')}"
+            out.detail[match[0]] = rewrites.detail[match[0]] = said
             if f.get("action") == "rewrite":
                 rewrites.touched.add(match[0])
         else:
@@ -301,10 +304,11 @@ def score(outcome: Outcome, labels: dict[Literal, Label], phase: str | None) -> 
     return s
 
 
-def _describe(label: Label) -> str:
+def _describe(label: Label, outcome: Outcome) -> str:
     lit = label.literal
     role = f"/{label.role}" if label.role else ""
-    return f"    {lit.path}:{lit.line}:{lit.col} {lit.old!r} [{label.verdict}{role}] {label.why}"
+    said = f" (scan: {outcome.detail[lit]})" if lit in outcome.detail else ""
+    return f"    {lit.path}:{lit.line}:{lit.col} {lit.old!r} [{label.verdict}{role}] {label.why}{said}"
 
 
 def report(scores: list[Score], outcomes: list[Outcome], labels: dict[Literal, Label]) -> str:
@@ -330,10 +334,10 @@ def report(scores: list[Score], outcomes: list[Outcome], labels: dict[Literal, L
             lines += [f"    {p}" for p in broken]
         if sc.fp:
             lines.append(f"  false positives ({len(sc.fp)}):")
-            lines += [_describe(lab) for lab in sc.fp]
+            lines += [_describe(lab, out) for lab in sc.fp]
         if sc.fn:
             lines.append(f"  false negatives ({len(sc.fn)}):")
-            lines += [_describe(lab) for lab in sc.fn]
+            lines += [_describe(lab, out) for lab in sc.fn]
         if out.unlabelled:
             lines.append(f"  findings at no labelled literal ({len(out.unlabelled)}):")
             lines += [f"    {u}" for u in out.unlabelled]
