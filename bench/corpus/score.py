@@ -248,7 +248,13 @@ def scan(work: Path, root: Path = CORPUS, checkout: Path = CHECKOUT) -> tuple[Ou
     for f in findings:
         if f.get("kind") != "python":
             continue
-        rel = Path(str(f.get("path", ""))).as_posix().removeprefix("./")
+        where = Path(str(f.get("path", "")))
+        if where.is_absolute():  # a tool may print absolute paths; the labels are relative
+            try:
+                where = where.resolve().relative_to(work.resolve())
+            except ValueError:
+                pass
+        rel = where.as_posix().removeprefix("./")
         here = by_line.get((rel, int(f.get("line", 0))), [])
         exact = [lit for lit in here if lit.col == int(f.get("column", 0))]
         same_word = [lit for lit in here if lit.old == f.get("old")]
