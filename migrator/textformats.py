@@ -20,6 +20,11 @@ from migrator.jsonedit import Edit, JsonSyntaxError
 from migrator.pointers import PointerPattern, compile_patch, split
 
 
+class SharedValue(JsonSyntaxError):
+    """A valid document whose value cannot be edited in place (a YAML anchor
+    or alias): not a parse error, and the message says what it is."""
+
+
 def _parent(doc: Any, tokens: list[str]) -> tuple[Any, Any]:
     node = doc
     for token in tokens[:-1]:
@@ -71,7 +76,7 @@ def migrate_yaml(
             r"'(?:[^']|'')*'|\"(?:[^\"\\]|\\.)*\"|" + re.escape(old) + r"(?=[ \t]*(?:#|$|,|\]|\}))", re.M
         ).match(text, offset)
         if token is None:
-            raise JsonSyntaxError(f"cannot locate the value at {op['path']} (line {line + 1})")
+            raise _unlocated(text, offset, op["path"], line + 1)
         quote = token.group(0)[0]
         new = op["value"]
         replacement = f"{quote}{new}{quote}" if quote in "'\"" else new
@@ -86,6 +91,20 @@ def migrate_yaml(
     if YAML(typ="safe", pure=True).load(new_text) != _expect(plain, ops):
         raise JsonSyntaxError("the edited YAML does not parse to the patched document; left unchanged")
     return new_text, [item[3] for item in located], ops
+
+
+_ANCHOR = re.compile(r"([&*])([^\s,\[\]{}]+)")
+
+
+def _unlocated(text: str, offset: int, pointer: str, line: int) -> JsonSyntaxError:
+    """Why a value cannot be edited in place: most often a YAML anchor or
+    alias, where one value stands at several places of the document."""
+    mark = _ANCHOR.match(text, offset)
+    if mark is not None:
+        what = "an alias" if mark.group(1) == "*" else "an anchor"
+        return SharedValue(f"the value at {pointer} (line {line}) is {what} (`{mark.group(0)}`): a value shared "
+                           "through YAML anchors and aliases is not edited in place; change it by hand")
+    return JsonSyntaxError(f"cannot locate the value at {pointer} (line {line})")
 
 
 def migrate_toml(

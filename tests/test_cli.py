@@ -47,7 +47,7 @@ def test_scan_demo_lists_findings_and_exits_1(demo: Path) -> None:
     assert any(
         line.startswith("orchestrator/monitor.py:18:33: status-compare [certain, rewrite] 'timeout'") for line in lines
     )
-    assert lines[-1] == "5 files scanned, 5 findings: 5 to rewrite, 0 to review (expand phase)"
+    assert lines[-1] == "6 files scanned, 5 findings: 5 to rewrite, 0 to review (expand phase)"
     assert not any("jobs/" in line for line in lines)
     assert result.stderr == ""
 

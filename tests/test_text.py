@@ -181,3 +181,39 @@ def test_bad_text_config_is_one_line_naming_the_key(prompts: Path, table: str, m
     assert len(lines) == 1
     assert lines[0].startswith("migrator: error: ") and "pyproject.toml: " in lines[0]
     assert lines[0].endswith(message)
+
+
+DOCS_README = """\
+# Session board
+
+A dashboard for OpenClaw sessions.
+
+The table colours rows by session status: green for `done`, red for `failed` and `timeout`.
+
+The nightly job is done by 06:00. Build failed? Rerun it.
+"""
+
+
+def test_markdown_docs_of_an_openclaw_project_are_listed_for_review(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "README.md").write_text(DOCS_README)
+    (tmp_path / "docs" / "ops.md").write_text("# Ops\n\nThe nightly job is done by 06:00.\nBuild failed? Check the logs.\n"
+                                              "OpenClaw is restarted at noon.\n")
+    # Another project's docs (no word of OpenClaw): its `done` is its own.
+    (tmp_path / "docs" / "jobs.md").write_text("# Jobs\n\nThe job status is `done` or `failed`.\n")
+    before = snapshot(tmp_path)
+    scan = run_cli("scan", ".", cwd=tmp_path)
+    assert scan.returncode == 1, scan.stderr
+    assert scan.stdout.splitlines() == [
+        "to review (3):",
+        "README.md:5:54: prompt-status [certain, review] 'done' -> 'agent_responded'",
+        "README.md:5:70: prompt-status [certain, review] 'failed' -> 'interrupted'",
+        "README.md:5:83: prompt-status [certain, review] 'timeout' -> 'waiting_for_response'",
+        "3 files scanned, 3 findings: 0 to rewrite, 3 to review (expand phase)",
+    ]
+    # Documentation is for a person to read: never rewritten, even in contract.
+    check = run_cli("apply", ".", "--phase", "contract", "--check", cwd=tmp_path)
+    assert check.returncode == 0, check.stderr
+    assert check.stderr == "3 files would be left unchanged.\n"
+    assert run_cli("apply", ".", "--phase", "contract", "--write", cwd=tmp_path).returncode == 0
+    assert snapshot(tmp_path) == before

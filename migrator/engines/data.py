@@ -27,7 +27,7 @@ from migrator.jsonedit import Edit, JsonSyntaxError, migrate_json_text
 from migrator.jsonedit import parse as parse_json
 from migrator.journal import JournalRun, atomic_writer, crash_point
 from migrator.pointers import PointerPattern, compile_patch
-from migrator.textformats import migrate_toml, migrate_yaml
+from migrator.textformats import SharedValue, migrate_toml, migrate_yaml
 
 __all__ = ["DataEngine", "JsonlEngine", "migrate_json_text", "migrate_document"]
 
@@ -118,7 +118,8 @@ class DataEngine(BaseEngine):
             new_text, edits, ops = migrate_document(text, target.format, target.patterns,
                                                     options.manifest.vocabulary.old_to_new)
         except (JsonSyntaxError, ValueError) as exc:
-            result.error = f"cannot parse {target.format.upper()}: {exc}"
+            shared = isinstance(exc, SharedValue)  # valid YAML: say what it is, not "cannot parse"
+            result.error = str(exc) if shared else f"cannot parse {target.format.upper()}: {exc}"
             return result
         decision = decide(target, options)
         for edit in edits[:FINDINGS_PER_FILE]:

@@ -41,6 +41,10 @@ from migrator.suppressions import Suppressions, parse as parse_suppressions
 from migrator.findings import Action, Confidence, FileResult, Finding
 
 DEFAULT_GLOBS = ("AGENTS.md", "SOUL.md", "TOOLS.md", "**/skills/*/SKILL.md")
+# A project's own documentation: scanned with the same rules, for review only,
+# when it names OpenClaw (a table of session statuses in a README).
+DOC_GLOBS = ("README.md", "**/docs/**/*.md")
+DOC_EVIDENCE = re.compile(r"\bopenclaw\b", re.IGNORECASE)
 # Given by name on the command line, these are prompts whatever their name.
 TEXT_SUFFIXES = (".md", ".markdown", ".mdx", ".txt")
 # Inside an OpenClaw workspace: its bootstrap files, memory notes and skills.
@@ -69,6 +73,7 @@ class TextEngine(BaseEngine):
         self._old: re.Pattern[bytes] | None = None
         self._defaults = pathspec.GitIgnoreSpec.from_lines(DEFAULT_GLOBS)
         self._workspace_spec = pathspec.GitIgnoreSpec.from_lines(WORKSPACE_GLOBS)
+        self._docs = pathspec.GitIgnoreSpec.from_lines(DOC_GLOBS)
         self._user: pathspec.GitIgnoreSpec | None = None
         self._configs: dict[Path, tuple[Path, ...]] = {}
         self._rules: ProseRules | None = None
@@ -96,7 +101,11 @@ class TextEngine(BaseEngine):
             rel_root = source.rel
         if self._user.match_file(rel_root):
             return True
-        return source.path.suffix == ".md" and self._in_workspace(source)
+        return source.path.suffix == ".md" and (self._in_workspace(source) or self._is_doc(source))
+
+    def _is_doc(self, source: SourcePath) -> bool:
+        """Project documentation (README.md, docs/**/*.md) rather than a prompt."""
+        return bool(self._docs.match_file(source.rel)) and not self._defaults.match_file(source.rel)
 
     def _in_workspace(self, source: SourcePath) -> bool:
         """Whether the file is Markdown of an OpenClaw workspace: the state dir
@@ -145,12 +154,18 @@ class TextEngine(BaseEngine):
         except UnicodeDecodeError as exc:
             result.error = f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or exclude it"
             return result
-        analysis = analyse(text, source.display, context.options, self._prose(context.options))
+        doc = self._is_doc(source) and not (source.explicit and source.path.suffix.lower() in TEXT_SUFFIXES)
+        if doc and not self._talks_to_openclaw(text, context.options):
+            return result  # a README of another project: its `done` is not ours
+        analysis = analyse(text, source.display, context.options, self._prose(context.options), review_only=doc)
         result.findings.extend(analysis.findings)
         result.notes.extend(analysis.notes)
         if analysis.updated != text:
             result.updated = analysis.updated.encode("utf-8")
         return result
+
+    def _talks_to_openclaw(self, text: str, options: Options) -> bool:
+        return DOC_EVIDENCE.search(text) is not None or self._prose(options).file_evidence(text) is not None
 
     def _prose(self, options: Options) -> ProseRules:
         if self._rules is None:
@@ -235,8 +250,9 @@ class Analysis:
         self.updated = text
 
 
-def analyse(text: str, display: str, options: Options, rules: ProseRules) -> Analysis:
-    """Findings for one prompt and its text after the phase's rewrites."""
+def analyse(text: str, display: str, options: Options, rules: ProseRules, review_only: bool = False) -> Analysis:
+    """Findings for one prompt and its text after the phase's rewrites
+    (``review_only``: project documentation, listed and never rewritten)."""
     out = Analysis(text)
     doc = parse(text)
     # `<!-- migrator: ignore[...] -->` comments, matched by rule (see migrator.suppressions).
@@ -246,7 +262,7 @@ def analyse(text: str, display: str, options: Options, rules: ProseRules) -> Ana
     marked = sup.marked
     vocab = options.manifest.vocabulary
     phase = options.phase
-    name_both = bool(options.text.get("name-both", False))
+    name_both = bool(options.text.get("name-both", False)) and not review_only
     edits: list[Edit] = []
     prose_outside = _without_fences(text, doc)
     evidence = rules.file_evidence(prose_outside)
@@ -257,7 +273,7 @@ def analyse(text: str, display: str, options: Options, rules: ProseRules) -> Ana
             continue
         confidence: Confidence = "certain" if line in marked else hit.confidence
         edit = None
-        if hit.rule == RULE_STATUS and options.allows(confidence):
+        if hit.rule == RULE_STATUS and options.allows(confidence) and not review_only:
             if phase == "contract":
                 edit = hit.contract
             elif name_both:
@@ -265,6 +281,8 @@ def analyse(text: str, display: str, options: Options, rules: ProseRules) -> Ana
         why = hit.why
         if hit.named_both and phase == "expand":
             why += "; already names both"
+        if review_only:
+            why += "; in the project's documentation (listed for review, never rewritten)"
         out.findings.append(
             Finding(display, line, column, "text", hit.old, vocab.to_new(hit.old), confidence,
                     "rewrite" if edit else "review", hit.rule, why)
@@ -272,7 +290,7 @@ def analyse(text: str, display: str, options: Options, rules: ProseRules) -> Ana
         if edit is not None:
             edits.append(edit)
 
-    rewrite_code = phase == "contract" or name_both
+    rewrite_code = (phase == "contract" or name_both) and not review_only
     for fence in doc.fences:
         if fence.info in PYTHON_FENCES:
             edit = _python_fence(text, doc, fence, display, options, evidence, rewrite_code, sup, out)
