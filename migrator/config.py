@@ -214,7 +214,8 @@ def load_options(
             raise ConfigError(f"{config_file}: configuration file not found")
     else:
         first = given[0] if given[0].is_absolute() else cwd / given[0]
-        config_file = find_config(first if first.exists() else cwd)
+        # A path that does not exist (a --stdin-filename) still finds the config above it.
+        config_file = find_config(first)
     table = read_config(config_file) if config_file else {}
     where = config_file or Path("pyproject.toml")
     root = config_file.parent if config_file else cwd
