@@ -25,8 +25,6 @@ from migrator.pipeline import Run, run
 from migrator.rules import all_rules, rule_for
 
 F = TypeVar("F", bound=Callable[..., Any])
-# The name it is published under on PyPI (`migrator` there is another project).
-DISTRIBUTION = "openclaw-migrator"
 
 
 def _fail(message: str, code: int) -> None:
@@ -189,8 +187,16 @@ def _colour() -> bool:
     return sys.stdout.isatty()
 
 
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    # Looked up only when asked: reading package metadata costs every run time.
+    if value and not ctx.resilient_parsing:
+        click.echo(f"{report.DISTRIBUTION} {report.tool_version() or '(not installed)'}")
+        ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name=DISTRIBUTION)
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 def main() -> None:
     """Carry OpenClaw callers, stored sessions and clients through the
     session-status rename (failed -> interrupted, timeout ->

@@ -13,6 +13,19 @@ from migrator.findings import Finding
 from migrator.pipeline import Run
 
 SCHEMA = "migrator.scan/1"
+# The distribution's name on PyPI (`migrator` there is an unrelated project);
+# the command and the import package stay `migrator`.
+DISTRIBUTION = "openclaw-migrator"
+
+
+def tool_version() -> str | None:
+    """The installed version, or None when running from a bare checkout."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def summary(run: Run) -> dict[str, Any]:

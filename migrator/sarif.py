@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
 from migrator.findings import FileResult, Finding
@@ -198,13 +197,6 @@ def _rules(run: Run) -> list[dict[str, Any]]:
     return out
 
 
-def _version() -> str | None:
-    try:
-        return metadata.version("openclaw-migrator")
-    except metadata.PackageNotFoundError:
-        return None
-
-
 def _result(finding: Finding, index: int, lines: list[str], replacements: list[Replacement] | None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule,
@@ -249,7 +241,9 @@ def sarif_document(run: Run) -> dict[str, Any]:
         for i, finding in enumerate(file_result.findings):
             results.append(_result(finding, index[finding.rule], lines, owned.get(i)))
     driver: dict[str, Any] = {"name": "migrator", "rules": rules}
-    version = _version()
+    from migrator.report import tool_version
+
+    version = tool_version()
     if version:
         driver["version"] = version
     notifications = [
