@@ -34,6 +34,11 @@ FINDINGS = [
     ("AGENTS.md", 32, 62, "status-membership", "failed", "certain"),
     ("AGENTS.md", 32, 72, "status-membership", "killed", "certain"),
     ("AGENTS.md", 41, 51, "prompt-json", "done", "likely"),
+    # The project's README names OpenClaw and lists session statuses: for review.
+    ("README.md", 4, 13, "prompt-status", "done", "likely"),
+    ("README.md", 4, 21, "prompt-status", "failed", "likely"),
+    ("README.md", 4, 31, "prompt-status", "killed", "likely"),
+    ("README.md", 4, 44, "prompt-status", "timeout", "likely"),
     ("TOOLS.md", 6, 69, "prompt-status", "done", "certain"),
     ("TOOLS.md", 7, 2, "prompt-status", "failed", "certain"),
     ("TOOLS.md", 7, 12, "prompt-status", "killed", "certain"),
@@ -55,7 +60,8 @@ FINDINGS = [
 # Full of "done", "failed", "timeout" and "killed" in English, or in other
 # vocabularies: never a finding, never changed.
 INNOCENT = ["SOUL.md", "skills/release-notes/SKILL.md", "state/workspace/memory/2026-09-14.md"]
-NOT_PROMPTS = ["README.md", "docs/notes.md"]
+# Documentation that does not name OpenClaw: another project's words.
+NOT_PROMPTS = ["docs/notes.md"]
 
 
 @pytest.fixture

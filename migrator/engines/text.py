@@ -154,7 +154,7 @@ class TextEngine(BaseEngine):
         except UnicodeDecodeError as exc:
             result.error = f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or exclude it"
             return result
-        doc = self._is_doc(source) and not (source.explicit and source.path.suffix.lower() in TEXT_SUFFIXES)
+        doc = self._is_doc(source)
         if doc and not self._talks_to_openclaw(text, context.options):
             return result  # a README of another project: its `done` is not ours
         analysis = analyse(text, source.display, context.options, self._prose(context.options), review_only=doc)
