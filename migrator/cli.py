@@ -237,10 +237,8 @@ def _refuse_dirty(result: Run) -> None:
         return
     shown = {r.path: r.display for r in result.changed}
     names = ", ".join(shown[p] for p in dirty[:3]) + (", ..." if len(dirty) > 3 else "")
-    what = f"{names} has" if len(dirty) == 1 else f"{len(dirty)} files to rewrite have uncommitted changes ({names}); "
-    if len(dirty) == 1:
-        what += " uncommitted changes; "
-    raise MigratorError(f"{what}commit or stash them first, or pass --allow-dirty")
+    what = f"{names} has" if len(dirty) == 1 else f"{len(dirty)} files to rewrite have"
+    raise MigratorError(f"{what} uncommitted changes; commit or stash them first, or pass --allow-dirty")
 
 
 @main.command()

@@ -193,10 +193,9 @@ def render_github(run: Run) -> str:
     error annotation per input that could not be used."""
     lines = []
     for f in run.findings:
-        props = (
-            f"file={_escape_property(f.path)},line={f.line},col={f.column},"
-            f"title={_escape_property(f'migrator ({f.rule})')}"
-        )
+        # A database row has no line to annotate: the message names its key.
+        position = f"line={f.line},col={f.column}," if f.table is None else ""
+        props = f"file={_escape_property(f.path)},{position}title={_escape_property(f'migrator ({f.rule})')}"
         message = f"'{f.old}' -> '{f.new}' [{f.confidence}, {f.action}]: {f.why}"
         lines.append(f"::{GITHUB_LEVELS[f.action]} {props}::{_escape_data(message)}")
     for path, message in run.errors:

@@ -119,13 +119,19 @@ def _literal_end(lines: list[str], finding: Finding) -> int | None:
 
 
 def _location(finding: Finding, lines: list[str]) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": finding.path, "uriBaseId": SRCROOT}}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if finding.table is not None:
+        # A database row has no line: it is named by table, column and session key.
+        name = f"{finding.table}.{finding.column_name}[{finding.key}]" + (finding.pointer or "")
+        location["logicalLocations"] = [{"fullyQualifiedName": name, "kind": "member"}]
+        return location
     region: dict[str, Any] = {"startLine": finding.line, "startColumn": finding.column}
     end = _literal_end(lines, finding)
     if end is not None:
         region["endLine"] = finding.line
         region["endColumn"] = end
-    physical: dict[str, Any] = {"artifactLocation": {"uri": finding.path, "uriBaseId": SRCROOT}, "region": region}
-    location: dict[str, Any] = {"physicalLocation": physical}
+    physical["region"] = region
     if finding.pointer is not None:
         location["logicalLocations"] = [{"fullyQualifiedName": finding.pointer, "kind": "member"}]
     return location

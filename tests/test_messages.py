@@ -52,3 +52,25 @@ def test_sqlite_findings_name_the_session_key_sorted(tmp_path: Path) -> None:
     # The why names the key too (JSON and SARIF carry it as well).
     why = run_cli("scan", "--state-dir", str(state), "--show-why", cwd=work).stdout
     assert f"the session status of `{sorted(keys)[0]}` in session_nodes.status of an OpenClaw agent database" in why
+
+
+def test_database_rows_in_sarif_and_github_have_no_line(tmp_path: Path) -> None:
+    import json
+
+    state = tmp_path / "state"
+    shutil.copytree(FIXTURES / "state", state)
+    (state / "agents" / "main" / "sessions" / "sessions.json").unlink()
+    db = state / "agents/main/agent/openclaw-agent.sqlite"
+    db.parent.mkdir(parents=True)
+    conn = connect(db)
+    conn.executescript((FIXTURES / "data" / "openclaw-agent-2026.9.6.sql").read_text("utf-8"))
+    conn.close()
+    sarif = run_cli("scan", "--state-dir", "state", "--format", "sarif", cwd=tmp_path)
+    assert sarif.returncode == 1, sarif.stderr
+    rows = [r for r in json.loads(sarif.stdout)["runs"][0]["results"] if r["ruleId"] == "store:agent-sqlite"]
+    assert rows and all("region" not in r["locations"][0]["physicalLocation"] for r in rows)
+    names = [r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in rows]
+    assert "session_nodes.status[agent:main:main]" in names
+    github = run_cli("scan", "--state-dir", "state", "--format", "github", cwd=tmp_path)
+    lines = [line for line in github.stdout.splitlines() if "openclaw-agent.sqlite" in line]
+    assert lines and not any(",line=" in line for line in lines)
