@@ -311,12 +311,13 @@ def _apply_stdin(result: Run, check: bool, show_diff: bool, quiet: bool) -> None
     if check:
         _print_check(result, show_diff, quiet)
         sys.exit(result.exit_code(changes=True))
+    # An editor replaces its buffer with this output: on an error too, the
+    # input comes back as it was, never an empty file.
+    out = _stdin_bytes()
     for file_result in result.results:
-        if file_result.error is None and file_result.original is not None:
-            out = file_result.updated if file_result.updated is not None else file_result.original
-            click.get_binary_stream("stdout").write(out)
-    if not result.results:
-        click.get_binary_stream("stdout").write(_stdin_bytes())
+        if file_result.error is None and file_result.updated is not None:
+            out = file_result.updated
+    click.get_binary_stream("stdout").write(out)
     if not quiet:
         click.echo(report.summary_line(result), err=True)
     sys.exit(EXIT_UNREADABLE if result.errors else EXIT_CLEAN)

@@ -154,6 +154,11 @@ def test_stdin_apply_prints_the_new_file(tmp_path: Path) -> None:
     # Nothing to change: the input comes back as it was.
     same = _run_stdin("apply", "-", "--stdin-filename", "main.rs", data="nothing here\n", cwd=tmp_path)
     assert same.returncode == 0 and same.stdout == "nothing here\n"
+    # A file that does not parse comes back unchanged too (exit 3): an editor never gets an empty buffer.
+    broken = _run_stdin("apply", "-", "--stdin-filename", "poll.py", data='if s == "done" (\n', cwd=tmp_path)
+    assert broken.returncode == 3
+    assert broken.stdout == 'if s == "done" (\n'
+    assert broken.stderr.splitlines()[0].startswith("error: poll.py: ")
     assert list(tmp_path.iterdir()) == []
 
 
