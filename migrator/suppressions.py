@@ -141,3 +141,16 @@ def _codes(
             hint = f"; did you mean `{close[0]}`?" if close else " (see `migrator rules`)"
             out.problems.append((number, f"unknown rule `{name}` in `{comment}`{hint}"))
     return frozenset(name for name in names if name in known)
+
+
+# Data formats whose comments start with `#`: their values can be suppressed.
+HASH_COMMENT_FORMATS = frozenset({"yaml", "toml"})
+
+
+def for_document(text: str, fmt: str) -> Suppressions | None:
+    """The suppressions of a data document, or None when its format has no
+    ``#`` comments or it names none."""
+    if fmt not in HASH_COMMENT_FORMATS or "migrator" not in text:
+        return None
+    found = parse(text.splitlines(), "#")
+    return found if found.directives or found.file or found.problems else None

@@ -83,3 +83,34 @@ def test_markdown_suppressions_name_their_rules(tmp_path: Path, comment: str, su
         assert scan.returncode == 1
         assert lines[1] == "AGENTS.md:3:28: prompt-status [possible, review] 'failed' -> 'interrupted'"
         assert f"AGENTS.md:3: unused suppression `<!-- migrator: {comment} -->`" in lines
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("runs.yaml",
+         "sessions:\n  - status: failed  # migrator: ignore[data-rule]\n  - status: done\n"
+         "  - status: killed  # migrator: ignore[status-compare]\n",
+         "sessions:\n  - status: failed  # migrator: ignore[data-rule]\n  - status: agent_responded\n"
+         "  - status: halted  # migrator: ignore[status-compare]\n"),
+        ("runs.toml",
+         '[[sessions]]\nstatus = "failed"  # migrator: ignore\n[[sessions]]\nstatus = "done"\n',
+         '[[sessions]]\nstatus = "failed"  # migrator: ignore\n[[sessions]]\nstatus = "agent_responded"\n'),
+    ],
+)
+def test_data_file_suppressions(tmp_path: Path, name: str, text: str, expected: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.migrator]\nphase = "contract"\n\n[[tool.migrator.data]]\npaths = ["{name}"]\npointers = ["/sessions/*/status"]\n'
+    )
+    (tmp_path / name).write_text(text)
+    scan = run_cli("scan", ".", cwd=tmp_path)
+    assert scan.returncode == 1, scan.stderr
+    unused = [line for line in scan.stdout.splitlines() if "unused suppression" in line]
+    if name.endswith(".yaml"):
+        assert unused == [f"{name}:4: unused suppression `# migrator: ignore[status-compare]`"]
+    else:
+        assert unused == []
+    written = run_cli("apply", ".", "--write", cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    assert (tmp_path / name).read_text() == expected
+    assert run_cli("apply", ".", "--check", cwd=tmp_path).returncode == 0
