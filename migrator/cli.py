@@ -17,7 +17,7 @@ import click
 
 from migrator import progress, report
 from migrator.compat.command import gateway
-from migrator.config import Options, load_options
+from migrator.config import Options, closest, load_options
 from migrator.errors import EXIT_CLEAN, EXIT_UNREADABLE, EXIT_USAGE, MigratorError
 from migrator.findings import CONFIDENCES
 from migrator.manifest import PHASES, load_manifest
@@ -373,8 +373,10 @@ def explain(rule: str) -> None:
     if found is not None:
         click.echo(found.explain())
         return
-    known = ", ".join(r.name for r in all_rules())
-    raise MigratorError(f"unknown rule '{rule}' (known: {known})")
+    names = [r.name for r in all_rules()]
+    close = closest(rule, names)
+    hint = f", did you mean '{close}'?" if close else ""
+    raise MigratorError(f"unknown rule '{rule}'{hint} (known: {', '.join(names)})")
 
 
 main.add_command(gateway)

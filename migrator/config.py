@@ -10,7 +10,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from migrator.errors import ConfigError
 from migrator.findings import CONFIDENCES, Confidence
@@ -100,10 +100,16 @@ def read_config(path: Path) -> dict[str, Any]:
     return table
 
 
+def closest(word: str, known: Iterable[str]) -> str | None:
+    """The known name ``word`` most likely misspells (for "did you mean"), or None."""
+    close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def _unknown(table: str, key: str, known: set[str]) -> str:
     """``unknown key 'exclud', did you mean 'exclude'? (known: ...)``"""
-    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
-    hint = f", did you mean '{close[0]}'?" if close else ""
+    close = closest(key, known)
+    hint = f", did you mean '{close}'?" if close else ""
     return f"{table} unknown key '{key}'{hint} (known: {', '.join(sorted(known))})"
 
 

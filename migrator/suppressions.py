@@ -15,10 +15,11 @@ and so is a suppression that suppressed nothing.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
+
+from migrator.config import closest
 
 Style = Literal["#", "<!--"]
 IGNORE, IGNORE_FILE, MARK = "ignore", "ignore-file", "session-status"
@@ -107,8 +108,8 @@ def parse(lines: Iterable[str], style: Style = "#", known: frozenset[str] | None
             if style == "<!--" and not pattern.sub("", text).strip():
                 covered.add(number + 1)  # alone on its line: the next line too
             if word not in DIRECTIVES:
-                close = difflib.get_close_matches(word, DIRECTIVES, n=1, cutoff=0.6)
-                hint = f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(DIRECTIVES)})"
+                close = closest(word, DIRECTIVES)
+                hint = f"; did you mean `{close}`?" if close else f" (known: {', '.join(DIRECTIVES)})"
                 out.problems.append((number, f"unknown suppression directive `{comment}`{hint}"))
                 continue
             if word == MARK:
@@ -137,8 +138,8 @@ def _codes(
     known = known_rules() if known is None else known
     for name in names:
         if name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-            hint = f"; did you mean `{close[0]}`?" if close else " (see `migrator rules`)"
+            close = closest(name, known)
+            hint = f"; did you mean `{close}`?" if close else " (see `migrator rules`)"
             out.problems.append((number, f"unknown rule `{name}` in `{comment}`{hint}"))
     return frozenset(name for name in names if name in known)
 

@@ -276,3 +276,10 @@ def test_config_values_are_checked_naming_the_key(tmp_path: Path, line: str, mes
     assert result.returncode == 2
     assert result.stderr == f"migrator: error: {tmp_path / 'pyproject.toml'}: {message}\n"
     assert snapshot(tmp_path) == before
+
+
+def test_explain_suggests_the_rule_meant(tmp_path: Path) -> None:
+    result = run_cli("explain", "status-compar", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("migrator: error: unknown rule 'status-compar', did you mean 'status-compare'? (known: ")
+    assert len(result.stderr.splitlines()) == 1
