@@ -21,6 +21,7 @@ from libcst.metadata import CodeRange
 from codemods.literals import string_value
 from migrator.findings import Confidence
 from migrator.manifest import Manifest
+from migrator.suppressions import parse as parse_suppressions
 
 NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip"})
 # Session sources: calls or strings whose result is a session row container.
@@ -28,7 +29,6 @@ SESSION_SOURCES = ("sessions_list", "sessions.list", "sessions.json", "sessions.
 MARK_STATUS = "session-status"
 # Calls whose result is their first argument decoded: provenance flows through.
 DECODERS = frozenset({"load", "loads", "read", "read_text", "parse", "decode", "dict", "list", "json"})
-_COMMENT = re.compile(r"#\s*migrator:\s*([a-z-]+)")
 _STATUS_WORD = re.compile(r"\b(?:status|statuses|state)\b", re.IGNORECASE)
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
@@ -203,20 +203,11 @@ class ModuleFacts(cst.CSTVisitor):
         self._vocab_pattern = re.compile(
             r"\b(" + "|".join(sorted(map(re.escape, manifest.vocabulary.all_values))) + r")\b"
         )
-        self.marker_lines: set[int] = set()
-        self.ignore_lines: set[int] = set()
-        self.ignore_file = False
-        for number, text in enumerate(source_lines, start=1):
-            if "migrator" not in text:
-                continue
-            for match in _COMMENT.finditer(text):
-                kind = match.group(1)
-                if kind == "ignore":
-                    self.ignore_lines.add(number)
-                elif kind == "ignore-file":
-                    self.ignore_file = True
-                elif kind == MARK_STATUS:
-                    self.marker_lines.add(number)
+        # Suppression and marker comments: parsed and matched by migrator.suppressions.
+        self.suppressions = parse_suppressions(source_lines, "#")
+        self.marker_lines: set[int] = self.suppressions.marked
+        self.ignore_lines: set[int] = self.suppressions.ignore_lines
+        self.ignore_file = self.suppressions.ignore_file
 
     # -- positions -------------------------------------------------------
     def pos(self, node: cst.CSTNode) -> CodeRange:

@@ -39,6 +39,7 @@ from codemods.provenance import (
 )
 from migrator.findings import CONFIDENCES, Confidence
 from migrator.manifest import Manifest, Phase, Vocabulary, load_manifest
+from migrator.suppressions import Suppressions
 
 # Resolves (module, level) imports of this file to evidence found in the
 # scanned tree: lets "imports a module that talks to OpenClaw" count.
@@ -63,7 +64,8 @@ class CodeFinding:
 class RewriteResult:
     code: bytes
     findings: list[CodeFinding] = field(default_factory=list)
-    unused_ignores: list[int] = field(default_factory=list)
+    #: The file's suppression comments, after matching (their notes: unused, unknown).
+    suppressions: Suppressions = field(default_factory=Suppressions)
 
 
 @dataclass(frozen=True)
@@ -151,11 +153,10 @@ class StatusRewriter:
         findings = sorted(
             (f for f in plan.findings if not self._suppressed(f, facts, plan)), key=lambda f: (f.line, f.column)
         )
-        unused = sorted(facts.ignore_lines - plan.used_ignores)
         if not plan.edits:
-            return RewriteResult(source, findings, unused)
+            return RewriteResult(source, findings, facts.suppressions)
         new_module = module.visit(_Apply(plan.edits, self.vocab, self.phase))
-        return RewriteResult(new_module.bytes, findings, unused)
+        return RewriteResult(new_module.bytes, findings, facts.suppressions)
 
     # -- planning ---------------------------------------------------------
     def _allowed(self, verdict: Verdict) -> bool:
@@ -163,11 +164,7 @@ class StatusRewriter:
 
     def _suppressed(self, finding: CodeFinding, facts: ModuleFacts, plan: "_Plan") -> bool:
         lines = {finding.line, plan.statement_line.get((finding.line, finding.column), finding.line)}
-        hit = lines & facts.ignore_lines
-        if hit:
-            plan.used_ignores |= hit
-            return True
-        return False
+        return facts.suppressions.covers(lines, finding.rule)
 
     def _plan_comparisons(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
         for comparison in facts.comparisons:
@@ -417,7 +414,8 @@ class StatusRewriter:
             )
 
     def _ignored(self, facts: ModuleFacts, line: int) -> bool:
-        return line in facts.ignore_lines
+        # Only comments for every rule here; those naming rules are matched in `_add`.
+        return facts.suppressions.covers({line}, None, mark=False)
 
     def _literals(self, holder: cst.BaseExpression) -> list[cst.SimpleString]:
         if isinstance(holder, cst.SimpleString):
@@ -440,6 +438,9 @@ class StatusRewriter:
         edit: str,
     ) -> None:
         assert verdict.confidence is not None
+        if rewrite and (facts.suppressions.directives or facts.suppressions.file):
+            lines = {statement_line} | {facts.pos(x).start.line for x in literals}
+            rewrite = not facts.suppressions.covers(lines, rule, mark=False)
         words = [string_value(x) for x in literals]
         changes = False
         for literal in literals:
@@ -488,7 +489,6 @@ class _Plan:
     edits: dict[int, str] = field(default_factory=dict)
     findings: list[CodeFinding] = field(default_factory=list)
     statement_line: dict[tuple[int, int], int] = field(default_factory=dict)
-    used_ignores: set[int] = field(default_factory=set)
     constant_uses: dict[str, list[Verdict]] = field(default_factory=dict)
 
 

@@ -8,6 +8,7 @@ Exit codes: 0 nothing found / nothing to change, 1 findings (or, with
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -16,7 +17,7 @@ import click
 
 from migrator import progress, report
 from migrator.compat.command import gateway
-from migrator.config import Options, load_options
+from migrator.config import Options, closest, load_options
 from migrator.errors import EXIT_CLEAN, EXIT_UNREADABLE, EXIT_USAGE, MigratorError
 from migrator.findings import CONFIDENCES
 from migrator.manifest import PHASES, load_manifest
@@ -59,10 +60,21 @@ def run_options(fn: F) -> F:
         click.option("--jobs", "-j", type=click.IntRange(min=0), default=None, help="Parallel workers (default and 0: all cores)."),
         click.option("--target-version", help="OpenClaw gateway version the code must talk to; picks the phase."),
         click.option("--gateway-version", help="Version of the gateway that owns the stores (data migration gate)."),
-        click.option("--config", type=click.Path(dir_okay=False), help="A pyproject.toml to read [tool.migrator] from."),
+        click.option("--config", type=click.Path(dir_okay=False), metavar="PATH",
+                     help="A pyproject.toml to read [tool.migrator] from (default: the nearest one above the paths)."),
         click.option("--no-cache", is_flag=True, help="Analyse every file again; neither read nor write .migrator/cache."),
-        click.option("--state-dir", is_flag=False, flag_value="", default=None, metavar="DIR",
-                     help="Also migrate an OpenClaw state dir (alone: $OPENCLAW_STATE_DIR or ~/.openclaw)."),
+        click.option("--exclude", multiple=True, metavar="GLOB",
+                     help="Exclude these globs instead of [tool.migrator] exclude (repeatable)."),
+        click.option("--extend-exclude", multiple=True, metavar="GLOB",
+                     help="Exclude these globs as well as [tool.migrator] exclude (repeatable)."),
+        click.option("--state-dir", metavar="DIR", default=None,
+                     help="Also migrate the OpenClaw state dir DIR (DIR is required; see --default-state-dir)."),
+        click.option("--default-state-dir", is_flag=True,
+                     help="Also migrate the default state dir: $OPENCLAW_STATE_DIR, else ~/.openclaw."),
+        click.option("--stdin-filename", metavar="PATH",
+                     help="With '-' as the path: the file the standard input stands for (picks engine and config)."),
+        click.option("--quiet", "-q", is_flag=True, help="Print findings and errors only: no notes, no summary."),
+        click.option("--verbose", "-v", is_flag=True, help="Also print the configuration, phase and cache use."),
     ]
     for decorator in reversed(decorators):
         fn = decorator(fn)
@@ -71,11 +83,20 @@ def run_options(fn: F) -> F:
 
 def _options(paths: tuple[str, ...], **kwargs: Any) -> Options:
     state = kwargs.get("state_dir")
-    if state is not None:
+    if state is not None and state.startswith("-"):
+        # A value that looks like an option is one the user meant as an option.
+        raise MigratorError(f"--state-dir needs a directory, not '{state}' (for the default one: --default-state-dir)")
+    if kwargs.get("default_state_dir"):
+        if state is not None:
+            raise MigratorError("--state-dir DIR and --default-state-dir exclude each other")
         from migrator.datarules import default_state_dir
 
+        state = str(default_state_dir())
+    if state is not None:
         # Given alone, the state dir is the whole run; beside paths, one more root.
-        paths = (*paths, state or str(default_state_dir()))
+        paths = (*paths, state)
+    if kwargs.get("quiet") and kwargs.get("verbose"):
+        raise MigratorError("--quiet and --verbose exclude each other")
     return load_options(
         paths,
         phase=kwargs.get("phase"),
@@ -85,22 +106,71 @@ def _options(paths: tuple[str, ...], **kwargs: Any) -> Options:
         gateway_version=kwargs.get("gateway_version"),
         config=kwargs.get("config"),
         use_cache=False if kwargs.get("no_cache") else None,
+        exclude=tuple(kwargs["exclude"]) if kwargs.get("exclude") else None,
+        extend_exclude=tuple(kwargs.get("extend_exclude") or ()),
     )
 
 
-def _run(options: Options) -> Run:
-    """The pipeline, with a progress bar when a person watches a terminal."""
-    bar = progress.bar_for()
-    try:
-        return run(options, bar)
-    finally:
-        if bar is not None:
-            bar.close()
+def _stdin_path(paths: tuple[str, ...], kwargs: dict[str, Any]) -> str | None:
+    """The ``--stdin-filename`` when the input is ``-``; a usage error when
+    the two are not given together."""
+    name = kwargs.get("stdin_filename")
+    if "-" not in paths:
+        if name is not None:
+            raise MigratorError("--stdin-filename needs '-' as the path")
+        return None
+    if paths != ("-",):
+        raise MigratorError("'-' (standard input) cannot be mixed with other paths")
+    if not name:
+        raise MigratorError("'-' needs --stdin-filename PATH (the path picks the engine and the configuration)")
+    return str(name)
+
+
+@functools.cache
+def _stdin_bytes() -> bytes:
+    """Standard input, read once (``apply -`` echoes it when no engine claims it)."""
+    return click.get_binary_stream("stdin").read()
+
+
+def _run(paths: tuple[str, ...], kwargs: dict[str, Any]) -> Run:
+    """The pipeline over the paths (or standard input), with a progress bar
+    when a person watches a terminal."""
+    stdin = _stdin_path(paths, kwargs)
+    options = _options((stdin,) if stdin else paths, **kwargs)
+    if kwargs.get("verbose"):
+        where = options.config_file or "none (defaults)"
+        click.echo(f"config: {where}; phase {options.phase} ({options.phase_source}); "
+                   f"cache {'off' if options.cache_dir is None else 'on'}", err=True)
+    if stdin is not None:
+        from migrator.stdin import run_stdin
+
+        result = run_stdin(options, stdin, _stdin_bytes())
+    else:
+        bar = progress.bar_for()
+        try:
+            result = run(options, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+    if kwargs.get("verbose"):
+        click.echo(f"{report.count(result.files_seen, 'file')} claimed, {result.files_parsed} past the prefilter, "
+                   f"{result.cache_hits} from the cache, {result.files_analysed} analysed", err=True)
+    return result
+
+
+def _check_output(output: str | None) -> None:
+    """A report file that cannot be written is a usage error, found before
+    the run rather than after it."""
+    if output and not Path(output).absolute().parent.is_dir():
+        raise MigratorError(f"{output}: cannot write the report: no such directory")
 
 
 def _emit(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise MigratorError(f"{output}: cannot write the report: {exc.strerror or exc}") from None
     else:
         click.echo(text, nl=False)
 
@@ -110,8 +180,23 @@ def _print_errors(result: Run) -> None:
         click.echo(line, err=True)
 
 
+def _colour() -> bool:
+    """Colour on a terminal, unless NO_COLOR is set (no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    # Looked up only when asked: reading package metadata costs every run time.
+    if value and not ctx.resilient_parsing:
+        click.echo(f"{report.DISTRIBUTION} {report.tool_version() or '(not installed)'}")
+        ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="migrator")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 def main() -> None:
     """Carry OpenClaw callers, stored sessions and clients through the
     session-status rename (failed -> interrupted, timeout ->
@@ -123,41 +208,78 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(list(report.RENDERERS)), default="text", show_default=True,
               help="text, json, sarif (code scanning) or github (workflow annotations).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
+@click.option("--show-why", is_flag=True, help="Text format: follow each finding with why it was found.")
+@click.option("--statistics", is_flag=True, help="Text format: counts per rule and per kind instead of each finding.")
 @handle_errors
-def scan(paths: tuple[str, ...], fmt: str, output: str | None, **kwargs: Any) -> None:
-    """Report every finding in code, data and configs. Changes nothing."""
-    options = _options(paths, **kwargs)
-    result = _run(options)
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_why: bool, statistics: bool, **kwargs: Any) -> None:
+    """Report every finding in code, data and configs. Changes nothing.
+
+    Exit 0: nothing found; 1: findings; 2: usage or configuration error;
+    3: some input could not be read or parsed."""
+    _check_output(output)
+    result = _run(paths, kwargs)
     _print_errors(result)
-    _emit(report.RENDERERS[fmt](result), output)
+    if fmt == "text":
+        text = report.render_text(result, show_why=show_why, statistics=statistics,
+                                  quiet=kwargs.get("quiet", False), colour=not output and _colour())
+    else:
+        text = report.RENDERERS[fmt](result)
+    _emit(text, output)
     sys.exit(result.exit_code())
+
+
+def _refuse_dirty(result: Run) -> None:
+    """``--write`` leaves files with uncommitted changes alone unless told."""
+    from migrator.gitstate import uncommitted
+
+    dirty = uncommitted([r.path for r in result.changed])
+    if not dirty:
+        return
+    shown = {r.path: r.display for r in result.changed}
+    names = ", ".join(shown[p] for p in dirty[:3]) + (", ..." if len(dirty) > 3 else "")
+    what = f"{names} has" if len(dirty) == 1 else f"{len(dirty)} files to rewrite have"
+    raise MigratorError(f"{what} uncommitted changes; commit or stash them first, or pass --allow-dirty")
 
 
 @main.command()
 @run_options
-@click.option("--check", is_flag=True, help="Exit 1 if anything would change (for CI).")
+@click.option("--check", is_flag=True, help="Change nothing; print 'would rewrite PATH' per file and exit 1 if any.")
+@click.option("--diff", "show_diff", is_flag=True, help="With --check: also print the diff.")
 @click.option("--write", is_flag=True, help="Apply the changes (journalled; see `migrator rollback`).")
+@click.option("--allow-dirty", is_flag=True, help="With --write: rewrite files that have uncommitted git changes.")
 @click.option("--emit-patches", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
               help="Write the RFC 6902 patch of every changed data file into DIR, for review.")
 @handle_errors
-def apply(paths: tuple[str, ...], check: bool, write: bool, emit_patches: Path | None, **kwargs: Any) -> None:
-    """Rewrite what provenance allows. A dry run printing a diff by default."""
+def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, allow_dirty: bool,
+          emit_patches: Path | None, **kwargs: Any) -> None:
+    """Rewrite what provenance allows.
+
+    Without --check or --write: print the diff, change nothing and exit 0
+    (3 if some input could not be read). --check: exit 1 if anything would
+    change. --write: rewrite the files and exit 0. With '-': read standard
+    input and print the rewritten file (see --stdin-filename)."""
     if check and write:
         raise click.UsageError("--check and --write exclude each other")
-    options = _options(paths, **kwargs)
-    result = _run(options)
+    quiet = kwargs.get("quiet", False)
+    result = _run(paths, kwargs)
     _print_errors(result)
     if emit_patches is not None:
         from migrator.patches import emit
 
         for written in emit(result, emit_patches):
             click.echo(f"patch {written}", err=True)
+    if kwargs.get("stdin_filename") and paths == ("-",):
+        _apply_stdin(result, check, show_diff, quiet)
+    if check:
+        _print_check(result, show_diff, quiet)
+        sys.exit(result.exit_code(changes=True))
     if not write:
         click.echo(report.render_diff(result), nl=False)
-        click.echo(report.summary_line(result), err=True)
-        if check:
-            sys.exit(result.exit_code(changes=True))
+        if not quiet:
+            click.echo(report.summary_line(result), err=True)
         sys.exit(EXIT_UNREADABLE if result.errors else EXIT_CLEAN)
+    if not allow_dirty:
+        _refuse_dirty(result)
     from migrator.write import write as write_run
 
     outcome = write_run(result)
@@ -171,6 +293,34 @@ def apply(paths: tuple[str, ...], check: bool, write: bool, emit_patches: Path |
     click.echo(f"{report.count(len(outcome.written), 'file')} rewritten{tail}. {report.summary_line(result)}", err=True)
     bad = result.errors or outcome.stale or outcome.failed
     sys.exit(EXIT_UNREADABLE if bad else EXIT_CLEAN)
+
+
+def _print_check(result: Run, show_diff: bool, quiet: bool) -> None:
+    """What black prints for --check: a line per file, then a summary."""
+    if show_diff:
+        click.echo(report.render_diff(result), nl=False)
+    for changed in result.changed:
+        click.echo(f"would rewrite {changed.display}", err=True)
+    if not quiet:
+        click.echo(report.check_summary(result), err=True)
+
+
+def _apply_stdin(result: Run, check: bool, show_diff: bool, quiet: bool) -> None:
+    """``apply -``: the new file on stdout (the input itself when nothing
+    changes), or with --check only the verdict."""
+    if check:
+        _print_check(result, show_diff, quiet)
+        sys.exit(result.exit_code(changes=True))
+    # An editor replaces its buffer with this output: on an error too, the
+    # input comes back as it was, never an empty file.
+    out = _stdin_bytes()
+    for file_result in result.results:
+        if file_result.error is None and file_result.updated is not None:
+            out = file_result.updated
+    click.get_binary_stream("stdout").write(out)
+    if not quiet:
+        click.echo(report.summary_line(result), err=True)
+    sys.exit(EXIT_UNREADABLE if result.errors else EXIT_CLEAN)
 
 
 @main.command()
@@ -223,8 +373,10 @@ def explain(rule: str) -> None:
     if found is not None:
         click.echo(found.explain())
         return
-    known = ", ".join(r.name for r in all_rules())
-    raise MigratorError(f"unknown rule '{rule}' (known: {known})")
+    names = [r.name for r in all_rules()]
+    close = closest(rule, names)
+    hint = f", did you mean '{close}'?" if close else ""
+    raise MigratorError(f"unknown rule '{rule}'{hint} (known: {', '.join(names)})")
 
 
 main.add_command(gateway)

@@ -5,11 +5,12 @@ It travels through the whole pipeline instead of a dozen keyword arguments.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from migrator.errors import ConfigError
 from migrator.findings import CONFIDENCES, Confidence
@@ -94,8 +95,53 @@ def read_config(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: [tool.migrator] must be a table")
     for key in table:
         if key not in CONFIG_KEYS:
-            raise ConfigError(f"{path}: [tool.migrator] unknown key '{key}' (known: {', '.join(sorted(CONFIG_KEYS))})")
+            raise ConfigError(f"{path}: {_unknown('[tool.migrator]', key, CONFIG_KEYS)}")
+    _check_types(table, path)
     return table
+
+
+def closest(word: str, known: Iterable[str]) -> str | None:
+    """The known name ``word`` most likely misspells (for "did you mean"), or None."""
+    close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _unknown(table: str, key: str, known: set[str]) -> str:
+    """``unknown key 'exclud', did you mean 'exclude'? (known: ...)``"""
+    close = closest(key, known)
+    hint = f", did you mean '{close}'?" if close else ""
+    return f"{table} unknown key '{key}'{hint} (known: {', '.join(sorted(known))})"
+
+
+# The type each scalar key must have, as TOML spells it for the message.
+_SCALARS: dict[str, tuple[type, str]] = {
+    "target-version": (str, 'a string such as "2026.9.6"'),
+    "gateway-version": (str, 'a string such as "2026.9.6"'),
+    "phase": (str, f"one of {', '.join(PHASES)}"),
+    "min-confidence": (str, f"one of {', '.join(CONFIDENCES)}"),
+    "respect-gitignore": (bool, "true or false"),
+    "cache": (bool, "true or false"),
+}
+
+
+def _check_types(table: Mapping[str, Any], path: Path) -> None:
+    """Every scalar key has its type: `cache = "no"` is an error, not a cache left on."""
+    for key, (kind, expected) in _SCALARS.items():
+        if key in table and not isinstance(table[key], kind):
+            raise ConfigError(f"{path}: [tool.migrator] key '{key}' must be {expected}, not {_toml(table[key])}")
+
+
+def _toml(value: Any) -> str:
+    """A value as it was written in TOML (for messages)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return str(value)
 
 
 def _string_list(value: Any, path: Path, key: str) -> tuple[str, ...]:
@@ -116,7 +162,7 @@ def _data_rules(value: Any, path: Path) -> tuple[DataRule, ...]:
             raise ConfigError(f"{path}: {where} must be a table")
         for key in entry:
             if key not in DATA_RULE_KEYS:
-                raise ConfigError(f"{path}: {where} unknown key '{key}' (known: format, paths, pointers)")
+                raise ConfigError(f"{path}: {_unknown(where, key, DATA_RULE_KEYS)}")
         fmt = entry.get("format")
         if fmt is not None and fmt not in DATA_FORMATS:
             raise ConfigError(f"{path}: {where} key 'format' must be one of {', '.join(DATA_FORMATS)}")
@@ -137,7 +183,7 @@ def _text_table(value: Any, path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: [tool.migrator] key 'text' must be a table")
     for key in value:
         if key not in TEXT_KEYS:
-            raise ConfigError(f"{path}: [tool.migrator.text] unknown key '{key}' (known: {', '.join(sorted(TEXT_KEYS))})")
+            raise ConfigError(f"{path}: {_unknown('[tool.migrator.text]', key, TEXT_KEYS)}")
     out: dict[str, Any] = {"paths": _string_list(value.get("paths", []), path, "text.paths")}
     name_both = value.get("name-both", False)
     if not isinstance(name_both, bool):
@@ -158,9 +204,12 @@ def load_options(
     manifest: Manifest | None = None,
     cwd: Path | None = None,
     use_cache: bool | None = None,
+    exclude: tuple[str, ...] | None = None,
+    extend_exclude: tuple[str, ...] = (),
 ) -> Options:
     """Build the options of a run: explicit arguments win over ``[tool.migrator]``,
-    which wins over defaults.
+    which wins over defaults. ``exclude`` replaces the configured globs,
+    ``extend_exclude`` adds to them (as ruff's flags do).
     """
     cwd = cwd or Path.cwd()
     given = tuple(Path(p) for p in (paths or ["."]))
@@ -171,7 +220,8 @@ def load_options(
             raise ConfigError(f"{config_file}: configuration file not found")
     else:
         first = given[0] if given[0].is_absolute() else cwd / given[0]
-        config_file = find_config(first if first.exists() else cwd)
+        # A path that does not exist (a --stdin-filename) still finds the config above it.
+        config_file = find_config(first)
     table = read_config(config_file) if config_file else {}
     where = config_file or Path("pyproject.toml")
     root = config_file.parent if config_file else cwd
@@ -222,7 +272,8 @@ def load_options(
         min_confidence=confidence,
         jobs=jobs,
         include=_string_list(table.get("include", []), where, "include"),
-        exclude=_string_list(table.get("exclude", []), where, "exclude"),
+        exclude=(_string_list(table.get("exclude", []), where, "exclude") if exclude is None else exclude)
+        + tuple(extend_exclude),
         markers=_string_list(table.get("markers", []), where, "markers"),
         data_rules=_data_rules(table.get("data", []), where),
         text=text,

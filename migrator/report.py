@@ -7,9 +7,25 @@ import json
 from collections import Counter
 from typing import Any
 
+import click
+
+from migrator.findings import Finding
 from migrator.pipeline import Run
 
 SCHEMA = "migrator.scan/1"
+# The distribution's name on PyPI (`migrator` there is an unrelated project);
+# the command and the import package stay `migrator`.
+DISTRIBUTION = "openclaw-migrator"
+
+
+def tool_version() -> str | None:
+    """The installed version, or None when running from a bare checkout."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def summary(run: Run) -> dict[str, Any]:
@@ -54,20 +70,75 @@ def render_json(run: Run) -> str:
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
 
 
-def render_text(run: Run) -> str:
-    lines = []
-    # Rewrites first, then what a person has to go through, grouped.
-    review = [f for f in run.findings if f.action == "review"]
-    for f in [f for f in run.findings if f.action != "review"] + review:
-        if f is (review[0] if review else None):
-            lines.append(f"to review ({len(review)}):")
+def _where(f: Finding) -> str:
+    """``path:line:column``; a database row is named by its table, column and
+    session key (its rowid means nothing to a person)."""
+    if f.table is not None:
+        where = f"{f.path}: {f.table}.{f.column_name} of {f.key}"
+    else:
         where = f"{f.path}:{f.line}:{f.column}"
-        if f.pointer is not None:
-            where += f" {f.pointer}"
-        lines.append(f"{where}: {f.rule} [{f.confidence}, {f.action}] {f.old!r} -> {f.new!r}: {f.why}")
-    lines.extend(run.notes)
-    lines.append(summary_line(run))
-    return "\n".join(lines) + "\n"
+    if f.pointer is not None:
+        where += f" {f.pointer}"
+    return where
+
+
+_STYLES = {"rewrite": "yellow", "review": "cyan"}
+
+
+def finding_line(f: Finding, *, show_why: bool = False, colour: bool = False) -> str:
+    """One finding on one short line (``path:line:col: rule [confidence,
+    action] 'old' -> 'new'``), with the why appended on request."""
+    where, rule = _where(f), f.rule
+    if colour:
+        where = click.style(where, bold=True)
+        rule = click.style(rule, fg=_STYLES[f.action], bold=True)
+    line = f"{where}: {rule} [{f.confidence}, {f.action}] {f.old!r} -> {f.new!r}"
+    return f"{line}: {f.why}" if show_why else line
+
+
+def statistics_lines(run: Run) -> list[str]:
+    """Counts per rule, then per kind of file, largest first (ruff's --statistics)."""
+    findings = run.findings
+    lines = []
+    for title, counter in (("rule", Counter(f.rule for f in findings)), ("kind", Counter(f.kind for f in findings))):
+        width = max((len(str(n)) for n in counter.values()), default=1)
+        lines.append(f"by {title}:")
+        for name, n in sorted(counter.items(), key=lambda item: (-item[1], item[0])):
+            lines.append(f"  {n:>{width}}  {name}")
+    return lines
+
+
+def render_text(run: Run, *, show_why: bool = False, statistics: bool = False, quiet: bool = False,
+                colour: bool = False) -> str:
+    """The default report: one short line per finding (rewrites, then those
+    to review), the notes and a summary; ``quiet`` keeps the findings only."""
+    lines = []
+    if statistics:
+        lines += statistics_lines(run)
+    else:
+        # Rewrites first, then what a person has to go through, grouped.
+        review = [f for f in run.findings if f.action == "review"]
+        for f in [f for f in run.findings if f.action != "review"] + review:
+            if f is (review[0] if review else None) and not quiet:
+                lines.append(f"to review ({len(review)}):")
+            lines.append(finding_line(f, show_why=show_why, colour=colour))
+    if not quiet:
+        lines.extend(run.notes)
+        lines.append(summary_line(run))
+    return "".join(line + "\n" for line in lines)
+
+
+
+def check_summary(run: Run) -> str:
+    """black's closing line for --check: ``1 file would be rewritten, 4 files
+    would be left unchanged.``"""
+    changed = len(run.changed)
+    failed = sum(1 for r in run.results if r.error)
+    parts = [f"{count(changed, 'file')} would be rewritten"] if changed else []
+    parts.append(f"{count(max(run.files_seen - changed - failed, 0), 'file')} would be left unchanged")
+    if run.errors:
+        parts.append(f"{count(len(run.errors), 'file')} could not be read or parsed")
+    return ", ".join(parts) + "."
 
 
 def render_errors(run: Run) -> list[str]:
@@ -122,10 +193,9 @@ def render_github(run: Run) -> str:
     error annotation per input that could not be used."""
     lines = []
     for f in run.findings:
-        props = (
-            f"file={_escape_property(f.path)},line={f.line},col={f.column},"
-            f"title={_escape_property(f'migrator ({f.rule})')}"
-        )
+        # A database row has no line to annotate: the message names its key.
+        position = f"line={f.line},col={f.column}," if f.table is None else ""
+        props = f"file={_escape_property(f.path)},{position}title={_escape_property(f'migrator ({f.rule})')}"
         message = f"'{f.old}' -> '{f.new}' [{f.confidence}, {f.action}]: {f.why}"
         lines.append(f"::{GITHUB_LEVELS[f.action]} {props}::{_escape_data(message)}")
     for path, message in run.errors:

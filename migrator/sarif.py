@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
 from migrator.findings import FileResult, Finding
@@ -120,31 +119,69 @@ def _literal_end(lines: list[str], finding: Finding) -> int | None:
 
 
 def _location(finding: Finding, lines: list[str]) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": finding.path, "uriBaseId": SRCROOT}}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if finding.table is not None:
+        # A database row has no line: it is named by table, column and session key.
+        name = f"{finding.table}.{finding.column_name}[{finding.key}]" + (finding.pointer or "")
+        location["logicalLocations"] = [{"fullyQualifiedName": name, "kind": "member"}]
+        return location
     region: dict[str, Any] = {"startLine": finding.line, "startColumn": finding.column}
     end = _literal_end(lines, finding)
     if end is not None:
         region["endLine"] = finding.line
         region["endColumn"] = end
-    physical: dict[str, Any] = {"artifactLocation": {"uri": finding.path, "uriBaseId": SRCROOT}, "region": region}
-    location: dict[str, Any] = {"physicalLocation": physical}
+    physical["region"] = region
     if finding.pointer is not None:
         location["logicalLocations"] = [{"fullyQualifiedName": finding.pointer, "kind": "member"}]
     return location
 
 
-def _fix(finding: Finding, file_hunks: list[Hunk]) -> dict[str, Any] | None:
+def _span(finding: Finding, lines: list[str]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(start, end) of the finding's literal, end exclusive; empty when the
+    source there is not the quoted value."""
+    start = (finding.line, finding.column)
+    end = _literal_end(lines, finding)
+    return start, ((finding.line, end) if end is not None else start)
+
+
+def _owners(findings: list[Finding], lines: list[str], file_hunks: list[Hunk]) -> dict[int, list[Replacement]]:
+    """Each replacement of the file given to exactly one rewrite finding, so
+    every result's fix carries only its own change and the fixes together are
+    the whole change: the finding whose literal it overlaps, else the last one
+    before it in its hunk (an insertion after a literal), else the hunk's first."""
+    owned: dict[int, list[Replacement]] = {}
+    rewrites = [(i, f) for i, f in enumerate(findings) if f.action == "rewrite"]
     for hunk in file_hunks:
-        if hunk.first <= finding.line <= hunk.last:
-            return {
-                "description": {"text": f"Apply the {finding.rule} rewrite ({finding.old} -> {finding.new})"},
-                "artifactChanges": [
-                    {
-                        "artifactLocation": {"uri": finding.path, "uriBaseId": SRCROOT},
-                        "replacements": [r.to_sarif() for r in hunk.replacements],
-                    }
-                ],
+        members = [(i, *_span(f, lines)) for i, f in rewrites if hunk.first <= f.line <= hunk.last]
+        if not members and rewrites:
+            # A change on lines of no finding (a statement's later line): the
+            # nearest finding above it owns it, so no change goes missing.
+            above = [(i, f) for i, f in rewrites if f.line <= hunk.first] or rewrites[:1]
+            i, f = above[-1]
+            members = [(i, *_span(f, lines))]
+        if not members:
+            continue
+        for r in hunk.replacements:
+            start, end = (r.start_line, r.start_column), (r.end_line, r.end_column)
+            owner = next((i for i, s, e in members if s < end and start < e), None)
+            if owner is None:
+                before = [i for i, s, _ in members if s < start]
+                owner = before[-1] if before else members[0][0]
+            owned.setdefault(owner, []).append(r)
+    return owned
+
+
+def _fix(finding: Finding, replacements: list[Replacement]) -> dict[str, Any]:
+    return {
+        "description": {"text": f"Apply the {finding.rule} rewrite ({finding.old} -> {finding.new})"},
+        "artifactChanges": [
+            {
+                "artifactLocation": {"uri": finding.path, "uriBaseId": SRCROOT},
+                "replacements": [r.to_sarif() for r in replacements],
             }
-    return None
+        ],
+    }
 
 
 def _rules(run: Run) -> list[dict[str, Any]]:
@@ -166,14 +203,7 @@ def _rules(run: Run) -> list[dict[str, Any]]:
     return out
 
 
-def _version() -> str | None:
-    try:
-        return metadata.version("migrator")
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def _result(finding: Finding, index: int, lines: list[str], file_hunks: list[Hunk]) -> dict[str, Any]:
+def _result(finding: Finding, index: int, lines: list[str], replacements: list[Replacement] | None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index,
@@ -190,10 +220,8 @@ def _result(finding: Finding, index: int, lines: list[str], file_hunks: list[Hun
             "kind": finding.kind,
         },
     }
-    if finding.action == "rewrite":
-        fix = _fix(finding, file_hunks)
-        if fix is not None:
-            result["fixes"] = [fix]
+    if finding.action == "rewrite" and replacements:
+        result["fixes"] = [_fix(finding, replacements)]
     return result
 
 
@@ -215,10 +243,13 @@ def sarif_document(run: Run) -> dict[str, Any]:
         if not file_result.findings:
             continue
         lines, file_hunks = _file_view(file_result)
-        for finding in file_result.findings:
-            results.append(_result(finding, index[finding.rule], lines, file_hunks))
+        owned = _owners(file_result.findings, lines, file_hunks)
+        for i, finding in enumerate(file_result.findings):
+            results.append(_result(finding, index[finding.rule], lines, owned.get(i)))
     driver: dict[str, Any] = {"name": "migrator", "rules": rules}
-    version = _version()
+    from migrator.report import tool_version
+
+    version = tool_version()
     if version:
         driver["version"] = version
     notifications = [

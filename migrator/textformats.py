@@ -12,12 +12,17 @@ from __future__ import annotations
 import io
 import re
 import tomllib
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import jsonpatch
 
 from migrator.jsonedit import Edit, JsonSyntaxError
 from migrator.pointers import PointerPattern, compile_patch, split
+
+
+class SharedValue(JsonSyntaxError):
+    """A valid document whose value cannot be edited in place (a YAML anchor
+    or alias): not a parse error, and the message says what it is."""
 
 
 def _parent(doc: Any, tokens: list[str]) -> tuple[Any, Any]:
@@ -39,8 +44,18 @@ def _expect(plain: Any, ops: list[dict[str, Any]]) -> Any:
         raise JsonSyntaxError(f"patch does not apply: {exc}") from None
 
 
+# A predicate on a 1-based line: True leaves the values of that line alone
+# (a suppression comment, see migrator.suppressions).
+Skip = Callable[[int], bool]
+
+
+def _without(ops: list[dict[str, Any]], paths: set[str]) -> list[dict[str, Any]]:
+    """The patch without the test/replace pairs of ``paths``."""
+    return [op for op in ops if op["path"] not in paths]
+
+
 def migrate_yaml(
-    text: str, patterns: Sequence[PointerPattern], mapping: Mapping[str, str]
+    text: str, patterns: Sequence[PointerPattern], mapping: Mapping[str, str], skip: Skip | None = None
 ) -> tuple[str, list[Edit], list[dict[str, Any]]]:
     """Rename the values ``patterns`` name in a YAML document, keeping
     comments and layout: the new text, the edits and the patch."""
@@ -60,22 +75,27 @@ def migrate_yaml(
     for match in re.finditer("\n", text):
         starts.append(match.end())
     located = []
+    skipped: set[str] = set()
     for op in ops:
         if op["op"] != "replace":
             continue
         parent, key = _parent(doc, split(op["path"]))
         line, column = parent.lc.item(key) if isinstance(parent, list) else parent.lc.value(key)  # type: ignore[attr-defined]
+        if skip is not None and skip(line + 1):
+            skipped.add(op["path"])
+            continue
         offset = starts[line] + column
         old = olds[op["path"]]
         token = re.compile(
             r"'(?:[^']|'')*'|\"(?:[^\"\\]|\\.)*\"|" + re.escape(old) + r"(?=[ \t]*(?:#|$|,|\]|\}))", re.M
         ).match(text, offset)
         if token is None:
-            raise JsonSyntaxError(f"cannot locate the value at {op['path']} (line {line + 1})")
+            raise _unlocated(text, offset, op["path"], line + 1)
         quote = token.group(0)[0]
         new = op["value"]
         replacement = f"{quote}{new}{quote}" if quote in "'\"" else new
         located.append((token.start(), token.end(), replacement, Edit(op["path"], line + 1, column + 1, old, new)))
+    ops = _without(ops, skipped)
     located.sort(key=lambda item: item[0])
     pieces, last = [], 0
     for start, end, replacement, _ in located:
@@ -88,8 +108,22 @@ def migrate_yaml(
     return new_text, [item[3] for item in located], ops
 
 
+_ANCHOR = re.compile(r"([&*])([^\s,\[\]{}]+)")
+
+
+def _unlocated(text: str, offset: int, pointer: str, line: int) -> JsonSyntaxError:
+    """Why a value cannot be edited in place: most often a YAML anchor or
+    alias, where one value stands at several places of the document."""
+    mark = _ANCHOR.match(text, offset)
+    if mark is not None:
+        what = "an alias" if mark.group(1) == "*" else "an anchor"
+        return SharedValue(f"the value at {pointer} (line {line}) is {what} (`{mark.group(0)}`): a value shared "
+                           "through YAML anchors and aliases is not edited in place; change it by hand")
+    return JsonSyntaxError(f"cannot locate the value at {pointer} (line {line})")
+
+
 def migrate_toml(
-    text: str, patterns: Sequence[PointerPattern], mapping: Mapping[str, str]
+    text: str, patterns: Sequence[PointerPattern], mapping: Mapping[str, str], skip: Skip | None = None
 ) -> tuple[str, list[Edit], list[dict[str, Any]]]:
     """Rename the values ``patterns`` name in a TOML document, keeping
     comments and layout: the new text, the edits and the patch."""
@@ -107,13 +141,10 @@ def migrate_toml(
     olds = _olds(ops)
     edits = []
     cursor = 0
+    skipped: set[str] = set()
     for op in ops:
         if op["op"] != "replace":
             continue
-        parent, key = _parent(doc, split(op["path"]))
-        item = parent[key]
-        literal = getattr(getattr(item, "type", None), "is_literal", lambda: False)()
-        parent[key] = tomlkit.string(op["value"], literal=literal)
         old = olds[op["path"]]
         # tomlkit keeps no positions: point at the next occurrence of the literal.
         found = re.compile(r"(['\"])" + re.escape(old) + r"\1").search(text, cursor)
@@ -121,7 +152,15 @@ def migrate_toml(
         cursor = found.end() if found else cursor
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        if skip is not None and skip(line):
+            skipped.add(op["path"])
+            continue
+        parent, key = _parent(doc, split(op["path"]))
+        item = parent[key]
+        literal = getattr(getattr(item, "type", None), "is_literal", lambda: False)()
+        parent[key] = tomlkit.string(op["value"], literal=literal)
         edits.append(Edit(op["path"], line, column, old, op["value"]))
+    ops = _without(ops, skipped)
     new_text = tomlkit.dumps(doc)
     if tomllib.load(io.BytesIO(new_text.encode())) != _expect(plain, ops):
         raise JsonSyntaxError("the edited TOML does not parse to the patched document; left unchanged")

@@ -36,7 +36,10 @@ def test_scan_demo_lists_findings_and_exits_1(demo: Path) -> None:
     result = run_cli("scan", ".", cwd=demo)
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == (
+    # One short line per finding; the why comes with --show-why.
+    assert lines[0] == "orchestrator/monitor.py:6:13: status-constant [certain, rewrite] 'done' -> 'agent_responded'"
+    why = run_cli("scan", ".", "--show-why", cwd=demo).stdout.splitlines()
+    assert why[0] == (
         "orchestrator/monitor.py:6:13: status-constant [certain, rewrite] 'done' -> 'agent_responded': "
         "constant `FINISHED` is used in a status test: compared with `status` (bound from "
         "`row.get(\"status\")`), where `row` iterates the `sessions` of `payload`, a `sessions_list` result"
@@ -44,7 +47,7 @@ def test_scan_demo_lists_findings_and_exits_1(demo: Path) -> None:
     assert any(
         line.startswith("orchestrator/monitor.py:18:33: status-compare [certain, rewrite] 'timeout'") for line in lines
     )
-    assert lines[-1] == "5 files scanned, 5 findings: 5 to rewrite, 0 to review (expand phase)"
+    assert lines[-1] == "6 files scanned, 5 findings: 5 to rewrite, 0 to review (expand phase)"
     assert not any("jobs/" in line for line in lines)
     assert result.stderr == ""
 

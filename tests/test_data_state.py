@@ -88,7 +88,7 @@ def test_gateway_version_flag_overrides_and_versions_compare_as_versions(tmp_pat
 
 def test_state_dir_option_uses_openclaw_state_dir(tmp_path: Path) -> None:
     state = make_state(tmp_path)
-    out = cli("scan", "--state-dir", "--format", "json", cwd=tmp_path, env={"OPENCLAW_STATE_DIR": str(state)})
+    out = cli("scan", "--default-state-dir", "--format", "json", cwd=tmp_path, env={"OPENCLAW_STATE_DIR": str(state)})
     assert out.returncode == 1, out.stderr
     assert any(f["kind"] == "sqlite" for f in json.loads(out.stdout)["findings"])
 

@@ -27,9 +27,9 @@ EXPECTED = [
     ("migrator rollback", 0),
     ("migrator apply . --check", 1),  # rolled back: changes pending again
     ("migrator apply . --write --phase contract", 0),
-    ("migrator scan --state-dir", 1),
-    ("migrator apply --state-dir --emit-patches patches", 0),
-    ("migrator apply --state-dir --write", 0),
+    ("migrator scan --default-state-dir", 1),
+    ("migrator apply --default-state-dir --emit-patches patches", 0),
+    ("migrator apply --default-state-dir --write", 0),
     ("migrator gateway --listen 127.0.0.1:18790 --upstream ws://127.0.0.1:18789 --stats", None),
     ("migrator apply . --write --phase contract", 0),
 ]
@@ -95,7 +95,7 @@ def test_every_guide_command_works(tmp_path: Path) -> None:
     before_store = sessions.read_bytes()
     for command, code in EXPECTED:
         args = shlex.split(command)[1:]
-        if "--state-dir" in args and ("--write" in args or "--emit-patches" in args):
+        if "--default-state-dir" in args and ("--write" in args or "--emit-patches" in args):
             # The guide: "after upgrading OpenClaw to 2027.1.0 or later".
             config = state / "openclaw.json"
             config.write_text(re.sub(r'lastTouchedVersion: "[^"]+"', 'lastTouchedVersion: "2027.1.0"', config.read_text()))

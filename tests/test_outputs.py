@@ -222,3 +222,69 @@ def test_cli_github_reports_unreadable_inputs_as_errors(demo: Path) -> None:
     done = run_cli("scan", "--format", "github", ".", cwd=demo)
     assert done.returncode == 3
     assert any(line.startswith("::error file=broken.py,title=migrator::") for line in done.stdout.splitlines())
+
+
+TWO_CONSTANTS = '''\
+from orchestrator.client import invoke
+
+DONE = ("done", "failed")
+GONE = {"killed", "timeout"}
+
+
+def sweep():
+    for row in invoke("sessions_list", {})["details"]["sessions"]:
+        if row["status"] in DONE or row["status"] in GONE:
+            yield row["key"]
+        if row["status"] == "done":
+            yield row["key"]
+'''
+
+
+def _apply_fixes_in_turn(root: Path, document: dict) -> None:
+    """Apply each result's fix on its own, last in the file first (so the
+    regions of the earlier ones, given against the original, still hold)."""
+    def first(result: dict) -> tuple[str, int, int]:
+        change = result["fixes"][0]["artifactChanges"][0]
+        region = change["replacements"][0]["deletedRegion"]
+        return change["artifactLocation"]["uri"], region["startLine"], region["startColumn"]
+
+    fixed = [r for r in document["runs"][0]["results"] if "fixes" in r]
+    for result in sorted(fixed, key=first, reverse=True):
+        [change] = result["fixes"][0]["artifactChanges"]
+        path = root / change["artifactLocation"]["uri"]
+        path.write_bytes(_apply(path.read_bytes(), change["replacements"]))
+
+
+@pytest.mark.parametrize("phase", ["expand", "contract"])
+def test_each_sarif_result_carries_its_own_fix_and_all_of_them_make_apply_write(tmp_path: Path, phase: str) -> None:
+    import shutil
+
+    from conftest import FIXTURES, snapshot
+
+    sarif_tree, written_tree = tmp_path / "sarif", tmp_path / "written"
+    for tree in (sarif_tree, written_tree):
+        shutil.copytree(FIXTURES / "demo", tree, ignore=shutil.ignore_patterns(".migrator"))
+        (tree / "orchestrator" / "sweep.py").write_text(TWO_CONSTANTS)
+    done = run_cli("scan", ".", "--phase", phase, "--format", "sarif", "-o", str(tmp_path / "out.sarif"), cwd=sarif_tree)
+    assert done.returncode == 1, done.stderr
+    document = json.loads((tmp_path / "out.sarif").read_text("utf-8"))
+    jsonschema.validate(document, SCHEMA, cls=jsonschema.Draft4Validator)
+    results = document["runs"][0]["results"]
+    rewrites = [r for r in results if r["properties"]["action"] == "rewrite"]
+    sweep = [r for r in rewrites if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("sweep.py")]
+    assert len(sweep) == 5
+    assert all(len(r["fixes"]) == 1 for r in rewrites)
+    # No replacement belongs to two results: applying two results never inserts twice.
+    seen = [json.dumps(rep, sort_keys=True) for r in rewrites for rep in r["fixes"][0]["artifactChanges"][0]["replacements"]]
+    assert len(seen) == len(set(seen))
+    # The comparison on line 11 is fixed on line 11 alone (in contract: one replacement, the literal).
+    [line_11] = [r for r in sweep if r["locations"][0]["physicalLocation"]["region"]["startLine"] == 11]
+    replacements = line_11["fixes"][0]["artifactChanges"][0]["replacements"]
+    assert {(r["deletedRegion"]["startLine"], r["deletedRegion"]["endLine"]) for r in replacements} == {(11, 11)}
+    if phase == "contract":
+        assert [r["insertedContent"]["text"] for r in replacements] == ['"agent_responded"']
+    _apply_fixes_in_turn(sarif_tree, document)
+    written = run_cli("apply", ".", "--phase", phase, "--write", "--no-cache", cwd=written_tree)
+    assert written.returncode == 0, written.stderr
+    assert snapshot(sarif_tree) == snapshot(written_tree)
+    assert snapshot(sarif_tree)["orchestrator/sweep.py"] != TWO_CONSTANTS.encode()

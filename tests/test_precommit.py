@@ -34,7 +34,7 @@ def test_hook_blocks_an_unmigrated_commit(tmp_path: Path) -> None:
     env.pop("CI", None)
     env.pop("PYTHONPATH", None)  # the hook must work from its own installed environment
     project = tmp_path / "project"
-    shutil.copytree(FIXTURES / "demo", project)
+    shutil.copytree(FIXTURES / "demo", project, ignore=shutil.ignore_patterns(".migrator"))
     (project / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {REPO.as_uri()}\n    rev: {rev}\n    hooks:\n      - id: migrator\n"
     )
@@ -48,10 +48,14 @@ def test_hook_blocks_an_unmigrated_commit(tmp_path: Path) -> None:
     shown = blocked.stdout + blocked.stderr  # git relays hook output on either
     assert blocked.returncode != 0, shown
     assert "migrator (OpenClaw session-status rename)" in shown and "Failed" in shown
-    assert "+++ b/orchestrator/monitor.py" in shown
+    assert "would rewrite orchestrator/monitor.py" in shown and "+++ b/orchestrator/monitor.py" in shown
     assert _git("rev-parse", "--verify", "HEAD", cwd=project, env=env).returncode != 0  # nothing committed
 
-    migrate = subprocess.run([sys.executable, "-m", "migrator", "apply", "--write", "."], cwd=project,
+    # The files are staged, not committed: --write needs --allow-dirty to touch them.
+    refused = subprocess.run([sys.executable, "-m", "migrator", "apply", "--write", "."], cwd=project,
+                             env={**env, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2, refused.stderr
+    migrate = subprocess.run([sys.executable, "-m", "migrator", "apply", "--write", "--allow-dirty", "."], cwd=project,
                              env={**env, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=120)
     assert migrate.returncode == 0, migrate.stderr
     _git("add", "-A", cwd=project, env=env)

@@ -46,7 +46,7 @@ def test_a_short_run_draws_nothing() -> None:
 
 
 def test_no_bar_when_piped(demo: Path) -> None:
-    for args in (("scan", "."), ("apply", "--check", ".")):
+    for args, summary in ((("scan", "."), " scanned, "), (("apply", "--check", "."), " left unchanged.")):
         done = run_cli(*args, cwd=demo)
         assert "\r" not in done.stderr and "[#" not in done.stderr
-        assert done.stdout.count(" scanned, ") + done.stderr.count(" scanned, ") == 1
+        assert done.stdout.count(summary) + done.stderr.count(summary) == 1

@@ -34,6 +34,11 @@ FINDINGS = [
     ("AGENTS.md", 32, 62, "status-membership", "failed", "certain"),
     ("AGENTS.md", 32, 72, "status-membership", "killed", "certain"),
     ("AGENTS.md", 41, 51, "prompt-json", "done", "likely"),
+    # The project's README names OpenClaw and lists session statuses: for review.
+    ("README.md", 4, 13, "prompt-status", "done", "likely"),
+    ("README.md", 4, 21, "prompt-status", "failed", "likely"),
+    ("README.md", 4, 31, "prompt-status", "killed", "likely"),
+    ("README.md", 4, 44, "prompt-status", "timeout", "likely"),
     ("TOOLS.md", 6, 69, "prompt-status", "done", "certain"),
     ("TOOLS.md", 7, 2, "prompt-status", "failed", "certain"),
     ("TOOLS.md", 7, 12, "prompt-status", "killed", "certain"),
@@ -55,7 +60,8 @@ FINDINGS = [
 # Full of "done", "failed", "timeout" and "killed" in English, or in other
 # vocabularies: never a finding, never changed.
 INNOCENT = ["SOUL.md", "skills/release-notes/SKILL.md", "state/workspace/memory/2026-09-14.md"]
-NOT_PROMPTS = ["README.md", "docs/notes.md"]
+# Documentation that does not name OpenClaw: another project's words.
+NOT_PROMPTS = ["docs/notes.md"]
 
 
 @pytest.fixture
@@ -181,3 +187,39 @@ def test_bad_text_config_is_one_line_naming_the_key(prompts: Path, table: str, m
     assert len(lines) == 1
     assert lines[0].startswith("migrator: error: ") and "pyproject.toml: " in lines[0]
     assert lines[0].endswith(message)
+
+
+DOCS_README = """\
+# Session board
+
+A dashboard for OpenClaw sessions.
+
+The table colours rows by session status: green for `done`, red for `failed` and `timeout`.
+
+The nightly job is done by 06:00. Build failed? Rerun it.
+"""
+
+
+def test_markdown_docs_of_an_openclaw_project_are_listed_for_review(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "README.md").write_text(DOCS_README)
+    (tmp_path / "docs" / "ops.md").write_text("# Ops\n\nThe nightly job is done by 06:00.\nBuild failed? Check the logs.\n"
+                                              "OpenClaw is restarted at noon.\n")
+    # Another project's docs (no word of OpenClaw): its `done` is its own.
+    (tmp_path / "docs" / "jobs.md").write_text("# Jobs\n\nThe job status is `done` or `failed`.\n")
+    before = snapshot(tmp_path)
+    scan = run_cli("scan", ".", cwd=tmp_path)
+    assert scan.returncode == 1, scan.stderr
+    assert scan.stdout.splitlines() == [
+        "to review (3):",
+        "README.md:5:54: prompt-status [certain, review] 'done' -> 'agent_responded'",
+        "README.md:5:70: prompt-status [certain, review] 'failed' -> 'interrupted'",
+        "README.md:5:83: prompt-status [certain, review] 'timeout' -> 'waiting_for_response'",
+        "3 files scanned, 3 findings: 0 to rewrite, 3 to review (expand phase)",
+    ]
+    # Documentation is for a person to read: never rewritten, even in contract.
+    check = run_cli("apply", ".", "--phase", "contract", "--check", cwd=tmp_path)
+    assert check.returncode == 0, check.stderr
+    assert check.stderr == "3 files would be left unchanged.\n"
+    assert run_cli("apply", ".", "--phase", "contract", "--write", cwd=tmp_path).returncode == 0
+    assert snapshot(tmp_path) == before

@@ -27,7 +27,8 @@ from migrator.jsonedit import Edit, JsonSyntaxError, migrate_json_text
 from migrator.jsonedit import parse as parse_json
 from migrator.journal import JournalRun, atomic_writer, crash_point
 from migrator.pointers import PointerPattern, compile_patch
-from migrator.textformats import migrate_toml, migrate_yaml
+from migrator.suppressions import Suppressions, for_document
+from migrator.textformats import SharedValue, Skip, migrate_toml, migrate_yaml
 
 __all__ = ["DataEngine", "JsonlEngine", "migrate_json_text", "migrate_document"]
 
@@ -37,10 +38,12 @@ FINDINGS_PER_FILE = 1000
 
 
 def migrate_document(
-    text: str, fmt: str, patterns: Sequence[PointerPattern], mapping: Mapping[str, str]
+    text: str, fmt: str, patterns: Sequence[PointerPattern], mapping: Mapping[str, str],
+    skip: Skip | None = None,
 ) -> tuple[str, list[Edit], list[dict[str, Any]]]:
     """Migrate one whole document of ``fmt`` (json, json5, yaml, toml):
-    the new text, the edits, and the RFC 6902 patch."""
+    the new text, the edits, and the RFC 6902 patch. ``skip``: lines whose
+    values stay (suppression comments, YAML and TOML)."""
     if fmt in ("json", "json5"):
         json5_syntax = fmt == "json5"
         doc = parse_json(text, json5_syntax=json5_syntax)
@@ -50,10 +53,15 @@ def migrate_document(
         new_text, edits = apply_patch_text(text, doc, ops, json5_syntax=json5_syntax)
         return new_text, edits, ops
     if fmt == "yaml":
-        return migrate_yaml(text, patterns, mapping)
+        return migrate_yaml(text, patterns, mapping, skip)
     if fmt == "toml":
-        return migrate_toml(text, patterns, mapping)
+        return migrate_toml(text, patterns, mapping, skip)
     raise ValueError(f"unknown data format {fmt!r}")
+
+
+def _skip(sup: Suppressions | None, rule: str) -> Skip | None:
+    """The lines a data document's suppression comments keep as they are."""
+    return None if sup is None else (lambda line: sup.covers({line}, rule))
 
 
 def _old_words(options: Options) -> re.Pattern[bytes]:
@@ -114,17 +122,23 @@ class DataEngine(BaseEngine):
         except UnicodeDecodeError as exc:
             result.error = f"not valid UTF-8 (byte {exc.start})"
             return result
+        sup = for_document(text, target.format)
+        if sup is not None and sup.ignore_file:
+            return result
         try:
             new_text, edits, ops = migrate_document(text, target.format, target.patterns,
-                                                    options.manifest.vocabulary.old_to_new)
+                                                    options.manifest.vocabulary.old_to_new, _skip(sup, target.rule))
         except (JsonSyntaxError, ValueError) as exc:
-            result.error = f"cannot parse {target.format.upper()}: {exc}"
+            shared = isinstance(exc, SharedValue)  # valid YAML: say what it is, not "cannot parse"
+            result.error = str(exc) if shared else f"cannot parse {target.format.upper()}: {exc}"
             return result
         decision = decide(target, options)
         for edit in edits[:FINDINGS_PER_FILE]:
             result.findings.append(_finding(source.display, target.format, target, decision, edit.line,
                                             edit.column, edit.pointer, edit.old, edit.new))
         _cap(result, len(edits))
+        if sup is not None:
+            result.notes.extend(sup.notes(source.display))
         if decision.refusal and edits:
             result.error = decision.refusal
         elif decision.action == "rewrite" and edits:
@@ -138,9 +152,11 @@ class DataEngine(BaseEngine):
             return None
         target = target_for(source, context.options)
         assert target is not None
+        text = result.updated.decode("utf-8-sig")
+        skip = _skip(for_document(text, target.format), target.rule)
         try:
-            again, edits, _ = migrate_document(result.updated.decode("utf-8-sig"), target.format, target.patterns,
-                                               context.options.manifest.vocabulary.old_to_new)
+            again, edits, _ = migrate_document(text, target.format, target.patterns,
+                                               context.options.manifest.vocabulary.old_to_new, skip)
         except (JsonSyntaxError, ValueError) as exc:
             return f"the new text does not parse: {exc}"
         return "a second pass would change the file again" if edits else None

@@ -370,8 +370,7 @@ class PythonEngine:
             result.findings.append(
                 Finding(source.display, f.line, f.column, self.kind, f.old, f.new, f.confidence, action, f.rule, f.why)
             )
-        for line in rewritten.unused_ignores:
-            result.notes.append(f"{source.display}:{line}: unused suppression `# migrator: ignore`")
+        result.notes.extend(rewritten.suppressions.notes(source.display))
         if rewritten.code != data:
             result.updated = rewritten.code
         return result

@@ -492,12 +492,14 @@ class SqliteEngine(StoreEngine, BaseEngine):
             return result
         decision = decide(target, options)
         vocab = manifest.vocabulary
-        for table, column, rowid, key, old, pointer in state.findings[:FINDINGS_PER_FILE]:
+        # Sorted by what a person looks rows up by (the session key), as the patch file names them.
+        listed = sorted(state.findings[:FINDINGS_PER_FILE], key=lambda f: (f[0], str(f[3]), f[1], f[5] or "", f[2]))
+        for table, column, rowid, key, old, pointer in listed:
             where = f"{table}.{column}" + (f" document {pointer}" if pointer else "")
             result.findings.append(Finding(
                 source.display, rowid, 1, self.kind, old, vocab.to_new(old), "certain", decision.action,
-                target.rule, f"the session status in {where} of an OpenClaw agent database; {decision.why}",
-                pointer=pointer, table=table, column_name=column, key=key))
+                target.rule, f"the session status of `{key}` in {where} of an OpenClaw agent database; {decision.why}",
+                pointer=pointer, table=table, column_name=column, key=str(key)))
         total = sum(state.counts.values())
         if total > FINDINGS_PER_FILE:
             result.notes.append(f"{source.display}: {total - len(result.findings)} more values to migrate not listed")

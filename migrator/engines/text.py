@@ -37,9 +37,14 @@ from migrator.jsonedit import JsonSyntaxError, migrate_json_text
 from migrator.manifest import Manifest
 from migrator.pointers import PointerPattern
 from migrator.rules import Rule
+from migrator.suppressions import Suppressions, parse as parse_suppressions
 from migrator.findings import Action, Confidence, FileResult, Finding
 
 DEFAULT_GLOBS = ("AGENTS.md", "SOUL.md", "TOOLS.md", "**/skills/*/SKILL.md")
+# A project's own documentation: scanned with the same rules, for review only,
+# when it names OpenClaw (a table of session statuses in a README).
+DOC_GLOBS = ("README.md", "**/docs/**/*.md")
+DOC_EVIDENCE = re.compile(r"\bopenclaw\b", re.IGNORECASE)
 # Given by name on the command line, these are prompts whatever their name.
 TEXT_SUFFIXES = (".md", ".markdown", ".mdx", ".txt")
 # Inside an OpenClaw workspace: its bootstrap files, memory notes and skills.
@@ -50,7 +55,6 @@ CONFIG_NAME = "openclaw.json"
 
 __all__ = ["RULES", "TextEngine", "analyse", "workspaces"]
 
-_COMMENT = re.compile(r"<!--\s*migrator:\s*(ignore-file|ignore|session-status)\s*-->")
 _JSON_STATUS = "\"{field}\"\\s*:\\s*\"({words})\""
 
 
@@ -69,6 +73,7 @@ class TextEngine(BaseEngine):
         self._old: re.Pattern[bytes] | None = None
         self._defaults = pathspec.GitIgnoreSpec.from_lines(DEFAULT_GLOBS)
         self._workspace_spec = pathspec.GitIgnoreSpec.from_lines(WORKSPACE_GLOBS)
+        self._docs = pathspec.GitIgnoreSpec.from_lines(DOC_GLOBS)
         self._user: pathspec.GitIgnoreSpec | None = None
         self._configs: dict[Path, tuple[Path, ...]] = {}
         self._rules: ProseRules | None = None
@@ -96,7 +101,11 @@ class TextEngine(BaseEngine):
             rel_root = source.rel
         if self._user.match_file(rel_root):
             return True
-        return source.path.suffix == ".md" and self._in_workspace(source)
+        return source.path.suffix == ".md" and (self._in_workspace(source) or self._is_doc(source))
+
+    def _is_doc(self, source: SourcePath) -> bool:
+        """Project documentation (README.md, docs/**/*.md) rather than a prompt."""
+        return bool(self._docs.match_file(source.rel)) and not self._defaults.match_file(source.rel)
 
     def _in_workspace(self, source: SourcePath) -> bool:
         """Whether the file is Markdown of an OpenClaw workspace: the state dir
@@ -145,12 +154,18 @@ class TextEngine(BaseEngine):
         except UnicodeDecodeError as exc:
             result.error = f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or exclude it"
             return result
-        analysis = analyse(text, source.display, context.options, self._prose(context.options))
+        doc = self._is_doc(source)
+        if doc and not self._talks_to_openclaw(text, context.options):
+            return result  # a README of another project: its `done` is not ours
+        analysis = analyse(text, source.display, context.options, self._prose(context.options), review_only=doc)
         result.findings.extend(analysis.findings)
         result.notes.extend(analysis.notes)
         if analysis.updated != text:
             result.updated = analysis.updated.encode("utf-8")
         return result
+
+    def _talks_to_openclaw(self, text: str, options: Options) -> bool:
+        return DOC_EVIDENCE.search(text) is not None or self._prose(options).file_evidence(text) is not None
 
     def _prose(self, options: Options) -> ProseRules:
         if self._rules is None:
@@ -235,58 +250,30 @@ class Analysis:
         self.updated = text
 
 
-def _suppressions(doc: Document) -> tuple[bool, dict[int, set[int]], set[int]]:
-    """(ignore the file, {comment line: lines it ignores}, lines marked as
-    session status).
-
-    A comment alone on its line applies to the next line too, as Markdown has
-    no end-of-line comments that read naturally.
-    """
-    ignore_file = False
-    ignores: dict[int, set[int]] = {}
-    marked: set[int] = set()
-    for number in range(1, len(doc.line_starts) + 1):
-        line = doc.line_text(number)
-        if "migrator" not in line:
-            continue
-        for match in _COMMENT.finditer(line):
-            kind = match.group(1)
-            lines = {number}
-            if not _COMMENT.sub("", line).strip():
-                lines.add(number + 1)
-            if kind == "ignore-file":
-                ignore_file = True
-            elif kind == "ignore":
-                ignores[number] = lines
-            else:
-                marked |= lines
-    return ignore_file, ignores, marked
-
-
-def analyse(text: str, display: str, options: Options, rules: ProseRules) -> Analysis:
-    """Findings for one prompt and its text after the phase's rewrites."""
+def analyse(text: str, display: str, options: Options, rules: ProseRules, review_only: bool = False) -> Analysis:
+    """Findings for one prompt and its text after the phase's rewrites
+    (``review_only``: project documentation, listed and never rewritten)."""
     out = Analysis(text)
     doc = parse(text)
-    ignore_file, ignores, marked = _suppressions(doc)
-    if ignore_file:
+    # `<!-- migrator: ignore[...] -->` comments, matched by rule (see migrator.suppressions).
+    sup = parse_suppressions(text.splitlines(), "<!--")
+    if sup.ignore_file:
         return out
-    ignored = set().union(*ignores.values()) if ignores else set()
+    marked = sup.marked
     vocab = options.manifest.vocabulary
     phase = options.phase
-    name_both = bool(options.text.get("name-both", False))
+    name_both = bool(options.text.get("name-both", False)) and not review_only
     edits: list[Edit] = []
-    used: set[int] = set()
     prose_outside = _without_fences(text, doc)
     evidence = rules.file_evidence(prose_outside)
 
     for hit in rules.scan(doc, evidence, phase):
         line, column = doc.position(hit.start)
-        if line in ignored:
-            used.add(line)
+        if sup.covers({line}, hit.rule):
             continue
         confidence: Confidence = "certain" if line in marked else hit.confidence
         edit = None
-        if hit.rule == RULE_STATUS and options.allows(confidence):
+        if hit.rule == RULE_STATUS and options.allows(confidence) and not review_only:
             if phase == "contract":
                 edit = hit.contract
             elif name_both:
@@ -294,6 +281,8 @@ def analyse(text: str, display: str, options: Options, rules: ProseRules) -> Ana
         why = hit.why
         if hit.named_both and phase == "expand":
             why += "; already names both"
+        if review_only:
+            why += "; in the project's documentation (listed for review, never rewritten)"
         out.findings.append(
             Finding(display, line, column, "text", hit.old, vocab.to_new(hit.old), confidence,
                     "rewrite" if edit else "review", hit.rule, why)
@@ -301,19 +290,17 @@ def analyse(text: str, display: str, options: Options, rules: ProseRules) -> Ana
         if edit is not None:
             edits.append(edit)
 
-    rewrite_code = phase == "contract" or name_both
+    rewrite_code = (phase == "contract" or name_both) and not review_only
     for fence in doc.fences:
         if fence.info in PYTHON_FENCES:
-            edit = _python_fence(text, doc, fence, display, options, evidence, rewrite_code, ignored, used, out)
+            edit = _python_fence(text, doc, fence, display, options, evidence, rewrite_code, sup, out)
             if edit is not None:
                 edits.append(edit)
         elif fence.info in JSON_FENCES:
-            edit = _json_fence(text, doc, fence, display, options, rules, evidence, rewrite_code, ignored, used, out)
+            edit = _json_fence(text, doc, fence, display, options, rules, evidence, rewrite_code, sup, out)
             if edit is not None:
                 edits.append(edit)
-    for line, covered in sorted(ignores.items()):
-        if not covered & used:
-            out.notes.append(f"{display}:{line}: unused suppression `<!-- migrator: ignore -->`")
+    out.notes.extend(sup.notes(display))
     out.findings.sort(key=lambda f: (f.line, f.column, f.rule))
     out.updated = _splice(text, edits)
     return out
@@ -366,8 +353,7 @@ def _python_fence(
     options: Options,
     evidence: str | None,
     rewrite_code: bool,
-    ignored: set[int],
-    used: set[int],
+    sup: Suppressions,
     out: Analysis,
 ) -> Edit | None:
     """Run the Python rules on a ```python block, in the prompt's coordinates."""
@@ -394,8 +380,7 @@ def _python_fence(
     blocked = False
     for f in result.findings:
         line = fence.line + f.line
-        if line in ignored:
-            used.add(line)
+        if sup.covers({line}, f.rule):
             blocked = True
             continue
         column = f.column + len(removed[f.line - 1]) if f.line - 1 < len(removed) else f.column
@@ -404,8 +389,7 @@ def _python_fence(
             Finding(display, line, column, "text", f.old, vocab.to_new(f.old), f.confidence, action, f.rule,
                     f"in a ```python block: {f.why}")
         )
-    for line in result.unused_ignores:
-        out.notes.append(f"{display}:{fence.line + line}: unused suppression `# migrator: ignore`")
+    out.notes.extend(result.suppressions.notes(display, fence.line))
     if not rewrite_code or blocked or result.code == code.encode("utf-8"):
         return None
     new_lines = result.code.decode("utf-8").splitlines(keepends=True)
@@ -424,8 +408,7 @@ def _json_fence(
     rules: ProseRules,
     evidence: str | None,
     rewrite: bool,
-    ignored: set[int],
-    used: set[int],
+    sup: Suppressions,
     out: Analysis,
 ) -> Edit | None:
     """A ```json example: the values the manifest's session surfaces name
@@ -450,8 +433,7 @@ def _json_fence(
     blocked = False
     for change in changes:
         line, column = doc.position(fence.body_start + _offset(body, change.line, change.column))
-        if line in ignored:
-            used.add(line)
+        if sup.covers({line}, RULE_JSON):
             blocked = True
             continue
         why = f"`{change.pointer}` in a ```json example"

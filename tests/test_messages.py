@@ -1,0 +1,76 @@
+"""Findings and errors that read well, through the real CLI: a YAML value
+behind an anchor says so, database rows are named by their session key and
+come sorted, and report files that cannot be written are usage errors."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import FIXTURES, run_cli, snapshot
+from migrator.engines.sqlite import connect
+
+DATA_RULE = '[tool.migrator]\n\n[[tool.migrator.data]]\npaths = ["runs.yaml"]\npointers = ["/sessions/*/status"]\n'
+
+
+def test_yaml_anchor_is_named_not_cannot_locate(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(DATA_RULE)
+    (tmp_path / "runs.yaml").write_text("base: &st failed\nsessions:\n  - status: *st\n  - status: done\n")
+    before = snapshot(tmp_path)
+    for args in (("scan", "."), ("apply", ".", "--write")):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 3
+        assert result.stderr.splitlines()[0] == (
+            "error: runs.yaml: the value at /sessions/0/status (line 1) is an anchor (`&st`): a value shared "
+            "through YAML anchors and aliases is not edited in place; change it by hand"
+        )
+    assert snapshot(tmp_path) == before
+
+
+def test_sqlite_findings_name_the_session_key_sorted(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    shutil.copytree(FIXTURES / "state", state)
+    (state / "agents" / "main" / "sessions" / "sessions.json").unlink()
+    db = state / "agents/main/agent/openclaw-agent.sqlite"
+    db.parent.mkdir(parents=True)
+    conn = connect(db)
+    conn.executescript((FIXTURES / "data" / "openclaw-agent-2026.9.6.sql").read_text("utf-8"))
+    # Rows inserted out of key order still come sorted by key.
+    keys = [k for (k,) in conn.execute("SELECT session_key FROM session_nodes WHERE status = 'failed'")]
+    conn.close()
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "pyproject.toml").write_text("[tool.migrator]\n")
+    scan = run_cli("scan", "--state-dir", str(state), cwd=work)
+    assert scan.returncode == 1, scan.stderr
+    rows = [line for line in scan.stdout.splitlines() if "session_nodes.status of " in line]
+    shown = [line.split("session_nodes.status of ")[1].split(": store:")[0] for line in rows]
+    assert len(rows) >= len(keys) > 1
+    assert shown == sorted(shown) and set(keys) <= set(shown)
+    assert (f"{db}: session_nodes.status of {sorted(keys)[0]}: "
+            "store:agent-sqlite [certain, review] 'failed' -> 'interrupted'") in rows
+    # The why names the key too (JSON and SARIF carry it as well).
+    why = run_cli("scan", "--state-dir", str(state), "--show-why", cwd=work).stdout
+    assert f"the session status of `{sorted(keys)[0]}` in session_nodes.status of an OpenClaw agent database" in why
+
+
+def test_database_rows_in_sarif_and_github_have_no_line(tmp_path: Path) -> None:
+    import json
+
+    state = tmp_path / "state"
+    shutil.copytree(FIXTURES / "state", state)
+    (state / "agents" / "main" / "sessions" / "sessions.json").unlink()
+    db = state / "agents/main/agent/openclaw-agent.sqlite"
+    db.parent.mkdir(parents=True)
+    conn = connect(db)
+    conn.executescript((FIXTURES / "data" / "openclaw-agent-2026.9.6.sql").read_text("utf-8"))
+    conn.close()
+    sarif = run_cli("scan", "--state-dir", "state", "--format", "sarif", cwd=tmp_path)
+    assert sarif.returncode == 1, sarif.stderr
+    rows = [r for r in json.loads(sarif.stdout)["runs"][0]["results"] if r["ruleId"] == "store:agent-sqlite"]
+    assert rows and all("region" not in r["locations"][0]["physicalLocation"] for r in rows)
+    names = [r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in rows]
+    assert "session_nodes.status[agent:main:main]" in names
+    github = run_cli("scan", "--state-dir", "state", "--format", "github", cwd=tmp_path)
+    lines = [line for line in github.stdout.splitlines() if "openclaw-agent.sqlite" in line]
+    assert lines and not any(",line=" in line for line in lines)
