@@ -35,6 +35,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import real_gateway as rg  # noqa: E402  (install, spawn, stop, the gateway's env)
+from migrator.compat.translation import Translator  # noqa: E402
+from migrator.engines.sqlite import connect as sqlite_connect  # noqa: E402
+from migrator.manifest import load_manifest  # noqa: E402
 
 ROOT = rg.ROOT
 FIXTURES = ROOT / "fixtures" / "plugin"
@@ -42,6 +45,11 @@ MARK = "migrator-plugin-check"  # in the check's message: the only turn that cal
 MODEL = "scripted-model"
 PROVIDER = "scripted"
 TOOL, BRIDGE = "sessions_list", "tool_call"
+SESSION = "agent:main:main"
+ANCHOR = "\n## Tooling\n"
+MANIFEST = load_manifest()
+AGENT = MANIFEST.agent
+assert AGENT is not None
 
 
 class ScriptedModel:
@@ -156,7 +164,7 @@ def configure(bin_dir: Path, cli: Path, state: Path, port: int) -> bool:
 
 def agent_turn(bin_dir: Path, cli: Path, state: Path, port: int) -> subprocess.CompletedProcess[str]:
     env = dict(rg.oc_env(bin_dir, state), OPENCLAW_GATEWAY_PORT=str(port))
-    return subprocess.run([str(bin_dir / "node"), str(cli), "agent", "--session-key", "agent:main:main",
+    return subprocess.run([str(bin_dir / "node"), str(cli), "agent", "--session-key", SESSION,
                            "--message", f"{MARK}: which sessions can I resume?", "--json", "--timeout", "120"],
                           env=env, capture_output=True, text=True, timeout=240, check=False)
 
@@ -207,6 +215,10 @@ def main() -> int:
                 seen[run] = run_turn(bin_dir, cli, state, model, tmp / f"{run}.log") if ok else None
                 rg.check(f"{run}: the scripted model was sent the tool result", seen[run] is not None, f"log: {tmp / f'{run}.log'}")
                 (tmp / f"seen-{run}.json").write_text(json.dumps(seen[run], indent=1))
+            if all(seen.values()):
+                check_seen(seen, tmp)  # type: ignore[arg-type]
+                if args.save:
+                    save(seen)  # type: ignore[arg-type]
         finally:
             for p in rg.procs:
                 rg.stop(p)
@@ -215,6 +227,118 @@ def main() -> int:
                 shutil.copytree(tmp, args.keep, dirs_exist_ok=True)
     print(f"{len(rg.failures)} FAIL in {time.monotonic() - started:.0f}s" + (f": {rg.failures}" if rg.failures else ""))
     return 1 if rg.failures else 0
+
+
+def turn_stamp(text: str) -> int:
+    """The `updatedAt` of the session the check's turn runs in: the turn itself
+    sets it, so it is the one value that differs between two runs."""
+    doc = json.loads(text)
+    rows = doc["result"]["details"]["sessions"] if "tool" in doc else doc["sessions"]
+    return next(int(r["updatedAt"]) for r in rows if r["key"] == SESSION)
+
+
+def steady(text: str) -> str:
+    return text.replace(str(turn_stamp(text)), "0")
+
+
+def expected(text: str, annotate: bool) -> str:
+    """What the model should be sent instead of the gateway's own ``text``,
+    computed by migrator's proxy translation (new names) or, for --resumable,
+    by adding the two keys: another implementation than the plugin's."""
+    doc = json.loads(text)
+    bridged = "tool" in doc
+    result = doc["result"] if bridged else {"content": [{"type": "text", "text": text}]}
+    if not annotate:
+        Translator(MANIFEST).serve("tool", TOOL, result, "new")
+    else:
+        resumable = {MANIFEST.vocabulary.to_old(v) for v in AGENT.resumable}
+
+        def mark(payload: dict[str, Any]) -> None:
+            for row in payload.get("sessions", []):
+                if row.get("status") in resumable:
+                    row.update(resumable=True, note=AGENT.note)
+
+        if bridged:
+            mark(result["details"])
+        for part in result["content"]:
+            inner = json.loads(part["text"])
+            mark(inner)
+            part["text"] = json.dumps(inner, indent=2, ensure_ascii=False)
+    return json.dumps(doc, indent=2, ensure_ascii=False) if bridged else str(result["content"][0]["text"])
+
+
+def guidance(vocabulary: str) -> str:
+    names = [f"`{v if vocabulary == 'new' else MANIFEST.vocabulary.to_old(v)}`" for v in AGENT.resumable]
+    return AGENT.guidance.replace("{resumable}", ", ".join(names[:-1]) + " and " + names[-1])
+
+
+def with_guidance(system: str, vocabulary: str) -> str:
+    return system.replace(ANCHOR, f"{ANCHOR}{guidance(vocabulary)}\n", 1)
+
+
+def statuses(text: str) -> dict[str, Any]:
+    doc = json.loads(text)
+    payload = json.loads(doc["result"]["content"][0]["text"]) if "tool" in doc else doc
+    return {r["key"].split(":", 2)[-1][:24]: (r.get("status"), r.get("resumable")) for r in payload["sessions"]}
+
+
+def stored(state: Path) -> list[tuple[str, str | None, str]]:
+    conn = sqlite_connect(state / rg.DB)
+    try:
+        rows = conn.execute("SELECT session_key, status, json_extract(entry_json, '$.status') FROM session_nodes "
+                            "WHERE session_key != ? ORDER BY session_key", (SESSION,)).fetchall()
+        return [tuple(r) for r in rows]
+    finally:
+        conn.close()
+
+
+def check_seen(seen: dict[str, dict[str, Any]], tmp: Path) -> None:
+    base, direct = seen["without"], seen["direct-without"]
+    for name, frame in (("without", base), ("direct-without", direct)):
+        doc = json.loads(frame["tool_result"])
+        rg.check(f"{name}: the gateway's own text is JSON.stringify(_, null, 2) (re-dumps byte for byte)",
+                 json.dumps(doc, indent=2, ensure_ascii=False) == frame["tool_result"])
+        print(f"INFO {name}: statuses the model saw {statuses(frame['tool_result'])}")
+    rg.check("Tool Search on: sessions_list reached through tool_call", TOOL not in base["tools"] and BRIDGE in base["tools"])
+    rg.check("Tool Search off: sessions_list offered directly", TOOL in direct["tools"])
+    rg.check("without the plugin: no guidance in the prompt", guidance("new") not in base["system"] and guidance("old") not in base["system"])
+    for run, before, annotate, vocabulary in (("with", base, False, "new"), ("resumable", base, True, "old"),
+                                              ("direct-with", direct, False, "new")):
+        got = seen[run]
+        want = expected(steady(before["tool_result"]), annotate)
+        rg.check(f"{run}: tool result is the gateway's with {'resumable marks' if annotate else 'new names'}, every other byte as sent",
+                 steady(got["tool_result"]) == want, _first_difference(steady(got["tool_result"]), want))
+        print(f"INFO {run}: statuses the model saw {statuses(got['tool_result'])}")
+        rg.check(f"{run}: the prompt is the gateway's with the guidance under '## Tooling' ({vocabulary} names)",
+                 got["system"] == with_guidance(before["system"], vocabulary), _first_difference(got["system"], with_guidance(before["system"], vocabulary)))
+    gone = seen["uninstalled"]
+    rg.check("after --uninstall: tool result exactly as without the plugin (but this turn's updatedAt)",
+             steady(gone["tool_result"]) == steady(base["tool_result"]))
+    rg.check("after --uninstall: system prompt exactly as without the plugin", gone["system"] == base["system"])
+    rows = {run: stored(tmp / run) for run in seen}
+    rg.check("stored statuses (column and entry_json) identical with and without the plugin",
+             all(r == rows["without"] for r in rows.values()), rows["without"])
+
+
+def _first_difference(a: str, b: str) -> str:
+    if a == b:
+        return ""
+    at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return f"at {at}: {a[max(0, at - 80):at + 80]!r} vs {b[max(0, at - 80):at + 80]!r}"
+
+
+def save(seen: dict[str, dict[str, Any]]) -> None:
+    """The frames as the model received them: the tool message's content, the
+    tools offered, and the prompt's tool section head (the prompt is ~50 kB)."""
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    for run, frame in seen.items():
+        system = frame["system"]
+        at = system.index(ANCHOR) + 1
+        head = "\n".join(system[at:].splitlines()[:3])
+        record = {"gateway": rg.OPENCLAW, "scenario": run, "tools": frame["tools"], "tool_result": frame["tool_result"],
+                  "system_prompt_tooling": head, "system_prompt_chars": len(system)}
+        (FIXTURES / f"{run}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    print(f"INFO saved {len(seen)} frames to {FIXTURES.relative_to(ROOT)}/")
 
 
 def migrator_plugin(*extra: str) -> Any:
