@@ -329,12 +329,13 @@ def _first_difference(a: str, b: str) -> str:
 
 def save(seen: dict[str, dict[str, Any]]) -> None:
     """The frames as the model received them: the tool message's content, the
-    tools offered, and the prompt's tool section head (the prompt is ~50 kB)."""
+    tools offered, and the prompt's tool section (the whole prompt is ~50 kB)."""
     FIXTURES.mkdir(parents=True, exist_ok=True)
     for run, frame in seen.items():
         system = frame["system"]
-        at = system.index(ANCHOR) + 1
-        head = "\n".join(system[at:].splitlines()[:3])
+        lines = system[system.index(ANCHOR) + 1 :].splitlines()
+        end = next((i for i, line in enumerate(lines) if i and line.startswith("#")), len(lines))
+        head = "\n".join(lines[:end])  # the tool section, up to the next heading
         record = {"gateway": rg.OPENCLAW, "scenario": run, "tools": frame["tools"], "tool_result": frame["tool_result"],
                   "system_prompt_tooling": head, "system_prompt_chars": len(system)}
         (FIXTURES / f"{run}.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", "utf-8")

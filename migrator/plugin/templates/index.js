@@ -25,14 +25,14 @@ const INDENTED = /^[[{]\r?\n([ \t]+)/;
 
 // OpenClaw CalVer, ordered as migrator orders it (PEP 440's reading):
 // 2026.4.12-alpha.1 < -beta.1 < -rc.1 < 2026.4.12 < 2026.4.12-1.
-const VERSION = /^[vV]?(\d+)\.(\d+)\.(\d+)(?:-(?:(alpha|beta|rc)\.?(\d+)|(\d+)|release\b.*))?$/;
+const VERSION = /^[vV]?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-(?:(alpha|beta|rc)\.?(\d*)|(\d+)|release\b.*))?$/;
 const PRE = { alpha: 0, beta: 1, rc: 2 };
 
 export function parseVersion(text) {
   const m = typeof text === "string" ? VERSION.exec(text.trim()) : null;
   if (!m) return null;
-  const base = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (m[4]) return [...base, PRE[m[4]], Number(m[5])];
+  const base = [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
+  if (m[4]) return [...base, PRE[m[4]], Number(m[5] || 0)];
   if (m[6]) return [...base, 4, Number(m[6])];
   return [...base, 3, 0];
 }
