@@ -17,7 +17,7 @@ from migrator.plugin.install import DEFAULT_OPENCLAW, install, uninstall
 @click.command("plugin")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--resumable", is_flag=True,
-              help="Keep the names the schedule serves; mark each resumable row with resumable: true and a note.")
+              help="Show old names while the window is open, and mark each resumable row with resumable: true and a note.")
 @click.option("--install", "do_install", is_flag=True, help="Install the plugin into the state dir and enable it.")
 @click.option("--uninstall", "do_uninstall", is_flag=True, help="Remove the plugin from the state dir.")
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",

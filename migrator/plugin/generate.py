@@ -20,7 +20,7 @@ from packaging.version import Version
 
 from migrator.compat.negotiation import Vocab, negotiate
 from migrator.errors import ConfigError
-from migrator.manifest import Manifest, GatewaySurface
+from migrator.manifest import GatewaySurface, Manifest
 from migrator.journal import atomic_write
 
 PLAN_MARKER = "/* migrator:plan */ null"
@@ -69,7 +69,7 @@ def schedule_table(manifest: Manifest, options: PluginOptions) -> tuple[list[dic
         return negotiate(manifest, gateway_version=version, caps=caps).client
 
     schedule = manifest.schedule
-    table = [
+    table: list[dict[str, Any]] = [
         {"from": None, "vocabulary": served(_EARLIEST)},
         {"from": schedule.introduced_text, "vocabulary": served(schedule.introduced)},
         {"from": schedule.sunset_text, "vocabulary": served(schedule.sunset)},
