@@ -241,17 +241,16 @@ def steady(text: str) -> str:
     return text.replace(str(turn_stamp(text)), "0")
 
 
-def expected(text: str, annotate: bool) -> str:
-    """What the model should be sent instead of the gateway's own ``text``,
-    computed by migrator's proxy translation (new names) or, for --resumable,
-    by adding the two keys: another implementation than the plugin's."""
+def expected(text: str, vocabulary: str, annotate: bool) -> str:
+    """What the model should be sent instead of the gateway's own ``text``:
+    the names walked by migrator's proxy translation, and for --resumable the
+    two keys added to each resumable row; another implementation than the plugin's."""
     doc = json.loads(text)
     bridged = "tool" in doc
     result = doc["result"] if bridged else {"content": [{"type": "text", "text": text}]}
-    if not annotate:
-        Translator(MANIFEST).serve("tool", TOOL, result, "new")
-    else:
-        resumable = {MANIFEST.vocabulary.to_old(v) for v in AGENT.resumable}
+    Translator(MANIFEST).serve("tool", TOOL, result, vocabulary)  # type: ignore[arg-type]
+    if annotate:
+        resumable = {v if vocabulary == "new" else MANIFEST.vocabulary.to_old(v) for v in AGENT.resumable}
 
         def mark(payload: dict[str, Any]) -> None:
             for row in payload.get("sessions", []):
@@ -303,10 +302,10 @@ def check_seen(seen: dict[str, dict[str, Any]], tmp: Path) -> None:
     rg.check("Tool Search off: sessions_list offered directly", TOOL in direct["tools"])
     rg.check("without the plugin: no guidance in the prompt", guidance("new") not in base["system"] and guidance("old") not in base["system"])
     for run, before, annotate, vocabulary in (("with", base, False, "new"), ("resumable", base, True, "old"),
-                                              ("direct-with", direct, False, "new")):
+                                              ("direct-with", direct, False, "new"), ("past-sunset", base, True, "new")):
         got = seen[run]
-        want = expected(steady(before["tool_result"]), annotate)
-        rg.check(f"{run}: tool result is the gateway's with {'resumable marks' if annotate else 'new names'}, every other byte as sent",
+        want = expected(steady(before["tool_result"]), vocabulary, annotate)
+        rg.check(f"{run}: tool result is the gateway's in {vocabulary} names{' with resumable marks' if annotate else ''}, every other byte as sent",
                  steady(got["tool_result"]) == want, _first_difference(steady(got["tool_result"]), want))
         print(f"INFO {run}: statuses the model saw {statuses(got['tool_result'])}")
         rg.check(f"{run}: the prompt is the gateway's with the guidance under '## Tooling' ({vocabulary} names)",
@@ -345,7 +344,8 @@ def save(seen: dict[str, dict[str, Any]]) -> None:
 def migrator_plugin(*extra: str) -> Any:
     def step(bin_dir: Path, cli: Path, state: Path) -> bool:
         env = dict(rg.oc_env(bin_dir, state), PYTHONPATH=rg.py_env()["PYTHONPATH"])
-        done = subprocess.run([sys.executable, "-m", "migrator", "plugin", *extra, "--state-dir", str(state),
+        args = [a.replace("{manifest}", str(state.parent / f"{state.name}.toml")) for a in extra]
+        done = subprocess.run([sys.executable, "-m", "migrator", "plugin", *args, "--state-dir", str(state),
                                "--openclaw", f"{bin_dir / 'node'} {cli}"],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
         rg.check(f"migrator plugin {' '.join(extra)} --state-dir: exit 0", done.returncode == 0,
@@ -367,7 +367,18 @@ SCENARIOS: list[tuple[str, list[Any]]] = [
     ("uninstalled", [migrator_plugin("--install"), migrator_plugin("--uninstall")]),
     ("direct-without", [tool_search_off]),
     ("direct-with", [tool_search_off, migrator_plugin("--install")]),
+    # The same --resumable plugin from a manifest whose sunset 2026.9.6 has
+    # passed: new names prove the plugin reads the running gateway's version.
+    ("past-sunset", [lambda b, c, state: write_manifest(state), migrator_plugin("--install", "--resumable", "--manifest", "{manifest}")]),
 ]
+
+
+def write_manifest(state: Path) -> bool:
+    source = (ROOT / "migrator" / "renames" / "session_status.toml").read_text("utf-8")
+    moved = source.replace(f'introduced = "{MANIFEST.schedule.introduced_text}"', 'introduced = "2026.1.0"')
+    moved = moved.replace(f'sunset = "{MANIFEST.schedule.sunset_text}"', 'sunset = "2026.4.0"')
+    (state.parent / f"{state.name}.toml").write_text(moved, "utf-8")
+    return moved != source
 
 
 if __name__ == "__main__":

@@ -185,3 +185,28 @@ def test_install_without_openclaw_cli_says_how_to_point_at_it(tmp_path: Path) ->
         "migrator plugin: no-such-openclaw-cli: OpenClaw's CLI not found; pass --openclaw with the command that runs it"
     )
     assert not any(state.iterdir())
+
+
+def test_another_manifest_gives_another_schedule(tmp_path: Path) -> None:
+    source = (REPO / "migrator" / "renames" / "session_status.toml").read_text("utf-8")
+    path = tmp_path / "rename.toml"
+    path.write_text(source.replace('introduced = "2027.1.0"', 'introduced = "2026.1.0"')
+                    .replace('sunset = "2027.4.0"', 'sunset = "2026.4.0"'), "utf-8")
+    done = run_cli("plugin", str(tmp_path / "p"), "--resumable", "--manifest", str(path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    data = _plan_in((tmp_path / "p" / "index.js").read_bytes())
+    assert data["schedule"] == [
+        {"from": None, "vocabulary": "old"},
+        {"from": "2026.1.0", "vocabulary": "old"},
+        {"from": "2026.4.0", "vocabulary": "new"},
+    ]
+    assert data["fingerprint"] == load_manifest(path).fingerprint != MANIFEST.fingerprint
+
+
+def test_an_unreadable_manifest_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "none.toml"
+    done = run_cli("plugin", str(tmp_path / "p"), "--manifest", str(missing), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"migrator plugin: {missing}: cannot read manifest:")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "p").exists()

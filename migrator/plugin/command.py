@@ -22,10 +22,18 @@ from migrator.plugin.install import DEFAULT_OPENCLAW, install, uninstall
 @click.option("--uninstall", "do_uninstall", is_flag=True, help="Remove the plugin from the state dir.")
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="The OpenClaw state dir (default: $OPENCLAW_STATE_DIR or ~/.openclaw).")
+@click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="A rename manifest (default: the built-in session-status one).")
 @click.option("--openclaw", "openclaw", default=DEFAULT_OPENCLAW, show_default=True, metavar="COMMAND",
               help="The command that runs OpenClaw's CLI (--install and --uninstall run it).")
 def plugin(
-    directory: Path | None, resumable: bool, do_install: bool, do_uninstall: bool, state_dir: Path | None, openclaw: str
+    directory: Path | None,
+    resumable: bool,
+    do_install: bool,
+    do_uninstall: bool,
+    state_dir: Path | None,
+    manifest_path: Path | None,
+    openclaw: str,
 ) -> None:
     """Write an OpenClaw plugin that shows agents what a session status means.
 
@@ -36,7 +44,7 @@ def plugin(
     OpenClaw's own CLI (restart the gateway after), --uninstall removes it.
     """
     try:
-        manifest = load_manifest()
+        manifest = load_manifest(manifest_path)
         if do_install and do_uninstall:
             raise click.UsageError("--install and --uninstall exclude each other")
         if do_uninstall:
