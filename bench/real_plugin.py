@@ -1,6 +1,6 @@
 """Check `migrator plugin` inside a REAL OpenClaw 2026.9.6 gateway, with a scripted model (not in CI).
 
-    python bench/real_plugin.py            # about 3-5 minutes; exit 1 on any FAIL
+    python bench/real_plugin.py            # about 6 minutes; exit 1 on any FAIL
     python bench/real_plugin.py --save     # also write the frames the model saw to fixtures/plugin/
 
 No model provider is reachable here, so a real OpenAI-compatible HTTP server on
@@ -15,7 +15,15 @@ on a copy of fixtures/state imported with `openclaw doctor --fix`, configured
 with `openclaw config set` to use the scripted model. One copy is settled first
 (restart recovery ends its `running` rows), then every run starts from a copy of
 that: without the plugin, with it (new names), with `--resumable` (old names plus
-`resumable` and a note), with Tool Search off, and after `--uninstall`.
+`resumable` and a note), after `--install` then `--uninstall`, with Tool Search off
+(without and with the plugin), and `--resumable` from a manifest whose sunset the
+gateway's version has passed (new names: the plugin reads the version it runs in).
+
+What the model is sent with the plugin is checked byte for byte against the
+gateway's own frame walked by migrator's proxy translation (a second
+implementation), the prompt against the gateway's own with the one guidance line,
+and the stored statuses against the run without the plugin. Only the `updatedAt`
+of the session the check's turn runs in differs between runs, and is set aside.
 """
 
 from __future__ import annotations
@@ -348,7 +356,7 @@ def migrator_plugin(*extra: str) -> Any:
         done = subprocess.run([sys.executable, "-m", "migrator", "plugin", *args, "--state-dir", str(state),
                                "--openclaw", f"{bin_dir / 'node'} {cli}"],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
-        rg.check(f"migrator plugin {' '.join(extra)} --state-dir: exit 0", done.returncode == 0,
+        rg.check(f"migrator plugin {' '.join(extra).replace('{manifest}', 'FILE')} --state-dir: exit 0", done.returncode == 0,
                  (done.stdout + done.stderr).strip().splitlines()[-1:])
         return done.returncode == 0
     return step
