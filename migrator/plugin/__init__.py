@@ -2,10 +2,11 @@
 
 :func:`render` writes it from the manifest (three files, the same bytes for
 the same manifest and options); :func:`install` and :func:`uninstall` put it
-into an OpenClaw state dir, and take it out, the way ``openclaw plugins``
-does. ``migrator plugin`` is the command.
+into an OpenClaw state dir and take it out, by running OpenClaw's own
+``openclaw plugins`` installer. ``migrator plugin`` is the command.
 """
 
 from migrator.plugin.generate import PluginOptions, plugin_id, render, write_plugin
+from migrator.plugin.install import PluginInstallError, install, uninstall
 
-__all__ = ["PluginOptions", "plugin_id", "render", "write_plugin"]
+__all__ = ["PluginInstallError", "PluginOptions", "install", "plugin_id", "render", "uninstall", "write_plugin"]
