@@ -22,6 +22,7 @@ from migrator.errors import EXIT_CLEAN, EXIT_UNREADABLE, EXIT_USAGE, MigratorErr
 from migrator.findings import CONFIDENCES
 from migrator.manifest import PHASES, load_manifest
 from migrator.pipeline import Run, run
+from migrator.plugin.command import plugin
 from migrator.rules import all_rules, rule_for
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -380,6 +381,7 @@ def explain(rule: str) -> None:
 
 
 main.add_command(gateway)
+main.add_command(plugin)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -131,6 +131,17 @@ class PythonSurface:
 
 
 @dataclass(frozen=True)
+class AgentSurface:
+    """What an agent is told about the field: the values a session can be
+    resumed from (new names), the prompt guidance (``{resumable}`` stands for
+    them) and the one-line note beside a resumable row."""
+
+    resumable: tuple[str, ...]
+    guidance: str
+    note: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     """One rename, validated. Build it with :func:`load_manifest`."""
 
@@ -145,6 +156,7 @@ class Manifest:
     never_paths: tuple[str, ...]
     gateway: tuple[GatewaySurface, ...]
     source: str
+    agent: AgentSurface | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -290,6 +302,17 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
             )
         )
     never = _strings(surfaces.get("never", {}).get("paths", []), where, "surfaces.never.paths")
+    agent = None
+    if "agent" in surfaces:
+        ag = _need(surfaces, "agent", where, dict)
+        resumable = _strings(ag.get("resumable", []), where, "surfaces.agent.resumable")
+        stray = set(resumable) - vocabulary.new
+        if stray:
+            raise ConfigError(f"{where}: key 'surfaces.agent.resumable' holds values that are not new names: {sorted(stray)}")
+        guidance = _need(ag, "guidance", f"{where}: surfaces.agent", str)
+        if "{resumable}" not in guidance:
+            raise ConfigError(f"{where}: key 'surfaces.agent.guidance' must name the values as {{resumable}}")
+        agent = AgentSurface(resumable, guidance, _need(ag, "note", f"{where}: surfaces.agent", str))
     return Manifest(
         id=_need(data, "id", where, str),
         title=data.get("title", ""),
@@ -302,4 +325,5 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         never_paths=never,
         gateway=tuple(gateway),
         source=source,
+        agent=agent,
     )

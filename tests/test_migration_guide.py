@@ -31,6 +31,7 @@ EXPECTED = [
     ("migrator apply --default-state-dir --emit-patches patches", 0),
     ("migrator apply --default-state-dir --write", 0),
     ("migrator gateway --listen 127.0.0.1:18790 --upstream ws://127.0.0.1:18789 --stats", None),
+    ("migrator plugin openclaw-plugin", 0),  # the agents' plugin: three files
     ("migrator apply . --write --phase contract", 0),
 ]
 
