@@ -138,6 +138,19 @@ def discover(options: Options, cwd: Path | None = None) -> Iterator[SourcePath |
                 return os.path.join(prefix, _relative(path, base) or "")
 
         yield from _walk(str(start), start, inherited, options.respect_gitignore, keep, shown, seen)
+    yield from _configured_stores(options, cwd, seen)
+
+
+def _configured_stores(options: Options, cwd: Path, seen: set[str]) -> Iterator[SourcePath]:
+    """The stores that a given state dir's config moved out of the walked
+    trees (``session.store``): the gateway reads them, so the run does."""
+    from migrator.statedir import given_stores
+
+    for path_text, (_, store) in given_stores(options.paths, options.manifest, cwd).items():
+        if path_text in seen or os.path.realpath(path_text) in seen or not os.path.isfile(path_text):
+            continue
+        seen.add(path_text)
+        yield SourcePath(store.path, display_path(store.path, cwd), store.path.parent, store.path.name, False)
 
 
 def _ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec[Any]]]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from migrator.pipeline import Run
@@ -43,6 +44,35 @@ def summary_line(run: Run) -> str:
     return line
 
 
+def state_dirs(run: Run) -> list[dict[str, Any]]:
+    """The state dirs of the run, each with the stores found and where from."""
+    return [{
+        "root": str(state.root),
+        "config": str(state.config),
+        "gateway": state.version_text,
+        "stores": [{"path": str(store.path), "store": store.surface, "from": store.origin, "agents": list(store.agents)}
+                   for store in state.stores],
+        "warnings": list(state.warnings),
+    } for state in run.state_dirs]
+
+
+def state_dir_lines(run: Run) -> list[str]:
+    """What ``scan`` says of each state dir: every store found, and where from."""
+    from migrator.files import display_path
+
+    cwd = Path.cwd()
+    lines = []
+    for state in run.state_dirs:
+        written = f", last written by {state.version_text}" if state.version_text else ""
+        lines.append(f"OpenClaw state dir {display_path(state.root, cwd)} "
+                     f"(config {display_path(state.config, cwd)}{written}): {count(len(state.stores), 'store')}")
+        for store in state.stores:
+            agents = f", shared by agents {', '.join(store.agents)}" if len(store.agents) > 1 else \
+                "".join(f", agent {a}" for a in store.agents)
+            lines.append(f"  {display_path(store.path, cwd)}: {store.surface}, from {store.origin}{agents}")
+    return lines
+
+
 def render_json(run: Run) -> str:
     document = {
         "schema": SCHEMA,
@@ -50,6 +80,7 @@ def render_json(run: Run) -> str:
         "summary": summary(run),
         "errors": [{"path": path, "message": message} for path, message in run.errors],
         "notes": run.notes,
+        "state_dirs": state_dirs(run),
     }
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
 
@@ -66,12 +97,16 @@ def render_text(run: Run) -> str:
             where += f" {f.pointer}"
         lines.append(f"{where}: {f.rule} [{f.confidence}, {f.action}] {f.old!r} -> {f.new!r}: {f.why}")
     lines.extend(run.notes)
+    lines.extend(state_dir_lines(run))
     lines.append(summary_line(run))
     return "\n".join(lines) + "\n"
 
 
 def render_errors(run: Run) -> list[str]:
-    return [f"error: {path}: {message}" for path, message in run.errors]
+    """One line per input that could not be used, then per warning (a store
+    a state dir's config names that does not exist)."""
+    warnings = [f"warning: {w}" for state in run.state_dirs for w in state.warnings]
+    return [f"error: {path}: {message}" for path, message in run.errors] + warnings
 
 
 def _diff_names(display: str) -> tuple[str, str]:

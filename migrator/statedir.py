@@ -1,0 +1,342 @@
+"""An OpenClaw state dir, read once: its config, the gateway version that last
+wrote it, its agents, their workspaces, and every session store it holds.
+
+The stores are found the way the 2026.9 gateway finds them: at the default
+paths of the manifest (``agents/<id>/sessions/sessions.json``,
+``agents/<id>/agent/openclaw-agent.sqlite``), and wherever ``session.store``
+in ``openclaw.json`` (JSON5; ``$OPENCLAW_CONFIG_PATH`` for the gateway's own
+state dir) moves them. That key names a legacy ``sessions.json`` per agent
+with an ``{agentId}`` template, or, without one, a "fixed" store that all
+agents share; beside the legacy file, the gateway keeps the store's SQLite
+database (``openclaw-agent.sqlite`` beside a ``sessions.json``, ``NAME.sqlite``
+beside ``NAME.json``, the path itself for ``*.sqlite``) and, for agents
+other than a fixed store's owner, ``NAME.<agentId>[.<n>].sqlite`` partitions.
+A store the config names that holds neither file is a warning.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from packaging.version import Version
+
+from migrator.manifest import Manifest, parse_version
+
+CONFIG_NAME = "openclaw.json"
+# Configs of the releases before the OpenClaw name, still read by the gateway.
+LEGACY_CONFIG_NAMES = ("clawdbot.json",)
+DEFAULT_AGENT = "main"
+TEMPLATE = "{agentId}"
+STORE_KEY = "session.store"
+OWNER_KEY = "agents.defaults.sessionStore.agentId"
+# What the gateway keeps beside a legacy store: the canonical database name,
+# and the sidecars of a database, which are never stores of their own.
+SQLITE_SUFFIX = ".sqlite"
+_SIDECAR = re.compile(r"-(?:wal|shm|journal)$")
+_AGENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$", re.I)
+
+
+def default_state_dir() -> Path:
+    """OpenClaw's state root: ``$OPENCLAW_STATE_DIR``, else ``~/.openclaw``."""
+    env = os.environ.get("OPENCLAW_STATE_DIR", "").strip()
+    return _expand(env, Path.cwd()) if env else _home() / ".openclaw"
+
+
+def _home() -> Path:
+    """The home OpenClaw expands ``~`` with: ``$OPENCLAW_HOME``, else the user's."""
+    env = os.environ.get("OPENCLAW_HOME", "").strip()
+    return Path(env) if env else Path.home()
+
+
+def _expand(value: str, base: Path) -> Path:
+    """A path from the config: ``~`` is OpenClaw's home; a relative path is
+    taken below ``base`` (the gateway resolves it against its working
+    directory, which for a service is its state dir)."""
+    text = value.strip()
+    if text == "~" or text.startswith(("~/", "~\\")):
+        text = str(_home()) + text[1:]
+    path = Path(text)
+    return Path(os.path.normpath(path if path.is_absolute() else base / path))
+
+
+def config_path(root: Path) -> Path:
+    """The config the gateway of ``root`` reads: ``$OPENCLAW_CONFIG_PATH`` when
+    ``root`` is the gateway's own state dir, else ``openclaw.json`` in it (or a
+    legacy name, when only that exists)."""
+    env = os.environ.get("OPENCLAW_CONFIG_PATH", "").strip()
+    if env and _same(root, default_state_dir()):
+        return _expand(env, Path.cwd())
+    for name in (CONFIG_NAME, *LEGACY_CONFIG_NAMES):
+        if (root / name).is_file():
+            return root / name
+    return root / CONFIG_NAME
+
+
+def _same(a: Path, b: Path) -> bool:
+    return os.path.normpath(a.absolute()) == os.path.normpath(b.absolute())
+
+
+@functools.lru_cache(maxsize=256)
+def read_config(path: Path) -> tuple[Mapping[str, Any] | None, str | None]:
+    """The parsed config at ``path`` (JSON5) and, when it cannot be used, why.
+    Cached: the data engines, the text engine and the report all ask."""
+    import json5
+
+    try:
+        data = json5.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return None, f"no {path.name}"
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        return None, f"{path} cannot be read ({exc})"
+    if not isinstance(data, dict):
+        return None, f"{path} is not an object"
+    return data, None
+
+
+def _get(data: Mapping[str, Any] | None, dotted: str) -> Any:
+    value: Any = data
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+@dataclass(frozen=True)
+class Store:
+    """A session store of a state dir: its file, the manifest's store
+    surface it is (by name), where it was learnt from, and the agents whose
+    sessions it holds (more than one: a shared store, migrated once)."""
+
+    path: Path
+    surface: str
+    format: str
+    origin: str
+    agents: tuple[str, ...] = ()
+
+
+# The manifest's stores as the state dir needs them (hashable, for the cache):
+# (name, format, default path patterns).
+Surfaces = tuple[tuple[str, str, tuple[str, ...]], ...]
+
+
+def surfaces_of(manifest: Manifest) -> Surfaces:
+    """The manifest's store surfaces, as :func:`load` takes them."""
+    return tuple((s.name, s.format, s.paths) for s in manifest.stores)
+
+
+@dataclass(frozen=True)
+class StateDir:
+    """One OpenClaw state dir as its gateway sees it. Build it with :func:`load`."""
+
+    root: Path
+    config: Path
+    data: Mapping[str, Any] | None = field(compare=False, repr=False)
+    #: The version that last wrote the config, and where that was read (or why not).
+    version_text: str | None
+    version_source: str
+    agents: tuple[str, ...]
+    workspaces: tuple[Path, ...]
+    stores: tuple[Store, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def version(self) -> Version | None:
+        """The config writer's version, or None when unknown or unparsable."""
+        if self.version_text is None:
+            return None
+        try:
+            return parse_version(self.version_text)
+        except ValueError:
+            return None
+
+    def store_at(self, path: Path) -> Store | None:
+        """The store at ``path`` (absolute, normalised), if it is one."""
+        return self._by_path.get(os.path.normpath(path))
+
+    @functools.cached_property
+    def _by_path(self) -> dict[str, Store]:
+        return {os.path.normpath(s.path): s for s in self.stores}
+
+
+def _version(config: Path, data: Mapping[str, Any] | None, problem: str | None) -> tuple[str | None, str]:
+    if data is None:
+        return None, f"{problem} beside the store" if problem and problem.startswith("no ") else (problem or "")
+    touched = _get(data, "meta.lastTouchedVersion")
+    if not isinstance(touched, str):
+        return None, f"{config} has no meta.lastTouchedVersion"
+    return touched, f"meta.lastTouchedVersion in {config}"
+
+
+def _agent_id(value: str) -> str:
+    """OpenClaw's normalised agent id (lower case, other characters as ``-``)."""
+    text = value.strip()
+    if _AGENT_ID.match(text):
+        return text.lower()
+    cleaned = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")[:64]
+    return cleaned or DEFAULT_AGENT
+
+
+def _configured_agents(data: Mapping[str, Any] | None) -> tuple[str, ...]:
+    listed = _get(data, "agents.list")
+    ids = [_agent_id(a["id"]) for a in listed if isinstance(a, dict) and isinstance(a.get("id"), str)] \
+        if isinstance(listed, list) else []
+    return tuple(dict.fromkeys(ids)) or (DEFAULT_AGENT,)
+
+
+def _workspaces(root: Path, data: Mapping[str, Any] | None) -> tuple[Path, ...]:
+    """The workspace directories the config names (default agent and per-agent
+    ones), then the state dir's own ``workspace`` and ``workspace-<id>``."""
+    values = [_get(data, "agents.defaults.workspace")]
+    listed = _get(data, "agents.list")
+    if isinstance(listed, list):
+        values += [a.get("workspace") for a in listed if isinstance(a, dict)]
+    found = [_expand(v, root) for v in values if isinstance(v, str) and v.strip()]
+    # The state dir's own workspace holds the bootstrap files even when the
+    # config moved the default elsewhere (per-agent workspace-<id> too).
+    found.append(root / "workspace")
+    try:
+        found += sorted(p for p in root.iterdir() if p.name.startswith("workspace-") and p.is_dir() and not p.is_symlink())
+    except OSError:
+        pass
+    return tuple(dict.fromkeys(found))
+
+
+def workspaces(config: Path, root: Path | None = None) -> tuple[Path, ...]:
+    """The workspace directories an ``openclaw.json`` names, else the default
+    ``workspace`` of its state dir ``root`` (by default, the config's directory)."""
+    data, _ = read_config(config)
+    return _workspaces(config.parent if root is None else root, data)
+
+
+def _database_for(legacy: Path, legacy_name: str, database_name: str) -> Path:
+    """The SQLite database the gateway keeps for the legacy store ``legacy``
+    (``resolveUnsuffixedSqliteTargetFromSessionStorePath`` in 2026.9)."""
+    if legacy.suffix == SQLITE_SUFFIX:
+        return legacy
+    parent = legacy.parent
+    if legacy.name != legacy_name:
+        return parent / (legacy.stem + SQLITE_SUFFIX)
+    if parent.name == "sessions" and parent.parent.parent.name == "agents":
+        return parent.parent / "agent" / database_name
+    return parent / database_name
+
+
+def _partitions(database: Path) -> list[Path]:
+    """``NAME.<agentId>[.<n>].sqlite`` beside ``NAME.sqlite``: the databases a
+    fixed store keeps for agents other than its owner."""
+    prefix = database.stem + "."
+    try:
+        names = sorted({_SIDECAR.sub("", e.name) for e in os.scandir(database.parent)})
+    except OSError:
+        return []
+    return [database.parent / n for n in names
+            if n.startswith(prefix) and n.endswith(SQLITE_SUFFIX) and n != database.name]
+
+
+def _configured_stores(root: Path, config: Path, data: Mapping[str, Any] | None, agents: tuple[str, ...],
+                       surfaces: Surfaces) -> tuple[list[Store], list[str]]:
+    """The stores ``session.store`` names, and a warning for each that holds
+    no file: per agent with ``{agentId}``, else one store all agents share."""
+    value = _get(data, STORE_KEY)
+    legacy_kind = next((s for s in surfaces if s[1] == "json"), None)
+    sqlite_kind = next((s for s in surfaces if s[1] == "sqlite"), None)
+    if not isinstance(value, str) or not value.strip() or legacy_kind is None or sqlite_kind is None:
+        return [], []
+    legacy_name, database_name = Path(legacy_kind[2][0]).name, Path(sqlite_kind[2][0]).name
+    origin = STORE_KEY
+    owner = _get(data, OWNER_KEY)
+    templated = TEMPLATE in value
+    stores: list[Store] = []
+    warnings: list[str] = []
+    for agent, holders in ([(a, (a,)) for a in agents] if templated else [(None, agents)]):
+        legacy = _expand(value.replace(TEMPLATE, agent) if agent else value, root)
+        database = _database_for(legacy, legacy_name, database_name)
+        found = []
+        if legacy != database and legacy.is_file():
+            found.append(Store(legacy, legacy_kind[0], legacy_kind[1], origin, holders))
+        if database.is_file():
+            whose = f", owner {owner} ({OWNER_KEY})" if not templated and isinstance(owner, str) else ""
+            found.append(Store(database, sqlite_kind[0], sqlite_kind[1], origin + whose, holders))
+        if not templated and legacy != database:
+            found += [Store(p, sqlite_kind[0], sqlite_kind[1], f"{origin} (a partition for one agent)", holders)
+                      for p in _partitions(database) if p.is_file() and not p.is_symlink()]
+        if not found:
+            files = legacy.as_posix() if legacy == database else f"{legacy.as_posix()} or {database.as_posix()}"
+            whose = f" (agent {agent})" if agent else ""
+            warnings.append(f"{config}: {STORE_KEY} {value!r}{whose} names no existing store: no {files}")
+        stores += found
+    return stores, warnings
+
+
+def _default_stores(root: Path, surfaces: Surfaces) -> list[Store]:
+    out = []
+    for name, fmt, patterns in surfaces:
+        for pattern in patterns:
+            for path in sorted(root.glob(pattern)):
+                if path.is_file() and not path.is_symlink():
+                    agent = path.relative_to(root).parts[1] if pattern.startswith("agents/*/") else None
+                    out.append(Store(Path(os.path.normpath(path)), name, fmt, f"default path {pattern}",
+                                     (agent,) if agent else ()))
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _load(root: Path, config: Path, surfaces: Surfaces) -> StateDir:
+    data, problem = read_config(config)
+    text, source = _version(config, data, problem)
+    agents = _configured_agents(data)
+    on_disk = tuple(sorted(p.name for p in (root / "agents").glob("*") if p.is_dir())) if (root / "agents").is_dir() else ()
+    configured, warnings = _configured_stores(root, config, data, tuple(dict.fromkeys(agents + on_disk)), surfaces)
+    # A config-named store at a default path is one store: the config says more.
+    stores: dict[str, Store] = {os.path.normpath(s.path): s for s in _default_stores(root, surfaces)}
+    for store in configured:
+        stores[os.path.normpath(store.path)] = store
+    return StateDir(root, config, data, text, source, agents, _workspaces(root, data), tuple(stores.values()),
+                    tuple(warnings))
+
+
+def load(root: Path, manifest: Manifest) -> StateDir:
+    """The state dir at ``root``, read once per run (cached by path)."""
+    root = Path(os.path.normpath(root.absolute()))
+    return _load(root, config_path(root), surfaces_of(manifest))
+
+
+def is_state_dir(path: Path) -> bool:
+    """Whether a directory is an OpenClaw state dir: it holds the config its
+    gateway reads, or agents."""
+    return path.is_dir() and (config_path(path).is_file() or (path / "agents").is_dir())
+
+
+def state_dirs(paths: Iterable[Path], manifest: Manifest, cwd: Path | None = None) -> tuple[StateDir, ...]:
+    """The state dirs among the directories a run was given."""
+    return _state_dirs(tuple(paths), cwd or Path.cwd(), surfaces_of(manifest))
+
+
+@functools.lru_cache(maxsize=16)
+def _state_dirs(paths: tuple[Path, ...], cwd: Path, surfaces: Surfaces) -> tuple[StateDir, ...]:
+    out: dict[Path, StateDir] = {}
+    for given in paths:
+        path = Path(os.path.normpath(given if given.is_absolute() else cwd / given))
+        if is_state_dir(path):
+            found = _load(path, config_path(path), surfaces)
+            out.setdefault(found.root, found)
+    return tuple(out.values())
+
+
+def given_stores(paths: Iterable[Path], manifest: Manifest, cwd: Path | None = None) -> Mapping[str, tuple[Path, Store]]:
+    """Every store of the state dirs among ``paths``, by absolute path, with
+    its state dir's root. A store that agents share is one entry."""
+    return _given_stores(tuple(paths), cwd or Path.cwd(), surfaces_of(manifest))
+
+
+@functools.lru_cache(maxsize=16)
+def _given_stores(paths: tuple[Path, ...], cwd: Path, surfaces: Surfaces) -> Mapping[str, tuple[Path, Store]]:
+    out: dict[str, tuple[Path, Store]] = {}
+    for state in _state_dirs(paths, cwd, surfaces):
+        for store in state.stores:
+            out.setdefault(str(store.path), (state.root, store))
+    return out
