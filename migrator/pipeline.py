@@ -19,6 +19,7 @@ from migrator.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE
 from migrator.files import Missing, SourcePath, discover
 from migrator.findings import FileResult, Finding
 from migrator.statedir import StateDir, state_dirs
+from migrator.statedir import forget as forget_state_dirs
 
 # Below this many files to parse, worker start-up costs more than it saves.
 # A forked worker (Linux) starts in milliseconds with everything imported; a
@@ -221,6 +222,7 @@ def _from_cache(cache: Cache | None, work: list[_Work], run: Run) -> tuple[list[
 
 def run(options: Options, progress: Progress | None = None) -> Run:
     """Run the pipeline over ``options.paths`` and return every result."""
+    forget_state_dirs()  # read once per run, and again by the next one
     outcome = Run(options, state_dirs=state_dirs(options.paths, options.manifest))
     work, context = collect(options, outcome)
     outcome.files_parsed = len(work)

@@ -16,6 +16,7 @@ A store the config names that holds neither file is a warning.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import os
 import re
@@ -34,6 +35,7 @@ DEFAULT_AGENT = "main"
 TEMPLATE = "{agentId}"
 STORE_KEY = "session.store"
 OWNER_KEY = "agents.defaults.sessionStore.agentId"
+LEGACY_SINGLE_AGENT_DIR = "sessions"
 # What the gateway keeps beside a legacy store: the canonical database name,
 # and the sidecars of a database, which are never stores of their own.
 SQLITE_SUFFIX = ".sqlite"
@@ -90,7 +92,7 @@ def read_config(path: Path) -> tuple[Mapping[str, Any] | None, str | None]:
     try:
         data = json5.loads(path.read_text("utf-8"))
     except FileNotFoundError:
-        return None, f"no {path.name}"
+        return None, f"no {path.name} in its state dir"
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         return None, f"{path} cannot be read ({exc})"
     if not isinstance(data, dict):
@@ -153,18 +155,10 @@ class StateDir:
         except ValueError:
             return None
 
-    def store_at(self, path: Path) -> Store | None:
-        """The store at ``path`` (absolute, normalised), if it is one."""
-        return self._by_path.get(os.path.normpath(path))
-
-    @functools.cached_property
-    def _by_path(self) -> dict[str, Store]:
-        return {os.path.normpath(s.path): s for s in self.stores}
-
 
 def _version(config: Path, data: Mapping[str, Any] | None, problem: str | None) -> tuple[str | None, str]:
     if data is None:
-        return None, f"{problem} beside the store" if problem and problem.startswith("no ") else (problem or "")
+        return None, problem or f"{config} cannot be used"
     touched = _get(data, "meta.lastTouchedVersion")
     if not isinstance(touched, str):
         return None, f"{config} has no meta.lastTouchedVersion"
@@ -212,17 +206,21 @@ def workspaces(config: Path, root: Path | None = None) -> tuple[Path, ...]:
     return _workspaces(config.parent if root is None else root, data)
 
 
-def _database_for(legacy: Path, legacy_name: str, database_name: str) -> Path:
+def _database_for(legacy: Path, legacy_pattern: str, database_pattern: str) -> Path:
     """The SQLite database the gateway keeps for the legacy store ``legacy``
-    (``resolveUnsuffixedSqliteTargetFromSessionStorePath`` in 2026.9)."""
+    (2026.9's ``resolveUnsuffixedSqliteTargetFromSessionStorePath``): at the
+    default layout, the agent's database; beside another ``sessions.json``,
+    the default database name; beside ``NAME.json``, ``NAME.sqlite``."""
     if legacy.suffix == SQLITE_SUFFIX:
         return legacy
-    parent = legacy.parent
-    if legacy.name != legacy_name:
-        return parent / (legacy.stem + SQLITE_SUFFIX)
-    if parent.name == "sessions" and parent.parent.parent.name == "agents":
-        return parent.parent / "agent" / database_name
-    return parent / database_name
+    if legacy.name != Path(legacy_pattern).name:
+        return legacy.parent / (legacy.stem + SQLITE_SUFFIX)
+    segments = legacy_pattern.split("/")
+    tail = legacy.parts[-len(segments):]
+    if len(legacy.parts) > len(segments) and all(fnmatch.fnmatchcase(p, s) for p, s in zip(tail, segments)):
+        agent = tail[segments.index("*")]
+        return Path(*legacy.parts[: -len(segments)], *database_pattern.replace("*", agent).split("/"))
+    return legacy.parent / Path(database_pattern).name
 
 
 def _partitions(database: Path) -> list[Path]:
@@ -238,23 +236,25 @@ def _partitions(database: Path) -> list[Path]:
 
 
 def _configured_stores(root: Path, config: Path, data: Mapping[str, Any] | None, agents: tuple[str, ...],
-                       surfaces: Surfaces) -> tuple[list[Store], list[str]]:
+                       on_disk: tuple[str, ...], surfaces: Surfaces) -> tuple[list[Store], list[str]]:
     """The stores ``session.store`` names, and a warning for each that holds
-    no file: per agent with ``{agentId}``, else one store all agents share."""
+    no file: per agent with ``{agentId}`` (the configured ones, and those
+    with a directory under ``agents/``, whose absence is no news), else one
+    store all agents share."""
     value = _get(data, STORE_KEY)
     legacy_kind = next((s for s in surfaces if s[1] == "json"), None)
     sqlite_kind = next((s for s in surfaces if s[1] == "sqlite"), None)
     if not isinstance(value, str) or not value.strip() or legacy_kind is None or sqlite_kind is None:
         return [], []
-    legacy_name, database_name = Path(legacy_kind[2][0]).name, Path(sqlite_kind[2][0]).name
     origin = STORE_KEY
     owner = _get(data, OWNER_KEY)
     templated = TEMPLATE in value
     stores: list[Store] = []
     warnings: list[str] = []
-    for agent, holders in ([(a, (a,)) for a in agents] if templated else [(None, agents)]):
+    everyone = tuple(dict.fromkeys(agents + on_disk))
+    for agent, holders in ([(a, (a,)) for a in everyone] if templated else [(None, everyone)]):
         legacy = _expand(value.replace(TEMPLATE, agent) if agent else value, root)
-        database = _database_for(legacy, legacy_name, database_name)
+        database = _database_for(legacy, legacy_kind[2][0], sqlite_kind[2][0])
         found = []
         if legacy != database and legacy.is_file():
             found.append(Store(legacy, legacy_kind[0], legacy_kind[1], origin, holders))
@@ -264,7 +264,7 @@ def _configured_stores(root: Path, config: Path, data: Mapping[str, Any] | None,
         if not templated and legacy != database:
             found += [Store(p, sqlite_kind[0], sqlite_kind[1], f"{origin} (a partition for one agent)", holders)
                       for p in _partitions(database) if p.is_file() and not p.is_symlink()]
-        if not found:
+        if not found and (agent is None or agent in agents):
             files = legacy.as_posix() if legacy == database else f"{legacy.as_posix()} or {database.as_posix()}"
             whose = f" (agent {agent})" if agent else ""
             warnings.append(f"{config}: {STORE_KEY} {value!r}{whose} names no existing store: no {files}")
@@ -273,7 +273,16 @@ def _configured_stores(root: Path, config: Path, data: Mapping[str, Any] | None,
 
 
 def _default_stores(root: Path, surfaces: Surfaces) -> list[Store]:
+    """The stores at the manifest's default paths, and the single-agent
+    store of old installs (``sessions/sessions.json``), which Doctor still
+    imports."""
     out = []
+    legacy = next((s for s in surfaces if s[1] == "json"), None)
+    if legacy is not None:
+        single = root / LEGACY_SINGLE_AGENT_DIR / Path(legacy[2][0]).name
+        if single.is_file() and not single.is_symlink():
+            out.append(Store(single, legacy[0], legacy[1], f"the single-agent store of old installs "
+                             f"({LEGACY_SINGLE_AGENT_DIR}/{single.name})", (DEFAULT_AGENT,)))
     for name, fmt, patterns in surfaces:
         for pattern in patterns:
             for path in sorted(root.glob(pattern)):
@@ -290,13 +299,19 @@ def _load(root: Path, config: Path, surfaces: Surfaces) -> StateDir:
     text, source = _version(config, data, problem)
     agents = _configured_agents(data)
     on_disk = tuple(sorted(p.name for p in (root / "agents").glob("*") if p.is_dir())) if (root / "agents").is_dir() else ()
-    configured, warnings = _configured_stores(root, config, data, tuple(dict.fromkeys(agents + on_disk)), surfaces)
+    configured, warnings = _configured_stores(root, config, data, agents, on_disk, surfaces)
     # A config-named store at a default path is one store: the config says more.
     stores: dict[str, Store] = {os.path.normpath(s.path): s for s in _default_stores(root, surfaces)}
     for store in configured:
         stores[os.path.normpath(store.path)] = store
     return StateDir(root, config, data, text, source, agents, _workspaces(root, data), tuple(stores.values()),
                     tuple(warnings))
+
+
+def forget() -> None:
+    """Drop what was read: a new run reads every state dir again."""
+    for cached in (read_config, _load, _state_dirs, _given_stores):
+        cached.cache_clear()
 
 
 def load(root: Path, manifest: Manifest) -> StateDir:

@@ -141,3 +141,19 @@ def test_the_config_is_read_once_for_stores_version_and_workspaces(tmp_path: Pat
     assert found.version_text == "2027.1.0" and found.workspaces[0] == state / "crew-ws"
     assert workspaces(state / "openclaw.json") == found.workspaces
     assert read_config.cache_info().misses == 1
+
+
+def test_the_single_agent_store_of_old_installs_is_found(tmp_path: Path) -> None:
+    work, env = _copy(tmp_path, "state-missing")
+    config = work / "state" / "openclaw.json"
+    config.write_text(config.read_text("utf-8").replace('session: { store: "~/gone/{agentId}/sessions.json" },', ""),
+                      "utf-8")
+    old = work / "state" / "sessions"
+    old.mkdir()
+    (old / "sessions.json").write_text('{"agent:main:main": {"status": "killed"}}\n', "utf-8")
+    done = cli("apply", "--write", "--state-dir", "state", cwd=work, env=env)
+    assert done.returncode == 0, done.stderr
+    assert (old / "sessions.json").read_text("utf-8") == '{"agent:main:main": {"status": "halted"}}\n'
+    scan = cli("scan", "--state-dir", "state", cwd=work, env=env)
+    assert "  state/sessions/sessions.json: sessions-json, from the single-agent store of old installs " \
+           "(sessions/sessions.json), agent main" in scan.stdout.splitlines()
