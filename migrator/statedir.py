@@ -28,8 +28,11 @@ from packaging.version import Version
 
 from migrator.manifest import Manifest, parse_version
 
+STATE_DIR_NAME = ".openclaw"
 CONFIG_NAME = "openclaw.json"
-# Configs of the releases before the OpenClaw name, still read by the gateway.
+# The state dir and configs of the releases before the OpenClaw name, still
+# read by the gateway when nothing newer exists.
+LEGACY_STATE_DIR_NAMES = (".clawdbot",)
 LEGACY_CONFIG_NAMES = ("clawdbot.json",)
 DEFAULT_AGENT = "main"
 TEMPLATE = "{agentId}"
@@ -44,9 +47,18 @@ _AGENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$", re.I)
 
 
 def default_state_dir() -> Path:
-    """OpenClaw's state root: ``$OPENCLAW_STATE_DIR``, else ``~/.openclaw``."""
+    """OpenClaw's state root: ``$OPENCLAW_STATE_DIR``, else ``~/.openclaw``
+    (``~`` being ``$OPENCLAW_HOME`` when set), else the ``~/.clawdbot`` of
+    installs from before the name, when only that exists."""
     env = os.environ.get("OPENCLAW_STATE_DIR", "").strip()
-    return _expand(env, Path.cwd()) if env else _home() / ".openclaw"
+    if env:
+        return _expand(env, Path.cwd())
+    current = _home() / STATE_DIR_NAME
+    if not current.exists():
+        for name in LEGACY_STATE_DIR_NAMES:
+            if (_home() / name).exists():
+                return _home() / name
+    return current
 
 
 def _home() -> Path:

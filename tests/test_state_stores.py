@@ -157,3 +157,15 @@ def test_the_single_agent_store_of_old_installs_is_found(tmp_path: Path) -> None
     scan = cli("scan", "--state-dir", "state", cwd=work, env=env)
     assert "  state/sessions/sessions.json: sessions-json, from the single-agent store of old installs " \
            "(sessions/sessions.json), agent main" in scan.stdout.splitlines()
+
+
+def test_a_state_dir_from_before_the_openclaw_name_is_the_default(tmp_path: Path) -> None:
+    work, env = _copy(tmp_path, "state-missing")
+    old = work / "home" / ".clawdbot"
+    old.parent.mkdir()
+    (work / "state").rename(old)
+    (old / "openclaw.json").rename(old / "clawdbot.json")
+    scan = cli("scan", "--state-dir", cwd=work, env=env)
+    assert scan.returncode == 1, scan.stderr
+    assert "OpenClaw state dir home/.clawdbot (config home/.clawdbot/clawdbot.json, last written by 2027.1.0): " \
+           "1 store" in scan.stdout.splitlines()
