@@ -350,7 +350,8 @@ def _state_dirs(paths: tuple[Path, ...], cwd: Path, surfaces: Surfaces) -> tuple
         path = Path(os.path.normpath(given if given.is_absolute() else cwd / given))
         if is_state_dir(path):
             found = _load(path, config_path(path), surfaces)
-            out.setdefault(found.root, found)
+            if found.config.is_file() or found.stores:  # not just any project with an agents/ folder
+                out.setdefault(found.root, found)
     return tuple(out.values())
 
 
