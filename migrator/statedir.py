@@ -312,6 +312,8 @@ def _load(root: Path, config: Path, surfaces: Surfaces) -> StateDir:
     agents = _configured_agents(data)
     on_disk = tuple(sorted(p.name for p in (root / "agents").glob("*") if p.is_dir())) if (root / "agents").is_dir() else ()
     configured, warnings = _configured_stores(root, config, data, agents, on_disk, surfaces)
+    if data is None and config.is_file():
+        warnings.append(f"{problem}: the stores it may name are not looked for")
     # A config-named store at a default path is one store: the config says more.
     stores: dict[str, Store] = {os.path.normpath(s.path): s for s in _default_stores(root, surfaces)}
     for store in configured:

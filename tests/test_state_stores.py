@@ -169,3 +169,30 @@ def test_a_state_dir_from_before_the_openclaw_name_is_the_default(tmp_path: Path
     assert scan.returncode == 1, scan.stderr
     assert "OpenClaw state dir home/.clawdbot (config home/.clawdbot/clawdbot.json, last written by 2027.1.0): " \
            "1 store" in scan.stdout.splitlines()
+
+
+def test_an_unreadable_config_is_a_warning_beside_the_version_it_hides(tmp_path: Path) -> None:
+    work, env = _copy(tmp_path, "state-missing")
+    config = work / "state" / "openclaw.json"
+    config.write_text("{meta: {lastTouchedVersion: '2027.1.0'}\n", "utf-8")  # the closing brace is gone
+    scan = cli("scan", "--state-dir", "state", cwd=work, env=env)
+    assert scan.returncode == 1
+    (warning,) = scan.stderr.splitlines()
+    assert warning.startswith(f"warning: {config} cannot be read (") and \
+        warning.endswith("): the stores it may name are not looked for")
+    assert "[certain, review]" in scan.stdout  # its gateway's version is unknown: nothing written
+
+
+def test_the_text_engine_finds_workspaces_through_the_gateways_config_path(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    (state / "crew-ws").mkdir(parents=True)
+    (state / "crew-ws" / "USER.md").write_text("When a session's status is `failed`, ask me.\n", "utf-8")
+    config = tmp_path / "etc" / "openclaw.json"
+    config.parent.mkdir()
+    config.write_text("{agents: {defaults: {workspace: 'crew-ws'}}}\n", "utf-8")
+    env = {"OPENCLAW_STATE_DIR": str(state), "OPENCLAW_CONFIG_PATH": str(config)}
+    scan = cli("scan", "--state-dir", "--format", "json", cwd=tmp_path, env=env)
+    assert [(f["path"], f["rule"], f["old"]) for f in json.loads(scan.stdout)["findings"]] == [
+        ("state/crew-ws/USER.md", "prompt-status", "failed")]
+    alone = cli("scan", "--state-dir", "--format", "json", cwd=tmp_path, env={**env, "OPENCLAW_CONFIG_PATH": ""})
+    assert json.loads(alone.stdout)["findings"] == []
