@@ -20,6 +20,7 @@ import fnmatch
 import functools
 import os
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -39,6 +40,9 @@ TEMPLATE = "{agentId}"
 STORE_KEY = "session.store"
 OWNER_KEY = "agents.defaults.sessionStore.agentId"
 LEGACY_SINGLE_AGENT_DIR = "sessions"
+# The shared state database, whose registry lists every agent database.
+REGISTRY = "state/openclaw.sqlite"
+REGISTRY_TABLE = "agent_databases"
 # What the gateway keeps beside a legacy store: the canonical database name,
 # and the sidecars of a database, which are never stores of their own.
 SQLITE_SUFFIX = ".sqlite"
@@ -305,6 +309,46 @@ def _default_stores(root: Path, surfaces: Surfaces) -> list[Store]:
     return out
 
 
+def _registered_stores(root: Path, surfaces: Surfaces) -> list[Store]:
+    """The agent databases the state database registers (``agent_databases``
+    in ``state/openclaw.sqlite``): where the gateway keeps each agent's
+    store, including external ones and those of agents no longer configured.
+    A path inside the state dir is stored relative to it."""
+    sqlite_kind = next((s for s in surfaces if s[1] == "sqlite"), None)
+    registry = root.joinpath(*REGISTRY.split("/"))
+    if sqlite_kind is None or not registry.is_file():
+        return []
+    try:
+        conn = sqlite3.connect(f"{registry.as_uri()}?mode=ro", uri=True)
+        try:
+            rows = conn.execute(f"SELECT agent_id, path FROM {REGISTRY_TABLE} ORDER BY path, agent_id").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []  # an older state database without the registry, or one being rebuilt
+    out = []
+    for agent, stored in rows:
+        if not isinstance(stored, str) or not isinstance(agent, str):
+            continue
+        path = Path(os.path.normpath(Path(stored) if Path(stored).is_absolute() else root / stored))
+        if path.is_file() and not path.is_symlink():
+            out.append(Store(path, sqlite_kind[0], sqlite_kind[1], f"{REGISTRY} ({REGISTRY_TABLE})", (agent,)))
+    return out
+
+
+def _merge(stores: Iterable[Store]) -> tuple[Store, ...]:
+    """One store per file: the last source that names it says where from
+    (the config, over the registry, over a default path), and the agents of
+    every source are kept."""
+    merged: dict[str, Store] = {}
+    for store in stores:
+        key = os.path.normpath(store.path)
+        before = merged.get(key)
+        agents = tuple(dict.fromkeys((*before.agents, *store.agents))) if before else store.agents
+        merged[key] = Store(store.path, store.surface, store.format, store.origin, agents)
+    return tuple(merged.values())
+
+
 @functools.lru_cache(maxsize=64)
 def _load(root: Path, config: Path, surfaces: Surfaces) -> StateDir:
     data, problem = read_config(config)
@@ -314,12 +358,8 @@ def _load(root: Path, config: Path, surfaces: Surfaces) -> StateDir:
     configured, warnings = _configured_stores(root, config, data, agents, on_disk, surfaces)
     if data is None and config.is_file():
         warnings.append(f"{problem}: the stores it may name are not looked for")
-    # A config-named store at a default path is one store: the config says more.
-    stores: dict[str, Store] = {os.path.normpath(s.path): s for s in _default_stores(root, surfaces)}
-    for store in configured:
-        stores[os.path.normpath(store.path)] = store
-    return StateDir(root, config, data, text, source, agents, _workspaces(root, data), tuple(stores.values()),
-                    tuple(warnings))
+    stores = _merge([*_default_stores(root, surfaces), *_registered_stores(root, surfaces), *configured])
+    return StateDir(root, config, data, text, source, agents, _workspaces(root, data), stores, tuple(warnings))
 
 
 def forget() -> None:

@@ -196,3 +196,37 @@ def test_the_text_engine_finds_workspaces_through_the_gateways_config_path(tmp_p
         ("state/crew-ws/USER.md", "prompt-status", "failed")]
     alone = cli("scan", "--state-dir", "--format", "json", cwd=tmp_path, env={**env, "OPENCLAW_CONFIG_PATH": ""})
     assert json.loads(alone.stdout)["findings"] == []
+
+
+def test_the_state_databases_registry_names_agent_databases_elsewhere(tmp_path: Path) -> None:
+    work, env = _copy(tmp_path, "state-missing")
+    state = work / "state"
+    config = state / "openclaw.json"
+    config.write_text(config.read_text("utf-8").replace('session: { store: "~/gone/{agentId}/sessions.json" },', ""),
+                      "utf-8")
+    own = build_db(state / "agents" / "main" / "agent" / "openclaw-agent.sqlite")
+    retired = build_db(work / "home" / "retired" / "openclaw-agent.sqlite")
+    (state / "state").mkdir()
+    registry = sqlite3.connect(state / "state" / "openclaw.sqlite")
+    registry.executescript(
+        "CREATE TABLE agent_databases (agent_id TEXT NOT NULL, path TEXT NOT NULL, schema_version INTEGER NOT NULL,"
+        " last_seen_at INTEGER NOT NULL, size_bytes INTEGER, PRIMARY KEY (agent_id, path)) STRICT;")
+    registry.executemany("INSERT INTO agent_databases VALUES (?, ?, 23, 0, NULL)", [
+        ("main", "agents/main/agent/openclaw-agent.sqlite"), ("old", str(retired)),
+        ("gone", str(work / "home" / "deleted.sqlite"))])
+    registry.commit()
+    registry.close()
+    scan = cli("scan", "--state-dir", "state", cwd=work, env=env)
+    assert scan.returncode == 1, scan.stderr
+    assert scan.stdout.splitlines()[-5:-1] == [
+        "OpenClaw state dir state (config state/openclaw.json, last written by 2027.1.0): 3 stores",
+        "  state/agents/main/sessions/sessions.json: sessions-json, from default path "
+        "agents/*/sessions/sessions.json, agent main",
+        "  state/agents/main/agent/openclaw-agent.sqlite: agent-sqlite, from state/openclaw.sqlite (agent_databases), "
+        "agent main",
+        "  home/retired/openclaw-agent.sqlite: agent-sqlite, from state/openclaw.sqlite (agent_databases), agent old",
+    ]
+    done = cli("apply", "--write", "--state-dir", "state", cwd=work, env=env)
+    assert done.returncode == 0, done.stderr
+    assert _statuses(retired)["agent:main:subagent:7a8b9c0d"] == "interrupted"
+    assert _statuses(own)["agent:main:subagent:7a8b9c0d"] == "interrupted"
