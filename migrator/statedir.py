@@ -278,7 +278,8 @@ def _configured_stores(root: Path, config: Path, data: Mapping[str, Any] | None,
             whose = f", owner {owner} ({OWNER_KEY})" if not templated and isinstance(owner, str) else ""
             found.append(Store(database, sqlite_kind[0], sqlite_kind[1], origin + whose, holders))
         if not templated and legacy != database:
-            found += [Store(p, sqlite_kind[0], sqlite_kind[1], f"{origin} (a partition for one agent)", holders)
+            found += [Store(p, sqlite_kind[0], sqlite_kind[1], f"{origin} (an agent's partition)",
+                            (p.name[len(database.stem) + 1 :].split(".")[0],))
                       for p in _partitions(database) if p.is_file() and not p.is_symlink()]
         if not found and (agent is None or agent in agents):
             files = legacy.as_posix() if legacy == database else f"{legacy.as_posix()} or {database.as_posix()}"

@@ -24,6 +24,14 @@ def _copy(tmp_path: Path, name: str) -> tuple[Path, dict[str, str]]:
     return work, {"OPENCLAW_HOME": str(work / "home"), "OPENCLAW_STATE_DIR": "", "OPENCLAW_CONFIG_PATH": ""}
 
 
+def _listing(work: Path, env: dict[str, str]) -> list[str]:
+    """``scan --state-dir state``'s lines about the state dir (exit 1: findings)."""
+    scan = cli("scan", "--state-dir", "state", cwd=work, env=env)
+    assert scan.returncode == 1, scan.stdout + scan.stderr
+    lines = scan.stdout.splitlines()
+    return lines[next(i for i, line in enumerate(lines) if line.startswith("OpenClaw state dir")) : -1]
+
+
 def _statuses(db: Path) -> dict[str, str | None]:
     conn = sqlite3.connect(db)
     try:
@@ -87,14 +95,11 @@ def test_a_fixed_legacy_store_keeps_the_owners_database_and_the_other_agents_par
     build_db(work / "home" / "shared" / "openclaw-agent.sqlite")
     build_db(work / "home" / "shared" / "openclaw-agent.work.sqlite")
     (work / "home" / "shared" / "openclaw-agent.work.sqlite-wal").write_bytes(b"")
-    scan = cli("scan", "--state-dir", "state", cwd=work, env=env)
-    assert scan.returncode == 1, scan.stderr
-    assert scan.stdout.splitlines()[-4:-1] == [
+    assert _listing(work, env) == [
         "OpenClaw state dir state (config state/openclaw.json, last written by 2027.1.0): 2 stores",
         "  home/shared/openclaw-agent.sqlite: agent-sqlite, from session.store, owner main "
         "(agents.defaults.sessionStore.agentId), shared by agents main, work",
-        "  home/shared/openclaw-agent.work.sqlite: agent-sqlite, from session.store (a partition for one agent), "
-        "shared by agents main, work",
+        "  home/shared/openclaw-agent.work.sqlite: agent-sqlite, from session.store (an agent's partition), agent work",
     ]
 
 
@@ -216,9 +221,7 @@ def test_the_state_databases_registry_names_agent_databases_elsewhere(tmp_path: 
         ("gone", str(work / "home" / "deleted.sqlite"))])
     registry.commit()
     registry.close()
-    scan = cli("scan", "--state-dir", "state", cwd=work, env=env)
-    assert scan.returncode == 1, scan.stderr
-    assert scan.stdout.splitlines()[-5:-1] == [
+    assert _listing(work, env) == [
         "OpenClaw state dir state (config state/openclaw.json, last written by 2027.1.0): 3 stores",
         "  state/agents/main/sessions/sessions.json: sessions-json, from default path "
         "agents/*/sessions/sessions.json, agent main",
