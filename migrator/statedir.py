@@ -1,17 +1,24 @@
-"""An OpenClaw state dir, read once: its config, the gateway version that last
-wrote it, its agents, their workspaces, and every session store it holds.
+"""An OpenClaw state dir, read once per run: its config, the gateway version
+that last wrote it, its agents, their workspaces, and every session store.
 
-The stores are found the way the 2026.9 gateway finds them: at the default
-paths of the manifest (``agents/<id>/sessions/sessions.json``,
-``agents/<id>/agent/openclaw-agent.sqlite``), and wherever ``session.store``
-in ``openclaw.json`` (JSON5; ``$OPENCLAW_CONFIG_PATH`` for the gateway's own
-state dir) moves them. That key names a legacy ``sessions.json`` per agent
-with an ``{agentId}`` template, or, without one, a "fixed" store that all
-agents share; beside the legacy file, the gateway keeps the store's SQLite
-database (``openclaw-agent.sqlite`` beside a ``sessions.json``, ``NAME.sqlite``
-beside ``NAME.json``, the path itself for ``*.sqlite``) and, for agents
-other than a fixed store's owner, ``NAME.<agentId>[.<n>].sqlite`` partitions.
-A store the config names that holds neither file is a warning.
+The stores are found where the 2026.9 gateway and its Doctor look:
+
+- the manifest's default paths (``agents/<id>/sessions/sessions.json``,
+  ``agents/<id>/agent/openclaw-agent.sqlite``) and the single-agent
+  ``sessions/sessions.json`` of old installs;
+- the agent databases that the state database registers
+  (``agent_databases`` in ``state/openclaw.sqlite``), external ones included;
+- ``session.store`` in the config (``openclaw.json``, JSON5;
+  ``$OPENCLAW_CONFIG_PATH`` for the gateway's own state dir): a legacy
+  ``sessions.json`` per agent with an ``{agentId}`` template, or without one
+  a "fixed" store that all agents share. Beside the legacy file the gateway
+  keeps the store's SQLite database (``openclaw-agent.sqlite`` beside a
+  ``sessions.json``, ``NAME.sqlite`` beside ``NAME.json``, the path itself
+  for ``*.sqlite``) and, for agents other than a fixed store's owner,
+  ``NAME.<agentId>[.<n>].sqlite`` partitions. A store the config names that
+  holds neither file is a warning.
+
+A file is one store however many agents share it, so it is migrated once.
 """
 
 from __future__ import annotations
@@ -43,8 +50,7 @@ LEGACY_SINGLE_AGENT_DIR = "sessions"
 # The shared state database, whose registry lists every agent database.
 REGISTRY = "state/openclaw.sqlite"
 REGISTRY_TABLE = "agent_databases"
-# What the gateway keeps beside a legacy store: the canonical database name,
-# and the sidecars of a database, which are never stores of their own.
+# The suffix of the gateway's databases, and their sidecars, never stores of their own.
 SQLITE_SUFFIX = ".sqlite"
 _SIDECAR = re.compile(r"-(?:wal|shm|journal)$")
 _AGENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$", re.I)
@@ -73,8 +79,8 @@ def _home() -> Path:
 
 def _expand(value: str, base: Path) -> Path:
     """A path from the config: ``~`` is OpenClaw's home; a relative path is
-    taken below ``base`` (the gateway resolves it against its working
-    directory, which for a service is its state dir)."""
+    taken below ``base`` (the gateway resolves it against its own working
+    directory, which is not known here: the state dir is the likeliest)."""
     text = value.strip()
     if text == "~" or text.startswith(("~/", "~\\")):
         text = str(_home()) + text[1:]
