@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from migrator.files import display_path
 from migrator.pipeline import Run
 
 SCHEMA = "migrator.scan/1"
@@ -58,8 +59,6 @@ def state_dirs(run: Run) -> list[dict[str, Any]]:
 
 def state_dir_lines(run: Run) -> list[str]:
     """What ``scan`` says of each state dir: every store found, and where from."""
-    from migrator.files import display_path
-
     cwd = Path.cwd()
     lines = []
     for state in run.state_dirs:

@@ -228,21 +228,23 @@ def workspaces(config: Path, root: Path | None = None) -> tuple[Path, ...]:
     return _workspaces(config.parent if root is None else root, data)
 
 
-def _database_for(legacy: Path, legacy_pattern: str, database_pattern: str) -> Path:
+def _database_for(legacy: Path, legacy_pattern: str, database_pattern: str) -> tuple[Path, bool]:
     """The SQLite database the gateway keeps for the legacy store ``legacy``
-    (2026.9's ``resolveUnsuffixedSqliteTargetFromSessionStorePath``): at the
-    default layout, the agent's database; beside another ``sessions.json``,
-    the default database name; beside ``NAME.json``, ``NAME.sqlite``."""
+    (2026.9's ``resolveUnsuffixedSqliteTargetFromSessionStorePath``), and
+    whether other agents get partitions beside it: at the default layout, the
+    agent's own database; a ``*.sqlite`` path itself (shared, no partitions);
+    beside another ``sessions.json``, the default database name; beside
+    ``NAME.json``, ``NAME.sqlite``."""
     if legacy.suffix == SQLITE_SUFFIX:
-        return legacy
+        return legacy, False
     if legacy.name != Path(legacy_pattern).name:
-        return legacy.parent / (legacy.stem + SQLITE_SUFFIX)
+        return legacy.parent / (legacy.stem + SQLITE_SUFFIX), True
     segments = legacy_pattern.split("/")
     tail = legacy.parts[-len(segments):]
     if len(legacy.parts) > len(segments) and all(fnmatch.fnmatchcase(p, s) for p, s in zip(tail, segments)):
         agent = tail[segments.index("*")]
-        return Path(*legacy.parts[: -len(segments)], *database_pattern.replace("*", agent).split("/"))
-    return legacy.parent / Path(database_pattern).name
+        return Path(*legacy.parts[: -len(segments)], *database_pattern.replace("*", agent).split("/")), False
+    return legacy.parent / Path(database_pattern).name, True
 
 
 def _partitions(database: Path) -> list[Path]:
@@ -276,14 +278,14 @@ def _configured_stores(root: Path, config: Path, data: Mapping[str, Any] | None,
     everyone = tuple(dict.fromkeys(agents + on_disk))
     for agent, holders in ([(a, (a,)) for a in everyone] if templated else [(None, everyone)]):
         legacy = _expand(value.replace(TEMPLATE, agent) if agent else value, root)
-        database = _database_for(legacy, legacy_kind[2][0], sqlite_kind[2][0])
+        database, partitioned = _database_for(legacy, legacy_kind[2][0], sqlite_kind[2][0])
         found = []
         if legacy != database and legacy.is_file():
             found.append(Store(legacy, legacy_kind[0], legacy_kind[1], origin, holders))
         if database.is_file():
             whose = f", owner {owner} ({OWNER_KEY})" if not templated and isinstance(owner, str) else ""
             found.append(Store(database, sqlite_kind[0], sqlite_kind[1], origin + whose, holders))
-        if not templated and legacy != database:
+        if partitioned:
             found += [Store(p, sqlite_kind[0], sqlite_kind[1], f"{origin} (an agent's partition)",
                             (p.name[len(database.stem) + 1 :].split(".")[0],))
                       for p in _partitions(database) if p.is_file() and not p.is_symlink()]

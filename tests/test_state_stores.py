@@ -233,3 +233,19 @@ def test_the_state_databases_registry_names_agent_databases_elsewhere(tmp_path: 
     assert done.returncode == 0, done.stderr
     assert _statuses(retired)["agent:main:subagent:7a8b9c0d"] == "interrupted"
     assert _statuses(own)["agent:main:subagent:7a8b9c0d"] == "interrupted"
+
+
+def test_the_database_beside_a_legacy_store_is_where_the_gateway_keeps_it() -> None:
+    """2026.9's resolveUnsuffixedSqliteTargetFromSessionStorePath, and
+    whether other agents get partitions (checked against `openclaw doctor
+    --fix`, which imported ~/stores/main/sessions.json into
+    ~/stores/main/openclaw-agent.sqlite)."""
+    from migrator.statedir import _database_for
+
+    legacy, database = "agents/*/sessions/sessions.json", "agents/*/agent/openclaw-agent.sqlite"
+    assert [_database_for(Path(p), legacy, database) for p in (
+        "/h/.openclaw/agents/bob/sessions/sessions.json", "/h/stores/main/sessions.json", "/h/s/alice.json",
+        "/h/shared.sqlite")] == [
+        (Path("/h/.openclaw/agents/bob/agent/openclaw-agent.sqlite"), False),
+        (Path("/h/stores/main/openclaw-agent.sqlite"), True), (Path("/h/s/alice.sqlite"), True),
+        (Path("/h/shared.sqlite"), False)]
