@@ -294,6 +294,7 @@ def main() -> int:
         finally:
             for proc in procs:
                 stop(proc)
+    check("the manifest's vocabulary is the package's (bench/check_openclaw_package.py)", subprocess.run([sys.executable, str(ROOT / "bench" / "check_openclaw_package.py"), str(cli.parent)], check=False).returncode == 0)
     print(f"{len(failures)} FAIL in {time.monotonic() - started:.0f}s" + (f": {failures}" if failures else ""))
     return 1 if failures else 0
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +24,9 @@ from migrator.findings import FileResult
 from migrator.manifest import Manifest, StoreSurface, load_manifest, parse_version
 from migrator.pointers import PointerPattern
 from migrator.rules import Rule
+from migrator.statedir import default_state_dir as default_state_dir  # where the CLI finds it
+from migrator.statedir import given_stores
+from migrator.statedir import load as load_state_dir
 
 FORMATS_BY_SUFFIX = {
     ".json": "json",
@@ -35,8 +37,6 @@ FORMATS_BY_SUFFIX = {
     ".yml": "yaml",
     ".toml": "toml",
 }
-CONFIG_NAME = "openclaw.json"
-
 Action = Literal["rewrite", "review"]
 
 
@@ -123,11 +123,26 @@ def target_for(source: SourcePath, options: Options) -> Target | None:
         if len(_TARGETS) > 100_000:
             _TARGETS.clear()
         suffix = source.path.suffix.lower()
-        if not options.data_rules and suffix not in FORMATS_BY_SUFFIX and suffix not in _store_suffixes(options.manifest):
+        configured = _configured_target(source, options)
+        if configured is not None:
+            _TARGETS[key] = (options, configured)  # a store the state dir's config names, whatever its name
+        elif not options.data_rules and suffix not in FORMATS_BY_SUFFIX and suffix not in _store_suffixes(options.manifest):
             _TARGETS[key] = (options, None)  # a source file: no store or rule can name it
         else:
             _TARGETS[key] = (options, _target_for(source, options))
     return _TARGETS[key][1]
+
+
+def _configured_target(source: SourcePath, options: Options) -> Target | None:
+    """The target of a store that a given state dir holds (at a default path
+    or where its config moved it), with that state dir as its root."""
+    found = given_stores(options.paths, options.manifest).get(str(source.path.absolute()))
+    if found is None:
+        return None
+    root, store = found
+    surface = next(s for s in options.manifest.stores if s.name == store.surface)
+    return Target(surface.format, tuple(PointerPattern.parse(p) for p in surface.pointers),
+                  f"store:{surface.name}", True, root)
 
 
 def _target_for(source: SourcePath, options: Options) -> Target | None:
@@ -158,42 +173,19 @@ class Owner:
     source: str
 
 
-@functools.lru_cache(maxsize=64)
-def _config_version(config: Path) -> tuple[str | None, str]:
-    import json5
-
-    try:
-        data = json5.loads(config.read_text("utf-8"))
-    except FileNotFoundError:
-        return None, f"no {CONFIG_NAME} beside the store"
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        return None, f"{config} cannot be read ({exc})"
-    meta = data.get("meta") if isinstance(data, dict) else None
-    touched = meta.get("lastTouchedVersion") if isinstance(meta, dict) else None
-    if not isinstance(touched, str):
-        return None, f"{config} has no meta.lastTouchedVersion"
-    return touched, f"meta.lastTouchedVersion in {config}"
-
-
 def owner_gateway(state_root: Path | None, options: Options) -> Owner:
     """``--gateway-version`` (the user knows best), else the version that
-    last wrote ``openclaw.json`` in the state root (or
-    ``$OPENCLAW_CONFIG_PATH`` when the root is ``$OPENCLAW_STATE_DIR``)."""
+    last wrote the config of the store's state dir (see :mod:`migrator.statedir`)."""
     if options.gateway_version:
         return Owner(parse_version(options.gateway_version), options.gateway_version, "--gateway-version")
     if state_root is None:
         return Owner(None, None, "no gateway owns this file")
-    config = state_root / CONFIG_NAME
-    env_state, env_config = os.environ.get("OPENCLAW_STATE_DIR"), os.environ.get("OPENCLAW_CONFIG_PATH")
-    if env_state and env_config and Path(env_state).absolute() == state_root.absolute():
-        config = Path(env_config)
-    text, where = _config_version(config)
-    if text is None:
-        return Owner(None, None, where)
-    try:
-        return Owner(parse_version(text), text, where)
-    except ValueError:
-        return Owner(None, text, f"{where} is not a version")
+    state = load_state_dir(state_root, options.manifest)
+    if state.version_text is None:
+        return Owner(None, None, state.version_source)
+    if state.version is None:
+        return Owner(None, state.version_text, f"{state.version_source} is not a version")
+    return Owner(state.version, state.version_text, state.version_source)
 
 
 @dataclass(frozen=True)
@@ -242,12 +234,6 @@ def symlink_escape(source: SourcePath) -> str | None:
     if target == root or root in target.parents:
         return None
     return f"symbolic link to {target}, outside {root}; not followed"
-
-
-def default_state_dir() -> Path:
-    """OpenClaw's state root: ``$OPENCLAW_STATE_DIR``, else ``~/.openclaw``."""
-    env = os.environ.get("OPENCLAW_STATE_DIR")
-    return Path(env) if env else Path.home() / ".openclaw"
 
 
 DATA_RULE = "data-rule"

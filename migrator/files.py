@@ -90,6 +90,7 @@ def discover(options: Options, cwd: Path | None = None) -> Iterator[SourcePath |
     exclude = _spec(list(options.exclude)) if options.exclude else None
     include = _spec(list(options.include)) if options.include else None
     seen: set[str] = set()
+    walked: list[str] = []  # the directories walked, whose files were all considered
     cwd_text = str(cwd)
 
     def keep(path: str, is_dir: bool) -> bool:
@@ -138,6 +139,24 @@ def discover(options: Options, cwd: Path | None = None) -> Iterator[SourcePath |
                 return os.path.join(prefix, _relative(path, base) or "")
 
         yield from _walk(str(start), start, inherited, options.respect_gitignore, keep, shown, seen)
+        walked.append(str(start))
+    yield from _configured_stores(options, cwd, seen, walked)
+
+
+def _configured_stores(options: Options, cwd: Path, seen: set[str], walked: list[str]) -> Iterator[SourcePath]:
+    """The stores that a given state dir's config moved out of the walked
+    trees (``session.store``): the gateway reads them, so the run does. One
+    inside a walked tree that the walk skipped (ignored, excluded, a
+    symlink) stays skipped."""
+    from migrator.statedir import given_stores
+
+    for path_text, (_, store) in given_stores(options.paths, options.manifest, cwd).items():
+        if path_text in seen or os.path.realpath(path_text) in seen or not os.path.isfile(path_text):
+            continue
+        if any(_relative(path_text, top) is not None for top in walked):
+            continue
+        seen.add(path_text)
+        yield SourcePath(store.path, display_path(store.path, cwd), store.path.parent, store.path.name, False)
 
 
 def _ignored(path: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec[Any]]]) -> bool:

@@ -105,6 +105,8 @@ class StoreSurface:
     pointers: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()
     documents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Values of the vocabulary that the store's column CHECKs do not allow.
+    absent_from_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -285,8 +287,12 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
                 pointers=_strings(st.get("pointers", []), where, f"{key}.pointers"),
                 columns=_strings(st.get("columns", []), where, f"{key}.columns"),
                 documents={k: _strings(v, where, f"{key}.documents.{k}") for k, v in docs.items()},
+                absent_from_columns=_strings(st.get("absent-from-columns", []), where, f"{key}.absent-from-columns"),
             )
         )
+        stray = set(stores[-1].absent_from_columns) - vocabulary.all_values
+        if stray:
+            raise ConfigError(f"{where}: key '{key}.absent-from-columns' holds values outside the vocabulary: {sorted(stray)}")
     gateway = []
     for i, gw in enumerate(surfaces.get("gateway", [])):
         key = f"surfaces.gateway[{i}]"

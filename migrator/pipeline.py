@@ -18,6 +18,8 @@ from migrator.engines import Context, Engine, engines_for
 from migrator.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE
 from migrator.files import Missing, SourcePath, discover
 from migrator.findings import FileResult, Finding
+from migrator.statedir import StateDir, state_dirs
+from migrator.statedir import forget as forget_state_dirs
 
 # Below this many files to parse, worker start-up costs more than it saves.
 # A forked worker (Linux) starts in milliseconds with everything imported; a
@@ -40,6 +42,8 @@ class Run:
     #: Candidates answered from the content cache, and those really analysed.
     cache_hits: int = 0
     files_analysed: int = 0
+    #: The OpenClaw state dirs among the given paths, with the stores found in them.
+    state_dirs: tuple[StateDir, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
@@ -218,7 +222,8 @@ def _from_cache(cache: Cache | None, work: list[_Work], run: Run) -> tuple[list[
 
 def run(options: Options, progress: Progress | None = None) -> Run:
     """Run the pipeline over ``options.paths`` and return every result."""
-    outcome = Run(options)
+    forget_state_dirs()  # read once per run, and again by the next one
+    outcome = Run(options, state_dirs=state_dirs(options.paths, options.manifest))
     work, context = collect(options, outcome)
     outcome.files_parsed = len(work)
     cache = open_cache(options, context.facts)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import difflib
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import click
 
+from migrator.files import display_path
 from migrator.findings import Finding
 from migrator.pipeline import Run
 
@@ -59,6 +61,33 @@ def summary_line(run: Run) -> str:
     return line
 
 
+def state_dirs(run: Run) -> list[dict[str, Any]]:
+    """The state dirs of the run, each with the stores found and where from."""
+    return [{
+        "root": str(state.root),
+        "config": str(state.config),
+        "gateway": state.version_text,
+        "stores": [{"path": str(store.path), "store": store.surface, "from": store.origin, "agents": list(store.agents)}
+                   for store in state.stores],
+        "warnings": list(state.warnings),
+    } for state in run.state_dirs]
+
+
+def state_dir_lines(run: Run) -> list[str]:
+    """What ``scan`` says of each state dir: every store found, and where from."""
+    cwd = Path.cwd()
+    lines = []
+    for state in run.state_dirs:
+        written = f", last written by {state.version_text}" if state.version_text else ""
+        lines.append(f"OpenClaw state dir {display_path(state.root, cwd)} "
+                     f"(config {display_path(state.config, cwd)}{written}): {count(len(state.stores), 'store')}")
+        for store in state.stores:
+            agents = f", shared by agents {', '.join(store.agents)}" if len(store.agents) > 1 else \
+                "".join(f", agent {a}" for a in store.agents)
+            lines.append(f"  {display_path(store.path, cwd)}: {store.surface}, from {store.origin}{agents}")
+    return lines
+
+
 def render_json(run: Run) -> str:
     document = {
         "schema": SCHEMA,
@@ -66,6 +95,7 @@ def render_json(run: Run) -> str:
         "summary": summary(run),
         "errors": [{"path": path, "message": message} for path, message in run.errors],
         "notes": run.notes,
+        "state_dirs": state_dirs(run),
     }
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
 
@@ -124,6 +154,7 @@ def render_text(run: Run, *, show_why: bool = False, statistics: bool = False, q
             lines.append(finding_line(f, show_why=show_why, colour=colour))
     if not quiet:
         lines.extend(run.notes)
+        lines.extend(state_dir_lines(run))
         lines.append(summary_line(run))
     return "".join(line + "\n" for line in lines)
 
@@ -142,7 +173,10 @@ def check_summary(run: Run) -> str:
 
 
 def render_errors(run: Run) -> list[str]:
-    return [f"error: {path}: {message}" for path, message in run.errors]
+    """One line per input that could not be used, then per warning (a store
+    a state dir's config names that does not exist)."""
+    warnings = [f"warning: {w}" for state in run.state_dirs for w in state.warnings]
+    return [f"error: {path}: {message}" for path, message in run.errors] + warnings
 
 
 def _diff_names(display: str) -> tuple[str, str]:

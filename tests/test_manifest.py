@@ -22,7 +22,10 @@ def test_builtin_manifest_is_the_session_status_rename() -> None:
         "done": "agent_responded",
         "killed": "halted",
     }
-    assert m.vocabulary.unchanged == ("running",)
+    assert m.vocabulary.unchanged == ("queued", "running")
+    assert "queued" not in m.python.foreign_words
+    sqlite = next(s for s in m.stores if s.format == "sqlite")
+    assert sqlite.absent_from_columns == ("queued",)
     assert m.capability == "session-status-v2"
     assert str(m.schedule.introduced) == "2027.1.0"
     assert str(m.schedule.sunset) == "2027.4.0"
@@ -74,6 +77,8 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
         ('introduced = "2027.1.0"', 'introduced = "soon"', r"schedule\.introduced"),
         ("sunset-date = 2027-04-15", 'sunset-date = "someday"', r"schedule\.sunset-date"),
         ('[capability]\nname = "session-status-v2"', "[capability]", r"missing key 'name'"),
+        ('absent-from-columns = ["queued"]', 'absent-from-columns = ["paused"]', r"absent-from-columns.*outside"),
+        ('values = ["queued", "running"]', 'values = ["queued", "running", "ok"]', r"foreign-words.*vocabulary"),
     ],
 )
 def test_bad_manifest_names_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:

@@ -175,7 +175,9 @@ def read_state(conn: sqlite3.Connection, surface: Surface, manifest: Manifest, l
     vocab = manifest.vocabulary
     olds = sorted(vocab.old)
     marks = ",".join("?" * len(olds))
-    allowed = frozenset(vocab.old) | frozenset(vocab.unchanged)
+    # The values the CHECKs allow: the vocabulary but what the manifest says they lack.
+    absent = frozenset(v for store in manifest.stores if store.columns for v in store.absent_from_columns)
+    allowed = (frozenset(vocab.old) | frozenset(vocab.unchanged)) - absent
     widen: dict[str, str] = {}
     counts: dict[str, int] = {}
     found: list[tuple[str, str, int, str, str, str | None]] = []

@@ -19,12 +19,9 @@ Everything else stays byte for byte.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
-from typing import Any
 
-import json5
 import pathspec
 
 from migrator.config import Options
@@ -37,6 +34,7 @@ from migrator.jsonedit import JsonSyntaxError, migrate_json_text
 from migrator.manifest import Manifest
 from migrator.pointers import PointerPattern
 from migrator.rules import Rule
+from migrator.statedir import config_path, workspaces
 from migrator.suppressions import Suppressions, parse as parse_suppressions
 from migrator.findings import Action, Confidence, FileResult, Finding
 
@@ -51,7 +49,6 @@ TEXT_SUFFIXES = (".md", ".markdown", ".mdx", ".txt")
 WORKSPACE_GLOBS = ("/*.md", "/memory/*.md", "/skills/**/SKILL.md")
 PYTHON_FENCES = frozenset({"python", "py", "python3"})
 JSON_FENCES = frozenset({"json", "jsonc", "json5"})
-CONFIG_NAME = "openclaw.json"
 
 __all__ = ["RULES", "TextEngine", "analyse", "workspaces"]
 
@@ -135,9 +132,9 @@ class TextEngine(BaseEngine):
         if state in self._configs:
             return self._configs[state]
         found: tuple[Path, ...] = ()
-        config = state / CONFIG_NAME
+        config = config_path(state)
         if config.is_file() and not config.is_symlink():
-            found = workspaces(config)
+            found = workspaces(config, state)
         self._configs[state] = found
         return found
 
@@ -206,38 +203,6 @@ class TextEngine(BaseEngine):
 
 def _ending(line: str) -> str:
     return line[len(line.rstrip("\r\n")) :]
-
-
-def workspaces(config: Path) -> tuple[Path, ...]:
-    """The workspace directories an ``openclaw.json`` names (default agent and
-    per-agent ones), else the default ``workspace`` beside it."""
-    state = config.parent
-    found: list[Path] = []
-    try:
-        data = json5.loads(config.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        data = {}
-    agents = data.get("agents", {}) if isinstance(data, dict) else {}
-    values: list[Any] = []
-    if isinstance(agents, dict):
-        defaults = agents.get("defaults", {})
-        if isinstance(defaults, dict):
-            values.append(defaults.get("workspace"))
-        listed = agents.get("list", [])
-        if isinstance(listed, list):
-            values += [a.get("workspace") for a in listed if isinstance(a, dict)]
-    for value in values:
-        if isinstance(value, str) and value.strip():
-            path = Path(os.path.expanduser(value.strip()))
-            found.append(path if path.is_absolute() else state / path)
-    # The state dir's own workspace holds the bootstrap files even when the
-    # config moved the default elsewhere (per-agent workspace-<id> too).
-    found.append(state / "workspace")
-    try:
-        found += [p for p in state.iterdir() if p.name.startswith("workspace-") and p.is_dir() and not p.is_symlink()]
-    except OSError:
-        pass
-    return tuple(dict.fromkeys(found))
 
 
 # -- analysis of one prompt ------------------------------------------------
