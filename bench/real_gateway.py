@@ -267,6 +267,119 @@ def check_store(bin_dir: Path, cli: Path, tmp: Path, state: Path, before: dict[s
         stop(proc)
 
 
+# -- the survey: frames of every method, event and tool, for fixtures/gateway -----
+
+SURVEY = ROOT / "fixtures" / "gateway" / "captured-2026.9.6-survey.jsonl"
+MAIN = "agent:main:main"
+# Methods never called with empty params in the sweep: they stop, restart or wipe
+# the gateway under the survey (sessions.reset and sessions.delete are called
+# below with a target, last).
+SWEEP_SKIP = ("restart", "shutdown", "update.run", "wizard", "logout", "uninstall", "suspend", "delete",
+              "cleanup", "reset", "connect")
+# Session methods called with params that reach a real answer on the fixture store.
+SWEEP_CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("sessions.messages.subscribe", {"key": MAIN}),
+    ("sessions.describe", {"key": MAIN}),
+    ("sessions.describe", {"key": PATCHED, "includeDerivedTitles": True, "includeLastMessage": True}),
+    ("sessions.resolve", {"key": PATCHED}), ("sessions.search", {"query": "hello"}),
+    ("sessions.preview", {"keys": [MAIN, PATCHED]}), ("sessions.patch", {"key": PATCHED, "label": "survey"}),
+    ("sessions.patchMany", {"targets": [{"key": MAIN}, {"key": PATCHED}], "patch": {"pinned": True}}),
+    ("sessions.branches.list", {"sessionKey": MAIN}), ("sessions.diff", {"sessionKey": MAIN}),
+    ("sessions.files.list", {"sessionKey": MAIN}), ("sessions.usage", {"key": MAIN}),
+    ("sessions.companion.state", {"sessionKey": MAIN}), ("sessions.storage.status", {}),
+    ("sessions.activitySummary.ensure", {"sessions": [{"key": MAIN}]}), ("sessions.viewers.set", {"sessionKeys": [MAIN]}),
+    ("chat.history", {"sessionKey": MAIN}), ("chat.metadata", {"sessionKey": MAIN}),
+    ("sessions.create", {"label": "survey-created"}), ("sessions.recover", {"key": PATCHED}),
+    ("sessions.abort", {"key": MAIN}), ("sessions.compact", {"key": MAIN}),
+    ("sessions.send", {"key": MAIN, "message": "hello from the survey", "idempotencyKey": "survey-send"}),
+    ("chat.send", {"sessionKey": MAIN, "message": "hello again", "idempotencyKey": "survey-chat"}),
+    ("agent.wait", {"runId": "none", "timeoutMs": 100}), ("tasks.list", {}),
+]
+TOOL_ARGS: dict[str, dict[str, Any]] = {"sessions": {"action": "list"}, "sessions_search": {"query": "hello"},
+                                        "sessions_history": {"sessionKey": MAIN}, "subagents": {"action": "list"}}
+BIG_PAYLOAD = 8_000  # a larger answer without a session row is kept as its size only
+
+
+async def survey(url: str, state: Path) -> list[dict[str, Any]]:
+    """Call every method the operator scopes allow (empty params, then the session
+    methods with real params), every agent tool, and keep every frame."""
+    frames: list[dict[str, Any]] = []
+    ws = await websockets.connect(url, max_size=None, open_timeout=10)
+    frames.append({"dir": "gw->client", "frame": json.loads(await ws.recv())})
+    seq = 0
+
+    async def call(method: str, params: Any) -> dict[str, Any]:
+        nonlocal seq
+        seq += 1
+        req = {"type": "req", "id": f"survey-{seq}", "method": method, "params": params}
+        frames.append({"dir": "client->gw", "frame": req})
+        await ws.send(json.dumps(req))
+        while True:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
+            frames.append({"dir": "gw->client", "frame": frame})
+            if frame.get("type") == "res" and frame.get("id") == req["id"]:
+                return frame
+
+    client = {"id": "gateway-client", "displayName": "survey", "version": "1.0.0", "platform": "linux", "mode": "backend"}
+    hello = await call("connect", {"minProtocol": 4, "maxProtocol": 4, "client": client, "caps": [],
+                                   "auth": {"token": TOKEN}, "role": "operator",
+                                   "scopes": ["operator.read", "operator.write", "operator.admin"]})
+    await call("sessions.subscribe", {})
+    for method in hello["payload"]["features"]["methods"]:
+        if not any(word in method for word in SWEEP_SKIP):
+            await call(method, {})
+    for method, params in SWEEP_CALLS:
+        await call(method, params)
+    catalog = await call("tools.catalog", {})
+    for tool in [t["id"] for g in catalog["payload"]["groups"] for t in g["tools"]]:
+        await call("tools.invoke", {"name": tool, "args": TOOL_ARGS.get(tool, {}), "sessionKey": MAIN})
+    await call("sessions.reset", {"key": PATCHED})
+    with contextlib.suppress(asyncio.TimeoutError):
+        while True:  # the runs started above end (no model) and report as events
+            frames.append({"dir": "gw->client", "frame": json.loads(await asyncio.wait_for(ws.recv(), 8))})
+    await ws.close()
+    text = json.dumps(frames, ensure_ascii=False).replace(TOKEN, "<gateway token>")
+    text = text.replace(str(state), "<state>").replace(str(state.parent), "<tmp>")
+    out = []
+    for item in json.loads(text):
+        payload = item["frame"].get("payload")
+        size = len(json.dumps(payload))
+        if size > BIG_PAYLOAD and not has_session_row(payload):
+            item["frame"]["payload"] = {"omitted": f"{size} bytes without a session row"}
+        out.append(item)
+    return out
+
+
+def has_session_row(node: Any) -> bool:
+    """Whether a session row or entry (a `status` beside a `sessionId`) is anywhere in ``node``."""
+    if isinstance(node, dict):
+        return ("status" in node and "sessionId" in node) or any(has_session_row(v) for v in node.values())
+    if isinstance(node, list):
+        return any(has_session_row(v) for v in node)
+    return False
+
+
+def capture() -> int:
+    """Write fixtures/gateway/captured-2026.9.6-survey.jsonl from a real gateway."""
+    bin_dir, cli = install()
+    with tempfile.TemporaryDirectory(prefix="realgw-") as name:
+        state = Path(name) / "state"
+        shutil.copytree(ROOT / "fixtures" / "state", state)
+        subprocess.run([str(bin_dir / "node"), str(cli), "doctor", "--fix", "--non-interactive"],
+                       env=oc_env(bin_dir, state), capture_output=True, timeout=300, check=False)
+        gateway, port = start_gateway(bin_dir, cli, state, Path(name) / "gateway.log")
+        try:
+            if port is None:
+                print("gateway did not start")
+                return 1
+            frames = asyncio.run(survey(f"ws://127.0.0.1:{port}", state))
+        finally:
+            stop(gateway)
+    SURVEY.write_text("".join(json.dumps(f, ensure_ascii=False) + "\n" for f in frames), "utf-8")
+    print(f"{len(frames)} frames -> {SURVEY.relative_to(ROOT)}")
+    return 0
+
+
 def main() -> int:
     started = time.monotonic()
     bin_dir, cli = install()
@@ -299,4 +412,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(capture() if sys.argv[1:] == ["--capture"] else main())

@@ -25,7 +25,8 @@ from websockets.frames import CloseCode
 from migrator.errors import ConfigError
 from migrator.manifest import Manifest, load_manifest
 
-from migrator.compat.frames import FrameSession
+from migrator.compat.audit import Audit
+from migrator.compat.frames import DROP, FrameSession
 from migrator.compat.negotiation import Policy
 from migrator.compat.translation import Translator
 from migrator.compat.usage import UsageCounters
@@ -107,9 +108,10 @@ def proxy_config(
 class GatewayProxy:
     """The running proxy: :meth:`start` it, read :attr:`port`, :meth:`close` it."""
 
-    def __init__(self, config: ProxyConfig, counters: UsageCounters | None = None) -> None:
+    def __init__(self, config: ProxyConfig, counters: UsageCounters | None = None, audit: Audit | None = None) -> None:
         self.config = config
         self.counters = counters if counters is not None else UsageCounters()
+        self.audit = audit  # when set, every frame to a client is searched for leaks
         self.translator = Translator(config.manifest)
         self._server: Server | None = None
 
@@ -155,7 +157,7 @@ class GatewayProxy:
             log.warning("upstream %s unavailable: %s", self.config.upstream, exc)
             await client.close(CloseCode.BAD_GATEWAY, "upstream gateway unavailable")
             return
-        session = FrameSession(self.translator, self.config.policy, self.counters, self.config.today)
+        session = FrameSession(self.translator, self.config.policy, self.counters, self.config.today, self.audit)
         async with upstream:
             await _relay_both(client, upstream, session)
         if session.negotiation is not None and session.negotiation.client == "old":
@@ -164,7 +166,7 @@ class GatewayProxy:
 
 async def _relay_both(client: ServerConnection, upstream: ClientConnection, session: FrameSession) -> None:
     """Relay until either side goes away, then close the other with its code."""
-    up = asyncio.create_task(_pump(client, upstream, session.from_client))
+    up = asyncio.create_task(_pump(client, upstream, session.from_client, session))
     down = asyncio.create_task(_pump(upstream, client, session.from_gateway))
     done, pending = await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
@@ -201,27 +203,38 @@ def _close_of(conn: ServerConnection | ClientConnection) -> tuple[int, str]:
 async def _pump(
     source: ServerConnection | ClientConnection,
     target: ServerConnection | ClientConnection,
-    rewrite: Callable[[str], str | None],
+    rewrite: Callable[[str], str | bytes | None],
+    session: FrameSession | None = None,
 ) -> ServerConnection | ClientConnection:
     """Forward every message from ``source`` to ``target``; return whichever
     of the two closed first.
 
     Binary messages pass through untouched. A text message is rewritten only
-    when ``rewrite`` returns new text; otherwise the received text is sent
-    again, and since valid UTF-8 decodes and re-encodes losslessly, the other
-    side gets the same bytes.
+    when ``rewrite`` returns new text (UTF-8 bytes, sent as a text frame);
+    otherwise the received text is sent again, and since valid UTF-8 decodes
+    and re-encodes losslessly, the other side gets the same bytes. When
+    ``rewrite`` refuses a request (:data:`DROP`), ``session.answer`` goes back
+    to ``source`` instead.
     """
     while True:
         try:
             message = await source.recv()
         except ConnectionClosed:
             return source
-        if isinstance(message, str):
-            replacement = rewrite(message)
+        text = isinstance(message, str)
+        if text:
+            replacement = rewrite(message)  # type: ignore[arg-type]
             if replacement is not None:
+                if replacement == DROP and session is not None and session.answer is not None:
+                    answer, session.answer = session.answer, None
+                    try:
+                        await source.send(answer, text=True)
+                    except ConnectionClosed:
+                        return source
+                    continue
                 message = replacement
         try:
-            await target.send(message)
+            await target.send(message, text=text)
         except ConnectionClosed:
             return target
 
@@ -232,10 +245,12 @@ async def run_proxy(
     *,
     stats: bool = False,
     stop: asyncio.Event | None = None,
+    audit: Audit | None = None,
 ) -> UsageCounters:
     """Serve until ``stop`` is set or the process gets SIGINT/SIGTERM; return
-    the usage counters (logged at the end when ``stats`` is true)."""
-    proxy = GatewayProxy(config, counters)
+    the usage counters (logged at the end when ``stats`` is true, with the
+    audit's counts when there is an ``audit``)."""
+    proxy = GatewayProxy(config, counters, audit)
     await proxy.start()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -252,4 +267,7 @@ async def run_proxy(
         if stats:
             for line in proxy.counters.report().splitlines():
                 log.info("%s", line)
+            if audit is not None:
+                for line in audit.report().splitlines():
+                    log.info("%s", line)
     return proxy.counters
