@@ -2,11 +2,19 @@
 second, against a direct connection to the same gateway, measured side by side.
 
     python bench/bench_proxy.py [--rounds N] [--burst N]
+    python bench/bench_proxy.py --real [--rounds N]
 
 Three processes on loopback: the test gateway (an old 2026.9.6 one), the proxy
 (`python -m migrator.compat`), and this client. Direct and proxied runs are
 interleaved in blocks so drift on the machine hits both alike. Everything is
 bounded in count and in time.
+
+With --real, the gateway is a real `openclaw gateway run` of 2026.9.6 (see
+bench/real_gateway.py), and a naive relay (websockets recv/send, no parsing)
+runs beside the proxy as the baseline a relay in Python costs: the median
+`sessions.list` round trip of a client with session-status-v2, and the
+sessions.changed events a burst of sessions.patch calls pushes to a direct and a
+proxied subscriber at the same time.
 """
 
 from __future__ import annotations
@@ -16,15 +24,18 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from gatewaylib import CAPABILITY, OLD_VERSION, Client, TestGateway, fixture  # noqa: E402
 
@@ -96,6 +107,147 @@ async def side_by_side(measure: Callable[[str], Awaitable[Any]], direct: str, pr
     return d, p
 
 
+async def naive_relay(upstream: str) -> None:
+    """Child mode: the simplest relay in Python, as the baseline: every message
+    received is sent on, nothing parsed, until stdin closes."""
+    from websockets.asyncio.client import connect
+    from websockets.asyncio.server import ServerConnection, serve
+
+    async def pump(source: Any, target: Any) -> None:
+        async for message in source:
+            await target.send(message)
+
+    async def handle(client: ServerConnection) -> None:
+        async with connect(upstream, max_size=None, compression=None, ping_interval=None, proxy=None) as up:
+            tasks = [asyncio.create_task(pump(client, up)), asyncio.create_task(pump(up, client))]
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in tasks:
+                task.cancel()
+
+    async with serve(handle, "127.0.0.1", 0, max_size=None, compression=None, ping_interval=None) as server:
+        print(f"listening on 127.0.0.1:{server.sockets[0].getsockname()[1]}", file=sys.stderr, flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+
+async def real_round_trips(url: str, n: int) -> list[float]:
+    """Seconds per sessions.list round trip of a v2 client, ``n`` times on one connection."""
+    import real_gateway as rg
+
+    ws, _ = await rg.session(url, [CAPABILITY])
+    try:
+        for _ in range(5):
+            await rg.request(ws, "sessions.list", {})
+        times = []
+        for _ in range(n):
+            start = time.perf_counter()
+            await rg.request(ws, "sessions.list", {})
+            times.append(time.perf_counter() - start)
+    finally:
+        await ws.close()
+    return times
+
+
+async def real_events(direct: str, proxied: str, n: int) -> tuple[float, float, bool]:
+    """Frames per second of the sessions.changed events ``n`` sessions.patch calls
+    make the real gateway push to a direct and a proxied v2 subscriber at once;
+    and whether the proxied ones came in new names only."""
+    import real_gateway as rg
+
+    readers = [(await rg.session(url, [CAPABILITY]))[0] for url in (direct, proxied)]
+    writer, _ = await rg.session(direct, [], ("operator.read", "operator.write"))
+    for ws in readers:
+        await rg.request(ws, "sessions.subscribe", {})
+
+    async def count(ws: Any) -> tuple[float, list[Any]]:
+        got: list[Any] = []
+        first = last = 0.0
+        while len(got) < n:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
+            payload = frame.get("payload") or {}
+            if frame.get("event") == "sessions.changed" and payload.get("sessionKey") == rg.PATCHED \
+                    and str(payload.get("label", "")).startswith("burst "):
+                last = time.perf_counter()
+                first = first or last
+                got.append(payload.get("status"))
+        return (n - 1) / (last - first), got
+
+    counting = [asyncio.create_task(count(ws)) for ws in readers]
+    for i in range(n):
+        await rg.request(writer, "sessions.patch", {"key": rg.PATCHED, "label": f"burst {time.time_ns()} {i}"})
+    (d, _), (p, statuses) = await asyncio.gather(*counting)
+    for ws in (*readers, writer):
+        await ws.close()
+    return d, p, set(statuses) <= set(RENAMED)
+
+
+RENAMED = {"interrupted", "waiting_for_response", "agent_responded", "halted", "running", "queued", None}
+
+
+async def main_real(rounds: int) -> int:
+    import real_gateway as rg
+
+    bin_dir, cli = rg.install()
+    with tempfile.TemporaryDirectory(prefix="bench-proxy-") as name:
+        tmp = Path(name)
+        state = tmp / "state"
+        shutil.copytree(ROOT / "fixtures" / "state", state)
+        subprocess.run([str(bin_dir / "node"), str(cli), "doctor", "--fix", "--non-interactive"],
+                       env=rg.oc_env(bin_dir, state), capture_output=True, timeout=300, check=False)
+        gateway, port = rg.start_gateway(bin_dir, cli, state, tmp / "gateway.log")
+        try:
+            if port is None:
+                print(f"the real gateway did not start (see {tmp / 'gateway.log'})")
+                return 1
+            upstream = f"ws://127.0.0.1:{port}"
+            relay, relay_port = await spawn([__file__, "--naive-relay", upstream], r"127\.0\.0\.1:(\d+)", "stderr")
+            proxy, proxy_port = await spawn(["-m", "migrator", "gateway", "--listen", "127.0.0.1:0", "--upstream", upstream,
+                                             "--stats"], r"listening on 127\.0\.0\.1:(\d+)", "stderr")
+            urls = {"direct": upstream, "naive relay": f"ws://127.0.0.1:{relay_port}",
+                    "migrator gateway": f"ws://127.0.0.1:{proxy_port}"}
+            for _ in range(30):  # restart recovery settles the rows after `ready`
+                if "running" not in await _statuses(upstream):
+                    break
+                await asyncio.sleep(1)
+            per_block = max(1, rounds // BLOCKS)
+            times: dict[str, list[float]] = {k: [] for k in urls}
+            for _ in range(BLOCKS):
+                for label, url in urls.items():
+                    times[label] += await real_round_trips(url, per_block)
+            medians = {k: statistics.median(v) * 1e6 for k, v in times.items()}
+            print(f"real openclaw 2026.9.6 on loopback; {BLOCKS} interleaved blocks of {per_block} sessions.list round trips "
+                  f"(client with {CAPABILITY})")
+            for label, m in medians.items():
+                print(f"  {label:18} median {m:8.0f}µs  {m / medians['direct']:5.2f}x direct")
+            print(f"ROW proxy sessions.list round trip: {medians['migrator gateway'] / medians['direct']:.2f}x direct "
+                  f"(naive relay {medians['naive relay'] / medians['direct']:.2f}x; goal at most 1.25x and less than the relay)")
+            rates = [await real_events(upstream, urls["migrator gateway"], 100) for _ in range(3)]
+            d = statistics.median(r[0] for r in rates)
+            p = statistics.median(r[1] for r in rates)
+            print(f"  sessions.changed after sessions.patch: direct {d:6.0f}/s, proxied {p:6.0f}/s, "
+                  f"proxied rows in new names: {all(r[2] for r in rates)}")
+            print(f"ROW events through the proxy: {p / d:.2f}x direct frames/s (goal at least 0.9x)")
+            for proc in (proxy, relay):
+                if proc is proxy:
+                    proc.send_signal(signal.SIGTERM)
+                else:
+                    assert proc.stdin is not None
+                    proc.stdin.close()
+                await asyncio.wait_for(proc.wait(), 10)
+        finally:
+            rg.stop(gateway)
+    return 0
+
+
+async def _statuses(url: str) -> list[Any]:
+    import real_gateway as rg
+
+    ws, _ = await rg.session(url, [])
+    try:
+        return [r.get("status") for r in (await rg.request(ws, "sessions.list", {}))[1]["payload"]["sessions"]]
+    finally:
+        await ws.close()
+
+
 async def main(rounds: int, burst_n: int) -> None:
     gateway, gw_port = await spawn([__file__, "--serve-gateway"], r"^(\d+)", "stdout")
     proxy, px_port = await spawn(
@@ -145,10 +297,16 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=1000, help="round trips per latency case (default 1000)")
     parser.add_argument("--burst", type=int, default=5000, help="frames per throughput block (default 5000)")
+    parser.add_argument("--real", action="store_true", help="measure in front of a real openclaw 2026.9.6 gateway")
     parser.add_argument("--serve-gateway", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--naive-relay", metavar="UPSTREAM", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_gateway:
         asyncio.run(serve_gateway())
+    elif args.naive_relay:
+        asyncio.run(naive_relay(args.naive_relay))
+    elif args.real:
+        sys.exit(asyncio.run(asyncio.wait_for(main_real(args.rounds if args.rounds != 1000 else 300), 4 * DEADLINE_S)))
     else:
         try:
             asyncio.run(asyncio.wait_for(main(args.rounds, args.burst), DEADLINE_S))

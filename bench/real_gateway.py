@@ -340,11 +340,13 @@ async def survey(url: str, state: Path) -> list[dict[str, Any]]:
     await ws.close()
     text = json.dumps(frames, ensure_ascii=False).replace(TOKEN, "<gateway token>")
     text = text.replace(str(state), "<state>").replace(str(state.parent), "<tmp>")
+    # hello-ok and tools.catalog stay whole: they list what the survey covers
+    whole = {req["frame"]["id"] for req in frames if req["frame"].get("method") in ("connect", "tools.catalog")}
     out = []
     for item in json.loads(text):
         payload = item["frame"].get("payload")
         size = len(json.dumps(payload))
-        if size > BIG_PAYLOAD and not has_session_row(payload):
+        if size > BIG_PAYLOAD and item["frame"].get("id") not in whole and not has_session_row(payload):
             item["frame"]["payload"] = {"omitted": f"{size} bytes without a session row"}
         out.append(item)
     return out

@@ -108,7 +108,8 @@ class FrameSession:
                 self._track(rid, ("tool", tool or ""))
         elif self.audit is not None:
             self._track(rid, ("response", method))
-        if method in self._requests and self.negotiation is not None and self.negotiation.translating:
+        n = self.negotiation
+        if method in self._requests and n is not None and (n.translating or not n.window_open):
             try:
                 changed = self.translator.accept_request(method, params, self.negotiation)
             except OldNameRefused as exc:
@@ -167,7 +168,7 @@ class FrameSession:
             return self._serve(frame, surface_kind, name, payload)
         if kind == "event":
             name = str(frame.get("event"))
-            if "payload" in frame and (name in self._events or self.audit is not None):
+            if "payload" in frame and (name in self._events or (self.audit is not None and self.negotiation is not None)):
                 return self._serve(frame, "event", name, frame["payload"])
         return None
 
