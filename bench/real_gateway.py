@@ -196,6 +196,76 @@ async def check_protocol(direct: str, proxy: str) -> dict[str, Any]:
     return statuses(rows)
 
 
+# Read-only session methods (and tools) whose answers an old client must get
+# exactly as a direct connection does; the surfaces among them, renamed for v2.
+READS: list[tuple[str, dict[str, Any]]] = [
+    ("sessions.list", {}), ("sessions.subscribe", {"limit": 100}), ("sessions.describe", {"key": "agent:main:main"}),
+    ("sessions.describe", {"key": PATCHED, "includeDerivedTitles": True}), ("sessions.resolve", {"key": PATCHED}),
+    ("sessions.preview", {"keys": ["agent:main:main", PATCHED]}), ("sessions.search", {"query": "hello"}),
+    ("chat.history", {"sessionKey": "agent:main:main"}), ("tasks.list", {}),
+    ("tools.invoke", {"name": "sessions_list", "args": {}}), ("tools.invoke", {"name": "subagents", "args": {"action": "list"}}),
+    ("tools.invoke", {"name": "sessions_history", "args": {"sessionKey": "agent:main:main"}}),
+]
+# Volatile fields besides ts/snapshotAt: the gateway stamps them per call.
+NOW = re.compile(r'"(ts|snapshotAt|updatedAt|generatedAt|durationMs|uptimeMs|at|elapsedMs)":\d+')
+
+
+def old_names_in_rows(payload: Any) -> list[tuple[str, str]]:
+    """Session rows and entries anywhere in ``payload`` (tool texts included)
+    still holding an old name, as ``(pointer, value)``: the audit's own search."""
+    from migrator.compat import Translator
+    from migrator.manifest import load_manifest
+
+    return Translator(load_manifest()).leaks(payload, "new")
+
+
+async def check_surveyed(direct: str, proxy: str) -> None:
+    """Every surveyed method the operator scopes allow: a v2 client sees no old
+    name in any session row; an old client gets what a direct one gets."""
+    scopes = ("operator.read", "operator.write")
+    old_direct, _ = await session(direct, [], scopes)
+    old_proxy, _ = await session(proxy, [], scopes)
+    new_proxy, hello = await session(proxy, [CAP], scopes)
+    same, differ, leaked, renamed_rows = 0, [], [], 0
+    for method, params in READS:
+        a, b = await request(old_direct, method, params), await request(old_proxy, method, params)
+        if NOW.sub("0", a[0]) == NOW.sub("0", b[0]):
+            same += 1
+        else:
+            differ.append(method)
+        _, frame = await request(new_proxy, method, params)
+        leaked += [(method, p, v) for p, v in old_names_in_rows(frame.get("payload"))]
+        renamed_rows += len(old_names_in_rows(a[1].get("payload")))
+    check(f"proxy, old client: {len(READS)} session reads (methods and tools) equal to direct (but timestamps)",
+          not differ, differ)
+    check(f"proxy, new client: no old name in any session row of those reads ({renamed_rows} rows renamed)",
+          not leaked and renamed_rows > 0, leaked[:3])
+    # every method of hello-ok once, with empty params (a few are refused as invalid)
+    methods = [m for m in hello["payload"]["features"]["methods"] if not any(w in m for w in SWEEP_SKIP)]
+    answered = 0
+    for method in methods:
+        _, frame = await request(new_proxy, method, {})
+        answered += bool(frame.get("ok"))
+        leaked += [(method, p, v) for p, v in old_names_in_rows(frame.get("payload"))]
+    _, res = await request(new_proxy, "sessions.patch", {"key": PATCHED, "label": "surveyed"})
+    entry = (res.get("payload") or {}).get("entry") or {}
+    check("proxy, new client: sessions.patch entry in new names", entry.get("status") == "halted", entry.get("status"))
+    with contextlib.suppress(asyncio.TimeoutError):
+        while True:  # the events those calls caused
+            frame = json.loads(await asyncio.wait_for(new_proxy.recv(), 3))
+            leaked += [(frame.get("event"), p, v) for p, v in old_names_in_rows(frame.get("payload"))]
+    check(f"proxy, new client: every method of hello-ok ({len(methods)} called, {answered} answered ok) "
+          "and the events after them show no old name in a session row", not leaked, leaked[:3])
+    for ws in (old_direct, old_proxy, new_proxy):
+        await ws.close()
+
+
+def audit_counts(log: Path) -> tuple[int, int] | None:
+    """(leaks, frames audited) from a proxy's `--audit --stats` log."""
+    match = re.search(r"audit: (\d+) session statuses in the other vocabulary, in (\d+) frames audited", log.read_text("utf-8"))
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 async def list_statuses(url: str) -> dict[str, Any]:
     ws, _ = await session(url, [])
     try:
@@ -399,10 +469,16 @@ def main() -> int:
             if port is not None:
                 pport = free_port()
                 proxy = spawn([sys.executable, "-m", "migrator", "gateway", "--listen", f"127.0.0.1:{pport}",
-                               "--upstream", f"ws://127.0.0.1:{port}"], py_env(), tmp / "proxy.log")
+                               "--upstream", f"ws://127.0.0.1:{port}", "--audit", "--stats"], py_env(), tmp / "proxy.log")
                 wait_log(proxy, tmp / "proxy.log", "listening on", 20)
-                before = asyncio.run(asyncio.wait_for(check_protocol(f"ws://127.0.0.1:{port}", f"ws://127.0.0.1:{pport}"), 180))
+                urls = (f"ws://127.0.0.1:{port}", f"ws://127.0.0.1:{pport}")
+                before = asyncio.run(asyncio.wait_for(check_protocol(*urls), 180))
+                asyncio.run(asyncio.wait_for(check_surveyed(*urls), 240))
                 stop(proxy)
+                counts = audit_counts(tmp / "proxy.log")
+                check("migrator gateway --audit: no session status passed in the other vocabulary",
+                      counts is not None and counts[0] == 0 and counts[1] > 0,
+                      f"{counts[0]} leaks in {counts[1]} frames" if counts else "no audit line in the log")
             stop(gateway)
             if before:
                 check_store(bin_dir, cli, tmp, state, before)

@@ -459,3 +459,34 @@ async def test_usage_counters_name_each_old_vocabulary_client() -> None:
     assert [u.line() for u in counters.snapshot()] == [
         "old-vocabulary client=cli version=2026.9.6 connections=1 frames=2 translated=0 refused=0"
     ]
+
+
+# Frames as other writers could spell them: spaces, escapes, floats, big
+# integers, keys in another order, a status of another vocabulary.
+PASS_THROUGH = [
+    '{ "type" : "event", "event" : "tick", "payload" : {"ts": 1.0e3, "n": 123456789012345678901234567890}, "seq": 1 }',
+    '{"type":"event","event":"agent","payload":{"runId":"r","stream":"lifecycle","data":{"status":"failed"},'
+    '"sessionKey":"agent:main:main"},"seq":2}',
+    '{"event":"task","type":"event","payload":{"task":{"taskId":"t","status":"timeout","title":"caf\\u00e9 \u2603"}}}',
+    '{"type":"res","id":"not-asked","ok":true,"payload":{"status":"done","sessionId":"s","updatedAt":1}}',
+    '{"type":"event","event":"presence","payload":[{"text":"\\ud83e\\udd9e lobster","status":"done"}]}',
+]
+
+
+@run_async
+async def test_frames_that_need_no_rewrite_arrive_byte_identical() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as new, Client(url(proxy)) as old:
+            await eventually(lambda: len(gw.connections) == 2, "two upstream connections")
+            for text in PASS_THROUGH:
+                for conn in list(gw.connections):
+                    await conn.send(text)
+                assert await new.recv_text() == text
+                assert await old.recv_text() == text
+            # an old client on an old gateway: even a surface frame goes through untouched
+            changed = '{"type":"event","event":"sessions.changed","payload":{"sessionKey":"k","status":"done",  "x":1.50}}'
+            for conn in list(gw.connections):
+                await conn.send(changed)
+            assert await old.recv_text() == changed
+            got = await new.recv()
+            assert got["payload"] == {"sessionKey": "k", "status": "agent_responded", "x": 1.5}

@@ -111,7 +111,7 @@ class FrameSession:
         n = self.negotiation
         if method in self._requests and n is not None and (n.translating or not n.window_open):
             try:
-                changed = self.translator.accept_request(method, params, self.negotiation)
+                changed = self.translator.accept_request(method, params, n)
             except OldNameRefused as exc:
                 self.answer = _dumps({"type": "res", "id": rid, "ok": False,
                                       "error": {"code": "INVALID_REQUEST", "message": str(exc)}})
@@ -146,7 +146,7 @@ class FrameSession:
         vocabulary; return ``None`` when the frame goes through unchanged."""
         awaiting_hello = self._connect_id is not None and self.negotiation is None
         if not awaiting_hello:
-            head = (_HEAD_BYTES if isinstance(text, bytes) else _HEAD_STR).match(text)  # type: ignore[arg-type]
+            head = (_HEAD_BYTES if isinstance(text, bytes) else _HEAD_STR).match(text)
             if head is not None and not self._worth_parsing(head.group(1), head.group(2)):
                 return None
         frame = _parse(text)

@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-from websockets.frames import CloseCode
+from websockets.frames import CloseCode, Frame, Opcode
+from websockets.protocol import State
 
 from migrator.errors import ConfigError
 from migrator.manifest import Manifest, load_manifest
@@ -105,6 +106,84 @@ def proxy_config(
     return ProxyConfig(host, port, upstream, policy, max_frame_bytes, manifest=manifest)
 
 
+# Past this many bytes waiting in the other side's send buffer, frames go
+# through the relay tasks, which wait for it to drain.
+_DIRECT_HIGH_WATER = 1 << 20
+
+
+class _Relayed:
+    """A connection that forwards each complete frame to its ``peer`` the moment
+    it is parsed, inside the read callback: no task wakes up between the two
+    sockets. Whenever that could reorder or overrun (a message in fragments,
+    frames already queued, the relay task mid-message, the peer's buffer full
+    or the peer closing) the frame takes the queued path instead:
+    :func:`_pump`, which waits for the peer to drain."""
+
+    peer: "_Relayed | None" = None
+    rewrite: Callable[[bytes], bytes | None] | None = None
+    session: FrameSession | None = None
+    pumping = False  # the relay task holds a message it has not sent yet
+    _unflushed = False  # frames handed to the peer's protocol, not yet written
+    _answered = False  # an answer to this side, not yet written
+
+    def data_received(self, data: bytes) -> None:
+        # Every frame forwarded while reading this chunk goes out in one write.
+        super().data_received(data)  # type: ignore[misc]
+        if self._answered:
+            self._answered = False
+            self.send_data()  # type: ignore[attr-defined]
+        peer = self.peer
+        if self._unflushed and peer is not None:
+            self._unflushed = False
+            peer.send_data()  # type: ignore[attr-defined]
+
+    def process_event(self, event: object) -> None:
+        peer = self.peer
+        if (
+            peer is not None
+            and isinstance(event, Frame)
+            and event.fin
+            and event.opcode in (Opcode.TEXT, Opcode.BINARY)
+            and not self.pumping
+            and not self.recv_messages.frames.queue  # type: ignore[attr-defined]
+            and peer.protocol.state is State.OPEN  # type: ignore[attr-defined]
+            and peer.send_in_progress is None  # type: ignore[attr-defined]
+            and peer.transport.get_write_buffer_size() < _DIRECT_HIGH_WATER  # type: ignore[attr-defined]
+        ):
+            try:
+                self._forward(peer, event)
+                return
+            except Exception:  # the relay task meets it again and closes both sides
+                log.debug("direct relay failed; the frame takes the queued path", exc_info=True)
+        super().process_event(event)  # type: ignore[misc]
+
+    def _forward(self, peer: "_Relayed", event: Frame) -> None:
+        data = bytes(event.data)
+        if event.opcode is Opcode.TEXT and self.rewrite is not None:
+            replacement = self.rewrite(data)
+            if replacement is not None:
+                if replacement == DROP and self.session is not None and self.session.answer is not None:
+                    answer, self.session.answer = self.session.answer, None
+                    self.protocol.send_text(answer)  # type: ignore[attr-defined]
+                    self._answered = True
+                    return
+                data = replacement
+            peer.protocol.send_text(data)  # type: ignore[attr-defined]
+        elif event.opcode is Opcode.TEXT:
+            peer.protocol.send_text(data)  # type: ignore[attr-defined]
+        else:
+            peer.protocol.send_binary(data)  # type: ignore[attr-defined]
+        self._unflushed = True
+
+
+class _RelayedServerConnection(_Relayed, ServerConnection):
+    pass
+
+
+class _RelayedClientConnection(_Relayed, ClientConnection):
+    pass
+
+
 class GatewayProxy:
     """The running proxy: :meth:`start` it, read :attr:`port`, :meth:`close` it."""
 
@@ -131,6 +210,7 @@ class GatewayProxy:
                 max_size=self.config.max_frame_bytes,
                 compression=None,  # a relay gains nothing from inflating and deflating twice
                 ping_interval=None,  # the gateway's own ticks keep the line alive
+                create_connection=_RelayedServerConnection,
             )
         except OSError as exc:
             raise ConfigError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from None
@@ -152,6 +232,7 @@ class GatewayProxy:
                 open_timeout=self.config.open_timeout,
                 ping_interval=None,
                 proxy=None,  # relay only to the configured upstream, never via an env proxy
+                create_connection=_RelayedClientConnection,
             )
         except (OSError, InvalidHandshake, InvalidURI, asyncio.TimeoutError) as exc:
             log.warning("upstream %s unavailable: %s", self.config.upstream, exc)
@@ -166,6 +247,9 @@ class GatewayProxy:
 
 async def _relay_both(client: ServerConnection, upstream: ClientConnection, session: FrameSession) -> None:
     """Relay until either side goes away, then close the other with its code."""
+    if isinstance(client, _Relayed) and isinstance(upstream, _Relayed):
+        client.peer, client.rewrite, client.session = upstream, session.from_client, session
+        upstream.peer, upstream.rewrite = client, session.from_gateway
     up = asyncio.create_task(_pump(client, upstream, session.from_client, session))
     down = asyncio.create_task(_pump(upstream, client, session.from_gateway))
     done, pending = await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
@@ -221,6 +305,8 @@ async def _pump(
             message = await source.recv()
         except ConnectionClosed:
             return source
+        if isinstance(source, _Relayed):
+            source.pumping = True
         text = isinstance(message, str)
         if text:
             replacement = rewrite(message)  # type: ignore[arg-type]
@@ -231,12 +317,18 @@ async def _pump(
                         await source.send(answer, text=True)
                     except ConnectionClosed:
                         return source
+                    finally:
+                        if isinstance(source, _Relayed):
+                            source.pumping = False
                     continue
                 message = replacement
         try:
             await target.send(message, text=text)
         except ConnectionClosed:
             return target
+        finally:
+            if isinstance(source, _Relayed):
+                source.pumping = False
 
 
 async def run_proxy(
