@@ -242,11 +242,16 @@ async def check_surveyed(direct: str, proxy: str) -> None:
           not leaked and renamed_rows > 0, leaked[:3])
     # every method of hello-ok once, with empty params (a few are refused as invalid)
     methods = [m for m in hello["payload"]["features"]["methods"] if not any(w in m for w in SWEEP_SKIP)]
+    # sent all at once, answered in any order, events between them checked too
+    waiting = {f"sweep-{i}": method for i, method in enumerate(methods)}
+    for rid, method in waiting.items():
+        await new_proxy.send(json.dumps({"type": "req", "id": rid, "method": method, "params": {}}))
     answered = 0
-    for method in methods:
-        _, frame = await request(new_proxy, method, {})
-        answered += bool(frame.get("ok"))
-        leaked += [(method, p, v) for p, v in old_names_in_rows(frame.get("payload"))]
+    while waiting:
+        frame = json.loads(await asyncio.wait_for(new_proxy.recv(), 60))
+        name = waiting.pop(frame.get("id"), None) if frame.get("type") == "res" else frame.get("event")
+        answered += bool(frame.get("type") == "res" and frame.get("ok"))
+        leaked += [(name, p, v) for p, v in old_names_in_rows(frame.get("payload"))]
     _, res = await request(new_proxy, "sessions.patch", {"key": PATCHED, "label": "surveyed"})
     entry = (res.get("payload") or {}).get("entry") or {}
     check("proxy, new client: sessions.patch entry in new names", entry.get("status") == "halted", entry.get("status"))
@@ -474,6 +479,8 @@ def main() -> int:
                 urls = (f"ws://127.0.0.1:{port}", f"ws://127.0.0.1:{pport}")
                 before = asyncio.run(asyncio.wait_for(check_protocol(*urls), 180))
                 asyncio.run(asyncio.wait_for(check_surveyed(*urls), 240))
+                # the sweep created and patched sessions: the store check compares with now
+                before = asyncio.run(asyncio.wait_for(list_statuses(urls[0]), 60))
                 stop(proxy)
                 counts = audit_counts(tmp / "proxy.log")
                 check("migrator gateway --audit: no session status passed in the other vocabulary",

@@ -490,3 +490,26 @@ async def test_frames_that_need_no_rewrite_arrive_byte_identical() -> None:
             assert await old.recv_text() == changed
             got = await new.recv()
             assert got["payload"] == {"sessionKey": "k", "status": "agent_responded", "x": 1.5}
+
+
+@run_async
+async def test_a_burst_to_a_client_that_reads_late_arrives_whole_and_in_order() -> None:
+    """Frames forwarded at once and frames queued behind a full buffer (the
+    client is not reading) keep their order; translated ones among them too."""
+    changed = fixture("sessions.changed.old.json")
+    async with TestGateway(OLD_VERSION, max_size=1 << 24) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as client:
+            assert client.ws is not None
+            rid = client.next_id()
+            count = 1500
+            await client.send({"type": "req", "id": rid, "method": "test.burst",
+                               "params": {"event": "sessions.changed", "payload": changed, "count": count}})
+            await asyncio.sleep(0.5)  # let the proxy's buffers fill while nobody reads
+            seqs = []
+            while True:
+                frame = await client.recv()
+                if frame.get("type") == "res":
+                    break
+                assert frame["payload"] == fixture("sessions.changed.new.json")
+                seqs.append(frame["seq"])
+    assert seqs == list(range(count))

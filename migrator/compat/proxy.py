@@ -2,8 +2,11 @@
 
 Each client connection gets its own upstream connection and its own
 :class:`FrameSession`; frames are relayed in both directions as they come, and
-only session-status frames are rewritten. Text frames travel as raw UTF-8
-bytes, so a frame that is not rewritten reaches the other side byte for byte.
+only session-status frames are rewritten. A complete frame is forwarded inside
+the read callback that parsed it, as the raw bytes it arrived as, so a frame
+that is not rewritten reaches the other side byte for byte and without waiting
+for a task to wake up; the relay tasks take over whenever order or
+backpressure needs them.
 """
 
 from __future__ import annotations
