@@ -16,6 +16,7 @@ import datetime as _dt
 import ipaddress
 import logging
 import signal
+import struct
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import urlsplit
@@ -24,7 +25,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.frames import CloseCode, Frame, Opcode
-from websockets.protocol import State
+from websockets.protocol import Side, State
+from websockets.streams import StreamReader
 
 from migrator.errors import ConfigError
 from migrator.manifest import Manifest, load_manifest
@@ -109,6 +111,11 @@ def proxy_config(
     return ProxyConfig(host, port, upstream, policy, max_frame_bytes, manifest=manifest)
 
 
+# The library's parser waits here, holding no byte, between two frames.
+_AT_EOF = StreamReader.at_eof.__code__
+# A frame read here and not all there yet is kept for the next chunk up to this
+# size; a larger one goes to the library, which reads it without copying again.
+_TAIL_MAX = 1 << 20
 # Past this many bytes waiting in the other side's send buffer, frames go
 # through the relay tasks, which wait for it to drain.
 _DIRECT_HIGH_WATER = 1 << 20
@@ -128,17 +135,108 @@ class _Relayed:
     pumping = False  # the relay task holds a message it has not sent yet
     _unflushed = False  # frames handed to the peer's protocol, not yet written
     _answered = False  # an answer to this side, not yet written
+    _tail = b""  # the start of a frame read here, the rest still to come
 
     def data_received(self, data: bytes) -> None:
         # Every frame forwarded while reading this chunk goes out in one write.
-        super().data_received(data)  # type: ignore[misc]
+        if self._at_frame_start():
+            data = self._forward_unmasked(data)
+        if data:
+            super().data_received(data)  # type: ignore[misc]
         if self._answered:
             self._answered = False
             self.send_data()  # type: ignore[attr-defined]
+        if self._unflushed:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write what was forwarded to the peer, in one write: a transport
+        sends each write at once."""
+        self._unflushed = False
         peer = self.peer
-        if self._unflushed and peer is not None:
-            self._unflushed = False
-            peer.send_data()  # type: ignore[attr-defined]
+        if peer is None:
+            return
+        chunks = peer.protocol.data_to_send()  # type: ignore[attr-defined]
+        out = b"".join(chunks)
+        if out:
+            peer.transport.write(out)  # type: ignore[attr-defined]
+        if not all(chunks):  # the end of the stream was among them (the peer is closing)
+            peer.transport.close()  # type: ignore[attr-defined]
+
+    def _at_frame_start(self) -> bool:
+        """Whether this side receives unmasked frames (from the gateway) and the
+        library's parser holds no byte and waits for the next frame: then the
+        frames of a chunk can be read here, up to the first one it must see."""
+        protocol = self.protocol  # type: ignore[attr-defined]
+        if self.peer is None or protocol.side is not Side.CLIENT or protocol.state is not State.OPEN:
+            return False
+        if self._tail:
+            return True  # the library has not seen these bytes: it still waits for a frame
+        waiting = protocol.parser  # the innermost generator it is suspended in
+        while getattr(waiting, "gi_yieldfrom", None) is not None:
+            waiting = waiting.gi_yieldfrom
+        return (
+            getattr(waiting, "gi_code", None) is _AT_EOF
+            and not protocol.reader.buffer
+            and protocol.current_size is None
+            and not protocol.extensions
+        )
+
+    def _forward_unmasked(self, data: bytes) -> bytes:
+        """Forward the complete, final text and binary frames at the start of
+        ``data``; return the rest (a control frame, a fragment, a frame too big,
+        and all after it) for the library. A frame not all there yet is kept
+        for the next chunk when it is small."""
+        if self._tail:
+            data, self._tail = self._tail + data, b""
+        view, pos, end = memoryview(data), 0, len(data)
+        limit = self.protocol.max_message_size  # type: ignore[attr-defined]
+        while True:
+            if end - pos < 2:
+                incomplete = True
+                break
+            head1, head2 = data[pos], data[pos + 1]
+            opcode, size, start = head1 & 0x0F, head2 & 0x7F, pos + 2
+            incomplete = False
+            if head1 & 0xF0 != 0x80 or head2 & 0x80 or opcode not in (1, 2):
+                break  # not final, reserved bits, masked, or not text/binary
+            if size == 126:
+                if end - start < 2:
+                    incomplete = True
+                    break
+                size, start = (data[start] << 8) | data[start + 1], start + 2
+            elif size == 127:
+                if end - start < 8:
+                    incomplete = True
+                    break
+                size, start = int.from_bytes(data[start:start + 8], "big"), start + 8
+            if limit is not None and size > limit:
+                break
+            if end - start < size:
+                incomplete = size <= _TAIL_MAX
+                break
+            if not self._can_forward():
+                break
+            frame = Frame(Opcode.TEXT if opcode == 1 else Opcode.BINARY, bytes(view[start:start + size]))
+            self._forward(self.peer, frame)  # type: ignore[arg-type]
+            pos = start + size
+        if self._unflushed:
+            self._flush()
+        if incomplete:
+            self._tail = data[pos:]
+            return b""
+        return data[pos:] if pos else data
+
+    def _can_forward(self) -> bool:
+        peer = self.peer
+        return (
+            peer is not None
+            and not self.pumping
+            and not self.recv_messages.frames.queue  # type: ignore[attr-defined]
+            and peer.protocol.state is State.OPEN  # type: ignore[attr-defined]
+            and peer.send_in_progress is None  # type: ignore[attr-defined]
+            and peer.transport.get_write_buffer_size() < _DIRECT_HIGH_WATER  # type: ignore[attr-defined]
+        )
 
     def process_event(self, event: object) -> None:
         peer = self.peer
@@ -147,11 +245,7 @@ class _Relayed:
             and isinstance(event, Frame)
             and event.fin
             and event.opcode in (Opcode.TEXT, Opcode.BINARY)
-            and not self.pumping
-            and not self.recv_messages.frames.queue  # type: ignore[attr-defined]
-            and peer.protocol.state is State.OPEN  # type: ignore[attr-defined]
-            and peer.send_in_progress is None  # type: ignore[attr-defined]
-            and peer.transport.get_write_buffer_size() < _DIRECT_HIGH_WATER  # type: ignore[attr-defined]
+            and self._can_forward()
         ):
             try:
                 self._forward(peer, event)
@@ -161,7 +255,7 @@ class _Relayed:
         super().process_event(event)  # type: ignore[misc]
 
     def _forward(self, peer: "_Relayed", event: Frame) -> None:
-        data = bytes(event.data)
+        data = event.data if isinstance(event.data, bytes) else bytes(event.data)
         if event.opcode is Opcode.TEXT and self.rewrite is not None:
             replacement = self.rewrite(data)
             if replacement is not None:
@@ -171,12 +265,25 @@ class _Relayed:
                     self._answered = True
                     return
                 data = replacement
-            peer.protocol.send_text(data)  # type: ignore[attr-defined]
+        protocol = peer.protocol  # type: ignore[attr-defined]
+        if protocol.side is Side.SERVER and not protocol.extensions and not protocol.expect_continuation_frame:
+            # Towards the client: an unmasked frame, written as the library would.
+            protocol.writes.append(_frame(event.opcode, data))
         elif event.opcode is Opcode.TEXT:
-            peer.protocol.send_text(data)  # type: ignore[attr-defined]
+            protocol.send_text(data)
         else:
-            peer.protocol.send_binary(data)  # type: ignore[attr-defined]
+            protocol.send_binary(data)
         self._unflushed = True
+
+
+def _frame(opcode: Opcode, data: bytes) -> bytes:
+    """One final, unmasked, uncompressed frame (RFC 6455 section 5.2)."""
+    first, size = 0x80 | opcode.value, len(data)
+    if size < 126:
+        return bytes((first, size)) + data
+    if size < 1 << 16:
+        return struct.pack("!BBH", first, 126, size) + data
+    return struct.pack("!BBQ", first, 127, size) + data
 
 
 class _RelayedServerConnection(_Relayed, ServerConnection):
