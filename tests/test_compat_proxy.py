@@ -513,3 +513,28 @@ async def test_a_burst_to_a_client_that_reads_late_arrives_whole_and_in_order() 
                 assert frame["payload"] == fixture("sessions.changed.new.json")
                 seqs.append(frame["seq"])
     assert seqs == list(range(count))
+
+
+@run_async
+async def test_fragmented_messages_and_pings_between_frames_pass_both_ways() -> None:
+    """Frames the proxy reads itself and those it leaves to the library meet in
+    one stream: a message in fragments, pings, then whole frames again."""
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as client:
+            assert client.ws is not None
+            await eventually(lambda: len(gw.connections) == 1, "the upstream connection")
+            (conn,) = gw.connections
+            echo = '{"type":"req","id":"e1","method":"test.echo","params":{"x":"' + "y" * 3000 + '"}}'
+            await client.ws.send([echo[:1000], echo[1000:2000], echo[2000:]])  # one message, three frames
+            await client.ws.ping()
+            res = await client.response("e1")
+            assert res["payload"] == {"x": "y" * 3000}
+            await conn.ping()
+            changed = json.dumps({"type": "event", "event": "sessions.changed",
+                                  "payload": fixture("sessions.changed.old.json")}, separators=(",", ":"))
+            await conn.send([changed[:500], changed[500:]])  # translated after reassembly
+            assert (await client.recv())["payload"] == fixture("sessions.changed.new.json")
+            await conn.send("x" * 70000)  # a 64-bit length, passed whole
+            assert await client.recv_text() == "x" * 70000
+            res = await client.request("sessions.list")
+            assert res["payload"] == fixture("sessions.list.new.json")

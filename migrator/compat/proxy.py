@@ -15,6 +15,7 @@ import asyncio
 import datetime as _dt
 import ipaddress
 import logging
+import secrets
 import signal
 import struct
 from dataclasses import dataclass, field
@@ -27,6 +28,11 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.frames import CloseCode, Frame, Opcode
 from websockets.protocol import Side, State
 from websockets.streams import StreamReader
+
+try:  # the library's own C masking, as it uses it
+    from websockets.speedups import apply_mask
+except ImportError:  # pragma: no cover - a build without the extension
+    from websockets.utils import apply_mask
 
 from migrator.errors import ConfigError
 from migrator.manifest import Manifest, load_manifest
@@ -140,7 +146,7 @@ class _Relayed:
     def data_received(self, data: bytes) -> None:
         # Every frame forwarded while reading this chunk goes out in one write.
         if self._at_frame_start():
-            data = self._forward_unmasked(data)
+            data = self._forward_frames(data)
         if data:
             super().data_received(data)  # type: ignore[misc]
         if self._answered:
@@ -164,11 +170,11 @@ class _Relayed:
             peer.transport.close()  # type: ignore[attr-defined]
 
     def _at_frame_start(self) -> bool:
-        """Whether this side receives unmasked frames (from the gateway) and the
-        library's parser holds no byte and waits for the next frame: then the
-        frames of a chunk can be read here, up to the first one it must see."""
+        """Whether the library's parser holds no byte and waits for the next
+        frame: then the frames of a chunk can be read here, up to the first one
+        it must see."""
         protocol = self.protocol  # type: ignore[attr-defined]
-        if self.peer is None or protocol.side is not Side.CLIENT or protocol.state is not State.OPEN:
+        if self.peer is None or protocol.state is not State.OPEN:
             return False
         if self._tail:
             return True  # the library has not seen these bytes: it still waits for a frame
@@ -182,13 +188,15 @@ class _Relayed:
             and not protocol.extensions
         )
 
-    def _forward_unmasked(self, data: bytes) -> bytes:
+    def _forward_frames(self, data: bytes) -> bytes:
         """Forward the complete, final text and binary frames at the start of
         ``data``; return the rest (a control frame, a fragment, a frame too big,
         and all after it) for the library. A frame not all there yet is kept
-        for the next chunk when it is small."""
+        for the next chunk when it is small. Frames from a client are masked
+        (RFC 6455 section 5.3), frames from the gateway are not."""
         if self._tail:
             data, self._tail = self._tail + data, b""
+        masked = self.protocol.side is Side.SERVER  # type: ignore[attr-defined]
         view, pos, end = memoryview(data), 0, len(data)
         limit = self.protocol.max_message_size  # type: ignore[attr-defined]
         while True:
@@ -198,8 +206,8 @@ class _Relayed:
             head1, head2 = data[pos], data[pos + 1]
             opcode, size, start = head1 & 0x0F, head2 & 0x7F, pos + 2
             incomplete = False
-            if head1 & 0xF0 != 0x80 or head2 & 0x80 or opcode not in (1, 2):
-                break  # not final, reserved bits, masked, or not text/binary
+            if head1 & 0xF0 != 0x80 or bool(head2 & 0x80) is not masked or opcode not in (1, 2):
+                break  # not final, reserved bits, wrong masking, or not text/binary
             if size == 126:
                 if end - start < 2:
                     incomplete = True
@@ -212,13 +220,17 @@ class _Relayed:
                 size, start = int.from_bytes(data[start:start + 8], "big"), start + 8
             if limit is not None and size > limit:
                 break
-            if end - start < size:
+            if end - start < size + (4 if masked else 0):
                 incomplete = size <= _TAIL_MAX
                 break
             if not self._can_forward():
                 break
-            frame = Frame(Opcode.TEXT if opcode == 1 else Opcode.BINARY, bytes(view[start:start + size]))
-            self._forward(self.peer, frame)  # type: ignore[arg-type]
+            if masked:
+                payload = apply_mask(view[start + 4:start + 4 + size], data[start:start + 4])
+                start += 4
+            else:
+                payload = bytes(view[start:start + size])
+            self._forward(self.peer, Frame(Opcode.TEXT if opcode == 1 else Opcode.BINARY, payload))  # type: ignore[arg-type]
             pos = start + size
         if self._unflushed:
             self._flush()
@@ -266,9 +278,9 @@ class _Relayed:
                     return
                 data = replacement
         protocol = peer.protocol  # type: ignore[attr-defined]
-        if protocol.side is Side.SERVER and not protocol.extensions and not protocol.expect_continuation_frame:
-            # Towards the client: an unmasked frame, written as the library would.
-            protocol.writes.append(_frame(event.opcode, data))
+        if not protocol.extensions and not protocol.expect_continuation_frame:
+            # Written as the library would: masked towards the gateway, not towards the client.
+            protocol.writes.append(_frame(event.opcode, data, protocol.side is Side.CLIENT))
         elif event.opcode is Opcode.TEXT:
             protocol.send_text(data)
         else:
@@ -276,14 +288,20 @@ class _Relayed:
         self._unflushed = True
 
 
-def _frame(opcode: Opcode, data: bytes) -> bytes:
-    """One final, unmasked, uncompressed frame (RFC 6455 section 5.2)."""
-    first, size = 0x80 | opcode.value, len(data)
+def _frame(opcode: Opcode, data: bytes, masked: bool) -> bytes:
+    """One final, uncompressed frame (RFC 6455 section 5.2); a masked one has
+    a fresh random key, as a client's must."""
+    first, size, bit = 0x80 | opcode.value, len(data), 0x80 if masked else 0
     if size < 126:
-        return bytes((first, size)) + data
-    if size < 1 << 16:
-        return struct.pack("!BBH", first, 126, size) + data
-    return struct.pack("!BBQ", first, 127, size) + data
+        head = bytes((first, bit | size))
+    elif size < 1 << 16:
+        head = struct.pack("!BBH", first, bit | 126, size)
+    else:
+        head = struct.pack("!BBQ", first, bit | 127, size)
+    if not masked:
+        return head + data
+    key = secrets.token_bytes(4)
+    return head + key + apply_mask(data, key)
 
 
 class _RelayedServerConnection(_Relayed, ServerConnection):
