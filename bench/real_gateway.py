@@ -452,7 +452,10 @@ def capture() -> int:
             frames = asyncio.run(survey(f"ws://127.0.0.1:{port}", state))
         finally:
             stop(gateway)
-    SURVEY.write_text("".join(json.dumps(f, ensure_ascii=False) + "\n" for f in frames), "utf-8")
+    text = "".join(json.dumps(f, ensure_ascii=False) + "\n" for f in frames)
+    for where in {str(cli.parent.resolve()), str(cli.parent)}:  # where the package is installed
+        text = text.replace(where, "<openclaw>")
+    SURVEY.write_text(text, "utf-8")
     print(f"{len(frames)} frames -> {SURVEY.relative_to(ROOT)}")
     return 0
 
