@@ -2,11 +2,19 @@
 second, against a direct connection to the same gateway, measured side by side.
 
     python bench/bench_proxy.py [--rounds N] [--burst N]
+    python bench/bench_proxy.py --real [--rounds N]
 
 Three processes on loopback: the test gateway (an old 2026.9.6 one), the proxy
 (`python -m migrator.compat`), and this client. Direct and proxied runs are
 interleaved in blocks so drift on the machine hits both alike. Everything is
 bounded in count and in time.
+
+With --real, the gateway is a real `openclaw gateway run` of 2026.9.6 (see
+bench/real_gateway.py), and a naive relay (websockets recv/send, no parsing)
+runs beside the proxy as the baseline a relay in Python costs: the median
+`sessions.list` round trip of a client with session-status-v2. (Frames per
+second are measured with the test gateway: the real one cannot be made to push
+events faster than it computes them.)
 """
 
 from __future__ import annotations
@@ -16,15 +24,18 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from gatewaylib import CAPABILITY, OLD_VERSION, Client, TestGateway, fixture  # noqa: E402
 
@@ -96,6 +107,103 @@ async def side_by_side(measure: Callable[[str], Awaitable[Any]], direct: str, pr
     return d, p
 
 
+async def naive_relay(upstream: str) -> None:
+    """Child mode: the simplest relay in Python, as the baseline: every message
+    received is sent on, nothing parsed, until stdin closes."""
+    from websockets.asyncio.client import connect
+    from websockets.asyncio.server import ServerConnection, serve
+
+    async def pump(source: Any, target: Any) -> None:
+        async for message in source:
+            await target.send(message)
+
+    async def handle(client: ServerConnection) -> None:
+        async with connect(upstream, max_size=None, compression=None, ping_interval=None, proxy=None) as up:
+            tasks = [asyncio.create_task(pump(client, up)), asyncio.create_task(pump(up, client))]
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in tasks:
+                task.cancel()
+
+    async with serve(handle, "127.0.0.1", 0, max_size=None, compression=None, ping_interval=None) as server:
+        print(f"listening on 127.0.0.1:{server.sockets[0].getsockname()[1]}", file=sys.stderr, flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+
+async def real_round_trips(urls: dict[str, str], n: int) -> dict[str, list[float]]:
+    """Seconds per sessions.list round trip of a v2 client on each of ``urls``,
+    taken in turn request by request (so drift on the machine hits all alike)."""
+    import real_gateway as rg
+
+    conns = {label: (await rg.session(url, [CAPABILITY]))[0] for label, url in urls.items()}
+    times: dict[str, list[float]] = {label: [] for label in urls}
+    try:
+        for i in range(n + 5):
+            for label, ws in conns.items():
+                start = time.perf_counter()
+                await rg.request(ws, "sessions.list", {})
+                if i >= 5:  # warm-up
+                    times[label].append(time.perf_counter() - start)
+    finally:
+        for ws in conns.values():
+            await ws.close()
+    return times
+
+
+async def main_real(rounds: int) -> int:
+    import real_gateway as rg
+
+    bin_dir, cli = rg.install()
+    with tempfile.TemporaryDirectory(prefix="bench-proxy-") as name:
+        tmp = Path(name)
+        state = tmp / "state"
+        shutil.copytree(ROOT / "fixtures" / "state", state)
+        subprocess.run([str(bin_dir / "node"), str(cli), "doctor", "--fix", "--non-interactive"],
+                       env=rg.oc_env(bin_dir, state), capture_output=True, timeout=300, check=False)
+        gateway, port = rg.start_gateway(bin_dir, cli, state, tmp / "gateway.log")
+        try:
+            if port is None:
+                print(f"the real gateway did not start (see {tmp / 'gateway.log'})")
+                return 1
+            upstream = f"ws://127.0.0.1:{port}"
+            relay, relay_port = await spawn([__file__, "--naive-relay", upstream], r"127\.0\.0\.1:(\d+)", "stderr")
+            proxy, proxy_port = await spawn(["-m", "migrator", "gateway", "--listen", "127.0.0.1:0", "--upstream", upstream,
+                                             "--stats"], r"listening on 127\.0\.0\.1:(\d+)", "stderr")
+            urls = {"direct": upstream, "naive relay": f"ws://127.0.0.1:{relay_port}",
+                    "migrator gateway": f"ws://127.0.0.1:{proxy_port}"}
+            for _ in range(30):  # restart recovery settles the rows after `ready`
+                if "running" not in await _statuses(upstream):
+                    break
+                await asyncio.sleep(1)
+            times = await real_round_trips(urls, rounds)
+            medians = {k: statistics.median(v) * 1e6 for k, v in times.items()}
+            print(f"real openclaw 2026.9.6 on loopback; {rounds} sessions.list round trips each, taken in turn "
+                  f"(client with {CAPABILITY})")
+            for label, m in medians.items():
+                print(f"  {label:18} median {m:8.0f}µs  {m / medians['direct']:5.2f}x direct")
+            print(f"ROW proxy sessions.list round trip: {medians['migrator gateway'] / medians['direct']:.2f}x direct "
+                  f"(naive relay {medians['naive relay'] / medians['direct']:.2f}x; goal at most 1.25x and less than the relay)")
+            for proc in (proxy, relay):
+                if proc is proxy:
+                    proc.send_signal(signal.SIGTERM)
+                else:
+                    assert proc.stdin is not None
+                    proc.stdin.close()
+                await asyncio.wait_for(proc.wait(), 10)
+        finally:
+            rg.stop(gateway)
+    return 0
+
+
+async def _statuses(url: str) -> list[Any]:
+    import real_gateway as rg
+
+    ws, _ = await rg.session(url, [])
+    try:
+        return [r.get("status") for r in (await rg.request(ws, "sessions.list", {}))[1]["payload"]["sessions"]]
+    finally:
+        await ws.close()
+
+
 async def main(rounds: int, burst_n: int) -> None:
     gateway, gw_port = await spawn([__file__, "--serve-gateway"], r"^(\d+)", "stdout")
     proxy, px_port = await spawn(
@@ -145,10 +253,16 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=1000, help="round trips per latency case (default 1000)")
     parser.add_argument("--burst", type=int, default=5000, help="frames per throughput block (default 5000)")
+    parser.add_argument("--real", action="store_true", help="measure in front of a real openclaw 2026.9.6 gateway")
     parser.add_argument("--serve-gateway", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--naive-relay", metavar="UPSTREAM", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_gateway:
         asyncio.run(serve_gateway())
+    elif args.naive_relay:
+        asyncio.run(naive_relay(args.naive_relay))
+    elif args.real:
+        sys.exit(asyncio.run(asyncio.wait_for(main_real(args.rounds if args.rounds != 1000 else 300), 4 * DEADLINE_S)))
     else:
         try:
             asyncio.run(asyncio.wait_for(main(args.rounds, args.burst), DEADLINE_S))

@@ -196,6 +196,81 @@ async def check_protocol(direct: str, proxy: str) -> dict[str, Any]:
     return statuses(rows)
 
 
+# Read-only session methods (and tools) whose answers an old client must get
+# exactly as a direct connection does; the surfaces among them, renamed for v2.
+READS: list[tuple[str, dict[str, Any]]] = [
+    ("sessions.list", {}), ("sessions.subscribe", {"limit": 100}), ("sessions.describe", {"key": "agent:main:main"}),
+    ("sessions.describe", {"key": PATCHED, "includeDerivedTitles": True}), ("sessions.resolve", {"key": PATCHED}),
+    ("sessions.preview", {"keys": ["agent:main:main", PATCHED]}), ("sessions.search", {"query": "hello"}),
+    ("chat.history", {"sessionKey": "agent:main:main"}), ("tasks.list", {}),
+    ("tools.invoke", {"name": "sessions_list", "args": {}}), ("tools.invoke", {"name": "subagents", "args": {"action": "list"}}),
+    ("tools.invoke", {"name": "sessions_history", "args": {"sessionKey": "agent:main:main"}}),
+]
+# Volatile fields besides ts/snapshotAt: the gateway stamps them per call.
+NOW = re.compile(r'"(ts|snapshotAt|updatedAt|generatedAt|durationMs|uptimeMs|at|elapsedMs)":\d+')
+
+
+def old_names_in_rows(payload: Any) -> list[tuple[str, str]]:
+    """Session rows and entries anywhere in ``payload`` (tool texts included)
+    still holding an old name, as ``(pointer, value)``: the audit's own search."""
+    from migrator.compat import Translator
+    from migrator.manifest import load_manifest
+
+    return Translator(load_manifest()).leaks(payload, "new")
+
+
+async def check_surveyed(direct: str, proxy: str) -> None:
+    """Every surveyed method the operator scopes allow: a v2 client sees no old
+    name in any session row; an old client gets what a direct one gets."""
+    scopes = ("operator.read", "operator.write")
+    old_direct, _ = await session(direct, [], scopes)
+    old_proxy, _ = await session(proxy, [], scopes)
+    new_proxy, hello = await session(proxy, [CAP], scopes)
+    same, differ, leaked, renamed_rows = 0, [], [], 0
+    for method, params in READS:
+        a, b = await request(old_direct, method, params), await request(old_proxy, method, params)
+        if NOW.sub("0", a[0]) == NOW.sub("0", b[0]):
+            same += 1
+        else:
+            differ.append(method)
+        _, frame = await request(new_proxy, method, params)
+        leaked += [(method, p, v) for p, v in old_names_in_rows(frame.get("payload"))]
+        renamed_rows += len(old_names_in_rows(a[1].get("payload")))
+    check(f"proxy, old client: {len(READS)} session reads (methods and tools) equal to direct (but timestamps)",
+          not differ, differ)
+    check(f"proxy, new client: no old name in any session row of those reads ({renamed_rows} rows renamed)",
+          not leaked and renamed_rows > 0, leaked[:3])
+    # every method of hello-ok once, with empty params (a few are refused as invalid)
+    methods = [m for m in hello["payload"]["features"]["methods"] if not any(w in m for w in SWEEP_SKIP)]
+    # sent all at once, answered in any order, events between them checked too
+    waiting = {f"sweep-{i}": method for i, method in enumerate(methods)}
+    for rid, method in waiting.items():
+        await new_proxy.send(json.dumps({"type": "req", "id": rid, "method": method, "params": {}}))
+    answered = 0
+    while waiting:
+        frame = json.loads(await asyncio.wait_for(new_proxy.recv(), 60))
+        name = waiting.pop(frame.get("id"), None) if frame.get("type") == "res" else frame.get("event")
+        answered += bool(frame.get("type") == "res" and frame.get("ok"))
+        leaked += [(name, p, v) for p, v in old_names_in_rows(frame.get("payload"))]
+    _, res = await request(new_proxy, "sessions.patch", {"key": PATCHED, "label": "surveyed"})
+    entry = (res.get("payload") or {}).get("entry") or {}
+    check("proxy, new client: sessions.patch entry in new names", entry.get("status") == "halted", entry.get("status"))
+    with contextlib.suppress(asyncio.TimeoutError):
+        while True:  # the events those calls caused
+            frame = json.loads(await asyncio.wait_for(new_proxy.recv(), 3))
+            leaked += [(frame.get("event"), p, v) for p, v in old_names_in_rows(frame.get("payload"))]
+    check(f"proxy, new client: every method of hello-ok ({len(methods)} called, {answered} answered ok) "
+          "and the events after them show no old name in a session row", not leaked, leaked[:3])
+    for ws in (old_direct, old_proxy, new_proxy):
+        await ws.close()
+
+
+def audit_counts(log: Path) -> tuple[int, int] | None:
+    """(leaks, frames audited) from a proxy's `--audit --stats` log."""
+    match = re.search(r"audit: (\d+) session statuses in the other vocabulary, in (\d+) frames audited", log.read_text("utf-8"))
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 async def list_statuses(url: str) -> dict[str, Any]:
     ws, _ = await session(url, [])
     try:
@@ -267,6 +342,124 @@ def check_store(bin_dir: Path, cli: Path, tmp: Path, state: Path, before: dict[s
         stop(proc)
 
 
+# -- the survey: frames of every method, event and tool, for fixtures/gateway -----
+
+SURVEY = ROOT / "fixtures" / "gateway" / "captured-2026.9.6-survey.jsonl"
+MAIN = "agent:main:main"
+# Methods never called with empty params in the sweep: they stop, restart or wipe
+# the gateway under the survey (sessions.reset and sessions.delete are called
+# below with a target, last).
+SWEEP_SKIP = ("restart", "shutdown", "update.run", "wizard", "logout", "uninstall", "suspend", "delete",
+              "cleanup", "reset", "connect")
+# Session methods called with params that reach a real answer on the fixture store.
+SWEEP_CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("sessions.messages.subscribe", {"key": MAIN}),
+    ("sessions.describe", {"key": MAIN}),
+    ("sessions.describe", {"key": PATCHED, "includeDerivedTitles": True, "includeLastMessage": True}),
+    ("sessions.resolve", {"key": PATCHED}), ("sessions.search", {"query": "hello"}),
+    ("sessions.preview", {"keys": [MAIN, PATCHED]}), ("sessions.patch", {"key": PATCHED, "label": "survey"}),
+    ("sessions.patchMany", {"targets": [{"key": MAIN}, {"key": PATCHED}], "patch": {"pinned": True}}),
+    ("sessions.branches.list", {"sessionKey": MAIN}), ("sessions.diff", {"sessionKey": MAIN}),
+    ("sessions.files.list", {"sessionKey": MAIN}), ("sessions.usage", {"key": MAIN}),
+    ("sessions.companion.state", {"sessionKey": MAIN}), ("sessions.storage.status", {}),
+    ("sessions.activitySummary.ensure", {"sessions": [{"key": MAIN}]}), ("sessions.viewers.set", {"sessionKeys": [MAIN]}),
+    ("chat.history", {"sessionKey": MAIN}), ("chat.metadata", {"sessionKey": MAIN}),
+    ("sessions.create", {"label": "survey-created"}), ("sessions.recover", {"key": PATCHED}),
+    ("sessions.abort", {"key": MAIN}), ("sessions.compact", {"key": MAIN}),
+    ("sessions.send", {"key": MAIN, "message": "hello from the survey", "idempotencyKey": "survey-send"}),
+    ("chat.send", {"sessionKey": MAIN, "message": "hello again", "idempotencyKey": "survey-chat"}),
+    ("agent.wait", {"runId": "none", "timeoutMs": 100}), ("tasks.list", {}),
+]
+TOOL_ARGS: dict[str, dict[str, Any]] = {"sessions": {"action": "list"}, "sessions_search": {"query": "hello"},
+                                        "sessions_history": {"sessionKey": MAIN}, "subagents": {"action": "list"}}
+BIG_PAYLOAD = 8_000  # a larger answer without a session row is kept as its size only
+
+
+async def survey(url: str, state: Path) -> list[dict[str, Any]]:
+    """Call every method the operator scopes allow (empty params, then the session
+    methods with real params), every agent tool, and keep every frame."""
+    frames: list[dict[str, Any]] = []
+    ws = await websockets.connect(url, max_size=None, open_timeout=10)
+    frames.append({"dir": "gw->client", "frame": json.loads(await ws.recv())})
+    seq = 0
+
+    async def call(method: str, params: Any) -> dict[str, Any]:
+        nonlocal seq
+        seq += 1
+        req = {"type": "req", "id": f"survey-{seq}", "method": method, "params": params}
+        frames.append({"dir": "client->gw", "frame": req})
+        await ws.send(json.dumps(req))
+        while True:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
+            frames.append({"dir": "gw->client", "frame": frame})
+            if frame.get("type") == "res" and frame.get("id") == req["id"]:
+                return frame
+
+    client = {"id": "gateway-client", "displayName": "survey", "version": "1.0.0", "platform": "linux", "mode": "backend"}
+    hello = await call("connect", {"minProtocol": 4, "maxProtocol": 4, "client": client, "caps": [],
+                                   "auth": {"token": TOKEN}, "role": "operator",
+                                   "scopes": ["operator.read", "operator.write", "operator.admin"]})
+    await call("sessions.subscribe", {})
+    for method in hello["payload"]["features"]["methods"]:
+        if not any(word in method for word in SWEEP_SKIP):
+            await call(method, {})
+    for method, params in SWEEP_CALLS:
+        await call(method, params)
+    catalog = await call("tools.catalog", {})
+    for tool in [t["id"] for g in catalog["payload"]["groups"] for t in g["tools"]]:
+        await call("tools.invoke", {"name": tool, "args": TOOL_ARGS.get(tool, {}), "sessionKey": MAIN})
+    await call("sessions.reset", {"key": PATCHED})
+    with contextlib.suppress(asyncio.TimeoutError):
+        while True:  # the runs started above end (no model) and report as events
+            frames.append({"dir": "gw->client", "frame": json.loads(await asyncio.wait_for(ws.recv(), 8))})
+    await ws.close()
+    text = json.dumps(frames, ensure_ascii=False).replace(TOKEN, "<gateway token>")
+    text = text.replace(str(state), "<state>").replace(str(state.parent), "<tmp>")
+    # hello-ok and tools.catalog stay whole: they list what the survey covers
+    whole = {req["frame"]["id"] for req in frames if req["frame"].get("method") in ("connect", "tools.catalog")}
+    out = []
+    for item in json.loads(text):
+        payload = item["frame"].get("payload")
+        size = len(json.dumps(payload))
+        if size > BIG_PAYLOAD and item["frame"].get("id") not in whole and not has_session_row(payload):
+            item["frame"]["payload"] = {"omitted": f"{size} bytes without a session row"}
+        out.append(item)
+    return out
+
+
+def has_session_row(node: Any) -> bool:
+    """Whether a session row or entry (a `status` beside a `sessionId`) is anywhere in ``node``."""
+    if isinstance(node, dict):
+        return ("status" in node and "sessionId" in node) or any(has_session_row(v) for v in node.values())
+    if isinstance(node, list):
+        return any(has_session_row(v) for v in node)
+    return False
+
+
+def capture() -> int:
+    """Write fixtures/gateway/captured-2026.9.6-survey.jsonl from a real gateway."""
+    bin_dir, cli = install()
+    with tempfile.TemporaryDirectory(prefix="realgw-") as name:
+        state = Path(name) / "state"
+        shutil.copytree(ROOT / "fixtures" / "state", state)
+        subprocess.run([str(bin_dir / "node"), str(cli), "doctor", "--fix", "--non-interactive"],
+                       env=oc_env(bin_dir, state), capture_output=True, timeout=300, check=False)
+        gateway, port = start_gateway(bin_dir, cli, state, Path(name) / "gateway.log")
+        try:
+            if port is None:
+                print("gateway did not start")
+                return 1
+            frames = asyncio.run(survey(f"ws://127.0.0.1:{port}", state))
+        finally:
+            stop(gateway)
+    text = "".join(json.dumps(f, ensure_ascii=False) + "\n" for f in frames)
+    for where in {str(cli.parent.resolve()), str(cli.parent)}:  # where the package is installed
+        text = text.replace(where, "<openclaw>")
+    SURVEY.write_text(text, "utf-8")
+    print(f"{len(frames)} frames -> {SURVEY.relative_to(ROOT)}")
+    return 0
+
+
 def main() -> int:
     started = time.monotonic()
     bin_dir, cli = install()
@@ -284,10 +477,18 @@ def main() -> int:
             if port is not None:
                 pport = free_port()
                 proxy = spawn([sys.executable, "-m", "migrator", "gateway", "--listen", f"127.0.0.1:{pport}",
-                               "--upstream", f"ws://127.0.0.1:{port}"], py_env(), tmp / "proxy.log")
+                               "--upstream", f"ws://127.0.0.1:{port}", "--audit", "--stats"], py_env(), tmp / "proxy.log")
                 wait_log(proxy, tmp / "proxy.log", "listening on", 20)
-                before = asyncio.run(asyncio.wait_for(check_protocol(f"ws://127.0.0.1:{port}", f"ws://127.0.0.1:{pport}"), 180))
+                urls = (f"ws://127.0.0.1:{port}", f"ws://127.0.0.1:{pport}")
+                before = asyncio.run(asyncio.wait_for(check_protocol(*urls), 180))
+                asyncio.run(asyncio.wait_for(check_surveyed(*urls), 240))
+                # the sweep created and patched sessions: the store check compares with now
+                before = asyncio.run(asyncio.wait_for(list_statuses(urls[0]), 60))
                 stop(proxy)
+                counts = audit_counts(tmp / "proxy.log")
+                check("migrator gateway --audit: no session status passed in the other vocabulary",
+                      counts is not None and counts[0] == 0 and counts[1] > 0,
+                      f"{counts[0]} leaks in {counts[1]} frames" if counts else "no audit line in the log")
             stop(gateway)
             if before:
                 check_store(bin_dir, cli, tmp, state, before)
@@ -300,4 +501,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(capture() if sys.argv[1:] == ["--capture"] else main())

@@ -109,14 +109,48 @@ class StoreSurface:
     absent_from_columns: tuple[str, ...] = ()
 
 
+GatewayKind = Literal["response", "event", "tool", "request"]
+GATEWAY_KINDS: tuple[GatewayKind, ...] = ("response", "event", "tool", "request")
+EVIDENCE = ("captured", "package")
+
+
 @dataclass(frozen=True)
 class GatewaySurface:
-    """A gateway frame that carries the field: a response, event or tool result."""
+    """A gateway frame that carries the field: a response, event or tool result
+    served to clients, or a request's params sent to the gateway."""
 
-    kind: Literal["response", "event", "tool"]
+    kind: GatewayKind
     name: str
     pointers: tuple[str, ...]
     text_pointers: tuple[str, ...] = ()
+    evidence: str = "captured"  # where it was found: frames of a real gateway, or its package
+    # Top-level payload keys that must be present for the pointers to apply: an
+    # event that carries a session snapshot only sometimes says so by them.
+    requires: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GatewayRows:
+    """The shape of a session row or entry wherever it sits in a frame: an object
+    with the field, every ``identity`` key and one of the ``any_of`` keys."""
+
+    identity: tuple[str, ...] = ()
+    any_of: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GatewaySurvey:
+    """The names of one gateway version that were surveyed and carry no session
+    status; with the surfaces, every name the survey saw."""
+
+    version: str = ""
+    methods: frozenset[str] = frozenset()
+    events: frozenset[str] = frozenset()
+    tools: frozenset[str] = frozenset()
+
+    def without_status(self, kind: str) -> frozenset[str]:
+        """The names of ``kind`` (``response``/``request`` for methods, ``event``, ``tool``)."""
+        return {"response": self.methods, "request": self.methods, "event": self.events, "tool": self.tools}[kind]
 
 
 @dataclass(frozen=True)
@@ -159,6 +193,8 @@ class Manifest:
     gateway: tuple[GatewaySurface, ...]
     source: str
     agent: AgentSurface | None = None
+    gateway_rows: GatewayRows = GatewayRows()
+    gateway_survey: GatewaySurvey = GatewaySurvey()
 
     @property
     def fingerprint(self) -> str:
@@ -297,16 +333,39 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
     for i, gw in enumerate(surfaces.get("gateway", [])):
         key = f"surfaces.gateway[{i}]"
         kind = _need(gw, "kind", f"{where}: {key}", str)
-        if kind not in ("response", "event", "tool"):
-            raise ConfigError(f"{where}: key '{key}.kind' must be response, event or tool")
+        if kind not in GATEWAY_KINDS:
+            raise ConfigError(f"{where}: key '{key}.kind' must be one of {', '.join(GATEWAY_KINDS)}")
+        evidence = gw.get("evidence", "captured")
+        if evidence not in EVIDENCE:
+            raise ConfigError(f"{where}: key '{key}.evidence' must be one of {', '.join(EVIDENCE)}")
         gateway.append(
             GatewaySurface(
                 kind=kind,  # type: ignore[arg-type,unused-ignore]
                 name=_need(gw, "name", f"{where}: {key}", str),
                 pointers=_strings(gw.get("pointers", []), where, f"{key}.pointers"),
                 text_pointers=_strings(gw.get("text-pointers", []), where, f"{key}.text-pointers"),
+                evidence=evidence,
+                requires=_strings(gw.get("requires", []), where, f"{key}.requires"),
             )
         )
+    rows_table = surfaces.get("gateway-rows", {})
+    rows = GatewayRows(
+        identity=_strings(rows_table.get("identity", []), where, "surfaces.gateway-rows.identity"),
+        any_of=_strings(rows_table.get("any-of", []), where, "surfaces.gateway-rows.any-of"),
+    )
+    survey_table = surfaces.get("gateway-survey", {})
+    survey = GatewaySurvey(
+        version=str(survey_table.get("version", "")),
+        methods=frozenset(_strings(survey_table.get("methods", []), where, "surfaces.gateway-survey.methods")),
+        events=frozenset(_strings(survey_table.get("events", []), where, "surfaces.gateway-survey.events")),
+        tools=frozenset(_strings(survey_table.get("tools", []), where, "surfaces.gateway-survey.tools")),
+    )
+    for surface in gateway:
+        if surface.kind != "request" and surface.name in survey.without_status(surface.kind):
+            raise ConfigError(
+                f"{where}: '{surface.name}' is a gateway {surface.kind} surface and also listed "
+                "in 'surfaces.gateway-survey' as carrying no status"
+            )
     never = _strings(surfaces.get("never", {}).get("paths", []), where, "surfaces.never.paths")
     agent = None
     if "agent" in surfaces:
@@ -332,4 +391,6 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         gateway=tuple(gateway),
         source=source,
         agent=agent,
+        gateway_rows=rows,
+        gateway_survey=survey,
     )

@@ -146,18 +146,41 @@ def rewrite_in_place(
     translate: Callable[[str], str],
 ) -> int:
     """Rewrite matched string values of an in-memory document in place; return
-    how many changed. The fast path for frames, where no patch is kept.
+    how many changed. The fast path for frames, where no patch is kept: one
+    recursive descent per pattern, no tokens built.
     """
     changed = 0
     for pattern in patterns:
-        for tokens, value in list(pattern.matches(doc)):
-            if not isinstance(value, str) or not tokens:
-                continue
-            new = translate(value)
-            if new != value:
-                parent = doc
-                for t in tokens[:-1]:
-                    parent = parent[t]
-                parent[tokens[-1]] = new
-                changed += 1
+        if pattern.segments:
+            changed += _rewrite(doc, pattern.segments, 0, translate)
+    return changed
+
+
+def _rewrite(node: Any, segments: Sequence[str | None], i: int, translate: Callable[[str], str]) -> int:
+    head = segments[i]
+    keys: Any
+    # dict and list first: the ABC check of Mapping is slow on every node
+    if isinstance(node, dict) or (not isinstance(node, list) and isinstance(node, Mapping)):
+        keys = list(node) if head is None else ((head,) if head in node else ())
+    elif isinstance(node, list):
+        if head is None:
+            keys = range(len(node))
+        elif head.isdigit() and int(head) < len(node):
+            keys = (int(head),)
+        else:
+            return 0
+    else:
+        return 0
+    changed = 0
+    if i == len(segments) - 1:
+        for key in keys:
+            value = node[key]
+            if isinstance(value, str):
+                new = translate(value)
+                if new != value:
+                    node[key] = new
+                    changed += 1
+    else:
+        for key in keys:
+            changed += _rewrite(node[key], segments, i + 1, translate)
     return changed

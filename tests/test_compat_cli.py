@@ -113,3 +113,29 @@ async def test_a_refused_upstream_is_a_log_line_not_a_traceback() -> None:
     assert code == 0
     assert f"upstream {dead} unavailable" in err
     assert "Traceback" not in err
+
+
+@run_async
+async def test_audit_logs_a_leaked_session_status_with_its_pointer_and_counts_it_on_exit() -> None:
+    row = {"sessionId": "5b2e8f14", "updatedAt": 1795484485000, "status": "failed"}
+    async with TestGateway(OLD_VERSION) as gw:
+        proc, port = await _start(gw.url, "--audit")
+        try:
+            async with Client(f"ws://127.0.0.1:{port}", caps=[CAPABILITY]) as new:
+                res = await new.request("sessions.list")  # a surface: translated, no leak
+                assert res["payload"]["sessions"][0]["status"] == "interrupted"
+                # an event no surface names, holding a session row in old names
+                await gw.broadcast("session.observer", {"sessionKey": "agent:main:main", "session": row})
+                leaked = await new.recv()
+                assert leaked["payload"]["session"]["status"] == "failed"  # passed on as it came
+                # a `status` of another vocabulary is no session row
+                await gw.broadcast("task", {"task": {"taskId": "t1", "status": "failed", "updatedAt": 1}})
+                await new.recv()
+        finally:
+            code, err = await _stop(proc)
+    assert code == 0
+    assert ("audit: event session.observer passed session status 'failed' at /session/status "
+            "to a client of new names") in err
+    assert "audit: 1 session statuses in the other vocabulary, in " in err
+    assert "audit: event session.observer: 1" in err
+    assert "Traceback" not in err

@@ -459,3 +459,82 @@ async def test_usage_counters_name_each_old_vocabulary_client() -> None:
     assert [u.line() for u in counters.snapshot()] == [
         "old-vocabulary client=cli version=2026.9.6 connections=1 frames=2 translated=0 refused=0"
     ]
+
+
+# Frames as other writers could spell them: spaces, escapes, floats, big
+# integers, keys in another order, a status of another vocabulary.
+PASS_THROUGH = [
+    '{ "type" : "event", "event" : "tick", "payload" : {"ts": 1.0e3, "n": 123456789012345678901234567890}, "seq": 1 }',
+    '{"type":"event","event":"agent","payload":{"runId":"r","stream":"lifecycle","data":{"status":"failed"},'
+    '"sessionKey":"agent:main:main"},"seq":2}',
+    '{"event":"task","type":"event","payload":{"task":{"taskId":"t","status":"timeout","title":"caf\\u00e9 \u2603"}}}',
+    '{"type":"res","id":"not-asked","ok":true,"payload":{"status":"done","sessionId":"s","updatedAt":1}}',
+    '{"type":"event","event":"presence","payload":[{"text":"\\ud83e\\udd9e lobster","status":"done"}]}',
+]
+
+
+@run_async
+async def test_frames_that_need_no_rewrite_arrive_byte_identical() -> None:
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as new, Client(url(proxy)) as old:
+            await eventually(lambda: len(gw.connections) == 2, "two upstream connections")
+            for text in PASS_THROUGH:
+                for conn in list(gw.connections):
+                    await conn.send(text)
+                assert await new.recv_text() == text
+                assert await old.recv_text() == text
+            # an old client on an old gateway: even a surface frame goes through untouched
+            changed = '{"type":"event","event":"sessions.changed","payload":{"sessionKey":"k","status":"done",  "x":1.50}}'
+            for conn in list(gw.connections):
+                await conn.send(changed)
+            assert await old.recv_text() == changed
+            got = await new.recv()
+            assert got["payload"] == {"sessionKey": "k", "status": "agent_responded", "x": 1.5}
+
+
+@run_async
+async def test_a_burst_to_a_client_that_reads_late_arrives_whole_and_in_order() -> None:
+    """Frames forwarded at once and frames queued behind a full buffer (the
+    client is not reading) keep their order; translated ones among them too."""
+    changed = fixture("sessions.changed.old.json")
+    async with TestGateway(OLD_VERSION, max_size=1 << 24) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as client:
+            assert client.ws is not None
+            rid = client.next_id()
+            count = 1500
+            await client.send({"type": "req", "id": rid, "method": "test.burst",
+                               "params": {"event": "sessions.changed", "payload": changed, "count": count}})
+            await asyncio.sleep(0.5)  # let the proxy's buffers fill while nobody reads
+            seqs = []
+            while True:
+                frame = await client.recv()
+                if frame.get("type") == "res":
+                    break
+                assert frame["payload"] == fixture("sessions.changed.new.json")
+                seqs.append(frame["seq"])
+    assert seqs == list(range(count))
+
+
+@run_async
+async def test_fragmented_messages_and_pings_between_frames_pass_both_ways() -> None:
+    """Frames the proxy reads itself and those it leaves to the library meet in
+    one stream: a message in fragments, pings, then whole frames again."""
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as client:
+            assert client.ws is not None
+            await eventually(lambda: len(gw.connections) == 1, "the upstream connection")
+            (conn,) = gw.connections
+            echo = '{"type":"req","id":"e1","method":"test.echo","params":{"x":"' + "y" * 3000 + '"}}'
+            await client.ws.send([echo[:1000], echo[1000:2000], echo[2000:]])  # one message, three frames
+            await client.ws.ping()
+            res = await client.response("e1")
+            assert res["payload"] == {"x": "y" * 3000}
+            await conn.ping()
+            changed = json.dumps({"type": "event", "event": "sessions.changed",
+                                  "payload": fixture("sessions.changed.old.json")}, separators=(",", ":"))
+            await conn.send([changed[:500], changed[500:]])  # translated after reassembly
+            assert (await client.recv())["payload"] == fixture("sessions.changed.new.json")
+            await conn.send("x" * 70000)  # a 64-bit length, passed whole
+            assert await client.recv_text() == "x" * 70000
+            res = await client.request("sessions.list")
+            assert res["payload"] == fixture("sessions.list.new.json")

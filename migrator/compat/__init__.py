@@ -9,6 +9,7 @@ protocol, :class:`CompatMiddleware` for the HTTP tools endpoint, and
 """
 
 from migrator.compat.asgi import CompatMiddleware
+from migrator.compat.audit import Audit
 from migrator.compat.frames import FrameSession
 from migrator.compat.headers import deprecation_headers
 from migrator.compat.negotiation import Mode, Negotiation, Policy, Vocab, negotiate
@@ -17,6 +18,7 @@ from migrator.compat.translation import OldNameRefused, Translator
 from migrator.compat.usage import Usage, UsageCounters
 
 __all__ = [
+    "Audit",
     "CompatMiddleware",
     "FrameSession",
     "GatewayProxy",

@@ -12,6 +12,7 @@ import click
 from migrator.errors import MigratorError
 from migrator.manifest import parse_version
 
+from migrator.compat.audit import Audit
 from migrator.compat.negotiation import Mode, Policy
 from migrator.compat.proxy import DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DEFAULT_UPSTREAM, proxy_config, run_proxy
 
@@ -64,7 +65,12 @@ def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> o
     help="Largest frame accepted from either side.",
 )
 @click.option("--allow-remote", is_flag=True, help="Allow --listen on a non-loopback address.")
-@click.option("--stats", is_flag=True, help="Log the old-vocabulary usage counters on exit.")
+@click.option("--stats", is_flag=True, help="Log the old-vocabulary usage counters (and the audit's counts) on exit.")
+@click.option(
+    "--audit",
+    is_flag=True,
+    help="Search every frame sent to a client for session statuses in the other vocabulary; log the first few.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log every connection's negotiation.")
 def gateway(
     listen: str,
@@ -75,6 +81,7 @@ def gateway(
     max_frame_bytes: int,
     allow_remote: bool,
     stats: bool,
+    audit: bool,
     verbose: bool,
 ) -> None:
     """Run a WebSocket proxy that serves each client the session-status names it
@@ -92,7 +99,7 @@ def gateway(
         config = proxy_config(
             listen, upstream, policy=policy, max_frame_bytes=max_frame_bytes, allow_remote=allow_remote
         )
-        asyncio.run(run_proxy(config, stats=stats))
+        asyncio.run(run_proxy(config, stats=stats, audit=Audit() if audit else None))
     except MigratorError as exc:
         click.echo(f"migrator gateway: {exc}", err=True)
         sys.exit(exc.exit_code)

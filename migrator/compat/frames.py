@@ -5,7 +5,11 @@ The gateway speaks first (``connect.challenge``); the client's first request is
 (its ``server.version``). From then on requests carry ids, and a response is
 known to be a ``sessions.list`` result only by the id of the request it answers.
 :class:`FrameSession` follows that conversation and rewrites the frames that
-carry session statuses; every other frame is left as the text it arrived as.
+carry session statuses; every other frame is left as the bytes it arrived as.
+
+Most frames need nothing: the decision is made from a frame's first bytes (its
+``type`` and ``event`` name, or the ``id`` a response answers), and only a frame
+of a session-status surface is parsed (with orjson) and written again.
 
 A Python gateway can use it directly: feed it the text of each frame in each
 direction and send what it returns.
@@ -16,10 +20,14 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
-from typing import Any
+import re
+from typing import Any, AnyStr
 
+import orjson
+
+from migrator.compat.audit import Audit
 from migrator.compat.negotiation import Negotiation, Policy, negotiate
-from migrator.compat.translation import Translator, tool_name, tool_result
+from migrator.compat.translation import OldNameRefused, Translator, tool_name, tool_result
 from migrator.compat.usage import UsageCounters
 
 log = logging.getLogger("migrator.compat")
@@ -30,14 +38,24 @@ CONNECT = "connect"
 TOOL_METHODS = frozenset({"tools.invoke"})
 # A gateway that never answers must not grow the table without end.
 MAX_PENDING = 4096
+# Returned by from_client when the request is answered here and not forwarded:
+# the answer is in FrameSession.answer.
+DROP = b""
+
+# `{"type":"event","event":"NAME"` or `{"type":"res","id":ID`: the order
+# OpenClaw writes them in. A frame in another order is parsed whole.
+_HEAD = r'\A\s*\{\s*"type"\s*:\s*"(event|res)"\s*,\s*"(?:event|id)"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)'
+_HEAD_STR = re.compile(_HEAD)
+_HEAD_BYTES = re.compile(_HEAD.encode())
 
 
 class FrameSession:
     """Protocol state and translation for one client connection.
 
-    :meth:`from_client` and :meth:`from_gateway` take a text frame and return
-    the text to forward in its place, or ``None`` to forward the original
-    unchanged (so untouched frames keep their exact bytes).
+    :meth:`from_client` and :meth:`from_gateway` take a text frame (``str``, or
+    its UTF-8 ``bytes``) and return the frame to forward in its place, or
+    ``None`` to forward the original unchanged (so untouched frames keep their
+    exact bytes).
     """
 
     def __init__(
@@ -46,35 +64,33 @@ class FrameSession:
         policy: Policy = Policy(),
         counters: UsageCounters | None = None,
         today: _dt.date | None = None,
+        audit: Audit | None = None,
     ) -> None:
         self.translator = translator
         self.policy = policy
         self.counters = counters
         self.today = today
+        self.audit = audit
         self.client_id: str | None = None
         self.client_version: str | None = None
         self.caps: tuple[str, ...] = ()
         self.negotiation: Negotiation | None = None
+        self.answer: bytes | None = None  # an error answered here instead of forwarding
         self._connect_id: Any = None
-        # request id -> (surface kind, surface name) of the responses to rewrite
+        # request id -> (surface kind, surface name) of the responses to look at
         self._pending: dict[Any, tuple[str, str]] = {}
-        # the same ids as JSON text, to skip parsing frames that answer others
-        self._pending_marks: dict[Any, str] = {}
         manifest = translator.manifest
         self._methods = {s.name for s in manifest.gateway if s.kind == "response"}
+        self._requests = {s.name for s in manifest.gateway if s.kind == "request"}
         self._tools = {s.name for s in manifest.gateway if s.kind == "tool"}
         self._events = {s.name for s in manifest.gateway if s.kind == "event"}
-        # Substrings that must occur in a frame before it is worth parsing.
-        self._client_marks = tuple(self._methods | (TOOL_METHODS if self._tools else set()) | {CONNECT})
-        self._event_marks = tuple(self._events)
 
     # -- client -> gateway -------------------------------------------------
 
-    def from_client(self, text: str) -> str | None:
-        """Note what a client request asks for. Requests carry no session
-        status in OpenClaw's protocol, so they are always forwarded as they are."""
-        if not any(mark in text for mark in self._client_marks):
-            return None
+    def from_client(self, text: AnyStr) -> AnyStr | bytes | None:
+        """Note what a client request asks for; walk a request surface's params
+        to the gateway's names. Returns :data:`DROP` when the request is refused
+        here (an old name after sunset); :attr:`answer` then holds the reply."""
         frame = _parse(text)
         if frame is None or frame.get("type") != "req":
             return None
@@ -86,10 +102,23 @@ class FrameSession:
             self._note_connect(rid, params)
         elif method in self._methods:
             self._track(rid, ("response", method))
-        elif method in TOOL_METHODS:
+        elif method in TOOL_METHODS and (self._tools or self.audit is not None):
             tool = tool_name(params)
-            if tool in self._tools:
-                self._track(rid, ("tool", tool))
+            if tool in self._tools or (tool is not None and self.audit is not None):
+                self._track(rid, ("tool", tool or ""))
+        elif self.audit is not None:
+            self._track(rid, ("response", method))
+        n = self.negotiation
+        if method in self._requests and n is not None and (n.translating or not n.window_open):
+            try:
+                changed = self.translator.accept_request(method, params, n)
+            except OldNameRefused as exc:
+                self.answer = _dumps({"type": "res", "id": rid, "ok": False,
+                                      "error": {"code": "INVALID_REQUEST", "message": str(exc)}})
+                self._pending.pop(rid, None)
+                return DROP
+            if changed:
+                return _dumps(frame)
         return None
 
     def _note_connect(self, rid: Any, params: Any) -> None:
@@ -107,23 +136,19 @@ class FrameSession:
 
     def _track(self, rid: Any, surface: tuple[str, str]) -> None:
         if len(self._pending) >= MAX_PENDING:
-            oldest = next(iter(self._pending))
-            del self._pending[oldest], self._pending_marks[oldest]
+            del self._pending[next(iter(self._pending))]
         self._pending[rid] = surface
-        self._pending_marks[rid] = json.dumps(rid, ensure_ascii=False)
 
     # -- gateway -> client -------------------------------------------------
 
-    def from_gateway(self, text: str) -> str | None:
+    def from_gateway(self, text: AnyStr) -> AnyStr | bytes | None:
         """Rewrite a session-status response or event into the client's
         vocabulary; return ``None`` when the frame goes through unchanged."""
         awaiting_hello = self._connect_id is not None and self.negotiation is None
-        if not (
-            awaiting_hello
-            or any(mark in text for mark in self._event_marks)
-            or any(mark in text for mark in self._pending_marks.values())
-        ):
-            return None
+        if not awaiting_hello:
+            head = (_HEAD_BYTES if isinstance(text, bytes) else _HEAD_STR).match(text)
+            if head is not None and not self._worth_parsing(head.group(1), head.group(2)):
+                return None
         frame = _parse(text)
         if frame is None:
             return None
@@ -135,7 +160,6 @@ class FrameSession:
             if not isinstance(rid, (str, int)) or rid not in self._pending:
                 return None
             surface_kind, name = self._pending.pop(rid)
-            del self._pending_marks[rid]
             payload = frame.get("payload")
             if surface_kind == "tool":
                 payload = tool_result(payload)
@@ -144,11 +168,34 @@ class FrameSession:
             return self._serve(frame, surface_kind, name, payload)
         if kind == "event":
             name = str(frame.get("event"))
-            if name in self._events and "payload" in frame:
+            if "payload" in frame and (name in self._events or (self.audit is not None and self.negotiation is not None)):
                 return self._serve(frame, "event", name, frame["payload"])
         return None
 
-    def _note_hello(self, frame: dict[str, Any]) -> str | None:
+    def _worth_parsing(self, kind: str | bytes, token: str | bytes) -> bool:
+        """From a frame's first bytes: could it need a rewrite (or an audit)?"""
+        if self.audit is not None:
+            return True
+        value = _token(token)
+        if kind in ("event", b"event"):
+            surface: tuple[str, str] | None = ("event", value) if value in self._events else None
+        else:
+            surface = self._pending.get(value) if isinstance(value, (str, int)) else None
+        if surface is None:
+            return False
+        n = self.negotiation
+        if n is not None and n.client == n.upstream and self.policy.gateway_version is None:
+            # The gateway announced the names this client gets: nothing to walk,
+            # only to count. (A version set by the operator is a guess about a
+            # build whose own says nothing, so its frames are still walked.)
+            if kind in ("res", b"res"):
+                del self._pending[value]
+            if n.client == "old" and self.counters is not None:
+                self.counters.record(self.client_id, self.client_version, frames=1)
+            return False
+        return True
+
+    def _note_hello(self, frame: dict[str, Any]) -> bytes | None:
         """Negotiate from ``hello-ok``. When the gateway is too old to speak new
         names but this connection gets them, say so the way the gateway lists
         its own abilities (``features.capabilities``): ``server.version`` alone
@@ -166,7 +213,7 @@ class FrameSession:
             capability = self.translator.manifest.capability
             if isinstance(caps, list) and capability not in caps:
                 caps.append(capability)
-                return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+                return _dumps(frame)
         return None
 
     def _negotiate(self, version: str | None) -> Negotiation:
@@ -185,20 +232,40 @@ class FrameSession:
             self.counters.record(self.client_id, self.client_version, connections=1)
         return n
 
-    def _serve(self, frame: dict[str, Any], kind: str, name: str, payload: Any) -> str | None:
+    def _serve(self, frame: dict[str, Any], kind: str, name: str, payload: Any) -> bytes | None:
         negotiation = self.negotiation or self._negotiate(None)
         changed = self.translator.serve(kind, name, payload, negotiation.client)
-        if negotiation.client == "old" and self.counters is not None:
+        if negotiation.client == "old" and self.counters is not None and self.translator.has_surface(kind, name):
             self.counters.record(self.client_id, self.client_version, frames=1, translated=changed)
+        if self.audit is not None:
+            self.audit.check(kind, name, frame.get("payload"), negotiation.client, self.translator)
         if not changed:
             return None
-        # OpenClaw sends compact JSON; keep non-ASCII text as it came.
-        return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+        return _dumps(frame)
 
 
-def _parse(text: str) -> dict[str, Any] | None:
+def _token(token: str | bytes) -> Any:
+    """The value of a JSON string or integer token from a frame's head."""
     try:
-        frame = json.loads(text)
-    except ValueError:
-        return None  # not ours to judge: the other side answers malformed JSON
+        return orjson.loads(token)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _parse(text: str | bytes) -> dict[str, Any] | None:
+    try:
+        frame = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        try:  # orjson refuses integers beyond 64 bits, which JSON allows
+            frame = json.loads(text)
+        except ValueError:
+            return None  # not ours to judge: the other side answers malformed JSON
     return frame if isinstance(frame, dict) else None
+
+
+def _dumps(frame: Any) -> bytes:
+    """Compact JSON with non-ASCII kept, as OpenClaw writes it."""
+    try:
+        return orjson.dumps(frame)
+    except TypeError:  # an integer beyond 64 bits
+        return json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode()

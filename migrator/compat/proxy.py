@@ -2,8 +2,11 @@
 
 Each client connection gets its own upstream connection and its own
 :class:`FrameSession`; frames are relayed in both directions as they come, and
-only session-status frames are rewritten. Text frames travel as raw UTF-8
-bytes, so a frame that is not rewritten reaches the other side byte for byte.
+only session-status frames are rewritten. A complete frame is forwarded inside
+the read callback that parsed it, as the raw bytes it arrived as, so a frame
+that is not rewritten reaches the other side byte for byte and without waiting
+for a task to wake up; the relay tasks take over whenever order or
+backpressure needs them.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import asyncio
 import datetime as _dt
 import ipaddress
 import logging
+import secrets
 import signal
+import struct
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import urlsplit
@@ -20,12 +25,20 @@ from urllib.parse import urlsplit
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-from websockets.frames import CloseCode
+from websockets.frames import CloseCode, Frame, Opcode
+from websockets.protocol import Side, State
+from websockets.streams import StreamReader
+
+try:  # the library's own C masking, as it uses it
+    from websockets.speedups import apply_mask
+except ImportError:  # pragma: no cover - a build without the extension
+    from websockets.utils import apply_mask
 
 from migrator.errors import ConfigError
 from migrator.manifest import Manifest, load_manifest
 
-from migrator.compat.frames import FrameSession
+from migrator.compat.audit import Audit
+from migrator.compat.frames import DROP, FrameSession
 from migrator.compat.negotiation import Policy
 from migrator.compat.translation import Translator
 from migrator.compat.usage import UsageCounters
@@ -104,12 +117,208 @@ def proxy_config(
     return ProxyConfig(host, port, upstream, policy, max_frame_bytes, manifest=manifest)
 
 
+# The library's parser waits here, holding no byte, between two frames.
+_AT_EOF = StreamReader.at_eof.__code__
+# A frame read here and not all there yet is kept for the next chunk up to this
+# size; a larger one goes to the library, which reads it without copying again.
+_TAIL_MAX = 1 << 20
+# Past this many bytes waiting in the other side's send buffer, frames go
+# through the relay tasks, which wait for it to drain.
+_DIRECT_HIGH_WATER = 1 << 20
+
+
+class _Relayed:
+    """A connection that forwards each complete frame to its ``peer`` the moment
+    it is parsed, inside the read callback: no task wakes up between the two
+    sockets. Whenever that could reorder or overrun (a message in fragments,
+    frames already queued, the relay task mid-message, the peer's buffer full
+    or the peer closing) the frame takes the queued path instead:
+    :func:`_pump`, which waits for the peer to drain."""
+
+    peer: "_Relayed | None" = None
+    rewrite: Callable[[bytes], bytes | None] | None = None
+    session: FrameSession | None = None
+    pumping = False  # the relay task holds a message it has not sent yet
+    _unflushed = False  # frames handed to the peer's protocol, not yet written
+    _answered = False  # an answer to this side, not yet written
+    _tail = b""  # the start of a frame read here, the rest still to come
+
+    def data_received(self, data: bytes) -> None:
+        # Every frame forwarded while reading this chunk goes out in one write.
+        if self._at_frame_start():
+            data = self._forward_frames(data)
+        if data:
+            super().data_received(data)  # type: ignore[misc]
+        if self._answered:
+            self._answered = False
+            self.send_data()  # type: ignore[attr-defined]
+        if self._unflushed:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write what was forwarded to the peer, in one write: a transport
+        sends each write at once."""
+        self._unflushed = False
+        peer = self.peer
+        if peer is None:
+            return
+        chunks = peer.protocol.data_to_send()  # type: ignore[attr-defined]
+        out = b"".join(chunks)
+        if out:
+            peer.transport.write(out)  # type: ignore[attr-defined]
+        if not all(chunks):  # the end of the stream was among them (the peer is closing)
+            peer.transport.close()  # type: ignore[attr-defined]
+
+    def _at_frame_start(self) -> bool:
+        """Whether the library's parser holds no byte and waits for the next
+        frame: then the frames of a chunk can be read here, up to the first one
+        it must see."""
+        protocol = self.protocol  # type: ignore[attr-defined]
+        if self.peer is None or protocol.state is not State.OPEN:
+            return False
+        if self._tail:
+            return True  # the library has not seen these bytes: it still waits for a frame
+        waiting = protocol.parser  # the innermost generator it is suspended in
+        while getattr(waiting, "gi_yieldfrom", None) is not None:
+            waiting = waiting.gi_yieldfrom
+        return (
+            getattr(waiting, "gi_code", None) is _AT_EOF
+            and not protocol.reader.buffer
+            and protocol.current_size is None
+            and not protocol.extensions
+        )
+
+    def _forward_frames(self, data: bytes) -> bytes:
+        """Forward the complete, final text and binary frames at the start of
+        ``data``; return the rest (a control frame, a fragment, a frame too big,
+        and all after it) for the library. A frame not all there yet is kept
+        for the next chunk when it is small. Frames from a client are masked
+        (RFC 6455 section 5.3), frames from the gateway are not."""
+        if self._tail:
+            data, self._tail = self._tail + data, b""
+        masked = self.protocol.side is Side.SERVER  # type: ignore[attr-defined]
+        view, pos, end = memoryview(data), 0, len(data)
+        limit = self.protocol.max_message_size  # type: ignore[attr-defined]
+        while True:
+            if end - pos < 2:
+                incomplete = True
+                break
+            head1, head2 = data[pos], data[pos + 1]
+            opcode, size, start = head1 & 0x0F, head2 & 0x7F, pos + 2
+            incomplete = False
+            if head1 & 0xF0 != 0x80 or bool(head2 & 0x80) is not masked or opcode not in (1, 2):
+                break  # not final, reserved bits, wrong masking, or not text/binary
+            if size == 126:
+                if end - start < 2:
+                    incomplete = True
+                    break
+                size, start = (data[start] << 8) | data[start + 1], start + 2
+            elif size == 127:
+                if end - start < 8:
+                    incomplete = True
+                    break
+                size, start = int.from_bytes(data[start:start + 8], "big"), start + 8
+            if limit is not None and size > limit:
+                break
+            if end - start < size + (4 if masked else 0):
+                incomplete = size <= _TAIL_MAX
+                break
+            if not self._can_forward():
+                break
+            if masked:
+                payload = apply_mask(view[start + 4:start + 4 + size], data[start:start + 4])
+                start += 4
+            else:
+                payload = bytes(view[start:start + size])
+            self._forward(self.peer, Frame(Opcode.TEXT if opcode == 1 else Opcode.BINARY, payload))  # type: ignore[arg-type]
+            pos = start + size
+        if self._unflushed:
+            self._flush()
+        if incomplete:
+            self._tail = data[pos:]
+            return b""
+        return data[pos:] if pos else data
+
+    def _can_forward(self) -> bool:
+        peer = self.peer
+        return (
+            peer is not None
+            and not self.pumping
+            and not self.recv_messages.frames.queue  # type: ignore[attr-defined]
+            and peer.protocol.state is State.OPEN  # type: ignore[attr-defined]
+            and peer.send_in_progress is None  # type: ignore[attr-defined]
+            and peer.transport.get_write_buffer_size() < _DIRECT_HIGH_WATER  # type: ignore[attr-defined]
+        )
+
+    def process_event(self, event: object) -> None:
+        peer = self.peer
+        if (
+            peer is not None
+            and isinstance(event, Frame)
+            and event.fin
+            and event.opcode in (Opcode.TEXT, Opcode.BINARY)
+            and self._can_forward()
+        ):
+            try:
+                self._forward(peer, event)
+                return
+            except Exception:  # the relay task meets it again and closes both sides
+                log.debug("direct relay failed; the frame takes the queued path", exc_info=True)
+        super().process_event(event)  # type: ignore[misc]
+
+    def _forward(self, peer: "_Relayed", event: Frame) -> None:
+        data = event.data if isinstance(event.data, bytes) else bytes(event.data)
+        if event.opcode is Opcode.TEXT and self.rewrite is not None:
+            replacement = self.rewrite(data)
+            if replacement is not None:
+                if replacement == DROP and self.session is not None and self.session.answer is not None:
+                    answer, self.session.answer = self.session.answer, None
+                    self.protocol.send_text(answer)  # type: ignore[attr-defined]
+                    self._answered = True
+                    return
+                data = replacement
+        protocol = peer.protocol  # type: ignore[attr-defined]
+        if not protocol.extensions and not protocol.expect_continuation_frame:
+            # Written as the library would: masked towards the gateway, not towards the client.
+            protocol.writes.append(_frame(event.opcode, data, protocol.side is Side.CLIENT))
+        elif event.opcode is Opcode.TEXT:
+            protocol.send_text(data)
+        else:
+            protocol.send_binary(data)
+        self._unflushed = True
+
+
+def _frame(opcode: Opcode, data: bytes, masked: bool) -> bytes:
+    """One final, uncompressed frame (RFC 6455 section 5.2); a masked one has
+    a fresh random key, as a client's must."""
+    first, size, bit = 0x80 | opcode.value, len(data), 0x80 if masked else 0
+    if size < 126:
+        head = bytes((first, bit | size))
+    elif size < 1 << 16:
+        head = struct.pack("!BBH", first, bit | 126, size)
+    else:
+        head = struct.pack("!BBQ", first, bit | 127, size)
+    if not masked:
+        return head + data
+    key = secrets.token_bytes(4)
+    return head + key + apply_mask(data, key)
+
+
+class _RelayedServerConnection(_Relayed, ServerConnection):
+    pass
+
+
+class _RelayedClientConnection(_Relayed, ClientConnection):
+    pass
+
+
 class GatewayProxy:
     """The running proxy: :meth:`start` it, read :attr:`port`, :meth:`close` it."""
 
-    def __init__(self, config: ProxyConfig, counters: UsageCounters | None = None) -> None:
+    def __init__(self, config: ProxyConfig, counters: UsageCounters | None = None, audit: Audit | None = None) -> None:
         self.config = config
         self.counters = counters if counters is not None else UsageCounters()
+        self.audit = audit  # when set, every frame to a client is searched for leaks
         self.translator = Translator(config.manifest)
         self._server: Server | None = None
 
@@ -129,6 +338,7 @@ class GatewayProxy:
                 max_size=self.config.max_frame_bytes,
                 compression=None,  # a relay gains nothing from inflating and deflating twice
                 ping_interval=None,  # the gateway's own ticks keep the line alive
+                create_connection=_RelayedServerConnection,
             )
         except OSError as exc:
             raise ConfigError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from None
@@ -150,12 +360,13 @@ class GatewayProxy:
                 open_timeout=self.config.open_timeout,
                 ping_interval=None,
                 proxy=None,  # relay only to the configured upstream, never via an env proxy
+                create_connection=_RelayedClientConnection,
             )
         except (OSError, InvalidHandshake, InvalidURI, asyncio.TimeoutError) as exc:
             log.warning("upstream %s unavailable: %s", self.config.upstream, exc)
             await client.close(CloseCode.BAD_GATEWAY, "upstream gateway unavailable")
             return
-        session = FrameSession(self.translator, self.config.policy, self.counters, self.config.today)
+        session = FrameSession(self.translator, self.config.policy, self.counters, self.config.today, self.audit)
         async with upstream:
             await _relay_both(client, upstream, session)
         if session.negotiation is not None and session.negotiation.client == "old":
@@ -164,7 +375,10 @@ class GatewayProxy:
 
 async def _relay_both(client: ServerConnection, upstream: ClientConnection, session: FrameSession) -> None:
     """Relay until either side goes away, then close the other with its code."""
-    up = asyncio.create_task(_pump(client, upstream, session.from_client))
+    if isinstance(client, _Relayed) and isinstance(upstream, _Relayed):
+        client.peer, client.rewrite, client.session = upstream, session.from_client, session
+        upstream.peer, upstream.rewrite = client, session.from_gateway
+    up = asyncio.create_task(_pump(client, upstream, session.from_client, session))
     down = asyncio.create_task(_pump(upstream, client, session.from_gateway))
     done, pending = await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
@@ -201,29 +415,48 @@ def _close_of(conn: ServerConnection | ClientConnection) -> tuple[int, str]:
 async def _pump(
     source: ServerConnection | ClientConnection,
     target: ServerConnection | ClientConnection,
-    rewrite: Callable[[str], str | None],
+    rewrite: Callable[[str], str | bytes | None],
+    session: FrameSession | None = None,
 ) -> ServerConnection | ClientConnection:
     """Forward every message from ``source`` to ``target``; return whichever
     of the two closed first.
 
     Binary messages pass through untouched. A text message is rewritten only
-    when ``rewrite`` returns new text; otherwise the received text is sent
-    again, and since valid UTF-8 decodes and re-encodes losslessly, the other
-    side gets the same bytes.
+    when ``rewrite`` returns new text (UTF-8 bytes, sent as a text frame);
+    otherwise the received text is sent again, and since valid UTF-8 decodes
+    and re-encodes losslessly, the other side gets the same bytes. When
+    ``rewrite`` refuses a request (:data:`DROP`), ``session.answer`` goes back
+    to ``source`` instead.
     """
     while True:
         try:
             message = await source.recv()
         except ConnectionClosed:
             return source
-        if isinstance(message, str):
-            replacement = rewrite(message)
+        if isinstance(source, _Relayed):
+            source.pumping = True
+        text = isinstance(message, str)
+        if text:
+            replacement = rewrite(message)  # type: ignore[arg-type]
             if replacement is not None:
+                if replacement == DROP and session is not None and session.answer is not None:
+                    answer, session.answer = session.answer, None
+                    try:
+                        await source.send(answer, text=True)
+                    except ConnectionClosed:
+                        return source
+                    finally:
+                        if isinstance(source, _Relayed):
+                            source.pumping = False
+                    continue
                 message = replacement
         try:
-            await target.send(message)
+            await target.send(message, text=text)
         except ConnectionClosed:
             return target
+        finally:
+            if isinstance(source, _Relayed):
+                source.pumping = False
 
 
 async def run_proxy(
@@ -232,10 +465,12 @@ async def run_proxy(
     *,
     stats: bool = False,
     stop: asyncio.Event | None = None,
+    audit: Audit | None = None,
 ) -> UsageCounters:
     """Serve until ``stop`` is set or the process gets SIGINT/SIGTERM; return
-    the usage counters (logged at the end when ``stats`` is true)."""
-    proxy = GatewayProxy(config, counters)
+    the usage counters (logged at the end when ``stats`` is true, with the
+    audit's counts when there is an ``audit``)."""
+    proxy = GatewayProxy(config, counters, audit)
     await proxy.start()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -252,4 +487,7 @@ async def run_proxy(
         if stats:
             for line in proxy.counters.report().splitlines():
                 log.info("%s", line)
+            if audit is not None:
+                for line in audit.report().splitlines():
+                    log.info("%s", line)
     return proxy.counters

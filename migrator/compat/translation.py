@@ -71,6 +71,11 @@ class Translator:
             )
             for s in manifest.gateway
         }
+        # The names a client of each vocabulary must not see in a session row.
+        self._foreign: dict[Vocab, frozenset[str]] = {"new": vocabulary.old, "old": vocabulary.new}
+        rows = manifest.gateway_rows
+        self._row_keys = (vocabulary.field, *rows.identity)
+        self._row_any = rows.any_of
 
     def has_surface(self, kind: str, name: str) -> bool:
         """Whether the manifest names ``name`` (a method, event or tool) as a
@@ -93,6 +98,8 @@ class Translator:
         surface = self._surfaces.get((kind, name))  # type: ignore[arg-type]
         if surface is None:
             return 0
+        if surface.spec.requires and not (isinstance(payload, dict) and all(k in payload for k in surface.spec.requires)):
+            return 0  # this payload does not carry the session snapshot
         walk = self._walk[vocabulary]
         changed = rewrite_in_place(payload, surface.patterns, walk)
         if surface.text_patterns:
@@ -116,6 +123,46 @@ class Translator:
                 parent[tokens[-1]] = _dump_like(text, doc)
                 changed += count
         return changed
+
+    def accept_request(self, method: str, params: Any, negotiation: Negotiation) -> int:
+        """Walk a request's params to the gateway's vocabulary, in place, when the
+        manifest names ``method`` as a request surface; return how many changed."""
+        surface = self._surfaces.get(("request", method))
+        if surface is None:
+            return 0
+        return self.accept(params, surface.patterns, negotiation)
+
+    def leaks(self, payload: Any, vocabulary: Vocab) -> list[tuple[str, str]]:
+        """Every ``(pointer, value)`` of a session row or entry anywhere in
+        ``payload`` (tool text parts included) whose status is a name of the
+        other vocabulary than ``vocabulary``, surface or not: what the audit counts."""
+        found: list[tuple[str, str]] = []
+        self._find_leaks(payload, [], self._foreign[vocabulary], found)
+        return found
+
+    def _find_leaks(self, node: Any, path: list[str | int], foreign: frozenset[str], found: list[tuple[str, str]]) -> None:
+        if isinstance(node, dict):
+            value = node.get(self._row_keys[0])
+            if (
+                isinstance(value, str)
+                and value in foreign
+                and all(k in node for k in self._row_keys[1:])
+                and (not self._row_any or any(k in node for k in self._row_any))
+            ):
+                found.append((join([*path, self._row_keys[0]]), value))
+            for key, child in node.items():
+                if isinstance(child, (dict, list)):
+                    self._find_leaks(child, [*path, key], foreign, found)
+                elif isinstance(child, str) and key == "text" and self._key in child:
+                    try:
+                        doc = json.loads(child)
+                    except ValueError:
+                        continue  # prose, not a JSON rendering
+                    self._find_leaks(doc, [*path, key], foreign, found)
+        elif isinstance(node, list):
+            for i, child in enumerate(node):
+                if isinstance(child, (dict, list)):
+                    self._find_leaks(child, [*path, i], foreign, found)
 
     def accept(
         self,
