@@ -17,7 +17,7 @@ import click
 from migrator import progress, report
 from migrator.compat.command import gateway
 from migrator.config import Options, load_options
-from migrator.errors import EXIT_CLEAN, EXIT_UNREADABLE, EXIT_USAGE, MigratorError
+from migrator.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_UNREADABLE, EXIT_USAGE, MigratorError
 from migrator.findings import CONFIDENCES
 from migrator.manifest import PHASES, load_manifest
 from migrator.pipeline import Run, run
@@ -41,7 +41,9 @@ def handle_errors(fn: F) -> F:
         except MigratorError as exc:
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
-            _fail("interrupted", EXIT_USAGE)
+            # Writes stop at a file boundary on their own (see write.write);
+            # reaching here, nothing was being written.
+            _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # a bug: still one line, and exit 2
@@ -157,7 +159,8 @@ def apply(paths: tuple[str, ...], check: bool, write: bool, emit_patches: Path |
         click.echo(report.summary_line(result), err=True)
         if check:
             sys.exit(result.exit_code(changes=True))
-        sys.exit(EXIT_UNREADABLE if result.errors else EXIT_CLEAN)
+        code = result.exit_code()
+        sys.exit(code if code in (EXIT_USAGE, EXIT_UNREADABLE) else EXIT_CLEAN)
     from migrator.write import write as write_run
 
     outcome = write_run(result)
@@ -167,30 +170,75 @@ def apply(paths: tuple[str, ...], check: bool, write: bool, emit_patches: Path |
         click.echo(f"error: {display}: changed since it was read; left as it is (run again)", err=True)
     for display, message in outcome.failed:
         click.echo(f"error: {display}: {message}", err=True)
-    tail = f"; journal {outcome.run_id}" if outcome.run_id else ""
+    homes = " ".join(_shown(home) for home in outcome.journals)
+    tail = f"; journal {outcome.run_id} in {homes}" if outcome.run_id else ""
     click.echo(f"{report.count(len(outcome.written), 'file')} rewritten{tail}. {report.summary_line(result)}", err=True)
-    bad = result.errors or outcome.stale or outcome.failed
-    sys.exit(EXIT_UNREADABLE if bad else EXIT_CLEAN)
+    if outcome.interrupted:
+        undo = f"`migrator rollback {homes}`" if outcome.run_id else "nothing to undo"
+        click.echo(f"interrupted: {len(outcome.interrupted)} files not written yet; run the same command again "
+                   f"to finish, or {undo} to undo", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if any(m.usage for m in result.missing):
+        sys.exit(EXIT_USAGE)
+    if result.errors or outcome.stale or outcome.failed:
+        sys.exit(EXIT_UNREADABLE)
+    sys.exit(EXIT_FINDINGS if result.kept else EXIT_CLEAN)
+
+
+def _shown(path: Path) -> str:
+    """A path as ``apply`` prints paths: relative to the current directory when under it."""
+    from migrator.files import display_path
+
+    return display_path(path.absolute(), Path.cwd().absolute())
 
 
 @main.command()
-@click.option("--run", "run_id", help="The journal run to undo (default: the latest).")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where the journal is (default: the project root).")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--state-dir", is_flag=False, flag_value="", default=None, metavar="DIR",
+              help="Undo in an OpenClaw state dir's journal (alone: $OPENCLAW_STATE_DIR or ~/.openclaw).")
+@click.option("--run", "run_id", help="The run to undo (default: the latest not rolled back yet).")
+@click.option("--list", "list_runs", is_flag=True, help="List the runs of the journal (id, time, files, phase).")
+@click.option("--force", is_flag=True, help="Restore files changed since the run too (their diff is shown first).")
 @handle_errors
-def rollback(run_id: str | None, root: Path | None) -> None:
-    """Restore the files of an `apply --write` run byte for byte."""
-    from migrator.journal import rollback as do_rollback
+def rollback(paths: tuple[Path, ...], state_dir: str | None, run_id: str | None, list_runs: bool,
+             force: bool) -> None:
+    """Restore the files of an `apply --write` run.
 
-    if root is None:
-        root = load_options(()).root
-    undone, outcomes = do_rollback(root, run_id)
-    for o in outcomes:
-        click.echo(f"{o.outcome}: {o.path}", err=True)
-    conflicts = [o for o in outcomes if o.outcome in ("conflict", "missing")]
-    click.echo(f"rolled back {undone}: {sum(o.outcome == 'restored' for o in outcomes)} restored, "
-               f"{len(conflicts)} left as they are", err=True)
-    sys.exit(EXIT_UNREADABLE if conflicts else EXIT_CLEAN)
+    The journal of a change is kept beside what it changed: PATHS (default:
+    the project root) and --state-dir name where to look. A second rollback
+    steps back to the run before."""
+    from migrator.write import journal_roots, rollback as do_rollback, runs
+
+    given = list(paths)
+    if state_dir is not None:
+        from migrator.datarules import default_state_dir
+
+        given.append(Path(state_dir) if state_dir else default_state_dir())
+    if not given:
+        given = [load_options(()).root]
+    for path in given:
+        if not path.exists():
+            raise click.BadParameter(f"{path}: no such file or directory", param_hint="PATHS")
+    roots = journal_roots(given)
+    if list_runs:
+        listed = list(runs(roots))
+        for root, info in listed:
+            state = "  rolled back" if info.rolled_back else ""
+            click.echo(f"{info.id}  {info.time}  {report.count(info.files, 'file')}  "
+                       f"{info.phase or '-'}  {_shown(root)}{state}")
+        if not listed:
+            click.echo("no runs journalled", err=True)
+        return
+    done = do_rollback(roots or given, run_id, force)
+    for undone in done.undone:
+        note = f" ({undone.note})" if undone.note else ""
+        click.echo(f"{undone.outcome}: {_shown(Path(undone.path))}{note}", err=True)
+        if undone.diff:
+            click.echo(undone.diff, nl=False)
+    restored = sum(u.outcome.startswith("restored") for u in done.undone)
+    left = [u for u in done.undone if u.outcome in ("conflict", "missing")]
+    click.echo(f"rolled back {done.run_id}: {restored} restored, {len(left)} left as they are", err=True)
+    sys.exit(EXIT_UNREADABLE if left else EXIT_CLEAN)
 
 
 @main.command()

@@ -23,6 +23,7 @@ def summary(run: Run) -> dict[str, Any]:
         "review": actions.get("review", 0),
         "by_confidence": dict(Counter(f.confidence for f in findings)),
         "errors": len(run.errors),
+        "kept": len(run.kept),
         "phase": run.options.phase,
         "phase_source": run.options.phase_source,
     }
@@ -38,6 +39,8 @@ def summary_line(run: Run) -> str:
         f"{count(s['files_scanned'], 'file')} scanned, {count(s['findings'], 'finding')}: "
         f"{s['rewrite']} to rewrite, {s['review']} to review ({s['phase']} phase)"
     )
+    if s["kept"]:
+        line += f"; {count(s['kept'], 'store')} kept for {'its' if s['kept'] == 1 else 'their'} gateway"
     if s["errors"]:
         line += f"; {s['errors']} could not be read or parsed"
     return line
@@ -49,6 +52,7 @@ def render_json(run: Run) -> str:
         "findings": [f.to_json() for f in run.findings],
         "summary": summary(run),
         "errors": [{"path": path, "message": message} for path, message in run.errors],
+        "kept": [{"path": path, "message": message} for path, message in run.kept],
         "notes": run.notes,
     }
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
@@ -71,7 +75,9 @@ def render_text(run: Run) -> str:
 
 
 def render_errors(run: Run) -> list[str]:
-    return [f"error: {path}: {message}" for path, message in run.errors]
+    """One line per input that could not be used, then per store kept."""
+    return [f"error: {path}: {message}" for path, message in run.errors] + [
+        f"kept: {path}: {message}" for path, message in run.kept]
 
 
 def _diff_names(display: str) -> tuple[str, str]:

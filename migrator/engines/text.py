@@ -37,7 +37,7 @@ from migrator.jsonedit import JsonSyntaxError, migrate_json_text
 from migrator.manifest import Manifest
 from migrator.pointers import PointerPattern
 from migrator.rules import Rule
-from migrator.findings import Action, Confidence, FileResult, Finding
+from migrator.findings import Action, Confidence, FileResult, Finding, unparsable
 
 DEFAULT_GLOBS = ("AGENTS.md", "SOUL.md", "TOOLS.md", "**/skills/*/SKILL.md")
 # Given by name on the command line, these are prompts whatever their name.
@@ -143,7 +143,7 @@ class TextEngine(BaseEngine):
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            result.error = f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or exclude it"
+            result.error = unparsable(f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or exclude it")
             return result
         analysis = analyse(text, source.display, context.options, self._prose(context.options))
         result.findings.extend(analysis.findings)
