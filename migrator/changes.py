@@ -253,10 +253,13 @@ class _DocumentMigrator:
         return new.decode("utf-8")
 
 
-def _rebuild(conn: sqlite3.Connection, table: str, create_sql: str, exprs: Mapping[str, str]) -> None:
+def _rebuild(conn: sqlite3.Connection, table: str, create_sql: str, exprs: Mapping[str, str],
+             source_table: str | None = None) -> None:
     """Rebuild ``table`` from ``create_sql``, copying every row (rowid
-    included) through ``exprs`` (column -> SQL expression), then recreating
-    its indexes and triggers. Runs inside the caller's transaction."""
+    included) of ``source_table`` (default: the table itself) through
+    ``exprs`` (column -> SQL expression), then recreating its indexes and
+    triggers. Runs inside the caller's transaction."""
+    rows_from = source_table or quote_name(table)
     tmp = _TMP_PREFIX + table
     header = re.compile(r"^\s*CREATE\s+TABLE\s+(?:\"(?:[^\"]|\"\")+\"|`[^`]+`|\[[^\]]+\]|[\w$]+)", re.I)
     if not header.match(create_sql):
@@ -271,9 +274,9 @@ def _rebuild(conn: sqlite3.Connection, table: str, create_sql: str, exprs: Mappi
         "ORDER BY CASE type WHEN 'index' THEN 0 ELSE 1 END, rowid",
         (table,),
     ).fetchall()
-    before = conn.execute(f"SELECT count(*) FROM {quote_name(table)}").fetchone()[0]
+    before = conn.execute(f"SELECT count(*) FROM {rows_from}").fetchone()[0]
     conn.execute(f"INSERT INTO {quote_name(tmp)} ({', '.join(target)}) SELECT {', '.join(source)} "
-                 f"FROM {quote_name(table)}")
+                 f"FROM {rows_from}")
     after = conn.execute(f"SELECT count(*) FROM {quote_name(tmp)}").fetchone()[0]
     if before != after:
         raise ChangeError(f"table {table}: copied {after} of {before} rows")
@@ -434,16 +437,11 @@ class SqliteChange(Change):
                 for block in iter(lambda: original.read(1 << 20), b""):
                     handle.write(block)
             return Undone(str(path), "restored")
-        source = connect(f"file:{quote(str(blob))}?mode=ro", uri=True)
-        target = connect(path, timeout=2.0)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _restore_tables(path, blob, surface)
         why = "forced over changes made since the run; " if current != entry["after"] else ""
         return Undone(str(path), "restored-content",
-                      f"{why}the database was written to since the run: its content is restored, its bytes differ")
+                      f"{why}the database was written to since the run: its session tables are restored "
+                      f"from the journal's copy, other tables keep what was written since, the file's bytes differ")
 
     def write_patch(self, handle: TextIO) -> None:
         """Per row: a test/replace patch of the column value (pointer ``""``)
@@ -482,6 +480,33 @@ class SqliteChange(Change):
     @property
     def patch_suffix(self) -> str | None:
         return ".patch.json"
+
+
+def _restore_tables(path: Path, blob: Path, surface: Surface) -> None:
+    """Put the surface tables of the copy ``blob`` back into the database at
+    ``path`` (the same rebuild as the change, from the copy), in one
+    transaction; every other table keeps what was written to it since."""
+    conn = connect(f"file:{quote(str(path))}", uri=True, timeout=2.0, isolation_level=None)
+    try:
+        conn.execute("ATTACH DATABASE ? AS journal_copy", (f"file:{quote(str(blob))}?mode=ro",))
+        conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("PRAGMA legacy_alter_table=ON")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for table in surface.tables:
+                row = conn.execute("SELECT sql FROM journal_copy.sqlite_master WHERE type='table' AND name=?",
+                                   (table,)).fetchone()
+                if row is None or table_sql(conn, table) is None:
+                    continue
+                _rebuild(conn, table, row[0], {}, f"journal_copy.{quote_name(table)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as exc:
+        raise ChangeError(f"{path}: cannot restore from the journal: {exc}") from None
+    finally:
+        conn.close()
 
 
 def _left_bytes(journal: JournalRun, path: str) -> str | None:

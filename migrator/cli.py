@@ -163,9 +163,7 @@ def apply(paths: tuple[str, ...], check: bool, write: bool, emit_patches: Path |
         sys.exit(code if code in (EXIT_USAGE, EXIT_UNREADABLE) else EXIT_CLEAN)
     from migrator.write import write as write_run
 
-    outcome = write_run(result)
-    for display in outcome.written:
-        click.echo(f"rewrote {display}", err=True)
+    outcome = write_run(result, on_write=lambda display: click.echo(f"rewrote {display}", err=True))
     for display in outcome.stale:
         click.echo(f"error: {display}: changed since it was read; left as it is (run again)", err=True)
     for display, message in outcome.failed:

@@ -86,6 +86,14 @@ class Problem:
     def __str__(self) -> str:
         return self.message
 
+    def line(self, display: str) -> str:
+        """The problem as one line naming the file (a file that is not a
+        store is named after the verdict, which is the news)."""
+        if self.kind == "not-a-store":
+            head, _, detail = self.message.partition(" (")
+            return f"{head}: {display}" + (f" ({detail}" if detail else "")
+        return f"{display}: {self.message}"
+
     @property
     def is_error(self) -> bool:
         """An input that could not be used (exit 3); ``kept`` is not one."""

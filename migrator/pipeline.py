@@ -56,6 +56,12 @@ class Run:
         return out
 
     @property
+    def problems(self) -> list[tuple[str, Problem]]:
+        """``(display path, problem)`` for every input not used or not changed."""
+        out = [(m.display, Problem("unreadable", m.reason)) for m in self.missing]
+        return out + [(r.display, r.error) for r in self.results if r.error]
+
+    @property
     def kept(self) -> list[tuple[str, str]]:
         """``(display path, why)`` for every store the version gate kept."""
         return [(r.display, r.error.message) for r in self.results if r.error and not r.error.is_error]
@@ -165,8 +171,14 @@ def _init_worker(context: Context) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+# Tests of a worker that dies (as on a parser's segfault) name a file here.
+WORKER_DIES_ENV = "MIGRATOR_TEST_WORKER_DIES_ON"
+
+
 def _process_in_worker(work: _Work) -> FileResult:
     assert _WORKER_CONTEXT is not None
+    if os.environ.get(WORKER_DIES_ENV) == work.source.display:
+        os.kill(os.getpid(), signal.SIGKILL)
     result = _process(work, _WORKER_CONTEXT)
     # The parent still holds the original bytes: do not send them back.
     result.original = None

@@ -51,7 +51,7 @@ def render_json(run: Run) -> str:
         "schema": SCHEMA,
         "findings": [f.to_json() for f in run.findings],
         "summary": summary(run),
-        "errors": [{"path": path, "message": message} for path, message in run.errors],
+        "errors": [{"path": path, "kind": p.kind, "message": p.message} for path, p in run.problems if p.is_error],
         "kept": [{"path": path, "message": message} for path, message in run.kept],
         "notes": run.notes,
     }
@@ -76,8 +76,9 @@ def render_text(run: Run) -> str:
 
 def render_errors(run: Run) -> list[str]:
     """One line per input that could not be used, then per store kept."""
-    return [f"error: {path}: {message}" for path, message in run.errors] + [
-        f"kept: {path}: {message}" for path, message in run.kept]
+    problems = run.problems
+    return [f"error: {p.line(path)}" for path, p in problems if p.is_error] + [
+        f"kept: {p.line(path)}" for path, p in problems if not p.is_error]
 
 
 def _diff_names(display: str) -> tuple[str, str]:

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Iterator
+from typing import Callable, Iterator
 
 from migrator.changes import CHANGES, Change, Undone, change_of
 from migrator.datarules import builtin_store
@@ -117,7 +117,8 @@ def _guard(result: FileResult) -> str | None:
     return None
 
 
-def _apply(change: Change, journal: JournalRun, outcome: WriteOutcome) -> None:
+def _apply(change: Change, journal: JournalRun, outcome: WriteOutcome,
+           on_write: Callable[[str], None] | None) -> None:
     try:
         change.apply(journal)
     except StalePlan:
@@ -130,13 +131,16 @@ def _apply(change: Change, journal: JournalRun, outcome: WriteOutcome) -> None:
         outcome.failed.append((change.display, f"cannot write: {exc.strerror or exc}"))
         return
     outcome.written.append(change.display)
+    if on_write is not None:
+        on_write(change.display)
 
 
-def write(run: Run) -> WriteOutcome:
+def write(run: Run, on_write: Callable[[str], None] | None = None) -> WriteOutcome:
     """Apply every verified change of ``run``, each atomically and journalled.
 
     Ctrl-C stops between two files: ``outcome.interrupted`` lists the files
-    not written, and the journal holds the ones that were."""
+    not written, and the journal holds the ones that were. ``on_write`` hears
+    of each file as it is written."""
     outcome = WriteOutcome()
     changed = run.changed
     if not changed:
@@ -152,7 +156,7 @@ def write(run: Run) -> WriteOutcome:
             if problem:
                 outcome.failed.append((result.display, problem))
             elif change is not None:
-                _apply(change, journals.for_path(result.path), outcome)
+                _apply(change, journals.for_path(result.path), outcome, on_write)
     if outcome.written:
         outcome.run_id = journals.id  # name a journal only when it holds something
     outcome.journals = sorted(journals.open)

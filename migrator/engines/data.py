@@ -122,7 +122,8 @@ class DataEngine(BaseEngine):
             return result
         if target.builtin and target.format == "json" and not text.lstrip().startswith("{"):
             # Valid JSON, but an OpenClaw store is an object of sessions by key.
-            result.error = Problem("not-a-store", f"not an OpenClaw session store: {source.display}")
+            kind = "an array" if text.lstrip().startswith("[") else "not an object"
+            result.error = Problem("not-a-store", f"not an OpenClaw session store (its top level is {kind})")
             return result
         decision = decide(target, options)
         for edit in edits[:FINDINGS_PER_FILE]:

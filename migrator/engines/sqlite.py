@@ -147,7 +147,7 @@ class SqliteEngine(StoreEngine, BaseEngine):
                     return result
                 if not any(_table_sql(conn, table) for table in surface.tables):
                     # At the store's path but holding none of its tables: never guess.
-                    result.error = Problem("not-a-store", f"not an OpenClaw session store: {source.display}")
+                    result.error = Problem("not-a-store", "not an OpenClaw session store (no session tables)")
                     return result
                 state = read_state(conn, surface, manifest, FINDINGS_PER_FILE)
             finally:
