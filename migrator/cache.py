@@ -24,7 +24,7 @@ from typing import Any
 from migrator.config import Options
 from migrator.files import SourcePath
 from migrator.findings import FileResult, Finding, Problem
-from migrator.journal import atomic_replace
+from migrator.journal import MIGRATOR_DIR, atomic_replace, migrator_home
 
 # Bump when the layout of an entry changes.
 FORMAT = 1
@@ -169,6 +169,8 @@ def _write_entry(cache_dir: Path, path: Path, entry: Any) -> None:
 def _prepare(cache_dir: Path, directory: Path) -> None:
     if directory.is_dir():
         return
+    if cache_dir.parent.name == MIGRATOR_DIR:
+        migrator_home(cache_dir.parent.parent)  # private, and ignored by git as a whole
     directory.mkdir(parents=True, exist_ok=True)
     ignore = cache_dir / ".gitignore"
     if not ignore.exists():

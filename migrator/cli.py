@@ -1,8 +1,9 @@
 """The command line: parse arguments, call the library, print, exit.
 
 Exit codes: 0 nothing found / nothing to change, 1 findings (or, with
-``--check``, changes pending), 2 usage, configuration or internal error,
-3 some inputs could not be read, parsed or written safely.
+``--check``, changes pending; or a store kept for its gateway), 2 usage,
+configuration or internal error (a path that does not exist), 3 some inputs
+could not be read, parsed or written safely, 130 interrupted.
 """
 
 from __future__ import annotations

@@ -48,5 +48,5 @@ def snapshot(root: Path) -> dict[str, bytes]:
 def demo(tmp_path: Path) -> Path:
     """A private copy of fixtures/demo."""
     target = tmp_path / "demo"
-    shutil.copytree(FIXTURES / "demo", target)
+    shutil.copytree(FIXTURES / "demo", target, ignore=shutil.ignore_patterns(".migrator"))
     return target

@@ -104,7 +104,7 @@ def test_contract_after_expand_equals_contract_direct(demo: Path, tmp_path: Path
     import shutil
 
     direct = tmp_path / "direct"
-    shutil.copytree(demo, direct)
+    shutil.copytree(demo, direct, ignore=shutil.ignore_patterns(".migrator"))
     assert run_cli("apply", ".", "--write", "--phase", "expand", cwd=demo).returncode == 0
     assert run_cli("apply", ".", "--write", "--phase", "contract", cwd=demo).returncode == 0
     assert run_cli("apply", ".", "--write", "--phase", "contract", cwd=direct).returncode == 0

@@ -34,7 +34,7 @@ def test_hook_blocks_an_unmigrated_commit(tmp_path: Path) -> None:
     env.pop("CI", None)
     env.pop("PYTHONPATH", None)  # the hook must work from its own installed environment
     project = tmp_path / "project"
-    shutil.copytree(FIXTURES / "demo", project)
+    shutil.copytree(FIXTURES / "demo", project, ignore=shutil.ignore_patterns(".migrator"))
     (project / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {REPO.as_uri()}\n    rev: {rev}\n    hooks:\n      - id: migrator\n"
     )

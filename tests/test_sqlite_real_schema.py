@@ -18,7 +18,7 @@ SESSION_CHECK = "status IN ('running', 'done', 'failed', 'killed', 'timeout')"
 
 def _state(tmp_path: Path) -> Path:
     state = tmp_path / "state"
-    shutil.copytree(FIXTURES / "state", state)
+    shutil.copytree(FIXTURES / "state", state, ignore=shutil.ignore_patterns(".migrator"))
     (state / "agents" / "main" / "sessions" / "sessions.json").unlink()  # imported into SQLite
     db = state / DB_REL
     db.parent.mkdir(parents=True)
