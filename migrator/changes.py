@@ -258,30 +258,34 @@ def _rebuild(conn: sqlite3.Connection, table: str, create_sql: str, exprs: Mappi
     """Rebuild ``table`` from ``create_sql``, copying every row (rowid
     included) of ``source_table`` (default: the table itself) through
     ``exprs`` (column -> SQL expression), then recreating its indexes and
-    triggers. Runs inside the caller's transaction."""
-    rows_from = source_table or quote_name(table)
-    tmp = _TMP_PREFIX + table
-    header = re.compile(r"^\s*CREATE\s+TABLE\s+(?:\"(?:[^\"]|\"\")+\"|`[^`]+`|\[[^\]]+\]|[\w$]+)", re.I)
-    if not header.match(create_sql):
+    triggers. Runs inside the caller's transaction.
+
+    The old table is renamed away first and the new one created from
+    ``create_sql`` as written: renaming a new table into place would make
+    SQLite rewrite its definition with a quoted name, and a rollback would
+    not give the original schema text back."""
+    if not re.match(r"^\s*CREATE\s+TABLE\s", create_sql, re.I):
         raise ChangeError(f"cannot read the definition of table {table}")
-    conn.execute(header.sub(f"CREATE TABLE {quote_name(tmp)}", create_sql, count=1))
-    columns = columns_of(conn, table)
-    has_rowid = "WITHOUT ROWID" not in re.sub(r"\s+", " ", create_sql.upper())
-    target = (["rowid"] if has_rowid else []) + [quote_name(c) for c in columns]
-    source = (["rowid"] if has_rowid else []) + [exprs.get(c, quote_name(c)) for c in columns]
+    old = quote_name(_TMP_PREFIX + table)
+    rows_from = source_table or old
     extras = conn.execute(
         "SELECT sql FROM sqlite_master WHERE tbl_name=? AND type IN ('index','trigger') AND sql IS NOT NULL "
         "ORDER BY CASE type WHEN 'index' THEN 0 ELSE 1 END, rowid",
         (table,),
     ).fetchall()
+    conn.execute(f"ALTER TABLE {quote_name(table)} RENAME TO {old}")
+    conn.execute(create_sql)
+    columns = columns_of(conn, table)
+    has_rowid = "WITHOUT ROWID" not in re.sub(r"\s+", " ", create_sql.upper())
+    target = (["rowid"] if has_rowid else []) + [quote_name(c) for c in columns]
+    source = (["rowid"] if has_rowid else []) + [exprs.get(c, quote_name(c)) for c in columns]
     before = conn.execute(f"SELECT count(*) FROM {rows_from}").fetchone()[0]
-    conn.execute(f"INSERT INTO {quote_name(tmp)} ({', '.join(target)}) SELECT {', '.join(source)} "
+    conn.execute(f"INSERT INTO {quote_name(table)} ({', '.join(target)}) SELECT {', '.join(source)} "
                  f"FROM {rows_from}")
-    after = conn.execute(f"SELECT count(*) FROM {quote_name(tmp)}").fetchone()[0]
+    after = conn.execute(f"SELECT count(*) FROM {quote_name(table)}").fetchone()[0]
     if before != after:
         raise ChangeError(f"table {table}: copied {after} of {before} rows")
-    conn.execute(f"DROP TABLE {quote_name(table)}")
-    conn.execute(f"ALTER TABLE {quote_name(tmp)} RENAME TO {quote_name(table)}")
+    conn.execute(f"DROP TABLE {old}")  # its indexes and triggers go with it
     for (sql,) in extras:
         conn.execute(sql)
 
