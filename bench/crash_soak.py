@@ -159,15 +159,24 @@ def check_old_or_new(state: Path, ref: Reference) -> tuple[int, int]:
     return migrated + (content == ref.new_db and ref.new_db != ref.old_db), changed
 
 
-def kill_once(pristine: Path, work: Path, ref: Reference, delay: float, rerun_first: bool) -> str:
-    """One try: start, SIGKILL after ``delay`` seconds, check, recover."""
+def kill_once(pristine: Path, work: Path, ref: Reference, after: int, delay: float, rerun_first: bool) -> str:
+    """One try: start, wait until ``after`` files are written (the run
+    names each), SIGKILL ``delay`` seconds later, check, recover."""
     state = work / "state"
     shutil.copytree(pristine, state)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen([sys.executable, "-m", "migrator", "apply", "state", *APPLY], cwd=work, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    seen = 0
+    while seen < after:
+        line = proc.stderr.readline()
+        if not line:
+            break  # the run ended first
+        seen += line.startswith("rewrote ")
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
+    proc.stderr.close()
     code = proc.wait()
     migrated, total = check_old_or_new(state, ref)
     if rerun_first:
@@ -200,13 +209,17 @@ def soak(root: Path, stores: int, sessions: int, kills: int, seed: int = 1) -> l
     rng = random.Random(seed)
     lines = [f"reference run: {ref.seconds:.2f} s over {len(ref.old)} files and the database, "
              f"first file written at {ref.first_write:.2f} s"]
+    files = sum(ref.new[rel] != ref.old[rel] for rel in ref.old) + 1
+    per_file = max(ref.seconds - ref.first_write, 0.01) / files
     for k in range(kills):
-        # Most kills during the writes, a few during the analysis before them.
-        low = 0.0 if k % 5 == 4 else ref.first_write * 0.9
-        delay = rng.uniform(low, ref.seconds)
+        # After a random number of files is written, within the next one; or
+        # (after none) anywhere from the start to the end of the first write.
+        after = rng.randrange(files)
+        delay = rng.uniform(0.0, ref.first_write + per_file) if after == 0 else rng.uniform(0.0, 1.5 * per_file)
         work = root / f"kill{k}"
         work.mkdir()
-        lines.append(f"kill {k + 1} at {delay:.2f} s: {kill_once(pristine, work, ref, delay, k % 2 == 0)}")
+        outcome = kill_once(pristine, work, ref, after, delay, k % 2 == 0)
+        lines.append(f"kill {k + 1}, {delay:.2f} s after {after} files written: {outcome}")
         shutil.rmtree(work)
     return lines
 

@@ -225,10 +225,17 @@ def _parallel(work: list[_Work], context: Context, jobs: int) -> Iterator[FileRe
     except BrokenProcessPool:
         # A worker died (a parser's segfault, the OOM killer): which file it
         # held is unknown, so the rest is isolated.
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)
         yield from _isolate(work[done:], context)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        return
+    except BaseException:
+        # Ctrl-C (workers ignore it) or the consumer stopped: drop the work
+        # not started and stop the workers instead of finishing it.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _pool_context() -> Any:

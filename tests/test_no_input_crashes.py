@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,17 @@ def test_ctrl_c_during_write_stops_at_a_file_boundary(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert all(p.read_bytes() == MIGRATED for p in tmp_path.glob("f*.py"))
 
+
+
+def test_ctrl_c_during_the_analysis_stops_the_workers(tmp_path: Path) -> None:
+    for i in range(1500):  # seconds of analysis even on a fast machine
+        (tmp_path / f"f{i:04d}.py").write_bytes(SESSION_TEST)
+    before = snapshot(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "migrator", "apply", ".", "--write", "--no-cache", "-j", "2"],
+                            cwd=tmp_path, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # past start-up, inside the analysis (which takes seconds here)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (130, "migrator: error: interrupted; nothing was written\n")
+    assert snapshot(tmp_path) == before
