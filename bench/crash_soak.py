@@ -195,6 +195,9 @@ def kill_once(pristine: Path, work: Path, ref: Reference, after: int, delay: flo
         said += back.stderr
     if check_old_or_new(state, ref)[0] != 0:
         raise AssertionError("rollback did not restore every original")
+    left = [p.name for p in state.rglob("*.migrator-*.tmp") if ".migrator" not in p.parts]
+    if left and said:
+        raise AssertionError(f"temp files left beside their targets: {left}")
     db_bytes = (state / DB_REL).read_bytes() == ref.old_db_bytes
     if f"restored: state/{DB_REL}\n" in said and not db_bytes:
         raise AssertionError("rollback said the database was restored byte for byte, and it was not")

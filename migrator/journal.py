@@ -19,11 +19,12 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator
 
 from migrator.errors import InputError, StalePlan
 from migrator.findings import digest
@@ -101,6 +102,35 @@ def atomic_replace(path: Path, mode: int | None = None, *, durable: bool = True)
         raise
     if durable:
         fsync_dir(directory)
+
+
+_TEMP = re.compile(r"^\..+\.migrator-(\d+)\.tmp$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_temps(directories: Iterable[Path]) -> None:
+    """Remove the temp files that a killed write left in ``directories``
+    (those of :func:`atomic_replace` whose process is gone): one listing per
+    directory, so a crash leaves nothing behind in the user's folders."""
+    for directory in set(directories):
+        try:
+            names = [entry.name for entry in os.scandir(directory) if entry.name.endswith(".tmp")]
+        except OSError:
+            continue
+        for name in names:
+            match = _TEMP.match(name)
+            if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+                with contextlib.suppress(OSError):
+                    os.unlink(directory / name)
 
 
 def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:

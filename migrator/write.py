@@ -19,7 +19,7 @@ from migrator.changes import CHANGES, Change, Undone, change_of
 from migrator.datarules import builtin_store
 from migrator.errors import ChangeError, ConfigError, InputError, StalePlan
 from migrator.findings import FileResult
-from migrator.journal import JOURNAL_DIR, Journal, JournalRun, RunInfo, new_run_id
+from migrator.journal import JOURNAL_DIR, Journal, JournalRun, RunInfo, new_run_id, sweep_temps
 from migrator.pipeline import Run
 
 
@@ -157,6 +157,7 @@ def write(run: Run, on_write: Callable[[str], None] | None = None) -> WriteOutco
                 outcome.failed.append((result.display, problem))
             elif change is not None:
                 _apply(change, journals.for_path(result.path), outcome, on_write)
+    sweep_temps(r.path.parent for r in changed)  # what an earlier, killed write left
     if outcome.written:
         outcome.run_id = journals.id  # name a journal only when it holds something
     outcome.journals = sorted(journals.open)
@@ -224,6 +225,7 @@ def rollback(roots: list[Path], run_id: str | None = None, force: bool = False) 
         run = journal.run(run_id)
         entries = [e for e in journal.entries(run_id) if e.get("op") == "intend"]
         outcomes = [_undo(entry, run, force) for entry in reversed(entries)]
+        sweep_temps(Path(str(entry["path"])).parent for entry in entries)
         if all(u.outcome in ("restored", "restored-content", "already") for u in outcomes):
             journal.mark_rolled_back(run_id)
         undone += outcomes

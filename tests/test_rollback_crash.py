@@ -48,6 +48,10 @@ def _assert_old_or_new(state: Path, old: dict[str, bytes], new: dict[str, bytes]
     return now[SESSIONS] == new[SESSIONS], _same(content, new_db)
 
 
+def _temps(state: Path) -> list[str]:
+    return [p.name for p in state.rglob("*.tmp") if ".migrator" not in p.parts]
+
+
 def _same(a: tuple[list[str], int], b: tuple[list[str], int]) -> bool:
     return (sorted(a[0]), a[1]) == (sorted(b[0]), b[1])
 
@@ -69,6 +73,7 @@ def test_sigkill_at_every_step_then_rerun_or_rollback(tmp_path: Path) -> None:
             again = cli("apply", "state", "--write", cwd=work)
             assert again.returncode == 0, again.stderr
             assert _assert_old_or_new(state, old, new, old_db, new_db) == (True, True)
+            assert _temps(state) == []  # the re-run swept what the killed one left
         else:
             back = cli("rollback", "state", cwd=work)
             assert back.returncode in (0, 2), back.stderr
@@ -76,6 +81,8 @@ def test_sigkill_at_every_step_then_rerun_or_rollback(tmp_path: Path) -> None:
                 assert "nothing to roll back" in back.stderr  # killed before anything was recorded
                 assert "Traceback" not in back.stderr
             assert _assert_old_or_new(state, old, new, old_db, new_db) == (False, False)
+            if back.returncode == 0:
+                assert _temps(state) == []
         step += 1
     assert step > 5 and seen_partial
 
