@@ -10,8 +10,8 @@ every kill:
   (the database: its content, and SQLite's own integrity check);
 - a re-run completes the migration;
 - ``rollback`` (repeated: each steps back one run) restores the originals
-  (the database: its content; its bytes when the last rollback says
-  ``restored``).
+  (the database: its content; its bytes when rollback says ``restored``),
+  and no temp file is left beside its target.
 
     python bench/crash_soak.py                       # 6 stores x 40,000 sessions, 30 kills
     python bench/crash_soak.py --stores 2 --sessions 2000 --kills 5

@@ -128,6 +128,11 @@ def test_a_store_kept_by_the_version_gate_is_not_a_parse_error(tmp_path: Path) -
     scan = run_cli("scan", "state", "--phase", "contract", "--format", "json", cwd=tmp_path)
     assert {k["path"] for k in json.loads(scan.stdout)["kept"]} == {f"state/{DB_REL}", f"state/{SESSIONS}"}
     assert json.loads(scan.stdout)["errors"] == []
+    sarif = run_cli("scan", "state", "--phase", "contract", "--format", "sarif", cwd=tmp_path)
+    [invocation] = json.loads(sarif.stdout)["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is True  # kept is no failure of the run
+    assert [(n["level"], n["message"]["text"]) for n in invocation["toolExecutionNotifications"]] == [
+        ("note", f"kept: {why}"), ("note", f"kept: {why}")]
 
 
 def test_the_journal_of_a_state_dir_lives_in_it(tmp_path: Path) -> None:
