@@ -3,8 +3,9 @@
 A state dir of several ``sessions.json`` stores plus a real OpenClaw 2026.9.6
 agent database (fixtures/data/openclaw-agent-2026.9.6.sql) is migrated with
 ``apply STATE --write --phase contract --gateway-version 2027.1.0``; each try
-kills the run at a random moment within the time a whole run takes. After
-every kill:
+waits until the run has named a random number of written files and kills it
+within the next one (or, after none, anywhere before the first write ends).
+After every kill:
 
 - every file is byte for byte its original or its fully migrated version
   (the database: its content, and SQLite's own integrity check);
