@@ -195,7 +195,7 @@ def _shown(path: Path) -> str:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--state-dir", is_flag=False, flag_value="", default=None, metavar="DIR",
               help="Undo in an OpenClaw state dir's journal (alone: $OPENCLAW_STATE_DIR or ~/.openclaw).")
-@click.option("--run", "run_id", help="The run to undo (default: the latest not rolled back yet).")
+@click.option("--run", "run_id", metavar="ID", help="The run to undo (default: the latest not rolled back yet).")
 @click.option("--list", "list_runs", is_flag=True, help="List the runs of the journal (id, time, files, phase).")
 @click.option("--force", is_flag=True, help="Restore files changed since the run too (their diff is shown first).")
 @handle_errors

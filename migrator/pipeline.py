@@ -143,13 +143,24 @@ def collect(options: Options, run: Run) -> tuple[list[_Work], Context]:
 
 
 def _process(work: _Work, context: Context) -> FileResult:
+    """One file through its engine and its safety check. Whatever the
+    engine raises on it costs this file only: it is named, left unchanged."""
+    try:
+        return _analyse(work, context)
+    except RecursionError:
+        problem = Problem("crashed", "too deeply nested to analyse")
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # a parser's panic (pyo3 raises a BaseException) or a bug
+        problem = Problem("crashed", f"the analysis failed on it ({type(exc).__name__}: {exc}); "
+                                     f"file left unchanged")
+    return FileResult(work.source.path, work.source.display, work.kind, error=problem)
+
+
+def _analyse(work: _Work, context: Context) -> FileResult:
     engine = engines_for(context.options)[work.kind]
     engine.claims(work.source, context.options)  # a spawned worker's engine prepares its patterns
-    try:
-        result = engine.process(work.source, work.data, context)
-    except RecursionError:
-        return FileResult(work.source.path, work.source.display, work.kind,
-                          error=Problem("crashed", "too deeply nested to analyse"))
+    result = engine.process(work.source, work.data, context)
     if result.changed and not result.error:
         problem = engine.verify(work.source, result, context)
         if problem:
