@@ -10,10 +10,7 @@ other engines holding JSON text (a fenced block in Markdown).
 from __future__ import annotations
 
 import functools
-import json
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from migrator import jsonlines
