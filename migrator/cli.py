@@ -208,17 +208,18 @@ def rollback(paths: tuple[Path, ...], state_dir: str | None, run_id: str | None,
     steps back to the run before."""
     from migrator.write import journal_roots, rollback as do_rollback, runs
 
-    given = list(paths)
+    given, states = list(paths), []
     if state_dir is not None:
         from migrator.datarules import default_state_dir
 
-        given.append(Path(state_dir) if state_dir else default_state_dir())
-    if not given:
+        states.append(Path(state_dir) if state_dir else default_state_dir())
+    if not given and not states:
         given = [load_options(()).root]
-    for path in given:
+    for path in [*given, *states]:
         if not path.exists():
             raise click.BadParameter(f"{path}: no such file or directory", param_hint="PATHS")
-    roots = journal_roots(given)
+    given += states
+    roots = journal_roots([p for p in given if p not in states], states)
     if list_runs:
         listed = list(runs(roots))
         for root, info in listed:

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 from migrator.changes import CHANGES, Change, Undone, change_of
 from migrator.datarules import builtin_store
@@ -167,13 +167,14 @@ def write(run: Run, on_write: Callable[[str], None] | None = None) -> WriteOutco
 # --- rollback ---------------------------------------------------------------
 
 
-def journal_roots(paths: list[Path]) -> list[Path]:
-    """The journals ``rollback`` reads for the given paths: for each, the
-    nearest directory at or above it that has a journal."""
+def journal_roots(paths: Sequence[Path], state_dirs: Sequence[Path] = ()) -> list[Path]:
+    """The journals ``rollback`` reads: for each of ``paths``, the nearest
+    directory at or above it that has a journal; a state dir's own only
+    (never a project's above it)."""
     found: list[Path] = []
-    for given in paths:
+    for given, exact in [*((p, False) for p in paths), *((s, True) for s in state_dirs)]:
         start = given.absolute()
-        for candidate in [start, *start.parents]:
+        for candidate in [start] if exact else [start, *start.parents]:
             if (candidate / JOURNAL_DIR).is_dir():
                 if candidate not in found:
                     found.append(candidate)

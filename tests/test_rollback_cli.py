@@ -84,3 +84,13 @@ def test_no_journal_is_not_an_unreadable_input(tmp_path: Path) -> None:
     assert listed.returncode == 0 and listed.stdout == "" and "no runs journalled" in listed.stderr
     missing = run_cli("rollback", "nowhere", cwd=project)
     assert missing.returncode == 2 and "nowhere" in missing.stderr
+
+
+def test_a_state_dir_without_a_journal_never_undoes_the_project_above_it(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project / "openclaw-state").mkdir()
+    assert run_cli("apply", ".", "--write", cwd=project).returncode == 0
+    result = run_cli("rollback", "--state-dir", "openclaw-state", cwd=project)
+    assert result.returncode == 2
+    assert "nothing to roll back: no journal in " in result.stderr
+    assert (project / "src" / "jobs.py").read_bytes() == EXPAND
