@@ -230,3 +230,22 @@ def test_ctrl_c_during_the_analysis_stops_the_workers(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=60)
     assert (proc.returncode, err) == (130, "migrator: error: interrupted; nothing was written\n")
     assert snapshot(tmp_path) == before
+
+
+def test_sqlite_with_a_write_ahead_log_open_rolls_back_its_content(tmp_path: Path) -> None:
+    state = make_state(tmp_path)
+    db = state / DB_REL
+    gateway = sqlite3.connect(db)  # the gateway holds the database open, in WAL mode
+    assert gateway.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+    gateway.execute("INSERT INTO schema_meta VALUES ('seen', '1')")
+    gateway.commit()
+    assert (state / (DB_REL + "-wal")).stat().st_size > 0
+    before = sorted(gateway.iterdump())
+    done = run_cli("apply", "state", "--write", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert gateway.execute("SELECT count(*) FROM session_nodes WHERE status = 'done'").fetchone()[0] == 0
+    back = run_cli("rollback", "state", cwd=tmp_path)
+    assert back.returncode == 0, back.stderr
+    assert any(line.startswith(f"restored-content: state/{DB_REL} ") for line in back.stderr.splitlines())
+    assert sorted(gateway.iterdump()) == before
+    gateway.close()
