@@ -33,6 +33,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_SQL = REPO / "fixtures" / "data" / "openclaw-agent-2026.9.6.sql"
@@ -206,13 +207,14 @@ def kill_once(pristine: Path, work: Path, ref: Reference, after: int, delay: flo
     return f"{outcome}; rollback restores the database {'bytes' if db_bytes else 'content'}"
 
 
-def soak(root: Path, stores: int, sessions: int, kills: int, seed: int = 1) -> list[str]:
-    """Build, measure a reference run, then kill ``kills`` runs at random moments."""
+def soak(root: Path, stores: int, sessions: int, kills: int, seed: int = 1) -> Iterator[str]:
+    """Build, measure a reference run, then kill ``kills`` runs at random
+    moments; yields a line per step as it is done."""
     pristine = build_state(root / "pristine", stores, sessions)
     ref = reference(pristine, root / "ref")
     rng = random.Random(seed)
-    lines = [f"reference run: {ref.seconds:.2f} s over {len(ref.old)} files and the database, "
-             f"first file written at {ref.first_write:.2f} s"]
+    yield (f"reference run: {ref.seconds:.2f} s over {len(ref.old)} files and the database, "
+           f"first file written at {ref.first_write:.2f} s")
     files = sum(ref.new[rel] != ref.old[rel] for rel in ref.old) + 1
     per_file = max(ref.seconds - ref.first_write, 0.01) / files
     for k in range(kills):
@@ -223,9 +225,8 @@ def soak(root: Path, stores: int, sessions: int, kills: int, seed: int = 1) -> l
         work = root / f"kill{k}"
         work.mkdir()
         outcome = kill_once(pristine, work, ref, after, delay, k % 2 == 0)
-        lines.append(f"kill {k + 1}, {delay:.2f} s after {after} files written: {outcome}")
+        yield f"kill {k + 1}, {delay:.2f} s after {after} files written: {outcome}"
         shutil.rmtree(work)
-    return lines
 
 
 def main() -> None:

@@ -123,5 +123,5 @@ def test_sigkill_at_random_moments_over_real_stores(tmp_path: Path, seed: int) -
     """bench/crash_soak.py, small: two sessions.json stores and the real
     2026.9.6 database, killed at random moments; every check is the bench's."""
     soak = _soak()
-    lines = soak.soak(tmp_path, stores=2, sessions=300, kills=3, seed=seed)  # type: ignore[attr-defined]
+    lines = list(soak.soak(tmp_path, stores=2, sessions=300, kills=3, seed=seed))  # type: ignore[attr-defined]
     assert len(lines) == 4 and lines[0].startswith("reference run: ")
