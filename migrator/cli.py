@@ -169,8 +169,11 @@ def apply(paths: tuple[str, ...], check: bool, write: bool, emit_patches: Path |
         click.echo(f"error: {display}: changed since it was read; left as it is (run again)", err=True)
     for display, message in outcome.failed:
         click.echo(f"error: {display}: {message}", err=True)
-    homes = " ".join(_shown(home) for home in outcome.journals)
-    tail = f"; journal {outcome.run_id} in {homes}" if outcome.run_id else ""
+    import shlex
+
+    shown = [_shown(home) for home in outcome.journals]
+    homes = " ".join(shlex.quote(home) for home in shown)  # as a shell command takes them
+    tail = f"; journal {outcome.run_id} in {', '.join(shown)}" if outcome.run_id else ""
     click.echo(f"{report.count(len(outcome.written), 'file')} rewritten{tail}. {report.summary_line(result)}", err=True)
     if outcome.interrupted:
         undo = f"`migrator rollback {homes}`" if outcome.run_id else "nothing to undo"

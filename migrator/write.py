@@ -156,7 +156,15 @@ def write(run: Run, on_write: Callable[[str], None] | None = None) -> WriteOutco
             if problem:
                 outcome.failed.append((result.display, problem))
             elif change is not None:
-                _apply(change, journals.for_path(result.path), outcome, on_write)
+                try:
+                    journal = journals.for_path(result.path)
+                except OSError as exc:
+                    # No journal, no change: an unjournalled write could not be undone.
+                    where = journal_home(result.path, journals.state_roots, journals.project) / JOURNAL_DIR
+                    outcome.failed.append((result.display, f"cannot keep a journal in {where}: "
+                                                           f"{exc.strerror or exc}; left as it is"))
+                    continue
+                _apply(change, journal, outcome, on_write)
     sweep_temps(r.path.parent for r in changed)  # what an earlier, killed write left
     if outcome.written:
         outcome.run_id = journals.id  # name a journal only when it holds something

@@ -249,3 +249,19 @@ def test_sqlite_with_a_write_ahead_log_open_rolls_back_its_content(tmp_path: Pat
     assert any(line.startswith(f"restored-content: state/{DB_REL} ") for line in back.stderr.splitlines())
     assert sorted(gateway.iterdump()) == before
     gateway.close()
+
+
+def test_no_journal_no_change(tmp_path: Path) -> None:
+    """A state dir where the journal cannot be kept is left as it is; the
+    project beside it still migrates (its journal is elsewhere)."""
+    state = make_state(tmp_path)
+    (tmp_path / "good.py").write_bytes(SESSION_TEST)
+    (state / ".migrator").write_text("not a directory\n")  # no journal can go there
+    before = snapshot(state)
+    result = run_cli("apply", ".", "--write", cwd=tmp_path)
+    _no_traceback(result)
+    assert result.returncode == 3, result.stderr
+    lines = _problem_lines(result.stderr)
+    assert lines and all(" cannot keep a journal in " in line and line.endswith("; left as it is") for line in lines)
+    assert snapshot(state) == before
+    assert (tmp_path / "good.py").read_bytes() == MIGRATED
