@@ -100,10 +100,6 @@ class Problem:
         return self.kind != "kept"
 
 
-def unreadable(message: str) -> Problem:
-    return Problem("unreadable", message)
-
-
 def unparsable(message: str) -> Problem:
     return Problem("unparsable", message)
 
