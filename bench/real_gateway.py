@@ -35,7 +35,7 @@ from typing import Any
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from migrator.engines.sqlite import connect as sqlite_connect  # noqa: E402  (the checkout, not an install)
+from migrator.sqlitedb import connect as sqlite_connect  # noqa: E402  (the checkout, not an install)
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work" / "realgw"

@@ -6,16 +6,15 @@ Everything the command line does, a Python caller can do::
     result = run(load_options(["src/"], phase="expand"))
     for finding in result.findings:
         print(finding.path, finding.line, finding.old, "->", finding.new)
-    write(result)  # journalled; undo with migrator.rollback(root)
+    write(result)  # journalled; undo with migrator.rollback([root])
 """
 
 from migrator.config import Options, load_options
 from migrator.errors import ConfigError, InputError, MigratorError
 from migrator.findings import FileResult, Finding
-from migrator.journal import rollback
+from migrator.write import rollback, write
 from migrator.manifest import Manifest, Vocabulary, load_manifest, parse_version
 from migrator.pipeline import Run, run
-from migrator.write import write
 
 __all__ = [
     "ConfigError",

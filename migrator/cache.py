@@ -17,15 +17,14 @@ import base64
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from migrator.config import Options
 from migrator.files import SourcePath
-from migrator.findings import FileResult, Finding
+from migrator.findings import FileResult, Finding, Problem
+from migrator.journal import MIGRATOR_DIR, atomic_replace, migrator_home
 
 # Bump when the layout of an entry changes.
 FORMAT = 1
@@ -129,7 +128,7 @@ class Cache:
                 findings=[Finding(**finding) for finding in entry["findings"]],
                 original=data,
                 updated=base64.b64decode(updated, validate=True) if updated is not None else None,
-                error=entry["error"],
+                error=Problem(**entry["error"]) if entry["error"] is not None else None,
                 notes=[str(note) for note in entry["notes"]],
             )
         except (ValueError, KeyError, TypeError, AttributeError):
@@ -149,7 +148,7 @@ class Cache:
             "key": key,
             "findings": [dataclasses.asdict(f) for f in result.findings],
             "updated": base64.b64encode(result.updated).decode() if result.updated is not None else None,
-            "error": result.error,
+            "error": dataclasses.asdict(result.error) if result.error is not None else None,
             "notes": result.notes,
         }
         _write_entry(self.directory, self._path(key), entry)
@@ -160,14 +159,9 @@ def _write_entry(cache_dir: Path, path: Path, entry: Any) -> None:
     error (the run just does the work again next time)."""
     try:
         _prepare(cache_dir, path.parent)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(entry, out, separators=(",", ":"))
-            os.replace(temp, path)
-        except BaseException:
-            os.unlink(temp)
-            raise
+        # Not durable: a cache entry lost to a power cut is only a miss.
+        with atomic_replace(path, 0o644, durable=False) as out:
+            out.write(json.dumps(entry, separators=(",", ":")).encode("utf-8"))
     except OSError:
         pass
 
@@ -175,6 +169,8 @@ def _write_entry(cache_dir: Path, path: Path, entry: Any) -> None:
 def _prepare(cache_dir: Path, directory: Path) -> None:
     if directory.is_dir():
         return
+    if cache_dir.parent.name == MIGRATOR_DIR:
+        migrator_home(cache_dir.parent.parent)  # private, and ignored by git as a whole
     directory.mkdir(parents=True, exist_ok=True)
     ignore = cache_dir / ".gitignore"
     if not ignore.exists():

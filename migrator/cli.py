@@ -1,8 +1,9 @@
 """The command line: parse arguments, call the library, print, exit.
 
 Exit codes: 0 nothing found / nothing to change, 1 findings (or, with
-``--check``, changes pending), 2 usage, configuration or internal error,
-3 some inputs could not be read, parsed or written safely.
+``--check``, changes pending; or a store kept for its gateway), 2 usage,
+configuration or internal error (a path that does not exist), 3 some inputs
+could not be read, parsed or written safely, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import click
 from migrator import progress, report
 from migrator.compat.command import gateway
 from migrator.config import Options, closest, load_options
-from migrator.errors import EXIT_CLEAN, EXIT_UNREADABLE, EXIT_USAGE, MigratorError
+from migrator.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_UNREADABLE, EXIT_USAGE, MigratorError
 from migrator.findings import CONFIDENCES
 from migrator.manifest import PHASES, load_manifest
 from migrator.pipeline import Run, run
@@ -43,7 +44,9 @@ def handle_errors(fn: F) -> F:
         except MigratorError as exc:
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
-            _fail("interrupted", EXIT_USAGE)
+            # Writes stop at a file boundary on their own (see write.write);
+            # reaching here, nothing was being written.
+            _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # a bug: still one line, and exit 2
@@ -82,17 +85,22 @@ def run_options(fn: F) -> F:
     return fn
 
 
-def _options(paths: tuple[str, ...], **kwargs: Any) -> Options:
-    state = kwargs.get("state_dir")
+def _state_dir(state: str | None, default: bool) -> str | None:
+    """The state dir named by ``--state-dir DIR`` or ``--default-state-dir``."""
     if state is not None and state.startswith("-"):
         # A value that looks like an option is one the user meant as an option.
         raise MigratorError(f"--state-dir needs a directory, not '{state}' (for the default one: --default-state-dir)")
-    if kwargs.get("default_state_dir"):
+    if default:
         if state is not None:
             raise MigratorError("--state-dir DIR and --default-state-dir exclude each other")
-        from migrator.datarules import default_state_dir
+        from migrator.statedir import default_state_dir
 
-        state = str(default_state_dir())
+        return str(default_state_dir())
+    return state
+
+
+def _options(paths: tuple[str, ...], **kwargs: Any) -> Options:
+    state = _state_dir(kwargs.get("state_dir"), bool(kwargs.get("default_state_dir")))
     if state is not None:
         # Given alone, the state dir is the whole run; beside paths, one more root.
         paths = (*paths, state)
@@ -278,22 +286,40 @@ def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, all
         click.echo(report.render_diff(result), nl=False)
         if not quiet:
             click.echo(report.summary_line(result), err=True)
-        sys.exit(EXIT_UNREADABLE if result.errors else EXIT_CLEAN)
+        code = result.exit_code()
+        sys.exit(code if code in (EXIT_USAGE, EXIT_UNREADABLE) else EXIT_CLEAN)
     if not allow_dirty:
         _refuse_dirty(result)
     from migrator.write import write as write_run
 
-    outcome = write_run(result)
-    for display in outcome.written:
-        click.echo(f"rewrote {display}", err=True)
+    outcome = write_run(result, on_write=lambda display: click.echo(f"rewrote {display}", err=True))
     for display in outcome.stale:
         click.echo(f"error: {display}: changed since it was read; left as it is (run again)", err=True)
     for display, message in outcome.failed:
         click.echo(f"error: {display}: {message}", err=True)
-    tail = f"; journal {outcome.run_id}" if outcome.run_id else ""
+    import shlex
+
+    shown = [_shown(home) for home in outcome.journals]
+    homes = " ".join(shlex.quote(home) for home in shown)  # as a shell command takes them
+    tail = f"; journal {outcome.run_id} in {', '.join(shown)}" if outcome.run_id else ""
     click.echo(f"{report.count(len(outcome.written), 'file')} rewritten{tail}. {report.summary_line(result)}", err=True)
-    bad = result.errors or outcome.stale or outcome.failed
-    sys.exit(EXIT_UNREADABLE if bad else EXIT_CLEAN)
+    if outcome.interrupted:
+        undo = f"`migrator rollback {homes}`" if outcome.run_id else "nothing to undo"
+        click.echo(f"interrupted: {len(outcome.interrupted)} files not written yet; run the same command again "
+                   f"to finish, or {undo} to undo", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if any(m.usage for m in result.missing):
+        sys.exit(EXIT_USAGE)
+    if result.errors or outcome.stale or outcome.failed:
+        sys.exit(EXIT_UNREADABLE)
+    sys.exit(EXIT_FINDINGS if result.kept else EXIT_CLEAN)
+
+
+def _shown(path: Path) -> str:
+    """A path as ``apply`` prints paths: relative to the current directory when under it."""
+    from migrator.files import display_path
+
+    return display_path(path.absolute(), Path.cwd().absolute())
 
 
 def _print_check(result: Run, show_diff: bool, quiet: bool) -> None:
@@ -325,23 +351,54 @@ def _apply_stdin(result: Run, check: bool, show_diff: bool, quiet: bool) -> None
 
 
 @main.command()
-@click.option("--run", "run_id", help="The journal run to undo (default: the latest).")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where the journal is (default: the project root).")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--state-dir", default=None, metavar="DIR",
+              help="Undo in the journal of the OpenClaw state dir DIR (DIR is required; see --default-state-dir).")
+@click.option("--default-state-dir", is_flag=True,
+              help="Undo in the default state dir's journal: $OPENCLAW_STATE_DIR, else ~/.openclaw.")
+@click.option("--run", "run_id", metavar="ID", help="The run to undo (default: the latest not rolled back yet).")
+@click.option("--list", "list_runs", is_flag=True, help="List the runs of the journal (id, time, files, phase).")
+@click.option("--force", is_flag=True, help="Restore files changed since the run too (their diff is shown first).")
 @handle_errors
-def rollback(run_id: str | None, root: Path | None) -> None:
-    """Restore the files of an `apply --write` run byte for byte."""
-    from migrator.journal import rollback as do_rollback
+def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: bool, run_id: str | None,
+             list_runs: bool, force: bool) -> None:
+    """Restore the files of an `apply --write` run.
 
-    if root is None:
-        root = load_options(()).root
-    undone, outcomes = do_rollback(root, run_id)
-    for o in outcomes:
-        click.echo(f"{o.outcome}: {o.path}", err=True)
-    conflicts = [o for o in outcomes if o.outcome in ("conflict", "missing")]
-    click.echo(f"rolled back {undone}: {sum(o.outcome == 'restored' for o in outcomes)} restored, "
-               f"{len(conflicts)} left as they are", err=True)
-    sys.exit(EXIT_UNREADABLE if conflicts else EXIT_CLEAN)
+    The journal of a change is kept beside what it changed: PATHS (default:
+    the project root) and --state-dir name where to look. A second rollback
+    steps back to the run before."""
+    from migrator.write import journal_roots, rollback as do_rollback, runs
+
+    given, states = list(paths), []
+    state = _state_dir(state_dir, default_state_dir)
+    if state is not None:
+        states.append(Path(state))
+    if not given and not states:
+        given = [load_options(()).root]
+    for path in [*given, *states]:
+        if not path.exists():
+            raise click.BadParameter(f"{path}: no such file or directory", param_hint="PATHS")
+    given += states
+    roots = journal_roots([p for p in given if p not in states], states)
+    if list_runs:
+        listed = list(runs(roots))
+        for root, info in listed:
+            state = "  rolled back" if info.rolled_back else ""
+            click.echo(f"{info.id}  {info.time}  {report.count(info.files, 'file')}  "
+                       f"{info.phase or '-'}  {_shown(root)}{state}")
+        if not listed:
+            click.echo("no runs journalled", err=True)
+        return
+    done = do_rollback(roots or given, run_id, force)
+    for undone in done.undone:
+        note = f" ({undone.note})" if undone.note else ""
+        click.echo(f"{undone.outcome}: {_shown(Path(undone.path))}{note}", err=True)
+        if undone.diff:
+            click.echo(undone.diff, nl=False)
+    restored = sum(u.outcome.startswith("restored") for u in done.undone)
+    left = [u for u in done.undone if u.outcome in ("conflict", "missing")]
+    click.echo(f"rolled back {done.run_id}: {restored} restored, {len(left)} left as they are", err=True)
+    sys.exit(EXIT_UNREADABLE if left else EXIT_CLEAN)
 
 
 @main.command()

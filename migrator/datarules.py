@@ -20,7 +20,7 @@ from packaging.version import Version
 
 from migrator.config import DataRule, Options
 from migrator.files import SourcePath
-from migrator.findings import FileResult
+from migrator.findings import FileResult, problem
 from migrator.manifest import Manifest, StoreSurface, load_manifest, parse_version
 from migrator.pointers import PointerPattern
 from migrator.rules import Rule
@@ -191,7 +191,8 @@ def owner_gateway(state_root: Path | None, options: Options) -> Owner:
 @dataclass(frozen=True)
 class Decision:
     """Whether a file's findings are rewritten, and why; ``refusal`` is the
-    one-line error when the user asked for something unsafe."""
+    one line saying why a store is kept when the user asked to contract it
+    under a gateway that cannot read the new names."""
 
     action: Action
     why: str
@@ -216,9 +217,8 @@ def decide(target: Target, options: Options) -> Decision:
     why = (f"kept: its gateway is {seen}; a gateway before {schedule.introduced_text} turns the new "
            f"names into NULL")
     if options.phase == "contract":
-        refusal = (f"refusing to migrate an OpenClaw store whose gateway is {seen}: a gateway before "
-                   f"{schedule.introduced_text} turns the new names into NULL. Upgrade OpenClaw to "
-                   f"{schedule.introduced_text} or later first, or pass --gateway-version if it already runs one")
+        owner_text = owner.text or f"(version unknown: {owner.source})"
+        refusal = f"its gateway {owner_text} stores old names; migrate after upgrading, or pass --gateway-version"
         return Decision("review", why, refusal)
     return Decision("review", why)
 
@@ -293,5 +293,5 @@ class StoreEngine:
         target = target_for(source, options)
         assert target is not None
         result = FileResult(source.path, source.display, kind)
-        result.error = symlink_escape(source)
+        result.error = problem(symlink_escape(source), "unreadable")
         return target, result

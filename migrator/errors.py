@@ -6,6 +6,7 @@ EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_UNREADABLE = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 class MigratorError(Exception):
@@ -24,3 +25,15 @@ class InputError(MigratorError):
     """An input that cannot be read, parsed or written safely (exit 3)."""
 
     exit_code = EXIT_UNREADABLE
+
+
+class ChangeError(InputError):
+    """A change that cannot be applied; the file is left as it was.
+
+    Raised by a change's ``apply`` (see :mod:`migrator.changes`) so that the
+    writer tells a refused change from a bug (which raises anything else).
+    """
+
+
+class StalePlan(ChangeError):
+    """The file changed since the change was planned: it is left as it is."""

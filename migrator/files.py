@@ -39,10 +39,12 @@ class SourcePath:
 
 @dataclass(frozen=True)
 class Missing:
-    """A path given on the command line that cannot be used."""
+    """A path given on the command line that cannot be used; ``usage`` when
+    it does not exist (a usage error, exit 2) rather than exists unusably."""
 
     display: str
     reason: str
+    usage: bool = True
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -120,7 +122,7 @@ def discover(options: Options, cwd: Path | None = None) -> Iterator[SourcePath |
                 yield SourcePath(start, display_path(start, cwd), start.parent, start.name, True)
             continue
         if not start.is_dir():
-            yield Missing(display_path(start, cwd), "not a regular file or directory")
+            yield Missing(display_path(start, cwd), "not a regular file or directory", usage=False)
             continue
         # Ignore files apply below the directory that holds them; those above
         # the start directory (up to the project root) apply too.

@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
+
+from migrator.errors import StalePlan as StalePlan  # re-exported: engines raise it
+
+if TYPE_CHECKING:
+    from migrator.changes import Change
 
 Confidence = Literal["possible", "likely", "certain"]
 CONFIDENCES: tuple[Confidence, ...] = ("possible", "likely", "certain")
 Action = Literal["rewrite", "review"]
-
-
-def confidence_rank(value: str) -> int:
-    """Order of confidences: possible < likely < certain."""
-    return CONFIDENCES.index(value)  # type: ignore[arg-type,unused-ignore]
 
 
 @dataclass(frozen=True)
@@ -65,28 +65,48 @@ class Finding:
         return out
 
 
-class StalePlan(Exception):
-    """The file changed since the plan was made: it is left as it is."""
+ProblemKind = Literal["unreadable", "unparsable", "not-a-store", "unsafe", "crashed", "kept"]
 
 
-class StorePlan(Protocol):
-    """A change to a file that is not rewritten as bytes held in memory (a
-    database, a streamed JSONL file).
+@dataclass(frozen=True)
+class Problem:
+    """Why a file was not used or not changed, in one line.
 
-    Engines only describe it; :func:`migrator.write.write` calls ``apply``
-    inside a journalled transaction. ``apply`` records its own journal entry
-    (whose kind :func:`migrator.journal.rollback` dispatches on), raises
-    :class:`StalePlan` when its guard finds the file changed, ``OSError`` or
-    ``ValueError`` when it cannot be applied; in every case the file is
-    either untouched or fully changed.
+    ``kind`` says which outcome it is: ``unreadable`` (cannot be read),
+    ``unparsable`` (cannot be parsed), ``not-a-store`` (at a store's path but
+    not one), ``unsafe`` (the safety check refused the change), ``crashed``
+    (its parser or worker died on it), ``kept`` (the version gate keeps a
+    store: not an error, the work waits for the gateway). The report, the
+    exit code and SARIF read the kind; the message is for people.
     """
 
-    def describe(self) -> str: ...
+    kind: ProblemKind
+    message: str
 
-    def apply(self, journal: Any) -> None: ...
+    def __str__(self) -> str:
+        return self.message
 
-    def write_patches(self, handle: Any) -> None:
-        """Write the RFC 6902 documents of the change (``--emit-patches``)."""
+    def line(self, display: str) -> str:
+        """The problem as one line naming the file (a file that is not a
+        store is named after the verdict, which is the news)."""
+        if self.kind == "not-a-store":
+            head, _, detail = self.message.partition(" (")
+            return f"{head}: {display}" + (f" ({detail}" if detail else "")
+        return f"{display}: {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        """An input that could not be used (exit 3); ``kept`` is not one."""
+        return self.kind != "kept"
+
+
+def unparsable(message: str) -> Problem:
+    return Problem("unparsable", message)
+
+
+def problem(message: str | None, kind: ProblemKind = "unparsable") -> Problem | None:
+    """``message`` as a problem of ``kind`` (None stays None)."""
+    return None if message is None else Problem(kind, message)
 
 
 @dataclass
@@ -94,8 +114,9 @@ class FileResult:
     """Everything one engine learned about one file.
 
     ``updated`` holds the proposed new bytes of a text file (None: no change);
-    ``plan`` a store change for files that are not rewritten as bytes.
-    ``error`` is a one-line message when the file could not be read or parsed.
+    ``plan`` a change for files that are not rewritten as bytes held in
+    memory (a database, a streamed JSONL file); see :mod:`migrator.changes`.
+    ``error`` is the problem when the file could not be used or changed.
     """
 
     path: Path
@@ -104,8 +125,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     original: bytes | None = None
     updated: bytes | None = None
-    plan: StorePlan | None = None
-    error: str | None = None
+    plan: Change | None = None
+    error: Problem | None = None
     notes: list[str] = field(default_factory=list)
     #: The RFC 6902 patch behind ``updated``, for data files (``--emit-patches``).
     patch: list[dict[str, Any]] | None = None
@@ -121,3 +142,4 @@ class FileResult:
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+

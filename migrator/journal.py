@@ -1,35 +1,37 @@
 """The journal: every applied change with what it takes to undo it.
 
-Like Alembic's ledger, it lives beside the data it changed:
-``.migrator/journal/`` under the project root. Each ``apply --write`` is one
-run with a ledger (JSON lines, fsynced) and the original bytes of every file
-it touched, stored by content hash. ``rollback`` walks a run backwards and
-restores each file whose current content is the one the run wrote.
+Like Alembic's ledger, it lives beside the data it changed: a project's
+changes in ``.migrator/journal/`` under the project root, an OpenClaw state
+dir's in ``.migrator/journal/`` inside that state dir, so session data never
+lands in an unrelated repository and ``rollback`` finds it from the paths it
+is given. ``.migrator/`` is created private (0700) with a ``.gitignore``
+holding ``*``.
+
+Each ``apply --write`` is one run (one id, shared by every journal it wrote
+to) with a ledger (JSON lines, fsynced) and the original bytes of every file
+it touched, stored by content hash. What each kind of entry means, and how
+it is undone, is the business of :mod:`migrator.changes`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib
 import json
 import os
-import shutil
+import re
 import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator
 
-from migrator.errors import InputError
+from migrator.errors import InputError, StalePlan
 from migrator.findings import digest
 
-JOURNAL_DIR = Path(".migrator") / "journal"
-
-# Journal entry kinds other than plain files, and the function that undoes
-# one (``restore(root, entry, blob_dir) -> outcome``). A store engine owns its
-# kind; the journal only dispatches.
-RESTORERS: dict[str, str] = {"sqlite": "migrator.engines.sqlite:restore"}
+MIGRATOR_DIR = ".migrator"
+JOURNAL_DIR = Path(MIGRATOR_DIR) / "journal"
+_ROLLED_BACK = "rolled-back"
 
 # Tests of crash safety set this to N: the process kills itself (SIGKILL, no
 # cleanup) at the N-th step of a write, as a power cut would.
@@ -49,6 +51,7 @@ def crash_point() -> None:
 
 
 def fsync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (where the OS allows it)."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:
@@ -62,11 +65,17 @@ def fsync_dir(directory: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path, mode: int | None = None) -> Iterator[BinaryIO]:
+def atomic_replace(path: Path, mode: int | None = None, *, durable: bool = True) -> Iterator[BinaryIO]:
     """A handle whose content replaces ``path`` atomically when the block
-    ends without error: a temp file in the same directory, fsync, rename over
-    the target, fsync of the directory. The file's mode is kept. Raise
-    inside the block to abandon the write."""
+    ends without error: a temp file in the same directory, renamed over the
+    target. ``durable`` adds the fsyncs (of the file, then of the directory)
+    that make the new content survive a power cut; a cache entry skips them.
+    The target's mode is kept (new files: ``mode``, else 0644). Raise inside
+    the block to abandon the write; the target is then untouched.
+
+    The one atomic replace of the package: every write of a user's file, a
+    journal blob or a cache entry goes through it.
+    """
     if mode is None:
         try:
             mode = path.stat().st_mode & 0o7777
@@ -79,9 +88,11 @@ def atomic_writer(path: Path, mode: int | None = None) -> Iterator[BinaryIO]:
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode)
-        crash_point()
+        if durable:
+            crash_point()
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -89,12 +100,42 @@ def atomic_writer(path: Path, mode: int | None = None) -> Iterator[BinaryIO]:
         except FileNotFoundError:
             pass
         raise
-    fsync_dir(directory)
+    if durable:
+        fsync_dir(directory)
+
+
+_TEMP = re.compile(r"^\..+\.migrator-(\d+)\.tmp$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_temps(directories: Iterable[Path]) -> None:
+    """Remove the temp files that a killed write left in ``directories``
+    (those of :func:`atomic_replace` whose process is gone): one listing per
+    directory, so a crash leaves nothing behind in the user's folders."""
+    for directory in set(directories):
+        try:
+            names = [entry.name for entry in os.scandir(directory) if entry.name.endswith(".tmp")]
+        except OSError:
+            continue
+        for name in names:
+            match = _TEMP.match(name)
+            if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+                with contextlib.suppress(OSError):
+                    os.unlink(directory / name)
 
 
 def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write ``data`` to ``path`` atomically (see :func:`atomic_writer`)."""
-    with atomic_writer(path, mode) as handle:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_replace`)."""
+    with atomic_replace(path, mode) as handle:
         handle.write(data)
 
 
@@ -107,9 +148,27 @@ def file_digest(path: Path) -> str:
     return hasher.hexdigest()
 
 
+def migrator_home(root: Path) -> Path:
+    """``root/.migrator``, created private with a ``.gitignore`` holding ``*``
+    (the cache and the journal hold copies of user data: never committed)."""
+    home = root / MIGRATOR_DIR
+    if not home.is_dir():
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    elif home.stat().st_mode & 0o077:
+        with contextlib.suppress(OSError):
+            os.chmod(home, 0o700)  # made by an older version, or by hand
+    ignore = home / ".gitignore"
+    if not ignore.exists():
+        try:
+            ignore.write_text("# Created by migrator: its cache and journal are never committed.\n*\n", "utf-8")
+        except OSError:
+            pass  # a read-only checkout still runs; only the ignore file is missing
+    return home
+
+
 @dataclass
 class JournalRun:
-    """One ``apply --write``: append-only ledger plus original blobs."""
+    """One ``apply --write`` in one journal: append-only ledger plus blobs."""
 
     root: Path
     id: str
@@ -122,11 +181,19 @@ class JournalRun:
     def blobs(self) -> Path:
         return self.root / JOURNAL_DIR / "blobs"
 
+    def _prepare(self) -> None:
+        migrator_home(self.root)
+        self.blobs.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def start(self, phase: str | None) -> None:
+        """The run's first line: when it ran and in which phase."""
+        self._prepare()
+        self._append({"op": "start", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "phase": phase})
+
     def _append(self, entry: dict[str, Any]) -> None:
         crash_point()
-        self.directory.mkdir(parents=True, exist_ok=True)
-        ledger = self.directory / "ledger.jsonl"
-        with open(ledger, "a", encoding="utf-8") as handle:
+        with open(self.directory / "ledger.jsonl", "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, sort_keys=True) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
@@ -134,48 +201,35 @@ class JournalRun:
     def keep_blob(self, data: bytes) -> str:
         """Store ``data`` by its hash (once) and return the hash."""
         sha = digest(data)
-        self.blobs.mkdir(parents=True, exist_ok=True)
         target = self.blobs / sha
         if not target.exists():
             atomic_write(target, data, 0o600)
         return sha
 
-    def keep_blob_file(self, source: Path) -> str:
-        """Store a copy of the file ``source`` by its hash, in constant memory."""
-        self.blobs.mkdir(parents=True, exist_ok=True)
-        partial = self.blobs / f".incoming-{os.getpid()}"
-        hasher = hashlib.sha256()
-        with open(source, "rb") as src, open(partial, "wb") as dst:
+    def keep_blob_file(self, source: Path, expected: str) -> str:
+        """Store a copy of the file ``source`` by its hash, in constant
+        memory, if it still has the digest ``expected``; else
+        :class:`StalePlan` and nothing is kept."""
+        target = self.blobs / expected
+        if target.exists() and file_digest(source) == expected:
+            return expected
+        with atomic_replace(target, 0o600) as handle, open(source, "rb") as src:
+            hasher = hashlib.sha256()
             for block in iter(lambda: src.read(1 << 20), b""):
                 hasher.update(block)
-                dst.write(block)
-            dst.flush()
-            os.fsync(dst.fileno())
-        sha = hasher.hexdigest()
-        os.chmod(partial, 0o600)
-        os.replace(partial, self.blobs / sha)
-        fsync_dir(self.blobs)
-        return sha
+                handle.write(block)
+            if hasher.hexdigest() != expected:
+                raise StalePlan(str(source))  # abandons the copy
+        return expected
 
-    def intend(self, path: Path, before: bytes, after: bytes, kind: str = "file", **extra: Any) -> None:
+    def intend(self, path: Path, kind: str, before: str, after: str, **extra: Any) -> None:
         """Record a change before it is made: a crash after this line leaves
         the file either as before or as after, and both are known."""
-        before_sha = self.keep_blob(before)
-        self.intend_digests(path, before_sha, digest(after), kind, **extra)
+        self._append({"op": "intend", "kind": kind, "path": str(path.absolute()), "before": before,
+                      "after": after, "mode": _mode(path), **extra})
 
-    def intend_digests(self, path: Path, before_sha: str, after_sha: str, kind: str = "file", **extra: Any) -> None:
-        """:meth:`intend` for a change whose original is already a blob."""
-        self._append(
-            {"op": "intend", "kind": kind, "path": str(path), "before": before_sha, "after": after_sha,
-             "mode": _mode(path), **extra}
-        )
-
-    def record(self, entry: dict[str, Any]) -> None:
-        """Record a change of another kind (a store engine's own entry)."""
-        self._append(entry)
-
-    def done(self, path: Path) -> None:
-        self._append({"op": "done", "path": str(path)})
+    def done(self, path: Path, **extra: Any) -> None:
+        self._append({"op": "done", "path": str(path.absolute()), **extra})
 
 
 def _mode(path: Path) -> int | None:
@@ -185,25 +239,38 @@ def _mode(path: Path) -> int | None:
         return None
 
 
+@dataclass(frozen=True)
+class RunInfo:
+    """One run of a journal, as ``rollback --list`` shows it."""
+
+    id: str
+    time: str
+    phase: str | None
+    files: int
+    rolled_back: bool
+
+
 class Journal:
-    """All runs recorded under a root."""
+    """All runs recorded under a root (``root/.migrator/journal``)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def start(self) -> JournalRun:
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        run_id = f"{stamp}-{os.getpid()}"
+    @property
+    def directory(self) -> Path:
+        return self.root / JOURNAL_DIR
+
+    def run(self, run_id: str) -> JournalRun:
         return JournalRun(self.root, run_id)
 
     def runs(self) -> list[str]:
-        base = self.root / JOURNAL_DIR
-        if not base.is_dir():
+        """Every run id, oldest first (ids sort by time)."""
+        if not self.directory.is_dir():
             return []
-        return sorted(p.name for p in base.iterdir() if (p / "ledger.jsonl").is_file())
+        return sorted(p.name for p in self.directory.iterdir() if (p / "ledger.jsonl").is_file())
 
     def entries(self, run_id: str) -> Iterator[dict[str, Any]]:
-        ledger = self.root / JOURNAL_DIR / run_id / "ledger.jsonl"
+        ledger = self.directory / run_id / "ledger.jsonl"
         try:
             lines = ledger.read_text("utf-8").splitlines()
         except OSError as exc:
@@ -216,59 +283,23 @@ class Journal:
                     return  # a torn last line from a crash: the change it named never started
                 raise InputError(f"{ledger}:{number}: journal line is not valid JSON") from None
 
-    def blob(self, sha: str) -> bytes:
-        return (self.root / JOURNAL_DIR / "blobs" / sha).read_bytes()
+    def info(self, run_id: str) -> RunInfo:
+        entries = list(self.entries(run_id))
+        start = next((e for e in entries if e.get("op") == "start"), {})
+        files = {e["path"] for e in entries if e.get("op") == "intend"}
+        return RunInfo(run_id, str(start.get("time", "?")), start.get("phase"), len(files),
+                       self.rolled_back(run_id))
+
+    def rolled_back(self, run_id: str) -> bool:
+        return (self.directory / run_id / _ROLLED_BACK).exists()
+
+    def mark_rolled_back(self, run_id: str) -> None:
+        (self.directory / run_id / _ROLLED_BACK).write_text(
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) + "\n", "utf-8")
 
 
-def _restorer(kind: str, where: Path) -> Callable[[Path, dict[str, Any], Path], str]:
-    target = RESTORERS.get(kind)
-    if target is None:
-        raise InputError(f"{where}: unknown journal entry kind {kind!r}")
-    module, name = target.split(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-
-
-@dataclass(frozen=True)
-class Restored:
-    path: str
-    outcome: str  # restored | already | conflict | missing
-
-
-def rollback(root: Path, run_id: str | None = None) -> tuple[str, list[Restored]]:
-    """Undo a run (the latest by default): every file whose content is what
-    the run wrote gets its original bytes and mode back. A file changed since
-    is left alone and reported as a conflict."""
-    journal = Journal(root)
-    runs = journal.runs()
-    if not runs:
-        raise InputError(f"{root / JOURNAL_DIR}: no journal to roll back")
-    if run_id is None:
-        run_id = runs[-1]
-    elif run_id not in runs:
-        raise InputError(f"{root / JOURNAL_DIR}: no run '{run_id}' (known: {', '.join(runs)})")
-    outcomes: list[Restored] = []
-    entries = [e for e in journal.entries(run_id) if e.get("op") == "intend"]
-    blob_dir = root / JOURNAL_DIR / "blobs"
-    for entry in reversed(entries):
-        kind = entry.get("kind", "file")
-        if kind != "file":
-            outcomes.append(Restored(entry["path"], _restorer(kind, root / JOURNAL_DIR / run_id)(root, entry, blob_dir)))
-            continue
-        path = Path(entry["path"])
-        try:
-            sha = file_digest(path)
-        except FileNotFoundError:
-            outcomes.append(Restored(str(path), "missing"))
-            continue
-        if sha == entry["before"]:
-            outcomes.append(Restored(str(path), "already"))
-        elif sha == entry["after"]:
-            with atomic_writer(path, entry.get("mode")) as handle, open(blob_dir / entry["before"], "rb") as blob:
-                shutil.copyfileobj(blob, handle, 1 << 20)
-            outcomes.append(Restored(str(path), "restored"))
-        else:
-            outcomes.append(Restored(str(path), "conflict"))
-    marker = root / JOURNAL_DIR / run_id / "rolled-back"
-    if all(o.outcome in ("restored", "already") for o in outcomes):
-        marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) + "\n")
-    return run_id, outcomes
+def new_run_id() -> str:
+    """A run id that sorts by time: UTC to the microsecond, then the pid."""
+    now = time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
+    return f"{stamp}.{int(now * 1_000_000) % 1_000_000:06d}-{os.getpid()}"

@@ -8,16 +8,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import signal
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from migrator.cache import Cache, open_cache
 from migrator.config import Options
 from migrator.engines import Context, Engine, engines_for
-from migrator.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE
+from migrator.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_USAGE
 from migrator.files import Missing, SourcePath, discover
-from migrator.findings import FileResult, Finding
+from migrator.findings import FileResult, Finding, Problem
 from migrator.statedir import StateDir, state_dirs
 from migrator.statedir import forget as forget_state_dirs
 
@@ -51,10 +53,22 @@ class Run:
 
     @property
     def errors(self) -> list[tuple[str, str]]:
-        """``(display path, message)`` for every input that could not be used."""
+        """``(display path, message)`` for every input that could not be used
+        (a store kept by the version gate is not one: see :attr:`kept`)."""
         out = [(m.display, m.reason) for m in self.missing]
-        out += [(r.display, r.error) for r in self.results if r.error]
+        out += [(r.display, r.error.message) for r in self.results if r.error and r.error.is_error]
         return out
+
+    @property
+    def problems(self) -> list[tuple[str, Problem]]:
+        """``(display path, problem)`` for every input not used or not changed."""
+        out = [(m.display, Problem("unreadable", m.reason)) for m in self.missing]
+        return out + [(r.display, r.error) for r in self.results if r.error]
+
+    @property
+    def kept(self) -> list[tuple[str, str]]:
+        """``(display path, why)`` for every store the version gate kept."""
+        return [(r.display, r.error.message) for r in self.results if r.error and not r.error.is_error]
 
     @property
     def changed(self) -> list[FileResult]:
@@ -65,13 +79,16 @@ class Run:
         return [n for r in self.results for n in r.notes]
 
     def exit_code(self, *, changes: bool = False) -> int:
-        """3 if an input could not be used, else 1 if there is anything to
-        report (findings, or with ``changes`` only pending changes), else 0."""
+        """2 if a given path does not exist, 3 if an input could not be used,
+        else 1 if there is anything to report (findings, or with ``changes``
+        only pending changes, a kept store among them), else 0."""
+        if any(m.usage for m in self.missing):
+            return EXIT_USAGE
         if self.errors:
             return EXIT_UNREADABLE
         if changes:
-            return EXIT_FINDINGS if self.changed else EXIT_CLEAN
-        return EXIT_FINDINGS if self.findings else EXIT_CLEAN
+            return EXIT_FINDINGS if self.changed or self.kept else EXIT_CLEAN
+        return EXIT_FINDINGS if self.findings or self.kept else EXIT_CLEAN
 
 
 @dataclass(frozen=True)
@@ -116,7 +133,8 @@ def collect(options: Options, run: Run) -> tuple[list[_Work], Context]:
                 data = handle.read()
         except OSError as exc:
             run.results.append(
-                FileResult(item.path, item.display, engine.kind, error=f"cannot read: {exc.strerror or exc}")
+                FileResult(item.path, item.display, engine.kind,
+                           error=Problem("unreadable", f"cannot read: {exc.strerror or exc}"))
             )
             continue
         fact = engine.survey(item, data)
@@ -129,19 +147,31 @@ def collect(options: Options, run: Run) -> tuple[list[_Work], Context]:
 
 
 def _process(work: _Work, context: Context) -> FileResult:
+    """One file through its engine and its safety check. Whatever the
+    engine raises on it costs this file only: it is named, left unchanged."""
+    try:
+        return _analyse(work, context)
+    except RecursionError:
+        problem = Problem("crashed", "too deeply nested to analyse")
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # a parser's panic (pyo3 raises a BaseException) or a bug
+        problem = Problem("crashed", f"the analysis failed on it ({type(exc).__name__}: {exc}); "
+                                     f"file left unchanged")
+    return FileResult(work.source.path, work.source.display, work.kind, error=problem)
+
+
+def _analyse(work: _Work, context: Context) -> FileResult:
     engine = engines_for(context.options)[work.kind]
     engine.claims(work.source, context.options)  # a spawned worker's engine prepares its patterns
-    try:
-        result = engine.process(work.source, work.data, context)
-    except RecursionError:
-        return FileResult(work.source.path, work.source.display, work.kind, error="too deeply nested to analyse")
+    result = engine.process(work.source, work.data, context)
     if result.changed and not result.error:
         problem = engine.verify(work.source, result, context)
         if problem:
             # Safety is a step, not an afterthought: the file stays as it is.
             result.updated = None
             result.plan = None
-            result.error = f"safety check failed, file left unchanged: {problem}"
+            result.error = Problem("unsafe", f"safety check failed, file left unchanged: {problem}")
     return result
 
 
@@ -151,14 +181,76 @@ _WORKER_CONTEXT: Context | None = None
 def _init_worker(context: Context) -> None:
     global _WORKER_CONTEXT
     _WORKER_CONTEXT = context
+    # Ctrl-C is the parent's to handle; a worker stopped by it would look
+    # like one that crashed on its file.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# Tests of a worker that dies (as on a parser's segfault) name a file here.
+WORKER_DIES_ENV = "MIGRATOR_TEST_WORKER_DIES_ON"
 
 
 def _process_in_worker(work: _Work) -> FileResult:
     assert _WORKER_CONTEXT is not None
+    if os.environ.get(WORKER_DIES_ENV) == work.source.display:
+        os.kill(os.getpid(), signal.SIGKILL)
     result = _process(work, _WORKER_CONTEXT)
     # The parent still holds the original bytes: do not send them back.
     result.original = None
     return result
+
+
+def _process_batch(items: list[_Work]) -> list[FileResult]:
+    return [_process_in_worker(item) for item in items]
+
+
+def _pool(jobs: int, context: Context) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
+                               initargs=(context,))
+
+
+def _isolate(items: list[_Work], context: Context) -> list[FileResult]:
+    """The results of ``items`` after a worker died on one of them: each
+    half in a fresh process until the file that kills it is alone, which
+    costs that file only (named, left unchanged) and not the run."""
+    if not items:
+        return []
+    try:
+        with _pool(1, context) as pool:
+            return pool.submit(_process_batch, items).result()
+    except BrokenProcessPool:
+        if len(items) == 1:
+            item = items[0]
+            return [FileResult(item.source.path, item.source.display, item.kind, error=Problem(
+                "crashed", "the process analysing it died (its parser crashed); file left unchanged"))]
+        middle = len(items) // 2
+        return _isolate(items[:middle], context) + _isolate(items[middle:], context)
+
+
+def _parallel(work: list[_Work], context: Context, jobs: int) -> Iterator[FileResult]:
+    """Results in the order of ``work``, from a pool of ``jobs`` workers."""
+    # Small chunks for few files (balance), larger ones for many (less IPC).
+    chunk = max(1, min(32, len(work) // (jobs * 16)))
+    done = 0
+    pool = _pool(jobs, context)
+    try:
+        for result in pool.map(_process_in_worker, work, chunksize=chunk):
+            done += 1
+            yield result
+    except BrokenProcessPool:
+        # A worker died (a parser's segfault, the OOM killer): which file it
+        # held is unknown, so the rest is isolated.
+        pool.shutdown(wait=True, cancel_futures=True)
+        yield from _isolate(work[done:], context)
+        return
+    except BaseException:
+        # Ctrl-C (workers ignore it) or the consumer stopped: drop the work
+        # not started and stop the workers instead of finishing it.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _pool_context() -> Any:
@@ -174,22 +266,16 @@ def _execute(work: list[_Work], context: Context, progress: Progress | None) -> 
     jobs = min(context.options.jobs, len(work))
     total = len(work)
     if jobs > 1 and total >= PARALLEL_THRESHOLD:
-        # Small chunks for few files (balance), larger ones for many (less IPC).
-        chunk = max(1, min(32, total // (jobs * 16)))
         # Heavy imports happen once, here, and forked workers inherit them.
         for kind in sorted({item.kind for item in work}):
             load = getattr(engines_for(context.options)[kind], "load", None)
             if load is not None:
                 load()
-        with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker, initargs=(context,)
-        ) as pool:
-            results = pool.map(_process_in_worker, work, chunksize=chunk)
-            for done, (item, result) in enumerate(zip(work, results), start=1):
-                result.original = item.data
-                if progress:
-                    progress(done, total)
-                yield result
+        for done, (item, result) in enumerate(zip(work, _parallel(work, context, jobs)), start=1):
+            result.original = item.data
+            if progress:
+                progress(done, total)
+            yield result
     else:
         for done, item in enumerate(work, start=1):
             yield _process(item, context)
@@ -241,6 +327,3 @@ def run(options: Options, progress: Progress | None = None) -> Run:
     outcome.results.sort(key=lambda r: r.display)
     return outcome
 
-
-def cpu_jobs() -> int:
-    return os.cpu_count() or 1

@@ -41,6 +41,7 @@ def summary(run: Run) -> dict[str, Any]:
         "review": actions.get("review", 0),
         "by_confidence": dict(Counter(f.confidence for f in findings)),
         "errors": len(run.errors),
+        "kept": len(run.kept),
         "phase": run.options.phase,
         "phase_source": run.options.phase_source,
     }
@@ -56,6 +57,8 @@ def summary_line(run: Run) -> str:
         f"{count(s['files_scanned'], 'file')} scanned, {count(s['findings'], 'finding')}: "
         f"{s['rewrite']} to rewrite, {s['review']} to review ({s['phase']} phase)"
     )
+    if s["kept"]:
+        line += f"; {count(s['kept'], 'store')} kept for {'its' if s['kept'] == 1 else 'their'} gateway"
     if s["errors"]:
         line += f"; {s['errors']} could not be read or parsed"
     return line
@@ -93,7 +96,8 @@ def render_json(run: Run) -> str:
         "schema": SCHEMA,
         "findings": [f.to_json() for f in run.findings],
         "summary": summary(run),
-        "errors": [{"path": path, "message": message} for path, message in run.errors],
+        "errors": [{"path": path, "kind": p.kind, "message": p.message} for path, p in run.problems if p.is_error],
+        "kept": [{"path": path, "message": message} for path, message in run.kept],
         "notes": run.notes,
         "state_dirs": state_dirs(run),
     }
@@ -173,10 +177,12 @@ def check_summary(run: Run) -> str:
 
 
 def render_errors(run: Run) -> list[str]:
-    """One line per input that could not be used, then per warning (a store
-    a state dir's config names that does not exist)."""
+    """One line per input that could not be used, then per store kept, then
+    per warning (a store a state dir's config names that does not exist)."""
+    problems = run.problems
     warnings = [f"warning: {w}" for state in run.state_dirs for w in state.warnings]
-    return [f"error: {path}: {message}" for path, message in run.errors] + warnings
+    return [f"error: {p.line(path)}" for path, p in problems if p.is_error] + [
+        f"kept: {p.line(path)}" for path, p in problems if not p.is_error] + warnings
 
 
 def _diff_names(display: str) -> tuple[str, str]:

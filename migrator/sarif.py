@@ -260,13 +260,23 @@ def sarif_document(run: Run) -> dict[str, Any]:
         }
         for path, message in run.errors
     ]
+    # A store kept by the version gate is no failure of the run: a note.
+    kept = [
+        {
+            "level": "note",
+            "message": {"text": f"kept: {message}"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": path, "uriBaseId": SRCROOT}}}],
+        }
+        for path, message in run.kept
+    ]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [
             {
                 "tool": {"driver": driver},
-                "invocations": [{"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}],
+                "invocations": [{"executionSuccessful": not notifications,
+                                 "toolExecutionNotifications": notifications + kept}],
                 # Columns count characters, as Python strings do (not UTF-16 units).
                 "columnKind": "unicodeCodePoints",
                 "results": results,

@@ -1,11 +1,25 @@
-"""The journalled write: the only place migrator changes a user's file."""
+"""The journalled write and its undo: the only places migrator changes a
+user's file.
+
+Each change is journalled where it belongs: a file inside an OpenClaw state
+dir in that state dir's journal, any other in the project's (see
+:mod:`migrator.journal`). One ``write`` is one run id across all of them.
+"""
 
 from __future__ import annotations
 
+import signal
+import threading
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Callable, Iterator, Sequence
 
-from migrator.findings import FileResult, StalePlan, digest
-from migrator.journal import Journal, JournalRun, atomic_write
+from migrator.changes import CHANGES, Change, Undone, change_of
+from migrator.datarules import builtin_store
+from migrator.errors import ChangeError, ConfigError, InputError, StalePlan
+from migrator.findings import FileResult
+from migrator.journal import JOURNAL_DIR, Journal, JournalRun, RunInfo, new_run_id, sweep_temps
 from migrator.pipeline import Run
 
 
@@ -15,6 +29,10 @@ class WriteOutcome:
     written: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    #: Ctrl-C stopped the write between two files; these were not written.
+    interrupted: list[str] = field(default_factory=list)
+    #: Where the journals of this run are.
+    journals: list[Path] = field(default_factory=list)
 
 
 def read_only(result: FileResult) -> bool:
@@ -26,58 +44,206 @@ def read_only(result: FileResult) -> bool:
         return False
 
 
-def _write_file(result: FileResult, journal: JournalRun, outcome: WriteOutcome) -> None:
-    assert result.updated is not None and result.original is not None
-    try:
-        current = result.path.read_bytes()
-    except OSError as exc:
-        outcome.failed.append((result.display, f"cannot read before writing: {exc.strerror}"))
-        return
-    if digest(current) != digest(result.original):
-        # Changed since it was read: never overwrite what we did not see.
-        outcome.stale.append(result.display)
-        return
-    try:
-        journal.intend(result.path, result.original, result.updated)
-        atomic_write(result.path, result.updated)
-        journal.done(result.path)
-    except OSError as exc:
-        outcome.failed.append((result.display, f"cannot write: {exc.strerror or exc}"))
-        return
-    outcome.written.append(result.display)
+def journal_home(path: Path, state_roots: list[Path], project: Path) -> Path:
+    """The directory whose ``.migrator/journal`` records a change to ``path``:
+    the state dir holding it, else the project root."""
+    absolute = path.absolute()
+    for root in state_roots:
+        if root in absolute.parents:
+            return root
+    return project
 
 
-def _apply_plan(result: FileResult, journal: JournalRun, outcome: WriteOutcome) -> None:
-    assert result.plan is not None
+def _state_roots(run: Run) -> list[Path]:
+    """The OpenClaw state dirs of the run's changed stores, innermost first."""
+    roots = set()
+    for result in run.changed:
+        found = builtin_store(result.path.absolute(), run.options.manifest)
+        if found is not None:
+            roots.add(found[1])
+    return sorted(roots, key=lambda p: -len(p.parts))
+
+
+class _Journals:
+    """The run's journals, opened on first use, one run id for all."""
+
+    def __init__(self, run: Run) -> None:
+        self.id = new_run_id()
+        self.phase = run.options.phase
+        self.project = run.options.root.absolute()
+        self.state_roots = _state_roots(run)
+        self.open: dict[Path, JournalRun] = {}
+
+    def for_path(self, path: Path) -> JournalRun:
+        home = journal_home(path, self.state_roots, self.project)
+        if home not in self.open:
+            journal = JournalRun(home, self.id)
+            journal.start(self.phase)
+            self.open[home] = journal
+        return self.open[home]
+
+
+class _DeferredInterrupt:
+    """Ctrl-C while writing stops the write at the next file boundary
+    instead of in the middle of a file. A second Ctrl-C stops at once (every
+    change is atomic: its file is still old or new)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: object = None
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> "_DeferredInterrupt":
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)  # type: ignore[arg-type]
+
+
+def _guard(result: FileResult) -> str | None:
+    """Why a file is left as it is before its change is even tried."""
+    if result.path.is_symlink():
+        # A rename would replace the link itself with a regular file.
+        return "is a symbolic link; left as it is (migrate the file it points to)"
+    if read_only(result):
+        return "file is read-only; left as it is (make it writable to migrate it)"
+    return None
+
+
+def _apply(change: Change, journal: JournalRun, outcome: WriteOutcome,
+           on_write: Callable[[str], None] | None) -> None:
     try:
-        result.plan.apply(journal)
+        change.apply(journal)
     except StalePlan:
-        outcome.stale.append(result.display)
+        outcome.stale.append(change.display)
         return
-    except (OSError, ValueError) as exc:
-        message = getattr(exc, "strerror", None) or str(exc)
-        outcome.failed.append((result.display, f"cannot write: {message}"))
+    except ChangeError as exc:
+        outcome.failed.append((change.display, str(exc)))
         return
-    outcome.written.append(result.display)
+    except OSError as exc:
+        outcome.failed.append((change.display, f"cannot write: {exc.strerror or exc}"))
+        return
+    outcome.written.append(change.display)
+    if on_write is not None:
+        on_write(change.display)
 
 
-def write(run: Run) -> WriteOutcome:
-    """Apply every verified change of ``run``, each atomically and journalled."""
+def write(run: Run, on_write: Callable[[str], None] | None = None) -> WriteOutcome:
+    """Apply every verified change of ``run``, each atomically and journalled.
+
+    Ctrl-C stops between two files: ``outcome.interrupted`` lists the files
+    not written, and the journal holds the ones that were. ``on_write`` hears
+    of each file as it is written."""
     outcome = WriteOutcome()
     changed = run.changed
     if not changed:
         return outcome
-    journal = Journal(run.options.root).start()
-    for result in changed:
-        if result.path.is_symlink():
-            # A rename would replace the link itself with a regular file.
-            outcome.failed.append((result.display, "is a symbolic link; left as it is (migrate the file it points to)"))
-        elif read_only(result):
-            outcome.failed.append((result.display, "file is read-only; left as it is (make it writable to migrate it)"))
-        elif result.updated is not None:
-            _write_file(result, journal, outcome)
-        elif result.plan is not None:
-            _apply_plan(result, journal, outcome)
+    journals = _Journals(run)
+    with _DeferredInterrupt() as interrupt:
+        for index, result in enumerate(changed):
+            if interrupt.requested:
+                outcome.interrupted = [r.display for r in changed[index:]]
+                break
+            change = change_of(result)
+            problem = _guard(result)
+            if problem:
+                outcome.failed.append((result.display, problem))
+            elif change is not None:
+                try:
+                    journal = journals.for_path(result.path)
+                except OSError as exc:
+                    # No journal, no change: an unjournalled write could not be undone.
+                    where = journal_home(result.path, journals.state_roots, journals.project) / JOURNAL_DIR
+                    outcome.failed.append((result.display, f"cannot keep a journal in {where}: "
+                                                           f"{exc.strerror or exc}; left as it is"))
+                    continue
+                _apply(change, journal, outcome, on_write)
+    sweep_temps(r.path.parent for r in changed)  # what an earlier, killed write left
     if outcome.written:
-        outcome.run_id = journal.id  # name a journal only when it holds something
+        outcome.run_id = journals.id  # name a journal only when it holds something
+    outcome.journals = sorted(journals.open)
     return outcome
+
+
+# --- rollback ---------------------------------------------------------------
+
+
+def journal_roots(paths: Sequence[Path], state_dirs: Sequence[Path] = ()) -> list[Path]:
+    """The journals ``rollback`` reads: for each of ``paths``, the nearest
+    directory at or above it that has a journal; a state dir's own only
+    (never a project's above it)."""
+    found: list[Path] = []
+    for given, exact in [*((p, False) for p in paths), *((s, True) for s in state_dirs)]:
+        start = given.absolute()
+        for candidate in [start] if exact else [start, *start.parents]:
+            if (candidate / JOURNAL_DIR).is_dir():
+                if candidate not in found:
+                    found.append(candidate)
+                break
+    return found
+
+
+@dataclass
+class Rollback:
+    """What ``rollback`` did: the run it undid and each file's outcome."""
+
+    run_id: str
+    undone: list[Undone]
+
+    @property
+    def complete(self) -> bool:
+        return all(u.outcome in ("restored", "restored-content", "already") for u in self.undone)
+
+
+def runs(roots: list[Path]) -> Iterator[tuple[Path, RunInfo]]:
+    """Every run of the journals under ``roots``, oldest first."""
+    listed = [(root, Journal(root).info(run_id)) for root in roots for run_id in Journal(root).runs()]
+    yield from sorted(listed, key=lambda pair: pair[1].id)
+
+
+def rollback(roots: list[Path], run_id: str | None = None, force: bool = False) -> Rollback:
+    """Undo a run in every journal under ``roots`` that holds it: by default
+    the latest run not rolled back yet (so a second rollback steps back to
+    the run before). Each file whose content is what the run wrote gets its
+    original back; a file changed since is a conflict, left as it is unless
+    ``force``."""
+    where = ", ".join(str(root / JOURNAL_DIR) for root in roots) or "the given paths"
+    known = [info for _, info in runs(roots)]
+    if not known:
+        raise ConfigError(f"nothing to roll back: no journal in {where} (an OpenClaw state dir keeps its "
+                          f"own: `migrator rollback --state-dir DIR`)")
+    if run_id is None:
+        pending = [info.id for info in known if not info.rolled_back]
+        if not pending:
+            raise ConfigError(f"nothing to roll back: every run in {where} is rolled back already")
+        run_id = pending[-1]
+    elif run_id not in {info.id for info in known}:
+        raise ConfigError(f"no run '{run_id}' in {where} (known: {', '.join(i.id for i in known)})")
+    undone: list[Undone] = []
+    for root in roots:
+        journal = Journal(root)
+        if run_id not in journal.runs():
+            continue
+        run = journal.run(run_id)
+        entries = [e for e in journal.entries(run_id) if e.get("op") == "intend"]
+        outcomes = [_undo(entry, run, force) for entry in reversed(entries)]
+        sweep_temps(Path(str(entry["path"])).parent for entry in entries)
+        if all(u.outcome in ("restored", "restored-content", "already") for u in outcomes):
+            journal.mark_rolled_back(run_id)
+        undone += outcomes
+    return Rollback(run_id, undone)
+
+
+def _undo(entry: dict[str, object], run: JournalRun, force: bool) -> Undone:
+    kind = str(entry.get("kind", "file"))
+    change = CHANGES.get(kind)
+    if change is None:
+        raise InputError(f"{run.directory}: unknown journal entry kind {kind!r}")
+    return change.undo(entry, run, force)

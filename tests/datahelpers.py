@@ -36,7 +36,7 @@ def make_state(tmp: Path, gateway: str | None = NEW_GATEWAY, db: bool = True) ->
     """A copy of fixtures/state under ``tmp/state`` whose openclaw.json was
     last written by ``gateway`` (None: the fixture's own 2026.7.2)."""
     state = tmp / "state"
-    shutil.copytree(FIXTURES / "state", state)
+    shutil.copytree(FIXTURES / "state", state, ignore=shutil.ignore_patterns(".migrator"))
     if gateway is not None:
         config = state / "openclaw.json"
         config.write_text(config.read_text("utf-8").replace(OLD_GATEWAY, gateway), "utf-8")

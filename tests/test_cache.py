@@ -96,9 +96,25 @@ def test_an_entry_under_another_key_is_not_trusted(project: Path) -> None:
 
 def test_no_temp_files_are_left_behind(project: Path) -> None:
     _scan(project)
-    leftovers = [p for p in (project / ".migrator").rglob("*") if p.name.startswith(".tmp-")]
+    leftovers = [p for p in (project / ".migrator").rglob("*") if ".tmp" in p.name]
     assert leftovers == []
     assert (project / ".migrator" / "cache" / ".gitignore").read_text().splitlines()[-1] == "*"
+    # The whole of .migrator/ is ignored (the journal too), and private.
+    assert (project / ".migrator" / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (project / ".migrator").stat().st_mode & 0o777 == 0o700
+
+
+def test_the_suite_never_copies_a_cache_with_a_fixture_tree() -> None:
+    """The README's first command (`migrator scan fixtures/demo`) leaves
+    fixtures/demo/.migrator/cache behind; a test copying the tree with it
+    would answer from that cache instead of analysing."""
+    import re
+
+    tests = Path(__file__).parent
+    calls = [(p.name, call) for p in sorted(tests.glob("*.py"))
+             for call in re.findall(r"shutil\.copytree\([^\n]*", p.read_text("utf-8"))]
+    assert calls
+    assert [c for c in calls if 'ignore_patterns(".migrator")' not in c[1]] == []
 
 
 def test_config_and_flag_turn_the_cache_off(project: Path) -> None:
@@ -125,7 +141,7 @@ def test_cli_warm_run_prints_the_same_report(project: Path) -> None:
 
 def test_parallel_workers_give_the_serial_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "many"
-    shutil.copytree(FIXTURES / "demo", root)
+    shutil.copytree(FIXTURES / "demo", root, ignore=shutil.ignore_patterns(".migrator"))
     monitor = (root / MONITOR).read_text()
     for i in range(PARALLEL_THRESHOLD):
         (root / "orchestrator" / f"copy_{i}.py").write_text(monitor)
@@ -140,7 +156,7 @@ def test_parallel_workers_give_the_serial_answer(tmp_path: Path, monkeypatch: py
 def test_store_results_follow_their_gateway_version_not_the_cache(tmp_path: Path) -> None:
     """A store's verdict depends on openclaw.json, another file: never cached."""
     state = tmp_path / "state"
-    shutil.copytree(FIXTURES / "state", state)
+    shutil.copytree(FIXTURES / "state", state, ignore=shutil.ignore_patterns(".migrator"))
     (tmp_path / "pyproject.toml").write_text("[tool.migrator]\n")
     first = json.loads(run_cli("scan", "state", "--format", "json", cwd=tmp_path).stdout)
     assert {f["action"] for f in first["findings"]} == {"review"}

@@ -107,7 +107,7 @@ def test_contract_after_expand_equals_contract_direct(demo: Path, tmp_path: Path
     import shutil
 
     direct = tmp_path / "direct"
-    shutil.copytree(demo, direct)
+    shutil.copytree(demo, direct, ignore=shutil.ignore_patterns(".migrator"))
     assert run_cli("apply", ".", "--write", "--phase", "expand", cwd=demo).returncode == 0
     assert run_cli("apply", ".", "--write", "--phase", "contract", cwd=demo).returncode == 0
     assert run_cli("apply", ".", "--write", "--phase", "contract", cwd=direct).returncode == 0
@@ -124,7 +124,7 @@ def test_rollback_restores_bytes_and_mode(demo: Path) -> None:
     assert snapshot(demo) != before
     result = run_cli("rollback", cwd=demo)
     assert result.returncode == 0, result.stderr
-    assert f"restored: {monitor}" in result.stderr
+    assert "restored: orchestrator/monitor.py" in result.stderr  # relative, as apply prints it
     assert snapshot(demo) == before
     assert monitor.stat().st_mode & 0o777 == 0o640
 
@@ -136,7 +136,7 @@ def test_rollback_leaves_a_file_changed_since(demo: Path) -> None:
     edited = monitor.read_bytes()
     result = run_cli("rollback", cwd=demo)
     assert result.returncode == 3
-    assert f"conflict: {monitor}" in result.stderr
+    assert "conflict: orchestrator/monitor.py" in result.stderr
     assert monitor.read_bytes() == edited
 
 

@@ -28,7 +28,7 @@ OLD_TO_NEW = {"done": "agent_responded", "failed": "interrupted", "timeout": "wa
 
 def _migrate(tmp_path: Path, phase: str) -> Path:
     root = tmp_path / phase
-    shutil.copytree(CALLERS, root)
+    shutil.copytree(CALLERS, root, ignore=shutil.ignore_patterns(".migrator"))
     done = run_cli("apply", "--write", "--phase", phase, ".", cwd=root)
     assert done.returncode == 0, done.stderr
     return root
@@ -146,7 +146,7 @@ def test_other_vocabularies_behave_as_before(tmp_path: Path, phase: str, load_ap
 
 def test_workflow_engine_corpus_is_never_rewritten(tmp_path: Path) -> None:
     root = tmp_path / "unrelated"
-    shutil.copytree(UNRELATED, root)
+    shutil.copytree(UNRELATED, root, ignore=shutil.ignore_patterns(".migrator"))
     before = snapshot(root)
     for phase in ("expand", "contract"):
         done = run_cli("apply", "--write", "--phase", phase, ".", cwd=root)

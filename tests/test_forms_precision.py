@@ -32,7 +32,7 @@ def measure(tmp_path: Path, phase: str) -> tuple[int, int, int]:
     for corpus, expected_root in (("callers", FIXTURES / "python" / "expected" / phase), ("unrelated", None)):
         original = FIXTURES / "python" / corpus
         root = tmp_path / f"{corpus}-{phase}"
-        shutil.copytree(original, root)
+        shutil.copytree(original, root, ignore=shutil.ignore_patterns(".migrator"))
         assert run_cli("apply", "--write", "--phase", phase, ".", cwd=root).returncode == 0
         before, after = snapshot(original), snapshot(root)
         for rel, data in before.items():

@@ -85,9 +85,9 @@ def _gateway(args: list[str], cwd: Path, env: dict[str, str]) -> None:
 
 def test_every_guide_command_works(tmp_path: Path) -> None:
     project = tmp_path / "project"
-    shutil.copytree(FIXTURES / "demo", project)
+    shutil.copytree(FIXTURES / "demo", project, ignore=shutil.ignore_patterns(".migrator"))
     state = tmp_path / "home" / ".openclaw"
-    shutil.copytree(FIXTURES / "state", state)
+    shutil.copytree(FIXTURES / "state", state, ignore=shutil.ignore_patterns(".migrator"))
     env = {**os.environ, "PYTHONPATH": str(REPO), "HOME": str(tmp_path / "home")}
     env.pop("OPENCLAW_STATE_DIR", None)
     env.pop("CI", None)

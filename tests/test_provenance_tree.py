@@ -134,7 +134,7 @@ def test_unused_suppression_is_reported(tmp_path: Path) -> None:
 
 def test_text_report_lists_rewrites_then_a_review_section(tmp_path: Path) -> None:
     root = tmp_path / "callers"
-    shutil.copytree(FIXTURES / "python" / "callers", root)
+    shutil.copytree(FIXTURES / "python" / "callers", root, ignore=shutil.ignore_patterns(".migrator"))
     out = run_cli("scan", ".", cwd=root).stdout.splitlines()
     header = next(i for i, line in enumerate(out) if line.startswith("to review ("))
     assert all("rewrite]" in line for line in out[:header])

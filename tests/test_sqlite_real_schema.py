@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from conftest import FIXTURES, run_cli
-from migrator.engines.sqlite import connect
+from migrator.sqlitedb import connect
 
 REAL = FIXTURES / "data" / "openclaw-agent-2026.9.6.sql"
 DB_REL = "agents/main/agent/openclaw-agent.sqlite"
@@ -18,7 +18,7 @@ SESSION_CHECK = "status IN ('running', 'done', 'failed', 'killed', 'timeout')"
 
 def _state(tmp_path: Path) -> Path:
     state = tmp_path / "state"
-    shutil.copytree(FIXTURES / "state", state)
+    shutil.copytree(FIXTURES / "state", state, ignore=shutil.ignore_patterns(".migrator"))
     (state / "agents" / "main" / "sessions" / "sessions.json").unlink()  # imported into SQLite
     db = state / DB_REL
     db.parent.mkdir(parents=True)
@@ -80,7 +80,7 @@ def test_real_database_migrates_and_rolls_back(tmp_path: Path) -> None:
     assert not any(f'"status":"{old}"' in doc for doc in documents for old in renamed)
     conn.close()
 
-    undo = run_cli("rollback", cwd=work)
+    undo = run_cli("rollback", "--state-dir", str(state), cwd=work)  # found from anywhere
     assert undo.returncode == 0, undo.stderr
     conn = connect(db)
     assert list(conn.iterdump()) == before_dump

@@ -68,7 +68,7 @@ NOT_PROMPTS = ["docs/notes.md"]
 def prompts(tmp_path: Path) -> Path:
     """A private copy of fixtures/prompts."""
     target = tmp_path / "prompts"
-    shutil.copytree(FIXTURES / "prompts", target)
+    shutil.copytree(FIXTURES / "prompts", target, ignore=shutil.ignore_patterns(".migrator"))
     return target
 
 

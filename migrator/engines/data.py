@@ -10,10 +10,7 @@ other engines holding JSON text (a fenced block in Markdown).
 from __future__ import annotations
 
 import functools
-import json
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from migrator import jsonlines
@@ -22,10 +19,10 @@ from migrator.rules import Rule
 from migrator.datarules import store_rules, Decision, StoreEngine, Target, decide, symlink_escape, target_for
 from migrator.engines import BaseEngine, Context
 from migrator.files import SourcePath
-from migrator.findings import FileResult, Finding, StalePlan
+from migrator.changes import JsonlChange
+from migrator.findings import FileResult, Finding, Problem
 from migrator.jsonedit import Edit, JsonSyntaxError, migrate_json_text
 from migrator.jsonedit import parse as parse_json
-from migrator.journal import JournalRun, atomic_writer, crash_point
 from migrator.pointers import PointerPattern, compile_patch
 from migrator.suppressions import Suppressions, for_document
 from migrator.textformats import SharedValue, Skip, migrate_toml, migrate_yaml
@@ -113,14 +110,14 @@ class DataEngine(BaseEngine):
         result = FileResult(source.path, source.display, self.kind, original=data)
         escape = symlink_escape(source)
         if escape:
-            result.error = escape
+            result.error = Problem("unreadable", escape)
             return result
         # A byte-order mark is kept as it is; the document starts after it.
         bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
         try:
             text = data.decode("utf-8")[len(bom):]
         except UnicodeDecodeError as exc:
-            result.error = f"not valid UTF-8 (byte {exc.start})"
+            result.error = Problem("unparsable", f"not valid UTF-8 (byte {exc.start})")
             return result
         sup = for_document(text, target.format)
         if sup is not None and sup.ignore_file:
@@ -130,7 +127,12 @@ class DataEngine(BaseEngine):
                                                     options.manifest.vocabulary.old_to_new, _skip(sup, target.rule))
         except (JsonSyntaxError, ValueError) as exc:
             shared = isinstance(exc, SharedValue)  # valid YAML: say what it is, not "cannot parse"
-            result.error = str(exc) if shared else f"cannot parse {target.format.upper()}: {exc}"
+            result.error = Problem("unparsable", str(exc) if shared else f"cannot parse {target.format.upper()}: {exc}")
+            return result
+        if target.builtin and target.format == "json" and not text.lstrip().startswith("{"):
+            # Valid JSON, but an OpenClaw store is an object of sessions by key.
+            kind = "an array" if text.lstrip().startswith("[") else "not an object"
+            result.error = Problem("not-a-store", f"not an OpenClaw session store (its top level is {kind})")
             return result
         decision = decide(target, options)
         for edit in edits[:FINDINGS_PER_FILE]:
@@ -140,7 +142,7 @@ class DataEngine(BaseEngine):
         if sup is not None:
             result.notes.extend(sup.notes(source.display))
         if decision.refusal and edits:
-            result.error = decision.refusal
+            result.error = Problem("kept", decision.refusal)
         elif decision.action == "rewrite" and edits:
             result.updated = (bom + new_text).encode("utf-8")
             result.patch = ops
@@ -160,71 +162,6 @@ class DataEngine(BaseEngine):
         except (JsonSyntaxError, ValueError) as exc:
             return f"the new text does not parse: {exc}"
         return "a second pass would change the file again" if edits else None
-
-
-@dataclass
-class JsonlPlan:
-    """A JSONL file rewritten by streaming: never held in memory whole.
-
-    Guard: the sha256 of the bytes the plan was made from; the writer streams
-    the file again, copying the original into the journal and the migrated
-    lines into a temp file, and renames only if the digest still matches.
-    """
-
-    path: Path
-    display: str
-    sha256: str
-    patterns: tuple[PointerPattern, ...]
-    mapping: Mapping[str, str]
-    changed_lines: int
-    sample: list[tuple[int, bytes, bytes]] = field(default_factory=list)
-
-    def describe(self) -> str:
-        out = []
-        for number, before, after in self.sample:
-            out.append(f"@@ -{number},1 +{number},1 @@\n-{before.decode('utf-8', 'replace')}\n"
-                       f"+{after.decode('utf-8', 'replace')}")
-        if self.changed_lines > len(self.sample):
-            out.append(f"... and {self.changed_lines - len(self.sample)} more changed lines")
-        return "\n".join(out)
-
-    def apply(self, journal: JournalRun) -> None:
-        before = journal.keep_blob_file(self.path)
-        if before != self.sha256:
-            raise StalePlan(self.display)
-        # Stream from the journal's copy: it is the exact bytes the digest
-        # guarded, whatever happens to the file meanwhile.
-        with atomic_writer(self.path) as handle:
-            sink = _HashingWriter(handle)
-            with open(journal.blobs / before, "rb") as source:
-                jsonlines.stream(source, self.patterns, self.mapping, sink)  # type: ignore[arg-type]
-            journal.intend_digests(self.path, before, sink.hexdigest())
-            crash_point()
-        journal.done(self.path)
-
-    def write_patches(self, handle: Any) -> None:
-        def emit(number: int, ops: list[dict[str, Any]]) -> None:
-            handle.write(json.dumps({"line": number, "patch": ops}) + "\n")
-
-        with open(self.path, "rb") as source:
-            jsonlines.stream(source, self.patterns, self.mapping, on_patch=emit)
-
-
-class _HashingWriter:
-    """Writes through to a handle, hashing what passes."""
-
-    def __init__(self, handle: Any) -> None:
-        import hashlib
-
-        self.handle = handle
-        self.hasher = hashlib.sha256()
-
-    def write(self, data: bytes) -> int:
-        self.hasher.update(data)
-        return int(self.handle.write(data))
-
-    def hexdigest(self) -> str:
-        return self.hasher.hexdigest()
 
 
 class JsonlEngine(StoreEngine, BaseEngine):
@@ -257,7 +194,7 @@ class JsonlEngine(StoreEngine, BaseEngine):
                 # Findings are capped: past the cap the stream only counts.
                 stats = jsonlines.stream(handle, target.patterns, mapping, on_edit=keep, edit_limit=FINDINGS_PER_FILE)
         except OSError as exc:
-            result.error = f"cannot read: {exc.strerror or exc}"
+            result.error = Problem("unreadable", f"cannot read: {exc.strerror or exc}")
             return result
         result.findings = findings
         _cap(result, stats.edits)
@@ -266,13 +203,13 @@ class JsonlEngine(StoreEngine, BaseEngine):
         if stats.bad_lines:
             number, message = stats.bad_lines[0]
             more = f" (and {len(stats.bad_lines) - 1} more)" if len(stats.bad_lines) > 1 else ""
-            result.error = (f"line {number} is not valid JSON{more}: {message}; file left unchanged, "
-                            f"fix or remove the line and run again")
+            result.error = Problem("unparsable", f"line {number} is not valid JSON{more}: {message}; file left "
+                                                 f"unchanged, fix or remove the line and run again")
             return result
         if decision.refusal and stats.edits:
-            result.error = decision.refusal
+            result.error = Problem("kept", decision.refusal)
         elif decision.action == "rewrite" and stats.changed_lines:
-            result.plan = JsonlPlan(source.path, source.display, stats.sha256, target.patterns, dict(mapping),
+            result.plan = JsonlChange(source.path, source.display, stats.sha256, target.patterns, dict(mapping),
                                     stats.changed_lines, stats.sample)
         return result
 

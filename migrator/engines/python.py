@@ -12,7 +12,7 @@ from migrator.cache import open_memo
 from migrator.config import Options
 from migrator.engines import Context
 from migrator.files import SourcePath
-from migrator.findings import Action, FileResult, Finding
+from migrator.findings import Action, FileResult, Finding, unparsable
 from migrator.rules import Rule
 
 if TYPE_CHECKING:
@@ -125,6 +125,27 @@ def _syntax_error(data: bytes, exc: Exception) -> str:
     except ValueError:
         pass
     return f"cannot parse Python: {getattr(exc, 'message', exc)}"
+
+
+def too_deep(data: bytes) -> str | None:
+    """Why CPython's parser refuses a file for its nesting, or None.
+
+    LibCST's native parser has no such bound: on a few thousand nested
+    brackets or a very long operator chain it overflows its stack and kills
+    the process. The stdlib parser stops cleanly first, so it is asked first.
+    Other syntax errors are left to LibCST (it reads newer grammar)."""
+    import ast
+
+    try:
+        ast.parse(data)
+    except SyntaxError as error:
+        if "too many nested" in str(error.msg) or "too complex" in str(error.msg):
+            return f"cannot parse Python: {error.msg} (line {error.lineno}, column {error.offset})"
+    except (RecursionError, MemoryError):
+        return "cannot parse Python: too deeply nested to analyse"
+    except ValueError:
+        pass  # null bytes: LibCST's own error names them
+    return None
 
 
 class PythonEngine:
@@ -351,19 +372,23 @@ class PythonEngine:
 
         assert data is not None
         result = FileResult(source.path, source.display, self.kind, original=data)
+        deep = too_deep(data)
+        if deep:
+            result.error = unparsable(deep)
+            return result
         try:
             rewritten = self._rewriter(source, context).rewrite(data)
         except cst.ParserSyntaxError as exc:
-            result.error = _syntax_error(data, exc)
+            result.error = unparsable(_syntax_error(data, exc))
             return result
         except UnicodeDecodeError as exc:
-            result.error = f"not valid UTF-8 (byte {exc.start}): {exc.reason}"
+            result.error = unparsable(f"not valid UTF-8 (byte {exc.start}): {exc.reason}")
             return result
         except (SyntaxError, ValueError) as exc:
             if "encoding" in str(exc):
-                result.error = "not valid UTF-8, and no coding declaration names another encoding"
+                result.error = unparsable("not valid UTF-8, and no coding declaration names another encoding")
             else:
-                result.error = f"cannot read Python source: {exc}"
+                result.error = unparsable(f"cannot read Python source: {exc}")
             return result
         for f in rewritten.findings:
             action: Action = "rewrite" if f.rewrite else "review"

@@ -36,7 +36,7 @@ from migrator.pointers import PointerPattern
 from migrator.rules import Rule
 from migrator.statedir import config_path, workspaces
 from migrator.suppressions import Suppressions, parse as parse_suppressions
-from migrator.findings import Action, Confidence, FileResult, Finding
+from migrator.findings import Action, Confidence, FileResult, Finding, unparsable
 
 DEFAULT_GLOBS = ("AGENTS.md", "SOUL.md", "TOOLS.md", "**/skills/*/SKILL.md")
 # A project's own documentation: scanned with the same rules, for review only,
@@ -149,7 +149,7 @@ class TextEngine(BaseEngine):
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            result.error = f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or exclude it"
+            result.error = unparsable(f"not valid UTF-8 (byte {exc.start}); save it as UTF-8 or exclude it")
             return result
         doc = self._is_doc(source)
         if doc and not self._talks_to_openclaw(text, context.options):
