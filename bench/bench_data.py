@@ -1,7 +1,7 @@
 """Data benchmark (a plain script): JSONL throughput against jq doing the same
 rename on the same file, and a 1,000,000-row OpenClaw database migrated.
 
-    python bench/bench_data.py [--mb 64] [--rows 1000000] [--repeat 3] [--jsonl-only]
+    python bench/bench_data.py [--mb 64] [--rows 1000000] [--sessions 40000] [--repeat 3] [--jsonl-only]
 
 JSONL, side by side in one run, each figure the best of --repeat runs taken in
 turn (wall clock, and CPU seconds of the process doing the work, which the
@@ -20,6 +20,13 @@ machine's other load disturbs less):
   whole-block shortcut applies to (one run each);
 - the whole command path once: plan (as ``migrator apply`` does, findings
   included) and ``--write`` (journal copy, stale guard, atomic replace).
+
+``sessions.json``: one OpenClaw session store of --sessions sessions (about
+12 MB for 40,000, two thirds of them with an old status) migrated by the
+whole ``apply --write`` path, against ``json.load`` plus ``json.dump`` of the
+same file in Python, in turn, best of --repeat (the goal: within 5x, which
+only a pass linear in the file's size meets). The result is checked byte for
+byte against the input with only the values replaced.
 """
 
 from __future__ import annotations
@@ -174,6 +181,65 @@ def bench_jsonl_command(source: Path, size: int, tmp: Path) -> None:
     shutil.rmtree(project)
 
 
+def make_sessions_json(path: Path, sessions: int) -> bytes:
+    """A sessions.json as the gateway writes it (two-space indent)."""
+    rng = random.Random(5)
+    words = [*VOCAB.old_to_new, *VOCAB.old_to_new, "running", "queued", "running", "queued"]
+    doc = {}
+    for n in range(sessions):
+        doc[f"agent:main:subagent:{n:08x}-6b7d-4e21"] = {
+            "sessionId": f"{n:032x}", "updatedAt": 1795484601000 + n, "chatType": "direct",
+            "status": rng.choice(words), "startedAt": 1795484541000 + n, "runtimeMs": rng.randint(0, 99999),
+            "abortedLastRun": False, "spawnedBy": "agent:main:main", "label": "résumé repo", "totalTokens": 3100}
+    data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return data
+
+
+def bench_sessions_json(sessions: int, repeat: int, tmp: Path) -> None:
+    state = tmp / "sessions-state"
+    store = state / "agents" / "main" / "sessions" / "sessions.json"
+    original = make_sessions_json(store, sessions)
+    (state / "openclaw.json").write_text('{meta: {lastTouchedVersion: "2027.1.0"}}\n')
+    olds = b"|".join(re.escape(o.encode()) for o in VOCAB.old_to_new)
+    expected = re.sub(rb'("status": ")(' + olds + rb')"',
+                      lambda m: m.group(1) + VOCAB.old_to_new[m.group(2).decode()].encode() + b'"', original)
+    renamed = len(re.findall(rb'"status": "(?:' + olds + rb')"', original))
+
+    def ours() -> tuple[float, float]:
+        store.write_bytes(original)
+        wall, cpu = time.perf_counter(), time.process_time()
+        outcome = write(run(load_options([str(state)], cwd=tmp, use_cache=False)))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        assert outcome.written and not outcome.failed, outcome
+        assert store.read_bytes() == expected, "sessions.json: bytes other than the values changed"
+        return wall, cpu
+
+    def baseline() -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        with open(store, encoding="utf-8") as handle:
+            doc = json.load(handle)
+        with open(tmp / "dumped.json", "w", encoding="utf-8") as handle:
+            json.dump(doc, handle, indent=2, ensure_ascii=False)
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    mine: list[tuple[float, float]] = []
+    theirs: list[tuple[float, float]] = []
+    for _ in range(repeat):
+        mine.append(ours())
+        theirs.append(baseline())
+    best = (min(w for w, _ in mine), min(c for _, c in mine))
+    floor = (min(w for w, _ in theirs), min(c for _, c in theirs))
+    print(f"sessions.json, {sessions:,} sessions ({len(original) / 2**20:.1f} MB, {renamed:,} old values), "
+          f"best of {repeat}:")
+    print(f"  migrator apply --write  {best[0]:6.2f} s   cpu {best[1]:5.2f} s   (plan, checks, journal, replace)")
+    print(f"  json.load + json.dump   {floor[0]:6.2f} s   cpu {floor[1]:5.2f} s")
+    print(f"  ratio    {best[0] / floor[0]:.1f}x json.load+dump (wall), {best[1] / floor[1]:.1f}x (cpu); goal within 5x")
+    print("  checked: only the values' bytes changed")
+    shutil.rmtree(state)
+
+
 def make_db(path: Path, rows: int) -> None:
     conn = sqlite3.connect(path)
     conn.executescript((REPO / "fixtures" / "data" / "openclaw-agent.sql").read_text("utf-8"))
@@ -221,13 +287,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=int, default=64, help="size of the JSONL file")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the SQLite store")
-    parser.add_argument("--repeat", type=int, default=3, help="JSONL runs of each side (best reported)")
+    parser.add_argument("--sessions", type=int, default=40_000, help="sessions in the sessions.json store")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side (best reported)")
     parser.add_argument("--jsonl-only", action="store_true", help="skip the SQLite benchmark")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         os.chdir(tmp)
         bench_jsonl(args.mb, args.repeat, tmp)
+        bench_sessions_json(args.sessions, args.repeat, tmp)
         if not args.jsonl_only:
             bench_sqlite(args.rows, tmp)
 
