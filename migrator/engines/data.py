@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -26,6 +25,7 @@ from migrator.findings import FileResult, Finding, StalePlan
 from migrator.jsonedit import Edit, JsonSyntaxError, migrate_json_text
 from migrator.jsonedit import parse as parse_json
 from migrator.journal import JournalRun, atomic_writer, crash_point
+from migrator.manifest import load_manifest
 from migrator.pointers import PointerPattern, compile_patch
 from migrator.textformats import migrate_toml, migrate_yaml
 
@@ -56,11 +56,6 @@ def migrate_document(
     raise ValueError(f"unknown data format {fmt!r}")
 
 
-def _old_words(options: Options) -> re.Pattern[bytes]:
-    words = sorted(options.manifest.vocabulary.old, key=len, reverse=True)
-    return re.compile(b"|".join(re.escape(w.encode()) for w in words))
-
-
 def _finding(display: str, fmt: str, target: Target, decision: Decision, line: int, column: int,
              pointer: str, old: str, new: str) -> Finding:
     what = "an OpenClaw session store" if target.builtin else "a [[tool.migrator.data]] rule"
@@ -84,17 +79,17 @@ class DataEngine(BaseEngine):
     def rules(self) -> tuple[Rule, ...]:
         return store_rules(("json", "json5", "yaml", "toml"), user_rules=True)
 
-    def __init__(self) -> None:
-        self._words: re.Pattern[bytes] | None = None
+    def __init__(self, options: Options | None = None) -> None:
+        # Every spelling of an old value the claimed formats allow: a value
+        # written "\u0064one" is a finding like "done".
+        vocabulary = (options.manifest if options else load_manifest()).vocabulary
+        self._words = vocabulary.pattern("json", "yaml", "toml")
 
     def claims(self, source: SourcePath, options: Options) -> bool:
-        if self._words is None:
-            self._words = _old_words(options)
         target = target_for(source, options)
         return target is not None and target.format in ("json", "json5", "yaml", "toml")
 
     def prefilter(self, data: bytes) -> bool:
-        assert self._words is not None
         return self._words.search(data) is not None
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
