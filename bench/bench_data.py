@@ -21,6 +21,13 @@ machine's other load disturbs less):
 - the whole command path once: plan (as ``migrator apply`` does, findings
   included) and ``--write`` (journal copy, stale guard, atomic replace).
 
+The realistic export (--records records, about 67 MB for 300,000): nested
+decoy statuses in every record, 10% of lines in ``json.dumps``' default form,
+floats like ``1.0``, non-ASCII text and a truncated last line, through the
+whole ``migrator apply --write --phase contract`` command (a
+``[[tool.migrator.data]]`` rule at ``/status``) against jq on its whole
+records, in turn; checked byte for byte, with its peak memory.
+
 ``sessions.json``: one OpenClaw session store of --sessions sessions (about
 12 MB for 40,000, two thirds of them with an old status) migrated by the
 whole ``apply --write`` path, against ``json.load`` plus ``json.dump`` of the
@@ -77,6 +84,90 @@ def make_jsonl(path: Path, megabytes: int, spaced: bool = False) -> int:
             size += len(line)
             n += 1
     return size
+
+
+def make_export(path: Path, records: int) -> tuple[int, bytes]:
+    """A JSONL export as users' tools write it: every record with nested
+    decoy statuses (the last tool call's, an ``acp`` or ``outcome`` object's),
+    floats like ``1.0``, non-ASCII text; about 90% compact lines and 10% in
+    ``json.dumps``' default form (spaced, non-ASCII escaped); and a truncated
+    last line, a record still being appended. Returns the size and the bytes
+    expected after the rename (built from the same pieces, new names in)."""
+    rng = random.Random(13)
+    size = 0
+    with open(path, "wb") as handle:
+        expected = []
+        for n in range(records):
+            status = rng.choice(WORDS)
+            nested = {"kind": "tool", "status": rng.choice(WORDS), "score": 1.0}
+            row = {"key": f"agent:main:subagent:{n:08d}", "status": status, "startedAt": 1795484481000 + n,
+                   "cost": rng.choice([1.0, 0.25, 2.5]), "label": "résumé du dépôt — 要約 " * rng.randint(0, 2),
+                   "last": nested}
+            row["acp" if n % 2 else "outcome"] = {"status": rng.choice(WORDS), "attempt": 1.0}
+            new_row = dict(row, status=VOCAB.to_new(status))
+            if n % 10 == 9:
+                line, new_line = json.dumps(row), json.dumps(new_row)
+            else:
+                line = json.dumps(row, separators=(",", ":"), ensure_ascii=False)
+                new_line = json.dumps(new_row, separators=(",", ":"), ensure_ascii=False)
+            data = (line + "\n").encode("utf-8")
+            handle.write(data)
+            expected.append((new_line + "\n").encode("utf-8"))
+            size += len(data)
+        tail = b'{"key": "agent:main:subagent:tail", "status": "done", "last": {"kind": "to'
+        handle.write(tail)
+        expected.append(tail)
+    return size + len(tail), b"".join(expected)
+
+
+def bench_export(records: int, repeat: int, tmp: Path) -> None:
+    """The realistic export through ``apply --write`` (contract phase, a
+    ``[[tool.migrator.data]]`` rule at ``/status``) against jq, in turn."""
+    jq = shutil.which("jq")
+    project = tmp / "export-project"
+    (project / "exports").mkdir(parents=True)
+    target = project / "exports" / "sessions.jsonl"
+    source = tmp / "export.jsonl"
+    size, expected = make_export(source, records)
+    (project / "pyproject.toml").write_text('[tool.migrator]\n[[tool.migrator.data]]\n'
+                                            'paths = ["exports/*.jsonl"]\npointers = ["/status"]\n')
+    # jq stops at the truncated line: it gets the whole records only.
+    whole = tmp / "export-whole.jsonl"
+    with open(source, "rb") as src, open(whole, "wb") as dst:
+        for line in src:
+            if line.endswith(b"\n"):
+                dst.write(line)
+    ours: list[tuple[float, float]] = []
+    theirs: list[tuple[float, float]] = []
+    peak = 0
+    for _ in range(repeat):
+        shutil.copy(source, target)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "migrator", "apply", "--write", "--phase", "contract",
+                               "--no-cache", "."], cwd=project, env={**os.environ, "PYTHONPATH": str(REPO)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - wall
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        assert done.returncode == 0, done.stderr[-500:]
+        ours.append((wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)))
+        if not peak:
+            peak = after.ru_maxrss  # before jq has run: the largest child so far is ours
+        assert target.read_bytes() == expected, "the export: bytes other than the top-level values changed"
+        if jq is not None:
+            theirs.append(_jq(jq, whole, tmp / "jq.jsonl"))
+    best = (min(w for w, _ in ours), min(c for _, c in ours))
+    print(f"JSONL export, {records:,} records ({size / 2**20:.0f} MB; nested decoy statuses, 10% default-spaced "
+          f"lines, a truncated last line), apply --write --phase contract, best of {repeat}:")
+    print(_line("migrator", size, *best, f"(whole command; peak RSS {peak / 1024:.0f} MB)"))
+    if theirs:
+        jq_best = (min(w for w, _ in theirs), min(c for _, c in theirs))
+        print(_line("jq", size, *jq_best, "(jq -c, whole records only)"))
+        print(f"  ratio    {jq_best[0] / best[0]:.1f}x jq (wall), {jq_best[1] / best[1]:.1f}x jq (cpu); goal at least 5x")
+    print("  checked: only the top-level values changed; nested decoys and the truncated line left as written")
+    shutil.rmtree(project)
+    source.unlink()
+    whole.unlink()
 
 
 def jq_program() -> str:
@@ -288,6 +379,7 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=64, help="size of the JSONL file")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the SQLite store")
     parser.add_argument("--sessions", type=int, default=40_000, help="sessions in the sessions.json store")
+    parser.add_argument("--records", type=int, default=300_000, help="records of the realistic JSONL export")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side (best reported)")
     parser.add_argument("--jsonl-only", action="store_true", help="skip the SQLite benchmark")
     args = parser.parse_args()
@@ -295,6 +387,7 @@ def main() -> None:
         tmp = Path(name)
         os.chdir(tmp)
         bench_jsonl(args.mb, args.repeat, tmp)
+        bench_export(args.records, args.repeat, tmp)
         bench_sessions_json(args.sessions, args.repeat, tmp)
         if not args.jsonl_only:
             bench_sqlite(args.rows, tmp)

@@ -241,9 +241,12 @@ class _Migrator:
                 hits.append((value, pointer, finder))
         if not hits:
             return body, [], []
-        # No \u anywhere: the key and the old value are spelled plainly, and
-        # no colon is escaped (see _no_duplicate_keys).
-        if b"\\u" in body or not _no_duplicate_keys(body, doc):
+        # Without a duplicate key (no escaped colon either, see
+        # _no_duplicate_keys) the plain `"key":` found at depth 1 is the only
+        # key that decodes to `key`, whatever \u escapes other strings hold
+        # (a line json.dumps wrote with its default ensure_ascii); its value
+        # must be the old value's plain token, checked below.
+        if not _no_duplicate_keys(body, doc):
             return None
         spans = []
         for old, pointer, finder in hits:
