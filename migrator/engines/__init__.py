@@ -106,7 +106,7 @@ def registered(options: Options | None = None) -> list[Engine]:
     return [PythonEngine(), SqliteEngine(), JsonlEngine(), DataEngine(options), TextEngine(options)]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=8)  # a run or two at a time; tests make many
 def engines_for(options: Options) -> dict[str, Engine]:
     """This run's engines by kind, in the order they are asked: built once
     per (hashable, frozen) options."""
