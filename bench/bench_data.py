@@ -1,7 +1,7 @@
 """Data benchmark (a plain script): JSONL throughput against jq doing the same
 rename on the same file, and a 1,000,000-row OpenClaw database migrated.
 
-    python bench/bench_data.py [--mb 64] [--rows 1000000] [--repeat 3] [--jsonl-only]
+    python bench/bench_data.py [--mb 64] [--rows 1000000] [--sessions 40000] [--repeat 3] [--jsonl-only]
 
 JSONL, side by side in one run, each figure the best of --repeat runs taken in
 turn (wall clock, and CPU seconds of the process doing the work, which the
@@ -20,6 +20,20 @@ machine's other load disturbs less):
   whole-block shortcut applies to (one run each);
 - the whole command path once: plan (as ``migrator apply`` does, findings
   included) and ``--write`` (journal copy, stale guard, atomic replace).
+
+The realistic export (--records records, about 67 MB for 300,000): nested
+decoy statuses in every record, 10% of lines in ``json.dumps``' default form,
+floats like ``1.0``, non-ASCII text and a truncated last line, through the
+whole ``migrator apply --write --phase contract`` command (a
+``[[tool.migrator.data]]`` rule at ``/status``) against jq on its whole
+records, in turn; checked byte for byte, with its peak memory.
+
+``sessions.json``: one OpenClaw session store of --sessions sessions (about
+12 MB for 40,000, two thirds of them with an old status) migrated by the
+whole ``apply --write`` path, against ``json.load`` plus ``json.dump`` of the
+same file in Python, in turn, best of --repeat (the goal: within 5x, which
+only a pass linear in the file's size meets). The result is checked byte for
+byte against the input with only the values replaced.
 """
 
 from __future__ import annotations
@@ -70,6 +84,112 @@ def make_jsonl(path: Path, megabytes: int, spaced: bool = False) -> int:
             size += len(line)
             n += 1
     return size
+
+
+def make_export(path: Path, records: int) -> tuple[int, bytes]:
+    """A JSONL export as users' tools write it: every record with nested
+    decoy statuses (the last tool call's, an ``acp`` or ``outcome`` object's),
+    floats like ``1.0``, non-ASCII text; about 90% compact lines and 10% in
+    ``json.dumps``' default form (spaced, non-ASCII escaped); and a truncated
+    last line, a record still being appended. Returns the size and the bytes
+    expected after the rename (built from the same pieces, new names in)."""
+    rng = random.Random(13)
+    size = 0
+    with open(path, "wb") as handle:
+        expected = []
+        for n in range(records):
+            status = rng.choice(WORDS)
+            nested = {"kind": "tool", "status": rng.choice(WORDS), "score": 1.0}
+            row = {"key": f"agent:main:subagent:{n:08d}", "status": status, "startedAt": 1795484481000 + n,
+                   "cost": rng.choice([1.0, 0.25, 2.5]), "label": "résumé du dépôt — 要約 " * rng.randint(0, 2),
+                   "last": nested}
+            row["acp" if n % 2 else "outcome"] = {"status": rng.choice(WORDS), "attempt": 1.0}
+            new_row = dict(row, status=VOCAB.to_new(status))
+            if n % 10 == 9:
+                line, new_line = json.dumps(row), json.dumps(new_row)
+            else:
+                line = json.dumps(row, separators=(",", ":"), ensure_ascii=False)
+                new_line = json.dumps(new_row, separators=(",", ":"), ensure_ascii=False)
+            data = (line + "\n").encode("utf-8")
+            handle.write(data)
+            expected.append((new_line + "\n").encode("utf-8"))
+            size += len(data)
+        tail = b'{"key": "agent:main:subagent:tail", "status": "done", "last": {"kind": "to'
+        handle.write(tail)
+        expected.append(tail)
+    return size + len(tail), b"".join(expected)
+
+
+def _vm_hwm(pid: int) -> int:
+    """The peak resident memory (KiB) of a running process, 0 if unknown."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def bench_export(records: int, repeat: int, tmp: Path) -> None:
+    """The realistic export through ``apply --write`` (contract phase, a
+    ``[[tool.migrator.data]]`` rule at ``/status``) against jq, in turn."""
+    jq = shutil.which("jq")
+    project = tmp / "export-project"
+    (project / "exports").mkdir(parents=True)
+    target = project / "exports" / "sessions.jsonl"
+    source = tmp / "export.jsonl"
+    size, expected = make_export(source, records)
+    (project / "pyproject.toml").write_text('[tool.migrator]\n[[tool.migrator.data]]\n'
+                                            'paths = ["exports/*.jsonl"]\npointers = ["/status"]\n')
+    # jq stops at the truncated line: it gets the whole records only.
+    whole = tmp / "export-whole.jsonl"
+    with open(source, "rb") as src, open(whole, "wb") as dst:
+        for line in src:
+            if line.endswith(b"\n"):
+                dst.write(line)
+    ours: list[tuple[float, float]] = []
+    theirs: list[tuple[float, float]] = []
+    peak = 0
+    for _ in range(repeat):
+        shutil.copy(source, target)
+        with tempfile.TemporaryFile() as errors:
+            wall = time.perf_counter()
+            child = subprocess.Popen([sys.executable, "-m", "migrator", "apply", "--write", "--phase", "contract",
+                                      "--no-cache", "."], cwd=project, env={**os.environ, "PYTHONPATH": str(REPO)},
+                                     stdout=subprocess.DEVNULL, stderr=errors)
+            # wait4: the CPU time of this child alone. Its peak memory is read
+            # from /proc while it runs (VmHWM, since its exec): ru_maxrss would
+            # count the copy of this process it was forked from.
+            hwm = 0
+            while True:
+                pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+                if pid:
+                    break
+                hwm = max(hwm, _vm_hwm(child.pid))
+                time.sleep(0.01)
+            wall = time.perf_counter() - wall
+            child.returncode = os.waitstatus_to_exitcode(status)
+            errors.seek(0)
+            assert child.returncode == 0, errors.read()[-500:]
+        ours.append((wall, usage.ru_utime + usage.ru_stime))
+        peak = max(peak, hwm)
+        assert target.read_bytes() == expected, "the export: bytes other than the top-level values changed"
+        if jq is not None:
+            theirs.append(_jq(jq, whole, tmp / "jq.jsonl"))
+    best = (min(w for w, _ in ours), min(c for _, c in ours))
+    print(f"JSONL export, {records:,} records ({size / 2**20:.0f} MB; nested decoy statuses, 10% default-spaced "
+          f"lines, a truncated last line), apply --write --phase contract, best of {repeat}:")
+    print(_line("migrator", size, *best, f"(whole command; peak RSS {peak / 1024:.0f} MB)"))
+    if theirs:
+        jq_best = (min(w for w, _ in theirs), min(c for _, c in theirs))
+        print(_line("jq", size, *jq_best, "(jq -c, whole records only)"))
+        print(f"  ratio    {jq_best[0] / best[0]:.1f}x jq (wall), {jq_best[1] / best[1]:.1f}x jq (cpu); goal at least 5x")
+    print("  checked: only the top-level values changed; nested decoys and the truncated line left as written")
+    shutil.rmtree(project)
+    source.unlink()
+    whole.unlink()
 
 
 def jq_program() -> str:
@@ -174,6 +294,65 @@ def bench_jsonl_command(source: Path, size: int, tmp: Path) -> None:
     shutil.rmtree(project)
 
 
+def make_sessions_json(path: Path, sessions: int) -> bytes:
+    """A sessions.json as the gateway writes it (two-space indent)."""
+    rng = random.Random(5)
+    words = [*VOCAB.old_to_new, *VOCAB.old_to_new, "running", "queued", "running", "queued"]
+    doc = {}
+    for n in range(sessions):
+        doc[f"agent:main:subagent:{n:08x}-6b7d-4e21"] = {
+            "sessionId": f"{n:032x}", "updatedAt": 1795484601000 + n, "chatType": "direct",
+            "status": rng.choice(words), "startedAt": 1795484541000 + n, "runtimeMs": rng.randint(0, 99999),
+            "abortedLastRun": False, "spawnedBy": "agent:main:main", "label": "résumé repo", "totalTokens": 3100}
+    data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return data
+
+
+def bench_sessions_json(sessions: int, repeat: int, tmp: Path) -> None:
+    state = tmp / "sessions-state"
+    store = state / "agents" / "main" / "sessions" / "sessions.json"
+    original = make_sessions_json(store, sessions)
+    (state / "openclaw.json").write_text('{meta: {lastTouchedVersion: "2027.1.0"}}\n')
+    olds = b"|".join(re.escape(o.encode()) for o in VOCAB.old_to_new)
+    expected = re.sub(rb'("status": ")(' + olds + rb')"',
+                      lambda m: m.group(1) + VOCAB.old_to_new[m.group(2).decode()].encode() + b'"', original)
+    renamed = len(re.findall(rb'"status": "(?:' + olds + rb')"', original))
+
+    def ours() -> tuple[float, float]:
+        store.write_bytes(original)
+        wall, cpu = time.perf_counter(), time.process_time()
+        outcome = write(run(load_options([str(state)], cwd=tmp, use_cache=False)))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        assert outcome.written and not outcome.failed, outcome
+        assert store.read_bytes() == expected, "sessions.json: bytes other than the values changed"
+        return wall, cpu
+
+    def baseline() -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        with open(store, encoding="utf-8") as handle:
+            doc = json.load(handle)
+        with open(tmp / "dumped.json", "w", encoding="utf-8") as handle:
+            json.dump(doc, handle, indent=2, ensure_ascii=False)
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    mine: list[tuple[float, float]] = []
+    theirs: list[tuple[float, float]] = []
+    for _ in range(repeat):
+        mine.append(ours())
+        theirs.append(baseline())
+    best = (min(w for w, _ in mine), min(c for _, c in mine))
+    floor = (min(w for w, _ in theirs), min(c for _, c in theirs))
+    print(f"sessions.json, {sessions:,} sessions ({len(original) / 2**20:.1f} MB, {renamed:,} old values), "
+          f"best of {repeat}:")
+    print(f"  migrator apply --write  {best[0]:6.2f} s   cpu {best[1]:5.2f} s   (plan, checks, journal, replace)")
+    print(f"  json.load + json.dump   {floor[0]:6.2f} s   cpu {floor[1]:5.2f} s")
+    print(f"  ratio    {best[0] / floor[0]:.1f}x json.load+dump (wall), {best[1] / floor[1]:.1f}x (cpu); goal within 5x")
+    print("  checked: only the values' bytes changed")
+    shutil.rmtree(state)
+
+
 def make_db(path: Path, rows: int) -> None:
     conn = sqlite3.connect(path)
     conn.executescript((REPO / "fixtures" / "data" / "openclaw-agent.sql").read_text("utf-8"))
@@ -221,13 +400,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=int, default=64, help="size of the JSONL file")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the SQLite store")
-    parser.add_argument("--repeat", type=int, default=3, help="JSONL runs of each side (best reported)")
+    parser.add_argument("--sessions", type=int, default=40_000, help="sessions in the sessions.json store")
+    parser.add_argument("--records", type=int, default=300_000, help="records of the realistic JSONL export")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side (best reported)")
     parser.add_argument("--jsonl-only", action="store_true", help="skip the SQLite benchmark")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         os.chdir(tmp)
         bench_jsonl(args.mb, args.repeat, tmp)
+        bench_export(args.records, args.repeat, tmp)
+        bench_sessions_json(args.sessions, args.repeat, tmp)
         if not args.jsonl_only:
             bench_sqlite(args.rows, tmp)
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import http.server
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -44,7 +43,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import real_gateway as rg  # noqa: E402  (install, spawn, stop, the gateway's env)
 from migrator.compat.translation import Translator  # noqa: E402
-from migrator.engines.sqlite import connect as sqlite_connect  # noqa: E402
+from migrator.sqlitedb import connect as sqlite_connect  # noqa: E402
 from migrator.manifest import load_manifest  # noqa: E402
 
 ROOT = rg.ROOT

@@ -17,6 +17,9 @@ import base64
 import dataclasses
 import hashlib
 import json
+import os
+import sys
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,7 @@ from migrator.findings import FileResult, Finding, Problem
 from migrator.journal import MIGRATOR_DIR, atomic_replace, migrator_home
 
 # Bump when the layout of an entry changes.
-FORMAT = 1
+FORMAT = 2
 _PACKAGES = ("migrator", "codemods")
 
 
@@ -72,20 +75,9 @@ def _digest(value: Any) -> str:
 
 
 def options_fingerprint(options: Options) -> str:
-    """A digest of the code, the manifest and every option that changes a
-    file's result (not paths, jobs or output format)."""
-    return _digest(
-        {
-            "code": code_fingerprint(),
-            "manifest": options.manifest.source,
-            "phase": options.phase,
-            "min_confidence": options.min_confidence,
-            "markers": list(options.markers),
-            "data_rules": [dataclasses.asdict(rule) for rule in options.data_rules],
-            "text": dict(options.text),
-            "gateway_version": options.gateway_version,
-        }
-    )
+    """A digest of the code and every option that changes a file's result
+    (:meth:`Options.cache_key`: not paths, jobs or output format)."""
+    return _digest({"code": code_fingerprint(), "options": options.cache_key()})
 
 
 class Cache:
@@ -98,18 +90,18 @@ class Cache:
         self.hits = 0
         self.misses = 0
 
-    def key(self, kind: str, source: SourcePath, data: bytes) -> str:
-        """The key of one file's result under this run's options and facts."""
+    def key(self, kind: str, source: SourcePath, content: str) -> str:
+        """The key of one file's result under this run's options and facts;
+        ``content`` is the digest of its bytes (:func:`content_digest`)."""
         digest = hashlib.sha256()
-        for part in (self._salt, kind, self._facts.get(kind, ""), source.display, source.rel):
+        for part in (self._salt, kind, self._facts.get(kind, ""), source.display, source.rel, content):
             digest.update(part.encode("utf-8", errors="surrogateescape") + b"\0")
-        digest.update(hashlib.sha256(data).digest())
         return digest.hexdigest()
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
 
-    def load(self, key: str, source: SourcePath, kind: str, data: bytes) -> FileResult | None:
+    def load(self, key: str, source: SourcePath, kind: str, data: bytes | None) -> FileResult | None:
         """The cached result, or None when there is none or it is damaged."""
         try:
             raw = self._path(key).read_bytes()
@@ -217,3 +209,143 @@ def open_cache(options: Options, facts: dict[str, Any]) -> Cache | None:
     if options.cache_dir is None:
         return None
     return Cache(options.cache_dir, options, facts)
+
+
+def content_digest(data: bytes) -> str:
+    """The digest of a file's bytes that keys its cached answers."""
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- the stat index ----------------------------------------------------------
+
+# Files changed this recently may change again within the same mtime tick:
+# their stat data is not trusted (the next run checks their digest instead).
+_RACY_NS = 2_000_000_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Known:
+    """What a run learnt of one file without analysing it: the digest of its
+    bytes, whether its engine's prefilter passed them, and its survey fact."""
+
+    digest: str
+    passed: bool
+    fact: Any
+
+
+class StatIndex:
+    """Beside the content cache: per file its path, size, mtime (ns) and
+    inode, with what :class:`Known` says of its bytes, all under the key of
+    the options and code that shaped the answer (as ruff's cache keeps one
+    file per settings). An unchanged file is answered without being opened;
+    one whose stat data changed is read, and its digest decides.
+
+    One JSON file, read once and written atomically at the end of a run;
+    survey facts are stored as tagged JSON (never pickle), and only
+    dataclasses of an engine's own module are rebuilt from it.
+    """
+
+    def __init__(self, directory: Path, options: Options, modules: dict[str, str]) -> None:
+        self.directory = directory
+        self.path = directory / f"index-{options_fingerprint(options)[:32]}.json"
+        self._modules = modules
+        self._started = time.time_ns()
+        self._dirty = False
+        self._entries: dict[str, list[Any]] = {}
+        try:
+            loaded = json.loads(self.path.read_bytes())
+            if isinstance(loaded, dict) and loaded.get("format") == FORMAT and isinstance(loaded.get("files"), dict):
+                self._entries = loaded["files"]
+        except (OSError, ValueError):
+            pass  # none yet, or damaged: every file is read once more
+
+    def recall(self, kind: str, source: SourcePath) -> tuple[os.stat_result | None, Known | None]:
+        """The file's stat data, and what is known of it if that is unchanged."""
+        try:
+            stat = os.stat(source.path)
+        except OSError:
+            return None, None
+        entry = self._entries.get(str(source.path))
+        if (entry is None or entry[0] != kind or entry[1] != source.rel or entry[2] != source.display
+                or entry[3:6] != [stat.st_size, stat.st_mtime_ns, stat.st_ino]):
+            return stat, None
+        return stat, self._known(entry)
+
+    def by_digest(self, kind: str, source: SourcePath, digest: str) -> Known | None:
+        """What is known of the file if its bytes are unchanged (a touched
+        file, a checkout that rewrote it as it was)."""
+        entry = self._entries.get(str(source.path))
+        if entry is None or entry[0] != kind or entry[1] != source.rel or entry[2] != source.display or entry[6] != digest:
+            return None
+        return self._known(entry)
+
+    def _known(self, entry: list[Any]) -> Known | None:
+        try:
+            return Known(entry[6], bool(entry[7]), _decode(entry[8], self._modules.get(entry[0], "")))
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+            return None  # damaged: read the file again
+
+    def remember(self, kind: str, source: SourcePath, stat: os.stat_result | None, known: Known) -> None:
+        """Record the file as this run saw it."""
+        if stat is None:
+            return
+        try:
+            fact = _encode(known.fact)
+        except TypeError:
+            return  # a fact JSON cannot hold: the file is surveyed every run
+        racy = self._started - stat.st_mtime_ns < _RACY_NS
+        entry = [kind, source.rel, source.display, stat.st_size, -1 if racy else stat.st_mtime_ns, stat.st_ino,
+                 known.digest, known.passed, fact]
+        if self._entries.get(str(source.path)) != entry:
+            self._entries[str(source.path)] = entry
+            self._dirty = True
+
+    def save(self) -> None:
+        """Write the index if anything changed; failing to is no error."""
+        if self._dirty:
+            _write_entry(self.directory, self.path, {"format": FORMAT, "files": self._entries})
+            self._dirty = False
+
+
+def open_index(options: Options, modules: dict[str, str]) -> StatIndex | None:
+    """The run's stat index (``modules``: each engine kind's module, whose
+    dataclasses its survey facts may be), or None when caching is off."""
+    if options.cache_dir is None:
+        return None
+    return StatIndex(options.cache_dir, options, modules)
+
+
+def _encode(value: Any) -> Any:
+    """Survey facts as JSON that :func:`_decode` turns back into equal values."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, bytes):
+        return {"b": base64.b64encode(value).decode()}
+    if isinstance(value, tuple):
+        return {"t": [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return {"l": [_encode(v) for v in value]}
+    if isinstance(value, dict):
+        return {"m": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"d": type(value).__qualname__,
+                "f": {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    raise TypeError(f"a survey fact of type {type(value).__name__} cannot be stored")
+
+
+def _decode(value: Any, module: str) -> Any:
+    if not isinstance(value, dict):
+        return value
+    if "b" in value:
+        return base64.b64decode(value["b"], validate=True)
+    if "t" in value:
+        return tuple(_decode(v, module) for v in value["t"])
+    if "l" in value:
+        return [_decode(v, module) for v in value["l"]]
+    if "m" in value:
+        return {_decode(k, module): _decode(v, module) for k, v in value["m"]}
+    # Only a dataclass of the engine's own module: the index cannot name code to run.
+    cls = getattr(sys.modules[module], value["d"])
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        raise ValueError("not a survey dataclass")
+    return cls(**{name: _decode(v, module) for name, v in value["f"].items()})

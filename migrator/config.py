@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -44,6 +44,14 @@ class DataRule:
 
 
 @dataclass(frozen=True)
+class TextOptions:
+    """``[tool.migrator.text]``: extra prompt globs and the expand-phase wording."""
+
+    paths: tuple[str, ...] = ()
+    name_both: bool = False
+
+
+@dataclass(frozen=True)
 class Options:
     """Everything a run needs to know. Build it with :func:`load_options`."""
 
@@ -58,11 +66,28 @@ class Options:
     exclude: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
     data_rules: tuple[DataRule, ...] = ()
-    text: Mapping[str, Any] = field(default_factory=dict)
+    text: TextOptions = TextOptions()
     gateway_version: str | None = None
     respect_gitignore: bool = True
     config_file: Path | None = None
     cache_dir: Path | None = None
+
+    def cache_key(self) -> str:
+        """A digest of every setting that shapes a file's result (not the
+        paths, jobs or output format): cached answers are kept under it, as
+        Black keeps its cache under ``Mode.get_cache_key()``."""
+        import hashlib
+
+        parts = [
+            self.manifest.fingerprint,
+            self.phase,
+            self.min_confidence,
+            ",".join(self.markers),
+            repr(self.data_rules),
+            repr(self.text),
+            self.gateway_version or "",
+        ]
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
     def allows(self, confidence: str) -> bool:
         """Whether a finding of this confidence is rewritten by ``apply``."""
@@ -276,7 +301,7 @@ def load_options(
         + tuple(extend_exclude),
         markers=_string_list(table.get("markers", []), where, "markers"),
         data_rules=_data_rules(table.get("data", []), where),
-        text=text,
+        text=TextOptions(tuple(text["paths"]), bool(text["name-both"])),
         gateway_version=str(gw) if gw is not None else None,
         respect_gitignore=respect,
         config_file=config_file,

@@ -106,31 +106,22 @@ class Target:
     state_root: Path | None = None
 
 
-# Every data engine asks about every discovered file: remember the answer
-# for the run's options (keyed by identity: Options holds mappings).
-# The options are kept in the value so that their id cannot be reused.
-_TARGETS: dict[tuple[Path, int], "tuple[Options, Target | None]"] = {}
-
-
 def _store_suffixes(manifest: Manifest) -> set[str]:
     return {Path(pattern).suffix.lower() for store in manifest.stores for pattern in store.paths}
 
 
+# Every data engine asks about every discovered file: the answer is
+# remembered per file and (hashable) options.
+@functools.lru_cache(maxsize=1 << 17)
 def target_for(source: SourcePath, options: Options) -> Target | None:
     """The target of a discovered file, or None if no store or rule names it."""
-    key = (source.path, id(options))
-    if key not in _TARGETS:
-        if len(_TARGETS) > 100_000:
-            _TARGETS.clear()
-        suffix = source.path.suffix.lower()
-        configured = _configured_target(source, options)
-        if configured is not None:
-            _TARGETS[key] = (options, configured)  # a store the state dir's config names, whatever its name
-        elif not options.data_rules and suffix not in FORMATS_BY_SUFFIX and suffix not in _store_suffixes(options.manifest):
-            _TARGETS[key] = (options, None)  # a source file: no store or rule can name it
-        else:
-            _TARGETS[key] = (options, _target_for(source, options))
-    return _TARGETS[key][1]
+    configured = _configured_target(source, options)
+    if configured is not None:
+        return configured  # a store the state dir's config names, whatever its name
+    suffix = source.path.suffix.lower()
+    if not options.data_rules and suffix not in FORMATS_BY_SUFFIX and suffix not in _store_suffixes(options.manifest):
+        return None  # a source file: no store or rule can name it
+    return _target_for(source, options)
 
 
 def _configured_target(source: SourcePath, options: Options) -> Target | None:

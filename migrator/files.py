@@ -6,6 +6,7 @@ Symlinks are never followed: a run cannot wander out of the roots it was given.
 
 from __future__ import annotations
 
+import operator
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,9 @@ SKIP_DIRS = frozenset(
         ".migrator", "site-packages", ".eggs",
     }
 )
+
+
+_NAME = operator.attrgetter("name")
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,7 @@ def _walk(
         if own is not None:
             specs = specs + [(top, own)]
     try:
-        entries = sorted(os.scandir(top), key=lambda e: e.name)
+        entries = sorted(os.scandir(top), key=_NAME)
     except OSError:
         return
     start_text = str(start)

@@ -11,6 +11,7 @@ result is parsed again and must equal the patched document (applied with
 
 from __future__ import annotations
 
+import copy as copy_module
 import json
 import re
 from dataclasses import dataclass
@@ -18,8 +19,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import json5
 import jsonpatch
+import orjson
 
-from migrator.pointers import PointerPattern, compile_patch
+from migrator.pointers import PointerPattern, compile_patch, split
 
 
 class JsonSyntaxError(ValueError):
@@ -49,6 +51,21 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - start + 1
 
 
+def _positions(text: str, offsets: Sequence[int]) -> list[tuple[int, int]]:
+    """:func:`_position` of each of ``offsets`` (ascending) in one forward
+    pass: a file with many edits costs its length once, not once per edit."""
+    out = []
+    line, counted, start = 1, 0, 0  # start: where the line of `counted` begins
+    for offset in offsets:
+        newlines = text.count("\n", counted, offset)
+        if newlines:
+            line += newlines
+            start = text.rfind("\n", counted, offset) + 1
+        counted = offset
+        out.append((line, offset - start + 1))
+    return out
+
+
 # --- parsing for meaning -------------------------------------------------
 
 
@@ -71,10 +88,34 @@ def parse(text: str, *, json5_syntax: bool = False) -> Any:
             raise
         except ValueError as exc:
             raise JsonSyntaxError(f"invalid JSON5: {exc}") from None
+    fast = _parse_fast(text)
+    if fast is not None:
+        return fast[0]
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise JsonSyntaxError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+
+
+def _parse_fast(text: str) -> tuple[Any] | None:
+    """The document parsed by ``orjson``, when it is proven to hold no
+    duplicate key; None when unsure (the careful parse decides).
+
+    Outside strings a colon only separates a key from its value, so the
+    colons of the text are its key/value pairs plus the colons inside its
+    strings; ``orjson.dumps`` of the document writes the same, less any pair
+    a duplicate key dropped. Without a ``\\u003a`` escape no string holds more
+    colons decoded than written, so equal counts leave no pair dropped.
+    What ``orjson`` refuses (a lone surrogate, an integer past 64 bits,
+    ``NaN``) also goes to the careful parse."""
+    if "\\u003" in text:
+        return None
+    try:
+        doc = orjson.loads(text)
+        again = orjson.dumps(doc)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError, RecursionError):
+        return None
+    return (doc,) if text.count(":") == again.count(b":") else None
 
 
 # --- locating string values ----------------------------------------------
@@ -82,6 +123,8 @@ def parse(text: str, *, json5_syntax: bool = False) -> Any:
 _WS_JSON = re.compile(r"[ \t\r\n]*")
 _WS_JSON5 = re.compile(r"(?:\s|//[^\n]*|/\*.*?\*/)*", re.S)
 _STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\.)*"')
+# The same, unrolled (fast on long strings), for text already known to be valid.
+_STRING_FAST = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _STRING5 = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'', re.S)
 _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
 _SCALAR5 = re.compile(
@@ -228,16 +271,25 @@ def _quote(new: str, like: str) -> str:
     return json.dumps(new, ensure_ascii=False)
 
 
-def _fast_spans(text: str, ops: Sequence[Mapping[str, Any]]) -> dict[str, Span] | None:
+def _olds(ops: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The old value of each replaced path (the value its ``test`` checks)."""
+    return {op["path"]: str(op["value"]) for op in ops if op["op"] == "test"}
+
+
+def _replaces(ops: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return [op for op in ops if op["op"] == "replace"]
+
+
+def _fast_spans(text: str, ops: Sequence[Mapping[str, Any]], olds: Mapping[str, str]) -> dict[str, Span] | None:
     # The common JSONL line: each old value written plainly exactly once.
     # The re-parse below proves the guess; a wrong guess falls back to the
     # full scan.
     spans: dict[str, Span] = {}
     used: set[str] = set()
-    for op in ops:
-        if op["op"] != "replace":
-            continue
-        old = _old_of(ops, op)
+    for op in _replaces(ops):
+        old = olds.get(op["path"])
+        if old is None:
+            return None
         token = json.dumps(old)
         if old in used or text.count(token) != 1:
             return None
@@ -247,11 +299,85 @@ def _fast_spans(text: str, ops: Sequence[Mapping[str, Any]]) -> dict[str, Span] 
     return spans
 
 
-def _old_of(ops: Sequence[Mapping[str, Any]], replace: Mapping[str, Any]) -> str:
+# Past this many looks at a `"key": "old"` that is not the value sought (a
+# nested decoy, text inside a string), the search gives way to the full scan.
+_MISSES = 64
+
+
+def _ordered_spans(text: str, ops: Sequence[Mapping[str, Any]], olds: Mapping[str, str]) -> dict[str, Span] | None:
+    """The common document (``sessions.json``): each replaced value is the
+    next ``"key": "old"`` after the one before it, with the key at the depth
+    of its pointer. One pass over the text: the depth between two hits is
+    counted on the text between them with its strings taken out. The
+    re-parse check proves the guess; any doubt falls back to the full scan."""
+    spans: dict[str, Span] = {}
+    finders: dict[tuple[str, str], re.Pattern[str]] = {}
+    at, depth = 0, 0  # text[:at] ends outside any string, at nesting `depth`
+    misses = restarts = 0
+    for op in _replaces(ops):
+        path, old = op["path"], olds.get(op["path"])
+        tokens = split(path)
+        if old is None or not tokens:
+            return None
+        key = tokens[-1]
+        finder = finders.get((key, old))
+        if finder is None:
+            finder = finders[(key, old)] = re.compile(
+                re.escape(json.dumps(key, ensure_ascii=False)) + r"[ \t\r\n]*:[ \t\r\n]*("
+                + re.escape(json.dumps(old, ensure_ascii=False)) + ")")
+        pos = at
+        while True:
+            match = finder.search(text, pos)
+            if match is None:
+                if restarts >= _MISSES or at == 0:
+                    return None
+                # Patterns are compiled one after another: this one's values
+                # may come before the last one's. Start again from the top.
+                restarts += 1
+                at = depth = pos = 0
+                continue
+            skeleton = _STRING_FAST.sub("", text[at : match.start()])
+            if '"' not in skeleton:
+                here = depth + skeleton.count("{") + skeleton.count("[") - skeleton.count("}") - skeleton.count("]")
+                if here == len(tokens):
+                    break
+            misses += 1
+            if misses > _MISSES:
+                return None
+            pos = match.start() + 1
+        spans[path] = match.span(1)
+        at, depth = match.end(), here
+    return spans
+
+
+def _patched(doc: Any, ops: Sequence[Mapping[str, Any]]) -> Any:
+    """``doc`` with the patch applied in place (RFC 6902). A patch of only
+    ``test`` and ``replace`` (what :func:`compile_patch` makes) is applied
+    here, one pointer walk per operation; any other goes to ``jsonpatch``."""
+    if any(op["op"] not in ("test", "replace") for op in ops):
+        try:
+            return jsonpatch.apply_patch(doc, list(ops), in_place=True)
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+            raise JsonSyntaxError(f"patch does not apply: {exc}") from None
     for op in ops:
-        if op["op"] == "test" and op["path"] == replace["path"]:
-            return str(op["value"])
-    raise ValueError(f"no test before replace at {replace['path']}")
+        path = op["path"]
+        tokens = split(path)
+        if not tokens:
+            raise JsonSyntaxError("patch does not apply: a replace of the whole document")
+        parent = doc
+        try:
+            for token in tokens[:-1]:
+                parent = parent[int(token)] if type(parent) is list else parent[token]
+            key: Any = int(tokens[-1]) if type(parent) is list else tokens[-1]
+            value = parent[key]
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise JsonSyntaxError(f"patch does not apply: no value at {path}") from None
+        if op["op"] == "test":
+            if value != op["value"]:
+                raise JsonSyntaxError(f"patch does not apply: test failed at {path}")
+        else:
+            parent[key] = op["value"]
+    return doc
 
 
 def apply_patch_text(
@@ -269,20 +395,22 @@ def apply_patch_text(
     """
     if not ops:
         return text, []
-    try:
-        expected = jsonpatch.apply_patch(doc, list(ops), in_place=False)
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-        raise JsonSyntaxError(f"patch does not apply: {exc}") from None
-    olds = {str(op["value"]) for op in ops if op["op"] == "test"}
+    # The expected document, patched in place on a copy of ``doc``: for JSON
+    # the text parsed again by the C parser, far cheaper than a deep copy.
+    copy = copy_module.deepcopy(doc) if json5_syntax else json.loads(text)
+    expected = _patched(copy, ops)
+    olds = _olds(ops)
     attempts: list[Callable[[], dict[str, Span] | None]] = []
     if not json5_syntax:
-        attempts.append(lambda: _fast_spans(text, ops))
-    attempts.append(lambda: string_spans(text, olds.__contains__, json5_syntax=json5_syntax))
+        attempts.append(lambda: _fast_spans(text, ops, olds))
+        attempts.append(lambda: _ordered_spans(text, ops, olds))
+    wanted = set(olds.values())
+    attempts.append(lambda: string_spans(text, wanted.__contains__, json5_syntax=json5_syntax))
     for attempt in attempts:
         spans = attempt()
         if spans is None:
             continue
-        result = _splice(text, ops, spans)
+        result = _splice(text, ops, olds, spans)
         if result is None:
             continue
         new_text, edits = result
@@ -291,24 +419,24 @@ def apply_patch_text(
     raise JsonSyntaxError("the edited text does not parse to the patched document; left unchanged")
 
 
-def _splice(text: str, ops: Sequence[Mapping[str, Any]], spans: Mapping[str, Span]) -> tuple[str, list[Edit]] | None:
-    replaces = [op for op in ops if op["op"] == "replace"]
+def _splice(text: str, ops: Sequence[Mapping[str, Any]], olds: Mapping[str, str],
+            spans: Mapping[str, Span]) -> tuple[str, list[Edit]] | None:
     located = []
-    for op in replaces:
+    for op in _replaces(ops):
         span = spans.get(op["path"])
-        if span is None:
+        if span is None or op["path"] not in olds:
             return None
         located.append((span, op))
     located.sort(key=lambda item: item[0][0])
     pieces: list[str] = []
     edits: list[Edit] = []
     last = 0
-    for (start, end), op in located:
+    positions = _positions(text, [start for (start, _), _ in located])
+    for ((start, end), op), (line, column) in zip(located, positions):
         token = text[start:end]
         pieces.append(text[last:start])
         pieces.append(_quote(op["value"], token))
-        line, column = _position(text, start)
-        edits.append(Edit(op["path"], line, column, _old_of(ops, op), op["value"]))
+        edits.append(Edit(op["path"], line, column, olds[op["path"]], op["value"]))
         last = end
     pieces.append(text[last:])
     return "".join(pieces), edits

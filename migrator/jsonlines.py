@@ -30,6 +30,7 @@ spelling JSON allows (:func:`old_value_filter`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -39,6 +40,7 @@ from typing import Any, BinaryIO, Callable, Mapping, Sequence
 import orjson
 
 from migrator.jsonedit import Edit, JsonSyntaxError, apply_patch_text, parse
+from migrator.manifest import value_pattern
 from migrator.pointers import PointerPattern, compile_patch, join, split
 
 # How many changed lines a plan keeps to show in a dry run.
@@ -77,29 +79,7 @@ def old_value_filter(mapping: Mapping[str, str]) -> re.Pattern[bytes]:
     """A byte pattern a line must match to possibly hold an old value: the
     value's string token in any spelling JSON allows (each character as it
     is or escaped), so a record can only be passed over if it holds none."""
-    words = sorted(mapping, key=len, reverse=True)
-    return re.compile(b"|".join(b'"' + b"".join(_spellings(ch) for ch in w) + b'"' for w in words) or b"(?!)")
-
-
-def _plain_filter(mapping: Mapping[str, str]) -> re.Pattern[bytes]:
-    """:func:`old_value_filter` for text without a backslash, where each
-    value has one spelling."""
-    words = sorted(mapping, key=len, reverse=True)
-    return re.compile(b"|".join(re.escape(json.dumps(w, ensure_ascii=False).encode("utf-8")) for w in words)
-                      or b"(?!)")
-
-
-def _spellings(ch: str) -> bytes:
-    escape = json.dumps(ch)[1:-1]  # \uXXXX (a surrogate pair past the BMP) or a short escape
-    ways = [re.escape(ch.encode("utf-8"))]
-    if escape != ch:
-        ways.append(re.escape(escape.encode()))
-    units = ["%04x" % ord(ch)] if ord(ch) < 0x10000 else re.findall(r"\\u(....)", json.dumps(ch))
-    ways.append(b"".join(b"\\\\u" + b"".join(b"[%s%s]" % (c.encode(), c.upper().encode()) for c in unit)
-                         for unit in units))
-    if ch == "/":
-        ways.append(re.escape(b"\\/"))
-    return b"(?:" + b"|".join(ways) + b")"
+    return value_pattern(mapping, "json")
 
 
 # --- parsing ---------------------------------------------------------------
@@ -261,9 +241,12 @@ class _Migrator:
                 hits.append((value, pointer, finder))
         if not hits:
             return body, [], []
-        # No \u anywhere: the key and the old value are spelled plainly, and
-        # no colon is escaped (see _no_duplicate_keys).
-        if b"\\u" in body or not _no_duplicate_keys(body, doc):
+        # Without a duplicate key (no escaped colon either, see
+        # _no_duplicate_keys) the plain `"key":` found at depth 1 is the only
+        # key that decodes to `key`, whatever \u escapes other strings hold
+        # (a line json.dumps wrote with its default ensure_ascii); its value
+        # must be the old value's plain token, checked below.
+        if not _no_duplicate_keys(body, doc):
             return None
         spans = []
         for old, pointer, finder in hits:
@@ -337,20 +320,14 @@ def migrate_line(
     return _migrator_for(patterns, mapping).migrate(line, True)
 
 
-# The last compiled (patterns, mapping): callers such as the SQLite engine
-# migrate cell after cell with the same rule.
-_last: tuple[tuple[PointerPattern, ...], dict[str, str], _Migrator] | None = None
-
-
 def _migrator_for(patterns: Sequence[PointerPattern], mapping: Mapping[str, str]) -> _Migrator:
-    global _last
-    last = _last
-    key = tuple(patterns)
-    if last is not None and last[0] == key and last[1] == mapping:
-        return last[2]
-    migrator = _Migrator(key, mapping)
-    _last = (key, dict(mapping), migrator)
-    return migrator
+    return _compiled(tuple(patterns), tuple(mapping.items()))
+
+
+# Callers such as the SQLite engine migrate cell after cell with one rule.
+@functools.lru_cache(maxsize=16)
+def _compiled(patterns: tuple[PointerPattern, ...], mapping: tuple[tuple[str, str], ...]) -> _Migrator:
+    return _Migrator(patterns, dict(mapping))
 
 
 def _locate(doc: Any, pointer: str) -> tuple[Any, Any]:
@@ -398,7 +375,7 @@ def stream(
     migrator = _Migrator(patterns, mapping)
     candidate = old_value_filter(mapping)
     # Without a backslash in a block each value has one spelling.
-    plain = _plain_filter(mapping)
+    plain = value_pattern(mapping, "json-unescaped")
     detail = on_edit is not None or on_patch is not None
     per_line = _block_one_key if migrator.keys is not None and len(migrator.keys) == 1 else _block
     # Whole blocks re-serialised (see _bulk) pay for every line, so they are

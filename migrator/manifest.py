@@ -8,12 +8,14 @@ returned by :func:`load_manifest`. No status word appears in engine code.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Iterable, Literal, Mapping
 
 from packaging.version import InvalidVersion, Version
 
@@ -46,6 +48,83 @@ def parse_version(text: str) -> Version:
         raise ValueError(f"not an OpenClaw version: {text!r}") from None
 
 
+Syntax = Literal["prose", "python", "json", "json-unescaped", "yaml", "toml"]
+SYNTAXES: tuple[Syntax, ...] = ("prose", "python", "json", "json-unescaped", "yaml", "toml")
+
+
+def _hex(units: Iterable[str]) -> bytes:
+    """Hex digits matched in either case."""
+    return b"".join(b"[%s%s]" % (c.encode(), c.upper().encode()) if c.isalpha() else c.encode()
+                    for unit in units for c in unit)
+
+
+def _json_char(ch: str) -> bytes:
+    """One character of a JSON string in every way JSON can write it."""
+    escape = json.dumps(ch)[1:-1]  # \uXXXX (a surrogate pair past the BMP) or a short escape
+    ways = [re.escape(ch.encode("utf-8"))]
+    if escape != ch:
+        ways.append(re.escape(escape.encode()))
+    units = ["%04x" % ord(ch)] if ord(ch) < 0x10000 else re.findall(r"\\u(....)", json.dumps(ch))
+    ways.append(b"".join(b"\\\\u" + _hex([unit]) for unit in units))
+    if ch == "/":
+        ways.append(re.escape(b"\\/"))
+    return b"(?:" + b"|".join(ways) + b")"
+
+
+def _escaped_char(ch: str, yaml: bool) -> bytes:
+    """One character of a YAML or TOML scalar: as it is, or (in a
+    double-quoted or basic string) as a ``\\u``, ``\\U`` or (YAML) ``\\x`` escape."""
+    code = ord(ch)
+    ways = [re.escape(ch.encode("utf-8")), b"\\\\U" + _hex(["%08x" % code])]
+    if code < 0x10000:
+        ways.append(b"\\\\u" + _hex(["%04x" % code]))
+    if yaml and code < 0x100:
+        ways.append(b"\\\\x" + _hex(["%02x" % code]))
+    return b"(?:" + b"|".join(ways) + b")"
+
+
+def _alternatives(word: str, syntax: Syntax) -> bytes:
+    if syntax == "json":
+        return b'"' + b"".join(_json_char(ch) for ch in word) + b'"'
+    if syntax == "json-unescaped":
+        return re.escape(json.dumps(word, ensure_ascii=False).encode("utf-8"))
+    if syntax in ("yaml", "toml"):
+        return b"".join(_escaped_char(ch, syntax == "yaml") for ch in word)
+    return re.escape(word.encode("utf-8"))
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(words: tuple[str, ...], syntaxes: tuple[Syntax, ...]) -> re.Pattern[bytes]:
+    branches = []
+    for syntax in syntaxes:
+        if syntax not in SYNTAXES:
+            raise ValueError(f"unknown syntax {syntax!r} (known: {', '.join(SYNTAXES)})")
+        alternation = b"|".join(_alternatives(w, syntax) for w in words)
+        if syntax == "python" and alternation:
+            alternation = rb"\b(?:" + alternation + rb")\b"
+        if alternation:
+            branches.append(alternation)
+    return re.compile(b"|".join(branches) or b"(?!)")
+
+
+def value_pattern(words: Iterable[str], *syntaxes: Syntax) -> re.Pattern[bytes]:
+    """The byte pattern of ``words`` as each of ``syntaxes`` can write them:
+    a file (or line) that does not match holds none of them, so engines
+    skip it unread. The one home of every engine's prefilter pattern.
+
+    - ``prose``: the word as it is, anywhere;
+    - ``python``: the word as a whole word (in a string or not);
+    - ``json``: the string token, quotes included, each character as it is
+      or escaped (``"\\u0064one"``);
+    - ``json-unescaped``: the string token as written without a backslash
+      (for text that holds none, where it is the only spelling);
+    - ``yaml``, ``toml``: the scalar, quoted or not, each character as it is
+      or as a ``\\u``/``\\U`` (YAML also ``\\x``) escape.
+    """
+    # Longest first, so a word that begins another cannot cut a match short.
+    return _compiled(tuple(sorted(set(words), key=lambda w: (-len(w), w))), tuple(syntaxes))
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """The old and new names of one renamed field, as a bijection."""
@@ -70,6 +149,10 @@ class Vocabulary:
     def all_values(self) -> frozenset[str]:
         """Every value of the vocabulary: old, new and unchanged names."""
         return self.old | self.new | frozenset(self.unchanged)
+
+    def pattern(self, *syntaxes: Syntax) -> re.Pattern[bytes]:
+        """The byte pattern of the old values in ``syntaxes`` (see :func:`value_pattern`)."""
+        return value_pattern(self.old_to_new, *syntaxes)
 
     def to_new(self, value: str) -> str:
         return self.old_to_new.get(value, value)
@@ -195,6 +278,11 @@ class Manifest:
     agent: AgentSurface | None = None
     gateway_rows: GatewayRows = GatewayRows()
     gateway_survey: GatewaySurvey = GatewaySurvey()
+
+    def __hash__(self) -> int:
+        # Equal manifests come from equal source text; the mappings inside
+        # cannot be hashed, and Options (which holds one) must be.
+        return hash(self.source)
 
     @property
     def fingerprint(self) -> str:

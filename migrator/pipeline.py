@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from migrator.cache import Cache, open_cache
+from migrator.cache import Cache, Known, content_digest, open_cache, open_index
 from migrator.config import Options
 from migrator.engines import Context, Engine, engines_for
 from migrator.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_USAGE
@@ -95,7 +95,10 @@ class Run:
 class _Work:
     kind: str
     source: SourcePath
+    #: None for a file its engine opens itself, or one the stat index
+    #: answered unread (then ``digest`` is that of its bytes).
     data: bytes | None
+    digest: str = ""
 
 
 def _claim(source: SourcePath, engines: list[Engine], options: Options) -> Engine | None:
@@ -115,6 +118,7 @@ def collect(options: Options, run: Run) -> tuple[list[_Work], Context]:
     """Discover, read, prefilter and survey: the work for the engines."""
     engines = list(engines_for(options).values())
     prefilter = prefilter_enabled()
+    index = open_index(options, {e.kind: type(e).__module__ for e in engines})
     work: list[_Work] = []
     surveyed: dict[str, list[tuple[SourcePath, Any]]] = {e.kind: [] for e in engines}
     for item in discover(options):
@@ -128,22 +132,35 @@ def collect(options: Options, run: Run) -> tuple[list[_Work], Context]:
         if not engine.reads_bytes:
             work.append(_Work(engine.kind, item, None))
             continue
-        try:
-            with open(item.path, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            run.results.append(
-                FileResult(item.path, item.display, engine.kind,
-                           error=Problem("unreadable", f"cannot read: {exc.strerror or exc}"))
-            )
-            continue
-        fact = engine.survey(item, data)
-        if fact is not None:
-            surveyed[engine.kind].append((item, fact))
-        if not prefilter or engine.prefilter(data):
-            work.append(_Work(engine.kind, item, data))
+        stat, known = index.recall(engine.kind, item) if index is not None and prefilter else (None, None)
+        data: bytes | None = None
+        if known is None:
+            try:
+                data = _read(item)
+            except OSError as exc:
+                run.results.append(
+                    FileResult(item.path, item.display, engine.kind, error=Problem("unreadable", f"cannot read: {exc.strerror or exc}"))
+                )
+                continue
+            digest = content_digest(data)
+            known = index.by_digest(engine.kind, item, digest) if index is not None and prefilter else None
+            if known is None:
+                known = Known(digest, not prefilter or engine.prefilter(data), engine.survey(item, data))
+            if index is not None and prefilter:
+                index.remember(engine.kind, item, stat, known)
+        if known.fact is not None:
+            surveyed[engine.kind].append((item, known.fact))
+        if known.passed:
+            work.append(_Work(engine.kind, item, data, known.digest))
+    if index is not None:
+        index.save()
     facts = {e.kind: e.gather(surveyed[e.kind], options) for e in engines}
     return work, Context(options, facts)
+
+
+def _read(source: SourcePath) -> bytes:
+    with open(source.path, "rb") as handle:
+        return handle.read()
 
 
 def _process(work: _Work, context: Context) -> FileResult:
@@ -163,7 +180,6 @@ def _process(work: _Work, context: Context) -> FileResult:
 
 def _analyse(work: _Work, context: Context) -> FileResult:
     engine = engines_for(context.options)[work.kind]
-    engine.claims(work.source, context.options)  # a spawned worker's engine prepares its patterns
     result = engine.process(work.source, work.data, context)
     if result.changed and not result.error:
         problem = engine.verify(work.source, result, context)
@@ -268,9 +284,7 @@ def _execute(work: list[_Work], context: Context, progress: Progress | None) -> 
     if jobs > 1 and total >= PARALLEL_THRESHOLD:
         # Heavy imports happen once, here, and forked workers inherit them.
         for kind in sorted({item.kind for item in work}):
-            load = getattr(engines_for(context.options)[kind], "load", None)
-            if load is not None:
-                load()
+            engines_for(context.options)[kind].load()
         for done, (item, result) in enumerate(zip(work, _parallel(work, context, jobs)), start=1):
             result.original = item.data
             if progress:
@@ -291,12 +305,22 @@ def _from_cache(cache: Cache | None, work: list[_Work], run: Run) -> tuple[list[
     keys: list[str] = []
     cacheable = {engine.kind for engine in engines_for(run.options).values() if engine.cacheable}
     for item in work:
-        if item.data is None or item.kind not in cacheable:
+        if not item.digest or item.kind not in cacheable:
             rest.append(item)
             keys.append("")
             continue
-        key = cache.key(item.kind, item.source, item.data)
+        key = cache.key(item.kind, item.source, item.digest)
         cached = cache.load(key, item.source, item.kind, item.data)
+        if cached is not None and cached.updated is not None and item.data is None:
+            # A pending change needs the bytes it was made from.
+            try:
+                data = _read(item.source)
+            except OSError:
+                data = b""
+            if content_digest(data) == item.digest:
+                cached.original = data
+            else:
+                cached = None
         if cached is None:
             rest.append(item)
             keys.append(key)
@@ -304,6 +328,29 @@ def _from_cache(cache: Cache | None, work: list[_Work], run: Run) -> tuple[list[
             run.results.append(cached)
     run.cache_hits = cache.hits
     return rest, keys
+
+
+def _with_bytes(work: list[_Work], keys: list[str], cache: Cache | None, run: Run) -> tuple[list[_Work], list[str]]:
+    """Read the files the stat index answered unread that must be analysed
+    after all (their cached result is missing)."""
+    out: list[_Work] = []
+    out_keys: list[str] = []
+    for item, key in zip(work, keys):
+        engine = engines_for(run.options)[item.kind]
+        if item.data is None and engine.reads_bytes:
+            try:
+                data = _read(item.source)
+            except OSError as exc:
+                run.results.append(FileResult(item.source.path, item.source.display, item.kind,
+                                              error=Problem("unreadable", f"cannot read: {exc.strerror or exc}")))
+                continue
+            digest = content_digest(data)
+            if digest != item.digest and cache is not None and key:
+                key = cache.key(item.kind, item.source, digest)
+            item = _Work(item.kind, item.source, data, digest)
+        out.append(item)
+        out_keys.append(key)
+    return out, out_keys
 
 
 def run(options: Options, progress: Progress | None = None) -> Run:
@@ -314,8 +361,9 @@ def run(options: Options, progress: Progress | None = None) -> Run:
     outcome.files_parsed = len(work)
     cache = open_cache(options, context.facts)
     work, keys = _from_cache(cache, work, outcome)
-    outcome.files_analysed = len(work)
     keys = keys or [""] * len(work)
+    work, keys = _with_bytes(work, keys, cache, outcome)
+    outcome.files_analysed = len(work)
     # Largest first: a big file picked up last would leave the other workers
     # idle while it is parsed. Results are sorted by path below anyway.
     order = sorted(range(len(work)), key=lambda i: -len(work[i].data or b""))

@@ -73,7 +73,7 @@ def _walk(node: Any, segments: Sequence[str | None], path: list[str | int]) -> I
         yield path, node
         return
     head, rest = segments[0], segments[1:]
-    if isinstance(node, Mapping):
+    if isinstance(node, dict) or isinstance(node, Mapping):  # dict first: typing's check is slow
         if head is None:
             for key, child in node.items():
                 yield from _walk(child, rest, path + [key])

@@ -341,3 +341,45 @@ def test_the_engine_mix_of_lines(rules: list[str]) -> None:
         if rng.random() < 0.01:
             lines.append(b"\n")
     check(b"".join(lines), rules)
+
+
+# --- a realistic export -------------------------------------------------------
+
+
+def _export(records: int) -> tuple[bytes, bytes, int]:
+    """Session records as users' tools write them: nested decoy statuses in
+    every record, floats like 1.0, non-ASCII text, 10% in json.dumps' default
+    form (spaced, non-ASCII escaped), and a truncated last line. Returns the
+    bytes, the bytes expected (from the same pieces, new names in), and how
+    many top-level values change."""
+    rng = random.Random(21)
+    words = [*OLD, "running", "queued"]
+    before, after, changed = [], [], 0
+    for n in range(records):
+        status = rng.choice(words)
+        row = {"key": f"agent:main:{n:06d}", "status": status, "cost": 1.0, "label": "résumé — 要約",
+               "last": {"kind": "tool", "status": rng.choice(OLD)}}
+        row["acp" if n % 2 else "outcome"] = {"status": rng.choice(OLD), "attempt": 1.0}
+        new = dict(row, status=MAPPING.get(status, status))
+        dumps = json.dumps if n % 10 == 9 else (
+            lambda d: json.dumps(d, separators=(",", ":"), ensure_ascii=False))
+        before.append(dumps(row).encode() + b"\n")
+        after.append(dumps(new).encode() + b"\n")
+        changed += status in MAPPING
+    tail = b'{"key": "agent:main:tail", "status": "done", "last": {"kind": "tool", "st'
+    return b"".join(before) + tail, b"".join(after) + tail, changed
+
+
+@pytest.mark.parametrize("report", [False, True])
+def test_an_export_with_nested_decoys_changes_only_the_top_level_values(report: bool) -> None:
+    data, expected, changed = _export(3000)
+    sink = io.BytesIO()
+    found: list[jsonlines.LineEdit] = []
+    stats = jsonlines.stream(io.BytesIO(data), [P("/status")], MAPPING, sink,
+                             on_edit=found.append if report else None)
+    assert sink.getvalue() == expected
+    assert (stats.changed_lines, stats.edits, stats.truncated_tail, stats.bad_lines) == (changed, changed, True, [])
+    if report:
+        assert len(found) == changed and all(e.edit.pointer == "/status" for e in found)
+    # The reference agrees line by line (the decoys stay, the tail is left).
+    assert careful(data, [P("/status")])["out"] == expected

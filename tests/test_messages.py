@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from conftest import FIXTURES, run_cli, snapshot
-from migrator.engines.sqlite import connect
+from migrator.sqlitedb import connect
 
 DATA_RULE = '[tool.migrator]\n\n[[tool.migrator.data]]\npaths = ["runs.yaml"]\npointers = ["/sessions/*/status"]\n'
 

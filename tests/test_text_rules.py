@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from migrator.config import Options, load_options
+from migrator.config import Options, TextOptions, load_options
 from migrator.engines.prose import ProseRules
 from migrator.engines.text import RULES, TextEngine, analyse, workspaces
 from migrator.files import SourcePath
@@ -18,7 +18,7 @@ TOOL = "Call `sessions_list` to see your workers.\n"
 
 def _options(tmp_path: Path, phase: str = "expand", name_both: bool = False) -> Options:
     options = load_options([str(tmp_path)], phase=phase, cwd=tmp_path)
-    return replace(options, text={"paths": (), "name-both": name_both})
+    return replace(options, text=TextOptions((), name_both))
 
 
 def _run(text: str, options: Options) -> tuple[list, str]:

@@ -7,6 +7,7 @@ whether it claims a discovered file.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Protocol
 
@@ -59,6 +60,10 @@ class Engine(Protocol):
     def verify(self, source: SourcePath, result: FileResult, context: Context) -> str | None:
         """Safety check of a proposed change: None, or why it must not land."""
 
+    def load(self) -> None:
+        """Import what processing needs and claiming does not (called before
+        workers fork, and never by a run the caches answer)."""
+
 
 class BaseEngine:
     """Defaults for the optional steps: no byte filter, no survey, no
@@ -83,29 +88,26 @@ class BaseEngine:
     def verify(self, source: SourcePath, result: FileResult, context: Context) -> str | None:
         return None
 
+    def load(self) -> None:
+        return None
 
-def registered() -> list[Engine]:
-    """The engines in the order they are asked."""
+
+def registered(options: Options | None = None) -> list[Engine]:
+    """The engines in the order they are asked, built for ``options`` (which
+    they compile their patterns from, once). Without options they serve only
+    to list their rules."""
     from migrator.engines.data import DataEngine, JsonlEngine
     from migrator.engines.python import PythonEngine
     from migrator.engines.sqlite import SqliteEngine
     from migrator.engines.text import TextEngine
 
     # Data engines before text: a store or data rule is edited as data.
-    return [PythonEngine(), SqliteEngine(), JsonlEngine(), DataEngine(), TextEngine()]
+    # The Python engine still prepares its patterns on its first claim.
+    return [PythonEngine(), SqliteEngine(), JsonlEngine(), DataEngine(options), TextEngine(options)]
 
 
-# Engines prepare patterns from the options they first see, so a run's
-# engines are built once per Options object (kept in the value, so its id
-# cannot be reused while the entry lives).
-_RUN_ENGINES: dict[int, tuple[Options, dict[str, Engine]]] = {}
-
-
+@functools.lru_cache(maxsize=8)  # a run or two at a time; tests make many
 def engines_for(options: Options) -> dict[str, Engine]:
-    """This run's engines by kind, in the order they are asked."""
-    entry = _RUN_ENGINES.get(id(options))
-    if entry is None or entry[0] is not options:
-        _RUN_ENGINES.clear()  # one run at a time is the common case
-        entry = (options, {engine.kind: engine for engine in registered()})
-        _RUN_ENGINES[id(options)] = entry
-    return entry[1]
+    """This run's engines by kind, in the order they are asked: built once
+    per (hashable, frozen) options."""
+    return {engine.kind: engine for engine in registered(options)}

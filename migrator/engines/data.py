@@ -10,7 +10,6 @@ other engines holding JSON text (a fenced block in Markdown).
 from __future__ import annotations
 
 import functools
-import re
 from typing import Any, Mapping, Sequence
 
 from migrator import jsonlines
@@ -23,6 +22,7 @@ from migrator.changes import JsonlChange
 from migrator.findings import FileResult, Finding, Problem
 from migrator.jsonedit import Edit, JsonSyntaxError, migrate_json_text
 from migrator.jsonedit import parse as parse_json
+from migrator.manifest import load_manifest
 from migrator.pointers import PointerPattern, compile_patch
 from migrator.suppressions import Suppressions, for_document
 from migrator.textformats import SharedValue, Skip, migrate_toml, migrate_yaml
@@ -61,11 +61,6 @@ def _skip(sup: Suppressions | None, rule: str) -> Skip | None:
     return None if sup is None else (lambda line: sup.covers({line}, rule))
 
 
-def _old_words(options: Options) -> re.Pattern[bytes]:
-    words = sorted(options.manifest.vocabulary.old, key=len, reverse=True)
-    return re.compile(b"|".join(re.escape(w.encode()) for w in words))
-
-
 def _finding(display: str, fmt: str, target: Target, decision: Decision, line: int, column: int,
              pointer: str, old: str, new: str) -> Finding:
     what = "an OpenClaw session store" if target.builtin else "a [[tool.migrator.data]] rule"
@@ -89,17 +84,17 @@ class DataEngine(BaseEngine):
     def rules(self) -> tuple[Rule, ...]:
         return store_rules(("json", "json5", "yaml", "toml"), user_rules=True)
 
-    def __init__(self) -> None:
-        self._words: re.Pattern[bytes] | None = None
+    def __init__(self, options: Options | None = None) -> None:
+        # Every spelling of an old value the claimed formats allow: a value
+        # written "\u0064one" is a finding like "done".
+        vocabulary = (options.manifest if options else load_manifest()).vocabulary
+        self._words = vocabulary.pattern("json", "yaml", "toml")
 
     def claims(self, source: SourcePath, options: Options) -> bool:
-        if self._words is None:
-            self._words = _old_words(options)
         target = target_for(source, options)
         return target is not None and target.format in ("json", "json5", "yaml", "toml")
 
     def prefilter(self, data: bytes) -> bool:
-        assert self._words is not None
         return self._words.search(data) is not None
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:

@@ -168,17 +168,15 @@ class PythonEngine:
     def _patterns(self, options: Options) -> None:
         if self._old is None:
             manifest = options.manifest
-            words = sorted(manifest.vocabulary.old)
             # A candidate holds an old name as a whole word after an opening
             # quote on the same line: every form (a literal, a message) lives in
             # a string. Most files that merely say "timeout" or "failed" in
             # names and comments are never parsed; the cost of a run follows
             # the candidates. Only a word inside a multi-line triple-quoted
             # string (docstrings, which are never rewritten) goes unseen.
-            alternatives = b"|".join(re.escape(w.encode()) for w in words)
             # The word alone first (a fast scan); the quote test only on the
             # lines where it occurs.
-            self._old = re.compile(rb"\b(?:" + alternatives + rb")\b")
+            self._old = manifest.vocabulary.pattern("python")
             # Substring tests on the lowercased bytes beat an IGNORECASE
             # alternation by an order of magnitude.
             self._tokens = [t.lower().encode() for t in (*manifest.python.evidence, *options.markers) if t]

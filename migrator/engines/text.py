@@ -31,7 +31,7 @@ from migrator.engines.prose import RULE_JSON, RULE_STATUS, Edit, ProseRules
 from migrator.engines.text_rules import RULES
 from migrator.files import SourcePath
 from migrator.jsonedit import JsonSyntaxError, migrate_json_text
-from migrator.manifest import Manifest
+from migrator.manifest import Manifest, load_manifest
 from migrator.pointers import PointerPattern
 from migrator.rules import Rule
 from migrator.statedir import config_path, workspaces
@@ -66,26 +66,18 @@ class TextEngine(BaseEngine):
     def rules(self) -> tuple[Rule, ...]:
         return RULES
 
-    def __init__(self) -> None:
-        self._old: re.Pattern[bytes] | None = None
+    def __init__(self, options: Options | None = None) -> None:
         self._defaults = pathspec.GitIgnoreSpec.from_lines(DEFAULT_GLOBS)
         self._workspace_spec = pathspec.GitIgnoreSpec.from_lines(WORKSPACE_GLOBS)
         self._docs = pathspec.GitIgnoreSpec.from_lines(DOC_GLOBS)
-        self._user: pathspec.GitIgnoreSpec | None = None
         self._configs: dict[Path, tuple[Path, ...]] = {}
         self._rules: ProseRules | None = None
+        manifest = options.manifest if options else load_manifest()
+        self._old = manifest.vocabulary.pattern("prose")
+        self._user = pathspec.GitIgnoreSpec.from_lines(list(options.text.paths if options else ()))
 
     # -- claiming --------------------------------------------------------
-    def _patterns(self, options: Options) -> None:
-        if self._old is None:
-            words = sorted(options.manifest.vocabulary.old)
-            self._old = re.compile(b"|".join(re.escape(w.encode()) for w in words))
-            self._user = pathspec.GitIgnoreSpec.from_lines(list(options.text.get("paths", ())))
-            self._rules = ProseRules(options.manifest, options.markers)
-
     def claims(self, source: SourcePath, options: Options) -> bool:
-        self._patterns(options)
-        assert self._user is not None
         if source.path.suffix in (".py", ".pyi"):
             return False
         if source.explicit and source.path.suffix.lower() in TEXT_SUFFIXES:
@@ -139,7 +131,6 @@ class TextEngine(BaseEngine):
         return found
 
     def prefilter(self, data: bytes) -> bool:
-        assert self._old is not None
         return self._old.search(data) is not None
 
     # -- processing ------------------------------------------------------
@@ -227,7 +218,7 @@ def analyse(text: str, display: str, options: Options, rules: ProseRules, review
     marked = sup.marked
     vocab = options.manifest.vocabulary
     phase = options.phase
-    name_both = bool(options.text.get("name-both", False)) and not review_only
+    name_both = options.text.name_both and not review_only
     edits: list[Edit] = []
     prose_outside = _without_fences(text, doc)
     evidence = rules.file_evidence(prose_outside)
