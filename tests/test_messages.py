@@ -29,7 +29,7 @@ def test_yaml_anchor_is_named_not_cannot_locate(tmp_path: Path) -> None:
 
 def test_sqlite_findings_name_the_session_key_sorted(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    shutil.copytree(FIXTURES / "state", state)
+    shutil.copytree(FIXTURES / "state", state, ignore=shutil.ignore_patterns(".migrator"))
     (state / "agents" / "main" / "sessions" / "sessions.json").unlink()
     db = state / "agents/main/agent/openclaw-agent.sqlite"
     db.parent.mkdir(parents=True)
@@ -58,7 +58,7 @@ def test_database_rows_in_sarif_and_github_have_no_line(tmp_path: Path) -> None:
     import json
 
     state = tmp_path / "state"
-    shutil.copytree(FIXTURES / "state", state)
+    shutil.copytree(FIXTURES / "state", state, ignore=shutil.ignore_patterns(".migrator"))
     (state / "agents" / "main" / "sessions" / "sessions.json").unlink()
     db = state / "agents/main/agent/openclaw-agent.sqlite"
     db.parent.mkdir(parents=True)

@@ -26,7 +26,7 @@ def _check(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 def _package(tmp_path: Path, rel: str, old: str, new: str) -> Path:
     package = tmp_path / "openclaw"
-    shutil.copytree(CAPTURED, package)
+    shutil.copytree(CAPTURED, package, ignore=shutil.ignore_patterns(".migrator"))
     text = (package / rel).read_text("utf-8")
     assert old in text
     (package / rel).write_text(text.replace(old, new), "utf-8")

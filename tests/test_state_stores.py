@@ -85,7 +85,7 @@ def test_agents_sharing_one_sqlite_store_migrate_it_once(tmp_path: Path) -> None
     assert _statuses(db)["agent:main:subagent:c4d5e6f7"] == "waiting_for_response"
     ledgers = list((work / ".migrator" / "journal").glob("*/ledger.jsonl"))
     entries = [json.loads(line) for line in ledgers[0].read_text("utf-8").splitlines()]
-    assert [Path(e["path"]).name for e in entries if e.get("op") != "done"] == ["sessions.sqlite"]
+    assert [Path(e["path"]).name for e in entries if e.get("op") == "intend"] == ["sessions.sqlite"]
 
 
 def test_a_fixed_legacy_store_keeps_the_owners_database_and_the_other_agents_partitions(tmp_path: Path) -> None:
