@@ -197,10 +197,6 @@ class Rollback:
     run_id: str
     undone: list[Undone]
 
-    @property
-    def complete(self) -> bool:
-        return all(u.outcome in ("restored", "restored-content", "already") for u in self.undone)
-
 
 def runs(roots: list[Path]) -> Iterator[tuple[Path, RunInfo]]:
     """Every run of the journals under ``roots``, oldest first."""

@@ -63,11 +63,6 @@ class Document:
             column -= 1
         return index + 1, column
 
-    def line_text(self, line: int) -> str:
-        start = self.line_starts[line - 1]
-        end = self.line_starts[line] if line < len(self.line_starts) else len(self.text)
-        return self.text[start:end].rstrip("\r\n")
-
 
 def _lines(text: str) -> list[tuple[int, str]]:
     """(offset, line without its line break) for every line."""

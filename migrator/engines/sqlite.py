@@ -73,7 +73,6 @@ class StoreState:
     widen: dict[str, str]  # table -> widened CREATE sql
     counts: dict[str, int]  # "table.column" -> values to migrate
     findings: list[tuple[str, str, int, str, str, str | None]]  # table, column, rowid, key, old, pointer
-    user_version: int
 
 
 def read_state(conn: sqlite3.Connection, surface: Surface, manifest: Manifest, limit: int) -> StoreState:
@@ -113,13 +112,7 @@ def read_state(conn: sqlite3.Connection, surface: Surface, manifest: Manifest, l
                 [_json_path(pointer), *args],
             ):
                 found.append((table, column, rowid, str(k), value, pointer))
-    return StoreState(
-        fingerprint(conn, surface),
-        widen,
-        counts,
-        found,
-        conn.execute("PRAGMA user_version").fetchone()[0],
-    )
+    return StoreState(fingerprint(conn, surface), widen, counts, found)
 
 
 class SqliteEngine(StoreEngine, BaseEngine):
