@@ -306,7 +306,7 @@ def check_store(bin_dir: Path, cli: Path, tmp: Path, state: Path, before: dict[s
     shutil.copytree(state, work)
     scratch.mkdir()
     (scratch / "pyproject.toml").write_text("[tool.migrator]\n")
-    original = dump(work / DB)
+    original, original_bytes = dump(work / DB), (work / DB).read_bytes()
     scan = migrator(scratch, "scan", "--state-dir", str(work))
     check("migrator scan of the real store lists findings", scan.returncode == 1, scan.stdout.strip().splitlines()[-1:])
     run = migrator(scratch, "apply", "--state-dir", str(work), "--gateway-version", "2027.1.0", "--write")
@@ -326,8 +326,11 @@ def check_store(bin_dir: Path, cli: Path, tmp: Path, state: Path, before: dict[s
     finally:
         conn.close()
     shutil.copytree(work, tmp / "migrated")
-    back = migrator(scratch, "rollback")
-    check("migrator rollback: schema and every row identical to the original", back.returncode == 0 and dump(work / DB) == original)
+    # The journal of a state dir's change lives in that state dir: found from anywhere.
+    back = migrator(scratch, "rollback", "--state-dir", str(work))
+    check("migrator rollback: schema and every row identical to the original",
+          back.returncode == 0 and dump(work / DB) == original, (back.stdout + back.stderr).strip().splitlines()[-1:])
+    check("migrator rollback: the database file byte for byte as before", (work / DB).read_bytes() == original_bytes)
     for name, store in (("rolled-back", work), ("migrated", tmp / "migrated")):
         log = tmp / f"gateway-{name}.log"
         proc, port = start_gateway(bin_dir, cli, store, log)
