@@ -20,14 +20,18 @@ from libcst.metadata import CodeRange
 
 from codemods.literals import string_value
 from migrator.findings import Confidence
+from migrator.engines.python import resolve_import
 from migrator.manifest import Manifest
 
 NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip"})
-# Session sources: calls or strings whose result is a session row container.
-SESSION_SOURCES = ("sessions_list", "sessions.list", "sessions.json", "sessions.changed", "session_nodes")
 MARK_STATUS = "session-status"
 # Calls whose result is their first argument decoded: provenance flows through.
 DECODERS = frozenset({"load", "loads", "read", "read_text", "parse", "decode", "dict", "list", "json"})
+# Calls whose result stands for their first argument's file or rows: a path
+# opened, globbed or wrapped keeps naming what it names.
+# Calls that run a command line: their output is what the command prints.
+_COMMANDS = frozenset({"run", "check_output", "Popen", "getoutput", "split"})
+PASS_THROUGH = frozenset({"open", "Path", "PurePath", "glob", "iglob", "rglob", "sorted", "reversed", "iter", "tuple"})
 _COMMENT = re.compile(r"#\s*migrator:\s*([a-z-]+)")
 _STATUS_WORD = re.compile(r"\b(?:status|statuses|state)\b", re.IGNORECASE)
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
@@ -44,6 +48,7 @@ class Binding:
     value: cst.BaseExpression | None
     line: int
     marked: bool = False
+    annotation: cst.BaseExpression | None = None
 
 
 @dataclass
@@ -141,6 +146,21 @@ class Origin:
     why: str
 
 
+_UNKNOWN = Origin("unknown", "weak", "")
+
+
+@dataclass(frozen=True)
+class TreeKnowledge:
+    """What the rest of the project says about this module's names: the
+    module's own dotted name, and the project's functions that return session
+    rows and classes built from session statuses (dotted name -> chain)."""
+
+    module: str = ""
+    is_package: bool = False
+    display: str = ""
+    exports: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Verdict:
     confidence: Confidence | None  # None: not a session status (leave alone)
@@ -168,8 +188,18 @@ class ModuleFacts(cst.CSTVisitor):
         self.evidence_tokens = tuple(t.lower() for t in manifest.python.evidence)
         self.evidence_imports = tuple(manifest.python.evidence_imports)
         self.mixed_tokens = tuple(t.lower() for t in manifest.python.mixed_sources)
-        # Other vocabularies this module handles (sessions_send, agents_wait...).
-        self.mixed: list[str] = []
+        self.session_tokens = tuple(t.lower() for t in manifest.python.sources.tokens)
+        # Other vocabularies this module handles (sessions_send, agents_wait...),
+        # with the scope that handles them: only values of that scope are in doubt.
+        self.mixed: list[tuple[str, Scope]] = []
+        # What each function returns, by name (``Class.method`` for methods).
+        self.function_returns: dict[str, list[tuple[cst.BaseExpression, Scope]]] = {}
+        self.functions: dict[str, cst.FunctionDef] = {}
+        self.classes: dict[str, cst.ClassDef] = {}
+        # A method's function node -> its class name (``self`` is an instance).
+        self.method_class: dict[int, str] = {}
+        # Every call, for the facts other modules need (what a class is built from).
+        self.all_calls: list[tuple[cst.Call, Scope]] = []
         self.markers = tuple(markers)
         self.module_scope: Scope | None = None
         self.stack: list[Scope] = []
@@ -191,9 +221,10 @@ class ModuleFacts(cst.CSTVisitor):
         self.messages: list[tuple[cst.BaseExpression, list[str], Scope]] = []
         self.returns: list[tuple[cst.SimpleString, str, Scope]] = []
         # Names compared with a session event name: ``frame["event"] == "sessions.changed"``.
-        self.event_names: dict[int, set[str]] = {}
+        self.event_names: dict[int, dict[str, str]] = {}
         self.module_aliases: dict[str, str] = {}  # ``import a.b as c``: c -> a.b
         self._docstrings: set[int] = set()
+        self._importing = False  # an imported name handles nothing yet
         self._fallbacks: set[int] = set()
         self._owners: list[str] = []
         self._classes: list[str] = []
@@ -241,22 +272,33 @@ class ModuleFacts(cst.CSTVisitor):
         self.stack.append(self.module_scope)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._note_identifier(node.name.value)
         self.scope.bindings.setdefault(node.name.value, []).append(Binding("def", None, self.line(node)))
-        scope = Scope(node, self.scope)
+        enclosing = self.scope.node
+        # A method does not see its class body's names: its parent is the
+        # scope around the class.
+        scope = Scope(node, self.scope.parent if isinstance(enclosing, cst.ClassDef) else self.scope)
         # @client.on("sessions.changed") def handle(payload): the handler's
         # parameters are the event's payload.
         event = None
         for decorator in node.decorators:
             for token in _strings_and_names(decorator.decorator, limit=12):
-                if token in SESSION_SOURCES:
+                if token.lower() in self.session_tokens:
                     event = token
         for param in [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]:
-            binding = Binding("param", param.default, self.line(param))
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            binding = Binding("param", param.default, self.line(param), annotation=annotation)
             if event is not None:
                 binding = Binding("event", cst.SimpleString(repr(event)), binding.line)
             scope.bindings.setdefault(param.name.value, []).append(binding)
+        if isinstance(enclosing, cst.ClassDef):
+            self.method_class[id(node)] = enclosing.name.value
+            self.functions[f"{enclosing.name.value}.{node.name.value}"] = node
+        elif self.scope is self.module_scope:
+            self.functions[node.name.value] = node
         self.stack.append(scope)
+        # A function named for another vocabulary (`def sessions_send`) handles
+        # it inside itself: noted in its own scope.
+        self._note_identifier(node.name.value)
         self._functions.append(node.name.value)
         if node.returns is not None:
             self._owners.append(node.name.value)
@@ -269,9 +311,17 @@ class ModuleFacts(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append(node.name.value)
+        self.scope.bindings.setdefault(node.name.value, []).append(Binding("class", None, 0))
+        if self.scope is self.module_scope:
+            self.classes[node.name.value] = node
+        # A class body is a scope of its own: its methods see `self`, not its names.
+        self.stack.append(Scope(node, self.scope))
         bases = [cst.helpers.get_full_name_for_node(b.value) or "" for b in node.bases]
         if not any(b.rsplit(".", 1)[-1].endswith("Enum") for b in bases):
             return
+        self._enum_members(node)
+
+    def _enum_members(self, node: cst.ClassDef) -> None:
         members = []
         for statement in node.body.body:
             if not isinstance(statement, cst.SimpleStatementLine):
@@ -290,6 +340,7 @@ class ModuleFacts(cst.CSTVisitor):
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._classes.pop()
+        self.stack.pop()
 
     def _bind(self, target: cst.BaseExpression, kind: str, value: cst.BaseExpression | None, line: int) -> None:
         if isinstance(target, cst.Name):
@@ -359,6 +410,11 @@ class ModuleFacts(cst.CSTVisitor):
             self._docstrings.add(id(node.value))  # docstrings and bare strings are prose
 
     def visit_Return(self, node: cst.Return) -> None:
+        function = self.scope.node
+        if node.value is not None and isinstance(function, cst.FunctionDef):
+            owner = self.method_class.get(id(function))
+            name = f"{owner}.{function.name.value}" if owner else function.name.value
+            self.function_returns.setdefault(name, []).append((node.value, self.scope))
         # return "done" / return "done" if ok else "failed": a mapping function.
         values = [node.value]
         if isinstance(node.value, cst.IfExp):
@@ -418,7 +474,14 @@ class ModuleFacts(cst.CSTVisitor):
         if module.split(".", 1)[0] in self.evidence_imports:
             self.evidence.append(f"imports {module}")
 
+    def leave_Import(self, original_node: cst.Import) -> None:
+        self._importing = False
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom) -> None:
+        self._importing = False
+
     def visit_Import(self, node: cst.Import) -> None:
+        self._importing = True
         for alias in node.names:
             name = cst.helpers.get_full_name_for_node(alias.name) or ""
             self.imports.append((name, 0))
@@ -430,6 +493,7 @@ class ModuleFacts(cst.CSTVisitor):
                 self.module_aliases[name.split(".", 1)[0]] = name.split(".", 1)[0]
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._importing = True
         module = cst.helpers.get_full_name_for_node(node.module) if node.module else ""
         level = len(node.relative)
         self.imports.append((module or "", level))
@@ -451,8 +515,8 @@ class ModuleFacts(cst.CSTVisitor):
     def _note_identifier(self, text: str) -> None:
         low = text.lower()
         for token in self.mixed_tokens:
-            if token in low:
-                self.mixed.append(token)
+            if token in low and not self._importing:
+                self.mixed.append((token, self.scope))
                 break
         for token in self.evidence_tokens:
             if token in low:
@@ -505,7 +569,7 @@ class ModuleFacts(cst.CSTVisitor):
     def _note_event_guard(self, left: cst.BaseExpression, right: cst.BaseExpression) -> None:
         # frame["event"] == "sessions.changed": `frame` carries a session snapshot.
         for subject, literal in ((left, right), (right, left)):
-            if string_value(literal) in SESSION_SOURCES:
+            if (string_value(literal) or "").lower() in self.session_tokens:
                 root = None
                 if isinstance(subject, cst.Subscript) and len(subject.slice) == 1:
                     root = subject.value
@@ -515,7 +579,7 @@ class ModuleFacts(cst.CSTVisitor):
                     root = subject.func.value
                 if isinstance(root, cst.Name):
                     owner = self.scope.owner_of(root.value) or self.scope
-                    self.event_names.setdefault(id(owner), set()).add(root.value)
+                    self.event_names.setdefault(id(owner), {})[root.value] = string_value(literal) or ""
 
     def _note_writer(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if isinstance(value, cst.SimpleString) and string_value(value) is not None:
@@ -530,6 +594,7 @@ class ModuleFacts(cst.CSTVisitor):
                     self.writers.append((node, element.value, self.scope, "dict"))
 
     def visit_Call(self, node: cst.Call) -> None:
+        self.all_calls.append((node, self.scope))
         if isinstance(node.func, cst.Name):
             self.calls.setdefault(node.func.value, []).append((node, self.scope))
         name = cst.helpers.get_full_name_for_node(node.func) or ""
@@ -636,8 +701,22 @@ def unwrap(node: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
 class Resolver:
     """Answers provenance questions over a module's collected facts."""
 
-    def __init__(self, facts: ModuleFacts, module: cst.Module, module_evidence: list[str]) -> None:
+    def __init__(
+        self,
+        facts: ModuleFacts,
+        module: cst.Module,
+        module_evidence: list[str],
+        tree: "TreeKnowledge | None" = None,
+    ) -> None:
         self.facts = facts
+        self.tree = tree or TreeKnowledge()
+        python = facts.manifest.python
+        self.session_tokens = tuple(t.lower() for t in python.sources.tokens)
+        self.foreign_tokens = tuple(t.lower() for t in (*python.foreign.calls, *python.foreign.paths))
+        self.containers = frozenset(python.sources.containers)
+        self.foreign_keys = frozenset(python.foreign.keys)
+        self._origins: dict[tuple[int, int], Origin] = {}
+        self._classes: dict[str, Origin | None] = {}
         self.module = module
         self.manifest = facts.manifest
         self.vocab = facts.manifest.vocabulary
@@ -736,6 +815,9 @@ class Resolver:
 
     # -- origins ---------------------------------------------------------
     def _foreign_token(self, text: str) -> str | None:
+        """A foreign source named by an identifier's words (``proc_info``,
+        ``job``): the weakest sign, asked only when nothing is known of how
+        the value was built."""
         low = text.lower()
         words = words_of(text)
         for source in self.foreign_sources:
@@ -746,11 +828,22 @@ class Resolver:
                 return source
         return None
 
-    def _session_token(self, text: str) -> str | None:
+    def _source_in(self, text: str) -> tuple[str, str] | None:
+        """``(kind, token)`` when a call name or a string names a source of
+        the manifest; a foreign one wins (``sessions_send`` says "sessions" too)."""
         low = text.lower()
-        for source in SESSION_SOURCES:
-            if source in low:
-                return source
+        for token in self.foreign_tokens:
+            if token in low:
+                return "foreign", token
+        for token in self.session_tokens:
+            if token in low:
+                return "session", token
+        return None
+
+    def _session_token(self, text: str) -> str | None:
+        found = self._source_in(text)
+        if found is not None and found[0] == "session":
+            return found[1]
         for marker in self.markers:
             if marker and marker in text:
                 return marker
@@ -768,38 +861,89 @@ class Resolver:
                 yield f"{module}.{original}"
             elif head in self.facts.module_aliases:
                 yield self.facts.module_aliases[head] + name[len(head):]
-        for arg in call.args:
-            for node in _strings_and_names(arg.value, limit=40):
-                yield node
+
+    def absolute(self, name: str) -> str | None:
+        """The project-wide dotted name of a local name (``client.list_sessions``
+        -> ``app.client.list_sessions``), or None when it is not the tree's."""
+        head, _, rest = name.partition(".")
+        tail = f".{rest}" if rest else ""
+        if head in self.facts.imported_names:
+            module, level, original = self.facts.imported_names[head]
+            base = resolve_import(self.tree.module, self.tree.is_package, module, level)
+            return f"{base}.{original}{tail}".lstrip(".")
+        if head in self.facts.module_aliases:
+            return self.facts.module_aliases[head] + tail
+        if head in self.facts.functions or head in self.facts.classes:
+            return f"{self.tree.module}.{name}".lstrip(".")
+        return None
+
+    def _exported(self, name: str) -> str | None:
+        """What the project knows of a callable named ``name`` here."""
+        full = self.absolute(name)
+        if full is None or not self.tree.exports:
+            return None
+        if full in self.tree.exports:
+            return self.tree.exports[full]
+        for key, why in self.tree.exports.items():
+            # A tree scanned from above its import root names `src.app.x`.
+            if key.endswith("." + full) or full.endswith("." + key):
+                return why
+        return None
+
+    def _text_origin(self, text: str, what: str) -> Origin | None:
+        found = self._source_in(text)
+        if found is None:
+            return None
+        kind, token = found
+        return Origin(kind, "strong", f"{what} names `{token}`")
 
     def origin(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Origin:
         """Where the object a status is read from comes from."""
-        if depth > 6:
-            return Origin("unknown", "weak", "")
-        if isinstance(node, cst.Call):
-            # A foreign source wins over a session source: sessions_send
-            # mentions "sessions" too.
-            tokens = list(self._call_tokens(node))
-            for token in tokens:
-                foreign = self._foreign_token(token)
-                if foreign:
-                    return Origin("foreign", "strong", f"the value comes from `{foreign}`")
-            for token in tokens:
-                session = self._session_token(token)
-                if session:
-                    return Origin("session", "strong", f"a `{session}` result")
-            if isinstance(node.func, cst.Attribute):
-                inner = self.origin(node.func.value, scope, depth + 1)
+        key = (id(node), id(scope))
+        cached = self._origins.get(key)
+        if cached is not None:
+            return cached
+        if depth > 8:
+            return _UNKNOWN
+        self._origins[key] = _UNKNOWN  # a cycle (a helper calling itself) is unknown
+        found = self._origin(node, scope, depth)
+        self._origins[key] = found
+        return found
+
+    def _origin(self, node: cst.BaseExpression, scope: Scope, depth: int) -> Origin:
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            text = string_value(node) if isinstance(node, cst.SimpleString) else self.code(node)
+            return self._text_origin(text or "", "the path") or _UNKNOWN
+        if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
+            # ["openclaw", "sessions", "--json"]: a command line, read as words.
+            words = [string_value(e.value) for e in node.elements]
+            if all(w is not None for w in words):
+                return self._text_origin(" ".join(w or "" for w in words), "the command") or _UNKNOWN
+            return _UNKNOWN
+        if isinstance(node, cst.BinaryOperation):  # Path(base) / "sessions.json", base + "/sessions.json"
+            for part in (node.left, node.right):
+                inner = self.origin(part, scope, depth + 1)
                 if inner.kind != "unknown":
                     return inner
-            # json.load(handle) where handle = open(".../sessions.json"):
-            # decoding keeps the provenance of what is decoded.
-            name = cst.helpers.get_full_name_for_node(node.func) or ""
-            if name.rsplit(".", 1)[-1] in DECODERS and node.args:
-                inner = self.origin(node.args[0].value, scope, depth + 1)
+            return _UNKNOWN
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            return self.origin(node.elt, scope, depth + 1)
+        if isinstance(node, cst.DictComp):
+            return self.origin(node.value, scope, depth + 1)
+        if isinstance(node, cst.Await):
+            return self.origin(node.expression, scope, depth + 1)
+        if isinstance(node, cst.IfExp):
+            node = cst.BooleanOperation(node.body, cst.Or(), node.orelse)
+        if isinstance(node, cst.BooleanOperation):  # rows or [], cached or fetch()
+            for part in (node.left, node.right):
+                inner = self.origin(part, scope, depth + 1)
                 if inner.kind != "unknown":
-                    return Origin(inner.kind, inner.strength, f"decoded from {inner.why}")
-            return Origin("unknown", "weak", "")
+                    return inner
+            return _UNKNOWN
+        if isinstance(node, cst.NamedExpr):
+            return self.origin(node.value, scope, depth + 1)
+        if isinstance(node, cst.Call):
+            return self._call_origin(node, scope, depth)
         if isinstance(node, (cst.Subscript, cst.Attribute)):
             if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
                 label = string_value(node.slice[0].slice.value) or ""
@@ -807,44 +951,174 @@ class Resolver:
                 label = node.attr.value
             else:
                 label = ""
-            foreign = self._foreign_token(label) if label else None
+            foreign = (label if label in self.foreign_keys else self._foreign_token(label)) if label else None
             if foreign:
                 return Origin("foreign", "strong", f"the value comes from `{foreign}`")
             inner = self.origin(node.value, scope, depth + 1)
-            if inner.kind == "session" and label in ("sessions",):
-                return Origin("session", "strong", f"the `sessions` of {inner.why}")
+            if inner.kind == "session" and label in self.containers:
+                return Origin("session", inner.strength, f"the `{label}` of {inner.why}")
             return inner
         if isinstance(node, cst.Name):
-            foreign = self._foreign_token(node.value)
+            return self._name_origin(node.value, scope, depth)
+        return _UNKNOWN
+
+    def _call_origin(self, node: cst.Call, scope: Scope, depth: int) -> Origin:
+        name = cst.helpers.get_full_name_for_node(node.func) or ""
+        if name:
+            found = self._text_origin(name, f"`{name}()`")
+            if found is not None:
+                return Origin(found.kind, "strong", f"a `{name}` result" if found.kind == "session" else
+                              f"the value comes from `{name}`")
+        # A string argument names the source: invoke("sessions_list"),
+        # glob("agents/*/sessions/sessions.json"), run(["openclaw", "sessions", "--json"]).
+        for arg in node.args[:4]:
+            value = arg.value
+            if isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.List, cst.Tuple)):
+                inner = self.origin(value, scope, depth + 1)
+                if inner.kind == "foreign":
+                    return Origin("foreign", "strong", f"the value comes from `{self._token(inner)}`")
+                if inner.kind == "session":
+                    return Origin("session", "strong", f"a `{self._token(inner)}` result")
+        for token in self._call_tokens(node):
+            session = self._session_token(token)
+            if session:
+                return Origin("session", "strong", f"a `{session}` result")
+        if name:
+            known = self._exported(name)
+            if known is not None:
+                return Origin("session", "strong", known)
+            local = self._local_callable(name, depth)
+            if local is not None:
+                return local
+            foreign = self._foreign_token(name.rsplit(".", 1)[-1])
             if foreign:
-                return Origin("foreign", "strong", f"`{node.value}` names `{foreign}`")
-            bindings = scope.lookup(node.value)
-            owner = scope.owner_of(node.value) or scope
-            if any(b.marked for b in bindings):
-                return Origin("session", "strong", f"`{node.value}` is marked `# migrator: {MARK_STATUS}`")
-            for binding in bindings:
-                if binding.kind == "event" and binding.value is not None:
-                    event = string_value(binding.value)
-                    return Origin("session", "strong", f"`{node.value}` is the payload of a `{event}` handler")
-            if node.value in self.facts.event_names.get(id(owner), ()):
-                return Origin("session", "strong", f"`{node.value}` is a `sessions.changed` event frame")
-            for binding in bindings:
-                if binding.value is None or binding.kind == "event":
-                    continue
-                inner = self.origin(binding.value, owner, depth + 1)
-                if inner.kind != "unknown":
-                    if binding.kind == "for":
-                        if inner.kind == "session":
-                            return Origin("session", inner.strength, f"`{node.value}` iterates {inner.why}")
-                        return inner
-                    return Origin(inner.kind, inner.strength, f"`{node.value}`, {inner.why}")
-            if any(b.kind == "param" for b in bindings) and isinstance(owner.node, cst.FunctionDef):
-                passed = self._param_origin(node.value, owner.node, depth)
-                if passed is not None:
-                    return passed
-            if "session" in words_of(node.value) or node.value.lower().startswith("sess"):
-                return Origin("session", "weak", f"`{node.value}` names a session")
-        return Origin("unknown", "weak", "")
+                return Origin("foreign", "strong", f"the value comes from `{foreign}`")
+        if isinstance(node.func, cst.Attribute):
+            # rows.items(), handle.read(), data.get("sessions"), cur.fetchall()
+            inner = self.origin(node.func.value, scope, depth + 1)
+            if inner.kind != "unknown":
+                label = string_value(node.args[0].value) if node.args else None
+                if inner.kind == "session" and node.func.attr.value == "get" and label in self.containers:
+                    return Origin("session", inner.strength, f"the `{label}` of {inner.why}")
+                return inner
+        last = name.rsplit(".", 1)[-1]
+        if node.args and (last in DECODERS or last in PASS_THROUGH or last in _COMMANDS):
+            # json.load(open(p)): decoding keeps the provenance of what is decoded.
+            inner = self.origin(node.args[0].value, scope, depth + 1)
+            if inner.kind != "unknown":
+                verb = "decoded from" if last in DECODERS else "read from"
+                return Origin(inner.kind, inner.strength, f"{verb} {inner.why}")
+        return _UNKNOWN
+
+    @staticmethod
+    def _token(origin: Origin) -> str:
+        return origin.why.split("`")[1] if "`" in origin.why else origin.why
+
+    def _local_callable(self, name: str, depth: int) -> Origin | None:
+        """A function of this module returns what its ``return`` statements
+        return; a class of this module is what it is built from."""
+        if name in self.facts.classes:
+            return self.class_origin(name)
+        if name not in self.facts.functions:
+            return None
+        for value, inner_scope in self.facts.function_returns.get(name, []):
+            inner = self.origin(value, inner_scope, depth + 1)
+            if inner.kind != "unknown":
+                line = self.facts.pos(self.facts.functions[name]).start.line
+                return Origin(inner.kind, inner.strength, f"what `{name}()` (line {line}) returns, {inner.why}")
+        return None
+
+    def class_origin(self, name: str) -> Origin | None:
+        """A class whose instances carry session statuses: one built with a
+        status read from a session row, in this module or another."""
+        if name in self._classes:
+            return self._classes[name]
+        self._classes[name] = None
+        found: Origin | None = None
+        known = self._exported(name)
+        if known is not None:
+            found = Origin("session", "strong", known)
+        else:
+            for call, scope in self.facts.calls.get(name, []):
+                built = self.built_from(call, scope)
+                if built is not None:
+                    found = Origin(built.kind, built.strength, f"a `{name}` built at line "
+                                   f"{self.facts.pos(call).start.line} from {built.why}")
+                    break
+        self._classes[name] = found
+        return found
+
+    def built_from(self, call: cst.Call, scope: Scope) -> Origin | None:
+        """The origin of the status a call is passed (``SessionRow(r["key"],
+        r["status"])``), when it is passed one read from a known source."""
+        for arg in call.args:
+            if arg.star:
+                continue
+            subject = self.subject(arg.value, scope)
+            if subject is None or not subject.is_status or subject.root is None:
+                continue
+            inner = self.origin(subject.root, subject.scope)
+            if inner.kind != "unknown" and inner.strength == "strong":
+                return Origin(inner.kind, "strong", f"{subject.description}, where {inner.why}")
+        return None
+
+    def _name_origin(self, name: str, scope: Scope, depth: int) -> Origin:
+        bindings = scope.lookup(name)
+        owner = scope.owner_of(name) or scope
+        if any(b.marked for b in bindings):
+            return Origin("session", "strong", f"`{name}` is marked `# migrator: {MARK_STATUS}`")
+        for binding in bindings:
+            if binding.kind == "event" and binding.value is not None:
+                event = string_value(binding.value)
+                return Origin("session", "strong", f"`{name}` is the payload of a `{event}` handler")
+        event = self.facts.event_names.get(id(owner), {}).get(name)
+        if event is not None:
+            return Origin("session", "strong", f"`{name}` is a `{event}` event frame")
+        # How the value was built speaks before what it is called.
+        for binding in bindings:
+            if binding.value is None or binding.kind == "event":
+                continue
+            inner = self.origin(binding.value, owner, depth + 1)
+            if inner.kind != "unknown":
+                if binding.kind == "for":
+                    if inner.kind == "session":
+                        return Origin("session", inner.strength, f"`{name}` iterates {inner.why}")
+                    return inner
+                return Origin(inner.kind, inner.strength, f"`{name}` is {inner.why}")
+        function = owner.node
+        if any(b.kind == "param" for b in bindings) and isinstance(function, cst.FunctionDef):
+            typed = self._annotation_origin(name, bindings)
+            if typed is not None:
+                return typed
+            cls = self.facts.method_class.get(id(function))
+            params = function.params.params
+            if cls is not None and params and params[0].name.value == name:
+                built = self.class_origin(cls)
+                if built is not None:
+                    return Origin(built.kind, built.strength, f"`{name}` is {built.why}")
+            passed = self._param_origin(name, function, depth)
+            if passed is not None:
+                return passed
+        foreign = self._foreign_token(name)
+        if foreign:
+            return Origin("foreign", "strong", f"`{name}` names `{foreign}`")
+        if "session" in words_of(name) or name.lower().startswith("sess"):
+            return Origin("session", "weak", f"`{name}` names a session")
+        return _UNKNOWN
+
+    def _annotation_origin(self, name: str, bindings: Sequence[Binding]) -> Origin | None:
+        for binding in bindings:
+            annotation = binding.annotation
+            if annotation is None:
+                continue
+            typed = cst.helpers.get_full_name_for_node(annotation) or ""
+            built = self.class_origin(typed) if typed in self.facts.classes else None
+            if built is None and typed:
+                known = self._exported(typed)
+                built = Origin("session", "strong", known) if known else None
+            if built is not None:
+                return Origin(built.kind, built.strength, f"`{name}` is {built.why}")
+        return None
 
     def _param_origin(self, param: str, function: cst.FunctionDef, depth: int) -> Origin | None:
         """What the module's own calls pass for ``param``: a session row at
@@ -873,26 +1147,43 @@ class Resolver:
             return Origin("session", strength, f"`{param}` of `{function.name.value}()` is passed {origins[0].why}")
         return None
 
+    def mixed_for(self, scope: Scope) -> list[str]:
+        """Other vocabularies handled where ``scope`` runs: its own function,
+        the ones around it and module-level code. One ``sessions_send``
+        helper does not cast doubt on the rest of a module."""
+        ids: set[int] = set()
+        current: Scope | None = scope
+        while current is not None:
+            ids.add(id(current))
+            current = current.parent
+        return [token for token, where in self.facts.mixed if id(where) in ids]
+
     # -- the verdict -----------------------------------------------------
     def verdict(self, subject: Subject, compared: Sequence[str], verb: str = "compared with") -> Verdict:
         """How sure we are that ``subject`` holds a session status."""
         words = self.words_with(subject) | set(compared)
         foreign = sorted(words & self.foreign_words)
-        if foreign:
-            return Verdict(None, f"{subject.description} is also compared with {', '.join(map(repr, foreign))}")
-        if subject.marked:
-            return Verdict("certain", f"{subject.description} is marked `# migrator: {MARK_STATUS}`")
-        together = sorted(w for w in words & set(self.vocab.unchanged))
-        evidence = (
-            f"module talks to OpenClaw ({self.module_evidence[0]})" if self.module_evidence else ""
-        )
-        mixed = self.facts.mixed
         if subject.is_status and subject.root is not None:
             origin = self.origin(subject.root, subject.scope)
             if origin.kind == "foreign":
                 return Verdict(None, f"{subject.description}: {origin.why}")
             if origin.kind == "session" and origin.strength == "strong":
-                return Verdict("certain", f"{verb} {subject.description}, where {origin.why}")
+                # Words of another vocabulary beside the session words are
+                # defensive extras: the session words change, they stay.
+                extra = f"; {', '.join(map(repr, foreign))} kept as written" if foreign else ""
+                return Verdict("certain", f"{verb} {subject.description}, where {origin.why}{extra}")
+        else:
+            origin = _UNKNOWN
+        if subject.marked:
+            return Verdict("certain", f"{subject.description} is marked `# migrator: {MARK_STATUS}`")
+        if foreign:
+            return Verdict(None, f"{subject.description} is also compared with {', '.join(map(repr, foreign))}")
+        together = sorted(w for w in words & set(self.vocab.unchanged))
+        evidence = (
+            f"module talks to OpenClaw ({self.module_evidence[0]})" if self.module_evidence else ""
+        )
+        mixed = self.mixed_for(subject.scope)
+        if subject.is_status and subject.root is not None:
             # A row of unknown origin (a parameter, a name that merely says
             # "session") is a session row only in a module that talks to
             # OpenClaw and handles no other vocabulary with the same words.
@@ -902,7 +1193,7 @@ class Resolver:
             if evidence:
                 return Verdict(
                     "possible",
-                    f"{verb} {subject.description} of unknown origin; the module also handles `{mixed[0]}` results",
+                    f"{verb} {subject.description} of unknown origin; the same code also handles `{mixed[0]}` results",
                 )
             return Verdict("possible", f"{verb} {subject.description}, but nothing ties it to OpenClaw")
         # A plain name: only its name and the words used with it speak for it.
@@ -916,6 +1207,35 @@ class Resolver:
         if evidence:
             return Verdict("possible", f"{subject.description} is a status of unknown origin; {evidence}")
         return Verdict("possible", f"{subject.description} is a status of unknown origin")
+
+    # -- what other modules need to know ---------------------------------
+    def exports(self) -> dict[str, str]:
+        """Facts of this module that other modules of the project use:
+        functions that return session rows, and classes built from a session
+        status (absolute dotted names -> the chain, with file and line)."""
+        out: dict[str, str] = {}
+        where = self.tree.display or self.tree.module
+        for name, function in self.facts.functions.items():
+            if "." in name:
+                continue
+            found = self._local_callable(name, 0)
+            if found is not None and found.kind == "session" and found.strength == "strong":
+                line = self.facts.pos(function).start.line
+                inner = found.why.split(" returns, ", 1)[-1]
+                out[f"{self.tree.module}.{name}".lstrip(".")] = f"what `{name}()` ({where}:{line}) returns, {inner}"
+        for call, scope in self.facts.all_calls:
+            callee = cst.helpers.get_full_name_for_node(call.func) or ""
+            last = callee.rsplit(".", 1)[-1]
+            if not last[:1].isupper():
+                continue  # a class is built; a function's parameters are another question
+            full = self.absolute(callee)
+            if full is None or full in out:
+                continue
+            built = self.built_from(call, scope)
+            if built is not None and built.kind == "session":
+                line = self.facts.pos(call).start.line
+                out[full] = f"a `{last}` built in {where}:{line} from {built.why}"
+        return out
 
 
 def collection_elements(node: cst.BaseExpression) -> Sequence[cst.BaseElement] | None:

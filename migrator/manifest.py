@@ -118,6 +118,25 @@ class GatewaySurface:
 
 
 @dataclass(frozen=True)
+class PythonSources:
+    """Where values come from in Python code: session sources (rows of the
+    renamed vocabulary) or foreign ones (another vocabulary's records)."""
+
+    calls: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+    containers: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """Every name of a source, for substring tests of calls and strings."""
+        return (*self.calls, *self.paths, *self.tables, *self.events, *self.commands)
+
+
+@dataclass(frozen=True)
 class PythonSurface:
     """How the field shows up in Python caller code."""
 
@@ -128,6 +147,8 @@ class PythonSurface:
     mixed_sources: tuple[str, ...]
     foreign_sources: tuple[str, ...]
     foreign_words: frozenset[str]
+    sources: PythonSources = field(default_factory=PythonSources)
+    foreign: PythonSources = field(default_factory=PythonSources)
 
 
 @dataclass(frozen=True)
@@ -188,6 +209,18 @@ def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: key '{key}' must be a list of strings")
     return tuple(value)
+
+
+_SOURCE_KEYS = ("calls", "paths", "tables", "events", "commands", "containers", "keys")
+
+
+def _sources(value: Any, where: str, key: str) -> PythonSources:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: key '{key}' must be a table")
+    unknown = sorted(set(value) - set(_SOURCE_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: key '{key}.{unknown[0]}' is not one of {', '.join(_SOURCE_KEYS)}")
+    return PythonSources(**{k: _strings(value.get(k, []), where, f"{key}.{k}") for k in _SOURCE_KEYS})
 
 
 def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
@@ -254,6 +287,8 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         mixed_sources=_strings(py.get("mixed-sources", []), where, "surfaces.python.mixed-sources"),
         foreign_sources=_strings(py.get("foreign-sources", []), where, "surfaces.python.foreign-sources"),
         foreign_words=frozenset(_strings(py.get("foreign-words", []), where, "surfaces.python.foreign-words")),
+        sources=_sources(py.get("sources", {}), where, "surfaces.python.sources"),
+        foreign=_sources(py.get("foreign", {}), where, "surfaces.python.foreign"),
     )
     clash = python.foreign_words & vocabulary.all_values
     if clash:
