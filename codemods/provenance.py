@@ -104,6 +104,7 @@ class Dispatch:
     key: cst.BaseExpression
     scope: Scope
     line: int
+    node: cst.Name | None = None
 
 
 @dataclass
@@ -200,6 +201,9 @@ class ModuleFacts(cst.CSTVisitor):
         self.method_class: dict[int, str] = {}
         # Every call, for the facts other modules need (what a class is built from).
         self.all_calls: list[tuple[cst.Call, Scope]] = []
+        # Names as written (for a constant's uses) and the ids of bound targets.
+        self.mentions: dict[str, list[cst.Name]] = {}
+        self.targets: set[int] = set()
         self.markers = tuple(markers)
         self.module_scope: Scope | None = None
         self.stack: list[Scope] = []
@@ -344,6 +348,7 @@ class ModuleFacts(cst.CSTVisitor):
 
     def _bind(self, target: cst.BaseExpression, kind: str, value: cst.BaseExpression | None, line: int) -> None:
         if isinstance(target, cst.Name):
+            self.targets.add(id(target))
             marked = line in self.marker_lines
             self.scope.bindings.setdefault(target.value, []).append(Binding(kind, value, line, marked))
             if kind == "assign" and self.scope is self.module_scope and value is not None:
@@ -400,7 +405,7 @@ class ModuleFacts(cst.CSTVisitor):
                     # {"done": "ok", ...}[status]: a table written in place.
                     self.inline_dispatches.append((node.value, key, self.scope))
                 else:
-                    self.dispatches.append(Dispatch(node.value.value, key, self.scope, self.line(node)))
+                    self.dispatches.append(Dispatch(node.value.value, key, self.scope, self.line(node), node.value))
 
     def visit_Match(self, node: cst.Match) -> None:
         self.matches.append(MatchStatement(node, node.subject, self.scope, self.line(node)))
@@ -529,6 +534,9 @@ class ModuleFacts(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self._note_identifier(node.value)
+        if node.value in self.constants or node.value.isupper():
+            # Every mention of a would-be constant: its uses decide what it is.
+            self.mentions.setdefault(node.value, []).append(node)
 
     def visit_List(self, node: cst.List) -> None:
         # ["openclaw", "sessions", "--json"]: the CLI's session list.
@@ -614,7 +622,9 @@ class ModuleFacts(cst.CSTVisitor):
             and node.args
             and string_value(node.args[0].value) is None
         ):
-            self.dispatches.append(Dispatch(node.func.value.value, node.args[0].value, self.scope, self.line(node)))
+            self.dispatches.append(
+                Dispatch(node.func.value.value, node.args[0].value, self.scope, self.line(node), node.func.value)
+            )
         # row.get("status", "done"): the default is written like a stored value.
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and len(node.args) >= 2:
             if string_value(node.args[0].value) in self.keys and isinstance(node.args[1].value, cst.SimpleString):

@@ -228,19 +228,21 @@ RULES: tuple[Rule, ...] = (
         "another vocabulary.",
         invalid=(
             Example(
-                'from typing import Literal\n\nSessionStatus = Literal["running", "done", "failed"]\n',
-                'from typing import Literal\n\nSessionStatus = Literal["running", "done", "agent_responded", '
+                'import openclaw\nfrom typing import Literal\n\nSessionStatus = Literal["running", "done", "failed"]\n',
+                'import openclaw\nfrom typing import Literal\n\nSessionStatus = Literal["running", "done", "agent_responded", '
                 '"failed", "interrupted"]\n',
-                'from typing import Literal\n\nSessionStatus = Literal["running", "agent_responded", "interrupted"]\n',
+                'import openclaw\nfrom typing import Literal\n\nSessionStatus = Literal["running", "agent_responded", "interrupted"]\n',
             ),
             Example(
-                'import typing\n\nclass SessionRow(typing.TypedDict):\n    status: typing.Literal["killed"]\n',
-                'import typing\n\nclass SessionRow(typing.TypedDict):\n    status: typing.Literal["killed", "halted"]\n',
-                'import typing\n\nclass SessionRow(typing.TypedDict):\n    status: typing.Literal["halted"]\n',
+                'import openclaw, typing\n\nclass SessionRow(typing.TypedDict):\n    status: typing.Literal["killed"]\n',
+                'import openclaw, typing\n\nclass SessionRow(typing.TypedDict):\n    status: typing.Literal["killed", "halted"]\n',
+                'import openclaw, typing\n\nclass SessionRow(typing.TypedDict):\n    status: typing.Literal["halted"]\n',
             ),
         ),
         valid=(
             Example('from typing import Literal\n\nJobState = Literal["pending", "done", "failed"]\n'),
+            # A name is no evidence: a project that never talks to OpenClaw has its own sessions.
+            Example('from typing import Literal\n\nSessionStatus = Literal["running", "done", "failed"]\n'),
         ),
     ),
     Rule(
@@ -254,17 +256,24 @@ RULES: tuple[Rule, ...] = (
         invalid=(
             Example(
                 'from enum import Enum\n\nclass SessionStatus(str, Enum):\n    RUNNING = "running"\n'
-                '    DONE = "done"\n',
+                '    DONE = "done"\n\ndef states(gw):\n'
+                '    return [SessionStatus(r["status"]) for r in gw.sessions_list()["sessions"]]\n',
                 None,
                 'from enum import Enum\n\nclass SessionStatus(str, Enum):\n    RUNNING = "running"\n'
-                '    DONE = "agent_responded"\n',
+                '    DONE = "agent_responded"\n\ndef states(gw):\n'
+                '    return [SessionStatus(r["status"]) for r in gw.sessions_list()["sessions"]]\n',
             ),
             Example(
-                'from enum import Enum\n\nclass SessionStatus(Enum):\n    DONE = "done"\n'
+                'import openclaw\nfrom enum import Enum\n\nclass SessionStatus(Enum):\n    DONE = "done"\n'
                 '    AGENT_RESPONDED = "agent_responded"\n',
             ),
         ),
-        valid=(Example('from enum import Enum\n\nclass JobState(Enum):\n    DONE = "done"\n    QUEUED = "queued"\n'),),
+        valid=(
+            Example('from enum import Enum\n\nclass JobState(Enum):\n    DONE = "done"\n    QUEUED = "queued"\n'),
+            # Another project's own session statuses: nothing ties them to OpenClaw.
+            Example('from enum import StrEnum\n\nclass SessionStatus(StrEnum):\n    DONE = "done"\n'
+                    '    FAILED = "failed"\n'),
+        ),
     ),
     Rule(
         name="status-message",

@@ -29,6 +29,7 @@ from codemods.edits import (
 )
 from codemods.literals import restyle, string_value
 from codemods.provenance import (
+    EnumClass,
     ModuleFacts,
     Resolver,
     Verdict,
@@ -187,10 +188,21 @@ class StatusRewriter:
                 continue
             subject = resolver.subject(comparison.subject, comparison.scope)
             if subject is None:
+                if constant is not None:
+                    # `job["state"] in FINISHED`: a use by another vocabulary.
+                    plan.constant_uses.setdefault(constant[0], []).append(
+                        Verdict(None, f"`{resolver.code(comparison.subject)}` (line {facts.pos(other).start.line}) "
+                                "is not a session status")
+                    )
+                    plan.sinks.add(id(other))
                 continue
             verdict = resolver.verdict(subject, literal_words)
             if constant is not None:
+                if verdict.confidence is None:
+                    line = facts.pos(other).start.line
+                    verdict = Verdict(None, f"{verdict.why} (line {line})")
                 plan.constant_uses.setdefault(constant[0], []).append(verdict)
+                plan.sinks.add(id(other))
                 continue
             if verdict.confidence is None:
                 continue
@@ -211,8 +223,15 @@ class StatusRewriter:
             if not (set(words) & self.vocab.old):
                 continue
             subject = resolver.subject(dispatch.key, dispatch.scope)
+            if dispatch.node is not None:
+                plan.sinks.add(id(dispatch.node))
             if subject is not None:
                 plan.constant_uses.setdefault(dispatch.table, []).append(resolver.verdict(subject, words, "keyed by"))
+            else:
+                plan.constant_uses.setdefault(dispatch.table, []).append(
+                    Verdict(None, f"`{resolver.code(dispatch.key)}` (line {dispatch.line or facts.pos(dispatch.key).start.line}) "
+                            "is not a session status")
+                )
 
     def _plan_inline_dispatches(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
         for table, key, scope in facts.inline_dispatches:
@@ -245,15 +264,30 @@ class StatusRewriter:
             against = [v for v in verdicts if v.confidence is None]
             if len(against) == len(verdicts):
                 continue  # only ever used with another vocabulary: not ours
+            against += [
+                Verdict(None, f"`{name}` is also used at line {facts.pos(n).start.line} outside a status test")
+                for n in facts.mentions.get(name, [])
+                if id(n) not in facts.targets and id(n) not in plan.sinks
+            ]
             where = "" if local else " in another module"
+            ours = [v for v in verdicts if v.confidence is not None]
+            lowest = min(ours, key=lambda v: CONFIDENCES.index(v.confidence))  # type: ignore[arg-type,unused-ignore]
+            verdict = Verdict(lowest.confidence, f"constant `{name}` is used in a status test{where}: {lowest.why}")
+            shared = False
             if against:
-                # Used with another vocabulary somewhere: a person decides.
-                verdict = Verdict("possible", f"constant `{name}` is used in a status test{where}, but {against[0].why}")
-            else:
-                lowest = min(verdicts, key=lambda v: CONFIDENCES.index(v.confidence))  # type: ignore[arg-type,unused-ignore]
-                verdict = Verdict(lowest.confidence, f"constant `{name}` is used in a status test{where}: {lowest.why}")
+                # Shared with another vocabulary: the new names are harmless
+                # to it, so expand adds them; contract would drop names the
+                # other code still needs, so a person splits the constant.
+                shared = self.phase == "contract"
+                disagree = "; ".join(v.why for v in against[:3])
+                verdict = Verdict(
+                    verdict.confidence,
+                    f"{verdict.why}; but the constant is shared with other code ({disagree})"
+                    + (f": split it (`SESSION_{name} = ...` for the session uses) before contract" if shared else
+                       "; contract will need it split"),
+                )
             line = facts.pos(value).start.line
-            rewrite = self._allowed(verdict) and not self._ignored(facts, line)
+            rewrite = self._allowed(verdict) and not self._ignored(facts, line) and not shared
             if isinstance(value, cst.Dict):
                 problem = self._table_problem(value)
                 if problem and rewrite:
@@ -329,16 +363,30 @@ class StatusRewriter:
     def _literal_verdict(self, owner: str, words: set[str], resolver: Resolver) -> Verdict | None:
         if words & self.manifest.python.foreign_words or not words <= self.vocab.all_values:
             return None  # mixed with other words: another vocabulary
+        # A name (`SessionStatus`) is no evidence by itself: an unrelated
+        # project has its own session statuses. The module must talk to OpenClaw.
         names = set(words_of(owner))
         described = f"`Literal` of session words annotating `{owner}`" if owner else "`Literal` of session words"
         together = len(words) >= 2
-        if {"status", "state"} & names and "session" in names:
-            return Verdict("certain", described)
         evidence = resolver.module_evidence
         if evidence and ({"status", "state"} & names or together):
             return Verdict("likely", f"{described}; module talks to OpenClaw ({evidence[0]})")
-        if together or {"status", "state"} & names:
-            return Verdict("possible", f"{described}, but nothing ties it to OpenClaw")
+        return None
+
+    def _enum_verdict(self, enum: "EnumClass", values: set[str], facts: ModuleFacts, resolver: Resolver) -> Verdict | None:
+        """An Enum is a session status where its values meet a session source
+        (``SessionStatus(row["status"])`` on a session row) or where its module
+        talks to OpenClaw; otherwise it is another project's own, left alone."""
+        if values & self.manifest.python.foreign_words or not values <= self.vocab.all_values:
+            return None
+        for call, scope in facts.calls.get(enum.name, []):
+            built = resolver.built_from(call, scope)
+            if built is not None and built.kind == "session":
+                line = facts.pos(call).start.line
+                return Verdict("certain", f"Enum `{enum.name}` is built at line {line} from {built.why}")
+        evidence = resolver.module_evidence
+        if evidence:
+            return Verdict("likely", f"Enum `{enum.name}` of session words; module talks to OpenClaw ({evidence[0]})")
         return None
 
     def _plan_enums(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
@@ -346,10 +394,9 @@ class StatusRewriter:
             values = {string_value(lit) or "" for _, lit in enum.members}
             if not (values & self.vocab.old):
                 continue
-            verdict = self._literal_verdict(enum.name, values, resolver)
+            verdict = self._enum_verdict(enum, values, facts, resolver)
             if verdict is None:
                 continue
-            verdict = Verdict(verdict.confidence, verdict.why.replace("`Literal` of session words annotating", "Enum"))
             for member, literal in enum.members:
                 value = string_value(literal) or ""
                 if value not in self.vocab.old:
@@ -490,6 +537,8 @@ class _Plan:
     statement_line: dict[tuple[int, int], int] = field(default_factory=dict)
     used_ignores: set[int] = field(default_factory=set)
     constant_uses: dict[str, list[Verdict]] = field(default_factory=dict)
+    # Mentions of constants that a status test (or a table lookup) accounts for.
+    sinks: set[int] = field(default_factory=set)
 
 
 class _Apply(cst.CSTTransformer):
