@@ -905,7 +905,18 @@ class Resolver:
         if found is None:
             return None
         kind, token = found
-        return Origin(kind, "strong", f"{what} names `{token}`")
+        if kind == "foreign":
+            return Origin(kind, "strong", f"the value comes from `{token}`")
+        sources = self.manifest.python.sources
+        if any(token == t.lower() for t in sources.paths):
+            why = f"a path naming `{token}`"
+        elif any(token == t.lower() for t in sources.commands):
+            why = f"the output of `{token}`"
+        elif any(token == t.lower() for t in sources.tables):
+            why = f"a query of `{token}`"
+        else:
+            why = f"a `{token}` result"
+        return Origin(kind, "strong", why)
 
     def origin(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Origin:
         """Where the object a status is read from comes from."""
@@ -913,8 +924,8 @@ class Resolver:
         cached = self._origins.get(key)
         if cached is not None:
             return cached
-        if depth > 8:
-            return _UNKNOWN
+        if depth > 40:
+            return _UNKNOWN  # each step is memoised: the bound only stops pathological chains
         self._origins[key] = _UNKNOWN  # a cycle (a helper calling itself) is unknown
         found = self._origin(node, scope, depth)
         self._origins[key] = found
@@ -979,16 +990,15 @@ class Resolver:
             if found is not None:
                 return Origin(found.kind, "strong", f"a `{name}` result" if found.kind == "session" else
                               f"the value comes from `{name}`")
+            found = None
         # A string argument names the source: invoke("sessions_list"),
         # glob("agents/*/sessions/sessions.json"), run(["openclaw", "sessions", "--json"]).
         for arg in node.args[:4]:
             value = arg.value
             if isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.List, cst.Tuple)):
                 inner = self.origin(value, scope, depth + 1)
-                if inner.kind == "foreign":
-                    return Origin("foreign", "strong", f"the value comes from `{self._token(inner)}`")
-                if inner.kind == "session":
-                    return Origin("session", "strong", f"a `{self._token(inner)}` result")
+                if inner.kind != "unknown":
+                    return inner
         for token in self._call_tokens(node):
             session = self._session_token(token)
             if session:
@@ -1016,13 +1026,10 @@ class Resolver:
             # json.load(open(p)): decoding keeps the provenance of what is decoded.
             inner = self.origin(node.args[0].value, scope, depth + 1)
             if inner.kind != "unknown":
-                verb = "decoded from" if last in DECODERS else "read from"
-                return Origin(inner.kind, inner.strength, f"{verb} {inner.why}")
+                if last in DECODERS:
+                    return Origin(inner.kind, inner.strength, f"decoded from {inner.why}")
+                return inner
         return _UNKNOWN
-
-    @staticmethod
-    def _token(origin: Origin) -> str:
-        return origin.why.split("`")[1] if "`" in origin.why else origin.why
 
     def _local_callable(self, name: str, depth: int) -> Origin | None:
         """A function of this module returns what its ``return`` statements
@@ -1057,6 +1064,50 @@ class Resolver:
                     break
         self._classes[name] = found
         return found
+
+    def status_fields(self, name: str) -> list[str]:
+        """The fields of a class of this module, in order (a dataclass's or
+        NamedTuple's annotated names, else ``__init__``'s parameters)."""
+        node = self.facts.classes.get(name)
+        if node is None:
+            return []
+        fields: list[str] = []
+        for statement in node.body.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                        fields.append(small.target.value)
+        init = self.facts.functions.get(f"{name}.__init__")
+        if not fields and init is not None:
+            fields = [p.name.value for p in init.params.params[1:]]
+        return fields
+
+    def constructed_status(self, call: cst.Call) -> tuple[cst.SimpleString, Origin, str] | None:
+        """``SessionRow(key, "killed")``: the literal status a session class
+        is built with, the class's origin, and the class name."""
+        callee = cst.helpers.get_full_name_for_node(call.func) or ""
+        last = callee.rsplit(".", 1)[-1]
+        if not last[:1].isupper():
+            return None
+        literal: cst.BaseExpression | None = None
+        fields = self.status_fields(callee)
+        for index, arg in enumerate(call.args):
+            if arg.star:
+                return None
+            if arg.keyword is not None:
+                if arg.keyword.value in self.facts.attributes:
+                    literal = arg.value
+            elif index < len(fields) and fields[index] in self.facts.attributes:
+                literal = arg.value
+        if not isinstance(literal, cst.SimpleString) or string_value(literal) is None:
+            return None
+        origin = self.class_origin(callee) if callee in self.facts.classes else None
+        if origin is None:
+            known = self._exported(callee)
+            origin = Origin("session", "strong", known) if known else None
+        if origin is None or origin.kind != "session":
+            return None
+        return literal, origin, callee
 
     def built_from(self, call: cst.Call, scope: Scope) -> Origin | None:
         """The origin of the status a call is passed (``SessionRow(r["key"],
@@ -1094,7 +1145,7 @@ class Resolver:
                     if inner.kind == "session":
                         return Origin("session", inner.strength, f"`{name}` iterates {inner.why}")
                     return inner
-                return Origin(inner.kind, inner.strength, f"`{name}` is {inner.why}")
+                return Origin(inner.kind, inner.strength, f"`{name}`, {inner.why}")
         function = owner.node
         if any(b.kind == "param" for b in bindings) and isinstance(function, cst.FunctionDef):
             typed = self._annotation_origin(name, bindings)

@@ -32,6 +32,7 @@ from codemods.provenance import (
     EnumClass,
     ModuleFacts,
     Resolver,
+    TreeKnowledge,
     Verdict,
     case_literals,
     collection_elements,
@@ -65,6 +66,8 @@ class RewriteResult:
     code: bytes
     findings: list[CodeFinding] = field(default_factory=list)
     unused_ignores: list[int] = field(default_factory=list)
+    # Sites that already accept the old and the new name (expand done, contract pending).
+    expanded: list[CodeFinding] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,9 @@ class StatusRewriter:
         markers: Iterable[str] = (),
         import_evidence: ImportEvidence | None = None,
         remote_uses: Mapping[str, Sequence[Verdict]] | None = None,
+        tree: TreeKnowledge | None = None,
     ) -> None:
+        self.tree = tree
         self.manifest = manifest
         self.vocab: Vocabulary = manifest.vocabulary
         self.phase = phase
@@ -115,7 +120,12 @@ class StatusRewriter:
         evidence = list(facts.evidence)
         if self.import_evidence is not None:
             evidence += self.import_evidence(facts.imports)
-        return module, facts, Resolver(facts, module, evidence)
+        return module, facts, Resolver(facts, module, evidence, self.tree)
+
+    def exports(self, source: bytes) -> dict[str, str]:
+        """What this module tells the rest of the project (see :meth:`Resolver.exports`)."""
+        _, _, resolver = self.analyse(source)
+        return resolver.exports()
 
     def imported_uses(self, source: bytes) -> list[ImportedUse]:
         """Status tests made here with names imported from other modules."""
@@ -129,9 +139,13 @@ class StatusRewriter:
             if scope.owner_of(other.value) is not facts.module_scope:
                 continue
             subject = resolver.subject(subject_node, scope)
-            if subject is None:
-                continue
             module, level, name = facts.imported_names[other.value]
+            if subject is None:
+                # `job["state"] in FINISHED`: the constant serves another vocabulary here.
+                line = facts.pos(subject_node).start.line
+                why = f"`{resolver.code(subject_node)}` (line {line}) is not a session status"
+                out.append(ImportedUse(module, level, name, Verdict(None, why)))
+                continue
             out.append(ImportedUse(module, level, name, resolver.verdict(subject, [])))
         return out
 
@@ -148,15 +162,19 @@ class StatusRewriter:
             self._plan_literal_types(facts, resolver, plan)
             self._plan_enums(facts, resolver, plan)
             self._plan_writers(facts, resolver, plan)
+            self._plan_constructions(facts, resolver, plan)
             self._plan_review_only(facts, resolver, plan)
         findings = sorted(
             (f for f in plan.findings if not self._suppressed(f, facts, plan)), key=lambda f: (f.line, f.column)
         )
         unused = sorted(facts.ignore_lines - plan.used_ignores)
+        expanded = sorted(
+            (f for f in plan.expanded if not self._suppressed(f, facts, plan)), key=lambda f: (f.line, f.column)
+        )
         if not plan.edits:
-            return RewriteResult(source, findings, unused)
+            return RewriteResult(source, findings, unused, expanded)
         new_module = module.visit(_Apply(plan.edits, self.vocab, self.phase))
-        return RewriteResult(new_module.bytes, findings, unused)
+        return RewriteResult(new_module.bytes, findings, unused, expanded)
 
     # -- planning ---------------------------------------------------------
     def _allowed(self, verdict: Verdict) -> bool:
@@ -440,6 +458,22 @@ class StatusRewriter:
             rewrite = self.phase == "contract" and self._allowed(verdict) and not self._ignored(facts, line)
             self._add(plan, facts, literal, line, [literal], verdict, rule, rewrite, "literal")
 
+    def _plan_constructions(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
+        """``SessionRow(key, "killed")`` where ``SessionRow`` carries session
+        statuses: a writer, like ``entry["status"] = "killed"``."""
+        for call, _ in facts.all_calls:
+            found = resolver.constructed_status(call)
+            if found is None:
+                continue
+            literal, origin, name = found
+            if string_value(literal) not in self.vocab.old:
+                continue
+            strong = origin.strength == "strong"
+            verdict = Verdict("certain" if strong else "possible", f"the status of {origin.why}")
+            line = facts.pos(literal).start.line
+            rewrite = self.phase == "contract" and self._allowed(verdict) and not self._ignored(facts, line)
+            self._add(plan, facts, literal, line, [literal], verdict, "status-writer", rewrite, "literal")
+
     def _plan_review_only(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
         """Messages and mapping functions: a person decides, nothing is rewritten."""
         evidence = resolver.module_evidence
@@ -500,6 +534,14 @@ class StatusRewriter:
                 pending = True
             changes = changes or pending
             plan.statement_line[(start.line, start.column + 1)] = statement_line
+            if not pending:
+                # Already accepts both names: expand's work is done here, and
+                # the site waits for contract. Not the same finding again.
+                plan.expanded.append(
+                    CodeFinding(start.line, start.column + 1, value, self.vocab.to_new(value), verdict.confidence,
+                                False, rule, verdict.why)
+                )
+                continue
             plan.findings.append(
                 CodeFinding(
                     start.line, start.column + 1, value, self.vocab.to_new(value), verdict.confidence,
@@ -539,6 +581,7 @@ class _Plan:
     constant_uses: dict[str, list[Verdict]] = field(default_factory=dict)
     # Mentions of constants that a status test (or a table lookup) accounts for.
     sinks: set[int] = field(default_factory=set)
+    expanded: list[CodeFinding] = field(default_factory=list)
 
 
 class _Apply(cst.CSTTransformer):

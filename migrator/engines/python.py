@@ -18,7 +18,7 @@ from migrator.rules import Rule
 if TYPE_CHECKING:
     # Imported where used: LibCST costs most of a second to import, and a run
     # answered from the cache never needs it.
-    from codemods.provenance import Verdict
+    from codemods.provenance import TreeKnowledge, Verdict
     from codemods.session_status import ImportEvidence, StatusRewriter
 
 
@@ -68,6 +68,11 @@ class ModuleSurvey:
     # Module-level names bound to a literal that holds an old name in quotes:
     # the only names whose use in another module can change this one.
     constants: tuple[str, ...] = ()
+    # Source kept for modules that talk to OpenClaw: they are analysed in
+    # ``gather`` for what other modules need (helpers returning session rows,
+    # classes built from them).
+    talking_source: bytes | None = None
+    is_package: bool = False
 
 
 @dataclass
@@ -78,6 +83,9 @@ class TreeFacts:
     talking: dict[str, tuple[str, str]] = field(default_factory=dict)
     # (defining module, name) -> verdicts of status tests in other modules
     uses: dict[tuple[str, str], list[Verdict]] = field(default_factory=dict)
+    # dotted name -> chain: functions that return session rows, classes built
+    # from session statuses, as the modules that build them show
+    exports: dict[str, str] = field(default_factory=dict)
 
     def uses_of(self, module: str) -> dict[str, list[Verdict]]:
         out: dict[str, list[Verdict]] = {}
@@ -207,14 +215,19 @@ class PythonEngine:
         name = module_name(source.rel)
         imported = self._tests_imported_name(data)
         constants = self._candidate_constants(data) if self.prefilter(data) else ()
-        return ModuleSurvey(name, source.display, token, data if imported else None, imported, constants)
+        return ModuleSurvey(
+            name, source.display, token, data if imported else None, imported, constants,
+            data if token else None, source.path.name == "__init__.py",
+        )
 
     def _tests_imported_name(self, data: bytes) -> tuple[tuple[str, int, str], ...]:
         """Cheap: the imports of a module that reads a status and uses an
         imported name after ``in``/``==``/``!=`` or as a table (``NAME[``,
         ``NAME.get(``); empty for any other module."""
         assert self._status is not None
-        if b"import" not in data or not any(f in data for f in self._fields):
+        # Any module that tests an imported name counts, whatever it tests:
+        # `job["state"] in FINISHED` is a use that disagrees with the sessions'.
+        if b"import" not in data:
             return ()
         found: list[tuple[str, int, str]] = []
         names: set[bytes] = set()
@@ -252,6 +265,7 @@ class PythonEngine:
             if survey.evidence:
                 facts.talking[survey.name] = (survey.display, survey.evidence)
         memo = open_memo(options)
+        facts.exports = self._exports(items, options, memo)
         talking_key = sorted(facts.talking.items())
         exported = {
             (survey.name, constant) for _, survey in items for constant in survey.constants
@@ -267,7 +281,10 @@ class PythonEngine:
                 continue  # imports no candidate constant of the tree: nothing to learn
             # The importer's answer depends on its bytes, where it is, and
             # which modules talk to OpenClaw: unchanged, it is not parsed again.
-            parts = [hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key]
+            parts = [
+                hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key,
+                sorted(facts.exports.items()),
+            ]
             uses = memo.get("python-imported-uses", parts) if memo else None
             if uses is None:
                 uses = self._imported_uses(source, survey, facts, options)
@@ -280,6 +297,45 @@ class PythonEngine:
                 facts.uses.setdefault((found, name), []).append(_verdict(confidence, why))
         return facts
 
+    def _exports(self, items: Sequence[tuple[SourcePath, Any]], options: Options, memo: Any) -> dict[str, str]:
+        """What the modules that talk to OpenClaw tell the others: which of
+        their functions return session rows, which classes they build from a
+        session status. Two rounds, so a helper over a helper of another
+        module is found too."""
+        talking = [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.talking_source is not None]
+        exports: dict[str, str] = {}
+        for _ in range(2):
+            before = dict(exports)
+            for source, survey in talking:
+                assert survey.talking_source is not None
+                parts = [hashlib.sha256(survey.talking_source).hexdigest(), source.rel, source.display,
+                         sorted(before.items())]
+                found = memo.get("python-exports", parts) if memo else None
+                if found is None:
+                    found = self._module_exports(source, survey, before, options)
+                    if memo is not None:
+                        memo.put("python-exports", parts, found)
+                exports.update(found)
+            if exports == before:
+                break
+        return exports
+
+    def _module_exports(
+        self, source: SourcePath, survey: ModuleSurvey, known: Mapping[str, str], options: Options
+    ) -> dict[str, str]:
+        import libcst as cst
+
+        from codemods.provenance import TreeKnowledge
+        from codemods.session_status import StatusRewriter
+
+        tree = TreeKnowledge(survey.name, survey.is_package, source.display, known)
+        rewriter = StatusRewriter(options.manifest, options.phase, options.min_confidence, options.markers, tree=tree)
+        assert survey.talking_source is not None
+        try:
+            return rewriter.exports(survey.talking_source)
+        except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+            return {}  # reported when the file itself is processed
+
     def _imported_uses(
         self, source: SourcePath, survey: ModuleSurvey, facts: TreeFacts, options: Options
     ) -> list[tuple[str, int, str, str | None, str]]:
@@ -291,7 +347,7 @@ class PythonEngine:
 
         rewriter = StatusRewriter(
             options.manifest, options.phase, options.min_confidence, options.markers,
-            self._import_evidence(source, facts),
+            self._import_evidence(source, facts), tree=self._knowledge(source, facts),
         )
         assert survey.importer_source is not None
         try:
@@ -324,6 +380,11 @@ class PythonEngine:
         never pays for it. The pipeline calls this before forking workers."""
         import codemods.session_status  # noqa: F401
 
+    def _knowledge(self, source: SourcePath, facts: TreeFacts) -> "TreeKnowledge":
+        from codemods.provenance import TreeKnowledge
+
+        return TreeKnowledge(module_name(source.rel), source.path.name == "__init__.py", source.display, facts.exports)
+
     def _rewriter(self, source: SourcePath, context: Context) -> "StatusRewriter":
         from codemods.session_status import StatusRewriter
 
@@ -344,6 +405,7 @@ class PythonEngine:
             options.markers,
             self._import_evidence(source, facts),
             remote,
+            tree=self._knowledge(source, facts),
         )
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
@@ -369,6 +431,10 @@ class PythonEngine:
             action: Action = "rewrite" if f.rewrite else "review"
             result.findings.append(
                 Finding(source.display, f.line, f.column, self.kind, f.old, f.new, f.confidence, action, f.rule, f.why)
+            )
+        for f in rewritten.expanded:
+            result.notes.append(
+                f"{source.display}:{f.line}:{f.column}: {f.rule}: expanded (accepts `{f.old}` and `{f.new}`), contract pending"
             )
         for line in rewritten.unused_ignores:
             result.notes.append(f"{source.display}:{line}: unused suppression `# migrator: ignore`")
