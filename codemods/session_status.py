@@ -173,7 +173,7 @@ class StatusRewriter:
         )
         if not plan.edits:
             return RewriteResult(source, findings, unused, expanded)
-        new_module = module.visit(_Apply(plan.edits, self.vocab, self.phase))
+        new_module = module.visit(_Apply(plan.edits, self.vocab, self.phase, plan.held))
         return RewriteResult(new_module.bytes, findings, unused, expanded)
 
     # -- planning ---------------------------------------------------------
@@ -264,11 +264,7 @@ class StatusRewriter:
                 continue
             line = facts.pos(table).start.line
             rewrite = self._allowed(verdict) and not self._ignored(facts, line)
-            problem = self._table_problem(table)
-            if problem and rewrite:
-                rewrite = False
-                verdict = Verdict(verdict.confidence, f"{verdict.why}; left for review: {problem}")
-            self._add(plan, facts, table, line, self._literals(table), verdict, "status-dispatch", rewrite, "table")
+            self._plan_table(plan, facts, table, line, verdict, rewrite)
 
     def _plan_constants(self, facts: ModuleFacts, plan: "_Plan") -> None:
         names = set(plan.constant_uses) | {n for n in self.remote_uses if n in facts.constants}
@@ -307,32 +303,56 @@ class StatusRewriter:
             line = facts.pos(value).start.line
             rewrite = self._allowed(verdict) and not self._ignored(facts, line) and not shared
             if isinstance(value, cst.Dict):
-                problem = self._table_problem(value)
-                if problem and rewrite:
-                    rewrite = False
-                    verdict = Verdict(verdict.confidence, f"{verdict.why}; left for review: {problem}")
-                rule, edit = "status-dispatch", "table"
+                self._plan_table(plan, facts, value, line, verdict, rewrite)
+                continue
             else:
                 rule = "status-set-call" if isinstance(value, cst.Call) else "status-constant"
                 edit = "collection"
             self._add(plan, facts, value, line, self._literals(value), verdict, rule, rewrite, edit)
 
-    def _table_problem(self, table: cst.Dict) -> str | None:
-        """Why a dispatch table cannot be changed safely in this phase, or None."""
+    def _plan_table(
+        self, plan: "_Plan", facts: ModuleFacts, table: cst.Dict, line: int, verdict: Verdict, rewrite: bool
+    ) -> None:
+        """A dispatch table: each key that cannot change safely is reviewed on
+        its own line, saying why; the other keys change."""
+        literals = self._literals(table)
+        whole, problems = self._table_problems(table)
+        if whole and rewrite:
+            why = Verdict(verdict.confidence, f"{verdict.why}; left for review: {whole}")
+            self._add(plan, facts, table, line, literals, why, "status-dispatch", False, "table")
+            return
+        if not rewrite:
+            problems = {}
+        held = [lit for lit in literals if string_value(lit) in problems]
+        for literal in held:
+            problem = problems[string_value(literal) or ""]
+            why = Verdict(verdict.confidence, f"{verdict.why}; left for review: {problem}")
+            self._add(plan, facts, table, line, [literal], why, "status-dispatch", False, "table", literals)
+        if held:
+            plan.held[id(table)] = frozenset(problems)
+        rest = [lit for lit in literals if lit not in held]
+        self._add(plan, facts, table, line, rest, verdict, "status-dispatch", rewrite, "table", literals)
+
+    def _table_problems(self, table: cst.Dict) -> tuple[str | None, dict[str, str]]:
+        """Why a dispatch table cannot change safely in this phase: a reason
+        for the whole table, and one per old key that must stay as it is."""
         entries = {string_value(e.key): e for e in table.elements if isinstance(e, cst.DictElement)}
         if len(entries) != len(table.elements):
-            return "the table repeats a key (the last one wins)"
+            return "the table repeats a key (the last one wins)", {}
+        problems: dict[str, str] = {}
         for old, new in self.vocab.old_to_new.items():
             entry = entries.get(old)
             if entry is None:
                 continue
             if new in entries:
                 if self.phase == "contract" and _code(entries[new].value) != _code(entry.value):
-                    return f"`{old}` and `{new}` map to different values"
+                    problems[old] = f"`{old}` and `{new}` map to different values"
                 continue
             if self.phase == "expand" and not _copyable(entry.value):
-                return f"the value for `{old}` is an expression; copying it could run it twice"
-        return None
+                shown = _code(entry.value).strip()
+                shown = shown if len(shown) <= 40 else shown[:37] + "..."
+                problems[old] = f"the value for `{old}` (`{shown}`) is an expression; copying it could run it twice"
+        return None, problems
 
     def _plan_matches(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
         for match in facts.matches:
@@ -519,9 +539,11 @@ class StatusRewriter:
         rule: str,
         rewrite: bool,
         edit: str,
+        siblings: Sequence[cst.SimpleString] | None = None,
     ) -> None:
         assert verdict.confidence is not None
-        words = [string_value(x) for x in literals]
+        # Every literal of the holder, for "is the new name there already".
+        words = [string_value(x) for x in (literals if siblings is None else siblings)]
         changes = False
         for literal in literals:
             value = string_value(literal)
@@ -582,14 +604,19 @@ class _Plan:
     # Mentions of constants that a status test (or a table lookup) accounts for.
     sinks: set[int] = field(default_factory=set)
     expanded: list[CodeFinding] = field(default_factory=list)
+    # Table node id -> old keys that stay as they are (reviewed on their own line).
+    held: dict[int, frozenset[str]] = field(default_factory=dict)
 
 
 class _Apply(cst.CSTTransformer):
     """Apply planned edits, found by the identity of the original nodes."""
 
-    def __init__(self, edits: dict[int, str], vocab: Vocabulary, phase: Phase) -> None:
+    def __init__(
+        self, edits: dict[int, str], vocab: Vocabulary, phase: Phase, held: Mapping[int, frozenset[str]] | None = None
+    ) -> None:
         super().__init__()
         self.edits = edits
+        self.held = held or {}
         self.vocab = vocab
         self.phase = phase
 
@@ -622,7 +649,8 @@ class _Apply(cst.CSTTransformer):
             if self.phase == "expand":
                 op, right = membership_of(op), pair_tuple(right, self.vocab)
             else:
-                right = restyle(right, self.vocab.to_new(string_value(right) or ""))
+                # Without the literal's own parentheses, as contract after expand writes it.
+                right = restyle(right, self.vocab.to_new(string_value(right) or "")).with_changes(lpar=[], rpar=[])
         else:
             right = self._collection(right)
             if self.phase == "contract" and isinstance(right, (cst.Tuple, cst.List, cst.Set)):
@@ -653,7 +681,7 @@ class _Apply(cst.CSTTransformer):
         if self.edits.get(id(original_node)) != "table":
             return updated_node
         fn = expand_elements if self.phase == "expand" else contract_elements
-        elements = fn(updated_node.elements, self.vocab, DICT)
+        elements = fn(updated_node.elements, self.vocab, DICT, self.held.get(id(original_node), frozenset()))
         return updated_node if elements is None else updated_node.with_changes(elements=elements)
 
     def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:
