@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from pathlib import PurePosixPath
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from migrator.cache import open_memo
 from migrator.config import Options
@@ -33,23 +34,13 @@ def module_name(rel: str) -> str:
 # ``from X import A, B as C`` (also parenthesised over several lines).
 _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.MULTILINE)
 _IMPORTED = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
+_IMPORT = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)", re.MULTILINE)
 
 
 # A module-level binding (``NAME =`` or ``NAME: T =``) and the start of the
 # next top-level line that is not a continuation (a closing bracket).
 _TOP_ASSIGN = re.compile(rb"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]+)?=(?!=)", re.MULTILINE)
 _NEXT_TOP_LEVEL = re.compile(rb"^(?=[^\s)\]}#])", re.MULTILINE)
-
-
-def _lookup_name(exported: set[tuple[str, str]], module: str) -> str:
-    """``module`` as the survey names it (a tree scanned from above its import root)."""
-    names = {m for m, _ in exported}
-    if module in names:
-        return module
-    for candidate in names:
-        if candidate.endswith("." + module):
-            return candidate
-    return module
 
 
 @dataclass(frozen=True)
@@ -73,6 +64,9 @@ class ModuleSurvey:
     # classes built from them).
     talking_source: bytes | None = None
     is_package: bool = False
+    # Passed the prefilter (quotes an old name), and what it imports.
+    candidate: bool = False
+    imports: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -151,6 +145,8 @@ class PythonEngine:
         self._evidence: re.Pattern[bytes] | None = None
         self._status: re.Pattern[bytes] | None = None
         self._last_prefilter: tuple[bytes, bool] | None = None
+        self._last_talks: tuple[bytes, str | None] | None = None
+        self._sites: Any = None
 
     def _patterns(self, options: Options) -> None:
         if self._old is None:
@@ -166,6 +162,10 @@ class PythonEngine:
             # The word alone first (a fast scan); the quote test only on the
             # lines where it occurs.
             self._old = re.compile(rb"\b(?:" + alternatives + rb")\b")
+            # Every form but a message holds an old name as a whole literal:
+            # "done" or 'done' (any prefix, triple quotes too). One pass of this
+            # over a file costs about what grep does.
+            self._quoted = re.compile(rb"[\"'](?:" + alternatives + rb")[\"']")
             # Substring tests on the lowercased bytes beat an IGNORECASE
             # alternation by an order of magnitude.
             self._tokens = [t.lower().encode() for t in (*manifest.python.evidence, *options.markers) if t]
@@ -191,19 +191,24 @@ class PythonEngine:
         if self._last_prefilter is not None and self._last_prefilter[0] is data:
             return self._last_prefilter[1]
         assert self._old is not None
-        found = False
-        for match in self._old.finditer(data):
-            line = data[data.rfind(b"\n", 0, match.start()) + 1 : match.start()]
-            if b'"' in line or b"'" in line:
-                found = True
-                break
+        found = self._quoted.search(data) is not None
+        if not found and self._talks(data):
+            # A module that talks to OpenClaw may name an old value inside a
+            # message: an old word after a quote on the same line.
+            for match in self._old.finditer(data):
+                line = data[data.rfind(b"\n", 0, match.start()) + 1 : match.start()]
+                if b'"' in line or b"'" in line:
+                    found = True
+                    break
         self._last_prefilter = (data, found)
         return found
 
-    def survey(self, source: SourcePath, data: bytes) -> Any:
-        # Which modules of the tree talk to OpenClaw: a byte search, so files
-        # without an old literal are never parsed here.
-        assert self._evidence is not None and self._status is not None
+    def _talks(self, data: bytes) -> str | None:
+        """The evidence token of a module that talks to OpenClaw, or None (a
+        byte search, answered once per file)."""
+        if self._last_talks is not None and self._last_talks[0] is data:
+            return self._last_talks[1]
+        assert self._evidence is not None
         token = None
         lowered = data.lower()
         if any(t in lowered for t in self._tokens):
@@ -212,13 +217,33 @@ class PythonEngine:
         if token is None and any(p in lowered for p in self._packages):
             code = self._evidence_code.search(data)
             token = code.group(0).strip().decode(errors="replace") if code else None
+        self._last_talks = (data, token)
+        return token
+
+    def survey(self, source: SourcePath, data: bytes) -> Any:
+        # Which modules of the tree talk to OpenClaw: a byte search, so files
+        # without an old literal are never parsed here.
+        token = self._talks(data)
         name = module_name(source.rel)
-        imported = self._tests_imported_name(data)
-        constants = self._candidate_constants(data) if self.prefilter(data) else ()
+        # Which modules import a candidate constant is asked in ``gather``,
+        # once the constants are known: parsing every file's imports here
+        # would cost more than the whole prefilter.
+        imported: tuple[tuple[str, int, str], ...] = ()
+        candidate = self.prefilter(data)
+        constants = self._candidate_constants(data) if candidate else ()
+        imports = self._imports(data) if candidate else ()
         return ModuleSurvey(
             name, source.display, token, data if imported else None, imported, constants,
-            data if token else None, source.path.name == "__init__.py",
+            data if token or candidate else None, source.path.name == "__init__.py", candidate, imports,
         )
+
+    def _imports(self, data: bytes) -> tuple[tuple[str, int], ...]:
+        """``(module, level)`` of each import of a candidate module: where its
+        facts may come from."""
+        out = [(m.group(1).decode(errors="replace").lstrip("."), len(m.group(1)) - len(m.group(1).lstrip(b".")))
+               for m in _FROM_IMPORT.finditer(data)]
+        out += [(m.group(1).decode(errors="replace"), 0) for m in _IMPORT.finditer(data)]
+        return tuple(out)
 
     def _tests_imported_name(self, data: bytes) -> tuple[tuple[str, int, str], ...]:
         """Cheap: the imports of a module that reads a status and uses an
@@ -240,9 +265,11 @@ class PythonEngine:
                     found.append((module, level, item.group(1).decode(errors="replace")))
         if not names:
             return ()
-        alternatives = b"|".join(re.escape(n) for n in sorted(names))
-        use = re.compile(rb"(?:\bin|==|!=)\s+(?:" + alternatives + rb")\b|\b(?:" + alternatives + rb")(?:\[|\.get\()")
-        return tuple(found) if use.search(data) else ()
+        # Substring tests, not a pattern compiled per file: most files import.
+        for n in names:
+            if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(")):
+                return tuple(found)
+        return ()
 
     def _candidate_constants(self, data: bytes) -> tuple[str, ...]:
         """Names bound at module level to a statement that quotes an old name."""
@@ -270,15 +297,26 @@ class PythonEngine:
         exported = {
             (survey.name, constant) for _, survey in items for constant in survey.constants
         }
-        for source, survey in items:
-            if survey.importer_source is None:
-                continue
+        importers = list(self._importers(items, exported))
+        # First the importers that read a status; then, for the constants
+        # they (or a module that talks) test a session status with, every
+        # other importer: `job["state"] in FINISHED` disagrees with them.
+        reading = [(s, v) for s, v in importers if any(f in (v.importer_source or b"") for f in self._fields)]
+        self._record_uses(reading, facts, options, memo)
+        ours = {name for (_, name), verdicts in facts.uses.items() if any(v.confidence for v in verdicts)}
+        ours |= {name for module, name in exported if _lookup(facts.talking, module)}
+        rest = [(s, v) for s, v in importers if (s, v) not in reading and any(n in ours for _, _, n in v.imported)]
+        self._record_uses(rest, facts, options, memo)
+        return facts
+
+    def _record_uses(
+        self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any
+    ) -> None:
+        """The verdict of each test an importer makes with an imported constant."""
+        talking_key = sorted(facts.talking.items())
+        for source, survey in importers:
+            assert survey.importer_source is not None
             is_package = source.path.name == "__init__.py"
-            if not any(
-                (_lookup_name(exported, resolve_import(survey.name, is_package, module, level)), name) in exported
-                for module, level, name in survey.imported
-            ):
-                continue  # imports no candidate constant of the tree: nothing to learn
             # The importer's answer depends on its bytes, where it is, and
             # which modules talk to OpenClaw: unchanged, it is not parsed again.
             parts = [
@@ -295,14 +333,76 @@ class PythonEngine:
                 found = _lookup(facts.talking, defining) or defining
                 why = f"in {survey.display}: {reason}"
                 facts.uses.setdefault((found, name), []).append(_verdict(confidence, why))
-        return facts
+
+    def _importers(
+        self, items: Sequence[tuple[SourcePath, Any]], exported: set[tuple[str, str]]
+    ) -> Iterator[tuple[SourcePath, ModuleSurvey]]:
+        """Modules that test with a candidate constant imported from the
+        module defining it. Only files that mention one of those few names
+        are read again and have their imports parsed."""
+        if not exported:
+            return
+        names = [c.encode() for c in sorted({c for _, c in exported})]
+        modules = {m for m, _ in exported}
+        suffixes: dict[str, str] = {}
+        for m in modules:
+            parts = m.split(".")
+            for i in range(1, len(parts)):
+                suffixes.setdefault(".".join(parts[i:]), m)
+
+        def lookup(module: str) -> str:
+            return module if module in modules else suffixes.get(module, module)
+
+        for source, survey in items:
+            if not isinstance(survey, ModuleSurvey):
+                continue
+            data = survey.talking_source
+            if data is None:
+                try:
+                    data = source.path.read_bytes()
+                except OSError:
+                    continue  # reported when the file itself is read
+            if not any(n in data for n in names):
+                continue
+            imported = self._tests_imported_name(data)
+            is_package = source.path.name == "__init__.py"
+            if any(
+                (lookup(resolve_import(survey.name, is_package, module, level)), name) in exported
+                for module, level, name in imported
+            ):
+                yield source, dataclasses.replace(survey, importer_source=data, imported=imported)
 
     def _exports(self, items: Sequence[tuple[SourcePath, Any]], options: Options, memo: Any) -> dict[str, str]:
         """What the modules that talk to OpenClaw tell the others: which of
         their functions return session rows, which classes they build from a
         session status. Two rounds, so a helper over a helper of another
         module is found too."""
-        talking = [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.talking_source is not None]
+        # Modules that talk to OpenClaw, and candidates (they may build
+        # objects from rows they get from one that talks).
+        talking = [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.evidence is not None]
+        talking_names = {v.name for _, v in talking}
+        for source, survey in items:
+            # A candidate that imports a module that talks may build objects
+            # from the rows it gets there.
+            if isinstance(survey, ModuleSurvey) and survey.candidate and survey.evidence is None:
+                for module, level in survey.imports:
+                    full = resolve_import(survey.name, survey.is_package, module, level)
+                    if _lookup(dict.fromkeys(talking_names), full) or _lookup(dict.fromkeys(talking_names), full.rsplit(".", 1)[0]):
+                        talking.append((source, survey))
+                        break
+        # Only the modules a candidate is, or imports (one level: a helper over
+        # a helper is found when the importer is itself a candidate).
+        needed: set[str] = set()
+        for source, survey in items:
+            if isinstance(survey, ModuleSurvey) and survey.candidate:
+                needed.add(survey.name)
+                for module, level in survey.imports:
+                    full = resolve_import(survey.name, survey.is_package, module, level)
+                    needed |= {full, full.rsplit(".", 1)[0]}
+        talking = [(s, v) for s, v in talking if v.name in needed or any(n.endswith("." + v.name) or
+                                                                          v.name.endswith("." + n) for n in needed)]
+        if not talking:
+            return {}
         exports: dict[str, str] = {}
         for _ in range(2):
             before = dict(exports)
@@ -375,10 +475,39 @@ class PythonEngine:
         return resolve
 
     def load(self) -> None:
-        """Import the codemod (LibCST and its matchers take most of a second):
-        only when a file is really analysed, so a run answered from the cache
-        never pays for it. The pipeline calls this before forking workers."""
-        import codemods.session_status  # noqa: F401
+        """Import the site test before forking workers. LibCST (most of a
+        second to import) is imported by a worker only when one of its files
+        has a site: in most trees, none has."""
+        import codemods.sites  # noqa: F401
+
+    def _remote(self, source: SourcePath, facts: TreeFacts) -> dict[str, list["Verdict"]]:
+        """Status tests other modules make with this module's constants."""
+        name = module_name(source.rel)
+        remote = facts.uses_of(name)
+        if not remote:
+            for defining, _ in facts.uses:
+                if defining.endswith("." + name) or name.endswith("." + defining):
+                    return facts.uses_of(defining)
+        return remote
+
+    def _has_sites(self, source: SourcePath, data: bytes, context: Context) -> bool:
+        """Whether the full analysis can find anything here: a site on the
+        stdlib ``ast``, a constant other modules test with, or a suppression
+        comment to account for."""
+        from codemods.sites import Sites
+
+        facts: TreeFacts = context.facts.get(self.kind) or TreeFacts()
+        if b"migrator:" in data or self._remote(source, facts):
+            return True
+        if self._sites is None:
+            self._sites = Sites(context.options.manifest)
+        # Messages, returns, Literal types and enums count where the module
+        # talks to OpenClaw, or may import one that does.
+        name = module_name(source.rel)
+        talks = name in facts.talking or (
+            b"import" in data and any(t.rsplit(".", 1)[-1].encode() in data for t in facts.talking)
+        )
+        return bool(self._sites.found(data, talks))
 
     def _knowledge(self, source: SourcePath, facts: TreeFacts) -> "TreeKnowledge":
         from codemods.provenance import TreeKnowledge
@@ -391,13 +520,7 @@ class PythonEngine:
         # Every finding is reported; the threshold only decides which are rewritten.
         options = context.options
         facts: TreeFacts = context.facts.get(self.kind) or TreeFacts()
-        name = module_name(source.rel)
-        remote = facts.uses_of(name)
-        if not remote:
-            for defining, _ in facts.uses:
-                if defining.endswith("." + name) or name.endswith("." + defining):
-                    remote = facts.uses_of(defining)
-                    break
+        remote = self._remote(source, facts)
         return StatusRewriter(
             options.manifest,
             options.phase,
@@ -409,10 +532,12 @@ class PythonEngine:
         )
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
-        import libcst as cst
-
         assert data is not None
         result = FileResult(source.path, source.display, self.kind, original=data)
+        if not self._has_sites(source, data, context):
+            return result  # nothing any form could change: LibCST never sees it
+        import libcst as cst
+
         try:
             rewritten = self._rewriter(source, context).rewrite(data)
         except cst.ParserSyntaxError as exc:
