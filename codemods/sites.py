@@ -19,6 +19,7 @@ from typing import Iterable
 from migrator.manifest import Manifest
 
 _NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip", "str"})
+_STATUS_WORD = re.compile(r"(?i)status|state")
 
 
 class Sites:
@@ -28,6 +29,8 @@ class Sites:
         self.old = manifest.vocabulary.old
         self.keys = frozenset(manifest.python.keys)
         self.attributes = frozenset(manifest.python.attributes)
+        self._fields = tuple(f.encode() for f in sorted({*self.keys, *self.attributes}))
+        self._status_names: set[str] = set()
         self._word = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, self.old))) + r")\b")
 
     def _old_literal(self, node: ast.AST | None) -> bool:
@@ -48,10 +51,12 @@ class Sites:
     def _reads(self, node: ast.AST) -> bool:
         """Could ``node`` be a status: a status read, a name, or either behind
         ``.lower()``/``str()``/``or``/``:=``."""
-        if isinstance(node, ast.Name):
-            return True
         if isinstance(node, ast.NamedExpr):
-            return True
+            return self._reads(node.value)
+        if isinstance(node, ast.Name):
+            # A name is a status when it says so, or when it is bound from a
+            # status read (`st = row["status"]`), as the forms judge it.
+            return node.id in self._status_names or bool(_STATUS_WORD.search(node.id))
         if isinstance(node, ast.BoolOp):
             return any(self._reads(v) for v in node.values)
         if isinstance(node, ast.Subscript):
@@ -81,6 +86,13 @@ class Sites:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True
         constants = self._constants(tree.body)
+        self._status_names = set()
+        if any(f in source for f in self._fields):
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    if self._reads(node.value):
+                        self._status_names |= {t.id for t in targets if isinstance(t, ast.Name)}
         for node in ast.walk(tree):
             if self._site(node, constants, talks):
                 return True
@@ -101,7 +113,9 @@ class Sites:
             if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
                 return False
             left, right = node.left, node.comparators[0]
-            for subject, other in ((left, right), (right, left)):
+            # `x in ("done", ...)`: the subject stands left of `in`; either side of `==`.
+            pairs = [(left, right)] if isinstance(node.ops[0], (ast.In, ast.NotIn)) else [(left, right), (right, left)]
+            for subject, other in pairs:
                 named = isinstance(other, ast.Name) and other.id in constants
                 if (self._holds_old(other) or named) and self._reads(subject):
                     return True
@@ -111,9 +125,10 @@ class Sites:
         if isinstance(node, ast.Subscript):
             value = node.value
             if isinstance(value, ast.Dict) and self._holds_old(value):
-                return True  # {...}[status]
-            if isinstance(value, ast.Name) and value.id in constants:
-                return True  # TABLE[status]
+                return self._reads(node.slice)  # {...}[status]
+            key = node.slice
+            if isinstance(value, ast.Name) and value.id in constants and not isinstance(key, ast.Constant):
+                return self._reads(key)  # TABLE[status]
             # A Literal[...] or an enum counts only where the project talks to
             # OpenClaw: their names are no evidence by themselves.
             name = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", "")
@@ -121,10 +136,12 @@ class Sites:
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute):
-                if func.attr == "get" and (
-                    (isinstance(func.value, ast.Dict) and self._holds_old(func.value))
-                    or (isinstance(func.value, ast.Name) and func.value.id in constants)
-                    or any(self._old_literal(a) for a in node.args[1:2])
+                table = (isinstance(func.value, ast.Dict) and self._holds_old(func.value)) or (
+                    isinstance(func.value, ast.Name) and func.value.id in constants
+                )
+                if func.attr == "get" and node.args and (
+                    (table and self._reads(node.args[0]))
+                    or (self._reads(node) and any(self._old_literal(a) for a in node.args[1:2]))
                 ):
                     return True  # {...}.get(status), TABLE.get(status), row.get("status", "done")
                 if func.attr in ("update", "setdefault"):

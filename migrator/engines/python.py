@@ -211,6 +211,7 @@ class PythonEngine:
         assert self._evidence is not None
         token = None
         lowered = data.lower()
+        # Substring tests first: an alternation of the tokens scans far slower.
         if any(t in lowered for t in self._tokens):
             hit = self._evidence.search(lowered)
             token = hit.group(0).decode(errors="replace") if hit else None
@@ -297,6 +298,10 @@ class PythonEngine:
         exported = {
             (survey.name, constant) for _, survey in items for constant in survey.constants
         }
+        if not facts.talking and not options.markers:
+            # Nothing in the tree talks to OpenClaw: no test made elsewhere
+            # can make a constant here a session status.
+            return facts
         importers = list(self._importers(items, exported))
         # First the importers that read a status; then, for the constants
         # they (or a module that talks) test a session status with, every
@@ -480,6 +485,12 @@ class PythonEngine:
         has a site: in most trees, none has."""
         import codemods.sites  # noqa: F401
 
+    @staticmethod
+    def _imports_module(data: bytes, module: str) -> bool:
+        """Whether ``data`` may import ``module`` (its last name on an import line)."""
+        last = re.escape(module.rsplit(".", 1)[-1].encode())
+        return re.search(rb"^[ \t]*(?:from|import)[ \t][^\n]*\b" + last + rb"\b", data, re.MULTILINE) is not None
+
     def _remote(self, source: SourcePath, facts: TreeFacts) -> dict[str, list["Verdict"]]:
         """Status tests other modules make with this module's constants."""
         name = module_name(source.rel)
@@ -505,7 +516,7 @@ class PythonEngine:
         # talks to OpenClaw, or may import one that does.
         name = module_name(source.rel)
         talks = name in facts.talking or (
-            b"import" in data and any(t.rsplit(".", 1)[-1].encode() in data for t in facts.talking)
+            b"import" in data and any(self._imports_module(data, t) for t in facts.talking)
         )
         return bool(self._sites.found(data, talks))
 
