@@ -86,17 +86,35 @@ class Sites:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True
         constants = self._constants(tree.body)
-        self._status_names = set()
+        self._status_names = self._bound_from_status(tree, source)
+        for node in ast.walk(tree):
+            if self._site(node, constants, talks):
+                return True
+        return False
+
+    def tests_with(self, source: bytes, names: Iterable[str]) -> bool:
+        """Whether the module tests a status with one of ``names`` (constants
+        it imports): ``row["status"] in NAME``, ``NAME[row["status"]]``."""
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return True
+        wanted = set(names)
+        self._status_names = self._bound_from_status(tree, source)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
+                return True
+        return False
+
+    def _bound_from_status(self, tree: ast.Module, source: bytes) -> set[str]:
+        out: set[str] = set()
         if any(f in source for f in self._fields):
             for node in ast.walk(tree):
                 if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     if self._reads(node.value):
-                        self._status_names |= {t.id for t in targets if isinstance(t, ast.Name)}
-        for node in ast.walk(tree):
-            if self._site(node, constants, talks):
-                return True
-        return False
+                        out |= {t.id for t in targets if isinstance(t, ast.Name)}
+        return out
 
     def _constants(self, body: Iterable[ast.stmt]) -> set[str]:
         """Module-level names bound to a collection or table holding an old name."""

@@ -7,7 +7,7 @@ import hashlib
 import re
 from pathlib import PurePosixPath
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from migrator.cache import open_memo
 from migrator.config import Options
@@ -302,15 +302,33 @@ class PythonEngine:
             # Nothing in the tree talks to OpenClaw: no test made elsewhere
             # can make a constant here a session status.
             return facts
-        importers = list(self._importers(items, exported))
-        # First the importers that read a status; then, for the constants
-        # they (or a module that talks) test a session status with, every
-        # other importer: `job["state"] in FINISHED` disagrees with them.
-        reading = [(s, v) for s, v in importers if any(f in (v.importer_source or b"") for f in self._fields)]
+        from codemods.sites import Sites
+
+        sites = Sites(options.manifest)
+        talking = sorted(facts.talking)
+
+        def reads_sessions(survey: ModuleSurvey, data: bytes) -> bool:
+            # Only a module that talks to OpenClaw (or imports one that does)
+            # can test a session status with an imported constant; elsewhere
+            # a test is of unknown origin and proves nothing.
+            if not any(f in data for f in self._fields):
+                return False
+            return bool(options.markers) or survey.evidence is not None or any(
+                t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
+            )
+
+        reading = [
+            (s, v) for s, v in self._importers(items, exported, reads_sessions)
+            if sites.tests_with(v.importer_source or b"", {n for _, _, n in v.imported})
+        ]
         self._record_uses(reading, facts, options, memo)
+        # Then every other importer of a constant a session test uses:
+        # `job["state"] in FINISHED` disagrees with the sessions' use.
         ours = {name for (_, name), verdicts in facts.uses.items() if any(v.confidence for v in verdicts)}
         ours |= {name for module, name in exported if _lookup(facts.talking, module)}
-        rest = [(s, v) for s, v in importers if (s, v) not in reading and any(n in ours for _, _, n in v.imported)]
+        done = {s.rel for s, _ in reading}
+        shared = {(m, n) for m, n in exported if n in ours}
+        rest = [(s, v) for s, v in self._importers(items, shared, lambda v, d: True) if s.rel not in done]
         self._record_uses(rest, facts, options, memo)
         return facts
 
@@ -340,11 +358,14 @@ class PythonEngine:
                 facts.uses.setdefault((found, name), []).append(_verdict(confidence, why))
 
     def _importers(
-        self, items: Sequence[tuple[SourcePath, Any]], exported: set[tuple[str, str]]
+        self,
+        items: Sequence[tuple[SourcePath, Any]],
+        exported: set[tuple[str, str]],
+        wanted: Callable[[ModuleSurvey, bytes], bool],
     ) -> Iterator[tuple[SourcePath, ModuleSurvey]]:
-        """Modules that test with a candidate constant imported from the
-        module defining it. Only files that mention one of those few names
-        are read again and have their imports parsed."""
+        """Modules (those ``wanted``) that test with a candidate constant
+        imported from the module defining it. Only files that mention one of
+        those few names are read again and have their imports parsed."""
         if not exported:
             return
         names = [c.encode() for c in sorted({c for _, c in exported})]
@@ -367,7 +388,7 @@ class PythonEngine:
                     data = source.path.read_bytes()
                 except OSError:
                     continue  # reported when the file itself is read
-            if not any(n in data for n in names):
+            if not wanted(survey, data) or not any(n in data for n in names):
                 continue
             imported = self._tests_imported_name(data)
             is_package = source.path.name == "__init__.py"
