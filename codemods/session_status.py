@@ -11,7 +11,7 @@ import argparse
 import ast
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext, Codemod
@@ -29,7 +29,7 @@ from codemods.edits import (
 )
 from codemods.literals import restyle, string_value
 from codemods.provenance import (
-    EnumClass,
+    Comparison,
     ModuleFacts,
     Resolver,
     TreeKnowledge,
@@ -152,18 +152,12 @@ class StatusRewriter:
     def rewrite(self, source: bytes) -> RewriteResult:
         """Analyse and rewrite ``source``; raises ``cst.ParserSyntaxError``."""
         module, facts, resolver = self.analyse(source)
-        plan = _Plan()
+        from codemods.forms import forms
+
+        plan = Plan()
         if not facts.ignore_file:
-            self._plan_comparisons(facts, resolver, plan)
-            self._plan_dispatches(facts, resolver, plan)
-            self._plan_inline_dispatches(facts, resolver, plan)
-            self._plan_constants(facts, plan)
-            self._plan_matches(facts, resolver, plan)
-            self._plan_literal_types(facts, resolver, plan)
-            self._plan_enums(facts, resolver, plan)
-            self._plan_writers(facts, resolver, plan)
-            self._plan_constructions(facts, resolver, plan)
-            self._plan_review_only(facts, resolver, plan)
+            for form in forms():
+                form.find(self, facts, resolver, plan)
         findings = sorted(
             (f for f in plan.findings if not self._suppressed(f, facts, plan)), key=lambda f: (f.line, f.column)
         )
@@ -177,10 +171,11 @@ class StatusRewriter:
         return RewriteResult(new_module.bytes, findings, unused, expanded)
 
     # -- planning ---------------------------------------------------------
-    def _allowed(self, verdict: Verdict) -> bool:
+    def allowed(self, verdict: Verdict) -> bool:
+        """Whether a finding of this verdict is rewritten (the threshold)."""
         return verdict.confidence is not None and CONFIDENCES.index(verdict.confidence) >= self.min_rank
 
-    def _suppressed(self, finding: CodeFinding, facts: ModuleFacts, plan: "_Plan") -> bool:
+    def _suppressed(self, finding: CodeFinding, facts: ModuleFacts, plan: Plan) -> bool:
         lines = {finding.line, plan.statement_line.get((finding.line, finding.column), finding.line)}
         hit = lines & facts.ignore_lines
         if hit:
@@ -188,339 +183,33 @@ class StatusRewriter:
             return True
         return False
 
-    def _plan_comparisons(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
+    def ignored(self, facts: ModuleFacts, line: int) -> bool:
+        """Whether ``line`` carries ``# migrator: ignore``."""
+        return line in facts.ignore_lines
+
+    def compared(
+        self, facts: ModuleFacts, resolver: Resolver, kind: str
+    ) -> Iterator[tuple[Comparison, list[str], Verdict]]:
+        """Status tests against a ``literal``, a ``collection`` literal or a
+        set ``call`` holding an old name, with their words and verdict (not
+        the tests against a named constant: those judge the constant)."""
         for comparison in facts.comparisons:
             other = comparison.other
-            if isinstance(other, cst.Dict):
-                continue  # membership in a dict literal: too rare to be worth an edit
-            literal_words = resolver.literal_words(other)
-            constant = None
-            if literal_words is None:
-                constant = resolver.constant_collection(other, comparison.scope)
-                if constant is None:
-                    continue
-                literal_words = resolver.literal_words(constant[1])
-                if literal_words is None:
-                    continue
-            if not (set(literal_words) & self.vocab.old):
+            words = resolver.literal_words(other)
+            if words is None or isinstance(other, cst.Dict) or not (set(words) & self.vocab.old):
+                continue
+            shape = "literal" if string_value(other) is not None else "call" if isinstance(other, cst.Call) else "collection"
+            if shape != kind:
                 continue
             subject = resolver.subject(comparison.subject, comparison.scope)
             if subject is None:
-                if constant is not None:
-                    # `job["state"] in FINISHED`: a use by another vocabulary.
-                    plan.constant_uses.setdefault(constant[0], []).append(
-                        Verdict(None, f"`{resolver.code(comparison.subject)}` (line {facts.pos(other).start.line}) "
-                                "is not a session status")
-                    )
-                    plan.sinks.add(id(other))
                 continue
-            verdict = resolver.verdict(subject, literal_words)
-            if constant is not None:
-                if verdict.confidence is None:
-                    line = facts.pos(other).start.line
-                    verdict = Verdict(None, f"{verdict.why} (line {line})")
-                plan.constant_uses.setdefault(constant[0], []).append(verdict)
-                plan.sinks.add(id(other))
-                continue
-            if verdict.confidence is None:
-                continue
-            if string_value(other) is not None:
-                rule = "status-compare"
-            else:
-                rule = "status-set-call" if isinstance(other, cst.Call) else "status-membership"
-            rewrite = self._allowed(verdict) and not self._ignored(facts, comparison.line)
-            edit = "compare" if rule == "status-compare" else "membership"  # set calls too
-            self._add(plan, facts, comparison.node, comparison.line, self._literals(other), verdict, rule, rewrite, edit)
+            verdict = resolver.verdict(subject, words)
+            if verdict.confidence is not None:
+                yield comparison, words, verdict
 
-    def _plan_dispatches(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        for dispatch in facts.dispatches:
-            constant = resolver.constant_collection(cst.Name(dispatch.table), dispatch.scope)
-            if constant is None or not isinstance(constant[1], cst.Dict):
-                continue
-            words = resolver.literal_words(constant[1]) or []
-            if not (set(words) & self.vocab.old):
-                continue
-            subject = resolver.subject(dispatch.key, dispatch.scope)
-            if dispatch.node is not None:
-                plan.sinks.add(id(dispatch.node))
-            if subject is not None:
-                plan.constant_uses.setdefault(dispatch.table, []).append(resolver.verdict(subject, words, "keyed by"))
-            else:
-                plan.constant_uses.setdefault(dispatch.table, []).append(
-                    Verdict(None, f"`{resolver.code(dispatch.key)}` (line {dispatch.line or facts.pos(dispatch.key).start.line}) "
-                            "is not a session status")
-                )
-
-    def _plan_inline_dispatches(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        for table, key, scope in facts.inline_dispatches:
-            words = resolver.literal_words(table) or []
-            if not (set(words) & self.vocab.old):
-                continue
-            subject = resolver.subject(key, scope)
-            if subject is None:
-                continue
-            verdict = resolver.verdict(subject, words, "keyed by")
-            if verdict.confidence is None:
-                continue
-            line = facts.pos(table).start.line
-            rewrite = self._allowed(verdict) and not self._ignored(facts, line)
-            self._plan_table(plan, facts, table, line, verdict, rewrite)
-
-    def _plan_constants(self, facts: ModuleFacts, plan: "_Plan") -> None:
-        names = set(plan.constant_uses) | {n for n in self.remote_uses if n in facts.constants}
-        for name in sorted(names):
-            value = facts.constants[name]
-            local = plan.constant_uses.get(name, [])
-            verdicts = [*local, *self.remote_uses.get(name, [])]
-            words = set(_words(value))
-            if not verdicts or not (words & self.vocab.old):
-                continue
-            against = [v for v in verdicts if v.confidence is None]
-            if len(against) == len(verdicts):
-                continue  # only ever used with another vocabulary: not ours
-            against += [
-                Verdict(None, f"`{name}` is also used at line {facts.pos(n).start.line} outside a status test")
-                for n in facts.mentions.get(name, [])
-                if id(n) not in facts.targets and id(n) not in plan.sinks
-            ]
-            where = "" if local else " in another module"
-            ours = [v for v in verdicts if v.confidence is not None]
-            lowest = min(ours, key=lambda v: CONFIDENCES.index(v.confidence))  # type: ignore[arg-type,unused-ignore]
-            verdict = Verdict(lowest.confidence, f"constant `{name}` is used in a status test{where}: {lowest.why}")
-            shared = False
-            if against:
-                # Shared with another vocabulary: the new names are harmless
-                # to it, so expand adds them; contract would drop names the
-                # other code still needs, so a person splits the constant.
-                shared = self.phase == "contract"
-                disagree = "; ".join(v.why for v in against[:3])
-                verdict = Verdict(
-                    verdict.confidence,
-                    f"{verdict.why}; but the constant is shared with other code ({disagree})"
-                    + (f": split it (`SESSION_{name} = ...` for the session uses) before contract" if shared else
-                       "; contract will need it split"),
-                )
-            line = facts.pos(value).start.line
-            rewrite = self._allowed(verdict) and not self._ignored(facts, line) and not shared
-            if isinstance(value, cst.Dict):
-                self._plan_table(plan, facts, value, line, verdict, rewrite)
-                continue
-            else:
-                rule = "status-set-call" if isinstance(value, cst.Call) else "status-constant"
-                edit = "collection"
-            self._add(plan, facts, value, line, self._literals(value), verdict, rule, rewrite, edit)
-
-    def _plan_table(
-        self, plan: "_Plan", facts: ModuleFacts, table: cst.Dict, line: int, verdict: Verdict, rewrite: bool
-    ) -> None:
-        """A dispatch table: each key that cannot change safely is reviewed on
-        its own line, saying why; the other keys change."""
-        literals = self._literals(table)
-        whole, problems = self._table_problems(table)
-        if whole and rewrite:
-            why = Verdict(verdict.confidence, f"{verdict.why}; left for review: {whole}")
-            self._add(plan, facts, table, line, literals, why, "status-dispatch", False, "table")
-            return
-        if not rewrite:
-            problems = {}
-        held = [lit for lit in literals if string_value(lit) in problems]
-        for literal in held:
-            problem = problems[string_value(literal) or ""]
-            why = Verdict(verdict.confidence, f"{verdict.why}; left for review: {problem}")
-            self._add(plan, facts, table, line, [literal], why, "status-dispatch", False, "table", literals)
-        if held:
-            plan.held[id(table)] = frozenset(problems)
-        rest = [lit for lit in literals if lit not in held]
-        self._add(plan, facts, table, line, rest, verdict, "status-dispatch", rewrite, "table", literals)
-
-    def _table_problems(self, table: cst.Dict) -> tuple[str | None, dict[str, str]]:
-        """Why a dispatch table cannot change safely in this phase: a reason
-        for the whole table, and one per old key that must stay as it is."""
-        entries = {string_value(e.key): e for e in table.elements if isinstance(e, cst.DictElement)}
-        if len(entries) != len(table.elements):
-            return "the table repeats a key (the last one wins)", {}
-        problems: dict[str, str] = {}
-        for old, new in self.vocab.old_to_new.items():
-            entry = entries.get(old)
-            if entry is None:
-                continue
-            if new in entries:
-                if self.phase == "contract" and _code(entries[new].value) != _code(entry.value):
-                    problems[old] = f"`{old}` and `{new}` map to different values"
-                continue
-            if self.phase == "expand" and not _copyable(entry.value):
-                shown = _code(entry.value).strip()
-                shown = shown if len(shown) <= 40 else shown[:37] + "..."
-                problems[old] = f"the value for `{old}` (`{shown}`) is an expression; copying it could run it twice"
-        return None, problems
-
-    def _plan_matches(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        for match in facts.matches:
-            literals = {id(case): case_literals(case.pattern) for case in match.node.cases}
-            words = [string_value(lit) or "" for group in literals.values() for lit in group]
-            if not (set(words) & self.vocab.old):
-                continue
-            subject = resolver.subject(match.subject, match.scope)
-            if subject is None:
-                continue
-            verdict = resolver.verdict(subject, words, "matched on")
-            if verdict.confidence is None:
-                continue
-            for case in match.node.cases:
-                group = literals[id(case)]
-                if not any(string_value(lit) in self.vocab.old for lit in group):
-                    continue
-                values = case.pattern.pattern if isinstance(case.pattern, cst.MatchAs) else case.pattern
-                if not isinstance(values, (cst.MatchValue, cst.MatchOr)) or (
-                    isinstance(values, cst.MatchOr)
-                    and not all(isinstance(p.pattern, cst.MatchValue) for p in values.patterns)
-                ):
-                    # A capture or guard mixed in: a person writes the new pattern.
-                    rewrite = False
-                else:
-                    rewrite = self._allowed(verdict)
-                line = facts.pos(case).start.line
-                rewrite = rewrite and not self._ignored(facts, line)
-                self._add(plan, facts, case.pattern, line, group, verdict, "status-match", rewrite, "pattern")
-
-    def _plan_literal_types(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        for annotation in facts.literal_types:
-            literals = [e.slice.value for e in annotation.node.slice if isinstance(e.slice, cst.Index)]
-            words = {string_value(lit) or "" for lit in literals}
-            if not (words & self.vocab.old):
-                continue
-            verdict = self._literal_verdict(annotation.owner, words, resolver)
-            if verdict is None:
-                continue
-            rewrite = self._allowed(verdict) and not self._ignored(facts, annotation.line)
-            self._add(
-                plan, facts, annotation.node, annotation.line, literals, verdict,  # type: ignore[arg-type]
-                "status-literal-type", rewrite, "literal-type",
-            )
-
-    def _literal_verdict(self, owner: str, words: set[str], resolver: Resolver) -> Verdict | None:
-        if words & self.manifest.python.foreign_words or not words <= self.vocab.all_values:
-            return None  # mixed with other words: another vocabulary
-        # A name (`SessionStatus`) is no evidence by itself: an unrelated
-        # project has its own session statuses. The module must talk to OpenClaw.
-        names = set(words_of(owner))
-        described = f"`Literal` of session words annotating `{owner}`" if owner else "`Literal` of session words"
-        together = len(words) >= 2
-        evidence = resolver.module_evidence
-        if evidence and ({"status", "state"} & names or together):
-            return Verdict("likely", f"{described}; module talks to OpenClaw ({evidence[0]})")
-        return None
-
-    def _enum_verdict(self, enum: "EnumClass", values: set[str], facts: ModuleFacts, resolver: Resolver) -> Verdict | None:
-        """An Enum is a session status where its values meet a session source
-        (``SessionStatus(row["status"])`` on a session row) or where its module
-        talks to OpenClaw; otherwise it is another project's own, left alone."""
-        if values & self.manifest.python.foreign_words or not values <= self.vocab.all_values:
-            return None
-        for call, scope in facts.calls.get(enum.name, []):
-            built = resolver.built_from(call, scope)
-            if built is not None and built.kind == "session":
-                line = facts.pos(call).start.line
-                return Verdict("certain", f"Enum `{enum.name}` is built at line {line} from {built.why}")
-        evidence = resolver.module_evidence
-        if evidence:
-            return Verdict("likely", f"Enum `{enum.name}` of session words; module talks to OpenClaw ({evidence[0]})")
-        return None
-
-    def _plan_enums(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        for enum in facts.enums:
-            values = {string_value(lit) or "" for _, lit in enum.members}
-            if not (values & self.vocab.old):
-                continue
-            verdict = self._enum_verdict(enum, values, facts, resolver)
-            if verdict is None:
-                continue
-            for member, literal in enum.members:
-                value = string_value(literal) or ""
-                if value not in self.vocab.old:
-                    continue
-                line = facts.pos(literal).start.line
-                if self.phase == "expand":
-                    why = f"{verdict.why}; an Enum value holds one name, so accepting both needs a `_missing_` hook"
-                    self._add(plan, facts, literal, line, [literal], Verdict(verdict.confidence, why),
-                              "status-enum", False, "literal")
-                elif self.vocab.to_new(value) in values:
-                    why = f"{verdict.why}; `{enum.name}` already has the value `{self.vocab.to_new(value)}`"
-                    self._add(plan, facts, literal, line, [literal], Verdict(verdict.confidence, why),
-                              "status-enum", False, "literal")
-                else:
-                    rewrite = self._allowed(verdict) and not self._ignored(facts, line)
-                    self._add(plan, facts, literal, line, [literal], verdict, "status-enum", rewrite, "literal")
-
-    def _plan_writers(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        for target, literal, scope, kind in facts.writers:
-            value = string_value(literal)
-            if value not in self.vocab.old:
-                continue
-            if kind == "dict":
-                evidence = resolver.module_evidence
-                verdict = Verdict(
-                    "possible",
-                    "a dict literal with a status key"
-                    + (f"; module talks to OpenClaw ({evidence[0]})" if evidence else ""),
-                )
-            else:
-                subject = resolver.subject(target, scope)
-                if subject is None:
-                    continue
-                verb = "default of" if kind == "default" else "assigned to"
-                verdict = resolver.verdict(subject, [value], verb)
-                if verdict.confidence is None:
-                    continue
-            line = facts.pos(literal).start.line
-            rule = "status-default" if kind == "default" else "status-writer"
-            # Writers keep old names while old gateways still read the data.
-            rewrite = self.phase == "contract" and self._allowed(verdict) and not self._ignored(facts, line)
-            self._add(plan, facts, literal, line, [literal], verdict, rule, rewrite, "literal")
-
-    def _plan_constructions(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        """``SessionRow(key, "killed")`` where ``SessionRow`` carries session
-        statuses: a writer, like ``entry["status"] = "killed"``."""
-        for call, _ in facts.all_calls:
-            found = resolver.constructed_status(call)
-            if found is None:
-                continue
-            literal, origin, name = found
-            if string_value(literal) not in self.vocab.old:
-                continue
-            strong = origin.strength == "strong"
-            verdict = Verdict("certain" if strong else "possible", f"the status of {origin.why}")
-            line = facts.pos(literal).start.line
-            rewrite = self.phase == "contract" and self._allowed(verdict) and not self._ignored(facts, line)
-            self._add(plan, facts, literal, line, [literal], verdict, "status-writer", rewrite, "literal")
-
-    def _plan_review_only(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        """Messages and mapping functions: a person decides, nothing is rewritten."""
-        evidence = resolver.module_evidence
-        if not evidence:
-            return  # prose about jobs is no business of ours
-        tie = f"module talks to OpenClaw ({evidence[0]})"
-        for node, found, _ in facts.messages:
-            start = facts.pos(node).start
-            for word in dict.fromkeys(found):
-                why = f"`{word}` inside a message or f-string; {tie}"
-                plan.findings.append(
-                    CodeFinding(start.line, start.column + 1, word, self.vocab.to_new(word), "possible",
-                                False, "status-message", why)
-                )
-        for literal, function, _ in facts.returns:
-            value = string_value(literal) or ""
-            start = facts.pos(literal).start
-            why = f"`{function}` returns a status word; its callers decide what it means; {tie}"
-            plan.findings.append(
-                CodeFinding(start.line, start.column + 1, value, self.vocab.to_new(value), "possible",
-                            False, "status-return", why)
-            )
-
-    def _ignored(self, facts: ModuleFacts, line: int) -> bool:
-        return line in facts.ignore_lines
-
-    def _literals(self, holder: cst.BaseExpression) -> list[cst.SimpleString]:
+    def literals(self, holder: cst.BaseExpression) -> list[cst.SimpleString]:
+        """The string literals of a literal, a collection or a table's keys."""
         if isinstance(holder, cst.SimpleString):
             return [holder]
         entries = table_entries(holder)
@@ -528,9 +217,9 @@ class StatusRewriter:
             return [e.key for e in entries if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)]
         return [e.value for e in (collection_elements(holder) or ()) if isinstance(e.value, cst.SimpleString)]
 
-    def _add(
+    def add(
         self,
-        plan: "_Plan",
+        plan: Plan,
         facts: ModuleFacts,
         node: cst.CSTNode,
         statement_line: int,
@@ -541,6 +230,7 @@ class StatusRewriter:
         edit: str,
         siblings: Sequence[cst.SimpleString] | None = None,
     ) -> None:
+        """Record the findings of ``literals`` and, when due, the edit of ``node``."""
         assert verdict.confidence is not None
         # Every literal of the holder, for "is the new name there already".
         words = [string_value(x) for x in (literals if siblings is None else siblings)]
@@ -574,28 +264,17 @@ class StatusRewriter:
             plan.edits[id(node)] = edit
 
 
-def _words(node: cst.BaseExpression) -> list[str]:
-    if isinstance(node, cst.Dict):
-        return [string_value(e.key) or "" for e in node.elements if isinstance(e, cst.DictElement)]
-    return [string_value(e.value) or "" for e in (collection_elements(node) or ())]
 
 
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
 
 
-def _copyable(value: cst.BaseExpression) -> bool:
-    """A dispatch value that can stand twice without running anything twice:
-    a name, an attribute, or a literal (a label map's strings and numbers)."""
-    if isinstance(value, (cst.Name, cst.Attribute, cst.SimpleString, cst.Integer, cst.Float)):
-        return True
-    return isinstance(value, cst.ConcatenatedString) or (
-        isinstance(value, cst.UnaryOperation) and isinstance(value.expression, (cst.Integer, cst.Float))
-    )
 
 
 @dataclass
-class _Plan:
+class Plan:
+    """What the forms decide for one module: edits by node, findings, and
+    what one form leaves for another (a constant's uses, held table keys)."""
+
     edits: dict[int, str] = field(default_factory=dict)
     findings: list[CodeFinding] = field(default_factory=list)
     statement_line: dict[tuple[int, int], int] = field(default_factory=dict)

@@ -189,10 +189,10 @@ class Sites:
         if not talks:
             return False
         if isinstance(node, ast.Return):
-            value = node.value
-            if isinstance(value, ast.IfExp):
-                return self._old_literal(value.body) or self._old_literal(value.orelse)
-            return self._old_literal(value)
+            returned = node.value
+            if isinstance(returned, ast.IfExp):
+                return self._old_literal(returned.body) or self._old_literal(returned.orelse)
+            return self._old_literal(returned)
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value not in self.old:
             return len(node.value) < 2000 and bool(self._word.search(node.value))
         return False

@@ -136,9 +136,10 @@ class PythonEngine:
 
     @property
     def rules(self) -> tuple[Rule, ...]:
-        from codemods.rules import RULES
+        # Each form under codemods/forms/ holds its own rule.
+        from codemods.forms import rules
 
-        return RULES
+        return rules()
 
     def __init__(self) -> None:
         self._old: re.Pattern[bytes] | None = None
