@@ -937,10 +937,14 @@ class Resolver:
             return self._text_origin(text or "", "the path") or _UNKNOWN
         if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
             # ["openclaw", "sessions", "--json"]: a command line, read as words.
-            words = [string_value(e.value) for e in node.elements]
-            if all(w is not None for w in words):
-                return self._text_origin(" ".join(w or "" for w in words), "the command") or _UNKNOWN
-            return _UNKNOWN
+            # The leading words count: ["openclaw", "sessions", "--json", str(n)].
+            words: list[str] = []
+            for element in node.elements:
+                word = string_value(element.value) if isinstance(element, cst.Element) else None
+                if word is None:
+                    break
+                words.append(word)
+            return self._text_origin(" ".join(words), "the command") or _UNKNOWN if words else _UNKNOWN
         if isinstance(node, cst.BinaryOperation):  # Path(base) / "sessions.json", base + "/sessions.json"
             for part in (node.left, node.right):
                 inner = self.origin(part, scope, depth + 1)
