@@ -29,6 +29,12 @@ MARK_STATUS = "session-status"
 DECODERS = frozenset({"load", "loads", "read", "read_text", "parse", "decode", "dict", "list", "json"})
 # Calls whose result stands for their first argument's file or rows: a path
 # opened, globbed or wrapped keeps naming what it names.
+# Calls that send, encode or wrap a payload: what they return answers it.
+_TRANSPORTS = frozenset({
+    "Request", "urlopen", "request", "post", "get", "put", "invoke", "call", "fetch", "dumps", "encode",
+    "send_json", "send", "recv", "ws_call", "rpc",
+})
+_LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.List, cst.Tuple, cst.Dict)
 # Calls that run a command line: their output is what the command prints.
 _COMMANDS = frozenset({"run", "check_output", "Popen", "getoutput", "split"})
 PASS_THROUGH = frozenset({"open", "Path", "PurePath", "glob", "iglob", "rglob", "sorted", "reversed", "iter", "tuple"})
@@ -945,6 +951,13 @@ class Resolver:
                     break
                 words.append(word)
             return self._text_origin(" ".join(words), "the command") or _UNKNOWN if words else _UNKNOWN
+        if isinstance(node, cst.Dict):  # {"tool": "sessions_list", "args": {...}}
+            for entry in node.elements[:6]:
+                if isinstance(entry, cst.DictElement) and isinstance(entry.value, cst.SimpleString):
+                    inner = self.origin(entry.value, scope, depth + 1)
+                    if inner.kind != "unknown":
+                        return inner
+            return _UNKNOWN
         if isinstance(node, cst.BinaryOperation):  # Path(base) / "sessions.json", base + "/sessions.json"
             for part in (node.left, node.right):
                 inner = self.origin(part, scope, depth + 1)
@@ -997,11 +1010,16 @@ class Resolver:
             found = None
         # A string argument names the source: invoke("sessions_list"),
         # glob("agents/*/sessions/sessions.json"), run(["openclaw", "sessions", "--json"]).
-        for arg in node.args[:4]:
+        # A payload names it too: Request(url, data=json.dumps({"tool": "sessions_list"})).
+        last = name.rsplit(".", 1)[-1]
+        # Literals name a source in any call; a payload built elsewhere only
+        # in a call that sends or encodes it.
+        shapes: tuple[type, ...] = _LITERALS + ((cst.Name, cst.Call) if last in _TRANSPORTS else ())
+        for arg in node.args[:6]:
             value = arg.value
-            if isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.List, cst.Tuple)):
+            if isinstance(value, shapes):
                 inner = self.origin(value, scope, depth + 1)
-                if inner.kind != "unknown":
+                if inner.kind != "unknown" and inner.strength == "strong":
                     return inner
         for token in self._call_tokens(node):
             session = self._session_token(token)
@@ -1025,7 +1043,6 @@ class Resolver:
                 if inner.kind == "session" and node.func.attr.value == "get" and label in self.containers:
                     return Origin("session", inner.strength, f"the `{label}` of {inner.why}")
                 return inner
-        last = name.rsplit(".", 1)[-1]
         if node.args and (last in DECODERS or last in PASS_THROUGH or last in _COMMANDS):
             # json.load(open(p)): decoding keeps the provenance of what is decoded.
             inner = self.origin(node.args[0].value, scope, depth + 1)
