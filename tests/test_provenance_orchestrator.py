@@ -182,3 +182,18 @@ def test_an_unrelated_projects_own_session_enum_is_left_alone(tmp_path: Path) ->
         assert done.returncode == 0, done.stderr
     assert (root / "flow" / "sessions.py").read_bytes() == (FIXTURES / "python" / "unrelated" / "flow" / "sessions.py").read_bytes()
     assert (root / "flow" / "jobs.py").read_bytes() == (FIXTURES / "python" / "unrelated" / "flow" / "jobs.py").read_bytes()
+
+
+def test_a_run_on_one_file_uses_the_facts_of_its_project(tmp_path: Path) -> None:
+    root = _migrate(tmp_path)
+    done = run_cli("scan", "--format", "json", "orch/rows.py", cwd=root)
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    assert {f["path"] for f in findings} == {"orch/rows.py"}  # only the given file is reported
+    compare = next(f for f in findings if f["line"] == 12)
+    assert compare["confidence"] == "certain" and "built in orch/client.py:8" in compare["why"]
+    # The constant's uses are in other files of the project.
+    done = run_cli("apply", "--write", "--phase", "expand", "orch/states.py", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert (root / "orch" / "states.py").read_bytes() == (EXPECTED / "expand" / "orch" / "states.py").read_bytes()
+    assert (root / "orch" / "rows.py").read_bytes() == (TREE / "orch" / "rows.py").read_bytes()

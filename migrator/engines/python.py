@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from migrator.cache import open_memo
 from migrator.config import Options
 from migrator.engines import Context
-from migrator.files import SourcePath
+from migrator.files import SourcePath, discover
 from migrator.findings import Action, FileResult, Finding
 from migrator.rules import Rule
 
@@ -148,6 +149,7 @@ class PythonEngine:
         self._last_prefilter: tuple[bytes, bool] | None = None
         self._last_talks: tuple[bytes, str | None] | None = None
         self._sites: Any = None
+        self._root: Path | None = None
 
     def _patterns(self, options: Options) -> None:
         if self._old is None:
@@ -185,7 +187,42 @@ class PythonEngine:
 
     def claims(self, source: SourcePath, options: Options) -> bool:
         self._patterns(options)
+        self._root = options.root.absolute()
         return source.path.suffix in (".py", ".pyi")
+
+    def _module(self, source: SourcePath) -> str:
+        """The module's dotted name in its project: from the project root
+        when the file is below it, so a run on one file names its modules as
+        a run on the whole project does."""
+        if self._root is not None:
+            try:
+                return module_name(source.path.absolute().relative_to(self._root).as_posix())
+            except ValueError:
+                pass
+        return module_name(source.rel)
+
+    def _project(self, items: list[tuple[SourcePath, Any]], options: Options) -> list[tuple[SourcePath, Any]]:
+        """The project is the unit of analysis: when the run names files or
+        folders inside a project (the tree under its pyproject.toml), every
+        other Python file of the project is surveyed too, for its facts;
+        findings stay on the given paths."""
+        if options.config_file is None:
+            return items
+        root = options.root.absolute()
+        cwd = Path.cwd()
+        if any(Path(os.path.normpath(p if p.is_absolute() else cwd / p)) == root for p in options.paths):
+            return items
+        seen = {str(source.path) for source, _ in items}
+        extra: list[tuple[SourcePath, Any]] = []
+        for found in discover(dataclasses.replace(options, paths=(root,))):
+            if not isinstance(found, SourcePath) or str(found.path) in seen or not self.claims(found, options):
+                continue
+            try:
+                data = found.path.read_bytes()
+            except OSError:
+                continue  # facts of a file the run does not report on: skipped
+            extra.append((found, self.survey(found, data)))
+        return [*items, *extra]
 
     def prefilter(self, data: bytes) -> bool:
         # The survey asks first; the pipeline asks again about the same bytes.
@@ -226,7 +263,7 @@ class PythonEngine:
         # Which modules of the tree talk to OpenClaw: a byte search, so files
         # without an old literal are never parsed here.
         token = self._talks(data)
-        name = module_name(source.rel)
+        name = self._module(source)
         # Which modules import a candidate constant is asked in ``gather``,
         # once the constants are known: parsing every file's imports here
         # would cost more than the whole prefilter.
@@ -288,7 +325,7 @@ class PythonEngine:
         """Two stages over the tree: which modules talk to OpenClaw (bytes
         only), then, for modules that test a status against an imported name,
         the verdict of each such test, keyed by the module that defines it."""
-        items = list(surveyed)
+        items = self._project(list(surveyed), options)
         facts = TreeFacts()
         for _, survey in items:
             if survey.evidence:
@@ -485,7 +522,7 @@ class PythonEngine:
 
     def _import_evidence(self, source: SourcePath, facts: TreeFacts) -> ImportEvidence:
         talking = facts.talking
-        importer = module_name(source.rel)
+        importer = self._module(source)
         is_package = source.path.name == "__init__.py"
 
         def resolve(imports: Sequence[tuple[str, int]]) -> list[str]:
@@ -515,7 +552,7 @@ class PythonEngine:
 
     def _remote(self, source: SourcePath, facts: TreeFacts) -> dict[str, list["Verdict"]]:
         """Status tests other modules make with this module's constants."""
-        name = module_name(source.rel)
+        name = self._module(source)
         remote = facts.uses_of(name)
         if not remote:
             for defining, _ in facts.uses:
@@ -536,7 +573,7 @@ class PythonEngine:
             self._sites = Sites(context.options.manifest)
         # Messages, returns, Literal types and enums count where the module
         # talks to OpenClaw, or may import one that does.
-        name = module_name(source.rel)
+        name = self._module(source)
         talks = name in facts.talking or (
             b"import" in data and any(self._imports_module(data, t) for t in facts.talking)
         )
@@ -545,7 +582,7 @@ class PythonEngine:
     def _knowledge(self, source: SourcePath, facts: TreeFacts) -> "TreeKnowledge":
         from codemods.provenance import TreeKnowledge
 
-        return TreeKnowledge(module_name(source.rel), source.path.name == "__init__.py", source.display, facts.exports)
+        return TreeKnowledge(self._module(source), source.path.name == "__init__.py", source.display, facts.exports)
 
     def _rewriter(self, source: SourcePath, context: Context) -> "StatusRewriter":
         from codemods.session_status import StatusRewriter
