@@ -783,7 +783,8 @@ class Resolver:
             key = self.facts.status_key_of(part)
             if key is not None:
                 root = status_root(part)
-                return Subject(f"{self.code(root)}.{key}", True, root, scope, f"`{self.code(part)}`")
+                # Keyed by scope too: `row` in another function is another value.
+                return Subject(f"{id(scope)}:{self.code(root)}.{key}", True, root, scope, f"`{self.code(part)}`")
         for part in unwrap(node):
             if isinstance(part, cst.Name):
                 bindings = scope.lookup(part.value)

@@ -22,7 +22,7 @@ def test_builtin_manifest_is_the_session_status_rename() -> None:
         "done": "agent_responded",
         "killed": "halted",
     }
-    assert m.vocabulary.unchanged == ("running", "queued")
+    assert m.vocabulary.unchanged == ("running",)
     assert m.capability == "session-status-v2"
     assert str(m.schedule.introduced) == "2027.1.0"
     assert str(m.schedule.sunset) == "2027.4.0"
