@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
 from codemods.forms._common import ROWS as _ROWS
 from codemods.literals import string_value
-from codemods.provenance import ModuleFacts, Resolver, Verdict
-from codemods.session_status import CodeFinding, Plan, StatusRewriter
+from codemods.provenance import ModuleFacts, Resolver
+from codemods.session_status import Plan, StatusRewriter
+from codemods.forms.writer import write
 from migrator.rules import Example, Rule
 
 ORDER = 100
@@ -39,7 +38,5 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         verdict = resolver.verdict(subject, [value], "default of")
         if verdict.confidence is None:
             continue
-        line = facts.pos(literal).start.line
         # A default stands in for a stored value: it follows the writers.
-        rewrite = rw.phase == "contract" and rw.allowed(verdict) and not rw.ignored(facts, line)
-        rw.add(plan, facts, literal, line, [literal], verdict, RULE.name, rewrite, "literal")
+        write(rw, facts, plan, literal, verdict, RULE.name)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.forms._common import ROWS as _ROWS
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Verdict
 from codemods.session_status import Plan, StatusRewriter

@@ -6,7 +6,7 @@ import libcst as cst
 
 from codemods.forms._common import ROWS as _ROWS
 from codemods.literals import string_value
-from codemods.provenance import ModuleFacts, Resolver, Verdict
+from codemods.provenance import ModuleFacts, Resolver
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
 from codemods.provenance import case_literals

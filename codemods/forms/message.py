@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
 from codemods.forms._common import ROWS as _ROWS
-from codemods.literals import string_value
-from codemods.provenance import ModuleFacts, Resolver, Verdict
+from codemods.provenance import ModuleFacts, Resolver
 from codemods.session_status import CodeFinding, Plan, StatusRewriter
 from migrator.rules import Example, Rule
 

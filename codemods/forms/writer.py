@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.forms._common import ROWS as _ROWS
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Verdict
-from codemods.session_status import CodeFinding, Plan, StatusRewriter
+from codemods.session_status import Plan, StatusRewriter
 from migrator.findings import Confidence
 from migrator.rules import Example, Rule
 
@@ -49,7 +48,7 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             verdict = resolver.verdict(subject, [value], "assigned to")
             if verdict.confidence is None:
                 continue
-        _write(rw, facts, plan, literal, verdict)
+        write(rw, facts, plan, literal, verdict, RULE.name)
     # SessionRow(key, "killed") where SessionRow carries session statuses.
     for call, _ in facts.all_calls:
         found = resolver.constructed_status(call)
@@ -57,11 +56,14 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             continue
         literal, origin, _name = found
         confidence: Confidence = "certain" if origin.strength == "strong" else "possible"
-        _write(rw, facts, plan, literal, Verdict(confidence, f"the status of {origin.why}"))
+        write(rw, facts, plan, literal, Verdict(confidence, f"the status of {origin.why}"), RULE.name)
 
 
-def _write(rw: StatusRewriter, facts: ModuleFacts, plan: Plan, literal: cst.SimpleString, verdict: Verdict) -> None:
+def write(
+    rw: StatusRewriter, facts: ModuleFacts, plan: Plan, literal: cst.SimpleString, verdict: Verdict, rule: str
+) -> None:
+    """Plan a written status: kept in expand (listed for review), renamed in contract."""
     line = facts.pos(literal).start.line
     # Writers keep old names while old gateways still read the data.
     rewrite = rw.phase == "contract" and rw.allowed(verdict) and not rw.ignored(facts, line)
-    rw.add(plan, facts, literal, line, [literal], verdict, RULE.name, rewrite, "literal")
+    rw.add(plan, facts, literal, line, [literal], verdict, rule, rewrite, "literal")
