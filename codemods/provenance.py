@@ -29,6 +29,8 @@ MARK_STATUS = "session-status"
 DECODERS = frozenset({"load", "loads", "read", "read_text", "parse", "decode", "dict", "list", "json"})
 # Calls whose result stands for their first argument's file or rows: a path
 # opened, globbed or wrapped keeps naming what it names.
+# Class methods that build an instance: SessionRow.from_row(row).
+_CONSTRUCTORS = ("from", "parse", "load", "model_validate", "construct", "create", "build")
 # Calls that send, encode or wrap a payload: what they return answers it.
 _TRANSPORTS = frozenset({
     "Request", "urlopen", "request", "post", "get", "put", "invoke", "call", "fetch", "dumps", "encode",
@@ -1037,6 +1039,16 @@ class Resolver:
             if foreign:
                 return Origin("foreign", "strong", f"the value comes from `{foreign}`")
         if isinstance(node.func, cst.Attribute):
+            # gw.list_sessions() where gw = Gateway(): what that method returns.
+            method = self._method(node.func, scope)
+            if method is not None:
+                known = self._exported(method)
+                if known is not None:
+                    return Origin("session", "strong", known)
+                local = self._local_callable(method, depth)
+                if local is not None:
+                    return local
+        if isinstance(node.func, cst.Attribute):
             # rows.items(), handle.read(), data.get("sessions"), cur.fetchall()
             inner = self.origin(node.func.value, scope, depth + 1)
             if inner.kind != "unknown":
@@ -1130,6 +1142,37 @@ class Resolver:
         if origin is None or origin.kind != "session":
             return None
         return literal, origin, callee
+
+    def _row_argument(self, call: cst.Call, scope: Scope) -> Origin | None:
+        """The origin of a session row a call is passed, when one is."""
+        for arg in call.args:
+            if not arg.star and isinstance(arg.value, cst.Name):
+                inner = self.origin(arg.value, scope)
+                if inner.kind == "session" and inner.strength == "strong":
+                    return Origin("session", "strong", inner.why)
+        return None
+
+    def _method(self, func: cst.Attribute, scope: Scope) -> str | None:
+        """``Class.method`` for ``obj.method`` where ``obj`` is built by a
+        class (``gw = Gateway()``) or is ``self`` in one of its methods."""
+        if not isinstance(func.value, cst.Name):
+            return None
+        name = func.value.value
+        for binding in scope.lookup(name):
+            value = binding.value
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if isinstance(value, cst.Call):
+                callee = cst.helpers.get_full_name_for_node(value.func) or ""
+                if callee.rsplit(".", 1)[-1][:1].isupper():
+                    return f"{callee}.{func.attr.value}"
+        owner = scope.owner_of(name)
+        if owner is not None and isinstance(owner.node, cst.FunctionDef):
+            cls = self.facts.method_class.get(id(owner.node))
+            params = owner.node.params.params
+            if cls is not None and params and params[0].name.value == name:
+                return f"{cls}.{func.attr.value}"
+        return None
 
     def built_from(self, call: cst.Call, scope: Scope) -> Origin | None:
         """The origin of the status a call is passed (``SessionRow(r["key"],
@@ -1299,8 +1342,7 @@ class Resolver:
         out: dict[str, str] = {}
         where = self.tree.display or self.tree.module
         for name, function in self.facts.functions.items():
-            if "." in name:
-                continue
+            # Functions and methods (`Gateway.list_sessions`) alike.
             found = self._local_callable(name, 0)
             if found is not None and found.kind == "session" and found.strength == "strong":
                 line = self.facts.pos(function).start.line
@@ -1308,13 +1350,19 @@ class Resolver:
                 out[f"{self.tree.module}.{name}".lstrip(".")] = f"what `{name}()` ({where}:{line}) returns, {inner}"
         for call, scope in self.facts.all_calls:
             callee = cst.helpers.get_full_name_for_node(call.func) or ""
-            last = callee.rsplit(".", 1)[-1]
-            if not last[:1].isupper():
+            head, _, method = callee.rpartition(".")
+            if method[:1].isupper():
+                built = self.built_from(call, scope)
+            elif head.rsplit(".", 1)[-1][:1].isupper() and method.startswith(_CONSTRUCTORS):
+                # SessionRow.from_row(r): a constructor given a whole row.
+                callee, method = head, head.rsplit(".", 1)[-1]
+                built = self.built_from(call, scope) or self._row_argument(call, scope)
+            else:
                 continue  # a class is built; a function's parameters are another question
+            last = callee.rsplit(".", 1)[-1]
             full = self.absolute(callee)
             if full is None or full in out:
                 continue
-            built = self.built_from(call, scope)
             if built is not None and built.kind == "session":
                 line = self.facts.pos(call).start.line
                 out[full] = f"a `{last}` built in {where}:{line} from {built.why}"
