@@ -734,6 +734,7 @@ class Resolver:
         self.containers = frozenset(python.sources.containers)
         self.foreign_keys = frozenset(python.foreign.keys)
         self._origins: dict[tuple[int, int], Origin] = {}
+        self._nesting = 0
         self._classes: dict[str, Origin | None] = {}
         self.module = module
         self.manifest = facts.manifest
@@ -933,10 +934,16 @@ class Resolver:
         cached = self._origins.get(key)
         if cached is not None:
             return cached
-        if depth > 40:
-            return _UNKNOWN  # each step is memoised: the bound only stops pathological chains
+        if depth > 40 or self._nesting > 40:
+            # Each step is memoised; the bound stops long chains of helpers,
+            # methods and classes (asked afresh from a class or a call site).
+            return _UNKNOWN
         self._origins[key] = _UNKNOWN  # a cycle (a helper calling itself) is unknown
-        found = self._origin(node, scope, depth)
+        self._nesting += 1
+        try:
+            found = self._origin(node, scope, depth)
+        finally:
+            self._nesting -= 1
         self._origins[key] = found
         return found
 

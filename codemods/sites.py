@@ -25,12 +25,15 @@ _STATUS_WORD = re.compile(r"(?i)status|state")
 class Sites:
     """The site test for one manifest."""
 
-    def __init__(self, manifest: Manifest) -> None:
+    def __init__(self, manifest: Manifest, quoted: re.Pattern[bytes]) -> None:
         self.old = manifest.vocabulary.old
         self.keys = frozenset(manifest.python.keys)
         self.attributes = frozenset(manifest.python.attributes)
         self._fields = tuple(f.encode() for f in sorted({*self.keys, *self.attributes}))
-        self._status_names: set[str] = set()
+        self._status_names: set[str] | None = set()
+        self._pending: tuple[ast.Module, bytes] | None = None
+        # The engine's prefilter pattern: an old name quoted as a whole literal.
+        self._quoted = quoted
         self._word = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, self.old))) + r")\b")
 
     def _old_literal(self, node: ast.AST | None) -> bool:
@@ -56,7 +59,7 @@ class Sites:
         if isinstance(node, ast.Name):
             # A name is a status when it says so, or when it is bound from a
             # status read (`st = row["status"]`), as the forms judge it.
-            return node.id in self._status_names or bool(_STATUS_WORD.search(node.id))
+            return bool(_STATUS_WORD.search(node.id)) or node.id in self._names()
         if isinstance(node, ast.BoolOp):
             return any(self._reads(v) for v in node.values)
         if isinstance(node, ast.Subscript):
@@ -86,10 +89,27 @@ class Sites:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True
         constants = self._constants(tree.body)
-        self._status_names = self._bound_from_status(tree, source)
-        for node in ast.walk(tree):
+        self._status_names = None
+        self._pending = (tree, source)
+        if talks:
+            # A message may hold an old word anywhere: every node is asked.
+            return any(self._site(node, constants, talks) for node in ast.walk(tree))
+        # Otherwise a site sits on a line that quotes an old name or names a
+        # constant holding one: only the nodes spanning such a line are asked.
+        names = [n.encode() for n in constants]
+        lines = {
+            number for number, line in enumerate(source.split(b"\n"), start=1)
+            if self._quoted.search(line) or any(n in line for n in names)
+        }
+        stack: list[ast.AST] = [tree]
+        while stack:
+            node = stack.pop()
+            start = getattr(node, "lineno", None)
+            if start is not None and not any(start <= n <= (node.end_lineno or start) for n in lines):  # type: ignore[attr-defined]
+                continue
             if self._site(node, constants, talks):
                 return True
+            stack.extend(ast.iter_child_nodes(node))
         return False
 
     def tests_with(self, source: bytes, names: Iterable[str]) -> bool:
@@ -106,14 +126,31 @@ class Sites:
                 return True
         return False
 
+    def _names(self) -> set[str]:
+        """Names bound from a status read, found on first need."""
+        if self._status_names is None:
+            assert self._pending is not None
+            self._status_names = set()  # while they are found, a name bound from a name is not one
+            self._status_names = self._bound_from_status(*self._pending)
+        return self._status_names
+
     def _bound_from_status(self, tree: ast.Module, source: bytes) -> set[str]:
+        """Names bound from a status read, or from such a name, up to the
+        four steps the provenance follows (``st = row["status"]``, ``s = st``)."""
         out: set[str] = set()
-        if any(f in source for f in self._fields):
-            for node in ast.walk(tree):
-                if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
-                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                    if self._reads(node.value):
-                        out |= {t.id for t in targets if isinstance(t, ast.Name)}
+        if not any(f in source for f in self._fields):
+            return out
+        bindings = [
+            (node.targets if isinstance(node, ast.Assign) else [node.target], node.value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None
+        ]
+        for _ in range(4):
+            self._status_names = set(out)
+            found = {t.id for targets, value in bindings if self._reads(value) for t in targets if isinstance(t, ast.Name)}
+            if found <= out:
+                break
+            out |= found
         return out
 
     def _constants(self, body: Iterable[ast.stmt]) -> set[str]:

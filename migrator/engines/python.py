@@ -342,7 +342,7 @@ class PythonEngine:
             return facts
         from codemods.sites import Sites
 
-        sites = Sites(options.manifest)
+        sites = Sites(options.manifest, self._quoted)
         talking = sorted(facts.talking)
 
         def reads_sessions(survey: ModuleSurvey, data: bytes) -> bool:
@@ -570,7 +570,7 @@ class PythonEngine:
         if b"migrator:" in data or self._remote(source, facts):
             return True
         if self._sites is None:
-            self._sites = Sites(context.options.manifest)
+            self._sites = Sites(context.options.manifest, self._quoted)
         # Messages, returns, Literal types and enums count where the module
         # talks to OpenClaw, or may import one that does.
         name = self._module(source)
