@@ -100,14 +100,17 @@ def _bare(separator: Any) -> Any:
     return separator
 
 
-def expand_elements(elements: Sequence[Any], vocab: Vocabulary, access: Access = ELEMENTS) -> list[Any] | None:
-    """Insert each missing new name after its old one; None when nothing changes."""
+def expand_elements(
+    elements: Sequence[Any], vocab: Vocabulary, access: Access = ELEMENTS, held: frozenset[str] = frozenset()
+) -> list[Any] | None:
+    """Insert each missing new name after its old one (but the ``held`` old
+    names, left for review); None when nothing changes."""
     present = {_value(access, e) for e in elements}
     out: list[Any] = []
     changed = False
     for index, element in enumerate(elements):
         value = _value(access, element)
-        if value is not None and value in vocab.old_to_new and vocab.old_to_new[value] not in present:
+        if value is not None and value in vocab.old_to_new and value not in held and vocab.old_to_new[value] not in present:
             new = vocab.old_to_new[value]
             literal = access.literal(element)
             assert isinstance(literal, cst.SimpleString)
@@ -120,15 +123,17 @@ def expand_elements(elements: Sequence[Any], vocab: Vocabulary, access: Access =
     return out if changed else None
 
 
-def contract_elements(elements: Sequence[Any], vocab: Vocabulary, access: Access = ELEMENTS) -> list[Any] | None:
-    """Replace old names by new ones, dropping an old one whose new name is
-    already there; None when nothing changes."""
+def contract_elements(
+    elements: Sequence[Any], vocab: Vocabulary, access: Access = ELEMENTS, held: frozenset[str] = frozenset()
+) -> list[Any] | None:
+    """Replace old names by new ones (but the ``held`` ones), dropping an old
+    one whose new name is already there; None when nothing changes."""
     present = {_value(access, e) for e in elements}
     out: list[Any] = []
     changed = False
     for element in elements:
         value = _value(access, element)
-        if value is None or value not in vocab.old_to_new:
+        if value is None or value not in vocab.old_to_new or value in held:
             out.append(element)
             continue
         changed = True
@@ -168,6 +173,8 @@ def pair_tuple(literal: cst.SimpleString, vocab: Vocabulary) -> cst.Tuple:
     """``"done"`` -> ``("done", "agent_responded")`` in the literal's style."""
     value = string_value(literal)
     assert value is not None
+    # == ("done") is == "done": the tuple's own parentheses replace the literal's.
+    literal = literal.with_changes(lpar=[], rpar=[])
     return cst.Tuple(
         elements=[
             cst.Element(literal, comma=cst.Comma(whitespace_after=_SPACE)),

@@ -20,15 +20,27 @@ from libcst.metadata import CodeRange
 
 from codemods.literals import string_value
 from migrator.findings import Confidence
+from migrator.engines.python import resolve_import
 from migrator.manifest import Manifest
 from migrator.suppressions import parse as parse_suppressions
 
 NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip"})
-# Session sources: calls or strings whose result is a session row container.
-SESSION_SOURCES = ("sessions_list", "sessions.list", "sessions.json", "sessions.changed", "session_nodes")
 MARK_STATUS = "session-status"
 # Calls whose result is their first argument decoded: provenance flows through.
 DECODERS = frozenset({"load", "loads", "read", "read_text", "parse", "decode", "dict", "list", "json"})
+# Calls whose result stands for their first argument's file or rows: a path
+# opened, globbed or wrapped keeps naming what it names.
+# Class methods that build an instance: SessionRow.from_row(row).
+_CONSTRUCTORS = ("from", "parse", "load", "model_validate", "construct", "create", "build")
+# Calls that send, encode or wrap a payload: what they return answers it.
+_TRANSPORTS = frozenset({
+    "Request", "urlopen", "request", "post", "get", "put", "invoke", "call", "fetch", "dumps", "encode",
+    "send_json", "send", "recv", "ws_call", "rpc",
+})
+_LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.List, cst.Tuple, cst.Dict)
+# Calls that run a command line: their output is what the command prints.
+_COMMANDS = frozenset({"run", "check_output", "Popen", "getoutput", "split"})
+PASS_THROUGH = frozenset({"open", "Path", "PurePath", "glob", "iglob", "rglob", "sorted", "reversed", "iter", "tuple"})
 _STATUS_WORD = re.compile(r"\b(?:status|statuses|state)\b", re.IGNORECASE)
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
@@ -44,6 +56,7 @@ class Binding:
     value: cst.BaseExpression | None
     line: int
     marked: bool = False
+    annotation: cst.BaseExpression | None = None
 
 
 @dataclass
@@ -99,6 +112,7 @@ class Dispatch:
     key: cst.BaseExpression
     scope: Scope
     line: int
+    node: cst.Name | None = None
 
 
 @dataclass
@@ -141,6 +155,21 @@ class Origin:
     why: str
 
 
+_UNKNOWN = Origin("unknown", "weak", "")
+
+
+@dataclass(frozen=True)
+class TreeKnowledge:
+    """What the rest of the project says about this module's names: the
+    module's own dotted name, and the project's functions that return session
+    rows and classes built from session statuses (dotted name -> chain)."""
+
+    module: str = ""
+    is_package: bool = False
+    display: str = ""
+    exports: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Verdict:
     confidence: Confidence | None  # None: not a session status (leave alone)
@@ -168,8 +197,21 @@ class ModuleFacts(cst.CSTVisitor):
         self.evidence_tokens = tuple(t.lower() for t in manifest.python.evidence)
         self.evidence_imports = tuple(manifest.python.evidence_imports)
         self.mixed_tokens = tuple(t.lower() for t in manifest.python.mixed_sources)
-        # Other vocabularies this module handles (sessions_send, agents_wait...).
-        self.mixed: list[str] = []
+        self.session_tokens = tuple(t.lower() for t in manifest.python.sources.tokens)
+        # Other vocabularies this module handles (sessions_send, agents_wait...),
+        # with the scope that handles them: only values of that scope are in doubt.
+        self.mixed: list[tuple[str, Scope]] = []
+        # What each function returns, by name (``Class.method`` for methods).
+        self.function_returns: dict[str, list[tuple[cst.BaseExpression, Scope]]] = {}
+        self.functions: dict[str, cst.FunctionDef] = {}
+        self.classes: dict[str, cst.ClassDef] = {}
+        # A method's function node -> its class name (``self`` is an instance).
+        self.method_class: dict[int, str] = {}
+        # Every call, for the facts other modules need (what a class is built from).
+        self.all_calls: list[tuple[cst.Call, Scope]] = []
+        # Names as written (for a constant's uses) and the ids of bound targets.
+        self.mentions: dict[str, list[cst.Name]] = {}
+        self.targets: set[int] = set()
         self.markers = tuple(markers)
         self.module_scope: Scope | None = None
         self.stack: list[Scope] = []
@@ -191,9 +233,10 @@ class ModuleFacts(cst.CSTVisitor):
         self.messages: list[tuple[cst.BaseExpression, list[str], Scope]] = []
         self.returns: list[tuple[cst.SimpleString, str, Scope]] = []
         # Names compared with a session event name: ``frame["event"] == "sessions.changed"``.
-        self.event_names: dict[int, set[str]] = {}
+        self.event_names: dict[int, dict[str, str]] = {}
         self.module_aliases: dict[str, str] = {}  # ``import a.b as c``: c -> a.b
         self._docstrings: set[int] = set()
+        self._importing = False  # an imported name handles nothing yet
         self._fallbacks: set[int] = set()
         self._owners: list[str] = []
         self._classes: list[str] = []
@@ -232,22 +275,33 @@ class ModuleFacts(cst.CSTVisitor):
         self.stack.append(self.module_scope)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._note_identifier(node.name.value)
         self.scope.bindings.setdefault(node.name.value, []).append(Binding("def", None, self.line(node)))
-        scope = Scope(node, self.scope)
+        enclosing = self.scope.node
+        # A method does not see its class body's names: its parent is the
+        # scope around the class.
+        scope = Scope(node, self.scope.parent if isinstance(enclosing, cst.ClassDef) else self.scope)
         # @client.on("sessions.changed") def handle(payload): the handler's
         # parameters are the event's payload.
         event = None
         for decorator in node.decorators:
             for token in _strings_and_names(decorator.decorator, limit=12):
-                if token in SESSION_SOURCES:
+                if token.lower() in self.session_tokens:
                     event = token
         for param in [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]:
-            binding = Binding("param", param.default, self.line(param))
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            binding = Binding("param", param.default, self.line(param), annotation=annotation)
             if event is not None:
                 binding = Binding("event", cst.SimpleString(repr(event)), binding.line)
             scope.bindings.setdefault(param.name.value, []).append(binding)
+        if isinstance(enclosing, cst.ClassDef):
+            self.method_class[id(node)] = enclosing.name.value
+            self.functions[f"{enclosing.name.value}.{node.name.value}"] = node
+        elif self.scope is self.module_scope:
+            self.functions[node.name.value] = node
         self.stack.append(scope)
+        # A function named for another vocabulary (`def sessions_send`) handles
+        # it inside itself: noted in its own scope.
+        self._note_identifier(node.name.value)
         self._functions.append(node.name.value)
         if node.returns is not None:
             self._owners.append(node.name.value)
@@ -260,9 +314,17 @@ class ModuleFacts(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes.append(node.name.value)
+        self.scope.bindings.setdefault(node.name.value, []).append(Binding("class", None, 0))
+        if self.scope is self.module_scope:
+            self.classes[node.name.value] = node
+        # A class body is a scope of its own: its methods see `self`, not its names.
+        self.stack.append(Scope(node, self.scope))
         bases = [cst.helpers.get_full_name_for_node(b.value) or "" for b in node.bases]
         if not any(b.rsplit(".", 1)[-1].endswith("Enum") for b in bases):
             return
+        self._enum_members(node)
+
+    def _enum_members(self, node: cst.ClassDef) -> None:
         members = []
         for statement in node.body.body:
             if not isinstance(statement, cst.SimpleStatementLine):
@@ -281,9 +343,11 @@ class ModuleFacts(cst.CSTVisitor):
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._classes.pop()
+        self.stack.pop()
 
     def _bind(self, target: cst.BaseExpression, kind: str, value: cst.BaseExpression | None, line: int) -> None:
         if isinstance(target, cst.Name):
+            self.targets.add(id(target))
             marked = line in self.marker_lines
             self.scope.bindings.setdefault(target.value, []).append(Binding(kind, value, line, marked))
             if kind == "assign" and self.scope is self.module_scope and value is not None:
@@ -340,7 +404,7 @@ class ModuleFacts(cst.CSTVisitor):
                     # {"done": "ok", ...}[status]: a table written in place.
                     self.inline_dispatches.append((node.value, key, self.scope))
                 else:
-                    self.dispatches.append(Dispatch(node.value.value, key, self.scope, self.line(node)))
+                    self.dispatches.append(Dispatch(node.value.value, key, self.scope, self.line(node), node.value))
 
     def visit_Match(self, node: cst.Match) -> None:
         self.matches.append(MatchStatement(node, node.subject, self.scope, self.line(node)))
@@ -350,6 +414,11 @@ class ModuleFacts(cst.CSTVisitor):
             self._docstrings.add(id(node.value))  # docstrings and bare strings are prose
 
     def visit_Return(self, node: cst.Return) -> None:
+        function = self.scope.node
+        if node.value is not None and isinstance(function, cst.FunctionDef):
+            owner = self.method_class.get(id(function))
+            name = f"{owner}.{function.name.value}" if owner else function.name.value
+            self.function_returns.setdefault(name, []).append((node.value, self.scope))
         # return "done" / return "done" if ok else "failed": a mapping function.
         values = [node.value]
         if isinstance(node.value, cst.IfExp):
@@ -409,7 +478,14 @@ class ModuleFacts(cst.CSTVisitor):
         if module.split(".", 1)[0] in self.evidence_imports:
             self.evidence.append(f"imports {module}")
 
+    def leave_Import(self, original_node: cst.Import) -> None:
+        self._importing = False
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom) -> None:
+        self._importing = False
+
     def visit_Import(self, node: cst.Import) -> None:
+        self._importing = True
         for alias in node.names:
             name = cst.helpers.get_full_name_for_node(alias.name) or ""
             self.imports.append((name, 0))
@@ -421,6 +497,7 @@ class ModuleFacts(cst.CSTVisitor):
                 self.module_aliases[name.split(".", 1)[0]] = name.split(".", 1)[0]
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._importing = True
         module = cst.helpers.get_full_name_for_node(node.module) if node.module else ""
         level = len(node.relative)
         self.imports.append((module or "", level))
@@ -442,8 +519,8 @@ class ModuleFacts(cst.CSTVisitor):
     def _note_identifier(self, text: str) -> None:
         low = text.lower()
         for token in self.mixed_tokens:
-            if token in low:
-                self.mixed.append(token)
+            if token in low and not self._importing:
+                self.mixed.append((token, self.scope))
                 break
         for token in self.evidence_tokens:
             if token in low:
@@ -456,6 +533,9 @@ class ModuleFacts(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self._note_identifier(node.value)
+        if node.value in self.constants or node.value.isupper():
+            # Every mention of a would-be constant: its uses decide what it is.
+            self.mentions.setdefault(node.value, []).append(node)
 
     def visit_List(self, node: cst.List) -> None:
         # ["openclaw", "sessions", "--json"]: the CLI's session list.
@@ -496,7 +576,7 @@ class ModuleFacts(cst.CSTVisitor):
     def _note_event_guard(self, left: cst.BaseExpression, right: cst.BaseExpression) -> None:
         # frame["event"] == "sessions.changed": `frame` carries a session snapshot.
         for subject, literal in ((left, right), (right, left)):
-            if string_value(literal) in SESSION_SOURCES:
+            if (string_value(literal) or "").lower() in self.session_tokens:
                 root = None
                 if isinstance(subject, cst.Subscript) and len(subject.slice) == 1:
                     root = subject.value
@@ -506,7 +586,7 @@ class ModuleFacts(cst.CSTVisitor):
                     root = subject.func.value
                 if isinstance(root, cst.Name):
                     owner = self.scope.owner_of(root.value) or self.scope
-                    self.event_names.setdefault(id(owner), set()).add(root.value)
+                    self.event_names.setdefault(id(owner), {})[root.value] = string_value(literal) or ""
 
     def _note_writer(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if isinstance(value, cst.SimpleString) and string_value(value) is not None:
@@ -521,6 +601,7 @@ class ModuleFacts(cst.CSTVisitor):
                     self.writers.append((node, element.value, self.scope, "dict"))
 
     def visit_Call(self, node: cst.Call) -> None:
+        self.all_calls.append((node, self.scope))
         if isinstance(node.func, cst.Name):
             self.calls.setdefault(node.func.value, []).append((node, self.scope))
         name = cst.helpers.get_full_name_for_node(node.func) or ""
@@ -540,7 +621,9 @@ class ModuleFacts(cst.CSTVisitor):
             and node.args
             and string_value(node.args[0].value) is None
         ):
-            self.dispatches.append(Dispatch(node.func.value.value, node.args[0].value, self.scope, self.line(node)))
+            self.dispatches.append(
+                Dispatch(node.func.value.value, node.args[0].value, self.scope, self.line(node), node.func.value)
+            )
         # row.get("status", "done"): the default is written like a stored value.
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and len(node.args) >= 2:
             if string_value(node.args[0].value) in self.keys and isinstance(node.args[1].value, cst.SimpleString):
@@ -627,8 +710,23 @@ def unwrap(node: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
 class Resolver:
     """Answers provenance questions over a module's collected facts."""
 
-    def __init__(self, facts: ModuleFacts, module: cst.Module, module_evidence: list[str]) -> None:
+    def __init__(
+        self,
+        facts: ModuleFacts,
+        module: cst.Module,
+        module_evidence: list[str],
+        tree: "TreeKnowledge | None" = None,
+    ) -> None:
         self.facts = facts
+        self.tree = tree or TreeKnowledge()
+        python = facts.manifest.python
+        self.session_tokens = tuple(t.lower() for t in python.sources.tokens)
+        self.foreign_tokens = tuple(t.lower() for t in (*python.foreign.calls, *python.foreign.paths))
+        self.containers = frozenset(python.sources.containers)
+        self.foreign_keys = frozenset(python.foreign.keys)
+        self._origins: dict[tuple[int, int], Origin] = {}
+        self._nesting = 0
+        self._classes: dict[str, Origin | None] = {}
         self.module = module
         self.manifest = facts.manifest
         self.vocab = facts.manifest.vocabulary
@@ -679,7 +777,8 @@ class Resolver:
             key = self.facts.status_key_of(part)
             if key is not None:
                 root = status_root(part)
-                return Subject(f"{self.code(root)}.{key}", True, root, scope, f"`{self.code(part)}`")
+                # Keyed by scope too: `row` in another function is another value.
+                return Subject(f"{id(scope)}:{self.code(root)}.{key}", True, root, scope, f"`{self.code(part)}`")
         for part in unwrap(node):
             if isinstance(part, cst.Name):
                 bindings = scope.lookup(part.value)
@@ -727,6 +826,9 @@ class Resolver:
 
     # -- origins ---------------------------------------------------------
     def _foreign_token(self, text: str) -> str | None:
+        """A foreign source named by an identifier's words (``proc_info``,
+        ``job``): the weakest sign, asked only when nothing is known of how
+        the value was built."""
         low = text.lower()
         words = words_of(text)
         for source in self.foreign_sources:
@@ -737,11 +839,22 @@ class Resolver:
                 return source
         return None
 
-    def _session_token(self, text: str) -> str | None:
+    def _source_in(self, text: str) -> tuple[str, str] | None:
+        """``(kind, token)`` when a call name or a string names a source of
+        the manifest; a foreign one wins (``sessions_send`` says "sessions" too)."""
         low = text.lower()
-        for source in SESSION_SOURCES:
-            if source in low:
-                return source
+        for token in self.foreign_tokens:
+            if token in low:
+                return "foreign", token
+        for token in self.session_tokens:
+            if token in low:
+                return "session", token
+        return None
+
+    def _session_token(self, text: str) -> str | None:
+        found = self._source_in(text)
+        if found is not None and found[0] == "session":
+            return found[1]
         for marker in self.markers:
             if marker and marker in text:
                 return marker
@@ -759,38 +872,117 @@ class Resolver:
                 yield f"{module}.{original}"
             elif head in self.facts.module_aliases:
                 yield self.facts.module_aliases[head] + name[len(head):]
-        for arg in call.args:
-            for node in _strings_and_names(arg.value, limit=40):
-                yield node
+
+    def absolute(self, name: str) -> str | None:
+        """The project-wide dotted name of a local name (``client.list_sessions``
+        -> ``app.client.list_sessions``), or None when it is not the tree's."""
+        head, _, rest = name.partition(".")
+        tail = f".{rest}" if rest else ""
+        if head in self.facts.imported_names:
+            module, level, original = self.facts.imported_names[head]
+            base = resolve_import(self.tree.module, self.tree.is_package, module, level)
+            return f"{base}.{original}{tail}".lstrip(".")
+        if head in self.facts.module_aliases:
+            return self.facts.module_aliases[head] + tail
+        if head in self.facts.functions or head in self.facts.classes:
+            return f"{self.tree.module}.{name}".lstrip(".")
+        return None
+
+    def _exported(self, name: str) -> str | None:
+        """What the project knows of a callable named ``name`` here."""
+        full = self.absolute(name)
+        if full is None or not self.tree.exports:
+            return None
+        if full in self.tree.exports:
+            return self.tree.exports[full]
+        for key, why in self.tree.exports.items():
+            # A tree scanned from above its import root names `src.app.x`.
+            if key.endswith("." + full) or full.endswith("." + key):
+                return why
+        return None
+
+    def _text_origin(self, text: str, what: str) -> Origin | None:
+        found = self._source_in(text)
+        if found is None:
+            return None
+        kind, token = found
+        if kind == "foreign":
+            return Origin(kind, "strong", f"the value comes from `{token}`")
+        sources = self.manifest.python.sources
+        if any(token == t.lower() for t in sources.paths):
+            why = f"a path naming `{token}`"
+        elif any(token == t.lower() for t in sources.commands):
+            why = f"the output of `{token}`"
+        elif any(token == t.lower() for t in sources.tables):
+            why = f"a query of `{token}`"
+        else:
+            why = f"a `{token}` result"
+        return Origin(kind, "strong", why)
 
     def origin(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Origin:
         """Where the object a status is read from comes from."""
-        if depth > 6:
-            return Origin("unknown", "weak", "")
-        if isinstance(node, cst.Call):
-            # A foreign source wins over a session source: sessions_send
-            # mentions "sessions" too.
-            tokens = list(self._call_tokens(node))
-            for token in tokens:
-                foreign = self._foreign_token(token)
-                if foreign:
-                    return Origin("foreign", "strong", f"the value comes from `{foreign}`")
-            for token in tokens:
-                session = self._session_token(token)
-                if session:
-                    return Origin("session", "strong", f"a `{session}` result")
-            if isinstance(node.func, cst.Attribute):
-                inner = self.origin(node.func.value, scope, depth + 1)
+        key = (id(node), id(scope))
+        cached = self._origins.get(key)
+        if cached is not None:
+            return cached
+        if depth > 40 or self._nesting > 40:
+            # Each step is memoised; the bound stops long chains of helpers,
+            # methods and classes (asked afresh from a class or a call site).
+            return _UNKNOWN
+        self._origins[key] = _UNKNOWN  # a cycle (a helper calling itself) is unknown
+        self._nesting += 1
+        try:
+            found = self._origin(node, scope, depth)
+        finally:
+            self._nesting -= 1
+        self._origins[key] = found
+        return found
+
+    def _origin(self, node: cst.BaseExpression, scope: Scope, depth: int) -> Origin:
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            text = string_value(node) if isinstance(node, cst.SimpleString) else self.code(node)
+            return self._text_origin(text or "", "the path") or _UNKNOWN
+        if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
+            # ["openclaw", "sessions", "--json"]: a command line, read as words.
+            # The leading words count: ["openclaw", "sessions", "--json", str(n)].
+            words: list[str] = []
+            for element in node.elements:
+                word = string_value(element.value) if isinstance(element, cst.Element) else None
+                if word is None:
+                    break
+                words.append(word)
+            return self._text_origin(" ".join(words), "the command") or _UNKNOWN if words else _UNKNOWN
+        if isinstance(node, cst.Dict):  # {"tool": "sessions_list", "args": {...}}
+            for entry in node.elements[:6]:
+                if isinstance(entry, cst.DictElement) and isinstance(entry.value, cst.SimpleString):
+                    inner = self.origin(entry.value, scope, depth + 1)
+                    if inner.kind != "unknown":
+                        return inner
+            return _UNKNOWN
+        if isinstance(node, cst.BinaryOperation):  # Path(base) / "sessions.json", base + "/sessions.json"
+            for part in (node.left, node.right):
+                inner = self.origin(part, scope, depth + 1)
                 if inner.kind != "unknown":
                     return inner
-            # json.load(handle) where handle = open(".../sessions.json"):
-            # decoding keeps the provenance of what is decoded.
-            name = cst.helpers.get_full_name_for_node(node.func) or ""
-            if name.rsplit(".", 1)[-1] in DECODERS and node.args:
-                inner = self.origin(node.args[0].value, scope, depth + 1)
+            return _UNKNOWN
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            return self.origin(node.elt, scope, depth + 1)
+        if isinstance(node, cst.DictComp):
+            return self.origin(node.value, scope, depth + 1)
+        if isinstance(node, cst.Await):
+            return self.origin(node.expression, scope, depth + 1)
+        if isinstance(node, cst.IfExp):
+            node = cst.BooleanOperation(node.body, cst.Or(), node.orelse)
+        if isinstance(node, cst.BooleanOperation):  # rows or [], cached or fetch()
+            for part in (node.left, node.right):
+                inner = self.origin(part, scope, depth + 1)
                 if inner.kind != "unknown":
-                    return Origin(inner.kind, inner.strength, f"decoded from {inner.why}")
-            return Origin("unknown", "weak", "")
+                    return inner
+            return _UNKNOWN
+        if isinstance(node, cst.NamedExpr):
+            return self.origin(node.value, scope, depth + 1)
+        if isinstance(node, cst.Call):
+            return self._call_origin(node, scope, depth)
         if isinstance(node, (cst.Subscript, cst.Attribute)):
             if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
                 label = string_value(node.slice[0].slice.value) or ""
@@ -798,44 +990,259 @@ class Resolver:
                 label = node.attr.value
             else:
                 label = ""
-            foreign = self._foreign_token(label) if label else None
+            foreign = (label if label in self.foreign_keys else self._foreign_token(label)) if label else None
             if foreign:
                 return Origin("foreign", "strong", f"the value comes from `{foreign}`")
             inner = self.origin(node.value, scope, depth + 1)
-            if inner.kind == "session" and label in ("sessions",):
-                return Origin("session", "strong", f"the `sessions` of {inner.why}")
+            if inner.kind == "session" and label in self.containers:
+                return Origin("session", inner.strength, f"the `{label}` of {inner.why}")
             return inner
         if isinstance(node, cst.Name):
-            foreign = self._foreign_token(node.value)
+            return self._name_origin(node.value, scope, depth)
+        return _UNKNOWN
+
+    def _call_origin(self, node: cst.Call, scope: Scope, depth: int) -> Origin:
+        name = cst.helpers.get_full_name_for_node(node.func) or ""
+        if name:
+            found = self._text_origin(name, f"`{name}()`")
+            if found is not None:
+                return Origin(found.kind, "strong", f"a `{name}` result" if found.kind == "session" else
+                              f"the value comes from `{name}`")
+            found = None
+        # A string argument names the source: invoke("sessions_list"),
+        # glob("agents/*/sessions/sessions.json"), run(["openclaw", "sessions", "--json"]).
+        # A payload names it too: Request(url, data=json.dumps({"tool": "sessions_list"})).
+        last = name.rsplit(".", 1)[-1]
+        # Literals name a source in any call; a payload built elsewhere only
+        # in a call that sends or encodes it.
+        shapes: tuple[type, ...] = _LITERALS + ((cst.Name, cst.Call) if last in _TRANSPORTS else ())
+        for arg in node.args[:6]:
+            value = arg.value
+            if isinstance(value, shapes):
+                inner = self.origin(value, scope, depth + 1)
+                if inner.kind != "unknown" and inner.strength == "strong":
+                    return inner
+        for token in self._call_tokens(node):
+            session = self._session_token(token)
+            if session:
+                return Origin("session", "strong", f"a `{session}` result")
+        if name:
+            known = self._exported(name)
+            if known is not None:
+                return Origin("session", "strong", known)
+            local = self._local_callable(name, depth)
+            if local is not None:
+                return local
+            foreign = self._foreign_token(name.rsplit(".", 1)[-1])
             if foreign:
-                return Origin("foreign", "strong", f"`{node.value}` names `{foreign}`")
-            bindings = scope.lookup(node.value)
-            owner = scope.owner_of(node.value) or scope
-            if any(b.marked for b in bindings):
-                return Origin("session", "strong", f"`{node.value}` is marked `# migrator: {MARK_STATUS}`")
-            for binding in bindings:
-                if binding.kind == "event" and binding.value is not None:
-                    event = string_value(binding.value)
-                    return Origin("session", "strong", f"`{node.value}` is the payload of a `{event}` handler")
-            if node.value in self.facts.event_names.get(id(owner), ()):
-                return Origin("session", "strong", f"`{node.value}` is a `sessions.changed` event frame")
-            for binding in bindings:
-                if binding.value is None or binding.kind == "event":
-                    continue
-                inner = self.origin(binding.value, owner, depth + 1)
-                if inner.kind != "unknown":
-                    if binding.kind == "for":
-                        if inner.kind == "session":
-                            return Origin("session", inner.strength, f"`{node.value}` iterates {inner.why}")
-                        return inner
-                    return Origin(inner.kind, inner.strength, f"`{node.value}`, {inner.why}")
-            if any(b.kind == "param" for b in bindings) and isinstance(owner.node, cst.FunctionDef):
-                passed = self._param_origin(node.value, owner.node, depth)
-                if passed is not None:
-                    return passed
-            if "session" in words_of(node.value) or node.value.lower().startswith("sess"):
-                return Origin("session", "weak", f"`{node.value}` names a session")
-        return Origin("unknown", "weak", "")
+                return Origin("foreign", "strong", f"the value comes from `{foreign}`")
+        if isinstance(node.func, cst.Attribute):
+            # gw.list_sessions() where gw = Gateway(): what that method returns.
+            method = self._method(node.func, scope)
+            if method is not None:
+                known = self._exported(method)
+                if known is not None:
+                    return Origin("session", "strong", known)
+                local = self._local_callable(method, depth)
+                if local is not None:
+                    return local
+        if isinstance(node.func, cst.Attribute):
+            # rows.items(), handle.read(), data.get("sessions"), cur.fetchall()
+            inner = self.origin(node.func.value, scope, depth + 1)
+            if inner.kind != "unknown":
+                label = string_value(node.args[0].value) if node.args else None
+                if inner.kind == "session" and node.func.attr.value == "get" and label in self.containers:
+                    return Origin("session", inner.strength, f"the `{label}` of {inner.why}")
+                return inner
+        if node.args and (last in DECODERS or last in PASS_THROUGH or last in _COMMANDS):
+            # json.load(open(p)): decoding keeps the provenance of what is decoded.
+            inner = self.origin(node.args[0].value, scope, depth + 1)
+            if inner.kind != "unknown":
+                if last in DECODERS:
+                    return Origin(inner.kind, inner.strength, f"decoded from {inner.why}")
+                return inner
+        return _UNKNOWN
+
+    def _local_callable(self, name: str, depth: int) -> Origin | None:
+        """A function of this module returns what its ``return`` statements
+        return; a class of this module is what it is built from."""
+        if name in self.facts.classes:
+            return self.class_origin(name)
+        if name not in self.facts.functions:
+            return None
+        for value, inner_scope in self.facts.function_returns.get(name, []):
+            inner = self.origin(value, inner_scope, depth + 1)
+            if inner.kind != "unknown":
+                line = self.facts.pos(self.facts.functions[name]).start.line
+                return Origin(inner.kind, inner.strength, f"what `{name}()` (line {line}) returns, {inner.why}")
+        return None
+
+    def class_origin(self, name: str) -> Origin | None:
+        """A class whose instances carry session statuses: one built with a
+        status read from a session row, in this module or another."""
+        if name in self._classes:
+            return self._classes[name]
+        self._classes[name] = None
+        found: Origin | None = None
+        known = self._exported(name)
+        if known is not None:
+            found = Origin("session", "strong", known)
+        else:
+            for call, scope in self.facts.calls.get(name, []):
+                built = self.built_from(call, scope)
+                if built is not None:
+                    found = Origin(built.kind, built.strength, f"a `{name}` built at line "
+                                   f"{self.facts.pos(call).start.line} from {built.why}")
+                    break
+        self._classes[name] = found
+        return found
+
+    def status_fields(self, name: str) -> list[str]:
+        """The fields of a class of this module, in order (a dataclass's or
+        NamedTuple's annotated names, else ``__init__``'s parameters)."""
+        node = self.facts.classes.get(name)
+        if node is None:
+            return []
+        fields: list[str] = []
+        for statement in node.body.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                        fields.append(small.target.value)
+        init = self.facts.functions.get(f"{name}.__init__")
+        if not fields and init is not None:
+            fields = [p.name.value for p in init.params.params[1:]]
+        return fields
+
+    def constructed_status(self, call: cst.Call) -> tuple[cst.SimpleString, Origin, str] | None:
+        """``SessionRow(key, "killed")``: the literal status a session class
+        is built with, the class's origin, and the class name."""
+        callee = cst.helpers.get_full_name_for_node(call.func) or ""
+        last = callee.rsplit(".", 1)[-1]
+        if not last[:1].isupper():
+            return None
+        literal: cst.BaseExpression | None = None
+        fields = self.status_fields(callee)
+        for index, arg in enumerate(call.args):
+            if arg.star:
+                return None
+            if arg.keyword is not None:
+                if arg.keyword.value in self.facts.attributes:
+                    literal = arg.value
+            elif index < len(fields) and fields[index] in self.facts.attributes:
+                literal = arg.value
+        if not isinstance(literal, cst.SimpleString) or string_value(literal) is None:
+            return None
+        origin = self.class_origin(callee) if callee in self.facts.classes else None
+        if origin is None:
+            known = self._exported(callee)
+            origin = Origin("session", "strong", known) if known else None
+        if origin is None or origin.kind != "session":
+            return None
+        return literal, origin, callee
+
+    def _row_argument(self, call: cst.Call, scope: Scope) -> Origin | None:
+        """The origin of a session row a call is passed, when one is."""
+        for arg in call.args:
+            if not arg.star and isinstance(arg.value, cst.Name):
+                inner = self.origin(arg.value, scope)
+                if inner.kind == "session" and inner.strength == "strong":
+                    return Origin("session", "strong", inner.why)
+        return None
+
+    def _method(self, func: cst.Attribute, scope: Scope) -> str | None:
+        """``Class.method`` for ``obj.method`` where ``obj`` is built by a
+        class (``gw = Gateway()``) or is ``self`` in one of its methods."""
+        if not isinstance(func.value, cst.Name):
+            return None
+        name = func.value.value
+        for binding in scope.lookup(name):
+            value = binding.value
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if isinstance(value, cst.Call):
+                callee = cst.helpers.get_full_name_for_node(value.func) or ""
+                if callee.rsplit(".", 1)[-1][:1].isupper():
+                    return f"{callee}.{func.attr.value}"
+        owner = scope.owner_of(name)
+        if owner is not None and isinstance(owner.node, cst.FunctionDef):
+            cls = self.facts.method_class.get(id(owner.node))
+            params = owner.node.params.params
+            if cls is not None and params and params[0].name.value == name:
+                return f"{cls}.{func.attr.value}"
+        return None
+
+    def built_from(self, call: cst.Call, scope: Scope) -> Origin | None:
+        """The origin of the status a call is passed (``SessionRow(r["key"],
+        r["status"])``), when it is passed one read from a known source."""
+        for arg in call.args:
+            if arg.star:
+                continue
+            subject = self.subject(arg.value, scope)
+            if subject is None or not subject.is_status or subject.root is None:
+                continue
+            inner = self.origin(subject.root, subject.scope)
+            if inner.kind != "unknown" and inner.strength == "strong":
+                return Origin(inner.kind, "strong", f"{subject.description}, where {inner.why}")
+        return None
+
+    def _name_origin(self, name: str, scope: Scope, depth: int) -> Origin:
+        bindings = scope.lookup(name)
+        owner = scope.owner_of(name) or scope
+        if any(b.marked for b in bindings):
+            return Origin("session", "strong", f"`{name}` is marked `# migrator: {MARK_STATUS}`")
+        for binding in bindings:
+            if binding.kind == "event" and binding.value is not None:
+                event = string_value(binding.value)
+                return Origin("session", "strong", f"`{name}` is the payload of a `{event}` handler")
+        event = self.facts.event_names.get(id(owner), {}).get(name)
+        if event is not None:
+            return Origin("session", "strong", f"`{name}` is a `{event}` event frame")
+        # How the value was built speaks before what it is called.
+        for binding in bindings:
+            if binding.value is None or binding.kind == "event":
+                continue
+            inner = self.origin(binding.value, owner, depth + 1)
+            if inner.kind != "unknown":
+                if binding.kind == "for":
+                    if inner.kind == "session":
+                        return Origin("session", inner.strength, f"`{name}` iterates {inner.why}")
+                    return inner
+                return Origin(inner.kind, inner.strength, f"`{name}`, {inner.why}")
+        function = owner.node
+        if any(b.kind == "param" for b in bindings) and isinstance(function, cst.FunctionDef):
+            typed = self._annotation_origin(name, bindings)
+            if typed is not None:
+                return typed
+            cls = self.facts.method_class.get(id(function))
+            params = function.params.params
+            if cls is not None and params and params[0].name.value == name:
+                built = self.class_origin(cls)
+                if built is not None:
+                    return Origin(built.kind, built.strength, f"`{name}` is {built.why}")
+            passed = self._param_origin(name, function, depth)
+            if passed is not None:
+                return passed
+        foreign = self._foreign_token(name)
+        if foreign:
+            return Origin("foreign", "strong", f"`{name}` names `{foreign}`")
+        if "session" in words_of(name) or name.lower().startswith("sess"):
+            return Origin("session", "weak", f"`{name}` names a session")
+        return _UNKNOWN
+
+    def _annotation_origin(self, name: str, bindings: Sequence[Binding]) -> Origin | None:
+        for binding in bindings:
+            annotation = binding.annotation
+            if annotation is None:
+                continue
+            typed = cst.helpers.get_full_name_for_node(annotation) or ""
+            built = self.class_origin(typed) if typed in self.facts.classes else None
+            if built is None and typed:
+                known = self._exported(typed)
+                built = Origin("session", "strong", known) if known else None
+            if built is not None:
+                return Origin(built.kind, built.strength, f"`{name}` is {built.why}")
+        return None
 
     def _param_origin(self, param: str, function: cst.FunctionDef, depth: int) -> Origin | None:
         """What the module's own calls pass for ``param``: a session row at
@@ -864,26 +1271,43 @@ class Resolver:
             return Origin("session", strength, f"`{param}` of `{function.name.value}()` is passed {origins[0].why}")
         return None
 
+    def mixed_for(self, scope: Scope) -> list[str]:
+        """Other vocabularies handled where ``scope`` runs: its own function,
+        the ones around it and module-level code. One ``sessions_send``
+        helper does not cast doubt on the rest of a module."""
+        ids: set[int] = set()
+        current: Scope | None = scope
+        while current is not None:
+            ids.add(id(current))
+            current = current.parent
+        return [token for token, where in self.facts.mixed if id(where) in ids]
+
     # -- the verdict -----------------------------------------------------
     def verdict(self, subject: Subject, compared: Sequence[str], verb: str = "compared with") -> Verdict:
         """How sure we are that ``subject`` holds a session status."""
         words = self.words_with(subject) | set(compared)
         foreign = sorted(words & self.foreign_words)
-        if foreign:
-            return Verdict(None, f"{subject.description} is also compared with {', '.join(map(repr, foreign))}")
-        if subject.marked:
-            return Verdict("certain", f"{subject.description} is marked `# migrator: {MARK_STATUS}`")
-        together = sorted(w for w in words & set(self.vocab.unchanged))
-        evidence = (
-            f"module talks to OpenClaw ({self.module_evidence[0]})" if self.module_evidence else ""
-        )
-        mixed = self.facts.mixed
         if subject.is_status and subject.root is not None:
             origin = self.origin(subject.root, subject.scope)
             if origin.kind == "foreign":
                 return Verdict(None, f"{subject.description}: {origin.why}")
             if origin.kind == "session" and origin.strength == "strong":
-                return Verdict("certain", f"{verb} {subject.description}, where {origin.why}")
+                # Words of another vocabulary beside the session words are
+                # defensive extras: the session words change, they stay.
+                extra = f"; {', '.join(map(repr, foreign))} kept as written" if foreign else ""
+                return Verdict("certain", f"{verb} {subject.description}, where {origin.why}{extra}")
+        else:
+            origin = _UNKNOWN
+        if subject.marked:
+            return Verdict("certain", f"{subject.description} is marked `# migrator: {MARK_STATUS}`")
+        if foreign:
+            return Verdict(None, f"{subject.description} is also compared with {', '.join(map(repr, foreign))}")
+        together = sorted(w for w in words & set(self.vocab.unchanged))
+        evidence = (
+            f"module talks to OpenClaw ({self.module_evidence[0]})" if self.module_evidence else ""
+        )
+        mixed = self.mixed_for(subject.scope)
+        if subject.is_status and subject.root is not None:
             # A row of unknown origin (a parameter, a name that merely says
             # "session") is a session row only in a module that talks to
             # OpenClaw and handles no other vocabulary with the same words.
@@ -893,7 +1317,7 @@ class Resolver:
             if evidence:
                 return Verdict(
                     "possible",
-                    f"{verb} {subject.description} of unknown origin; the module also handles `{mixed[0]}` results",
+                    f"{verb} {subject.description} of unknown origin; the same code also handles `{mixed[0]}` results",
                 )
             return Verdict("possible", f"{verb} {subject.description}, but nothing ties it to OpenClaw")
         # A plain name: only its name and the words used with it speak for it.
@@ -907,6 +1331,40 @@ class Resolver:
         if evidence:
             return Verdict("possible", f"{subject.description} is a status of unknown origin; {evidence}")
         return Verdict("possible", f"{subject.description} is a status of unknown origin")
+
+    # -- what other modules need to know ---------------------------------
+    def exports(self) -> dict[str, str]:
+        """Facts of this module that other modules of the project use:
+        functions that return session rows, and classes built from a session
+        status (absolute dotted names -> the chain, with file and line)."""
+        out: dict[str, str] = {}
+        where = self.tree.display or self.tree.module
+        for name, function in self.facts.functions.items():
+            # Functions and methods (`Gateway.list_sessions`) alike.
+            found = self._local_callable(name, 0)
+            if found is not None and found.kind == "session" and found.strength == "strong":
+                line = self.facts.pos(function).start.line
+                inner = found.why.split(" returns, ", 1)[-1]
+                out[f"{self.tree.module}.{name}".lstrip(".")] = f"what `{name}()` ({where}:{line}) returns, {inner}"
+        for call, scope in self.facts.all_calls:
+            callee = cst.helpers.get_full_name_for_node(call.func) or ""
+            head, _, method = callee.rpartition(".")
+            if method[:1].isupper():
+                built = self.built_from(call, scope)
+            elif head.rsplit(".", 1)[-1][:1].isupper() and method.startswith(_CONSTRUCTORS):
+                # SessionRow.from_row(r): a constructor given a whole row.
+                callee, method = head, head.rsplit(".", 1)[-1]
+                built = self.built_from(call, scope) or self._row_argument(call, scope)
+            else:
+                continue  # a class is built; a function's parameters are another question
+            last = callee.rsplit(".", 1)[-1]
+            full = self.absolute(callee)
+            if full is None or full in out:
+                continue
+            if built is not None and built.kind == "session":
+                line = self.facts.pos(call).start.line
+                out[full] = f"a `{last}` built in {where}:{line} from {built.why}"
+        return out
 
 
 def collection_elements(node: cst.BaseExpression) -> Sequence[cst.BaseElement] | None:

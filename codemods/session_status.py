@@ -11,7 +11,7 @@ import argparse
 import ast
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext, Codemod
@@ -29,13 +29,13 @@ from codemods.edits import (
 )
 from codemods.literals import restyle, string_value
 from codemods.provenance import (
+    Comparison,
     ModuleFacts,
     Resolver,
+    TreeKnowledge,
     Verdict,
-    case_literals,
     collection_elements,
     table_entries,
-    words_of,
 )
 from migrator.findings import CONFIDENCES, Confidence
 from migrator.manifest import Manifest, Phase, Vocabulary, load_manifest
@@ -66,6 +66,8 @@ class RewriteResult:
     findings: list[CodeFinding] = field(default_factory=list)
     #: The file's suppression comments, after matching (their notes: unused, unknown).
     suppressions: Suppressions = field(default_factory=Suppressions)
+    # Sites that already accept the old and the new name (expand done, contract pending).
+    expanded: list[CodeFinding] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,9 @@ class StatusRewriter:
         markers: Iterable[str] = (),
         import_evidence: ImportEvidence | None = None,
         remote_uses: Mapping[str, Sequence[Verdict]] | None = None,
+        tree: TreeKnowledge | None = None,
     ) -> None:
+        self.tree = tree
         self.manifest = manifest
         self.vocab: Vocabulary = manifest.vocabulary
         self.phase = phase
@@ -116,7 +120,12 @@ class StatusRewriter:
         evidence = list(facts.evidence)
         if self.import_evidence is not None:
             evidence += self.import_evidence(facts.imports)
-        return module, facts, Resolver(facts, module, evidence)
+        return module, facts, Resolver(facts, module, evidence, self.tree)
+
+    def exports(self, source: bytes) -> dict[str, str]:
+        """What this module tells the rest of the project (see :meth:`Resolver.exports`)."""
+        _, _, resolver = self.analyse(source)
+        return resolver.exports()
 
     def imported_uses(self, source: bytes) -> list[ImportedUse]:
         """Status tests made here with names imported from other modules."""
@@ -130,294 +139,73 @@ class StatusRewriter:
             if scope.owner_of(other.value) is not facts.module_scope:
                 continue
             subject = resolver.subject(subject_node, scope)
-            if subject is None:
-                continue
             module, level, name = facts.imported_names[other.value]
+            if subject is None:
+                # `job["state"] in FINISHED`: the constant serves another vocabulary here.
+                line = facts.pos(subject_node).start.line
+                why = f"`{resolver.code(subject_node)}` (line {line}) is not a session status"
+                out.append(ImportedUse(module, level, name, Verdict(None, why)))
+                continue
             out.append(ImportedUse(module, level, name, resolver.verdict(subject, [])))
         return out
 
     def rewrite(self, source: bytes) -> RewriteResult:
         """Analyse and rewrite ``source``; raises ``cst.ParserSyntaxError``."""
         module, facts, resolver = self.analyse(source)
-        plan = _Plan()
+        from codemods.forms import forms
+
+        plan = Plan()
         if not facts.ignore_file:
-            self._plan_comparisons(facts, resolver, plan)
-            self._plan_dispatches(facts, resolver, plan)
-            self._plan_inline_dispatches(facts, resolver, plan)
-            self._plan_constants(facts, plan)
-            self._plan_matches(facts, resolver, plan)
-            self._plan_literal_types(facts, resolver, plan)
-            self._plan_enums(facts, resolver, plan)
-            self._plan_writers(facts, resolver, plan)
-            self._plan_review_only(facts, resolver, plan)
+            for form in forms():
+                form.find(self, facts, resolver, plan)
         findings = sorted(
             (f for f in plan.findings if not self._suppressed(f, facts, plan)), key=lambda f: (f.line, f.column)
         )
+        expanded = sorted(
+            (f for f in plan.expanded if not self._suppressed(f, facts, plan)), key=lambda f: (f.line, f.column)
+        )
         if not plan.edits:
-            return RewriteResult(source, findings, facts.suppressions)
-        new_module = module.visit(_Apply(plan.edits, self.vocab, self.phase))
-        return RewriteResult(new_module.bytes, findings, facts.suppressions)
+            return RewriteResult(source, findings, facts.suppressions, expanded)
+        new_module = module.visit(_Apply(plan.edits, self.vocab, self.phase, plan.held))
+        return RewriteResult(new_module.bytes, findings, facts.suppressions, expanded)
 
     # -- planning ---------------------------------------------------------
-    def _allowed(self, verdict: Verdict) -> bool:
+    def allowed(self, verdict: Verdict) -> bool:
+        """Whether a finding of this verdict is rewritten (the threshold)."""
         return verdict.confidence is not None and CONFIDENCES.index(verdict.confidence) >= self.min_rank
 
-    def _suppressed(self, finding: CodeFinding, facts: ModuleFacts, plan: "_Plan") -> bool:
+    def _suppressed(self, finding: CodeFinding, facts: ModuleFacts, plan: Plan) -> bool:
         lines = {finding.line, plan.statement_line.get((finding.line, finding.column), finding.line)}
         return facts.suppressions.covers(lines, finding.rule)
 
-    def _plan_comparisons(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
+    def ignored(self, facts: ModuleFacts, line: int) -> bool:
+        """Whether ``line`` carries a ``# migrator: ignore`` for every rule
+        (comments naming rules are matched in :meth:`add`)."""
+        return facts.suppressions.covers({line}, None, mark=False)
+
+    def compared(
+        self, facts: ModuleFacts, resolver: Resolver, kind: str
+    ) -> Iterator[tuple[Comparison, list[str], Verdict]]:
+        """Status tests against a ``literal``, a ``collection`` literal or a
+        set ``call`` holding an old name, with their words and verdict (not
+        the tests against a named constant: those judge the constant)."""
         for comparison in facts.comparisons:
             other = comparison.other
-            if isinstance(other, cst.Dict):
-                continue  # membership in a dict literal: too rare to be worth an edit
-            literal_words = resolver.literal_words(other)
-            constant = None
-            if literal_words is None:
-                constant = resolver.constant_collection(other, comparison.scope)
-                if constant is None:
-                    continue
-                literal_words = resolver.literal_words(constant[1])
-                if literal_words is None:
-                    continue
-            if not (set(literal_words) & self.vocab.old):
+            words = resolver.literal_words(other)
+            if words is None or isinstance(other, cst.Dict) or not (set(words) & self.vocab.old):
+                continue
+            shape = "literal" if string_value(other) is not None else "call" if isinstance(other, cst.Call) else "collection"
+            if shape != kind:
                 continue
             subject = resolver.subject(comparison.subject, comparison.scope)
             if subject is None:
                 continue
-            verdict = resolver.verdict(subject, literal_words)
-            if constant is not None:
-                plan.constant_uses.setdefault(constant[0], []).append(verdict)
-                continue
-            if verdict.confidence is None:
-                continue
-            if string_value(other) is not None:
-                rule = "status-compare"
-            else:
-                rule = "status-set-call" if isinstance(other, cst.Call) else "status-membership"
-            rewrite = self._allowed(verdict) and not self._ignored(facts, comparison.line)
-            edit = "compare" if rule == "status-compare" else "membership"  # set calls too
-            self._add(plan, facts, comparison.node, comparison.line, self._literals(other), verdict, rule, rewrite, edit)
+            verdict = resolver.verdict(subject, words)
+            if verdict.confidence is not None:
+                yield comparison, words, verdict
 
-    def _plan_dispatches(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        for dispatch in facts.dispatches:
-            constant = resolver.constant_collection(cst.Name(dispatch.table), dispatch.scope)
-            if constant is None or not isinstance(constant[1], cst.Dict):
-                continue
-            words = resolver.literal_words(constant[1]) or []
-            if not (set(words) & self.vocab.old):
-                continue
-            subject = resolver.subject(dispatch.key, dispatch.scope)
-            if subject is not None:
-                plan.constant_uses.setdefault(dispatch.table, []).append(resolver.verdict(subject, words, "keyed by"))
-
-    def _plan_inline_dispatches(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        for table, key, scope in facts.inline_dispatches:
-            words = resolver.literal_words(table) or []
-            if not (set(words) & self.vocab.old):
-                continue
-            subject = resolver.subject(key, scope)
-            if subject is None:
-                continue
-            verdict = resolver.verdict(subject, words, "keyed by")
-            if verdict.confidence is None:
-                continue
-            line = facts.pos(table).start.line
-            rewrite = self._allowed(verdict) and not self._ignored(facts, line)
-            problem = self._table_problem(table)
-            if problem and rewrite:
-                rewrite = False
-                verdict = Verdict(verdict.confidence, f"{verdict.why}; left for review: {problem}")
-            self._add(plan, facts, table, line, self._literals(table), verdict, "status-dispatch", rewrite, "table")
-
-    def _plan_constants(self, facts: ModuleFacts, plan: "_Plan") -> None:
-        names = set(plan.constant_uses) | {n for n in self.remote_uses if n in facts.constants}
-        for name in sorted(names):
-            value = facts.constants[name]
-            local = plan.constant_uses.get(name, [])
-            verdicts = [*local, *self.remote_uses.get(name, [])]
-            words = set(_words(value))
-            if not verdicts or not (words & self.vocab.old):
-                continue
-            against = [v for v in verdicts if v.confidence is None]
-            if len(against) == len(verdicts):
-                continue  # only ever used with another vocabulary: not ours
-            where = "" if local else " in another module"
-            if against:
-                # Used with another vocabulary somewhere: a person decides.
-                verdict = Verdict("possible", f"constant `{name}` is used in a status test{where}, but {against[0].why}")
-            else:
-                lowest = min(verdicts, key=lambda v: CONFIDENCES.index(v.confidence))  # type: ignore[arg-type,unused-ignore]
-                verdict = Verdict(lowest.confidence, f"constant `{name}` is used in a status test{where}: {lowest.why}")
-            line = facts.pos(value).start.line
-            rewrite = self._allowed(verdict) and not self._ignored(facts, line)
-            if isinstance(value, cst.Dict):
-                problem = self._table_problem(value)
-                if problem and rewrite:
-                    rewrite = False
-                    verdict = Verdict(verdict.confidence, f"{verdict.why}; left for review: {problem}")
-                rule, edit = "status-dispatch", "table"
-            else:
-                rule = "status-set-call" if isinstance(value, cst.Call) else "status-constant"
-                edit = "collection"
-            self._add(plan, facts, value, line, self._literals(value), verdict, rule, rewrite, edit)
-
-    def _table_problem(self, table: cst.Dict) -> str | None:
-        """Why a dispatch table cannot be changed safely in this phase, or None."""
-        entries = {string_value(e.key): e for e in table.elements if isinstance(e, cst.DictElement)}
-        if len(entries) != len(table.elements):
-            return "the table repeats a key (the last one wins)"
-        for old, new in self.vocab.old_to_new.items():
-            entry = entries.get(old)
-            if entry is None:
-                continue
-            if new in entries:
-                if self.phase == "contract" and _code(entries[new].value) != _code(entry.value):
-                    return f"`{old}` and `{new}` map to different values"
-                continue
-            if self.phase == "expand" and not _copyable(entry.value):
-                return f"the value for `{old}` is an expression; copying it could run it twice"
-        return None
-
-    def _plan_matches(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        for match in facts.matches:
-            literals = {id(case): case_literals(case.pattern) for case in match.node.cases}
-            words = [string_value(lit) or "" for group in literals.values() for lit in group]
-            if not (set(words) & self.vocab.old):
-                continue
-            subject = resolver.subject(match.subject, match.scope)
-            if subject is None:
-                continue
-            verdict = resolver.verdict(subject, words, "matched on")
-            if verdict.confidence is None:
-                continue
-            for case in match.node.cases:
-                group = literals[id(case)]
-                if not any(string_value(lit) in self.vocab.old for lit in group):
-                    continue
-                values = case.pattern.pattern if isinstance(case.pattern, cst.MatchAs) else case.pattern
-                if not isinstance(values, (cst.MatchValue, cst.MatchOr)) or (
-                    isinstance(values, cst.MatchOr)
-                    and not all(isinstance(p.pattern, cst.MatchValue) for p in values.patterns)
-                ):
-                    # A capture or guard mixed in: a person writes the new pattern.
-                    rewrite = False
-                else:
-                    rewrite = self._allowed(verdict)
-                line = facts.pos(case).start.line
-                rewrite = rewrite and not self._ignored(facts, line)
-                self._add(plan, facts, case.pattern, line, group, verdict, "status-match", rewrite, "pattern")
-
-    def _plan_literal_types(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        for annotation in facts.literal_types:
-            literals = [e.slice.value for e in annotation.node.slice if isinstance(e.slice, cst.Index)]
-            words = {string_value(lit) or "" for lit in literals}
-            if not (words & self.vocab.old):
-                continue
-            verdict = self._literal_verdict(annotation.owner, words, resolver)
-            if verdict is None:
-                continue
-            rewrite = self._allowed(verdict) and not self._ignored(facts, annotation.line)
-            self._add(
-                plan, facts, annotation.node, annotation.line, literals, verdict,  # type: ignore[arg-type]
-                "status-literal-type", rewrite, "literal-type",
-            )
-
-    def _literal_verdict(self, owner: str, words: set[str], resolver: Resolver) -> Verdict | None:
-        if words & self.manifest.python.foreign_words or not words <= self.vocab.all_values:
-            return None  # mixed with other words: another vocabulary
-        names = set(words_of(owner))
-        described = f"`Literal` of session words annotating `{owner}`" if owner else "`Literal` of session words"
-        together = len(words) >= 2
-        if {"status", "state"} & names and "session" in names:
-            return Verdict("certain", described)
-        evidence = resolver.module_evidence
-        if evidence and ({"status", "state"} & names or together):
-            return Verdict("likely", f"{described}; module talks to OpenClaw ({evidence[0]})")
-        if together or {"status", "state"} & names:
-            return Verdict("possible", f"{described}, but nothing ties it to OpenClaw")
-        return None
-
-    def _plan_enums(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        for enum in facts.enums:
-            values = {string_value(lit) or "" for _, lit in enum.members}
-            if not (values & self.vocab.old):
-                continue
-            verdict = self._literal_verdict(enum.name, values, resolver)
-            if verdict is None:
-                continue
-            verdict = Verdict(verdict.confidence, verdict.why.replace("`Literal` of session words annotating", "Enum"))
-            for member, literal in enum.members:
-                value = string_value(literal) or ""
-                if value not in self.vocab.old:
-                    continue
-                line = facts.pos(literal).start.line
-                if self.phase == "expand":
-                    why = f"{verdict.why}; an Enum value holds one name, so accepting both needs a `_missing_` hook"
-                    self._add(plan, facts, literal, line, [literal], Verdict(verdict.confidence, why),
-                              "status-enum", False, "literal")
-                elif self.vocab.to_new(value) in values:
-                    why = f"{verdict.why}; `{enum.name}` already has the value `{self.vocab.to_new(value)}`"
-                    self._add(plan, facts, literal, line, [literal], Verdict(verdict.confidence, why),
-                              "status-enum", False, "literal")
-                else:
-                    rewrite = self._allowed(verdict) and not self._ignored(facts, line)
-                    self._add(plan, facts, literal, line, [literal], verdict, "status-enum", rewrite, "literal")
-
-    def _plan_writers(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        for target, literal, scope, kind in facts.writers:
-            value = string_value(literal)
-            if value not in self.vocab.old:
-                continue
-            if kind == "dict":
-                evidence = resolver.module_evidence
-                verdict = Verdict(
-                    "possible",
-                    "a dict literal with a status key"
-                    + (f"; module talks to OpenClaw ({evidence[0]})" if evidence else ""),
-                )
-            else:
-                subject = resolver.subject(target, scope)
-                if subject is None:
-                    continue
-                verb = "default of" if kind == "default" else "assigned to"
-                verdict = resolver.verdict(subject, [value], verb)
-                if verdict.confidence is None:
-                    continue
-            line = facts.pos(literal).start.line
-            rule = "status-default" if kind == "default" else "status-writer"
-            # Writers keep old names while old gateways still read the data.
-            rewrite = self.phase == "contract" and self._allowed(verdict) and not self._ignored(facts, line)
-            self._add(plan, facts, literal, line, [literal], verdict, rule, rewrite, "literal")
-
-    def _plan_review_only(self, facts: ModuleFacts, resolver: Resolver, plan: "_Plan") -> None:
-        """Messages and mapping functions: a person decides, nothing is rewritten."""
-        evidence = resolver.module_evidence
-        if not evidence:
-            return  # prose about jobs is no business of ours
-        tie = f"module talks to OpenClaw ({evidence[0]})"
-        for node, found, _ in facts.messages:
-            start = facts.pos(node).start
-            for word in dict.fromkeys(found):
-                why = f"`{word}` inside a message or f-string; {tie}"
-                plan.findings.append(
-                    CodeFinding(start.line, start.column + 1, word, self.vocab.to_new(word), "possible",
-                                False, "status-message", why)
-                )
-        for literal, function, _ in facts.returns:
-            value = string_value(literal) or ""
-            start = facts.pos(literal).start
-            why = f"`{function}` returns a status word; its callers decide what it means; {tie}"
-            plan.findings.append(
-                CodeFinding(start.line, start.column + 1, value, self.vocab.to_new(value), "possible",
-                            False, "status-return", why)
-            )
-
-    def _ignored(self, facts: ModuleFacts, line: int) -> bool:
-        # Only comments for every rule here; those naming rules are matched in `_add`.
-        return facts.suppressions.covers({line}, None, mark=False)
-
-    def _literals(self, holder: cst.BaseExpression) -> list[cst.SimpleString]:
+    def literals(self, holder: cst.BaseExpression) -> list[cst.SimpleString]:
+        """The string literals of a literal, a collection or a table's keys."""
         if isinstance(holder, cst.SimpleString):
             return [holder]
         entries = table_entries(holder)
@@ -425,9 +213,9 @@ class StatusRewriter:
             return [e.key for e in entries if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)]
         return [e.value for e in (collection_elements(holder) or ()) if isinstance(e.value, cst.SimpleString)]
 
-    def _add(
+    def add(
         self,
-        plan: "_Plan",
+        plan: Plan,
         facts: ModuleFacts,
         node: cst.CSTNode,
         statement_line: int,
@@ -436,12 +224,15 @@ class StatusRewriter:
         rule: str,
         rewrite: bool,
         edit: str,
+        siblings: Sequence[cst.SimpleString] | None = None,
     ) -> None:
+        """Record the findings of ``literals`` and, when due, the edit of ``node``."""
         assert verdict.confidence is not None
         if rewrite and (facts.suppressions.directives or facts.suppressions.file):
             lines = {statement_line} | {facts.pos(x).start.line for x in literals}
             rewrite = not facts.suppressions.covers(lines, rule, mark=False)
-        words = [string_value(x) for x in literals]
+        # Every literal of the holder, for "is the new name there already".
+        words = [string_value(x) for x in (literals if siblings is None else siblings)]
         changes = False
         for literal in literals:
             value = string_value(literal)
@@ -454,6 +245,14 @@ class StatusRewriter:
                 pending = True
             changes = changes or pending
             plan.statement_line[(start.line, start.column + 1)] = statement_line
+            if not pending:
+                # Already accepts both names: expand's work is done here, and
+                # the site waits for contract. Not the same finding again.
+                plan.expanded.append(
+                    CodeFinding(start.line, start.column + 1, value, self.vocab.to_new(value), verdict.confidence,
+                                False, rule, verdict.why)
+                )
+                continue
             plan.findings.append(
                 CodeFinding(
                     start.line, start.column + 1, value, self.vocab.to_new(value), verdict.confidence,
@@ -464,40 +263,37 @@ class StatusRewriter:
             plan.edits[id(node)] = edit
 
 
-def _words(node: cst.BaseExpression) -> list[str]:
-    if isinstance(node, cst.Dict):
-        return [string_value(e.key) or "" for e in node.elements if isinstance(e, cst.DictElement)]
-    return [string_value(e.value) or "" for e in (collection_elements(node) or ())]
 
 
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
 
 
-def _copyable(value: cst.BaseExpression) -> bool:
-    """A dispatch value that can stand twice without running anything twice:
-    a name, an attribute, or a literal (a label map's strings and numbers)."""
-    if isinstance(value, (cst.Name, cst.Attribute, cst.SimpleString, cst.Integer, cst.Float)):
-        return True
-    return isinstance(value, cst.ConcatenatedString) or (
-        isinstance(value, cst.UnaryOperation) and isinstance(value.expression, (cst.Integer, cst.Float))
-    )
 
 
 @dataclass
-class _Plan:
+class Plan:
+    """What the forms decide for one module: edits by node, findings, and
+    what one form leaves for another (a constant's uses, held table keys)."""
+
     edits: dict[int, str] = field(default_factory=dict)
     findings: list[CodeFinding] = field(default_factory=list)
     statement_line: dict[tuple[int, int], int] = field(default_factory=dict)
     constant_uses: dict[str, list[Verdict]] = field(default_factory=dict)
+    # Mentions of constants that a status test (or a table lookup) accounts for.
+    sinks: set[int] = field(default_factory=set)
+    expanded: list[CodeFinding] = field(default_factory=list)
+    # Table node id -> old keys that stay as they are (reviewed on their own line).
+    held: dict[int, frozenset[str]] = field(default_factory=dict)
 
 
 class _Apply(cst.CSTTransformer):
     """Apply planned edits, found by the identity of the original nodes."""
 
-    def __init__(self, edits: dict[int, str], vocab: Vocabulary, phase: Phase) -> None:
+    def __init__(
+        self, edits: dict[int, str], vocab: Vocabulary, phase: Phase, held: Mapping[int, frozenset[str]] | None = None
+    ) -> None:
         super().__init__()
         self.edits = edits
+        self.held = held or {}
         self.vocab = vocab
         self.phase = phase
 
@@ -530,7 +326,8 @@ class _Apply(cst.CSTTransformer):
             if self.phase == "expand":
                 op, right = membership_of(op), pair_tuple(right, self.vocab)
             else:
-                right = restyle(right, self.vocab.to_new(string_value(right) or ""))
+                # Without the literal's own parentheses, as contract after expand writes it.
+                right = restyle(right, self.vocab.to_new(string_value(right) or "")).with_changes(lpar=[], rpar=[])
         else:
             right = self._collection(right)
             if self.phase == "contract" and isinstance(right, (cst.Tuple, cst.List, cst.Set)):
@@ -561,7 +358,7 @@ class _Apply(cst.CSTTransformer):
         if self.edits.get(id(original_node)) != "table":
             return updated_node
         fn = expand_elements if self.phase == "expand" else contract_elements
-        elements = fn(updated_node.elements, self.vocab, DICT)
+        elements = fn(updated_node.elements, self.vocab, DICT, self.held.get(id(original_node), frozenset()))
         return updated_node if elements is None else updated_node.with_changes(elements=elements)
 
     def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:

@@ -48,8 +48,8 @@ def parse_version(text: str) -> Version:
         raise ValueError(f"not an OpenClaw version: {text!r}") from None
 
 
-Syntax = Literal["prose", "python", "json", "json-unescaped", "yaml", "toml"]
-SYNTAXES: tuple[Syntax, ...] = ("prose", "python", "json", "json-unescaped", "yaml", "toml")
+Syntax = Literal["prose", "python", "python-literal", "json", "json-unescaped", "yaml", "toml"]
+SYNTAXES: tuple[Syntax, ...] = ("prose", "python", "python-literal", "json", "json-unescaped", "yaml", "toml")
 
 
 def _hex(units: Iterable[str]) -> bytes:
@@ -102,6 +102,8 @@ def _compiled(words: tuple[str, ...], syntaxes: tuple[Syntax, ...]) -> re.Patter
         alternation = b"|".join(_alternatives(w, syntax) for w in words)
         if syntax == "python" and alternation:
             alternation = rb"\b(?:" + alternation + rb")\b"
+        elif syntax == "python-literal" and alternation:
+            alternation = rb"[\"'](?:" + alternation + rb")[\"']"
         if alternation:
             branches.append(alternation)
     return re.compile(b"|".join(branches) or b"(?!)")
@@ -114,6 +116,8 @@ def value_pattern(words: Iterable[str], *syntaxes: Syntax) -> re.Pattern[bytes]:
 
     - ``prose``: the word as it is, anywhere;
     - ``python``: the word as a whole word (in a string or not);
+    - ``python-literal``: the word as a whole string literal, ``"done"`` or
+      ``'done'`` (any prefix, triple quotes too);
     - ``json``: the string token, quotes included, each character as it is
       or escaped (``"\\u0064one"``);
     - ``json-unescaped``: the string token as written without a backslash
@@ -237,6 +241,25 @@ class GatewaySurvey:
 
 
 @dataclass(frozen=True)
+class PythonSources:
+    """Where values come from in Python code: session sources (rows of the
+    renamed vocabulary) or foreign ones (another vocabulary's records)."""
+
+    calls: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+    containers: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """Every name of a source, for substring tests of calls and strings."""
+        return (*self.calls, *self.paths, *self.tables, *self.events, *self.commands)
+
+
+@dataclass(frozen=True)
 class PythonSurface:
     """How the field shows up in Python caller code."""
 
@@ -247,6 +270,8 @@ class PythonSurface:
     mixed_sources: tuple[str, ...]
     foreign_sources: tuple[str, ...]
     foreign_words: frozenset[str]
+    sources: PythonSources = field(default_factory=PythonSources)
+    foreign: PythonSources = field(default_factory=PythonSources)
 
 
 @dataclass(frozen=True)
@@ -328,6 +353,18 @@ def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+_SOURCE_KEYS = ("calls", "paths", "tables", "events", "commands", "containers", "keys")
+
+
+def _sources(value: Any, where: str, key: str) -> PythonSources:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: key '{key}' must be a table")
+    unknown = sorted(set(value) - set(_SOURCE_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: key '{key}.{unknown[0]}' is not one of {', '.join(_SOURCE_KEYS)}")
+    return PythonSources(**{k: _strings(value.get(k, []), where, f"{key}.{k}") for k in _SOURCE_KEYS})
+
+
 def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
     values = _need(data, "values", where, dict)
     field_name = _need(data, "field", where, str)
@@ -392,6 +429,8 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         mixed_sources=_strings(py.get("mixed-sources", []), where, "surfaces.python.mixed-sources"),
         foreign_sources=_strings(py.get("foreign-sources", []), where, "surfaces.python.foreign-sources"),
         foreign_words=frozenset(_strings(py.get("foreign-words", []), where, "surfaces.python.foreign-words")),
+        sources=_sources(py.get("sources", {}), where, "surfaces.python.sources"),
+        foreign=_sources(py.get("foreign", {}), where, "surfaces.python.foreign"),
     )
     clash = python.foreign_words & vocabulary.all_values
     if clash:

@@ -9,6 +9,7 @@ Nothing on disk is read as the file or written.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from migrator.config import Options
@@ -21,6 +22,7 @@ from migrator.pipeline import Run, _claim, _process, _Work
 
 def run_stdin(options: Options, filename: str, data: bytes, cwd: Path | None = None) -> Run:
     """The run of the pipeline over one file whose bytes are ``data``."""
+    options = dataclasses.replace(options, cache_dir=None)  # nothing is written, a cache neither
     cwd = (cwd or Path.cwd()).absolute()
     path = Path(filename)
     path = path if path.is_absolute() else cwd / path

@@ -42,7 +42,7 @@ def test_scan_demo_lists_findings_and_exits_1(demo: Path) -> None:
     assert why[0] == (
         "orchestrator/monitor.py:6:13: status-constant [certain, rewrite] 'done' -> 'agent_responded': "
         "constant `FINISHED` is used in a status test: compared with `status` (bound from "
-        "`row.get(\"status\")`), where `row` iterates the `sessions` of `payload`, a `sessions_list` result"
+        "`row.get(\"status\")`), where `row` iterates the `sessions` of the `details` of `payload`, a `sessions_list` result"
     )
     assert any(
         line.startswith("orchestrator/monitor.py:18:33: status-compare [certain, rewrite] 'timeout'") for line in lines

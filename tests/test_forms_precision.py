@@ -29,7 +29,10 @@ def _changed_lines(before: bytes, after: bytes) -> set[int]:
 def measure(tmp_path: Path, phase: str) -> tuple[int, int, int]:
     """(true positives, false positives, false negatives) over both corpora."""
     tp = fp = fn = 0
-    for corpus, expected_root in (("callers", FIXTURES / "python" / "expected" / phase), ("unrelated", None)):
+    expected = FIXTURES / "python" / "expected" / phase
+    for corpus, expected_root, package in (
+        ("callers", expected, "app/"), ("orchestrator", expected, "orch/"), ("unrelated", None, ""),
+    ):
         original = FIXTURES / "python" / corpus
         root = tmp_path / f"{corpus}-{phase}"
         shutil.copytree(original, root, ignore=shutil.ignore_patterns(".migrator"))
@@ -39,7 +42,7 @@ def measure(tmp_path: Path, phase: str) -> tuple[int, int, int]:
             if not rel.endswith(".py"):
                 continue
             want_after = data
-            if expected_root is not None and rel.startswith("app/"):
+            if expected_root is not None and rel.startswith(package):
                 want_after = (expected_root / rel).read_bytes()
             want, got = _changed_lines(data, want_after), _changed_lines(data, after[rel])
             tp += len(want & got)

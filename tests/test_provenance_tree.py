@@ -141,3 +141,24 @@ def test_text_report_lists_rewrites_then_a_review_section(tmp_path: Path) -> Non
     section = [line for line in out[header + 1:] if line.startswith("app/")]
     assert section and all("review]" in line for line in section)
     assert any("status-message" in line for line in section)
+
+
+def test_a_payload_and_a_command_line_name_their_source() -> None:
+    findings = _findings("""
+        import json, subprocess, urllib.request
+
+        def over_http(url):
+            payload = json.dumps({"tool": "sessions_list", "args": {"limit": 20}}).encode()
+            request = urllib.request.Request(url + "/tools/invoke", data=payload)
+            with urllib.request.urlopen(request) as response:
+                data = json.loads(response.read().decode())
+            return [s for s in data["details"]["sessions"] if s.get("status") == "done"]
+
+        def over_cli(minutes):
+            cmd = ["openclaw", "sessions", "--json", "--active", str(minutes)]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            return [s for s in json.loads(proc.stdout)["sessions"] if s["status"] == "failed"]
+    """)
+    by_line = {f.line: f for f in findings}  # type: ignore[attr-defined]
+    assert by_line[9].confidence == "certain" and "a `sessions_list` result" in by_line[9].why
+    assert by_line[14].confidence == "certain" and "the output of `openclaw sessions`" in by_line[14].why

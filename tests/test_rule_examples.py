@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import pytest
 
-from codemods.rules import RULES, Example, Rule
+from codemods.forms import rules
+from migrator.rules import Example, Rule
 from codemods.session_status import StatusRewriter, equivalent_except_literals
 from migrator.manifest import load_manifest
 
 MANIFEST = load_manifest()
+RULES = rules()
 
 
 def _cases(kind: str) -> list[object]:

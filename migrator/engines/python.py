@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from migrator.cache import open_memo
 from migrator.config import Options
 from migrator.engines import Context
-from migrator.files import SourcePath
+from migrator.files import SourcePath, discover
 from migrator.findings import Action, FileResult, Finding, unparsable
 from migrator.rules import Rule
 
 if TYPE_CHECKING:
     # Imported where used: LibCST costs most of a second to import, and a run
     # answered from the cache never needs it.
-    from codemods.provenance import Verdict
+    from codemods.provenance import TreeKnowledge, Verdict
     from codemods.session_status import ImportEvidence, StatusRewriter
 
 
@@ -33,23 +35,13 @@ def module_name(rel: str) -> str:
 # ``from X import A, B as C`` (also parenthesised over several lines).
 _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.MULTILINE)
 _IMPORTED = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
+_IMPORT = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)", re.MULTILINE)
 
 
 # A module-level binding (``NAME =`` or ``NAME: T =``) and the start of the
 # next top-level line that is not a continuation (a closing bracket).
 _TOP_ASSIGN = re.compile(rb"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]+)?=(?!=)", re.MULTILINE)
 _NEXT_TOP_LEVEL = re.compile(rb"^(?=[^\s)\]}#])", re.MULTILINE)
-
-
-def _lookup_name(exported: set[tuple[str, str]], module: str) -> str:
-    """``module`` as the survey names it (a tree scanned from above its import root)."""
-    names = {m for m, _ in exported}
-    if module in names:
-        return module
-    for candidate in names:
-        if candidate.endswith("." + module):
-            return candidate
-    return module
 
 
 @dataclass(frozen=True)
@@ -68,6 +60,17 @@ class ModuleSurvey:
     # Module-level names bound to a literal that holds an old name in quotes:
     # the only names whose use in another module can change this one.
     constants: tuple[str, ...] = ()
+    # Source kept for modules that talk to OpenClaw: they are analysed in
+    # ``gather`` for what other modules need (helpers returning session rows,
+    # classes built from them).
+    talking_source: bytes | None = None
+    is_package: bool = False
+    # Passed the prefilter (quotes an old name), and what it imports.
+    candidate: bool = False
+    imports: tuple[tuple[str, int], ...] = ()
+    # Whether the bytes say `import` at all: a module that does not cannot
+    # import another's constant, and ``gather`` need not read it again.
+    has_imports: bool = True
 
 
 @dataclass
@@ -78,6 +81,9 @@ class TreeFacts:
     talking: dict[str, tuple[str, str]] = field(default_factory=dict)
     # (defining module, name) -> verdicts of status tests in other modules
     uses: dict[tuple[str, str], list[Verdict]] = field(default_factory=dict)
+    # dotted name -> chain: functions that return session rows, classes built
+    # from session statuses, as the modules that build them show
+    exports: dict[str, str] = field(default_factory=dict)
 
     def uses_of(self, module: str) -> dict[str, list[Verdict]]:
         out: dict[str, list[Verdict]] = {}
@@ -155,15 +161,19 @@ class PythonEngine:
 
     @property
     def rules(self) -> tuple[Rule, ...]:
-        from codemods.rules import RULES
+        # Each form under codemods/forms/ holds its own rule.
+        from codemods.forms import rules
 
-        return RULES
+        return rules()
 
     def __init__(self) -> None:
         self._old: re.Pattern[bytes] | None = None
         self._evidence: re.Pattern[bytes] | None = None
         self._status: re.Pattern[bytes] | None = None
         self._last_prefilter: tuple[bytes, bool] | None = None
+        self._last_talks: tuple[bytes, str | None] | None = None
+        self._sites: Any = None
+        self._root: Path | None = None
 
     def _patterns(self, options: Options) -> None:
         if self._old is None:
@@ -177,6 +187,10 @@ class PythonEngine:
             # The word alone first (a fast scan); the quote test only on the
             # lines where it occurs.
             self._old = manifest.vocabulary.pattern("python")
+            # Every form but a message holds an old name as a whole literal:
+            # "done" or 'done' (any prefix, triple quotes too). One pass of this
+            # over a file costs about what grep does.
+            self._quoted = manifest.vocabulary.pattern("python-literal")
             # Substring tests on the lowercased bytes beat an IGNORECASE
             # alternation by an order of magnitude.
             self._tokens = [t.lower().encode() for t in (*manifest.python.evidence, *options.markers) if t]
@@ -195,45 +209,112 @@ class PythonEngine:
 
     def claims(self, source: SourcePath, options: Options) -> bool:
         self._patterns(options)
+        self._root = options.root.absolute()
         return source.path.suffix in (".py", ".pyi")
+
+    def _module(self, source: SourcePath) -> str:
+        """The module's dotted name in its project: from the project root
+        when the file is below it, so a run on one file names its modules as
+        a run on the whole project does."""
+        if self._root is not None:
+            try:
+                return module_name(source.path.absolute().relative_to(self._root).as_posix())
+            except ValueError:
+                pass
+        return module_name(source.rel)
+
+    def _project(self, items: list[tuple[SourcePath, Any]], options: Options) -> list[tuple[SourcePath, Any]]:
+        """The project is the unit of analysis: when the run names files or
+        folders inside a project (the tree under its pyproject.toml), every
+        other Python file of the project is surveyed too, for its facts;
+        findings stay on the given paths."""
+        if options.config_file is None:
+            return items
+        root = options.root.absolute()
+        cwd = Path.cwd()
+        if any(Path(os.path.normpath(p if p.is_absolute() else cwd / p)) == root for p in options.paths):
+            return items
+        seen = {str(source.path) for source, _ in items}
+        extra: list[tuple[SourcePath, Any]] = []
+        for found in discover(dataclasses.replace(options, paths=(root,))):
+            if not isinstance(found, SourcePath) or str(found.path) in seen or not self.claims(found, options):
+                continue
+            try:
+                data = found.path.read_bytes()
+            except OSError:
+                continue  # facts of a file the run does not report on: skipped
+            extra.append((found, self.survey(found, data)))
+        return [*items, *extra]
 
     def prefilter(self, data: bytes) -> bool:
         # The survey asks first; the pipeline asks again about the same bytes.
         if self._last_prefilter is not None and self._last_prefilter[0] is data:
             return self._last_prefilter[1]
         assert self._old is not None
-        found = False
-        for match in self._old.finditer(data):
-            line = data[data.rfind(b"\n", 0, match.start()) + 1 : match.start()]
-            if b'"' in line or b"'" in line:
-                found = True
-                break
+        found = self._quoted.search(data) is not None
+        if not found and self._talks(data):
+            # A module that talks to OpenClaw may name an old value inside a
+            # message: an old word after a quote on the same line.
+            for match in self._old.finditer(data):
+                line = data[data.rfind(b"\n", 0, match.start()) + 1 : match.start()]
+                if b'"' in line or b"'" in line:
+                    found = True
+                    break
         self._last_prefilter = (data, found)
         return found
 
-    def survey(self, source: SourcePath, data: bytes) -> Any:
-        # Which modules of the tree talk to OpenClaw: a byte search, so files
-        # without an old literal are never parsed here.
-        assert self._evidence is not None and self._status is not None
+    def _talks(self, data: bytes) -> str | None:
+        """The evidence token of a module that talks to OpenClaw, or None (a
+        byte search, answered once per file)."""
+        if self._last_talks is not None and self._last_talks[0] is data:
+            return self._last_talks[1]
+        assert self._evidence is not None
         token = None
         lowered = data.lower()
+        # Substring tests first: an alternation of the tokens scans far slower.
         if any(t in lowered for t in self._tokens):
             hit = self._evidence.search(lowered)
             token = hit.group(0).decode(errors="replace") if hit else None
         if token is None and any(p in lowered for p in self._packages):
             code = self._evidence_code.search(data)
             token = code.group(0).strip().decode(errors="replace") if code else None
-        name = module_name(source.rel)
-        imported = self._tests_imported_name(data)
-        constants = self._candidate_constants(data) if self.prefilter(data) else ()
-        return ModuleSurvey(name, source.display, token, data if imported else None, imported, constants)
+        self._last_talks = (data, token)
+        return token
+
+    def survey(self, source: SourcePath, data: bytes) -> Any:
+        # Which modules of the tree talk to OpenClaw: a byte search, so files
+        # without an old literal are never parsed here.
+        token = self._talks(data)
+        name = self._module(source)
+        # Which modules import a candidate constant is asked in ``gather``,
+        # once the constants are known: parsing every file's imports here
+        # would cost more than the whole prefilter.
+        imported: tuple[tuple[str, int, str], ...] = ()
+        candidate = self.prefilter(data)
+        constants = self._candidate_constants(data) if candidate else ()
+        imports = self._imports(data) if candidate else ()
+        return ModuleSurvey(
+            name, source.display, token, data if imported else None, imported, constants,
+            data if token or candidate else None, source.path.name == "__init__.py", candidate, imports,
+            b"import" in data,
+        )
+
+    def _imports(self, data: bytes) -> tuple[tuple[str, int], ...]:
+        """``(module, level)`` of each import of a candidate module: where its
+        facts may come from."""
+        out = [(m.group(1).decode(errors="replace").lstrip("."), len(m.group(1)) - len(m.group(1).lstrip(b".")))
+               for m in _FROM_IMPORT.finditer(data)]
+        out += [(m.group(1).decode(errors="replace"), 0) for m in _IMPORT.finditer(data)]
+        return tuple(out)
 
     def _tests_imported_name(self, data: bytes) -> tuple[tuple[str, int, str], ...]:
         """Cheap: the imports of a module that reads a status and uses an
         imported name after ``in``/``==``/``!=`` or as a table (``NAME[``,
         ``NAME.get(``); empty for any other module."""
         assert self._status is not None
-        if b"import" not in data or not any(f in data for f in self._fields):
+        # Any module that tests an imported name counts, whatever it tests:
+        # `job["state"] in FINISHED` is a use that disagrees with the sessions'.
+        if b"import" not in data:
             return ()
         found: list[tuple[str, int, str]] = []
         names: set[bytes] = set()
@@ -246,9 +327,11 @@ class PythonEngine:
                     found.append((module, level, item.group(1).decode(errors="replace")))
         if not names:
             return ()
-        alternatives = b"|".join(re.escape(n) for n in sorted(names))
-        use = re.compile(rb"(?:\bin|==|!=)\s+(?:" + alternatives + rb")\b|\b(?:" + alternatives + rb")(?:\[|\.get\()")
-        return tuple(found) if use.search(data) else ()
+        # Substring tests, not a pattern compiled per file: most files import.
+        for n in names:
+            if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(")):
+                return tuple(found)
+        return ()
 
     def _candidate_constants(self, data: bytes) -> tuple[str, ...]:
         """Names bound at module level to a statement that quotes an old name."""
@@ -265,28 +348,65 @@ class PythonEngine:
         """Two stages over the tree: which modules talk to OpenClaw (bytes
         only), then, for modules that test a status against an imported name,
         the verdict of each such test, keyed by the module that defines it."""
-        items = list(surveyed)
+        items = self._project(list(surveyed), options)
         facts = TreeFacts()
         for _, survey in items:
             if survey.evidence:
                 facts.talking[survey.name] = (survey.display, survey.evidence)
         memo = open_memo(options)
+        facts.exports = self._exports(items, options, memo)
         talking_key = sorted(facts.talking.items())
         exported = {
             (survey.name, constant) for _, survey in items for constant in survey.constants
         }
-        for source, survey in items:
-            if survey.importer_source is None:
-                continue
+        if not facts.talking and not options.markers:
+            # Nothing in the tree talks to OpenClaw: no test made elsewhere
+            # can make a constant here a session status.
+            return facts
+        from codemods.sites import Sites
+
+        sites = Sites(options.manifest, self._quoted)
+        talking = sorted(facts.talking)
+
+        def reads_sessions(survey: ModuleSurvey, data: bytes) -> bool:
+            # Only a module that talks to OpenClaw (or imports one that does)
+            # can test a session status with an imported constant; elsewhere
+            # a test is of unknown origin and proves nothing.
+            if not any(f in data for f in self._fields):
+                return False
+            return bool(options.markers) or survey.evidence is not None or any(
+                t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
+            )
+
+        reading = [
+            (s, v) for s, v in self._importers(items, exported, reads_sessions)
+            if sites.tests_with(v.importer_source or b"", {n for _, _, n in v.imported})
+        ]
+        self._record_uses(reading, facts, options, memo)
+        # Then every other importer of a constant a session test uses:
+        # `job["state"] in FINISHED` disagrees with the sessions' use.
+        ours = {name for (_, name), verdicts in facts.uses.items() if any(v.confidence for v in verdicts)}
+        ours |= {name for module, name in exported if _lookup(facts.talking, module)}
+        done = {s.rel for s, _ in reading}
+        shared = {(m, n) for m, n in exported if n in ours}
+        rest = [(s, v) for s, v in self._importers(items, shared, lambda v, d: True) if s.rel not in done]
+        self._record_uses(rest, facts, options, memo)
+        return facts
+
+    def _record_uses(
+        self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any
+    ) -> None:
+        """The verdict of each test an importer makes with an imported constant."""
+        talking_key = sorted(facts.talking.items())
+        for source, survey in importers:
+            assert survey.importer_source is not None
             is_package = source.path.name == "__init__.py"
-            if not any(
-                (_lookup_name(exported, resolve_import(survey.name, is_package, module, level)), name) in exported
-                for module, level, name in survey.imported
-            ):
-                continue  # imports no candidate constant of the tree: nothing to learn
             # The importer's answer depends on its bytes, where it is, and
             # which modules talk to OpenClaw: unchanged, it is not parsed again.
-            parts = [hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key]
+            parts = [
+                hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key,
+                sorted(facts.exports.items()),
+            ]
             uses = memo.get("python-imported-uses", parts) if memo else None
             if uses is None:
                 uses = self._imported_uses(source, survey, facts, options)
@@ -297,7 +417,111 @@ class PythonEngine:
                 found = _lookup(facts.talking, defining) or defining
                 why = f"in {survey.display}: {reason}"
                 facts.uses.setdefault((found, name), []).append(_verdict(confidence, why))
-        return facts
+
+    def _importers(
+        self,
+        items: Sequence[tuple[SourcePath, Any]],
+        exported: set[tuple[str, str]],
+        wanted: Callable[[ModuleSurvey, bytes], bool],
+    ) -> Iterator[tuple[SourcePath, ModuleSurvey]]:
+        """Modules (those ``wanted``) that test with a candidate constant
+        imported from the module defining it. Only files that mention one of
+        those few names are read again and have their imports parsed."""
+        if not exported:
+            return
+        names = [c.encode() for c in sorted({c for _, c in exported})]
+        modules = {m for m, _ in exported}
+        suffixes: dict[str, str] = {}
+        for m in modules:
+            parts = m.split(".")
+            for i in range(1, len(parts)):
+                suffixes.setdefault(".".join(parts[i:]), m)
+
+        def lookup(module: str) -> str:
+            return module if module in modules else suffixes.get(module, module)
+
+        for source, survey in items:
+            if not isinstance(survey, ModuleSurvey) or not survey.has_imports:
+                continue
+            data = survey.talking_source
+            if data is None:
+                try:
+                    data = source.path.read_bytes()
+                except OSError:
+                    continue  # reported when the file itself is read
+            if not wanted(survey, data) or not any(n in data for n in names):
+                continue
+            imported = self._tests_imported_name(data)
+            is_package = source.path.name == "__init__.py"
+            if any(
+                (lookup(resolve_import(survey.name, is_package, module, level)), name) in exported
+                for module, level, name in imported
+            ):
+                yield source, dataclasses.replace(survey, importer_source=data, imported=imported)
+
+    def _exports(self, items: Sequence[tuple[SourcePath, Any]], options: Options, memo: Any) -> dict[str, str]:
+        """What the modules that talk to OpenClaw tell the others: which of
+        their functions return session rows, which classes they build from a
+        session status. Two rounds, so a helper over a helper of another
+        module is found too."""
+        # Modules that talk to OpenClaw, and candidates (they may build
+        # objects from rows they get from one that talks).
+        talking = [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.evidence is not None]
+        talking_names = {v.name for _, v in talking}
+        for source, survey in items:
+            # A candidate that imports a module that talks may build objects
+            # from the rows it gets there.
+            if isinstance(survey, ModuleSurvey) and survey.candidate and survey.evidence is None:
+                for module, level in survey.imports:
+                    full = resolve_import(survey.name, survey.is_package, module, level)
+                    if _lookup(dict.fromkeys(talking_names), full) or _lookup(dict.fromkeys(talking_names), full.rsplit(".", 1)[0]):
+                        talking.append((source, survey))
+                        break
+        # Only the modules a candidate is, or imports (one level: a helper over
+        # a helper is found when the importer is itself a candidate).
+        needed: set[str] = set()
+        for source, survey in items:
+            if isinstance(survey, ModuleSurvey) and survey.candidate:
+                needed.add(survey.name)
+                for module, level in survey.imports:
+                    full = resolve_import(survey.name, survey.is_package, module, level)
+                    needed |= {full, full.rsplit(".", 1)[0]}
+        talking = [(s, v) for s, v in talking if v.name in needed or any(n.endswith("." + v.name) or
+                                                                          v.name.endswith("." + n) for n in needed)]
+        if not talking:
+            return {}
+        exports: dict[str, str] = {}
+        for _ in range(2):
+            before = dict(exports)
+            for source, survey in talking:
+                assert survey.talking_source is not None
+                parts = [hashlib.sha256(survey.talking_source).hexdigest(), source.rel, source.display,
+                         sorted(before.items())]
+                found = memo.get("python-exports", parts) if memo else None
+                if found is None:
+                    found = self._module_exports(source, survey, before, options)
+                    if memo is not None:
+                        memo.put("python-exports", parts, found)
+                exports.update(found)
+            if exports == before:
+                break
+        return exports
+
+    def _module_exports(
+        self, source: SourcePath, survey: ModuleSurvey, known: Mapping[str, str], options: Options
+    ) -> dict[str, str]:
+        import libcst as cst
+
+        from codemods.provenance import TreeKnowledge
+        from codemods.session_status import StatusRewriter
+
+        tree = TreeKnowledge(survey.name, survey.is_package, source.display, known)
+        rewriter = StatusRewriter(options.manifest, options.phase, options.min_confidence, options.markers, tree=tree)
+        assert survey.talking_source is not None
+        try:
+            return rewriter.exports(survey.talking_source)
+        except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+            return {}  # reported when the file itself is processed
 
     def _imported_uses(
         self, source: SourcePath, survey: ModuleSurvey, facts: TreeFacts, options: Options
@@ -310,7 +534,7 @@ class PythonEngine:
 
         rewriter = StatusRewriter(
             options.manifest, options.phase, options.min_confidence, options.markers,
-            self._import_evidence(source, facts),
+            self._import_evidence(source, facts), tree=self._knowledge(source, facts),
         )
         assert survey.importer_source is not None
         try:
@@ -321,7 +545,7 @@ class PythonEngine:
 
     def _import_evidence(self, source: SourcePath, facts: TreeFacts) -> ImportEvidence:
         talking = facts.talking
-        importer = module_name(source.rel)
+        importer = self._module(source)
         is_package = source.path.name == "__init__.py"
 
         def resolve(imports: Sequence[tuple[str, int]]) -> list[str]:
@@ -338,10 +562,50 @@ class PythonEngine:
         return resolve
 
     def load(self) -> None:
-        """Import the codemod (LibCST and its matchers take most of a second):
-        only when a file is really analysed, so a run answered from the cache
-        never pays for it. The pipeline calls this before forking workers."""
-        import codemods.session_status  # noqa: F401
+        """Import the site test before forking workers. LibCST (most of a
+        second to import) is imported by a worker only when one of its files
+        has a site: in most trees, none has."""
+        import codemods.sites  # noqa: F401
+
+    @staticmethod
+    def _imports_module(data: bytes, module: str) -> bool:
+        """Whether ``data`` may import ``module`` (its last name on an import line)."""
+        last = re.escape(module.rsplit(".", 1)[-1].encode())
+        return re.search(rb"^[ \t]*(?:from|import)[ \t][^\n]*\b" + last + rb"\b", data, re.MULTILINE) is not None
+
+    def _remote(self, source: SourcePath, facts: TreeFacts) -> dict[str, list["Verdict"]]:
+        """Status tests other modules make with this module's constants."""
+        name = self._module(source)
+        remote = facts.uses_of(name)
+        if not remote:
+            for defining, _ in facts.uses:
+                if defining.endswith("." + name) or name.endswith("." + defining):
+                    return facts.uses_of(defining)
+        return remote
+
+    def _has_sites(self, source: SourcePath, data: bytes, context: Context) -> bool:
+        """Whether the full analysis can find anything here: a site on the
+        stdlib ``ast``, a constant other modules test with, or a suppression
+        comment to account for."""
+        from codemods.sites import Sites
+
+        facts: TreeFacts = context.facts.get(self.kind) or TreeFacts()
+        if b"migrator:" in data or self._remote(source, facts):
+            return True
+        if self._sites is None:
+            self._sites = Sites(context.options.manifest, self._quoted)
+        # Messages, returns, Literal types and enums count where the module
+        # talks to OpenClaw, or may import one that does.
+        name = self._module(source)
+        talks = name in facts.talking or (
+            b"import" in data and any(self._imports_module(data, t) for t in facts.talking)
+        )
+        return bool(self._sites.found(data, talks))
+
+    def _knowledge(self, source: SourcePath, facts: TreeFacts) -> "TreeKnowledge":
+        from codemods.provenance import TreeKnowledge
+
+        return TreeKnowledge(self._module(source), source.path.name == "__init__.py", source.display, facts.exports)
 
     def _rewriter(self, source: SourcePath, context: Context) -> "StatusRewriter":
         from codemods.session_status import StatusRewriter
@@ -349,13 +613,7 @@ class PythonEngine:
         # Every finding is reported; the threshold only decides which are rewritten.
         options = context.options
         facts: TreeFacts = context.facts.get(self.kind) or TreeFacts()
-        name = module_name(source.rel)
-        remote = facts.uses_of(name)
-        if not remote:
-            for defining, _ in facts.uses:
-                if defining.endswith("." + name) or name.endswith("." + defining):
-                    remote = facts.uses_of(defining)
-                    break
+        remote = self._remote(source, facts)
         return StatusRewriter(
             options.manifest,
             options.phase,
@@ -363,17 +621,20 @@ class PythonEngine:
             options.markers,
             self._import_evidence(source, facts),
             remote,
+            tree=self._knowledge(source, facts),
         )
 
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
-        import libcst as cst
-
         assert data is not None
         result = FileResult(source.path, source.display, self.kind, original=data)
+        if not self._has_sites(source, data, context):
+            return result  # nothing any form could change: LibCST never sees it
         deep = too_deep(data)
         if deep:
             result.error = unparsable(deep)
             return result
+        import libcst as cst
+
         try:
             rewritten = self._rewriter(source, context).rewrite(data)
         except cst.ParserSyntaxError as exc:
@@ -392,6 +653,10 @@ class PythonEngine:
             action: Action = "rewrite" if f.rewrite else "review"
             result.findings.append(
                 Finding(source.display, f.line, f.column, self.kind, f.old, f.new, f.confidence, action, f.rule, f.why)
+            )
+        for f in rewritten.expanded:
+            result.notes.append(
+                f"{source.display}:{f.line}:{f.column}: {f.rule}: expanded (accepts `{f.old}` and `{f.new}`), contract pending"
             )
         result.notes.extend(rewritten.suppressions.notes(source.display))
         if rewritten.code != data:

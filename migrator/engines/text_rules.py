@@ -1,5 +1,5 @@
 """The rules of the text engine, each explaining itself (like
-``codemods/rules.py``): what, why, fix safety, and examples of prompts that
+``codemods/forms/``): what, why, fix safety, and examples of prompts that
 are rewritten (with their expand and contract results) or left alone.
 
 ``tests/test_text_rules.py`` runs every example through the engine.

@@ -1,0 +1,142 @@
+"""Module constants of old names (`TERMINAL = ("done", "failed")`), judged by their uses.
+
+A constant whose every use is a session test is rewritten like its uses;
+one shared with other code is expanded and reviewed in contract, naming the
+uses that disagree. A dict constant is a dispatch table."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods.forms._common import ROWS as _ROWS
+from codemods.literals import string_value
+from codemods.provenance import ModuleFacts, Resolver, Verdict
+from codemods.session_status import Plan, StatusRewriter
+from migrator.rules import Example, Rule
+from codemods.forms.dispatch import plan_table
+from codemods.provenance import collection_elements
+from migrator.findings import CONFIDENCES
+
+ORDER = 50
+
+RULE = Rule(
+    name="status-constant",
+    summary="A module constant of old names used in a session-status test.",
+    why="Terminal-status tuples are defined once and used in polling loops; "
+    "the definition is where the names must change.",
+    safety="Rewritten like a membership collection when every use is a session test. A "
+    "constant shared with other code (`job[\"state\"] in FINISHED`) is expanded, since the new "
+    "names harm no other vocabulary, and listed for review in contract, naming the uses that "
+    "disagree: split it (`SESSION_FINISHED = ...`) for the session uses first.",
+    invalid=(
+        Example(
+            'TERMINAL = ("done", "failed")\n' + _ROWS + '    if row["status"] in TERMINAL:\n        pass\n',
+            'TERMINAL = ("done", "agent_responded", "failed", "interrupted")\n'
+            + _ROWS + '    if row["status"] in TERMINAL:\n        pass\n',
+            'TERMINAL = ("agent_responded", "interrupted")\n'
+            + _ROWS + '    if row["status"] in TERMINAL:\n        pass\n',
+        ),
+    ),
+    valid=(
+        Example('TERMINAL = ("done", "failed")\n\ndef over(job):\n    return job.state in TERMINAL\n'),
+    ),
+)
+
+
+def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
+    """Every use of a module constant in a status test or a table lookup
+    (a session one or not), then the constants those uses judge."""
+    for comparison in facts.comparisons:
+        other = comparison.other
+        if resolver.literal_words(other) is not None or isinstance(other, cst.Dict):
+            continue
+        constant = resolver.constant_collection(other, comparison.scope)
+        if constant is None:
+            continue
+        literal_words = resolver.literal_words(constant[1])
+        if literal_words is None or not (set(literal_words) & rw.vocab.old):
+            continue
+        line = facts.pos(other).start.line
+        subject = resolver.subject(comparison.subject, comparison.scope)
+        if subject is None:
+            # `job["state"] in FINISHED`: a use by another vocabulary.
+            verdict = Verdict(None, f"`{resolver.code(comparison.subject)}` (line {line}) is not a session status")
+        else:
+            verdict = resolver.verdict(subject, literal_words)
+            if verdict.confidence is None:
+                verdict = Verdict(None, f"{verdict.why} (line {line})")
+        plan.constant_uses.setdefault(constant[0], []).append(verdict)
+        plan.sinks.add(id(other))
+    _table_uses(rw, facts, resolver, plan)
+    _plan(rw, facts, plan)
+
+
+def _table_uses(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
+    for dispatch in facts.dispatches:
+        constant = resolver.constant_collection(cst.Name(dispatch.table), dispatch.scope)
+        if constant is None or not isinstance(constant[1], cst.Dict):
+            continue
+        words = resolver.literal_words(constant[1]) or []
+        if not (set(words) & rw.vocab.old):
+            continue
+        subject = resolver.subject(dispatch.key, dispatch.scope)
+        if dispatch.node is not None:
+            plan.sinks.add(id(dispatch.node))
+        if subject is not None:
+            plan.constant_uses.setdefault(dispatch.table, []).append(resolver.verdict(subject, words, "keyed by"))
+        else:
+            plan.constant_uses.setdefault(dispatch.table, []).append(
+                Verdict(None, f"`{resolver.code(dispatch.key)}` (line {dispatch.line or facts.pos(dispatch.key).start.line}) "
+                        "is not a session status")
+            )
+
+
+def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
+    names = set(plan.constant_uses) | {n for n in rw.remote_uses if n in facts.constants}
+    for name in sorted(names):
+        value = facts.constants[name]
+        local = plan.constant_uses.get(name, [])
+        verdicts = [*local, *rw.remote_uses.get(name, [])]
+        words = set(_words(value))
+        if not verdicts or not (words & rw.vocab.old):
+            continue
+        against = [v for v in verdicts if v.confidence is None]
+        if len(against) == len(verdicts):
+            continue  # only ever used with another vocabulary: not ours
+        against += [
+            Verdict(None, f"`{name}` is also used at line {facts.pos(n).start.line} outside a status test")
+            for n in facts.mentions.get(name, [])
+            if id(n) not in facts.targets and id(n) not in plan.sinks
+        ]
+        where = "" if local else " in another module"
+        ours = [v for v in verdicts if v.confidence is not None]
+        lowest = min(ours, key=lambda v: CONFIDENCES.index(v.confidence))  # type: ignore[arg-type,unused-ignore]
+        verdict = Verdict(lowest.confidence, f"constant `{name}` is used in a status test{where}: {lowest.why}")
+        shared = False
+        if against:
+            # Shared with another vocabulary: the new names are harmless
+            # to it, so expand adds them; contract would drop names the
+            # other code still needs, so a person splits the constant.
+            shared = rw.phase == "contract"
+            disagree = "; ".join(v.why for v in against[:3])
+            verdict = Verdict(
+                verdict.confidence,
+                f"{verdict.why}; but the constant is shared with other code ({disagree})"
+                + (f": split it (`SESSION_{name} = ...` for the session uses) before contract" if shared else
+                   "; contract will need it split"),
+            )
+        line = facts.pos(value).start.line
+        rewrite = rw.allowed(verdict) and not rw.ignored(facts, line) and not shared
+        if isinstance(value, cst.Dict):
+            plan_table(rw, plan, facts, value, line, verdict, rewrite)
+            continue
+        else:
+            rule = "status-set-call" if isinstance(value, cst.Call) else "status-constant"
+            edit = "collection"
+        rw.add(plan, facts, value, line, rw.literals(value), verdict, rule, rewrite, edit)
+
+
+def _words(node: cst.BaseExpression) -> list[str]:
+    if isinstance(node, cst.Dict):
+        return [string_value(e.key) or "" for e in node.elements if isinstance(e, cst.DictElement)]
+    return [string_value(e.value) or "" for e in (collection_elements(node) or ())]

@@ -1,0 +1,45 @@
+"""`in` / `not in` with a literal tuple, list or set of old names."""
+
+from __future__ import annotations
+
+from codemods.forms._common import ROWS as _ROWS
+from codemods.provenance import ModuleFacts, Resolver
+from codemods.session_status import Plan, StatusRewriter
+from migrator.rules import Example, Rule
+
+ORDER = 20
+
+RULE = Rule(
+    name="status-membership",
+    summary="`in` / `not in` with a literal tuple, list or set of old names.",
+    why="A collection of old names misses every new name a gateway sends.",
+    safety="expand adds each new name right after its old one; contract keeps "
+    "only the new names, and a one-element test becomes `==` / `!=`.",
+    invalid=(
+        Example(
+            _ROWS + '    if row["status"] in ("done", "failed"):\n        pass\n',
+            _ROWS + '    if row["status"] in ("done", "agent_responded", "failed", "interrupted"):\n        pass\n',
+            _ROWS + '    if row["status"] in ("agent_responded", "interrupted"):\n        pass\n',
+        ),
+        Example(
+            _ROWS + '    if row["status"] not in ["killed"]:\n        pass\n',
+            _ROWS + '    if row["status"] not in ["killed", "halted"]:\n        pass\n',
+            _ROWS + '    if row["status"] != "halted":\n        pass\n',
+        ),
+    ),
+    valid=(
+        Example(
+            'proc = run_process()\nif proc["status"] in ("completed", "failed", "killed"):\n    pass\n'
+        ),
+        # Ordered comparisons sort statuses; they are not status tests.
+        Example(_ROWS + '    if row["status"] < "done":\n        pass\n'),
+        Example(_ROWS + '    rows = sorted(data["sessions"], key=lambda r: r["status"] >= "failed")\n'),
+    ),
+)
+
+
+def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
+    for comparison, words, verdict in rw.compared(facts, resolver, 'collection'):
+        rewrite = rw.allowed(verdict) and not rw.ignored(facts, comparison.line)
+        rw.add(plan, facts, comparison.node, comparison.line, rw.literals(comparison.other), verdict, RULE.name,
+               rewrite, 'membership')

@@ -1,0 +1,69 @@
+"""A status written to a session record: `entry["status"] = "failed"`, a dict
+literal with a status key, `SessionRow(key, "killed")`."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods.literals import string_value
+from codemods.provenance import ModuleFacts, Resolver, Verdict
+from codemods.session_status import Plan, StatusRewriter
+from migrator.findings import Confidence
+from migrator.rules import Example, Rule
+
+ORDER = 90
+
+RULE = Rule(
+    name="status-writer",
+    summary="A status assigned to a session record (`entry[\"status\"] = \"failed\"`).",
+    why="Writers must keep old names while an old gateway may read the data, "
+    "and switch to new names once the window closes.",
+    safety="Left alone in expand (listed for review); rewritten in contract.",
+    invalid=(
+        Example(
+            'store = load("sessions.json")\nfor key, entry in store.items():\n    entry["status"] = "killed"\n',
+            None,
+            'store = load("sessions.json")\nfor key, entry in store.items():\n    entry["status"] = "halted"\n',
+        ),
+    ),
+    valid=(Example('task = {}\ntask["status"] = "failed"\n'),),
+)
+
+
+def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
+    for target, literal, scope, kind in facts.writers:
+        value = string_value(literal)
+        if value not in rw.vocab.old or kind == "default":
+            continue
+        if kind == "dict":
+            evidence = resolver.module_evidence
+            verdict = Verdict(
+                "possible",
+                "a dict literal with a status key" + (f"; module talks to OpenClaw ({evidence[0]})" if evidence else ""),
+            )
+        else:
+            subject = resolver.subject(target, scope)
+            if subject is None:
+                continue
+            verdict = resolver.verdict(subject, [value], "assigned to")
+            if verdict.confidence is None:
+                continue
+        write(rw, facts, plan, literal, verdict, RULE.name)
+    # SessionRow(key, "killed") where SessionRow carries session statuses.
+    for call, _ in facts.all_calls:
+        found = resolver.constructed_status(call)
+        if found is None or string_value(found[0]) not in rw.vocab.old:
+            continue
+        literal, origin, _name = found
+        confidence: Confidence = "certain" if origin.strength == "strong" else "possible"
+        write(rw, facts, plan, literal, Verdict(confidence, f"the status of {origin.why}"), RULE.name)
+
+
+def write(
+    rw: StatusRewriter, facts: ModuleFacts, plan: Plan, literal: cst.SimpleString, verdict: Verdict, rule: str
+) -> None:
+    """Plan a written status: kept in expand (listed for review), renamed in contract."""
+    line = facts.pos(literal).start.line
+    # Writers keep old names while old gateways still read the data.
+    rewrite = rw.phase == "contract" and rw.allowed(verdict) and not rw.ignored(facts, line)
+    rw.add(plan, facts, literal, line, [literal], verdict, rule, rewrite, "literal")

@@ -1,0 +1,235 @@
+"""Rewrite sites, found on the stdlib ``ast``: does a module hold a place any
+form could change or report?
+
+A file that quotes an old name is parsed here first (``ast`` parses several
+times faster than LibCST and needs no visitor of its own). Only a module with
+a site (a status test, a ``case``, a dispatch table, a ``Literal``, an enum, a
+writer, a default, a constructor given a status, and in a module that talks
+to OpenClaw a message or a returned status) is analysed for provenance and,
+where a rewrite is due, handed to LibCST. The test is generous: a site is
+a place a form *could* judge; the forms decide.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Iterable
+
+from migrator.manifest import Manifest
+
+_NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip", "str"})
+_STATUS_WORD = re.compile(r"(?i)status|state")
+
+
+class Sites:
+    """The site test for one manifest."""
+
+    def __init__(self, manifest: Manifest, quoted: re.Pattern[bytes]) -> None:
+        self.old = manifest.vocabulary.old
+        self.keys = frozenset(manifest.python.keys)
+        self.attributes = frozenset(manifest.python.attributes)
+        self._fields = tuple(f.encode() for f in sorted({*self.keys, *self.attributes}))
+        self._status_names: set[str] | None = set()
+        self._pending: tuple[ast.Module, bytes] | None = None
+        # The engine's prefilter pattern: an old name quoted as a whole literal.
+        self._quoted = quoted
+        self._word = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, self.old))) + r")\b")
+
+    def _old_literal(self, node: ast.AST | None) -> bool:
+        return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in self.old
+
+    def _holds_old(self, node: ast.AST | None) -> bool:
+        """A literal, a collection or ``set(...)`` of literals, or a dict whose keys hold an old name."""
+        if self._old_literal(node):
+            return True
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            return any(self._old_literal(e) for e in node.elts)
+        if isinstance(node, ast.Dict):
+            return any(self._old_literal(k) for k in node.keys)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("set", "frozenset"):
+            return bool(node.args) and self._holds_old(node.args[0])
+        return False
+
+    def _reads(self, node: ast.AST) -> bool:
+        """Could ``node`` be a status: a status read, a name, or either behind
+        ``.lower()``/``str()``/``or``/``:=``."""
+        if isinstance(node, ast.NamedExpr):
+            return self._reads(node.value)
+        if isinstance(node, ast.Name):
+            # A name is a status when it says so, or when it is bound from a
+            # status read (`st = row["status"]`), as the forms judge it.
+            return bool(_STATUS_WORD.search(node.id)) or node.id in self._names()
+        if isinstance(node, ast.BoolOp):
+            return any(self._reads(v) for v in node.values)
+        if isinstance(node, ast.Subscript):
+            key = node.slice
+            return isinstance(key, ast.Constant) and key.value in self.keys
+        if isinstance(node, ast.Attribute):
+            return node.attr in self.attributes
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in _NORMALIZERS:
+                return self._reads(func.value)
+            if isinstance(func, ast.Name) and func.id in _NORMALIZERS and node.args:
+                return self._reads(node.args[0])
+            if isinstance(func, ast.Attribute) and func.attr == "get" and node.args:
+                first = node.args[0]
+                return isinstance(first, ast.Constant) and first.value in self.keys
+            if isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2:
+                second = node.args[1]
+                return isinstance(second, ast.Constant) and second.value in self.attributes
+        return False
+
+    def found(self, source: bytes, talks: bool) -> bool:
+        """Whether the module holds a site; True when ``ast`` cannot read it
+        (the full analysis then reports why)."""
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return True
+        constants = self._constants(tree.body)
+        self._status_names = None
+        self._pending = (tree, source)
+        if talks:
+            # A message may hold an old word anywhere: every node is asked.
+            return any(self._site(node, constants, talks) for node in ast.walk(tree))
+        # Otherwise a site sits on a line that quotes an old name or names a
+        # constant holding one: only the nodes spanning such a line are asked.
+        names = [n.encode() for n in constants]
+        lines = {
+            number for number, line in enumerate(source.split(b"\n"), start=1)
+            if self._quoted.search(line) or any(n in line for n in names)
+        }
+        stack: list[ast.AST] = [tree]
+        while stack:
+            node = stack.pop()
+            start = getattr(node, "lineno", None)
+            if start is not None and not any(start <= n <= (node.end_lineno or start) for n in lines):  # type: ignore[attr-defined]
+                continue
+            if self._site(node, constants, talks):
+                return True
+            stack.extend(ast.iter_child_nodes(node))
+        return False
+
+    def tests_with(self, source: bytes, names: Iterable[str]) -> bool:
+        """Whether the module tests a status with one of ``names`` (constants
+        it imports): ``row["status"] in NAME``, ``NAME[row["status"]]``."""
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return True
+        wanted = set(names)
+        self._status_names = self._bound_from_status(tree, source)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
+                return True
+        return False
+
+    def _names(self) -> set[str]:
+        """Names bound from a status read, found on first need."""
+        if self._status_names is None:
+            assert self._pending is not None
+            self._status_names = set()  # while they are found, a name bound from a name is not one
+            self._status_names = self._bound_from_status(*self._pending)
+        return self._status_names
+
+    def _bound_from_status(self, tree: ast.Module, source: bytes) -> set[str]:
+        """Names bound from a status read, or from such a name, up to the
+        four steps the provenance follows (``st = row["status"]``, ``s = st``)."""
+        out: set[str] = set()
+        if not any(f in source for f in self._fields):
+            return out
+        bindings = [
+            (node.targets if isinstance(node, ast.Assign) else [node.target], node.value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None
+        ]
+        for _ in range(4):
+            self._status_names = set(out)
+            found = {t.id for targets, value in bindings if self._reads(value) for t in targets if isinstance(t, ast.Name)}
+            if found <= out:
+                break
+            out |= found
+        return out
+
+    def _constants(self, body: Iterable[ast.stmt]) -> set[str]:
+        """Module-level names bound to a collection or table holding an old name."""
+        out: set[str] = set()
+        for statement in body:
+            value = getattr(statement, "value", None)
+            if isinstance(statement, (ast.Assign, ast.AnnAssign)) and self._holds_old(value):
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                out |= {t.id for t in targets if isinstance(t, ast.Name)}
+        return out
+
+    def _site(self, node: ast.AST, constants: set[str], talks: bool) -> bool:
+        if isinstance(node, ast.Compare):
+            if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+                return False
+            left, right = node.left, node.comparators[0]
+            # `x in ("done", ...)`: the subject stands left of `in`; either side of `==`.
+            pairs = [(left, right)] if isinstance(node.ops[0], (ast.In, ast.NotIn)) else [(left, right), (right, left)]
+            for subject, other in pairs:
+                named = isinstance(other, ast.Name) and other.id in constants
+                if (self._holds_old(other) or named) and self._reads(subject):
+                    return True
+            return False
+        if isinstance(node, ast.match_case):
+            return any(self._old_literal(n) for n in ast.walk(node.pattern))
+        if isinstance(node, ast.Subscript):
+            value = node.value
+            if isinstance(value, ast.Dict) and self._holds_old(value):
+                return self._reads(node.slice)  # {...}[status]
+            key = node.slice
+            if isinstance(value, ast.Name) and value.id in constants and not isinstance(key, ast.Constant):
+                return self._reads(key)  # TABLE[status]
+            # A Literal[...] or an enum counts only where the project talks to
+            # OpenClaw: their names are no evidence by themselves.
+            name = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", "")
+            return talks and name == "Literal" and any(self._old_literal(n) for n in ast.walk(node.slice))
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                table = (isinstance(func.value, ast.Dict) and self._holds_old(func.value)) or (
+                    isinstance(func.value, ast.Name) and func.value.id in constants
+                )
+                if func.attr == "get" and node.args and (
+                    (table and self._reads(node.args[0]))
+                    or (self._reads(node) and any(self._old_literal(a) for a in node.args[1:2]))
+                ):
+                    return True  # {...}.get(status), TABLE.get(status), row.get("status", "done")
+                if func.attr in ("update", "setdefault"):
+                    return any(k.arg in self.keys and self._old_literal(k.value) for k in node.keywords)
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name[:1].isupper():  # SessionRow(key, "killed"): a constructor given a status
+                return any(self._old_literal(a) for a in node.args) or any(
+                    self._old_literal(k.value) for k in node.keywords
+                )
+            return False
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            if not self._old_literal(node.value):
+                return False
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            # entry["status"] = "killed", self.status = "done"
+            return any(isinstance(t, (ast.Subscript, ast.Attribute)) and self._reads(t) for t in targets)
+        if isinstance(node, ast.ClassDef):
+            # Enum members: DONE = "done" in a class body.
+            return talks and any(isinstance(s, ast.Assign) and self._old_literal(s.value) for s in node.body)
+        if isinstance(node, ast.Dict):
+            return any(
+                isinstance(k, ast.Constant) and k.value in self.keys and self._old_literal(v)
+                for k, v in zip(node.keys, node.values)
+            )
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            return any(self._old_literal(v) for v in node.values) and any(self._reads(v) for v in node.values)
+        if not talks:
+            return False
+        if isinstance(node, ast.Return):
+            returned = node.value
+            if isinstance(returned, ast.IfExp):
+                return self._old_literal(returned.body) or self._old_literal(returned.orelse)
+            return self._old_literal(returned)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value not in self.old:
+            return len(node.value) < 2000 and bool(self._word.search(node.value))
+        return False
