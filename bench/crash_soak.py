@@ -17,7 +17,7 @@ After every kill:
     python bench/crash_soak.py                       # 6 stores x 40,000 sessions, 30 kills
     python bench/crash_soak.py --stores 2 --sessions 2000 --kills 5
 
-The test suite runs a small version (tests/test_rollback_crash.py).
+The test suite runs a small version (tests/write/test_rollback_crash.py).
 """
 
 from __future__ import annotations

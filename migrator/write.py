@@ -16,7 +16,7 @@ from types import FrameType
 from typing import Callable, Iterator, Sequence
 
 from migrator.changes import CHANGES, Change, Undone, change_of
-from migrator.datarules import builtin_store
+from migrator.targets import builtin_store
 from migrator.errors import ChangeError, ConfigError, InputError, StalePlan
 from migrator.findings import FileResult
 from migrator.journal import JOURNAL_DIR, Journal, JournalRun, RunInfo, new_run_id, sweep_temps

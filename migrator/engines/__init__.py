@@ -99,7 +99,7 @@ def registered(options: Options | None = None) -> list[Engine]:
     from migrator.engines.data import DataEngine, JsonlEngine
     from migrator.engines.python import PythonEngine
     from migrator.engines.sqlite import SqliteEngine
-    from migrator.engines.text import TextEngine
+    from migrator.engines.prompts import TextEngine
 
     # Data engines before text: a store or data rule is edited as data.
     # The Python engine still prepares its patterns on its first claim.

@@ -15,7 +15,8 @@ from typing import Any, Mapping, Sequence
 from migrator import jsonlines
 from migrator.config import Options
 from migrator.rules import Rule
-from migrator.datarules import store_rules, Decision, StoreEngine, Target, decide, symlink_escape, target_for
+from migrator.engines.store import StoreEngine, store_rules
+from migrator.targets import Decision, Target, decide, symlink_escape, target_for
 from migrator.engines import BaseEngine, Context
 from migrator.files import SourcePath
 from migrator.changes import JsonlChange
@@ -25,7 +26,7 @@ from migrator.jsonedit import parse as parse_json
 from migrator.manifest import load_manifest
 from migrator.pointers import PointerPattern, compile_patch
 from migrator.suppressions import Suppressions, for_document
-from migrator.textformats import SharedValue, Skip, migrate_toml, migrate_yaml
+from migrator.yamltoml import SharedValue, Skip, migrate_toml, migrate_yaml
 
 __all__ = ["DataEngine", "JsonlEngine", "migrate_json_text", "migrate_document"]
 

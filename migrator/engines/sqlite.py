@@ -21,7 +21,8 @@ from typing import Sequence
 
 from migrator.changes import SqliteChange
 from migrator.rules import Rule
-from migrator.datarules import store_rules, StoreEngine, decide
+from migrator.engines.store import StoreEngine, store_rules
+from migrator.targets import decide
 from migrator.engines import BaseEngine, Context
 from migrator.files import SourcePath
 from migrator.findings import FileResult, Finding, Problem

@@ -32,7 +32,7 @@ class PluginInstallError(MigratorError):
 
 def resolve_state_dir(state_dir: Path | None) -> Path:
     """The state dir given, else ``$OPENCLAW_STATE_DIR``, else ``~/.openclaw``; it must exist."""
-    from migrator.datarules import default_state_dir
+    from migrator.targets import default_state_dir
 
     where = state_dir if state_dir is not None else default_state_dir()
     if not where.is_dir():

@@ -1,7 +1,7 @@
 """`migrator plugin`: the files it writes, their stability, and its errors.
 
 What the generated JavaScript does with real tool results is tested by Node's
-own test runner (tests/test_plugin_js.py); that it works inside a real
+own test runner (tests/plugin/test_plugin_js.py); that it works inside a real
 gateway, by bench/real_plugin.py.
 """
 

@@ -1,7 +1,7 @@
 """The generated plugin's JavaScript under Node's own test runner (``node --test``).
 
 The plugin is written twice (new names; ``--resumable``) by the real CLI, and
-tests/plugin_js/plugin.test.mjs runs it on the tool results a real 2026.9.6
+tests/plugin/js/plugin.test.mjs runs it on the tool results a real 2026.9.6
 gateway sent a scripted model (fixtures/plugin/). The versions it is asked
 about are answered here first by migrator's own parse_version and negotiate,
 so the JavaScript's table lookup is checked against the Python decision.
@@ -53,7 +53,7 @@ def test_generated_javascript_under_node_test(tmp_path: Path) -> None:
         "VERSIONS": json.dumps({"new": _served(False), "resumable": _served(True)}),
     }
     done = subprocess.run(
-        [NODE, "--test", "--test-reporter=spec", str(REPO / "tests" / "plugin_js" / "plugin.test.mjs")],
+        [NODE, "--test", "--test-reporter=spec", str(REPO / "tests" / "plugin" / "js" / "plugin.test.mjs")],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]

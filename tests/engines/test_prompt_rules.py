@@ -10,7 +10,7 @@ import pytest
 
 from migrator.config import Options, TextOptions, load_options
 from migrator.engines.prose import ProseRules
-from migrator.engines.text import RULES, TextEngine, analyse, workspaces
+from migrator.engines.prompts import RULES, TextEngine, analyse, workspaces
 from migrator.files import SourcePath
 
 TOOL = "Call `sessions_list` to see your workers.\n"
@@ -115,7 +115,7 @@ def test_unparsable_python_block_is_a_note(tmp_path: Path) -> None:
 
 
 def test_contract_after_expand_is_contract(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parent.parent / "fixtures" / "prompts"
+    root = Path(__file__).resolve().parents[2] / "fixtures" / "prompts"
     for path in sorted(root.rglob("*.md")):
         text = path.read_text("utf-8")
         expanded = _run(text, _options(tmp_path, "expand", True))[1]

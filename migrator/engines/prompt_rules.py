@@ -2,7 +2,7 @@
 ``codemods/forms/``): what, why, fix safety, and examples of prompts that
 are rewritten (with their expand and contract results) or left alone.
 
-``tests/test_text_rules.py`` runs every example through the engine.
+``tests/engines/test_prompt_rules.py`` runs every example through the engine.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from migrator.pipeline import Run
 from migrator.report import render_github, render_sarif
 from migrator.sarif import hunks
 
-SCHEMA = json.loads((Path(__file__).parent / "sarif-2.1.0.json").read_text("utf-8"))
+SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "sarif-2.1.0.json").read_text("utf-8"))
 
 BEFORE = b'rows = client.invoke("sessions_list", {})\nfor row in rows["sessions"]:\n    if row["status"] == "done":\n        pass\n'
 AFTER = (

@@ -10,7 +10,7 @@ import pytest
 from migrator.errors import ConfigError
 from migrator.manifest import load_manifest, parse_version
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 BUILTIN = REPO / "migrator" / "renames" / "session_status.toml"
 
 

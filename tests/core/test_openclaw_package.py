@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import FIXTURES
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CHECK = REPO / "bench" / "check_openclaw_package.py"
 CAPTURED = FIXTURES / "openclaw-2026.9.6"
 MANIFEST = REPO / "migrator" / "renames" / "session_status.toml"

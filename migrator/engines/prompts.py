@@ -28,7 +28,7 @@ from migrator.config import Options
 from migrator.engines import BaseEngine, Context
 from migrator.engines.markdown import Document, Fence, parse
 from migrator.engines.prose import RULE_JSON, RULE_STATUS, Edit, ProseRules
-from migrator.engines.text_rules import RULES
+from migrator.engines.prompt_rules import RULES
 from migrator.files import SourcePath
 from migrator.jsonedit import JsonSyntaxError, migrate_json_text
 from migrator.manifest import Manifest, load_manifest

@@ -2,7 +2,7 @@
 // results a real openclaw@2026.9.6 gateway sent a scripted model
 // (fixtures/plugin/, saved by bench/real_plugin.py --save).
 //
-// tests/test_plugin_js.py writes the plugin twice (new names; --resumable) and
+// tests/plugin/test_plugin_js.py writes the plugin twice (new names; --resumable) and
 // runs this file with PLUGIN_NEW, PLUGIN_RESUMABLE, FRAMES and VERSIONS set.
 
 import assert from "node:assert/strict";

@@ -20,10 +20,8 @@ from packaging.version import Version
 
 from migrator.config import DataRule, Options
 from migrator.files import SourcePath
-from migrator.findings import FileResult, problem
-from migrator.manifest import Manifest, StoreSurface, load_manifest, parse_version
+from migrator.manifest import Manifest, StoreSurface, parse_version
 from migrator.pointers import PointerPattern
-from migrator.rules import Rule
 from migrator.statedir import default_state_dir as default_state_dir  # where the CLI finds it
 from migrator.statedir import given_stores
 from migrator.statedir import load as load_state_dir
@@ -228,61 +226,3 @@ def symlink_escape(source: SourcePath) -> str | None:
 
 
 DATA_RULE = "data-rule"
-
-
-def store_rules(formats: tuple[str, ...], user_rules: bool) -> tuple[Rule, ...]:
-    """The rules of an engine that edits stored data of ``formats``: one
-    ``store:<name>`` per built-in store of the manifest in those formats, and
-    ``data-rule`` for the files ``[[tool.migrator.data]]`` names."""
-    manifest = load_manifest()
-    pairs = ", ".join(f"`{old}` -> `{new}`" for old, new in manifest.vocabulary.old_to_new.items())
-    safety = ("Only the named values change; every other byte is kept. Each write is journalled "
-              "and `migrator rollback` restores the original. Before the sunset (expand) a store "
-              "is migrated only once its gateway reads the new names; an older gateway keeps it.")
-    out = []
-    for store in manifest.stores:
-        if store.format not in formats:
-            continue
-        where = [*store.pointers, *store.columns, *(f"{doc} {ptr}" for doc, ptrs in store.documents.items() for ptr in ptrs)]
-        out.append(Rule(
-            name=f"store:{store.name}",
-            summary=f"An old session-status value in OpenClaw's {store.name} store ({', '.join(store.paths)}).",
-            why=f"The gateway writes session statuses at {', '.join(where)}; after the rename it reads "
-                f"the new names ({pairs}), so stored rows with old names must be migrated with it.",
-            safety=safety,
-        ))
-    if user_rules:
-        out.append(Rule(
-            name=DATA_RULE,
-            summary="An old session-status value at a pointer a [[tool.migrator.data]] rule names.",
-            why="Your own copies of session rows (exports, caches, configs) keep the old names "
-                f"unless migrated with the gateway ({pairs}).",
-            safety=safety.replace(" Before the sunset (expand) a store is migrated only once its "
-                                  "gateway reads the new names; an older gateway keeps it.",
-                                  " Only values at the rule's pointers change."),
-        ))
-    return tuple(out)
-
-
-class StoreEngine:
-    """What every engine of files it opens itself (a database, a streamed
-    JSONL file) shares: it claims the files whose data target has its
-    format, and refuses a symlink that leads out of the root."""
-
-    format: str
-    # Such a file is read by its engine, and its result depends on the
-    # gateway's version in another file: never prefiltered, never cached.
-    reads_bytes = False
-    cacheable = False
-
-    def claims(self, source: SourcePath, options: Options) -> bool:
-        target = target_for(source, options)
-        return target is not None and target.format == self.format
-
-    def start(self, source: SourcePath, options: Options, kind: str) -> tuple[Target, FileResult]:
-        """The file's target, and its result (with an error if it escapes)."""
-        target = target_for(source, options)
-        assert target is not None
-        result = FileResult(source.path, source.display, kind)
-        result.error = problem(symlink_escape(source), "unreadable")
-        return target, result

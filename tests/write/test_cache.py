@@ -110,8 +110,8 @@ def test_the_suite_never_copies_a_cache_with_a_fixture_tree() -> None:
     would answer from that cache instead of analysing."""
     import re
 
-    tests = Path(__file__).parent
-    calls = [(p.name, call) for p in sorted(tests.glob("*.py"))
+    tests = Path(__file__).resolve().parents[1]
+    calls = [(p.name, call) for p in sorted(tests.rglob("*.py"))
              for call in re.findall(r"shutil\.copytree\([^\n]*", p.read_text("utf-8"))]
     assert calls
     assert [c for c in calls if not re.search(r'ignore_patterns\("\.migrator"', c[1])] == []

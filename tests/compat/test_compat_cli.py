@@ -15,7 +15,7 @@ import pytest
 
 from gatewaylib import CAPABILITY, OLD_VERSION, TIMEOUT, Client, TestGateway, run_async
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
