@@ -2,6 +2,7 @@
 rename on the same file, and a 1,000,000-row OpenClaw database migrated.
 
     python bench/bench_data.py [--mb 64] [--rows 1000000] [--sessions 40000] [--repeat 3] [--jsonl-only]
+                               [--export-only]
 
 JSONL, side by side in one run, each figure the best of --repeat runs taken in
 turn (wall clock, and CPU seconds of the process doing the work, which the
@@ -26,7 +27,9 @@ decoy statuses in every record, 10% of lines in ``json.dumps``' default form,
 floats like ``1.0``, non-ASCII text and a truncated last line, through the
 whole ``migrator apply --write --phase contract`` command (a
 ``[[tool.migrator.data]]`` rule at ``/status``) against jq on its whole
-records, in turn; checked byte for byte, with its peak memory.
+records, in turn; checked byte for byte, with its peak memory and its CPU
+seconds. ``apply --write`` makes one pass over the export: the plan stages
+the new content beside it, the write journals the original and renames.
 
 ``sessions.json``: one OpenClaw session store of --sessions sessions (about
 12 MB for 40,000, two thirds of them with an old status) migrated by the
@@ -404,10 +407,14 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=300_000, help="records of the realistic JSONL export")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side (best reported)")
     parser.add_argument("--jsonl-only", action="store_true", help="skip the SQLite benchmark")
+    parser.add_argument("--export-only", action="store_true", help="only the realistic JSONL export against jq")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         os.chdir(tmp)
+        if args.export_only:
+            bench_export(args.records, args.repeat, tmp)
+            return
         bench_jsonl(args.mb, args.repeat, tmp)
         bench_export(args.records, args.repeat, tmp)
         bench_sessions_json(args.sessions, args.repeat, tmp)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -107,8 +108,11 @@ def atomic_replace(path: Path, mode: int | None = None, *, durable: bool = True)
 def staged_path(path: Path) -> Path:
     """A temp file beside ``path`` for content prepared ahead of its write
     (see :func:`install`), named like :func:`atomic_replace`'s so that
-    :func:`sweep_temps` removes it once its process is gone."""
-    return path.parent / f".{path.name}.staged.migrator-{os.getpid()}.tmp"
+    :func:`sweep_temps` removes it once its process is gone: the run's own
+    process, not a worker it planned in, which may end before the write."""
+    parent = multiprocessing.parent_process()
+    pid = os.getpid() if parent is None or parent.pid is None else parent.pid
+    return path.parent / f".{path.name}.staged.migrator-{pid}.tmp"
 
 
 def install(staged: Path, path: Path) -> None:
