@@ -19,8 +19,9 @@ machine's other load disturbs less):
   the values' bytes replaced, and jq's line by line against ours;
 - the same records written with ``json.dumps``' default spacing, which no
   whole-block shortcut applies to (one run each);
-- the whole command path once: plan (as ``migrator apply`` does, findings
-  included) and ``--write`` (journal copy, stale guard, atomic replace).
+- the whole command path once: plan (as ``migrator apply --write`` does,
+  findings included, the new content staged beside the file) and the write
+  (journal copy, stale guard, rename).
 
 The realistic export (--records records, about 67 MB for 300,000): nested
 decoy statuses in every record, 10% of lines in ``json.dumps``' default form,
@@ -42,6 +43,7 @@ byte against the input with only the values replaced.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -282,7 +284,8 @@ def bench_jsonl_command(source: Path, size: int, tmp: Path) -> None:
     shutil.copy(source, project / "exports" / "sessions.jsonl")
     (project / "pyproject.toml").write_text('[tool.migrator]\n[[tool.migrator.data]]\n'
                                             'paths = ["exports/*.jsonl"]\npointers = ["/status"]\n')
-    options = load_options([str(project)], cwd=project, phase="contract")
+    # Staged as `apply --write` plans: the write only journals and renames.
+    options = dataclasses.replace(load_options([str(project)], cwd=project, phase="contract"), stage=True)
     start = time.perf_counter()
     result = run(options)
     planned = time.perf_counter() - start
@@ -293,7 +296,7 @@ def bench_jsonl_command(source: Path, size: int, tmp: Path) -> None:
     assert (project / "exports" / "sessions.jsonl").read_bytes() == (tmp / "ours.jsonl").read_bytes()
     mb = size / 2**20
     print(f"  command  plan {planned:.2f} s + --write {applied:.2f} s = {planned + applied:.2f} s "
-          f"({mb / (planned + applied):.1f} MB/s; the plan lists findings, the write keeps a journal copy)")
+          f"({mb / (planned + applied):.1f} MB/s; the plan lists findings and stages the new file, the write keeps a journal copy)")
     shutil.rmtree(project)
 
 

@@ -454,7 +454,7 @@ def _bulk(
     (spacing, escapes, number forms) takes the per-line path with the
     meaning already parsed; None sends the whole block to the per-line path
     (a line that does not parse, a line that is not an object, CRLF
-    endings)."""
+    endings, more than one changed line in eight written otherwise)."""
     if b"\r" in block:
         return None
     assert migrator.keys is not None
@@ -510,6 +510,8 @@ def _bulk(
         return None
     except orjson.JSONEncodeError:
         return None
+    if len(odd) * 8 > count:
+        return None  # mostly written otherwise: the per-line path is quicker for these
     sample: list[tuple[int, bytes, bytes]] = []
     if len(stats.sample) < SAMPLE_LINES:
         sample = [(before + i + 1, lines[i], out[i]) for i in changed[:SAMPLE_LINES]]
