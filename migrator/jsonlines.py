@@ -477,20 +477,20 @@ def _bulk(
             # `"key":"old"`; if that occurs once (the length grew by one
             # renaming) it is that value, and replacing it is the splice.
             pairs = migrator.pairs[key]
-            for i, doc in enumerate(docs):
-                old = doc.get(key)
-                if old.__class__ is str and old in mapping:
-                    line = lines[i]
-                    if dumps(doc) != line:
-                        odd.append(i)
-                        continue
-                    was, now, grow = pairs[old]
-                    new = line.replace(was, now)
-                    if len(new) - len(line) != grow or not grow and line.count(was) != 1:
-                        doc[key] = mapping[old]
-                        new = dumps(doc)
-                    out[i] = new
-                    changed.append(i)
+            # The lines with a value to rename, found in one comprehension.
+            olds = [doc.get(key) for doc in docs]
+            for i in [i for i, old in enumerate(olds) if old.__class__ is str and old in mapping]:
+                doc, line, old = docs[i], lines[i], olds[i]
+                if dumps(doc) != line:
+                    odd.append(i)
+                    continue
+                was, now, grow = pairs[old]
+                new = line.replace(was, now)
+                if len(new) - len(line) != grow or not grow and line.count(was) != 1:
+                    doc[key] = mapping[old]
+                    new = dumps(doc)
+                out[i] = new
+                changed.append(i)
             edits = len(changed)
         else:
             for i, doc in enumerate(docs):
