@@ -2,6 +2,7 @@
 rename on the same file, and a 1,000,000-row OpenClaw database migrated.
 
     python bench/bench_data.py [--mb 64] [--rows 1000000] [--sessions 40000] [--repeat 3] [--jsonl-only]
+                               [--export-only]
 
 JSONL, side by side in one run, each figure the best of --repeat runs taken in
 turn (wall clock, and CPU seconds of the process doing the work, which the
@@ -18,15 +19,18 @@ machine's other load disturbs less):
   the values' bytes replaced, and jq's line by line against ours;
 - the same records written with ``json.dumps``' default spacing, which no
   whole-block shortcut applies to (one run each);
-- the whole command path once: plan (as ``migrator apply`` does, findings
-  included) and ``--write`` (journal copy, stale guard, atomic replace).
+- the whole command path once: plan (as ``migrator apply --write`` does,
+  findings included, the new content staged beside the file) and the write
+  (journal copy, stale guard, rename).
 
 The realistic export (--records records, about 67 MB for 300,000): nested
 decoy statuses in every record, 10% of lines in ``json.dumps``' default form,
 floats like ``1.0``, non-ASCII text and a truncated last line, through the
 whole ``migrator apply --write --phase contract`` command (a
 ``[[tool.migrator.data]]`` rule at ``/status``) against jq on its whole
-records, in turn; checked byte for byte, with its peak memory.
+records, in turn; checked byte for byte, with its peak memory and its CPU
+seconds. ``apply --write`` makes one pass over the export: the plan stages
+the new content beside it, the write journals the original and renames.
 
 ``sessions.json``: one OpenClaw session store of --sessions sessions (about
 12 MB for 40,000, two thirds of them with an old status) migrated by the
@@ -39,6 +43,7 @@ byte against the input with only the values replaced.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -279,7 +284,8 @@ def bench_jsonl_command(source: Path, size: int, tmp: Path) -> None:
     shutil.copy(source, project / "exports" / "sessions.jsonl")
     (project / "pyproject.toml").write_text('[tool.migrator]\n[[tool.migrator.data]]\n'
                                             'paths = ["exports/*.jsonl"]\npointers = ["/status"]\n')
-    options = load_options([str(project)], cwd=project, phase="contract")
+    # Staged as `apply --write` plans: the write only journals and renames.
+    options = dataclasses.replace(load_options([str(project)], cwd=project, phase="contract"), stage=True)
     start = time.perf_counter()
     result = run(options)
     planned = time.perf_counter() - start
@@ -290,7 +296,7 @@ def bench_jsonl_command(source: Path, size: int, tmp: Path) -> None:
     assert (project / "exports" / "sessions.jsonl").read_bytes() == (tmp / "ours.jsonl").read_bytes()
     mb = size / 2**20
     print(f"  command  plan {planned:.2f} s + --write {applied:.2f} s = {planned + applied:.2f} s "
-          f"({mb / (planned + applied):.1f} MB/s; the plan lists findings, the write keeps a journal copy)")
+          f"({mb / (planned + applied):.1f} MB/s; the plan lists findings and stages the new file, the write keeps a journal copy)")
     shutil.rmtree(project)
 
 
@@ -404,10 +410,14 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=300_000, help="records of the realistic JSONL export")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side (best reported)")
     parser.add_argument("--jsonl-only", action="store_true", help="skip the SQLite benchmark")
+    parser.add_argument("--export-only", action="store_true", help="only the realistic JSONL export against jq")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         os.chdir(tmp)
+        if args.export_only:
+            bench_export(args.records, args.repeat, tmp)
+            return
         bench_jsonl(args.mb, args.repeat, tmp)
         bench_export(args.records, args.repeat, tmp)
         bench_sessions_json(args.sessions, args.repeat, tmp)

@@ -30,7 +30,7 @@ from migrator import jsonlines
 from migrator.errors import ChangeError, StalePlan
 from migrator.findings import FileResult, digest
 from migrator.jsonedit import JsonSyntaxError
-from migrator.journal import JournalRun, atomic_replace, atomic_write, crash_point, file_digest
+from migrator.journal import JournalRun, atomic_replace, atomic_write, crash_point, file_digest, install
 from migrator.pointers import PointerPattern, compile_patch
 from migrator.sqlitedb import Surface, columns_of, connect, connect_ro, fingerprint, key_column, literal
 from migrator.sqlitedb import quote_name, table_sql
@@ -155,7 +155,7 @@ class FileChange(Change):
         handle.write(json.dumps(self.patch, indent=2) + "\n")
 
 
-class _HashingWriter:
+class HashingWriter:
     """Writes through to a handle, hashing what passes."""
 
     def __init__(self, handle: Any) -> None:
@@ -177,8 +177,11 @@ class JsonlChange(Change):
     """A JSONL file rewritten by streaming: never held in memory whole.
 
     Guard: the sha256 of the bytes the change was planned from; ``apply``
-    copies the file into the journal (checking that digest on the way),
-    streams the migrated lines from that copy into a temp file, and renames.
+    copies the file into the journal, checking that digest on the way.
+    When the plan already wrote the new content beside the file
+    (``staged``, with its digest ``staged_sha256``: one pass over the data),
+    that file is renamed in; otherwise the migrated lines are streamed from
+    the journal's copy into a temp file, which is renamed in.
     """
 
     kind: ClassVar[str] = "jsonl"
@@ -190,6 +193,8 @@ class JsonlChange(Change):
     mapping: Mapping[str, str]
     changed_lines: int
     sample: list[tuple[int, bytes, bytes]] = field(default_factory=list)
+    staged: Path | None = None
+    staged_sha256: str = ""
 
     def describe(self) -> str:
         out = []
@@ -201,19 +206,38 @@ class JsonlChange(Change):
         return "\n".join(out)
 
     def apply(self, journal: JournalRun) -> None:
+        staged = self.staged if self.staged is not None and self.staged.is_file() else None
         try:
             before = journal.keep_blob_file(self.path, self.sha256)
-        except FileNotFoundError:
+        except (FileNotFoundError, StalePlan):
+            self.discard()
             raise StalePlan(self.display) from None
+        if staged is not None:
+            # The journal's copy has the digest the staged content was made
+            # from: the file is unchanged since the plan, so the staged
+            # content is its migration.
+            journal.intend(self.path, self.kind, before, self.staged_sha256)
+            crash_point()
+            install(staged, self.path)
+            journal.done(self.path)
+            return
         # Stream from the journal's copy: it is the exact bytes the digest
         # guarded, whatever happens to the file meanwhile.
         with atomic_replace(self.path) as handle:
-            sink = _HashingWriter(handle)
+            sink = HashingWriter(handle)
             with open(journal.blobs / before, "rb") as source:
                 jsonlines.stream(source, self.patterns, self.mapping, sink)  # type: ignore[arg-type]
             journal.intend(self.path, self.kind, before, sink.hexdigest())
             crash_point()
         journal.done(self.path)
+
+    def discard(self) -> None:
+        """Remove the staged content, if any (the change is not made)."""
+        if self.staged is not None:
+            try:
+                os.unlink(self.staged)
+            except FileNotFoundError:
+                pass
 
     @classmethod
     def undo(cls, entry: Mapping[str, Any], journal: JournalRun, force: bool) -> Undone:

@@ -8,6 +8,7 @@ could not be read, parsed or written safely, 130 interrupted.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
@@ -146,6 +147,8 @@ def _run(paths: tuple[str, ...], kwargs: dict[str, Any]) -> Run:
     when a person watches a terminal."""
     stdin = _stdin_path(paths, kwargs)
     options = _options((stdin,) if stdin else paths, **kwargs)
+    if kwargs.get("write") and stdin is None:
+        options = dataclasses.replace(options, stage=True)
     if kwargs.get("verbose"):
         where = options.config_file or "none (defaults)"
         click.echo(f"config: {where}; phase {options.phase} ({options.phase_source}); "
@@ -270,7 +273,7 @@ def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, all
     if check and write:
         raise click.UsageError("--check and --write exclude each other")
     quiet = kwargs.get("quiet", False)
-    result = _run(paths, kwargs)
+    result = _run(paths, {**kwargs, "write": write})
     _print_errors(result)
     if emit_patches is not None:
         from migrator.patches import emit

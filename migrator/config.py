@@ -71,6 +71,9 @@ class Options:
     respect_gitignore: bool = True
     config_file: Path | None = None
     cache_dir: Path | None = None
+    #: ``apply --write``: engines that stream a file may write its new
+    #: content beside it while planning, so the write needs no second pass.
+    stage: bool = False
 
     def cache_key(self) -> str:
         """A digest of every setting that shapes a file's result (not the

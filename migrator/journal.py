@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -102,6 +103,32 @@ def atomic_replace(path: Path, mode: int | None = None, *, durable: bool = True)
         raise
     if durable:
         fsync_dir(directory)
+
+
+def staged_path(path: Path) -> Path:
+    """A temp file beside ``path`` for content prepared ahead of its write
+    (see :func:`install`), named like :func:`atomic_replace`'s so that
+    :func:`sweep_temps` removes it once its process is gone: the run's own
+    process, not a worker it planned in, which may end before the write."""
+    parent = multiprocessing.parent_process()
+    pid = os.getpid() if parent is None or parent.pid is None else parent.pid
+    return path.parent / f".{path.name}.staged.migrator-{pid}.tmp"
+
+
+def install(staged: Path, path: Path) -> None:
+    """Replace ``path`` with the finished file ``staged`` (same directory),
+    keeping the target's mode: the tail of :func:`atomic_replace` for
+    content written before the write began."""
+    mode = path.stat().st_mode & 0o7777
+    fd = os.open(staged, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.chmod(staged, mode)
+    crash_point()
+    os.replace(staged, path)
+    fsync_dir(path.parent)
 
 
 _TEMP = re.compile(r"^\..+\.migrator-(\d+)\.tmp$")

@@ -442,14 +442,19 @@ def _bulk(
     stats: StreamStats,
 ) -> bytes | None:
     """A block of whole lines where most lines change, for top-level keys,
-    with no loop in Python over the bytes of a line: every line is parsed and
-    serialised again by ``orjson``, and must come out byte for byte as it was
-    written. Such a line is a valid record without a duplicate key (the
-    serialised dict would have lost one), and as ``orjson`` writes a dict
-    item by item, serialising it with one value replaced changes that value's
-    bytes and no other. A line written differently (spacing, escapes, number
-    forms) takes the per-line path; None sends the whole block there (a
-    line that does not parse, a line that is not an object, CRLF endings)."""
+    with no loop in Python over the bytes of a line: every line is parsed by
+    ``orjson`` (so every line is a valid record, as the per-line path would
+    check), and a line with a value to rename is serialised again and must
+    come out byte for byte as it was written. Such a line is a record
+    without a duplicate key (the serialised dict would have lost one), and
+    as ``orjson`` writes a dict item by item, serialising it with one value
+    replaced changes that value's bytes and no other. A line without a
+    value to rename is copied: its last top-level key is what the careful
+    path reads too, duplicate or not. A changed line written differently
+    (spacing, escapes, number forms) takes the per-line path with the
+    meaning already parsed; None sends the whole block to the per-line path
+    (a line that does not parse, a line that is not an object, CRLF
+    endings, more than one changed line in eight written otherwise)."""
     if b"\r" in block:
         return None
     assert migrator.keys is not None
@@ -458,19 +463,13 @@ def _bulk(
     dumps = orjson.dumps
     try:
         docs = list(map(orjson.loads, lines))
-        again = list(map(dumps, docs))
-    except (orjson.JSONDecodeError, orjson.JSONEncodeError, RecursionError):
+    except (orjson.JSONDecodeError, RecursionError):
         return None
-    odd: list[int] = []
-    if again != lines:
-        odd = [i for i, (ours, theirs) in enumerate(zip(again, lines)) if ours != theirs]
-        if len(odd) * 8 > count:
-            return None
-        for i in odd:
-            docs[i] = {}  # its output comes from the per-line path below
     mapping = migrator.mapping
     changed: list[int] = []
-    out = again
+    odd: list[int] = []
+    out = list(lines)
+    edits = 0
     try:
         if len(migrator.keys) == 1:
             key = migrator.keys[0][0]
@@ -478,44 +477,50 @@ def _bulk(
             # `"key":"old"`; if that occurs once (the length grew by one
             # renaming) it is that value, and replacing it is the splice.
             pairs = migrator.pairs[key]
-            for i, doc in enumerate(docs):
-                old = doc.get(key)
-                if old.__class__ is str and old in mapping:
-                    line = lines[i]
-                    was, now, grow = pairs[old]
-                    new = line.replace(was, now)
-                    if len(new) - len(line) != grow or not grow and line.count(was) != 1:
-                        doc[key] = mapping[old]
-                        new = dumps(doc)
-                    out[i] = new
-                    changed.append(i)
+            # The lines with a value to rename, found in one comprehension.
+            olds = [doc.get(key) for doc in docs]
+            for i in [i for i, old in enumerate(olds) if old.__class__ is str and old in mapping]:
+                doc, line, old = docs[i], lines[i], olds[i]
+                if dumps(doc) != line:
+                    odd.append(i)
+                    continue
+                was, now, grow = pairs[old]
+                new = line.replace(was, now)
+                if len(new) - len(line) != grow or not grow and line.count(was) != 1:
+                    doc[key] = mapping[old]
+                    new = dumps(doc)
+                out[i] = new
+                changed.append(i)
             edits = len(changed)
         else:
-            edits = 0
             for i, doc in enumerate(docs):
-                hit = False
-                for key, _, _ in migrator.keys:
-                    old = doc.get(key)
-                    if old.__class__ is str and old in mapping:
-                        doc[key] = mapping[old]
-                        edits += 1
-                        hit = True
-                if hit:
-                    out[i] = dumps(doc)
-                    changed.append(i)
+                hits = [(key, doc.get(key)) for key, _, _ in migrator.keys]
+                hits = [(key, old) for key, old in hits if old.__class__ is str and old in mapping]
+                if not hits:
+                    continue
+                if dumps(doc) != lines[i]:
+                    odd.append(i)
+                    continue
+                for key, old in hits:
+                    doc[key] = mapping[old]
+                edits += len(hits)
+                out[i] = dumps(doc)
+                changed.append(i)
     except AttributeError:  # a line that is not an object
         return None
+    except orjson.JSONEncodeError:
+        return None
+    if len(odd) * 8 > count:
+        return None  # mostly written otherwise: the per-line path is quicker for these
     sample: list[tuple[int, bytes, bytes]] = []
     if len(stats.sample) < SAMPLE_LINES:
         sample = [(before + i + 1, lines[i], out[i]) for i in changed[:SAMPLE_LINES]]
     stats.changed_lines += len(changed)
     stats.edits += edits
     for i in odd:
-        body = out[i] = lines[i]
-        if not candidate.search(body):
-            continue
+        body = lines[i]
         try:
-            new, _, found = migrator.migrate(body, False)
+            new, _, found = migrator.migrate(body, False, docs[i])
         except JsonSyntaxError as exc:
             stats.bad_lines.append((before + i + 1, str(exc)))
             continue

@@ -9,7 +9,11 @@ other engines holding JSON text (a fenced block in Markdown).
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
+import os
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from migrator import jsonlines
@@ -19,10 +23,11 @@ from migrator.engines.store import StoreEngine, store_rules
 from migrator.targets import Decision, Target, decide, symlink_escape, target_for
 from migrator.engines import BaseEngine, Context
 from migrator.files import SourcePath
-from migrator.changes import JsonlChange
+from migrator.changes import HashingWriter, JsonlChange
 from migrator.findings import FileResult, Finding, Problem
 from migrator.jsonedit import Edit, JsonSyntaxError, migrate_json_text
 from migrator.jsonedit import parse as parse_json
+from migrator.journal import staged_path
 from migrator.manifest import load_manifest
 from migrator.pointers import PointerPattern, compile_patch
 from migrator.suppressions import Suppressions, for_document
@@ -185,28 +190,59 @@ class JsonlEngine(StoreEngine, BaseEngine):
                                          e.column, e.pointer, e.old, e.new))
 
         mapping = options.manifest.vocabulary.old_to_new
+        # Under apply --write the new content is written beside the file as
+        # it is planned, so the write only journals and renames.
+        stage = options.stage and decision.action == "rewrite" and not decision.refusal
+        staged = _stage(source.path) if stage else None
+        sink: HashingWriter | None = None
         try:
-            with open(source.path, "rb") as handle:
+            with open(source.path, "rb") as handle, contextlib.ExitStack() as stack:
+                if staged is not None:
+                    sink = HashingWriter(stack.enter_context(open(staged, "wb")))
                 # Findings are capped: past the cap the stream only counts.
-                stats = jsonlines.stream(handle, target.patterns, mapping, on_edit=keep, edit_limit=FINDINGS_PER_FILE)
+                stats = jsonlines.stream(handle, target.patterns, mapping, sink,  # type: ignore[arg-type]
+                                         on_edit=keep, edit_limit=FINDINGS_PER_FILE)
         except OSError as exc:
+            if staged is not None:
+                _discard(staged)
             result.error = Problem("unreadable", f"cannot read: {exc.strerror or exc}")
             return result
         result.findings = findings
         _cap(result, stats.edits)
         if stats.truncated_tail:
             result.notes.append(f"{source.display}:{stats.lines}: last line is incomplete; left as it is")
+        planned = False
         if stats.bad_lines:
             number, message = stats.bad_lines[0]
             more = f" (and {len(stats.bad_lines) - 1} more)" if len(stats.bad_lines) > 1 else ""
             result.error = Problem("unparsable", f"line {number} is not valid JSON{more}: {message}; file left "
                                                  f"unchanged, fix or remove the line and run again")
-            return result
-        if decision.refusal and stats.edits:
+        elif decision.refusal and stats.edits:
             result.error = Problem("kept", decision.refusal)
         elif decision.action == "rewrite" and stats.changed_lines:
             result.plan = JsonlChange(source.path, source.display, stats.sha256, target.patterns, dict(mapping),
-                                    stats.changed_lines, stats.sample)
+                                      stats.changed_lines, stats.sample, staged,
+                                      sink.hexdigest() if sink is not None else "")
+            planned = True
+        if staged is not None and not planned:
+            _discard(staged)
         return result
 
     # verify: each changed line is proven by re-parsing as it is edited.
+
+
+def _stage(path: Path) -> Path | None:
+    """A private temp file beside ``path`` for its new content, or None
+    where none can be made (the write then streams the file again)."""
+    staged = staged_path(path)
+    try:
+        os.close(os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    except OSError:
+        return None
+    atexit.register(_discard, staged)  # a run that ends before its write
+    return staged
+
+
+def _discard(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)

@@ -383,3 +383,23 @@ def test_an_export_with_nested_decoys_changes_only_the_top_level_values(report: 
         assert len(found) == changed and all(e.edit.pointer == "/status" for e in found)
     # The reference agrees line by line (the decoys stay, the tail is left).
     assert careful(data, [P("/status")])["out"] == expected
+
+
+@pytest.mark.parametrize("rules", RULES[:2])
+@pytest.mark.parametrize("odd", [
+    b'{"status":"done","status":"running"}',  # the last duplicate stays: copied as the careful path reads it
+    b'{"status":"running","status":"done"}',  # the last duplicate is old: refused as the careful path does
+    b'{"status": "done", "last": {"status": "failed"}}',  # spaced, with a nested decoy
+    b'{"status":"done","last":{"status":"failed"},"n":1.0,"t":"r\\u00e9sum\\u00e9"}',  # escapes, 1.0
+    b'{"status":"running","acp":{"status":"killed"}}',  # only a decoy is old
+    b'{"status":"done","state":"killed"}',
+    b'{"status":"done","n":1E2}',
+])
+def test_whole_blocks_with_export_lines_agree(odd: bytes, rules: list[str]) -> None:
+    # Mostly changing compact lines, so blocks take the whole-block path,
+    # with a line of the export's kinds every few lines.
+    base = [orjson.dumps({"key": f"k{i}", "status": OLD[i % len(OLD)], "last": {"status": OLD[(i + 1) % len(OLD)]}})
+            for i in range(60)]
+    data = b"".join(line + b"\n" + (odd + b"\n" if i % 7 == 3 else b"") for i, line in enumerate(base))
+    got = check(data, rules)
+    assert got["changed"] >= 60
