@@ -121,3 +121,13 @@ def test_jsonl_fast_path_agrees_with_the_careful_path() -> None:
         fast, _, _ = jsonlines.migrate_line(line, patterns, MAPPING)
         careful, _ = migrate_json_text(line.decode(), patterns, MAPPING)
         assert fast.decode() == careful
+
+
+def test_an_integer_past_64_bits_keeps_its_value_and_the_store_migrates() -> None:
+    # A C parser that reads such a number as a float must not decide the
+    # document's meaning: the value is kept exactly and the status renamed.
+    text = '{\n  "agent:main:main": {"status": "done", "seq": -9223372036854775809, "n": 18446744073709551616}\n}\n'
+    mapping = dict(load_manifest().vocabulary.old_to_new)
+    new_text, edits = migrate_json_text(text, (PointerPattern.parse("/*/status"),), mapping)
+    assert new_text == text.replace('"done"', '"agent_responded"')
+    assert [e.old for e in edits] == ["done"]
