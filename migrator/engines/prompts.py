@@ -322,14 +322,12 @@ def _python_fence(
         return [f"the prompt around it mentions `{evidence}`"] if evidence else []
 
     # Imported here: LibCST is only needed when a prompt holds Python code.
-    import libcst as cst
-
     from codemods.session_status import StatusRewriter
+    from migrator.engines.python import rewrite_source
 
     rewriter = StatusRewriter(options.manifest, options.phase, options.min_confidence, options.markers, around)
-    try:
-        result = rewriter.rewrite(code.encode("utf-8"))
-    except (cst.ParserSyntaxError, SyntaxError, ValueError):
+    result = rewrite_source(code.encode("utf-8"), rewriter)  # the Python engine's own path
+    if isinstance(result, str):
         out.notes.append(f"{display}:{fence.line}: ```python block does not parse; its values are left for review")
         return None
     vocab = options.manifest.vocabulary

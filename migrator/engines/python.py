@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     # Imported where used: LibCST costs most of a second to import, and a run
     # answered from the cache never needs it.
     from codemods.provenance import TreeKnowledge, Verdict
-    from codemods.session_status import ImportEvidence, StatusRewriter
+    from codemods.session_status import ImportEvidence, RewriteResult, StatusRewriter
 
 
 def module_name(rel: str) -> str:
@@ -152,6 +152,27 @@ def too_deep(data: bytes) -> str | None:
     except ValueError:
         pass  # null bytes: LibCST's own error names them
     return None
+
+
+def rewrite_source(data: bytes, rewriter: "StatusRewriter") -> "RewriteResult | str":
+    """One piece of Python source through the nesting guard and the
+    rewriter: its result, or why it cannot be read. The one path for a
+    Python file and for a ```python block of a prompt."""
+    deep = too_deep(data)
+    if deep:
+        return deep
+    import libcst as cst
+
+    try:
+        return rewriter.rewrite(data)
+    except cst.ParserSyntaxError as exc:
+        return _syntax_error(data, exc)
+    except UnicodeDecodeError as exc:
+        return f"not valid UTF-8 (byte {exc.start}): {exc.reason}"
+    except (SyntaxError, ValueError) as exc:
+        if "encoding" in str(exc):
+            return "not valid UTF-8, and no coding declaration names another encoding"
+        return f"cannot read Python source: {exc}"
 
 
 class PythonEngine:
@@ -629,25 +650,9 @@ class PythonEngine:
         result = FileResult(source.path, source.display, self.kind, original=data)
         if not self._has_sites(source, data, context):
             return result  # nothing any form could change: LibCST never sees it
-        deep = too_deep(data)
-        if deep:
-            result.error = unparsable(deep)
-            return result
-        import libcst as cst
-
-        try:
-            rewritten = self._rewriter(source, context).rewrite(data)
-        except cst.ParserSyntaxError as exc:
-            result.error = unparsable(_syntax_error(data, exc))
-            return result
-        except UnicodeDecodeError as exc:
-            result.error = unparsable(f"not valid UTF-8 (byte {exc.start}): {exc.reason}")
-            return result
-        except (SyntaxError, ValueError) as exc:
-            if "encoding" in str(exc):
-                result.error = unparsable("not valid UTF-8, and no coding declaration names another encoding")
-            else:
-                result.error = unparsable(f"cannot read Python source: {exc}")
+        rewritten = rewrite_source(data, self._rewriter(source, context))
+        if isinstance(rewritten, str):
+            result.error = unparsable(rewritten)
             return result
         for f in rewritten.findings:
             action: Action = "rewrite" if f.rewrite else "review"

@@ -223,3 +223,15 @@ def test_markdown_docs_of_an_openclaw_project_are_listed_for_review(tmp_path: Pa
     assert check.stderr == "3 files would be left unchanged.\n"
     assert run_cli("apply", ".", "--phase", "contract", "--write", cwd=tmp_path).returncode == 0
     assert snapshot(tmp_path) == before
+
+
+def test_a_python_block_goes_through_the_python_engines_own_guard(tmp_path: Path) -> None:
+    # The block takes the file engine's path: a nesting LibCST's native parser
+    # cannot survive is refused by the stdlib parser first, a note, no crash.
+    deep = "x = " + "(" * 3000 + "'done'" + ")" * 3000
+    agents = "Call `sessions_list` to see your workers.\n\n```python\n" + deep + "\n```\n"
+    (tmp_path / "AGENTS.md").write_text(agents, "utf-8")
+    proc = run_cli("scan", ".", cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "AGENTS.md:3: ```python block does not parse; its values are left for review" in proc.stdout
+    assert (tmp_path / "AGENTS.md").read_text("utf-8") == agents
