@@ -23,6 +23,7 @@ def _states(tmp: Path) -> tuple[dict[str, bytes], tuple[list[str], int], dict[st
     ref = tmp / "ref"
     state = make_state(ref)
     old_files, old_db = snapshot(state), db_content(state / DB_REL)
+    (ref / "original.sqlite").write_bytes((state / DB_REL).read_bytes())
     done = cli("apply", "state", "--write", cwd=ref)
     assert done.returncode == 0, done.stderr
     return old_files, old_db, snapshot(state), db_content(state / DB_REL)
@@ -80,10 +81,39 @@ def test_sigkill_at_every_step_then_rerun_or_rollback(tmp_path: Path) -> None:
                 assert "nothing to roll back" in back.stderr  # killed before anything was recorded
                 assert "Traceback" not in back.stderr
             assert _assert_old_or_new(state, old, new, old_db, new_db) == (False, False)
+            # Nothing wrote to the database since the run: its bytes come back.
+            assert (state / DB_REL).read_bytes() == (tmp_path / "ref" / "original.sqlite").read_bytes()
             if back.returncode == 0:
                 assert _temps(state) == []
         step += 1
     assert step > 5 and seen_partial
+
+
+def _ledger(state: Path) -> list[dict[str, object]]:
+    """Every line of the state dir's one run (none if it was killed first)."""
+    ledgers = list((state / ".migrator" / "journal").glob("*/ledger.jsonl"))
+    return [json.loads(line) for ledger in ledgers for line in ledger.read_text("utf-8").splitlines()]
+
+
+def test_killed_between_commit_and_done_the_database_still_rolls_back_byte_for_byte(tmp_path: Path) -> None:
+    """A kill after the database's COMMIT but before the journal's ``done``
+    line (which records the bytes the run left): nothing wrote to the
+    database since, so rollback gives its original bytes back and says
+    ``restored``, not that the gateway wrote to it."""
+    for step in range(1, 40):
+        work = tmp_path / f"crash{step}"
+        state = make_state(work)
+        original = (state / DB_REL).read_bytes()
+        killed = cli("apply", "state", "--write", cwd=work, env={CRASH_ENV: str(step)})
+        assert killed.returncode == -9, f"no step fell between the COMMIT and the done line: {killed.stderr}"
+        db = str((state / DB_REL).absolute())
+        ops = [(e["op"], e.get("kind")) for e in _ledger(state) if e.get("path") == db]
+        if ops == [("intend", "sqlite")] and (state / DB_REL).read_bytes() != original:
+            break  # committed (the file changed), not recorded as done
+    back = cli("rollback", "state", cwd=work)
+    assert back.returncode == 0, back.stderr
+    assert f"restored: state/{DB_REL}" in back.stderr.splitlines()
+    assert (state / DB_REL).read_bytes() == original
 
 
 def test_stale_plan_is_not_overwritten(tmp_path: Path) -> None:
