@@ -154,4 +154,6 @@ def test_sigkill_at_random_moments_over_real_stores(tmp_path: Path) -> None:
     2026.9.6 database, killed at random moments; every check is the bench's."""
     soak = _soak()
     lines = list(soak.soak(tmp_path, stores=2, sessions=300, kills=3, seed=3))  # type: ignore[attr-defined]
-    assert len(lines) == 4 and lines[0].startswith("reference run: ")
+    assert len(lines) == 5 and lines[0].startswith("state dir: 2 sessions.json stores of 300 sessions")
+    assert [line.split(",")[0] for line in lines[1:4]] == ["kill 1", "kill 2", "kill 3"]
+    assert lines[4].startswith("3 kills: ") and "complete applies: 3," in lines[4]  # the reference, two re-runs
