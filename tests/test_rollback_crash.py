@@ -97,25 +97,49 @@ def _ledger(state: Path) -> list[dict[str, object]]:
     return [json.loads(line) for ledger in ledgers for line in ledger.read_text("utf-8").splitlines()]
 
 
+def _kill_between_commit_and_done(work: Path, step: int, wal: bool) -> tuple[Path, bytes, bool]:
+    """Kill ``apply --write`` at ``step``; whether that fell after the
+    database's COMMIT (the file changed) and before its ``done`` line."""
+    state = make_state(work)
+    if wal:
+        conn = sqlite3.connect(state / DB_REL)
+        conn.execute("PRAGMA journal_mode=WAL")  # kept in the header, as the gateway leaves it
+        conn.close()
+    original = (state / DB_REL).read_bytes()
+    killed = cli("apply", "state", "--write", cwd=work, env={CRASH_ENV: str(step)})
+    assert killed.returncode == -9, f"no step fell between the COMMIT and the done line: {killed.stderr}"
+    db = str((state / DB_REL).absolute())
+    ops = [(e["op"], e.get("kind")) for e in _ledger(state) if e.get("path") == db]
+    return state, original, ops == [("intend", "sqlite")] and (state / DB_REL).read_bytes() != original
+
+
 def test_killed_between_commit_and_done_the_database_still_rolls_back_byte_for_byte(tmp_path: Path) -> None:
     """A kill after the database's COMMIT but before the journal's ``done``
     line (which records the bytes the run left): nothing wrote to the
     database since, so rollback gives its original bytes back and says
-    ``restored``, not that the gateway wrote to it."""
+    ``restored``, not that the gateway wrote to it. In WAL mode no header
+    field tells (a commit leaves the change counter as it is): the content
+    comes back, and rollback says why, as the README does."""
     for step in range(1, 40):
-        work = tmp_path / f"crash{step}"
-        state = make_state(work)
-        original = (state / DB_REL).read_bytes()
-        killed = cli("apply", "state", "--write", cwd=work, env={CRASH_ENV: str(step)})
-        assert killed.returncode == -9, f"no step fell between the COMMIT and the done line: {killed.stderr}"
-        db = str((state / DB_REL).absolute())
-        ops = [(e["op"], e.get("kind")) for e in _ledger(state) if e.get("path") == db]
-        if ops == [("intend", "sqlite")] and (state / DB_REL).read_bytes() != original:
-            break  # committed (the file changed), not recorded as done
-    back = cli("rollback", "state", cwd=work)
+        state, original, between = _kill_between_commit_and_done(tmp_path / f"crash{step}", step, False)
+        if between:
+            break
+    back = cli("rollback", "state", cwd=state.parent)
     assert back.returncode == 0, back.stderr
     assert f"restored: state/{DB_REL}" in back.stderr.splitlines()
     assert (state / DB_REL).read_bytes() == original
+
+    state, original, between = _kill_between_commit_and_done(tmp_path / "wal", step, True)
+    assert between
+    content = db_content(state / DB_REL)
+    back = cli("rollback", "state", cwd=state.parent)
+    assert back.returncode == 0, back.stderr
+    assert (f"restored-content: state/{DB_REL} (the run could not record the bytes it left (a write-ahead log "
+            f"was in use): its session tables are restored from the journal's copy, other tables keep what was "
+            f"written since, the file's bytes differ)") in back.stderr.splitlines()
+    assert content != db_content(state / DB_REL)
+    (tmp_path / "wal-original.sqlite").write_bytes(original)
+    assert _same(db_content(state / DB_REL), db_content(tmp_path / "wal-original.sqlite"))
 
 
 def test_stale_plan_is_not_overwritten(tmp_path: Path) -> None:
