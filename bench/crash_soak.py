@@ -251,7 +251,7 @@ def check_old_or_new(state: Path, ref: Reference) -> tuple[int, int]:
 def committed_not_done(state: Path) -> bool:
     """Whether a run's journal intends the database's change but has no
     ``done`` line for it (killed around its COMMIT)."""
-    db = str((state / DB_REL).absolute())
+    db = str((state / DB_REL).resolve())  # as the run names it: its cwd has no symbolic links
     for ledger in (state / ".migrator" / "journal").glob("*/ledger.jsonl"):
         ops = []
         for line in ledger.read_text("utf-8").splitlines():

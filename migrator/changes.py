@@ -541,17 +541,16 @@ def _untouched_since(entry: Mapping[str, Any], journal: JournalRun) -> bool | No
     """Whether the database is byte for byte as the run left it: by the
     digest its ``done`` line recorded, or (a run killed between COMMIT and
     that line) by the change counter, one past the one the run began from.
-    None when neither tells (a write-ahead log was in use)."""
+    A write-ahead log beside it that the run did not leave: written to since.
+    None when nothing tells (the run used a write-ahead log)."""
     path = Path(entry["path"])
-    if _wal_pending(path):
-        return None
     done = _done_entry(journal, str(path))
     left = done.get("sha") if done is not None else None
     if isinstance(left, str):
-        return file_digest(path) == left
-    counter, now = entry.get("counter"), _change_counter(path)
-    if done is None and isinstance(counter, int) and now is not None:
-        return now == counter + 1
+        return not _wal_pending(path) and file_digest(path) == left
+    counter = entry.get("counter")
+    if done is None and isinstance(counter, int):
+        return not _wal_pending(path) and _change_counter(path) == counter + 1
     return None
 
 

@@ -108,7 +108,7 @@ def _kill_between_commit_and_done(work: Path, step: int, wal: bool) -> tuple[Pat
     original = (state / DB_REL).read_bytes()
     killed = cli("apply", "state", "--write", cwd=work, env={CRASH_ENV: str(step)})
     assert killed.returncode == -9, f"no step fell between the COMMIT and the done line: {killed.stderr}"
-    db = str((state / DB_REL).absolute())
+    db = str((state / DB_REL).resolve())
     ops = [(e["op"], e.get("kind")) for e in _ledger(state) if e.get("path") == db]
     return state, original, ops == [("intend", "sqlite")] and (state / DB_REL).read_bytes() != original
 
@@ -140,6 +140,26 @@ def test_killed_between_commit_and_done_the_database_still_rolls_back_byte_for_b
     assert content != db_content(state / DB_REL)
     (tmp_path / "wal-original.sqlite").write_bytes(original)
     assert _same(db_content(state / DB_REL), db_content(tmp_path / "wal-original.sqlite"))
+
+
+def test_a_gateway_writing_through_its_write_ahead_log_since_the_run_is_named(tmp_path: Path) -> None:
+    """The run left the database without a log; since, the gateway opened it
+    in WAL mode and wrote (its log still open): rollback restores the content
+    and says the database was written to, not that the run failed to record."""
+    state = make_state(tmp_path)
+    assert cli("apply", "state", "--write", cwd=tmp_path).returncode == 0
+    gateway = sqlite3.connect(state / DB_REL)
+    assert gateway.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+    gateway.execute("INSERT INTO schema_meta VALUES ('last_seen', '42')")
+    gateway.commit()
+    try:
+        back = cli("rollback", "state", cwd=tmp_path)
+    finally:
+        gateway.close()
+    assert back.returncode == 0, back.stderr
+    assert (f"restored-content: state/{DB_REL} (the database was written to since the run: its session tables "
+            "are restored from the journal's copy, other tables keep what was written since, the file's bytes "
+            "differ)") in back.stderr.splitlines()
 
 
 def test_stale_plan_is_not_overwritten(tmp_path: Path) -> None:
