@@ -329,8 +329,10 @@ def kill_once(pristine: Path, work: Path, ref: Reference, after: int, delay: flo
     tally.outcomes["finished before the kill" if killed.code == 0 else
                    "killed before any file was written" if migrated == 0 else
                    "killed with every file written" if migrated == total else "killed mid-write"] += 1
+    database = ("its content (WAL mode, killed between its COMMIT and the journal's record)"
+                if "restored-content" in db_lines else "byte for byte")
     return (f"{outcome}{'; re-run completes' if rerun_first else ''}; rollback restores the originals, "
-            f"the database byte for byte ({', '.join(db_lines) or 'untouched'})")
+            f"the database {database} ({', '.join(db_lines) or 'untouched'})")
 
 
 def soak(root: Path, stores: int, sessions: int, kills: int, seed: int = 1, wal: bool = True) -> Iterator[str]:
