@@ -414,6 +414,10 @@ class SqliteChange(Change):
             if fingerprint(conn, self.surface) != self.fingerprint:
                 raise StalePlan(self.display)
             backup_kind, backup = self._backup(journal)
+            # The change counter the file began from: our COMMIT adds one, so
+            # a rollback can tell the file untouched since even if the run was
+            # killed before its ``done`` line recorded the bytes it left.
+            counter = _change_counter(self.path) if backup_kind == "bytes" else None
             crash_point()
             for table in self.surface.tables:
                 sql = self.widen.get(table) or table_sql(conn, table)
@@ -429,7 +433,7 @@ class SqliteChange(Change):
                 raise ChangeError(f"integrity check failed after the rebuild: {status}")
             after = fingerprint(conn, self.surface)
             journal.intend(self.path, self.kind, self.fingerprint, after, backup=backup,
-                           backup_kind=backup_kind, surface=self.surface.to_json())
+                           backup_kind=backup_kind, surface=self.surface.to_json(), counter=counter)
             crash_point()
             conn.execute("COMMIT")
             committed = True
@@ -458,18 +462,24 @@ class SqliteChange(Change):
         if current != entry["after"] and not force:
             return Undone(str(path), "conflict", "its session tables changed since the run; "
                                                  "--force restores the original content anyway")
-        left = _left_bytes(journal, str(path))
-        if (entry.get("backup_kind") == "bytes" and current == entry["after"] and left is not None
-                and not _wal_pending(path) and file_digest(path) == left):
+        untouched = _untouched_since(entry, journal) if entry.get("backup_kind") == "bytes" else None
+        if current == entry["after"] and untouched:
             with atomic_replace(path, entry.get("mode")) as handle, open(blob, "rb") as original:
                 for block in iter(lambda: original.read(1 << 20), b""):
                     handle.write(block)
             return Undone(str(path), "restored")
         _restore_tables(path, blob, surface)
-        why = "forced over changes made since the run; " if current != entry["after"] else ""
+        if current != entry["after"]:
+            why = "forced over changes made since the run; the database was written to since the run"
+        elif untouched is False:
+            why = "the database was written to since the run"
+        elif entry.get("backup_kind") != "bytes":
+            why = "a write-ahead log was open when the run began, so the journal holds its content, not its bytes"
+        else:
+            why = "the run could not record the bytes it left (a write-ahead log was in use)"
         return Undone(str(path), "restored-content",
-                      f"{why}the database was written to since the run: its session tables are restored "
-                      f"from the journal's copy, other tables keep what was written since, the file's bytes differ")
+                      f"{why}: its session tables are restored from the journal's copy, other tables keep "
+                      f"what was written since, the file's bytes differ")
 
     def write_patch(self, handle: TextIO) -> None:
         """Per row: a test/replace patch of the column value (pointer ``""``)
@@ -537,14 +547,44 @@ def _restore_tables(path: Path, blob: Path, surface: Surface) -> None:
         conn.close()
 
 
-def _left_bytes(journal: JournalRun, path: str) -> str | None:
-    """The digest of the file the run left at ``path`` (its ``done`` entry)."""
+def _change_counter(path: Path) -> int | None:
+    """The file change counter of a database in rollback-journal mode (its
+    header's bytes 24-27, which every committed write adds one to), or None
+    (in WAL mode a commit need not touch it)."""
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+    except OSError:
+        return None
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\0") or header[18:20] != b"\x01\x01":
+        return None
+    return int.from_bytes(header[24:28], "big")
+
+
+def _untouched_since(entry: Mapping[str, Any], journal: JournalRun) -> bool | None:
+    """Whether the database is byte for byte as the run left it: by the
+    digest its ``done`` line recorded, or (a run killed between COMMIT and
+    that line) by the change counter, one past the one the run began from.
+    A write-ahead log beside it that the run did not leave: written to since.
+    None when nothing tells (the run used a write-ahead log)."""
+    path = Path(entry["path"])
+    done = _done_entry(journal, str(path))
+    left = done.get("sha") if done is not None else None
+    if isinstance(left, str):
+        return not _wal_pending(path) and file_digest(path) == left
+    counter = entry.get("counter")
+    if done is None and isinstance(counter, int):
+        return not _wal_pending(path) and _change_counter(path) == counter + 1
+    return None
+
+
+def _done_entry(journal: JournalRun, path: str) -> Mapping[str, Any] | None:
+    """The run's ``done`` line for ``path``, or None (killed before it)."""
     from migrator.journal import Journal
 
     for entry in Journal(journal.root).entries(journal.id):
         if entry.get("op") == "done" and entry.get("path") == path:
-            sha = entry.get("sha")
-            return sha if isinstance(sha, str) else None
+            return entry
     return None
 
 

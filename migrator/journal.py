@@ -212,6 +212,8 @@ class JournalRun:
         migrator_home(self.root)
         self.blobs.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # A copy a killed run was making: as large as the file it copied.
+        sweep_temps([self.blobs])
 
     def start(self, phase: str | None) -> None:
         """The run's first line: when it ran and in which phase."""

@@ -230,7 +230,7 @@ def rollback(roots: list[Path], run_id: str | None = None, force: bool = False) 
         run = journal.run(run_id)
         entries = [e for e in journal.entries(run_id) if e.get("op") == "intend"]
         outcomes = [_undo(entry, run, force) for entry in reversed(entries)]
-        sweep_temps(Path(str(entry["path"])).parent for entry in entries)
+        sweep_temps([*(Path(str(entry["path"])).parent for entry in entries), run.blobs])
         if all(u.outcome in ("restored", "restored-content", "already") for u in outcomes):
             journal.mark_rolled_back(run_id)
         undone += outcomes

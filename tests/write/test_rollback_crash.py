@@ -23,6 +23,7 @@ def _states(tmp: Path) -> tuple[dict[str, bytes], tuple[list[str], int], dict[st
     ref = tmp / "ref"
     state = make_state(ref)
     old_files, old_db = snapshot(state), db_content(state / DB_REL)
+    (ref / "original.sqlite").write_bytes((state / DB_REL).read_bytes())
     done = cli("apply", "state", "--write", cwd=ref)
     assert done.returncode == 0, done.stderr
     return old_files, old_db, snapshot(state), db_content(state / DB_REL)
@@ -48,7 +49,9 @@ def _assert_old_or_new(state: Path, old: dict[str, bytes], new: dict[str, bytes]
 
 
 def _temps(state: Path) -> list[str]:
-    return [p.name for p in state.rglob("*.tmp") if ".migrator" not in p.parts]
+    """Temp files a killed write left: beside a user's file, or in the
+    journal (a blob being copied, as large as its file)."""
+    return [p.relative_to(state).as_posix() for p in state.rglob("*.tmp")]
 
 
 def _same(a: tuple[list[str], int], b: tuple[list[str], int]) -> bool:
@@ -80,10 +83,83 @@ def test_sigkill_at_every_step_then_rerun_or_rollback(tmp_path: Path) -> None:
                 assert "nothing to roll back" in back.stderr  # killed before anything was recorded
                 assert "Traceback" not in back.stderr
             assert _assert_old_or_new(state, old, new, old_db, new_db) == (False, False)
+            # Nothing wrote to the database since the run: its bytes come back.
+            assert (state / DB_REL).read_bytes() == (tmp_path / "ref" / "original.sqlite").read_bytes()
             if back.returncode == 0:
                 assert _temps(state) == []
         step += 1
     assert step > 5 and seen_partial
+
+
+def _ledger(state: Path) -> list[dict[str, object]]:
+    """Every line of the state dir's one run (none if it was killed first)."""
+    ledgers = list((state / ".migrator" / "journal").glob("*/ledger.jsonl"))
+    return [json.loads(line) for ledger in ledgers for line in ledger.read_text("utf-8").splitlines()]
+
+
+def _kill_between_commit_and_done(work: Path, step: int, wal: bool) -> tuple[Path, bytes, bool]:
+    """Kill ``apply --write`` at ``step``; whether that fell after the
+    database's COMMIT (the file changed) and before its ``done`` line."""
+    state = make_state(work)
+    if wal:
+        conn = sqlite3.connect(state / DB_REL)
+        conn.execute("PRAGMA journal_mode=WAL")  # kept in the header, as the gateway leaves it
+        conn.close()
+    original = (state / DB_REL).read_bytes()
+    killed = cli("apply", "state", "--write", cwd=work, env={CRASH_ENV: str(step)})
+    assert killed.returncode == -9, f"no step fell between the COMMIT and the done line: {killed.stderr}"
+    db = str((state / DB_REL).resolve())
+    ops = [(e["op"], e.get("kind")) for e in _ledger(state) if e.get("path") == db]
+    return state, original, ops == [("intend", "sqlite")] and (state / DB_REL).read_bytes() != original
+
+
+def test_killed_between_commit_and_done_the_database_still_rolls_back_byte_for_byte(tmp_path: Path) -> None:
+    """A kill after the database's COMMIT but before the journal's ``done``
+    line (which records the bytes the run left): nothing wrote to the
+    database since, so rollback gives its original bytes back and says
+    ``restored``, not that the gateway wrote to it. In WAL mode no header
+    field tells (a commit leaves the change counter as it is): the content
+    comes back, and rollback says why, as the README does."""
+    for step in range(1, 40):
+        state, original, between = _kill_between_commit_and_done(tmp_path / f"crash{step}", step, False)
+        if between:
+            break
+    back = cli("rollback", "state", cwd=state.parent)
+    assert back.returncode == 0, back.stderr
+    assert f"restored: state/{DB_REL}" in back.stderr.splitlines()
+    assert (state / DB_REL).read_bytes() == original
+
+    state, original, between = _kill_between_commit_and_done(tmp_path / "wal", step, True)
+    assert between
+    content = db_content(state / DB_REL)
+    back = cli("rollback", "state", cwd=state.parent)
+    assert back.returncode == 0, back.stderr
+    assert (f"restored-content: state/{DB_REL} (the run could not record the bytes it left (a write-ahead log "
+            f"was in use): its session tables are restored from the journal's copy, other tables keep what was "
+            f"written since, the file's bytes differ)") in back.stderr.splitlines()
+    assert content != db_content(state / DB_REL)
+    (tmp_path / "wal-original.sqlite").write_bytes(original)
+    assert _same(db_content(state / DB_REL), db_content(tmp_path / "wal-original.sqlite"))
+
+
+def test_a_gateway_writing_through_its_write_ahead_log_since_the_run_is_named(tmp_path: Path) -> None:
+    """The run left the database without a log; since, the gateway opened it
+    in WAL mode and wrote (its log still open): rollback restores the content
+    and says the database was written to, not that the run failed to record."""
+    state = make_state(tmp_path)
+    assert cli("apply", "state", "--write", cwd=tmp_path).returncode == 0
+    gateway = sqlite3.connect(state / DB_REL)
+    assert gateway.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+    gateway.execute("INSERT INTO schema_meta VALUES ('last_seen', '42')")
+    gateway.commit()
+    try:
+        back = cli("rollback", "state", cwd=tmp_path)
+    finally:
+        gateway.close()
+    assert back.returncode == 0, back.stderr
+    assert (f"restored-content: state/{DB_REL} (the database was written to since the run: its session tables "
+            "are restored from the journal's copy, other tables keep what was written since, the file's bytes "
+            "differ)") in back.stderr.splitlines()
 
 
 def test_stale_plan_is_not_overwritten(tmp_path: Path) -> None:
@@ -122,4 +198,6 @@ def test_sigkill_at_random_moments_over_real_stores(tmp_path: Path) -> None:
     2026.9.6 database, killed at random moments; every check is the bench's."""
     soak = _soak()
     lines = list(soak.soak(tmp_path, stores=2, sessions=300, kills=3, seed=3))  # type: ignore[attr-defined]
-    assert len(lines) == 4 and lines[0].startswith("reference run: ")
+    assert len(lines) == 5 and lines[0].startswith("state dir: 2 sessions.json stores of 300 sessions")
+    assert [line.split(",")[0] for line in lines[1:4]] == ["kill 1", "kill 2", "kill 3"]
+    assert lines[4].startswith("3 kills: ") and "complete applies: 3," in lines[4]  # the reference, two re-runs
