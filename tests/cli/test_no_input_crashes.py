@@ -225,7 +225,14 @@ def test_ctrl_c_during_the_analysis_stops_the_workers(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen([sys.executable, "-m", "migrator", "apply", ".", "--write", "--no-cache", "-j", "2"],
                             cwd=tmp_path, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    time.sleep(1.5)  # past start-up, inside the analysis (which takes seconds here)
+    # Inside the analysis: once the pool's workers are running (Linux names a
+    # process's children in /proc), however slowly the machine starts it up.
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None and not children.read_text().split():
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert (proc.returncode, err) == (130, "migrator: error: interrupted; nothing was written\n")
