@@ -24,3 +24,44 @@ def test_plugin_into_a_directory_that_cannot_be_made_is_one_line(tmp_path: Path)
     done = run_cli("plugin", "file/sub", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr == "migrator plugin: file/sub: cannot write the plugin: Not a directory\n"
+
+
+YAML_RULE = """[tool.migrator]
+target-version = "2026.9.6"
+
+[[tool.migrator.data]]
+paths = ["exports/*.yaml"]
+pointers = ["/sessions/*/status"]
+"""
+
+
+def _yaml_project(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text(YAML_RULE, "utf-8")
+    (tmp_path / "exports").mkdir()
+    path = tmp_path / "exports" / "s.yaml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_yaml_merge_key_is_named_not_an_internal_error(tmp_path: Path) -> None:
+    text = "defaults: &d\n  status: done\nsessions:\n  - <<: *d\n    key: a\n"
+    path = _yaml_project(tmp_path, text)
+    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
+    assert done.returncode == 3
+    assert done.stderr.splitlines()[0] == (
+        "error: exports/s.yaml: the value at /sessions/0/status (line 4) comes from a YAML merge key (`<<`): "
+        "a value shared through YAML anchors and aliases is not edited in place; change it by hand")
+    assert path.read_text("utf-8") == text
+
+
+def test_yaml_value_in_an_aliased_mapping_is_not_rewritten_behind_another_key(tmp_path: Path) -> None:
+    # /other/keep/status reads the same node: no pointer names it, so nothing changes.
+    text = "sessions:\n  - &s\n    status: done\nother:\n  keep: *s\n"
+    path = _yaml_project(tmp_path, text)
+    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
+    assert done.returncode == 3
+    assert done.stderr.splitlines()[0] == (
+        "error: exports/s.yaml: the value at /sessions/0/status is also read at /other/keep/status through "
+        "a YAML alias, which no pointer names: a value shared through YAML anchors and aliases is not edited "
+        "in place; change it by hand")
+    assert path.read_text("utf-8") == text
