@@ -97,6 +97,11 @@ def parse(text: str, *, json5_syntax: bool = False) -> Any:
         raise JsonSyntaxError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
 
 
+# orjson reads an integer past 64 bits as a float without a word: a run of
+# 19 digits or more sends the text to the careful parse.
+_LONG_INTEGER = re.compile(r"\d{19}")
+
+
 def _parse_fast(text: str) -> tuple[Any] | None:
     """The document parsed by ``orjson``, when it is proven to hold no
     duplicate key; None when unsure (the careful parse decides).
@@ -108,7 +113,7 @@ def _parse_fast(text: str) -> tuple[Any] | None:
     colons decoded than written, so equal counts leave no pair dropped.
     What ``orjson`` refuses (a lone surrogate, an integer past 64 bits,
     ``NaN``) also goes to the careful parse."""
-    if "\\u003" in text:
+    if "\\u003" in text or _LONG_INTEGER.search(text):
         return None
     try:
         doc = orjson.loads(text)

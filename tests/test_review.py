@@ -65,3 +65,12 @@ def test_yaml_value_in_an_aliased_mapping_is_not_rewritten_behind_another_key(tm
         "a YAML alias, which no pointer names: a value shared through YAML anchors and aliases is not edited "
         "in place; change it by hand")
     assert path.read_text("utf-8") == text
+
+
+def test_json_with_an_integer_past_64_bits_is_migrated_and_keeps_it(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.migrator]\n[[tool.migrator.data]]\npaths = ["*.json"]\npointers = ["/0"]\n', "utf-8")
+    (tmp_path / "a.json").write_text('["done", -9223372036854775809]\n', "utf-8")
+    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "a.json").read_text("utf-8") == '["agent_responded", -9223372036854775809]\n'
