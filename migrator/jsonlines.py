@@ -105,9 +105,10 @@ def _load(line: bytes) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise JsonSyntaxError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+        # One line of the file: its number is the caller's, the column is ours.
+        raise JsonSyntaxError(f"{exc.msg} (column {exc.colno})") from None
     except RecursionError:
-        raise JsonSyntaxError("invalid JSON: nested too deeply") from None
+        raise JsonSyntaxError("nested too deeply") from None
 
 
 def _no_duplicate_keys(line: bytes, doc: Any) -> bool:

@@ -74,3 +74,17 @@ def test_json_with_an_integer_past_64_bits_is_migrated_and_keeps_it(tmp_path: Pa
     done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "a.json").read_text("utf-8") == '["agent_responded", -9223372036854775809]\n'
+
+
+def test_a_bad_jsonl_line_is_named_once_with_its_column(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.migrator]\n[[tool.migrator.data]]\npaths = ["*.jsonl", "*.json"]\npointers = ["/status"]\n', "utf-8")
+    (tmp_path / "x.jsonl").write_text('{"status":"done"}\n{"status": "failed"\n', "utf-8")
+    (tmp_path / "y.json").write_text('{"status": "done",}', "utf-8")
+    done = run_cli("scan", ".", cwd=tmp_path)
+    assert done.returncode == 3
+    assert [line for line in done.stderr.splitlines() if line.startswith("error:")] == [
+        "error: x.jsonl: line 2 is not valid JSON: Expecting ',' delimiter (column 20); file left unchanged, "
+        "fix or remove the line and run again",
+        "error: y.json: invalid JSON: Expecting property name enclosed in double quotes (line 1, column 19)",
+    ]
