@@ -21,6 +21,7 @@ from migrator.compat.command import gateway
 from migrator.config import Options, closest, load_options
 from migrator.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_UNREADABLE, EXIT_USAGE, MigratorError
 from migrator.findings import CONFIDENCES
+from migrator.journal import JOURNAL_DIR
 from migrator.manifest import PHASES, load_manifest
 from migrator.pipeline import Run, run
 from migrator.plugin.command import plugin
@@ -299,8 +300,9 @@ def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, all
         click.echo(f"error: {display}: {message}", err=True)
     import shlex
 
-    shown = [_shown(home) for home in outcome.journals]
-    homes = " ".join(shlex.quote(home) for home in shown)  # as a shell command takes them
+    shown = [_shown(home / JOURNAL_DIR) for home in outcome.journals]
+    # As a shell command takes them.
+    homes = " ".join(shlex.quote(_shown(home)) for home in outcome.journals)
     tail = f"; journal {outcome.run_id} in {', '.join(shown)}" if outcome.run_id else ""
     click.echo(f"{report.count(len(outcome.written), 'file')} rewritten{tail}. {report.summary_line(result)}", err=True)
     if outcome.interrupted:
@@ -375,9 +377,10 @@ def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: 
         states.append(Path(state))
     if not given and not states:
         given = [load_options(()).root]
-    for path in [*given, *states]:
+    hint = "--default-state-dir" if default_state_dir else "--state-dir"
+    for path, where in [*((p, "PATHS") for p in given), *((s, hint) for s in states)]:
         if not path.exists():
-            raise click.BadParameter(f"{path}: no such file or directory", param_hint="PATHS")
+            raise click.BadParameter(f"{path}: no such file or directory", param_hint=where)
     given += states
     roots = journal_roots([p for p in given if p not in states], states)
     if list_runs:

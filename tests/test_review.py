@@ -88,3 +88,22 @@ def test_a_bad_jsonl_line_is_named_once_with_its_column(tmp_path: Path) -> None:
         "fix or remove the line and run again",
         "error: y.json: invalid JSON: Expecting property name enclosed in double quotes (line 1, column 19)",
     ]
+
+
+def test_write_names_the_journal_directory(demo: Path) -> None:
+    done = run_cli("apply", ".", "--write", cwd=demo)
+    assert done.returncode == 0, done.stderr
+    [line] = [line for line in done.stderr.splitlines() if " rewritten; journal " in line]
+    run_id = line.split("; journal ")[1].split(" ")[0]
+    assert line.startswith(f"1 file rewritten; journal {run_id} in .migrator/journal. ")
+    assert (demo / ".migrator" / "journal" / run_id).is_dir()
+
+
+def test_rollback_names_the_option_whose_directory_is_missing(tmp_path: Path) -> None:
+    done = run_cli("rollback", "--state-dir", "nowhere", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == "Error: Invalid value for --state-dir: nowhere: no such file or directory"
+    done = run_cli("rollback", "--default-state-dir", cwd=tmp_path, env={"OPENCLAW_STATE_DIR": str(tmp_path / "none")})
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for --default-state-dir: {tmp_path / 'none'}: no such file or directory")
