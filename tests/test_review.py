@@ -107,3 +107,16 @@ def test_rollback_names_the_option_whose_directory_is_missing(tmp_path: Path) ->
     assert done.returncode == 2
     assert done.stderr.splitlines()[-1] == (
         f"Error: Invalid value for --default-state-dir: {tmp_path / 'none'}: no such file or directory")
+
+
+def test_a_bad_version_on_the_command_line_is_blamed_on_its_option(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.migrator]\n", "utf-8")
+    for option in ("--target-version", "--gateway-version"):
+        done = run_cli("scan", ".", option, "banana", cwd=tmp_path)
+        assert done.returncode == 2
+        assert done.stderr == f"migrator: error: {option}: not an OpenClaw version: 'banana'\n"
+    (tmp_path / "pyproject.toml").write_text('[tool.migrator]\ngateway-version = "banana"\n', "utf-8")
+    done = run_cli("scan", ".", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == (f"migrator: error: {tmp_path / 'pyproject.toml'}: [tool.migrator] key 'gateway-version': "
+                           "not an OpenClaw version: 'banana'\n")
