@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from conftest import run_cli
@@ -120,3 +121,22 @@ def test_a_bad_version_on_the_command_line_is_blamed_on_its_option(tmp_path: Pat
     assert done.returncode == 2
     assert done.stderr == (f"migrator: error: {tmp_path / 'pyproject.toml'}: [tool.migrator] key 'gateway-version': "
                            "not an OpenClaw version: 'banana'\n")
+
+
+def test_a_directory_that_cannot_be_read_is_named_not_skipped(tmp_path: Path) -> None:
+    # Past PATH_MAX a directory cannot be listed, by root too (unlike chmod 000).
+    (tmp_path / "pyproject.toml").write_text("[tool.migrator]\n", "utf-8")
+    (tmp_path / "ok.py").write_text('data = invoke("sessions_list")\nfor row in data["sessions"]:\n'
+                                    '    if row["status"] == "done":\n        pass\n', "utf-8")
+    fd = os.open(tmp_path, os.O_RDONLY)
+    for _ in range(18):
+        os.mkdir("d" * 250, dir_fd=fd)
+        deeper = os.open("d" * 250, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = deeper
+    os.close(fd)
+    done = run_cli("scan", ".", cwd=tmp_path)
+    assert done.returncode == 3
+    [error] = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert error.startswith("error: ddd") and error.endswith(": cannot read directory: File name too long")
+    assert done.stdout.startswith("ok.py:3:")
