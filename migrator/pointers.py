@@ -124,22 +124,6 @@ def compile_patch(
     return ops
 
 
-def invert_patch(ops: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The inverse of a test/replace patch produced by :func:`compile_patch`."""
-    inverse: list[dict[str, Any]] = []
-    pending_test: Mapping[str, Any] | None = None
-    for op in ops:
-        if op["op"] == "test":
-            pending_test = op
-        elif op["op"] == "replace" and pending_test is not None and pending_test["path"] == op["path"]:
-            inverse.append({"op": "test", "path": op["path"], "value": op["value"]})
-            inverse.append({"op": "replace", "path": op["path"], "value": pending_test["value"]})
-            pending_test = None
-        else:
-            raise ValueError(f"cannot invert operation {op!r}")
-    return inverse
-
-
 def rewrite_in_place(
     doc: Any,
     patterns: Sequence[PointerPattern],
