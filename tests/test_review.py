@@ -140,3 +140,13 @@ def test_a_directory_that_cannot_be_read_is_named_not_skipped(tmp_path: Path) ->
     [error] = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert error.startswith("error: ddd") and error.endswith(": cannot read directory: File name too long")
     assert done.stdout.startswith("ok.py:3:")
+
+
+def test_plugin_takes_default_state_dir_as_the_other_commands_do(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    done = run_cli("plugin", "--uninstall", "--default-state-dir", cwd=tmp_path, env={"OPENCLAW_STATE_DIR": str(missing)})
+    assert done.returncode == 2
+    assert done.stderr == f"migrator plugin: {missing}: not an OpenClaw state dir (no such directory)\n"
+    done = run_cli("plugin", "--uninstall", "--default-state-dir", "--state-dir", str(tmp_path), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == "Error: --state-dir DIR and --default-state-dir exclude each other"
