@@ -150,3 +150,12 @@ def test_plugin_takes_default_state_dir_as_the_other_commands_do(tmp_path: Path)
     done = run_cli("plugin", "--uninstall", "--default-state-dir", "--state-dir", str(tmp_path), cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.splitlines()[-1] == "Error: --state-dir DIR and --default-state-dir exclude each other"
+
+
+def test_a_data_finding_keeps_the_documented_path_line_column_prefix(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.migrator]\n[[tool.migrator.data]]\npaths = ["*.json"]\npointers = ["/sessions/*/status"]\n', "utf-8")
+    (tmp_path / "s.json").write_text('{"sessions": [\n  {"status": "done"}\n]}\n', "utf-8")
+    done = run_cli("scan", ".", "-q", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stdout == "s.json:2:14: data-rule [certain, review] 'done' -> 'agent_responded' at /sessions/0/status\n"
