@@ -59,8 +59,12 @@ def summary_line(run: Run) -> str:
     )
     if s["kept"]:
         line += f"; {count(s['kept'], 'store')} kept for {'its' if s['kept'] == 1 else 'their'} gateway"
-    if s["errors"]:
-        line += f"; {s['errors']} could not be read or parsed"
+    # A path that does not exist is a usage error (exit 2), not an unreadable input.
+    absent = sum(1 for m in run.missing if m.usage)
+    if absent:
+        line += f"; {count(absent, 'path')} not found"
+    if s["errors"] - absent:
+        line += f"; {s['errors'] - absent} could not be read or parsed"
     return line
 
 

@@ -159,3 +159,11 @@ def test_a_data_finding_keeps_the_documented_path_line_column_prefix(tmp_path: P
     done = run_cli("scan", ".", "-q", cwd=tmp_path)
     assert done.returncode == 1
     assert done.stdout == "s.json:2:14: data-rule [certain, review] 'done' -> 'agent_responded' at /sessions/0/status\n"
+
+
+def test_a_missing_path_is_counted_as_not_found(demo: Path) -> None:
+    done = run_cli("scan", "nosuch", "jobs", cwd=demo)
+    assert done.returncode == 2
+    assert done.stderr == "error: nosuch: no such file or directory\n"
+    assert done.stdout.splitlines()[-1] == ("2 files scanned, 0 findings: 0 to rewrite, 0 to review (expand phase); "
+                                            "1 path not found")
