@@ -226,6 +226,10 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_why: bool, s
 
     Exit 0: nothing found; 1: findings; 2: usage or configuration error;
     3: some input could not be read or parsed."""
+    for flag, given in (("--statistics", statistics), ("--show-why", show_why)):
+        if given and fmt != "text":
+            # json and sarif carry every why already; silence would hide a typo.
+            raise click.UsageError(f"{flag} applies to the text format only, not --format {fmt}")
     _check_output(output)
     result = _run(paths, kwargs)
     _print_errors(result)

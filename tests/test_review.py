@@ -167,3 +167,13 @@ def test_a_missing_path_is_counted_as_not_found(demo: Path) -> None:
     assert done.stderr == "error: nosuch: no such file or directory\n"
     assert done.stdout.splitlines()[-1] == ("2 files scanned, 0 findings: 0 to rewrite, 0 to review (expand phase); "
                                             "1 path not found")
+
+
+def test_text_only_flags_with_another_format_are_a_usage_error(demo: Path) -> None:
+    done = run_cli("scan", ".", "--format", "json", "--statistics", cwd=demo)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines()[-1] == "Error: --statistics applies to the text format only, not --format json"
+    done = run_cli("scan", ".", "--format", "sarif", "--show-why", cwd=demo)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == "Error: --show-why applies to the text format only, not --format sarif"
