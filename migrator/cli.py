@@ -297,7 +297,7 @@ def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, all
         _refuse_dirty(result)
     from migrator.write import write as write_run
 
-    outcome = write_run(result, on_write=lambda display: click.echo(f"rewrote {display}", err=True))
+    outcome = write_run(result, on_write=None if quiet else lambda display: click.echo(f"rewrote {display}", err=True))
     for display in outcome.stale:
         click.echo(f"error: {display}: changed since it was read; left as it is (run again)", err=True)
     for display, message in outcome.failed:
@@ -308,7 +308,8 @@ def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, all
     # As a shell command takes them.
     homes = " ".join(shlex.quote(_shown(home)) for home in outcome.journals)
     tail = f"; journal {outcome.run_id} in {', '.join(shown)}" if outcome.run_id else ""
-    click.echo(f"{report.count(len(outcome.written), 'file')} rewritten{tail}. {report.summary_line(result)}", err=True)
+    if not quiet:
+        click.echo(f"{report.count(len(outcome.written), 'file')} rewritten{tail}. {report.summary_line(result)}", err=True)
     if outcome.interrupted:
         undo = f"`migrator rollback {homes}`" if outcome.run_id else "nothing to undo"
         click.echo(f"interrupted: {len(outcome.interrupted)} files not written yet; run the same command again "

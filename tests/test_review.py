@@ -177,3 +177,10 @@ def test_text_only_flags_with_another_format_are_a_usage_error(demo: Path) -> No
     done = run_cli("scan", ".", "--format", "sarif", "--show-why", cwd=demo)
     assert done.returncode == 2
     assert done.stderr.splitlines()[-1] == "Error: --show-why applies to the text format only, not --format sarif"
+
+
+def test_quiet_write_prints_nothing_when_all_goes_well(demo: Path) -> None:
+    done = run_cli("apply", ".", "--write", "-q", cwd=demo)
+    assert done.returncode == 0
+    assert (done.stdout, done.stderr) == ("", "")
+    assert "agent_responded" in (demo / "orchestrator" / "monitor.py").read_text("utf-8")
