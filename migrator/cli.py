@@ -366,9 +366,10 @@ def _apply_stdin(result: Run, check: bool, show_diff: bool, quiet: bool) -> None
 @click.option("--run", "run_id", metavar="ID", help="The run to undo (default: the latest not rolled back yet).")
 @click.option("--list", "list_runs", is_flag=True, help="List the runs of the journal (id, time, files, phase).")
 @click.option("--force", is_flag=True, help="Restore files changed since the run too (their diff is shown first).")
+@click.option("--quiet", "-q", is_flag=True, help="Print conflicts and errors only: no restored files, no summary.")
 @handle_errors
 def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: bool, run_id: str | None,
-             list_runs: bool, force: bool) -> None:
+             list_runs: bool, force: bool, quiet: bool) -> None:
     """Restore the files of an `apply --write` run.
 
     The journal of a change is kept beside what it changed: PATHS (default:
@@ -399,13 +400,16 @@ def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: 
         return
     done = do_rollback(roots or given, run_id, force)
     for undone in done.undone:
+        if quiet and undone.outcome not in ("conflict", "missing"):
+            continue
         note = f" ({undone.note})" if undone.note else ""
         click.echo(f"{undone.outcome}: {_shown(Path(undone.path))}{note}", err=True)
         if undone.diff:
             click.echo(undone.diff, nl=False)
     restored = sum(u.outcome.startswith("restored") for u in done.undone)
     left = [u for u in done.undone if u.outcome in ("conflict", "missing")]
-    click.echo(f"rolled back {done.run_id}: {restored} restored, {len(left)} left as they are", err=True)
+    if not quiet:
+        click.echo(f"rolled back {done.run_id}: {restored} restored, {len(left)} left as they are", err=True)
     sys.exit(EXIT_UNREADABLE if left else EXIT_CLEAN)
 
 

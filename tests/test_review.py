@@ -184,3 +184,11 @@ def test_quiet_write_prints_nothing_when_all_goes_well(demo: Path) -> None:
     assert done.returncode == 0
     assert (done.stdout, done.stderr) == ("", "")
     assert "agent_responded" in (demo / "orchestrator" / "monitor.py").read_text("utf-8")
+
+
+def test_rollback_takes_quiet_as_scan_and_apply_do(demo: Path) -> None:
+    before = (demo / "orchestrator" / "monitor.py").read_bytes()
+    assert run_cli("apply", ".", "--write", cwd=demo).returncode == 0
+    done = run_cli("rollback", "-q", cwd=demo)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert (demo / "orchestrator" / "monitor.py").read_bytes() == before
