@@ -102,6 +102,17 @@ def _state_dir(state: str | None, default: bool) -> str | None:
 
 def _options(paths: tuple[str, ...], **kwargs: Any) -> Options:
     state = _state_dir(kwargs.get("state_dir"), bool(kwargs.get("default_state_dir")))
+    if state is not None and os.path.exists(state):
+        from migrator.statedir import is_state_dir
+
+        # Else a typo'd directory is walked as a project and the run "succeeds".
+        option = "--default-state-dir" if kwargs.get("default_state_dir") else "--state-dir"
+        if not os.path.isdir(state):
+            raise MigratorError(f"{option} {state}: not a directory")
+        if not is_state_dir(Path(state)) and not kwargs.get("quiet"):
+            # An empty one is a fresh install: said, not refused.
+            click.echo(f"warning: {option} {state}: not an OpenClaw state dir (neither openclaw.json nor agents/ "
+                       "in it); no session store found", err=True)
     if state is not None:
         # Given alone, the state dir is the whole run; beside paths, one more root.
         paths = (*paths, state)

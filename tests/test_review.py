@@ -192,3 +192,16 @@ def test_rollback_takes_quiet_as_scan_and_apply_do(demo: Path) -> None:
     done = run_cli("rollback", "-q", cwd=demo)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
     assert (demo / "orchestrator" / "monitor.py").read_bytes() == before
+
+
+def test_state_dir_that_is_no_state_dir_is_said(demo: Path) -> None:
+    done = run_cli("scan", "--state-dir", "pyproject.toml", cwd=demo)
+    assert (done.returncode, done.stderr) == (2, "migrator: error: --state-dir pyproject.toml: not a directory\n")
+    done = run_cli("apply", "--write", "--state-dir", "jobs", cwd=demo)
+    assert (done.returncode, done.stderr.splitlines()[0]) == (
+        0, "warning: --state-dir jobs: not an OpenClaw state dir (neither openclaw.json nor agents/ in it); "
+           "no session store found")
+    done = run_cli("scan", "--default-state-dir", cwd=demo, env={"OPENCLAW_STATE_DIR": str(demo / "jobs")})
+    assert done.returncode == 0
+    assert done.stderr == (f"warning: --default-state-dir {demo / 'jobs'}: not an OpenClaw state dir "
+                           "(neither openclaw.json nor agents/ in it); no session store found\n")
