@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from conftest import run_cli
 
 
@@ -44,27 +46,21 @@ def _yaml_project(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_yaml_merge_key_is_named_not_an_internal_error(tmp_path: Path) -> None:
-    text = "defaults: &d\n  status: done\nsessions:\n  - <<: *d\n    key: a\n"
-    path = _yaml_project(tmp_path, text)
-    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
-    assert done.returncode == 3
-    assert done.stderr.splitlines()[0] == (
-        "error: exports/s.yaml: the value at /sessions/0/status (line 4) comes from a YAML merge key (`<<`): "
-        "a value shared through YAML anchors and aliases is not edited in place; change it by hand")
-    assert path.read_text("utf-8") == text
-
-
-def test_yaml_value_in_an_aliased_mapping_is_not_rewritten_behind_another_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("text", "message"), [
+    ("defaults: &d\n  status: done\nsessions:\n  - <<: *d\n    key: a\n",
+     "the value at /sessions/0/status (line 4) comes from a YAML merge key (`<<`): "),
     # /other/keep/status reads the same node: no pointer names it, so nothing changes.
-    text = "sessions:\n  - &s\n    status: done\nother:\n  keep: *s\n"
+    ("sessions:\n  - &s\n    status: done\nother:\n  keep: *s\n",
+     "the value at /sessions/0/status is also read at /other/keep/status through a YAML alias, "
+     "which no pointer names: "),
+])
+def test_a_yaml_value_shared_beyond_the_pointers_is_refused_by_name(tmp_path: Path, text: str, message: str) -> None:
     path = _yaml_project(tmp_path, text)
     done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
     assert done.returncode == 3
     assert done.stderr.splitlines()[0] == (
-        "error: exports/s.yaml: the value at /sessions/0/status is also read at /other/keep/status through "
-        "a YAML alias, which no pointer names: a value shared through YAML anchors and aliases is not edited "
-        "in place; change it by hand")
+        f"error: exports/s.yaml: {message}a value shared through YAML anchors and aliases is not edited in place; "
+        "change it by hand")
     assert path.read_text("utf-8") == text
 
 
