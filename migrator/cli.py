@@ -22,6 +22,7 @@ from migrator.compat.command import gateway
 from migrator.config import Options, closest, load_options
 from migrator.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_UNREADABLE, EXIT_USAGE, MigratorError
 from migrator.findings import CONFIDENCES
+from migrator.journal import JOURNAL_DIR
 from migrator.manifest import PHASES, load_manifest
 from migrator.pipeline import Run, run
 from migrator.plugin.command import plugin
@@ -102,6 +103,17 @@ def _state_dir(state: str | None, default: bool) -> str | None:
 
 def _options(paths: tuple[str, ...], **kwargs: Any) -> Options:
     state = _state_dir(kwargs.get("state_dir"), bool(kwargs.get("default_state_dir")))
+    if state is not None and os.path.exists(state):
+        from migrator.statedir import is_state_dir
+
+        # Else a typo'd directory is walked as a project and the run "succeeds".
+        option = "--default-state-dir" if kwargs.get("default_state_dir") else "--state-dir"
+        if not os.path.isdir(state):
+            raise MigratorError(f"{option} {state}: not a directory")
+        if not is_state_dir(Path(state)) and not kwargs.get("quiet"):
+            # An empty one is a fresh install: said, not refused.
+            click.echo(f"warning: {option} {state}: not an OpenClaw state dir (neither openclaw.json nor agents/ "
+                       "in it); no session store found", err=True)
     if state is not None:
         # Given alone, the state dir is the whole run; beside paths, one more root.
         paths = (*paths, state)
@@ -228,6 +240,10 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, show_why: bool, s
 
     Exit 0: nothing found; 1: findings; 2: usage or configuration error;
     3: some input could not be read or parsed."""
+    for flag, given in (("--statistics", statistics), ("--show-why", show_why)):
+        if given and fmt != "text":
+            # json and sarif carry every why already; silence would hide a typo.
+            raise click.UsageError(f"{flag} applies to the text format only, not --format {fmt}")
     _check_output(output)
     result = _run(paths, kwargs)
     _print_errors(result)
@@ -295,17 +311,19 @@ def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, all
         _refuse_dirty(result)
     from migrator.write import write as write_run
 
-    outcome = write_run(result, on_write=lambda display: click.echo(f"rewrote {display}", err=True))
+    outcome = write_run(result, on_write=None if quiet else lambda display: click.echo(f"rewrote {display}", err=True))
     for display in outcome.stale:
         click.echo(f"error: {display}: changed since it was read; left as it is (run again)", err=True)
     for display, message in outcome.failed:
         click.echo(f"error: {display}: {message}", err=True)
     import shlex
 
-    shown = [_shown(home) for home in outcome.journals]
-    homes = " ".join(shlex.quote(home) for home in shown)  # as a shell command takes them
+    shown = [_shown(home / JOURNAL_DIR) for home in outcome.journals]
+    # As a shell command takes them.
+    homes = " ".join(shlex.quote(_shown(home)) for home in outcome.journals)
     tail = f"; journal {outcome.run_id} in {', '.join(shown)}" if outcome.run_id else ""
-    click.echo(f"{report.count(len(outcome.written), 'file')} rewritten{tail}. {report.summary_line(result)}", err=True)
+    if not quiet:
+        click.echo(f"{report.count(len(outcome.written), 'file')} rewritten{tail}. {report.summary_line(result)}", err=True)
     if outcome.interrupted:
         undo = f"`migrator rollback {homes}`" if outcome.run_id else "nothing to undo"
         click.echo(f"interrupted: {len(outcome.interrupted)} files not written yet; run the same command again "
@@ -362,9 +380,10 @@ def _apply_stdin(result: Run, check: bool, show_diff: bool, quiet: bool) -> None
 @click.option("--run", "run_id", metavar="ID", help="The run to undo (default: the latest not rolled back yet).")
 @click.option("--list", "list_runs", is_flag=True, help="List the runs of the journal (id, time, files, phase).")
 @click.option("--force", is_flag=True, help="Restore files changed since the run too (their diff is shown first).")
+@click.option("--quiet", "-q", is_flag=True, help="Print conflicts and errors only: no restored files, no summary.")
 @handle_errors
 def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: bool, run_id: str | None,
-             list_runs: bool, force: bool) -> None:
+             list_runs: bool, force: bool, quiet: bool) -> None:
     """Restore the files of an `apply --write` run.
 
     The journal of a change is kept beside what it changed: PATHS (default:
@@ -378,9 +397,10 @@ def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: 
         states.append(Path(state))
     if not given and not states:
         given = [load_options(()).root]
-    for path in [*given, *states]:
+    hint = "--default-state-dir" if default_state_dir else "--state-dir"
+    for path, where in [*((p, "PATHS") for p in given), *((s, hint) for s in states)]:
         if not path.exists():
-            raise click.BadParameter(f"{path}: no such file or directory", param_hint="PATHS")
+            raise click.BadParameter(f"{path}: no such file or directory", param_hint=where)
     given += states
     roots = journal_roots([p for p in given if p not in states], states)
     if list_runs:
@@ -394,13 +414,16 @@ def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: 
         return
     done = do_rollback(roots or given, run_id, force)
     for undone in done.undone:
+        if quiet and undone.outcome not in ("conflict", "missing"):
+            continue
         note = f" ({undone.note})" if undone.note else ""
         click.echo(f"{undone.outcome}: {_shown(Path(undone.path))}{note}", err=True)
         if undone.diff:
             click.echo(undone.diff, nl=False)
     restored = sum(u.outcome.startswith("restored") for u in done.undone)
     left = [u for u in done.undone if u.outcome in ("conflict", "missing")]
-    click.echo(f"rolled back {done.run_id}: {restored} restored, {len(left)} left as they are", err=True)
+    if not quiet:
+        click.echo(f"rolled back {done.run_id}: {restored} restored, {len(left)} left as they are", err=True)
     sys.exit(EXIT_UNREADABLE if left else EXIT_CLEAN)
 
 

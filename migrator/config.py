@@ -265,17 +265,19 @@ def load_options(
         try:
             version = parse_version(str(target))
         except ValueError as exc:
-            raise ConfigError(f"{where}: [tool.migrator] key 'target-version': {exc}") from None
+            named = "--target-version" if target_version else f"{where}: [tool.migrator] key 'target-version'"
+            raise ConfigError(f"{named}: {exc}") from None
         phase = manifest.schedule.phase_for(version)
         source = f"target-version {target} (sunset {manifest.schedule.sunset_text})"
     if phase is None:
         phase, source = "expand", "default"
     if phase not in PHASES:
-        raise ConfigError(f"{where}: phase must be one of {', '.join(PHASES)}, not {phase!r}")
+        raise ConfigError(f"{where}: [tool.migrator] key 'phase' must be one of {', '.join(PHASES)}, not {phase!r}")
 
     confidence = min_confidence or table.get("min-confidence", "likely")
     if confidence not in CONFIDENCES:
-        raise ConfigError(f"{where}: min-confidence must be one of {', '.join(CONFIDENCES)}, not {confidence!r}")
+        raise ConfigError(f"{where}: [tool.migrator] key 'min-confidence' must be one of "
+                          f"{', '.join(CONFIDENCES)}, not {confidence!r}")
 
     if jobs is None or jobs <= 0:
         # Auto: every core; the pipeline still runs small jobs in-process.
@@ -290,7 +292,8 @@ def load_options(
         try:
             parse_version(str(gw))
         except ValueError as exc:
-            raise ConfigError(f"{where}: gateway-version: {exc}") from None
+            named = "--gateway-version" if gateway_version else f"{where}: [tool.migrator] key 'gateway-version'"
+            raise ConfigError(f"{named}: {exc}") from None
     return Options(
         manifest=manifest,
         paths=given,

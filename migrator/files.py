@@ -181,14 +181,16 @@ def _walk(
     keep: Callable[[str, bool], bool],
     display: Callable[[str], str],
     seen: set[str],
-) -> Iterator[SourcePath]:
+) -> Iterator[SourcePath | Missing]:
     if gitignore:
         own = _gitignore(Path(top))
         if own is not None:
             specs = specs + [(top, own)]
     try:
         entries = sorted(os.scandir(top), key=_NAME)
-    except OSError:
+    except OSError as exc:
+        # Its files would go unseen: named, as an input that cannot be read (exit 3).
+        yield Missing(display(top), f"cannot read directory: {exc.strerror or exc}", usage=False)
         return
     start_text = str(start)
     subdirs: list[str] = []

@@ -97,9 +97,9 @@ def parse(text: str, *, json5_syntax: bool = False) -> Any:
         raise JsonSyntaxError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
 
 
-# orjson reads an integer past 64 bits as a float, silently: such a number
-# (or a string that merely looks like one) goes to the careful parse.
-_LONG_INTEGER = re.compile(r"(?<![\w.\"])-?\d{19,}(?![\w\"])")
+# orjson reads an integer past 64 bits as a float without a word: a run of
+# 19 digits or more sends the text to the careful parse.
+_LONG_INTEGER = re.compile(r"\d{19}")
 
 
 def _parse_fast(text: str) -> tuple[Any] | None:

@@ -85,14 +85,19 @@ def old_value_filter(mapping: Mapping[str, str]) -> re.Pattern[bytes]:
 # --- parsing ---------------------------------------------------------------
 
 
+_LONG_INTEGER = re.compile(rb"\d{19}")
+
+
 def _load(line: bytes) -> Any:
     """The meaning of one line. ``orjson`` first; whatever it refuses (a lone
     surrogate, a number beyond a double, deep nesting) is decided by ``json``,
-    so a line is bad exactly when the standard library says so."""
-    try:
-        return orjson.loads(line)
-    except (orjson.JSONDecodeError, RecursionError):
-        pass
+    so a line is bad exactly when the standard library says so. An integer
+    past 64 bits, which orjson reads as a float, goes to ``json`` too."""
+    if not _LONG_INTEGER.search(line):
+        try:
+            return orjson.loads(line)
+        except (orjson.JSONDecodeError, RecursionError):
+            pass
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -100,9 +105,10 @@ def _load(line: bytes) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise JsonSyntaxError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+        # One line of the file: its number is the caller's, the column is ours.
+        raise JsonSyntaxError(f"{exc.msg} (column {exc.colno})") from None
     except RecursionError:
-        raise JsonSyntaxError("invalid JSON: nested too deeply") from None
+        raise JsonSyntaxError("nested too deeply") from None
 
 
 def _no_duplicate_keys(line: bytes, doc: Any) -> bool:

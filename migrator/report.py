@@ -59,8 +59,12 @@ def summary_line(run: Run) -> str:
     )
     if s["kept"]:
         line += f"; {count(s['kept'], 'store')} kept for {'its' if s['kept'] == 1 else 'their'} gateway"
-    if s["errors"]:
-        line += f"; {s['errors']} could not be read or parsed"
+    # A path that does not exist is a usage error (exit 2), not an unreadable input.
+    absent = sum(1 for m in run.missing if m.usage)
+    if absent:
+        line += f"; {count(absent, 'path')} not found"
+    if s["errors"] - absent:
+        line += f"; {s['errors'] - absent} could not be read or parsed"
     return line
 
 
@@ -108,12 +112,8 @@ def _where(f: Finding) -> str:
     """``path:line:column``; a database row is named by its table, column and
     session key (its rowid means nothing to a person)."""
     if f.table is not None:
-        where = f"{f.path}: {f.table}.{f.column_name} of {f.key}"
-    else:
-        where = f"{f.path}:{f.line}:{f.column}"
-    if f.pointer is not None:
-        where += f" {f.pointer}"
-    return where
+        return f"{f.path}: {f.table}.{f.column_name} of {f.key}"
+    return f"{f.path}:{f.line}:{f.column}"
 
 
 _STYLES = {"rewrite": "yellow", "review": "cyan"}
@@ -127,6 +127,9 @@ def finding_line(f: Finding, *, show_why: bool = False, colour: bool = False) ->
         where = click.style(where, bold=True)
         rule = click.style(rule, fg=_STYLES[f.action], bold=True)
     line = f"{where}: {rule} [{f.confidence}, {f.action}] {f.old!r} -> {f.new!r}"
+    if f.pointer is not None:
+        # After the arrow: `path:line:col: ` stays what editors and CI matchers parse.
+        line += f" at {f.pointer}"
     return f"{line}: {f.why}" if show_why else line
 
 

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping, Sequence
 import jsonpatch
 
 from migrator.jsonedit import Edit, JsonSyntaxError
-from migrator.pointers import PointerPattern, compile_patch, split
+from migrator.pointers import PointerPattern, compile_patch, join, split
 
 
 class SharedValue(JsonSyntaxError):
@@ -31,6 +31,23 @@ def _parent(doc: Any, tokens: list[str]) -> tuple[Any, Any]:
         node = node[int(token)] if isinstance(node, list) else node[token]
     last: Any = int(tokens[-1]) if isinstance(node, list) else tokens[-1]
     return node, last
+
+
+def _places(doc: Any) -> dict[tuple[int, Any], list[str]]:
+    """Every pointer at which each (container, key) of a YAML document is
+    read: through aliases one node stands at several places."""
+    out: dict[tuple[int, Any], list[str]] = {}
+
+    def walk(node: Any, tokens: list[str | int], path: tuple[int, ...]) -> None:
+        if id(node) in path:  # a recursive alias
+            return
+        items = enumerate(node) if isinstance(node, list) else node.items() if isinstance(node, dict) else ()
+        for key, value in items:
+            out.setdefault((id(node), key), []).append(join([*tokens, key]))
+            walk(value, [*tokens, key], (*path, id(node)))
+
+    walk(doc, [], ())
+    return out
 
 
 def _olds(ops: Sequence[Mapping[str, Any]]) -> dict[str, str]:
@@ -76,11 +93,26 @@ def migrate_yaml(
         starts.append(match.end())
     located = []
     skipped: set[str] = set()
+    # Only a document with an alias can read one value at several places.
+    places = _places(doc) if "*" in text else None
+    named = {join(tokens) for pattern in patterns for tokens, _ in pattern.matches(doc)} if places else set()
     for op in ops:
         if op["op"] != "replace":
             continue
         parent, key = _parent(doc, split(op["path"]))
-        line, column = parent.lc.item(key) if isinstance(parent, list) else parent.lc.value(key)  # type: ignore[attr-defined]
+        unnamed = [p for p in (places or {}).get((id(parent), key), []) if p not in named]
+        if unnamed:
+            raise SharedValue(f"the value at {op['path']} is also read at {unnamed[0]} through a YAML alias, "
+                              "which no pointer names: a value shared through YAML anchors and aliases is not "
+                              "edited in place; change it by hand")
+        try:
+            line, column = parent.lc.item(key) if isinstance(parent, list) else parent.lc.value(key)  # type: ignore[attr-defined]
+        except KeyError:
+            # A key a `<<` merge brings in has no position of its own: its
+            # value stands in another mapping, maybe read by others too.
+            raise SharedValue(f"the value at {op['path']} (line {parent.lc.line + 1}) comes from a YAML merge "
+                              "key (`<<`): a value shared through YAML anchors and aliases is not edited in "
+                              "place; change it by hand") from None
         if skip is not None and skip(line + 1):
             skipped.add(op["path"])
             continue

@@ -127,8 +127,9 @@ class DataEngine(BaseEngine):
             new_text, edits, ops = migrate_document(text, target.format, target.patterns,
                                                     options.manifest.vocabulary.old_to_new, _skip(sup, target.rule))
         except (JsonSyntaxError, ValueError) as exc:
-            shared = isinstance(exc, SharedValue)  # valid YAML: say what it is, not "cannot parse"
-            result.error = Problem("unparsable", str(exc) if shared else f"cannot parse {target.format.upper()}: {exc}")
+            # Valid YAML (a shared value), or a message that names the format already.
+            plain = isinstance(exc, SharedValue) or str(exc).startswith("invalid ")
+            result.error = Problem("unparsable", str(exc) if plain else f"cannot parse {target.format.upper()}: {exc}")
             return result
         if target.builtin and target.format == "json" and not text.lstrip().startswith("{"):
             # Valid JSON, but an OpenClaw store is an object of sessions by key.

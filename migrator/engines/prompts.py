@@ -52,8 +52,6 @@ JSON_FENCES = frozenset({"json", "jsonc", "json5"})
 
 __all__ = ["RULES", "TextEngine", "analyse", "workspaces"]
 
-_JSON_STATUS = "\"{field}\"\\s*:\\s*\"({words})\""
-
 
 class TextEngine(BaseEngine):
     """Findings and rewrites for Markdown and plain-text prompts."""

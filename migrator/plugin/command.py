@@ -22,6 +22,8 @@ from migrator.plugin.install import DEFAULT_OPENCLAW, install, uninstall
 @click.option("--uninstall", "do_uninstall", is_flag=True, help="Remove the plugin from the state dir.")
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="The OpenClaw state dir (default: $OPENCLAW_STATE_DIR or ~/.openclaw).")
+# Spelled as scan, apply and rollback spell it; the default is the same without it.
+@click.option("--default-state-dir", is_flag=True, help="The default state dir: $OPENCLAW_STATE_DIR, else ~/.openclaw.")
 @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="A rename manifest (default: the built-in session-status one).")
 @click.option("--openclaw", "openclaw", default=DEFAULT_OPENCLAW, show_default=True, metavar="COMMAND",
@@ -32,6 +34,7 @@ def plugin(
     do_install: bool,
     do_uninstall: bool,
     state_dir: Path | None,
+    default_state_dir: bool,
     manifest_path: Path | None,
     openclaw: str,
 ) -> None:
@@ -45,6 +48,8 @@ def plugin(
     """
     try:
         manifest = load_manifest(manifest_path)
+        if default_state_dir and state_dir is not None:
+            raise click.UsageError("--state-dir DIR and --default-state-dir exclude each other")
         if do_install and do_uninstall:
             raise click.UsageError("--install and --uninstall exclude each other")
         if do_uninstall:

@@ -151,13 +151,32 @@ def write_plugin(manifest: Manifest, target: Path, options: PluginOptions = Plug
     files = render(manifest, options)
     if target.exists() and not target.is_dir():
         raise ConfigError(f"{target}: not a directory")
-    target.mkdir(parents=True, exist_ok=True)
+    if not _holds_this_plugin(target, plugin_id(manifest)):
+        # A project's own package.json or index.js is never overwritten.
+        taken = [name for name in files if (target / name).exists()]
+        if taken:
+            raise ConfigError(f"{target / taken[0]}: exists and is not this plugin's; "
+                              "write the plugin into a new or empty directory")
     written = []
-    for name, data in files.items():
-        path = target / name
-        atomic_write(path, data)
-        written.append(path)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            path = target / name
+            atomic_write(path, data)
+            written.append(path)
+    except OSError as exc:
+        raise ConfigError(f"{target}: cannot write the plugin: {exc.strerror or exc}") from None
     return written
+
+
+def _holds_this_plugin(target: Path, ident: str) -> bool:
+    """True when ``target`` holds an earlier copy of this plugin (its
+    openclaw.plugin.json names the same id), so writing again replaces it."""
+    try:
+        found = json.loads((target / "openclaw.plugin.json").read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(found, dict) and found.get("id") == ident
 
 
 def _json(value: Any) -> bytes:

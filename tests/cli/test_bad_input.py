@@ -95,8 +95,8 @@ def test_unreadable_file(tmp_path: Path) -> None:
     ("config", "message"),
     [
         ('[tool.migrator]\ncolour = "red"\n', "pyproject.toml: [tool.migrator] unknown key 'colour'"),
-        ('[tool.migrator]\nphase = "sideways"\n', "pyproject.toml: phase must be one of expand, contract, not 'sideways'"),
-        ('[tool.migrator]\nmin-confidence = "high"\n', "pyproject.toml: min-confidence must be one of possible, likely, certain"),
+        ('[tool.migrator]\nphase = "sideways"\n', "pyproject.toml: [tool.migrator] key 'phase' must be one of expand, contract, not 'sideways'"),
+        ('[tool.migrator]\nmin-confidence = "high"\n', "pyproject.toml: [tool.migrator] key 'min-confidence' must be one of possible, likely, certain"),
         ('[tool.migrator]\ntarget-version = "next"\n', "pyproject.toml: [tool.migrator] key 'target-version': not an OpenClaw version"),
         ('[tool.migrator\n', "pyproject.toml: cannot read configuration"),
         ('[[tool.migrator.data]]\npaths = ["x.json"]\npointers = ["status"]\n', "pointer 'status' must start with '/'"),
