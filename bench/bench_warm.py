@@ -23,53 +23,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
-import zipfile
 from pathlib import Path
 
+# The shared tree, the grep floor and the timer are bench_scan's (one home each).
+from bench_scan import GREP_PATTERN, large_corpus, timed  # noqa: E402  (a sibling script)
+
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO / "bench" / ".work" / "scan-corpus"
-WHEELS = ("django==5.2.19", "sympy", "transformers", "pandas", "networkx", "ray", "openai")
-GREP_PATTERN = "[\"'](done|failed|timeout|killed)[\"']"
-
-
-def corpus() -> Path:
-    """The shared tree, downloaded and unzipped once (into a temporary
-    directory renamed into place, so a half-built tree is never used)."""
-    tree = CORPUS / "tree"
-    if tree.is_dir():
-        return tree
-    CORPUS.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix="scan-corpus.", dir=CORPUS.parent))
-    wheels = building / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", str(wheels), *WHEELS],
-                   check=True)
-    for wheel in sorted(wheels.glob("*.whl")):
-        with zipfile.ZipFile(wheel) as archive:
-            archive.extractall(building / "tree" / wheel.name.split("-")[0].lower())
-    # A [tool.migrator] table of its own: no outer configuration applies.
-    (building / "tree" / "pyproject.toml").write_text("[tool.migrator]\n", encoding="utf-8")
-    try:
-        building.rename(CORPUS)
-    except OSError:
-        pass  # built meanwhile by another run: use that one
-    return tree
-
-
-def timed(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - start
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
-    return elapsed
-
-
-def best(runs: list[float]) -> float:
-    return min(runs)
 
 
 def main() -> None:
@@ -78,7 +39,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="Runs per measure; the best counts.")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
-    tree = (args.corpus or corpus()).resolve()
+    tree = (args.corpus or large_corpus()).resolve()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("CI", None)
     scan = [sys.executable, "-m", "migrator", "scan", "-j", str(args.jobs), "--format", "json"]
@@ -92,7 +53,7 @@ def main() -> None:
     for _ in range(args.repeat):  # in turn, so both see the same machine
         grep.append(timed(["grep", "-rlE", GREP_PATTERN, "."], cwd=tree))
         warm.append(timed([*scan, "-o", os.devnull, "."], cwd=tree, env=env))
-    g, w = best(grep), best(warm)
+    g, w = min(grep), min(warm)
     print(f"corpus: {tree.name} ({summary['files_scanned']:,} files scanned, {summary['files_parsed']:,} "
           f"candidates), -j {args.jobs}, best of {args.repeat}")
     print(f"  grep -rlE (floor)            {g:6.2f} s")
