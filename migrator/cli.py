@@ -101,7 +101,8 @@ def _state_dir(state: str | None, default: bool) -> str | None:
     return state
 
 
-def _options(paths: tuple[str, ...], **kwargs: Any) -> Options:
+def _options(paths: tuple[str, ...], **kwargs: Any) -> tuple[Options, ...]:
+    """One :class:`Options` per project the paths lie in (see ``load_projects``)."""
     state = _state_dir(kwargs.get("state_dir"), bool(kwargs.get("default_state_dir")))
     if state is not None and os.path.exists(state):
         from migrator.statedir import is_state_dir
@@ -119,7 +120,9 @@ def _options(paths: tuple[str, ...], **kwargs: Any) -> Options:
         paths = (*paths, state)
     if kwargs.get("quiet") and kwargs.get("verbose"):
         raise MigratorError("--quiet and --verbose exclude each other")
-    return load_options(
+    from migrator.config import load_projects
+
+    return load_projects(
         paths,
         phase=kwargs.get("phase"),
         min_confidence=kwargs.get("min_confidence"),
@@ -158,21 +161,20 @@ def _run(paths: tuple[str, ...], kwargs: dict[str, Any]) -> Run:
     """The pipeline over the paths (or standard input), with a progress bar
     when a person watches a terminal."""
     stdin = _stdin_path(paths, kwargs)
-    options = _options((stdin,) if stdin else paths, **kwargs)
+    projects = _options((stdin,) if stdin else paths, **kwargs)
     if kwargs.get("write") and stdin is None:
-        options = dataclasses.replace(options, stage=True)
+        projects = tuple(dataclasses.replace(options, stage=True) for options in projects)
     if kwargs.get("verbose"):
-        where = options.config_file or "none (defaults)"
-        click.echo(f"config: {where}; phase {options.phase} ({options.phase_source}); "
-                   f"cache {'off' if options.cache_dir is None else 'on'}", err=True)
+        for line in _config_lines(projects):
+            click.echo(line, err=True)
     if stdin is not None:
         from migrator.stdin import run_stdin
 
-        result = run_stdin(options, stdin, _stdin_bytes())
+        result = run_stdin(projects[0], stdin, _stdin_bytes())
     else:
         bar = progress.bar_for()
         try:
-            result = run(options, bar)
+            result = run(projects, bar)
         finally:
             if bar is not None:
                 bar.close()
@@ -180,6 +182,28 @@ def _run(paths: tuple[str, ...], kwargs: dict[str, Any]) -> Run:
         click.echo(f"{report.count(result.files_seen, 'file')} claimed, {result.files_parsed} past the prefilter, "
                    f"{result.cache_hits} from the cache, {result.files_analysed} analysed", err=True)
     return result
+
+
+def _config_lines(projects: tuple[Options, ...]) -> list[str]:
+    """``-v``: each project's configuration, and with several what they share
+    (the settings of a run are the command line's, never a table's)."""
+    from migrator.config import find_config
+
+    lines = []
+    for options in projects:
+        where = options.config_file or "none (defaults)"
+        whose = ""
+        if len(projects) > 1:
+            # Under no table of its own, a path goes with the first project.
+            shown = [f"{p} (under no project)" if find_config(Path(os.path.abspath(p))) is None else str(p)
+                     for p in options.paths]
+            whose = f" for {', '.join(shown)}"
+        lines.append(f"config: {where}{whose}; phase {options.phase} ({options.phase_source}); "
+                     f"cache {'off' if options.cache_dir is None else 'on'}")
+    if len(projects) > 1:
+        lines.append(f"{len(projects)} projects in one run: one report, one exit code, one journal run id; "
+                     f"shared by all: --jobs {projects[0].jobs} and the other command-line options")
+    return lines
 
 
 def _check_output(output: str | None) -> None:

@@ -10,7 +10,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, TypedDict, Unpack
 
 from migrator.errors import ConfigError
 from migrator.findings import CONFIDENCES, Confidence
@@ -220,40 +220,112 @@ def _text_table(value: Any, path: Path) -> dict[str, Any]:
     return out
 
 
-def load_options(
-    paths: tuple[str, ...] | list[str] = (),
-    *,
-    phase: str | None = None,
-    min_confidence: str | None = None,
-    jobs: int | None = None,
-    target_version: str | None = None,
-    gateway_version: str | None = None,
-    config: str | Path | None = None,
-    manifest: Manifest | None = None,
-    cwd: Path | None = None,
-    use_cache: bool | None = None,
-    exclude: tuple[str, ...] | None = None,
-    extend_exclude: tuple[str, ...] = (),
-) -> Options:
-    """Build the options of a run: explicit arguments win over ``[tool.migrator]``,
-    which wins over defaults. ``exclude`` replaces the configured globs,
-    ``extend_exclude`` adds to them (as ruff's flags do).
+class Settings(TypedDict, total=False):
+    """The keywords of :func:`load_options` and :func:`load_projects`: the
+    command line's settings, each None when not given."""
+
+    phase: str | None
+    min_confidence: str | None
+    jobs: int | None
+    target_version: str | None
+    gateway_version: str | None
+    config: str | Path | None
+    manifest: Manifest | None
+    cwd: Path | None
+    use_cache: bool | None
+    exclude: tuple[str, ...] | None
+    extend_exclude: tuple[str, ...]
+
+
+def load_options(paths: tuple[str, ...] | list[str] = (), **settings: Unpack[Settings]) -> Options:
+    """The options of a run over ``paths`` as one project: that of ``config``,
+    else of the first path (:func:`load_projects` gives each path its own).
+    Explicit arguments win over ``[tool.migrator]``, which wins over defaults.
+    ``exclude`` replaces the configured globs, ``extend_exclude`` adds to them
+    (as ruff's flags do).
     """
-    cwd = cwd or Path.cwd()
-    given = tuple(Path(p) for p in (paths or ["."]))
-    config_file: Path | None
+    given, flags, manifest, cwd = _settings(paths, settings)
+    config = settings.get("config")
+    config_file = _given_config(config) if config is not None else find_config(_absolute(given[0], cwd))
+    return _build(given, config_file, flags, manifest, cwd)
+
+
+def load_projects(paths: tuple[str, ...] | list[str] = (), **settings: Unpack[Settings]) -> tuple[Options, ...]:
+    """The options of a run, one per project: each path goes with the nearest
+    ``[tool.migrator]`` above it, and paths under the same table share one
+    :class:`Options` (in the order the paths were given). A path under no
+    table (an OpenClaw state dir, a loose file) goes with the first project
+    given, as every path did before projects were told apart. ``config``
+    names one table for every path. Explicit arguments win over every
+    project's table. Every table is read before anything runs, so a bad one
+    stops the run before it writes anything.
+    """
+    given, flags, manifest, cwd = _settings(paths, settings)
+    config = settings.get("config")
     if config is not None:
-        config_file = Path(config)
-        if not config_file.is_file():
-            raise ConfigError(f"{config_file}: configuration file not found")
-    else:
-        first = given[0] if given[0].is_absolute() else cwd / given[0]
-        # A path that does not exist (a --stdin-filename) still finds the config above it.
-        config_file = find_config(first)
+        return (_build(given, _given_config(config), flags, manifest, cwd),)
+    # Keyed by the real file (two spellings of one project are one project),
+    # built from the path as found (displayed and matched as the user wrote it).
+    found: dict[Path, Path] = {}
+    groups: dict[Path | None, list[Path]] = {}
+    for path in given:
+        config_file = find_config(_absolute(path, cwd))
+        key = config_file.resolve() if config_file is not None else None
+        if config_file is not None:
+            found.setdefault(config_file.resolve(), config_file)
+        groups.setdefault(key, []).append(path)
+    loose = groups.pop(None, [])
+    if not groups:
+        return (_build(given, None, flags, manifest, cwd),)
+    first = next(iter(groups))
+    groups[first] = [p for p in given if p in groups[first] or p in loose]
+    return tuple(_build(tuple(members), found[key], flags, manifest, cwd)
+                 for key, members in groups.items() if key is not None)
+
+
+def _settings(paths: tuple[str, ...] | list[str], settings: Settings) -> tuple[tuple[Path, ...], "_Flags", Manifest, Path]:
+    """The given paths (``.`` when none), the flags, the manifest and the directory of a run."""
+    given = tuple(Path(p) for p in (paths or ["."]))
+    flags = _Flags(settings.get("phase"), settings.get("min_confidence"), settings.get("jobs"),
+                   settings.get("target_version"), settings.get("gateway_version"), settings.get("use_cache"),
+                   settings.get("exclude"), tuple(settings.get("extend_exclude", ())))
+    return given, flags, settings.get("manifest") or load_manifest(), settings.get("cwd") or Path.cwd()
+
+
+@dataclass(frozen=True)
+class _Flags:
+    """The command line's settings, which win over every project's table."""
+
+    phase: str | None
+    min_confidence: str | None
+    jobs: int | None
+    target_version: str | None
+    gateway_version: str | None
+    use_cache: bool | None
+    exclude: tuple[str, ...] | None
+    extend_exclude: tuple[str, ...]
+
+
+def _absolute(path: Path, cwd: Path) -> Path:
+    # Normalised, so the walk up for a config (``../b``) climbs real parents.
+    # A path that does not exist (a --stdin-filename) still finds the config above it.
+    return Path(os.path.normpath(path if path.is_absolute() else cwd / path))
+
+
+def _given_config(config: str | Path) -> Path:
+    config_file = Path(config)
+    if not config_file.is_file():
+        raise ConfigError(f"{config_file}: configuration file not found")
+    return config_file
+
+
+def _build(given: tuple[Path, ...], config_file: Path | None, flags: _Flags, manifest: Manifest,
+           cwd: Path) -> Options:
+    """One project's options: its table under the command line's flags."""
     table = read_config(config_file) if config_file else {}
     where = config_file or Path("pyproject.toml")
     root = config_file.parent if config_file else cwd
-    manifest = manifest or load_manifest()
+    target_version, gateway_version, phase = flags.target_version, flags.gateway_version, flags.phase
 
     target = target_version or table.get("target-version")
     if phase is None:
@@ -274,18 +346,19 @@ def load_options(
     if phase not in PHASES:
         raise ConfigError(f"{where}: [tool.migrator] key 'phase' must be one of {', '.join(PHASES)}, not {phase!r}")
 
-    confidence = min_confidence or table.get("min-confidence", "likely")
+    confidence = flags.min_confidence or table.get("min-confidence", "likely")
     if confidence not in CONFIDENCES:
         raise ConfigError(f"{where}: [tool.migrator] key 'min-confidence' must be one of "
                           f"{', '.join(CONFIDENCES)}, not {confidence!r}")
 
+    jobs = flags.jobs
     if jobs is None or jobs <= 0:
         # Auto: every core; the pipeline still runs small jobs in-process.
         jobs = os.cpu_count() or 1
     respect = table.get("respect-gitignore", True)
     if not isinstance(respect, bool):
         raise ConfigError(f"{where}: [tool.migrator] key 'respect-gitignore' must be true or false")
-    cache = table.get("cache", True) if use_cache is None else use_cache
+    cache = table.get("cache", True) if flags.use_cache is None else flags.use_cache
     text = _text_table(table.get("text", {}), where)
     gw = gateway_version or table.get("gateway-version")
     if gw is not None:
@@ -294,6 +367,7 @@ def load_options(
         except ValueError as exc:
             named = "--gateway-version" if gateway_version else f"{where}: [tool.migrator] key 'gateway-version'"
             raise ConfigError(f"{named}: {exc}") from None
+    exclude = _string_list(table.get("exclude", []), where, "exclude") if flags.exclude is None else flags.exclude
     return Options(
         manifest=manifest,
         paths=given,
@@ -303,8 +377,7 @@ def load_options(
         min_confidence=confidence,
         jobs=jobs,
         include=_string_list(table.get("include", []), where, "include"),
-        exclude=(_string_list(table.get("exclude", []), where, "exclude") if exclude is None else exclude)
-        + tuple(extend_exclude),
+        exclude=exclude + flags.extend_exclude,
         markers=_string_list(table.get("markers", []), where, "markers"),
         data_rules=_data_rules(table.get("data", []), where),
         text=TextOptions(tuple(text["paths"]), bool(text["name-both"])),

@@ -12,7 +12,8 @@ import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
 
 from migrator.cache import Cache, Known, content_digest, open_cache, open_index
 from migrator.config import Options
@@ -36,6 +37,7 @@ Progress = Callable[[int, int], None]
 class Run:
     """The outcome of one pass of the pipeline over the given paths."""
 
+    #: The first project's options (the run's, when there is one project).
     options: Options
     results: list[FileResult] = field(default_factory=list)
     missing: list[Missing] = field(default_factory=list)
@@ -46,6 +48,14 @@ class Run:
     files_analysed: int = 0
     #: The OpenClaw state dirs among the given paths, with the stores found in them.
     state_dirs: tuple[StateDir, ...] = ()
+    #: Every project of the run, each with its own settings (``options`` first).
+    projects: tuple[Options, ...] = ()
+    #: Which project each analysed file went with (by its path).
+    owners: dict[Path, Options] = field(default_factory=dict)
+
+    def options_for(self, path: Path) -> Options:
+        """The options the file at ``path`` was analysed under."""
+        return self.owners.get(path, self.options)
 
     @property
     def findings(self) -> list[Finding]:
@@ -99,6 +109,8 @@ class _Work:
     #: answered unread (then ``digest`` is that of its bytes).
     data: bytes | None
     digest: str = ""
+    #: The index of its project in the run (whose context and engines it takes).
+    project: int = 0
 
 
 def _claim(source: SourcePath, engines: list[Engine], options: Options) -> Engine | None:
@@ -114,14 +126,39 @@ def prefilter_enabled() -> bool:
     return os.environ.get("MIGRATOR_NO_PREFILTER") != "1"
 
 
-def collect(options: Options, run: Run) -> tuple[list[_Work], Context]:
-    """Discover, read, prefilter and survey: the work for the engines."""
-    engines = list(engines_for(options).values())
+def _discover(projects: tuple[Options, ...], run: Run) -> list[list[SourcePath]]:
+    """The files of each project. A file that the paths of two projects both
+    reach (``scan . sub`` where ``sub`` has its own table) goes with the
+    nearer project, the one whose root is deepest above it."""
+    found: list[list[SourcePath]] = []
+    owner: dict[str, tuple[int, int]] = {}  # path -> (depth of the root, project)
+    for index, options in enumerate(projects):
+        root = options.root.absolute()
+        mine: list[SourcePath] = []
+        for item in discover(options):
+            if isinstance(item, Missing):
+                run.missing.append(item)
+                continue
+            key = str(item.path)
+            depth = len(root.parts) if options.config_file and root in item.path.absolute().parents else -1
+            if key in owner and owner[key][0] >= depth:
+                continue
+            owner[key] = (depth, index)
+            mine.append(item)
+        found.append(mine)
+    return [[item for item in items if owner[str(item.path)][1] == index] for index, items in enumerate(found)]
+
+
+def collect(options: Options, run: Run, sources: list[SourcePath] | None = None, project: int = 0,
+            built: dict[str, Engine] | None = None) -> tuple[list[_Work], Context]:
+    """Read, prefilter and survey one project's files (``sources``, else all
+    it discovers) with its engines: the work for the engines."""
+    engines = list((built or engines_for(options)).values())
     prefilter = prefilter_enabled()
     index = open_index(options, {e.kind: type(e).__module__ for e in engines})
     work: list[_Work] = []
     surveyed: dict[str, list[tuple[SourcePath, Any]]] = {e.kind: [] for e in engines}
-    for item in discover(options):
+    for item in discover(options) if sources is None else sources:
         if isinstance(item, Missing):
             run.missing.append(item)
             continue
@@ -129,8 +166,9 @@ def collect(options: Options, run: Run) -> tuple[list[_Work], Context]:
         if engine is None:
             continue
         run.files_seen += 1
+        run.owners[item.path] = options
         if not engine.reads_bytes:
-            work.append(_Work(engine.kind, item, None))
+            work.append(_Work(engine.kind, item, None, project=project))
             continue
         stat, known = index.recall(engine.kind, item) if index is not None and prefilter else (None, None)
         data: bytes | None = None
@@ -151,7 +189,7 @@ def collect(options: Options, run: Run) -> tuple[list[_Work], Context]:
         if known.fact is not None:
             surveyed[engine.kind].append((item, known.fact))
         if known.passed:
-            work.append(_Work(engine.kind, item, data, known.digest))
+            work.append(_Work(engine.kind, item, data, known.digest, project))
     if index is not None:
         index.save()
     facts = {e.kind: e.gather(surveyed[e.kind], options) for e in engines}
@@ -163,11 +201,11 @@ def _read(source: SourcePath) -> bytes:
         return handle.read()
 
 
-def _process(work: _Work, context: Context) -> FileResult:
+def _process(work: _Work, context: Context, engines: dict[str, Engine] | None = None) -> FileResult:
     """One file through its engine and its safety check. Whatever the
     engine raises on it costs this file only: it is named, left unchanged."""
     try:
-        return _analyse(work, context)
+        return _analyse(work, context, engines or engines_for(context.options))
     except RecursionError:
         problem = Problem("crashed", "too deeply nested to analyse")
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
@@ -178,8 +216,8 @@ def _process(work: _Work, context: Context) -> FileResult:
     return FileResult(work.source.path, work.source.display, work.kind, error=problem)
 
 
-def _analyse(work: _Work, context: Context) -> FileResult:
-    engine = engines_for(context.options)[work.kind]
+def _analyse(work: _Work, context: Context, engines: dict[str, Engine]) -> FileResult:
+    engine = engines[work.kind]
     result = engine.process(work.source, work.data, context)
     if result.changed and not result.error:
         problem = engine.verify(work.source, result, context)
@@ -191,12 +229,23 @@ def _analyse(work: _Work, context: Context) -> FileResult:
     return result
 
 
-_WORKER_CONTEXT: Context | None = None
+@dataclass(frozen=True)
+class _Project:
+    """One project of a run: its context, and the engines built for its
+    options that claimed its files (they keep what they learnt then)."""
+
+    context: Context
+    engines: dict[str, Engine]
 
 
-def _init_worker(context: Context) -> None:
-    global _WORKER_CONTEXT
-    _WORKER_CONTEXT = context
+_WORKER_PROJECTS: tuple[_Project, ...] = ()
+
+
+def _init_worker(contexts: tuple[Context, ...], engines: tuple[dict[str, Engine], ...] | None) -> None:
+    global _WORKER_PROJECTS
+    # A forked worker shares the parent's engines; a spawned one builds its own.
+    _WORKER_PROJECTS = tuple(_Project(c, engines[i] if engines else engines_for(c.options))
+                             for i, c in enumerate(contexts))
     # Ctrl-C is the parent's to handle; a worker stopped by it would look
     # like one that crashed on its file.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -207,10 +256,10 @@ WORKER_DIES_ENV = "MIGRATOR_TEST_WORKER_DIES_ON"
 
 
 def _process_in_worker(work: _Work) -> FileResult:
-    assert _WORKER_CONTEXT is not None
     if os.environ.get(WORKER_DIES_ENV) == work.source.display:
         os.kill(os.getpid(), signal.SIGKILL)
-    result = _process(work, _WORKER_CONTEXT)
+    project = _WORKER_PROJECTS[work.project]
+    result = _process(work, project.context, project.engines)
     # The parent still holds the original bytes: do not send them back.
     result.original = None
     return result
@@ -220,19 +269,21 @@ def _process_batch(items: list[_Work]) -> list[FileResult]:
     return [_process_in_worker(item) for item in items]
 
 
-def _pool(jobs: int, context: Context) -> ProcessPoolExecutor:
+def _pool(jobs: int, projects: tuple[_Project, ...]) -> ProcessPoolExecutor:
+    # Forked, the engines are inherited as they are; spawned, only the contexts travel.
+    engines = tuple(p.engines for p in projects) if FORK else None
     return ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
-                               initargs=(context,))
+                               initargs=(tuple(p.context for p in projects), engines))
 
 
-def _isolate(items: list[_Work], context: Context) -> list[FileResult]:
+def _isolate(items: list[_Work], projects: tuple[_Project, ...]) -> list[FileResult]:
     """The results of ``items`` after a worker died on one of them: each
     half in a fresh process until the file that kills it is alone, which
     costs that file only (named, left unchanged) and not the run."""
     if not items:
         return []
     try:
-        with _pool(1, context) as pool:
+        with _pool(1, projects) as pool:
             return pool.submit(_process_batch, items).result()
     except BrokenProcessPool:
         if len(items) == 1:
@@ -240,15 +291,15 @@ def _isolate(items: list[_Work], context: Context) -> list[FileResult]:
             return [FileResult(item.source.path, item.source.display, item.kind, error=Problem(
                 "crashed", "the process analysing it died (its parser crashed); file left unchanged"))]
         middle = len(items) // 2
-        return _isolate(items[:middle], context) + _isolate(items[middle:], context)
+        return _isolate(items[:middle], projects) + _isolate(items[middle:], projects)
 
 
-def _parallel(work: list[_Work], context: Context, jobs: int) -> Iterator[FileResult]:
+def _parallel(work: list[_Work], projects: tuple[_Project, ...], jobs: int) -> Iterator[FileResult]:
     """Results in the order of ``work``, from a pool of ``jobs`` workers."""
     # Small chunks for few files (balance), larger ones for many (less IPC).
     chunk = max(1, min(32, len(work) // (jobs * 16)))
     done = 0
-    pool = _pool(jobs, context)
+    pool = _pool(jobs, projects)
     try:
         for result in pool.map(_process_in_worker, work, chunksize=chunk):
             done += 1
@@ -257,7 +308,7 @@ def _parallel(work: list[_Work], context: Context, jobs: int) -> Iterator[FileRe
         # A worker died (a parser's segfault, the OOM killer): which file it
         # held is unknown, so the rest is isolated.
         pool.shutdown(wait=True, cancel_futures=True)
-        yield from _isolate(work[done:], context)
+        yield from _isolate(work[done:], projects)
         return
     except BaseException:
         # Ctrl-C (workers ignore it) or the consumer stopped: drop the work
@@ -278,32 +329,35 @@ def _pool_context() -> Any:
     return None
 
 
-def _execute(work: list[_Work], context: Context, progress: Progress | None) -> Iterator[FileResult]:
-    jobs = min(context.options.jobs, len(work))
+def _execute(work: list[_Work], projects: tuple[_Project, ...], progress: Progress | None) -> Iterator[FileResult]:
+    # --jobs is the command line's: every project has the same.
+    jobs = min(projects[0].context.options.jobs, len(work))
     total = len(work)
     if jobs > 1 and total >= PARALLEL_THRESHOLD:
         # Heavy imports happen once, here, and forked workers inherit them.
-        for kind in sorted({item.kind for item in work}):
-            engines_for(context.options)[kind].load()
-        for done, (item, result) in enumerate(zip(work, _parallel(work, context, jobs)), start=1):
+        for index, kind in sorted({(item.project, item.kind) for item in work}):
+            projects[index].engines[kind].load()
+        for done, (item, result) in enumerate(zip(work, _parallel(work, projects, jobs)), start=1):
             result.original = item.data
             if progress:
                 progress(done, total)
             yield result
     else:
         for done, item in enumerate(work, start=1):
-            yield _process(item, context)
+            own = projects[item.project]
+            yield _process(item, own.context, own.engines)
             if progress:
                 progress(done, total)
 
 
-def _from_cache(cache: Cache | None, work: list[_Work], run: Run) -> tuple[list[_Work], list[str]]:
+def _from_cache(cache: Cache | None, work: list[_Work], run: Run,
+                engines: dict[str, Engine]) -> tuple[list[_Work], list[str]]:
     """Answer what the cache can; return the rest of the work and its keys."""
     if cache is None:
-        return work, []
+        return work, [""] * len(work)
     rest: list[_Work] = []
     keys: list[str] = []
-    cacheable = {engine.kind for engine in engines_for(run.options).values() if engine.cacheable}
+    cacheable = {engine.kind for engine in engines.values() if engine.cacheable}
     for item in work:
         if not item.digest or item.kind not in cacheable:
             rest.append(item)
@@ -326,17 +380,18 @@ def _from_cache(cache: Cache | None, work: list[_Work], run: Run) -> tuple[list[
             keys.append(key)
         else:
             run.results.append(cached)
-    run.cache_hits = cache.hits
+    run.cache_hits += cache.hits
     return rest, keys
 
 
-def _with_bytes(work: list[_Work], keys: list[str], cache: Cache | None, run: Run) -> tuple[list[_Work], list[str]]:
+def _with_bytes(work: list[_Work], keys: list[str], cache: Cache | None, run: Run,
+                engines: dict[str, Engine]) -> tuple[list[_Work], list[str]]:
     """Read the files the stat index answered unread that must be analysed
     after all (their cached result is missing)."""
     out: list[_Work] = []
     out_keys: list[str] = []
     for item, key in zip(work, keys):
-        engine = engines_for(run.options)[item.kind]
+        engine = engines[item.kind]
         if item.data is None and engine.reads_bytes:
             try:
                 data = _read(item.source)
@@ -347,31 +402,47 @@ def _with_bytes(work: list[_Work], keys: list[str], cache: Cache | None, run: Ru
             digest = content_digest(data)
             if digest != item.digest and cache is not None and key:
                 key = cache.key(item.kind, item.source, digest)
-            item = _Work(item.kind, item.source, data, digest)
+            item = _Work(item.kind, item.source, data, digest, item.project)
         out.append(item)
         out_keys.append(key)
     return out, out_keys
 
 
-def run(options: Options, progress: Progress | None = None) -> Run:
-    """Run the pipeline over ``options.paths`` and return every result."""
+def run(options: Options | Sequence[Options], progress: Progress | None = None) -> Run:
+    """Run the pipeline over the paths of ``options`` and return every result:
+    one report for the run, whose projects (one :class:`Options` each, from
+    :func:`migrator.config.load_projects`) each analyse their own files under
+    their own settings, facts and cache."""
     forget_state_dirs()  # read once per run, and again by the next one
-    outcome = Run(options, state_dirs=state_dirs(options.paths, options.manifest))
-    work, context = collect(options, outcome)
-    outcome.files_parsed = len(work)
-    cache = open_cache(options, context.facts)
-    work, keys = _from_cache(cache, work, outcome)
-    keys = keys or [""] * len(work)
-    work, keys = _with_bytes(work, keys, cache, outcome)
+    projects = (options,) if isinstance(options, Options) else tuple(options)
+    given = tuple(path for project in projects for path in project.paths)
+    outcome = Run(projects[0], state_dirs=state_dirs(given, projects[0].manifest), projects=projects)
+    # One project discovers as it goes; several first settle who owns a file.
+    sources: list[list[SourcePath] | None] = [*_discover(projects, outcome)] if len(projects) > 1 else [None]
+    work: list[_Work] = []
+    keys: list[str] = []
+    running: list[_Project] = []
+    caches: dict[int, Cache | None] = {}
+    for index, (project, mine) in enumerate(zip(projects, sources)):
+        engines = engines_for(project)
+        found, context = collect(project, outcome, mine, index, engines)
+        running.append(_Project(context, engines))
+        outcome.files_parsed += len(found)
+        cache = open_cache(project, context.facts)
+        found, found_keys = _from_cache(cache, found, outcome, engines)
+        found, found_keys = _with_bytes(found, found_keys, cache, outcome, engines)
+        work += found
+        keys += found_keys
+        caches[index] = cache
     outcome.files_analysed = len(work)
     # Largest first: a big file picked up last would leave the other workers
     # idle while it is parsed. Results are sorted by path below anyway.
     order = sorted(range(len(work)), key=lambda i: -len(work[i].data or b""))
     work, keys = [work[i] for i in order], [keys[i] for i in order]
-    for key, result in zip(keys, _execute(work, context, progress)):
+    for item, key, result in zip(work, keys, _execute(work, tuple(running), progress)):
+        cache = caches[item.project]
         if cache is not None and key:
             cache.store(key, result)
         outcome.results.append(result)
     outcome.results.sort(key=lambda r: r.display)
     return outcome
-

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from migrator.config import Options
 from migrator.files import display_path
 from migrator.findings import Finding
 from migrator.pipeline import Run
@@ -42,9 +43,39 @@ def summary(run: Run) -> dict[str, Any]:
         "by_confidence": dict(Counter(f.confidence for f in findings)),
         "errors": len(run.errors),
         "kept": len(run.kept),
-        "phase": run.options.phase,
-        "phase_source": run.options.phase_source,
+        # Several projects in other phases: "mixed", each named in "projects".
+        "phase": _one({o.phase for o in _projects(run)}, "mixed"),
+        "phase_source": _one({o.phase_source for o in _projects(run)}, "per project"),
     }
+
+
+def _projects(run: Run) -> tuple[Options, ...]:
+    return run.projects or (run.options,)
+
+
+def _one(values: set[str], several: str) -> str:
+    return next(iter(values)) if len(values) == 1 else several
+
+
+def phase_text(run: Run) -> str:
+    """``expand phase``; with projects in other phases, each named by its
+    root: ``contract phase in a, expand phase in b``."""
+    projects = _projects(run)
+    if len({o.phase for o in projects}) == 1:
+        return f"{projects[0].phase} phase"
+    cwd = Path.cwd()
+    return ", ".join(f"{o.phase} phase in {display_path(o.root.absolute(), cwd)}" for o in projects)
+
+
+def projects(run: Run) -> list[dict[str, Any]]:
+    """Each project of the run: its configuration, root, paths and phase."""
+    return [{
+        "config": str(o.config_file) if o.config_file else None,
+        "root": str(o.root),
+        "paths": [str(p) for p in o.paths],
+        "phase": o.phase,
+        "phase_source": o.phase_source,
+    } for o in _projects(run)]
 
 
 def count(n: int, noun: str) -> str:
@@ -55,7 +86,7 @@ def summary_line(run: Run) -> str:
     s = summary(run)
     line = (
         f"{count(s['files_scanned'], 'file')} scanned, {count(s['findings'], 'finding')}: "
-        f"{s['rewrite']} to rewrite, {s['review']} to review ({s['phase']} phase)"
+        f"{s['rewrite']} to rewrite, {s['review']} to review ({phase_text(run)})"
     )
     if s["kept"]:
         line += f"; {count(s['kept'], 'store')} kept for {'its' if s['kept'] == 1 else 'their'} gateway"
@@ -104,6 +135,7 @@ def render_json(run: Run) -> str:
         "kept": [{"path": path, "message": message} for path, message in run.kept],
         "notes": run.notes,
         "state_dirs": state_dirs(run),
+        "projects": projects(run),
     }
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
 

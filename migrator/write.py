@@ -69,16 +69,19 @@ class _Journals:
 
     def __init__(self, run: Run) -> None:
         self.id = new_run_id()
-        self.phase = run.options.phase
-        self.project = run.options.root.absolute()
+        self.run = run
         self.state_roots = _state_roots(run)
         self.open: dict[Path, JournalRun] = {}
 
+    def home(self, path: Path) -> Path:
+        """Where the change to ``path`` is journalled: its state dir, else its own project's root."""
+        return journal_home(path, self.state_roots, self.run.options_for(path).root.absolute())
+
     def for_path(self, path: Path) -> JournalRun:
-        home = journal_home(path, self.state_roots, self.project)
+        home = self.home(path)
         if home not in self.open:
             journal = JournalRun(home, self.id)
-            journal.start(self.phase)
+            journal.start(self.run.options_for(path).phase)
             self.open[home] = journal
         return self.open[home]
 
@@ -160,7 +163,7 @@ def write(run: Run, on_write: Callable[[str], None] | None = None) -> WriteOutco
                     journal = journals.for_path(result.path)
                 except OSError as exc:
                     # No journal, no change: an unjournalled write could not be undone.
-                    where = journal_home(result.path, journals.state_roots, journals.project) / JOURNAL_DIR
+                    where = journals.home(result.path) / JOURNAL_DIR
                     outcome.failed.append((result.display, f"cannot keep a journal in {where}: "
                                                            f"{exc.strerror or exc}; left as it is"))
                     continue
