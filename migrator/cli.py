@@ -32,7 +32,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"migrator: error: {message}", err=True)
+    from migrator.errors import error_line
+
+    click.echo(error_line(message), err=True)
     sys.exit(code)
 
 

@@ -9,6 +9,12 @@ EXIT_UNREADABLE = 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
+def error_line(message: str) -> str:
+    """The one form of an error a command prints before it exits: every
+    command (scan, apply, gateway, plugin, ...) says it the same way."""
+    return f"migrator: error: {message}"
+
+
 class MigratorError(Exception):
     """An error with a one-line message meant for the user."""
 

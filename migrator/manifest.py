@@ -330,7 +330,8 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
         try:
             text = Path(path).read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{where}: cannot read manifest: {exc}") from None
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise ConfigError(f"{where}: cannot read manifest: {reason}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from migrator.errors import MigratorError
+from migrator.errors import MigratorError, error_line
 from migrator.manifest import parse_version
 
 from migrator.compat.audit import Audit
@@ -101,7 +101,7 @@ def gateway(
         )
         asyncio.run(run_proxy(config, stats=stats, audit=Audit() if audit else None))
     except MigratorError as exc:
-        click.echo(f"migrator gateway: {exc}", err=True)
+        click.echo(error_line(str(exc)), err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         pass

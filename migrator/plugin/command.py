@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from migrator.errors import MigratorError
+from migrator.errors import MigratorError, error_line
 from migrator.manifest import load_manifest
 
 from migrator.plugin.generate import PluginOptions, plugin_id, write_plugin
@@ -68,5 +68,5 @@ def plugin(
         for path in write_plugin(manifest, directory, options):
             click.echo(str(path))
     except MigratorError as exc:
-        click.echo(f"migrator plugin: {exc}", err=True)
+        click.echo(error_line(str(exc)), err=True)
         sys.exit(exc.exit_code)

@@ -74,3 +74,33 @@ def test_database_rows_in_sarif_and_github_have_no_line(tmp_path: Path) -> None:
     github = run_cli("scan", "--state-dir", "state", "--format", "github", cwd=tmp_path)
     lines = [line for line in github.stdout.splitlines() if "openclaw-agent.sqlite" in line]
     assert lines and not any(",line=" in line for line in lines)
+
+
+def test_every_command_says_an_error_in_one_form(tmp_path: Path) -> None:
+    """scan, apply, gateway and plugin: ``migrator: error: MESSAGE``, one line, exit 2."""
+    import socket
+
+    missing = tmp_path / "absent.toml"
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        in_use = run_cli("gateway", "--listen", f"127.0.0.1:{port}", cwd=tmp_path, timeout=60)
+    cases = [
+        (run_cli("scan", ".", "--config", str(missing), cwd=tmp_path),
+         f"{missing}: configuration file not found"),
+        (run_cli("apply", ".", "--state-dir", "--write", cwd=tmp_path),
+         "--state-dir needs a directory, not '--write' (for the default one: --default-state-dir)"),
+        (run_cli("gateway", "--listen", "nonsense", cwd=tmp_path, timeout=60),
+         "--listen 'nonsense': expected HOST:PORT, like 127.0.0.1:18790"),
+        (run_cli("plugin", "out", "--manifest", str(missing), cwd=tmp_path),
+         f"{missing}: cannot read manifest: No such file or directory"),
+        (run_cli("plugin", "--install", "--state-dir", str(tmp_path / "nowhere"), cwd=tmp_path),
+         f"{tmp_path / 'nowhere'}: not an OpenClaw state dir (no such directory)"),
+    ]
+    for done, message in cases:
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", f"migrator: error: {message}\n"), done.args
+    assert in_use.returncode == 2
+    assert in_use.stderr.startswith(f"migrator: error: cannot listen on 127.0.0.1:{port}: ")
+    assert in_use.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()

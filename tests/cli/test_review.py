@@ -15,7 +15,7 @@ def test_plugin_never_overwrites_a_projects_own_files(tmp_path: Path) -> None:
     (tmp_path / "index.js").write_text("console.log(1)\n", "utf-8")
     done = run_cli("plugin", ".", cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr == ("migrator plugin: package.json: exists and is not this plugin's; "
+    assert done.stderr == ("migrator: error: package.json: exists and is not this plugin's; "
                            "write the plugin into a new or empty directory\n")
     assert (tmp_path / "package.json").read_text("utf-8") == '{"name": "my-app"}\n'
     assert (tmp_path / "index.js").read_text("utf-8") == "console.log(1)\n"
@@ -26,7 +26,7 @@ def test_plugin_into_a_directory_that_cannot_be_made_is_one_line(tmp_path: Path)
     (tmp_path / "file").write_text("", "utf-8")
     done = run_cli("plugin", "file/sub", cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr == "migrator plugin: file/sub: cannot write the plugin: Not a directory\n"
+    assert done.stderr == "migrator: error: file/sub: cannot write the plugin: Not a directory\n"
 
 
 YAML_RULE = """[tool.migrator]
@@ -142,7 +142,7 @@ def test_plugin_takes_default_state_dir_as_the_other_commands_do(tmp_path: Path)
     missing = tmp_path / "nowhere"
     done = run_cli("plugin", "--uninstall", "--default-state-dir", cwd=tmp_path, env={"OPENCLAW_STATE_DIR": str(missing)})
     assert done.returncode == 2
-    assert done.stderr == f"migrator plugin: {missing}: not an OpenClaw state dir (no such directory)\n"
+    assert done.stderr == f"migrator: error: {missing}: not an OpenClaw state dir (no such directory)\n"
     done = run_cli("plugin", "--uninstall", "--default-state-dir", "--state-dir", str(tmp_path), cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.splitlines()[-1] == "Error: --state-dir DIR and --default-state-dir exclude each other"

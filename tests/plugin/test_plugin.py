@@ -154,14 +154,14 @@ def test_a_missing_state_dir_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     done = run_cli("plugin", "--install", "--state-dir", str(missing), cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr.strip() == f"migrator plugin: {missing}: not an OpenClaw state dir (no such directory)"
+    assert done.stderr.strip() == f"migrator: error: {missing}: not an OpenClaw state dir (no such directory)"
 
 
 def test_state_dir_defaults_to_the_environment(tmp_path: Path) -> None:
     missing = tmp_path / "from-env"
     done = run_cli("plugin", "--uninstall", cwd=tmp_path, env={"OPENCLAW_STATE_DIR": str(missing)})
     assert done.returncode == 2
-    assert done.stderr.strip() == f"migrator plugin: {missing}: not an OpenClaw state dir (no such directory)"
+    assert done.stderr.strip() == f"migrator: error: {missing}: not an OpenClaw state dir (no such directory)"
 
 
 def test_uninstall_of_a_plugin_not_installed_changes_nothing(tmp_path: Path) -> None:
@@ -171,7 +171,7 @@ def test_uninstall_of_a_plugin_not_installed_changes_nothing(tmp_path: Path) -> 
     done = run_cli("plugin", "--uninstall", "--state-dir", str(state), cwd=tmp_path)
     assert done.returncode == 2
     where = state / "extensions" / "migrator-session-status"
-    assert done.stderr.strip() == f"migrator plugin: {where}: plugin migrator-session-status is not installed in this state dir"
+    assert done.stderr.strip() == f"migrator: error: {where}: plugin migrator-session-status is not installed in this state dir"
     assert [p.name for p in state.iterdir()] == ["openclaw.json"]
 
 
@@ -182,7 +182,7 @@ def test_install_without_openclaw_cli_says_how_to_point_at_it(tmp_path: Path) ->
                    cwd=tmp_path, env={"PATH": os.defpath})
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        "migrator plugin: no-such-openclaw-cli: OpenClaw's CLI not found; pass --openclaw with the command that runs it"
+        "migrator: error: no-such-openclaw-cli: OpenClaw's CLI not found; pass --openclaw with the command that runs it"
     )
     assert not any(state.iterdir())
 
@@ -207,6 +207,6 @@ def test_an_unreadable_manifest_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "none.toml"
     done = run_cli("plugin", str(tmp_path / "p"), "--manifest", str(missing), cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr.startswith(f"migrator plugin: {missing}: cannot read manifest:")
+    assert done.stderr.startswith(f"migrator: error: {missing}: cannot read manifest:")
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "p").exists()
