@@ -203,7 +203,8 @@ def check_summary(run: Run) -> str:
     """black's closing line for --check: ``1 file would be rewritten, 4 files
     would be left unchanged.``"""
     changed = len(run.changed)
-    failed = sum(1 for r in run.results if r.error)
+    # A store kept for its gateway is left unchanged; one that failed is counted apart.
+    failed = sum(1 for r in run.results if r.error and r.error.is_error)
     parts = [f"{count(changed, 'file')} would be rewritten"] if changed else []
     parts.append(f"{count(max(run.files_seen - changed - failed, 0), 'file')} would be left unchanged")
     if run.errors:

@@ -180,8 +180,8 @@ def owner_gateway(state_root: Path | None, options: Options) -> Owner:
 @dataclass(frozen=True)
 class Decision:
     """Whether a file's findings are rewritten, and why; ``refusal`` is the
-    one line saying why a store is kept when the user asked to contract it
-    under a gateway that cannot read the new names."""
+    one line saying why a store is kept: its gateway cannot read the new
+    names."""
 
     action: Action
     why: str
@@ -190,8 +190,8 @@ class Decision:
 
 def decide(target: Target, options: Options) -> Decision:
     """Data moves to new names when its owner gateway reads them, or (for the
-    user's own files) in the contract phase. A built-in store asked to
-    contract under an older gateway is refused, with what to do."""
+    user's own files) in the contract phase. A built-in store under an
+    older gateway is kept in either phase, with what to do."""
     schedule = options.manifest.schedule
     owner = owner_gateway(target.state_root if target.builtin else None, options)
     if owner.version is not None and owner.version >= schedule.introduced:
@@ -205,11 +205,11 @@ def decide(target: Target, options: Options) -> Decision:
     seen = f"{owner.text} ({owner.source})" if owner.text else f"of unknown version ({owner.source})"
     why = (f"kept: its gateway is {seen}; a gateway before {schedule.introduced_text} turns the new "
            f"names into NULL")
-    if options.phase == "contract":
-        owner_text = owner.text or f"(version unknown: {owner.source})"
-        refusal = f"its gateway {owner_text} stores old names; migrate after upgrading, or pass --gateway-version"
-        return Decision("review", why, refusal)
-    return Decision("review", why)
+    # Kept in either phase (the gate is the gateway's, not the phase's), and
+    # said so in either: expand would otherwise pass over it in silence.
+    owner_text = owner.text or f"(version unknown: {owner.source})"
+    refusal = f"its gateway {owner_text} stores old names; migrate after upgrading, or pass --gateway-version"
+    return Decision("review", why, refusal)
 
 
 def symlink_escape(source: SourcePath) -> str | None:

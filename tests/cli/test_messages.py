@@ -104,3 +104,21 @@ def test_every_command_says_an_error_in_one_form(tmp_path: Path) -> None:
     assert in_use.stderr.startswith(f"migrator: error: cannot listen on 127.0.0.1:{port}: ")
     assert in_use.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_a_store_kept_by_the_version_gate_is_said_in_either_phase(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    shutil.copytree(FIXTURES / "state", state, ignore=shutil.ignore_patterns(".migrator"))
+    before = snapshot(state)
+    kept = ("kept: state/agents/main/sessions/sessions.json: its gateway 2026.7.2 stores old names; "
+            "migrate after upgrading, or pass --gateway-version")
+    for phase in ("expand", "contract"):
+        summary = (f"1 file scanned, 5 findings: 0 to rewrite, 5 to review ({phase} phase); "
+                   "1 store kept for its gateway")
+        written = run_cli("apply", "--state-dir", "state", "--phase", phase, "--write", "--no-cache", cwd=tmp_path)
+        assert (written.returncode, written.stdout) == (1, "")
+        assert written.stderr.splitlines() == [kept, f"0 files rewritten. {summary}"]
+        check = run_cli("apply", "--state-dir", "state", "--phase", phase, "--check", "--no-cache", cwd=tmp_path)
+        assert check.returncode == 1
+        assert check.stderr.splitlines() == [kept, "1 file would be left unchanged."]
+        assert snapshot(state) == before

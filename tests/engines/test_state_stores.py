@@ -182,7 +182,8 @@ def test_an_unreadable_config_is_a_warning_beside_the_version_it_hides(tmp_path:
     config.write_text("{meta: {lastTouchedVersion: '2027.1.0'}\n", "utf-8")  # the closing brace is gone
     scan = cli("scan", "--state-dir", "state", cwd=work, env=env)
     assert scan.returncode == 1
-    (warning,) = scan.stderr.splitlines()
+    kept, warning = scan.stderr.splitlines()
+    assert kept.startswith("kept: state/agents/main/sessions/sessions.json: its gateway (version unknown: ")
     assert warning.startswith(f"warning: {config} cannot be read (") and \
         warning.endswith("): the stores it may name are not looked for")
     assert "[certain, review]" in scan.stdout  # its gateway's version is unknown: nothing written
