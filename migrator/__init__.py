@@ -7,9 +7,12 @@ Everything the command line does, a Python caller can do::
     for finding in result.findings:
         print(finding.path, finding.line, finding.old, "->", finding.new)
     write(result)  # journalled; undo with migrator.rollback([root])
+
+Paths of several projects, each under its own ``[tool.migrator]``:
+``run(load_projects(["app/", "tools/"]))``.
 """
 
-from migrator.config import Options, load_options
+from migrator.config import Options, load_options, load_projects
 from migrator.errors import ConfigError, InputError, MigratorError
 from migrator.findings import FileResult, Finding
 from migrator.write import rollback, write
@@ -28,6 +31,7 @@ __all__ = [
     "Vocabulary",
     "load_manifest",
     "load_options",
+    "load_projects",
     "parse_version",
     "rollback",
     "run",

@@ -53,7 +53,9 @@ class TextOptions:
 
 @dataclass(frozen=True)
 class Options:
-    """Everything a run needs to know. Build it with :func:`load_options`."""
+    """Everything a project of a run needs to know. Build it with
+    :func:`load_options` (one project for every path) or :func:`load_projects`
+    (one per project the paths lie in)."""
 
     manifest: Manifest
     paths: tuple[Path, ...]
