@@ -201,21 +201,11 @@ class DataEngine(BaseEngine):
         return "a second pass would change the file again" if again.edits else None
 
 
-class JsonlEngine(StoreEngine, BaseEngine):
+class JsonlEngine(StoreEngine, fmt="jsonl", user_rules=True):
     """JSONL files named by user rules: streamed in constant memory."""
 
-    kind = "jsonl"
-    format = "jsonl"
-
-    @functools.cached_property
-    def rules(self) -> tuple[Rule, ...]:
-        return store_rules((self.format,), user_rules=True)
-
-    def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
+    def read(self, source: SourcePath, target: Target, result: FileResult, context: Context) -> FileResult:
         options = context.options
-        target, result = self.start(source, options, self.kind)
-        if result.error:
-            return result
         decision = decide(target, options)
         findings: list[Finding] = []
 

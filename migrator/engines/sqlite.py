@@ -13,17 +13,15 @@ reads a store and plans; :class:`migrator.changes.SqliteChange` writes it.
 
 from __future__ import annotations
 
-import functools
 import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Sequence
 
 from migrator.changes import SqliteChange
-from migrator.rules import Rule
-from migrator.engines.store import StoreEngine, store_rules
-from migrator.targets import decide
-from migrator.engines import BaseEngine, Context
+from migrator.engines.store import StoreEngine
+from migrator.targets import Target, decide
+from migrator.engines import Context
 from migrator.files import SourcePath
 from migrator.findings import FileResult, Finding, Problem
 from migrator.manifest import Manifest, StoreSurface
@@ -116,22 +114,12 @@ def read_state(conn: sqlite3.Connection, surface: Surface, manifest: Manifest, l
     return StoreState(fingerprint(conn, surface), widen, counts, found)
 
 
-class SqliteEngine(StoreEngine, BaseEngine):
+class SqliteEngine(StoreEngine, fmt="sqlite", user_rules=False):
     """OpenClaw agent databases found under a path or state dir."""
 
-    kind = "sqlite"
-    format = "sqlite"
-
-    @functools.cached_property
-    def rules(self) -> tuple[Rule, ...]:
-        return store_rules((self.format,), user_rules=False)
-
-    def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
+    def read(self, source: SourcePath, target: Target, result: FileResult, context: Context) -> FileResult:
         options = context.options
         manifest = options.manifest
-        target, result = self.start(source, options, self.kind)
-        if result.error:
-            return result
         surface = Surface.of(_store(manifest))
         try:
             conn = _connect_ro(source.path)
