@@ -346,7 +346,8 @@ def _python_fence(
 
     def place(line: int, column: int) -> tuple[int, int]:
         """A block's line and column in the prompt."""
-        return fence.line + line, column + len(removed[line - 1]) if line - 1 < len(removed) else column
+        indent = len(removed[line - 1]) if line - 1 < len(removed) else 0
+        return fence.line + line, column + indent
 
     for f in result.findings:
         line, column = place(f.line, f.column)
