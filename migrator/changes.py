@@ -17,6 +17,7 @@ transaction. A change that cannot be applied raises :class:`ChangeError`
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
 import re
@@ -432,8 +433,13 @@ class SqliteChange(Change):
             if status != "ok":
                 raise ChangeError(f"integrity check failed after the rebuild: {status}")
             after = fingerprint(conn, self.surface)
+            # In WAL mode no header field counts commits: the digest of all the
+            # content the transaction leaves tells a rollback, even without the
+            # ``done`` line, that nothing was written since (one more read).
+            content = content_digest(conn) if backup_kind == "bytes" and counter is None else None
             journal.intend(self.path, self.kind, self.fingerprint, after, backup=backup,
-                           backup_kind=backup_kind, surface=self.surface.to_json(), counter=counter)
+                           backup_kind=backup_kind, surface=self.surface.to_json(), counter=counter,
+                           content=content)
             crash_point()
             conn.execute("COMMIT")
             committed = True
@@ -547,6 +553,25 @@ def _restore_tables(path: Path, blob: Path, surface: Surface) -> None:
         conn.close()
 
 
+def content_digest(conn: sqlite3.Connection) -> str:
+    """A digest of everything a database holds as ``conn`` sees it: its
+    ``user_version``, its schema, and every row of every ordinary table
+    (virtual tables are read through their own shadow tables). Equal digests:
+    the same content, whatever the file's bytes."""
+    hasher = hashlib.sha256()
+    hasher.update(str(conn.execute("PRAGMA user_version").fetchone()[0]).encode())
+    tables = []
+    for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name"):
+        hasher.update(repr((kind, name, sql)).encode())
+        if kind == "table" and not (sql or "").upper().startswith("CREATE VIRTUAL"):
+            tables.append(name)
+    for name in tables:
+        hasher.update(b"\0" + name.encode())
+        for row in conn.execute(f"SELECT * FROM {quote_name(name)}"):
+            hasher.update(repr(row).encode())
+    return hasher.hexdigest()
+
+
 def _change_counter(path: Path) -> int | None:
     """The file change counter of a database in rollback-journal mode (its
     header's bytes 24-27, which every committed write adds one to), or None
@@ -575,6 +600,15 @@ def _untouched_since(entry: Mapping[str, Any], journal: JournalRun) -> bool | No
     counter = entry.get("counter")
     if done is None and isinstance(counter, int):
         return not _wal_pending(path) and _change_counter(path) == counter + 1
+    content = entry.get("content")
+    if done is None and isinstance(content, str) and not _wal_pending(path):
+        # WAL mode: every table as the transaction left it. (The read that
+        # made the fingerprint checkpointed the log, if no one else holds it.)
+        conn = connect_ro(path)
+        try:
+            return content_digest(conn) == content
+        finally:
+            conn.close()
     return None
 
 

@@ -182,23 +182,16 @@ class _Scanner:
                 if pos >= len(text):
                     raise self.fail(pos, "unexpected end of document")
                 ch = text[pos]
-                if ch == "{":
-                    stack.append(["o", pointer, 0])
+                if ch == "{" or ch == "[":
+                    kind = "o" if ch == "{" else "a"
+                    stack.append([kind, pointer, 0])
                     pos = self.skip(pos + 1)
-                    if text.startswith("}", pos):
+                    if text.startswith("}" if kind == "o" else "]", pos):  # empty
                         stack.pop()
                         pos += 1
                         expect_value = False
-                    else:
+                    elif kind == "o":
                         pointer, pos = self._key(pos, stack[-1][1])
-                    continue
-                if ch == "[":
-                    stack.append(["a", pointer, 0])
-                    pos = self.skip(pos + 1)
-                    if text.startswith("]", pos):
-                        stack.pop()
-                        pos += 1
-                        expect_value = False
                     else:
                         pointer = f"{stack[-1][1]}/0"
                     continue

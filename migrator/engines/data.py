@@ -3,8 +3,9 @@ memory, and JSONL streamed. Built-in OpenClaw stores (``sessions.json``) and
 user rules alike; every edit keeps the other bytes of the file.
 
 Rules are pointer patterns compiled per document into RFC 6902 patches (see
-:mod:`migrator.pointers`); :func:`migrate_json_text` is the entry point for
-other engines holding JSON text (a fenced block in Markdown).
+:mod:`migrator.pointers`); :func:`migrate_text` is the one path for a piece
+of data text, used by the data file engine and by other engines holding JSON
+text (a fenced block in Markdown).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import atexit
 import contextlib
 import functools
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -20,7 +22,7 @@ from migrator import jsonlines
 from migrator.config import Options
 from migrator.rules import Rule
 from migrator.engines.store import StoreEngine, store_rules
-from migrator.targets import Decision, Target, decide, symlink_escape, target_for
+from migrator.targets import DATA_RULE, Decision, Target, decide, symlink_escape, target_for
 from migrator.engines import BaseEngine, Context
 from migrator.files import SourcePath
 from migrator.changes import HashingWriter, JsonlChange
@@ -33,7 +35,7 @@ from migrator.pointers import PointerPattern, compile_patch
 from migrator.suppressions import Suppressions, for_document
 from migrator.yamltoml import SharedValue, Skip, migrate_toml, migrate_yaml
 
-__all__ = ["DataEngine", "JsonlEngine", "migrate_json_text", "migrate_document"]
+__all__ = ["DataEngine", "JsonlEngine", "Migrated", "migrate_document", "migrate_json_text", "migrate_text"]
 
 # A file can hold millions of changed values; past this many the report
 # lists a count instead of every one (the change itself is complete).
@@ -65,6 +67,54 @@ def migrate_document(
 def _skip(sup: Suppressions | None, rule: str) -> Skip | None:
     """The lines a data document's suppression comments keep as they are."""
     return None if sup is None else (lambda line: sup.covers({line}, rule))
+
+
+@dataclass(frozen=True)
+class Migrated:
+    """A piece of data text after :func:`migrate_text`."""
+
+    #: The new text (the byte-order mark kept), equal to the old without edits.
+    text: str
+    #: Each value changed, in the order of the text.
+    edits: list[Edit]
+    #: The RFC 6902 patch the edits apply.
+    patch: list[dict[str, Any]]
+    #: The document's suppression comments, whose notes are reported (None:
+    #: it has none, or ``ignore-file`` leaves it out altogether).
+    suppressions: Suppressions | None = None
+
+
+def migrate_text(
+    text: str, fmt: str, patterns: Sequence[PointerPattern], mapping: Mapping[str, str],
+    rule: str = DATA_RULE, *, store: bool = False,
+) -> Migrated | Problem:
+    """One piece of data text of ``fmt`` (json, json5, yaml, toml) through
+    the data engine: its suppression comments (matched by ``rule``), the
+    format-preserving edit (proven by parsing the result again), and, for a
+    ``store`` in JSON, the check that its top level is an object of sessions.
+    The result, or the problem that keeps the text as it is. The one path
+    for a data file and for a ```json block of a prompt."""
+    # A byte-order mark is kept as it is; the document starts after it.
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom):]
+    sup = for_document(body, fmt)
+    if sup is not None and sup.ignore_file:
+        return Migrated(text, [], [])
+    try:
+        new_text, edits, ops = migrate_document(body, fmt, patterns, mapping, _skip(sup, rule))
+    except (JsonSyntaxError, ValueError) as exc:
+        # Valid YAML (a shared value), or a message that names the format already.
+        plain = isinstance(exc, SharedValue) or str(exc).startswith("invalid ")
+        return Problem("unparsable", str(exc) if plain else f"cannot parse {fmt.upper()}: {exc}")
+    except RecursionError:
+        # The words and kind the pipeline gives a file whose analysis recursed
+        # too deep; said here, a prompt holding such a block keeps its findings.
+        return Problem("crashed", "too deeply nested to analyse")
+    if store and fmt == "json" and not body.lstrip().startswith("{"):
+        # Valid JSON, but an OpenClaw store is an object of sessions by key.
+        kind = "an array" if body.lstrip().startswith("[") else "not an object"
+        return Problem("not-a-store", f"not an OpenClaw session store (its top level is {kind})")
+    return Migrated(bom + new_text, edits, ops, sup)
 
 
 def _finding(display: str, fmt: str, target: Target, decision: Decision, line: int, column: int,
@@ -113,41 +163,29 @@ class DataEngine(BaseEngine):
         if escape:
             result.error = Problem("unreadable", escape)
             return result
-        # A byte-order mark is kept as it is; the document starts after it.
-        bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
         try:
-            text = data.decode("utf-8")[len(bom):]
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             result.error = Problem("unparsable", f"not valid UTF-8 (byte {exc.start})")
             return result
-        sup = for_document(text, target.format)
-        if sup is not None and sup.ignore_file:
-            return result
-        try:
-            new_text, edits, ops = migrate_document(text, target.format, target.patterns,
-                                                    options.manifest.vocabulary.old_to_new, _skip(sup, target.rule))
-        except (JsonSyntaxError, ValueError) as exc:
-            # Valid YAML (a shared value), or a message that names the format already.
-            plain = isinstance(exc, SharedValue) or str(exc).startswith("invalid ")
-            result.error = Problem("unparsable", str(exc) if plain else f"cannot parse {target.format.upper()}: {exc}")
-            return result
-        if target.builtin and target.format == "json" and not text.lstrip().startswith("{"):
-            # Valid JSON, but an OpenClaw store is an object of sessions by key.
-            kind = "an array" if text.lstrip().startswith("[") else "not an object"
-            result.error = Problem("not-a-store", f"not an OpenClaw session store (its top level is {kind})")
+        migrated = migrate_text(text, target.format, target.patterns, options.manifest.vocabulary.old_to_new,
+                                target.rule, store=target.builtin)
+        if isinstance(migrated, Problem):
+            result.error = migrated
             return result
         decision = decide(target, options)
+        edits = migrated.edits
         for edit in edits[:FINDINGS_PER_FILE]:
             result.findings.append(_finding(source.display, target.format, target, decision, edit.line,
                                             edit.column, edit.pointer, edit.old, edit.new))
         _cap(result, len(edits))
-        if sup is not None:
-            result.notes.extend(sup.notes(source.display))
+        if migrated.suppressions is not None:
+            result.notes.extend(migrated.suppressions.notes(source.display))
         if decision.refusal and edits:
             result.error = Problem("kept", decision.refusal)
         elif decision.action == "rewrite" and edits:
-            result.updated = (bom + new_text).encode("utf-8")
-            result.patch = ops
+            result.updated = migrated.text.encode("utf-8")
+            result.patch = migrated.patch
         return result
 
     def verify(self, source: SourcePath, result: FileResult, context: Context) -> str | None:
@@ -156,31 +194,18 @@ class DataEngine(BaseEngine):
             return None
         target = target_for(source, context.options)
         assert target is not None
-        text = result.updated.decode("utf-8-sig")
-        skip = _skip(for_document(text, target.format), target.rule)
-        try:
-            again, edits, _ = migrate_document(text, target.format, target.patterns,
-                                               context.options.manifest.vocabulary.old_to_new, skip)
-        except (JsonSyntaxError, ValueError) as exc:
-            return f"the new text does not parse: {exc}"
-        return "a second pass would change the file again" if edits else None
+        again = migrate_text(result.updated.decode("utf-8"), target.format, target.patterns,
+                             context.options.manifest.vocabulary.old_to_new, target.rule)
+        if isinstance(again, Problem):
+            return f"the new text does not parse: {again.message}"
+        return "a second pass would change the file again" if again.edits else None
 
 
-class JsonlEngine(StoreEngine, BaseEngine):
+class JsonlEngine(StoreEngine, fmt="jsonl", user_rules=True):
     """JSONL files named by user rules: streamed in constant memory."""
 
-    kind = "jsonl"
-    format = "jsonl"
-
-    @functools.cached_property
-    def rules(self) -> tuple[Rule, ...]:
-        return store_rules((self.format,), user_rules=True)
-
-    def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
+    def read(self, source: SourcePath, target: Target, result: FileResult, context: Context) -> FileResult:
         options = context.options
-        target, result = self.start(source, options, self.kind)
-        if result.error:
-            return result
         decision = decide(target, options)
         findings: list[Finding] = []
 

@@ -20,7 +20,9 @@ Everything else stays byte for byte.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pathspec
 
@@ -30,13 +32,12 @@ from migrator.engines.markdown import Document, Fence, parse
 from migrator.engines.prose import RULE_JSON, RULE_STATUS, Edit, ProseRules
 from migrator.engines.prompt_rules import RULES
 from migrator.files import SourcePath
-from migrator.jsonedit import JsonSyntaxError, migrate_json_text
 from migrator.manifest import Manifest, load_manifest
 from migrator.pointers import PointerPattern
 from migrator.rules import Rule
 from migrator.statedir import config_path, workspaces
 from migrator.suppressions import Suppressions, parse as parse_suppressions
-from migrator.findings import Action, Confidence, FileResult, Finding, unparsable
+from migrator.findings import Action, Confidence, FileResult, Finding, Problem, unparsable
 
 DEFAULT_GLOBS = ("AGENTS.md", "SOUL.md", "TOOLS.md", "**/skills/*/SKILL.md")
 # A project's own documentation: scanned with the same rules, for review only,
@@ -72,6 +73,8 @@ class TextEngine(BaseEngine):
         self._rules: ProseRules | None = None
         manifest = options.manifest if options else load_manifest()
         self._old = manifest.vocabulary.pattern("prose")
+        # A ```json block may write an old value with escapes ("\u0064one").
+        self._escaped = manifest.vocabulary.pattern("json")
         self._user = pathspec.GitIgnoreSpec.from_lines(list(options.text.paths if options else ()))
 
     # -- claiming --------------------------------------------------------
@@ -129,7 +132,10 @@ class TextEngine(BaseEngine):
         return found
 
     def prefilter(self, data: bytes) -> bool:
-        return self._old.search(data) is not None
+        if self._old.search(data) is not None:
+            return True
+        # Only text with an escape can hold a value the word search misses.
+        return b"\\u" in data and self._escaped.search(data) is not None
 
     # -- processing ------------------------------------------------------
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
@@ -245,13 +251,11 @@ def analyse(text: str, display: str, options: Options, rules: ProseRules, review
             edits.append(edit)
 
     rewrite_code = (phase == "contract" or name_both) and not review_only
+    context = FenceContext(display, options, rules, evidence, rewrite_code, sup)
     for fence in doc.fences:
-        if fence.info in PYTHON_FENCES:
-            edit = _python_fence(text, doc, fence, display, options, evidence, rewrite_code, sup, out)
-            if edit is not None:
-                edits.append(edit)
-        elif fence.info in JSON_FENCES:
-            edit = _json_fence(text, doc, fence, display, options, rules, evidence, rewrite_code, sup, out)
+        block = FENCES.get(fence.info)
+        if block is not None:
+            edit = block(text[fence.body_start : fence.body_end], fence, doc, context, out)
             if edit is not None:
                 edits.append(edit)
     out.notes.extend(sup.notes(display))
@@ -299,20 +303,28 @@ def _dedent(body: str, indent: str) -> tuple[str, list[str]]:
     return "".join(out), removed
 
 
+@dataclass(frozen=True)
+class FenceContext:
+    """What a fenced block knows of the prompt around it."""
+
+    display: str
+    options: Options
+    rules: ProseRules
+    #: The prose's evidence that it is about OpenClaw sessions, or None.
+    evidence: str | None
+    #: Whether the phase rewrites fenced code (otherwise it is for review).
+    rewrite: bool
+    #: The prompt's ``<!-- migrator: ignore -->`` comments.
+    sup: Suppressions
+
+
 def _python_fence(
-    text: str,
-    doc: Document,
-    fence: Fence,
-    display: str,
-    options: Options,
-    evidence: str | None,
-    rewrite_code: bool,
-    sup: Suppressions,
-    out: Analysis,
+    body: str, fence: Fence, doc: Document, context: FenceContext, out: Analysis,
 ) -> Edit | None:
-    """Run the Python rules on a ```python block, in the prompt's coordinates."""
-    body = text[fence.body_start : fence.body_end]
+    """Run the Python rules on a ```python block, in the prompt's coordinates,
+    through the Python engine's own path (:func:`migrator.engines.python.rewrite_source`)."""
     code, removed = _dedent(body, fence.indent)
+    evidence, display = context.evidence, context.display
 
     # The prose around the block is the module's context: a prompt about
     # sessions_list makes its examples OpenClaw code.
@@ -323,26 +335,38 @@ def _python_fence(
     from codemods.session_status import StatusRewriter
     from migrator.engines.python import rewrite_source
 
+    options = context.options
     rewriter = StatusRewriter(options.manifest, options.phase, options.min_confidence, options.markers, around)
-    result = rewrite_source(code.encode("utf-8"), rewriter)  # the Python engine's own path
+    result = rewrite_source(code.encode("utf-8"), rewriter)
     if isinstance(result, str):
         out.notes.append(f"{display}:{fence.line}: ```python block does not parse; its values are left for review")
         return None
     vocab = options.manifest.vocabulary
     blocked = False
+
+    def place(line: int, column: int) -> tuple[int, int]:
+        """A block's line and column in the prompt."""
+        indent = len(removed[line - 1]) if line - 1 < len(removed) else 0
+        return fence.line + line, column + indent
+
     for f in result.findings:
-        line = fence.line + f.line
-        if sup.covers({line}, f.rule):
+        line, column = place(f.line, f.column)
+        if context.sup.covers({line}, f.rule):
             blocked = True
             continue
-        column = f.column + len(removed[f.line - 1]) if f.line - 1 < len(removed) else f.column
-        action: Action = "rewrite" if f.rewrite and rewrite_code else "review"
+        action: Action = "rewrite" if f.rewrite and context.rewrite else "review"
         out.findings.append(
             Finding(display, line, column, "text", f.old, vocab.to_new(f.old), f.confidence, action, f.rule,
                     f"in a ```python block: {f.why}")
         )
+    for f in result.expanded:
+        # As the Python engine says of a file: this site already takes both names.
+        line, column = place(f.line, f.column)
+        if not context.sup.covers({line}, f.rule):
+            out.notes.append(f"{display}:{line}:{column}: {f.rule}: expanded (accepts `{f.old}` and `{f.new}`), "
+                             f"contract pending")
     out.notes.extend(result.suppressions.notes(display, fence.line))
-    if not rewrite_code or blocked or result.code == code.encode("utf-8"):
+    if not context.rewrite or blocked or result.code == code.encode("utf-8"):
         return None
     new_lines = result.code.decode("utf-8").splitlines(keepends=True)
     if len(new_lines) != len(removed):
@@ -352,52 +376,57 @@ def _python_fence(
 
 
 def _json_fence(
-    text: str,
-    doc: Document,
-    fence: Fence,
-    display: str,
-    options: Options,
-    rules: ProseRules,
-    evidence: str | None,
-    rewrite: bool,
-    sup: Suppressions,
-    out: Analysis,
+    body: str, fence: Fence, doc: Document, context: FenceContext, out: Analysis,
 ) -> Edit | None:
     """A ```json example: the values the manifest's session surfaces name
-    (a session list, a tool result, a single row), through the same
-    format-preserving JSON editor as stored data.
+    (a session list, a tool result, a single row), through the data engine's
+    own path (:func:`migrator.engines.data.migrate_text`): the same parse,
+    edit and proof as a stored document.
 
     JSON examples teach agents what a result looks like; one that quotes
     another vocabulary (a ``sessions_send`` reply) is left alone.
     """
-    manifest = options.manifest
-    body = text[fence.body_start : fence.body_end]
+    from migrator.engines.data import migrate_text
+
+    options = context.options
     sessions = '"sessions"' in body
-    if rules.foreign_word_re.search(body) and not sessions:
+    if context.rules.foreign_word_re.search(body) and not sessions:
         return None  # e.g. a sessions_send reply: {"status": "ok"} and "timeout"
-    try:
-        new_body, changes = migrate_json_text(body, _fence_patterns(manifest), manifest.vocabulary.old_to_new)
-    except JsonSyntaxError:
-        out.notes.append(f"{display}:{fence.line}: ```json block does not parse; not examined")
+    # A ```jsonc or ```json5 block may hold comments and trailing commas.
+    fmt = "json" if fence.info == "json" else "json5"
+    migrated = migrate_text(body, fmt, _fence_patterns(options.manifest), options.manifest.vocabulary.old_to_new,
+                            RULE_JSON)
+    if isinstance(migrated, Problem):
+        reason = "is too deeply nested to analyse" if migrated.kind == "crashed" else "does not parse"
+        out.notes.append(f"{context.display}:{fence.line}: ```{fence.info} block {reason}; not examined")
         return None
+    evidence = context.evidence
     confidence: Confidence = "likely" if (sessions or evidence) else "possible"
-    allowed = rewrite and options.allows(confidence)
+    allowed = context.rewrite and options.allows(confidence)
     blocked = False
-    for change in changes:
+    for change in migrated.edits:
         line, column = doc.position(fence.body_start + _offset(body, change.line, change.column))
-        if sup.covers({line}, RULE_JSON):
+        if context.sup.covers({line}, RULE_JSON):
             blocked = True
             continue
         why = f"`{change.pointer}` in a ```json example"
         why += " of a session list" if sessions else ""
         why += f"; the prompt mentions `{evidence}`" if evidence else ""
         out.findings.append(
-            Finding(display, line, column, "text", change.old, change.new, confidence,
+            Finding(context.display, line, column, "text", change.old, change.new, confidence,
                     "rewrite" if allowed else "review", RULE_JSON, why, pointer=change.pointer)
         )
-    if not allowed or blocked or not changes:
+    if not allowed or blocked or not migrated.edits:
         return None
-    return Edit(fence.body_start, fence.body_end, new_body)
+    return Edit(fence.body_start, fence.body_end, migrated.text)
+
+
+FenceHandler = Callable[[str, Fence, Document, FenceContext, Analysis], Edit | None]
+# The code a prompt may quote, by the block's info string, and the engine path each takes.
+FENCES: dict[str, FenceHandler] = {
+    **dict.fromkeys(PYTHON_FENCES, _python_fence),
+    **dict.fromkeys(JSON_FENCES, _json_fence),
+}
 
 
 def _fence_patterns(manifest: Manifest) -> list[PointerPattern]:

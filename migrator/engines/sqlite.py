@@ -13,17 +13,15 @@ reads a store and plans; :class:`migrator.changes.SqliteChange` writes it.
 
 from __future__ import annotations
 
-import functools
 import re
 import sqlite3
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from migrator.changes import SqliteChange
-from migrator.rules import Rule
-from migrator.engines.store import StoreEngine, store_rules
-from migrator.targets import decide
-from migrator.engines import BaseEngine, Context
+from migrator.engines.store import StoreEngine
+from migrator.targets import Target, decide
+from migrator.engines import Context
 from migrator.files import SourcePath
 from migrator.findings import FileResult, Finding, Problem
 from migrator.manifest import Manifest, StoreSurface
@@ -73,7 +71,30 @@ class StoreState:
     fingerprint: str
     widen: dict[str, str]  # table -> widened CREATE sql
     counts: dict[str, int]  # "table.column" -> values to migrate
-    findings: list[tuple[str, str, int, str, str, str | None]]  # table, column, rowid, key, old, pointer
+    findings: list[tuple[str, str, int, str, str, str | None]]  # table, column, rowid, name, old, pointer
+
+
+def _owner_column(conn: sqlite3.Connection, table: str, tables: Sequence[str]) -> str | None:
+    """The column of ``table`` that names the session a row belongs to: a
+    foreign key to the key of another session table (``session_windows``
+    rows belong to a ``session_nodes`` key), or None."""
+    for row in conn.execute(f"PRAGMA foreign_key_list({_q(table)})"):
+        parent, column, to = row[2], row[3], row[4]
+        if parent != table and parent in tables and to == _key_column(conn, parent):
+            return str(column)
+    return None
+
+
+def _row_names(conn: sqlite3.Connection, table: str, tables: Sequence[str]) -> tuple[str, Callable[[object, object], str]]:
+    """What a person looks a row of ``table`` up by: the SQL to select, and
+    how to name the row from its values. A session's own row is named by
+    its key; a row that belongs to a session (a window) by the session's
+    key and its own key (``agent:main:main (session_id 5b2e...)``)."""
+    key = _key_column(conn, table)
+    owner = _owner_column(conn, table, tables)
+    if owner is None:
+        return f"{_q(key)}, NULL", lambda k, _: str(k)
+    return f"{_q(key)}, {_q(owner)}", lambda k, o: str(k) if o is None else f"{o} ({key} {k})"
 
 
 def read_state(conn: sqlite3.Connection, surface: Surface, manifest: Manifest, limit: int) -> StoreState:
@@ -87,6 +108,7 @@ def read_state(conn: sqlite3.Connection, surface: Surface, manifest: Manifest, l
     widen: dict[str, str] = {}
     counts: dict[str, int] = {}
     found: list[tuple[str, str, int, str, str, str | None]] = []
+    tables = [t for t in surface.tables if _table_sql(conn, t) is not None]
     for table, column in surface.columns:
         sql = _table_sql(conn, table)
         if sql is None:
@@ -94,44 +116,34 @@ def read_state(conn: sqlite3.Connection, surface: Surface, manifest: Manifest, l
         wider = widen_check(widen.get(table, sql), column, allowed, list(vocab.old_to_new.values()))
         if wider is not None:
             widen[table] = wider
-        key = _key_column(conn, table)
+        names, name = _row_names(conn, table, tables)
         where = f"FROM {_q(table)} WHERE {_q(column)} IN ({marks})"
         counts[f"{table}.{column}"] = conn.execute(f"SELECT count(*) {where}", olds).fetchone()[0]
-        for rowid, k, value in conn.execute(f"SELECT rowid, {_q(key)}, {_q(column)} {where} LIMIT {limit}", olds):
-            found.append((table, column, rowid, str(k), value, None))
+        for rowid, k, o, value in conn.execute(f"SELECT rowid, {names}, {_q(column)} {where} LIMIT {limit}", olds):
+            found.append((table, column, rowid, name(k, o), value, None))
     for table, column, pointers in surface.documents:
         if _table_sql(conn, table) is None:
             continue
-        key = _key_column(conn, table)
+        names, name = _row_names(conn, table, tables)
         for pointer in pointers:
             where = (f"FROM {_q(table)} WHERE json_valid({_q(column)}) AND "
                      f"json_extract({_q(column)}, ?) IN ({marks})")
             args = [_json_path(pointer), *olds]
             counts[f"{table}.{column}{pointer}"] = conn.execute(f"SELECT count(*) {where}", args).fetchone()[0]
-            for rowid, k, value in conn.execute(
-                f"SELECT rowid, {_q(key)}, json_extract({_q(column)}, ?) {where} LIMIT {limit}",
+            for rowid, k, o, value in conn.execute(
+                f"SELECT rowid, {names}, json_extract({_q(column)}, ?) {where} LIMIT {limit}",
                 [_json_path(pointer), *args],
             ):
-                found.append((table, column, rowid, str(k), value, pointer))
+                found.append((table, column, rowid, name(k, o), value, pointer))
     return StoreState(fingerprint(conn, surface), widen, counts, found)
 
 
-class SqliteEngine(StoreEngine, BaseEngine):
+class SqliteEngine(StoreEngine, fmt="sqlite", user_rules=False):
     """OpenClaw agent databases found under a path or state dir."""
 
-    kind = "sqlite"
-    format = "sqlite"
-
-    @functools.cached_property
-    def rules(self) -> tuple[Rule, ...]:
-        return store_rules((self.format,), user_rules=False)
-
-    def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
+    def read(self, source: SourcePath, target: Target, result: FileResult, context: Context) -> FileResult:
         options = context.options
         manifest = options.manifest
-        target, result = self.start(source, options, self.kind)
-        if result.error:
-            return result
         surface = Surface.of(_store(manifest))
         try:
             conn = _connect_ro(source.path)

@@ -3,7 +3,11 @@ streamed JSONL file), and the rules every stored-data engine declares."""
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from migrator.config import Options
+from migrator.engines import BaseEngine, Context
 from migrator.files import SourcePath
 from migrator.findings import FileResult, problem
 from migrator.manifest import load_manifest
@@ -45,25 +49,45 @@ def store_rules(formats: tuple[str, ...], user_rules: bool) -> tuple[Rule, ...]:
     return tuple(out)
 
 
-class StoreEngine:
+class StoreEngine(BaseEngine):
     """What every engine of files it opens itself (a database, a streamed
     JSONL file) shares: it claims the files whose data target has its
-    format, and refuses a symlink that leads out of the root."""
+    format, declares the rules of that format, and refuses a symlink that
+    leads out of the root before :meth:`read` opens the file."""
 
+    #: The format of the files, also the engine's kind.
+    kind: str
     format: str
+    #: Whether ``[[tool.migrator.data]]`` rules may name files of the format.
+    user_rules: bool
     # Such a file is read by its engine, and its result depends on the
     # gateway's version in another file: never prefiltered, never cached.
     reads_bytes = False
     cacheable = False
 
+    def __init_subclass__(cls, *, fmt: str, user_rules: bool, **kwargs: Any) -> None:
+        """``class SqliteEngine(StoreEngine, fmt="sqlite", user_rules=False)``."""
+        super().__init_subclass__(**kwargs)
+        cls.kind = cls.format = fmt
+        cls.user_rules = user_rules
+
+    @functools.cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        return store_rules((self.format,), self.user_rules)
+
     def claims(self, source: SourcePath, options: Options) -> bool:
         target = target_for(source, options)
         return target is not None and target.format == self.format
 
-    def start(self, source: SourcePath, options: Options, kind: str) -> tuple[Target, FileResult]:
-        """The file's target, and its result (with an error if it escapes)."""
-        target = target_for(source, options)
+    def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
+        """The file's result: one that escapes the root is refused here, any
+        other is read by :meth:`read`."""
+        target = target_for(source, context.options)
         assert target is not None
-        result = FileResult(source.path, source.display, kind)
+        result = FileResult(source.path, source.display, self.kind)
         result.error = problem(symlink_escape(source), "unreadable")
-        return target, result
+        return result if result.error else self.read(source, target, result, context)
+
+    def read(self, source: SourcePath, target: Target, result: FileResult, context: Context) -> FileResult:
+        """Open the file, survey it and fill in ``result``."""
+        raise NotImplementedError

@@ -96,3 +96,26 @@ def test_symlink_out_of_the_root(tmp_path: Path) -> None:
     _one_error_line(out.stderr, "sessions.json")
     assert "outside" in out.stderr
     assert outside.read_bytes() == b'{"x": {"status": "done"}}\n' and (state / SESSIONS).is_symlink()
+
+
+def test_store_engines_refuse_a_symlink_out_of_the_root(tmp_path: Path) -> None:
+    # The check every engine that opens its own files shares (StoreEngine).
+    project = tmp_path / "s"
+    state = make_state(project)
+    outside_db = tmp_path / "elsewhere.sqlite"
+    os.replace(state / DB_REL, outside_db)
+    (state / DB_REL).symlink_to(outside_db)
+    (project / "pyproject.toml").write_text('[tool.migrator]\nphase = "contract"\n[[tool.migrator.data]]\n'
+                                            'paths = ["*.jsonl"]\npointers = ["/status"]\n')
+    outside_jsonl = tmp_path / "elsewhere.jsonl"
+    outside_jsonl.write_bytes(b'{"status": "done"}\n')
+    (project / "rows.jsonl").symlink_to(outside_jsonl)
+    db_before = outside_db.read_bytes()
+    out = cli("apply", f"state/{DB_REL}", "rows.jsonl", "--write", cwd=project)
+    assert out.returncode == 3, out.stdout + out.stderr
+    errors = sorted(line for line in out.stderr.splitlines() if line.startswith("error:"))
+    assert len(errors) == 2, out.stderr
+    assert "rows.jsonl" in errors[0] and "openclaw-agent.sqlite" in errors[1], out.stderr
+    assert all("outside" in line for line in errors)
+    assert outside_db.read_bytes() == db_before and outside_jsonl.read_bytes() == b'{"status": "done"}\n'
+    assert (state / DB_REL).is_symlink() and (project / "rows.jsonl").is_symlink()

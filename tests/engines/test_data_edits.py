@@ -131,3 +131,15 @@ def test_an_integer_past_64_bits_keeps_its_value_and_the_store_migrates() -> Non
     new_text, edits = migrate_json_text(text, (PointerPattern.parse("/*/status"),), mapping)
     assert new_text == text.replace('"done"', '"agent_responded"')
     assert [e.old for e in edits] == ["done"]
+
+
+@pytest.mark.parametrize("json5_syntax", [False, True])
+def test_scanner_spans_past_empty_and_nested_containers(json5_syntax: bool) -> None:
+    from migrator.jsonedit import string_spans
+
+    text = '{"a": {}, "b": [], "c": [{}, [], {"s": "done"}, ["done"]], "d": {"e": {"s": "failed"}}}'
+    spans = string_spans(text, {"done", "failed"}.__contains__, json5_syntax=json5_syntax)
+    assert {p: text[a:b] for p, (a, b) in spans.items()} == {
+        "/c/2/s": '"done"', "/c/3/0": '"done"', "/d/e/s": '"failed"'}
+    with pytest.raises(JsonSyntaxError, match=r"expected a key \(line 1, column 2\)"):
+        string_spans("{]", bool, json5_syntax=json5_syntax)

@@ -4,6 +4,7 @@ rolled back, with every table, index, trigger and foreign key intact."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -86,3 +87,32 @@ def test_real_database_migrates_and_rolls_back(tmp_path: Path) -> None:
     assert list(conn.iterdump()) == before_dump
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 23
     conn.close()
+
+
+def test_window_findings_are_named_by_their_session_key_and_window(tmp_path: Path) -> None:
+    # A session_windows row's key (session_id) alone names nothing a person
+    # knows: its foreign key names the session it belongs to.
+    state = _state(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "pyproject.toml").write_text("[tool.migrator]\n")
+    scan = run_cli("scan", "--format", "json", "--state-dir", str(state), cwd=work)
+    assert scan.returncode == 1, scan.stderr
+    windows = [(f["key"], f["old"]) for f in json.loads(scan.stdout)["findings"] if f["table"] == "session_windows"]
+    assert windows == [
+        ("agent:main:cron:nightly-digest (session_id 0718293a-4b5c-4d6e-8f70-8192a3b4c5d6)", "done"),
+        ("agent:main:discord:channel:123456789012345678 (session_id f6a7b8c9-d0e1-4f2a-9b3c-5d6e7f8091a2)", "failed"),
+        ("agent:main:main (session_id 5b2e8f14-90c3-4d7a-b1e6-2f9a0c3d4e51)", "failed"),
+        ("agent:main:subagent:0e1f2a3b-4c5d-4e6f-9a7b-8c9d0e1f2a3b (session_id c3d4e5f6-a7b8-4c9d-8e0f-2a3b4c5d6e7f)", "killed"),
+        ("agent:main:subagent:3f1c2a9e-6b7d-4e21-9a0f-1d2e3c4b5a60 (session_id a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d)", "done"),
+        ("agent:main:subagent:7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d (session_id b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e)", "failed"),
+        ("agent:main:subagent:9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a (session_id 1a2b3c4d-5e6f-4a7b-9c8d-7e6f5a4b3c2d)", "failed"),
+        ("agent:main:subagent:c4d5e6f7-a8b9-4c0d-8e1f-2a3b4c5d6e7f (session_id d4e5f6a7-b8c9-4d0e-9f1a-3b4c5d6e7f80)", "timeout"),
+    ]
+    text = run_cli("scan", "--state-dir", str(state), cwd=work)
+    db = state / DB_REL
+    assert (f"{db}: session_windows.status of agent:main:main (session_id 5b2e8f14-90c3-4d7a-b1e6-2f9a0c3d4e51): "
+            f"store:agent-sqlite [certain, review] 'failed' -> 'interrupted'") in text.stdout.splitlines()
+    # A session's own row is still named by its key alone.
+    assert (f"{db}: session_nodes.status of agent:main:main: store:agent-sqlite [certain, review] "
+            f"'failed' -> 'interrupted'") in text.stdout.splitlines()

@@ -117,9 +117,9 @@ def test_killed_between_commit_and_done_the_database_still_rolls_back_byte_for_b
     """A kill after the database's COMMIT but before the journal's ``done``
     line (which records the bytes the run left): nothing wrote to the
     database since, so rollback gives its original bytes back and says
-    ``restored``, not that the gateway wrote to it. In WAL mode no header
-    field tells (a commit leaves the change counter as it is): the content
-    comes back, and rollback says why, as the README does."""
+    ``restored``, not that the gateway wrote to it. In rollback-journal mode
+    the header's change counter tells; in WAL mode (where a commit leaves it
+    as it is) the digest of the content the transaction left does."""
     for step in range(1, 40):
         state, original, between = _kill_between_commit_and_done(tmp_path / f"crash{step}", step, False)
         if between:
@@ -129,17 +129,45 @@ def test_killed_between_commit_and_done_the_database_still_rolls_back_byte_for_b
     assert f"restored: state/{DB_REL}" in back.stderr.splitlines()
     assert (state / DB_REL).read_bytes() == original
 
+    # Was: "restored-content ... (a write-ahead log was in use)", other bytes.
     state, original, between = _kill_between_commit_and_done(tmp_path / "wal", step, True)
     assert between
-    content = db_content(state / DB_REL)
+    assert original[18:20] == b"\x02\x02"  # WAL mode, as the gateway leaves it
     back = cli("rollback", "state", cwd=state.parent)
     assert back.returncode == 0, back.stderr
-    assert (f"restored-content: state/{DB_REL} (the run could not record the bytes it left (a write-ahead log "
-            f"was in use): its session tables are restored from the journal's copy, other tables keep what was "
-            f"written since, the file's bytes differ)") in back.stderr.splitlines()
-    assert content != db_content(state / DB_REL)
+    assert f"restored: state/{DB_REL}" in back.stderr.splitlines()
+    assert (state / DB_REL).read_bytes() == original
+    assert not (state / (DB_REL + "-wal")).exists() or (state / (DB_REL + "-wal")).stat().st_size == 0
+
+
+def test_killed_between_commit_and_done_in_wal_mode_then_written_to_keeps_the_write(tmp_path: Path) -> None:
+    """The same kill, then the gateway writes to another table and closes
+    (its log checkpointed into the file): the content differs from what the
+    run left, so rollback restores the session tables only and keeps the write."""
+    step = next(s for s in range(1, 40)
+                if _kill_between_commit_and_done(tmp_path / f"probe{s}", s, False)[2])
+    state, original, between = _kill_between_commit_and_done(tmp_path / "wal", step, True)
+    assert between
+    gateway = sqlite3.connect(state / DB_REL)
+    gateway.execute("INSERT INTO schema_meta VALUES ('last_seen', '42')")
+    gateway.commit()
+    gateway.close()
+    assert not (state / (DB_REL + "-wal")).exists()
+    back = cli("rollback", "state", cwd=state.parent)
+    assert back.returncode == 0, back.stderr
+    assert (f"restored-content: state/{DB_REL} (the database was written to since the run: its session tables "
+            "are restored from the journal's copy, other tables keep what was written since, the file's bytes "
+            "differ)") in back.stderr.splitlines()
+    conn = sqlite3.connect(state / DB_REL)
+    try:
+        assert conn.execute("SELECT value FROM schema_meta WHERE key = 'last_seen'").fetchone() == ("42",)
+    finally:
+        conn.close()
     (tmp_path / "wal-original.sqlite").write_bytes(original)
-    assert _same(db_content(state / DB_REL), db_content(tmp_path / "wal-original.sqlite"))
+    with sqlite3.connect(tmp_path / "wal-original.sqlite") as before:
+        statuses = sorted(before.execute("SELECT session_key, status FROM session_nodes"))
+    with sqlite3.connect(state / DB_REL) as after:
+        assert sorted(after.execute("SELECT session_key, status FROM session_nodes")) == statuses
 
 
 def test_a_gateway_writing_through_its_write_ahead_log_since_the_run_is_named(tmp_path: Path) -> None:
