@@ -1,9 +1,10 @@
 """The command line: parse arguments, call the library, print, exit.
 
 Exit codes: 0 nothing found / nothing to change, 1 findings (or, with
-``--check``, changes pending; or a store kept for its gateway), 2 usage,
-configuration or internal error (a path that does not exist), 3 some inputs
-could not be read, parsed or written safely, 130 interrupted.
+``--check``, changes pending; or a store kept from a contract for its
+gateway), 2 usage, configuration or internal error (a path that does not
+exist), 3 some inputs could not be read, parsed or written safely, 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -359,7 +360,7 @@ def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, all
         sys.exit(EXIT_USAGE)
     if result.errors or outcome.stale or outcome.failed:
         sys.exit(EXIT_UNREADABLE)
-    sys.exit(EXIT_FINDINGS if result.kept else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if result.waiting else EXIT_CLEAN)
 
 
 def _shown(path: Path) -> str:

@@ -81,6 +81,15 @@ class Run:
         return [(r.display, r.error.message) for r in self.results if r.error and not r.error.is_error]
 
     @property
+    def waiting(self) -> bool:
+        """A store was kept from a contract it was asked for: the work waits
+        for its gateway (exit 1). In expand a kept store is said, but the
+        phase asks nothing of it that an old gateway cannot read."""
+        return any(
+            r.error and not r.error.is_error and self.options_for(r.path).phase == "contract" for r in self.results
+        )
+
+    @property
     def changed(self) -> list[FileResult]:
         return [r for r in self.results if r.changed and not r.error]
 
@@ -91,14 +100,14 @@ class Run:
     def exit_code(self, *, changes: bool = False) -> int:
         """2 if a given path does not exist, 3 if an input could not be used,
         else 1 if there is anything to report (findings, or with ``changes``
-        only pending changes, a kept store among them), else 0."""
+        only pending changes, a store kept from a contract among them), else 0."""
         if any(m.usage for m in self.missing):
             return EXIT_USAGE
         if self.errors:
             return EXIT_UNREADABLE
         if changes:
-            return EXIT_FINDINGS if self.changed or self.kept else EXIT_CLEAN
-        return EXIT_FINDINGS if self.findings or self.kept else EXIT_CLEAN
+            return EXIT_FINDINGS if self.changed or self.waiting else EXIT_CLEAN
+        return EXIT_FINDINGS if self.findings or self.waiting else EXIT_CLEAN
 
 
 @dataclass(frozen=True)
