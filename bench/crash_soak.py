@@ -11,7 +11,7 @@ After every kill:
   (the database: its content, and SQLite's own integrity check);
 - a re-run completes the migration;
 - ``rollback`` (repeated: each steps back one run) restores the originals
-  (the database: its content; its bytes when rollback says ``restored``),
+  (the database byte for byte too),
   and no temp file is left beside its target.
 
     python bench/crash_soak.py                       # 6 stores x 40,000 sessions, 30 kills
@@ -248,24 +248,6 @@ def check_old_or_new(state: Path, ref: Reference) -> tuple[int, int]:
     return migrated + (content == ref.new_db and ref.new_db != ref.old_db), changed
 
 
-def committed_not_done(state: Path) -> bool:
-    """Whether a run's journal intends the database's change but has no
-    ``done`` line for it (killed around its COMMIT)."""
-    db = str((state / DB_REL).resolve())  # as the run names it: its cwd has no symbolic links
-    for ledger in (state / ".migrator" / "journal").glob("*/ledger.jsonl"):
-        ops = []
-        for line in ledger.read_text("utf-8").splitlines():
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a torn last line
-            if entry.get("path") == db:
-                ops.append(entry["op"])
-        if "intend" in ops and "done" not in ops:
-            return True
-    return False
-
-
 @dataclass
 class Tally:
     """What the kills saw, for the summary."""
@@ -288,7 +270,6 @@ def kill_once(pristine: Path, work: Path, ref: Reference, after: int, delay: flo
     if killed.code not in (0, -signal.SIGKILL):
         raise AssertionError(f"the run failed before the kill ({killed.code}): {killed.stderr[-2000:]}")
     migrated, total = check_old_or_new(state, ref)
-    unrecorded = committed_not_done(state)
     if rerun_first:
         again = apply(work)
         if again.code != 0:
@@ -314,23 +295,20 @@ def kill_once(pristine: Path, work: Path, ref: Reference, after: int, delay: flo
         raise AssertionError(f"temp files left after rollback: {temps(state)}")
     # Nothing wrote to the database after the run: README promises its
     # original bytes back, rollback saying ``restored`` (``already``: a run
-    # killed before its COMMIT), but for one case it names: in WAL mode, a
-    # run killed between its COMMIT and the journal line of the bytes it left
-    # gets the content back, and says ``restored-content``.
+    # killed before its COMMIT), in WAL mode too, where a run killed between
+    # its COMMIT and the journal's record is recognised by its content digest.
     db_lines = [line.split(":", 1)[0] for line in said.splitlines()
                 if line.split(": ", 1)[-1].startswith(f"state/{DB_REL}")]
     tally.db_said.update(db_lines)
-    allowed = {"restored", "already"} | ({"restored-content"} if unrecorded and ref.wal else set())
-    if set(db_lines) - allowed:
+    if set(db_lines) - {"restored", "already"}:
         raise AssertionError(f"rollback of a database nothing wrote to since: {said}")
-    if "restored-content" not in db_lines and (state / DB_REL).read_bytes() != ref.old_db_bytes:
+    if (state / DB_REL).read_bytes() != ref.old_db_bytes:
         raise AssertionError("rollback did not give the database its original bytes back")
     outcome = "finished" if killed.code == 0 else f"killed with {migrated}/{total} migrated"
     tally.outcomes["finished before the kill" if killed.code == 0 else
                    "killed before any file was written" if migrated == 0 else
                    "killed with every file written" if migrated == total else "killed mid-write"] += 1
-    database = ("its content (WAL mode, killed between its COMMIT and the journal's record)"
-                if "restored-content" in db_lines else "byte for byte")
+    database = "byte for byte"
     return (f"{outcome}{'; re-run completes' if rerun_first else ''}; rollback restores the originals, "
             f"the database {database} ({', '.join(db_lines) or 'untouched'})")
 
