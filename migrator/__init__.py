@@ -7,29 +7,54 @@ Everything the command line does, a Python caller can do::
     for finding in result.findings:
         print(finding.path, finding.line, finding.old, "->", finding.new)
     write(result)  # journalled; undo with migrator.rollback([root])
+
+The names are imported on first use (PEP 562): ``python -m migrator`` and
+``import migrator.<module>`` load only the modules the command needs.
 """
 
-from migrator.config import Options, load_options
-from migrator.errors import ConfigError, InputError, MigratorError
-from migrator.findings import FileResult, Finding
-from migrator.write import rollback, write
-from migrator.manifest import Manifest, Vocabulary, load_manifest, parse_version
-from migrator.pipeline import Run, run
+from __future__ import annotations
 
-__all__ = [
-    "ConfigError",
-    "FileResult",
-    "Finding",
-    "InputError",
-    "Manifest",
-    "MigratorError",
-    "Options",
-    "Run",
-    "Vocabulary",
-    "load_manifest",
-    "load_options",
-    "parse_version",
-    "rollback",
-    "run",
-    "write",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from migrator.config import Options, load_options
+    from migrator.errors import ConfigError, InputError, MigratorError
+    from migrator.findings import FileResult, Finding
+    from migrator.manifest import Manifest, Vocabulary, load_manifest, parse_version
+    from migrator.pipeline import Run, run
+    from migrator.write import rollback, write
+
+# Each public name and the module that defines it.
+_HOMES = {
+    "ConfigError": "errors",
+    "FileResult": "findings",
+    "Finding": "findings",
+    "InputError": "errors",
+    "Manifest": "manifest",
+    "MigratorError": "errors",
+    "Options": "config",
+    "Run": "pipeline",
+    "Vocabulary": "manifest",
+    "load_manifest": "manifest",
+    "load_options": "config",
+    "parse_version": "manifest",
+    "rollback": "write",
+    "run": "pipeline",
+    "write": "write",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # once found, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])

@@ -38,6 +38,7 @@ from migrator.errors import ConfigError
 from migrator.manifest import Manifest, load_manifest
 
 from migrator.compat.audit import Audit
+from migrator.compat.defaults import DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DEFAULT_UPSTREAM
 from migrator.compat.frames import DROP, FrameSession
 from migrator.compat.negotiation import Policy
 from migrator.compat.translation import Translator
@@ -45,10 +46,6 @@ from migrator.compat.usage import UsageCounters
 
 log = logging.getLogger("migrator.compat")
 
-DEFAULT_LISTEN = "127.0.0.1:18790"
-DEFAULT_UPSTREAM = "ws://127.0.0.1:18789"
-# OpenClaw's own default `policy.maxPayload` (hello-ok) is 25 MiB.
-DEFAULT_MAX_FRAME_BYTES = 25 * 1024 * 1024
 
 
 @dataclass(frozen=True)
