@@ -15,6 +15,11 @@ runs beside the proxy as the baseline a relay in Python costs: the median
 `sessions.list` round trip of a client with session-status-v2. (Frames per
 second are measured with the test gateway: the real one cannot be made to push
 events faster than it computes them.)
+
+Frames per second have their own baseline, run in turn with each pair: a byte
+relay (a thread per direction copying bytes between two sockets, nothing
+parsed), the least any relay in Python can cost; on a machine with two cores a
+third process in the path costs frames per second whatever it does.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from gatewaylib import CAPABILITY, OLD_VERSION, Client, TestGateway, fixture  # noqa: E402
 
-DEADLINE_S = 120.0  # the whole run stops here, finished or not
+DEADLINE_S = 240.0  # the whole run stops here, finished or not
 BLOCKS = 5  # direct/proxied alternations per measurement
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -127,6 +132,42 @@ async def naive_relay(upstream: str) -> None:
     async with serve(handle, "127.0.0.1", 0, max_size=None, compression=None, ping_interval=None) as server:
         print(f"listening on 127.0.0.1:{server.sockets[0].getsockname()[1]}", file=sys.stderr, flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+
+def byte_relay(upstream_port: int) -> None:
+    """Child mode: the floor of any relay in Python, as the throughput
+    baseline: bytes copied between two sockets by a thread per direction,
+    nothing parsed, no event loop, until stdin closes."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    print(f"listening on 127.0.0.1:{server.getsockname()[1]}", file=sys.stderr, flush=True)
+
+    def pump(source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(1 << 18):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def accept() -> None:
+        while True:
+            client, _ = server.accept()
+            upstream = socket.create_connection(("127.0.0.1", upstream_port))
+            for sock in (client, upstream):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    sys.stdin.read()
 
 
 async def real_round_trips(urls: dict[str, str], n: int) -> dict[str, list[float]]:
@@ -240,8 +281,10 @@ async def main(rounds: int, burst_n: int, pairs: int) -> None:
     # the ratio is the median of the pairs, the spread their lowest and
     # highest; the proxy's own CPU per frame is read from /proc (Linux), a
     # figure the machine's other load moves far less than frames per second.
-    print(f"{'frames per second (median of pairs)':44} {'direct':>10} {'proxied':>10} {'ratio':>7}  "
-          f"{'spread':>11}  proxy cpu/frame")
+    relay, relay_port = await spawn([__file__, "--byte-relay", str(gw_port)], r"127\.0\.0\.1:(\d+)", "stderr")
+    relayed = f"ws://127.0.0.1:{relay_port}"
+    print(f"{'frames per second (median of runs)':44} {'direct':>10} {'proxied':>10} {'ratio':>7}  "
+          f"{'spread':>11}  {'byte relay':>10}  proxy cpu/frame")
     changed = fixture("sessions.changed.old.json")
     throughput_cases = [
         ("sessions.changed events, translated", [CAPABILITY], "sessions.changed", changed),
@@ -249,16 +292,22 @@ async def main(rounds: int, burst_n: int, pairs: int) -> None:
         ("other events, passed through", [CAPABILITY], "agent", {"runId": "r", "status": "done", "text": "x" * 200}),
     ]
     for label, caps, event, payload in throughput_cases:
-        d, p, cpu = [], [], []
+        d, p, r, cpu = [], [], [], []
         for _ in range(pairs):
             d.append(await burst(direct, caps, event, payload, burst_n))
             before = _cpu_seconds(proxy.pid)
             p.append(await burst(proxied, caps, event, payload, burst_n))
             cpu.append((_cpu_seconds(proxy.pid) - before) / burst_n)
+            r.append(await burst(relayed, caps, event, payload, burst_n))
         ratios = sorted(b / a for a, b in zip(d, p))
+        relay_ratio = statistics.median(b / a for a, b in zip(d, r))
         print(f"{label:44} {statistics.median(d):10.0f} {statistics.median(p):10.0f} {statistics.median(ratios):6.2f}x  "
-              f"{ratios[0]:4.2f}-{ratios[-1]:4.2f}x  {statistics.median(cpu) * 1e6:5.1f}µs")
-    print(f"ROW proxy events: median of {pairs} pairs per case above; goal at least 0.9x direct")
+              f"{ratios[0]:4.2f}-{ratios[-1]:4.2f}x  {relay_ratio:9.2f}x  {statistics.median(cpu) * 1e6:5.1f}µs")
+    print(f"ROW proxy events: median of {pairs} runs per case above (the byte relay: bytes copied by threads, the floor "
+          f"of a relay in Python); goal at least 0.9x direct")
+    assert relay.stdin is not None
+    relay.stdin.close()
+    await asyncio.wait_for(relay.wait(), 10)
     for proc in (proxy, gateway):
         if proc is proxy:
             proc.send_signal(signal.SIGTERM)
@@ -276,9 +325,12 @@ if __name__ == "__main__":
     parser.add_argument("--real", action="store_true", help="measure in front of a real openclaw 2026.9.6 gateway")
     parser.add_argument("--serve-gateway", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--naive-relay", metavar="UPSTREAM", help=argparse.SUPPRESS)
+    parser.add_argument("--byte-relay", metavar="PORT", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_gateway:
         asyncio.run(serve_gateway())
+    elif args.byte_relay:
+        byte_relay(args.byte_relay)
     elif args.naive_relay:
         asyncio.run(naive_relay(args.naive_relay))
     elif args.real:
