@@ -205,12 +205,10 @@ class FrameSession:
             value = name.decode("utf-8")
         except UnicodeDecodeError:
             return None
-        if self.audit is not None or value in self._events:
-            n = self.negotiation
-            if self.audit is not None or n is None or n.client != n.upstream or self.policy.gateway_version is not None:
-                decision = _PARSE
-            else:
-                decision = _PASS_COUNTED if n.client == "old" else _PASS
+        if self.audit is not None:
+            decision = _PARSE
+        elif value in self._events:
+            decision = self._surface_decision()
         else:
             decision = _PASS
         self._event_decisions[name] = decision
@@ -227,17 +225,25 @@ class FrameSession:
             surface = self._pending.get(value) if isinstance(value, (str, int)) else None
         if surface is None:
             return False
+        decision = self._surface_decision()
+        if decision == _PARSE:
+            return True
+        if kind in ("res", b"res"):
+            del self._pending[value]
+        if decision == _PASS_COUNTED and self.counters is not None:
+            self.counters.record(self.client_id, self.client_version, frames=1)
+        return False
+
+    def _surface_decision(self) -> int:
+        """What a frame of a session-status surface needs under the negotiation
+        in force: a walk (:data:`_PARSE`), or none when the gateway announced
+        the names this client gets, only a count for an old client. (A version
+        set by the operator is a guess about a build whose own says nothing, so
+        its frames are still walked.)"""
         n = self.negotiation
         if n is not None and n.client == n.upstream and self.policy.gateway_version is None:
-            # The gateway announced the names this client gets: nothing to walk,
-            # only to count. (A version set by the operator is a guess about a
-            # build whose own says nothing, so its frames are still walked.)
-            if kind in ("res", b"res"):
-                del self._pending[value]
-            if n.client == "old" and self.counters is not None:
-                self.counters.record(self.client_id, self.client_version, frames=1)
-            return False
-        return True
+            return _PASS_COUNTED if n.client == "old" else _PASS
+        return _PARSE
 
     def _note_hello(self, frame: dict[str, Any]) -> bytes | None:
         """Negotiate from ``hello-ok``. When the gateway is too old to speak new

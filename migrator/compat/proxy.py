@@ -193,7 +193,7 @@ class _Relayed:
         (RFC 6455 section 5.3), frames from the gateway are not.
 
         A frame from the gateway that passes unchanged goes on as the bytes it
-        arrived in, header and all (a client's frames are unmasked too), and
+        arrived in, header and all (frames to a client are unmasked as well), and
         a run of such frames as one slice of ``data``: no frame is built
         again. Frames from a client are masked afresh, as a client's must be."""
         if self._tail:
