@@ -264,7 +264,7 @@ def bench_jsonl(megabytes: int, repeat: int, tmp: Path) -> None:
         print(f"JSONL {size / 2**20:.0f} MB ({kind}), {stats.lines:,} lines, "
               f"{stats.changed_lines:,} changed ({stats.changed_lines / stats.lines:.0%}):")
         best = (min(w for w, _ in ours), min(c for _, c in ours))
-        print(_line("migrator", size, *best, "(jsonlines.stream)"))
+        print(_line("migrator", size, *best, "(jsonlines.stream in this process: no interpreter start, no journal)"))
         if theirs:
             jq_best = (min(w for w, _ in theirs), min(c for _, c in theirs))
             print(_line("jq", size, *jq_best, "(jq -c, re-serialises every line)"))
@@ -361,12 +361,17 @@ def bench_sessions_json(sessions: int, repeat: int, tmp: Path) -> None:
 
 def make_db(path: Path, rows: int) -> None:
     conn = sqlite3.connect(path)
-    conn.executescript((REPO / "fixtures" / "data" / "openclaw-agent.sql").read_text("utf-8"))
+    schema = (REPO / "fixtures" / "data" / "openclaw-agent.sql").read_text("utf-8")
+    conn.executescript(schema)
+    # The statuses the store's CHECK allows (the old gateway's five), as the schema spells them.
+    check = re.search(r"status TEXT CHECK \(status IS NULL OR status IN \(([^)]*)\)\)", schema)
+    assert check is not None, "the fixture schema no longer says which statuses it allows"
+    allowed = re.findall(r"'([^']*)'", check.group(1))
     rng = random.Random(11)
 
     def generate():  # type: ignore[no-untyped-def]
         for n in range(rows):
-            status = rng.choice(WORDS)
+            status = rng.choice(allowed)
             key = f"agent:main:subagent:{n:08d}"
             entry = json.dumps({"sessionId": f"{n:032x}", "updatedAt": 1795484481000 + n, "status": status,
                                 "label": "bench", "abortedLastRun": False}, separators=(",", ":"))

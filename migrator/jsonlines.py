@@ -35,10 +35,11 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Callable, Mapping, Sequence
+from typing import Any, BinaryIO, Callable, Iterator, Mapping, Sequence
 
 import orjson
 
+from migrator import jsonedit
 from migrator.jsonedit import Edit, JsonSyntaxError, apply_patch_text, parse
 from migrator.manifest import value_pattern
 from migrator.pointers import PointerPattern, compile_patch, join, split
@@ -85,7 +86,9 @@ def old_value_filter(mapping: Mapping[str, str]) -> re.Pattern[bytes]:
 # --- parsing ---------------------------------------------------------------
 
 
-_LONG_INTEGER = re.compile(rb"\d{19}")
+# The careful parse's own test for an integer orjson would read as a float,
+# on bytes.
+_LONG_INTEGER = re.compile(jsonedit._LONG_INTEGER.pattern.encode())
 
 
 def _load(line: bytes) -> Any:
@@ -483,12 +486,22 @@ def _bulk(
             # `"key":"old"`; if that occurs once (the length grew by one
             # renaming) it is that value, and replacing it is the splice.
             pairs = migrator.pairs[key]
+            quoted = _plain(key)
+            tokens, new_tokens = migrator.tokens, migrator.new_tokens
             # The lines with a value to rename, found in one comprehension.
             olds = [doc.get(key) for doc in docs]
             for i in [i for i, old in enumerate(olds) if old.__class__ is str and old in mapping]:
                 doc, line, old = docs[i], lines[i], olds[i]
-                if dumps(doc) != line:
-                    odd.append(i)
+                again = dumps(doc)
+                if again != line:
+                    # Written otherwise (spacing, escapes): spliced where the
+                    # value is proven, else the per-line path.
+                    at = _value_at(line, again, quoted, tokens[old])  # type: ignore[arg-type]
+                    if at < 0:
+                        odd.append(i)
+                        continue
+                    out[i] = line[:at] + new_tokens[old] + line[at + len(tokens[old]):]
+                    changed.append(i)
                     continue
                 was, now, grow = pairs[old]
                 new = line.replace(was, now)
@@ -541,6 +554,27 @@ def _bulk(
     return b"\n".join(out)
 
 
+# Between a key and its value.
+_COLON = re.compile(_WS + b":" + _WS)
+
+
+def _value_at(line: bytes, again: bytes, quoted: bytes, token: bytes) -> int:
+    """Where the top-level key ``quoted`` (``"key"``) of ``line`` has its value
+    written as ``token``, or -1 when that is not proven. ``again`` is the
+    line's meaning serialised again: equal colon counts leave no duplicate key
+    (see :func:`_no_duplicate_keys`), so the first ``"key"`` of the line, if it
+    is a key at depth 1, is the only key that decodes to it."""
+    if b"\\u003" in line or line.count(b":") != again.count(b":"):
+        return -1
+    at = line.find(quoted)
+    if at < 0 or not _at_top(line, at):
+        return -1
+    colon = _COLON.match(line, at + len(quoted))
+    if colon is None:
+        return -1  # a value at depth 1 that reads "key", not the key
+    return colon.end() if line.startswith(token, colon.end()) else -1
+
+
 class _Limited:
     """``on_edit`` for the first ``left`` edits only."""
 
@@ -569,20 +603,28 @@ def _block(
     copied as bytes, never split out or decoded."""
     pieces: list[bytes] = []
     copied = 0  # block[:copied] is in pieces
-    skip = 0  # matches before this offset belong to a line already seen
     counted, number = 0, before  # lines before offset `counted`
-    for match in candidate.finditer(block):
-        at = match.start()
-        if at < skip:
-            continue
-        start = block.rfind(b"\n", 0, at) + 1
-        newline = block.index(b"\n", at)
-        skip = newline + 1
-        end = newline - 1 if block[newline - 1:newline] == b"\r" and newline > start else newline
+    for start, _, end in _candidate_lines(block, candidate):
         number += block.count(b"\n", counted, start)
         counted = start
         copied = _careful_line(block, pieces, copied, start, end, number, migrator, None, detail, stats, on_edit, on_patch)
     return _joined(block, pieces, copied)
+
+
+def _candidate_lines(block: bytes, candidate: re.Pattern[bytes]) -> Iterator[tuple[int, int, int]]:
+    """Each line of ``block`` (whole lines) that ``candidate`` matches, once:
+    its start, the first match's offset and its end (before any CR LF)."""
+    skip = 0  # matches before this offset belong to a line already seen
+    rfind, index = block.rfind, block.index
+    for match in candidate.finditer(block):
+        at = match.start()
+        if at < skip:
+            continue
+        start = rfind(b"\n", 0, at) + 1
+        newline = index(b"\n", at)
+        skip = newline + 1
+        # newline > at >= start: the byte before it is on this line
+        yield start, at, newline - 1 if block[newline - 1] == 13 else newline
 
 
 def _careful_line(
@@ -643,19 +685,11 @@ def _block_one_key(
     lead = _plain(key) + b":"  # type: ignore[operator]
     spaced = lead + b" "
     loads, dumps, decode_error = orjson.loads, orjson.dumps, orjson.JSONDecodeError
-    rfind, index, count = block.rfind, block.index, block.count
+    count = block.count
     pieces: list[bytes] = []
     copied = 0  # block[:copied] is in pieces
-    skip = 0  # matches before this offset belong to a line already seen
     counted, number = 0, before  # lines before offset `counted`
-    for match in candidate.finditer(block):
-        at = match.start()
-        if at < skip:
-            continue
-        start = rfind(b"\n", 0, at) + 1
-        newline = index(b"\n", at)
-        skip = newline + 1
-        end = newline - 1 if block[newline - 1] == 13 else newline
+    for start, at, end in _candidate_lines(block, candidate):
         body = block[start:end]
         try:
             doc = loads(body)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as _dt
 import logging
 import sys
@@ -12,9 +11,8 @@ import click
 from migrator.errors import MigratorError, error_line
 from migrator.manifest import parse_version
 
-from migrator.compat.audit import Audit
+from migrator.compat.defaults import DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DEFAULT_UPSTREAM
 from migrator.compat.negotiation import Mode, Policy
-from migrator.compat.proxy import DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DEFAULT_UPSTREAM, proxy_config, run_proxy
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> _dt.date | None:
@@ -86,6 +84,13 @@ def gateway(
 ) -> None:
     """Run a WebSocket proxy that serves each client the session-status names it
     understands, in front of an old or a new OpenClaw gateway."""
+    # The WebSocket stack (asyncio, websockets) is imported only to run the
+    # proxy: every other command starts without it.
+    import asyncio
+
+    from migrator.compat.audit import Audit
+    from migrator.compat.proxy import proxy_config, run_proxy
+
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO if stats else logging.WARNING,
         format="migrator gateway: %(message)s",

@@ -47,6 +47,11 @@ DROP = b""
 _HEAD = r'\A\s*\{\s*"type"\s*:\s*"(event|res)"\s*,\s*"(?:event|id)"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)'
 _HEAD_STR = re.compile(_HEAD)
 _HEAD_BYTES = re.compile(_HEAD.encode())
+# The commonest head of all, an event as OpenClaw writes it: its name is
+# looked up without the regex (see FrameSession._event_decision).
+_EVENT_LEAD = b'{"type":"event","event":"'
+# What an event's name decides while the negotiation stands.
+_PARSE, _PASS, _PASS_COUNTED = 0, 1, 2
 
 
 class FrameSession:
@@ -79,6 +84,9 @@ class FrameSession:
         self._connect_id: Any = None
         # request id -> (surface kind, surface name) of the responses to look at
         self._pending: dict[Any, tuple[str, str]] = {}
+        # event name (its bytes as written) -> _PARSE, _PASS or _PASS_COUNTED,
+        # for the negotiation in force (cleared when it is made)
+        self._event_decisions: dict[bytes, int] = {}
         manifest = translator.manifest
         self._methods = {s.name for s in manifest.gateway if s.kind == "response"}
         self._requests = {s.name for s in manifest.gateway if s.kind == "request"}
@@ -145,7 +153,15 @@ class FrameSession:
         """Rewrite a session-status response or event into the client's
         vocabulary; return ``None`` when the frame goes through unchanged."""
         awaiting_hello = self._connect_id is not None and self.negotiation is None
-        if not awaiting_hello:
+        if not awaiting_hello and isinstance(text, bytes) and text.startswith(_EVENT_LEAD):
+            decision = self._event_decision(text)
+            if decision == _PASS:
+                return None
+            if decision == _PASS_COUNTED:
+                if self.counters is not None:
+                    self.counters.record(self.client_id, self.client_version, frames=1)
+                return None
+        elif not awaiting_hello:
             head = (_HEAD_BYTES if isinstance(text, bytes) else _HEAD_STR).match(text)
             if head is not None and not self._worth_parsing(head.group(1), head.group(2)):
                 return None
@@ -172,6 +188,32 @@ class FrameSession:
                 return self._serve(frame, "event", name, frame["payload"])
         return None
 
+    def _event_decision(self, text: bytes) -> int | None:
+        """What an event's name decides (None: the head is not plain enough
+        to tell), remembered per name: the same for every frame of it while
+        the negotiation stands, so most frames cost a dict lookup."""
+        close = text.find(b'"', len(_EVENT_LEAD))
+        if close < 0:
+            return None
+        name = text[len(_EVENT_LEAD):close]
+        decision = self._event_decisions.get(name)
+        if decision is not None:
+            return decision
+        if b"\\" in name:
+            return None  # an escape: the token's value is decided the long way
+        try:
+            value = name.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if self.audit is not None:
+            decision = _PARSE
+        elif value in self._events:
+            decision = self._surface_decision()
+        else:
+            decision = _PASS
+        self._event_decisions[name] = decision
+        return decision
+
     def _worth_parsing(self, kind: str | bytes, token: str | bytes) -> bool:
         """From a frame's first bytes: could it need a rewrite (or an audit)?"""
         if self.audit is not None:
@@ -183,17 +225,25 @@ class FrameSession:
             surface = self._pending.get(value) if isinstance(value, (str, int)) else None
         if surface is None:
             return False
+        decision = self._surface_decision()
+        if decision == _PARSE:
+            return True
+        if kind in ("res", b"res"):
+            del self._pending[value]
+        if decision == _PASS_COUNTED and self.counters is not None:
+            self.counters.record(self.client_id, self.client_version, frames=1)
+        return False
+
+    def _surface_decision(self) -> int:
+        """What a frame of a session-status surface needs under the negotiation
+        in force: a walk (:data:`_PARSE`), or none when the gateway announced
+        the names this client gets, only a count for an old client. (A version
+        set by the operator is a guess about a build whose own says nothing, so
+        its frames are still walked.)"""
         n = self.negotiation
         if n is not None and n.client == n.upstream and self.policy.gateway_version is None:
-            # The gateway announced the names this client gets: nothing to walk,
-            # only to count. (A version set by the operator is a guess about a
-            # build whose own says nothing, so its frames are still walked.)
-            if kind in ("res", b"res"):
-                del self._pending[value]
-            if n.client == "old" and self.counters is not None:
-                self.counters.record(self.client_id, self.client_version, frames=1)
-            return False
-        return True
+            return _PASS_COUNTED if n.client == "old" else _PASS
+        return _PARSE
 
     def _note_hello(self, frame: dict[str, Any]) -> bytes | None:
         """Negotiate from ``hello-ok``. When the gateway is too old to speak new
@@ -221,6 +271,7 @@ class FrameSession:
         self.negotiation = negotiate(
             manifest, gateway_version=version, caps=self.caps, policy=self.policy, today=self.today
         )
+        self._event_decisions.clear()  # they were made for no negotiation
         n = self.negotiation
         if n.gateway_version is None:
             log.warning("gateway announced no usable version (%r); assuming it is before sunset", version)

@@ -38,6 +38,7 @@ from migrator.errors import ConfigError
 from migrator.manifest import Manifest, load_manifest
 
 from migrator.compat.audit import Audit
+from migrator.compat.defaults import DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DEFAULT_UPSTREAM
 from migrator.compat.frames import DROP, FrameSession
 from migrator.compat.negotiation import Policy
 from migrator.compat.translation import Translator
@@ -45,10 +46,6 @@ from migrator.compat.usage import UsageCounters
 
 log = logging.getLogger("migrator.compat")
 
-DEFAULT_LISTEN = "127.0.0.1:18790"
-DEFAULT_UPSTREAM = "ws://127.0.0.1:18789"
-# OpenClaw's own default `policy.maxPayload` (hello-ok) is 25 MiB.
-DEFAULT_MAX_FRAME_BYTES = 25 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -193,12 +190,26 @@ class _Relayed:
         ``data``; return the rest (a control frame, a fragment, a frame too big,
         and all after it) for the library. A frame not all there yet is kept
         for the next chunk when it is small. Frames from a client are masked
-        (RFC 6455 section 5.3), frames from the gateway are not."""
+        (RFC 6455 section 5.3), frames from the gateway are not.
+
+        A frame from the gateway that passes unchanged goes on as the bytes it
+        arrived in, header and all (frames to a client are unmasked as well), and
+        a run of such frames as one slice of ``data``: no frame is built
+        again. Frames from a client are masked afresh, as a client's must be."""
         if self._tail:
             data, self._tail = self._tail + data, b""
         masked = self.protocol.side is Side.SERVER  # type: ignore[attr-defined]
+        peer = self.peer
+        if peer is None or not self._can_forward():
+            return data
+        # Frames from the gateway can be copied as they are while the client's
+        # side of the library has nothing of its own half-sent.
+        protocol = peer.protocol  # type: ignore[attr-defined]
+        raw = not masked and not protocol.extensions and not protocol.expect_continuation_frame
+        rewrite = self.rewrite
         view, pos, end = memoryview(data), 0, len(data)
         limit = self.protocol.max_message_size  # type: ignore[attr-defined]
+        run = 0  # data[run:pos] are unchanged frames not yet handed on
         while True:
             if end - pos < 2:
                 incomplete = True
@@ -223,15 +234,30 @@ class _Relayed:
             if end - start < size + (4 if masked else 0):
                 incomplete = size <= _TAIL_MAX
                 break
-            if not self._can_forward():
-                break
+            if raw:
+                payload = data[start:start + size]
+                replacement = rewrite(payload) if opcode == 1 and rewrite is not None else None
+                if replacement is None:
+                    pos = start + size  # into the run
+                    continue
+                if run < pos:
+                    protocol.writes.append(data[run:pos])
+                protocol.writes.append(_frame(Opcode.TEXT, replacement, False))
+                self._unflushed = True
+                pos = run = start + size
+                continue
             if masked:
                 payload = apply_mask(view[start + 4:start + 4 + size], data[start:start + 4])
                 start += 4
             else:
                 payload = bytes(view[start:start + size])
-            self._forward(self.peer, Frame(Opcode.TEXT if opcode == 1 else Opcode.BINARY, payload))  # type: ignore[arg-type]
+            self._forward(peer, Frame(Opcode.TEXT if opcode == 1 else Opcode.BINARY, payload))
             pos = start + size
+            if not self._can_forward():
+                break  # an answer queued, or the peer's buffer filled: the rest waits
+        if run < pos and raw:
+            protocol.writes.append(data[run:pos] if run or pos < end else data)
+            self._unflushed = True
         if self._unflushed:
             self._flush()
         if incomplete:
@@ -436,24 +462,21 @@ async def _pump(
         if isinstance(source, _Relayed):
             source.pumping = True
         text = isinstance(message, str)
+        # Where the message goes: on to ``target``, or, for a refused request,
+        # its answer back to ``source``.
+        to, out = target, message
         if text:
             replacement = rewrite(message)  # type: ignore[arg-type]
             if replacement is not None:
                 if replacement == DROP and session is not None and session.answer is not None:
-                    answer, session.answer = session.answer, None
-                    try:
-                        await source.send(answer, text=True)
-                    except ConnectionClosed:
-                        return source
-                    finally:
-                        if isinstance(source, _Relayed):
-                            source.pumping = False
-                    continue
-                message = replacement
+                    to, out = source, session.answer
+                    session.answer = None
+                else:
+                    out = replacement
         try:
-            await target.send(message, text=text)
+            await to.send(out, text=text)
         except ConnectionClosed:
-            return target
+            return to
         finally:
             if isinstance(source, _Relayed):
                 source.pumping = False

@@ -63,3 +63,23 @@ def test_tools_invoke_is_tracked_by_name_and_by_the_older_tool_key() -> None:
     # another tool is not tracked at all
     session.from_client(dumps({"type": "req", "id": "s", "method": "tools.invoke", "params": {"name": "sessions_send"}}))
     assert "s" not in session._pending
+
+
+def test_events_as_the_proxy_hands_them_over_are_decided_by_name() -> None:
+    """As bytes, in OpenClaw's compact head, an event is decided by its name
+    (remembered per negotiation), spelled plainly or with an escape."""
+    changed = fixture("sessions.changed.old.json")
+    frame = dumps({"type": "event", "event": "sessions.changed", "payload": changed, "seq": 1}).encode()
+    escaped = frame.replace(b'"sessions.changed"', b'"sessions\\u002echanged"', 1)
+    other = dumps({"type": "event", "event": "tick", "payload": {"status": "done"}}).encode()
+    new = connected([CAPABILITY], "2026.9.6")
+    for text in (frame, frame, escaped):
+        out = new.from_gateway(text)
+        assert out is not None and json.loads(out)["payload"] == fixture("sessions.changed.new.json")
+    assert new.from_gateway(other) is None
+    # An old client on an old gateway: passed untouched, each frame counted.
+    old = connected([], "2026.9.6")
+    assert old.counters is not None and old.client_id is not None and old.client_version is not None
+    before = old.counters.get(old.client_id, old.client_version).frames
+    assert [old.from_gateway(text) for text in (frame, frame, escaped, other)] == [None] * 4
+    assert old.counters.get(old.client_id, old.client_version).frames == before + 3

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import json
+import os
+import struct
 from typing import Any
 
 import pytest
@@ -490,6 +493,60 @@ async def test_frames_that_need_no_rewrite_arrive_byte_identical() -> None:
             assert await old.recv_text() == changed
             got = await new.recv()
             assert got["payload"] == {"sessionKey": "k", "status": "agent_responded", "x": 1.5}
+
+
+def _unmasked_frame(text: str) -> bytes:
+    """A final text frame as a server writes it (RFC 6455 section 5.2)."""
+    data = text.encode("utf-8")
+    if len(data) < 126:
+        return bytes((0x81, len(data))) + data
+    if len(data) < 1 << 16:
+        return struct.pack("!BBH", 0x81, 126, len(data)) + data
+    return struct.pack("!BBQ", 0x81, 127, len(data)) + data
+
+
+async def _read_frame(reader: asyncio.StreamReader) -> bytes:
+    """One whole unmasked frame off the socket: its header and its payload."""
+    head = await asyncio.wait_for(reader.readexactly(2), TIMEOUT)
+    size, more = head[1] & 0x7F, b""
+    if size >= 126:
+        more = await reader.readexactly(2 if size == 126 else 8)
+        size = int.from_bytes(more, "big")
+    return head + more + await asyncio.wait_for(reader.readexactly(size), TIMEOUT)
+
+
+@run_async
+async def test_pass_through_frames_reach_the_wire_as_the_gateway_wrote_them() -> None:
+    """Read at the socket, below any WebSocket library: each frame the proxy
+    has no reason to rewrite arrives as the gateway's frame, header and
+    payload, whatever its size, alone or in a run of frames that arrived
+    together; a translated one between them does not disturb the others."""
+    big = '{"type":"event","event":"agent","payload":{"text":"' + "x" * 70_000 + '"}}'
+    mid = '{"type":"event","event":"agent","payload":{"text":"' + "é" * 300 + '"}}'
+    changed = '{"type":"event","event":"sessions.changed","payload":{"sessionKey":"k","status":"done"}}'
+    renamed = '{"type":"event","event":"sessions.changed","payload":{"sessionKey":"k","status":"agent_responded"}}'
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        reader, writer = await asyncio.open_connection("127.0.0.1", proxy.port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{proxy.port}\r\nUpgrade: websocket\r\n"
+                     f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+        assert b"connect.challenge" in await _read_frame(reader)
+        # connect as a client that asks for the new names (a masked frame)
+        params = captured()[1]["params"] | {"caps": [CAPABILITY]}
+        request = json.dumps({"type": "req", "id": "c1", "method": "connect", "params": params}).encode()
+        mask = os.urandom(4)
+        assert len(request) < 1 << 16
+        writer.write(struct.pack("!BBH", 0x81, 0x80 | 126, len(request)) + mask
+                     + bytes(b ^ mask[i % 4] for i, b in enumerate(request)))
+        assert b"hello-ok" in await _read_frame(reader)
+        (conn,) = gw.connections
+        sent = [*PASS_THROUGH, big, mid, changed, *PASS_THROUGH[:2]]
+        for text in sent:  # back to back: several reach the proxy in one read
+            await conn.send(text)
+        want = b"".join(_unmasked_frame(renamed if text == changed else text) for text in sent)
+        assert await asyncio.wait_for(reader.readexactly(len(want)), TIMEOUT) == want
+        writer.close()
 
 
 @run_async

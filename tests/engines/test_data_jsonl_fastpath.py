@@ -394,6 +394,13 @@ def test_an_export_with_nested_decoys_changes_only_the_top_level_values(report: 
     b'{"status":"running","acp":{"status":"killed"}}',  # only a decoy is old
     b'{"status":"done","state":"killed"}',
     b'{"status":"done","n":1E2}',
+    # written otherwise and changed: spliced in the whole block only where proven
+    b'{"kind": "status", "status": "done"}',  # the first "status" is a value
+    b'{"a": {"status": "done"}, "status": "failed"}',  # the first "status" is nested
+    b'{"status": "done", "n": 1, "n": 2}',  # a duplicate key: refused
+    b'{"status" : "killed", "t": "\\u003a"}',  # an escaped colon, a space before the colon
+    b'{"status": "d\\u006fne", "x": 1}',  # the value escaped
+    b'{"t": "caf\\u00e9 \\"status\\": 1", "status": "timeout"}',  # "status" inside a string
 ])
 def test_whole_blocks_with_export_lines_agree(odd: bytes, rules: list[str]) -> None:
     # Mostly changing compact lines, so blocks take the whole-block path,
