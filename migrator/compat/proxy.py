@@ -15,6 +15,7 @@ import asyncio
 import datetime as _dt
 import ipaddress
 import logging
+import os
 import secrets
 import signal
 import struct
@@ -367,7 +368,9 @@ class GatewayProxy:
                 create_connection=_RelayedServerConnection,
             )
         except OSError as exc:
-            raise ConfigError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}") from None
+            # asyncio's strerror repeats the address; the errno's own words do not.
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise ConfigError(f"cannot listen on {self.config.host}:{self.config.port}: {reason}") from None
 
     async def close(self) -> None:
         """Stop accepting and close every connection."""

@@ -101,8 +101,7 @@ def test_every_command_says_an_error_in_one_form(tmp_path: Path) -> None:
     for done, message in cases:
         assert (done.returncode, done.stdout, done.stderr) == (2, "", f"migrator: error: {message}\n"), done.args
     assert in_use.returncode == 2
-    assert in_use.stderr.startswith(f"migrator: error: cannot listen on 127.0.0.1:{port}: ")
-    assert in_use.stderr.count("\n") == 1
+    assert in_use.stderr == f"migrator: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
     assert not (tmp_path / "out").exists()
 
 
