@@ -293,6 +293,10 @@ class ModuleFacts(cst.CSTVisitor):
             if event is not None:
                 binding = Binding("event", cst.SimpleString(repr(event)), binding.line)
             scope.bindings.setdefault(param.name.value, []).append(binding)
+        star = node.params.star_arg
+        if isinstance(star, cst.Param):
+            # ``def _run(*args)``: what a call spreads into it, asked per call site.
+            scope.bindings.setdefault(star.name.value, []).append(Binding("star", None, self.line(star)))
         if isinstance(enclosing, cst.ClassDef):
             self.method_class[id(node)] = enclosing.name.value
             self.functions[f"{enclosing.name.value}.{node.name.value}"] = node
@@ -724,8 +728,11 @@ class Resolver:
         self.foreign_tokens = tuple(t.lower() for t in (*python.foreign.calls, *python.foreign.paths))
         self.containers = frozenset(python.sources.containers)
         self.foreign_keys = frozenset(python.foreign.keys)
-        self._origins: dict[tuple[int, int], Origin] = {}
+        self._origins: dict[tuple[int, int, int], Origin] = {}
         self._nesting = 0
+        # Call sites a function is being read through (innermost last): what
+        # ``_run(*args)`` returns depends on the words this call passes.
+        self._calls: list[tuple[cst.FunctionDef, cst.Call, Scope]] = []
         self._classes: dict[str, Origin | None] = {}
         self.module = module
         self.manifest = facts.manifest
@@ -761,13 +768,16 @@ class Resolver:
             out.append(v)
         return out
 
-    def constant_collection(self, node: cst.BaseExpression, scope: Scope) -> tuple[str, cst.BaseExpression] | None:
-        """``(name, literal)`` when ``node`` names a module-level collection constant."""
+    def module_constant(self, node: cst.BaseExpression, scope: Scope) -> tuple[str, cst.BaseExpression] | None:
+        """``(name, literal)`` when ``node`` names a module-level constant: a
+        collection, a table or a single string (``FINISHED_OK = "done"``)."""
         if isinstance(node, cst.Name) and node.value in self.facts.constants:
             owner = scope.owner_of(node.value)
             if owner is not None and owner is self.facts.module_scope and len(owner.bindings[node.value]) == 1:
                 value = self.facts.constants[node.value]
                 if collection_elements(value) is not None or table_entries(value) is not None:
+                    return node.value, value
+                if isinstance(value, cst.SimpleString) and string_value(value) is not None:
                     return node.value, value
         return None
 
@@ -800,7 +810,7 @@ class Resolver:
         for comparison in self.facts.comparisons:
             words = self.literal_words(comparison.other)
             if words is None:
-                const = self.constant_collection(comparison.other, comparison.scope)
+                const = self.module_constant(comparison.other, comparison.scope)
                 if const is not None:
                     words = self.literal_words(const[1])
             if not words:
@@ -921,7 +931,7 @@ class Resolver:
 
     def origin(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Origin:
         """Where the object a status is read from comes from."""
-        key = (id(node), id(scope))
+        key = (id(node), id(scope), id(self._calls[-1][1]) if self._calls else 0)
         cached = self._origins.get(key)
         if cached is not None:
             return cached
@@ -945,12 +955,7 @@ class Resolver:
         if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
             # ["openclaw", "sessions", "--json"]: a command line, read as words.
             # The leading words count: ["openclaw", "sessions", "--json", str(n)].
-            words: list[str] = []
-            for element in node.elements:
-                word = string_value(element.value) if isinstance(element, cst.Element) else None
-                if word is None:
-                    break
-                words.append(word)
+            words = self._command_words(node.elements, scope, 0)
             return self._text_origin(" ".join(words), "the command") or _UNKNOWN if words else _UNKNOWN
         if isinstance(node, cst.Dict):  # {"tool": "sessions_list", "args": {...}}
             for entry in node.elements[:6]:
@@ -1030,7 +1035,7 @@ class Resolver:
             known = self._exported(name)
             if known is not None:
                 return Origin("session", "strong", known)
-            local = self._local_callable(name, depth)
+            local = self._local_callable(name, depth, node, scope)
             if local is not None:
                 return local
             foreign = self._foreign_token(name.rsplit(".", 1)[-1])
@@ -1063,18 +1068,87 @@ class Resolver:
                 return inner
         return _UNKNOWN
 
-    def _local_callable(self, name: str, depth: int) -> Origin | None:
+    def _local_callable(
+        self, name: str, depth: int, call: cst.Call | None = None, scope: Scope | None = None
+    ) -> Origin | None:
         """A function of this module returns what its ``return`` statements
-        return; a class of this module is what it is built from."""
+        return; a class of this module is what it is built from. When that
+        is unknown in general, ``call`` (made in ``scope``) may tell: a helper
+        ``_run(*args)`` runs the command line its caller passes."""
         if name in self.facts.classes:
             return self.class_origin(name)
-        if name not in self.facts.functions:
+        function = self.facts.functions.get(name)
+        if function is None:
             return None
+        # Read through this call first: what it passes speaks before what
+        # the helper's names say (`proc` in `proc = subprocess.run(...)`).
+        if call is not None and scope is not None and len(self._calls) < 4:
+            if all(f is not function for f, _, _ in self._calls):
+                self._calls.append((function, call, scope))
+                try:
+                    found = self._returned(name, depth)
+                finally:
+                    self._calls.pop()
+                if found is not None:
+                    return found
+        return self._returned(name, depth)
+
+    def _returned(self, name: str, depth: int) -> Origin | None:
         for value, inner_scope in self.facts.function_returns.get(name, []):
             inner = self.origin(value, inner_scope, depth + 1)
             if inner.kind != "unknown":
                 line = self.facts.pos(self.facts.functions[name]).start.line
                 return Origin(inner.kind, inner.strength, f"what `{name}()` (line {line}) returns, {inner.why}")
+        return None
+
+    def _command_words(self, elements: Sequence[cst.BaseElement], scope: Scope, depth: int) -> list[str]:
+        """The leading words of a command line: string literals, and what a
+        ``*name`` spreads (a list bound to it, or a helper's ``*args`` as the
+        call being read passes them)."""
+        words: list[str] = []
+        for element in elements:
+            if isinstance(element, cst.Element):
+                word = string_value(element.value)
+                if word is None:
+                    break
+                words.append(word)
+                continue
+            more = None
+            if isinstance(element, cst.StarredElement) and isinstance(element.value, cst.Name):
+                more = self._spread_words(element.value.value, scope, depth)
+            if more is None:
+                break
+            words += more
+        return words
+
+    def _spread_words(self, name: str, scope: Scope, depth: int) -> list[str] | None:
+        if depth > 6:
+            return None
+        owner = scope.owner_of(name) or scope
+        for binding in scope.lookup(name):
+            if binding.kind == "assign" and isinstance(binding.value, (cst.List, cst.Tuple)):
+                return self._command_words(binding.value.elements, owner, depth + 1)
+            if binding.kind != "star" or not isinstance(owner.node, cst.FunctionDef):
+                continue
+            for function, call, call_scope in reversed(self._calls):
+                if function is not owner.node:
+                    continue
+                skip = len(function.params.posonly_params) + len(function.params.params)
+                words: list[str] = []
+                for arg in call.args[skip:]:
+                    if arg.keyword is not None:
+                        break
+                    if arg.star == "*" and isinstance(arg.value, cst.Name):
+                        more = self._spread_words(arg.value.value, call_scope, depth + 1)
+                        if more is None:
+                            break
+                        words += more
+                        continue
+                    word = string_value(arg.value) if not arg.star else None
+                    if word is None:
+                        break
+                    words.append(word)
+                return words
         return None
 
     def class_origin(self, name: str) -> Origin | None:

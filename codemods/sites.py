@@ -32,6 +32,7 @@ class Sites:
         self._fields = tuple(f.encode() for f in sorted({*self.keys, *self.attributes}))
         self._status_names: set[str] | None = set()
         self._pending: tuple[ast.Module, bytes] | None = None
+        self._typed = False
         # The engine's prefilter pattern: an old name quoted as a whole literal.
         self._quoted = quoted
         self._word = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, self.old))) + r")\b")
@@ -81,9 +82,12 @@ class Sites:
                 return isinstance(second, ast.Constant) and second.value in self.attributes
         return False
 
-    def found(self, source: bytes, talks: bool) -> bool:
+    def found(self, source: bytes, talks: bool, typed: bool = False) -> bool:
         """Whether the module holds a site; True when ``ast`` cannot read it
-        (the full analysis then reports why)."""
+        (the full analysis then reports why). ``typed``: the project builds a
+        class of this module from session rows, so a ``Literal`` typing its
+        status counts even where the module does not talk to OpenClaw."""
+        self._typed = typed
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -187,7 +191,7 @@ class Sites:
             # A Literal[...] or an enum counts only where the project talks to
             # OpenClaw: their names are no evidence by themselves.
             name = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", "")
-            return talks and name == "Literal" and any(self._old_literal(n) for n in ast.walk(node.slice))
+            return (talks or self._typed) and name == "Literal" and any(self._old_literal(n) for n in ast.walk(node.slice))
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute):

@@ -14,6 +14,7 @@ from codemods.provenance import ModuleFacts, Resolver, Verdict
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
 from codemods.forms.dispatch import plan_table
+from codemods.forms.writer import write
 from codemods.provenance import collection_elements
 from migrator.findings import CONFIDENCES
 
@@ -50,9 +51,11 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         other = comparison.other
         if resolver.literal_words(other) is not None or isinstance(other, cst.Dict):
             continue
-        constant = resolver.constant_collection(other, comparison.scope)
+        constant = resolver.module_constant(other, comparison.scope)
         if constant is None:
             continue
+        if isinstance(constant[1], cst.SimpleString) and not isinstance(comparison.op, (cst.Equal, cst.NotEqual)):
+            continue  # `x in NAME` of a string tests a substring, not a status
         literal_words = resolver.literal_words(constant[1])
         if literal_words is None or not (set(literal_words) & rw.vocab.old):
             continue
@@ -73,7 +76,7 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
 
 def _table_uses(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
     for dispatch in facts.dispatches:
-        constant = resolver.constant_collection(cst.Name(dispatch.table), dispatch.scope)
+        constant = resolver.module_constant(cst.Name(dispatch.table), dispatch.scope)
         if constant is None or not isinstance(constant[1], cst.Dict):
             continue
         words = resolver.literal_words(constant[1]) or []
@@ -127,6 +130,13 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
             )
         line = facts.pos(value).start.line
         rewrite = rw.allowed(verdict) and not rw.ignored(facts, line) and not shared
+        if isinstance(value, cst.SimpleString):
+            # One name cannot accept both: like a writer, it keeps the old
+            # name in expand (listed) and takes the new one in contract.
+            if rw.phase == "expand":
+                verdict = Verdict(verdict.confidence, f"{verdict.why}; a single name holds one value: renamed in contract")
+            write(rw, facts, plan, value, verdict, RULE.name, held=bool(against))
+            continue
         if isinstance(value, cst.Dict):
             plan_table(rw, plan, facts, value, line, verdict, rewrite)
             continue
@@ -137,6 +147,8 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
 
 
 def _words(node: cst.BaseExpression) -> list[str]:
+    if isinstance(node, cst.SimpleString):
+        return [string_value(node) or ""]
     if isinstance(node, cst.Dict):
         return [string_value(e.key) or "" for e in node.elements if isinstance(e, cst.DictElement)]
     return [string_value(e.value) or "" for e in (collection_elements(node) or ())]

@@ -60,10 +60,12 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
 
 
 def write(
-    rw: StatusRewriter, facts: ModuleFacts, plan: Plan, literal: cst.SimpleString, verdict: Verdict, rule: str
+    rw: StatusRewriter, facts: ModuleFacts, plan: Plan, literal: cst.SimpleString, verdict: Verdict, rule: str,
+    held: bool = False,
 ) -> None:
-    """Plan a written status: kept in expand (listed for review), renamed in contract."""
+    """Plan a written status: kept in expand (listed for review), renamed in
+    contract unless ``held`` (left for review there too)."""
     line = facts.pos(literal).start.line
     # Writers keep old names while old gateways still read the data.
-    rewrite = rw.phase == "contract" and rw.allowed(verdict) and not rw.ignored(facts, line)
+    rewrite = rw.phase == "contract" and rw.allowed(verdict) and not rw.ignored(facts, line) and not held
     rw.add(plan, facts, literal, line, [literal], verdict, rule, rewrite, "literal")

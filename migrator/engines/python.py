@@ -507,8 +507,20 @@ class PythonEngine:
                 for module, level in survey.imports:
                     full = resolve_import(survey.name, survey.is_package, module, level)
                     needed |= {full, full.rsplit(".", 1)[0]}
+        candidates = {v.name for _, v in items if isinstance(v, ModuleSurvey) and v.candidate}
+
+        def builds_candidate_class(survey: ModuleSurvey) -> bool:
+            # A module that talks and imports a candidate may build the
+            # candidate's classes from session rows (`Row(r["key"], r["status"])`).
+            assert survey.talking_source is not None
+            return any(
+                _lookup(dict.fromkeys(candidates), resolve_import(survey.name, survey.is_package, m, level))
+                for m, level in self._imports(survey.talking_source)
+            )
+
         talking = [(s, v) for s, v in talking if v.name in needed or any(n.endswith("." + v.name) or
-                                                                          v.name.endswith("." + n) for n in needed)]
+                                                                          v.name.endswith("." + n) for n in needed)
+                   or builds_candidate_class(v)]
         if not talking:
             return {}
         exports: dict[str, str] = {}
@@ -621,7 +633,10 @@ class PythonEngine:
         talks = name in facts.talking or (
             b"import" in data and any(self._imports_module(data, t) for t in facts.talking)
         )
-        return bool(self._sites.found(data, talks))
+        # A class of this module built from session rows elsewhere: its
+        # `Literal` status type is a site too.
+        typed = any(k.rpartition(".")[0] == name or k.rpartition(".")[0].endswith("." + name) for k in facts.exports)
+        return bool(self._sites.found(data, talks, typed))
 
     def _knowledge(self, source: SourcePath, facts: TreeFacts) -> "TreeKnowledge":
         from codemods.provenance import TreeKnowledge

@@ -1,0 +1,91 @@
+"""Readers the provenance reaches through helpers, type aliases, imported
+single-name constants, call sites in other modules and unions of constants.
+
+fixtures/python/relay is a small package written as an OpenClaw user writes
+one; fixtures/python/expected/<phase>/relay holds its reviewed after-files.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, run_cli, snapshot
+
+RELAY = FIXTURES / "python" / "relay"
+
+
+def _copy(tmp_path: Path, name: str = "relay") -> Path:
+    root = tmp_path / name
+    shutil.copytree(RELAY, root, ignore=shutil.ignore_patterns(".migrator", "__pycache__"))
+    return root
+
+
+def _expected(phase: str) -> dict[str, bytes]:
+    want = snapshot(RELAY)
+    for path in (FIXTURES / "python" / "expected" / phase / "relay").rglob("*.py"):
+        want[f"relay/{path.name}"] = path.read_bytes()
+    return want
+
+
+def _scan(root: Path, *args: str) -> list[dict[str, object]]:
+    done = run_cli("scan", "--format", "json", *args, ".", cwd=root)
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout)["findings"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("phase", ["expand", "contract"])
+def test_apply_gives_the_reviewed_files(tmp_path: Path, phase: str) -> None:
+    root = _copy(tmp_path)
+    done = run_cli("apply", "--write", "--phase", phase, ".", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert snapshot(root) == _expected(phase)
+
+
+def test_contract_after_expand_is_contract(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    assert run_cli("apply", "--write", "--phase", "expand", ".", cwd=root).returncode == 0
+    assert run_cli("apply", "--write", "--phase", "contract", ".", cwd=root).returncode == 0
+    assert snapshot(root) == _expected("contract")
+
+
+def _at(findings: list[dict[str, object]], path: str, line: int) -> list[dict[str, object]]:
+    return [f for f in findings if f["path"] == path and f["line"] == line]
+
+
+def test_command_line_built_in_a_helper_is_read_per_call_site(tmp_path: Path) -> None:
+    findings = _scan(_copy(tmp_path))
+    found = _at(findings, "relay/cli.py", 21)
+    assert [(f["old"], f["confidence"], f["action"]) for f in found] == [
+        ("done", "certain", "rewrite"), ("failed", "certain", "rewrite"),
+    ]
+    assert "what `_run()` (line 10) returns" in str(found[0]["why"])
+    assert "the output of `openclaw sessions`" in str(found[0]["why"])
+    # The same helper running `openclaw subagents` reads another vocabulary.
+    assert not [f for f in findings if f["path"] == "relay/cli.py" and f["line"] != 21]
+
+
+def test_literal_reached_through_a_type_alias(tmp_path: Path) -> None:
+    findings = _scan(_copy(tmp_path))
+    found = _at(findings, "relay/rows.py", 8)
+    assert [(f["old"], f["rule"], f["confidence"]) for f in found] == [
+        ("done", "status-literal-type", "certain"), ("killed", "status-literal-type", "certain"),
+    ]
+    why = str(found[0]["why"])
+    assert "`State`" in why and "`Row.status`" in why and "relay/watch.py" in why
+    # TaskState types Task.status, built from the task queue's rows.
+    assert not _at(findings, "relay/rows.py", 9)
+
+
+def test_imported_single_name_constant_follows_the_writers(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    expand = _at(_scan(root), "relay/states.py", 3)
+    assert [(f["old"], f["action"]) for f in expand] == [("done", "review")]
+    assert "relay/watch.py" in str(expand[0]["why"]) and "renamed in contract" in str(expand[0]["why"])
+    contract = _at(_scan(root, "--phase", "contract"), "relay/states.py", 3)
+    assert [(f["old"], f["new"], f["action"]) for f in contract] == [("done", "agent_responded", "rewrite")]
+    # QUEUE_DONE is only ever compared with the queue's own states.
+    assert not _at(_scan(root, "--phase", "contract"), "relay/states.py", 4)
