@@ -150,7 +150,7 @@ class Subject:
 
 @dataclass(frozen=True)
 class Origin:
-    kind: str  # session | foreign | unknown
+    kind: str  # session | foreign | mixed (both, at different call sites) | unknown
     strength: str  # strong | weak
     why: str
 
@@ -168,6 +168,10 @@ class TreeKnowledge:
     is_package: bool = False
     display: str = ""
     exports: Mapping[str, str] = field(default_factory=dict)
+    # What other modules pass this module's functions: function name ->
+    # ``(parameter index or keyword, origin kind, strength, call site, why)``
+    # per argument.
+    passed: Mapping[str, Sequence[tuple[str, str, str, str, str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -1319,12 +1323,15 @@ class Resolver:
         return None
 
     def _param_origin(self, param: str, function: cst.FunctionDef, depth: int) -> Origin | None:
-        """What the module's own calls pass for ``param``: a session row at
-        every call site makes it one; a foreign value at any call site makes
-        it foreign. None when there are no such calls to learn from."""
+        """What every call site in the project passes for ``param``: the
+        module's own calls, and (for a module-level function) those other
+        modules make. A session row at every call site makes it one; a
+        foreign value everywhere makes it foreign; both is a mixed origin,
+        left for review. None when there are no such calls to learn from."""
         positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
-        origins: list[Origin] = []
-        for call, scope in self.facts.calls.get(function.name.value, []):
+        name = function.name.value
+        passed: list[tuple[Origin, str]] = []
+        for call, scope in self.facts.calls.get(name, []):
             argument = None
             for i, arg in enumerate(call.args):
                 if arg.keyword is not None:
@@ -1334,15 +1341,34 @@ class Resolver:
                     argument = arg.value
             if argument is None:
                 continue
-            origins.append(self.origin(argument, scope, depth + 2))
-        if not origins:
+            where = f"line {self.facts.pos(call).start.line}"
+            passed.append((self.origin(argument, scope, depth + 2), f"at {where}, `{self.code(argument)}`"))
+        if self.facts.functions.get(name) is function:
+            index = str(positional.index(param)) if param in positional else None
+            for key, kind, strength, where, why in self.tree.passed.get(name, ()):
+                if key == param or key == index:
+                    passed.append((Origin(kind, strength, why), where))
+        if not passed:
             return None
-        foreign = [o for o in origins if o.kind == "foreign"]
+        session = [(o, w) for o, w in passed if o.kind == "session"]
+        foreign = [(o, w) for o, w in passed if o.kind == "foreign"]
+        mixed = [o for o, _ in passed if o.kind == "mixed"]
+        if mixed:
+            return mixed[0]
+        if session and foreign:
+            (s_origin, s_where), (f_origin, f_where) = session[0], foreign[0]
+            return Origin(
+                "mixed", "weak",
+                f"`{param}` of `{name}()` is passed a session value {s_where} ({s_origin.why}) "
+                f"and another {f_where} ({f_origin.why})",
+            )
         if foreign:
-            return Origin("foreign", "strong", f"`{param}` is passed a value from elsewhere: {foreign[0].why}")
-        if all(o.kind == "session" for o in origins):
-            strength = "strong" if all(o.strength == "strong" for o in origins) else "weak"
-            return Origin("session", strength, f"`{param}` of `{function.name.value}()` is passed {origins[0].why}")
+            f_origin, f_where = foreign[0]
+            return Origin("foreign", "strong", f"`{param}` is passed a value from elsewhere {f_where}: {f_origin.why}")
+        if len(session) == len(passed):
+            strength = "strong" if all(o.strength == "strong" for o, _ in session) else "weak"
+            s_origin, s_where = session[0]
+            return Origin("session", strength, f"`{param}` of `{name}()` is passed, {s_where}, {s_origin.why}")
         return None
 
     def mixed_for(self, scope: Scope) -> list[str]:
@@ -1365,6 +1391,10 @@ class Resolver:
             origin = self.origin(subject.root, subject.scope)
             if origin.kind == "foreign":
                 return Verdict(None, f"{subject.description}: {origin.why}")
+            if origin.kind == "mixed":
+                # Session rows at some call sites, other records at others:
+                # a person decides (never rewritten at the default threshold).
+                return Verdict("possible", f"{verb} {subject.description}, but {origin.why}")
             if origin.kind == "session" and origin.strength == "strong":
                 # Words of another vocabulary beside the session words are
                 # defensive extras: the session words change, they stay.

@@ -31,6 +31,7 @@ from codemods.literals import restyle, string_value
 from codemods.provenance import (
     Comparison,
     ModuleFacts,
+    Origin,
     Resolver,
     TreeKnowledge,
     Verdict,
@@ -79,6 +80,21 @@ class ImportedUse:
     level: int
     name: str
     verdict: Verdict
+
+
+@dataclass(frozen=True)
+class PassedArgument:
+    """An argument this module passes a function imported from another
+    module of the tree, with its origin: the evidence the defining module
+    needs for the function's parameters."""
+
+    module: str  # the defining module as imported (relative to ``level``)
+    level: int
+    function: str
+    key: str  # the parameter's index, or its keyword
+    line: int
+    code: str
+    origin: Origin
 
 
 # Edits that add the new name beside the old one in expand.
@@ -147,6 +163,25 @@ class StatusRewriter:
                 out.append(ImportedUse(module, level, name, Verdict(None, why)))
                 continue
             out.append(ImportedUse(module, level, name, resolver.verdict(subject, [])))
+        return out
+
+    def passed_arguments(self, source: bytes) -> list[PassedArgument]:
+        """Arguments passed here to functions imported from other modules
+        (``is_dead(row)``, ``checks.is_dead(row)``), with their origins."""
+        _, facts, resolver = self.analyse(source)
+        out: list[PassedArgument] = []
+        for call, scope in facts.all_calls:
+            target = _imported_callee(call.func, facts)
+            if target is None:
+                continue
+            module, level, function = target
+            line = facts.pos(call).start.line
+            for index, arg in enumerate(call.args):
+                if arg.star:
+                    break  # later positions are unknown
+                key = arg.keyword.value if arg.keyword is not None else str(index)
+                origin = resolver.origin(arg.value, scope)
+                out.append(PassedArgument(module, level, function, key, line, resolver.code(arg.value), origin))
         return out
 
     def rewrite(self, source: bytes) -> RewriteResult:
@@ -267,6 +302,28 @@ class StatusRewriter:
 
 
 
+
+
+def _imported_callee(func: cst.BaseExpression, facts: ModuleFacts) -> tuple[str, int, str] | None:
+    """``(module, level, function)`` of a call of a function imported from
+    another module: ``f(...)`` after ``from m import f``, ``m.f(...)`` after
+    ``from pkg import m`` or ``import pkg.m``."""
+    if isinstance(func, cst.Name):
+        if func.value in facts.imported_names and facts.module_scope is not None:
+            if facts.module_scope.owner_of(func.value) is facts.module_scope:
+                return facts.imported_names[func.value]
+        return None
+    full = cst.helpers.get_full_name_for_node(func) or ""
+    head, _, rest = full.partition(".")
+    if not rest:
+        return None
+    path, _, function = rest.rpartition(".")
+    if head in facts.imported_names:
+        module, level, name = facts.imported_names[head]
+        return ".".join(p for p in (module, name, path) if p), level, function
+    if head in facts.module_aliases:
+        return ".".join(p for p in (facts.module_aliases[head], path) if p), 0, function
+    return None
 
 
 @dataclass

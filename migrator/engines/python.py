@@ -36,6 +36,7 @@ def module_name(rel: str) -> str:
 _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.MULTILINE)
 _IMPORTED = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
 _IMPORT = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)", re.MULTILINE)
+_DEF = re.compile(rb"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(", re.MULTILINE)
 
 
 # A module-level binding (``NAME =`` or ``NAME: T =``) and the start of the
@@ -71,6 +72,9 @@ class ModuleSurvey:
     # Whether the bytes say `import` at all: a module that does not cannot
     # import another's constant, and ``gather`` need not read it again.
     has_imports: bool = True
+    # Module-level functions of a candidate: what other modules pass them
+    # decides what their parameters are.
+    functions: tuple[str, ...] = ()
 
 
 @dataclass
@@ -84,6 +88,9 @@ class TreeFacts:
     # dotted name -> chain: functions that return session rows, classes built
     # from session statuses, as the modules that build them show
     exports: dict[str, str] = field(default_factory=dict)
+    # (defining module, function) -> (parameter index or keyword, origin
+    # kind, strength, call site, why) of each argument other modules pass it
+    passed: dict[tuple[str, str], list[tuple[str, str, str, str, str]]] = field(default_factory=dict)
 
     def uses_of(self, module: str) -> dict[str, list[Verdict]]:
         out: dict[str, list[Verdict]] = {}
@@ -314,10 +321,11 @@ class PythonEngine:
         candidate = self.prefilter(data)
         constants = self._candidate_constants(data) if candidate else ()
         imports = self._imports(data) if candidate else ()
+        functions = tuple(m.group(1).decode() for m in _DEF.finditer(data)) if candidate else ()
         return ModuleSurvey(
             name, source.display, token, data if imported else None, imported, constants,
             data if token or candidate else None, source.path.name == "__init__.py", candidate, imports,
-            b"import" in data,
+            b"import" in data, functions,
         )
 
     def _imports(self, data: bytes) -> tuple[tuple[str, int], ...]:
@@ -337,6 +345,19 @@ class PythonEngine:
         # `job["state"] in FINISHED` is a use that disagrees with the sessions'.
         if b"import" not in data:
             return ()
+        found, names = self._from_imports(data)
+        if not names:
+            return ()
+        # Substring tests, not a pattern compiled per file: most files import.
+        for n in names:
+            if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(")):
+                return tuple(found)
+        return ()
+
+    @staticmethod
+    def _from_imports(data: bytes) -> tuple[list[tuple[str, int, str]], set[bytes]]:
+        """``(module, level, name)`` of each ``from ... import name``, and the
+        local names they bind."""
         found: list[tuple[str, int, str]] = []
         names: set[bytes] = set()
         for match in _FROM_IMPORT.finditer(data):
@@ -346,13 +367,7 @@ class PythonEngine:
                 if item.group(1) != b"as":
                     names.add(item.group(2) or item.group(1))
                     found.append((module, level, item.group(1).decode(errors="replace")))
-        if not names:
-            return ()
-        # Substring tests, not a pattern compiled per file: most files import.
-        for n in names:
-            if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(")):
-                return tuple(found)
-        return ()
+        return found, names
 
     def _candidate_constants(self, data: bytes) -> tuple[str, ...]:
         """Names bound at module level to a statement that quotes an old name."""
@@ -412,7 +427,70 @@ class PythonEngine:
         shared = {(m, n) for m, n in exported if n in ours}
         rest = [(s, v) for s, v in self._importers(items, shared, lambda v, d: True) if s.rel not in done]
         self._record_uses(rest, facts, options, memo)
+        self._gather_passed(items, facts, options, memo)
         return facts
+
+    def _gather_passed(self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, options: Options, memo: Any) -> None:
+        """What other modules pass the candidates' functions. First the
+        modules that talk to OpenClaw (or import one that does): only they
+        can pass a session row. Then, for a function one of them passes a
+        session value, every other caller: a job queue's rows disagree."""
+        functions = {
+            (survey.name, function) for _, survey in items if isinstance(survey, ModuleSurvey)
+            for function in survey.functions
+        }
+        if not functions:
+            return
+        talking = sorted(facts.talking)
+
+        def may_pass_sessions(survey: ModuleSurvey, data: bytes) -> bool:
+            return bool(options.markers) or survey.evidence is not None or any(
+                t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
+            )
+
+        first = list(self._importers(items, functions, may_pass_sessions, tests_only=False))
+        self._record_passed(first, facts, options, memo)
+        ours = {key for key, passed in facts.passed.items() if any(kind == "session" for _, kind, _, _, _ in passed)}
+        done = {s.rel for s, _ in first}
+        rest = [(s, v) for s, v in self._importers(items, ours, lambda v, d: True, tests_only=False) if s.rel not in done]
+        self._record_passed(rest, facts, options, memo)
+
+    def _record_passed(
+        self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any
+    ) -> None:
+        """The origin of each argument an importer passes a function of a candidate module."""
+        import libcst as cst
+
+        from codemods.provenance import TreeKnowledge
+        from codemods.session_status import StatusRewriter
+
+        talking_key = sorted(facts.talking.items())
+        for source, survey in importers:
+            assert survey.importer_source is not None
+            parts = [hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key,
+                     sorted(facts.exports.items())]
+            passed = memo.get("python-passed", parts) if memo else None
+            if passed is None:
+                rewriter = StatusRewriter(
+                    options.manifest, options.phase, options.min_confidence, options.markers,
+                    self._import_evidence(source, facts),
+                    tree=TreeKnowledge(survey.name, survey.is_package, source.display, facts.exports),
+                )
+                try:
+                    found = rewriter.passed_arguments(survey.importer_source)
+                except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+                    found = []  # reported when the file itself is processed
+                passed = [
+                    (a.module, a.level, a.function, a.key, a.line, a.code, a.origin.kind, a.origin.strength, a.origin.why)
+                    for a in found
+                ]
+                if memo is not None:
+                    memo.put("python-passed", parts, passed)
+            for module, level, function, key, line, code, kind, strength, why in passed:
+                defining = resolve_import(survey.name, survey.is_package, module, level)
+                facts.passed.setdefault((defining, function), []).append(
+                    (key, kind, strength, f"at {source.display}:{line}, `{code}`", why)
+                )
 
     def _record_uses(
         self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any
@@ -444,10 +522,13 @@ class PythonEngine:
         items: Sequence[tuple[SourcePath, Any]],
         exported: set[tuple[str, str]],
         wanted: Callable[[ModuleSurvey, bytes], bool],
+        tests_only: bool = True,
     ) -> Iterator[tuple[SourcePath, ModuleSurvey]]:
         """Modules (those ``wanted``) that test with a candidate constant
-        imported from the module defining it. Only files that mention one of
-        those few names are read again and have their imports parsed."""
+        imported from the module defining it, or (``tests_only`` false) that
+        import one of ``exported`` at all, or its module. Only files that
+        mention one of those few names are read again and have their imports
+        parsed."""
         if not exported:
             return
         names = [c.encode() for c in sorted({c for _, c in exported})]
@@ -472,11 +553,16 @@ class PythonEngine:
                     continue  # reported when the file itself is read
             if not wanted(survey, data) or not any(n in data for n in names):
                 continue
-            imported = self._tests_imported_name(data)
+            imported = tuple(self._tests_imported_name(data) if tests_only else self._from_imports(data)[0])
             is_package = source.path.name == "__init__.py"
             if any(
                 (lookup(resolve_import(survey.name, is_package, module, level)), name) in exported
                 for module, level, name in imported
+            ) or not tests_only and (
+                # `from pkg import checks` / `import pkg.checks`, then `checks.is_dead(row)`
+                any(lookup(".".join(p for p in (resolve_import(survey.name, is_package, module, level), name) if p))
+                    in modules for module, level, name in imported)
+                or any(lookup(m.group(1).decode(errors="replace")) in modules for m in _IMPORT.finditer(data))
             ):
                 yield source, dataclasses.replace(survey, importer_source=data, imported=imported)
 
@@ -641,7 +727,12 @@ class PythonEngine:
     def _knowledge(self, source: SourcePath, facts: TreeFacts) -> "TreeKnowledge":
         from codemods.provenance import TreeKnowledge
 
-        return TreeKnowledge(self._module(source), source.path.name == "__init__.py", source.display, facts.exports)
+        name = self._module(source)
+        passed: dict[str, list[tuple[str, str, str, str, str]]] = {}
+        for (module, function), arguments in facts.passed.items():
+            if module == name or module.endswith("." + name) or name.endswith("." + module):
+                passed.setdefault(function, []).extend(arguments)
+        return TreeKnowledge(name, source.path.name == "__init__.py", source.display, facts.exports, passed)
 
     def _rewriter(self, source: SourcePath, context: Context) -> "StatusRewriter":
         from codemods.session_status import StatusRewriter

@@ -89,3 +89,52 @@ def test_imported_single_name_constant_follows_the_writers(tmp_path: Path) -> No
     assert [(f["old"], f["new"], f["action"]) for f in contract] == [("done", "agent_responded", "rewrite")]
     # QUEUE_DONE is only ever compared with the queue's own states.
     assert not _at(_scan(root, "--phase", "contract"), "relay/states.py", 4)
+
+
+def test_parameter_joined_over_call_sites_in_other_modules(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    for phase in ("expand", "contract"):
+        findings = _scan(root, "--phase", phase)
+        dead = _at(findings, "relay/checks.py", 9)
+        assert [(f["old"], f["confidence"], f["action"]) for f in dead] == [
+            ("failed", "certain", "rewrite"), ("killed", "certain", "rewrite"),
+        ]
+        assert "`row` of `is_dead()` is passed, at relay/watch.py:25, `r`" in str(dead[0]["why"])
+        # is_over() is also passed the task queue's rows: left for review, in both phases.
+        over = _at(findings, "relay/checks.py", 13)
+        assert [(f["old"], f["confidence"], f["action"]) for f in over] == [
+            ("done", "possible", "review"), ("timeout", "possible", "review"),
+        ]
+        why = str(over[0]["why"])
+        assert "relay/watch.py:29" in why and "relay/jobs.py:17, `t`" in why
+
+
+def _import_relay(root: Path) -> object:
+    """The migrated package, imported from ``root`` in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from relay import checks\n"
+        "rows = json.loads(sys.argv[1])\n"
+        "print(json.dumps([[checks.is_dead(r), checks.is_over(r)] for r in rows]))\n"
+    )
+    rows = [{"status": s} for s in ("failed", "interrupted", "killed", "halted", "running", "done", "timeout")]
+    done = subprocess.run([sys.executable, "-c", code, json.dumps(rows)], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_migrated_checks_behave(tmp_path: Path) -> None:
+    original = _import_relay(RELAY)
+    root = _copy(tmp_path)
+    assert run_cli("apply", "--write", "--phase", "expand", ".", cwd=root).returncode == 0
+    expanded = _import_relay(root)
+    # Expand: is_dead accepts old and new names; is_over (held for review) is untouched.
+    assert expanded == [[True, False], [True, False], [True, False], [True, False], [False, False],
+                        [False, True], [False, True]]
+    assert [r[1] for r in expanded] == [r[1] for r in original]
+    assert run_cli("apply", "--write", "--phase", "contract", ".", cwd=root).returncode == 0
+    contracted = _import_relay(root)
+    assert [r[0] for r in contracted] == [False, True, False, True, False, False, False]
