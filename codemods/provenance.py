@@ -785,6 +785,30 @@ class Resolver:
                     return node.value, value
         return None
 
+    def union_constant(self, node: cst.BaseExpression, scope: Scope) -> tuple[str, list[cst.Name]] | None:
+        """``(name, components)`` when ``node`` names a module-level union of
+        constants (``ALL = DONE_STATES | FAIL_STATES``)."""
+        if isinstance(node, cst.Name) and node.value in self.facts.constants:
+            owner = scope.owner_of(node.value)
+            if owner is not None and owner is self.facts.module_scope and len(owner.bindings[node.value]) == 1:
+                value = self.facts.constants[node.value]
+                if not isinstance(value, cst.Name):  # a plain alias is not a union
+                    components = union_components(value)
+                    if components:
+                        return node.value, components
+        return None
+
+    def union_verdict(self, comparison: Comparison, name: str) -> Verdict:
+        """The verdict a test with the union ``name`` gives each of its constants."""
+        line = comparison.line or self.facts.pos(comparison.other).start.line
+        subject = self.subject(comparison.subject, comparison.scope)
+        if subject is None:
+            return Verdict(None, f"`{self.code(comparison.subject)}` (line {line}) is not a session status")
+        verdict = self.verdict(subject, [])
+        if verdict.confidence is None:
+            return Verdict(None, f"{verdict.why} (line {line}, through `{name}`)")
+        return Verdict(verdict.confidence, f"through `{name}`: {verdict.why}")
+
     # -- subjects --------------------------------------------------------
     def subject(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Subject | None:
         for part in unwrap(node):
@@ -817,6 +841,12 @@ class Resolver:
                 const = self.module_constant(comparison.other, comparison.scope)
                 if const is not None:
                     words = self.literal_words(const[1])
+            union = self.union_constant(comparison.other, comparison.scope)
+            if union is not None:
+                words = []
+                for component in union[1]:
+                    part = self.module_constant(component, self.facts.module_scope or comparison.scope)
+                    words += (self.literal_words(part[1]) or []) if part is not None else []
             if not words:
                 continue
             subject = self.subject(comparison.subject, comparison.scope)
@@ -1523,3 +1553,26 @@ def _strings_and_names(node: cst.CSTNode, limit: int) -> Iterator[str]:
         elif isinstance(current, cst.Attribute):
             yield current.attr.value
         queue.extend(current.children)
+
+
+def union_components(node: cst.BaseExpression) -> list[cst.Name] | None:
+    """The constants a union of constants is made of: ``A | B``, ``A + B``,
+    ``{*A, *B}``, ``frozenset(A | B)`` -> ``[A, B]``; None for anything else."""
+    if isinstance(node, cst.Name):
+        return [node]
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.BitOr, cst.Add)):
+        left, right = union_components(node.left), union_components(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, (cst.Set, cst.Tuple, cst.List)) and node.elements:
+        out: list[cst.Name] = []
+        for element in node.elements:
+            if not (isinstance(element, cst.StarredElement) and isinstance(element.value, cst.Name)):
+                return None
+            out.append(element.value)
+        return out
+    if (
+        isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
+        and node.func.value in ("set", "frozenset", "tuple", "list") and len(node.args) == 1 and not node.args[0].star
+    ):
+        return union_components(node.args[0].value)
+    return None

@@ -149,6 +149,16 @@ class StatusRewriter:
         out: list[ImportedUse] = []
         probes = [(c.other, c.subject, c.scope) for c in facts.comparisons]
         probes += [(cst.Name(d.table), d.key, d.scope) for d in facts.dispatches]
+        for comparison in facts.comparisons:
+            # `row["status"] in ALL` where `ALL = DONE | FAIL` of imported constants.
+            union = resolver.union_constant(comparison.other, comparison.scope)
+            if union is None or not isinstance(comparison.op, (cst.In, cst.NotIn)):
+                continue
+            verdict = resolver.union_verdict(comparison, union[0])
+            for component in union[1]:
+                if component.value in facts.imported_names and not facts.constants.get(component.value):
+                    module, level, name = facts.imported_names[component.value]
+                    out.append(ImportedUse(module, level, name, verdict))
         for other, subject_node, scope in probes:
             if not isinstance(other, cst.Name) or other.value not in facts.imported_names:
                 continue

@@ -123,7 +123,7 @@ class Sites:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True
-        wanted = set(names)
+        wanted = self._unions(tree.body, set(names))
         self._status_names = self._bound_from_status(tree, source)
         for node in ast.walk(tree):
             if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
@@ -158,11 +158,29 @@ class Sites:
         return out
 
     def _constants(self, body: Iterable[ast.stmt]) -> set[str]:
-        """Module-level names bound to a collection or table holding an old name."""
+        """Module-level names bound to a collection or table holding an old
+        name, and unions of them."""
+        body = list(body)
         out: set[str] = set()
         for statement in body:
             value = getattr(statement, "value", None)
             if isinstance(statement, (ast.Assign, ast.AnnAssign)) and self._holds_old(value):
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                out |= {t.id for t in targets if isinstance(t, ast.Name)}
+        return self._unions(body, out)
+
+    @staticmethod
+    def _unions(body: Iterable[ast.stmt], names: set[str]) -> set[str]:
+        """``names`` and the module-level names bound to an expression of
+        them (``ALL = DONE_STATES | FAIL_STATES``, ``{*A, *B}``)."""
+        out = set(names)
+        for statement in body:
+            value = getattr(statement, "value", None)
+            if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or not isinstance(
+                value, (ast.BinOp, ast.Set, ast.Tuple, ast.List, ast.Call)
+            ):
+                continue
+            if any(isinstance(n, ast.Name) and n.id in out for n in ast.walk(value)):
                 targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
                 out |= {t.id for t in targets if isinstance(t, ast.Name)}
         return out

@@ -352,6 +352,9 @@ class PythonEngine:
         for n in names:
             if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(")):
                 return tuple(found)
+            # A union of imported constants, tested under its own name: `ALL = DONE | FAIL`.
+            if any(u in data for u in (n + b" |", b"| " + n, b"*" + n, n + b" +", b"+ " + n)):
+                return tuple(found)
         return ()
 
     @staticmethod
@@ -373,11 +376,18 @@ class PythonEngine:
         """Names bound at module level to a statement that quotes an old name."""
         assert self._old is not None
         out = []
+        unions: list[tuple[str, bytes]] = []
         for match in _TOP_ASSIGN.finditer(data):
             end = _NEXT_TOP_LEVEL.search(data, match.end())
             statement = data[match.start() : end.start() if end else len(data)]
             if self._old.search(statement):
                 out.append(match.group(1).decode())
+            else:
+                unions.append((match.group(1).decode(), statement[match.end() - match.start():]))
+        # `ALL = DONE_STATES | FAIL_STATES`: a union of those constants is one too.
+        for name, value in unions:
+            if any(re.search(rb"\b" + re.escape(c.encode()) + rb"\b", value) for c in out):
+                out.append(name)
         return tuple(out)
 
     def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
