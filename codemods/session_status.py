@@ -69,6 +69,9 @@ class RewriteResult:
     suppressions: Suppressions = field(default_factory=Suppressions)
     # Sites that already accept the old and the new name (expand done, contract pending).
     expanded: list[CodeFinding] = field(default_factory=list)
+    # Sites expand keeps as they are by design (writers, defaults, one-name
+    # constants): handled for expand, renamed in contract.
+    kept: list[CodeFinding] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -206,13 +209,14 @@ class StatusRewriter:
         findings = sorted(
             (f for f in plan.findings if not self._suppressed(f, facts, plan)), key=lambda f: (f.line, f.column)
         )
-        expanded = sorted(
-            (f for f in plan.expanded if not self._suppressed(f, facts, plan)), key=lambda f: (f.line, f.column)
+        expanded, kept = (
+            sorted((f for f in found if not self._suppressed(f, facts, plan)), key=lambda f: (f.line, f.column))
+            for found in (plan.expanded, plan.kept)
         )
         if not plan.edits:
-            return RewriteResult(source, findings, facts.suppressions, expanded)
+            return RewriteResult(source, findings, facts.suppressions, expanded, kept)
         new_module = module.visit(_Apply(plan.edits, self.vocab, self.phase, plan.held))
-        return RewriteResult(new_module.bytes, findings, facts.suppressions, expanded)
+        return RewriteResult(new_module.bytes, findings, facts.suppressions, expanded, kept)
 
     # -- planning ---------------------------------------------------------
     def allowed(self, verdict: Verdict) -> bool:
@@ -270,8 +274,11 @@ class StatusRewriter:
         rewrite: bool,
         edit: str,
         siblings: Sequence[cst.SimpleString] | None = None,
+        kept: bool = False,
     ) -> None:
-        """Record the findings of ``literals`` and, when due, the edit of ``node``."""
+        """Record the findings of ``literals`` and, when due, the edit of
+        ``node``. ``kept``: expand's work here is to keep the old name (a
+        writer): listed as contract pending, not as a finding."""
         assert verdict.confidence is not None
         if rewrite and (facts.suppressions.directives or facts.suppressions.file):
             lines = {statement_line} | {facts.pos(x).start.line for x in literals}
@@ -290,10 +297,11 @@ class StatusRewriter:
                 pending = True
             changes = changes or pending
             plan.statement_line[(start.line, start.column + 1)] = statement_line
-            if not pending:
-                # Already accepts both names: expand's work is done here, and
-                # the site waits for contract. Not the same finding again.
-                plan.expanded.append(
+            if not pending or kept:
+                # Already accepts both names, or keeps the old one by design:
+                # expand's work is done here, and the site waits for contract.
+                # Not the same finding again.
+                (plan.kept if kept else plan.expanded).append(
                     CodeFinding(start.line, start.column + 1, value, self.vocab.to_new(value), verdict.confidence,
                                 False, rule, verdict.why)
                 )
@@ -348,6 +356,7 @@ class Plan:
     # Mentions of constants that a status test (or a table lookup) accounts for.
     sinks: set[int] = field(default_factory=set)
     expanded: list[CodeFinding] = field(default_factory=list)
+    kept: list[CodeFinding] = field(default_factory=list)
     # Table node id -> old keys that stay as they are (reviewed on their own line).
     held: dict[int, frozenset[str]] = field(default_factory=dict)
 

@@ -18,7 +18,7 @@ RULE = Rule(
     summary="A status assigned to a session record (`entry[\"status\"] = \"failed\"`).",
     why="Writers must keep old names while an old gateway may read the data, "
     "and switch to new names once the window closes.",
-    safety="Left alone in expand (listed for review); rewritten in contract.",
+    safety="Left alone in expand (noted as contract pending); rewritten in contract.",
     invalid=(
         Example(
             'store = load("sessions.json")\nfor key, entry in store.items():\n    entry["status"] = "killed"\n',
@@ -63,9 +63,11 @@ def write(
     rw: StatusRewriter, facts: ModuleFacts, plan: Plan, literal: cst.SimpleString, verdict: Verdict, rule: str,
     held: bool = False,
 ) -> None:
-    """Plan a written status: kept in expand (listed for review), renamed in
-    contract unless ``held`` (left for review there too)."""
+    """Plan a written status: kept in expand (noted as contract pending),
+    renamed in contract unless ``held`` (left for review there)."""
     line = facts.pos(literal).start.line
-    # Writers keep old names while old gateways still read the data.
-    rewrite = rw.phase == "contract" and rw.allowed(verdict) and not rw.ignored(facts, line) and not held
-    rw.add(plan, facts, literal, line, [literal], verdict, rule, rewrite, "literal")
+    due = rw.allowed(verdict) and not rw.ignored(facts, line)
+    # Writers keep old names while old gateways still read the data: in
+    # expand, keeping it is all there is to do (contract pending).
+    rewrite = rw.phase == "contract" and due and not held
+    rw.add(plan, facts, literal, line, [literal], verdict, rule, rewrite, "literal", kept=rw.phase == "expand" and due)

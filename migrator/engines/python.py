@@ -779,6 +779,11 @@ class PythonEngine:
             result.notes.append(
                 f"{source.display}:{f.line}:{f.column}: {f.rule}: expanded (accepts `{f.old}` and `{f.new}`), contract pending"
             )
+        for f in rewritten.kept:
+            result.notes.append(
+                f"{source.display}:{f.line}:{f.column}: {f.rule}: `{f.old}` kept in expand (a written or single "
+                f"value), `{f.new}` in contract: contract pending"
+            )
         result.notes.extend(rewritten.suppressions.notes(source.display))
         if rewritten.code != data:
             result.updated = rewritten.code

@@ -88,9 +88,12 @@ def test_literal_reached_through_a_type_alias(tmp_path: Path) -> None:
 
 def test_imported_single_name_constant_follows_the_writers(tmp_path: Path) -> None:
     root = _copy(tmp_path)
-    expand = _at(_scan(root), "relay/states.py", 3)
-    assert [(f["old"], f["action"]) for f in expand] == [("done", "review")]
-    assert "relay/watch.py" in str(expand[0]["why"]) and "renamed in contract" in str(expand[0]["why"])
+    done = run_cli("scan", "--format", "json", ".", cwd=root)
+    report = json.loads(done.stdout)
+    # Expand keeps it, as it keeps a writer: noted as contract pending, no finding.
+    assert not _at(report["findings"], "relay/states.py", 3)
+    assert "relay/states.py:3:15: status-constant: `done` kept in expand (a written or single value), " \
+        "`agent_responded` in contract: contract pending" in report["notes"]
     contract = _at(_scan(root, "--phase", "contract"), "relay/states.py", 3)
     assert [(f["old"], f["new"], f["action"]) for f in contract] == [("done", "agent_responded", "rewrite")]
     # QUEUE_DONE is only ever compared with the queue's own states.
@@ -183,3 +186,47 @@ def test_union_forms_in_one_module() -> None:
     shared = source + '\ndef over(job):\n    return job["state"] in STAR\n'
     held = StatusRewriter(load_manifest(), "contract").rewrite(shared.encode())
     assert {f.line: f.rewrite for f in held.findings} == {1: True, 2: True, 3: False, 4: False}
+
+
+def test_an_expanded_tree_scans_clean_in_expand_and_not_in_contract(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": "[tool.migrator]\n",
+        "app/__init__.py": "",
+        "app/consts.py": 'FINISHED = ("done", "failed")\nFINISHED_OK = "done"\n',
+        "app/poll.py": (
+            "from app.consts import FINISHED, FINISHED_OK\n\n\n"
+            "def ended(client):\n"
+            '    return [r for r in client.call("sessions.list")["sessions"] if r["status"] in FINISHED]\n\n\n'
+            "def ok(client):\n"
+            '    return [r for r in client.call("sessions.list")["sessions"] if r["status"] == FINISHED_OK]\n\n\n'
+            "def stop(client):\n"
+            '    for r in client.call("sessions.list")["sessions"]:\n'
+            '        r["status"] = "killed"\n'
+        ),
+        "app/queue.py": (
+            "from app.consts import FINISHED, FINISHED_OK\n\n\n"
+            "def over(job):\n"
+            '    return job["state"] in FINISHED or job["state"] == FINISHED_OK\n'
+        ),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    assert run_cli("scan", ".", cwd=tmp_path).returncode == 1  # FINISHED is to expand
+    assert run_cli("apply", "--write", "--phase", "expand", ".", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "app/consts.py").read_text().startswith('FINISHED = ("done", "agent_responded", "failed", "interrupted")\n')
+    expand = run_cli("scan", "--format", "json", ".", cwd=tmp_path)
+    assert expand.returncode == 0, expand.stdout
+    report = json.loads(expand.stdout)
+    assert report["findings"] == []
+    assert sorted(n.split(": ", 2)[0] for n in report["notes"] if n.endswith("contract pending")) == [
+        "app/consts.py:1:13", "app/consts.py:1:40", "app/consts.py:2:15", "app/poll.py:14:23",
+    ]
+    # In contract the shared constants wait for a person, the writer is due.
+    contract = run_cli("scan", "--format", "json", "--phase", "contract", ".", cwd=tmp_path)
+    assert contract.returncode == 1
+    found = {(f["path"], f["line"], f["old"]): f["action"] for f in json.loads(contract.stdout)["findings"]}
+    assert found == {
+        ("app/consts.py", 1, "done"): "review", ("app/consts.py", 1, "failed"): "review",
+        ("app/consts.py", 2, "done"): "review", ("app/poll.py", 14, "killed"): "rewrite",
+    }
