@@ -614,24 +614,14 @@ class ModuleFacts(cst.CSTVisitor):
             self.calls.setdefault(node.func.value, []).append((node, self.scope))
         name = cst.helpers.get_full_name_for_node(node.func) or ""
         self._note_identifier(name.rsplit(".", 1)[-1])
-        if (
-            isinstance(node.func, cst.Attribute)
-            and node.func.attr.value == "get"
-            and isinstance(node.func.value, cst.Dict)
-            and node.args
-            and string_value(node.args[0].value) is None
-        ):
-            self.inline_dispatches.append((node.func.value, node.args[0].value, self.scope))
-        if (
-            isinstance(node.func, cst.Attribute)
-            and node.func.attr.value == "get"
-            and isinstance(node.func.value, cst.Name)
-            and node.args
-            and string_value(node.args[0].value) is None
-        ):
-            self.dispatches.append(
-                Dispatch(node.func.value.value, node.args[0].value, self.scope, self.line(node), node.func.value)
-            )
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args:
+            key = node.args[0].value
+            # TABLE.get(status) / {"done": ...}.get(status): a lookup keyed by a value.
+            if string_value(key) is None and isinstance(func.value, cst.Dict):
+                self.inline_dispatches.append((func.value, key, self.scope))
+            elif string_value(key) is None and isinstance(func.value, cst.Name):
+                self.dispatches.append(Dispatch(func.value.value, key, self.scope, self.line(node), func.value))
         # row.get("status", "done"): the default is written like a stored value.
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and len(node.args) >= 2:
             if string_value(node.args[0].value) in self.keys and isinstance(node.args[1].value, cst.SimpleString):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.literals import string_value
-from codemods.provenance import ModuleFacts, Resolver, Verdict
+from codemods.provenance import ModuleFacts, Resolver, Scope, Verdict
 from codemods.session_status import Plan, StatusRewriter
 from migrator.findings import Confidence
 from migrator.rules import Example, Rule
@@ -42,12 +42,10 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
                 "a dict literal with a status key" + (f"; module talks to OpenClaw ({evidence[0]})" if evidence else ""),
             )
         else:
-            subject = resolver.subject(target, scope)
-            if subject is None:
+            stored = stored_verdict(resolver, target, scope, value, "assigned to")
+            if stored is None:
                 continue
-            verdict = resolver.verdict(subject, [value], "assigned to")
-            if verdict.confidence is None:
-                continue
+            verdict = stored
         write(rw, facts, plan, literal, verdict, RULE.name)
     # SessionRow(key, "killed") where SessionRow carries session statuses.
     for call, _ in facts.all_calls:
@@ -57,6 +55,18 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         literal, origin, _name = found
         confidence: Confidence = "certain" if origin.strength == "strong" else "possible"
         write(rw, facts, plan, literal, Verdict(confidence, f"the status of {origin.why}"), RULE.name)
+
+
+def stored_verdict(
+    resolver: Resolver, target: cst.BaseExpression, scope: Scope, value: str, verb: str
+) -> Verdict | None:
+    """The verdict of a status stored (or defaulted) into ``target``: None
+    when ``target`` holds no session status."""
+    subject = resolver.subject(target, scope)
+    if subject is None:
+        return None
+    verdict = resolver.verdict(subject, [value], verb)
+    return verdict if verdict.confidence is not None else None
 
 
 def write(
