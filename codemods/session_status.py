@@ -178,14 +178,16 @@ class StatusRewriter:
             out.append(ImportedUse(module, level, name, resolver.verdict(subject, [])))
         return out
 
-    def passed_arguments(self, source: bytes) -> list[PassedArgument]:
-        """Arguments passed here to functions imported from other modules
-        (``is_dead(row)``, ``checks.is_dead(row)``), with their origins."""
+    def passed_arguments(self, source: bytes, functions: Iterable[str]) -> list[PassedArgument]:
+        """Arguments passed here to functions named ``functions`` imported
+        from other modules (``is_dead(row)``, ``checks.is_dead(row)``), with
+        their origins."""
         _, facts, resolver = self.analyse(source)
+        wanted = set(functions)
         out: list[PassedArgument] = []
         for call, scope in facts.all_calls:
             target = _imported_callee(call.func, facts)
-            if target is None:
+            if target is None or target[2] not in wanted:
                 continue
             module, level, function = target
             line = facts.pos(call).start.line

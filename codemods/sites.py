@@ -20,6 +20,9 @@ from migrator.manifest import Manifest
 
 _NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip", "str"})
 _STATUS_WORD = re.compile(r"(?i)status|state")
+_NAME_BEFORE = re.compile(rb"\w+$")
+# A module-level `def` line and its parameters (up to the first closing parenthesis).
+_DEF_LINE = re.compile(rb"^(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(([^)]*)", re.MULTILINE)
 
 
 class Sites:
@@ -33,6 +36,13 @@ class Sites:
         self._status_names: set[str] | None = set()
         self._pending: tuple[ast.Module, bytes] | None = None
         self._typed = False
+        keys = b"|".join(re.escape(k.encode()) for k in sorted(self.keys)) or b"(?!)"
+        attributes = b"|".join(re.escape(a.encode()) for a in sorted(self.attributes)) or b"(?!)"
+        # The read alone (it starts with punctuation: a fast scan); the name
+        # it is made on is looked up right before it.
+        self._reads_from = re.compile(
+            rb"(?:\[|\.get\()[\"'](?:" + keys + rb")[\"']|\.(?:" + attributes + rb")\b"
+        )
         # The engine's prefilter pattern: an old name quoted as a whole literal.
         self._quoted = quoted
         self._word = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, self.old))) + r")\b")
@@ -129,6 +139,46 @@ class Sites:
             if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
                 return True
         return False
+
+    def status_parameters(self, source: bytes) -> set[str]:
+        """Module-level functions that read a status from one of their
+        parameters (``def is_dead(row): return row["status"] in ...``)."""
+        # Bytes first: a name a status is read from (`row["status"]`,
+        # `row.get("status"`, `row.status`) that some `def` line also names.
+        roots = set()
+        for match in self._reads_from.finditer(source):
+            before = _NAME_BEFORE.search(source, max(0, match.start() - 64), match.start())
+            if before is not None:
+                roots.add(before.group(0))
+        if not roots:
+            return set()
+        params = {w for m in _DEF_LINE.finditer(source) for w in re.findall(rb"\w+", m.group(1))}
+        if not roots & params:
+            return set()
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return set()
+        out: set[str] = set()
+        for node in tree.body:
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+            for inner in ast.walk(node):
+                root = None
+                if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Constant) and inner.slice.value in self.keys:
+                    root = inner.value
+                elif isinstance(inner, ast.Attribute) and inner.attr in self.attributes:
+                    root = inner.value
+                elif (
+                    isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "get"
+                    and inner.args and isinstance(inner.args[0], ast.Constant) and inner.args[0].value in self.keys
+                ):
+                    root = inner.func.value
+                if isinstance(root, ast.Name) and root.id in params:
+                    out.add(node.name)
+                    break
+        return out
 
     def _names(self) -> set[str]:
         """Names bound from a status read, found on first need."""

@@ -36,7 +36,6 @@ def module_name(rel: str) -> str:
 _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.MULTILINE)
 _IMPORTED = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
 _IMPORT = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)", re.MULTILINE)
-_DEF = re.compile(rb"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(", re.MULTILINE)
 
 
 # A module-level binding (``NAME =`` or ``NAME: T =``) and the start of the
@@ -72,9 +71,6 @@ class ModuleSurvey:
     # Whether the bytes say `import` at all: a module that does not cannot
     # import another's constant, and ``gather`` need not read it again.
     has_imports: bool = True
-    # Module-level functions of a candidate: what other modules pass them
-    # decides what their parameters are.
-    functions: tuple[str, ...] = ()
 
 
 @dataclass
@@ -321,11 +317,10 @@ class PythonEngine:
         candidate = self.prefilter(data)
         constants = self._candidate_constants(data) if candidate else ()
         imports = self._imports(data) if candidate else ()
-        functions = tuple(m.group(1).decode() for m in _DEF.finditer(data)) if candidate else ()
         return ModuleSurvey(
             name, source.display, token, data if imported else None, imported, constants,
             data if token or candidate else None, source.path.name == "__init__.py", candidate, imports,
-            b"import" in data, functions,
+            b"import" in data,
         )
 
     def _imports(self, data: bytes) -> tuple[tuple[str, int], ...]:
@@ -445,9 +440,15 @@ class PythonEngine:
         modules that talk to OpenClaw (or import one that does): only they
         can pass a session row. Then, for a function one of them passes a
         session value, every other caller: a job queue's rows disagree."""
+        from codemods.sites import Sites
+
+        sites = Sites(options.manifest, self._quoted)
+        # Only functions that read a status from a parameter can learn
+        # anything from their callers (`def is_dead(row): row["status"] ...`).
         functions = {
-            (survey.name, function) for _, survey in items if isinstance(survey, ModuleSurvey)
-            for function in survey.functions
+            (survey.name, function) for _, survey in items
+            if isinstance(survey, ModuleSurvey) and survey.candidate and survey.talking_source is not None
+            for function in sites.status_parameters(survey.talking_source)
         }
         if not functions:
             return
@@ -459,14 +460,16 @@ class PythonEngine:
             )
 
         first = list(self._importers(items, functions, may_pass_sessions, tests_only=False))
-        self._record_passed(first, facts, options, memo)
+        names = {function for _, function in functions}
+        self._record_passed(first, facts, options, memo, names)
         ours = {key for key, passed in facts.passed.items() if any(kind == "session" for _, kind, _, _, _ in passed)}
         done = {s.rel for s, _ in first}
         rest = [(s, v) for s, v in self._importers(items, ours, lambda v, d: True, tests_only=False) if s.rel not in done]
-        self._record_passed(rest, facts, options, memo)
+        self._record_passed(rest, facts, options, memo, {function for _, function in ours})
 
     def _record_passed(
-        self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any
+        self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any,
+        functions: set[str],
     ) -> None:
         """The origin of each argument an importer passes a function of a candidate module."""
         import libcst as cst
@@ -478,7 +481,7 @@ class PythonEngine:
         for source, survey in importers:
             assert survey.importer_source is not None
             parts = [hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key,
-                     sorted(facts.exports.items())]
+                     sorted(facts.exports.items()), sorted(functions)]
             passed = memo.get("python-passed", parts) if memo else None
             if passed is None:
                 rewriter = StatusRewriter(
@@ -487,7 +490,7 @@ class PythonEngine:
                     tree=TreeKnowledge(survey.name, survey.is_package, source.display, facts.exports),
                 )
                 try:
-                    found = rewriter.passed_arguments(survey.importer_source)
+                    found = rewriter.passed_arguments(survey.importer_source, functions)
                 except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
                     found = []  # reported when the file itself is processed
                 passed = [
