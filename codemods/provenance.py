@@ -19,6 +19,7 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from codemods.literals import string_value
+from codemods.words import foreign_token, words_of
 from migrator.findings import Confidence
 from migrator.engines.python import resolve_import
 from migrator.manifest import Manifest
@@ -42,12 +43,6 @@ _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.
 _COMMANDS = frozenset({"run", "check_output", "Popen", "getoutput", "split"})
 PASS_THROUGH = frozenset({"open", "Path", "PurePath", "glob", "iglob", "rglob", "sorted", "reversed", "iter", "tuple"})
 _STATUS_WORD = re.compile(r"\b(?:status|statuses|state)\b", re.IGNORECASE)
-_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
-
-
-def words_of(identifier: str) -> list[str]:
-    """``lastRunStatus`` -> ['last', 'run', 'status']; ``proc_info`` -> ['proc', 'info']."""
-    return [w.lower() for w in _WORD_SPLIT.split(identifier) if w]
 
 
 @dataclass
@@ -863,15 +858,7 @@ class Resolver:
         """A foreign source named by an identifier's words (``proc_info``,
         ``job``): the weakest sign, asked only when nothing is known of how
         the value was built."""
-        low = text.lower()
-        words = words_of(text)
-        for source in self.foreign_sources:
-            if "_" in source or "." in source:
-                if source in low:
-                    return source
-            elif any(w == source or w == source + "s" or w == source + "es" for w in words):
-                return source
-        return None
+        return foreign_token(text, self.foreign_sources)
 
     def _source_in(self, text: str) -> tuple[str, str] | None:
         """``(kind, token)`` when a call name or a string names a source of

@@ -16,6 +16,7 @@ import ast
 import re
 from typing import Iterable
 
+from codemods.words import foreign_token
 from migrator.manifest import Manifest
 
 _NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip", "str"})
@@ -36,6 +37,10 @@ class Sites:
         self._status_names: set[str] | None = set()
         self._pending: tuple[ast.Module, bytes] | None = None
         self._typed = False
+        self._untied = False
+        self._scopes: list[tuple[tuple[int, int], dict[str, set[str]]]] | None = None
+        self.foreign_words = manifest.python.foreign_words
+        self.foreign_sources = tuple(t.lower() for t in manifest.python.foreign_sources)
         keys = b"|".join(re.escape(k.encode()) for k in sorted(self.keys)) or b"(?!)"
         attributes = b"|".join(re.escape(a.encode()) for a in sorted(self.attributes)) or b"(?!)"
         # The read alone (it starts with punctuation: a fast scan); the name
@@ -92,12 +97,18 @@ class Sites:
                 return isinstance(second, ast.Constant) and second.value in self.attributes
         return False
 
-    def found(self, source: bytes, talks: bool, typed: bool = False) -> bool:
+    def found(self, source: bytes, talks: bool, typed: bool = False, untied: bool = False) -> bool:
         """Whether the module holds a site; True when ``ast`` cannot read it
         (the full analysis then reports why). ``typed``: the project builds a
         class of this module from session rows, so a ``Literal`` typing its
-        status counts even where the module does not talk to OpenClaw."""
+        status counts even where the module does not talk to OpenClaw.
+        ``untied``: nothing ties the module to OpenClaw (no session source is
+        named in it or reachable from it, no marker): no value in it can come
+        from a session source, so a site the provenance would judge to be of
+        another vocabulary (see :meth:`_foreign`) is no site."""
         self._typed = typed
+        self._untied = untied
+        self._scopes = None
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -121,10 +132,40 @@ class Sites:
             start = getattr(node, "lineno", None)
             if start is not None and not any(start <= n <= (node.end_lineno or start) for n in lines):  # type: ignore[attr-defined]
                 continue
-            if self._site(node, constants, talks):
+            if self._site(node, constants, talks) and not (self._untied and self._foreign(node)):
                 return True
             stack.extend(ast.iter_child_nodes(node))
         return False
+
+    # -- sites the provenance would leave alone --------------------------------
+    def _foreign(self, node: ast.AST) -> bool:
+        """Whether a site is certainly of another vocabulary, as the
+        provenance judges a value that comes from no session source: its
+        subject is compared, in the same function, with a word of another
+        vocabulary (`video.status == "completed" or video.status == "failed"`),
+        or it is written to a record a foreign name holds (`job.status = "timeout"`)."""
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            subject = node.left
+            if isinstance(node.ops[0], (ast.Eq, ast.NotEq)) and _words(subject) is not None:
+                subject = node.comparators[0]  # "done" == s
+            return bool(self._compared_words(node, subject) & self.foreign_words)
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            return all(self._foreign_record(t) or bool(self._compared_words(node, t) & self.foreign_words)
+                       for t in targets)
+        return False
+
+    def _foreign_record(self, target: ast.AST) -> bool:
+        root = target.value if isinstance(target, (ast.Subscript, ast.Attribute)) else None
+        return isinstance(root, ast.Name) and foreign_token(root.id, self.foreign_sources) is not None
+
+    def _compared_words(self, site: ast.AST, subject: ast.AST) -> set[str]:
+        """The words compared with ``subject`` in the function holding ``site``."""
+        if self._scopes is None:
+            assert self._pending is not None
+            self._scopes = _compared_by_scope(self._pending[0])
+        words_by_subject = next((w for span, w in self._scopes if span[0] <= site.lineno <= span[1]), {})  # type: ignore[attr-defined]
+        return words_by_subject.get(ast.dump(_unwrap(subject)), set())
 
     def tests_with(self, source: bytes, names: Iterable[str]) -> bool:
         """Whether the module tests a status with one of ``names`` (constants
@@ -305,3 +346,56 @@ class Sites:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value not in self.old:
             return len(node.value) < 2000 and bool(self._word.search(node.value))
         return False
+
+
+def _unwrap(node: ast.AST) -> ast.AST:
+    """A compared value under ``.lower()``/``.strip()``/``str()``."""
+    while isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in _NORMALIZERS and not node.args:
+            node = func.value
+        elif isinstance(func, ast.Name) and func.id == "str" and len(node.args) == 1:
+            node = node.args[0]
+        else:
+            break
+    return node
+
+
+def _words(node: ast.AST) -> set[str] | None:
+    """The strings of a string literal or a collection of them, else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        out: set[str] = set()
+        for element in node.elts:
+            if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
+                return None
+            out.add(element.value)
+        return out
+    return None
+
+
+def _compared_by_scope(tree: ast.Module) -> list[tuple[tuple[int, int], dict[str, set[str]]]]:
+    """Per function (innermost first; the module last), the words each
+    subject is compared with or assigned there."""
+    functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
+    spans = sorted(((f.lineno, f.end_lineno or f.lineno) for f in functions), key=lambda s: s[1] - s[0])
+    scopes: list[tuple[tuple[int, int], dict[str, set[str]]]] = [(span, {}) for span in spans]
+    scopes.append(((0, 1 << 30), {}))
+
+    def add(at: int, subject: ast.AST, words: set[str]) -> None:
+        table = next(t for span, t in scopes if span[0] <= at <= span[1])
+        table.setdefault(ast.dump(_unwrap(subject)), set()).update(words)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            left, right = node.left, node.comparators[0]
+            if isinstance(node.ops[0], (ast.Eq, ast.NotEq)) and _words(left) is not None:
+                left, right = right, left
+            words = _words(right)
+            if words is not None:
+                add(node.lineno, left, words)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            for target in node.targets:
+                add(node.lineno, target, {node.value.value})
+    return scopes

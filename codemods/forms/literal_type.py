@@ -8,7 +8,7 @@ from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Verdict
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
-from codemods.provenance import words_of
+from codemods.words import words_of
 
 ORDER = 70
 

@@ -230,6 +230,9 @@ class PythonEngine:
             fields = {*manifest.python.keys, *manifest.python.attributes}
             self._status = re.compile(b"|".join(re.escape(f.encode()) for f in sorted(fields)))
             self._fields = [f.encode() for f in sorted(fields)]
+            self._session_tokens = [
+                t.lower().encode() for t in (*manifest.python.sources.tokens, *manifest.python.evidence_imports) if t
+            ]
 
     def claims(self, source: SourcePath, options: Options) -> bool:
         self._patterns(options)
@@ -735,7 +738,16 @@ class PythonEngine:
         # A class of this module built from session rows elsewhere: its
         # `Literal` status type is a site too.
         typed = any(k.rpartition(".")[0] == name or k.rpartition(".")[0].endswith("." + name) for k in facts.exports)
-        return bool(self._sites.found(data, talks, typed))
+        # Nothing ties the module to OpenClaw: no session source is named in
+        # its bytes (nor `openclaw`, which a command line may split from its
+        # words), none reaches it from another module, no marker. Its values
+        # are then of unknown origin at best, and the ast can already tell the
+        # sites the provenance would leave to another vocabulary.
+        lowered = data.lower()
+        untied = not (talks or typed or context.options.markers or self._knowledge(source, facts).passed) and not any(
+            t in lowered for t in self._session_tokens
+        )
+        return bool(self._sites.found(data, talks, typed, untied))
 
     def _knowledge(self, source: SourcePath, facts: TreeFacts) -> "TreeKnowledge":
         from codemods.provenance import TreeKnowledge
