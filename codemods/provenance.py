@@ -19,6 +19,7 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from codemods.literals import string_value
+from codemods.words import foreign_token, words_of
 from migrator.findings import Confidence
 from migrator.engines.python import resolve_import
 from migrator.manifest import Manifest
@@ -42,12 +43,6 @@ _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.
 _COMMANDS = frozenset({"run", "check_output", "Popen", "getoutput", "split"})
 PASS_THROUGH = frozenset({"open", "Path", "PurePath", "glob", "iglob", "rglob", "sorted", "reversed", "iter", "tuple"})
 _STATUS_WORD = re.compile(r"\b(?:status|statuses|state)\b", re.IGNORECASE)
-_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
-
-
-def words_of(identifier: str) -> list[str]:
-    """``lastRunStatus`` -> ['last', 'run', 'status']; ``proc_info`` -> ['proc', 'info']."""
-    return [w.lower() for w in _WORD_SPLIT.split(identifier) if w]
 
 
 @dataclass
@@ -150,7 +145,7 @@ class Subject:
 
 @dataclass(frozen=True)
 class Origin:
-    kind: str  # session | foreign | unknown
+    kind: str  # session | foreign | mixed (both, at different call sites) | unknown
     strength: str  # strong | weak
     why: str
 
@@ -168,6 +163,10 @@ class TreeKnowledge:
     is_package: bool = False
     display: str = ""
     exports: Mapping[str, str] = field(default_factory=dict)
+    # What other modules pass this module's functions: function name ->
+    # ``(parameter index or keyword, origin kind, strength, call site, why)``
+    # per argument.
+    passed: Mapping[str, Sequence[tuple[str, str, str, str, str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -293,6 +292,10 @@ class ModuleFacts(cst.CSTVisitor):
             if event is not None:
                 binding = Binding("event", cst.SimpleString(repr(event)), binding.line)
             scope.bindings.setdefault(param.name.value, []).append(binding)
+        star = node.params.star_arg
+        if isinstance(star, cst.Param):
+            # ``def _run(*args)``: what a call spreads into it, asked per call site.
+            scope.bindings.setdefault(star.name.value, []).append(Binding("star", None, self.line(star)))
         if isinstance(enclosing, cst.ClassDef):
             self.method_class[id(node)] = enclosing.name.value
             self.functions[f"{enclosing.name.value}.{node.name.value}"] = node
@@ -606,24 +609,14 @@ class ModuleFacts(cst.CSTVisitor):
             self.calls.setdefault(node.func.value, []).append((node, self.scope))
         name = cst.helpers.get_full_name_for_node(node.func) or ""
         self._note_identifier(name.rsplit(".", 1)[-1])
-        if (
-            isinstance(node.func, cst.Attribute)
-            and node.func.attr.value == "get"
-            and isinstance(node.func.value, cst.Dict)
-            and node.args
-            and string_value(node.args[0].value) is None
-        ):
-            self.inline_dispatches.append((node.func.value, node.args[0].value, self.scope))
-        if (
-            isinstance(node.func, cst.Attribute)
-            and node.func.attr.value == "get"
-            and isinstance(node.func.value, cst.Name)
-            and node.args
-            and string_value(node.args[0].value) is None
-        ):
-            self.dispatches.append(
-                Dispatch(node.func.value.value, node.args[0].value, self.scope, self.line(node), node.func.value)
-            )
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args:
+            key = node.args[0].value
+            # TABLE.get(status) / {"done": ...}.get(status): a lookup keyed by a value.
+            if string_value(key) is None and isinstance(func.value, cst.Dict):
+                self.inline_dispatches.append((func.value, key, self.scope))
+            elif string_value(key) is None and isinstance(func.value, cst.Name):
+                self.dispatches.append(Dispatch(func.value.value, key, self.scope, self.line(node), func.value))
         # row.get("status", "done"): the default is written like a stored value.
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and len(node.args) >= 2:
             if string_value(node.args[0].value) in self.keys and isinstance(node.args[1].value, cst.SimpleString):
@@ -724,8 +717,11 @@ class Resolver:
         self.foreign_tokens = tuple(t.lower() for t in (*python.foreign.calls, *python.foreign.paths))
         self.containers = frozenset(python.sources.containers)
         self.foreign_keys = frozenset(python.foreign.keys)
-        self._origins: dict[tuple[int, int], Origin] = {}
+        self._origins: dict[tuple[int, int, int], Origin] = {}
         self._nesting = 0
+        # Call sites a function is being read through (innermost last): what
+        # ``_run(*args)`` returns depends on the words this call passes.
+        self._calls: list[tuple[cst.FunctionDef, cst.Call, Scope]] = []
         self._classes: dict[str, Origin | None] = {}
         self.module = module
         self.manifest = facts.manifest
@@ -761,15 +757,42 @@ class Resolver:
             out.append(v)
         return out
 
-    def constant_collection(self, node: cst.BaseExpression, scope: Scope) -> tuple[str, cst.BaseExpression] | None:
-        """``(name, literal)`` when ``node`` names a module-level collection constant."""
+    def module_constant(self, node: cst.BaseExpression, scope: Scope) -> tuple[str, cst.BaseExpression] | None:
+        """``(name, literal)`` when ``node`` names a module-level constant: a
+        collection, a table or a single string (``FINISHED_OK = "done"``)."""
         if isinstance(node, cst.Name) and node.value in self.facts.constants:
             owner = scope.owner_of(node.value)
             if owner is not None and owner is self.facts.module_scope and len(owner.bindings[node.value]) == 1:
                 value = self.facts.constants[node.value]
                 if collection_elements(value) is not None or table_entries(value) is not None:
                     return node.value, value
+                if isinstance(value, cst.SimpleString) and string_value(value) is not None:
+                    return node.value, value
         return None
+
+    def union_constant(self, node: cst.BaseExpression, scope: Scope) -> tuple[str, list[cst.Name]] | None:
+        """``(name, components)`` when ``node`` names a module-level union of
+        constants (``ALL = DONE_STATES | FAIL_STATES``)."""
+        if isinstance(node, cst.Name) and node.value in self.facts.constants:
+            owner = scope.owner_of(node.value)
+            if owner is not None and owner is self.facts.module_scope and len(owner.bindings[node.value]) == 1:
+                value = self.facts.constants[node.value]
+                if not isinstance(value, cst.Name):  # a plain alias is not a union
+                    components = union_components(value)
+                    if components:
+                        return node.value, components
+        return None
+
+    def union_verdict(self, comparison: Comparison, name: str) -> Verdict:
+        """The verdict a test with the union ``name`` gives each of its constants."""
+        line = comparison.line or self.facts.pos(comparison.other).start.line
+        subject = self.subject(comparison.subject, comparison.scope)
+        if subject is None:
+            return Verdict(None, f"`{self.code(comparison.subject)}` (line {line}) is not a session status")
+        verdict = self.verdict(subject, [])
+        if verdict.confidence is None:
+            return Verdict(None, f"{verdict.why} (line {line}, through `{name}`)")
+        return Verdict(verdict.confidence, f"through `{name}`: {verdict.why}")
 
     # -- subjects --------------------------------------------------------
     def subject(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Subject | None:
@@ -800,9 +823,15 @@ class Resolver:
         for comparison in self.facts.comparisons:
             words = self.literal_words(comparison.other)
             if words is None:
-                const = self.constant_collection(comparison.other, comparison.scope)
+                const = self.module_constant(comparison.other, comparison.scope)
                 if const is not None:
                     words = self.literal_words(const[1])
+            union = self.union_constant(comparison.other, comparison.scope)
+            if union is not None:
+                words = []
+                for component in union[1]:
+                    part = self.module_constant(component, self.facts.module_scope or comparison.scope)
+                    words += (self.literal_words(part[1]) or []) if part is not None else []
             if not words:
                 continue
             subject = self.subject(comparison.subject, comparison.scope)
@@ -829,15 +858,7 @@ class Resolver:
         """A foreign source named by an identifier's words (``proc_info``,
         ``job``): the weakest sign, asked only when nothing is known of how
         the value was built."""
-        low = text.lower()
-        words = words_of(text)
-        for source in self.foreign_sources:
-            if "_" in source or "." in source:
-                if source in low:
-                    return source
-            elif any(w == source or w == source + "s" or w == source + "es" for w in words):
-                return source
-        return None
+        return foreign_token(text, self.foreign_sources)
 
     def _source_in(self, text: str) -> tuple[str, str] | None:
         """``(kind, token)`` when a call name or a string names a source of
@@ -921,7 +942,7 @@ class Resolver:
 
     def origin(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Origin:
         """Where the object a status is read from comes from."""
-        key = (id(node), id(scope))
+        key = (id(node), id(scope), id(self._calls[-1][1]) if self._calls else 0)
         cached = self._origins.get(key)
         if cached is not None:
             return cached
@@ -945,12 +966,7 @@ class Resolver:
         if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
             # ["openclaw", "sessions", "--json"]: a command line, read as words.
             # The leading words count: ["openclaw", "sessions", "--json", str(n)].
-            words: list[str] = []
-            for element in node.elements:
-                word = string_value(element.value) if isinstance(element, cst.Element) else None
-                if word is None:
-                    break
-                words.append(word)
+            words = self._command_words(node.elements, scope, 0)
             return self._text_origin(" ".join(words), "the command") or _UNKNOWN if words else _UNKNOWN
         if isinstance(node, cst.Dict):  # {"tool": "sessions_list", "args": {...}}
             for entry in node.elements[:6]:
@@ -1030,7 +1046,7 @@ class Resolver:
             known = self._exported(name)
             if known is not None:
                 return Origin("session", "strong", known)
-            local = self._local_callable(name, depth)
+            local = self._local_callable(name, depth, node, scope)
             if local is not None:
                 return local
             foreign = self._foreign_token(name.rsplit(".", 1)[-1])
@@ -1063,18 +1079,87 @@ class Resolver:
                 return inner
         return _UNKNOWN
 
-    def _local_callable(self, name: str, depth: int) -> Origin | None:
+    def _local_callable(
+        self, name: str, depth: int, call: cst.Call | None = None, scope: Scope | None = None
+    ) -> Origin | None:
         """A function of this module returns what its ``return`` statements
-        return; a class of this module is what it is built from."""
+        return; a class of this module is what it is built from. When that
+        is unknown in general, ``call`` (made in ``scope``) may tell: a helper
+        ``_run(*args)`` runs the command line its caller passes."""
         if name in self.facts.classes:
             return self.class_origin(name)
-        if name not in self.facts.functions:
+        function = self.facts.functions.get(name)
+        if function is None:
             return None
+        # Read through this call first: what it passes speaks before what
+        # the helper's names say (`proc` in `proc = subprocess.run(...)`).
+        if call is not None and scope is not None and len(self._calls) < 4:
+            if all(f is not function for f, _, _ in self._calls):
+                self._calls.append((function, call, scope))
+                try:
+                    found = self._returned(name, depth)
+                finally:
+                    self._calls.pop()
+                if found is not None:
+                    return found
+        return self._returned(name, depth)
+
+    def _returned(self, name: str, depth: int) -> Origin | None:
         for value, inner_scope in self.facts.function_returns.get(name, []):
             inner = self.origin(value, inner_scope, depth + 1)
             if inner.kind != "unknown":
                 line = self.facts.pos(self.facts.functions[name]).start.line
                 return Origin(inner.kind, inner.strength, f"what `{name}()` (line {line}) returns, {inner.why}")
+        return None
+
+    def _command_words(self, elements: Sequence[cst.BaseElement], scope: Scope, depth: int) -> list[str]:
+        """The leading words of a command line: string literals, and what a
+        ``*name`` spreads (a list bound to it, or a helper's ``*args`` as the
+        call being read passes them)."""
+        words: list[str] = []
+        for element in elements:
+            if isinstance(element, cst.Element):
+                word = string_value(element.value)
+                if word is None:
+                    break
+                words.append(word)
+                continue
+            more = None
+            if isinstance(element, cst.StarredElement) and isinstance(element.value, cst.Name):
+                more = self._spread_words(element.value.value, scope, depth)
+            if more is None:
+                break
+            words += more
+        return words
+
+    def _spread_words(self, name: str, scope: Scope, depth: int) -> list[str] | None:
+        if depth > 6:
+            return None
+        owner = scope.owner_of(name) or scope
+        for binding in scope.lookup(name):
+            if binding.kind == "assign" and isinstance(binding.value, (cst.List, cst.Tuple)):
+                return self._command_words(binding.value.elements, owner, depth + 1)
+            if binding.kind != "star" or not isinstance(owner.node, cst.FunctionDef):
+                continue
+            for function, call, call_scope in reversed(self._calls):
+                if function is not owner.node:
+                    continue
+                skip = len(function.params.posonly_params) + len(function.params.params)
+                words: list[str] = []
+                for arg in call.args[skip:]:
+                    if arg.keyword is not None:
+                        break
+                    if arg.star == "*" and isinstance(arg.value, cst.Name):
+                        more = self._spread_words(arg.value.value, call_scope, depth + 1)
+                        if more is None:
+                            break
+                        words += more
+                        continue
+                    word = string_value(arg.value) if not arg.star else None
+                    if word is None:
+                        break
+                    words.append(word)
+                return words
         return None
 
     def class_origin(self, name: str) -> Origin | None:
@@ -1245,12 +1330,15 @@ class Resolver:
         return None
 
     def _param_origin(self, param: str, function: cst.FunctionDef, depth: int) -> Origin | None:
-        """What the module's own calls pass for ``param``: a session row at
-        every call site makes it one; a foreign value at any call site makes
-        it foreign. None when there are no such calls to learn from."""
+        """What every call site in the project passes for ``param``: the
+        module's own calls, and (for a module-level function) those other
+        modules make. A session row at every call site makes it one; a
+        foreign value everywhere makes it foreign; both is a mixed origin,
+        left for review. None when there are no such calls to learn from."""
         positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
-        origins: list[Origin] = []
-        for call, scope in self.facts.calls.get(function.name.value, []):
+        name = function.name.value
+        passed: list[tuple[Origin, str]] = []
+        for call, scope in self.facts.calls.get(name, []):
             argument = None
             for i, arg in enumerate(call.args):
                 if arg.keyword is not None:
@@ -1260,15 +1348,34 @@ class Resolver:
                     argument = arg.value
             if argument is None:
                 continue
-            origins.append(self.origin(argument, scope, depth + 2))
-        if not origins:
+            where = f"line {self.facts.pos(call).start.line}"
+            passed.append((self.origin(argument, scope, depth + 2), f"at {where}, `{self.code(argument)}`"))
+        if self.facts.functions.get(name) is function:
+            index = str(positional.index(param)) if param in positional else None
+            for key, kind, strength, where, why in self.tree.passed.get(name, ()):
+                if key == param or key == index:
+                    passed.append((Origin(kind, strength, why), where))
+        if not passed:
             return None
-        foreign = [o for o in origins if o.kind == "foreign"]
+        session = [(o, w) for o, w in passed if o.kind == "session"]
+        foreign = [(o, w) for o, w in passed if o.kind == "foreign"]
+        mixed = [o for o, _ in passed if o.kind == "mixed"]
+        if mixed:
+            return mixed[0]
+        if session and foreign:
+            (s_origin, s_where), (f_origin, f_where) = session[0], foreign[0]
+            return Origin(
+                "mixed", "weak",
+                f"`{param}` of `{name}()` is passed a session value {s_where} ({s_origin.why}) "
+                f"and another {f_where} ({f_origin.why})",
+            )
         if foreign:
-            return Origin("foreign", "strong", f"`{param}` is passed a value from elsewhere: {foreign[0].why}")
-        if all(o.kind == "session" for o in origins):
-            strength = "strong" if all(o.strength == "strong" for o in origins) else "weak"
-            return Origin("session", strength, f"`{param}` of `{function.name.value}()` is passed {origins[0].why}")
+            f_origin, f_where = foreign[0]
+            return Origin("foreign", "strong", f"`{param}` is passed a value from elsewhere {f_where}: {f_origin.why}")
+        if len(session) == len(passed):
+            strength = "strong" if all(o.strength == "strong" for o, _ in session) else "weak"
+            s_origin, s_where = session[0]
+            return Origin("session", strength, f"`{param}` of `{name}()` is passed, {s_where}, {s_origin.why}")
         return None
 
     def mixed_for(self, scope: Scope) -> list[str]:
@@ -1291,6 +1398,10 @@ class Resolver:
             origin = self.origin(subject.root, subject.scope)
             if origin.kind == "foreign":
                 return Verdict(None, f"{subject.description}: {origin.why}")
+            if origin.kind == "mixed":
+                # Session rows at some call sites, other records at others:
+                # a person decides (never rewritten at the default threshold).
+                return Verdict("possible", f"{verb} {subject.description}, but {origin.why}")
             if origin.kind == "session" and origin.strength == "strong":
                 # Words of another vocabulary beside the session words are
                 # defensive extras: the session words change, they stay.
@@ -1419,3 +1530,26 @@ def _strings_and_names(node: cst.CSTNode, limit: int) -> Iterator[str]:
         elif isinstance(current, cst.Attribute):
             yield current.attr.value
         queue.extend(current.children)
+
+
+def union_components(node: cst.BaseExpression) -> list[cst.Name] | None:
+    """The constants a union of constants is made of: ``A | B``, ``A + B``,
+    ``{*A, *B}``, ``frozenset(A | B)`` -> ``[A, B]``; None for anything else."""
+    if isinstance(node, cst.Name):
+        return [node]
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.BitOr, cst.Add)):
+        left, right = union_components(node.left), union_components(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, (cst.Set, cst.Tuple, cst.List)) and node.elements:
+        out: list[cst.Name] = []
+        for element in node.elements:
+            if not (isinstance(element, cst.StarredElement) and isinstance(element.value, cst.Name)):
+                return None
+            out.append(element.value)
+        return out
+    if (
+        isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
+        and node.func.value in ("set", "frozenset", "tuple", "list") and len(node.args) == 1 and not node.args[0].star
+    ):
+        return union_components(node.args[0].value)
+    return None

@@ -31,6 +31,7 @@ from codemods.literals import restyle, string_value
 from codemods.provenance import (
     Comparison,
     ModuleFacts,
+    Origin,
     Resolver,
     TreeKnowledge,
     Verdict,
@@ -68,6 +69,9 @@ class RewriteResult:
     suppressions: Suppressions = field(default_factory=Suppressions)
     # Sites that already accept the old and the new name (expand done, contract pending).
     expanded: list[CodeFinding] = field(default_factory=list)
+    # Sites expand keeps as they are by design (writers, defaults, one-name
+    # constants): handled for expand, renamed in contract.
+    kept: list[CodeFinding] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,21 @@ class ImportedUse:
     level: int
     name: str
     verdict: Verdict
+
+
+@dataclass(frozen=True)
+class PassedArgument:
+    """An argument this module passes a function imported from another
+    module of the tree, with its origin: the evidence the defining module
+    needs for the function's parameters."""
+
+    module: str  # the defining module as imported (relative to ``level``)
+    level: int
+    function: str
+    key: str  # the parameter's index, or its keyword
+    line: int
+    code: str
+    origin: Origin
 
 
 # Edits that add the new name beside the old one in expand.
@@ -133,6 +152,16 @@ class StatusRewriter:
         out: list[ImportedUse] = []
         probes = [(c.other, c.subject, c.scope) for c in facts.comparisons]
         probes += [(cst.Name(d.table), d.key, d.scope) for d in facts.dispatches]
+        for comparison in facts.comparisons:
+            # `row["status"] in ALL` where `ALL = DONE | FAIL` of imported constants.
+            union = resolver.union_constant(comparison.other, comparison.scope)
+            if union is None or not isinstance(comparison.op, (cst.In, cst.NotIn)):
+                continue
+            verdict = resolver.union_verdict(comparison, union[0])
+            for component in union[1]:
+                if component.value in facts.imported_names and not facts.constants.get(component.value):
+                    module, level, name = facts.imported_names[component.value]
+                    out.append(ImportedUse(module, level, name, verdict))
         for other, subject_node, scope in probes:
             if not isinstance(other, cst.Name) or other.value not in facts.imported_names:
                 continue
@@ -149,6 +178,27 @@ class StatusRewriter:
             out.append(ImportedUse(module, level, name, resolver.verdict(subject, [])))
         return out
 
+    def passed_arguments(self, source: bytes, functions: Iterable[str]) -> list[PassedArgument]:
+        """Arguments passed here to functions named ``functions`` imported
+        from other modules (``is_dead(row)``, ``checks.is_dead(row)``), with
+        their origins."""
+        _, facts, resolver = self.analyse(source)
+        wanted = set(functions)
+        out: list[PassedArgument] = []
+        for call, scope in facts.all_calls:
+            target = _imported_callee(call.func, facts)
+            if target is None or target[2] not in wanted:
+                continue
+            module, level, function = target
+            line = facts.pos(call).start.line
+            for index, arg in enumerate(call.args):
+                if arg.star:
+                    break  # later positions are unknown
+                key = arg.keyword.value if arg.keyword is not None else str(index)
+                origin = resolver.origin(arg.value, scope)
+                out.append(PassedArgument(module, level, function, key, line, resolver.code(arg.value), origin))
+        return out
+
     def rewrite(self, source: bytes) -> RewriteResult:
         """Analyse and rewrite ``source``; raises ``cst.ParserSyntaxError``."""
         module, facts, resolver = self.analyse(source)
@@ -161,13 +211,14 @@ class StatusRewriter:
         findings = sorted(
             (f for f in plan.findings if not self._suppressed(f, facts, plan)), key=lambda f: (f.line, f.column)
         )
-        expanded = sorted(
-            (f for f in plan.expanded if not self._suppressed(f, facts, plan)), key=lambda f: (f.line, f.column)
+        expanded, kept = (
+            sorted((f for f in found if not self._suppressed(f, facts, plan)), key=lambda f: (f.line, f.column))
+            for found in (plan.expanded, plan.kept)
         )
         if not plan.edits:
-            return RewriteResult(source, findings, facts.suppressions, expanded)
+            return RewriteResult(source, findings, facts.suppressions, expanded, kept)
         new_module = module.visit(_Apply(plan.edits, self.vocab, self.phase, plan.held))
-        return RewriteResult(new_module.bytes, findings, facts.suppressions, expanded)
+        return RewriteResult(new_module.bytes, findings, facts.suppressions, expanded, kept)
 
     # -- planning ---------------------------------------------------------
     def allowed(self, verdict: Verdict) -> bool:
@@ -225,8 +276,11 @@ class StatusRewriter:
         rewrite: bool,
         edit: str,
         siblings: Sequence[cst.SimpleString] | None = None,
+        kept: bool = False,
     ) -> None:
-        """Record the findings of ``literals`` and, when due, the edit of ``node``."""
+        """Record the findings of ``literals`` and, when due, the edit of
+        ``node``. ``kept``: expand's work here is to keep the old name (a
+        writer): listed as contract pending, not as a finding."""
         assert verdict.confidence is not None
         if rewrite and (facts.suppressions.directives or facts.suppressions.file):
             lines = {statement_line} | {facts.pos(x).start.line for x in literals}
@@ -245,10 +299,11 @@ class StatusRewriter:
                 pending = True
             changes = changes or pending
             plan.statement_line[(start.line, start.column + 1)] = statement_line
-            if not pending:
-                # Already accepts both names: expand's work is done here, and
-                # the site waits for contract. Not the same finding again.
-                plan.expanded.append(
+            if not pending or kept:
+                # Already accepts both names, or keeps the old one by design:
+                # expand's work is done here, and the site waits for contract.
+                # Not the same finding again.
+                (plan.kept if kept else plan.expanded).append(
                     CodeFinding(start.line, start.column + 1, value, self.vocab.to_new(value), verdict.confidence,
                                 False, rule, verdict.why)
                 )
@@ -269,6 +324,28 @@ class StatusRewriter:
 
 
 
+def _imported_callee(func: cst.BaseExpression, facts: ModuleFacts) -> tuple[str, int, str] | None:
+    """``(module, level, function)`` of a call of a function imported from
+    another module: ``f(...)`` after ``from m import f``, ``m.f(...)`` after
+    ``from pkg import m`` or ``import pkg.m``."""
+    if isinstance(func, cst.Name):
+        if func.value in facts.imported_names and facts.module_scope is not None:
+            if facts.module_scope.owner_of(func.value) is facts.module_scope:
+                return facts.imported_names[func.value]
+        return None
+    full = cst.helpers.get_full_name_for_node(func) or ""
+    head, _, rest = full.partition(".")
+    if not rest:
+        return None
+    path, _, function = rest.rpartition(".")
+    if head in facts.imported_names:
+        module, level, name = facts.imported_names[head]
+        return ".".join(p for p in (module, name, path) if p), level, function
+    if head in facts.module_aliases:
+        return ".".join(p for p in (facts.module_aliases[head], path) if p), 0, function
+    return None
+
+
 @dataclass
 class Plan:
     """What the forms decide for one module: edits by node, findings, and
@@ -281,6 +358,7 @@ class Plan:
     # Mentions of constants that a status test (or a table lookup) accounts for.
     sinks: set[int] = field(default_factory=set)
     expanded: list[CodeFinding] = field(default_factory=list)
+    kept: list[CodeFinding] = field(default_factory=list)
     # Table node id -> old keys that stay as they are (reviewed on their own line).
     held: dict[int, frozenset[str]] = field(default_factory=dict)
 

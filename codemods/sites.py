@@ -16,10 +16,14 @@ import ast
 import re
 from typing import Iterable
 
+from codemods.words import foreign_token
 from migrator.manifest import Manifest
 
 _NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip", "str"})
 _STATUS_WORD = re.compile(r"(?i)status|state")
+_NAME_BEFORE = re.compile(rb"\w+$")
+# A module-level `def` line and its parameters (up to the first closing parenthesis).
+_DEF_LINE = re.compile(rb"^(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(([^)]*)", re.MULTILINE)
 
 
 class Sites:
@@ -32,6 +36,18 @@ class Sites:
         self._fields = tuple(f.encode() for f in sorted({*self.keys, *self.attributes}))
         self._status_names: set[str] | None = set()
         self._pending: tuple[ast.Module, bytes] | None = None
+        self._typed = False
+        self._untied = False
+        self._scopes: list[tuple[tuple[int, int], dict[str, set[str]]]] | None = None
+        self.foreign_words = manifest.python.foreign_words
+        self.foreign_sources = tuple(t.lower() for t in manifest.python.foreign_sources)
+        keys = b"|".join(re.escape(k.encode()) for k in sorted(self.keys)) or b"(?!)"
+        attributes = b"|".join(re.escape(a.encode()) for a in sorted(self.attributes)) or b"(?!)"
+        # The read alone (it starts with punctuation: a fast scan); the name
+        # it is made on is looked up right before it.
+        self._reads_from = re.compile(
+            rb"(?:\[|\.get\()[\"'](?:" + keys + rb")[\"']|\.(?:" + attributes + rb")\b"
+        )
         # The engine's prefilter pattern: an old name quoted as a whole literal.
         self._quoted = quoted
         self._word = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, self.old))) + r")\b")
@@ -81,9 +97,18 @@ class Sites:
                 return isinstance(second, ast.Constant) and second.value in self.attributes
         return False
 
-    def found(self, source: bytes, talks: bool) -> bool:
+    def found(self, source: bytes, talks: bool, typed: bool = False, untied: bool = False) -> bool:
         """Whether the module holds a site; True when ``ast`` cannot read it
-        (the full analysis then reports why)."""
+        (the full analysis then reports why). ``typed``: the project builds a
+        class of this module from session rows, so a ``Literal`` typing its
+        status counts even where the module does not talk to OpenClaw.
+        ``untied``: nothing ties the module to OpenClaw (no session source is
+        named in it or reachable from it, no marker): no value in it can come
+        from a session source, so a site the provenance would judge to be of
+        another vocabulary (see :meth:`_foreign`) is no site."""
+        self._typed = typed
+        self._untied = untied
+        self._scopes = None
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -107,10 +132,40 @@ class Sites:
             start = getattr(node, "lineno", None)
             if start is not None and not any(start <= n <= (node.end_lineno or start) for n in lines):  # type: ignore[attr-defined]
                 continue
-            if self._site(node, constants, talks):
+            if self._site(node, constants, talks) and not (self._untied and self._foreign(node)):
                 return True
             stack.extend(ast.iter_child_nodes(node))
         return False
+
+    # -- sites the provenance would leave alone --------------------------------
+    def _foreign(self, node: ast.AST) -> bool:
+        """Whether a site is certainly of another vocabulary, as the
+        provenance judges a value that comes from no session source: its
+        subject is compared, in the same function, with a word of another
+        vocabulary (`video.status == "completed" or video.status == "failed"`),
+        or it is written to a record a foreign name holds (`job.status = "timeout"`)."""
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            subject = node.left
+            if isinstance(node.ops[0], (ast.Eq, ast.NotEq)) and _words(subject) is not None:
+                subject = node.comparators[0]  # "done" == s
+            return bool(self._compared_words(node, subject) & self.foreign_words)
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            return all(self._foreign_record(t) or bool(self._compared_words(node, t) & self.foreign_words)
+                       for t in targets)
+        return False
+
+    def _foreign_record(self, target: ast.AST) -> bool:
+        root = target.value if isinstance(target, (ast.Subscript, ast.Attribute)) else None
+        return isinstance(root, ast.Name) and foreign_token(root.id, self.foreign_sources) is not None
+
+    def _compared_words(self, site: ast.AST, subject: ast.AST) -> set[str]:
+        """The words compared with ``subject`` in the function holding ``site``."""
+        if self._scopes is None:
+            assert self._pending is not None
+            self._scopes = _compared_by_scope(self._pending[0])
+        words_by_subject = next((w for span, w in self._scopes if span[0] <= site.lineno <= span[1]), {})  # type: ignore[attr-defined]
+        return words_by_subject.get(ast.dump(_unwrap(subject)), set())
 
     def tests_with(self, source: bytes, names: Iterable[str]) -> bool:
         """Whether the module tests a status with one of ``names`` (constants
@@ -119,12 +174,52 @@ class Sites:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True
-        wanted = set(names)
+        wanted = self._unions(tree.body, set(names))
         self._status_names = self._bound_from_status(tree, source)
         for node in ast.walk(tree):
             if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
                 return True
         return False
+
+    def status_parameters(self, source: bytes) -> set[str]:
+        """Module-level functions that read a status from one of their
+        parameters (``def is_dead(row): return row["status"] in ...``)."""
+        # Bytes first: a name a status is read from (`row["status"]`,
+        # `row.get("status"`, `row.status`) that some `def` line also names.
+        roots = set()
+        for match in self._reads_from.finditer(source):
+            before = _NAME_BEFORE.search(source, max(0, match.start() - 64), match.start())
+            if before is not None:
+                roots.add(before.group(0))
+        if not roots:
+            return set()
+        params = {w for m in _DEF_LINE.finditer(source) for w in re.findall(rb"\w+", m.group(1))}
+        if not roots & params:
+            return set()
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return set()
+        out: set[str] = set()
+        for node in tree.body:
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+            for inner in ast.walk(node):
+                root = None
+                if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Constant) and inner.slice.value in self.keys:
+                    root = inner.value
+                elif isinstance(inner, ast.Attribute) and inner.attr in self.attributes:
+                    root = inner.value
+                elif (
+                    isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "get"
+                    and inner.args and isinstance(inner.args[0], ast.Constant) and inner.args[0].value in self.keys
+                ):
+                    root = inner.func.value
+                if isinstance(root, ast.Name) and root.id in params:
+                    out.add(node.name)
+                    break
+        return out
 
     def _names(self) -> set[str]:
         """Names bound from a status read, found on first need."""
@@ -154,11 +249,29 @@ class Sites:
         return out
 
     def _constants(self, body: Iterable[ast.stmt]) -> set[str]:
-        """Module-level names bound to a collection or table holding an old name."""
+        """Module-level names bound to a collection or table holding an old
+        name, and unions of them."""
+        body = list(body)
         out: set[str] = set()
         for statement in body:
             value = getattr(statement, "value", None)
             if isinstance(statement, (ast.Assign, ast.AnnAssign)) and self._holds_old(value):
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                out |= {t.id for t in targets if isinstance(t, ast.Name)}
+        return self._unions(body, out)
+
+    @staticmethod
+    def _unions(body: Iterable[ast.stmt], names: set[str]) -> set[str]:
+        """``names`` and the module-level names bound to an expression of
+        them (``ALL = DONE_STATES | FAIL_STATES``, ``{*A, *B}``)."""
+        out = set(names)
+        for statement in body:
+            value = getattr(statement, "value", None)
+            if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or not isinstance(
+                value, (ast.BinOp, ast.Set, ast.Tuple, ast.List, ast.Call)
+            ):
+                continue
+            if any(isinstance(n, ast.Name) and n.id in out for n in ast.walk(value)):
                 targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
                 out |= {t.id for t in targets if isinstance(t, ast.Name)}
         return out
@@ -187,7 +300,7 @@ class Sites:
             # A Literal[...] or an enum counts only where the project talks to
             # OpenClaw: their names are no evidence by themselves.
             name = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", "")
-            return talks and name == "Literal" and any(self._old_literal(n) for n in ast.walk(node.slice))
+            return (talks or self._typed) and name == "Literal" and any(self._old_literal(n) for n in ast.walk(node.slice))
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute):
@@ -233,3 +346,56 @@ class Sites:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value not in self.old:
             return len(node.value) < 2000 and bool(self._word.search(node.value))
         return False
+
+
+def _unwrap(node: ast.AST) -> ast.AST:
+    """A compared value under ``.lower()``/``.strip()``/``str()``."""
+    while isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in _NORMALIZERS and not node.args:
+            node = func.value
+        elif isinstance(func, ast.Name) and func.id == "str" and len(node.args) == 1:
+            node = node.args[0]
+        else:
+            break
+    return node
+
+
+def _words(node: ast.AST) -> set[str] | None:
+    """The strings of a string literal or a collection of them, else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        out: set[str] = set()
+        for element in node.elts:
+            if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
+                return None
+            out.add(element.value)
+        return out
+    return None
+
+
+def _compared_by_scope(tree: ast.Module) -> list[tuple[tuple[int, int], dict[str, set[str]]]]:
+    """Per function (innermost first; the module last), the words each
+    subject is compared with or assigned there."""
+    functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
+    spans = sorted(((f.lineno, f.end_lineno or f.lineno) for f in functions), key=lambda s: s[1] - s[0])
+    scopes: list[tuple[tuple[int, int], dict[str, set[str]]]] = [(span, {}) for span in spans]
+    scopes.append(((0, 1 << 30), {}))
+
+    def add(at: int, subject: ast.AST, words: set[str]) -> None:
+        table = next(t for span, t in scopes if span[0] <= at <= span[1])
+        table.setdefault(ast.dump(_unwrap(subject)), set()).update(words)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            left, right = node.left, node.comparators[0]
+            if isinstance(node.ops[0], (ast.Eq, ast.NotEq)) and _words(left) is not None:
+                left, right = right, left
+            words = _words(right)
+            if words is not None:
+                add(node.lineno, left, words)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            for target in node.targets:
+                add(node.lineno, target, {node.value.value})
+    return scopes

@@ -30,6 +30,7 @@ import difflib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -56,6 +57,7 @@ RENAMES = {
 OLD_OF = {new: old for old, new in RENAMES.items()}
 VERDICTS = ("rewrite", "review", "leave")
 ROLES = ("read", "write")
+KEPT_NOTE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<rule>[\w-]+): `(?P<old>\w+)` kept in expand")
 # How far (in tokens) an inserted new name may sit from the old literal it
 # extends, as in `s in ("failed", "interrupted")` or a set that gains a name.
 NEAR = 12
@@ -236,10 +238,19 @@ def scan(work: Path, root: Path = CORPUS, checkout: Path = CHECKOUT) -> tuple[Ou
     out = Outcome("scan (any finding)", args, proc.returncode, proc.stderr)
     rewrites = Outcome("scan (action rewrite)", args, proc.returncode, proc.stderr)
     try:
-        findings = json.loads(proc.stdout).get("findings", [])
+        report = json.loads(proc.stdout)
     except json.JSONDecodeError:
         out.stderr += "\n(scan printed no JSON)"
         return out, rewrites
+    findings = report.get("findings", [])
+    # A site expand keeps by design (a writer) is a note, "PATH:LINE:COL: RULE:
+    # `old` kept in expand ..., contract pending": the tool names it too.
+    for note in report.get("notes", []):
+        kept = KEPT_NOTE.match(str(note))
+        if kept:
+            findings.append({"kind": "python", "path": kept["path"], "line": int(kept["line"]),
+                             "column": int(kept["col"]), "old": kept["old"], "confidence": "",
+                             "action": "kept", "rule": kept["rule"]})
     by_line: dict[tuple[str, int], list[Literal]] = {}
     for src in corpus_files(root):
         rel = src.relative_to(root).as_posix()

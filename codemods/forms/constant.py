@@ -14,7 +14,8 @@ from codemods.provenance import ModuleFacts, Resolver, Verdict
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
 from codemods.forms.dispatch import plan_table
-from codemods.provenance import collection_elements
+from codemods.forms.writer import write
+from codemods.provenance import Comparison, collection_elements, union_components
 from migrator.findings import CONFIDENCES
 
 ORDER = 50
@@ -50,9 +51,14 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         other = comparison.other
         if resolver.literal_words(other) is not None or isinstance(other, cst.Dict):
             continue
-        constant = resolver.constant_collection(other, comparison.scope)
+        if resolver.union_constant(other, comparison.scope) is not None:
+            _union_use(rw, facts, resolver, plan, comparison)
+            continue
+        constant = resolver.module_constant(other, comparison.scope)
         if constant is None:
             continue
+        if isinstance(constant[1], cst.SimpleString) and not isinstance(comparison.op, (cst.Equal, cst.NotEqual)):
+            continue  # `x in NAME` of a string tests a substring, not a status
         literal_words = resolver.literal_words(constant[1])
         if literal_words is None or not (set(literal_words) & rw.vocab.old):
             continue
@@ -71,9 +77,27 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
     _plan(rw, facts, plan)
 
 
+def _union_use(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan, comparison: Comparison) -> None:
+    """A test with a union of constants (``row["status"] in ALL``, ``ALL =
+    DONE_STATES | FAIL_STATES``) is a use of each of its constants: their
+    literals change where they are defined (here, or in the module they are
+    imported from, which learns of it through :meth:`StatusRewriter.imported_uses`)."""
+    union = resolver.union_constant(comparison.other, comparison.scope)
+    if union is None or not isinstance(comparison.op, (cst.In, cst.NotIn)):
+        return
+    name, components = union
+    verdict = resolver.union_verdict(comparison, name)
+    plan.sinks.add(id(comparison.other))
+    module_scope = facts.module_scope or comparison.scope
+    for component in components:
+        if resolver.module_constant(component, module_scope) is not None:
+            plan.constant_uses.setdefault(component.value, []).append(verdict)
+            plan.sinks.add(id(component))
+
+
 def _table_uses(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
     for dispatch in facts.dispatches:
-        constant = resolver.constant_collection(cst.Name(dispatch.table), dispatch.scope)
+        constant = resolver.module_constant(cst.Name(dispatch.table), dispatch.scope)
         if constant is None or not isinstance(constant[1], cst.Dict):
             continue
         words = resolver.literal_words(constant[1]) or []
@@ -92,11 +116,22 @@ def _table_uses(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan
 
 
 def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
-    names = set(plan.constant_uses) | {n for n in rw.remote_uses if n in facts.constants}
+    remote = {n: list(v) for n, v in rw.remote_uses.items()}
+    # A union defined here and tested in another module: its uses are its constants'.
+    for name in list(remote):
+        value = facts.constants.get(name)
+        components = union_components(value) if value is not None and not isinstance(value, cst.Name) else None
+        for component in components or ():
+            if component.value in facts.constants:
+                remote.setdefault(component.value, []).extend(
+                    Verdict(v.confidence, f"through `{name}`: {v.why}" if v.confidence else v.why) for v in remote[name]
+                )
+                plan.sinks.add(id(component))
+    names = set(plan.constant_uses) | {n for n in remote if n in facts.constants}
     for name in sorted(names):
         value = facts.constants[name]
         local = plan.constant_uses.get(name, [])
-        verdicts = [*local, *rw.remote_uses.get(name, [])]
+        verdicts = [*local, *remote.get(name, [])]
         words = set(_words(value))
         if not verdicts or not (words & rw.vocab.old):
             continue
@@ -127,6 +162,13 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
             )
         line = facts.pos(value).start.line
         rewrite = rw.allowed(verdict) and not rw.ignored(facts, line) and not shared
+        if isinstance(value, cst.SimpleString):
+            # One name cannot accept both: like a writer, it keeps the old
+            # name in expand (listed) and takes the new one in contract.
+            if rw.phase == "expand":
+                verdict = Verdict(verdict.confidence, f"{verdict.why}; a single name holds one value: renamed in contract")
+            write(rw, facts, plan, value, verdict, RULE.name, held=bool(against))
+            continue
         if isinstance(value, cst.Dict):
             plan_table(rw, plan, facts, value, line, verdict, rewrite)
             continue
@@ -137,6 +179,8 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
 
 
 def _words(node: cst.BaseExpression) -> list[str]:
+    if isinstance(node, cst.SimpleString):
+        return [string_value(node) or ""]
     if isinstance(node, cst.Dict):
         return [string_value(e.key) or "" for e in node.elements if isinstance(e, cst.DictElement)]
     return [string_value(e.value) or "" for e in (collection_elements(node) or ())]

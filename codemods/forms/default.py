@@ -6,7 +6,7 @@ from codemods.forms._common import ROWS as _ROWS
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver
 from codemods.session_status import Plan, StatusRewriter
-from codemods.forms.writer import write
+from codemods.forms.writer import stored_verdict, write
 from migrator.rules import Example, Rule
 
 ORDER = 100
@@ -32,11 +32,7 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         value = string_value(literal)
         if kind != "default" or value not in rw.vocab.old:
             continue
-        subject = resolver.subject(target, scope)
-        if subject is None:
-            continue
-        verdict = resolver.verdict(subject, [value], "default of")
-        if verdict.confidence is None:
-            continue
         # A default stands in for a stored value: it follows the writers.
-        write(rw, facts, plan, literal, verdict, RULE.name)
+        verdict = stored_verdict(resolver, target, scope, value or "", "default of")
+        if verdict is not None:
+            write(rw, facts, plan, literal, verdict, RULE.name)

@@ -8,7 +8,7 @@ from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Verdict
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
-from codemods.provenance import words_of
+from codemods.words import words_of
 
 ORDER = 70
 
@@ -59,6 +59,9 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
 def literal_verdict(rw: StatusRewriter, owner: str, words: set[str], resolver: Resolver) -> Verdict | None:
     if words & rw.manifest.python.foreign_words or not words <= rw.vocab.all_values:
         return None  # mixed with other words: another vocabulary
+    typed = typed_field(owner, resolver)
+    if typed is not None:
+        return typed
     # A name (`SessionStatus`) is no evidence by itself: an unrelated
     # project has its own session statuses. The module must talk to OpenClaw.
     names = set(words_of(owner))
@@ -68,3 +71,44 @@ def literal_verdict(rw: StatusRewriter, owner: str, words: set[str], resolver: R
     if evidence and ({"status", "state"} & names or together):
         return Verdict("likely", f"{described}; module talks to OpenClaw ({evidence[0]})")
     return None
+
+
+def typed_field(owner: str, resolver: Resolver) -> Verdict | None:
+    """A `Literal` that types the status field of a class carrying session
+    statuses, written there (`status: Literal[...]`) or through a type alias
+    of this module (`SessionState = Literal[...]`, `status: Optional[SessionState]`)."""
+    attributes = resolver.facts.attributes
+    for name, node in resolver.facts.classes.items():
+        for statement in node.body.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if not (isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name)):
+                    continue
+                field = small.target.value
+                if field not in attributes:
+                    continue
+                direct = owner == f"{name}.{field}"
+                alias = "." not in owner and owner in _names_in(small.annotation.annotation)
+                if not (direct or alias):
+                    continue
+                built = resolver.class_origin(name)
+                if built is None or built.kind != "session" or built.strength != "strong":
+                    continue
+                via = "" if direct else f"`{owner}`, "
+                return Verdict("certain", f"`Literal` {via}the type of `{name}.{field}`, where `{name}` is {built.why}")
+    return None
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    """The plain names an annotation mentions (`Optional[SessionState]`)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found.add(current.value)
+        elif isinstance(current, cst.SimpleString):
+            found.add((string_value(current) or "").strip())  # "SessionState" as a forward reference
+        stack.extend(current.children)
+    return found

@@ -6,7 +6,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.literals import string_value
-from codemods.provenance import ModuleFacts, Resolver, Verdict
+from codemods.provenance import ModuleFacts, Resolver, Scope, Verdict
 from codemods.session_status import Plan, StatusRewriter
 from migrator.findings import Confidence
 from migrator.rules import Example, Rule
@@ -18,7 +18,7 @@ RULE = Rule(
     summary="A status assigned to a session record (`entry[\"status\"] = \"failed\"`).",
     why="Writers must keep old names while an old gateway may read the data, "
     "and switch to new names once the window closes.",
-    safety="Left alone in expand (listed for review); rewritten in contract.",
+    safety="Left alone in expand (noted as contract pending); rewritten in contract.",
     invalid=(
         Example(
             'store = load("sessions.json")\nfor key, entry in store.items():\n    entry["status"] = "killed"\n',
@@ -42,12 +42,10 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
                 "a dict literal with a status key" + (f"; module talks to OpenClaw ({evidence[0]})" if evidence else ""),
             )
         else:
-            subject = resolver.subject(target, scope)
-            if subject is None:
+            stored = stored_verdict(resolver, target, scope, value, "assigned to")
+            if stored is None:
                 continue
-            verdict = resolver.verdict(subject, [value], "assigned to")
-            if verdict.confidence is None:
-                continue
+            verdict = stored
         write(rw, facts, plan, literal, verdict, RULE.name)
     # SessionRow(key, "killed") where SessionRow carries session statuses.
     for call, _ in facts.all_calls:
@@ -59,11 +57,27 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         write(rw, facts, plan, literal, Verdict(confidence, f"the status of {origin.why}"), RULE.name)
 
 
+def stored_verdict(
+    resolver: Resolver, target: cst.BaseExpression, scope: Scope, value: str, verb: str
+) -> Verdict | None:
+    """The verdict of a status stored (or defaulted) into ``target``: None
+    when ``target`` holds no session status."""
+    subject = resolver.subject(target, scope)
+    if subject is None:
+        return None
+    verdict = resolver.verdict(subject, [value], verb)
+    return verdict if verdict.confidence is not None else None
+
+
 def write(
-    rw: StatusRewriter, facts: ModuleFacts, plan: Plan, literal: cst.SimpleString, verdict: Verdict, rule: str
+    rw: StatusRewriter, facts: ModuleFacts, plan: Plan, literal: cst.SimpleString, verdict: Verdict, rule: str,
+    held: bool = False,
 ) -> None:
-    """Plan a written status: kept in expand (listed for review), renamed in contract."""
+    """Plan a written status: kept in expand (noted as contract pending),
+    renamed in contract unless ``held`` (left for review there)."""
     line = facts.pos(literal).start.line
-    # Writers keep old names while old gateways still read the data.
-    rewrite = rw.phase == "contract" and rw.allowed(verdict) and not rw.ignored(facts, line)
-    rw.add(plan, facts, literal, line, [literal], verdict, rule, rewrite, "literal")
+    due = rw.allowed(verdict) and not rw.ignored(facts, line)
+    # Writers keep old names while old gateways still read the data: in
+    # expand, keeping it is all there is to do (contract pending).
+    rewrite = rw.phase == "contract" and due and not held
+    rw.add(plan, facts, literal, line, [literal], verdict, rule, rewrite, "literal", kept=rw.phase == "expand" and due)

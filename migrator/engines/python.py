@@ -84,6 +84,9 @@ class TreeFacts:
     # dotted name -> chain: functions that return session rows, classes built
     # from session statuses, as the modules that build them show
     exports: dict[str, str] = field(default_factory=dict)
+    # (defining module, function) -> (parameter index or keyword, origin
+    # kind, strength, call site, why) of each argument other modules pass it
+    passed: dict[tuple[str, str], list[tuple[str, str, str, str, str]]] = field(default_factory=dict)
 
     def uses_of(self, module: str) -> dict[str, list[Verdict]]:
         out: dict[str, list[Verdict]] = {}
@@ -227,6 +230,9 @@ class PythonEngine:
             fields = {*manifest.python.keys, *manifest.python.attributes}
             self._status = re.compile(b"|".join(re.escape(f.encode()) for f in sorted(fields)))
             self._fields = [f.encode() for f in sorted(fields)]
+            self._session_tokens = [
+                t.lower().encode() for t in (*manifest.python.sources.tokens, *manifest.python.evidence_imports) if t
+            ]
 
     def claims(self, source: SourcePath, options: Options) -> bool:
         self._patterns(options)
@@ -337,6 +343,22 @@ class PythonEngine:
         # `job["state"] in FINISHED` is a use that disagrees with the sessions'.
         if b"import" not in data:
             return ()
+        found, names = self._from_imports(data)
+        if not names:
+            return ()
+        # Substring tests, not a pattern compiled per file: most files import.
+        for n in names:
+            if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(")):
+                return tuple(found)
+            # A union of imported constants, tested under its own name: `ALL = DONE | FAIL`.
+            if any(u in data for u in (n + b" |", b"| " + n, b"*" + n, n + b" +", b"+ " + n)):
+                return tuple(found)
+        return ()
+
+    @staticmethod
+    def _from_imports(data: bytes) -> tuple[list[tuple[str, int, str]], set[bytes]]:
+        """``(module, level, name)`` of each ``from ... import name``, and the
+        local names they bind."""
         found: list[tuple[str, int, str]] = []
         names: set[bytes] = set()
         for match in _FROM_IMPORT.finditer(data):
@@ -346,23 +368,24 @@ class PythonEngine:
                 if item.group(1) != b"as":
                     names.add(item.group(2) or item.group(1))
                     found.append((module, level, item.group(1).decode(errors="replace")))
-        if not names:
-            return ()
-        # Substring tests, not a pattern compiled per file: most files import.
-        for n in names:
-            if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(")):
-                return tuple(found)
-        return ()
+        return found, names
 
     def _candidate_constants(self, data: bytes) -> tuple[str, ...]:
         """Names bound at module level to a statement that quotes an old name."""
         assert self._old is not None
         out = []
+        unions: list[tuple[str, bytes]] = []
         for match in _TOP_ASSIGN.finditer(data):
             end = _NEXT_TOP_LEVEL.search(data, match.end())
             statement = data[match.start() : end.start() if end else len(data)]
             if self._old.search(statement):
                 out.append(match.group(1).decode())
+            else:
+                unions.append((match.group(1).decode(), statement[match.end() - match.start():]))
+        # `ALL = DONE_STATES | FAIL_STATES`: a union of those constants is one too.
+        for name, value in unions:
+            if any(re.search(rb"\b" + re.escape(c.encode()) + rb"\b", value) for c in out):
+                out.append(name)
         return tuple(out)
 
     def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
@@ -412,7 +435,78 @@ class PythonEngine:
         shared = {(m, n) for m, n in exported if n in ours}
         rest = [(s, v) for s, v in self._importers(items, shared, lambda v, d: True) if s.rel not in done]
         self._record_uses(rest, facts, options, memo)
+        self._gather_passed(items, facts, options, memo)
         return facts
+
+    def _gather_passed(self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, options: Options, memo: Any) -> None:
+        """What other modules pass the candidates' functions. First the
+        modules that talk to OpenClaw (or import one that does): only they
+        can pass a session row. Then, for a function one of them passes a
+        session value, every other caller: a job queue's rows disagree."""
+        from codemods.sites import Sites
+
+        sites = Sites(options.manifest, self._quoted)
+        # Only functions that read a status from a parameter can learn
+        # anything from their callers (`def is_dead(row): row["status"] ...`).
+        functions = {
+            (survey.name, function) for _, survey in items
+            if isinstance(survey, ModuleSurvey) and survey.candidate and survey.talking_source is not None
+            for function in sites.status_parameters(survey.talking_source)
+        }
+        if not functions:
+            return
+        talking = sorted(facts.talking)
+
+        def may_pass_sessions(survey: ModuleSurvey, data: bytes) -> bool:
+            return bool(options.markers) or survey.evidence is not None or any(
+                t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
+            )
+
+        first = list(self._importers(items, functions, may_pass_sessions, tests_only=False))
+        names = {function for _, function in functions}
+        self._record_passed(first, facts, options, memo, names)
+        ours = {key for key, passed in facts.passed.items() if any(kind == "session" for _, kind, _, _, _ in passed)}
+        done = {s.rel for s, _ in first}
+        rest = [(s, v) for s, v in self._importers(items, ours, lambda v, d: True, tests_only=False) if s.rel not in done]
+        self._record_passed(rest, facts, options, memo, {function for _, function in ours})
+
+    def _record_passed(
+        self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any,
+        functions: set[str],
+    ) -> None:
+        """The origin of each argument an importer passes a function of a candidate module."""
+        import libcst as cst
+
+        from codemods.provenance import TreeKnowledge
+        from codemods.session_status import StatusRewriter
+
+        talking_key = sorted(facts.talking.items())
+        for source, survey in importers:
+            assert survey.importer_source is not None
+            parts = [hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key,
+                     sorted(facts.exports.items()), sorted(functions)]
+            passed = memo.get("python-passed", parts) if memo else None
+            if passed is None:
+                rewriter = StatusRewriter(
+                    options.manifest, options.phase, options.min_confidence, options.markers,
+                    self._import_evidence(source, facts),
+                    tree=TreeKnowledge(survey.name, survey.is_package, source.display, facts.exports),
+                )
+                try:
+                    found = rewriter.passed_arguments(survey.importer_source, functions)
+                except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+                    found = []  # reported when the file itself is processed
+                passed = [
+                    (a.module, a.level, a.function, a.key, a.line, a.code, a.origin.kind, a.origin.strength, a.origin.why)
+                    for a in found
+                ]
+                if memo is not None:
+                    memo.put("python-passed", parts, passed)
+            for module, level, function, key, line, code, kind, strength, why in passed:
+                defining = resolve_import(survey.name, survey.is_package, module, level)
+                facts.passed.setdefault((defining, function), []).append(
+                    (key, kind, strength, f"at {source.display}:{line}, `{code}`", why)
+                )
 
     def _record_uses(
         self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any
@@ -444,10 +538,13 @@ class PythonEngine:
         items: Sequence[tuple[SourcePath, Any]],
         exported: set[tuple[str, str]],
         wanted: Callable[[ModuleSurvey, bytes], bool],
+        tests_only: bool = True,
     ) -> Iterator[tuple[SourcePath, ModuleSurvey]]:
         """Modules (those ``wanted``) that test with a candidate constant
-        imported from the module defining it. Only files that mention one of
-        those few names are read again and have their imports parsed."""
+        imported from the module defining it, or (``tests_only`` false) that
+        import one of ``exported`` at all, or its module. Only files that
+        mention one of those few names are read again and have their imports
+        parsed."""
         if not exported:
             return
         names = [c.encode() for c in sorted({c for _, c in exported})]
@@ -472,11 +569,16 @@ class PythonEngine:
                     continue  # reported when the file itself is read
             if not wanted(survey, data) or not any(n in data for n in names):
                 continue
-            imported = self._tests_imported_name(data)
+            imported = tuple(self._tests_imported_name(data) if tests_only else self._from_imports(data)[0])
             is_package = source.path.name == "__init__.py"
             if any(
                 (lookup(resolve_import(survey.name, is_package, module, level)), name) in exported
                 for module, level, name in imported
+            ) or not tests_only and (
+                # `from pkg import checks` / `import pkg.checks`, then `checks.is_dead(row)`
+                any(lookup(".".join(p for p in (resolve_import(survey.name, is_package, module, level), name) if p))
+                    in modules for module, level, name in imported)
+                or any(lookup(m.group(1).decode(errors="replace")) in modules for m in _IMPORT.finditer(data))
             ):
                 yield source, dataclasses.replace(survey, importer_source=data, imported=imported)
 
@@ -507,8 +609,20 @@ class PythonEngine:
                 for module, level in survey.imports:
                     full = resolve_import(survey.name, survey.is_package, module, level)
                     needed |= {full, full.rsplit(".", 1)[0]}
+        candidates = {v.name for _, v in items if isinstance(v, ModuleSurvey) and v.candidate}
+
+        def builds_candidate_class(survey: ModuleSurvey) -> bool:
+            # A module that talks and imports a candidate may build the
+            # candidate's classes from session rows (`Row(r["key"], r["status"])`).
+            assert survey.talking_source is not None
+            return any(
+                _lookup(dict.fromkeys(candidates), resolve_import(survey.name, survey.is_package, m, level))
+                for m, level in self._imports(survey.talking_source)
+            )
+
         talking = [(s, v) for s, v in talking if v.name in needed or any(n.endswith("." + v.name) or
-                                                                          v.name.endswith("." + n) for n in needed)]
+                                                                          v.name.endswith("." + n) for n in needed)
+                   or builds_candidate_class(v)]
         if not talking:
             return {}
         exports: dict[str, str] = {}
@@ -621,12 +735,29 @@ class PythonEngine:
         talks = name in facts.talking or (
             b"import" in data and any(self._imports_module(data, t) for t in facts.talking)
         )
-        return bool(self._sites.found(data, talks))
+        # A class of this module built from session rows elsewhere: its
+        # `Literal` status type is a site too.
+        typed = any(k.rpartition(".")[0] == name or k.rpartition(".")[0].endswith("." + name) for k in facts.exports)
+        # Nothing ties the module to OpenClaw: no session source is named in
+        # its bytes (nor `openclaw`, which a command line may split from its
+        # words), none reaches it from another module, no marker. Its values
+        # are then of unknown origin at best, and the ast can already tell the
+        # sites the provenance would leave to another vocabulary.
+        lowered = data.lower()
+        untied = not (talks or typed or context.options.markers or self._knowledge(source, facts).passed) and not any(
+            t in lowered for t in self._session_tokens
+        )
+        return bool(self._sites.found(data, talks, typed, untied))
 
     def _knowledge(self, source: SourcePath, facts: TreeFacts) -> "TreeKnowledge":
         from codemods.provenance import TreeKnowledge
 
-        return TreeKnowledge(self._module(source), source.path.name == "__init__.py", source.display, facts.exports)
+        name = self._module(source)
+        passed: dict[str, list[tuple[str, str, str, str, str]]] = {}
+        for (module, function), arguments in facts.passed.items():
+            if module == name or module.endswith("." + name) or name.endswith("." + module):
+                passed.setdefault(function, []).extend(arguments)
+        return TreeKnowledge(name, source.path.name == "__init__.py", source.display, facts.exports, passed)
 
     def _rewriter(self, source: SourcePath, context: Context) -> "StatusRewriter":
         from codemods.session_status import StatusRewriter
@@ -662,6 +793,11 @@ class PythonEngine:
         for f in rewritten.expanded:
             result.notes.append(
                 f"{source.display}:{f.line}:{f.column}: {f.rule}: expanded (accepts `{f.old}` and `{f.new}`), contract pending"
+            )
+        for f in rewritten.kept:
+            result.notes.append(
+                f"{source.display}:{f.line}:{f.column}: {f.rule}: `{f.old}` kept in expand (a written or single "
+                f"value), `{f.new}` in contract: contract pending"
             )
         result.notes.extend(rewritten.suppressions.notes(source.display))
         if rewritten.code != data:

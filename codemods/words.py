@@ -1,0 +1,28 @@
+"""Words of identifiers, without LibCST: shared by the provenance and the
+``ast`` site test (which must not import LibCST)."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def words_of(identifier: str) -> list[str]:
+    """``lastRunStatus`` -> ['last', 'run', 'status']; ``proc_info`` -> ['proc', 'info']."""
+    return [w.lower() for w in _WORD_SPLIT.split(identifier) if w]
+
+
+def foreign_token(text: str, sources: Iterable[str]) -> str | None:
+    """The foreign source (of the manifest's ``sources``, lowercased) an
+    identifier's words name (``proc_info``, ``jobs``), or None."""
+    low = text.lower()
+    words = words_of(text)
+    for source in sources:
+        if "_" in source or "." in source:
+            if source in low:
+                return source
+        elif any(w == source or w == source + "s" or w == source + "es" for w in words):
+            return source
+    return None
