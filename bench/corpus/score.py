@@ -19,7 +19,10 @@ and ``scan --format json``, with the checkout this file lives in on
 with the labels. It only uses the CLI, so it measures any version of the code.
 It always exits 0: it is a measurement, not a gate.
 
-    python bench/corpus/score.py [--json OUT]
+    python bench/corpus/score.py [DIR] [--json OUT]
+
+``DIR`` (default: this corpus) scores another labelled set laid out the same
+way, its own ``labels.toml`` at its root (``bench/holdout`` is one).
 """
 
 from __future__ import annotations
@@ -328,11 +331,13 @@ def _describe(label: Label, outcome: Outcome) -> str:
     return f"    {lit.path}:{lit.line}:{lit.col} {lit.old!r} [{label.verdict}{role}] {label.why}{said}"
 
 
-def report(scores: list[Score], outcomes: list[Outcome], labels: dict[Literal, Label]) -> str:
+def report(
+    scores: list[Score], outcomes: list[Outcome], labels: dict[Literal, Label], root: Path = CORPUS
+) -> str:
     """The human report: numbers first, then every miss and wrong change with its label's reason."""
     counts = {v: sum(1 for lab in labels.values() if lab.verdict == v) for v in VERDICTS}
     lines = [
-        f"corpus: {len(corpus_files())} files, {len(labels)} labelled literals "
+        f"{root.name}: {len(corpus_files(root))} files, {len(labels)} labelled literals "
         + ", ".join(f"{n} {v}" for v, n in counts.items()),
     ]
     leave_only = all_leave_files(labels)
@@ -372,20 +377,23 @@ def all_leave_files(labels: dict[Literal, Label]) -> set[str]:
 def main(argv: list[str] | None = None) -> int:
     """Run every measurement, print the report, and exit 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", nargs="?", type=Path, default=CORPUS,
+                        help="the labelled set to score (default: this corpus); its labels.toml at its root")
     parser.add_argument("--json", type=Path, help="also write the numbers and lists here")
     args = parser.parse_args(argv)
-    labels = load_labels()
+    root = args.root.resolve()
+    labels = load_labels(root / "labels.toml")
     outcomes: list[Outcome] = []
     scores: list[Score] = []
     with tempfile.TemporaryDirectory(prefix="corpus-score-") as tmp:
         for phase in PHASES:
-            out = apply_phase(phase, Path(tmp) / phase)
+            out = apply_phase(phase, Path(tmp) / phase, root)
             outcomes.append(out)
             scores.append(score(out, labels, phase))
-        for out in scan(Path(tmp) / "scan"):
+        for out in scan(Path(tmp) / "scan", root):
             outcomes.append(out)
             scores.append(score(out, labels, None))
-    print(report(scores, outcomes, labels))
+    print(report(scores, outcomes, labels, root))
     if args.json:
         def rows(items: list[Label]) -> list[dict[str, object]]:
             return [{"at": f"{x.literal.path}:{x.literal.line}:{x.literal.col}", "old": x.literal.old,
