@@ -12,7 +12,7 @@ import functools
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping
@@ -366,6 +366,24 @@ def _sources(value: Any, where: str, key: str) -> PythonSources:
     return PythonSources(**{k: _strings(value.get(k, []), where, f"{key}.{k}") for k in _SOURCE_KEYS})
 
 
+def _with_gateway(sources: PythonSources, gateway: Iterable[GatewaySurface]) -> PythonSources:
+    """Every gateway response that carries session rows is a session source
+    in Python too (``call("sessions.describe", ...)``), and so is every such
+    event for a frame filtered by its name: one list of surfaces, not two.
+    An event that carries a session only in some frames (``requires``, as
+    ``agent``) is no source by its name alone."""
+
+    def union(mine: tuple[str, ...], more: Iterable[str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*mine, *more)))
+
+    surfaces = list(gateway)
+    return replace(
+        sources,
+        calls=union(sources.calls, (s.name for s in surfaces if s.kind == "response")),
+        events=union(sources.events, (s.name for s in surfaces if s.kind == "event" and not s.requires)),
+    )
+
+
 def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
     values = _need(data, "values", where, dict)
     field_name = _need(data, "field", where, str)
@@ -494,6 +512,7 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
                 f"{where}: '{surface.name}' is a gateway {surface.kind} surface and also listed "
                 "in 'surfaces.gateway-survey' as carrying no status"
             )
+    python = replace(python, sources=_with_gateway(python.sources, gateway))
     never = _strings(surfaces.get("never", {}).get("paths", []), where, "surfaces.never.paths")
     agent = None
     if "agent" in surfaces:
