@@ -363,6 +363,12 @@ def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, all
     sys.exit(EXIT_FINDINGS if result.waiting else EXIT_CLEAN)
 
 
+def _here_root() -> Path:
+    """Where a ``rollback`` without paths looks: the current directory's
+    project root (the directory itself under no project)."""
+    return load_options(()).root
+
+
 def _shown(path: Path) -> str:
     """A path as ``apply`` prints paths: relative to the current directory when under it."""
     from migrator.files import display_path
@@ -414,8 +420,9 @@ def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: 
     """Restore the files of an `apply --write` run.
 
     The journal of a change is kept beside what it changed: PATHS (default:
-    the project root) and --state-dir name where to look. A second rollback
-    steps back to the run before."""
+    the project root) and --state-dir name where to look; below a directory,
+    every project's journal is read, so a write over several projects from
+    here is undone as one run. A second rollback steps back to the run before."""
     from migrator.write import journal_roots, rollback as do_rollback, runs
 
     given, states = list(paths), []
@@ -423,7 +430,7 @@ def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: 
     if state is not None:
         states.append(Path(state))
     if not given and not states:
-        given = [load_options(()).root]
+        given = [_here_root()]
     hint = "--default-state-dir" if default_state_dir else "--state-dir"
     for path, where in [*((p, "PATHS") for p in given), *((s, hint) for s in states)]:
         if not path.exists():
@@ -439,7 +446,10 @@ def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: 
         if not listed:
             click.echo("no runs journalled", err=True)
         return
-    done = do_rollback(roots or given, run_id, force)
+    # Said as the places looked in, when none of them holds a journal.
+    looked = ", ".join(f"{p.absolute() / JOURNAL_DIR}" + ("" if p in states or not p.is_dir() else
+                                                           f" or below {p.absolute()}") for p in given)
+    done = do_rollback(roots or given, run_id, force, where=None if roots else looked)
     for undone in done.undone:
         if quiet and undone.outcome not in ("conflict", "missing"):
             continue
