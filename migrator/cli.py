@@ -349,6 +349,9 @@ def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, all
     # As a shell command takes them.
     homes = " ".join(shlex.quote(_shown(home)) for home in outcome.journals)
     tail = f"; journal {outcome.run_id} in {', '.join(shown)}" if outcome.run_id else ""
+    undo = _undo_command(outcome.journals) if outcome.run_id and not outcome.interrupted else None
+    if undo is not None:
+        tail += f" (undo the whole run: `{undo}`)"
     if not quiet:
         click.echo(f"{report.count(len(outcome.written), 'file')} rewritten{tail}. {report.summary_line(result)}", err=True)
     if outcome.interrupted:
@@ -361,6 +364,24 @@ def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, all
     if result.errors or outcome.stale or outcome.failed:
         sys.exit(EXIT_UNREADABLE)
     sys.exit(EXIT_FINDINGS if result.waiting else EXIT_CLEAN)
+
+
+def _undo_command(homes: list[Path]) -> str | None:
+    """The one ``rollback`` that undoes a run journalled in ``homes``, from
+    here: a bare ``migrator rollback`` when it reads every one of them, else
+    one naming them. None for a run in one journal that the bare command
+    reads (nothing to add to the line naming the journal)."""
+    import shlex
+
+    from migrator.write import reached_from
+
+    try:
+        here = _here_root().absolute()
+    except MigratorError:
+        here = None  # a table here that cannot be read: the bare command would fail too
+    if here is not None and all(reached_from(here, home.absolute()) for home in homes):
+        return "migrator rollback" if len(homes) > 1 else None
+    return "migrator rollback " + " ".join(shlex.quote(_shown(home)) for home in homes)
 
 
 def _here_root() -> Path:

@@ -47,8 +47,8 @@ def test_rollback_from_the_parent_undoes_the_whole_run_byte_for_byte(tmp_path: P
     run_id = _run_id(written.stderr)
     assert written.stderr.splitlines() == [
         "rewrote a/poll.py", "rewrote b/poll.py",
-        f"2 files rewritten; journal {run_id} in a/.migrator/journal, b/.migrator/journal. 2 files "
-        "scanned, 2 findings: 2 to rewrite, 0 to review (contract phase in a, "
+        f"2 files rewritten; journal {run_id} in a/.migrator/journal, b/.migrator/journal (undo the whole run: "
+        "`migrator rollback`). 2 files scanned, 2 findings: 2 to rewrite, 0 to review (contract phase in a, "
         "expand phase in b)",
     ]
     assert (root / "a" / "poll.py").read_bytes() == CONTRACTED and (root / "b" / "poll.py").read_bytes() == EXPANDED
@@ -80,6 +80,7 @@ def test_rollback_steps_back_one_run_at_a_time_across_the_projects(tmp_path: Pat
     first = run_cli("apply", "--write", "--phase", "expand", "a", "b", cwd=root)
     second = run_cli("apply", "--write", "--phase", "contract", "a", cwd=root)  # a alone: one journal
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert "(undo the whole run" not in second.stderr  # the bare command reads a's journal: nothing to add
     back = run_cli("rollback", cwd=root)
     assert back.returncode == 0, back.stderr
     assert back.stderr.splitlines() == ["restored: a/poll.py",
@@ -122,9 +123,23 @@ def test_a_state_dir_below_is_part_of_the_run(tmp_path: Path) -> None:
     written = run_cli("apply", "--write", "a", "--state-dir", "state", cwd=root)
     assert written.returncode == 0, written.stderr
     assert (state / ".migrator" / "journal").is_dir() and (root / "a" / ".migrator" / "journal").is_dir()
+    assert "(undo the whole run: `migrator rollback`)" in written.stderr
     undone = run_cli("rollback", cwd=root)
     assert undone.returncode == 0, undone.stderr
     assert db_content(db) == original
+    assert snapshot(root) == before
+
+
+def test_the_command_apply_names_undoes_a_run_the_bare_one_would_not_reach(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    before = snapshot(root)
+    written = run_cli("apply", "--write", ".", "../b", cwd=root / "a")
+    assert written.returncode == 0, written.stderr
+    command = f"migrator rollback . {root / 'b'}"
+    assert f"(undo the whole run: `{command}`)" in written.stderr
+    assert run_cli("rollback", "--list", cwd=root / "a").stdout.count("\n") == 1  # b is not below a
+    undone = run_cli(*command.split()[1:], cwd=root / "a")
+    assert undone.returncode == 0, undone.stderr
     assert snapshot(root) == before
 
 
