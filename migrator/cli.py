@@ -482,6 +482,13 @@ def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: 
     left = [u for u in done.undone if u.outcome in ("conflict", "missing")]
     if not quiet:
         click.echo(f"rolled back {done.run_id}: {restored} restored, {len(left)} left as they are", err=True)
+    if done.elsewhere:
+        # Read from the run's own first lines: a part of it this rollback did not reach.
+        import shlex
+
+        where = " ".join(shlex.quote(_shown(home)) for home in done.elsewhere)
+        click.echo(f"note: run {done.run_id} also wrote files journalled in {', '.join(map(_shown, done.elsewhere))}, "
+                   f"not undone here; `migrator rollback {where}` undoes them", err=True)
     sys.exit(EXIT_UNREADABLE if left else EXIT_CLEAN)
 
 

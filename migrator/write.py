@@ -74,6 +74,9 @@ class _Journals:
         self.run = run
         self.state_roots = _state_roots(run)
         self.open: dict[Path, JournalRun] = {}
+        # Every journal the run may write to, known to each from its first
+        # line: a rollback that reads only some of them can name the others.
+        self.planned = sorted({self.home(result.path) for result in run.changed})
 
     def home(self, path: Path) -> Path:
         """Where the change to ``path`` is journalled: its state dir, else its own project's root."""
@@ -83,7 +86,7 @@ class _Journals:
         home = self.home(path)
         if home not in self.open:
             journal = JournalRun(home, self.id)
-            journal.start(self.run.options_for(path).phase)
+            journal.start(self.run.options_for(path).phase, self.planned if len(self.planned) > 1 else ())
             self.open[home] = journal
         return self.open[home]
 
@@ -262,6 +265,8 @@ class Rollback:
 
     run_id: str
     undone: list[Undone]
+    #: Journals of the same run that were not among the roots and still hold it, not undone.
+    elsewhere: list[Path] = field(default_factory=list)
 
 
 def runs(roots: list[Path]) -> Iterator[tuple[Path, RunInfo]]:
@@ -305,7 +310,15 @@ def rollback(roots: list[Path], run_id: str | None = None, force: bool = False,
         if all(u.outcome in ("restored", "restored-content", "already") for u in outcomes):
             journal.mark_rolled_back(run_id)
         undone += outcomes
-    return Rollback(run_id, undone)
+    return Rollback(run_id, undone, _elsewhere(run_id, holding))
+
+
+def _elsewhere(run_id: str, holding: list[Path]) -> list[Path]:
+    """The journals the run's first lines name that are not in ``holding``
+    and hold the run, not rolled back."""
+    named = {Path(home) for root in holding for home in Journal(root).planned(run_id)}
+    return sorted(home for home in named - set(holding)
+                  if run_id in Journal(home).runs() and not Journal(home).rolled_back(run_id))
 
 
 def _undo(entry: dict[str, object], run: JournalRun, force: bool) -> Undone:

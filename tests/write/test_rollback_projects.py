@@ -160,3 +160,26 @@ def test_no_journal_is_read_behind_a_symlink_in_node_modules_or_a_virtualenv(tmp
                               f"or below {root} (an OpenClaw state dir keeps its own: "
                               "`migrator rollback --state-dir DIR`)\n")
     assert all((project / "poll.py").read_bytes() == EXPANDED for project in [outside, *hidden])
+
+
+def test_a_rollback_that_reads_part_of_a_run_names_the_journals_it_did_not(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    _project(root / "a", "contract")
+    state = make_state(tmp_path)  # beside the tree, not below it
+    before, state_before, original = snapshot(root), snapshot(state), db_content(state / DB_REL)
+    written = run_cli("apply", "--write", "a", "--state-dir", "../state", cwd=root)
+    assert written.returncode == 0, written.stderr
+    run_id = _run_id(written.stderr)
+    assert f"(undo the whole run: `migrator rollback a {state}`)" in written.stderr
+    part = run_cli("rollback", cwd=root)
+    assert part.returncode == 0, part.stderr
+    assert part.stderr.splitlines() == [
+        "restored: a/poll.py", f"rolled back {run_id}: 1 restored, 0 left as they are",
+        f"note: run {run_id} also wrote files journalled in {state}, not undone here; "
+        f"`migrator rollback {state}` undoes them",
+    ]
+    assert snapshot(root) == before and db_content(state / DB_REL) != original
+    rest = run_cli("rollback", str(state), cwd=root)
+    assert rest.returncode == 0, rest.stderr
+    assert rest.stderr.splitlines()[-1].startswith(f"rolled back {run_id}: ")  # nothing left to name
+    assert db_content(state / DB_REL) == original and snapshot(state) == state_before
