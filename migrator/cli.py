@@ -343,11 +343,7 @@ def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, all
         click.echo(f"error: {display}: changed since it was read; left as it is (run again)", err=True)
     for display, message in outcome.failed:
         click.echo(f"error: {display}: {message}", err=True)
-    import shlex
-
     shown = [_shown(home / JOURNAL_DIR) for home in outcome.journals]
-    # As a shell command takes them.
-    homes = " ".join(shlex.quote(_shown(home)) for home in outcome.journals)
     tail = f"; journal {outcome.run_id} in {', '.join(shown)}" if outcome.run_id else ""
     undo = _undo_command(outcome.journals) if outcome.run_id and not outcome.interrupted else None
     if undo is not None:
@@ -355,7 +351,7 @@ def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, all
     if not quiet:
         click.echo(f"{report.count(len(outcome.written), 'file')} rewritten{tail}. {report.summary_line(result)}", err=True)
     if outcome.interrupted:
-        undo = f"`migrator rollback {homes}`" if outcome.run_id else "nothing to undo"
+        undo = f"`{_rollback_naming(outcome.journals)}`" if outcome.run_id else "nothing to undo"
         click.echo(f"interrupted: {len(outcome.interrupted)} files not written yet; run the same command again "
                    f"to finish, or {undo} to undo", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -371,8 +367,6 @@ def _undo_command(homes: list[Path]) -> str | None:
     here: a bare ``migrator rollback`` when it reads every one of them, else
     one naming them. None for a run in one journal that the bare command
     reads (nothing to add to the line naming the journal)."""
-    import shlex
-
     from migrator.write import reached_from
 
     try:
@@ -381,6 +375,13 @@ def _undo_command(homes: list[Path]) -> str | None:
         here = None  # a table here that cannot be read: the bare command would fail too
     if here is not None and all(reached_from(here, home.absolute()) for home in homes):
         return "migrator rollback" if len(homes) > 1 else None
+    return _rollback_naming(homes)
+
+
+def _rollback_naming(homes: list[Path]) -> str:
+    """``migrator rollback`` given each of ``homes``, as a shell takes them."""
+    import shlex
+
     return "migrator rollback " + " ".join(shlex.quote(_shown(home)) for home in homes)
 
 
@@ -484,11 +485,8 @@ def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: 
         click.echo(f"rolled back {done.run_id}: {restored} restored, {len(left)} left as they are", err=True)
     if done.elsewhere:
         # Read from the run's own first lines: a part of it this rollback did not reach.
-        import shlex
-
-        where = " ".join(shlex.quote(_shown(home)) for home in done.elsewhere)
         click.echo(f"note: run {done.run_id} also wrote files journalled in {', '.join(map(_shown, done.elsewhere))}, "
-                   f"not undone here; `migrator rollback {where}` undoes them", err=True)
+                   f"not undone here; `{_rollback_naming(done.elsewhere)}` undoes them", err=True)
     sys.exit(EXIT_UNREADABLE if left else EXIT_CLEAN)
 
 

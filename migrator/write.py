@@ -208,10 +208,11 @@ def _nearest_journal(start: Path, exact: bool) -> Path | None:
     return None
 
 
-def _has_journal(directory: Path) -> bool:
-    # A linked .migrator would lead a rollback to restore files elsewhere.
-    home = directory / MIGRATOR_DIR
-    return not home.is_symlink() and (directory / JOURNAL_DIR).is_dir()
+def _has_journal(directory: Path, below: bool = False) -> bool:
+    """Whether ``directory`` holds a journal. Below a given path, as for any
+    directory the walk meets, a linked ``.migrator`` is not followed: its
+    ledger names files of wherever it was linked from."""
+    return not (below and (directory / MIGRATOR_DIR).is_symlink()) and (directory / JOURNAL_DIR).is_dir()
 
 
 def _skipped(name: str, path: str) -> bool:
@@ -234,7 +235,7 @@ def journals_below(top: Path) -> list[Path]:
         except OSError:
             continue
         # Only a directory that lists a .migrator costs a further look.
-        if directory != str(top) and any(e.name == MIGRATOR_DIR for e in entries) and _has_journal(Path(directory)):
+        if directory != str(top) and any(e.name == MIGRATOR_DIR for e in entries) and _has_journal(Path(directory), below=True):
             found.append(Path(directory))
         subdirs = [e.path for e in entries if e.is_dir(follow_symlinks=False) and not _skipped(e.name, e.path)]
         pending += reversed(subdirs)
@@ -256,7 +257,7 @@ def reached_from(top: Path, home: Path) -> bool:
         directory = directory / part
         if directory.is_symlink() or _skipped(part, str(directory)):
             return False
-    return _has_journal(home)
+    return _has_journal(home, below=True)
 
 
 @dataclass

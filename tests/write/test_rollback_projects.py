@@ -143,7 +143,7 @@ def test_the_command_apply_names_undoes_a_run_the_bare_one_would_not_reach(tmp_p
     assert snapshot(root) == before
 
 
-def test_no_journal_is_read_behind_a_symlink_in_node_modules_or_a_virtualenv(tmp_path: Path) -> None:
+def test_no_journal_below_is_read_through_a_symlink_in_node_modules_or_a_virtualenv(tmp_path: Path) -> None:
     root = tmp_path / "root"
     root.mkdir()
     outside = _project(tmp_path / "outside")
@@ -152,6 +152,9 @@ def test_no_journal_is_read_behind_a_symlink_in_node_modules_or_a_virtualenv(tmp
     (root / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
     for project in [outside, *hidden]:
         assert run_cli("apply", "--write", ".", cwd=project).returncode == 0
+    # A journal linked in from elsewhere names that place's files.
+    (root / "c").mkdir()
+    (root / "c" / ".migrator").symlink_to(outside / ".migrator", target_is_directory=True)
     listed = run_cli("rollback", "--list", cwd=root)
     assert (listed.returncode, listed.stdout, listed.stderr) == (0, "", "no runs journalled\n")
     nothing = run_cli("rollback", cwd=root)
