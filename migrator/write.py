@@ -76,7 +76,7 @@ class _Journals:
         self.open: dict[Path, JournalRun] = {}
         # Every journal the run may write to, known to each from its first
         # line: a rollback that reads only some of them can name the others.
-        self.planned = sorted({self.home(result.path) for result in run.changed})
+        self.planned = sorted({_normal(self.home(result.path)) for result in run.changed})
 
     def home(self, path: Path) -> Path:
         """Where the change to ``path`` is journalled: its state dir, else its own project's root."""
@@ -191,13 +191,19 @@ def journal_roots(paths: Sequence[Path], state_dirs: Sequence[Path] = ()) -> lis
     (never a project's above it)."""
     found: list[Path] = []
     for given, exact in [*((p, False) for p in paths), *((s, True) for s in state_dirs)]:
-        start = given.absolute()
+        start = _normal(given)
         nearest = _nearest_journal(start, exact)
         if nearest is not None and nearest not in found:
             found.append(nearest)
         if not exact and start.is_dir():
             found += [home for home in journals_below(start) if home not in found]
     return found
+
+
+def _normal(path: Path) -> Path:
+    """``path`` absolute, without ``..``: one spelling per journal, so a run's
+    journals are told apart from those a rollback read however they were given."""
+    return Path(os.path.normpath(path.absolute()))
 
 
 def _nearest_journal(start: Path, exact: bool) -> Path | None:
@@ -243,9 +249,9 @@ def journals_below(top: Path) -> list[Path]:
 
 
 def reached_from(top: Path, home: Path) -> bool:
-    """Whether ``journal_roots([top])`` reads the journal in ``home`` (both
-    absolute): the nearest one at or above ``top``, or one below it that the
-    walk reaches."""
+    """Whether ``journal_roots([top])`` reads the journal in ``home``: the
+    nearest one at or above ``top``, or one below it that the walk reaches."""
+    top, home = _normal(top), _normal(home)
     if _nearest_journal(top, exact=False) == home:
         return True
     try:
@@ -317,8 +323,8 @@ def rollback(roots: list[Path], run_id: str | None = None, force: bool = False,
 def _elsewhere(run_id: str, holding: list[Path]) -> list[Path]:
     """The journals the run's first lines name that are not in ``holding``
     and hold the run, not rolled back."""
-    named = {Path(home) for root in holding for home in Journal(root).planned(run_id)}
-    return sorted(home for home in named - set(holding)
+    named = {_normal(Path(home)) for root in holding for home in Journal(root).planned(run_id)}
+    return sorted(home for home in named - {_normal(root) for root in holding}
                   if run_id in Journal(home).runs() and not Journal(home).rolled_back(run_id))
 
 
