@@ -343,16 +343,15 @@ def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, all
         click.echo(f"error: {display}: changed since it was read; left as it is (run again)", err=True)
     for display, message in outcome.failed:
         click.echo(f"error: {display}: {message}", err=True)
-    import shlex
-
     shown = [_shown(home / JOURNAL_DIR) for home in outcome.journals]
-    # As a shell command takes them.
-    homes = " ".join(shlex.quote(_shown(home)) for home in outcome.journals)
     tail = f"; journal {outcome.run_id} in {', '.join(shown)}" if outcome.run_id else ""
+    undo = _undo_command(outcome.journals) if outcome.run_id and not outcome.interrupted else None
+    if undo is not None:
+        tail += f" (undo the whole run: `{undo}`)"
     if not quiet:
         click.echo(f"{report.count(len(outcome.written), 'file')} rewritten{tail}. {report.summary_line(result)}", err=True)
     if outcome.interrupted:
-        undo = f"`migrator rollback {homes}`" if outcome.run_id else "nothing to undo"
+        undo = f"`{_rollback_naming(outcome.journals)}`" if outcome.run_id else "nothing to undo"
         click.echo(f"interrupted: {len(outcome.interrupted)} files not written yet; run the same command again "
                    f"to finish, or {undo} to undo", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -361,6 +360,35 @@ def apply(paths: tuple[str, ...], check: bool, show_diff: bool, write: bool, all
     if result.errors or outcome.stale or outcome.failed:
         sys.exit(EXIT_UNREADABLE)
     sys.exit(EXIT_FINDINGS if result.waiting else EXIT_CLEAN)
+
+
+def _undo_command(homes: list[Path]) -> str | None:
+    """The one ``rollback`` that undoes a run journalled in ``homes``, from
+    here: a bare ``migrator rollback`` when it reads every one of them, else
+    one naming them. None for a run in one journal that the bare command
+    reads (nothing to add to the line naming the journal)."""
+    from migrator.write import reached_from
+
+    try:
+        here = _here_root().absolute()
+    except MigratorError:
+        here = None  # a table here that cannot be read: the bare command would fail too
+    if here is not None and all(reached_from(here, home.absolute()) for home in homes):
+        return "migrator rollback" if len(homes) > 1 else None
+    return _rollback_naming(homes)
+
+
+def _rollback_naming(homes: list[Path]) -> str:
+    """``migrator rollback`` given each of ``homes``, as a shell takes them."""
+    import shlex
+
+    return "migrator rollback " + " ".join(shlex.quote(_shown(home)) for home in homes)
+
+
+def _here_root() -> Path:
+    """Where a ``rollback`` without paths looks: the current directory's
+    project root (the directory itself under no project)."""
+    return load_options(()).root
 
 
 def _shown(path: Path) -> str:
@@ -414,8 +442,9 @@ def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: 
     """Restore the files of an `apply --write` run.
 
     The journal of a change is kept beside what it changed: PATHS (default:
-    the project root) and --state-dir name where to look. A second rollback
-    steps back to the run before."""
+    the project root) and --state-dir name where to look; below a directory,
+    every project's journal is read, so a write over several projects from
+    here is undone as one run. A second rollback steps back to the run before."""
     from migrator.write import journal_roots, rollback as do_rollback, runs
 
     given, states = list(paths), []
@@ -423,7 +452,7 @@ def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: 
     if state is not None:
         states.append(Path(state))
     if not given and not states:
-        given = [load_options(()).root]
+        given = [_here_root()]
     hint = "--default-state-dir" if default_state_dir else "--state-dir"
     for path, where in [*((p, "PATHS") for p in given), *((s, hint) for s in states)]:
         if not path.exists():
@@ -439,7 +468,10 @@ def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: 
         if not listed:
             click.echo("no runs journalled", err=True)
         return
-    done = do_rollback(roots or given, run_id, force)
+    # Said as the places looked in, when none of them holds a journal.
+    looked = ", ".join(f"{p.absolute() / JOURNAL_DIR}" + ("" if p in states or not p.is_dir() else
+                                                           f" or below {p.absolute()}") for p in given)
+    done = do_rollback(roots or given, run_id, force, where=None if roots else looked)
     for undone in done.undone:
         if quiet and undone.outcome not in ("conflict", "missing"):
             continue
@@ -451,6 +483,10 @@ def rollback(paths: tuple[Path, ...], state_dir: str | None, default_state_dir: 
     left = [u for u in done.undone if u.outcome in ("conflict", "missing")]
     if not quiet:
         click.echo(f"rolled back {done.run_id}: {restored} restored, {len(left)} left as they are", err=True)
+    if done.elsewhere:
+        # Read from the run's own first lines: a part of it this rollback did not reach.
+        click.echo(f"note: run {done.run_id} also wrote files journalled in {', '.join(map(_shown, done.elsewhere))}, "
+                   f"not undone here; `{_rollback_naming(done.elsewhere)}` undoes them", err=True)
     sys.exit(EXIT_UNREADABLE if left else EXIT_CLEAN)
 
 

@@ -25,7 +25,7 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator, Sequence
 
 from migrator.errors import InputError, StalePlan
 from migrator.findings import digest
@@ -215,10 +215,15 @@ class JournalRun:
         # A copy a killed run was making: as large as the file it copied.
         sweep_temps([self.blobs])
 
-    def start(self, phase: str | None) -> None:
-        """The run's first line: when it ran and in which phase."""
+    def start(self, phase: str | None, journals: Sequence[Path] = ()) -> None:
+        """The run's first line: when it ran, in which phase and, for a run
+        over several journals, the root of each."""
         self._prepare()
-        self._append({"op": "start", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "phase": phase})
+        entry: dict[str, Any] = {"op": "start", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                 "phase": phase}
+        if journals:
+            entry["journals"] = [str(root.absolute()) for root in journals]
+        self._append(entry)
 
     def _append(self, entry: dict[str, Any]) -> None:
         crash_point()
@@ -318,6 +323,15 @@ class Journal:
         files = {e["path"] for e in entries if e.get("op") == "intend"}
         return RunInfo(run_id, str(start.get("time", "?")), start.get("phase"), len(files),
                        self.rolled_back(run_id))
+
+    def planned(self, run_id: str) -> list[str]:
+        """The roots of every journal the run meant to write to, as its first line names them."""
+        try:
+            start = next((e for e in self.entries(run_id) if e.get("op") == "start"), {})
+        except InputError:
+            return []  # an unreadable ledger is said where it is undone, not here
+        journals = start.get("journals", [])
+        return [str(root) for root in journals] if isinstance(journals, list) else []
 
     def rolled_back(self, run_id: str) -> bool:
         return (self.directory / run_id / _ROLLED_BACK).exists()

@@ -8,6 +8,7 @@ dir in that state dir's journal, any other in the project's (see
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -18,8 +19,9 @@ from typing import Callable, Iterator, Sequence
 from migrator.changes import CHANGES, Change, Undone, change_of
 from migrator.targets import builtin_store
 from migrator.errors import ChangeError, ConfigError, InputError, StalePlan
+from migrator.files import SKIP_DIRS, _is_virtualenv
 from migrator.findings import FileResult
-from migrator.journal import JOURNAL_DIR, Journal, JournalRun, RunInfo, new_run_id, sweep_temps
+from migrator.journal import JOURNAL_DIR, MIGRATOR_DIR, Journal, JournalRun, RunInfo, new_run_id, sweep_temps
 from migrator.pipeline import Run
 
 
@@ -72,6 +74,9 @@ class _Journals:
         self.run = run
         self.state_roots = _state_roots(run)
         self.open: dict[Path, JournalRun] = {}
+        # Every journal the run may write to, known to each from its first
+        # line: a rollback that reads only some of them can name the others.
+        self.planned = sorted({_normal(self.home(result.path)) for result in run.changed})
 
     def home(self, path: Path) -> Path:
         """Where the change to ``path`` is journalled: its state dir, else its own project's root."""
@@ -81,7 +86,7 @@ class _Journals:
         home = self.home(path)
         if home not in self.open:
             journal = JournalRun(home, self.id)
-            journal.start(self.run.options_for(path).phase)
+            journal.start(self.run.options_for(path).phase, self.planned if len(self.planned) > 1 else ())
             self.open[home] = journal
         return self.open[home]
 
@@ -180,17 +185,85 @@ def write(run: Run, on_write: Callable[[str], None] | None = None) -> WriteOutco
 
 def journal_roots(paths: Sequence[Path], state_dirs: Sequence[Path] = ()) -> list[Path]:
     """The journals ``rollback`` reads: for each of ``paths``, the nearest
-    directory at or above it that has a journal; a state dir's own only
+    directory at or above it that has a journal and, for a directory, every
+    journal below it too (a write over several projects from a common parent
+    journals its one run in each of them); for a state dir, its own only
     (never a project's above it)."""
     found: list[Path] = []
     for given, exact in [*((p, False) for p in paths), *((s, True) for s in state_dirs)]:
-        start = given.absolute()
-        for candidate in [start] if exact else [start, *start.parents]:
-            if (candidate / JOURNAL_DIR).is_dir():
-                if candidate not in found:
-                    found.append(candidate)
-                break
+        start = _normal(given)
+        nearest = _nearest_journal(start, exact)
+        if nearest is not None and nearest not in found:
+            found.append(nearest)
+        if not exact and start.is_dir():
+            found += [home for home in journals_below(start) if home not in found]
     return found
+
+
+def _normal(path: Path) -> Path:
+    """``path`` absolute, without ``..``: one spelling per journal, so a run's
+    journals are told apart from those a rollback read however they were given."""
+    return Path(os.path.normpath(path.absolute()))
+
+
+def _nearest_journal(start: Path, exact: bool) -> Path | None:
+    """``start`` if it holds a journal, else (unless ``exact``) the nearest directory above that does."""
+    for candidate in [start] if exact else [start, *start.parents]:
+        if _has_journal(candidate):
+            return candidate
+    return None
+
+
+def _has_journal(directory: Path, below: bool = False) -> bool:
+    """Whether ``directory`` holds a journal. Below a given path, as for any
+    directory the walk meets, a linked ``.migrator`` is not followed: its
+    ledger names files of wherever it was linked from."""
+    return not (below and (directory / MIGRATOR_DIR).is_symlink()) and (directory / JOURNAL_DIR).is_dir()
+
+
+def _skipped(name: str, path: str) -> bool:
+    """A directory never walked for journals, as discovery never walks it for
+    files: ``.git``, ``node_modules``, a virtualenv, ``.migrator`` itself."""
+    return name in SKIP_DIRS or _is_virtualenv(path)
+
+
+def journals_below(top: Path) -> list[Path]:
+    """Every directory strictly below ``top`` that holds a journal, in sorted
+    walk order. Symlinks are never followed (the walk cannot leave ``top``),
+    and a directory that cannot be read is passed over."""
+    found: list[Path] = []
+    pending = [str(top)]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        # Only a directory that lists a .migrator costs a further look.
+        if directory != str(top) and any(e.name == MIGRATOR_DIR for e in entries) and _has_journal(Path(directory), below=True):
+            found.append(Path(directory))
+        subdirs = [e.path for e in entries if e.is_dir(follow_symlinks=False) and not _skipped(e.name, e.path)]
+        pending += reversed(subdirs)
+    return found
+
+
+def reached_from(top: Path, home: Path) -> bool:
+    """Whether ``journal_roots([top])`` reads the journal in ``home``: the
+    nearest one at or above ``top``, or one below it that the walk reaches."""
+    top, home = _normal(top), _normal(home)
+    if _nearest_journal(top, exact=False) == home:
+        return True
+    try:
+        parts = home.relative_to(top).parts
+    except ValueError:
+        return False
+    directory = top
+    for part in parts:
+        directory = directory / part
+        if directory.is_symlink() or _skipped(part, str(directory)):
+            return False
+    return _has_journal(home, below=True)
 
 
 @dataclass
@@ -199,6 +272,8 @@ class Rollback:
 
     run_id: str
     undone: list[Undone]
+    #: Journals of the same run that were not among the roots and still hold it, not undone.
+    elsewhere: list[Path] = field(default_factory=list)
 
 
 def runs(roots: list[Path]) -> Iterator[tuple[Path, RunInfo]]:
@@ -207,13 +282,15 @@ def runs(roots: list[Path]) -> Iterator[tuple[Path, RunInfo]]:
     yield from sorted(listed, key=lambda pair: pair[1].id)
 
 
-def rollback(roots: list[Path], run_id: str | None = None, force: bool = False) -> Rollback:
+def rollback(roots: list[Path], run_id: str | None = None, force: bool = False,
+             where: str | None = None) -> Rollback:
     """Undo a run in every journal under ``roots`` that holds it: by default
-    the latest run not rolled back yet (so a second rollback steps back to
-    the run before). Each file whose content is what the run wrote gets its
-    original back; a file changed since is a conflict, left as it is unless
-    ``force``."""
-    where = ", ".join(str(root / JOURNAL_DIR) for root in roots) or "the given paths"
+    the latest run not rolled back yet across all of them (so a second
+    rollback steps back to the run before). Each file whose content is what
+    the run wrote gets its original back; a file changed since is a
+    conflict, left as it is unless ``force``. ``where`` says where the
+    journals were looked for, when not simply in ``roots``."""
+    where = where or ", ".join(str(root / JOURNAL_DIR) for root in roots) or "the given paths"
     known = [info for _, info in runs(roots)]
     if not known:
         raise ConfigError(f"nothing to roll back: no journal in {where} (an OpenClaw state dir keeps its "
@@ -225,11 +302,14 @@ def rollback(roots: list[Path], run_id: str | None = None, force: bool = False) 
         run_id = pending[-1]
     elif run_id not in {info.id for info in known}:
         raise ConfigError(f"no run '{run_id}' in {where} (known: {', '.join(i.id for i in known)})")
+    holding = [root for root in roots if run_id in Journal(root).runs()]
+    # A run undone in some of its journals already (a conflict kept the rest)
+    # is finished in the others; only an explicit --run of a finished run is
+    # undone again everywhere.
+    pending_in = [root for root in holding if not Journal(root).rolled_back(run_id)]
     undone: list[Undone] = []
-    for root in roots:
+    for root in pending_in or holding:
         journal = Journal(root)
-        if run_id not in journal.runs():
-            continue
         run = journal.run(run_id)
         entries = [e for e in journal.entries(run_id) if e.get("op") == "intend"]
         outcomes = [_undo(entry, run, force) for entry in reversed(entries)]
@@ -237,7 +317,15 @@ def rollback(roots: list[Path], run_id: str | None = None, force: bool = False) 
         if all(u.outcome in ("restored", "restored-content", "already") for u in outcomes):
             journal.mark_rolled_back(run_id)
         undone += outcomes
-    return Rollback(run_id, undone)
+    return Rollback(run_id, undone, _elsewhere(run_id, holding))
+
+
+def _elsewhere(run_id: str, holding: list[Path]) -> list[Path]:
+    """The journals the run's first lines name that are not in ``holding``
+    and hold the run, not rolled back."""
+    named = {_normal(Path(home)) for root in holding for home in Journal(root).planned(run_id)}
+    return sorted(home for home in named - {_normal(root) for root in holding}
+                  if run_id in Journal(home).runs() and not Journal(home).rolled_back(run_id))
 
 
 def _undo(entry: dict[str, object], run: JournalRun, force: bool) -> Undone:

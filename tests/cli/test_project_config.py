@@ -125,7 +125,8 @@ def test_write_of_single_files_is_one_run_that_rollback_undoes(tmp_path: Path) -
     run_ids = {line.split()[0] for line in run_cli("rollback", "--list", "a", "b", cwd=root).stdout.splitlines()}
     assert len(run_ids) == 1
     (run_id,) = run_ids
-    assert lines[2] == (f"2 files rewritten; journal {run_id} in a/.migrator/journal, b/.migrator/journal. "
+    assert lines[2] == (f"2 files rewritten; journal {run_id} in a/.migrator/journal, b/.migrator/journal "
+                        "(undo the whole run: `migrator rollback`). "
                         "2 files scanned, 2 findings: 2 to rewrite, 0 to review (contract phase in a, "
                         "expand phase in b)")
     listed = run_cli("rollback", "--list", "a", "b", cwd=root).stdout.splitlines()
