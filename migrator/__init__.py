@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -56,7 +57,21 @@ def lazy_exports(package: str, homes: dict[str, str]) -> tuple[Callable[[str], A
     """A package's module ``__getattr__`` and ``__dir__`` (PEP 562) for names
     imported on first use: ``homes`` maps each name to the submodule that
     defines it."""
-    namespace = sys.modules[package].__dict__
+    module = sys.modules[package]
+    namespace = module.__dict__
+    shadowed = frozenset(name for name, home in homes.items() if name == home)
+    if shadowed:
+        # ``write`` is both a function and the submodule that defines it.
+        # Importing the submodule sets the package's attribute to the module
+        # (after the module ran); keep the function there instead, as an
+        # eager ``from .write import write`` would, whatever imports first.
+        class _Package(type(module)):  # type: ignore[misc]
+            def __setattr__(self, name: str, value: Any) -> None:
+                if name in shadowed and isinstance(value, ModuleType) and value.__name__ == f"{package}.{name}":
+                    value = getattr(value, name)
+                super().__setattr__(name, value)
+
+        module.__class__ = _Package
 
     def getattr_(name: str) -> Any:
         home = homes.get(name)
