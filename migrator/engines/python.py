@@ -178,6 +178,13 @@ def rewrite_source(data: bytes, rewriter: "StatusRewriter") -> "RewriteResult | 
         return f"cannot read Python source: {exc}"
 
 
+def expanded_note(display: str, line: int, column: int, rule: str, old: str, new: str) -> str:
+    """The note for a site that already accepts the old and the new name:
+    expand is done there, contract pending. One wording for a Python file
+    and for a ```python block of a prompt."""
+    return f"{display}:{line}:{column}: {rule}: expanded (accepts `{old}` and `{new}`), contract pending"
+
+
 class PythonEngine:
     kind = "python"
     cacheable = True
@@ -791,9 +798,7 @@ class PythonEngine:
                 Finding(source.display, f.line, f.column, self.kind, f.old, f.new, f.confidence, action, f.rule, f.why)
             )
         for f in rewritten.expanded:
-            result.notes.append(
-                f"{source.display}:{f.line}:{f.column}: {f.rule}: expanded (accepts `{f.old}` and `{f.new}`), contract pending"
-            )
+            result.notes.append(expanded_note(source.display, f.line, f.column, f.rule, f.old, f.new))
         for f in rewritten.kept:
             result.notes.append(
                 f"{source.display}:{f.line}:{f.column}: {f.rule}: `{f.old}` kept in expand (a written or single "
