@@ -38,6 +38,18 @@ _IMPORTED = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
 _IMPORT = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)", re.MULTILINE)
 
 
+def _unites(data: bytes, name: bytes) -> bool:
+    """Whether ``data`` may make ``name`` part of a union (``name | B``,
+    ``A + name``, ``{*name, *B}``): a byte test, the parse decides."""
+    return any(u in data for u in (name + b" |", b"| " + name, b"*" + name, name + b" +", b"+ " + name))
+
+
+def _same_module(a: str, b: str) -> bool:
+    """Whether two dotted names are one module, one seen from above the
+    other's import root (``src.pkg.mod`` and ``pkg.mod``)."""
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
 # A module-level binding (``NAME =`` or ``NAME: T =``) and the start of the
 # next top-level line that is not a continuation (a closing bracket).
 _TOP_ASSIGN = re.compile(rb"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]+)?=(?!=)", re.MULTILINE)
@@ -87,6 +99,35 @@ class TreeFacts:
     # (defining module, function) -> (parameter index or keyword, origin
     # kind, strength, call site, why) of each argument other modules pass it
     passed: dict[tuple[str, str], list[tuple[str, str, str, str, str]]] = field(default_factory=dict)
+    # (module, union) -> (its display, (defining module, name) of each
+    # constant it unites that another module defines): `ALL = GOOD | BAD`
+    # after `from a import BAD, GOOD`
+    unions: dict[tuple[str, str], tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
+
+    def through_unions(self, uses: Mapping[tuple[str, str], list[Verdict]]) -> dict[tuple[str, str], list[Verdict]]:
+        """The verdicts ``uses`` of unions give the constants they unite,
+        down every union of unions: a test with `ALL` in one module is a
+        test with each of `GOOD` and `BAD` defined in another."""
+        out: dict[tuple[str, str], list[Verdict]] = {}
+
+        def push(key: tuple[str, str], verdicts: list[Verdict], seen: frozenset[tuple[str, str]]) -> None:
+            for (module, union), (display, components) in self.unions.items():
+                if union != key[1] or not _same_module(module, key[0]):
+                    continue
+                for component in components:
+                    if component in seen:
+                        continue
+                    through = f"`{union}` of {display}"
+                    moved = [
+                        _verdict(v.confidence, f"through {through}: {v.why}" if v.confidence else f"{v.why} (through {through})")
+                        for v in verdicts
+                    ]
+                    out.setdefault(component, []).extend(moved)
+                    push(component, moved, seen | {component})
+
+        for key, verdicts in uses.items():
+            push(key, verdicts, frozenset({key}))
+        return out
 
     def uses_of(self, module: str) -> dict[str, list[Verdict]]:
         out: dict[str, list[Verdict]] = {}
@@ -358,7 +399,7 @@ class PythonEngine:
             if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(")):
                 return tuple(found)
             # A union of imported constants, tested under its own name: `ALL = DONE | FAIL`.
-            if any(u in data for u in (n + b" |", b"| " + n, b"*" + n, n + b" +", b"+ " + n)):
+            if _unites(data, n):
                 return tuple(found)
         return ()
 
@@ -429,21 +470,79 @@ class PythonEngine:
                 t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
             )
 
+        # Unions other modules make of those constants are constants too.
+        facts.unions = self._gather_unions(items, exported, options, memo)
+        exported |= set(facts.unions)
         reading = [
             (s, v) for s, v in self._importers(items, exported, reads_sessions)
             if sites.tests_with(v.importer_source or b"", {n for _, _, n in v.imported})
         ]
         self._record_uses(reading, facts, options, memo)
-        # Then every other importer of a constant a session test uses:
-        # `job["state"] in FINISHED` disagrees with the sessions' use.
-        ours = {name for (_, name), verdicts in facts.uses.items() if any(v.confidence for v in verdicts)}
+        # Then every other importer of a constant a session test uses (or
+        # of one a union it uses is made of): `job["state"] in FINISHED`
+        # disagrees with the sessions' use.
+        uses = {**facts.uses}
+        for key, verdicts in facts.through_unions(facts.uses).items():
+            uses[key] = [*uses.get(key, []), *verdicts]
+        ours = {name for (_, name), verdicts in uses.items() if any(v.confidence for v in verdicts)}
         ours |= {name for module, name in exported if _lookup(facts.talking, module)}
         done = {s.rel for s, _ in reading}
         shared = {(m, n) for m, n in exported if n in ours}
         rest = [(s, v) for s, v in self._importers(items, shared, lambda v, d: True) if s.rel not in done]
         self._record_uses(rest, facts, options, memo)
+        for key, verdicts in facts.through_unions(facts.uses).items():
+            facts.uses.setdefault(key, []).extend(verdicts)
         self._gather_passed(items, facts, options, memo)
         return facts
+
+    def _gather_unions(
+        self, items: Sequence[tuple[SourcePath, Any]], exported: set[tuple[str, str]], options: Options, memo: Any
+    ) -> dict[tuple[str, str], tuple[str, list[tuple[str, str]]]]:
+        """The unions modules make of constants other modules define (and of
+        those unions, a few modules further): only the importers of a
+        candidate constant whose bytes may unite it are parsed."""
+        import libcst as cst
+
+        from codemods.session_status import StatusRewriter
+
+        unions: dict[tuple[str, str], tuple[str, list[tuple[str, str]]]] = {}
+        known = set(exported)
+        looked: set[str] = set()
+        for _ in range(3):  # a union of a union of a union: deep enough
+            names = [n.encode() for _, n in known]
+
+            def unites(survey: ModuleSurvey, data: bytes) -> bool:
+                return any(_unites(data, n) for n in names)
+
+            fresh = False
+            for source, survey in self._importers(items, known, unites, tests_only=False):
+                if source.rel in looked:
+                    continue
+                looked.add(source.rel)
+                assert survey.importer_source is not None
+                parts = [hashlib.sha256(survey.importer_source).hexdigest(), source.rel]
+                found = memo.get("python-unions", parts) if memo else None
+                if found is None:
+                    try:
+                        found = StatusRewriter(options.manifest).imported_unions(survey.importer_source)
+                    except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+                        found = {}  # reported when the file itself is processed
+                    if memo is not None:
+                        memo.put("python-unions", parts, found)
+                for union, components in found.items():
+                    united = []
+                    for module, level, name in components:
+                        defining = resolve_import(survey.name, survey.is_package, module, level)
+                        hit = next((k for k in known if k[1] == name and _same_module(k[0], defining)), None)
+                        if hit is not None:
+                            united.append(hit)
+                    if united:
+                        unions[(survey.name, union)] = (source.display, united)
+                        known.add((survey.name, union))
+                        fresh = True
+            if not fresh:
+                break
+        return unions
 
     def _gather_passed(self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, options: Options, memo: Any) -> None:
         """What other modules pass the candidates' functions. First the

@@ -1,5 +1,6 @@
 """Readers the provenance reaches through helpers, type aliases, imported
-single-name constants, call sites in other modules and unions of constants.
+single-name constants, call sites in other modules and unions of constants
+(made in the testing module or in a third one).
 
 fixtures/python/relay is a small package written as an OpenClaw user writes
 one; fixtures/python/expected/<phase>/relay holds its reviewed after-files.
@@ -55,6 +56,13 @@ def test_contract_after_expand_is_contract(tmp_path: Path) -> None:
     shared = b'CLOSED = ("done", "agent_responded", "failed", "interrupted")\nEXPIRED = ("timeout", "waiting_for_response",)\n'
     want["relay/states.py"] = want["relay/states.py"].replace(b'CLOSED = ("done", "failed")\nEXPIRED = ("timeout",)\n', shared)
     assert shared in want["relay/states.py"]
+    # Likewise the sets of relay/codes.py the queue tests, directly or through a union.
+    for name, old, both in (("LATE", '"timeout"', '"timeout", "waiting_for_response"'),
+                            ("SETTLED_OK", '"done"', '"done", "agent_responded"'),
+                            ("SETTLED_BAD", '"failed"', '"failed", "interrupted"')):
+        line = f"{name} = frozenset({{{old}}})\n".encode()
+        assert line in want["relay/codes.py"]
+        want["relay/codes.py"] = want["relay/codes.py"].replace(line, f"{name} = frozenset({{{both}}})\n".encode())
     assert got == want
 
 
@@ -165,6 +173,64 @@ def test_unions_of_constants_across_modules(tmp_path: Path) -> None:
     assert [f["action"] for f in held] == ["review"] * 3
     assert "relay/jobs.py: `t[\"state\"]` (line 22) is not a session status" in str(held[0]["why"])
     assert "through `ANY_END`" in str(held[0]["why"])
+
+
+def test_union_made_in_a_third_module(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    # relay/codes.py defines the sets, relay/groups.py unites them, relay/feed.py
+    # tests `sessions_list` rows with the unions: every set is expanded.
+    expand = [f for f in _scan(root) if f["path"] == "relay/codes.py"]
+    assert [(f["line"], f["old"], f["confidence"], f["action"]) for f in expand] == [
+        (3, "done", "certain", "rewrite"), (4, "failed", "certain", "rewrite"), (6, "timeout", "certain", "rewrite"),
+        (7, "killed", "certain", "rewrite"), (9, "done", "certain", "rewrite"), (10, "failed", "certain", "rewrite"),
+    ]
+    assert str(expand[0]["why"]).startswith(
+        "constant `GOOD` is used in a status test in another module: through `ALL` of relay/groups.py: "
+        "in relay/feed.py: compared with `row[\"status\"]`, where `row` iterates what `rows()` (line 10) returns"
+    )
+    # Contract: a set only sessions use is renamed; one the queue tests too
+    # (LATE itself, SETTLED_* through the union SETTLED) waits for a person.
+    contract = {f["line"]: f for f in _scan(root, "--phase", "contract") if f["path"] == "relay/codes.py"}
+    assert {line: f["action"] for line, f in contract.items()} == {
+        3: "rewrite", 4: "rewrite", 6: "review", 7: "rewrite", 9: "review", 10: "review",
+    }
+    assert "shared with other code (in relay/tasks.py: `t[\"state\"]` (line 12) is not a session status)" in str(
+        contract[6]["why"])
+    assert "(in relay/tasks.py: `t[\"state\"]` (line 16) is not a session status (through `SETTLED` of " \
+        "relay/groups.py))" in str(contract[9]["why"])
+
+
+def _call_feed(root: Path) -> object:
+    """relay.feed over rows of old and new names, imported from ``root`` in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from relay import feed\n"
+        "class Client:\n"
+        "    def invoke(self, tool, args):\n"
+        "        return {'details': {'sessions': json.loads(sys.argv[1])}}\n"
+        "print(json.dumps([feed.finished(Client()), feed.stopped(Client()), feed.settled(Client())]))\n"
+    )
+    names = ("done", "agent_responded", "failed", "interrupted", "timeout", "waiting_for_response", "killed", "halted")
+    rows = [{"key": s, "status": s} for s in names]
+    done = subprocess.run([sys.executable, "-c", code, json.dumps(rows)], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_migrated_unions_of_a_third_module_behave(tmp_path: Path) -> None:
+    assert _call_feed(RELAY) == [["done", "failed"], ["timeout", "killed"], ["done", "failed"]]
+    root = _copy(tmp_path)
+    assert run_cli("apply", "--write", "--phase", "expand", ".", cwd=root).returncode == 0
+    assert _call_feed(root) == [["done", "agent_responded", "failed", "interrupted"],
+                                ["timeout", "waiting_for_response", "killed", "halted"],
+                                ["done", "agent_responded", "failed", "interrupted"]]
+    assert run_cli("apply", "--write", "--phase", "contract", ".", cwd=root).returncode == 0
+    # LATE and SETTLED's sets are shared with the queue: they keep both names.
+    assert _call_feed(root) == [["agent_responded", "interrupted"], ["timeout", "waiting_for_response", "halted"],
+                                ["done", "agent_responded", "failed", "interrupted"]]
 
 
 def test_union_forms_in_one_module() -> None:
