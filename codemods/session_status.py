@@ -179,6 +179,16 @@ class StatusRewriter:
             out.append(ImportedUse(module, level, name, resolver.verdict(subject, [])))
         return out
 
+    def imported_aliases(self, source: bytes) -> list[ImportedUse]:
+        """Type aliases imported from other modules that type the status
+        field of a class here built from session rows (`status: Status`
+        after `from types_ import Status`): the alias is a session status
+        type where it is defined."""
+        from codemods.forms.literal_type import imported_aliases
+
+        _, facts, resolver = self.analyse(source)
+        return [ImportedUse(*alias) for alias in imported_aliases(facts, resolver)]
+
     def imported_unions(self, source: bytes) -> dict[str, list[tuple[str, int, str]]]:
         """Module-level unions made of names imported from other modules
         (``ALL = GOOD | BAD`` after ``from a import BAD, GOOD``): each union's

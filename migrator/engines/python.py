@@ -446,17 +446,20 @@ class PythonEngine:
             if survey.evidence:
                 facts.talking[survey.name] = (survey.display, survey.evidence)
         memo = open_memo(options)
-        facts.exports = self._exports(items, options, memo)
-        talking_key = sorted(facts.talking.items())
         exported = {
             (survey.name, constant) for _, survey in items for constant in survey.constants
         }
+        # Modules whose classes a candidate's type alias types (`status:
+        # Status`): a third module may build those classes from session rows.
+        typing = list(self._importers(items, exported, self._annotates(exported), tests_only=False)) if facts.talking else []
+        facts.exports = self._exports(items, options, memo, {v.name for _, v in typing})
         if not facts.talking and not options.markers:
             # Nothing in the tree talks to OpenClaw: no test made elsewhere
             # can make a constant here a session status.
             return facts
         from codemods.sites import Sites
 
+        self._record_uses(typing, facts, options, memo, aliases=True)
         sites = Sites(options.manifest, self._quoted)
         talking = sorted(facts.talking)
 
@@ -614,10 +617,23 @@ class PythonEngine:
                     (key, kind, strength, f"at {source.display}:{line}, `{code}`", why)
                 )
 
+    def _annotates(self, exported: set[tuple[str, str]]) -> Callable[[ModuleSurvey, bytes], bool]:
+        """Whether a module's bytes may type a status field with one of the
+        ``exported`` names (`status: Status`, `Optional[Status]`)."""
+        names = [n.encode() for _, n in exported]
+
+        def annotates(survey: ModuleSurvey, data: bytes) -> bool:
+            return any(f in data for f in self._fields) and any(b": " + n in data or b"[" + n in data for n in names)
+
+        return annotates
+
     def _record_uses(
-        self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any
+        self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any,
+        aliases: bool = False,
     ) -> None:
-        """The verdict of each test an importer makes with an imported constant."""
+        """The verdict of each test an importer makes with an imported
+        constant (``aliases``: of each imported type alias typing a class
+        built from session rows)."""
         talking_key = sorted(facts.talking.items())
         for source, survey in importers:
             assert survey.importer_source is not None
@@ -628,11 +644,12 @@ class PythonEngine:
                 hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key,
                 sorted(facts.exports.items()),
             ]
-            uses = memo.get("python-imported-uses", parts) if memo else None
+            kind = "python-imported-aliases" if aliases else "python-imported-uses"
+            uses = memo.get(kind, parts) if memo else None
             if uses is None:
-                uses = self._imported_uses(source, survey, facts, options)
+                uses = self._imported_uses(source, survey, facts, options, aliases)
                 if memo is not None:
-                    memo.put("python-imported-uses", parts, uses)
+                    memo.put(kind, parts, uses)
             for module, level, name, confidence, reason in uses:
                 defining = resolve_import(survey.name, is_package, module, level)
                 found = _lookup(facts.talking, defining) or defining
@@ -688,11 +705,14 @@ class PythonEngine:
             ):
                 yield source, dataclasses.replace(survey, importer_source=data, imported=imported)
 
-    def _exports(self, items: Sequence[tuple[SourcePath, Any]], options: Options, memo: Any) -> dict[str, str]:
+    def _exports(
+        self, items: Sequence[tuple[SourcePath, Any]], options: Options, memo: Any, typed: Iterable[str] = ()
+    ) -> dict[str, str]:
         """What the modules that talk to OpenClaw tell the others: which of
         their functions return session rows, which classes they build from a
-        session status. Two rounds, so a helper over a helper of another
-        module is found too."""
+        session status (of candidates, or of the modules ``typed`` whose
+        classes a candidate's alias types). Two rounds, so a helper over a
+        helper of another module is found too."""
         # Modules that talk to OpenClaw, and candidates (they may build
         # objects from rows they get from one that talks).
         talking = [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.evidence is not None]
@@ -715,7 +735,7 @@ class PythonEngine:
                 for module, level in survey.imports:
                     full = resolve_import(survey.name, survey.is_package, module, level)
                     needed |= {full, full.rsplit(".", 1)[0]}
-        candidates = {v.name for _, v in items if isinstance(v, ModuleSurvey) and v.candidate}
+        candidates = {v.name for _, v in items if isinstance(v, ModuleSurvey) and v.candidate} | set(typed)
 
         def builds_candidate_class(survey: ModuleSurvey) -> bool:
             # A module that talks and imports a candidate may build the
@@ -765,10 +785,11 @@ class PythonEngine:
             return {}  # reported when the file itself is processed
 
     def _imported_uses(
-        self, source: SourcePath, survey: ModuleSurvey, facts: TreeFacts, options: Options
+        self, source: SourcePath, survey: ModuleSurvey, facts: TreeFacts, options: Options, aliases: bool = False
     ) -> list[tuple[str, int, str, str | None, str]]:
         """``(module, level, name, confidence, why)`` of every status test the
-        importer makes with an imported name (parses the importer)."""
+        importer makes with an imported name, or (``aliases``) of each
+        imported alias typing its session classes (parses the importer)."""
         import libcst as cst
 
         from codemods.session_status import StatusRewriter
@@ -779,7 +800,7 @@ class PythonEngine:
         )
         assert survey.importer_source is not None
         try:
-            uses = rewriter.imported_uses(survey.importer_source)
+            uses = (rewriter.imported_aliases if aliases else rewriter.imported_uses)(survey.importer_source)
         except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
             return []  # reported when the file itself is processed
         return [(u.module, u.level, u.name, u.verdict.confidence, u.verdict.why) for u in uses]

@@ -94,6 +94,44 @@ def test_literal_reached_through_a_type_alias(tmp_path: Path) -> None:
     assert not _at(findings, "relay/rows.py", 9)
 
 
+def test_literal_alias_imported_from_another_module(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    # relay/types_.py defines Status; relay/entries.py types Entry.status with
+    # it; relay/listing.py builds Entry from `sessions_list` rows.
+    for phase in ("expand", "contract"):
+        found = [f for f in _scan(root, "--phase", phase) if f["path"] == "relay/types_.py"]
+        assert [(f["line"], f["old"], f["rule"], f["confidence"], f["action"]) for f in found] == [
+            (5, "done", "status-literal-type", "certain", "rewrite"),
+            (5, "failed", "status-literal-type", "certain", "rewrite"),
+        ]
+        assert found[0]["why"] == (
+            "in relay/entries.py: `Literal` `Status`, the type of `Entry.status`, where `Entry` is a `Entry` built "
+            "in relay/listing.py:12 from `s[\"status\"]`, where `s` iterates the `sessions` of the `details` of a "
+            "`sessions_list` result"
+        )
+    # Nothing at line 6: QueueStatus types Job.status, built from the queue file.
+
+
+def _status_args(root: Path) -> object:
+    """The values `relay.types_.Status` admits, imported from ``root`` in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = "import typing\nfrom relay import types_\nprint(list(typing.get_args(types_.Status)))\n"
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_migrated_imported_alias_admits_the_phase_names(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    assert _status_args(root) == "['running', 'done', 'failed']"
+    assert run_cli("apply", "--write", "--phase", "expand", ".", cwd=root).returncode == 0
+    assert _status_args(root) == "['running', 'done', 'agent_responded', 'failed', 'interrupted']"
+    assert run_cli("apply", "--write", "--phase", "contract", ".", cwd=root).returncode == 0
+    assert _status_args(root) == "['running', 'agent_responded', 'interrupted']"
+
+
 def test_imported_single_name_constant_follows_the_writers(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     done = run_cli("scan", "--format", "json", ".", cwd=root)
