@@ -449,9 +449,14 @@ class PythonEngine:
         exported = {
             (survey.name, constant) for _, survey in items for constant in survey.constants
         }
-        # Modules whose classes a candidate's type alias types (`status:
-        # Status`): a third module may build those classes from session rows.
-        typing = list(self._importers(items, exported, self._annotates(exported), tests_only=False)) if facts.talking else []
+        # The modules that talk, and those they import, whose classes a
+        # candidate's type alias types (`status: Status`): the module that
+        # talks may build the class from session rows.
+        typing = list(self._importers(
+            self._near(items, [(s, v, v.talking_source) for s, v in items
+                               if isinstance(v, ModuleSurvey) and v.evidence and v.talking_source], 1),
+            exported, self._annotates(exported), tests_only=False,
+        )) if facts.talking and exported else []
         facts.exports = self._exports(items, options, memo, {v.name for _, v in typing})
         if not facts.talking and not options.markers:
             # Nothing in the tree talks to OpenClaw: no test made elsewhere
@@ -459,6 +464,11 @@ class PythonEngine:
             return facts
         from codemods.sites import Sites
 
+        # Only a class built from session rows can make an alias a session
+        # type: one of the module's classes the exports name, or a module
+        # that talks and may build its own.
+        typing = [(s, v) for s, v in typing if v.evidence is not None or any(
+            _same_module(k.rpartition(".")[0], v.name) for k in facts.exports)]
         self._record_uses(typing, facts, options, memo, aliases=True)
         sites = Sites(options.manifest, self._quoted)
         talking = sorted(facts.talking)
@@ -473,11 +483,15 @@ class PythonEngine:
                 t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
             )
 
-        # Unions other modules make of those constants are constants too.
-        facts.unions = self._gather_unions(items, exported, options, memo)
+        readers = self._readers(items, reads_sessions) if exported else []
+        # Unions other modules make of those constants are constants too:
+        # those the readers import, or the modules those import.
+        facts.unions = self._gather_unions(
+            self._near(items, [(s, v, v.importer_source or b"") for s, v in readers], 3), exported, options, memo
+        )
         exported |= set(facts.unions)
         reading = [
-            (s, v) for s, v in self._importers(items, exported, reads_sessions)
+            (s, v) for s, v in self._importers(readers, exported, reads_sessions)
             if sites.tests_with(v.importer_source or b"", {n for _, _, n in v.imported})
         ]
         self._record_uses(reading, facts, options, memo)
@@ -498,12 +512,77 @@ class PythonEngine:
         self._gather_passed(items, facts, options, memo)
         return facts
 
+    def _readers(
+        self, items: Sequence[tuple[SourcePath, Any]], reads: Callable[[ModuleSurvey, bytes], bool]
+    ) -> list[tuple[SourcePath, ModuleSurvey]]:
+        """The modules that may read a session status (``reads``), their
+        bytes kept: the passes below read only these again."""
+        out = []
+        for source, survey in items:
+            if not isinstance(survey, ModuleSurvey) or not survey.has_imports:
+                continue
+            data = survey.talking_source
+            if data is None:
+                try:
+                    data = source.path.read_bytes()
+                except OSError:
+                    continue  # reported when the file itself is read
+            if reads(survey, data):
+                out.append((source, dataclasses.replace(survey, importer_source=data)))
+        return out
+
+    def _near(
+        self, items: Sequence[tuple[SourcePath, Any]], seeds: Sequence[tuple[SourcePath, ModuleSurvey, bytes]],
+        depth: int,
+    ) -> list[tuple[SourcePath, ModuleSurvey]]:
+        """The ``seeds`` and the tree's modules they import, and those these
+        import, ``depth`` levels down (only these modules are read)."""
+        by_name = {v.name: (s, v) for s, v in items if isinstance(v, ModuleSurvey)}
+        # A tree scanned from above its import root names `src.pkg.mod` what
+        # imports call `pkg.mod`: every dotted tail is looked up too.
+        tails: dict[str, str] = {}
+        for full in by_name:
+            parts = full.split(".")
+            for i in range(len(parts)):
+                tails.setdefault(".".join(parts[i:]), full)
+        found = {survey.name: (source, survey) for source, survey, _ in seeds}
+        level = [(survey, data) for _, survey, data in seeds]
+        for _ in range(depth):
+            following: list[tuple[ModuleSurvey, bytes]] = []
+            for survey, data in level:
+                for name in self._imported_modules(survey, data):
+                    hit = tails.get(name)
+                    if hit is None or hit in found:
+                        continue
+                    source, other = by_name[hit]
+                    found[hit] = (source, other)
+                    more = other.talking_source
+                    if more is None:
+                        try:
+                            more = source.path.read_bytes()
+                        except OSError:
+                            continue  # reported when the file itself is read
+                    following.append((other, more))
+            level = following
+        return list(found.values())
+
+    def _imported_modules(self, survey: ModuleSurvey, data: bytes) -> set[str]:
+        """The absolute names a module imports: each module, and each name
+        of a ``from`` import as a possible submodule (`from pkg import mod`)."""
+        out = set()
+        for module, level, name in self._from_imports(data)[0]:
+            full = resolve_import(survey.name, survey.is_package, module, level)
+            out |= {full, f"{full}.{name}".lstrip(".")}
+        out |= {m.group(1).decode(errors="replace") for m in _IMPORT.finditer(data)}
+        return out
+
     def _gather_unions(
-        self, items: Sequence[tuple[SourcePath, Any]], exported: set[tuple[str, str]], options: Options, memo: Any
+        self, near: Sequence[tuple[SourcePath, ModuleSurvey]], exported: set[tuple[str, str]], options: Options,
+        memo: Any,
     ) -> dict[tuple[str, str], tuple[str, list[tuple[str, str]]]]:
-        """The unions modules make of constants other modules define (and of
-        those unions, a few modules further): only the importers of a
-        candidate constant whose bytes may unite it are parsed."""
+        """The unions the modules ``near`` the readers make of constants
+        other modules define, and of those unions: only the importers of a
+        constant whose bytes may unite it are parsed."""
         import libcst as cst
 
         from codemods.session_status import StatusRewriter
@@ -512,13 +591,8 @@ class PythonEngine:
         known = set(exported)
         looked: set[str] = set()
         for _ in range(3):  # a union of a union of a union: deep enough
-            names = [n.encode() for _, n in known]
-
-            def unites(survey: ModuleSurvey, data: bytes) -> bool:
-                return any(_unites(data, n) for n in names)
-
-            fresh = False
-            for source, survey in self._importers(items, known, unites, tests_only=False):
+            fresh: set[tuple[str, str]] = set()
+            for source, survey in self._importers(near, known, self._uniting(known), tests_only=False):
                 if source.rel in looked:
                     continue
                 looked.add(source.rel)
@@ -541,10 +615,10 @@ class PythonEngine:
                             united.append(hit)
                     if united:
                         unions[(survey.name, union)] = (source.display, united)
-                        known.add((survey.name, union))
-                        fresh = True
+                        fresh.add((survey.name, union))
             if not fresh:
                 break
+            known |= fresh
         return unions
 
     def _gather_passed(self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, options: Options, memo: Any) -> None:
@@ -617,15 +691,32 @@ class PythonEngine:
                     (key, kind, strength, f"at {source.display}:{line}, `{code}`", why)
                 )
 
+    def _imports_one(self, exported: set[tuple[str, str]], data: bytes) -> set[bytes]:
+        """The names ``data`` binds with ``from ... import``, if one of them
+        imports one of the ``exported`` names; else none."""
+        wanted = {n for _, n in exported}
+        found, local = self._from_imports(data)
+        return local if any(name in wanted for _, _, name in found) else set()
+
     def _annotates(self, exported: set[tuple[str, str]]) -> Callable[[ModuleSurvey, bytes], bool]:
-        """Whether a module's bytes may type a status field with one of the
-        ``exported`` names (`status: Status`, `Optional[Status]`)."""
-        names = [n.encode() for _, n in exported]
+        """Whether a module's bytes may type a status field with a name it
+        imports, one of the ``exported`` (`status: Status`, `Optional[Status]`)."""
 
         def annotates(survey: ModuleSurvey, data: bytes) -> bool:
-            return any(f in data for f in self._fields) and any(b": " + n in data or b"[" + n in data for n in names)
+            if not any(f in data for f in self._fields):
+                return False
+            return any(b": " + n in data or b"[" + n in data for n in self._imports_one(exported, data))
 
         return annotates
+
+    def _uniting(self, exported: set[tuple[str, str]]) -> Callable[[ModuleSurvey, bytes], bool]:
+        """Whether a module's bytes may unite names it imports, one of the
+        ``exported`` (`ALL = GOOD | BAD`)."""
+
+        def unites(survey: ModuleSurvey, data: bytes) -> bool:
+            return any(_unites(data, n) for n in self._imports_one(exported, data))
+
+        return unites
 
     def _record_uses(
         self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any,
@@ -684,7 +775,8 @@ class PythonEngine:
         for source, survey in items:
             if not isinstance(survey, ModuleSurvey) or not survey.has_imports:
                 continue
-            data = survey.talking_source
+            # Bytes a pass below already read are kept with the survey.
+            data = survey.importer_source or survey.talking_source
             if data is None:
                 try:
                     data = source.path.read_bytes()
