@@ -266,6 +266,12 @@ class PythonEngine:
             # Substring tests on the lowercased bytes beat an IGNORECASE
             # alternation by an order of magnitude.
             self._tokens = [t.lower().encode() for t in (*manifest.python.evidence, *options.markers) if t]
+            # A token no identifier can hold (`sessions.list`) is evidence
+            # only inside a string, as the codemod counts it: not in code
+            # (`sessions.list,` of another SDK) nor in a comment.
+            self._string_only = {
+                t.lower().encode() for t in manifest.python.evidence if not re.fullmatch(r"\w+", t)
+            } - {m.lower().encode() for m in options.markers}
             self._evidence = re.compile(b"|".join(re.escape(t) for t in self._tokens))
             # Importing an OpenClaw package, or running its CLI's session list
             # (["openclaw", "sessions", ...]), as the codemod itself counts them.
@@ -348,8 +354,21 @@ class PythonEngine:
         lowered = data.lower()
         # Substring tests first: an alternation of the tokens scans far slower.
         if any(t in lowered for t in self._tokens):
-            hit = self._evidence.search(lowered)
-            token = hit.group(0).decode(errors="replace") if hit else None
+            quoted: set[str] | None = None
+            for hit in self._evidence.finditer(lowered):
+                word = hit.group(0).decode(errors="replace")
+                if hit.group(0) in self._string_only:
+                    if quoted is None:
+                        from codemods.sites import quoted_tokens
+
+                        # Parsed once, and only for a file whose bytes say such a token.
+                        every = {t.decode() for t in self._string_only}
+                        quoted = quoted_tokens(data, every)
+                        quoted = every if quoted is None else quoted  # unparsable: as the bytes say
+                    if word not in quoted:
+                        continue
+                token = word
+                break
         if token is None and any(p in lowered for p in self._packages):
             code = self._evidence_code.search(data)
             token = code.group(0).strip().decode(errors="replace") if code else None
