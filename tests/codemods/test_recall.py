@@ -334,3 +334,14 @@ def test_an_expanded_tree_scans_clean_in_expand_and_not_in_contract(tmp_path: Pa
         ("app/consts.py", 1, "done"): "review", ("app/consts.py", 1, "failed"): "review",
         ("app/consts.py", 2, "done"): "review", ("app/poll.py", 14, "killed"): "rewrite",
     }
+
+
+def test_a_run_on_the_defining_files_uses_the_project_facts(tmp_path: Path) -> None:
+    # As the pre-commit hook runs: only the staged files, the facts of the whole project.
+    root = _copy(tmp_path)
+    files = ("relay/codes.py", "relay/types_.py")
+    whole = [f for f in _scan(root, "--phase", "contract") if f["path"] in files]
+    alone = run_cli("scan", "--format", "json", "--phase", "contract", *files, cwd=root)
+    assert alone.returncode == 1, alone.stderr
+    assert json.loads(alone.stdout)["findings"] == whole
+    assert len(whole) == 8
