@@ -37,6 +37,7 @@ from codemods.provenance import (
     Verdict,
     collection_elements,
     table_entries,
+    union_components,
 )
 from migrator.findings import CONFIDENCES, Confidence
 from migrator.manifest import Manifest, Phase, Vocabulary, load_manifest
@@ -176,6 +177,35 @@ class StatusRewriter:
                 out.append(ImportedUse(module, level, name, Verdict(None, why)))
                 continue
             out.append(ImportedUse(module, level, name, resolver.verdict(subject, [])))
+        return out
+
+    def imported_aliases(self, source: bytes) -> list[ImportedUse]:
+        """Type aliases imported from other modules that type the status
+        field of a class here built from session rows (`status: Status`
+        after `from types_ import Status`): the alias is a session status
+        type where it is defined."""
+        from codemods.forms.literal_type import imported_aliases
+
+        _, facts, resolver = self.analyse(source)
+        return [ImportedUse(*alias) for alias in imported_aliases(facts, resolver)]
+
+    def imported_unions(self, source: bytes) -> dict[str, list[tuple[str, int, str]]]:
+        """Module-level unions made of names imported from other modules
+        (``ALL = GOOD | BAD`` after ``from a import BAD, GOOD``): each union's
+        name -> ``(module, level, name)`` of its imported components. A test
+        with the union elsewhere is a test with each of them."""
+        _, facts, _ = self.analyse(source)
+        out: dict[str, list[tuple[str, int, str]]] = {}
+        bindings = facts.module_scope.bindings if facts.module_scope is not None else {}
+        for name, value in facts.constants.items():
+            if isinstance(value, cst.Name) or len(bindings.get(name, ())) != 1:
+                continue  # a plain alias, or rebound: not a union
+            components = [
+                facts.imported_names[c.value] for c in union_components(value) or ()
+                if c.value in facts.imported_names and c.value not in facts.constants
+            ]
+            if components:
+                out[name] = components
         return out
 
     def passed_arguments(self, source: bytes, functions: Iterable[str]) -> list[PassedArgument]:

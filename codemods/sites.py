@@ -399,3 +399,26 @@ def _compared_by_scope(tree: ast.Module) -> list[tuple[tuple[int, int], dict[str
             for target in node.targets:
                 add(node.lineno, target, {node.value.value})
     return scopes
+
+
+def quoted_tokens(source: bytes, tokens: Iterable[str]) -> set[str] | None:
+    """Which of ``tokens`` (lowercase) occur, in any case, inside a string of
+    the module that is not a bare expression statement (a docstring is
+    prose), as the codemod's own evidence counts a token no identifier can
+    hold (`sessions.list`); None when the stdlib parser refuses the source.
+    Generous where the codemod is strict: any length, f-string parts too."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    wanted = set(tokens)
+    bare = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and id(node) not in bare:
+            text = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
+            low = text.lower()
+            found |= {t for t in wanted - found if t in low}
+            if found == wanted:
+                break
+    return found

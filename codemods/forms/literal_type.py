@@ -62,6 +62,12 @@ def literal_verdict(rw: StatusRewriter, owner: str, words: set[str], resolver: R
     typed = typed_field(owner, resolver)
     if typed is not None:
         return typed
+    if "." not in owner:
+        # An alias of this module typing a class of another module built
+        # from session rows there (`from types_ import Status`).
+        remote = [v for v in rw.remote_uses.get(owner, ()) if v.confidence is not None]
+        if remote:
+            return remote[0]
     # A name (`SessionStatus`) is no evidence by itself: an unrelated
     # project has its own session statuses. The module must talk to OpenClaw.
     names = set(words_of(owner))
@@ -77,27 +83,54 @@ def typed_field(owner: str, resolver: Resolver) -> Verdict | None:
     """A `Literal` that types the status field of a class carrying session
     statuses, written there (`status: Literal[...]`) or through a type alias
     of this module (`SessionState = Literal[...]`, `status: Optional[SessionState]`)."""
-    attributes = resolver.facts.attributes
+    for name, field, names in _status_fields(resolver):
+        direct = owner == f"{name}.{field}"
+        alias = "." not in owner and owner in names
+        if direct or alias:
+            verdict = _typed(name, field, "" if direct else owner, resolver)
+            if verdict is not None:
+                return verdict
+    return None
+
+
+def imported_aliases(facts: ModuleFacts, resolver: Resolver) -> list[tuple[str, int, str, Verdict]]:
+    """``(module, level, name, verdict)`` of each alias this module imports
+    that types the status field of one of its classes built from session
+    rows (`from types_ import Status`, `status: Status`): the evidence the
+    module defining the alias needs."""
+    out = []
+    for name, field, names in _status_fields(resolver):
+        for alias in sorted(names & facts.imported_names.keys()):
+            verdict = _typed(name, field, alias, resolver)
+            if verdict is not None:
+                module, level, original = facts.imported_names[alias]
+                out.append((module, level, original, verdict))
+    return out
+
+
+def _status_fields(resolver: Resolver) -> list[tuple[str, str, set[str]]]:
+    """``(class, field, names its annotation mentions)`` of each annotated
+    status field of this module's classes."""
+    out = []
     for name, node in resolver.facts.classes.items():
         for statement in node.body.body:
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
             for small in statement.body:
-                if not (isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name)):
-                    continue
-                field = small.target.value
-                if field not in attributes:
-                    continue
-                direct = owner == f"{name}.{field}"
-                alias = "." not in owner and owner in _names_in(small.annotation.annotation)
-                if not (direct or alias):
-                    continue
-                built = resolver.class_origin(name)
-                if built is None or built.kind != "session" or built.strength != "strong":
-                    continue
-                via = "" if direct else f"`{owner}`, "
-                return Verdict("certain", f"`Literal` {via}the type of `{name}.{field}`, where `{name}` is {built.why}")
-    return None
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and \
+                        small.target.value in resolver.facts.attributes:
+                    out.append((name, small.target.value, _names_in(small.annotation.annotation)))
+    return out
+
+
+def _typed(name: str, field: str, alias: str, resolver: Resolver) -> Verdict | None:
+    """The verdict of a `Literal` (through ``alias``, if any) typing
+    ``name.field``: certain where the class is built from session rows."""
+    built = resolver.class_origin(name)
+    if built is None or built.kind != "session" or built.strength != "strong":
+        return None
+    via = f"`{alias}`, " if alias else ""
+    return Verdict("certain", f"`Literal` {via}the type of `{name}.{field}`, where `{name}` is {built.why}")
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:

@@ -333,7 +333,7 @@ def _python_fence(
 
     # Imported here: LibCST is only needed when a prompt holds Python code.
     from codemods.session_status import StatusRewriter
-    from migrator.engines.python import rewrite_source
+    from migrator.engines.python import expanded_note, rewrite_source
 
     options = context.options
     rewriter = StatusRewriter(options.manifest, options.phase, options.min_confidence, options.markers, around)
@@ -363,8 +363,7 @@ def _python_fence(
         # As the Python engine says of a file: this site already takes both names.
         line, column = place(f.line, f.column)
         if not context.sup.covers({line}, f.rule):
-            out.notes.append(f"{display}:{line}:{column}: {f.rule}: expanded (accepts `{f.old}` and `{f.new}`), "
-                             f"contract pending")
+            out.notes.append(expanded_note(display, line, column, f.rule, f.old, f.new))
     out.notes.extend(result.suppressions.notes(display, fence.line))
     if not context.rewrite or blocked or result.code == code.encode("utf-8"):
         return None

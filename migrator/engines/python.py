@@ -38,6 +38,18 @@ _IMPORTED = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
 _IMPORT = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)", re.MULTILINE)
 
 
+def _unites(data: bytes, name: bytes) -> bool:
+    """Whether ``data`` may make ``name`` part of a union (``name | B``,
+    ``A + name``, ``{*name, *B}``): a byte test, the parse decides."""
+    return any(u in data for u in (name + b" |", b"| " + name, b"*" + name, name + b" +", b"+ " + name))
+
+
+def _same_module(a: str, b: str) -> bool:
+    """Whether two dotted names are one module, one seen from above the
+    other's import root (``src.pkg.mod`` and ``pkg.mod``)."""
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
 # A module-level binding (``NAME =`` or ``NAME: T =``) and the start of the
 # next top-level line that is not a continuation (a closing bracket).
 _TOP_ASSIGN = re.compile(rb"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]+)?=(?!=)", re.MULTILINE)
@@ -87,6 +99,35 @@ class TreeFacts:
     # (defining module, function) -> (parameter index or keyword, origin
     # kind, strength, call site, why) of each argument other modules pass it
     passed: dict[tuple[str, str], list[tuple[str, str, str, str, str]]] = field(default_factory=dict)
+    # (module, union) -> (its display, (defining module, name) of each
+    # constant it unites that another module defines): `ALL = GOOD | BAD`
+    # after `from a import BAD, GOOD`
+    unions: dict[tuple[str, str], tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
+
+    def through_unions(self, uses: Mapping[tuple[str, str], list[Verdict]]) -> dict[tuple[str, str], list[Verdict]]:
+        """The verdicts ``uses`` of unions give the constants they unite,
+        down every union of unions: a test with `ALL` in one module is a
+        test with each of `GOOD` and `BAD` defined in another."""
+        out: dict[tuple[str, str], list[Verdict]] = {}
+
+        def push(key: tuple[str, str], verdicts: list[Verdict], seen: frozenset[tuple[str, str]]) -> None:
+            for (module, union), (display, components) in self.unions.items():
+                if union != key[1] or not _same_module(module, key[0]):
+                    continue
+                for component in components:
+                    if component in seen:
+                        continue
+                    through = f"`{union}` of {display}"
+                    moved = [
+                        _verdict(v.confidence, f"through {through}: {v.why}" if v.confidence else f"{v.why} (through {through})")
+                        for v in verdicts
+                    ]
+                    out.setdefault(component, []).extend(moved)
+                    push(component, moved, seen | {component})
+
+        for key, verdicts in uses.items():
+            push(key, verdicts, frozenset({key}))
+        return out
 
     def uses_of(self, module: str) -> dict[str, list[Verdict]]:
         out: dict[str, list[Verdict]] = {}
@@ -178,6 +219,13 @@ def rewrite_source(data: bytes, rewriter: "StatusRewriter") -> "RewriteResult | 
         return f"cannot read Python source: {exc}"
 
 
+def expanded_note(display: str, line: int, column: int, rule: str, old: str, new: str) -> str:
+    """The note for a site that already accepts the old and the new name:
+    expand is done there, contract pending. One wording for a Python file
+    and for a ```python block of a prompt."""
+    return f"{display}:{line}:{column}: {rule}: expanded (accepts `{old}` and `{new}`), contract pending"
+
+
 class PythonEngine:
     kind = "python"
     cacheable = True
@@ -218,6 +266,12 @@ class PythonEngine:
             # Substring tests on the lowercased bytes beat an IGNORECASE
             # alternation by an order of magnitude.
             self._tokens = [t.lower().encode() for t in (*manifest.python.evidence, *options.markers) if t]
+            # A token no identifier can hold (`sessions.list`) is evidence
+            # only inside a string, as the codemod counts it: not in code
+            # (`sessions.list,` of another SDK) nor in a comment.
+            self._string_only = {
+                t.lower().encode() for t in manifest.python.evidence if not re.fullmatch(r"\w+", t)
+            } - {m.lower().encode() for m in options.markers}
             self._evidence = re.compile(b"|".join(re.escape(t) for t in self._tokens))
             # Importing an OpenClaw package, or running its CLI's session list
             # (["openclaw", "sessions", ...]), as the codemod itself counts them.
@@ -300,8 +354,21 @@ class PythonEngine:
         lowered = data.lower()
         # Substring tests first: an alternation of the tokens scans far slower.
         if any(t in lowered for t in self._tokens):
-            hit = self._evidence.search(lowered)
-            token = hit.group(0).decode(errors="replace") if hit else None
+            quoted: set[str] | None = None
+            for hit in self._evidence.finditer(lowered):
+                word = hit.group(0).decode(errors="replace")
+                if hit.group(0) in self._string_only:
+                    if quoted is None:
+                        from codemods.sites import quoted_tokens
+
+                        # Parsed once, and only for a file whose bytes say such a token.
+                        every = {t.decode() for t in self._string_only}
+                        quoted = quoted_tokens(data, every)
+                        quoted = every if quoted is None else quoted  # unparsable: as the bytes say
+                    if word not in quoted:
+                        continue
+                token = word
+                break
         if token is None and any(p in lowered for p in self._packages):
             code = self._evidence_code.search(data)
             token = code.group(0).strip().decode(errors="replace") if code else None
@@ -351,7 +418,7 @@ class PythonEngine:
             if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(")):
                 return tuple(found)
             # A union of imported constants, tested under its own name: `ALL = DONE | FAIL`.
-            if any(u in data for u in (n + b" |", b"| " + n, b"*" + n, n + b" +", b"+ " + n)):
+            if _unites(data, n):
                 return tuple(found)
         return ()
 
@@ -398,17 +465,30 @@ class PythonEngine:
             if survey.evidence:
                 facts.talking[survey.name] = (survey.display, survey.evidence)
         memo = open_memo(options)
-        facts.exports = self._exports(items, options, memo)
-        talking_key = sorted(facts.talking.items())
         exported = {
             (survey.name, constant) for _, survey in items for constant in survey.constants
         }
+        # The modules that talk, and those they import, whose classes a
+        # candidate's type alias types (`status: Status`): the module that
+        # talks may build the class from session rows.
+        typing = list(self._importers(
+            self._near(items, [(s, v, v.talking_source) for s, v in items
+                               if isinstance(v, ModuleSurvey) and v.evidence and v.talking_source], 1),
+            exported, self._annotates(exported), tests_only=False,
+        )) if facts.talking and exported else []
+        facts.exports = self._exports(items, options, memo, {v.name for _, v in typing})
         if not facts.talking and not options.markers:
             # Nothing in the tree talks to OpenClaw: no test made elsewhere
             # can make a constant here a session status.
             return facts
         from codemods.sites import Sites
 
+        # Only a class built from session rows can make an alias a session
+        # type: one of the module's classes the exports name, or a module
+        # that talks and may build its own.
+        typing = [(s, v) for s, v in typing if v.evidence is not None or any(
+            _same_module(k.rpartition(".")[0], v.name) for k in facts.exports)]
+        self._record_uses(typing, facts, options, memo, aliases=True)
         sites = Sites(options.manifest, self._quoted)
         talking = sorted(facts.talking)
 
@@ -422,21 +502,143 @@ class PythonEngine:
                 t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
             )
 
+        readers = self._readers(items, reads_sessions) if exported else []
+        # Unions other modules make of those constants are constants too:
+        # those the readers import, or the modules those import.
+        facts.unions = self._gather_unions(
+            self._near(items, [(s, v, v.importer_source or b"") for s, v in readers], 3), exported, options, memo
+        )
+        exported |= set(facts.unions)
         reading = [
-            (s, v) for s, v in self._importers(items, exported, reads_sessions)
+            (s, v) for s, v in self._importers(readers, exported, reads_sessions)
             if sites.tests_with(v.importer_source or b"", {n for _, _, n in v.imported})
         ]
         self._record_uses(reading, facts, options, memo)
-        # Then every other importer of a constant a session test uses:
-        # `job["state"] in FINISHED` disagrees with the sessions' use.
-        ours = {name for (_, name), verdicts in facts.uses.items() if any(v.confidence for v in verdicts)}
+        # Then every other importer of a constant a session test uses (or
+        # of one a union it uses is made of): `job["state"] in FINISHED`
+        # disagrees with the sessions' use.
+        uses = {**facts.uses}
+        for key, verdicts in facts.through_unions(facts.uses).items():
+            uses[key] = [*uses.get(key, []), *verdicts]
+        ours = {name for (_, name), verdicts in uses.items() if any(v.confidence for v in verdicts)}
         ours |= {name for module, name in exported if _lookup(facts.talking, module)}
         done = {s.rel for s, _ in reading}
         shared = {(m, n) for m, n in exported if n in ours}
         rest = [(s, v) for s, v in self._importers(items, shared, lambda v, d: True) if s.rel not in done]
         self._record_uses(rest, facts, options, memo)
+        for key, verdicts in facts.through_unions(facts.uses).items():
+            facts.uses.setdefault(key, []).extend(verdicts)
         self._gather_passed(items, facts, options, memo)
         return facts
+
+    def _readers(
+        self, items: Sequence[tuple[SourcePath, Any]], reads: Callable[[ModuleSurvey, bytes], bool]
+    ) -> list[tuple[SourcePath, ModuleSurvey]]:
+        """The modules that may read a session status (``reads``), their
+        bytes kept: the passes below read only these again."""
+        out = []
+        for source, survey in items:
+            if not isinstance(survey, ModuleSurvey) or not survey.has_imports:
+                continue
+            data = survey.talking_source
+            if data is None:
+                try:
+                    data = source.path.read_bytes()
+                except OSError:
+                    continue  # reported when the file itself is read
+            if reads(survey, data):
+                out.append((source, dataclasses.replace(survey, importer_source=data)))
+        return out
+
+    def _near(
+        self, items: Sequence[tuple[SourcePath, Any]], seeds: Sequence[tuple[SourcePath, ModuleSurvey, bytes]],
+        depth: int,
+    ) -> list[tuple[SourcePath, ModuleSurvey]]:
+        """The ``seeds`` and the tree's modules they import, and those these
+        import, ``depth`` levels down (only these modules are read)."""
+        by_name = {v.name: (s, v) for s, v in items if isinstance(v, ModuleSurvey)}
+        # A tree scanned from above its import root names `src.pkg.mod` what
+        # imports call `pkg.mod`: every dotted tail is looked up too.
+        tails: dict[str, str] = {}
+        for full in by_name:
+            parts = full.split(".")
+            for i in range(len(parts)):
+                tails.setdefault(".".join(parts[i:]), full)
+        found = {survey.name: (source, survey) for source, survey, _ in seeds}
+        level = [(survey, data) for _, survey, data in seeds]
+        for _ in range(depth):
+            following: list[tuple[ModuleSurvey, bytes]] = []
+            for survey, data in level:
+                for name in self._imported_modules(survey, data):
+                    hit = tails.get(name)
+                    if hit is None or hit in found:
+                        continue
+                    source, other = by_name[hit]
+                    found[hit] = (source, other)
+                    more = other.talking_source
+                    if more is None:
+                        try:
+                            more = source.path.read_bytes()
+                        except OSError:
+                            continue  # reported when the file itself is read
+                    following.append((other, more))
+            level = following
+        return list(found.values())
+
+    def _imported_modules(self, survey: ModuleSurvey, data: bytes) -> set[str]:
+        """The absolute names a module imports: each module, and each name
+        of a ``from`` import as a possible submodule (`from pkg import mod`)."""
+        out = set()
+        for module, level, name in self._from_imports(data)[0]:
+            full = resolve_import(survey.name, survey.is_package, module, level)
+            out |= {full, f"{full}.{name}".lstrip(".")}
+        out |= {m.group(1).decode(errors="replace") for m in _IMPORT.finditer(data)}
+        return out
+
+    def _gather_unions(
+        self, near: Sequence[tuple[SourcePath, ModuleSurvey]], exported: set[tuple[str, str]], options: Options,
+        memo: Any,
+    ) -> dict[tuple[str, str], tuple[str, list[tuple[str, str]]]]:
+        """The unions the modules ``near`` the readers make of constants
+        other modules define, and of those unions: only the importers of a
+        constant whose bytes may unite it are parsed."""
+        import libcst as cst
+
+        from codemods.session_status import StatusRewriter
+
+        unions: dict[tuple[str, str], tuple[str, list[tuple[str, str]]]] = {}
+        known = set(exported)
+        looked: set[str] = set()
+        for _ in range(3):  # a union of a union of a union: deep enough
+            fresh: set[tuple[str, str]] = set()
+            for source, survey in self._importers(near, known, self._uniting(known), tests_only=False):
+                if source.rel in looked:
+                    continue
+                looked.add(source.rel)
+                assert survey.importer_source is not None
+                parts = [hashlib.sha256(survey.importer_source).hexdigest(), source.rel]
+                found = memo.get("python-unions", parts) if memo else None
+                if found is None:
+                    try:
+                        found = StatusRewriter(options.manifest).imported_unions(survey.importer_source)
+                    except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+                        found = {}  # reported when the file itself is processed
+                    if memo is not None:
+                        memo.put("python-unions", parts, found)
+                for union, components in found.items():
+                    united = []
+                    for module, level, name in components:
+                        defining = resolve_import(survey.name, survey.is_package, module, level)
+                        hit = next((k for k in known if k[1] == name and _same_module(k[0], defining)), None)
+                        if hit is not None:
+                            united.append(hit)
+                    if united:
+                        unions[(survey.name, union)] = (source.display, united)
+                        fresh.add((survey.name, union))
+            if not fresh:
+                break
+            known |= fresh
+        return unions
 
     def _gather_passed(self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, options: Options, memo: Any) -> None:
         """What other modules pass the candidates' functions. First the
@@ -508,10 +710,40 @@ class PythonEngine:
                     (key, kind, strength, f"at {source.display}:{line}, `{code}`", why)
                 )
 
+    def _imports_one(self, exported: set[tuple[str, str]], data: bytes) -> set[bytes]:
+        """The names ``data`` binds with ``from ... import``, if one of them
+        imports one of the ``exported`` names; else none."""
+        wanted = {n for _, n in exported}
+        found, local = self._from_imports(data)
+        return local if any(name in wanted for _, _, name in found) else set()
+
+    def _annotates(self, exported: set[tuple[str, str]]) -> Callable[[ModuleSurvey, bytes], bool]:
+        """Whether a module's bytes may type a status field with a name it
+        imports, one of the ``exported`` (`status: Status`, `Optional[Status]`)."""
+
+        def annotates(survey: ModuleSurvey, data: bytes) -> bool:
+            if not any(f in data for f in self._fields):
+                return False
+            return any(b": " + n in data or b"[" + n in data for n in self._imports_one(exported, data))
+
+        return annotates
+
+    def _uniting(self, exported: set[tuple[str, str]]) -> Callable[[ModuleSurvey, bytes], bool]:
+        """Whether a module's bytes may unite names it imports, one of the
+        ``exported`` (`ALL = GOOD | BAD`)."""
+
+        def unites(survey: ModuleSurvey, data: bytes) -> bool:
+            return any(_unites(data, n) for n in self._imports_one(exported, data))
+
+        return unites
+
     def _record_uses(
-        self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any
+        self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any,
+        aliases: bool = False,
     ) -> None:
-        """The verdict of each test an importer makes with an imported constant."""
+        """The verdict of each test an importer makes with an imported
+        constant (``aliases``: of each imported type alias typing a class
+        built from session rows)."""
         talking_key = sorted(facts.talking.items())
         for source, survey in importers:
             assert survey.importer_source is not None
@@ -522,11 +754,12 @@ class PythonEngine:
                 hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key,
                 sorted(facts.exports.items()),
             ]
-            uses = memo.get("python-imported-uses", parts) if memo else None
+            kind = "python-imported-aliases" if aliases else "python-imported-uses"
+            uses = memo.get(kind, parts) if memo else None
             if uses is None:
-                uses = self._imported_uses(source, survey, facts, options)
+                uses = self._imported_uses(source, survey, facts, options, aliases)
                 if memo is not None:
-                    memo.put("python-imported-uses", parts, uses)
+                    memo.put(kind, parts, uses)
             for module, level, name, confidence, reason in uses:
                 defining = resolve_import(survey.name, is_package, module, level)
                 found = _lookup(facts.talking, defining) or defining
@@ -561,7 +794,8 @@ class PythonEngine:
         for source, survey in items:
             if not isinstance(survey, ModuleSurvey) or not survey.has_imports:
                 continue
-            data = survey.talking_source
+            # Bytes a pass below already read are kept with the survey.
+            data = survey.importer_source or survey.talking_source
             if data is None:
                 try:
                     data = source.path.read_bytes()
@@ -582,11 +816,14 @@ class PythonEngine:
             ):
                 yield source, dataclasses.replace(survey, importer_source=data, imported=imported)
 
-    def _exports(self, items: Sequence[tuple[SourcePath, Any]], options: Options, memo: Any) -> dict[str, str]:
+    def _exports(
+        self, items: Sequence[tuple[SourcePath, Any]], options: Options, memo: Any, typed: Iterable[str] = ()
+    ) -> dict[str, str]:
         """What the modules that talk to OpenClaw tell the others: which of
         their functions return session rows, which classes they build from a
-        session status. Two rounds, so a helper over a helper of another
-        module is found too."""
+        session status (of candidates, or of the modules ``typed`` whose
+        classes a candidate's alias types). Two rounds, so a helper over a
+        helper of another module is found too."""
         # Modules that talk to OpenClaw, and candidates (they may build
         # objects from rows they get from one that talks).
         talking = [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.evidence is not None]
@@ -609,7 +846,7 @@ class PythonEngine:
                 for module, level in survey.imports:
                     full = resolve_import(survey.name, survey.is_package, module, level)
                     needed |= {full, full.rsplit(".", 1)[0]}
-        candidates = {v.name for _, v in items if isinstance(v, ModuleSurvey) and v.candidate}
+        candidates = {v.name for _, v in items if isinstance(v, ModuleSurvey) and v.candidate} | set(typed)
 
         def builds_candidate_class(survey: ModuleSurvey) -> bool:
             # A module that talks and imports a candidate may build the
@@ -659,10 +896,11 @@ class PythonEngine:
             return {}  # reported when the file itself is processed
 
     def _imported_uses(
-        self, source: SourcePath, survey: ModuleSurvey, facts: TreeFacts, options: Options
+        self, source: SourcePath, survey: ModuleSurvey, facts: TreeFacts, options: Options, aliases: bool = False
     ) -> list[tuple[str, int, str, str | None, str]]:
         """``(module, level, name, confidence, why)`` of every status test the
-        importer makes with an imported name (parses the importer)."""
+        importer makes with an imported name, or (``aliases``) of each
+        imported alias typing its session classes (parses the importer)."""
         import libcst as cst
 
         from codemods.session_status import StatusRewriter
@@ -673,7 +911,7 @@ class PythonEngine:
         )
         assert survey.importer_source is not None
         try:
-            uses = rewriter.imported_uses(survey.importer_source)
+            uses = (rewriter.imported_aliases if aliases else rewriter.imported_uses)(survey.importer_source)
         except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
             return []  # reported when the file itself is processed
         return [(u.module, u.level, u.name, u.verdict.confidence, u.verdict.why) for u in uses]
@@ -791,9 +1029,7 @@ class PythonEngine:
                 Finding(source.display, f.line, f.column, self.kind, f.old, f.new, f.confidence, action, f.rule, f.why)
             )
         for f in rewritten.expanded:
-            result.notes.append(
-                f"{source.display}:{f.line}:{f.column}: {f.rule}: expanded (accepts `{f.old}` and `{f.new}`), contract pending"
-            )
+            result.notes.append(expanded_note(source.display, f.line, f.column, f.rule, f.old, f.new))
         for f in rewritten.kept:
             result.notes.append(
                 f"{source.display}:{f.line}:{f.column}: {f.rule}: `{f.old}` kept in expand (a written or single "

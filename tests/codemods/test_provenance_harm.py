@@ -4,10 +4,14 @@ them."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from codemods.session_status import StatusRewriter
 from migrator.manifest import load_manifest
+from tests.conftest import run_cli
 
 MANIFEST = load_manifest()
 
@@ -121,3 +125,37 @@ def test_a_parameter_is_what_the_module_passes_it() -> None:
     findings = StatusRewriter(MANIFEST, "expand").rewrite(CALLERS.encode()).findings
     assert {f.confidence for f in findings} == {"certain"}
     assert "`session` of `is_terminal()` is passed" in findings[0].why
+
+
+_SDK = (
+    '"""Another SDK\'s sessions resource: `sessions.list` is its own method."""\n\n\n'
+    "def wrap(method):\n    return method\n\n\n"
+    "class SessionsWithRawResponse:\n    def __init__(self, sessions):\n"
+    "        self.list = wrap(\n            sessions.list,\n        )\n"
+    "        # sessions.list, in a comment too\n"
+)
+
+
+@pytest.mark.parametrize(("line", "talks"), [
+    ("", False),
+    # The same token in a string is a call of the gateway method.
+    ('        self.method = "sessions.list"\n', True),
+])
+def test_a_dotted_token_is_evidence_only_in_a_string(tmp_path: Path, line: str, talks: bool) -> None:
+    # `sessions.list,` as an attribute chain (the openai SDK's own resource)
+    # in code, a docstring and a comment is no evidence: a module importing
+    # it is not tied to OpenClaw, and its `Literal` of session words is left.
+    (tmp_path / "pyproject.toml").write_text("[tool.migrator]\n")
+    (tmp_path / "sdk").mkdir()
+    (tmp_path / "sdk/__init__.py").write_text("")
+    (tmp_path / "sdk/sessions.py").write_text(_SDK + line)
+    app = 'from typing import Literal\n\nfrom sdk.sessions import SessionsWithRawResponse\n\nSessionStatus = Literal["running", "done", "failed"]\n'
+    (tmp_path / "sdk/app.py").write_text(app)
+    done = run_cli("scan", "--format", "json", "--no-cache", ".", cwd=tmp_path)
+    found = [(f["path"], f["line"], f["old"], f["confidence"]) for f in json.loads(done.stdout)["findings"]]
+    if talks:
+        assert done.returncode == 1
+        assert found == [("sdk/app.py", 5, "done", "likely"), ("sdk/app.py", 5, "failed", "likely")]
+        assert "imports `sdk.sessions`, which uses sessions.list" in json.loads(done.stdout)["findings"][0]["why"]
+    else:
+        assert (done.returncode, found) == (0, [])

@@ -1,5 +1,6 @@
 """Readers the provenance reaches through helpers, type aliases, imported
-single-name constants, call sites in other modules and unions of constants.
+single-name constants, call sites in other modules and unions of constants
+(made in the testing module or in a third one).
 
 fixtures/python/relay is a small package written as an OpenClaw user writes
 one; fixtures/python/expected/<phase>/relay holds its reviewed after-files.
@@ -55,6 +56,13 @@ def test_contract_after_expand_is_contract(tmp_path: Path) -> None:
     shared = b'CLOSED = ("done", "agent_responded", "failed", "interrupted")\nEXPIRED = ("timeout", "waiting_for_response",)\n'
     want["relay/states.py"] = want["relay/states.py"].replace(b'CLOSED = ("done", "failed")\nEXPIRED = ("timeout",)\n', shared)
     assert shared in want["relay/states.py"]
+    # Likewise the sets of relay/codes.py the queue tests, directly or through a union.
+    for name, old, both in (("LATE", '"timeout"', '"timeout", "waiting_for_response"'),
+                            ("SETTLED_OK", '"done"', '"done", "agent_responded"'),
+                            ("SETTLED_BAD", '"failed"', '"failed", "interrupted"')):
+        line = f"{name} = frozenset({{{old}}})\n".encode()
+        assert line in want["relay/codes.py"]
+        want["relay/codes.py"] = want["relay/codes.py"].replace(line, f"{name} = frozenset({{{both}}})\n".encode())
     assert got == want
 
 
@@ -84,6 +92,44 @@ def test_literal_reached_through_a_type_alias(tmp_path: Path) -> None:
     assert "`State`" in why and "`Row.status`" in why and "relay/watch.py" in why
     # TaskState types Task.status, built from the task queue's rows.
     assert not _at(findings, "relay/rows.py", 9)
+
+
+def test_literal_alias_imported_from_another_module(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    # relay/types_.py defines Status; relay/entries.py types Entry.status with
+    # it; relay/listing.py builds Entry from `sessions_list` rows.
+    for phase in ("expand", "contract"):
+        found = [f for f in _scan(root, "--phase", phase) if f["path"] == "relay/types_.py"]
+        assert [(f["line"], f["old"], f["rule"], f["confidence"], f["action"]) for f in found] == [
+            (5, "done", "status-literal-type", "certain", "rewrite"),
+            (5, "failed", "status-literal-type", "certain", "rewrite"),
+        ]
+        assert found[0]["why"] == (
+            "in relay/entries.py: `Literal` `Status`, the type of `Entry.status`, where `Entry` is a `Entry` built "
+            "in relay/listing.py:12 from `s[\"status\"]`, where `s` iterates the `sessions` of the `details` of a "
+            "`sessions_list` result"
+        )
+    # Nothing at line 6: QueueStatus types Job.status, built from the queue file.
+
+
+def _status_args(root: Path) -> object:
+    """The values `relay.types_.Status` admits, imported from ``root`` in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = "import typing\nfrom relay import types_\nprint(list(typing.get_args(types_.Status)))\n"
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_migrated_imported_alias_admits_the_phase_names(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    assert _status_args(root) == "['running', 'done', 'failed']"
+    assert run_cli("apply", "--write", "--phase", "expand", ".", cwd=root).returncode == 0
+    assert _status_args(root) == "['running', 'done', 'agent_responded', 'failed', 'interrupted']"
+    assert run_cli("apply", "--write", "--phase", "contract", ".", cwd=root).returncode == 0
+    assert _status_args(root) == "['running', 'agent_responded', 'interrupted']"
 
 
 def test_imported_single_name_constant_follows_the_writers(tmp_path: Path) -> None:
@@ -167,6 +213,64 @@ def test_unions_of_constants_across_modules(tmp_path: Path) -> None:
     assert "through `ANY_END`" in str(held[0]["why"])
 
 
+def test_union_made_in_a_third_module(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    # relay/codes.py defines the sets, relay/groups.py unites them, relay/feed.py
+    # tests `sessions_list` rows with the unions: every set is expanded.
+    expand = [f for f in _scan(root) if f["path"] == "relay/codes.py"]
+    assert [(f["line"], f["old"], f["confidence"], f["action"]) for f in expand] == [
+        (3, "done", "certain", "rewrite"), (4, "failed", "certain", "rewrite"), (6, "timeout", "certain", "rewrite"),
+        (7, "killed", "certain", "rewrite"), (9, "done", "certain", "rewrite"), (10, "failed", "certain", "rewrite"),
+    ]
+    assert str(expand[0]["why"]).startswith(
+        "constant `GOOD` is used in a status test in another module: through `ALL` of relay/groups.py: "
+        "in relay/feed.py: compared with `row[\"status\"]`, where `row` iterates what `rows()` (line 10) returns"
+    )
+    # Contract: a set only sessions use is renamed; one the queue tests too
+    # (LATE itself, SETTLED_* through the union SETTLED) waits for a person.
+    contract = {f["line"]: f for f in _scan(root, "--phase", "contract") if f["path"] == "relay/codes.py"}
+    assert {line: f["action"] for line, f in contract.items()} == {
+        3: "rewrite", 4: "rewrite", 6: "review", 7: "rewrite", 9: "review", 10: "review",
+    }
+    assert "shared with other code (in relay/tasks.py: `t[\"state\"]` (line 12) is not a session status)" in str(
+        contract[6]["why"])
+    assert "(in relay/tasks.py: `t[\"state\"]` (line 16) is not a session status (through `SETTLED` of " \
+        "relay/groups.py))" in str(contract[9]["why"])
+
+
+def _call_feed(root: Path) -> object:
+    """relay.feed over rows of old and new names, imported from ``root`` in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from relay import feed\n"
+        "class Client:\n"
+        "    def invoke(self, tool, args):\n"
+        "        return {'details': {'sessions': json.loads(sys.argv[1])}}\n"
+        "print(json.dumps([feed.finished(Client()), feed.stopped(Client()), feed.settled(Client())]))\n"
+    )
+    names = ("done", "agent_responded", "failed", "interrupted", "timeout", "waiting_for_response", "killed", "halted")
+    rows = [{"key": s, "status": s} for s in names]
+    done = subprocess.run([sys.executable, "-c", code, json.dumps(rows)], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_migrated_unions_of_a_third_module_behave(tmp_path: Path) -> None:
+    assert _call_feed(RELAY) == [["done", "failed"], ["timeout", "killed"], ["done", "failed"]]
+    root = _copy(tmp_path)
+    assert run_cli("apply", "--write", "--phase", "expand", ".", cwd=root).returncode == 0
+    assert _call_feed(root) == [["done", "agent_responded", "failed", "interrupted"],
+                                ["timeout", "waiting_for_response", "killed", "halted"],
+                                ["done", "agent_responded", "failed", "interrupted"]]
+    assert run_cli("apply", "--write", "--phase", "contract", ".", cwd=root).returncode == 0
+    # LATE and SETTLED's sets are shared with the queue: they keep both names.
+    assert _call_feed(root) == [["agent_responded", "interrupted"], ["timeout", "waiting_for_response", "halted"],
+                                ["done", "agent_responded", "failed", "interrupted"]]
+
+
 def test_union_forms_in_one_module() -> None:
     from codemods.session_status import StatusRewriter
     from migrator.manifest import load_manifest
@@ -230,3 +334,14 @@ def test_an_expanded_tree_scans_clean_in_expand_and_not_in_contract(tmp_path: Pa
         ("app/consts.py", 1, "done"): "review", ("app/consts.py", 1, "failed"): "review",
         ("app/consts.py", 2, "done"): "review", ("app/poll.py", 14, "killed"): "rewrite",
     }
+
+
+def test_a_run_on_the_defining_files_uses_the_project_facts(tmp_path: Path) -> None:
+    # As the pre-commit hook runs: only the staged files, the facts of the whole project.
+    root = _copy(tmp_path)
+    files = ("relay/codes.py", "relay/types_.py")
+    whole = [f for f in _scan(root, "--phase", "contract") if f["path"] in files]
+    alone = run_cli("scan", "--format", "json", "--phase", "contract", *files, cwd=root)
+    assert alone.returncode == 1, alone.stderr
+    assert json.loads(alone.stdout)["findings"] == whole
+    assert len(whole) == 8
