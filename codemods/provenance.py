@@ -52,6 +52,8 @@ class Binding:
     line: int
     marked: bool = False
     annotation: cst.BaseExpression | None = None
+    # ``key, row = newest(store)``: the name holds item ``index`` of ``value``.
+    index: int | None = None
 
 
 @dataclass
@@ -348,17 +350,27 @@ class ModuleFacts(cst.CSTVisitor):
         self._classes.pop()
         self.stack.pop()
 
-    def _bind(self, target: cst.BaseExpression, kind: str, value: cst.BaseExpression | None, line: int) -> None:
+    def _bind(
+        self, target: cst.BaseExpression, kind: str, value: cst.BaseExpression | None, line: int,
+        index: int | None = None,
+    ) -> None:
         if isinstance(target, cst.Name):
             self.targets.add(id(target))
             marked = line in self.marker_lines
-            self.scope.bindings.setdefault(target.value, []).append(Binding(kind, value, line, marked))
-            if kind == "assign" and self.scope is self.module_scope and value is not None:
+            self.scope.bindings.setdefault(target.value, []).append(Binding(kind, value, line, marked, index=index))
+            if kind == "assign" and index is None and self.scope is self.module_scope and value is not None:
                 self.constants[target.value] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                # Unpacking loses which part is which: bind with no value.
-                self._bind(element.value, kind, None, line)
+            # An assignment without a starred target keeps which item is
+            # which (``key, row = newest(store)``); otherwise unpacking loses
+            # it, and the names are bound with no value.
+            plain = kind == "assign" and value is not None and index is None and not any(
+                isinstance(e, cst.StarredElement) for e in target.elements)
+            for i, element in enumerate(target.elements):
+                if plain and isinstance(element.value, cst.Name):
+                    self._bind(element.value, "unpack", value, line, i)
+                else:
+                    self._bind(element.value, kind, None, line)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         line = self.line(node)
@@ -1104,6 +1116,33 @@ class Resolver:
                     return found
         return self._returned(name, depth)
 
+    def _item_origin(self, value: cst.BaseExpression, index: int, scope: Scope, depth: int) -> Origin:
+        """Where item ``index`` of ``value`` comes from: an element of a
+        tuple written there, or of the tuples a helper of this module
+        returns (``return key, store[key]``)."""
+        if depth > 12:
+            return _UNKNOWN
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if isinstance(value, (cst.Tuple, cst.List)):
+            element = _plain_item(value, index)
+            return _UNKNOWN if element is None else self.origin(element, scope, depth + 1)
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+            return _UNKNOWN
+        name = value.func.value
+        if name not in self.facts.functions:
+            return _UNKNOWN
+        for returned, inner_scope in self.facts.function_returns.get(name, []):
+            element = _plain_item(returned, index)
+            if element is None:
+                continue
+            inner = self.origin(element, inner_scope, depth + 1)
+            if inner.kind != "unknown":
+                line = self.facts.pos(self.facts.functions[name]).start.line
+                return Origin(inner.kind, inner.strength,
+                              f"item {index + 1} of what `{name}()` (line {line}) returns, {inner.why}")
+        return _UNKNOWN
+
     def _returned(self, name: str, depth: int) -> Origin | None:
         for value, inner_scope in self.facts.function_returns.get(name, []):
             inner = self.origin(value, inner_scope, depth + 1)
@@ -1242,7 +1281,7 @@ class Resolver:
             return None
         name = func.value.value
         for binding in scope.lookup(name):
-            value = binding.value
+            value = binding.value if binding.index is None else None
             if isinstance(value, cst.Await):
                 value = value.expression
             if isinstance(value, cst.Call):
@@ -1287,7 +1326,10 @@ class Resolver:
         for binding in bindings:
             if binding.value is None or binding.kind == "event":
                 continue
-            inner = self.origin(binding.value, owner, depth + 1)
+            if binding.index is not None:
+                inner = self._item_origin(binding.value, binding.index, owner, depth + 1)
+            else:
+                inner = self.origin(binding.value, owner, depth + 1)
             if inner.kind != "unknown":
                 if binding.kind == "for":
                     if inner.kind == "session":
@@ -1476,6 +1518,15 @@ class Resolver:
                 line = self.facts.pos(call).start.line
                 out[full] = f"a `{last}` built in {where}:{line} from {built.why}"
         return out
+
+
+def _plain_item(node: cst.BaseExpression, index: int) -> cst.BaseExpression | None:
+    """Element ``index`` of a tuple or list display with no starred element."""
+    if not isinstance(node, (cst.Tuple, cst.List)) or index >= len(node.elements):
+        return None
+    if any(isinstance(e, cst.StarredElement) for e in node.elements):
+        return None
+    return node.elements[index].value
 
 
 def collection_elements(node: cst.BaseExpression) -> Sequence[cst.BaseElement] | None:
