@@ -1379,15 +1379,21 @@ class Resolver:
         left for review. None when there are no such calls to learn from."""
         positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
         name = function.name.value
+        # Read through one call (what `dict_rows(data.get("sessions"))`
+        # returns): that call's argument speaks, not every call's.
+        for through, call, scope in reversed(self._calls):
+            if through is function:
+                argument = _argument(call, positional, param)
+                inner = _UNKNOWN if argument is None else self.origin(argument, scope, depth + 2)
+                if argument is not None and inner.kind != "unknown":
+                    line = self.facts.pos(call).start.line
+                    return Origin(inner.kind, inner.strength,
+                                  f"`{param}` of `{name}()` as line {line} passes it, `{self.code(argument)}`, "
+                                  f"{inner.why}")
+                break
         passed: list[tuple[Origin, str]] = []
         for call, scope in self.facts.calls.get(name, []):
-            argument = None
-            for i, arg in enumerate(call.args):
-                if arg.keyword is not None:
-                    if arg.keyword.value == param:
-                        argument = arg.value
-                elif arg.star == "" and i < len(positional) and positional[i] == param:
-                    argument = arg.value
+            argument = _argument(call, positional, param)
             if argument is None:
                 continue
             where = f"line {self.facts.pos(call).start.line}"
@@ -1518,6 +1524,18 @@ class Resolver:
                 line = self.facts.pos(call).start.line
                 out[full] = f"a `{last}` built in {where}:{line} from {built.why}"
         return out
+
+
+def _argument(call: cst.Call, positional: Sequence[str], param: str) -> cst.BaseExpression | None:
+    """What ``call`` passes for ``param`` (by keyword or position), if anything."""
+    argument = None
+    for i, arg in enumerate(call.args):
+        if arg.keyword is not None:
+            if arg.keyword.value == param:
+                argument = arg.value
+        elif arg.star == "" and i < len(positional) and positional[i] == param:
+            argument = arg.value
+    return argument
 
 
 def _plain_item(node: cst.BaseExpression, index: int) -> cst.BaseExpression | None:
