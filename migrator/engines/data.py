@@ -124,6 +124,17 @@ def _finding(display: str, fmt: str, target: Target, decision: Decision, line: i
                    f"the session status named by {what}; {decision.why}", pointer=pointer)
 
 
+def _settle(result: FileResult, findings: list[Finding], target: Target, decision: Decision) -> None:
+    """The findings of a file, or, for the user's own data in expand (kept in
+    the old names by design: readers accept both), notes saying contract is
+    pending, as for a writer kept in expand: expand has nothing left to do."""
+    if target.builtin or decision.action != "review" or decision.refusal:
+        result.findings.extend(findings)
+        return
+    result.notes.extend(f"{f.path}:{f.line}:{f.column}: {f.rule}: `{f.old}` kept in expand (your own data) at "
+                        f"{f.pointer}, `{f.new}` in contract: contract pending" for f in findings)
+
+
 def _cap(result: FileResult, total: int) -> None:
     if total > FINDINGS_PER_FILE:
         result.notes.append(f"{result.display}: {total - FINDINGS_PER_FILE} more values to migrate not listed")
@@ -175,9 +186,9 @@ class DataEngine(BaseEngine):
             return result
         decision = decide(target, options)
         edits = migrated.edits
-        for edit in edits[:FINDINGS_PER_FILE]:
-            result.findings.append(_finding(source.display, target.format, target, decision, edit.line,
-                                            edit.column, edit.pointer, edit.old, edit.new))
+        _settle(result, [_finding(source.display, target.format, target, decision, edit.line, edit.column,
+                                  edit.pointer, edit.old, edit.new) for edit in edits[:FINDINGS_PER_FILE]],
+                target, decision)
         _cap(result, len(edits))
         if migrated.suppressions is not None:
             result.notes.extend(migrated.suppressions.notes(source.display))
@@ -233,7 +244,7 @@ class JsonlEngine(StoreEngine, fmt="jsonl", user_rules=True):
                 _discard(staged)
             result.error = Problem("unreadable", f"cannot read: {exc.strerror or exc}")
             return result
-        result.findings = findings
+        _settle(result, findings, target, decision)
         _cap(result, stats.edits)
         if stats.truncated_tail:
             result.notes.append(f"{source.display}:{stats.lines}: last line is incomplete; left as it is")
