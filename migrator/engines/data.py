@@ -48,7 +48,7 @@ def migrate_document(
 ) -> tuple[str, list[Edit], list[dict[str, Any]]]:
     """Migrate one whole document of ``fmt`` (json, json5, yaml, toml):
     the new text, the edits, and the RFC 6902 patch. ``skip``: lines whose
-    values stay (suppression comments, YAML and TOML)."""
+    values stay (suppression comments: YAML and TOML `#`, JSON5 `//`)."""
     if fmt in ("json", "json5"):
         json5_syntax = fmt == "json5"
         doc = parse_json(text, json5_syntax=json5_syntax)
@@ -56,6 +56,10 @@ def migrate_document(
         from migrator.jsonedit import apply_patch_text
 
         new_text, edits = apply_patch_text(text, doc, ops, json5_syntax=json5_syntax)
+        kept = {e.pointer for e in edits if skip is not None and skip(e.line)}
+        if kept:  # a JSON5 comment suppressed their lines: the patch leaves them out
+            ops = [op for op in ops if op["path"] not in kept]
+            new_text, edits = apply_patch_text(text, doc, ops, json5_syntax=json5_syntax)
         return new_text, edits, ops
     if fmt == "yaml":
         return migrate_yaml(text, patterns, mapping, skip)
