@@ -120,9 +120,12 @@ def discover(options: Options, cwd: Path | None = None) -> Iterator[SourcePath |
         if not os.path.lexists(start):
             yield Missing(display_path(start, cwd), "no such file or directory")
             continue
+        # Files are known by their real path: a symlink to a given directory
+        # and the directory itself reach the same files once.
+        real = os.path.realpath(start)
         if start.is_file():
-            if str(start) not in seen:
-                seen.add(str(start))
+            if real not in seen:
+                seen.add(real)
                 yield SourcePath(start, display_path(start, cwd), start.parent, start.name, True)
             continue
         if not start.is_dir():
@@ -144,7 +147,7 @@ def discover(options: Options, cwd: Path | None = None) -> Iterator[SourcePath |
             def shown(path: str, base: str = str(start), prefix: str = str(given)) -> str:
                 return os.path.join(prefix, _relative(path, base) or "")
 
-        yield from _walk(str(start), start, inherited, options.respect_gitignore, keep, shown, seen)
+        yield from _walk(str(start), start, inherited, options.respect_gitignore, keep, shown, seen, real)
         walked.append(str(start))
     yield from _configured_stores(options, cwd, seen, walked)
 
@@ -181,6 +184,7 @@ def _walk(
     keep: Callable[[str, bool], bool],
     display: Callable[[str], str],
     seen: set[str],
+    real: str,
 ) -> Iterator[SourcePath | Missing]:
     if gitignore:
         own = _gitignore(Path(top))
@@ -207,9 +211,10 @@ def _walk(
         elif entry.is_file(follow_symlinks=False):
             if (specs and _ignored(path, False, specs)) or not keep(path, False):
                 continue
-            if path in seen:
+            key = real + path[len(start_text):]  # nothing below a start is a symlink
+            if key in seen:
                 continue
-            seen.add(path)
+            seen.add(key)
             yield SourcePath(Path(path), display(path), start, _relative(path, start_text) or entry.name, False)
     for sub in subdirs:
-        yield from _walk(sub, start, specs, gitignore, keep, display, seen)
+        yield from _walk(sub, start, specs, gitignore, keep, display, seen, real)

@@ -6,7 +6,7 @@ named; ``# migrator: ignore-file`` (optionally with rules) the whole file;
 ``# migrator: session-status`` marks a value as a session status (the
 engines read it as evidence, it suppresses nothing). Markdown spells them as
 ``<!-- migrator: ignore -->``; there a comment alone on its line covers the
-next line too.
+next line too. JSON5 spells them with its own comment, ``// migrator: ignore``.
 
 As ruff does for ``noqa``, a directive that is not one of these, or a rule id
 that no engine emits, is reported (and the unknown id suppresses nothing),
@@ -21,11 +21,12 @@ from typing import Iterable, Literal
 
 from migrator.config import closest
 
-Style = Literal["#", "<!--"]
+Style = Literal["#", "<!--", "//"]
 IGNORE, IGNORE_FILE, MARK = "ignore", "ignore-file", "session-status"
 DIRECTIVES = (IGNORE, IGNORE_FILE, MARK)
 _PATTERNS = {
     "#": re.compile(r"#\s*migrator:\s*(?P<word>[\w-]*)\s*(?:\[(?P<codes>[^\]\n]*)\])?"),
+    "//": re.compile(r"//\s*migrator:\s*(?P<word>[\w-]*)\s*(?:\[(?P<codes>[^\]\n]*)\])?"),
     "<!--": re.compile(r"<!--\s*migrator:\s*(?P<word>[\w-]*)\s*(?:\[(?P<codes>[^\]\n]*)\])?\s*-->"),
 }
 
@@ -145,13 +146,15 @@ def _codes(
 
 
 # Data formats whose comments start with `#`: their values can be suppressed.
-HASH_COMMENT_FORMATS = frozenset({"yaml", "toml"})
+# The line comment of each data format that has one.
+COMMENT_STYLES: dict[str, Style] = {"yaml": "#", "toml": "#", "json5": "//"}
 
 
 def for_document(text: str, fmt: str) -> Suppressions | None:
     """The suppressions of a data document, or None when its format has no
-    ``#`` comments or it names none."""
-    if fmt not in HASH_COMMENT_FORMATS or "migrator" not in text:
+    line comments or it names none."""
+    style = COMMENT_STYLES.get(fmt)
+    if style is None or "migrator" not in text:
         return None
-    found = parse(text.splitlines(), "#")
+    found = parse(text.splitlines(), style)
     return found if found.directives or found.file or found.problems else None

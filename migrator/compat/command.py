@@ -7,30 +7,33 @@ import logging
 import sys
 
 import click
+from packaging.version import Version
 
-from migrator.errors import MigratorError, error_line
+from migrator.errors import ConfigError, MigratorError, error_line
 from migrator.manifest import parse_version
 
 from migrator.compat.defaults import DEFAULT_LISTEN, DEFAULT_MAX_FRAME_BYTES, DEFAULT_UPSTREAM
 from migrator.compat.negotiation import Mode, Policy
 
 
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> _dt.date | None:
+# Parsed in the command, not in click callbacks: a bad value is then said
+# in the one form every command uses (``migrator: error: OPTION: ...``).
+def _date(value: str | None) -> _dt.date | None:
     if value is None:
         return None
     try:
         return _dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise ConfigError(f"--extend-window-until: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+def _version(value: str | None) -> Version | None:
     if value is None:
         return None
     try:
         return parse_version(value)
     except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise ConfigError(f"--gateway-version: {exc}") from None
 
 
 @click.command("gateway")
@@ -45,13 +48,11 @@ def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> o
 )
 @click.option(
     "--extend-window-until",
-    callback=_date,
     metavar="DATE",
     help="Keep serving and accepting old names past sunset until this date (YYYY-MM-DD).",
 )
 @click.option(
     "--gateway-version",
-    callback=_version,
     metavar="VERSION",
     help="The upstream's version, overriding the one it announces in hello-ok.",
 )
@@ -74,8 +75,8 @@ def gateway(
     listen: str,
     upstream: str,
     mode: str,
-    extend_window_until: _dt.date | None,
-    gateway_version: object,
+    extend_window_until: str | None,
+    gateway_version: str | None,
     max_frame_bytes: int,
     allow_remote: bool,
     stats: bool,
@@ -99,8 +100,8 @@ def gateway(
     # The websockets library logs every handshake at DEBUG/INFO: too much even
     # for --verbose, which is about vocabulary decisions.
     logging.getLogger("websockets").setLevel(logging.WARNING)
-    policy = Policy(Mode(mode), extend_window_until, gateway_version)  # type: ignore[arg-type]
     try:
+        policy = Policy(Mode(mode), _date(extend_window_until), _version(gateway_version))
         config = proxy_config(
             listen, upstream, policy=policy, max_frame_bytes=max_frame_bytes, allow_remote=allow_remote
         )

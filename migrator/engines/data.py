@@ -48,7 +48,7 @@ def migrate_document(
 ) -> tuple[str, list[Edit], list[dict[str, Any]]]:
     """Migrate one whole document of ``fmt`` (json, json5, yaml, toml):
     the new text, the edits, and the RFC 6902 patch. ``skip``: lines whose
-    values stay (suppression comments, YAML and TOML)."""
+    values stay (suppression comments: YAML and TOML `#`, JSON5 `//`)."""
     if fmt in ("json", "json5"):
         json5_syntax = fmt == "json5"
         doc = parse_json(text, json5_syntax=json5_syntax)
@@ -56,6 +56,10 @@ def migrate_document(
         from migrator.jsonedit import apply_patch_text
 
         new_text, edits = apply_patch_text(text, doc, ops, json5_syntax=json5_syntax)
+        kept = {e.pointer for e in edits if skip is not None and skip(e.line)}
+        if kept:  # a JSON5 comment suppressed their lines: the patch leaves them out
+            ops = [op for op in ops if op["path"] not in kept]
+            new_text, edits = apply_patch_text(text, doc, ops, json5_syntax=json5_syntax)
         return new_text, edits, ops
     if fmt == "yaml":
         return migrate_yaml(text, patterns, mapping, skip)
@@ -124,6 +128,17 @@ def _finding(display: str, fmt: str, target: Target, decision: Decision, line: i
                    f"the session status named by {what}; {decision.why}", pointer=pointer)
 
 
+def _settle(result: FileResult, findings: list[Finding], target: Target, decision: Decision) -> None:
+    """The findings of a file, or, for the user's own data in expand (kept in
+    the old names by design: readers accept both), notes saying contract is
+    pending, as for a writer kept in expand: expand has nothing left to do."""
+    if target.builtin or decision.action != "review" or decision.refusal:
+        result.findings.extend(findings)
+        return
+    result.notes.extend(f"{f.path}:{f.line}:{f.column}: {f.rule}: `{f.old}` kept in expand (your own data) at "
+                        f"{f.pointer}, `{f.new}` in contract: contract pending" for f in findings)
+
+
 def _cap(result: FileResult, total: int) -> None:
     if total > FINDINGS_PER_FILE:
         result.notes.append(f"{result.display}: {total - FINDINGS_PER_FILE} more values to migrate not listed")
@@ -175,9 +190,9 @@ class DataEngine(BaseEngine):
             return result
         decision = decide(target, options)
         edits = migrated.edits
-        for edit in edits[:FINDINGS_PER_FILE]:
-            result.findings.append(_finding(source.display, target.format, target, decision, edit.line,
-                                            edit.column, edit.pointer, edit.old, edit.new))
+        _settle(result, [_finding(source.display, target.format, target, decision, edit.line, edit.column,
+                                  edit.pointer, edit.old, edit.new) for edit in edits[:FINDINGS_PER_FILE]],
+                target, decision)
         _cap(result, len(edits))
         if migrated.suppressions is not None:
             result.notes.extend(migrated.suppressions.notes(source.display))
@@ -233,7 +248,7 @@ class JsonlEngine(StoreEngine, fmt="jsonl", user_rules=True):
                 _discard(staged)
             result.error = Problem("unreadable", f"cannot read: {exc.strerror or exc}")
             return result
-        result.findings = findings
+        _settle(result, findings, target, decision)
         _cap(result, stats.edits)
         if stats.truncated_tail:
             result.notes.append(f"{source.display}:{stats.lines}: last line is incomplete; left as it is")

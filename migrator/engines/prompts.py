@@ -399,6 +399,8 @@ def _json_fence(
         reason = "is too deeply nested to analyse" if migrated.kind == "crashed" else "does not parse"
         out.notes.append(f"{context.display}:{fence.line}: ```{fence.info} block {reason}; not examined")
         return None
+    if any(set(options.manifest.python.foreign.keys) & set(c.pointer.split("/")) for c in migrated.edits):
+        return None  # a record of another vocabulary (a run's `outcome`, `acp`) quoted whole
     evidence = context.evidence
     confidence: Confidence = "likely" if (sessions or evidence) else "possible"
     allowed = context.rewrite and options.allows(confidence)

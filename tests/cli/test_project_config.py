@@ -141,11 +141,12 @@ def test_write_of_single_files_is_one_run_that_rollback_undoes(tmp_path: Path) -
 def test_command_line_wins_over_every_project(tmp_path: Path) -> None:
     root = _tree(tmp_path)
     phase = run_cli("scan", "a", "b", "--phase", "expand", "--no-cache", "-v", cwd=root)
-    # expand keeps a's own data for review
+    # expand keeps a's own data in the old names: contract pending, not a finding
     assert phase.stdout.splitlines() == [
-        FINDINGS[1], FINDINGS[2], "to review (1):",
-        "a/exports/jobs.json:1:22: data-rule [certain, review] 'failed' -> 'interrupted' at /jobs/0/status",
-        "3 files scanned, 3 findings: 2 to rewrite, 1 to review (expand phase)",
+        FINDINGS[1], FINDINGS[2],
+        "a/exports/jobs.json:1:22: data-rule: `failed` kept in expand (your own data) at /jobs/0/status, "
+        "`interrupted` in contract: contract pending",
+        "3 files scanned, 2 findings: 2 to rewrite, 0 to review (expand phase)",
     ]
     assert phase.stderr.splitlines()[0] == f"config: {root / 'a' / 'pyproject.toml'} for a; phase expand (--phase); cache off"
     # --config: one table for every path (b's: no data rule, vendored/ excluded).

@@ -152,9 +152,9 @@ def test_a_data_finding_keeps_the_documented_path_line_column_prefix(tmp_path: P
     (tmp_path / "pyproject.toml").write_text(
         '[tool.migrator]\n[[tool.migrator.data]]\npaths = ["*.json"]\npointers = ["/sessions/*/status"]\n', "utf-8")
     (tmp_path / "s.json").write_text('{"sessions": [\n  {"status": "done"}\n]}\n', "utf-8")
-    done = run_cli("scan", ".", "-q", cwd=tmp_path)
+    done = run_cli("scan", ".", "-q", "--phase", "contract", cwd=tmp_path)
     assert done.returncode == 1
-    assert done.stdout == "s.json:2:14: data-rule [certain, review] 'done' -> 'agent_responded' at /sessions/0/status\n"
+    assert done.stdout == "s.json:2:14: data-rule [certain, rewrite] 'done' -> 'agent_responded' at /sessions/0/status\n"
 
 
 def test_a_missing_path_is_counted_as_not_found(demo: Path) -> None:
