@@ -103,6 +103,10 @@ class PassedArgument:
 
 # Edits that add the new name beside the old one in expand.
 _EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type")
+# A constant shared with another vocabulary gets expand's edit in either
+# phase: contract leaves it accepting both names, for a person to split, so
+# contract after expand and contract alone give the same bytes.
+SHARED = "collection-shared"
 
 
 class StatusRewriter:
@@ -405,12 +409,12 @@ class _Apply(cst.CSTTransformer):
         self.vocab = vocab
         self.phase = phase
 
-    def _collection(self, node: cst.BaseExpression) -> cst.BaseExpression:
+    def _collection(self, node: cst.BaseExpression, expand: bool = False) -> cst.BaseExpression:
         target = node
         if isinstance(node, cst.Call):
             target = node.args[0].value
         assert isinstance(target, (cst.Tuple, cst.List, cst.Set))
-        fn = expand_elements if self.phase == "expand" else contract_elements
+        fn = expand_elements if self.phase == "expand" or expand else contract_elements
         elements = fn(target.elements, self.vocab)
         if elements is None:
             return node
@@ -446,8 +450,9 @@ class _Apply(cst.CSTTransformer):
         )
 
     def _leave_collection(self, original_node: cst.CSTNode, updated_node: cst.BaseExpression) -> cst.BaseExpression:
-        if self.edits.get(id(original_node)) == "collection":
-            return self._collection(updated_node)
+        edit = self.edits.get(id(original_node))
+        if edit in ("collection", SHARED):
+            return self._collection(updated_node, expand=edit == SHARED)
         return updated_node
 
     def leave_Tuple(self, original_node: cst.Tuple, updated_node: cst.Tuple) -> cst.BaseExpression:

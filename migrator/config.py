@@ -270,7 +270,11 @@ def load_projects(paths: tuple[str, ...] | list[str] = (), **settings: Unpack[Se
     # built from the path as found (displayed and matched as the user wrote it).
     found: dict[Path, Path] = {}
     groups: dict[Path | None, list[Path]] = {}
-    for path in given:
+    # A project nested in a given directory is a project of the run too: its
+    # files get its table whether the directory is walked (CI) or the files
+    # are given one by one (the pre-commit hook). The nearer project wins.
+    nested = (n for p in given for n in _nested_projects(_absolute(p, cwd), p))
+    for path in dict.fromkeys([*given, *nested]):
         config_file = find_config(_absolute(path, cwd))
         key = config_file.resolve() if config_file is not None else None
         if config_file is not None:
@@ -283,6 +287,29 @@ def load_projects(paths: tuple[str, ...] | list[str] = (), **settings: Unpack[Se
     groups[first] = [p for p in given if p in groups[first] or p in loose]
     return tuple(_build(tuple(members), found[key], flags, manifest, cwd)
                  for key, members in groups.items() if key is not None)
+
+
+def _nested_projects(directory: Path, shown: Path) -> list[Path]:
+    """The directories below ``directory`` (spelt from ``shown``) holding a
+    ``pyproject.toml`` with a ``[tool.migrator]`` table, past the folders a
+    scan skips and without following links."""
+    from migrator.files import SKIP_DIRS, _is_virtualenv
+
+    if not directory.is_dir():
+        return []
+    out: list[Path] = []
+    for here, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")
+                         and not _is_virtualenv(os.path.join(here, d)))
+        if here == str(directory) or "pyproject.toml" not in files:
+            continue
+        try:
+            text = Path(here, "pyproject.toml").read_bytes()
+        except OSError:
+            continue  # an unreadable table is said when its files are read
+        if b"[tool.migrator" in text:
+            out.append(shown / Path(here).relative_to(directory))
+    return out
 
 
 def _settings(paths: tuple[str, ...] | list[str], settings: Settings) -> tuple[tuple[Path, ...], "_Flags", Manifest, Path]:

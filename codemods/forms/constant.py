@@ -11,7 +11,7 @@ import libcst as cst
 from codemods.forms._common import ROWS as _ROWS
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Verdict
-from codemods.session_status import Plan, StatusRewriter
+from codemods.session_status import SHARED, Plan, StatusRewriter
 from migrator.rules import Example, Rule
 from codemods.forms.dispatch import plan_table
 from codemods.forms.writer import write
@@ -176,6 +176,12 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
             rule = "status-set-call" if isinstance(value, cst.Call) else "status-constant"
             edit = "collection"
         rw.add(plan, facts, value, line, rw.literals(value), verdict, rule, rewrite, edit)
+        if shared and rw.allowed(verdict) and not rw.ignored(facts, line):
+            # Listed for review, yet given expand's edit: what contract after
+            # expand leaves, so both orders give the same bytes.
+            present = {string_value(x) for x in rw.literals(value)}
+            if any(w in rw.vocab.old and rw.vocab.to_new(w) not in present for w in present if w):
+                plan.edits[id(value)] = SHARED
 
 
 def _words(node: cst.BaseExpression) -> list[str]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from conftest import run_cli
 
 POLL = '''import openclaw
@@ -35,8 +33,6 @@ def test_a_file_given_alone_gets_its_nearest_table(tmp_path: Path) -> None:
     assert '+    return [r for r in rows if r["status"] in ("done", "agent_responded")]' in alone.stdout.splitlines()
 
 
-@pytest.mark.xfail(strict=True, reason="a walked directory gives every file below it the given path's table; "
-                                       "nested tables count only when their directory is given (config.load_projects)")
 def test_a_walked_directory_gives_a_nested_project_its_own_table(tmp_path: Path) -> None:
     root = _tree(tmp_path)
     walked = run_cli("apply", ".", "--no-cache", cwd=root)
