@@ -293,14 +293,16 @@ def _nested_projects(directory: Path, shown: Path) -> list[Path]:
     """The directories below ``directory`` (spelt from ``shown``) holding a
     ``pyproject.toml`` with a ``[tool.migrator]`` table, past the folders a
     scan skips and without following links."""
-    from migrator.files import SKIP_DIRS, _is_virtualenv
+    from migrator.files import SKIP_DIRS
 
     if not directory.is_dir():
         return []
     out: list[Path] = []
     for here, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")
-                         and not _is_virtualenv(os.path.join(here, d)))
+        if "pyvenv.cfg" in files:  # a virtualenv: skipped, as a scan skips it
+            dirs[:] = []
+            continue
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
         if here == str(directory) or "pyproject.toml" not in files:
             continue
         try:
