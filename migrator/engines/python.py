@@ -540,12 +540,9 @@ class PythonEngine:
         for source, survey in items:
             if not isinstance(survey, ModuleSurvey) or not survey.has_imports:
                 continue
-            data = survey.talking_source
+            data = _source_bytes(source, survey)
             if data is None:
-                try:
-                    data = source.path.read_bytes()
-                except OSError:
-                    continue  # reported when the file itself is read
+                continue  # reported when the file itself is read
             if reads(survey, data):
                 out.append((source, dataclasses.replace(survey, importer_source=data)))
         return out
@@ -575,13 +572,9 @@ class PythonEngine:
                         continue
                     source, other = by_name[hit]
                     found[hit] = (source, other)
-                    more = other.talking_source
-                    if more is None:
-                        try:
-                            more = source.path.read_bytes()
-                        except OSError:
-                            continue  # reported when the file itself is read
-                    following.append((other, more))
+                    more = _source_bytes(source, other)
+                    if more is not None:  # else reported when the file itself is read
+                        following.append((other, more))
             level = following
         return list(found.values())
 
@@ -795,12 +788,9 @@ class PythonEngine:
             if not isinstance(survey, ModuleSurvey) or not survey.has_imports:
                 continue
             # Bytes a pass below already read are kept with the survey.
-            data = survey.importer_source or survey.talking_source
+            data = survey.importer_source or _source_bytes(source, survey)
             if data is None:
-                try:
-                    data = source.path.read_bytes()
-                except OSError:
-                    continue  # reported when the file itself is read
+                continue  # reported when the file itself is read
             if not wanted(survey, data) or not any(n in data for n in names):
                 continue
             imported = tuple(self._tests_imported_name(data) if tests_only else self._from_imports(data)[0])
@@ -1054,4 +1044,15 @@ class PythonEngine:
         again = self._rewriter(source, context).rewrite(result.updated)
         if again.code != result.updated:
             return "a second pass would change the file again"
+        return None
+
+
+def _source_bytes(source: SourcePath, survey: ModuleSurvey) -> bytes | None:
+    """A module's bytes: those its survey kept, else read again (None when
+    it cannot be read now)."""
+    if survey.talking_source is not None:
+        return survey.talking_source
+    try:
+        return source.path.read_bytes()
+    except OSError:
         return None
