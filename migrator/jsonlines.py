@@ -35,7 +35,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Callable, Iterator, Mapping, Sequence
+from typing import Any, BinaryIO, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import orjson
 
@@ -422,8 +422,8 @@ def stream(
         elif pause:
             pause -= 1
         if out is None:
-            out = per_line(block, lines, migrator, candidate if b"\\" in block else plain, detail, stats,
-                           on_edit, on_patch)
+            run = _Pass(migrator, detail, stats, on_edit, on_patch)
+            out = per_line(block, lines, candidate if b"\\" in block else plain, run)
         if isinstance(on_edit, _Limited) and on_edit.left <= 0:
             on_edit = None  # enough reported: from the next block on, count only
             detail = on_patch is not None
@@ -588,19 +588,23 @@ class _Limited:
             self.on_edit(edit)
 
 
-def _block(
-    block: bytes,
-    before: int,
-    migrator: _Migrator,
-    candidate: re.Pattern[bytes],
-    detail: bool,
-    stats: StreamStats,
-    on_edit: Any,
-    on_patch: Any,
-) -> bytes:
+class _Pass(NamedTuple):
+    """What a block's line-by-line pass works with: the rule's migrator,
+    whether each edit is reported, the counts, and where edits and patch
+    operations go."""
+
+    migrator: "_Migrator"
+    detail: bool
+    stats: StreamStats
+    on_edit: Any
+    on_patch: Any
+
+
+def _block(block: bytes, before: int, candidate: re.Pattern[bytes], run: "_Pass") -> bytes:
     """Migrate a block of whole lines (each ending in a newline) that follows
     ``before`` lines; return the new block. Lines without an old value are
     copied as bytes, never split out or decoded."""
+    migrator, detail, stats, on_edit, on_patch = run
     pieces: list[bytes] = []
     copied = 0  # block[:copied] is in pieces
     counted, number = 0, before  # lines before offset `counted`
@@ -664,19 +668,11 @@ def _joined(block: bytes, pieces: list[bytes], copied: int) -> bytes:
     return b"".join(pieces)
 
 
-def _block_one_key(
-    block: bytes,
-    before: int,
-    migrator: _Migrator,
-    candidate: re.Pattern[bytes],
-    detail: bool,
-    stats: StreamStats,
-    on_edit: Any,
-    on_patch: Any,
-) -> bytes:
+def _block_one_key(block: bytes, before: int, candidate: re.Pattern[bytes], run: "_Pass") -> bytes:
     """:func:`_block` for the commonest rule, one top-level key (``/status``),
     written out: the per-line work is one parse, the duplicate-key proof and
     a few byte counts. A line it is not sure of goes to ``migrator.migrate``."""
+    migrator, detail, stats, on_edit, on_patch = run
     assert migrator.keys is not None and len(migrator.keys) == 1
     key, pointer, _ = migrator.keys[0]
     mapping = migrator.mapping
