@@ -183,9 +183,9 @@ class TextEngine(BaseEngine):
                 b = _dedent(after[new.body_start : new.body_end], new.indent)[0]
                 if a != b:
                     try:
-                        from codemods.session_status import equivalent_except_literals
+                        from migrator.engines.python import literals_only
 
-                        problem = equivalent_except_literals(a.encode(), b.encode(), vocab)
+                        problem = literals_only(a.encode(), b.encode(), vocab)
                     except SyntaxError:
                         problem = "a Python block that did not parse was changed"
                     if problem:
@@ -331,13 +331,11 @@ def _python_fence(
     def around(_imports: object) -> list[str]:
         return [f"the prompt around it mentions `{evidence}`"] if evidence else []
 
-    # Imported here: LibCST is only needed when a prompt holds Python code.
-    from codemods.session_status import StatusRewriter
-    from migrator.engines.python import expanded_note, rewrite_source
+    # The Python engine's own path (LibCST is loaded only when a prompt holds Python code).
+    from migrator.engines.python import block_rewriter, expanded_note, rewrite_source
 
     options = context.options
-    rewriter = StatusRewriter(options.manifest, options.phase, options.min_confidence, options.markers, around)
-    result = rewrite_source(code.encode("utf-8"), rewriter)
+    result = rewrite_source(code.encode("utf-8"), block_rewriter(options, around))
     if isinstance(result, str):
         out.notes.append(f"{display}:{fence.line}: ```python block does not parse; its values are left for review")
         return None

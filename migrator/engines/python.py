@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     # answered from the cache never needs it.
     from codemods.provenance import TreeKnowledge, Verdict
     from codemods.session_status import ImportEvidence, RewriteResult, StatusRewriter
+    from migrator.manifest import Vocabulary
 
 
 def module_name(rel: str) -> str:
@@ -217,6 +218,23 @@ def rewrite_source(data: bytes, rewriter: "StatusRewriter") -> "RewriteResult | 
         if "encoding" in str(exc):
             return "not valid UTF-8, and no coding declaration names another encoding"
         return f"cannot read Python source: {exc}"
+
+
+def block_rewriter(options: Options, around: Callable[[object], list[str]]) -> "StatusRewriter":
+    """The rewriter for Python that is no module of the tree (a ```python
+    block of a prompt): ``around`` says what ties its context to OpenClaw."""
+    from codemods.session_status import StatusRewriter
+
+    return StatusRewriter(options.manifest, options.phase, options.min_confidence, options.markers, around)
+
+
+def literals_only(before: bytes, after: bytes, vocab: "Vocabulary") -> str | None:
+    """Why ``after`` differs from ``before`` other than at status literals
+    (None: it does not). The write check of a Python file and of a
+    ```python block; a SyntaxError when either does not parse."""
+    from codemods.session_status import equivalent_except_literals
+
+    return equivalent_except_literals(before, after, vocab)
 
 
 def expanded_note(display: str, line: int, column: int, rule: str, old: str, new: str) -> str:
@@ -1033,12 +1051,10 @@ class PythonEngine:
     def verify(self, source: SourcePath, result: FileResult, context: Context) -> str | None:
         """The result parses, its AST differs only at status literals, and a
         second pass changes nothing."""
-        from codemods.session_status import equivalent_except_literals
-
         if result.updated is None or result.original is None:
             return None
         vocab = context.options.manifest.vocabulary
-        problem = equivalent_except_literals(result.original, result.updated, vocab)
+        problem = literals_only(result.original, result.updated, vocab)
         if problem:
             return problem
         again = self._rewriter(source, context).rewrite(result.updated)

@@ -14,3 +14,16 @@ def test_every_path_the_package_map_names_exists() -> None:
     assert len(paths) >= 15
     missing = [p for p in paths if not (REPO / p).exists()]
     assert missing == []
+
+
+def test_the_core_reaches_the_codemods_only_through_the_python_engine() -> None:
+    """`codemods` depends on the core; the core reaches back only through
+    the engine that runs it (migrator/engines/python.py), so a newcomer
+    finds that seam in one file."""
+    importing = re.compile(r"^\s*(?:from|import)\s+codemods\b", re.MULTILINE)
+    found = sorted(
+        str(path.relative_to(REPO))
+        for path in (REPO / "migrator").rglob("*.py")
+        if importing.search(path.read_text("utf-8"))
+    )
+    assert found == ["migrator/engines/python.py"]
