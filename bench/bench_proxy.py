@@ -49,6 +49,17 @@ BLOCKS = 5  # direct/proxied alternations per measurement
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
+
+async def _stop(proc: asyncio.subprocess.Process, signalled: bool = False) -> None:
+    """End a child and wait for it: the proxy by SIGTERM, a relay or a
+    gateway by closing its standard input."""
+    if signalled:
+        proc.send_signal(signal.SIGTERM)
+    else:
+        assert proc.stdin is not None
+        proc.stdin.close()
+    await asyncio.wait_for(proc.wait(), 10)
+
 async def serve_gateway() -> None:
     """Child mode: run the test gateway until stdin closes."""
     async with TestGateway(OLD_VERSION, max_size=1 << 24, record=False) as gw:
@@ -223,13 +234,8 @@ async def main_real(rounds: int) -> int:
                 print(f"  {label:18} median {m:8.0f}µs  {m / medians['direct']:5.2f}x direct")
             print(f"ROW proxy sessions.list round trip: {medians['migrator gateway'] / medians['direct']:.2f}x direct "
                   f"(naive relay {medians['naive relay'] / medians['direct']:.2f}x; goal at most 1.25x and less than the relay)")
-            for proc in (proxy, relay):
-                if proc is proxy:
-                    proc.send_signal(signal.SIGTERM)
-                else:
-                    assert proc.stdin is not None
-                    proc.stdin.close()
-                await asyncio.wait_for(proc.wait(), 10)
+            await _stop(proxy, signalled=True)
+            await _stop(relay)
         finally:
             rg.stop(gateway)
     return 0
@@ -305,16 +311,9 @@ async def main(rounds: int, burst_n: int, pairs: int) -> None:
               f"{ratios[0]:4.2f}-{ratios[-1]:4.2f}x  {relay_ratio:9.2f}x  {statistics.median(cpu) * 1e6:5.1f}µs")
     print(f"ROW proxy events: median of {pairs} runs per case above (the byte relay: bytes copied by threads, the floor "
           f"of a relay in Python); goal at least 0.9x direct")
-    assert relay.stdin is not None
-    relay.stdin.close()
-    await asyncio.wait_for(relay.wait(), 10)
-    for proc in (proxy, gateway):
-        if proc is proxy:
-            proc.send_signal(signal.SIGTERM)
-        else:
-            assert proc.stdin is not None
-            proc.stdin.close()
-        await asyncio.wait_for(proc.wait(), 10)
+    await _stop(relay)
+    await _stop(proxy, signalled=True)
+    await _stop(gateway)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ come sorted, and report files that cannot be written are usage errors."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 from conftest import FIXTURES, run_cli, snapshot
@@ -27,7 +28,9 @@ def test_yaml_anchor_is_named_not_cannot_locate(tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
-def test_sqlite_findings_name_the_session_key_sorted(tmp_path: Path) -> None:
+def _state_with_database(tmp_path: Path) -> tuple[Path, Path, sqlite3.Connection]:
+    """The fixture state dir with the real 2026.9.6 agent database in place
+    of its sessions.json: the dir, the database and an open connection."""
     state = tmp_path / "state"
     shutil.copytree(FIXTURES / "state", state, ignore=shutil.ignore_patterns(".migrator"))
     (state / "agents" / "main" / "sessions" / "sessions.json").unlink()
@@ -35,6 +38,11 @@ def test_sqlite_findings_name_the_session_key_sorted(tmp_path: Path) -> None:
     db.parent.mkdir(parents=True)
     conn = connect(db)
     conn.executescript((FIXTURES / "data" / "openclaw-agent-2026.9.6.sql").read_text("utf-8"))
+    return state, db, conn
+
+
+def test_sqlite_findings_name_the_session_key_sorted(tmp_path: Path) -> None:
+    state, db, conn = _state_with_database(tmp_path)
     # Rows inserted out of key order still come sorted by key.
     keys = [k for (k,) in conn.execute("SELECT session_key FROM session_nodes WHERE status = 'failed'")]
     conn.close()
@@ -57,13 +65,7 @@ def test_sqlite_findings_name_the_session_key_sorted(tmp_path: Path) -> None:
 def test_database_rows_in_sarif_and_github_have_no_line(tmp_path: Path) -> None:
     import json
 
-    state = tmp_path / "state"
-    shutil.copytree(FIXTURES / "state", state, ignore=shutil.ignore_patterns(".migrator"))
-    (state / "agents" / "main" / "sessions" / "sessions.json").unlink()
-    db = state / "agents/main/agent/openclaw-agent.sqlite"
-    db.parent.mkdir(parents=True)
-    conn = connect(db)
-    conn.executescript((FIXTURES / "data" / "openclaw-agent-2026.9.6.sql").read_text("utf-8"))
+    state, db, conn = _state_with_database(tmp_path)
     conn.close()
     sarif = run_cli("scan", "--state-dir", "state", "--format", "sarif", cwd=tmp_path)
     assert sarif.returncode == 1, sarif.stderr
