@@ -139,6 +139,16 @@ def _discover(projects: tuple[Options, ...], run: Run) -> list[list[SourcePath]]
     """The files of each project. A file that the paths of two projects both
     reach (``scan . sub`` where ``sub`` has its own table) goes with the
     nearer project, the one whose root is deepest above it."""
+    if len(projects) == 1:
+        # One project owns every file: nothing to weigh (the weighing costs
+        # about 0.2 s on a tree of 12,000 files).
+        only: list[SourcePath] = []
+        for item in discover(projects[0]):
+            if isinstance(item, Missing):
+                run.missing.append(item)
+            else:
+                only.append(item)
+        return [only]
     found: list[list[SourcePath]] = []
     owner: dict[str, tuple[int, int]] = {}  # path -> (depth of the root, project)
     for index, options in enumerate(projects):
