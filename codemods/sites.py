@@ -39,6 +39,7 @@ class Sites:
         self._typed = False
         self._untied = False
         self._scopes: list[tuple[tuple[int, int], dict[str, set[str]]]] | None = None
+        self._constant_words: dict[str, set[str]] = {}
         self.foreign_words = manifest.python.foreign_words
         self.foreign_sources = tuple(t.lower() for t in manifest.python.foreign_sources)
         keys = b"|".join(re.escape(k.encode()) for k in sorted(self.keys)) or b"(?!)"
@@ -114,6 +115,10 @@ class Sites:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True
         constants = self._constants(tree.body)
+        self._constant_words = {
+            t.id: words for statement in tree.body if isinstance(statement, ast.Assign)
+            and (words := _words(statement.value)) is not None for t in statement.targets if isinstance(t, ast.Name)
+        }
         self._status_names = None
         self._pending = (tree, source)
         if talks:
@@ -145,10 +150,15 @@ class Sites:
         vocabulary (`video.status == "completed" or video.status == "failed"`),
         or it is written to a record a foreign name holds (`job.status = "timeout"`)."""
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
-            subject = node.left
+            subject, other = node.left, node.comparators[0]
             if isinstance(node.ops[0], (ast.Eq, ast.NotEq)) and _words(subject) is not None:
-                subject = node.comparators[0]  # "done" == s
-            return bool(self._compared_words(node, subject) & self.foreign_words)
+                subject, other = other, subject  # "done" == s
+            if self._foreign_record(_unwrap(subject)):
+                return True  # job.status in TERMINAL: a record a foreign name holds
+            words = self._compared_words(node, subject)
+            if isinstance(other, ast.Name):
+                words = words | self._constant_words.get(other.id, set())  # x in ("completed", "timeout")
+            return bool(words & self.foreign_words)
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             return all(self._foreign_record(t) or bool(self._compared_words(node, t) & self.foreign_words)
@@ -156,6 +166,8 @@ class Sites:
         return False
 
     def _foreign_record(self, target: ast.AST) -> bool:
+        if isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute) and target.func.attr == "get":
+            target = target.func  # job.get("status")
         root = target.value if isinstance(target, (ast.Subscript, ast.Attribute)) else None
         return isinstance(root, ast.Name) and foreign_token(root.id, self.foreign_sources) is not None
 

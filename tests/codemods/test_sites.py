@@ -52,6 +52,10 @@ def test_names_bound_from_names_do_not_recurse() -> None:
         ('def f(video):\n    return video.status == "completed" or video.status == "failed"\n', False),
         ('def f(info):\n    return info["status"] in ("error", "timeout")\n', False),
         ('def f(job):\n    job.status = "timeout"\n', False),  # written to a record a foreign name holds
+        # Read from a record a foreign name holds, or tested with a constant of another vocabulary.
+        ('def f(job):\n    return job.get("status") == "done"\n', False),
+        ('TERMINAL = ("completed", "timeout", "error")\n\ndef f(x):\n    return x.status in TERMINAL\n', False),
+        ('TERMINAL = ("done", "timeout")\n\ndef f(x):\n    return x.status in TERMINAL\n', True),
         # The words of another function do not count; nor does an unrelated subject.
         ('def f(r):\n    return r["status"] == "failed"\n\ndef g(r):\n    return r["status"] == "error"\n', True),
         ('def f(r, v):\n    return r["status"] == "failed" or v.status == "error"\n', True),
@@ -60,8 +64,14 @@ def test_names_bound_from_names_do_not_recurse() -> None:
     ],
 )
 def test_sites_of_another_vocabulary_where_nothing_ties_the_module(code: str, site: bool) -> None:
+    from codemods.session_status import StatusRewriter
+
     assert SITES.found(code.encode(), False) is True
     assert SITES.found(code.encode(), False, untied=True) is site
+    if not site:  # the full analysis agrees: nothing to report, in either phase
+        for phase in ("expand", "contract"):
+            result = StatusRewriter(MANIFEST, phase).rewrite(code.encode())  # type: ignore[arg-type]
+            assert not result.findings and not result.kept, phase
 
 
 def test_the_untied_shortcut_drops_no_finding() -> None:
