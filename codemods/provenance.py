@@ -196,6 +196,7 @@ class ModuleFacts(cst.CSTVisitor):
         self.keys = frozenset(manifest.python.keys)
         self.attributes = frozenset(manifest.python.attributes)
         self.evidence_tokens = tuple(t.lower() for t in manifest.python.evidence)
+        self.string_evidence = frozenset(t.lower() for t in manifest.python.string_evidence)
         self.evidence_imports = tuple(manifest.python.evidence_imports)
         self.mixed_tokens = tuple(t.lower() for t in manifest.python.mixed_sources)
         self.session_tokens = tuple(t.lower() for t in manifest.python.sources.tokens)
@@ -531,14 +532,14 @@ class ModuleFacts(cst.CSTVisitor):
             self._note_identifier(name)
 
     # -- evidence --------------------------------------------------------
-    def _note_identifier(self, text: str) -> None:
+    def _note_identifier(self, text: str, in_string: bool = False) -> None:
         low = text.lower()
         for token in self.mixed_tokens:
             if token in low and not self._importing:
                 self.mixed.append((token, self.scope))
                 break
         for token in self.evidence_tokens:
-            if token in low:
+            if token in low and (in_string or token not in self.string_evidence):
                 self.evidence.append(token)
                 return
         for marker in self.markers:
@@ -556,7 +557,7 @@ class ModuleFacts(cst.CSTVisitor):
         # ["openclaw", "sessions", "--json"]: the CLI's session list.
         words = [string_value(e.value) for e in node.elements[:3]]
         if len(words) >= 2 and words[0] == "openclaw" and words[1]:
-            self._note_identifier(f"openclaw {words[1]}")
+            self._note_identifier(f"openclaw {words[1]}", in_string=True)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self._note_identifier(node.attr.value)
@@ -566,7 +567,7 @@ class ModuleFacts(cst.CSTVisitor):
         if value is None:
             return
         if len(value) < 200 and id(node) not in self._docstrings:
-            self._note_identifier(value)
+            self._note_identifier(value, in_string=True)
         if value not in self._old_words and id(node) not in self._docstrings and len(value) < 2000:
             found = self._old_pattern.findall(value)
             if found and self._status_context(value):

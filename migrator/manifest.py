@@ -265,13 +265,14 @@ class PythonSurface:
 
     keys: tuple[str, ...]
     attributes: tuple[str, ...]
-    evidence: tuple[str, ...]
+    evidence: tuple[str, ...]  # every evidence token, those of strings only too
     evidence_imports: tuple[str, ...]
     mixed_sources: tuple[str, ...]
     foreign_sources: tuple[str, ...]
     foreign_words: frozenset[str]
     sources: PythonSources = field(default_factory=PythonSources)
     foreign: PythonSources = field(default_factory=PythonSources)
+    string_evidence: frozenset[str] = frozenset()  # of ``evidence``, those counted only inside a string
 
 
 @dataclass(frozen=True)
@@ -440,10 +441,12 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
     capability = _need(_need(data, "capability", where, dict), "name", where, str)
     surfaces = _need(data, "surfaces", where, dict)
     py = _need(surfaces, "python", where, dict)
+    in_strings = _strings(py.get("evidence-in-strings", []), where, "surfaces.python.evidence-in-strings")
     python = PythonSurface(
         keys=_strings(py.get("keys", [field_name]), where, "surfaces.python.keys"),
         attributes=_strings(py.get("attributes", [field_name]), where, "surfaces.python.attributes"),
-        evidence=_strings(py.get("evidence", []), where, "surfaces.python.evidence"),
+        evidence=(*_strings(py.get("evidence", []), where, "surfaces.python.evidence"), *in_strings),
+        string_evidence=frozenset(in_strings),
         evidence_imports=_strings(py.get("evidence-imports", []), where, "surfaces.python.evidence-imports"),
         mixed_sources=_strings(py.get("mixed-sources", []), where, "surfaces.python.mixed-sources"),
         foreign_sources=_strings(py.get("foreign-sources", []), where, "surfaces.python.foreign-sources"),

@@ -284,11 +284,11 @@ class PythonEngine:
             # Substring tests on the lowercased bytes beat an IGNORECASE
             # alternation by an order of magnitude.
             self._tokens = [t.lower().encode() for t in (*manifest.python.evidence, *options.markers) if t]
-            # A token no identifier can hold (`sessions.list`) is evidence
-            # only inside a string, as the codemod counts it: not in code
-            # (`sessions.list,` of another SDK) nor in a comment.
+            # Some tokens are evidence only inside a string, as the codemod
+            # counts them: not in code (`sessions.list,` of another SDK,
+            # `_get_cluster_session_nodes`) nor in a comment.
             self._string_only = {
-                t.lower().encode() for t in manifest.python.evidence if not re.fullmatch(r"\w+", t)
+                t.lower().encode() for t in manifest.python.string_evidence
             } - {m.lower().encode() for m in options.markers}
             self._evidence = re.compile(b"|".join(re.escape(t) for t in self._tokens))
             # Importing an OpenClaw package, or running its CLI's session list
@@ -990,7 +990,7 @@ class PythonEngine:
         # are then of unknown origin at best, and the ast can already tell the
         # sites the provenance would leave to another vocabulary.
         lowered = data.lower()
-        untied = not (talks or typed or context.options.markers or self._knowledge(source, facts).passed) and not any(
+        untied = not (talks or typed or context.options.markers or self._passed(name, facts)) and not any(
             t in lowered for t in self._session_tokens
         )
         return bool(self._sites.found(data, talks, typed, untied))
@@ -999,11 +999,17 @@ class PythonEngine:
         from codemods.provenance import TreeKnowledge
 
         name = self._module(source)
+        return TreeKnowledge(name, source.path.name == "__init__.py", source.display, facts.exports,
+                             self._passed(name, facts))
+
+    @staticmethod
+    def _passed(name: str, facts: TreeFacts) -> dict[str, list[tuple[str, str, str, str, str]]]:
+        """What other modules pass the functions of module ``name``, by function."""
         passed: dict[str, list[tuple[str, str, str, str, str]]] = {}
         for (module, function), arguments in facts.passed.items():
             if module == name or module.endswith("." + name) or name.endswith("." + module):
                 passed.setdefault(function, []).extend(arguments)
-        return TreeKnowledge(name, source.path.name == "__init__.py", source.display, facts.exports, passed)
+        return passed
 
     def _rewriter(self, source: SourcePath, context: Context) -> "StatusRewriter":
         from codemods.session_status import StatusRewriter

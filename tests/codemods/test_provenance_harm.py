@@ -159,3 +159,30 @@ def test_a_dotted_token_is_evidence_only_in_a_string(tmp_path: Path, line: str, 
         assert "imports `sdk.sessions`, which uses sessions.list" in json.loads(done.stdout)["findings"][0]["why"]
     else:
         assert (done.returncode, found) == (0, [])
+
+
+_CLUSTER = (
+    "class Helper:\n"
+    "    def _get_current_cluster_session_nodes(self, name):\n        return []\n\n"
+    '    def settled(self, row):\n        return row["status"] in ("done", "failed")\n'
+)
+
+
+@pytest.mark.parametrize(("line", "confidence"), [
+    # ray's autoscaler names a method after its cluster's session nodes:
+    # another project's identifier, no sign of OpenClaw's table.
+    ("", "possible"),
+    # The table named in a query is.
+    ('\nQUERY = "SELECT status FROM session_nodes"\n', "likely"),
+])
+def test_a_table_name_is_evidence_only_in_a_string(tmp_path: Path, line: str, confidence: str) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.migrator]\n")
+    (tmp_path / "helper.py").write_text(_CLUSTER + line)
+    done = run_cli("scan", "--format", "json", "--no-cache", "--min-confidence", "possible", "--phase", "contract",
+                   ".", cwd=tmp_path)
+    found = [(f["line"], f["old"], f["confidence"]) for f in json.loads(done.stdout)["findings"]]
+    assert (done.returncode, found) == (1, [(6, "done", confidence), (6, "failed", confidence)])
+    applied = run_cli("apply", "--write", "--phase", "contract", "--no-cache", ".", cwd=tmp_path)
+    assert applied.returncode in (0, 1)
+    rewritten = '"agent_responded"' in (tmp_path / "helper.py").read_text()
+    assert rewritten is (confidence == "likely")  # a `possible` finding is never rewritten
