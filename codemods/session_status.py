@@ -2,19 +2,18 @@
 only where the value really is a session status.
 
 :class:`StatusRewriter` is the engine (used by migrator's pipeline);
-:class:`SessionStatusCommand` wraps it for ``python -m libcst.tool codemod``.
+:class:`SessionStatusCommand` (in :mod:`codemods.command`, found here) wraps
+it for ``python -m libcst.tool codemod``.
 """
 
 from __future__ import annotations
 
-import argparse
 import ast
 import sys
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import libcst as cst
-from libcst.codemod import CodemodContext, Codemod
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from codemods.edits import (
@@ -40,7 +39,7 @@ from codemods.provenance import (
     union_components,
 )
 from migrator.findings import CONFIDENCES, Confidence
-from migrator.manifest import Manifest, Phase, Vocabulary, load_manifest
+from migrator.manifest import Manifest, Phase, Vocabulary
 from migrator.suppressions import Suppressions
 
 # Resolves (module, level) imports of this file to evidence found in the
@@ -600,25 +599,12 @@ def equivalent_except_literals(before: bytes, after: bytes, vocab: Vocabulary) -
     return None
 
 
-# -- LibCST's own codemod runner -------------------------------------------
-class SessionStatusCommand(Codemod):
-    """Rewrite OpenClaw session-status comparisons (failed -> interrupted, ...)."""
+def __getattr__(name: str) -> object:
+    # LibCST's codemod runner (``python -m libcst.tool codemod
+    # codemods.session_status.SessionStatusCommand``) finds its class here;
+    # its base class is imported only then (libcst.codemod is slow to import).
+    if name == "SessionStatusCommand":
+        from codemods.command import SessionStatusCommand
 
-    DESCRIPTION: str = "Rewrite OpenClaw session-status literals where provenance holds (expand or contract)."
-
-    def __init__(self, context: CodemodContext, phase: str = "expand", min_confidence: str = "likely") -> None:
-        super().__init__(context)
-        self.rewriter = StatusRewriter(load_manifest(), phase, min_confidence)  # type: ignore[arg-type]
-
-    @staticmethod
-    def add_args(arg_parser: argparse.ArgumentParser) -> None:
-        arg_parser.add_argument("--phase", choices=["expand", "contract"], default="expand")
-        arg_parser.add_argument(
-            "--min-confidence", dest="min_confidence", choices=list(CONFIDENCES), default="likely"
-        )
-
-    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        result = self.rewriter.rewrite(tree.bytes)
-        if result.code == tree.bytes:
-            return tree
-        return cst.parse_module(result.code)
+        return SessionStatusCommand
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
