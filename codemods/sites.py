@@ -126,11 +126,7 @@ class Sites:
             return any(self._site(node, constants, talks) for node in ast.walk(tree))
         # Otherwise a site sits on a line that quotes an old name or names a
         # constant holding one: only the nodes spanning such a line are asked.
-        names = [n.encode() for n in constants]
-        lines = {
-            number for number, line in enumerate(source.split(b"\n"), start=1)
-            if self._quoted.search(line) or any(n in line for n in names)
-        }
+        lines = _lines_holding(source, self._quoted, [n.encode() for n in constants])
         stack: list[ast.AST] = [tree]
         while stack:
             node = stack.pop()
@@ -358,6 +354,24 @@ class Sites:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value not in self.old:
             return len(node.value) < 2000 and bool(self._word.search(node.value))
         return False
+
+
+def _lines_holding(source: bytes, pattern: re.Pattern[bytes], names: Iterable[bytes]) -> set[int]:
+    """The numbers of the lines where ``pattern`` or one of ``names`` occurs
+    (one scan of the file each, not one per line)."""
+    starts = [m.start() for m in pattern.finditer(source)]
+    for name in names:
+        at = source.find(name)
+        while at != -1:
+            starts.append(at)
+            at = source.find(name, at + 1)
+    lines: set[int] = set()
+    line, counted = 1, 0
+    for start in sorted(starts):
+        line += source.count(b"\n", counted, start)
+        counted = start
+        lines.add(line)
+    return lines
 
 
 def _unwrap(node: ast.AST) -> ast.AST:

@@ -244,6 +244,17 @@ def expanded_note(display: str, line: int, column: int, rule: str, old: str, new
     return f"{display}:{line}:{column}: {rule}: expanded (accepts `{old}` and `{new}`), contract pending"
 
 
+def _anchors(tokens: Sequence[bytes]) -> list[bytes]:
+    """Few substrings that every one of ``tokens`` holds one of: each
+    token's leading word, less a plural's ``s`` (``sessions_list`` ->
+    ``session``), those another anchor holds dropped."""
+    words = set()
+    for token in tokens:
+        word = re.match(rb"[a-z0-9]*", token).group(0) or token  # type: ignore[union-attr]
+        words.add(word[:-1] if word.endswith(b"s") and len(word) > 3 else word)  # a prefix of the token still
+    return sorted(w for w in words if not any(o != w and o in w for o in words))
+
+
 class PythonEngine:
     kind = "python"
     cacheable = True
@@ -284,6 +295,10 @@ class PythonEngine:
             # Substring tests on the lowercased bytes beat an IGNORECASE
             # alternation by an order of magnitude.
             self._tokens = [t.lower().encode() for t in (*manifest.python.evidence, *options.markers) if t]
+            # Fewer scans still: the tokens' leading words (`session`,
+            # `openclaw`), each a substring of some tokens; a file holding
+            # none of them holds no token.
+            self._anchors = _anchors(self._tokens)
             # Some tokens are evidence only inside a string, as the codemod
             # counts them: not in code (`sessions.list,` of another SDK,
             # `_get_cluster_session_nodes`) nor in a comment.
@@ -371,7 +386,7 @@ class PythonEngine:
         token = None
         lowered = data.lower()
         # Substring tests first: an alternation of the tokens scans far slower.
-        if any(t in lowered for t in self._tokens):
+        if any(a in lowered for a in self._anchors) and any(t in lowered for t in self._tokens):
             quoted: set[str] | None = None
             for hit in self._evidence.finditer(lowered):
                 word = hit.group(0).decode(errors="replace")
