@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import os
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -27,7 +27,12 @@ if TYPE_CHECKING:
 
 def module_name(rel: str) -> str:
     """``pkg/sub/mod.py`` -> ``pkg.sub.mod``; ``pkg/__init__.py`` -> ``pkg``."""
-    parts = list(PurePosixPath(rel).with_suffix("").parts)
+    # String operations, as pathlib's with_suffix("").parts would
+    # give: this runs once per file of the tree.
+    head, _, name = rel.rpartition("/")
+    if "." in name.lstrip("."):
+        name = name[: name.rindex(".")]
+    parts = [p for p in (*head.split("/"), name) if p and p != "."]
     if parts and parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
@@ -331,10 +336,9 @@ class PythonEngine:
         when the file is below it, so a run on one file names its modules as
         a run on the whole project does."""
         if self._root is not None:
-            try:
-                return module_name(source.path.absolute().relative_to(self._root).as_posix())
-            except ValueError:
-                pass
+            path, root = os.path.abspath(source.path), str(self._root)
+            if path.startswith(root + os.sep):
+                return module_name(path[len(root) + 1 :].replace(os.sep, "/"))
         return module_name(source.rel)
 
     def _project(self, items: list[tuple[SourcePath, Any]], options: Options) -> list[tuple[SourcePath, Any]]:
