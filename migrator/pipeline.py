@@ -175,8 +175,7 @@ def collect(options: Options, run: Run, sources: list[SourcePath] | None = None,
     engines = list((built or engines_for(options)).values())
     prefilter = prefilter_enabled()
     index = open_index(options, {e.kind: type(e).__module__ for e in engines})
-    work: list[_Work] = []
-    surveyed: dict[str, list[tuple[SourcePath, Any]]] = {e.kind: [] for e in engines}
+    claimed: list[tuple[Engine, SourcePath, Any, Known | None]] = []
     for item in discover(options) if sources is None else sources:
         if isinstance(item, Missing):
             run.missing.append(item)
@@ -186,23 +185,25 @@ def collect(options: Options, run: Run, sources: list[SourcePath] | None = None,
             continue
         run.files_seen += 1
         run.owners[item.path] = options
+        stat, known = (None, None)
+        if engine.reads_bytes and index is not None and prefilter:
+            stat, known = index.recall(engine.kind, item)
+        claimed.append((engine, item, stat, known))
+    unread = [i for i, (engine, _, _, known) in enumerate(claimed) if engine.reads_bytes and known is None]
+    surveyed_now = dict(zip(unread, _survey_all([claimed[i][:2] for i in unread], index, prefilter, options.jobs)))
+    work: list[_Work] = []
+    surveyed: dict[str, list[tuple[SourcePath, Any]]] = {e.kind: [] for e in engines}
+    for position, (engine, item, stat, known) in enumerate(claimed):
         if not engine.reads_bytes:
             work.append(_Work(engine.kind, item, None, project=project))
             continue
-        stat, known = index.recall(engine.kind, item) if index is not None and prefilter else (None, None)
         data: bytes | None = None
         if known is None:
-            try:
-                data = _read(item)
-            except OSError as exc:
-                run.results.append(
-                    FileResult(item.path, item.display, engine.kind, error=Problem("unreadable", f"cannot read: {exc.strerror or exc}"))
-                )
+            outcome = surveyed_now[position]
+            if isinstance(outcome, Problem):
+                run.results.append(FileResult(item.path, item.display, engine.kind, error=outcome))
                 continue
-            digest = content_digest(data)
-            known = index.by_digest(engine.kind, item, digest) if index is not None and prefilter else None
-            if known is None:
-                known = Known(digest, not prefilter or engine.prefilter(data), engine.survey(item, data))
+            known, data = outcome
             if index is not None and prefilter:
                 index.remember(engine.kind, item, stat, known)
         if known.fact is not None:
@@ -213,6 +214,57 @@ def collect(options: Options, run: Run, sources: list[SourcePath] | None = None,
         index.save()
     facts = {e.kind: e.gather(surveyed[e.kind], options) for e in engines}
     return work, Context(options, facts)
+
+
+# Below this many files to read, forking readers costs more than it saves.
+PARALLEL_SURVEY = 2000
+
+# What forked readers survey: set before the pool starts, inherited by fork.
+_SURVEYING: tuple[list[tuple[Engine, SourcePath]], Any, bool] | None = None
+
+
+def _survey_all(items: list[tuple[Engine, SourcePath]], index: Any, prefilter: bool,
+                jobs: int) -> list[tuple[Known, bytes | None] | Problem]:
+    """Read, prefilter and survey ``items`` (in their order): in forked
+    workers for a large tree, since reading and byte searches are most of a
+    cold scan of one."""
+    global _SURVEYING
+    if jobs < 2 or not FORK or len(items) < PARALLEL_SURVEY:
+        return [_survey(engine, item, index, prefilter) for engine, item in items]
+    _SURVEYING = (items, index, prefilter)
+    chunk = max(64, len(items) // (jobs * 8))
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_ignore_sigint) as pool:
+            return list(pool.map(_survey_in_worker, range(len(items)), chunksize=chunk))
+    except BrokenProcessPool:
+        # A reader died (the OOM killer): read here instead.
+        return [_survey(engine, item, index, prefilter) for engine, item in items]
+    finally:
+        _SURVEYING = None
+
+
+def _survey_in_worker(position: int) -> tuple[Known, bytes | None] | Problem:
+    assert _SURVEYING is not None
+    items, index, prefilter = _SURVEYING
+    engine, item = items[position]
+    outcome = _survey(engine, item, index, prefilter)
+    if isinstance(outcome, Problem):
+        return outcome
+    known, data = outcome
+    # The bytes go back only for a file the engine analyses.
+    return known, data if known.passed else None
+
+
+def _survey(engine: Engine, item: SourcePath, index: Any, prefilter: bool) -> tuple[Known, bytes | None] | Problem:
+    try:
+        data = _read(item)
+    except OSError as exc:
+        return Problem("unreadable", f"cannot read: {exc.strerror or exc}")
+    digest = content_digest(data)
+    known = index.by_digest(engine.kind, item, digest) if index is not None and prefilter else None
+    if known is None:
+        known = Known(digest, not prefilter or engine.prefilter(data), engine.survey(item, data))
+    return known, data
 
 
 def _read(source: SourcePath) -> bytes:
@@ -265,6 +317,10 @@ def _init_worker(contexts: tuple[Context, ...], engines: tuple[dict[str, Engine]
     # A forked worker shares the parent's engines; a spawned one builds its own.
     _WORKER_PROJECTS = tuple(_Project(c, engines[i] if engines else engines_for(c.options))
                              for i, c in enumerate(contexts))
+    _ignore_sigint()
+
+
+def _ignore_sigint() -> None:
     # Ctrl-C is the parent's to handle; a worker stopped by it would look
     # like one that crashed on its file.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
