@@ -104,8 +104,16 @@ class Target:
     state_root: Path | None = None
 
 
-def _store_suffixes(manifest: Manifest) -> set[str]:
-    return {Path(pattern).suffix.lower() for store in manifest.stores for pattern in store.paths}
+# Per manifest (kept, so its id is not reused): asked of every discovered file.
+_SUFFIXES: dict[int, tuple[Manifest, frozenset[str]]] = {}
+
+
+def _store_suffixes(manifest: Manifest) -> frozenset[str]:
+    known = _SUFFIXES.get(id(manifest))
+    if known is None:
+        suffixes = frozenset(Path(pattern).suffix.lower() for store in manifest.stores for pattern in store.paths)
+        known = _SUFFIXES[id(manifest)] = (manifest, suffixes)
+    return known[1]
 
 
 # Every data engine asks about every discovered file: the answer is
@@ -125,7 +133,8 @@ def target_for(source: SourcePath, options: Options) -> Target | None:
 def _configured_target(source: SourcePath, options: Options) -> Target | None:
     """The target of a store that a given state dir holds (at a default path
     or where its config moved it), with that state dir as its root."""
-    found = given_stores(options.paths, options.manifest).get(str(source.path.absolute()))
+    path = source.path
+    found = given_stores(options.paths, options.manifest).get(str(path if path.is_absolute() else path.absolute()))
     if found is None:
         return None
     root, store = found

@@ -280,6 +280,7 @@ class PythonEngine:
         self._last_talks: tuple[bytes, str | None] | None = None
         self._sites: Any = None
         self._root: Path | None = None
+        self._root_of: Path | None = None
 
     def _patterns(self, options: Options) -> None:
         if self._old is None:
@@ -328,7 +329,8 @@ class PythonEngine:
 
     def claims(self, source: SourcePath, options: Options) -> bool:
         self._patterns(options)
-        self._root = options.root.absolute()
+        if self._root_of is not options.root:  # asked of every file: absolute() once
+            self._root_of, self._root = options.root, options.root.absolute()
         return source.path.suffix in (".py", ".pyi")
 
     def _module(self, source: SourcePath) -> str:
