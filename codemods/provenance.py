@@ -19,7 +19,7 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from codemods.literals import string_value
-from codemods.words import foreign_token, words_of
+from codemods.words import FOREIGN_EXPORT, foreign_token, words_of
 from migrator.findings import Confidence
 from migrator.engines.python import resolve_import
 from migrator.manifest import Manifest
@@ -922,18 +922,28 @@ class Resolver:
             return f"{self.tree.module}.{name}".lstrip(".")
         return None
 
-    def _exported(self, name: str) -> str | None:
-        """What the project knows of a callable named ``name`` here."""
+    def _exported(self, name: str) -> Origin | None:
+        """What the project knows of a callable named ``name`` here: that
+        it returns session rows, or (a function of another module that
+        calls `sessions_send`) a foreign record."""
         full = self.absolute(name)
         if full is None or not self.tree.exports:
             return None
-        if full in self.tree.exports:
-            return self.tree.exports[full]
-        for key, why in self.tree.exports.items():
+        why = self.tree.exports.get(full)
+        if why is None:
             # A tree scanned from above its import root names `src.app.x`.
-            if key.endswith("." + full) or full.endswith("." + key):
-                return why
-        return None
+            why = next((w for k, w in self.tree.exports.items() if k.endswith("." + full) or full.endswith("." + k)),
+                       None)
+        if why is None:
+            return None
+        if why.startswith(FOREIGN_EXPORT):
+            return Origin("foreign", "strong", why[len(FOREIGN_EXPORT):])
+        return Origin("session", "strong", why)
+
+    def _exported_session(self, name: str) -> Origin | None:
+        """A class or callable of the project known to carry session statuses."""
+        known = self._exported(name)
+        return known if known is not None and known.kind == "session" else None
 
     def _text_origin(self, text: str, what: str) -> Origin | None:
         found = self._source_in(text)
@@ -1058,7 +1068,7 @@ class Resolver:
         if name:
             known = self._exported(name)
             if known is not None:
-                return Origin("session", "strong", known)
+                return known
             local = self._local_callable(name, depth, node, scope)
             if local is not None:
                 return local
@@ -1071,7 +1081,7 @@ class Resolver:
             if method is not None:
                 known = self._exported(method)
                 if known is not None:
-                    return Origin("session", "strong", known)
+                    return known
                 local = self._local_callable(method, depth)
                 if local is not None:
                     return local
@@ -1209,9 +1219,9 @@ class Resolver:
             return self._classes[name]
         self._classes[name] = None
         found: Origin | None = None
-        known = self._exported(name)
+        known = self._exported_session(name)
         if known is not None:
-            found = Origin("session", "strong", known)
+            found = known
         else:
             for call, scope in self.facts.calls.get(name, []):
                 built = self.built_from(call, scope)
@@ -1260,8 +1270,7 @@ class Resolver:
             return None
         origin = self.class_origin(callee) if callee in self.facts.classes else None
         if origin is None:
-            known = self._exported(callee)
-            origin = Origin("session", "strong", known) if known else None
+            origin = self._exported_session(callee)
         if origin is None or origin.kind != "session":
             return None
         return literal, origin, callee
@@ -1366,8 +1375,7 @@ class Resolver:
             typed = cst.helpers.get_full_name_for_node(annotation) or ""
             built = self.class_origin(typed) if typed in self.facts.classes else None
             if built is None and typed:
-                known = self._exported(typed)
-                built = Origin("session", "strong", known) if known else None
+                built = self._exported_session(typed)
             if built is not None:
                 return Origin(built.kind, built.strength, f"`{name}` is {built.why}")
         return None
@@ -1502,10 +1510,11 @@ class Resolver:
         for name, function in self.facts.functions.items():
             # Functions and methods (`Gateway.list_sessions`) alike.
             found = self._local_callable(name, 0)
-            if found is not None and found.kind == "session" and found.strength == "strong":
+            if found is not None and found.kind in ("session", "foreign") and found.strength == "strong":
                 line = self.facts.pos(function).start.line
                 inner = found.why.split(" returns, ", 1)[-1]
-                out[f"{self.tree.module}.{name}".lstrip(".")] = f"what `{name}()` ({where}:{line}) returns, {inner}"
+                prefix = FOREIGN_EXPORT if found.kind == "foreign" else ""
+                out[f"{self.tree.module}.{name}".lstrip(".")] = f"{prefix}what `{name}()` ({where}:{line}) returns, {inner}"
         for call, scope in self.facts.all_calls:
             callee = cst.helpers.get_full_name_for_node(call.func) or ""
             head, _, method = callee.rpartition(".")

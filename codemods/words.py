@@ -6,6 +6,11 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+# Marks a project export (a function of one module, as other modules see it)
+# that returns another vocabulary's record, a `sessions_send` answer, say:
+# the importer leaves its status alone. Other exports carry session rows.
+FOREIGN_EXPORT = "foreign: "
+
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
 

@@ -99,8 +99,9 @@ class TreeFacts:
     talking: dict[str, tuple[str, str]] = field(default_factory=dict)
     # (defining module, name) -> verdicts of status tests in other modules
     uses: dict[tuple[str, str], list[Verdict]] = field(default_factory=dict)
-    # dotted name -> chain: functions that return session rows, classes built
-    # from session statuses, as the modules that build them show
+    # dotted name -> chain: functions that return session rows (or, marked
+    # FOREIGN_EXPORT, another vocabulary's records), classes built from
+    # session statuses, as the modules that build them show
     exports: dict[str, str] = field(default_factory=dict)
     # (defining module, function) -> (parameter index or keyword, origin
     # kind, strength, call site, why) of each argument other modules pass it
@@ -109,6 +110,12 @@ class TreeFacts:
     # constant it unites that another module defines): `ALL = GOOD | BAD`
     # after `from a import BAD, GOOD`
     unions: dict[tuple[str, str], tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
+
+    def session_exports(self) -> list[str]:
+        """The exports that carry session rows or statuses."""
+        from codemods.words import FOREIGN_EXPORT
+
+        return [k for k, why in self.exports.items() if not why.startswith(FOREIGN_EXPORT)]
 
     def through_unions(self, uses: Mapping[tuple[str, str], list[Verdict]]) -> dict[tuple[str, str], list[Verdict]]:
         """The verdicts ``uses`` of unions give the constants they unite,
@@ -434,11 +441,13 @@ class PythonEngine:
 
     def _imports(self, data: bytes) -> tuple[tuple[str, int], ...]:
         """``(module, level)`` of each import of a candidate module: where its
-        facts may come from."""
-        out = [(m.group(1).decode(errors="replace").lstrip("."), len(m.group(1)) - len(m.group(1).lstrip(b".")))
-               for m in _FROM_IMPORT.finditer(data)]
+        facts may come from. Each name of a ``from`` import counts as a
+        possible submodule too (`from . import gateway`, then `gateway.rows()`)."""
+        found, _ = self._from_imports(data)
+        out = [(module, level) for module, level, _ in found]
+        out += [(f"{module}.{name}".lstrip("."), level) for module, level, name in found]
         out += [(m.group(1).decode(errors="replace"), 0) for m in _IMPORT.finditer(data)]
-        return tuple(out)
+        return tuple(dict.fromkeys(out))
 
     def _tests_imported_name(self, data: bytes) -> tuple[tuple[str, int, str], ...]:
         """Cheap: the imports of a module that reads a status and uses an
@@ -526,7 +535,7 @@ class PythonEngine:
         # type: one of the module's classes the exports name, or a module
         # that talks and may build its own.
         typing = [(s, v) for s, v in typing if v.evidence is not None or any(
-            _same_module(k.rpartition(".")[0], v.name) for k in facts.exports)]
+            _same_module(k.rpartition(".")[0], v.name) for k in facts.session_exports())]
         self._record_uses(typing, facts, options, memo, aliases=True)
         sites = Sites(options.manifest, self._quoted)
         talking = sorted(facts.talking)
@@ -1004,7 +1013,8 @@ class PythonEngine:
         )
         # A class of this module built from session rows elsewhere: its
         # `Literal` status type is a site too.
-        typed = any(k.rpartition(".")[0] == name or k.rpartition(".")[0].endswith("." + name) for k in facts.exports)
+        typed = any(k.rpartition(".")[0] == name or k.rpartition(".")[0].endswith("." + name)
+                    for k in facts.session_exports())
         # Nothing ties the module to OpenClaw: no session source is named in
         # its bytes (nor `openclaw`, which a command line may split from its
         # words), none reaches it from another module, no marker. Its values
