@@ -1,0 +1,1 @@
+"""shiftboss: keep a small crew of OpenClaw worker sessions busy."""
