@@ -205,6 +205,7 @@ class ModuleFacts(cst.CSTVisitor):
         self.mixed: list[tuple[str, Scope]] = []
         # What each function returns, by name (``Class.method`` for methods).
         self.function_returns: dict[str, list[tuple[cst.BaseExpression, Scope]]] = {}
+        self.generators: set[str] = set()  # functions that yield (their yields are in function_returns)
         self.functions: dict[str, cst.FunctionDef] = {}
         self.classes: dict[str, cst.ClassDef] = {}
         # A method's function node -> its class name (``self`` is an instance).
@@ -443,6 +444,19 @@ class ModuleFacts(cst.CSTVisitor):
             if isinstance(value, cst.SimpleString) and string_value(value) in self._old_words:
                 self.returns.append((value, (self._functions or ["<module>"])[-1], self.scope))
 
+    def visit_Yield(self, node: cst.Yield) -> None:
+        # What a generator yields is what iterating its call gives: taken as
+        # its return (`yield key, entry` is unpacked like `return key, entry`).
+        function = self.scope.node
+        value = node.value
+        if isinstance(value, cst.From):
+            value = value.item  # yield from rows: iterating gives their items
+        if value is not None and isinstance(function, cst.FunctionDef):
+            owner = self.method_class.get(id(function))
+            name = f"{owner}.{function.name.value}" if owner else function.name.value
+            self.function_returns.setdefault(name, []).append((value, self.scope))
+            self.generators.add(name)
+
     def _status_context(self, text: str) -> bool:
         """A message speaks of statuses when it says "status" or lists two
         values of the vocabulary ("one of running, done, failed"); "spawn
@@ -479,6 +493,14 @@ class ModuleFacts(cst.CSTVisitor):
                 self._bind(target.elements[0].value, "for", None, line)
                 self._bind(target.elements[1].value, "for", container, line)
                 return
+        if (isinstance(target, (cst.Tuple, cst.List)) and isinstance(iterable, cst.Call)
+                and isinstance(iterable.func, cst.Name)
+                and all(isinstance(e.value, cst.Name) and not isinstance(e, cst.StarredElement) for e in target.elements)):
+            # ``for key, entry in entries(agent)``: if ``entries`` is a
+            # generator here, each item of what it yields (decided when read).
+            for i, element in enumerate(target.elements):
+                self._bind(element.value, "for", iterable, line, i)
+            return
         self._bind(target, "for", iterable, line)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
@@ -1150,8 +1172,9 @@ class Resolver:
             inner = self.origin(element, inner_scope, depth + 1)
             if inner.kind != "unknown":
                 line = self.facts.pos(self.facts.functions[name]).start.line
+                verb = "yields" if name in self.facts.generators else "returns"
                 return Origin(inner.kind, inner.strength,
-                              f"item {index + 1} of what `{name}()` (line {line}) returns, {inner.why}")
+                              f"item {index + 1} of what `{name}()` (line {line}) {verb}, {inner.why}")
         return _UNKNOWN
 
     def _returned(self, name: str, depth: int) -> Origin | None:
@@ -1159,7 +1182,8 @@ class Resolver:
             inner = self.origin(value, inner_scope, depth + 1)
             if inner.kind != "unknown":
                 line = self.facts.pos(self.facts.functions[name]).start.line
-                return Origin(inner.kind, inner.strength, f"what `{name}()` (line {line}) returns, {inner.why}")
+                verb = "yields" if name in self.facts.generators else "returns"
+                return Origin(inner.kind, inner.strength, f"what `{name}()` (line {line}) {verb}, {inner.why}")
         return None
 
     def _command_words(self, elements: Sequence[cst.BaseElement], scope: Scope, depth: int) -> list[str]:
@@ -1336,12 +1360,19 @@ class Resolver:
         for binding in bindings:
             if binding.value is None or binding.kind == "event":
                 continue
-            if binding.index is not None:
+            yielded = False
+            if binding.index is not None and binding.kind == "for":
+                # An item of what a generator of this module yields; of any
+                # other call, the items of its elements are unknown.
+                func = binding.value.func if isinstance(binding.value, cst.Call) else None
+                yielded = isinstance(func, cst.Name) and func.value in self.facts.generators
+                inner = self._item_origin(binding.value, binding.index, owner, depth + 1) if yielded else _UNKNOWN
+            elif binding.index is not None:
                 inner = self._item_origin(binding.value, binding.index, owner, depth + 1)
             else:
                 inner = self.origin(binding.value, owner, depth + 1)
             if inner.kind != "unknown":
-                if binding.kind == "for":
+                if binding.kind == "for" and not yielded:
                     if inner.kind == "session":
                         return Origin("session", inner.strength, f"`{name}` iterates {inner.why}")
                     return inner
@@ -1512,9 +1543,10 @@ class Resolver:
             found = self._local_callable(name, 0)
             if found is not None and found.kind in ("session", "foreign") and found.strength == "strong":
                 line = self.facts.pos(function).start.line
-                inner = found.why.split(" returns, ", 1)[-1]
+                verb = "yields" if name in self.facts.generators else "returns"
+                inner = found.why.split(f" {verb}, ", 1)[-1]
                 prefix = FOREIGN_EXPORT if found.kind == "foreign" else ""
-                out[f"{self.tree.module}.{name}".lstrip(".")] = f"{prefix}what `{name}()` ({where}:{line}) returns, {inner}"
+                out[f"{self.tree.module}.{name}".lstrip(".")] = f"{prefix}what `{name}()` ({where}:{line}) {verb}, {inner}"
         for call, scope in self.facts.all_calls:
             callee = cst.helpers.get_full_name_for_node(call.func) or ""
             head, _, method = callee.rpartition(".")
