@@ -494,12 +494,17 @@ class ModuleFacts(cst.CSTVisitor):
                 self._bind(target.elements[1].value, "for", container, line)
                 return
         if (isinstance(target, (cst.Tuple, cst.List)) and isinstance(iterable, cst.Call)
-                and isinstance(iterable.func, cst.Name)
                 and all(isinstance(e.value, cst.Name) and not isinstance(e, cst.StarredElement) for e in target.elements)):
-            # ``for key, entry in entries(agent)``: if ``entries`` is a
-            # generator here, each item of what it yields (decided when read).
-            for i, element in enumerate(target.elements):
-                self._bind(element.value, "for", iterable, line, i)
+            if isinstance(iterable.func, cst.Name):
+                # ``for key, entry in entries(agent)``: if ``entries`` is a
+                # generator here, each item of what it yields (decided when read).
+                for i, element in enumerate(target.elements):
+                    self._bind(element.value, "for", iterable, line, i)
+            else:
+                # ``for key, raw in con.execute("SELECT ... FROM session_nodes")``:
+                # each column of a row comes from where the rows come from.
+                for element in target.elements:
+                    self._bind(element.value, "for", iterable, line)
             return
         self._bind(target, "for", iterable, line)
 
@@ -1059,7 +1064,7 @@ class Resolver:
                 return Origin("session", inner.strength, f"the `{label}` of {inner.why}")
             return inner
         if isinstance(node, cst.Name):
-            return self._name_origin(node.value, scope, depth)
+            return self._name_origin(node.value, scope, depth, self.facts.pos(node).start.line)
         return _UNKNOWN
 
     def _call_origin(self, node: cst.Call, scope: Scope, depth: int) -> Origin:
@@ -1344,7 +1349,7 @@ class Resolver:
                 return Origin(inner.kind, "strong", f"{subject.description}, where {inner.why}")
         return None
 
-    def _name_origin(self, name: str, scope: Scope, depth: int) -> Origin:
+    def _name_origin(self, name: str, scope: Scope, depth: int, line: int | None = None) -> Origin:
         bindings = scope.lookup(name)
         owner = scope.owner_of(name) or scope
         if any(b.marked for b in bindings):
@@ -1356,8 +1361,17 @@ class Resolver:
         event = self.facts.event_names.get(id(owner), {}).get(name)
         if event is not None:
             return Origin("session", "strong", f"`{name}` is a `{event}` event frame")
-        # How the value was built speaks before what it is called.
-        for binding in bindings:
+        # How the value was built speaks before what it is called. A loop
+        # variable used after its loop starts is that loop's (two loops may
+        # bind one name to rows of different tables).
+        nearest = None
+        if line is not None and any(b.kind == "for" for b in bindings):
+            # Where each binding's value is written (binding lines are kept
+            # only for files with markers).
+            before = [(self.facts.pos(b.value).start.line, i, b) for i, b in enumerate(bindings)
+                      if b.value is not None and self.facts.pos(b.value).start.line <= line]
+            nearest = max(before, key=lambda t: t[:2])[2] if before else None
+        for binding in [nearest] if nearest is not None and nearest.kind == "for" else bindings:
             if binding.value is None or binding.kind == "event":
                 continue
             yielded = False
