@@ -1064,7 +1064,7 @@ class Resolver:
                 return Origin("session", inner.strength, f"the `{label}` of {inner.why}")
             return inner
         if isinstance(node, cst.Name):
-            return self._name_origin(node.value, scope, depth, self.facts.pos(node).start.line)
+            return self._name_origin(node.value, scope, depth, node)
         return _UNKNOWN
 
     def _call_origin(self, node: cst.Call, scope: Scope, depth: int) -> Origin:
@@ -1349,7 +1349,7 @@ class Resolver:
                 return Origin(inner.kind, "strong", f"{subject.description}, where {inner.why}")
         return None
 
-    def _name_origin(self, name: str, scope: Scope, depth: int, line: int | None = None) -> Origin:
+    def _name_origin(self, name: str, scope: Scope, depth: int, use: cst.Name | None = None) -> Origin:
         bindings = scope.lookup(name)
         owner = scope.owner_of(name) or scope
         if any(b.marked for b in bindings):
@@ -1365,9 +1365,10 @@ class Resolver:
         # variable used after its loop starts is that loop's (two loops may
         # bind one name to rows of different tables).
         nearest = None
-        if line is not None and any(b.kind == "for" for b in bindings):
+        if use is not None and len(bindings) > 1 and any(b.kind == "for" for b in bindings):
             # Where each binding's value is written (binding lines are kept
-            # only for files with markers).
+            # only for files with markers; positions are resolved only here).
+            line = self.facts.pos(use).start.line
             before = [(self.facts.pos(b.value).start.line, i, b) for i, b in enumerate(bindings)
                       if b.value is not None and self.facts.pos(b.value).start.line <= line]
             nearest = max(before, key=lambda t: t[:2])[2] if before else None
