@@ -37,6 +37,8 @@ def module_name(rel: str) -> str:
 _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.MULTILINE)
 _IMPORTED = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
 _IMPORT = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)", re.MULTILINE)
+# A call's name, as bytes: `one_of(` in `one_of(row["status"], {"done"})`.
+_CALLED = re.compile(rb"(\w+)\(")
 
 
 def _unites(data: bytes, name: bytes) -> bool:
@@ -104,6 +106,9 @@ class TreeFacts:
     # constant it unites that another module defines): `ALL = GOOD | BAD`
     # after `from a import BAD, GOOD`
     unions: dict[tuple[str, str], tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
+    # dotted name -> parameters of a validating helper (`one_of(value,
+    # allowed)`) a candidate imports from another module of the tree
+    validators: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = field(default_factory=dict)
 
     def through_unions(self, uses: Mapping[tuple[str, str], list[Verdict]]) -> dict[tuple[str, str], list[Verdict]]:
         """The verdicts ``uses`` of unions give the constants they unite,
@@ -501,6 +506,7 @@ class PythonEngine:
             return facts
         from codemods.sites import Sites
 
+        self._gather_validators(items, facts)
         # Only a class built from session rows can make an alias a session
         # type: one of the module's classes the exports name, or a module
         # that talks and may build its own.
@@ -650,6 +656,42 @@ class PythonEngine:
                 break
             known |= fresh
         return unions
+
+    def _gather_validators(self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts) -> None:
+        """The validating helpers (`one_of(value, allowed)`) candidates may
+        call with a collection of old names: names called shortly before a
+        quoted old name (or a candidate constant), defined in a module a
+        candidate imports. Only modules whose bytes define one are parsed."""
+        import ast
+
+        from codemods.sites import validating_helpers
+
+        assert self._quoted is not None
+        seeds: list[tuple[SourcePath, ModuleSurvey, bytes]] = []
+        called: set[str] = set()
+        for source, survey in items:
+            if not isinstance(survey, ModuleSurvey) or not survey.candidate or not survey.has_imports:
+                continue
+            data = survey.talking_source
+            if data is None:
+                continue
+            marks = [m.start() for m in self._quoted.finditer(data)]
+            marks += [m.start() for c in survey.constants for m in re.finditer(rb"\b" + re.escape(c.encode()) + rb"\b", data)]
+            found = {n.decode() for at in marks for n in _CALLED.findall(data, max(0, at - 300), at)}
+            if found:
+                seeds.append((source, survey, data))
+                called |= found
+        for source, survey in self._near(items, seeds, 1) if called else ():
+            data = _source_bytes(source, survey)
+            if data is None or b" in " not in data or not any(b"def " + n.encode() + b"(" in data for n in called):
+                continue
+            try:
+                tree = ast.parse(data)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue  # reported when the file itself is processed
+            for name, validator in validating_helpers(tree).items():
+                if name in called:
+                    facts.validators[f"{survey.name}.{name}".lstrip(".")] = validator
 
     def _gather_passed(self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, options: Options, memo: Any) -> None:
         """What other modules pass the candidates' functions. First the
@@ -1003,7 +1045,8 @@ class PythonEngine:
         for (module, function), arguments in facts.passed.items():
             if module == name or module.endswith("." + name) or name.endswith("." + module):
                 passed.setdefault(function, []).extend(arguments)
-        return TreeKnowledge(name, source.path.name == "__init__.py", source.display, facts.exports, passed)
+        return TreeKnowledge(name, source.path.name == "__init__.py", source.display, facts.exports, passed,
+                             facts.validators)
 
     def _rewriter(self, source: SourcePath, context: Context) -> "StatusRewriter":
         from codemods.session_status import StatusRewriter

@@ -1,0 +1,191 @@
+"""A status tested through a validating helper of the project.
+
+fixtures/python/validators is a small dashboard: `panel/checks.py` defines
+helpers that test their first argument's membership in their second
+(`one_of`, `require`, `is_any`) and one that tests nothing (`log`);
+`panel/gateway.py` calls them, and a helper of its own (`pick`), with the
+status of `sessions.list` rows; `panel/jobs.py` calls `one_of` with an export
+job's state, and `panel/legacy.py` a form library's own `one_of`.
+fixtures/python/expected/<phase>/panel holds the reviewed after-files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Iterator
+
+import pytest
+
+from tests.conftest import FIXTURES, run_cli, snapshot
+
+TREE = FIXTURES / "python" / "validators"
+EXPECTED = FIXTURES / "python" / "expected"
+OLD_TO_NEW = {"done": "agent_responded", "failed": "interrupted", "timeout": "waiting_for_response", "killed": "halted"}
+
+
+def _copy(tmp_path: Path, name: str = "tree") -> Path:
+    root = tmp_path / name
+    shutil.copytree(TREE, root, ignore=shutil.ignore_patterns(".migrator", "__pycache__"))
+    return root
+
+
+def _migrate(tmp_path: Path, phase: str) -> Path:
+    root = _copy(tmp_path, phase)
+    done = run_cli("apply", "--write", "--phase", phase, ".", cwd=root)
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+def _expected(phase: str) -> dict[str, bytes]:
+    want = snapshot(TREE)
+    want["panel/gateway.py"] = (EXPECTED / phase / "panel" / "gateway.py").read_bytes()
+    return want
+
+
+@pytest.mark.parametrize("phase", ["expand", "contract"])
+def test_apply_gives_the_reviewed_files(tmp_path: Path, phase: str) -> None:
+    root = _migrate(tmp_path, phase)
+    assert snapshot(root) == _expected(phase)
+
+
+def test_contract_after_expand_is_contract(tmp_path: Path) -> None:
+    root = _migrate(tmp_path, "expand")
+    assert run_cli("apply", "--write", "--phase", "contract", ".", cwd=root).returncode == 0
+    assert snapshot(root) == _expected("contract")
+
+
+def _findings(root: Path, *paths: str) -> list[dict[str, Any]]:
+    done = run_cli("scan", "--format", "json", *paths, cwd=root)
+    assert done.returncode == 1, done.stderr
+    return json.loads(done.stdout)["findings"]  # type: ignore[no-any-return]
+
+
+def test_each_helper_call_is_a_membership_test_of_the_session_status(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    findings = _findings(root, ".")
+    seen = sorted({(f["path"], f["line"], f["rule"], f["confidence"], f["action"]) for f in findings})
+    assert seen == [
+        ("panel/gateway.py", 12, "status-set-call", "certain", "rewrite"),  # ENDED, used only through one_of
+        ("panel/gateway.py", 30, "status-validator", "certain", "rewrite"),  # one_of, imported
+        ("panel/gateway.py", 32, "status-validator", "certain", "rewrite"),  # pick, of the module
+        ("panel/gateway.py", 33, "status-validator", "certain", "rewrite"),  # checks.is_any
+        ("panel/gateway.py", 43, "status-validator", "certain", "rewrite"),  # require(allowed=..., value=...)
+    ]
+    why = {f["line"]: f["why"] for f in findings}
+    assert why[33].startswith('`is_any()` tests `row["status"]`, where `row` iterates what `rows_of()`')
+    assert why[33].endswith("a `sessions.list` result")
+    assert why[43] == '`require()` tests `row["status"]`, where `row`, the `sessions` of `reply`, a `sessions.list` result'
+    # Words of another vocabulary in the collection stay, and are no finding.
+    assert sorted(f["old"] for f in findings if f["line"] == 30) == ["done", "failed", "killed", "timeout"]
+
+
+def test_a_run_on_the_calling_file_alone_knows_the_imported_helpers(tmp_path: Path) -> None:
+    """As the pre-commit hook runs: only the staged file is given; the
+    helpers' module is read for its facts, and reported on nowhere."""
+    root = _copy(tmp_path)
+    alone = _findings(root, "panel/gateway.py")
+    assert alone == [f for f in _findings(root, ".") if f["path"] == "panel/gateway.py"]
+
+
+@pytest.fixture
+def load_panel() -> Iterator[Any]:
+    def load(root: Path, name: str) -> ModuleType:
+        sys.path.insert(0, str(root))
+        try:
+            for key in [k for k in sys.modules if k == "panel" or k.startswith("panel.")]:
+                del sys.modules[key]
+            return importlib.import_module(f"panel.{name}")
+        finally:
+            sys.path.remove(str(root))
+
+    yield load
+    for key in [k for k in sys.modules if k == "panel" or k.startswith("panel.")]:
+        del sys.modules[key]
+
+
+def _gateway(statuses: list[str]) -> Any:
+    async def rpc(method: str, params: dict[str, Any]) -> dict[str, Any]:
+        assert method == "sessions.list"
+        rows = [{"key": f"agent:main:{i}", "status": s} for i, s in enumerate(statuses)]
+        return {"sessions": rows[: params["limit"]]}
+
+    return rpc
+
+
+@pytest.mark.parametrize("phase", ["before", "expand", "contract"])
+def test_the_migrated_package_reads_old_and_new_names(tmp_path: Path, phase: str, load_panel: Any) -> None:
+    root = _copy(tmp_path) if phase == "before" else _migrate(tmp_path, phase)
+    # The names each phase's readers accept.
+    old, new = set(OLD_TO_NEW), set(OLD_TO_NEW.values())
+    accepted = {"before": old, "expand": old | new, "contract": new}[phase]
+    gateway = load_panel(root, "gateway")
+    statuses = [*OLD_TO_NEW, *OLD_TO_NEW.values(), "running", "paused"]
+    views = asyncio.run(gateway.session_view(_gateway(statuses)))
+    for status, view in zip(statuses, views):
+        known = status in accepted or status == "running"
+        assert view["status"] == (status if known else None), status
+        assert view["ended"] is (status in accepted), status
+        tone = {"done", "timeout", "agent_responded", "waiting_for_response"} & accepted
+        assert view["tone"] == (status if status in tone else "other"), status
+        retry = {"failed", "killed", "interrupted", "halted"} & accepted
+        assert view["retry"] is (status in retry), status
+        assert view["note"] == f"{status} ['done']", status  # `log` validates nothing: unchanged
+    for status in statuses:
+        stopped = {"killed", "timeout", "halted", "waiting_for_response"} & accepted
+        if status in stopped:
+            assert asyncio.run(gateway.stopped(_gateway([status]), "k")) == status
+        else:
+            with pytest.raises(ValueError):
+                asyncio.run(gateway.stopped(_gateway([status]), "k"))
+    # The export jobs keep their own words in every phase.
+    jobs = load_panel(root, "jobs")
+    assert [jobs.job_state({"state": s}) for s in ("done", "failed", "queued", "agent_responded")] == [
+        "done", "failed", "queued", None,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "found"),
+    [
+        ("def one_of(value, allowed):\n    return value if value in allowed else None\n", {"one_of": (("value", "allowed"), (("value", "allowed"),))}),
+        ("def need(v, *, among):\n    if str(v).lower() not in among:\n        raise ValueError(v)\n", {"need": (("v",), (("v", "among"),))}),
+        ("async def ok(a, b, /):\n    return a in b\n", {"ok": (("a", "b"), (("a", "b"),))}),
+        ("def fixed(v, a):\n    return v in ('done', 'failed')\n", {}),  # a literal, not a parameter
+        ("def own(self, v):\n    return v in self.allowed\n", {}),
+        ("def log(v, extra):\n    print(v, extra)\n", {}),
+        ("class C:\n    def one_of(self, v, a):\n        return v in a\n", {}),  # a method: not called by name
+    ],
+)
+def test_which_functions_validate(code: str, found: dict[str, object]) -> None:
+    import ast
+
+    from codemods.sites import validating_helpers
+
+    assert validating_helpers(ast.parse(code)) == found
+
+
+@pytest.mark.parametrize(
+    ("code", "site"),
+    [
+        ('def one_of(v, a):\n    return v in a\n\n\nx = one_of(row["status"], {"done", "queued"})\n', True),
+        ('def log(v, a):\n    print(v, a)\n\n\nlog(row["status"], {"done"})\n', False),  # tests nothing
+        ('from lib import one_of\n\nx = one_of(row["status"], ("done", "failed"))\n', True),  # may be the tree's
+        ('from lib import one_of\n\nx = one_of(job["state"], {"done"})\n', False),  # no status read
+        ('from lib import check\n\nENDED = ["done"]\ncheck(value=row.get("status"), allowed=ENDED)\n', True),
+        ('from lib import check\n\ncheck({"done"}, row["status"])\n', False),  # the collection comes first
+    ],
+)
+def test_the_pre_check_finds_helper_calls(code: str, site: bool) -> None:
+    import re
+
+    from codemods.sites import Sites
+    from migrator.manifest import load_manifest
+
+    sites = Sites(load_manifest(), re.compile(rb"[\"'](?:done|failed|timeout|killed)[\"']"))
+    assert sites.found(code.encode(), False) is site
