@@ -506,7 +506,6 @@ class PythonEngine:
             return facts
         from codemods.sites import Sites
 
-        self._gather_validators(items, facts)
         # Only a class built from session rows can make an alias a session
         # type: one of the module's classes the exports name, or a module
         # that talks and may build its own.
@@ -526,6 +525,7 @@ class PythonEngine:
                 t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
             )
 
+        self._gather_validators(items, facts, reads_sessions)
         readers = self._readers(items, reads_sessions) if exported else []
         # Unions other modules make of those constants are constants too:
         # those the readers import, or the modules those import.
@@ -657,33 +657,43 @@ class PythonEngine:
             known |= fresh
         return unions
 
-    def _gather_validators(self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts) -> None:
-        """The validating helpers (`one_of(value, allowed)`) candidates may
-        call with a collection of old names: names called shortly before a
-        quoted old name (or a candidate constant), defined in a module a
-        candidate imports. Only modules whose bytes define one are parsed."""
+    def _gather_validators(
+        self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, reads: Callable[[ModuleSurvey, bytes], bool]
+    ) -> None:
+        """The validating helpers (`one_of(value, allowed)`) of the tree that
+        candidates which may read a session status (``reads``) import (by
+        name, or through their module) and call, a status read and a quoted
+        old name (or a candidate constant) close by. Only the modules they
+        import whose bytes define one of those names are parsed."""
         import ast
 
         from codemods.sites import validating_helpers
 
-        assert self._quoted is not None
+        assert self._quoted is not None and self._status is not None
         seeds: list[tuple[SourcePath, ModuleSurvey, bytes]] = []
         called: set[str] = set()
         for source, survey in items:
-            if not isinstance(survey, ModuleSurvey) or not survey.candidate or not survey.has_imports:
+            data = survey.talking_source if isinstance(survey, ModuleSurvey) and survey.candidate else None
+            if data is None or not survey.has_imports or not reads(survey, data):
                 continue
-            data = survey.talking_source
-            if data is None:
-                continue
+            imported = self._from_imports(data)[1]
             marks = [m.start() for m in self._quoted.finditer(data)]
             marks += [m.start() for c in survey.constants for m in re.finditer(rb"\b" + re.escape(c.encode()) + rb"\b", data)]
-            found = {n.decode() for at in marks for n in _CALLED.findall(data, max(0, at - 300), at)}
+            found = set()
+            for at in marks:
+                # `one_of(row["status"], {"done"` / `checks.one_of(...`: the
+                # call opens shortly before the old name, a status read near.
+                for call in _CALLED.finditer(data, max(0, at - 300), at):
+                    name = call.group(1)
+                    dotted = data[call.start() - 1 : call.start()] == b"."
+                    if (dotted or name in imported) and self._status.search(data, call.end(), call.end() + 300):
+                        found.add(name.decode())
             if found:
                 seeds.append((source, survey, data))
                 called |= found
         for source, survey in self._near(items, seeds, 1) if called else ():
             data = _source_bytes(source, survey)
-            if data is None or b" in " not in data or not any(b"def " + n.encode() + b"(" in data for n in called):
+            if data is None or not any(b"def " + n.encode() + b"(" in data for n in called):
                 continue
             try:
                 tree = ast.parse(data)
