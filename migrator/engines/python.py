@@ -438,7 +438,9 @@ class PythonEngine:
             return ()
         # Substring tests, not a pattern compiled per file: most files import.
         for n in names:
-            if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(")):
+            # `, NAME)` / `=NAME)`: passed to a helper that may test it (`one_of(status, NAME)`).
+            if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(", b", " + n + b")",
+                                       b"=" + n + b")")):
                 return tuple(found)
             # A union of imported constants, tested under its own name: `ALL = DONE | FAIL`.
             if _unites(data, n):
@@ -525,7 +527,7 @@ class PythonEngine:
                 t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
             )
 
-        self._gather_validators(items, facts, reads_sessions)
+        self._gather_validators(items, facts, reads_sessions, {n for _, n in exported})
         readers = self._readers(items, reads_sessions) if exported else []
         # Unions other modules make of those constants are constants too:
         # those the readers import, or the modules those import.
@@ -658,13 +660,14 @@ class PythonEngine:
         return unions
 
     def _gather_validators(
-        self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, reads: Callable[[ModuleSurvey, bytes], bool]
+        self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, reads: Callable[[ModuleSurvey, bytes], bool],
+        constants: set[str],
     ) -> None:
         """The validating helpers (`one_of(value, allowed)`) of the tree that
-        candidates which may read a session status (``reads``) import (by
-        name, or through their module) and call, a status read and a quoted
-        old name (or a candidate constant) close by. Only the modules they
-        import whose bytes define one of those names are parsed."""
+        modules which may read a session status (``reads``) import (by name,
+        or through their module) and call, a status read and a quoted old
+        name (or one of the candidate ``constants``) close by. Only the
+        modules they import whose bytes define one of those names are parsed."""
         import ast
 
         from codemods.sites import validating_helpers
@@ -673,12 +676,13 @@ class PythonEngine:
         seeds: list[tuple[SourcePath, ModuleSurvey, bytes]] = []
         called: set[str] = set()
         for source, survey in items:
-            data = survey.talking_source if isinstance(survey, ModuleSurvey) and survey.candidate else None
+            data = survey.talking_source if isinstance(survey, ModuleSurvey) else None
             if data is None or not survey.has_imports or not reads(survey, data):
                 continue
             imported = self._from_imports(data)[1]
             marks = [m.start() for m in self._quoted.finditer(data)]
-            marks += [m.start() for c in survey.constants for m in re.finditer(rb"\b" + re.escape(c.encode()) + rb"\b", data)]
+            named = {*survey.constants, *(n.decode() for n in imported if n.decode() in constants)}
+            marks += [m.start() for c in named for m in re.finditer(rb"\b" + re.escape(c.encode()) + rb"\b", data)]
             found = set()
             for at in marks:
                 # `one_of(row["status"], {"done"` / `checks.one_of(...`: the

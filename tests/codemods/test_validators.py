@@ -4,8 +4,10 @@ fixtures/python/validators is a small dashboard: `panel/checks.py` defines
 helpers that test their first argument's membership in their second
 (`one_of`, `require`, `is_any`) and one that tests nothing (`log`);
 `panel/gateway.py` calls them, and a helper of its own (`pick`), with the
-status of `sessions.list` rows; `panel/jobs.py` calls `one_of` with an export
-job's state, and `panel/legacy.py` a form library's own `one_of`.
+status of `sessions.list` rows, with collections written in the call or
+named by constants (its own, and two of `panel/states.py`); `panel/jobs.py`
+calls `one_of` with an export job's state (and one of those constants), and
+`panel/legacy.py` a form library's own `one_of`.
 fixtures/python/expected/<phase>/panel holds the reviewed after-files.
 """
 
@@ -42,7 +44,8 @@ def _migrate(tmp_path: Path, phase: str) -> Path:
 
 def _expected(phase: str) -> dict[str, bytes]:
     want = snapshot(TREE)
-    want["panel/gateway.py"] = (EXPECTED / phase / "panel" / "gateway.py").read_bytes()
+    for name in ("gateway.py", "states.py"):
+        want[f"panel/{name}"] = (EXPECTED / phase / "panel" / name).read_bytes()
     return want
 
 
@@ -69,18 +72,27 @@ def test_each_helper_call_is_a_membership_test_of_the_session_status(tmp_path: P
     findings = _findings(root, ".")
     seen = sorted({(f["path"], f["line"], f["rule"], f["confidence"], f["action"]) for f in findings})
     assert seen == [
-        ("panel/gateway.py", 12, "status-set-call", "certain", "rewrite"),  # ENDED, used only through one_of
-        ("panel/gateway.py", 30, "status-validator", "certain", "rewrite"),  # one_of, imported
-        ("panel/gateway.py", 32, "status-validator", "certain", "rewrite"),  # pick, of the module
-        ("panel/gateway.py", 33, "status-validator", "certain", "rewrite"),  # checks.is_any
-        ("panel/gateway.py", 43, "status-validator", "certain", "rewrite"),  # require(allowed=..., value=...)
+        ("panel/gateway.py", 13, "status-set-call", "certain", "rewrite"),  # ENDED, used only through one_of
+        ("panel/gateway.py", 31, "status-validator", "certain", "rewrite"),  # one_of, imported
+        ("panel/gateway.py", 33, "status-validator", "certain", "rewrite"),  # pick, of the module
+        ("panel/gateway.py", 34, "status-validator", "certain", "rewrite"),  # checks.is_any
+        ("panel/gateway.py", 46, "status-validator", "certain", "rewrite"),  # require(allowed=..., value=...)
+        ("panel/states.py", 4, "status-constant", "certain", "rewrite"),  # RUN_ENDED, through one_of elsewhere
+        ("panel/states.py", 6, "status-set-call", "certain", "rewrite"),  # FINISHED, shared with the jobs
     ]
-    why = {f["line"]: f["why"] for f in findings}
-    assert why[33].startswith('`is_any()` tests `row["status"]`, where `row` iterates what `rows_of()`')
-    assert why[33].endswith("a `sessions.list` result")
-    assert why[43] == '`require()` tests `row["status"]`, where `row`, the `sessions` of `reply`, a `sessions.list` result'
+    why = {(f["path"], f["line"]): f["why"] for f in findings}
+    assert why[("panel/gateway.py", 34)].startswith(
+        '`is_any()` tests `row["status"]`, where `row` iterates what `rows_of()`')
+    assert why[("panel/gateway.py", 34)].endswith("a `sessions.list` result")
+    assert why[("panel/gateway.py", 46)] == (
+        '`require()` tests `row["status"]`, where `row`, the `sessions` of `reply`, a `sessions.list` result')
+    assert "in panel/jobs.py: `job[\"state\"]` (line 17) is not a session status" in why[("panel/states.py", 6)]
     # Words of another vocabulary in the collection stay, and are no finding.
-    assert sorted(f["old"] for f in findings if f["line"] == 30) == ["done", "failed", "killed", "timeout"]
+    assert sorted(f["old"] for f in findings if f["line"] == 31) == ["done", "failed", "killed", "timeout"]
+    # In contract, the constant shared with the export jobs waits for a person to split it.
+    contract = _findings(root, "--phase", "contract", ".")
+    assert sorted((f["line"], f["action"]) for f in contract if f["path"] == "panel/states.py") == [
+        (4, "rewrite"), (4, "rewrite"), (6, "review"), (6, "review")]
 
 
 def test_a_run_on_the_calling_file_alone_knows_the_imported_helpers(tmp_path: Path) -> None:
@@ -119,6 +131,7 @@ print(json.dumps({
     "views": asyncio.run(gateway.session_view(rpc_of(statuses))),
     "stopped": [stopped(s) for s in statuses],
     "jobs": [jobs.job_state({"state": s}) for s in ("done", "failed", "queued", "agent_responded")],
+    "finished": [jobs.finished({"state": s}) for s in ("done", "failed", "queued")],
 }))
 """
 
@@ -137,6 +150,7 @@ def test_the_migrated_package_reads_old_and_new_names(tmp_path: Path, phase: str
     tone = {"done", "timeout", "agent_responded", "waiting_for_response"} & accepted
     retry = {"failed", "killed", "interrupted", "halted"} & accepted
     stopped = {"killed", "timeout", "halted", "waiting_for_response"} & accepted
+    shared = old if phase == "contract" else set()
     assert got["views"] == [
         {
             "status": status if status in accepted or status == "running" else None,
@@ -144,12 +158,16 @@ def test_the_migrated_package_reads_old_and_new_names(tmp_path: Path, phase: str
             "tone": status if status in tone else "other",
             "retry": status in retry,
             "note": f"{status} ['done']",  # `log` validates nothing: unchanged
+            "over": status in {"done", "failed", "agent_responded", "interrupted"} & accepted,
+            # The shared constant accepts both names from expand on (contract leaves it for a person).
+            "final": status in {"done", "failed", "agent_responded", "interrupted"} & (accepted | shared),
         }
         for status in statuses
     ]
     assert got["stopped"] == [s if s in stopped else "ValueError" for s in statuses]
     # The export jobs keep their own words in every phase.
     assert got["jobs"] == ["done", "failed", "queued", None]
+    assert got["finished"] == [True, True, False]
 
 
 @pytest.mark.parametrize(
