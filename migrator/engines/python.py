@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     # answered from the cache never needs it.
     from codemods.provenance import TreeKnowledge, Verdict
     from codemods.session_status import ImportEvidence, RewriteResult, StatusRewriter
+    from codemods.sites import Validator
     from migrator.manifest import Vocabulary
 
 
@@ -108,7 +109,7 @@ class TreeFacts:
     unions: dict[tuple[str, str], tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
     # dotted name -> parameters of a validating helper (`one_of(value,
     # allowed)`) a candidate imports from another module of the tree
-    validators: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = field(default_factory=dict)
+    validators: dict[str, Validator] = field(default_factory=dict)
 
     def through_unions(self, uses: Mapping[tuple[str, str], list[Verdict]]) -> dict[tuple[str, str], list[Verdict]]:
         """The verdicts ``uses`` of unions give the constants they unite,
@@ -819,7 +820,7 @@ class PythonEngine:
             # which modules talk to OpenClaw: unchanged, it is not parsed again.
             parts = [
                 hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key,
-                sorted(facts.exports.items()),
+                sorted(facts.exports.items()), sorted(facts.validators.items()),
             ]
             kind = "python-imported-aliases" if aliases else "python-imported-uses"
             uses = memo.get(kind, parts) if memo else None

@@ -103,6 +103,18 @@ def test_a_run_on_the_calling_file_alone_knows_the_imported_helpers(tmp_path: Pa
     assert alone == [f for f in _findings(root, ".") if f["path"] == "panel/gateway.py"]
 
 
+def test_a_helper_that_stops_validating_is_seen_on_a_warm_run(tmp_path: Path) -> None:
+    """The cached answers of an unchanged caller depend on the helpers it
+    imports: once `one_of` tests nothing, its calls are no status tests."""
+    root = _copy(tmp_path)
+    assert {(f["path"], f["line"]) for f in _findings(root, ".")} >= {("panel/gateway.py", 31), ("panel/states.py", 4)}
+    checks = root / "panel" / "checks.py"
+    checks.write_text(checks.read_text("utf-8").replace("value in allowed else None", "value else None"), "utf-8")
+    left = {(f["path"], f["line"]) for f in _findings(root, ".")}
+    assert ("panel/gateway.py", 31) not in left and ("panel/states.py", 4) not in left
+    assert ("panel/gateway.py", 34) in left  # `is_any` still tests membership
+
+
 # Run in the migrated tree's own interpreter: imports the package as a user
 # would, calls it with every name, and prints what it returned.
 PROBE = """
