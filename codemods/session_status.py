@@ -28,7 +28,6 @@ from codemods.edits import (
     pattern_of,
 )
 from codemods.literals import restyle, string_value
-from codemods.sites import Validator, validating_helpers
 from codemods.provenance import (
     Comparison,
     ModuleFacts,
@@ -40,6 +39,7 @@ from codemods.provenance import (
     table_entries,
     union_components,
 )
+from codemods.sites import Validator, validating_helpers
 from migrator.findings import CONFIDENCES, Confidence
 from migrator.manifest import Manifest, Phase, Vocabulary, load_manifest
 from migrator.suppressions import Suppressions
