@@ -19,6 +19,7 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from codemods.literals import string_value
+from codemods.sites import Validator
 from codemods.words import FOREIGN_EXPORT, foreign_token, words_of
 from migrator.findings import Confidence
 from migrator.engines.python import resolve_import
@@ -81,14 +82,17 @@ class Scope:
 
 @dataclass
 class Comparison:
-    """One comparison of a subject with string literals, as collected."""
+    """One comparison of a subject with string literals, as collected, or
+    the membership test a validating helper makes (``through`` names it:
+    ``one_of(row["status"], {...})`` tests ``row["status"] in {...}``)."""
 
-    node: cst.Comparison
+    node: cst.Comparison | cst.Call
     subject: cst.BaseExpression
     op: cst.BaseCompOp
     other: cst.BaseExpression  # the literal, collection or name compared with
     scope: Scope
     line: int
+    through: str | None = None
 
 
 @dataclass
@@ -169,6 +173,9 @@ class TreeKnowledge:
     # ``(parameter index or keyword, origin kind, strength, call site, why)``
     # per argument.
     passed: Mapping[str, Sequence[tuple[str, str, str, str, str]]] = field(default_factory=dict)
+    # The project's validating helpers other modules define (dotted name ->
+    # parameters): a call of one imported here is a membership test.
+    validators: Mapping[str, Validator] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -223,6 +230,9 @@ class ModuleFacts(cst.CSTVisitor):
         self.imports: list[tuple[str, int]] = []  # (module, level)
         self.imported_names: dict[str, tuple[str, int, str]] = {}
         self.constants: dict[str, cst.BaseExpression] = {}
+        # This module's validating helpers (found on the stdlib ast, see
+        # :func:`codemods.sites.validating_helpers`), set by the analysis.
+        self.validators: dict[str, Validator] = {}
         self.writers: list[tuple[cst.BaseExpression, cst.SimpleString, Scope, str]] = []
         self.matches: list[MatchStatement] = []
         self.dispatches: list[Dispatch] = []
@@ -772,6 +782,7 @@ class Resolver:
         self.module_evidence = module_evidence
         self.markers = facts.markers
         self._words_by_key: dict[str, set[str]] = {}
+        self._helper_tests()
         self._collect_words()
 
     # -- text helpers ----------------------------------------------------
@@ -889,6 +900,39 @@ class Resolver:
             word = string_value(value)
             if subject is not None and word is not None:
                 self._words_by_key.setdefault(subject.key, set()).add(word)
+
+    def _helper_tests(self) -> None:
+        """Add the membership test each call of a validating helper makes
+        (``one_of(row["status"], {"done", ...})``) to the module's
+        comparisons: judged, and its collection rewritten, like an ``in``."""
+        for call, scope in self.facts.all_calls:
+            found = self._validator(call.func, scope)
+            if found is None:
+                continue
+            name, (positional, pairs) = found
+            for tested, collection in pairs:
+                subject, other = _argument(call, positional, tested), _argument(call, positional, collection)
+                if subject is not None and other is not None:
+                    self.facts.comparisons.append(
+                        Comparison(call, subject, cst.In(), other, scope, self.facts.line(call), name))
+                    break
+
+    def _validator(self, func: cst.BaseExpression, scope: Scope) -> tuple[str, Validator] | None:
+        """The validating helper a call calls, if it is one of the project's:
+        a function of this module, or one imported from another module."""
+        name = cst.helpers.get_full_name_for_node(func) or ""
+        if not name:
+            return None
+        if name in self.facts.validators and scope.owner_of(name) is self.facts.module_scope:
+            return name, self.facts.validators[name]
+        full = self.absolute(name) if name.split(".", 1)[0] not in self.facts.functions else None
+        if full is None or not self.tree.validators:
+            return None
+        for key, validator in self.tree.validators.items():
+            # A tree scanned from above its import root names `src.app.x`.
+            if key == full or key.endswith("." + full) or full.endswith("." + key):
+                return name.rsplit(".", 1)[-1], validator
+        return None
 
     def words_with(self, subject: Subject) -> set[str]:
         return self._words_by_key.get(subject.key, set())

@@ -38,6 +38,7 @@ from codemods.provenance import (
     table_entries,
     union_components,
 )
+from codemods.sites import Validator, validating_helpers
 from migrator.findings import CONFIDENCES, Confidence
 from migrator.manifest import Manifest, Phase, Vocabulary
 from migrator.suppressions import Suppressions
@@ -140,6 +141,7 @@ class StatusRewriter:
         lines = source.decode(module.encoding, errors="replace").splitlines()
         facts = ModuleFacts(self.manifest, lines, lambda: wrapper.resolve(PositionProvider), self.markers)
         module.visit(facts)
+        facts.validators = _local_validators(source, facts)
         evidence = list(facts.evidence)
         if self.import_evidence is not None:
             evidence += self.import_evidence(facts.imports)
@@ -271,20 +273,25 @@ class StatusRewriter:
         self, facts: ModuleFacts, resolver: Resolver, kind: str
     ) -> Iterator[tuple[Comparison, list[str], Verdict]]:
         """Status tests against a ``literal``, a ``collection`` literal or a
-        set ``call`` holding an old name, with their words and verdict (not
-        the tests against a named constant: those judge the constant)."""
+        set ``call`` holding an old name, or (``helper``) a collection a
+        validating helper tests a status in, with their words and verdict
+        (not the tests against a named constant: those judge the constant)."""
         for comparison in facts.comparisons:
             other = comparison.other
             words = resolver.literal_words(other)
             if words is None or isinstance(other, cst.Dict) or not (set(words) & self.vocab.old):
                 continue
             shape = "literal" if string_value(other) is not None else "call" if isinstance(other, cst.Call) else "collection"
+            if comparison.through is not None:
+                # `value in "done"` in the helper tests a substring: no status test.
+                shape = "helper" if shape != "literal" else ""
             if shape != kind:
                 continue
             subject = resolver.subject(comparison.subject, comparison.scope)
             if subject is None:
                 continue
-            verdict = resolver.verdict(subject, words)
+            verb = f"`{comparison.through}()` tests" if comparison.through is not None else "compared with"
+            verdict = resolver.verdict(subject, words, verb)
             if verdict.confidence is not None:
                 yield comparison, words, verdict
 
@@ -355,6 +362,17 @@ class StatusRewriter:
 
 
 
+
+
+def _local_validators(source: bytes, facts: ModuleFacts) -> dict[str, Validator]:
+    """The module's validating helpers, looked for (on the stdlib ast) only
+    when the module calls one of its own functions with two arguments or more."""
+    if not any(name in facts.functions and any(len(c.args) >= 2 for c, _ in calls) for name, calls in facts.calls.items()):
+        return {}
+    try:
+        return validating_helpers(ast.parse(source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}  # newer syntax than this Python reads: no helper is known
 
 
 def _imported_callee(func: cst.BaseExpression, facts: ModuleFacts) -> tuple[str, int, str] | None:

@@ -19,6 +19,10 @@ from typing import Iterable
 from codemods.words import foreign_token
 from migrator.manifest import Manifest
 
+# A validating helper: its positional parameters, and each (tested, collection)
+# pair of parameters its body tests for membership (`value in allowed`).
+Validator = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
+
 _NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip", "str"})
 _STATUS_WORD = re.compile(r"(?i)status|state")
 _NAME_BEFORE = re.compile(rb"\w+$")
@@ -40,6 +44,7 @@ class Sites:
         self._untied = False
         self._scopes: list[tuple[tuple[int, int], dict[str, set[str]]]] | None = None
         self._constant_words: dict[str, set[str]] = {}
+        self._validators: dict[str, Validator] | None = None
         self.foreign_words = manifest.python.foreign_words
         self.foreign_sources = tuple(t.lower() for t in manifest.python.foreign_sources)
         keys = b"|".join(re.escape(k.encode()) for k in sorted(self.keys)) or b"(?!)"
@@ -110,6 +115,7 @@ class Sites:
         self._typed = typed
         self._untied = untied
         self._scopes = None
+        self._validators = None
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -184,6 +190,7 @@ class Sites:
             return True
         wanted = self._unions(tree.body, set(names))
         self._status_names = self._bound_from_status(tree, source)
+        self._pending, self._validators = (tree, source), None
         for node in ast.walk(tree):
             if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
                 return True
@@ -322,6 +329,8 @@ class Sites:
                     return True  # {...}.get(status), TABLE.get(status), row.get("status", "done")
                 if func.attr in ("update", "setdefault"):
                     return any(k.arg in self.keys and self._old_literal(k.value) for k in node.keywords)
+            if self._validated(node, constants):
+                return True  # one_of(row["status"], {"done", ...})
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if name[:1].isupper():  # SessionRow(key, "killed"): a constructor given a status
                 return any(self._old_literal(a) for a in node.args) or any(
@@ -354,6 +363,50 @@ class Sites:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value not in self.old:
             return len(node.value) < 2000 and bool(self._word.search(node.value))
         return False
+
+
+    def _validated(self, node: ast.Call, constants: set[str]) -> bool:
+        """A call that may test a status for membership in a collection of
+        old names through a helper: a status read passed before a collection
+        (or a constant) holding one. A function of this module counts only
+        when it does test one parameter in another; one defined elsewhere may
+        (the provenance asks the tree)."""
+        arguments = [*node.args, *(k.value for k in node.keywords)]
+        holds = [i for i, a in enumerate(arguments) if self._holds_old(a) or isinstance(a, ast.Name) and a.id in constants]
+        if not holds or not any(self._reads(a) for a in arguments[: max(holds)]):
+            return False
+        if isinstance(node.func, ast.Name):
+            assert self._pending is not None
+            local = {s.name for s in self._pending[0].body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            if node.func.id in local:
+                if self._validators is None:
+                    self._validators = validating_helpers(self._pending[0])
+                return node.func.id in self._validators
+        return True
+
+
+def validating_helpers(tree: ast.Module) -> dict[str, Validator]:
+    """The module-level functions that test one of their parameters for
+    membership in another (``value in allowed``, ``value not in allowed``,
+    ``str(value).lower() in allowed``), anywhere in their body."""
+    out: dict[str, Validator] = {}
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        positional = tuple(a.arg for a in (*node.args.posonlyargs, *node.args.args))
+        params = {*positional, *(a.arg for a in node.args.kwonlyargs)}
+        pairs: dict[tuple[str, str], None] = {}
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Compare) and len(inner.ops) == 1 and isinstance(inner.ops[0], (ast.In, ast.NotIn)):
+                tested, collection = _unwrap(inner.left), inner.comparators[0]
+                if (
+                    isinstance(tested, ast.Name) and isinstance(collection, ast.Name)
+                    and tested.id in params and collection.id in params and tested.id != collection.id
+                ):
+                    pairs[(tested.id, collection.id)] = None
+        if pairs:
+            out[node.name] = (positional, tuple(pairs))
+    return out
 
 
 def _lines_holding(source: bytes, pattern: re.Pattern[bytes], names: Iterable[bytes]) -> set[int]:

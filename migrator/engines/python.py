@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     # answered from the cache never needs it.
     from codemods.provenance import TreeKnowledge, Verdict
     from codemods.session_status import ImportEvidence, RewriteResult, StatusRewriter
+    from codemods.sites import Validator
     from migrator.manifest import Vocabulary
 
 
@@ -42,6 +43,8 @@ def module_name(rel: str) -> str:
 _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.MULTILINE)
 _IMPORTED = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
 _IMPORT = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)", re.MULTILINE)
+# A call's name, as bytes: `one_of(` in `one_of(row["status"], {"done"})`.
+_CALLED = re.compile(rb"(\w+)\(")
 
 
 def _unites(data: bytes, name: bytes) -> bool:
@@ -110,6 +113,9 @@ class TreeFacts:
     # constant it unites that another module defines): `ALL = GOOD | BAD`
     # after `from a import BAD, GOOD`
     unions: dict[tuple[str, str], tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
+    # dotted name -> parameters of a validating helper (`one_of(value,
+    # allowed)`) a candidate imports from another module of the tree
+    validators: dict[str, Validator] = field(default_factory=dict)
 
     def session_exports(self) -> list[str]:
         """The exports that carry session rows or statuses."""
@@ -463,7 +469,9 @@ class PythonEngine:
             return ()
         # Substring tests, not a pattern compiled per file: most files import.
         for n in names:
-            if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(")):
+            # `, NAME)` / `=NAME)`: passed to a helper that may test it (`one_of(status, NAME)`).
+            if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(", b", " + n + b")",
+                                       b"=" + n + b")")):
                 return tuple(found)
             # A union of imported constants, tested under its own name: `ALL = DONE | FAIL`.
             if _unites(data, n):
@@ -550,6 +558,7 @@ class PythonEngine:
                 t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
             )
 
+        self._gather_validators(items, facts, reads_sessions, {n for _, n in exported})
         readers = self._readers(items, reads_sessions) if exported else []
         # Unions other modules make of those constants are constants too:
         # those the readers import, or the modules those import.
@@ -681,6 +690,54 @@ class PythonEngine:
             known |= fresh
         return unions
 
+    def _gather_validators(
+        self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, reads: Callable[[ModuleSurvey, bytes], bool],
+        constants: set[str],
+    ) -> None:
+        """The validating helpers (`one_of(value, allowed)`) of the tree that
+        modules which may read a session status (``reads``) import (by name,
+        or through their module) and call, a status read and a quoted old
+        name (or one of the candidate ``constants``) close by. Only the
+        modules they import whose bytes define one of those names are parsed."""
+        import ast
+
+        from codemods.sites import validating_helpers
+
+        assert self._quoted is not None and self._status is not None
+        seeds: list[tuple[SourcePath, ModuleSurvey, bytes]] = []
+        called: set[str] = set()
+        for source, survey in items:
+            data = survey.talking_source if isinstance(survey, ModuleSurvey) else None
+            if data is None or not survey.has_imports or not reads(survey, data):
+                continue
+            imported = self._from_imports(data)[1]
+            marks = [m.start() for m in self._quoted.finditer(data)]
+            named = {*survey.constants, *(n.decode() for n in imported if n.decode() in constants)}
+            marks += [m.start() for c in named for m in re.finditer(rb"\b" + re.escape(c.encode()) + rb"\b", data)]
+            found = set()
+            for at in marks:
+                # `one_of(row["status"], {"done"` / `checks.one_of(...`: the
+                # call opens shortly before the old name, a status read near.
+                for call in _CALLED.finditer(data, max(0, at - 300), at):
+                    name = call.group(1)
+                    dotted = data[call.start() - 1 : call.start()] == b"."
+                    if (dotted or name in imported) and self._status.search(data, call.end(), call.end() + 300):
+                        found.add(name.decode())
+            if found:
+                seeds.append((source, survey, data))
+                called |= found
+        for source, survey in self._near(items, seeds, 1) if called else ():
+            data = _source_bytes(source, survey)
+            if data is None or not any(b"def " + n.encode() + b"(" in data for n in called):
+                continue
+            try:
+                tree = ast.parse(data)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue  # reported when the file itself is processed
+            for name, validator in validating_helpers(tree).items():
+                if name in called:
+                    facts.validators[f"{survey.name}.{name}".lstrip(".")] = validator
+
     def _gather_passed(self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, options: Options, memo: Any) -> None:
         """What other modules pass the candidates' functions. First the
         modules that talk to OpenClaw (or import one that does): only they
@@ -793,7 +850,7 @@ class PythonEngine:
             # which modules talk to OpenClaw: unchanged, it is not parsed again.
             parts = [
                 hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key,
-                sorted(facts.exports.items()),
+                sorted(facts.exports.items()), sorted(facts.validators.items()),
             ]
             kind = "python-imported-aliases" if aliases else "python-imported-uses"
             uses = memo.get(kind, parts) if memo else None
@@ -1031,7 +1088,7 @@ class PythonEngine:
 
         name = self._module(source)
         return TreeKnowledge(name, source.path.name == "__init__.py", source.display, facts.exports,
-                             self._passed(name, facts))
+                             self._passed(name, facts), facts.validators)
 
     @staticmethod
     def _passed(name: str, facts: TreeFacts) -> dict[str, list[tuple[str, str, str, str, str]]]:
