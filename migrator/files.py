@@ -186,16 +186,16 @@ def _walk(
     seen: set[str],
     real: str,
 ) -> Iterator[SourcePath | Missing]:
-    if gitignore:
-        own = _gitignore(Path(top))
-        if own is not None:
-            specs = specs + [(top, own)]
     try:
         entries = sorted(os.scandir(top), key=_NAME)
     except OSError as exc:
         # Its files would go unseen: named, as an input that cannot be read (exit 3).
         yield Missing(display(top), f"cannot read directory: {exc.strerror or exc}", usage=False)
         return
+    if gitignore and any(entry.name == ".gitignore" for entry in entries):  # most directories have none
+        own = _gitignore(Path(top))
+        if own is not None:
+            specs = specs + [(top, own)]
     start_text = str(start)
     subdirs: list[str] = []
     for entry in entries:
