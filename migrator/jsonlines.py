@@ -9,10 +9,15 @@ endings included, is copied.
 
 The ways a line is migrated, each falling back to the next when not sure:
 
-0. Whole blocks (:func:`_bulk`), while most lines change under top-level
-   key pointers (``/status``): every line parsed and serialised again by
-   ``orjson``; a line that comes out byte for byte as written is a record
-   without a duplicate key, and its value is renamed in that form.
+0. Whole blocks, while most lines change under top-level key pointers.
+   For one key (``/status``, :func:`_bulk_one_key`): every line read by
+   ``msgspec`` for that key alone (the rest is validated, never built),
+   the value spliced at the key's first spelling in the line, and the new
+   line read again, which proves the splice was the key's only top-level
+   value. For several keys (:func:`_bulk`): every line parsed and
+   serialised again by ``orjson``; a line that comes out byte for byte as
+   written is a record without a duplicate key, and its values are renamed
+   in that form.
 1. Top-level keys, line by line: lines are found by one search for the old
    values over the block (other lines are never split out or decoded); the
    value's span is found by a search for ``"KEY":`` proven to sit at depth 1
@@ -22,10 +27,15 @@ The ways a line is migrated, each falling back to the next when not sure:
 3. The careful path of :mod:`migrator.jsonedit`: a full scan for the spans,
    duplicate keys refused, the result checked against ``jsonpatch``.
 
-Ways 0 to 2 run only on a line proven free of duplicate keys (see
-:func:`_no_duplicate_keys`); any other changed line takes way 3, which
-refuses duplicates. A line is looked at if it holds an old value in any
-spelling JSON allows (:func:`old_value_filter`).
+Duplicate keys: under top-level key pointers a changed line is refused
+only when its top-level object holds the pointer's key twice (which value
+is meant is then ambiguous); a duplicate deeper down, or of another key,
+is never read or written, so it does not stop the rename
+(:meth:`_Migrator._by_members` is the careful path there). Under other
+pointers, ways 1 and 2 run only on a line proven free of duplicate keys
+(see :func:`_no_duplicate_keys`); any other changed line takes way 3,
+which refuses duplicates. A line is looked at if it holds an old value in
+any spelling JSON allows (:func:`old_value_filter`).
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Callable, Iterator, Mapping, NamedTuple, Sequence
 
+import msgspec
 import orjson
 
 from migrator import jsonedit
@@ -112,6 +123,56 @@ def _load(line: bytes) -> Any:
         raise JsonSyntaxError(f"{exc.msg} (column {exc.colno})") from None
     except RecursionError:
         raise JsonSyntaxError("nested too deeply") from None
+
+
+# The standard library's C scanner: one value from an offset, and one string.
+_SCAN_VALUE = json.JSONDecoder().scan_once
+_SCAN_STRING = json.decoder.scanstring
+_WS_TEXT = re.compile(r"[ \t\r\n]*")
+
+
+def _root_members(text: str) -> list[tuple[str, int, int, Any]] | None:
+    """The members of the top-level object of ``text``, in order, duplicates
+    included: each key, its value's character span and the value. None when
+    the top level is not an object. Nested values are read by the C scanner
+    and never looked into (a duplicate inside one is not this level's)."""
+    skip = _WS_TEXT.match
+    at = skip(text).end()
+    if not text.startswith("{", at):
+        return None
+    members: list[tuple[str, int, int, Any]] = []
+    try:
+        at = skip(text, at + 1).end()
+        if text.startswith("}", at):
+            at += 1
+        else:
+            while True:
+                if not text.startswith('"', at):
+                    raise JsonSyntaxError(f"expected a key (column {at + 1})")
+                key, at = _SCAN_STRING(text, at + 1)
+                at = skip(text, at).end()
+                if not text.startswith(":", at):
+                    raise JsonSyntaxError(f"expected ':' (column {at + 1})")
+                start = skip(text, at + 1).end()
+                value, at = _SCAN_VALUE(text, start)
+                members.append((key, start, at, value))
+                at = skip(text, at).end()
+                if text.startswith(",", at):
+                    at = skip(text, at + 1).end()
+                elif text.startswith("}", at):
+                    at += 1
+                    break
+                else:
+                    raise JsonSyntaxError(f"expected ',' or '}}' (column {at + 1})")
+    except StopIteration as exc:
+        raise JsonSyntaxError(f"expected a value (column {exc.value + 1})") from None
+    except ValueError as exc:  # json.JSONDecodeError from a string
+        raise JsonSyntaxError(str(exc)) from None
+    except RecursionError:
+        raise JsonSyntaxError("nested too deeply") from None
+    if skip(text, at).end() != len(text):
+        raise JsonSyntaxError(f"extra data (column {at + 1})")
+    return members
 
 
 def _no_duplicate_keys(line: bytes, doc: Any) -> bool:
@@ -223,8 +284,7 @@ class _Migrator:
             doc = _load(body)
         if self.keys is not None and type(doc) is dict:
             done = self._top_level(body, doc, detail)
-            if done is not None:
-                return done
+            return done if done is not None else self._by_members(body, detail)
         ops = compile_patch(doc, self.patterns, self.mapping)
         if not ops:
             return body, ops, []
@@ -286,6 +346,43 @@ class _Migrator:
             ops.append({"op": "replace", "path": pointer, "value": mapping[old]})
         edits = [Edit(pointer, 1, _column(body, start), old, mapping[old]) for start, _, old, pointer in spans]
         return new, ops, edits
+
+    def _by_members(self, body: bytes, detail: bool) -> tuple[bytes, list[dict[str, Any]], list[Any]]:
+        """The careful path under top-level key pointers: the top-level
+        members read one by one, each key's value taken as the last one
+        written (as every parser here reads it). A key whose value is old is
+        refused when the top level holds it twice: which one is meant is
+        ambiguous. Nothing below the top level is read for keys."""
+        assert self.keys is not None
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise JsonSyntaxError(f"not valid UTF-8 (byte {exc.start})") from None
+        members = _root_members(text)
+        hits: list[tuple[int, int, str, str]] = []
+        for key, pointer, _ in self.keys:
+            mine = [m for m in members or () if m[0] == key]
+            if not mine:
+                continue
+            _, start, end, value = mine[-1]
+            if value.__class__ is str and value in self.mapping:
+                if len(mine) > 1:
+                    raise JsonSyntaxError(f"duplicate key {key!r}")
+                hits.append((start, end, value, pointer))
+        if not hits:
+            return body, [], []
+        ops: list[dict[str, Any]] = []
+        for _, _, old, pointer in hits:
+            ops.append({"op": "test", "path": pointer, "value": old})
+            ops.append({"op": "replace", "path": pointer, "value": self.mapping[old]})
+        hits.sort()
+        pieces, last, edits = [], 0, []
+        for start, end, old, pointer in hits:
+            pieces += [text[last:start], json.dumps(self.mapping[old], ensure_ascii=False)]
+            last = end
+            edits.append(Edit(pointer, 1, start + 1, old, self.mapping[old]))
+        pieces.append(text[last:])
+        return "".join(pieces).encode("utf-8"), ops, edits
 
     def _spliced(self, body: bytes, doc: Any, ops: list[dict[str, Any]]) -> tuple[bytes, list[Edit]] | None:
         """Way 2: every old value written plainly, once. The splice is proven
