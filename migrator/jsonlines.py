@@ -42,9 +42,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 import json
+import operator
 import re
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 from typing import Any, BinaryIO, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import msgspec
@@ -126,9 +130,16 @@ def _load(line: bytes) -> Any:
 
 
 # The standard library's C scanner: one value from an offset, and one string.
-_SCAN_VALUE = json.JSONDecoder().scan_once
-_SCAN_STRING = json.decoder.scanstring
+_SCAN_VALUE: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_SCAN_STRING: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 _WS_TEXT = re.compile(r"[ \t\r\n]*")
+
+
+def _skip(text: str, at: int = 0) -> int:
+    """Past the whitespace at ``at``."""
+    match = _WS_TEXT.match(text, at)
+    assert match is not None  # the pattern matches the empty string
+    return match.end()
 
 
 def _root_members(text: str) -> list[tuple[str, int, int, Any]] | None:
@@ -136,13 +147,12 @@ def _root_members(text: str) -> list[tuple[str, int, int, Any]] | None:
     included: each key, its value's character span and the value. None when
     the top level is not an object. Nested values are read by the C scanner
     and never looked into (a duplicate inside one is not this level's)."""
-    skip = _WS_TEXT.match
-    at = skip(text).end()
+    at = _skip(text)
     if not text.startswith("{", at):
         return None
     members: list[tuple[str, int, int, Any]] = []
     try:
-        at = skip(text, at + 1).end()
+        at = _skip(text, at + 1)
         if text.startswith("}", at):
             at += 1
         else:
@@ -150,15 +160,15 @@ def _root_members(text: str) -> list[tuple[str, int, int, Any]] | None:
                 if not text.startswith('"', at):
                     raise JsonSyntaxError(f"expected a key (column {at + 1})")
                 key, at = _SCAN_STRING(text, at + 1)
-                at = skip(text, at).end()
+                at = _skip(text, at)
                 if not text.startswith(":", at):
                     raise JsonSyntaxError(f"expected ':' (column {at + 1})")
-                start = skip(text, at + 1).end()
+                start = _skip(text, at + 1)
                 value, at = _SCAN_VALUE(text, start)
                 members.append((key, start, at, value))
-                at = skip(text, at).end()
+                at = _skip(text, at)
                 if text.startswith(",", at):
-                    at = skip(text, at + 1).end()
+                    at = _skip(text, at + 1)
                 elif text.startswith("}", at):
                     at += 1
                     break
@@ -170,7 +180,7 @@ def _root_members(text: str) -> list[tuple[str, int, int, Any]] | None:
         raise JsonSyntaxError(str(exc)) from None
     except RecursionError:
         raise JsonSyntaxError("nested too deeply") from None
-    if skip(text, at).end() != len(text):
+    if _skip(text, at) != len(text):
         raise JsonSyntaxError(f"extra data (column {at + 1})")
     return members
 
@@ -250,6 +260,7 @@ class _Migrator:
         # Way 1 (and 0) applies when every pointer is one literal key, and the keys
         # and old values have a single spelling free of \u.
         self.keys: list[tuple[str, str, re.Pattern[bytes]]] | None = None
+        self.one: _OneKey | None = None
         olds_plain = all(_plain(old) is not None for old in self.mapping)
         if olds_plain and self.patterns and all(len(p.segments) == 1 and p.segments[0] is not None
                                                 for p in self.patterns):
@@ -273,6 +284,8 @@ class _Migrator:
                     self.pairs[key] = {old: (lead + orjson.dumps(old), lead + orjson.dumps(new),
                                              len(orjson.dumps(new)) - len(orjson.dumps(old)))
                                        for old, new in self.mapping.items()}
+                if len(keys) == 1:
+                    self.one = _OneKey(keys[0][0], self.tokens, self.new_tokens)
 
     def migrate(self, body: bytes, detail: bool, doc: Any = None) -> tuple[bytes, list[dict[str, Any]], list[Edit]]:
         """Migrate one record (without its line ending): the new bytes, the
@@ -478,6 +491,7 @@ def stream(
         on_edit = _Limited(on_edit, edit_limit)
     stats = StreamStats()
     hasher = hashlib.sha256()
+    behind = _Behind()
     migrator = _Migrator(patterns, mapping)
     candidate = old_value_filter(mapping)
     # Without a backslash in a block each value has one spelling.
@@ -490,46 +504,52 @@ def stream(
     pause = 0
     lines = 0
     partial: list[bytes] = []
-    while True:
-        chunk = source.read(BLOCK)
-        if not chunk:
-            break
-        hasher.update(chunk)
-        if copy is not None:
-            copy.write(chunk)
-        cut = chunk.rfind(b"\n") + 1
-        if not cut:
-            partial.append(chunk)  # a line longer than a block
-            continue
-        if partial:
-            partial.append(chunk[:cut])
-            block = b"".join(partial)
-            partial = []
-        else:
-            block = chunk if cut == len(chunk) else chunk[:cut]
-        if cut < len(chunk):
-            partial.append(chunk[cut:])
-        count = block.count(b"\n")
-        changed = stats.changed_lines
-        out = None
-        if bulk and not pause:
-            out = _bulk(block, count, lines, migrator, candidate, stats)
+    try:
+        while True:
+            chunk = source.read(BLOCK)
+            if not chunk:
+                break
+            behind(hasher.update, chunk)
+            if copy is not None:
+                behind(copy.write, chunk)
+            cut = chunk.rfind(b"\n") + 1
+            if not cut:
+                partial.append(chunk)  # a line longer than a block
+                continue
+            if partial:
+                partial.append(chunk[:cut])
+                block = b"".join(partial)
+                partial = []
+            else:
+                block = chunk if cut == len(chunk) else chunk[:cut]
+            if cut < len(chunk):
+                partial.append(chunk[cut:])
+            count = block.count(b"\n")
+            changed = stats.changed_lines
+            out = None
+            if bulk and not pause:
+                if migrator.one is not None:
+                    out = _bulk_one_key(block, count, lines, migrator, migrator.one, stats)
+                else:
+                    out = _bulk(block, count, lines, migrator, candidate, stats)
+                if out is None:
+                    pause = 16  # lines it cannot take: do not pay to find out again soon
+            elif pause:
+                pause -= 1
             if out is None:
-                pause = 16  # lines it cannot take: do not pay to find out again soon
-        elif pause:
-            pause -= 1
-        if out is None:
-            run = _Pass(migrator, detail, stats, on_edit, on_patch)
-            out = per_line(block, lines, candidate if b"\\" in block else plain, run)
-        if isinstance(on_edit, _Limited) and on_edit.left <= 0:
-            on_edit = None  # enough reported: from the next block on, count only
-            detail = on_patch is not None
-            can_bulk = migrator.keys is not None and not detail
-        if can_bulk:
-            bulk = (stats.changed_lines - changed) * 2 > count
-        if sink is not None:
-            sink.write(out)
-        lines += count
+                run = _Pass(migrator, detail, stats, on_edit, on_patch)
+                out = per_line(block, lines, candidate if b"\\" in block else plain, run)
+            if isinstance(on_edit, _Limited) and on_edit.left <= 0:
+                on_edit = None  # enough reported: from the next block on, count only
+                detail = on_patch is not None
+                can_bulk = migrator.keys is not None and not detail
+            if can_bulk:
+                bulk = (stats.changed_lines - changed) * 2 > count
+            if sink is not None:
+                behind(sink.write, out)
+            lines += count
+    finally:
+        behind.close()
     tail = b"".join(partial)
     if tail:
         lines += 1
@@ -651,6 +671,129 @@ def _bulk(
     return b"\n".join(out)
 
 
+class _OneKey:
+    """What :func:`_bulk_one_key` needs for the rule of one top-level key:
+    two ``msgspec`` readers of that key alone (its value decoded, and its
+    value's bytes as written), and for each old value the two usual
+    spellings of the pair (``"key":"old"`` and ``"key": "old"``) with
+    their renamed forms."""
+
+    def __init__(self, key: str, tokens: Mapping[str, bytes], new_tokens: Mapping[str, bytes]) -> None:
+        # The field is renamed to the key, which need not be an identifier.
+        value = msgspec.defstruct("Value", [("v", Any, None)], rename={"v": key}, gc=False)
+        raw = msgspec.defstruct("RawValue", [("v", msgspec.Raw, msgspec.Raw(b""))], rename={"v": key}, gc=False)
+        self.read_value = msgspec.json.Decoder(value).decode
+        self.read_raw = msgspec.json.Decoder(raw).decode
+        quoted = _plain(key)
+        assert quoted is not None
+        self.quoted = quoted
+        self.compact = {old: quoted + b":" + token for old, token in tokens.items()}
+        self.spaced = {old: quoted + b": " + token for old, token in tokens.items()}
+        self.compact_new = {old: quoted + b":" + token for old, token in new_tokens.items()}
+        self.spaced_new = {old: quoted + b": " + token for old, token in new_tokens.items()}
+        self.new_raw = {old: msgspec.Raw(token) for old, token in new_tokens.items()}
+
+
+_FIELD = operator.attrgetter("v")
+
+
+def _bulk_one_key(block: bytes, count: int, before: int, migrator: _Migrator, one: _OneKey,
+                  stats: StreamStats) -> bytes | None:
+    """A block of whole lines for the rule of one top-level key, with no
+    full parse of any line.
+
+    Every line is read by ``msgspec`` for that key alone: the line must be
+    one valid JSON document (the rest of it is validated and skipped), and
+    the key's value is the last one the top level holds, as every reader
+    here takes it; the block must be valid UTF-8, which ``msgspec`` does not
+    check in what it skips. A line whose value is old is spliced at the
+    first ``"key"`` written in the line, where it must be followed by the
+    old value's token, with no backslash before it (so no escaped spelling
+    of the key comes first). The new line is read again: its key's value
+    must be the new token as spliced (written nowhere else in the line).
+    Then the splice was the value of the key's only top-level occurrence:
+    a string token swapped for another leaves the rest of the line's
+    structure as it was, no top-level occurrence comes before the first one
+    written, and none after, or the new line's last value would be that
+    one. Any other line with an old value takes :meth:`_Migrator.migrate`;
+    None sends the block to the per-line path (a line that is not one
+    object, not UTF-8, CRLF endings)."""
+    if b"\r" in block:
+        return None
+    lines = block.split(b"\n")
+    lines.pop()
+    try:
+        values = list(map(_FIELD, map(one.read_value, lines)))
+        block.decode("utf-8")
+    except (msgspec.MsgspecError, UnicodeDecodeError, RecursionError):
+        return None
+    try:
+        # Only a string equals a key of the mapping.
+        changed = list(compress(range(len(values)), map(migrator.mapping.__contains__, values)))
+    except TypeError:  # a value that is a list or an object
+        return None
+    if not changed:
+        return block
+    # One C-level pass per step over the changed lines (a loop in Python
+    # costs more than all of them together).
+    olds = list(map(values.__getitem__, changed))
+    bodies = list(map(lines.__getitem__, changed))
+    firsts = list(map(bytes.find, bodies, repeat(one.quoted)))
+    was = list(map(one.compact.__getitem__, olds))
+    now = list(map(one.compact_new.__getitem__, olds))
+    there = list(map(bytes.startswith, bodies, was, firsts))
+    if not all(there):  # written with json.dumps' default spacing, or otherwise
+        for j, found in enumerate(there):
+            if not found:
+                was[j], now[j] = one.spaced[olds[j]], one.spaced_new[olds[j]]
+                there[j] = firsts[j] >= 0 and bodies[j].startswith(was[j], firsts[j])
+    escapes = list(map(bytes.find, bodies, repeat(b"\\"), repeat(0), firsts))
+    # The first occurrence of the pair is at the first "key": it starts there.
+    news = list(map(bytes.replace, bodies, was, now, repeat(1)))
+    tokens = list(map(migrator.new_tokens.__getitem__, olds))
+    once = list(map(bytes.count, news, tokens))
+    try:
+        got = list(map(_FIELD, map(one.read_raw, news)))
+    except (msgspec.MsgspecError, RecursionError):
+        return None
+    want = list(map(one.new_raw.__getitem__, olds))
+    out = list(lines)
+    spliced: list[int] = []
+    odd: list[int] = []
+    if all(there) and escapes.count(-1) == len(escapes) and once.count(1) == len(once) and got == want:
+        spliced = changed
+        for i, new in zip(changed, news):
+            out[i] = new
+    else:
+        for j, i in enumerate(changed):
+            if there[j] and escapes[j] < 0 and once[j] == 1 and got[j] == want[j]:
+                out[i] = news[j]
+                spliced.append(i)
+            else:
+                odd.append(i)
+    sample: list[tuple[int, bytes, bytes]] = []
+    if len(stats.sample) < SAMPLE_LINES:
+        sample = [(before + i + 1, lines[i], out[i]) for i in spliced[:SAMPLE_LINES]]
+    stats.changed_lines += len(spliced)
+    stats.edits += len(spliced)
+    for i in sorted(odd):
+        body = lines[i]
+        try:
+            new, _, found_edits = migrator.migrate(body, False)
+        except JsonSyntaxError as exc:
+            stats.bad_lines.append((before + i + 1, str(exc)))
+            continue
+        if found_edits:
+            out[i] = new
+            stats.changed_lines += 1
+            stats.edits += len(found_edits)
+            sample.append((before + i + 1, body, new))
+    if sample:
+        stats.sample = sorted(stats.sample + sample)[:SAMPLE_LINES]
+    out.append(b"")
+    return b"\n".join(out)
+
+
 # Between a key and its value.
 _COLON = re.compile(_WS + b":" + _WS)
 
@@ -670,6 +813,41 @@ def _value_at(line: bytes, again: bytes, quoted: bytes, token: bytes) -> int:
     if colon is None:
         return -1  # a value at depth 1 that reads "key", not the key
     return colon.end() if line.startswith(token, colon.end()) else -1
+
+
+class _Behind:
+    """The work on bytes already migrated (hashing them, writing them out),
+    done in order on one thread beside the migration of the next block:
+    ``hashlib`` and file writes release the GIL, so on a second core they
+    cost no time. Started for blocks of some size only (a small file is not
+    worth a thread); a few blocks at most wait, so memory stays bounded.
+    An error of the work is raised by the next call or by :meth:`close`."""
+
+    DEPTH = 3
+
+    def __init__(self) -> None:
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: deque[Future[Any]] = deque()
+
+    def __call__(self, work: Callable[[bytes], Any], data: bytes) -> None:
+        if self.pool is None:
+            if len(data) < 1 << 15:
+                work(data)
+                return
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="migrator-stream")
+        self.pending.append(self.pool.submit(work, data))
+        while len(self.pending) > self.DEPTH:
+            self.pending.popleft().result()
+
+    def close(self) -> None:
+        """Wait for the work given so far (raising its error, if any)."""
+        try:
+            while self.pending:
+                self.pending.popleft().result()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown()
+                self.pool = None
 
 
 class _Limited:
