@@ -42,8 +42,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 import json
 import operator
 import re
@@ -491,7 +489,6 @@ def stream(
         on_edit = _Limited(on_edit, edit_limit)
     stats = StreamStats()
     hasher = hashlib.sha256()
-    behind = _Behind()
     migrator = _Migrator(patterns, mapping)
     candidate = old_value_filter(mapping)
     # Without a backslash in a block each value has one spelling.
@@ -504,52 +501,49 @@ def stream(
     pause = 0
     lines = 0
     partial: list[bytes] = []
-    try:
-        while True:
-            chunk = source.read(BLOCK)
-            if not chunk:
-                break
-            behind(hasher.update, chunk)
-            if copy is not None:
-                behind(copy.write, chunk)
-            cut = chunk.rfind(b"\n") + 1
-            if not cut:
-                partial.append(chunk)  # a line longer than a block
-                continue
-            if partial:
-                partial.append(chunk[:cut])
-                block = b"".join(partial)
-                partial = []
+    while True:
+        chunk = source.read(BLOCK)
+        if not chunk:
+            break
+        hasher.update(chunk)
+        if copy is not None:
+            copy.write(chunk)
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:
+            partial.append(chunk)  # a line longer than a block
+            continue
+        if partial:
+            partial.append(chunk[:cut])
+            block = b"".join(partial)
+            partial = []
+        else:
+            block = chunk if cut == len(chunk) else chunk[:cut]
+        if cut < len(chunk):
+            partial.append(chunk[cut:])
+        count = block.count(b"\n")
+        changed = stats.changed_lines
+        out = None
+        if bulk and not pause:
+            if migrator.one is not None:
+                out = _bulk_one_key(block, count, lines, migrator, migrator.one, stats)
             else:
-                block = chunk if cut == len(chunk) else chunk[:cut]
-            if cut < len(chunk):
-                partial.append(chunk[cut:])
-            count = block.count(b"\n")
-            changed = stats.changed_lines
-            out = None
-            if bulk and not pause:
-                if migrator.one is not None:
-                    out = _bulk_one_key(block, count, lines, migrator, migrator.one, stats)
-                else:
-                    out = _bulk(block, count, lines, migrator, candidate, stats)
-                if out is None:
-                    pause = 16  # lines it cannot take: do not pay to find out again soon
-            elif pause:
-                pause -= 1
+                out = _bulk(block, count, lines, migrator, candidate, stats)
             if out is None:
-                run = _Pass(migrator, detail, stats, on_edit, on_patch)
-                out = per_line(block, lines, candidate if b"\\" in block else plain, run)
-            if isinstance(on_edit, _Limited) and on_edit.left <= 0:
-                on_edit = None  # enough reported: from the next block on, count only
-                detail = on_patch is not None
-                can_bulk = migrator.keys is not None and not detail
-            if can_bulk:
-                bulk = (stats.changed_lines - changed) * 2 > count
-            if sink is not None:
-                behind(sink.write, out)
-            lines += count
-    finally:
-        behind.close()
+                pause = 16  # lines it cannot take: do not pay to find out again soon
+        elif pause:
+            pause -= 1
+        if out is None:
+            run = _Pass(migrator, detail, stats, on_edit, on_patch)
+            out = per_line(block, lines, candidate if b"\\" in block else plain, run)
+        if isinstance(on_edit, _Limited) and on_edit.left <= 0:
+            on_edit = None  # enough reported: from the next block on, count only
+            detail = on_patch is not None
+            can_bulk = migrator.keys is not None and not detail
+        if can_bulk:
+            bulk = (stats.changed_lines - changed) * 2 > count
+        if sink is not None:
+            sink.write(out)
+        lines += count
     tail = b"".join(partial)
     if tail:
         lines += 1
@@ -813,41 +807,6 @@ def _value_at(line: bytes, again: bytes, quoted: bytes, token: bytes) -> int:
     if colon is None:
         return -1  # a value at depth 1 that reads "key", not the key
     return colon.end() if line.startswith(token, colon.end()) else -1
-
-
-class _Behind:
-    """The work on bytes already migrated (hashing them, writing them out),
-    done in order on one thread beside the migration of the next block:
-    ``hashlib`` and file writes release the GIL, so on a second core they
-    cost no time. Started for blocks of some size only (a small file is not
-    worth a thread); a few blocks at most wait, so memory stays bounded.
-    An error of the work is raised by the next call or by :meth:`close`."""
-
-    DEPTH = 3
-
-    def __init__(self) -> None:
-        self.pool: ThreadPoolExecutor | None = None
-        self.pending: deque[Future[Any]] = deque()
-
-    def __call__(self, work: Callable[[bytes], Any], data: bytes) -> None:
-        if self.pool is None:
-            if len(data) < 1 << 15:
-                work(data)
-                return
-            self.pool = ThreadPoolExecutor(1, thread_name_prefix="migrator-stream")
-        self.pending.append(self.pool.submit(work, data))
-        while len(self.pending) > self.DEPTH:
-            self.pending.popleft().result()
-
-    def close(self) -> None:
-        """Wait for the work given so far (raising its error, if any)."""
-        try:
-            while self.pending:
-                self.pending.popleft().result()
-        finally:
-            if self.pool is not None:
-                self.pool.shutdown()
-                self.pool = None
 
 
 class _Limited:
