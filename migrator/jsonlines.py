@@ -311,7 +311,8 @@ class _Migrator:
 
     def _top_level(self, body: bytes, doc: dict[str, Any],
                    detail: bool) -> tuple[bytes, list[dict[str, Any]], list[Any]] | None:
-        """Way 1; None to take way 2."""
+        """Way 1; None when a duplicate key may be in the line (the top-level
+        members are then read one by one, :meth:`_by_members`)."""
         assert self.keys is not None
         mapping = self.mapping
         hits = []
