@@ -643,15 +643,23 @@ def _bulk(
         return None
     if len(odd) * 8 > count:
         return None  # mostly written otherwise: the per-line path is quicker for these
-    sample: list[tuple[int, bytes, bytes]] = []
-    if len(stats.sample) < SAMPLE_LINES:
-        sample = [(before + i + 1, lines[i], out[i]) for i in changed[:SAMPLE_LINES]]
     stats.changed_lines += len(changed)
     stats.edits += edits
-    for i in odd:
+    return _finish(lines, out, changed, odd, docs, before, migrator, stats)
+
+
+def _finish(lines: list[bytes], out: list[bytes], done: list[int], odd: list[int], docs: list[Any] | None,
+            before: int, migrator: _Migrator, stats: StreamStats) -> bytes:
+    """The end of a whole-block path: the lines it left (``odd``, with their
+    meaning in ``docs`` if parsed) migrated one by one, the sample of the
+    changed lines (``done`` and those), and the new block."""
+    sample: list[tuple[int, bytes, bytes]] = []
+    if len(stats.sample) < SAMPLE_LINES:
+        sample = [(before + i + 1, lines[i], out[i]) for i in done[:SAMPLE_LINES]]
+    for i in sorted(odd):
         body = lines[i]
         try:
-            new, _, found = migrator.migrate(body, False, docs[i])
+            new, _, found = migrator.migrate(body, False, None if docs is None else docs[i])
         except JsonSyntaxError as exc:
             stats.bad_lines.append((before + i + 1, str(exc)))
             continue
@@ -766,27 +774,9 @@ def _bulk_one_key(block: bytes, count: int, before: int, migrator: _Migrator, on
                 spliced.append(i)
             else:
                 odd.append(i)
-    sample: list[tuple[int, bytes, bytes]] = []
-    if len(stats.sample) < SAMPLE_LINES:
-        sample = [(before + i + 1, lines[i], out[i]) for i in spliced[:SAMPLE_LINES]]
     stats.changed_lines += len(spliced)
     stats.edits += len(spliced)
-    for i in sorted(odd):
-        body = lines[i]
-        try:
-            new, _, found_edits = migrator.migrate(body, False)
-        except JsonSyntaxError as exc:
-            stats.bad_lines.append((before + i + 1, str(exc)))
-            continue
-        if found_edits:
-            out[i] = new
-            stats.changed_lines += 1
-            stats.edits += len(found_edits)
-            sample.append((before + i + 1, body, new))
-    if sample:
-        stats.sample = sorted(stats.sample + sample)[:SAMPLE_LINES]
-    out.append(b"")
-    return b"\n".join(out)
+    return _finish(lines, out, spliced, odd, None, before, migrator, stats)
 
 
 # Between a key and its value.
