@@ -47,15 +47,17 @@ import operator
 import re
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from typing import Any, BinaryIO, Callable, Iterator, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator, Mapping, NamedTuple, Sequence
 
-import msgspec
 import orjson
 
 from migrator import jsonedit
 from migrator.jsonedit import Edit, JsonSyntaxError, apply_patch_text, parse
 from migrator.manifest import value_pattern
 from migrator.pointers import PointerPattern, compile_patch, join, split
+
+if TYPE_CHECKING:
+    import msgspec
 
 # How many changed lines a plan keeps to show in a dry run.
 SAMPLE_LINES = 20
@@ -682,6 +684,8 @@ class _OneKey:
     their renamed forms."""
 
     def __init__(self, key: str, tokens: Mapping[str, bytes], new_tokens: Mapping[str, bytes]) -> None:
+        import msgspec  # here: only a stream of such a rule pays for importing it
+
         # The field is renamed to the key, which need not be an identifier.
         value = msgspec.defstruct("Value", [("v", Any, None)], rename={"v": key}, gc=False)
         raw = msgspec.defstruct("RawValue", [("v", msgspec.Raw, msgspec.Raw(b""))], rename={"v": key}, gc=False)
@@ -721,6 +725,8 @@ def _bulk_one_key(block: bytes, count: int, before: int, migrator: _Migrator, on
     one. Any other line with an old value takes :meth:`_Migrator.migrate`;
     None sends the block to the per-line path (a line that is not one
     object, not UTF-8, CRLF endings)."""
+    import msgspec
+
     if b"\r" in block:
         return None
     lines = block.split(b"\n")
