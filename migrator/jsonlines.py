@@ -9,10 +9,15 @@ endings included, is copied.
 
 The ways a line is migrated, each falling back to the next when not sure:
 
-0. Whole blocks (:func:`_bulk`), while most lines change under top-level
-   key pointers (``/status``): every line parsed and serialised again by
-   ``orjson``; a line that comes out byte for byte as written is a record
-   without a duplicate key, and its value is renamed in that form.
+0. Whole blocks, while most lines change under top-level key pointers.
+   For one key (``/status``, :func:`_bulk_one_key`): every line read by
+   ``msgspec`` for that key alone (the rest is validated, never built),
+   the value spliced at the key's first spelling in the line, and the new
+   line read again, which proves the splice was the key's only top-level
+   value. For several keys (:func:`_bulk`): every line parsed and
+   serialised again by ``orjson``; a line that comes out byte for byte as
+   written is a record without a duplicate key, and its values are renamed
+   in that form.
 1. Top-level keys, line by line: lines are found by one search for the old
    values over the block (other lines are never split out or decoded); the
    value's span is found by a search for ``"KEY":`` proven to sit at depth 1
@@ -22,10 +27,15 @@ The ways a line is migrated, each falling back to the next when not sure:
 3. The careful path of :mod:`migrator.jsonedit`: a full scan for the spans,
    duplicate keys refused, the result checked against ``jsonpatch``.
 
-Ways 0 to 2 run only on a line proven free of duplicate keys (see
-:func:`_no_duplicate_keys`); any other changed line takes way 3, which
-refuses duplicates. A line is looked at if it holds an old value in any
-spelling JSON allows (:func:`old_value_filter`).
+Duplicate keys: under top-level key pointers a changed line is refused
+only when its top-level object holds the pointer's key twice (which value
+is meant is then ambiguous); a duplicate deeper down, or of another key,
+is never read or written, so it does not stop the rename
+(:meth:`_Migrator._by_members` is the careful path there). Under other
+pointers, ways 1 and 2 run only on a line proven free of duplicate keys
+(see :func:`_no_duplicate_keys`); any other changed line takes way 3,
+which refuses duplicates. A line is looked at if it holds an old value in
+any spelling JSON allows (:func:`old_value_filter`).
 """
 
 from __future__ import annotations
@@ -33,9 +43,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 import re
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Callable, Iterator, Mapping, NamedTuple, Sequence
+from itertools import compress, repeat
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import orjson
 
@@ -43,6 +55,9 @@ from migrator import jsonedit
 from migrator.jsonedit import Edit, JsonSyntaxError, apply_patch_text, parse
 from migrator.manifest import value_pattern
 from migrator.pointers import PointerPattern, compile_patch, join, split
+
+if TYPE_CHECKING:
+    import msgspec
 
 # How many changed lines a plan keeps to show in a dry run.
 SAMPLE_LINES = 20
@@ -112,6 +127,62 @@ def _load(line: bytes) -> Any:
         raise JsonSyntaxError(f"{exc.msg} (column {exc.colno})") from None
     except RecursionError:
         raise JsonSyntaxError("nested too deeply") from None
+
+
+# The standard library's C scanner: one value from an offset, and one string.
+_SCAN_VALUE: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_SCAN_STRING: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+_WS_TEXT = re.compile(r"[ \t\r\n]*")
+
+
+def _skip(text: str, at: int = 0) -> int:
+    """Past the whitespace at ``at``."""
+    match = _WS_TEXT.match(text, at)
+    assert match is not None  # the pattern matches the empty string
+    return match.end()
+
+
+def _root_members(text: str) -> list[tuple[str, int, int, Any]] | None:
+    """The members of the top-level object of ``text``, in order, duplicates
+    included: each key, its value's character span and the value. None when
+    the top level is not an object. Nested values are read by the C scanner
+    and never looked into (a duplicate inside one is not this level's)."""
+    at = _skip(text)
+    if not text.startswith("{", at):
+        return None
+    members: list[tuple[str, int, int, Any]] = []
+    try:
+        at = _skip(text, at + 1)
+        if text.startswith("}", at):
+            at += 1
+        else:
+            while True:
+                if not text.startswith('"', at):
+                    raise JsonSyntaxError(f"expected a key (column {at + 1})")
+                key, at = _SCAN_STRING(text, at + 1)
+                at = _skip(text, at)
+                if not text.startswith(":", at):
+                    raise JsonSyntaxError(f"expected ':' (column {at + 1})")
+                start = _skip(text, at + 1)
+                value, at = _SCAN_VALUE(text, start)
+                members.append((key, start, at, value))
+                at = _skip(text, at)
+                if text.startswith(",", at):
+                    at = _skip(text, at + 1)
+                elif text.startswith("}", at):
+                    at += 1
+                    break
+                else:
+                    raise JsonSyntaxError(f"expected ',' or '}}' (column {at + 1})")
+    except StopIteration as exc:
+        raise JsonSyntaxError(f"expected a value (column {exc.value + 1})") from None
+    except ValueError as exc:  # json.JSONDecodeError from a string
+        raise JsonSyntaxError(str(exc)) from None
+    except RecursionError:
+        raise JsonSyntaxError("nested too deeply") from None
+    if _skip(text, at) != len(text):
+        raise JsonSyntaxError(f"extra data (column {at + 1})")
+    return members
 
 
 def _no_duplicate_keys(line: bytes, doc: Any) -> bool:
@@ -189,6 +260,7 @@ class _Migrator:
         # Way 1 (and 0) applies when every pointer is one literal key, and the keys
         # and old values have a single spelling free of \u.
         self.keys: list[tuple[str, str, re.Pattern[bytes]]] | None = None
+        self.one: _OneKey | None = None
         olds_plain = all(_plain(old) is not None for old in self.mapping)
         if olds_plain and self.patterns and all(len(p.segments) == 1 and p.segments[0] is not None
                                                 for p in self.patterns):
@@ -212,6 +284,8 @@ class _Migrator:
                     self.pairs[key] = {old: (lead + orjson.dumps(old), lead + orjson.dumps(new),
                                              len(orjson.dumps(new)) - len(orjson.dumps(old)))
                                        for old, new in self.mapping.items()}
+                if len(keys) == 1:
+                    self.one = _OneKey(keys[0][0], self.tokens, self.new_tokens)
 
     def migrate(self, body: bytes, detail: bool, doc: Any = None) -> tuple[bytes, list[dict[str, Any]], list[Edit]]:
         """Migrate one record (without its line ending): the new bytes, the
@@ -223,8 +297,7 @@ class _Migrator:
             doc = _load(body)
         if self.keys is not None and type(doc) is dict:
             done = self._top_level(body, doc, detail)
-            if done is not None:
-                return done
+            return done if done is not None else self._by_members(body, detail)
         ops = compile_patch(doc, self.patterns, self.mapping)
         if not ops:
             return body, ops, []
@@ -240,7 +313,8 @@ class _Migrator:
 
     def _top_level(self, body: bytes, doc: dict[str, Any],
                    detail: bool) -> tuple[bytes, list[dict[str, Any]], list[Any]] | None:
-        """Way 1; None to take way 2."""
+        """Way 1; None when a duplicate key may be in the line (the top-level
+        members are then read one by one, :meth:`_by_members`)."""
         assert self.keys is not None
         mapping = self.mapping
         hits = []
@@ -286,6 +360,43 @@ class _Migrator:
             ops.append({"op": "replace", "path": pointer, "value": mapping[old]})
         edits = [Edit(pointer, 1, _column(body, start), old, mapping[old]) for start, _, old, pointer in spans]
         return new, ops, edits
+
+    def _by_members(self, body: bytes, detail: bool) -> tuple[bytes, list[dict[str, Any]], list[Any]]:
+        """The careful path under top-level key pointers: the top-level
+        members read one by one, each key's value taken as the last one
+        written (as every parser here reads it). A key whose value is old is
+        refused when the top level holds it twice: which one is meant is
+        ambiguous. Nothing below the top level is read for keys."""
+        assert self.keys is not None
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise JsonSyntaxError(f"not valid UTF-8 (byte {exc.start})") from None
+        members = _root_members(text)
+        hits: list[tuple[int, int, str, str]] = []
+        for key, pointer, _ in self.keys:
+            mine = [m for m in members or () if m[0] == key]
+            if not mine:
+                continue
+            _, start, end, value = mine[-1]
+            if value.__class__ is str and value in self.mapping:
+                if len(mine) > 1:
+                    raise JsonSyntaxError(f"duplicate key {key!r}")
+                hits.append((start, end, value, pointer))
+        if not hits:
+            return body, [], []
+        ops: list[dict[str, Any]] = []
+        for _, _, old, pointer in hits:
+            ops.append({"op": "test", "path": pointer, "value": old})
+            ops.append({"op": "replace", "path": pointer, "value": self.mapping[old]})
+        hits.sort()
+        pieces, last, edits = [], 0, []
+        for start, end, old, pointer in hits:
+            pieces += [text[last:start], json.dumps(self.mapping[old], ensure_ascii=False)]
+            last = end
+            edits.append(Edit(pointer, 1, start + 1, old, self.mapping[old]))
+        pieces.append(text[last:])
+        return "".join(pieces).encode("utf-8"), ops, edits
 
     def _spliced(self, body: bytes, doc: Any, ops: list[dict[str, Any]]) -> tuple[bytes, list[Edit]] | None:
         """Way 2: every old value written plainly, once. The splice is proven
@@ -416,7 +527,10 @@ def stream(
         changed = stats.changed_lines
         out = None
         if bulk and not pause:
-            out = _bulk(block, count, lines, migrator, candidate, stats)
+            if migrator.one is not None:
+                out = _bulk_one_key(block, count, lines, migrator, migrator.one, stats)
+            else:
+                out = _bulk(block, count, lines, migrator, candidate, stats)
             if out is None:
                 pause = 16  # lines it cannot take: do not pay to find out again soon
         elif pause:
@@ -531,15 +645,23 @@ def _bulk(
         return None
     if len(odd) * 8 > count:
         return None  # mostly written otherwise: the per-line path is quicker for these
-    sample: list[tuple[int, bytes, bytes]] = []
-    if len(stats.sample) < SAMPLE_LINES:
-        sample = [(before + i + 1, lines[i], out[i]) for i in changed[:SAMPLE_LINES]]
     stats.changed_lines += len(changed)
     stats.edits += edits
-    for i in odd:
+    return _finish(lines, out, changed, odd, docs, before, migrator, stats)
+
+
+def _finish(lines: list[bytes], out: list[bytes], done: list[int], odd: list[int], docs: list[Any] | None,
+            before: int, migrator: _Migrator, stats: StreamStats) -> bytes:
+    """The end of a whole-block path: the lines it left (``odd``, with their
+    meaning in ``docs`` if parsed) migrated one by one, the sample of the
+    changed lines (``done`` and those), and the new block."""
+    sample: list[tuple[int, bytes, bytes]] = []
+    if len(stats.sample) < SAMPLE_LINES:
+        sample = [(before + i + 1, lines[i], out[i]) for i in done[:SAMPLE_LINES]]
+    for i in sorted(odd):
         body = lines[i]
         try:
-            new, _, found = migrator.migrate(body, False, docs[i])
+            new, _, found = migrator.migrate(body, False, None if docs is None else docs[i])
         except JsonSyntaxError as exc:
             stats.bad_lines.append((before + i + 1, str(exc)))
             continue
@@ -552,6 +674,115 @@ def _bulk(
         stats.sample = sorted(stats.sample + sample)[:SAMPLE_LINES]
     out.append(b"")
     return b"\n".join(out)
+
+
+class _OneKey:
+    """What :func:`_bulk_one_key` needs for the rule of one top-level key:
+    two ``msgspec`` readers of that key alone (its value decoded, and its
+    value's bytes as written), and for each old value the two usual
+    spellings of the pair (``"key":"old"`` and ``"key": "old"``) with
+    their renamed forms."""
+
+    def __init__(self, key: str, tokens: Mapping[str, bytes], new_tokens: Mapping[str, bytes]) -> None:
+        import msgspec  # here: only a stream of such a rule pays for importing it
+
+        # The field is renamed to the key, which need not be an identifier.
+        value = msgspec.defstruct("Value", [("v", Any, None)], rename={"v": key}, gc=False)
+        raw = msgspec.defstruct("RawValue", [("v", msgspec.Raw, msgspec.Raw(b""))], rename={"v": key}, gc=False)
+        self.read_value = msgspec.json.Decoder(value).decode
+        self.read_raw = msgspec.json.Decoder(raw).decode
+        quoted = _plain(key)
+        assert quoted is not None
+        self.quoted = quoted
+        self.compact = {old: quoted + b":" + token for old, token in tokens.items()}
+        self.spaced = {old: quoted + b": " + token for old, token in tokens.items()}
+        self.compact_new = {old: quoted + b":" + token for old, token in new_tokens.items()}
+        self.spaced_new = {old: quoted + b": " + token for old, token in new_tokens.items()}
+        self.new_raw = {old: msgspec.Raw(token) for old, token in new_tokens.items()}
+
+
+_FIELD = operator.attrgetter("v")
+
+
+def _bulk_one_key(block: bytes, count: int, before: int, migrator: _Migrator, one: _OneKey,
+                  stats: StreamStats) -> bytes | None:
+    """A block of whole lines for the rule of one top-level key, with no
+    full parse of any line.
+
+    Every line is read by ``msgspec`` for that key alone: the line must be
+    one valid JSON document (the rest of it is validated and skipped), and
+    the key's value is the last one the top level holds, as every reader
+    here takes it; the block must be valid UTF-8, which ``msgspec`` does not
+    check in what it skips. A line whose value is old is spliced at the
+    first ``"key"`` written in the line, where it must be followed by the
+    old value's token, with no backslash before it (so no escaped spelling
+    of the key comes first). The new line is read again: its key's value
+    must be the new token as spliced (written nowhere else in the line).
+    Then the splice was the value of the key's only top-level occurrence:
+    a string token swapped for another leaves the rest of the line's
+    structure as it was, no top-level occurrence comes before the first one
+    written, and none after, or the new line's last value would be that
+    one. Any other line with an old value takes :meth:`_Migrator.migrate`;
+    None sends the block to the per-line path (a line that is not one
+    object, not UTF-8, CRLF endings)."""
+    import msgspec
+
+    if b"\r" in block:
+        return None
+    lines = block.split(b"\n")
+    lines.pop()
+    try:
+        values = list(map(_FIELD, map(one.read_value, lines)))
+        block.decode("utf-8")
+    except (msgspec.MsgspecError, UnicodeDecodeError, RecursionError):
+        return None
+    try:
+        # Only a string equals a key of the mapping.
+        changed = list(compress(range(len(values)), map(migrator.mapping.__contains__, values)))
+    except TypeError:  # a value that is a list or an object
+        return None
+    if not changed:
+        return block
+    # One C-level pass per step over the changed lines (a loop in Python
+    # costs more than all of them together).
+    olds = list(map(values.__getitem__, changed))
+    bodies = list(map(lines.__getitem__, changed))
+    firsts = list(map(bytes.find, bodies, repeat(one.quoted)))
+    was = list(map(one.compact.__getitem__, olds))
+    now = list(map(one.compact_new.__getitem__, olds))
+    there = list(map(bytes.startswith, bodies, was, firsts))
+    if not all(there):  # written with json.dumps' default spacing, or otherwise
+        for j, found in enumerate(there):
+            if not found:
+                was[j], now[j] = one.spaced[olds[j]], one.spaced_new[olds[j]]
+                there[j] = firsts[j] >= 0 and bodies[j].startswith(was[j], firsts[j])
+    escapes = list(map(bytes.find, bodies, repeat(b"\\"), repeat(0), firsts))
+    # The first occurrence of the pair is at the first "key": it starts there.
+    news = list(map(bytes.replace, bodies, was, now, repeat(1)))
+    tokens = list(map(migrator.new_tokens.__getitem__, olds))
+    once = list(map(bytes.count, news, tokens))
+    try:
+        got = list(map(_FIELD, map(one.read_raw, news)))
+    except (msgspec.MsgspecError, RecursionError):
+        return None
+    want = list(map(one.new_raw.__getitem__, olds))
+    out = list(lines)
+    spliced: list[int] = []
+    odd: list[int] = []
+    if all(there) and escapes.count(-1) == len(escapes) and once.count(1) == len(once) and got == want:
+        spliced = changed
+        for i, new in zip(changed, news):
+            out[i] = new
+    else:
+        for j, i in enumerate(changed):
+            if there[j] and escapes[j] < 0 and once[j] == 1 and got[j] == want[j]:
+                out[i] = news[j]
+                spliced.append(i)
+            else:
+                odd.append(i)
+    stats.changed_lines += len(spliced)
+    stats.edits += len(spliced)
+    return _finish(lines, out, spliced, odd, None, before, migrator, stats)
 
 
 # Between a key and its value.

@@ -47,6 +47,25 @@ def test_jsonl_line_that_does_not_parse(tmp_path: Path) -> None:
     assert (tmp_path / "e.jsonl").read_bytes() == data
 
 
+@pytest.mark.parametrize("early", [True, False])
+def test_jsonl_duplicate_top_level_status_is_refused(tmp_path: Path, early: bool) -> None:
+    # Two top-level `status` keys: which value /status names is ambiguous.
+    # Early in the file (findings still listed, line by line) or past the
+    # first thousand changes (whole blocks), the file is left as it is.
+    (tmp_path / "pyproject.toml").write_text('[tool.migrator]\nphase = "contract"\n[[tool.migrator.data]]\n'
+                                             'paths = ["*.jsonl"]\npointers = ["/status"]\n')
+    rows = [b'{"key":"k%d","status":"done","last":{"status":"failed"}}\n' % i for i in range(3000)]
+    bad = 5 if early else 2500
+    rows[bad] = b'{"key":"dup","status":"running","last":{"status":"x"},"status":"done"}\n'
+    data = b"".join(rows)
+    (tmp_path / "e.jsonl").write_bytes(data)
+    out = cli("apply", "--write", cwd=tmp_path)
+    assert out.returncode == 3
+    _one_error_line(out.stderr, "e.jsonl")
+    assert f"line {bad + 1} is not valid JSON: duplicate key 'status'" in out.stderr
+    assert (tmp_path / "e.jsonl").read_bytes() == data
+
+
 def test_locked_database(tmp_path: Path) -> None:
     state = make_state(tmp_path)
     holder = sqlite3.connect(state / DB_REL, isolation_level=None)

@@ -3,7 +3,11 @@
 The reference below migrates each line the slow, obvious way: parse with the
 standard library, compile the patch, splice with
 :func:`migrator.jsonedit.apply_patch_text` (duplicate keys refused, result
-re-parsed). The stream must agree with it byte for byte, edit for edit, in
+re-parsed). Under top-level key pointers (``/status``) only a duplicate of
+the pointer's own key in the top-level object refuses a line whose value
+changes; the reference then reads the top-level pairs with the standard
+library and splices at the span :func:`migrator.jsonedit.string_spans`
+finds. The stream must agree with it byte for byte, edit for edit, in
 both of its modes (whole blocks re-serialised when most lines change, and
 line by line when edits are reported), whatever the block size.
 """
@@ -22,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from migrator import jsonlines
-from migrator.jsonedit import JsonSyntaxError, apply_patch_text, parse
+from migrator.jsonedit import Edit, JsonSyntaxError, apply_patch_text, parse, string_spans
 from migrator.manifest import load_manifest
 from migrator.pointers import PointerPattern, compile_patch
 
@@ -53,9 +57,55 @@ def _raw_lines(data: bytes) -> list[bytes]:
     return out
 
 
+def _top_level_keys(patterns: list[PointerPattern]) -> list[str] | None:
+    if all(len(p.segments) == 1 and p.segments[0] is not None for p in patterns):
+        return [p.segments[0] for p in patterns]  # type: ignore[misc]
+    return None
+
+
+def _careful_top_level(text: str, keys: list[str]) -> tuple[str, list[Any], list[dict[str, Any]]] | None:
+    """One line under top-level key pointers: the last value of each key is
+    the one meant; a key whose value changes must be there once. None for a
+    line that is not an object (``/0`` is then an index)."""
+    pairs: list[list[tuple[str, Any]]] = []
+
+    def hook(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        pairs.append(items)
+        return dict(items)
+
+    doc = json.loads(text, object_pairs_hook=hook)
+    if not isinstance(doc, dict):
+        return None
+    top = pairs[-1]  # the hook sees the innermost objects first
+    ops: list[dict[str, Any]] = []
+    for key in dict.fromkeys(keys):
+        values = [v for k, v in top if k == key]
+        if values and isinstance(values[-1], str) and values[-1] in MAPPING:
+            if len(values) > 1:
+                raise JsonSyntaxError(f"duplicate key {key!r}")
+            ops += [{"op": "test", "path": "/" + key.replace("~", "~0").replace("/", "~1"), "value": values[-1]},
+                    {"op": "replace", "path": "/" + key.replace("~", "~0").replace("/", "~1"),
+                     "value": MAPPING[values[-1]]}]
+    if not ops:
+        return text, [], []
+    spans = string_spans(text, MAPPING.__contains__)
+    found = sorted((spans[op["path"]], op) for op in ops[1::2])
+    out, last, edits = [], 0, []
+    for (start, end), op in found:
+        out += [text[last:start], json.dumps(op["value"], ensure_ascii=False)]
+        last = end
+        edits.append(Edit(op["path"], 1, start + 1, MAPPING_BACK[op["value"]], op["value"]))
+    out.append(text[last:])
+    return "".join(out), edits, ops
+
+
+MAPPING_BACK = {new: old for old, new in MAPPING.items()}
+
+
 def careful(data: bytes, patterns: list[PointerPattern]) -> dict[str, Any]:
     """What the stream must produce, one line at a time by the careful path."""
     candidate = jsonlines.old_value_filter(MAPPING)
+    keys = _top_level_keys(patterns)
     raws = _raw_lines(data)
     out, edits, patches, bad, sample = [], [], [], [], []
     truncated = False
@@ -67,9 +117,13 @@ def careful(data: bytes, patterns: list[PointerPattern]) -> dict[str, Any]:
         if body.strip() and candidate.search(body):
             try:
                 text = body.decode("utf-8")
-                doc = json.loads(text)
-                ops = compile_patch(doc, patterns, MAPPING)
-                new_text, found = apply_patch_text(text, parse(text), ops) if ops else (text, [])
+                top = _careful_top_level(text, keys) if keys is not None else None
+                if top is not None:
+                    new_text, found, ops = top
+                else:
+                    doc = json.loads(text)
+                    ops = compile_patch(doc, patterns, MAPPING)
+                    new_text, found = apply_patch_text(text, parse(text), ops) if ops else (text, [])
             except (JsonSyntaxError, ValueError, RecursionError) as exc:
                 if last and not ending:
                     truncated = True
@@ -251,16 +305,42 @@ def test_property_the_filter_sees_every_spelling(word: str, how: list[str]) -> N
 # --- the cases by name --------------------------------------------------------
 
 
-def test_a_duplicate_key_anywhere_in_a_changed_line_is_refused() -> None:
-    lines = [b'{"status":"done","n":1,"n":2}', b'{"status":"done","status":"done"}',
-             b'{"status":"failed","meta":{"a":1,"a":1}}', b'{"status":"done","st\\u0061tus":"done"}']
+def test_a_duplicate_of_the_pointer_key_at_the_top_level_is_refused() -> None:
+    lines = [b'{"status":"done","status":"done"}', b'{"status":"running","status":"done"}',
+             b'{"status":"done","last":{"status":"x"},"status":"killed"}', b'{"status":"done","st\\u0061tus":"done"}',
+             b'{"st\\u0061tus":"x", "status": "done"}']
     for line in lines:
         for data in (line + b"\n", b"\n".join([orjson.dumps({"status": "done", "i": i}) for i in range(30)]
                                                + [line]) + b"\n"):
             want = check(data, ["/status"])
             assert want["bad"] == [data.count(b"\n")], line
+            assert want["out"].endswith(line + b"\n")
+    # Under another pointer, any duplicate in a changed line still refuses it.
+    want = check(b'{"sessions":[{"status":"done"}],"n":1,"n":2}\n', ["/sessions/*/status"])
+    assert want["bad"] == [1]
     # Nothing to rename: the line is copied, as before, duplicates or not.
     check(b'{"status":"running","n":1,"n":2,"note":"done"}\n', ["/status"])
+    check(b'{"status":"done","status":"running"}\n', ["/status"])
+
+
+def test_a_duplicate_elsewhere_does_not_stop_the_rename() -> None:
+    # A duplicate in a nested decoy, or of another top-level key, makes the
+    # top-level value no less certain: it is renamed, those bytes untouched.
+    lines = [b'{"status":"done","last":{"status":"failed","status":"killed"}}',
+             b'{"status": "failed", "n": 1, "n": 2, "acp": {"status": "done", "a": 1, "a": 1}}',
+             b'{"last":{"kind":"tool","status":"done","status":"done"},"status":"timeout"}']
+    renamed = [b'{"status":"agent_responded","last":{"status":"failed","status":"killed"}}',
+               b'{"status": "interrupted", "n": 1, "n": 2, "acp": {"status": "done", "a": 1, "a": 1}}',
+               b'{"last":{"kind":"tool","status":"done","status":"done"},"status":"waiting_for_response"}']
+    base = [orjson.dumps({"status": OLD[i % len(OLD)], "i": i}) for i in range(30)]
+    for data, expected in ((b"\n".join(lines) + b"\n", b"\n".join(renamed) + b"\n"),
+                           (b"\n".join(base + lines) + b"\n", None)):
+        want = check(data, ["/status"])
+        assert want["bad"] == []
+        if expected is not None:
+            assert want["out"] == expected
+        else:
+            assert want["out"].endswith(b"\n".join(renamed) + b"\n")
 
 
 def test_only_the_top_level_key_and_every_spelling_of_the_value() -> None:
@@ -397,7 +477,8 @@ def test_an_export_with_nested_decoys_changes_only_the_top_level_values(report: 
     # written otherwise and changed: spliced in the whole block only where proven
     b'{"kind": "status", "status": "done"}',  # the first "status" is a value
     b'{"a": {"status": "done"}, "status": "failed"}',  # the first "status" is nested
-    b'{"status": "done", "n": 1, "n": 2}',  # a duplicate key: refused
+    b'{"status": "done", "n": 1, "n": 2}',  # a duplicate of another key: renamed all the same
+    b'{"status": "done", "last": {"status": "x", "status": "y"}, "status": "done"}',  # twice at the top: refused
     b'{"status" : "killed", "t": "\\u003a"}',  # an escaped colon, a space before the colon
     b'{"status": "d\\u006fne", "x": 1}',  # the value escaped
     b'{"t": "caf\\u00e9 \\"status\\": 1", "status": "timeout"}',  # "status" inside a string

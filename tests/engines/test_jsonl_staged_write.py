@@ -68,6 +68,24 @@ def test_export_written_in_one_pass_byte_for_byte_then_rolled_back(tmp_path: Pat
     assert (project / TARGET).read_bytes() == original
 
 
+def test_a_duplicate_inside_a_decoy_does_not_stop_the_rename(tmp_path: Path) -> None:
+    # A duplicate key in a nested decoy (or of another top-level key) is not
+    # on /status's path: the top-level value is renamed, every other byte of
+    # the line kept, early in the file (line by line) and late (whole blocks).
+    project, original, expected = _project(tmp_path, 3000)
+    lines, want = original.split(b"\n"), expected.split(b"\n")
+    odd = b'{"key":"odd%d","status":"failed","n":1,"n":2,"last":{"kind":"tool","status":"done","status":"killed"}}'
+    for at in (3, 2700):
+        lines[at], want[at] = odd % at, (odd % at).replace(b'"status":"failed"', b'"status":"interrupted"')
+    (project / TARGET).write_bytes(b"\n".join(lines))
+    done = run_cli("apply", "--write", "--phase", "contract", "--no-cache", ".", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert (project / TARGET).read_bytes() == b"\n".join(want)
+    back = run_cli("rollback", ".", cwd=project)
+    assert back.returncode == 0, back.stderr
+    assert (project / TARGET).read_bytes() == b"\n".join(lines)
+
+
 def test_dry_run_stages_nothing(tmp_path: Path) -> None:
     project, original, _ = _project(tmp_path, 50)
     shown = run_cli("apply", "--phase", "contract", "--no-cache", ".", cwd=project)
