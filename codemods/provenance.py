@@ -816,6 +816,11 @@ class Resolver:
                 # Keyed by scope too: `row` in another function is another value.
                 return Subject(f"{id(scope)}:{self.code(root)}.{key}", True, root, scope, f"`{self.code(part)}`")
         for part in unwrap(node):
+            if isinstance(part, cst.Call) and depth < 4:
+                returned = self._helper_subject(part, scope, depth)
+                if returned is not None:
+                    return returned
+        for part in unwrap(node):
             if isinstance(part, cst.Name):
                 bindings = scope.lookup(part.value)
                 owner = scope.owner_of(part.value) or scope
@@ -830,6 +835,45 @@ class Resolver:
                                     f"`{part.value}` (bound from {inner.description})", marked or inner.marked,
                                 )
                 return Subject(f"{id(owner)}:{part.value}", False, None, owner, f"`{part.value}`", marked)
+        return None
+
+    def _helper_subject(self, call: cst.Call, scope: Scope, depth: int) -> Subject | None:
+        """``status_of(r)`` where a helper of this module returns a status
+        read of its parameter (``return str(row.get("status") or "").lower()``):
+        a status read of what this call passes, with that argument's provenance."""
+        func = call.func
+        skip = 0
+        if isinstance(func, cst.Name):
+            if scope.owner_of(func.value) is not self.facts.module_scope:
+                return None  # a local name shadows the module's function
+            name = func.value
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            method = self._method(func, scope)
+            if method is None:
+                return None
+            name, skip = method, 1  # `self.status_of(r)`: `self` is no argument
+        else:
+            return None
+        function = self.facts.functions.get(name)
+        if function is None:
+            return None
+        positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)][skip:]
+        for value, inner_scope in self.facts.function_returns.get(name, []):
+            inner = self.subject(value, inner_scope, depth + 1)
+            if inner is None or not inner.is_status or inner.root is None:
+                continue
+            shown = f"`{self.code(call)}` (what `{name.rsplit('.', 1)[-1]}()` returns, {inner.description})"
+            root = inner.root
+            owner = inner_scope.owner_of(root.value) if isinstance(root, cst.Name) else None
+            if isinstance(root, cst.Name) and owner is not None and owner.node is function:
+                if not any(b.kind == "param" for b in owner.bindings[root.value]):
+                    return Subject(inner.key, True, root, inner.scope, shown, inner.marked)
+                argument = _argument(call, positional, root.value)
+                if argument is None:
+                    return None  # a default, or passed through `*args`: not known here
+                field = inner.key.rsplit(".", 1)[-1]
+                return Subject(f"{id(scope)}:{self.code(argument)}.{field}", True, argument, scope, shown, inner.marked)
+            return Subject(inner.key, True, root, inner.scope, shown, inner.marked)
         return None
 
     def _collect_words(self) -> None:

@@ -35,6 +35,7 @@ class Sites:
         self.attributes = frozenset(manifest.python.attributes)
         self._fields = tuple(f.encode() for f in sorted({*self.keys, *self.attributes}))
         self._status_names: set[str] | None = set()
+        self._helper_names: set[str] | None = set()
         self._pending: tuple[ast.Module, bytes] | None = None
         self._typed = False
         self._untied = False
@@ -96,6 +97,9 @@ class Sites:
             if isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2:
                 second = node.args[1]
                 return isinstance(second, ast.Constant) and second.value in self.attributes
+            # status_of(r): a helper of the module that returns a status read.
+            called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            return called in self._helpers()
         return False
 
     def found(self, source: bytes, talks: bool, typed: bool = False, untied: bool = False) -> bool:
@@ -120,6 +124,7 @@ class Sites:
             and (words := _words(statement.value)) is not None for t in statement.targets if isinstance(t, ast.Name)
         }
         self._status_names = None
+        self._helper_names = None
         self._pending = (tree, source)
         if talks:
             # A message may hold an old word anywhere: every node is asked.
@@ -183,6 +188,8 @@ class Sites:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True
         wanted = self._unions(tree.body, set(names))
+        self._helper_names = None
+        self._pending = (tree, source)
         self._status_names = self._bound_from_status(tree, source)
         for node in ast.walk(tree):
             if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
@@ -236,6 +243,36 @@ class Sites:
             self._status_names = set()  # while they are found, a name bound from a name is not one
             self._status_names = self._bound_from_status(*self._pending)
         return self._status_names
+
+    def _helpers(self) -> set[str]:
+        """Functions and methods of the module that return a status read
+        (``def status_of(row): return str(row.get("status") or "").lower()``),
+        found on first need: a call of one reads a status as the provenance
+        reads it (see ``Resolver._helper_subject``)."""
+        if self._helper_names is None:
+            assert self._pending is not None
+            tree, source = self._pending
+            self._helper_names = set()  # while they are found, a call of one is no read
+            if any(f in source for f in self._fields):
+                self._helper_names = self._returning_status(tree)
+        return self._helper_names
+
+    def _returning_status(self, tree: ast.Module) -> set[str]:
+        functions = [
+            f for node in tree.body for f in ([node] if not isinstance(node, ast.ClassDef) else node.body)
+            if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+        ]
+        out: set[str] = set()
+        for _ in range(4):  # a helper returning another's call: the steps the provenance follows
+            self._helper_names = set(out)
+            found = {
+                f.name for f in functions
+                if any(isinstance(n, ast.Return) and n.value is not None and self._reads(n.value) for n in ast.walk(f))
+            }
+            if found <= out:
+                break
+            out |= found
+        return out
 
     def _bound_from_status(self, tree: ast.Module, source: bytes) -> set[str]:
         """Names bound from a status read, or from such a name, up to the
