@@ -225,6 +225,11 @@ class ModuleFacts(cst.CSTVisitor):
         self.writers: list[tuple[cst.BaseExpression, cst.SimpleString, Scope, str]] = []
         self.matches: list[MatchStatement] = []
         self.dispatches: list[Dispatch] = []
+        # `self.reactions.get(status)`: lookups in a table held on an object,
+        # and what each method assigns to its own attributes (class, attribute)
+        # -> (value, method name) per assignment.
+        self.attribute_dispatches: list[Dispatch] = []
+        self.self_attributes: dict[tuple[str, str], list[tuple[cst.BaseExpression | None, str]]] = {}
         # Calls of plain names, for what a function's parameters are passed.
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
         self.inline_dispatches: list[tuple[cst.Dict, cst.BaseExpression, Scope]] = []
@@ -380,6 +385,30 @@ class ModuleFacts(cst.CSTVisitor):
         for target in node.targets:
             self._bind(target.target, "assign", node.value, line)
             self._note_writer(target.target, node.value)
+            self._note_self_attribute(target.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._note_self_attribute(node.target, None)
+
+    def _note_self_attribute(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        # `self.reactions = {...}` in a method: what the instance holds
+        # (None: changed in place, as `self.x |= ...` does).
+        if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
+            return
+        function = self.scope.node
+        if not isinstance(function, cst.FunctionDef):
+            return
+        cls = self.method_class.get(id(function))
+        params = function.params.params
+        if cls is not None and params and params[0].name.value == target.value.value:
+            self.self_attributes.setdefault((cls, target.attr.value), []).append((value, function.name.value))
+
+    def _note_attribute_dispatch(self, holder: cst.BaseExpression, key: cst.BaseExpression, node: cst.CSTNode) -> None:
+        # self.reactions.get(row.status), self.reactions[row.status]
+        if isinstance(holder, cst.Attribute) and isinstance(holder.value, cst.Name) and string_value(key) is None:
+            if not isinstance(key, (cst.Integer, cst.Slice)):
+                table = f"{holder.value.value}.{holder.attr.value}"
+                self.attribute_dispatches.append(Dispatch(table, key, self.scope, self.line(node)))
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
         self._owners.pop()
@@ -390,6 +419,7 @@ class ModuleFacts(cst.CSTVisitor):
         if node.value is not None:
             self._bind(node.target, "assign", node.value, self.line(node))
             self._note_writer(node.target, node.value)
+            self._note_self_attribute(node.target, node.value)
 
     def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
         self._owners.pop()
@@ -421,6 +451,8 @@ class ModuleFacts(cst.CSTVisitor):
                     self.inline_dispatches.append((node.value, key, self.scope))
                 else:
                     self.dispatches.append(Dispatch(node.value.value, key, self.scope, self.line(node), node.value))
+        elif len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            self._note_attribute_dispatch(node.value, node.slice[0].slice.value, node)
 
     def visit_Match(self, node: cst.Match) -> None:
         self.matches.append(MatchStatement(node, node.subject, self.scope, self.line(node)))
@@ -630,6 +662,8 @@ class ModuleFacts(cst.CSTVisitor):
                 self.inline_dispatches.append((func.value, key, self.scope))
             elif string_value(key) is None and isinstance(func.value, cst.Name):
                 self.dispatches.append(Dispatch(func.value.value, key, self.scope, self.line(node), func.value))
+            else:
+                self._note_attribute_dispatch(func.value, key, node)
         # row.get("status", "done"): the default is written like a stored value.
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and len(node.args) >= 2:
             if string_value(node.args[0].value) in self.keys and isinstance(node.args[1].value, cst.SimpleString):
@@ -736,6 +770,7 @@ class Resolver:
         # ``_run(*args)`` returns depends on the words this call passes.
         self._calls: list[tuple[cst.FunctionDef, cst.Call, Scope]] = []
         self._classes: dict[str, Origin | None] = {}
+        self._held: dict[tuple[int, int], bool] = {}
         self.module = module
         self.manifest = facts.manifest
         self.vocab = facts.manifest.vocabulary
@@ -782,6 +817,38 @@ class Resolver:
                 if isinstance(value, cst.SimpleString) and string_value(value) is not None:
                     return node.value, value
         return None
+
+    def held_table(self, dispatch: Dispatch) -> cst.Dict | None:
+        """The dict literal a lookup that is no module constant reads: a local
+        bound once to it (``actions = {...}``), or an attribute of ``self``
+        assigned it once, in ``__init__``, and nowhere else
+        (``self.reactions = {...}``). Only where every other use of it is a
+        lookup too: a counter (``counts[st] += 1``) or a table that is
+        iterated or passed on is more than a dispatch table."""
+        obj, dot, attr = dispatch.table.partition(".")
+        owner = dispatch.scope.owner_of(obj)
+        if owner is None or not isinstance(owner.node, cst.FunctionDef):
+            return None  # a module constant is judged by its uses (the constant form)
+        value: cst.BaseExpression | None = None
+        within: cst.CSTNode = owner.node
+        if not dot:
+            bindings = owner.bindings[obj]
+            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].index is None:
+                value = bindings[0].value
+        else:
+            cls = self.facts.method_class.get(id(owner.node))
+            params = owner.node.params.params
+            if cls is None or not params or params[0].name.value != obj:
+                return None
+            assigned = self.facts.self_attributes.get((cls, attr), [])
+            if len(assigned) == 1 and assigned[0][1] == "__init__":
+                value, within = assigned[0][0], self.facts.classes.get(cls, owner.node)
+        if not isinstance(value, cst.Dict) or table_entries(value) is None:
+            return None
+        key = (id(value), id(within))
+        if key not in self._held:
+            self._held[key] = _only_looked_up(within, attr if dot else obj, bool(dot))
+        return value if self._held[key] else None
 
     def union_constant(self, node: cst.BaseExpression, scope: Scope) -> tuple[str, list[cst.Name]] | None:
         """``(name, components)`` when ``node`` names a module-level union of
@@ -1590,6 +1657,48 @@ def _argument(call: cst.Call, positional: Sequence[str], param: str) -> cst.Base
         elif arg.star == "" and i < len(positional) and positional[i] == param:
             argument = arg.value
     return argument
+
+
+def _only_looked_up(within: cst.CSTNode, name: str, attribute: bool) -> bool:
+    """Whether every use of ``name`` (``self.name`` when ``attribute``) in
+    ``within`` but its one assignment reads it as a table: ``T[key]``,
+    ``T.get(key)``, ``key in T``."""
+    uses = 0
+    stores: set[int] = set()
+    stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(within, None)]
+    while stack:
+        node, parent = stack.pop()
+        if isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+            stores.add(id(node.target))
+        elif isinstance(node, cst.Assign):
+            stores |= {id(t.target) for t in node.targets}
+        elif isinstance(node, cst.Del):
+            stores.add(id(node.target))
+        used = (
+            isinstance(node, cst.Attribute) and node.attr.value == name and isinstance(node.value, cst.Name)
+            if attribute else isinstance(node, cst.Name) and node.value == name
+        )
+        if used:
+            if id(node) in stores:
+                uses += 1  # the one assignment
+                if uses > 1:
+                    return False
+            elif not _a_lookup(node, parent, stores):
+                return False
+            if attribute:
+                continue
+        stack.extend((child, node) for child in node.children)
+    return True
+
+
+def _a_lookup(node: cst.CSTNode, parent: cst.CSTNode | None, stores: set[int]) -> bool:
+    if isinstance(parent, cst.Subscript) and parent.value is node:
+        return id(parent) not in stores
+    if isinstance(parent, cst.Attribute) and parent.value is node:
+        return parent.attr.value == "get"
+    if isinstance(parent, cst.ComparisonTarget) and parent.comparator is node:
+        return isinstance(parent.operator, (cst.In, cst.NotIn))
+    return False
 
 
 def _plain_item(node: cst.BaseExpression, index: int) -> cst.BaseExpression | None:

@@ -244,6 +244,27 @@ class Sites:
             self._status_names = self._bound_from_status(*self._pending)
         return self._status_names
 
+    def _looked_up(self, node: ast.Assign | ast.AnnAssign) -> bool:
+        """Whether a name or attribute a table is bound to is looked up in
+        the module with a status (``actions.get(row["status"])``,
+        ``self.reactions[row.status]``), as the dispatch form reads a table
+        that is no module constant."""
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = {t.id if isinstance(t, ast.Name) else t.attr for t in targets if isinstance(t, (ast.Name, ast.Attribute))}
+        if not names:
+            return False
+        assert self._pending is not None
+        for inner in ast.walk(self._pending[0]):
+            holder, key = None, None
+            if isinstance(inner, ast.Subscript):
+                holder, key = inner.value, inner.slice
+            elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "get":
+                holder, key = inner.func.value, inner.args[0] if inner.args else None
+            name = holder.id if isinstance(holder, ast.Name) else holder.attr if isinstance(holder, ast.Attribute) else ""
+            if name in names and key is not None and self._reads(key):
+                return True
+        return False
+
     def _helpers(self) -> set[str]:
         """Functions and methods of the module that return a status read
         (``def status_of(row): return str(row.get("status") or "").lower()``),
@@ -366,6 +387,8 @@ class Sites:
                 )
             return False
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            if isinstance(node.value, ast.Dict) and not isinstance(node, ast.AugAssign) and self._holds_old(node.value):
+                return self._looked_up(node)  # actions = {...}, self.reactions = {...}
             if not self._old_literal(node.value):
                 return False
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
