@@ -852,15 +852,17 @@ class Resolver:
 
     def union_constant(self, node: cst.BaseExpression, scope: Scope) -> tuple[str, list[cst.Name]] | None:
         """``(name, components)`` when ``node`` names a module-level union of
-        constants (``ALL = DONE_STATES | FAIL_STATES``)."""
+        constants (``ALL = DONE_STATES | FAIL_STATES``), literals among them
+        (``ENDED = BROKEN | {"done", "killed"}``: the components are the
+        constants; :func:`union_literals` gives the literals)."""
         if isinstance(node, cst.Name) and node.value in self.facts.constants:
             owner = scope.owner_of(node.value)
             if owner is not None and owner is self.facts.module_scope and len(owner.bindings[node.value]) == 1:
                 value = self.facts.constants[node.value]
                 if not isinstance(value, cst.Name):  # a plain alias is not a union
                     components = union_components(value)
-                    if components:
-                        return node.value, components
+                    if components or union_literals(value):
+                        return node.value, components or []
         return None
 
     def union_verdict(self, comparison: Comparison, name: str) -> Verdict:
@@ -956,6 +958,8 @@ class Resolver:
                 for component in union[1]:
                     part = self.module_constant(component, self.facts.module_scope or comparison.scope)
                     words += (self.literal_words(part[1]) or []) if part is not None else []
+                for literal in union_literals(self.facts.constants[union[0]]):
+                    words += self.literal_words(literal) or []
             if not words:
                 continue
             subject = self.subject(comparison.subject, comparison.scope)
@@ -1766,22 +1770,55 @@ def _strings_and_names(node: cst.CSTNode, limit: int) -> Iterator[str]:
 
 def union_components(node: cst.BaseExpression) -> list[cst.Name] | None:
     """The constants a union of constants is made of: ``A | B``, ``A + B``,
-    ``{*A, *B}``, ``frozenset(A | B)`` -> ``[A, B]``; None for anything else."""
+    ``{*A, *B}``, ``frozenset(A | B)``, ``A | {"done"}`` -> ``[A, B]``; None
+    for anything else (see :func:`union_parts` for its literals)."""
+    parts = union_parts(node)
+    return None if parts is None else parts[0]
+
+
+def union_parts(node: cst.BaseExpression) -> tuple[list[cst.Name], list[cst.BaseExpression]] | None:
+    """The constants and the literal collections of strings a union is made
+    of (``BROKEN | {"done", "killed"}``, ``frozenset({...}) | {...}``,
+    ``A.union({...})``); None for anything else."""
     if isinstance(node, cst.Name):
-        return [node]
+        return [node], []
+    elements = collection_elements(node)
+    if elements and all(isinstance(e, cst.Element) and string_value(e.value) is not None for e in elements):
+        return [], [node]
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.BitOr, cst.Add)):
-        left, right = union_components(node.left), union_components(node.right)
-        return None if left is None or right is None else left + right
+        left, right = union_parts(node.left), union_parts(node.right)
+        return None if left is None or right is None else (left[0] + right[0], left[1] + right[1])
+    if (
+        isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "union"
+        and node.args and not any(a.star or a.keyword for a in node.args)
+    ):
+        out = union_parts(node.func.value)
+        for arg in node.args:
+            more = union_parts(arg.value)
+            if out is None or more is None:
+                return None
+            out = (out[0] + more[0], out[1] + more[1])
+        return out
     if isinstance(node, (cst.Set, cst.Tuple, cst.List)) and node.elements:
-        out: list[cst.Name] = []
+        names: list[cst.Name] = []
         for element in node.elements:
             if not (isinstance(element, cst.StarredElement) and isinstance(element.value, cst.Name)):
                 return None
-            out.append(element.value)
-        return out
+            names.append(element.value)
+        return names, []
     if (
         isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
         and node.func.value in ("set", "frozenset", "tuple", "list") and len(node.args) == 1 and not node.args[0].star
     ):
-        return union_components(node.args[0].value)
+        return union_parts(node.args[0].value)
     return None
+
+
+def union_literals(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The literal collections of a union that unites constants or literals
+    (``{"done", "killed"}`` of ``BROKEN | {"done", "killed"}``); none for a
+    plain collection, which is a constant of its own."""
+    if collection_elements(node) is not None or isinstance(node, cst.Name):
+        return []
+    parts = union_parts(node)
+    return [] if parts is None else parts[1]

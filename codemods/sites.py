@@ -67,6 +67,11 @@ class Sites:
             return any(self._old_literal(k) for k in node.keys)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("set", "frozenset"):
             return bool(node.args) and self._holds_old(node.args[0])
+        # A union with a literal: `BROKEN | {"done", "killed"}`, `BROKEN.union({"done"})`.
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitOr, ast.Add)):
+            return self._holds_old(node.left) or self._holds_old(node.right)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "union":
+            return any(self._holds_old(a) for a in (node.func.value, *node.args))
         return False
 
     def _reads(self, node: ast.AST) -> bool:
