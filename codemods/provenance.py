@@ -1364,10 +1364,15 @@ class Resolver:
             fields = [p.name.value for p in init.params.params[1:]]
         return fields
 
-    def constructed_status(self, call: cst.Call) -> tuple[cst.SimpleString, Origin, str] | None:
-        """``SessionRow(key, "killed")``: the literal status a session class
+    def constructed_status(
+        self, call: cst.Call, scope: Scope | None = None
+    ) -> tuple[cst.SimpleString, Origin, str] | None:
+        """``SessionRow(key, "killed")``, ``cls(key, "killed")`` in one of its
+        class methods (made in ``scope``): the literal status a session class
         is built with, the class's origin, and the class name."""
         callee = cst.helpers.get_full_name_for_node(call.func) or ""
+        if isinstance(call.func, cst.Name) and scope is not None:
+            callee = self._class_of_cls(call.func.value, scope) or callee
         last = callee.rsplit(".", 1)[-1]
         if not last[:1].isupper():
             return None
@@ -1389,6 +1394,20 @@ class Resolver:
         if origin is None or origin.kind != "session":
             return None
         return literal, origin, callee
+
+    def _class_of_cls(self, name: str, scope: Scope) -> str | None:
+        """The class ``name`` stands for where it is the first parameter of
+        a ``@classmethod`` (``cls``), else None."""
+        owner = scope.owner_of(name)
+        function = owner.node if owner is not None else None
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        params = function.params.params
+        if not params or params[0].name.value != name:
+            return None
+        if not any(cst.helpers.get_full_name_for_node(d.decorator) == "classmethod" for d in function.decorators):
+            return None
+        return self.facts.method_class.get(id(function))
 
     def _row_argument(self, call: cst.Call, scope: Scope) -> Origin | None:
         """The origin of a session row a call is passed, when one is."""

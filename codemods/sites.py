@@ -36,6 +36,8 @@ class Sites:
         self._fields = tuple(f.encode() for f in sorted({*self.keys, *self.attributes}))
         self._status_names: set[str] | None = set()
         self._helper_names: set[str] | None = set()
+        self._cls_names: set[str] | None = set()
+        self._tables: set[str] | None = set()
         self._pending: tuple[ast.Module, bytes] | None = None
         self._typed = False
         self._untied = False
@@ -129,7 +131,7 @@ class Sites:
             and (words := _words(statement.value)) is not None for t in statement.targets if isinstance(t, ast.Name)
         }
         self._status_names = None
-        self._helper_names = None
+        self._helper_names = self._cls_names = self._tables = None
         self._pending = (tree, source)
         if talks:
             # A message may hold an old word anywhere: every node is asked.
@@ -193,7 +195,7 @@ class Sites:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True
         wanted = self._unions(tree.body, set(names))
-        self._helper_names = None
+        self._helper_names = self._cls_names = self._tables = None
         self._pending = (tree, source)
         self._status_names = self._bound_from_status(tree, source)
         for node in ast.walk(tree):
@@ -256,19 +258,30 @@ class Sites:
         that is no module constant."""
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         names = {t.id if isinstance(t, ast.Name) else t.attr for t in targets if isinstance(t, (ast.Name, ast.Attribute))}
-        if not names:
-            return False
-        assert self._pending is not None
-        for inner in ast.walk(self._pending[0]):
-            holder, key = None, None
-            if isinstance(inner, ast.Subscript):
-                holder, key = inner.value, inner.slice
-            elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "get":
-                holder, key = inner.func.value, inner.args[0] if inner.args else None
-            name = holder.id if isinstance(holder, ast.Name) else holder.attr if isinstance(holder, ast.Attribute) else ""
-            if name in names and key is not None and self._reads(key):
-                return True
-        return False
+        if self._tables is None:
+            assert self._pending is not None
+            self._tables = set()
+            for inner in ast.walk(self._pending[0]):
+                holder, key = None, None
+                if isinstance(inner, ast.Subscript):
+                    holder, key = inner.value, inner.slice
+                elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "get":
+                    holder, key = inner.func.value, inner.args[0] if inner.args else None
+                name = holder.id if isinstance(holder, ast.Name) else holder.attr if isinstance(holder, ast.Attribute) else ""
+                if name and key is not None and self._reads(key):
+                    self._tables.add(name)
+        return bool(names & self._tables)
+
+    def _class_parameters(self) -> set[str]:
+        """The names the module's class methods call their class (``cls``)."""
+        if self._cls_names is None:
+            assert self._pending is not None
+            self._cls_names = {
+                node.args.args[0].arg for node in ast.walk(self._pending[0])
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.args.args
+                and any(isinstance(d, ast.Name) and d.id == "classmethod" for d in node.decorator_list)
+            }
+        return self._cls_names
 
     def _helpers(self) -> set[str]:
         """Functions and methods of the module that return a status read
@@ -386,7 +399,8 @@ class Sites:
                 if func.attr in ("update", "setdefault"):
                     return any(k.arg in self.keys and self._old_literal(k.value) for k in node.keywords)
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name[:1].isupper():  # SessionRow(key, "killed"): a constructor given a status
+            # SessionRow(key, "killed"), cls(key, "killed"): a constructor given a status
+            if name[:1].isupper() or (isinstance(func, ast.Name) and name in self._class_parameters()):
                 return any(self._old_literal(a) for a in node.args) or any(
                     self._old_literal(k.value) for k in node.keywords
                 )
