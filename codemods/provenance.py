@@ -1180,6 +1180,12 @@ class Resolver:
             session = self._session_token(token)
             if session:
                 return Origin("session", "strong", f"a `{session}` result")
+        cls = self._class_of_cls(node.func.value, scope) if isinstance(node.func, cst.Name) else None
+        if cls is not None:
+            # `cls(...)` in a class method builds the class: what it is built from.
+            built = self.class_origin(cls)
+            if built is not None:
+                return built
         if name:
             known = self._exported(name)
             if known is not None:

@@ -272,6 +272,43 @@ class Sites:
                     self._tables.add(name)
         return bool(names & self._tables)
 
+    def building_parameters(self, source: bytes) -> set[str]:
+        """Module-level functions that build a class of the module from one
+        of their parameters, or from the items of one (``def rows_of(raw):
+        return [SessionRow.from_row(r) for r in raw]``): what their callers
+        pass decides what the class is built from."""
+        if b"class " not in source:
+            return set()
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return set()
+        classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+        out: set[str] = set()
+        for node in tree.body:
+            if not classes or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            names = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+            for inner in ast.walk(node):  # loop names over a parameter stand for it
+                loops = [(g.target, g.iter) for g in inner.generators] if isinstance(
+                    inner, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) else []
+                if isinstance(inner, (ast.For, ast.AsyncFor)):
+                    loops.append((inner.target, inner.iter))
+                for target, iterable in loops:
+                    if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(iterable)):
+                        names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+            for inner in ast.walk(node):
+                if not isinstance(inner, ast.Call):
+                    continue
+                func = inner.func.value if isinstance(inner.func, ast.Attribute) else inner.func
+                if isinstance(func, ast.Name) and func.id in classes and any(
+                    isinstance(n, ast.Name) and n.id in names
+                    for a in (*inner.args, *(k.value for k in inner.keywords)) for n in ast.walk(a)
+                ):
+                    out.add(node.name)
+                    break
+        return out
+
     def _class_parameters(self) -> set[str]:
         """The names the module's class methods call their class (``cls``)."""
         if self._cls_names is None:
