@@ -1541,8 +1541,10 @@ class Resolver:
                                   f"{inner.why}")
                 break
         passed: list[tuple[Origin, str]] = []
-        for call, scope in self.facts.calls.get(name, []):
-            argument = _argument(call, positional, param)
+        cls = self.facts.method_class.get(id(function))
+        calls = self.facts.calls.get(name, []) if cls is None else self._method_calls(f"{cls}.{name}")
+        for call, scope in calls:
+            argument = _argument(call, positional if cls is None else positional[1:], param)
             if argument is None:
                 continue
             where = f"line {self.facts.pos(call).start.line}"
@@ -1574,6 +1576,16 @@ class Resolver:
             s_origin, s_where = session[0]
             return Origin("session", strength, f"`{param}` of `{name}()` is passed, {s_where}, {s_origin.why}")
         return None
+
+    def _method_calls(self, method: str) -> list[tuple[cst.Call, Scope]]:
+        """Calls of ``Class.method`` made through an instance (``self.loose_ends(raw)``,
+        ``shift.round()`` where ``shift = Shift()``)."""
+        name = method.rsplit(".", 1)[-1]
+        return [
+            (call, scope) for call, scope in self.facts.all_calls
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == name
+            and self._method(call.func, scope) == method
+        ]
 
     def mixed_for(self, scope: Scope) -> list[str]:
         """Other vocabularies handled where ``scope`` runs: its own function,

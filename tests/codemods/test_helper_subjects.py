@@ -39,7 +39,8 @@ class Watch:
 
 
 def main():
-    print(stuck(listed()), Watch().answered(listed()))
+    watch = Watch()
+    print(stuck(listed()), watch.answered(listed()))
 '''
 
 JOBS = '''import queue
@@ -59,7 +60,7 @@ def drain():
     return settled([PENDING.get() for _ in range(PENDING.qsize())])
 '''
 
-WHY = ("where `r` iterates `rows` of `stuck()` is passed, at line 27, `listed()`, what `listed()` (watch.py:9) "
+WHY = ("where `r` iterates `rows` of `stuck()` is passed, at line 28, `listed()`, what `listed()` (watch.py:9) "
        "returns, the `sessions` of decoded from `proc`, the output of `openclaw sessions`")
 
 
@@ -78,10 +79,11 @@ def test_a_helpers_returned_status_is_read_with_its_arguments_source(tmp_path: P
     assert scan.stdout.splitlines() == [
         f"watch.py:15:56: status-membership [certain, rewrite] 'failed' -> 'interrupted': {read}{WHY}",
         f"watch.py:15:66: status-membership [certain, rewrite] 'timeout' -> 'waiting_for_response': {read}{WHY}",
-        # A method's parameter is not joined over its calls: the module's words speak.
-        "watch.py:23:64: status-compare [likely, rewrite] 'done' -> 'agent_responded': compared with "
-        "`self.status_of(r)` (what `status_of()` returns, `row.get(\"status\")`); module talks to OpenClaw "
-        "(openclaw sessions)",
+        # A method's parameter is joined over the calls made through an instance.
+        "watch.py:23:64: status-compare [certain, rewrite] 'done' -> 'agent_responded': compared with "
+        "`self.status_of(r)` (what `status_of()` returns, `row.get(\"status\")`), where `r` iterates `rows` of "
+        "`answered()` is passed, at line 28, `listed()`, what `listed()` (watch.py:9) returns, the `sessions` of "
+        "decoded from `proc`, the output of `openclaw sessions`",
         "2 files scanned, 3 findings: 3 to rewrite, 0 to review (expand phase)",
     ]
 
