@@ -529,11 +529,20 @@ class PythonEngine:
             # Nothing in the tree talks to OpenClaw: no test made elsewhere
             # can make a constant here a session status.
             return facts
-        self._gather_passed(items, facts, options, memo)
+        passing = self._gather_passed(items, facts, options, memo)
+        # The modules that pass a candidate's helpers may call helpers of
+        # modules no candidate imports (`rows_of(gateway.list_sessions())`):
+        # what those return is learnt, then what is passed is asked again.
+        also = {m for _, v in passing for m in self._imported_modules(v, v.importer_source or b"")}
+        if also:
+            exports = self._exports(items, options, memo, {v.name for _, v in typing}, also=also)
+            if exports != facts.exports:
+                facts.exports, facts.passed = exports, {}
+                self._gather_passed(items, facts, options, memo)
         if any(kind == "session" for passed in facts.passed.values() for _, kind, _, _, _ in passed):
             # A helper given session rows by another module (`rows_of(raw)`)
             # builds its classes from them: what it exports follows.
-            facts.exports = self._exports(items, options, memo, {v.name for _, v in typing}, facts)
+            facts.exports = self._exports(items, options, memo, {v.name for _, v in typing}, facts, also)
         from codemods.sites import Sites
 
         # Only a class built from session rows can make an alias a session
@@ -686,16 +695,20 @@ class PythonEngine:
             known |= fresh
         return unions
 
-    def _gather_passed(self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, options: Options, memo: Any) -> None:
+    def _gather_passed(
+        self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, options: Options, memo: Any
+    ) -> list[tuple[SourcePath, ModuleSurvey]]:
         """What other modules pass the candidates' functions. First the
         modules that talk to OpenClaw (or import one that does): only they
         can pass a session row. Then, for a function one of them passes a
-        session value, every other caller: a job queue's rows disagree."""
+        session value, every other caller: a job queue's rows disagree.
+        Returns the first callers (the modules that may pass session rows)."""
         from codemods.sites import Sites
 
         sites = Sites(options.manifest, self._quoted)
-        # Only functions that read a status from a parameter can learn
-        # anything from their callers (`def is_dead(row): row["status"] ...`).
+        # Only functions that read a status from a parameter, or build a
+        # class from one, can learn anything from their callers
+        # (`def is_dead(row): row["status"] ...`, `def rows_of(raw): ...`).
         functions = {
             (survey.name, function) for _, survey in items
             if isinstance(survey, ModuleSurvey) and survey.candidate and survey.talking_source is not None
@@ -703,7 +716,7 @@ class PythonEngine:
                 survey.talking_source)
         }
         if not functions:
-            return
+            return []
         talking = sorted(facts.talking)
 
         def may_pass_sessions(survey: ModuleSurvey, data: bytes) -> bool:
@@ -718,6 +731,7 @@ class PythonEngine:
         done = {s.rel for s, _ in first}
         rest = [(s, v) for s, v in self._importers(items, ours, lambda v, d: True, tests_only=False) if s.rel not in done]
         self._record_passed(rest, facts, options, memo, {function for _, function in ours})
+        return first
 
     def _record_passed(
         self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any,
@@ -867,7 +881,7 @@ class PythonEngine:
 
     def _exports(
         self, items: Sequence[tuple[SourcePath, Any]], options: Options, memo: Any, typed: Iterable[str] = (),
-        facts: TreeFacts | None = None,
+        facts: TreeFacts | None = None, also: Iterable[str] = (),
     ) -> dict[str, str]:
         """What the modules that talk to OpenClaw tell the others: which of
         their functions return session rows, which classes they build from a
@@ -894,7 +908,7 @@ class PythonEngine:
                         break
         # Only the modules a candidate is, or imports (one level: a helper over
         # a helper is found when the importer is itself a candidate).
-        needed: set[str] = set()
+        needed: set[str] = set(also)  # and (``also``) the modules the candidates' callers import
         for source, survey in items:
             if isinstance(survey, ModuleSurvey) and survey.candidate:
                 needed.add(survey.name)

@@ -3,8 +3,8 @@ other modules, and a helper called through a module attribute
 (`gateway.list_sessions()` after `from . import gateway`) is followed to
 its return. `rows_of(raw)` in `crew/rows.py` builds `SessionRow`s from
 what `crew/shift.py` passes it, `rows_of(gateway.list_sessions())`, a
-sessions_list result: the class's status tests and the callers' tests of
-its rows are session tests. The task queue's `tasks_of(pending())`, rows of
+sessions_list result: the class's status tests are session tests, though
+neither `crew/shift.py` nor `crew/gateway.py` quotes an old name. The task queue's `tasks_of(pending())`, rows of
 a `tasks/` file, stays as it is."""
 
 from __future__ import annotations
@@ -48,6 +48,10 @@ class SessionRow:
     def crashed(self):
         return self.status in {"failed", "killed"}
 
+    @property
+    def answered(self):
+        return self.status == "done"
+
 
 def rows_of(raw):
     return [SessionRow.from_row(r) for r in raw if r.get("key")]
@@ -59,10 +63,6 @@ from .rows import rows_of
 
 def crashed_keys():
     return [row.key for row in rows_of(gateway.list_sessions()) if row.crashed]
-
-
-def answered_keys():
-    return [row.key for row in rows_of(gateway.list_sessions()) if row.status == "done"]
 '''
 
 TASKS = '''from dataclasses import dataclass
@@ -97,7 +97,7 @@ def stuck():
 '''
 
 FILES = {"gateway.py": GATEWAY, "rows.py": ROWS, "shift.py": SHIFT, "tasks.py": TASKS, "queue_watch.py": QUEUE}
-BUILT = ("a `SessionRow` built in crew/rows.py:19 from `r` iterates `raw` of `rows_of()` is passed, at "
+BUILT = ("a `SessionRow` built in crew/rows.py:23 from `r` iterates `raw` of `rows_of()` is passed, at "
          "crew/shift.py:6, `gateway.list_sessions()`, what `list_sessions()` (crew/gateway.py:13) returns, the "
          "`sessions` of the `details` of a `sessions_list` result")
 
@@ -122,9 +122,8 @@ def test_a_parameter_is_joined_over_call_sites_in_other_modules(tmp_path: Path) 
         f"`self.status`, where `self` is {BUILT}",
         f"crew/rows.py:15:42: status-membership [certain, rewrite] 'killed' -> 'halted': compared with "
         f"`self.status`, where `self` is {BUILT}",
-        "crew/shift.py:10:82: status-compare [certain, rewrite] 'done' -> 'agent_responded': compared with "
-        "`row.status`, where `row` iterates what `rows_of()` (crew/rows.py:18) returns, what "
-        f"`SessionRow.from_row()` (line 10) returns, {BUILT}",
+        f"crew/rows.py:19:31: status-compare [certain, rewrite] 'done' -> 'agent_responded': compared with "
+        f"`self.status`, where `self` is {BUILT}",
         # The task queue's rows come from no session source: listed, never rewritten.
         "to review (2):",
         f"crew/tasks.py:11:32: status-membership [possible, review] 'failed' -> 'interrupted': {untied}",
@@ -135,31 +134,32 @@ def test_a_parameter_is_joined_over_call_sites_in_other_modules(tmp_path: Path) 
 
 def test_after_expand_and_contract(tmp_path: Path) -> None:
     root = _tree(tmp_path)
-    assert _behaviour(root) == {"failed": True, "killed": True, "done": False, "interrupted": False,
-                                "halted": False, "agent_responded": False}
-    expanded = {**FILES, "rows.py": ROWS.replace('{"failed", "killed"}', '{"failed", "interrupted", "killed", "halted"}'),
-                "shift.py": SHIFT.replace('row.status == "done"', 'row.status in ("done", "agent_responded")')}
-    contracted = {**FILES, "rows.py": ROWS.replace('{"failed", "killed"}', '{"interrupted", "halted"}'),
-                  "shift.py": SHIFT.replace('row.status == "done"', 'row.status == "agent_responded"')}
-    for phase, want, crashed in (
-        ("expand", expanded, {"failed", "killed", "interrupted", "halted"}), ("contract", contracted, {"interrupted", "halted"}),
+    names = ("failed", "killed", "done", "interrupted", "halted", "agent_responded")
+    assert _behaviour(root) == {s: [s in ("failed", "killed"), s == "done"] for s in names}
+    expanded = {**FILES, "rows.py": ROWS.replace('{"failed", "killed"}', '{"failed", "interrupted", "killed", "halted"}')
+                .replace('self.status == "done"', 'self.status in ("done", "agent_responded")')}
+    contracted = {**FILES, "rows.py": ROWS.replace('{"failed", "killed"}', '{"interrupted", "halted"}')
+                  .replace('self.status == "done"', 'self.status == "agent_responded"')}
+    for phase, want, crashed, answered in (
+        ("expand", expanded, {"failed", "killed", "interrupted", "halted"}, {"done", "agent_responded"}),
+        ("contract", contracted, {"interrupted", "halted"}, {"agent_responded"}),
     ):
         done = run_cli("apply", ".", "--write", "--phase", phase, "--allow-dirty", cwd=root)
         assert done.returncode == 0, done.stderr
         assert {name: (root / "crew" / name).read_text("utf-8") for name in FILES} == want, phase
-        assert _behaviour(root) == {s: s in crashed for s in ("failed", "killed", "done", "interrupted", "halted",
-                                                              "agent_responded")}, phase
+        assert _behaviour(root) == {s: [s in crashed, s in answered] for s in names}, phase
 
 
-def _behaviour(root: Path) -> dict[str, bool]:
-    """`SessionRow.crashed` per status; the task queue's `TaskRow.crashed` is
-    checked to answer as it always did."""
+def _behaviour(root: Path) -> dict[str, list[bool]]:
+    """`SessionRow.crashed` and `.answered` per status; the task queue's
+    `TaskRow.crashed` is checked to answer as it always did."""
     code = (
         "import json\n"
         "from crew import rows, tasks\n"
         "names = ['failed', 'killed', 'done', 'interrupted', 'halted', 'agent_responded']\n"
         "assert [tasks.TaskRow('t', s).crashed for s in names] == [True, True, False, False, False, False]\n"
-        "print(json.dumps({s: rows.SessionRow.from_row({'key': 'k', 'status': s}).crashed for s in names}))\n"
+        "made = {s: rows.SessionRow.from_row({'key': 'k', 'status': s}) for s in names}\n"
+        "print(json.dumps({s: [r.crashed, r.answered] for s, r in made.items()}))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
