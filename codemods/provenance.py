@@ -236,6 +236,11 @@ class ModuleFacts(cst.CSTVisitor):
         self.writers: list[tuple[cst.BaseExpression, cst.SimpleString, Scope, str]] = []
         self.matches: list[MatchStatement] = []
         self.dispatches: list[Dispatch] = []
+        # `self.reactions.get(status)`: lookups in a table held on an object,
+        # and what each method assigns to its own attributes (class, attribute)
+        # -> (value, method name) per assignment.
+        self.attribute_dispatches: list[Dispatch] = []
+        self.self_attributes: dict[tuple[str, str], list[tuple[cst.BaseExpression | None, str]]] = {}
         # Calls of plain names, for what a function's parameters are passed.
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
         self.inline_dispatches: list[tuple[cst.Dict, cst.BaseExpression, Scope]] = []
@@ -391,6 +396,30 @@ class ModuleFacts(cst.CSTVisitor):
         for target in node.targets:
             self._bind(target.target, "assign", node.value, line)
             self._note_writer(target.target, node.value)
+            self._note_self_attribute(target.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._note_self_attribute(node.target, None)
+
+    def _note_self_attribute(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        # `self.reactions = {...}` in a method: what the instance holds
+        # (None: changed in place, as `self.x |= ...` does).
+        if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
+            return
+        function = self.scope.node
+        if not isinstance(function, cst.FunctionDef):
+            return
+        cls = self.method_class.get(id(function))
+        params = function.params.params
+        if cls is not None and params and params[0].name.value == target.value.value:
+            self.self_attributes.setdefault((cls, target.attr.value), []).append((value, function.name.value))
+
+    def _note_attribute_dispatch(self, holder: cst.BaseExpression, key: cst.BaseExpression, node: cst.CSTNode) -> None:
+        # self.reactions.get(row.status), self.reactions[row.status]
+        if isinstance(holder, cst.Attribute) and isinstance(holder.value, cst.Name) and string_value(key) is None:
+            if not isinstance(key, (cst.Integer, cst.Slice)):
+                table = f"{holder.value.value}.{holder.attr.value}"
+                self.attribute_dispatches.append(Dispatch(table, key, self.scope, self.line(node)))
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
         self._owners.pop()
@@ -401,6 +430,7 @@ class ModuleFacts(cst.CSTVisitor):
         if node.value is not None:
             self._bind(node.target, "assign", node.value, self.line(node))
             self._note_writer(node.target, node.value)
+            self._note_self_attribute(node.target, node.value)
 
     def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
         self._owners.pop()
@@ -432,6 +462,8 @@ class ModuleFacts(cst.CSTVisitor):
                     self.inline_dispatches.append((node.value, key, self.scope))
                 else:
                     self.dispatches.append(Dispatch(node.value.value, key, self.scope, self.line(node), node.value))
+        elif len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            self._note_attribute_dispatch(node.value, node.slice[0].slice.value, node)
 
     def visit_Match(self, node: cst.Match) -> None:
         self.matches.append(MatchStatement(node, node.subject, self.scope, self.line(node)))
@@ -667,6 +699,8 @@ class ModuleFacts(cst.CSTVisitor):
                 self.inline_dispatches.append((func.value, key, self.scope))
             elif string_value(key) is None and isinstance(func.value, cst.Name):
                 self.dispatches.append(Dispatch(func.value.value, key, self.scope, self.line(node), func.value))
+            else:
+                self._note_attribute_dispatch(func.value, key, node)
         # row.get("status", "done"): the default is written like a stored value.
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and len(node.args) >= 2:
             if string_value(node.args[0].value) in self.keys and isinstance(node.args[1].value, cst.SimpleString):
@@ -773,6 +807,7 @@ class Resolver:
         # ``_run(*args)`` returns depends on the words this call passes.
         self._calls: list[tuple[cst.FunctionDef, cst.Call, Scope]] = []
         self._classes: dict[str, Origin | None] = {}
+        self._held: dict[tuple[int, int], bool] = {}
         self.module = module
         self.manifest = facts.manifest
         self.vocab = facts.manifest.vocabulary
@@ -821,17 +856,51 @@ class Resolver:
                     return node.value, value
         return None
 
+    def held_table(self, dispatch: Dispatch) -> cst.Dict | None:
+        """The dict literal a lookup that is no module constant reads: a local
+        bound once to it (``actions = {...}``), or an attribute of ``self``
+        assigned it once, in ``__init__``, and nowhere else
+        (``self.reactions = {...}``). Only where every other use of it is a
+        lookup too: a counter (``counts[st] += 1``) or a table that is
+        iterated or passed on is more than a dispatch table."""
+        obj, dot, attr = dispatch.table.partition(".")
+        owner = dispatch.scope.owner_of(obj)
+        if owner is None or not isinstance(owner.node, cst.FunctionDef):
+            return None  # a module constant is judged by its uses (the constant form)
+        value: cst.BaseExpression | None = None
+        within: cst.CSTNode = owner.node
+        if not dot:
+            bindings = owner.bindings[obj]
+            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].index is None:
+                value = bindings[0].value
+        else:
+            cls = self.facts.method_class.get(id(owner.node))
+            params = owner.node.params.params
+            if cls is None or not params or params[0].name.value != obj:
+                return None
+            assigned = self.facts.self_attributes.get((cls, attr), [])
+            if len(assigned) == 1 and assigned[0][1] == "__init__":
+                value, within = assigned[0][0], self.facts.classes.get(cls, owner.node)
+        if not isinstance(value, cst.Dict) or table_entries(value) is None:
+            return None
+        key = (id(value), id(within))
+        if key not in self._held:
+            self._held[key] = _only_looked_up(within, attr if dot else obj, bool(dot))
+        return value if self._held[key] else None
+
     def union_constant(self, node: cst.BaseExpression, scope: Scope) -> tuple[str, list[cst.Name]] | None:
         """``(name, components)`` when ``node`` names a module-level union of
-        constants (``ALL = DONE_STATES | FAIL_STATES``)."""
+        constants (``ALL = DONE_STATES | FAIL_STATES``), literals among them
+        (``ENDED = BROKEN | {"done", "killed"}``: the components are the
+        constants; :func:`union_literals` gives the literals)."""
         if isinstance(node, cst.Name) and node.value in self.facts.constants:
             owner = scope.owner_of(node.value)
             if owner is not None and owner is self.facts.module_scope and len(owner.bindings[node.value]) == 1:
                 value = self.facts.constants[node.value]
                 if not isinstance(value, cst.Name):  # a plain alias is not a union
                     components = union_components(value)
-                    if components:
-                        return node.value, components
+                    if components or union_literals(value):
+                        return node.value, components or []
         return None
 
     def union_verdict(self, comparison: Comparison, name: str) -> Verdict:
@@ -854,6 +923,11 @@ class Resolver:
                 # Keyed by scope too: `row` in another function is another value.
                 return Subject(f"{id(scope)}:{self.code(root)}.{key}", True, root, scope, f"`{self.code(part)}`")
         for part in unwrap(node):
+            if isinstance(part, cst.Call) and depth < 4:
+                returned = self._helper_subject(part, scope, depth)
+                if returned is not None:
+                    return returned
+        for part in unwrap(node):
             if isinstance(part, cst.Name):
                 bindings = scope.lookup(part.value)
                 owner = scope.owner_of(part.value) or scope
@@ -870,6 +944,45 @@ class Resolver:
                 return Subject(f"{id(owner)}:{part.value}", False, None, owner, f"`{part.value}`", marked)
         return None
 
+    def _helper_subject(self, call: cst.Call, scope: Scope, depth: int) -> Subject | None:
+        """``status_of(r)`` where a helper of this module returns a status
+        read of its parameter (``return str(row.get("status") or "").lower()``):
+        a status read of what this call passes, with that argument's provenance."""
+        func = call.func
+        skip = 0
+        if isinstance(func, cst.Name):
+            if scope.owner_of(func.value) is not self.facts.module_scope:
+                return None  # a local name shadows the module's function
+            name = func.value
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            method = self._method(func, scope)
+            if method is None:
+                return None
+            name, skip = method, 1  # `self.status_of(r)`: `self` is no argument
+        else:
+            return None
+        function = self.facts.functions.get(name)
+        if function is None:
+            return None
+        positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)][skip:]
+        for value, inner_scope in self.facts.function_returns.get(name, []):
+            inner = self.subject(value, inner_scope, depth + 1)
+            if inner is None or not inner.is_status or inner.root is None:
+                continue
+            shown = f"`{self.code(call)}` (what `{name.rsplit('.', 1)[-1]}()` returns, {inner.description})"
+            root = inner.root
+            owner = inner_scope.owner_of(root.value) if isinstance(root, cst.Name) else None
+            if isinstance(root, cst.Name) and owner is not None and owner.node is function:
+                if not any(b.kind == "param" for b in owner.bindings[root.value]):
+                    return Subject(inner.key, True, root, inner.scope, shown, inner.marked)
+                argument = _argument(call, positional, root.value)
+                if argument is None:
+                    return None  # a default, or passed through `*args`: not known here
+                field = inner.key.rsplit(".", 1)[-1]
+                return Subject(f"{id(scope)}:{self.code(argument)}.{field}", True, argument, scope, shown, inner.marked)
+            return Subject(inner.key, True, root, inner.scope, shown, inner.marked)
+        return None
+
     def _collect_words(self) -> None:
         for comparison in self.facts.comparisons:
             words = self.literal_words(comparison.other)
@@ -883,6 +996,8 @@ class Resolver:
                 for component in union[1]:
                     part = self.module_constant(component, self.facts.module_scope or comparison.scope)
                     words += (self.literal_words(part[1]) or []) if part is not None else []
+                for literal in union_literals(self.facts.constants[union[0]]):
+                    words += self.literal_words(literal) or []
             if not words:
                 continue
             subject = self.subject(comparison.subject, comparison.scope)
@@ -1136,6 +1251,12 @@ class Resolver:
             session = self._session_token(token)
             if session:
                 return Origin("session", "strong", f"a `{session}` result")
+        cls = self._class_of_cls(node.func.value, scope) if isinstance(node.func, cst.Name) else None
+        if cls is not None:
+            # `cls(...)` in a class method builds the class: what it is built from.
+            built = self.class_origin(cls)
+            if built is not None:
+                return built
         if name:
             known = self._exported(name)
             if known is not None:
@@ -1322,10 +1443,15 @@ class Resolver:
             fields = [p.name.value for p in init.params.params[1:]]
         return fields
 
-    def constructed_status(self, call: cst.Call) -> tuple[cst.SimpleString, Origin, str] | None:
-        """``SessionRow(key, "killed")``: the literal status a session class
+    def constructed_status(
+        self, call: cst.Call, scope: Scope | None = None
+    ) -> tuple[cst.SimpleString, Origin, str] | None:
+        """``SessionRow(key, "killed")``, ``cls(key, "killed")`` in one of its
+        class methods (made in ``scope``): the literal status a session class
         is built with, the class's origin, and the class name."""
         callee = cst.helpers.get_full_name_for_node(call.func) or ""
+        if isinstance(call.func, cst.Name) and scope is not None:
+            callee = self._class_of_cls(call.func.value, scope) or callee
         last = callee.rsplit(".", 1)[-1]
         if not last[:1].isupper():
             return None
@@ -1347,6 +1473,20 @@ class Resolver:
         if origin is None or origin.kind != "session":
             return None
         return literal, origin, callee
+
+    def _class_of_cls(self, name: str, scope: Scope) -> str | None:
+        """The class ``name`` stands for where it is the first parameter of
+        a ``@classmethod`` (``cls``), else None."""
+        owner = scope.owner_of(name)
+        function = owner.node if owner is not None else None
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        params = function.params.params
+        if not params or params[0].name.value != name:
+            return None
+        if not any(cst.helpers.get_full_name_for_node(d.decorator) == "classmethod" for d in function.decorators):
+            return None
+        return self.facts.method_class.get(id(function))
 
     def _row_argument(self, call: cst.Call, scope: Scope) -> Origin | None:
         """The origin of a session row a call is passed, when one is."""
@@ -1491,8 +1631,10 @@ class Resolver:
                                   f"{inner.why}")
                 break
         passed: list[tuple[Origin, str]] = []
-        for call, scope in self.facts.calls.get(name, []):
-            argument = _argument(call, positional, param)
+        cls = self.facts.method_class.get(id(function))
+        calls = self.facts.calls.get(name, []) if cls is None else self._method_calls(f"{cls}.{name}")
+        for call, scope in calls:
+            argument = _argument(call, positional if cls is None else positional[1:], param)
             if argument is None:
                 continue
             where = f"line {self.facts.pos(call).start.line}"
@@ -1524,6 +1666,16 @@ class Resolver:
             s_origin, s_where = session[0]
             return Origin("session", strength, f"`{param}` of `{name}()` is passed, {s_where}, {s_origin.why}")
         return None
+
+    def _method_calls(self, method: str) -> list[tuple[cst.Call, Scope]]:
+        """Calls of ``Class.method`` made through an instance (``self.loose_ends(raw)``,
+        ``shift.round()`` where ``shift = Shift()``)."""
+        name = method.rsplit(".", 1)[-1]
+        return [
+            (call, scope) for call, scope in self.facts.all_calls
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == name
+            and self._method(call.func, scope) == method
+        ]
 
     def mixed_for(self, scope: Scope) -> list[str]:
         """Other vocabularies handled where ``scope`` runs: its own function,
@@ -1639,6 +1791,48 @@ def _argument(call: cst.Call, positional: Sequence[str], param: str) -> cst.Base
     return argument
 
 
+def _only_looked_up(within: cst.CSTNode, name: str, attribute: bool) -> bool:
+    """Whether every use of ``name`` (``self.name`` when ``attribute``) in
+    ``within`` but its one assignment reads it as a table: ``T[key]``,
+    ``T.get(key)``, ``key in T``."""
+    uses = 0
+    stores: set[int] = set()
+    stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(within, None)]
+    while stack:
+        node, parent = stack.pop()
+        if isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+            stores.add(id(node.target))
+        elif isinstance(node, cst.Assign):
+            stores |= {id(t.target) for t in node.targets}
+        elif isinstance(node, cst.Del):
+            stores.add(id(node.target))
+        used = (
+            isinstance(node, cst.Attribute) and node.attr.value == name and isinstance(node.value, cst.Name)
+            if attribute else isinstance(node, cst.Name) and node.value == name
+        )
+        if used:
+            if id(node) in stores:
+                uses += 1  # the one assignment
+                if uses > 1:
+                    return False
+            elif not _a_lookup(node, parent, stores):
+                return False
+            if attribute:
+                continue
+        stack.extend((child, node) for child in node.children)
+    return True
+
+
+def _a_lookup(node: cst.CSTNode, parent: cst.CSTNode | None, stores: set[int]) -> bool:
+    if isinstance(parent, cst.Subscript) and parent.value is node:
+        return id(parent) not in stores
+    if isinstance(parent, cst.Attribute) and parent.value is node:
+        return parent.attr.value == "get"
+    if isinstance(parent, cst.ComparisonTarget) and parent.comparator is node:
+        return isinstance(parent.operator, (cst.In, cst.NotIn))
+    return False
+
+
 def _plain_item(node: cst.BaseExpression, index: int) -> cst.BaseExpression | None:
     """Element ``index`` of a tuple or list display with no starred element."""
     if not isinstance(node, (cst.Tuple, cst.List)) or index >= len(node.elements):
@@ -1704,22 +1898,55 @@ def _strings_and_names(node: cst.CSTNode, limit: int) -> Iterator[str]:
 
 def union_components(node: cst.BaseExpression) -> list[cst.Name] | None:
     """The constants a union of constants is made of: ``A | B``, ``A + B``,
-    ``{*A, *B}``, ``frozenset(A | B)`` -> ``[A, B]``; None for anything else."""
+    ``{*A, *B}``, ``frozenset(A | B)``, ``A | {"done"}`` -> ``[A, B]``; None
+    for anything else (see :func:`union_parts` for its literals)."""
+    parts = union_parts(node)
+    return None if parts is None else parts[0]
+
+
+def union_parts(node: cst.BaseExpression) -> tuple[list[cst.Name], list[cst.BaseExpression]] | None:
+    """The constants and the literal collections of strings a union is made
+    of (``BROKEN | {"done", "killed"}``, ``frozenset({...}) | {...}``,
+    ``A.union({...})``); None for anything else."""
     if isinstance(node, cst.Name):
-        return [node]
+        return [node], []
+    elements = collection_elements(node)
+    if elements and all(isinstance(e, cst.Element) and string_value(e.value) is not None for e in elements):
+        return [], [node]
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.BitOr, cst.Add)):
-        left, right = union_components(node.left), union_components(node.right)
-        return None if left is None or right is None else left + right
+        left, right = union_parts(node.left), union_parts(node.right)
+        return None if left is None or right is None else (left[0] + right[0], left[1] + right[1])
+    if (
+        isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "union"
+        and node.args and not any(a.star or a.keyword for a in node.args)
+    ):
+        out = union_parts(node.func.value)
+        for arg in node.args:
+            more = union_parts(arg.value)
+            if out is None or more is None:
+                return None
+            out = (out[0] + more[0], out[1] + more[1])
+        return out
     if isinstance(node, (cst.Set, cst.Tuple, cst.List)) and node.elements:
-        out: list[cst.Name] = []
+        names: list[cst.Name] = []
         for element in node.elements:
             if not (isinstance(element, cst.StarredElement) and isinstance(element.value, cst.Name)):
                 return None
-            out.append(element.value)
-        return out
+            names.append(element.value)
+        return names, []
     if (
         isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
         and node.func.value in ("set", "frozenset", "tuple", "list") and len(node.args) == 1 and not node.args[0].star
     ):
-        return union_components(node.args[0].value)
+        return union_parts(node.args[0].value)
     return None
+
+
+def union_literals(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The literal collections of a union that unites constants or literals
+    (``{"done", "killed"}`` of ``BROKEN | {"done", "killed"}``); none for a
+    plain collection, which is a constant of its own."""
+    if collection_elements(node) is not None or isinstance(node, cst.Name):
+        return []
+    parts = union_parts(node)
+    return [] if parts is None else parts[1]

@@ -39,6 +39,9 @@ class Sites:
         self.attributes = frozenset(manifest.python.attributes)
         self._fields = tuple(f.encode() for f in sorted({*self.keys, *self.attributes}))
         self._status_names: set[str] | None = set()
+        self._helper_names: set[str] | None = set()
+        self._cls_names: set[str] | None = set()
+        self._tables: set[str] | None = set()
         self._pending: tuple[ast.Module, bytes] | None = None
         self._typed = False
         self._untied = False
@@ -71,6 +74,11 @@ class Sites:
             return any(self._old_literal(k) for k in node.keys)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("set", "frozenset"):
             return bool(node.args) and self._holds_old(node.args[0])
+        # A union with a literal: `BROKEN | {"done", "killed"}`, `BROKEN.union({"done"})`.
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitOr, ast.Add)):
+            return self._holds_old(node.left) or self._holds_old(node.right)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "union":
+            return any(self._holds_old(a) for a in (node.func.value, *node.args))
         return False
 
     def _reads(self, node: ast.AST) -> bool:
@@ -101,6 +109,9 @@ class Sites:
             if isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2:
                 second = node.args[1]
                 return isinstance(second, ast.Constant) and second.value in self.attributes
+            # status_of(r): a helper of the module that returns a status read.
+            called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            return called in self._helpers()
         return False
 
     def found(self, source: bytes, talks: bool, typed: bool = False, untied: bool = False) -> bool:
@@ -126,6 +137,7 @@ class Sites:
             and (words := _words(statement.value)) is not None for t in statement.targets if isinstance(t, ast.Name)
         }
         self._status_names = None
+        self._helper_names = self._cls_names = self._tables = None
         self._pending = (tree, source)
         if talks:
             # A message may hold an old word anywhere: every node is asked.
@@ -189,6 +201,8 @@ class Sites:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True
         wanted = self._unions(tree.body, set(names))
+        self._helper_names = self._cls_names = self._tables = None
+        self._pending = (tree, source)
         self._status_names = self._bound_from_status(tree, source)
         self._pending, self._validators = (tree, source), None
         for node in ast.walk(tree):
@@ -243,6 +257,105 @@ class Sites:
             self._status_names = set()  # while they are found, a name bound from a name is not one
             self._status_names = self._bound_from_status(*self._pending)
         return self._status_names
+
+    def _looked_up(self, node: ast.Assign | ast.AnnAssign) -> bool:
+        """Whether a name or attribute a table is bound to is looked up in
+        the module with a status (``actions.get(row["status"])``,
+        ``self.reactions[row.status]``), as the dispatch form reads a table
+        that is no module constant."""
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = {t.id if isinstance(t, ast.Name) else t.attr for t in targets if isinstance(t, (ast.Name, ast.Attribute))}
+        if self._tables is None:
+            assert self._pending is not None
+            self._tables = set()
+            for inner in ast.walk(self._pending[0]):
+                holder, key = None, None
+                if isinstance(inner, ast.Subscript):
+                    holder, key = inner.value, inner.slice
+                elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "get":
+                    holder, key = inner.func.value, inner.args[0] if inner.args else None
+                name = holder.id if isinstance(holder, ast.Name) else holder.attr if isinstance(holder, ast.Attribute) else ""
+                if name and key is not None and self._reads(key):
+                    self._tables.add(name)
+        return bool(names & self._tables)
+
+    def building_parameters(self, source: bytes) -> set[str]:
+        """Module-level functions that build a class of the module from one
+        of their parameters, or from the items of one (``def rows_of(raw):
+        return [SessionRow.from_row(r) for r in raw]``): what their callers
+        pass decides what the class is built from."""
+        if b"class " not in source:
+            return set()
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return set()
+        classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+        out: set[str] = set()
+        for node in tree.body:
+            if not classes or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            names = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+            for inner in ast.walk(node):  # loop names over a parameter stand for it
+                loops = [(g.target, g.iter) for g in inner.generators] if isinstance(
+                    inner, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) else []
+                if isinstance(inner, (ast.For, ast.AsyncFor)):
+                    loops.append((inner.target, inner.iter))
+                for target, iterable in loops:
+                    if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(iterable)):
+                        names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+            for inner in ast.walk(node):
+                if not isinstance(inner, ast.Call):
+                    continue
+                func = inner.func.value if isinstance(inner.func, ast.Attribute) else inner.func
+                if isinstance(func, ast.Name) and func.id in classes and any(
+                    isinstance(n, ast.Name) and n.id in names
+                    for a in (*inner.args, *(k.value for k in inner.keywords)) for n in ast.walk(a)
+                ):
+                    out.add(node.name)
+                    break
+        return out
+
+    def _class_parameters(self) -> set[str]:
+        """The names the module's class methods call their class (``cls``)."""
+        if self._cls_names is None:
+            assert self._pending is not None
+            self._cls_names = {
+                node.args.args[0].arg for node in ast.walk(self._pending[0])
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.args.args
+                and any(isinstance(d, ast.Name) and d.id == "classmethod" for d in node.decorator_list)
+            }
+        return self._cls_names
+
+    def _helpers(self) -> set[str]:
+        """Functions and methods of the module that return a status read
+        (``def status_of(row): return str(row.get("status") or "").lower()``),
+        found on first need: a call of one reads a status as the provenance
+        reads it (see ``Resolver._helper_subject``)."""
+        if self._helper_names is None:
+            assert self._pending is not None
+            tree, source = self._pending
+            self._helper_names = set()  # while they are found, a call of one is no read
+            if any(f in source for f in self._fields):
+                self._helper_names = self._returning_status(tree)
+        return self._helper_names
+
+    def _returning_status(self, tree: ast.Module) -> set[str]:
+        functions = [
+            f for node in tree.body for f in ([node] if not isinstance(node, ast.ClassDef) else node.body)
+            if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+        ]
+        out: set[str] = set()
+        for _ in range(4):  # a helper returning another's call: the steps the provenance follows
+            self._helper_names = set(out)
+            found = {
+                f.name for f in functions
+                if any(isinstance(n, ast.Return) and n.value is not None and self._reads(n.value) for n in ast.walk(f))
+            }
+            if found <= out:
+                break
+            out |= found
+        return out
 
     def _bound_from_status(self, tree: ast.Module, source: bytes) -> set[str]:
         """Names bound from a status read, or from such a name, up to the
@@ -332,12 +445,15 @@ class Sites:
             if self._validated(node, constants):
                 return True  # one_of(row["status"], {"done", ...})
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name[:1].isupper():  # SessionRow(key, "killed"): a constructor given a status
+            # SessionRow(key, "killed"), cls(key, "killed"): a constructor given a status
+            if name[:1].isupper() or (isinstance(func, ast.Name) and name in self._class_parameters()):
                 return any(self._old_literal(a) for a in node.args) or any(
                     self._old_literal(k.value) for k in node.keywords
                 )
             return False
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            if isinstance(node.value, ast.Dict) and not isinstance(node, ast.AugAssign) and self._holds_old(node.value):
+                return self._looked_up(node)  # actions = {...}, self.reactions = {...}
             if not self._old_literal(node.value):
                 return False
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]

@@ -15,7 +15,7 @@ from codemods.session_status import SHARED, Plan, StatusRewriter
 from migrator.rules import Example, Rule
 from codemods.forms.dispatch import plan_table
 from codemods.forms.writer import write
-from codemods.provenance import Comparison, collection_elements, union_components
+from codemods.provenance import Comparison, collection_elements, union_components, union_literals
 from migrator.findings import CONFIDENCES
 
 ORDER = 50
@@ -89,10 +89,25 @@ def _union_use(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan:
     verdict = resolver.union_verdict(comparison, name)
     plan.sinks.add(id(comparison.other))
     module_scope = facts.module_scope or comparison.scope
-    for component in components:
+    # The union's own literals (`BROKEN | {"done", "killed"}`) are used with it.
+    if union_literals(facts.constants[name]):
+        plan.constant_uses.setdefault(name, []).append(verdict)
+    seen = {name}
+    while components:
+        component = components.pop()
+        if component.value in seen:
+            continue
+        seen.add(component.value)
         if resolver.module_constant(component, module_scope) is not None:
             plan.constant_uses.setdefault(component.value, []).append(verdict)
             plan.sinks.add(id(component))
+            continue
+        inner = resolver.union_constant(component, module_scope)
+        if inner is not None:  # a union of a union: `KNOWN = ENDED | BUSY`
+            plan.sinks.add(id(component))
+            if union_literals(facts.constants[inner[0]]):
+                plan.constant_uses.setdefault(inner[0], []).append(verdict)
+            components += inner[1]
 
 
 def _table_uses(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
@@ -117,16 +132,23 @@ def _table_uses(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan
 
 def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
     remote = {n: list(v) for n, v in rw.remote_uses.items()}
-    # A union defined here and tested in another module: its uses are its constants'.
-    for name in list(remote):
-        value = facts.constants.get(name)
-        components = union_components(value) if value is not None and not isinstance(value, cst.Name) else None
-        for component in components or ():
-            if component.value in facts.constants:
-                remote.setdefault(component.value, []).extend(
-                    Verdict(v.confidence, f"through `{name}`: {v.why}" if v.confidence else v.why) for v in remote[name]
-                )
-                plan.sinks.add(id(component))
+    # A union defined here and tested in another module: its uses are its
+    # constants' (and, through a union of unions, theirs).
+    for name, uses in rw.remote_uses.items():
+        stack, seen = [name], {name}
+        while stack:
+            union = stack.pop()
+            value = facts.constants.get(union)
+            if value is None or isinstance(value, cst.Name):
+                continue
+            for component in union_components(value) or ():
+                if component.value in facts.constants and component.value not in seen:
+                    seen.add(component.value)
+                    remote.setdefault(component.value, []).extend(
+                        Verdict(v.confidence, f"through `{union}`: {v.why}" if v.confidence else v.why) for v in uses
+                    )
+                    plan.sinks.add(id(component))
+                    stack.append(component.value)
     names = set(plan.constant_uses) | {n for n in remote if n in facts.constants}
     for name in sorted(names):
         value = facts.constants[name]
@@ -162,6 +184,13 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
             )
         line = facts.pos(value).start.line
         rewrite = rw.allowed(verdict) and not rw.ignored(facts, line) and not shared
+        literals = union_literals(value)
+        if literals:
+            # `ENDED = BROKEN | {"done", "killed"}`: the literal part holds
+            # statuses as the constants it unites do (those are judged as themselves).
+            for literal in literals:
+                _collection(rw, facts, plan, literal, line, verdict, rewrite, shared)
+            continue
         if isinstance(value, cst.SimpleString):
             # One name cannot accept both: like a writer, it keeps the old
             # name in expand (listed) and takes the new one in contract.
@@ -172,16 +201,21 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
         if isinstance(value, cst.Dict):
             plan_table(rw, plan, facts, value, line, verdict, rewrite)
             continue
-        else:
-            rule = "status-set-call" if isinstance(value, cst.Call) else "status-constant"
-            edit = "collection"
-        rw.add(plan, facts, value, line, rw.literals(value), verdict, rule, rewrite, edit)
-        if shared and rw.allowed(verdict) and not rw.ignored(facts, line):
-            # Listed for review, yet given expand's edit: what contract after
-            # expand leaves, so both orders give the same bytes.
-            present = {string_value(x) for x in rw.literals(value)}
-            if any(w in rw.vocab.old and rw.vocab.to_new(w) not in present for w in present if w):
-                plan.edits[id(value)] = SHARED
+        _collection(rw, facts, plan, value, line, verdict, rewrite, shared)
+
+
+def _collection(
+    rw: StatusRewriter, facts: ModuleFacts, plan: Plan, value: cst.BaseExpression, line: int, verdict: Verdict,
+    rewrite: bool, shared: bool,
+) -> None:
+    rule = "status-set-call" if isinstance(value, cst.Call) else "status-constant"
+    rw.add(plan, facts, value, line, rw.literals(value), verdict, rule, rewrite, "collection")
+    if shared and rw.allowed(verdict) and not rw.ignored(facts, line):
+        # Listed for review, yet given expand's edit: what contract after
+        # expand leaves, so both orders give the same bytes.
+        present = {string_value(x) for x in rw.literals(value)}
+        if any(w in rw.vocab.old and rw.vocab.to_new(w) not in present for w in present if w):
+            plan.edits[id(value)] = SHARED
 
 
 def _words(node: cst.BaseExpression) -> list[str]:
@@ -189,4 +223,5 @@ def _words(node: cst.BaseExpression) -> list[str]:
         return [string_value(node) or ""]
     if isinstance(node, cst.Dict):
         return [string_value(e.key) or "" for e in node.elements if isinstance(e, cst.DictElement)]
-    return [string_value(e.value) or "" for e in (collection_elements(node) or ())]
+    literals = union_literals(node) or [node]
+    return [string_value(e.value) or "" for literal in literals for e in (collection_elements(literal) or ())]

@@ -1,6 +1,7 @@
 """Dispatch tables keyed by a session status: `{...}[status]`, `TABLE.get(status)`.
 
-A table written in place is found here; a named one is a constant (see
+A table written in place, bound to a local or held on ``self`` (assigned
+once, in ``__init__``) is found here; a module-level one is a constant (see
 ``constant``), planned with :func:`plan_table`."""
 
 from __future__ import annotations
@@ -11,10 +12,19 @@ from codemods.forms._common import ROWS as _ROWS
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Verdict
 from codemods.session_status import Plan, StatusRewriter
+from migrator.findings import CONFIDENCES
 from migrator.rules import Example, Rule
 from codemods.forms._common import code as _code
 
 ORDER = 40
+
+# A table held on `self`, looked up with the status of a sessions_list row.
+_HELD = (
+    "class Watch:\n    def __init__(self):\n        self.actions = {{{}}}\n\n"
+    "    def retry(self, row):\n        pass\n\n"
+    "    def poll(self, client):\n        data = client.invoke(\"sessions_list\", {{}})\n"
+    "        for row in data[\"sessions\"]:\n            self.actions.get(row[\"status\"], print)(row)\n"
+)
 
 RULE = Rule(
     name="status-dispatch",
@@ -48,6 +58,10 @@ RULE = Rule(
             _ROWS + '    print({"agent_responded": "finished", "running": "busy"}.get(row["status"], "?"))\n',
         ),
         Example(
+            _HELD.format('"failed": self.retry'), _HELD.format('"failed": self.retry, "interrupted": self.retry'),
+            _HELD.format('"interrupted": self.retry'),
+        ),
+        Example(
             'ACTIONS = {"done": lambda r: archive(r)}\n'
             + _ROWS + '    ACTIONS[row["status"]](row)\n',
             None,
@@ -72,6 +86,47 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             continue
         line = facts.pos(table).start.line
         rewrite = rw.allowed(verdict) and not rw.ignored(facts, line)
+        plan_table(rw, plan, facts, table, line, verdict, rewrite)
+    _held_tables(rw, facts, resolver, plan)
+
+
+def _held_tables(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
+    """Tables that are no module constant, bound to a local or held on
+    ``self`` (``self.reactions = {...}`` in ``__init__``), judged by their
+    lookups as a constant table is: the lowest verdict of the session ones;
+    a lookup with another value makes it shared (expanded, then reviewed)."""
+    uses: dict[int, tuple[cst.Dict, list[Verdict]]] = {}
+    for dispatch in [*facts.dispatches, *facts.attribute_dispatches]:
+        table = resolver.held_table(dispatch)
+        if table is None:
+            continue
+        words = resolver.literal_words(table) or []
+        if not (set(words) & rw.vocab.old):
+            continue
+        subject = resolver.subject(dispatch.key, dispatch.scope)
+        line = dispatch.line or facts.pos(dispatch.key).start.line
+        verdict = (
+            resolver.verdict(subject, words, "keyed by") if subject is not None
+            else Verdict(None, f"`{resolver.code(dispatch.key)}` (line {line}) is not a session status")
+        )
+        uses.setdefault(id(table), (table, []))[1].append(
+            verdict if verdict.confidence is not None else Verdict(None, f"{verdict.why} (line {line})"))
+    for table, verdicts in uses.values():
+        ours = [v for v in verdicts if v.confidence is not None]
+        if not ours:
+            continue
+        verdict = min(ours, key=lambda v: CONFIDENCES.index(v.confidence))  # type: ignore[arg-type,unused-ignore]
+        against = [v for v in verdicts if v.confidence is None]
+        line = facts.pos(table).start.line
+        rewrite = rw.allowed(verdict) and not rw.ignored(facts, line)
+        if against:
+            # Keyed by another value too: the new keys harm no other lookup,
+            # so expand adds them; contract would drop keys it still needs.
+            disagree = "; ".join(v.why for v in against[:3])
+            verdict = Verdict(verdict.confidence, f"{verdict.why}; but the table is also looked up with "
+                              f"other values ({disagree}): " + ("split it before contract" if rw.phase == "contract"
+                                                                else "contract will need it split"))
+            rewrite = rewrite and rw.phase == "expand"
         plan_table(rw, plan, facts, table, line, verdict, rewrite)
 
 

@@ -1,5 +1,6 @@
 """A status written to a session record: `entry["status"] = "failed"`, a dict
-literal with a status key, `SessionRow(key, "killed")`."""
+literal with a status key, `SessionRow(key, "killed")` (or `cls(key, "killed")`
+in one of its class methods)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,13 @@ from migrator.rules import Example, Rule
 
 ORDER = 90
 
+# A class built from sessions_list rows, constructed with a status in one of its class methods.
+_BUILT = (
+    "class Row:\n    def __init__(self, key, status):\n        self.key, self.status = key, status\n\n"
+    "    @classmethod\n    def stopped(cls, key):\n        return cls(key, \"{}\")\n\n\n"
+    "data = client.invoke(\"sessions_list\", {{}})\nrows = [Row(r[\"key\"], r[\"status\"]) for r in data[\"sessions\"]]\n"
+)
+
 RULE = Rule(
     name="status-writer",
     summary="A status assigned to a session record (`entry[\"status\"] = \"failed\"`).",
@@ -25,6 +33,7 @@ RULE = Rule(
             None,
             'store = load("sessions.json")\nfor key, entry in store.items():\n    entry["status"] = "halted"\n',
         ),
+        Example(_BUILT.format("killed"), None, _BUILT.format("halted")),
     ),
     valid=(Example('task = {}\ntask["status"] = "failed"\n'),),
 )
@@ -48,8 +57,8 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             verdict = stored
         write(rw, facts, plan, literal, verdict, RULE.name)
     # SessionRow(key, "killed") where SessionRow carries session statuses.
-    for call, _ in facts.all_calls:
-        found = resolver.constructed_status(call)
+    for call, scope in facts.all_calls:
+        found = resolver.constructed_status(call, scope)
         if found is None or string_value(found[0]) not in rw.vocab.old:
             continue
         literal, origin, _name = found

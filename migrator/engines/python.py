@@ -537,6 +537,20 @@ class PythonEngine:
             # Nothing in the tree talks to OpenClaw: no test made elsewhere
             # can make a constant here a session status.
             return facts
+        passing = self._gather_passed(items, facts, options, memo)
+        # The modules that pass a candidate's helpers may call helpers of
+        # modules no candidate imports (`rows_of(gateway.list_sessions())`):
+        # what those return is learnt, then what is passed is asked again.
+        also = {m for _, v in passing for m in self._imported_modules(v, v.importer_source or b"")}
+        if also:
+            exports = self._exports(items, options, memo, {v.name for _, v in typing}, also=also)
+            if exports != facts.exports:
+                facts.exports, facts.passed = exports, {}
+                self._gather_passed(items, facts, options, memo)
+        if any(kind == "session" for passed in facts.passed.values() for _, kind, _, _, _ in passed):
+            # A helper given session rows by another module (`rows_of(raw)`)
+            # builds its classes from them: what it exports follows.
+            facts.exports = self._exports(items, options, memo, {v.name for _, v in typing}, facts, also)
         from codemods.sites import Sites
 
         # Only a class built from session rows can make an alias a session
@@ -547,6 +561,7 @@ class PythonEngine:
         self._record_uses(typing, facts, options, memo, aliases=True)
         sites = Sites(options.manifest, self._quoted)
         talking = sorted(facts.talking)
+        given = self._given_sessions(facts)
 
         def reads_sessions(survey: ModuleSurvey, data: bytes) -> bool:
             # Only a module that talks to OpenClaw (or imports one that does)
@@ -554,7 +569,7 @@ class PythonEngine:
             # a test is of unknown origin and proves nothing.
             if not any(f in data for f in self._fields):
                 return False
-            return bool(options.markers) or survey.evidence is not None or any(
+            return bool(options.markers) or survey.evidence is not None or survey.name in given or any(
                 t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
             )
 
@@ -585,7 +600,6 @@ class PythonEngine:
         self._record_uses(rest, facts, options, memo)
         for key, verdicts in facts.through_unions(facts.uses).items():
             facts.uses.setdefault(key, []).extend(verdicts)
-        self._gather_passed(items, facts, options, memo)
         return facts
 
     def _readers(
@@ -738,23 +752,28 @@ class PythonEngine:
                 if name in called:
                     facts.validators[f"{survey.name}.{name}".lstrip(".")] = validator
 
-    def _gather_passed(self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, options: Options, memo: Any) -> None:
+    def _gather_passed(
+        self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, options: Options, memo: Any
+    ) -> list[tuple[SourcePath, ModuleSurvey]]:
         """What other modules pass the candidates' functions. First the
         modules that talk to OpenClaw (or import one that does): only they
         can pass a session row. Then, for a function one of them passes a
-        session value, every other caller: a job queue's rows disagree."""
+        session value, every other caller: a job queue's rows disagree.
+        Returns the first callers (the modules that may pass session rows)."""
         from codemods.sites import Sites
 
         sites = Sites(options.manifest, self._quoted)
-        # Only functions that read a status from a parameter can learn
-        # anything from their callers (`def is_dead(row): row["status"] ...`).
+        # Only functions that read a status from a parameter, or build a
+        # class from one, can learn anything from their callers
+        # (`def is_dead(row): row["status"] ...`, `def rows_of(raw): ...`).
         functions = {
             (survey.name, function) for _, survey in items
             if isinstance(survey, ModuleSurvey) and survey.candidate and survey.talking_source is not None
-            for function in sites.status_parameters(survey.talking_source)
+            for function in sites.status_parameters(survey.talking_source) | sites.building_parameters(
+                survey.talking_source)
         }
         if not functions:
-            return
+            return []
         talking = sorted(facts.talking)
 
         def may_pass_sessions(survey: ModuleSurvey, data: bytes) -> bool:
@@ -769,6 +788,7 @@ class PythonEngine:
         done = {s.rel for s, _ in first}
         rest = [(s, v) for s, v in self._importers(items, ours, lambda v, d: True, tests_only=False) if s.rel not in done]
         self._record_passed(rest, facts, options, memo, {function for _, function in ours})
+        return first
 
     def _record_passed(
         self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any,
@@ -911,8 +931,14 @@ class PythonEngine:
             ):
                 yield source, dataclasses.replace(survey, importer_source=data, imported=imported)
 
+    @staticmethod
+    def _given_sessions(facts: TreeFacts) -> set[str]:
+        """The modules whose functions another module passes a session value."""
+        return {module for (module, _), passed in facts.passed.items() if any(p[1] == "session" for p in passed)}
+
     def _exports(
-        self, items: Sequence[tuple[SourcePath, Any]], options: Options, memo: Any, typed: Iterable[str] = ()
+        self, items: Sequence[tuple[SourcePath, Any]], options: Options, memo: Any, typed: Iterable[str] = (),
+        facts: TreeFacts | None = None, also: Iterable[str] = (),
     ) -> dict[str, str]:
         """What the modules that talk to OpenClaw tell the others: which of
         their functions return session rows, which classes they build from a
@@ -921,7 +947,12 @@ class PythonEngine:
         helper of another module is found too."""
         # Modules that talk to OpenClaw, and candidates (they may build
         # objects from rows they get from one that talks).
+        # ``facts``: what other modules pass, known once; a module given
+        # session rows tells as much as one that talks.
+        given = self._given_sessions(facts) if facts is not None else set()
         talking = [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.evidence is not None]
+        talking += [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.evidence is None
+                    and v.talking_source is not None and v.name in given]
         talking_names = {v.name for _, v in talking}
         for source, survey in items:
             # A candidate that imports a module that talks may build objects
@@ -934,7 +965,7 @@ class PythonEngine:
                         break
         # Only the modules a candidate is, or imports (one level: a helper over
         # a helper is found when the importer is itself a candidate).
-        needed: set[str] = set()
+        needed: set[str] = set(also)  # and (``also``) the modules the candidates' callers import
         for source, survey in items:
             if isinstance(survey, ModuleSurvey) and survey.candidate:
                 needed.add(survey.name)
@@ -962,11 +993,12 @@ class PythonEngine:
             before = dict(exports)
             for source, survey in talking:
                 assert survey.talking_source is not None
+                passed = self._passed(survey.name, facts) if facts is not None else {}
                 parts = [hashlib.sha256(survey.talking_source).hexdigest(), source.rel, source.display,
-                         sorted(before.items())]
+                         sorted(before.items()), sorted(passed.items())]
                 found = memo.get("python-exports", parts) if memo else None
                 if found is None:
-                    found = self._module_exports(source, survey, before, options)
+                    found = self._module_exports(source, survey, before, options, passed)
                     if memo is not None:
                         memo.put("python-exports", parts, found)
                 exports.update(found)
@@ -975,14 +1007,15 @@ class PythonEngine:
         return exports
 
     def _module_exports(
-        self, source: SourcePath, survey: ModuleSurvey, known: Mapping[str, str], options: Options
+        self, source: SourcePath, survey: ModuleSurvey, known: Mapping[str, str], options: Options,
+        passed: Mapping[str, Sequence[tuple[str, str, str, str, str]]] | None = None,
     ) -> dict[str, str]:
         import libcst as cst
 
         from codemods.provenance import TreeKnowledge
         from codemods.session_status import StatusRewriter
 
-        tree = TreeKnowledge(survey.name, survey.is_package, source.display, known)
+        tree = TreeKnowledge(survey.name, survey.is_package, source.display, known, passed or {})
         rewriter = StatusRewriter(options.manifest, options.phase, options.min_confidence, options.markers, tree=tree)
         assert survey.talking_source is not None
         try:
