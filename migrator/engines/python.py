@@ -866,11 +866,13 @@ class PythonEngine:
         for source, survey in importers:
             assert survey.importer_source is not None
             is_package = source.path.name == "__init__.py"
-            # The importer's answer depends on its bytes, where it is, and
-            # which modules talk to OpenClaw: unchanged, it is not parsed again.
+            # The importer's answer depends on its bytes, where it is, which
+            # modules talk to OpenClaw, and what the tree passes its
+            # functions: unchanged, it is not parsed again.
             parts = [
                 hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key,
                 sorted(facts.exports.items()), sorted(facts.validators.items()),
+                sorted(self._passed(survey.name, facts).items()),
             ]
             kind = "python-imported-aliases" if aliases else "python-imported-uses"
             uses = memo.get(kind, parts) if memo else None
