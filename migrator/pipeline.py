@@ -232,30 +232,41 @@ def _survey_all(items: list[tuple[Engine, SourcePath]], index: Any, prefilter: b
     if jobs < 2 or not FORK or len(items) < PARALLEL_SURVEY:
         return [_survey(engine, item, index, prefilter) for engine, item in items]
     _SURVEYING = (items, index, prefilter)
-    chunk = max(64, len(items) // (jobs * 8))
+    chunk = max(64, min(256, len(items) // (jobs * 8)))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_ignore_sigint)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_ignore_sigint) as pool:
-            return list(pool.map(_survey_in_worker, range(len(items)), chunksize=chunk))
+        found = list(pool.map(_survey_in_worker, range(len(items)), chunksize=chunk))
     except BrokenProcessPool:
         # A reader died (the OOM killer): read here instead.
+        pool.shutdown(wait=True, cancel_futures=True)
         return [_survey(engine, item, index, prefilter) for engine, item in items]
+    except BaseException:
+        _stop(pool)
+        raise
     finally:
         _SURVEYING = None
+    pool.shutdown(wait=True)
+    return found
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C (workers ignore it) or a consumer that stopped: drop the work
+    not started and stop the workers instead of letting them finish it."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _survey_in_worker(position: int) -> tuple[Known, bytes | None] | Problem:
     assert _SURVEYING is not None
     items, index, prefilter = _SURVEYING
     engine, item = items[position]
-    outcome = _survey(engine, item, index, prefilter)
-    if isinstance(outcome, Problem):
-        return outcome
-    known, data = outcome
-    # The bytes go back only for a file the engine analyses.
-    return known, data if known.passed else None
+    return _survey(engine, item, index, prefilter)
 
 
 def _survey(engine: Engine, item: SourcePath, index: Any, prefilter: bool) -> tuple[Known, bytes | None] | Problem:
+    """A file's survey, and its bytes when the engine analyses it (only
+    then: a large tree's bytes are not all held at once)."""
     try:
         data = _read(item)
     except OSError as exc:
@@ -264,7 +275,7 @@ def _survey(engine: Engine, item: SourcePath, index: Any, prefilter: bool) -> tu
     known = index.by_digest(engine.kind, item, digest) if index is not None and prefilter else None
     if known is None:
         known = Known(digest, not prefilter or engine.prefilter(data), engine.survey(item, data))
-    return known, data
+    return known, data if known.passed else None
 
 
 def _read(source: SourcePath) -> bytes:
@@ -386,11 +397,7 @@ def _parallel(work: list[_Work], projects: tuple[_Project, ...], jobs: int) -> I
         yield from _isolate(work[done:], projects)
         return
     except BaseException:
-        # Ctrl-C (workers ignore it) or the consumer stopped: drop the work
-        # not started and stop the workers instead of finishing it.
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        _stop(pool)
         raise
     pool.shutdown(wait=True)
 
