@@ -878,9 +878,18 @@ class Resolver:
             params = owner.node.params.params
             if cls is None or not params or params[0].name.value != obj:
                 return None
-            assigned = self.facts.self_attributes.get((cls, attr), [])
+            # The class that assigns it, or the base of this module it inherits it from.
+            seen: set[str] = set()
+            while cls is not None and (cls, attr) not in self.facts.self_attributes and cls not in seen:
+                seen.add(cls)
+                node = self.facts.classes.get(cls)
+                bases = [b.value.value for b in node.bases if isinstance(b.value, cst.Name)] if node else []
+                cls = next((b for b in bases if b in self.facts.classes), None)
+            assigned = self.facts.self_attributes.get((cls, attr), []) if cls is not None else []
             if len(assigned) == 1 and assigned[0][1] == "__init__":
-                value, within = assigned[0][0], self.facts.classes.get(cls, owner.node)
+                # Every `self.<attr>` of the module must be a lookup: a
+                # subclass may look it up with another vocabulary's value.
+                value, within = assigned[0][0], self.facts.module_scope.node
         if not isinstance(value, cst.Dict) or table_entries(value) is None:
             return None
         key = (id(value), id(within))

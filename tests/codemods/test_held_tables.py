@@ -173,3 +173,38 @@ def _behaviour(root: Path) -> dict[str, tuple[str | None, str]]:
                           text=True)
     assert done.returncode == 0, done.stderr
     return {k: (v[0], v[1]) for k, v in json.loads(done.stdout).items()}
+
+
+INHERITED = '''class Watch:
+    def __init__(self):
+        self.reactions = {"failed": self.retry}
+
+    def retry(self, row):
+        return row
+
+    def poll(self, client):
+        for row in client.invoke("sessions_list", {})["sessions"]:
+            self.reactions.get(row["status"], print)(row)
+
+
+class JobWatch(Watch):
+    def poll_jobs(self, queue):
+        for job in queue.pending_jobs():
+            self.reactions.get(job["state"], print)(job)
+'''
+
+
+def test_a_subclass_lookup_with_another_vocabulary_holds_the_table_for_review(tmp_path: Path) -> None:
+    """`JobWatch` inherits `self.reactions` and looks it up with a job's
+    state: contract must not take the table's old key away from it."""
+    (tmp_path / "pyproject.toml").write_text("[tool.migrator]\n", "utf-8")
+    (tmp_path / "watch.py").write_text(INHERITED, "utf-8")
+    scan = run_cli("scan", ".", "--phase", "contract", cwd=tmp_path)
+    assert (scan.returncode, scan.stdout) == (1, (
+        "to review (1):\n"
+        "watch.py:3:27: status-dispatch [certain, review] 'failed' -> 'interrupted'\n"
+        "1 file scanned, 1 finding: 0 to rewrite, 1 to review (contract phase)\n"
+    ))
+    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stderr
+    assert (tmp_path / "watch.py").read_text("utf-8") == INHERITED
