@@ -396,7 +396,17 @@ class _Migrator:
             last = end
             edits.append(Edit(pointer, 1, start + 1, old, self.mapping[old]))
         pieces.append(text[last:])
-        return "".join(pieces).encode("utf-8"), ops, edits
+        new = "".join(pieces).encode("utf-8")
+        # The proof that only the named values changed: the new line means
+        # the old one with those values replaced (compared as re-serialised,
+        # so a NaN equals itself). A rare line: the cost does not matter.
+        expected = _load(body)
+        by_pointer = {pointer: key for key, pointer, _ in self.keys}
+        for _, _, old, pointer in hits:
+            expected[by_pointer[pointer]] = self.mapping[old]
+        if json.dumps(_load(new), ensure_ascii=False) != json.dumps(expected, ensure_ascii=False):
+            raise JsonSyntaxError("the rename could not be proven to change the named values alone")
+        return new, ops, edits
 
     def _spliced(self, body: bytes, doc: Any, ops: list[dict[str, Any]]) -> tuple[bytes, list[Edit]] | None:
         """Way 2: every old value written plainly, once. The splice is proven
