@@ -889,7 +889,8 @@ class Resolver:
             if len(assigned) == 1 and assigned[0][1] == "__init__":
                 # Every `self.<attr>` of the module must be a lookup: a
                 # subclass may look it up with another vocabulary's value.
-                value, within = assigned[0][0], self.facts.module_scope.node
+                module = self.facts.module_scope
+                value, within = assigned[0][0], module.node if module is not None else owner.node
         if not isinstance(value, cst.Dict) or table_entries(value) is None:
             return None
         key = (id(value), id(within))
