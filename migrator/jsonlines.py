@@ -260,7 +260,6 @@ class _Migrator:
         # Way 1 (and 0) applies when every pointer is one literal key, and the keys
         # and old values have a single spelling free of \u.
         self.keys: list[tuple[str, str, re.Pattern[bytes]]] | None = None
-        self.one: _OneKey | None = None
         olds_plain = all(_plain(old) is not None for old in self.mapping)
         if olds_plain and self.patterns and all(len(p.segments) == 1 and p.segments[0] is not None
                                                 for p in self.patterns):
@@ -284,8 +283,15 @@ class _Migrator:
                     self.pairs[key] = {old: (lead + orjson.dumps(old), lead + orjson.dumps(new),
                                              len(orjson.dumps(new)) - len(orjson.dumps(old)))
                                        for old, new in self.mapping.items()}
-                if len(keys) == 1:
-                    self.one = _OneKey(keys[0][0], self.tokens, self.new_tokens)
+
+    @functools.cached_property
+    def one(self) -> "_OneKey | None":
+        """The bulk reader of a rule of one top-level key, built (msgspec
+        imported) only for a stream that reads whole blocks with it, not
+        for a SQLite cell or a line migrated alone."""
+        if self.keys is None or len(self.keys) != 1:
+            return None
+        return _OneKey(self.keys[0][0], self.tokens, self.new_tokens)
 
     def migrate(self, body: bytes, detail: bool, doc: Any = None) -> tuple[bytes, list[dict[str, Any]], list[Edit]]:
         """Migrate one record (without its line ending): the new bytes, the
