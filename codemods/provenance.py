@@ -1521,6 +1521,14 @@ class Resolver:
                 callee = cst.helpers.get_full_name_for_node(value.func) or ""
                 if callee.rsplit(".", 1)[-1][:1].isupper():
                     return f"{callee}.{func.attr.value}"
+            annotation = binding.annotation
+            if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+                annotation = annotation.left  # gw: Gateway | None
+            if binding.kind == "param" and annotation is not None:
+                # def fan_out(gw: Gateway): an instance of the class it names.
+                typed = cst.helpers.get_full_name_for_node(annotation) or ""
+                if typed.rsplit(".", 1)[-1][:1].isupper():
+                    return f"{typed}.{func.attr.value}"
         owner = scope.owner_of(name)
         if owner is not None and isinstance(owner.node, cst.FunctionDef):
             cls = self.facts.method_class.get(id(owner.node))

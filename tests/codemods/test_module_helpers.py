@@ -89,3 +89,47 @@ def test_a_module_helper_keeps_the_source_of_what_it_returns(tmp_path: Path) -> 
             rows = [{"key": "agent:main:a", "status": status}, {"key": "agent:main:b", "status": "running"}]
             assert _sweep(tmp_path, rows, "timeout") == [["agent:main:a"], ["agent:main:a"]]
             assert _sweep(tmp_path, rows, "ok") == [["agent:main:a"], []]
+
+
+CLIENT = '''class Gateway:
+    def __init__(self, call):
+        self.call = call
+
+    def sessions(self):
+        return self.call("sessions_list", {"limit": 100})["details"]["sessions"]
+
+    def wait_children(self, run_ids):
+        return self.call("agents_wait", {"runIds": run_ids})["details"]
+'''
+
+FAN = '''from .client import Gateway
+
+
+def broken(gw: Gateway):
+    return [row["key"] for row in gw.sessions() if row["status"] == "failed"]
+
+
+def late(gw: Gateway | None, run_ids):
+    waited = gw.wait_children(run_ids)
+    return [c["runId"] for c in waited["completed"] if c["status"] == "timeout"]
+'''
+
+
+def test_a_parameter_typed_with_a_class_of_another_module_calls_its_methods(tmp_path: Path) -> None:
+    """`gw: Gateway` is an instance of the class `client.py` defines: its
+    `sessions()` give session rows, its `wait_children()` an `agents_wait`
+    answer, whose `timeout` is a child run's and is left alone."""
+    (tmp_path / "pyproject.toml").write_text("[tool.migrator]\n", "utf-8")
+    (tmp_path / "crew").mkdir()
+    (tmp_path / "crew" / "__init__.py").write_text("", "utf-8")
+    (tmp_path / "crew" / "client.py").write_text(CLIENT, "utf-8")
+    (tmp_path / "crew" / "fan.py").write_text(FAN, "utf-8")
+    scan = run_cli("scan", ".", "--min-confidence", "possible", "--phase", "contract", cwd=tmp_path)
+    assert (scan.returncode, scan.stderr) == (1, "")
+    assert scan.stdout == (
+        "crew/fan.py:5:69: status-compare [certain, rewrite] 'failed' -> 'interrupted'\n"
+        "3 files scanned, 1 finding: 1 to rewrite, 0 to review (contract phase)\n"
+    )
+    done = run_cli("apply", ".", "--write", "--phase", "contract", "--allow-dirty", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "crew" / "fan.py").read_text("utf-8") == FAN.replace('== "failed"', '== "interrupted"')
