@@ -1424,8 +1424,11 @@ class Resolver:
         self._classes[name] = None
         found: Origin | None = None
         known = self._exported_session(name)
+        typed = self.foreign_field(name)
         if known is not None:
             found = known
+        elif typed is not None:
+            found = Origin("foreign", "strong", typed)
         else:
             for call, scope in self.facts.calls.get(name, []):
                 built = self.built_from(call, scope)
@@ -1435,6 +1438,28 @@ class Resolver:
                     break
         self._classes[name] = found
         return found
+
+    def foreign_field(self, name: str) -> str | None:
+        """Why a class of this module holds another vocabulary's status: its
+        status field is typed (or defaults) with a word of another
+        vocabulary (`status: Literal["idle", "running", "done"] = "idle"`),
+        or None."""
+        node = self.facts.classes.get(name)
+        if node is None:
+            return None
+        for line in node.body.body:
+            for statement in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+                if not (isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Name)
+                        and statement.target.value in self.manifest.python.attributes):
+                    continue
+                words = {string_value(n) for n in _strings_in(statement.annotation)}
+                if isinstance(statement.value, cst.SimpleString):
+                    words.add(string_value(statement.value))
+                foreign = sorted(w for w in words if w in self.foreign_words)
+                if foreign:
+                    return (f"a `{name}`, whose `{statement.target.value}` is typed with `{foreign[0]}`, "
+                            "another vocabulary's word")
+        return None
 
     def status_fields(self, name: str) -> list[str]:
         """The fields of a class of this module, in order (a dataclass's or
@@ -1776,6 +1801,10 @@ class Resolver:
                 inner = found.why.split(f" {verb}, ", 1)[-1]
                 prefix = FOREIGN_EXPORT if found.kind == "foreign" else ""
                 out[f"{self.tree.module}.{name}".lstrip(".")] = f"{prefix}what `{name}()` ({where}:{line}) {verb}, {inner}"
+        for name in self.facts.classes:
+            typed = self.foreign_field(name)
+            if typed is not None:  # RefreshState: its status is another vocabulary's, wherever it is built
+                out[f"{self.tree.module}.{name}".lstrip(".")] = f"{FOREIGN_EXPORT}{typed} ({where})"
         for call, scope in self.facts.all_calls:
             callee = cst.helpers.get_full_name_for_node(call.func) or ""
             head, _, method = callee.rpartition(".")
@@ -1795,6 +1824,18 @@ class Resolver:
                 line = self.facts.pos(call).start.line
                 out[full] = f"a `{last}` built in {where}:{line} from {built.why}"
         return out
+
+
+def _strings_in(node: cst.CSTNode) -> list[cst.SimpleString]:
+    """The string literals anywhere below ``node`` (a type's `Literal[...]`)."""
+    out: list[cst.SimpleString] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.SimpleString):
+            out.append(current)
+        stack.extend(current.children)
+    return out
 
 
 def _argument(call: cst.Call, positional: Sequence[str], param: str) -> cst.BaseExpression | None:

@@ -965,6 +965,18 @@ class PythonEngine:
                     if _lookup(dict.fromkeys(talking_names), full) or _lookup(dict.fromkeys(talking_names), full.rsplit(".", 1)[0]):
                         talking.append((source, survey))
                         break
+        # A candidate that a module that talks imports, and that types a
+        # status with `Literal[...]`: its classes may hold another
+        # vocabulary's status (`RefreshState`), which the importer must know.
+        imported_by_talking = {
+            resolve_import(v.name, v.is_package, module, level)
+            for _, v in talking if v.evidence is not None and v.talking_source is not None
+            for module, level in self._imports(v.talking_source)
+        }
+        listed = {v.name for _, v in talking}
+        talking += [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.candidate and v.name not in listed
+                    and v.talking_source is not None and b"Literal[" in v.talking_source
+                    and _lookup(dict.fromkeys(imported_by_talking), v.name)]
         # Only the modules a candidate is, or imports (one level: a helper over
         # a helper is found when the importer is itself a candidate).
         needed: set[str] = set(also)  # and (``also``) the modules the candidates' callers import
