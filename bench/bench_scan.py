@@ -20,7 +20,7 @@ the best of --repeat runs, all with the same number of jobs:
   (MIGRATOR_NO_PREFILTER=1), both without the cache;
 
 and the ratios the project aims for: cold at least 20x faster than the LibCST
-CLI, warm at least 10x faster than cold. Timings are wall clock of whole
+CLI. Timings are wall clock of whole
 commands (interpreter start included), on whatever else the machine is doing:
 compare ratios within one run, not figures across runs.
 """
@@ -188,8 +188,10 @@ def main() -> None:
         ratio = t_libcst / t_cold
         print(f"  cold vs LibCST CLI: {ratio:6.1f}x faster (goal 20x) {'ok' if ratio >= 20 else 'MISSED'}")
         print(f"  apply vs LibCST CLI: {t_libcst / t_apply:5.1f}x faster (goal 20x)")
-    ratio = t_cold / t_warm
-    print(f"  warm vs cold:       {ratio:6.1f}x faster (goal 10x) {'ok' if ratio >= 10 else 'MISSED'}")
+    # Cold is a fraction of a second here, most of it interpreter start, so
+    # warm/cold says little; the warm goal (within 3x of grep) is measured on
+    # the large tree by bench/bench_warm.py.
+    print(f"  warm vs grep floor: {t_warm / grep:6.1f}x slower")
     print(f"  cold vs grep floor: {t_cold / grep:6.1f}x slower")
     if not args.skip_large and args.corpus is None:
         bench_large(args.repeat, jobs, env)
