@@ -11,6 +11,7 @@ a comparison of the same subject with a word of another vocabulary removes it.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
@@ -199,6 +200,9 @@ class ModuleFacts(cst.CSTVisitor):
         # resolved on first use, which a module with no finding never makes.
         self._resolve_positions = positions
         self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
+        # The source text of nodes, generated on demand (see Resolver.code);
+        # shared by the copies of these facts, as the tree is.
+        self.code_of: dict[cst.CSTNode, str] = {}
         self.manifest = manifest
         self.keys = frozenset(manifest.python.keys)
         self.attributes = frozenset(manifest.python.attributes)
@@ -269,6 +273,14 @@ class ModuleFacts(cst.CSTVisitor):
         self.marker_lines: set[int] = self.suppressions.marked
         self.ignore_lines: set[int] = self.suppressions.ignore_lines
         self.ignore_file = self.suppressions.ignore_file
+
+    def copy(self) -> "ModuleFacts":
+        """The same facts, with their own list of comparisons (the one list a
+        resolver extends); positions, once laid out, are shared (the
+        metadata wrapper keeps them)."""
+        twin = copy.copy(self)
+        twin.comparisons = list(self.comparisons)
+        return twin
 
     # -- positions -------------------------------------------------------
     def pos(self, node: cst.CSTNode) -> CodeRange:
@@ -817,12 +829,19 @@ class Resolver:
         self.module_evidence = module_evidence
         self.markers = facts.markers
         self._words_by_key: dict[str, set[str]] = {}
+        # Calls through an attribute, by the attribute's name: asked for each
+        # method whose callers are joined, so found once.
+        self._calls_by_attribute: dict[str, list[tuple[cst.Call, Scope]]] | None = None
         self._helper_tests()
         self._collect_words()
 
     # -- text helpers ----------------------------------------------------
     def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node).strip()
+        # A chain's why quotes the same arguments over and over: generated once.
+        found = self.facts.code_of.get(node)
+        if found is None:
+            found = self.facts.code_of[node] = self.module.code_for_node(node).strip()
+        return found
 
     def literal_words(self, node: cst.BaseExpression) -> list[str] | None:
         """Strings of a literal or a collection literal; None if not all strings."""
@@ -1713,11 +1732,15 @@ class Resolver:
     def _method_calls(self, method: str) -> list[tuple[cst.Call, Scope]]:
         """Calls of ``Class.method`` made through an instance (``self.loose_ends(raw)``,
         ``shift.round()`` where ``shift = Shift()``)."""
+        if self._calls_by_attribute is None:
+            self._calls_by_attribute = {}
+            for call, scope in self.facts.all_calls:
+                if isinstance(call.func, cst.Attribute):
+                    self._calls_by_attribute.setdefault(call.func.attr.value, []).append((call, scope))
         name = method.rsplit(".", 1)[-1]
         return [
-            (call, scope) for call, scope in self.facts.all_calls
-            if isinstance(call.func, cst.Attribute) and call.func.attr.value == name
-            and self._method(call.func, scope) == method
+            (call, scope) for call, scope in self._calls_by_attribute.get(name, ())
+            if isinstance(call.func, cst.Attribute) and self._method(call.func, scope) == method
         ]
 
     def mixed_for(self, scope: Scope) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -39,6 +40,7 @@ from codemods.provenance import (
     union_components,
 )
 from codemods.sites import Validator, validating_helpers
+from codemods.sites import parse as parse_ast
 from migrator.findings import CONFIDENCES, Confidence
 from migrator.manifest import Manifest, Phase, Vocabulary
 from migrator.suppressions import Suppressions
@@ -134,14 +136,7 @@ class StatusRewriter:
     # -- public ------------------------------------------------------------
     def analyse(self, source: bytes) -> tuple[cst.Module, ModuleFacts, Resolver]:
         """Parse ``source`` and collect its facts; raises ``cst.ParserSyntaxError``."""
-        module = cst.parse_module(source)
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        # The source's own lines, for suppression comments: module.code would
-        # generate the same text again from the tree, at the cost of a pass.
-        lines = source.decode(module.encoding, errors="replace").splitlines()
-        facts = ModuleFacts(self.manifest, lines, lambda: wrapper.resolve(PositionProvider), self.markers)
-        module.visit(facts)
-        facts.validators = _local_validators(source, facts)
+        module, facts = _parsed(source, self.manifest, self.markers)
         evidence = list(facts.evidence)
         if self.import_evidence is not None:
             evidence += self.import_evidence(facts.imports)
@@ -364,13 +359,51 @@ class StatusRewriter:
 
 
 
+# Modules parsed in this process, with their facts and positions, by content:
+# a module's exports are asked for in several rounds of the project's
+# analysis, then its findings, and each would otherwise parse it, visit it
+# and lay out its positions again (that last step alone costs twice the
+# parse). Forked workers inherit what the gathering parsed. Bounded by
+# source size: a tree and its positions take about a hundred times that.
+_PARSED: OrderedDict[tuple[bytes, int, tuple[str, ...]], tuple[Manifest, cst.Module, ModuleFacts]] = OrderedDict()
+PARSED_BUDGET = 4 << 20
+_parsed_bytes = 0
+
+
+def _parsed(source: bytes, manifest: Manifest, markers: tuple[str, ...]) -> tuple[cst.Module, ModuleFacts]:
+    """``source`` parsed and its facts collected, or the same from an earlier
+    call; the facts are a copy the caller may extend (a resolver adds the
+    tests its validating helpers make)."""
+    global _parsed_bytes
+    key = (source, id(manifest), markers)
+    found = _PARSED.get(key)
+    if found is None:
+        module = cst.parse_module(source)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        # The source's own lines, for suppression comments: module.code would
+        # generate the same text again from the tree, at the cost of a pass.
+        lines = source.decode(module.encoding, errors="replace").splitlines()
+        facts = ModuleFacts(manifest, lines, lambda: wrapper.resolve(PositionProvider), markers)
+        module.visit(facts)
+        facts.validators = _local_validators(source, facts)
+        found = (manifest, module, facts)  # the manifest kept alive: its id is in the key
+        _PARSED[key] = found
+        _parsed_bytes += len(source)
+        while _parsed_bytes > PARSED_BUDGET and len(_PARSED) > 1:
+            _parsed_bytes -= len(_PARSED.popitem(last=False)[0][0])
+    else:
+        _PARSED.move_to_end(key)
+    _, module, facts = found
+    return module, facts.copy()
+
+
 def _local_validators(source: bytes, facts: ModuleFacts) -> dict[str, Validator]:
     """The module's validating helpers, looked for (on the stdlib ast) only
     when the module calls one of its own functions with two arguments or more."""
     if not any(name in facts.functions and any(len(c.args) >= 2 for c, _ in calls) for name, calls in facts.calls.items()):
         return {}
     try:
-        return validating_helpers(ast.parse(source))
+        return validating_helpers(parse_ast(source))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}  # newer syntax than this Python reads: no helper is known
 

@@ -13,6 +13,7 @@ a place a form *could* judge; the forms decide.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from typing import Iterable
 
@@ -22,6 +23,14 @@ from migrator.manifest import Manifest
 # A validating helper: its positional parameters, and each (tested, collection)
 # pair of parameters its body tests for membership (`value in allowed`).
 Validator = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
+
+@functools.lru_cache(maxsize=8)
+def parse(source: bytes) -> ast.Module:
+    """``source`` on the stdlib ast, parsed once for the several questions a
+    run asks of one module (raises what :func:`ast.parse` raises). Shared:
+    callers read the tree and never change it."""
+    return ast.parse(source)
+
 
 _NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip", "str"})
 _STATUS_WORD = re.compile(r"(?i)status|state")
@@ -128,7 +137,7 @@ class Sites:
         self._scopes = None
         self._validators = None
         try:
-            tree = ast.parse(source)
+            tree = parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True
         constants = self._constants(tree.body)
@@ -197,7 +206,7 @@ class Sites:
         """Whether the module tests a status with one of ``names`` (constants
         it imports): ``row["status"] in NAME``, ``NAME[row["status"]]``."""
         try:
-            tree = ast.parse(source)
+            tree = parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True
         wanted = self._unions(tree.body, set(names))
@@ -226,7 +235,7 @@ class Sites:
         if not roots & params:
             return set()
         try:
-            tree = ast.parse(source)
+            tree = parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return set()
         out: set[str] = set()
@@ -287,7 +296,7 @@ class Sites:
         if b"class " not in source:
             return set()
         try:
-            tree = ast.parse(source)
+            tree = parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return set()
         classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
@@ -603,7 +612,7 @@ def quoted_tokens(source: bytes, tokens: Iterable[str]) -> set[str] | None:
     hold (`sessions.list`); None when the stdlib parser refuses the source.
     Generous where the codemod is strict: any length, f-string parts too."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     wanted = set(tokens)

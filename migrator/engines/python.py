@@ -713,8 +713,7 @@ class PythonEngine:
         or through their module) and call, a status read and a quoted old
         name (or one of the candidate ``constants``) close by. Only the
         modules they import whose bytes define one of those names are parsed."""
-        import ast
-
+        from codemods.sites import parse as parse_ast
         from codemods.sites import validating_helpers
 
         assert self._quoted is not None and self._status is not None
@@ -745,7 +744,7 @@ class PythonEngine:
             if data is None or not any(b"def " + n.encode() + b"(" in data for n in called):
                 continue
             try:
-                tree = ast.parse(data)
+                tree = parse_ast(data)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue  # reported when the file itself is processed
             for name, validator in validating_helpers(tree).items():
