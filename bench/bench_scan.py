@@ -8,7 +8,9 @@ large tree: the wheels of Django 5.2.19, sympy, transformers, pandas,
 networkx, ray and openai (12,006 Python files), fetched with
 `pip download --no-deps` into bench/.work/scan-corpus/ and unzipped there.
 On the large tree it prints `grep -r` (the floor) and `migrator scan` cold
-side by side, with the goal: within 10x of grep. Printed for Django, each
+side by side, with the goal: within 10x of grep. Then the labelled sets of
+OpenClaw-facing Python under bench/ (where most files are candidates): grep,
+a cold scan and the LibCST CLI. Printed for Django, each
 the best of --repeat runs, all with the same number of jobs:
 
 - a plain `grep -r` for the old names in quotes: the floor;
@@ -99,6 +101,39 @@ def bench_large(repeat: int, jobs: str, env: dict[str, str]) -> None:
     print(f"  {'migrator scan, cold':<30} {cold:8.2f} s")
     ratio = cold / grep
     print(f"  cold vs grep floor: {ratio:6.1f}x slower (goal within 10x) {'ok' if ratio <= 10 else 'MISSED'}")
+
+
+# The labelled sets of OpenClaw-facing Python (and its look-alikes): code
+# where most files are candidates and a scan is the analysis, not the prefilter.
+FACING = ("corpus", "holdout", "holdout2", "holdout3", "holdout4")
+
+
+def bench_facing(repeat: int, jobs: str, env: dict[str, str], libcst: bool) -> None:
+    """A cold `migrator scan` of OpenClaw-facing code, beside grep and the
+    LibCST CLI running the same codemod file by file (without the tree's
+    facts, so it does less)."""
+    with tempfile.TemporaryDirectory(prefix="bench-facing-") as name:
+        tree = Path(name)
+        present = [n for n in FACING if (REPO / "bench" / n).is_dir()]
+        for set_name in present:
+            shutil.copytree(REPO / "bench" / set_name, tree / set_name)
+        files = sum(1 for _ in tree.rglob("*.py"))
+        size = sum(p.stat().st_size for p in tree.rglob("*.py"))
+        scan = [sys.executable, "-m", "migrator", "scan", "-j", jobs, "--no-cache", "--format", "json",
+                "-o", os.devnull, "."]
+        grep = best(repeat, lambda: timed(["grep", "-rlE", "--include=*.py", GREP_PATTERN, "."], cwd=tree))
+        cold = best(repeat, lambda: timed(scan, cwd=tree, env=env))
+        print(f"OpenClaw-facing code: bench/{{{','.join(present)}}} ({files} Python files, {size / 1e6:.1f} MB), "
+              f"-j {jobs}, best of {repeat}")
+        print(f"  {'grep -r (floor)':<30} {grep:8.2f} s")
+        print(f"  {'migrator scan, cold':<30} {cold:8.2f} s")
+        if libcst:
+            (tree / ".libcst.codemod.yaml").write_text(LIBCST_CONFIG, encoding="utf-8")
+            t_libcst = timed([sys.executable, "-m", "libcst.tool", "codemod", "-x", COMMAND, "-j", jobs, "-u", "0",
+                              "--hide-progress", *present], cwd=tree, env=env)
+            print(f"  {'libcst.tool codemod (1 run)':<30} {t_libcst:8.2f} s")
+            print(f"  cold vs LibCST CLI: {t_libcst / cold:6.1f}x faster")
+        print(f"  cold vs grep floor: {cold / grep:6.1f}x slower")
 
 
 def timed(argv: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> float:
@@ -195,6 +230,8 @@ def main() -> None:
     print(f"  cold vs grep floor: {t_cold / grep:6.1f}x slower")
     if not args.skip_large and args.corpus is None:
         bench_large(args.repeat, jobs, env)
+    if args.corpus is None:
+        bench_facing(args.repeat, jobs, env, not args.skip_libcst)
 
 
 if __name__ == "__main__":
