@@ -1,0 +1,3 @@
+"""clawflow: re-run OpenClaw sessions whose last run went wrong, over the gateway WebSocket."""
+
+__version__ = "0.4.1"
