@@ -1,0 +1,1 @@
+"""octop: a terminal view of OpenClaw sessions and background tasks (curses)."""

@@ -1,0 +1,1 @@
+"""A SQLAlchemy mirror of OpenClaw session entries, refreshed from the state directory."""
