@@ -1001,6 +1001,14 @@ class PythonEngine:
                    or builds_candidate_class(v)]
         if not talking:
             return {}
+        # Only the tree's own names are exported: `pd.DataFrame.from_dict(store)`
+        # builds a DataFrame of session entries, not every DataFrame there is.
+        modules = {v.name for _, v in items if isinstance(v, ModuleSurvey)}
+
+        def ours(key: str) -> bool:
+            parts = key.split(".")
+            return any(".".join(parts[:i]) in modules for i in range(1, len(parts)))
+
         exports: dict[str, str] = {}
         for _ in range(2):
             before = dict(exports)
@@ -1014,7 +1022,7 @@ class PythonEngine:
                     found = self._module_exports(source, survey, before, options, passed)
                     if memo is not None:
                         memo.put("python-exports", parts, found)
-                exports.update(found)
+                exports.update((k, why) for k, why in found.items() if ours(k))
             if exports == before:
                 break
         return exports
