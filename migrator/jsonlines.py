@@ -45,6 +45,7 @@ import hashlib
 import json
 import operator
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator, Mapping, NamedTuple, Sequence
@@ -733,12 +734,12 @@ def _bulk_one_key(block: bytes, count: int, before: int, migrator: _Migrator, on
     first ``"key"`` written in the line, where it must be followed by the
     old value's token, with no backslash before it (so no escaped spelling
     of the key comes first). The new line is read again: its key's value
-    must be the new token as spliced (written nowhere else in the line).
-    Then the splice was the value of the key's only top-level occurrence:
-    a string token swapped for another leaves the rest of the line's
-    structure as it was, no top-level occurrence comes before the first one
-    written, and none after, or the new line's last value would be that
-    one. Any other line with an old value takes :meth:`_Migrator.migrate`;
+    must be the new token. Then the splice was the value of the key's only
+    top-level occurrence: a string token swapped for another leaves the
+    rest of the line's structure as it was, no top-level occurrence comes
+    before the first one written, and none after, nor is the spliced one
+    nested, or the new line's last value would be another occurrence's,
+    unchanged: the old value, which is not the new token. Any other line with an old value takes :meth:`_Migrator.migrate`;
     None sends the block to the per-line path (a line that is not one
     object, not UTF-8, CRLF endings)."""
     import msgspec
@@ -754,44 +755,41 @@ def _bulk_one_key(block: bytes, count: int, before: int, migrator: _Migrator, on
         return None
     try:
         # Only a string equals a key of the mapping.
-        changed = list(compress(range(len(values)), map(migrator.mapping.__contains__, values)))
+        flags = list(map(migrator.mapping.__contains__, values))
     except TypeError:  # a value that is a list or an object
         return None
-    if not changed:
+    if True not in flags:
         return block
     # One C-level pass per step over the changed lines (a loop in Python
     # costs more than all of them together).
-    olds = list(map(values.__getitem__, changed))
-    bodies = list(map(lines.__getitem__, changed))
+    changed = list(compress(range(len(values)), flags))
+    olds = list(compress(values, flags))
+    bodies = list(compress(lines, flags))
     firsts = list(map(bytes.find, bodies, repeat(one.quoted)))
     was = list(map(one.compact.__getitem__, olds))
     now = list(map(one.compact_new.__getitem__, olds))
     there = list(map(bytes.startswith, bodies, was, firsts))
-    if not all(there):  # written with json.dumps' default spacing, or otherwise
-        for j, found in enumerate(there):
-            if not found:
-                was[j], now[j] = one.spaced[olds[j]], one.spaced_new[olds[j]]
-                there[j] = firsts[j] >= 0 and bodies[j].startswith(was[j], firsts[j])
+    if False in there:  # written with json.dumps' default spacing, or otherwise
+        for j in compress(range(len(there)), map(operator.not_, there)):
+            was[j], now[j] = one.spaced[olds[j]], one.spaced_new[olds[j]]
+            there[j] = firsts[j] >= 0 and bodies[j].startswith(was[j], firsts[j])
     escapes = list(map(bytes.find, bodies, repeat(b"\\"), repeat(0), firsts))
     # The first occurrence of the pair is at the first "key": it starts there.
     news = list(map(bytes.replace, bodies, was, now, repeat(1)))
-    tokens = list(map(migrator.new_tokens.__getitem__, olds))
-    once = list(map(bytes.count, news, tokens))
     try:
         got = list(map(_FIELD, map(one.read_raw, news)))
     except (msgspec.MsgspecError, RecursionError):
         return None
     want = list(map(one.new_raw.__getitem__, olds))
-    out = list(lines)
+    out = lines.copy()
     spliced: list[int] = []
     odd: list[int] = []
-    if all(there) and escapes.count(-1) == len(escapes) and once.count(1) == len(once) and got == want:
+    if False not in there and escapes.count(-1) == len(escapes) and got == want:
         spliced = changed
-        for i, new in zip(changed, news):
-            out[i] = new
+        deque(map(out.__setitem__, changed, news), 0)
     else:
         for j, i in enumerate(changed):
-            if there[j] and escapes[j] < 0 and once[j] == 1 and got[j] == want[j]:
+            if there[j] and escapes[j] < 0 and got[j] == want[j]:
                 out[i] = news[j]
                 spliced.append(i)
             else:
