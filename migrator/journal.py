@@ -18,10 +18,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import signal
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,7 +147,9 @@ def staged_path(path: Path) -> Path:
     (see :func:`install`), named like :func:`atomic_replace`'s so that
     :func:`sweep_temps` removes it once its process is gone: the run's own
     process, not a worker it planned in, which may end before the write."""
-    parent = multiprocessing.parent_process()
+    # A process that never imported multiprocessing is no worker of it.
+    module = sys.modules.get("multiprocessing")
+    parent = None if module is None else module.parent_process()
     pid = os.getpid() if parent is None or parent.pid is None else parent.pid
     return path.parent / f".{path.name}.staged.migrator-{pid}.tmp"
 
