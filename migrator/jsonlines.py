@@ -540,19 +540,21 @@ def stream(
             block = chunk if cut == len(chunk) else chunk[:cut]
         if cut < len(chunk):
             partial.append(chunk[cut:])
-        count = block.count(b"\n")
         changed = stats.changed_lines
-        out = None
+        done = None  # the new block and its number of lines
         if bulk and not pause:
             if migrator.one is not None:
-                out = _bulk_one_key(block, count, lines, migrator, migrator.one, stats)
+                done = _bulk_one_key(block, lines, migrator, migrator.one, stats)
             else:
-                out = _bulk(block, count, lines, migrator, candidate, stats)
-            if out is None:
+                done = _bulk(block, lines, migrator, candidate, stats)
+            if done is None:
                 pause = 16  # lines it cannot take: do not pay to find out again soon
         elif pause:
             pause -= 1
-        if out is None:
+        if done is not None:
+            out, count = done  # counted as the block was split into lines
+        else:
+            count = block.count(b"\n")
             run = _Pass(migrator, detail, stats, on_edit, on_patch)
             out = per_line(block, lines, candidate if b"\\" in block else plain, run)
         if isinstance(on_edit, _Limited) and on_edit.left <= 0:
@@ -575,12 +577,11 @@ def stream(
 
 def _bulk(
     block: bytes,
-    count: int,
     before: int,
     migrator: _Migrator,
     candidate: re.Pattern[bytes],
     stats: StreamStats,
-) -> bytes | None:
+) -> tuple[bytes, int] | None:
     """A block of whole lines where most lines change, for top-level keys,
     with no loop in Python over the bytes of a line: every line is parsed by
     ``orjson`` (so every line is a valid record, as the per-line path would
@@ -594,7 +595,8 @@ def _bulk(
     (spacing, escapes, number forms) takes the per-line path with the
     meaning already parsed; None sends the whole block to the per-line path
     (a line that does not parse, a line that is not an object, CRLF
-    endings, more than one changed line in eight written otherwise)."""
+    endings, more than one changed line in eight written otherwise).
+    Returns the new block and its number of lines."""
     if b"\r" in block:
         return None
     assert migrator.keys is not None
@@ -660,11 +662,11 @@ def _bulk(
         return None
     except orjson.JSONEncodeError:
         return None
-    if len(odd) * 8 > count:
+    if len(odd) * 8 > len(lines):
         return None  # mostly written otherwise: the per-line path is quicker for these
     stats.changed_lines += len(changed)
     stats.edits += edits
-    return _finish(lines, out, changed, odd, docs, before, migrator, stats)
+    return _finish(lines, out, changed, odd, docs, before, migrator, stats), len(lines)
 
 
 def _finish(lines: list[bytes], out: list[bytes], done: list[int], odd: list[int], docs: list[Any] | None,
@@ -721,8 +723,8 @@ class _OneKey:
 _FIELD = operator.attrgetter("v")
 
 
-def _bulk_one_key(block: bytes, count: int, before: int, migrator: _Migrator, one: _OneKey,
-                  stats: StreamStats) -> bytes | None:
+def _bulk_one_key(block: bytes, before: int, migrator: _Migrator, one: _OneKey,
+                  stats: StreamStats) -> tuple[bytes, int] | None:
     """A block of whole lines for the rule of one top-level key, with no
     full parse of any line.
 
@@ -739,9 +741,11 @@ def _bulk_one_key(block: bytes, count: int, before: int, migrator: _Migrator, on
     rest of the line's structure as it was, no top-level occurrence comes
     before the first one written, and none after, nor is the spliced one
     nested, or the new line's last value would be another occurrence's,
-    unchanged: the old value, which is not the new token. Any other line with an old value takes :meth:`_Migrator.migrate`;
-    None sends the block to the per-line path (a line that is not one
-    object, not UTF-8, CRLF endings)."""
+    unchanged: the old value, which is not the new token. Any other line
+    with an old value takes :meth:`_Migrator.migrate`; None sends the block
+    to the per-line path (a line that is not one object, not UTF-8, CRLF
+    endings). Returns the new block and its number of lines (counted as it
+    is split, not counted again)."""
     import msgspec
 
     if b"\r" in block:
@@ -759,7 +763,7 @@ def _bulk_one_key(block: bytes, count: int, before: int, migrator: _Migrator, on
     except TypeError:  # a value that is a list or an object
         return None
     if True not in flags:
-        return block
+        return block, len(lines)
     # One C-level pass per step over the changed lines (a loop in Python
     # costs more than all of them together).
     changed = list(compress(range(len(values)), flags))
@@ -796,7 +800,7 @@ def _bulk_one_key(block: bytes, count: int, before: int, migrator: _Migrator, on
                 odd.append(i)
     stats.changed_lines += len(spliced)
     stats.edits += len(spliced)
-    return _finish(lines, out, spliced, odd, None, before, migrator, stats)
+    return _finish(lines, out, spliced, odd, None, before, migrator, stats), len(lines)
 
 
 # Between a key and its value.
