@@ -60,9 +60,9 @@ class WriteBehind:
     start writing to disk every :data:`WRITEBACK` bytes, while the writer
     goes on: the fsync that later makes the file durable then finds most of
     it there and waits for little. (``posix_fadvise`` ``DONTNEED`` starts
-    the writeback of a dirty range and drops no page that is not clean;
-    where it is missing this is a plain handle.) The file is written from
-    its start, in order."""
+    the writeback of a dirty range; it drops only pages already clean, so
+    nothing unwritten is lost. Where it is missing this is a plain handle.)
+    The file is written from its start, in order."""
 
     def __init__(self, handle: BinaryIO) -> None:
         self.handle = handle
