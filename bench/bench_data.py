@@ -1,7 +1,7 @@
 """Data benchmark (a plain script): JSONL throughput against jq doing the same
 rename on the same file, and a 1,000,000-row OpenClaw database migrated.
 
-    python bench/bench_data.py [--mb 64] [--rows 1000000] [--sessions 40000] [--repeat 3] [--jsonl-only]
+    python bench/bench_data.py [--mb 64] [--rows 1000000] [--sessions 40000] [--repeat 5] [--jsonl-only]
                                [--export-only]
 
 JSONL, side by side in one run, each figure the median of --repeat runs taken
@@ -371,11 +371,11 @@ def bench_sessions_json(sessions: int, repeat: int, tmp: Path) -> None:
     for _ in range(repeat):
         mine.append(ours())
         theirs.append(baseline())
-    best = _medians(mine)
+    middle = _medians(mine)
     floor = _medians(theirs)
     print(f"sessions.json, {sessions:,} sessions ({len(original) / 2**20:.1f} MB, {renamed:,} old values), "
           f"medians of {repeat}:")
-    print(f"  migrator apply --write  {best[0]:6.2f} s   cpu {best[1]:5.2f} s   (plan, checks, journal, replace)")
+    print(f"  migrator apply --write  {middle[0]:6.2f} s   cpu {middle[1]:5.2f} s   (plan, checks, journal, replace)")
     print(f"  json.load + json.dump   {floor[0]:6.2f} s   cpu {floor[1]:5.2f} s")
     print(f"  ratio    {_ratios(mine, theirs, 'json.load+dump')}; goal within 5x")
     print("  checked: only the values' bytes changed")
