@@ -45,6 +45,7 @@ import hashlib
 import json
 import operator
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator, Mapping, NamedTuple, Sequence
@@ -539,19 +540,21 @@ def stream(
             block = chunk if cut == len(chunk) else chunk[:cut]
         if cut < len(chunk):
             partial.append(chunk[cut:])
-        count = block.count(b"\n")
         changed = stats.changed_lines
-        out = None
+        done = None  # the new block and its number of lines
         if bulk and not pause:
             if migrator.one is not None:
-                out = _bulk_one_key(block, count, lines, migrator, migrator.one, stats)
+                done = _bulk_one_key(block, lines, migrator, migrator.one, stats)
             else:
-                out = _bulk(block, count, lines, migrator, candidate, stats)
-            if out is None:
+                done = _bulk(block, lines, migrator, candidate, stats)
+            if done is None:
                 pause = 16  # lines it cannot take: do not pay to find out again soon
         elif pause:
             pause -= 1
-        if out is None:
+        if done is not None:
+            out, count = done  # counted as the block was split into lines
+        else:
+            count = block.count(b"\n")
             run = _Pass(migrator, detail, stats, on_edit, on_patch)
             out = per_line(block, lines, candidate if b"\\" in block else plain, run)
         if isinstance(on_edit, _Limited) and on_edit.left <= 0:
@@ -574,12 +577,11 @@ def stream(
 
 def _bulk(
     block: bytes,
-    count: int,
     before: int,
     migrator: _Migrator,
     candidate: re.Pattern[bytes],
     stats: StreamStats,
-) -> bytes | None:
+) -> tuple[bytes, int] | None:
     """A block of whole lines where most lines change, for top-level keys,
     with no loop in Python over the bytes of a line: every line is parsed by
     ``orjson`` (so every line is a valid record, as the per-line path would
@@ -593,7 +595,8 @@ def _bulk(
     (spacing, escapes, number forms) takes the per-line path with the
     meaning already parsed; None sends the whole block to the per-line path
     (a line that does not parse, a line that is not an object, CRLF
-    endings, more than one changed line in eight written otherwise)."""
+    endings, more than one changed line in eight written otherwise).
+    Returns the new block and its number of lines."""
     if b"\r" in block:
         return None
     assert migrator.keys is not None
@@ -659,11 +662,11 @@ def _bulk(
         return None
     except orjson.JSONEncodeError:
         return None
-    if len(odd) * 8 > count:
+    if len(odd) * 8 > len(lines):
         return None  # mostly written otherwise: the per-line path is quicker for these
     stats.changed_lines += len(changed)
     stats.edits += edits
-    return _finish(lines, out, changed, odd, docs, before, migrator, stats)
+    return _finish(lines, out, changed, odd, docs, before, migrator, stats), len(lines)
 
 
 def _finish(lines: list[bytes], out: list[bytes], done: list[int], odd: list[int], docs: list[Any] | None,
@@ -720,8 +723,8 @@ class _OneKey:
 _FIELD = operator.attrgetter("v")
 
 
-def _bulk_one_key(block: bytes, count: int, before: int, migrator: _Migrator, one: _OneKey,
-                  stats: StreamStats) -> bytes | None:
+def _bulk_one_key(block: bytes, before: int, migrator: _Migrator, one: _OneKey,
+                  stats: StreamStats) -> tuple[bytes, int] | None:
     """A block of whole lines for the rule of one top-level key, with no
     full parse of any line.
 
@@ -733,14 +736,16 @@ def _bulk_one_key(block: bytes, count: int, before: int, migrator: _Migrator, on
     first ``"key"`` written in the line, where it must be followed by the
     old value's token, with no backslash before it (so no escaped spelling
     of the key comes first). The new line is read again: its key's value
-    must be the new token as spliced (written nowhere else in the line).
-    Then the splice was the value of the key's only top-level occurrence:
-    a string token swapped for another leaves the rest of the line's
-    structure as it was, no top-level occurrence comes before the first one
-    written, and none after, or the new line's last value would be that
-    one. Any other line with an old value takes :meth:`_Migrator.migrate`;
-    None sends the block to the per-line path (a line that is not one
-    object, not UTF-8, CRLF endings)."""
+    must be the new token. Then the splice was the value of the key's only
+    top-level occurrence: a string token swapped for another leaves the
+    rest of the line's structure as it was, no top-level occurrence comes
+    before the first one written, and none after, nor is the spliced one
+    nested, or the new line's last value would be another occurrence's,
+    unchanged: the old value, which is not the new token. Any other line
+    with an old value takes :meth:`_Migrator.migrate`; None sends the block
+    to the per-line path (a line that is not one object, not UTF-8, CRLF
+    endings). Returns the new block and its number of lines (counted as it
+    is split, not counted again)."""
     import msgspec
 
     if b"\r" in block:
@@ -754,51 +759,48 @@ def _bulk_one_key(block: bytes, count: int, before: int, migrator: _Migrator, on
         return None
     try:
         # Only a string equals a key of the mapping.
-        changed = list(compress(range(len(values)), map(migrator.mapping.__contains__, values)))
+        flags = list(map(migrator.mapping.__contains__, values))
     except TypeError:  # a value that is a list or an object
         return None
-    if not changed:
-        return block
+    if True not in flags:
+        return block, len(lines)
     # One C-level pass per step over the changed lines (a loop in Python
     # costs more than all of them together).
-    olds = list(map(values.__getitem__, changed))
-    bodies = list(map(lines.__getitem__, changed))
+    changed = list(compress(range(len(values)), flags))
+    olds = list(compress(values, flags))
+    bodies = list(compress(lines, flags))
     firsts = list(map(bytes.find, bodies, repeat(one.quoted)))
     was = list(map(one.compact.__getitem__, olds))
     now = list(map(one.compact_new.__getitem__, olds))
     there = list(map(bytes.startswith, bodies, was, firsts))
-    if not all(there):  # written with json.dumps' default spacing, or otherwise
-        for j, found in enumerate(there):
-            if not found:
-                was[j], now[j] = one.spaced[olds[j]], one.spaced_new[olds[j]]
-                there[j] = firsts[j] >= 0 and bodies[j].startswith(was[j], firsts[j])
+    if False in there:  # written with json.dumps' default spacing, or otherwise
+        for j in compress(range(len(there)), map(operator.not_, there)):
+            was[j], now[j] = one.spaced[olds[j]], one.spaced_new[olds[j]]
+            there[j] = firsts[j] >= 0 and bodies[j].startswith(was[j], firsts[j])
     escapes = list(map(bytes.find, bodies, repeat(b"\\"), repeat(0), firsts))
     # The first occurrence of the pair is at the first "key": it starts there.
     news = list(map(bytes.replace, bodies, was, now, repeat(1)))
-    tokens = list(map(migrator.new_tokens.__getitem__, olds))
-    once = list(map(bytes.count, news, tokens))
     try:
         got = list(map(_FIELD, map(one.read_raw, news)))
     except (msgspec.MsgspecError, RecursionError):
         return None
     want = list(map(one.new_raw.__getitem__, olds))
-    out = list(lines)
+    out = lines.copy()
     spliced: list[int] = []
     odd: list[int] = []
-    if all(there) and escapes.count(-1) == len(escapes) and once.count(1) == len(once) and got == want:
+    if False not in there and escapes.count(-1) == len(escapes) and got == want:
         spliced = changed
-        for i, new in zip(changed, news):
-            out[i] = new
+        deque(map(out.__setitem__, changed, news), 0)
     else:
         for j, i in enumerate(changed):
-            if there[j] and escapes[j] < 0 and once[j] == 1 and got[j] == want[j]:
+            if there[j] and escapes[j] < 0 and got[j] == want[j]:
                 out[i] = news[j]
                 spliced.append(i)
             else:
                 odd.append(i)
     stats.changed_lines += len(spliced)
     stats.edits += len(spliced)
-    return _finish(lines, out, spliced, odd, None, before, migrator, stats)
+    return _finish(lines, out, spliced, odd, None, before, migrator, stats), len(lines)
 
 
 # Between a key and its value.

@@ -5,15 +5,12 @@ nothing downstream re-reads a file to learn what the engines already know.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import signal
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from migrator.cache import Cache, Known, content_digest, open_cache, open_index
 from migrator.config import Options
@@ -23,6 +20,11 @@ from migrator.files import Missing, SourcePath, discover
 from migrator.findings import FileResult, Finding, Problem
 from migrator.statedir import StateDir, state_dirs
 from migrator.statedir import forget as forget_state_dirs
+
+# The process pool is imported where a run first uses one (-j on a large
+# tree), not by every command.
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 # Below this many files to parse, worker start-up costs more than it saves.
 # A forked worker (Linux) starts in milliseconds with everything imported; a
@@ -231,6 +233,9 @@ def _survey_all(items: list[tuple[Engine, SourcePath]], index: Any, prefilter: b
     global _SURVEYING
     if jobs < 2 or not FORK or len(items) < PARALLEL_SURVEY:
         return [_survey(engine, item, index, prefilter) for engine, item in items]
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     _SURVEYING = (items, index, prefilter)
     chunk = max(64, min(256, len(items) // (jobs * 8)))
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_ignore_sigint)
@@ -357,6 +362,8 @@ def _process_batch(items: list[_Work]) -> list[FileResult]:
 
 def _pool(jobs: int, projects: tuple[_Project, ...]) -> ProcessPoolExecutor:
     # Forked, the engines are inherited as they are; spawned, only the contexts travel.
+    from concurrent.futures import ProcessPoolExecutor
+
     engines = tuple(p.engines for p in projects) if FORK else None
     return ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(), initializer=_init_worker,
                                initargs=(tuple(p.context for p in projects), engines))
@@ -366,6 +373,8 @@ def _isolate(items: list[_Work], projects: tuple[_Project, ...]) -> list[FileRes
     """The results of ``items`` after a worker died on one of them: each
     half in a fresh process until the file that kills it is alone, which
     costs that file only (named, left unchanged) and not the run."""
+    from concurrent.futures.process import BrokenProcessPool
+
     if not items:
         return []
     try:
@@ -383,6 +392,8 @@ def _isolate(items: list[_Work], projects: tuple[_Project, ...]) -> list[FileRes
 def _parallel(work: list[_Work], projects: tuple[_Project, ...], jobs: int) -> Iterator[FileResult]:
     """Results in the order of ``work``, from a pool of ``jobs`` workers."""
     # Small chunks for few files (balance), larger ones for many (less IPC).
+    from concurrent.futures.process import BrokenProcessPool
+
     chunk = max(1, min(32, len(work) // (jobs * 16)))
     done = 0
     pool = _pool(jobs, projects)
@@ -407,6 +418,8 @@ def _pool_context() -> Any:
     # quarter of a second to import) and the context without pickling it.
     # Only on Linux: fork is unsafe with macOS system frameworks.
     if FORK:
+        import multiprocessing
+
         return multiprocessing.get_context("fork")
     return None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections import Counter
 from pathlib import Path
@@ -231,6 +230,8 @@ def _diff_names(display: str) -> tuple[str, str]:
 
 def render_diff(run: Run) -> str:
     """A unified diff of every proposed change (``--- a/path`` / ``+++ b/path``)."""
+    import difflib  # here: only a diff needs it, not every command
+
     out: list[str] = []
     for result in run.changed:
         if result.updated is not None and result.original is not None:
