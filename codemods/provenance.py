@@ -43,7 +43,14 @@ _TRANSPORTS = frozenset({
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.List, cst.Tuple, cst.Dict)
 # Calls that run a command line: their output is what the command prints.
 _COMMANDS = frozenset({"run", "check_output", "Popen", "getoutput", "split"})
-PASS_THROUGH = frozenset({"open", "Path", "PurePath", "glob", "iglob", "rglob", "sorted", "reversed", "iter", "tuple"})
+PASS_THROUGH = frozenset({
+    "open", "Path", "PurePath", "glob", "iglob", "rglob", "sorted", "reversed", "iter", "tuple",
+    # A table of the rows: pd.DataFrame(rows), DataFrame.from_dict(store), from_records, json_normalize.
+    "DataFrame", "from_dict", "from_records", "json_normalize",
+})
+# Methods that test membership in their argument: df["status"].isin([...])
+# (pandas), pl.col("status").is_in([...]) (polars).
+MEMBERSHIP_METHODS = frozenset({"isin", "is_in"})
 _STATUS_WORD = re.compile(r"\b(?:status|statuses|state)\b", re.IGNORECASE)
 
 
@@ -713,6 +720,9 @@ class ModuleFacts(cst.CSTVisitor):
                 self.dispatches.append(Dispatch(func.value.value, key, self.scope, self.line(node), func.value))
             else:
                 self._note_attribute_dispatch(func.value, key, node)
+        if isinstance(func, cst.Attribute) and func.attr.value in MEMBERSHIP_METHODS and len(node.args) == 1 \
+                and node.args[0].keyword is None and node.args[0].star == "":
+            self.comparisons.append(Comparison(node, func.value, cst.In(), node.args[0].value, self.scope, self.line(node)))
         # row.get("status", "done"): the default is written like a stored value.
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and len(node.args) >= 2:
             if string_value(node.args[0].value) in self.keys and isinstance(node.args[1].value, cst.SimpleString):

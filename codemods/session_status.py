@@ -515,6 +515,8 @@ class _Apply(cst.CSTTransformer):
         return self._leave_collection(original_node, updated_node)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if self.edits.get(id(original_node)) == "membership":  # df["status"].isin([...]): its argument
+            return self._collection(updated_node)
         return self._leave_collection(original_node, updated_node)
 
     def leave_Dict(self, original_node: cst.Dict, updated_node: cst.Dict) -> cst.BaseExpression:

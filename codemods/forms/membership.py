@@ -26,6 +26,15 @@ RULE = Rule(
             _ROWS + '    if row["status"] not in ["killed", "halted"]:\n        pass\n',
             _ROWS + '    if row["status"] != "halted":\n        pass\n',
         ),
+        # A column's `.isin(...)` (pandas) is the same test.
+        Example(
+            'df = pd.DataFrame(client.invoke("sessions_list", {})["sessions"])\n'
+            'bad = df[df["status"].isin(["failed"])]\n',
+            'df = pd.DataFrame(client.invoke("sessions_list", {})["sessions"])\n'
+            'bad = df[df["status"].isin(["failed", "interrupted"])]\n',
+            'df = pd.DataFrame(client.invoke("sessions_list", {})["sessions"])\n'
+            'bad = df[df["status"].isin(["interrupted"])]\n',
+        ),
     ),
     valid=(
         Example(

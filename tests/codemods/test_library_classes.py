@@ -35,3 +35,48 @@ def test_a_library_class_built_from_session_entries_is_not_a_session_row(tmp_pat
         done = run_cli("apply", ".", "--write", "--phase", phase, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert (tmp_path / "triage.py").read_text("utf-8") == SCRIPT
+
+
+NOTEBOOK = '''import json
+from pathlib import Path
+
+import pandas as pd
+
+store = json.loads((Path("state") / "agents" / "main" / "sessions" / "sessions.json").read_text())
+df = pd.DataFrame.from_dict(store, orient="index").rename_axis("key").reset_index()
+bad = df[df["status"].isin(["failed", "timeout"])]
+stopped = df[df.status == "killed"]
+runs = json.loads((Path("state") / "subagents" / "runs.json").read_text())["runs"]
+rdf = pd.DataFrame([{"runId": k, **v.get("outcome", {})} for k, v in runs.items()])
+late = rdf[rdf["status"].isin(["timeout"])]
+'''
+
+
+def test_a_table_of_session_entries_its_isin_and_its_column_compares(tmp_path: Path) -> None:
+    """`df["status"].isin([...])` is a membership test of a column; a column's
+    `==` compares element by element, so expand cannot turn it into `in`
+    (that would test the table's index): it lists it, contract renames it.
+    The table of subagent runs is another vocabulary's."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "triage"\n', "utf-8")
+    target = tmp_path / "triage.py"
+    target.write_text(NOTEBOOK, "utf-8")
+    scan = run_cli("scan", ".", cwd=tmp_path)
+    assert (scan.returncode, scan.stderr) == (1, "")
+    assert scan.stdout.splitlines() == [
+        "triage.py:8:29: status-membership [certain, rewrite] 'failed' -> 'interrupted'",
+        "triage.py:8:39: status-membership [certain, rewrite] 'timeout' -> 'waiting_for_response'",
+        "to review (2):",
+        "triage.py:9:27: status-compare [certain, review] 'killed' -> 'halted'",
+        # Nothing ties the runs' table to OpenClaw's sessions: listed, never rewritten.
+        "triage.py:12:32: status-membership [possible, review] 'timeout' -> 'waiting_for_response'",
+        "1 file scanned, 4 findings: 2 to rewrite, 2 to review (expand phase)",
+    ]
+    done = run_cli("apply", ".", "--write", "--phase", "expand", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert target.read_text("utf-8") == NOTEBOOK.replace(
+        '["failed", "timeout"]', '["failed", "interrupted", "timeout", "waiting_for_response"]')
+    target.write_text(NOTEBOOK, "utf-8")
+    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert target.read_text("utf-8") == NOTEBOOK.replace('["failed", "timeout"]', '["interrupted", "waiting_for_response"]') \
+        .replace('df.status == "killed"', 'df.status == "halted"')
