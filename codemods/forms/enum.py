@@ -79,6 +79,13 @@ def enum_verdict(rw: StatusRewriter, enum: EnumClass, values: set[str], facts: M
         if built is not None and built.kind == "session":
             line = facts.pos(call).start.line
             return Verdict("certain", f"Enum `{enum.name}` is built at line {line} from {built.why}")
+    # Built from a session status in another module (`RunStatus(row["status"])`
+    # after `from .vocab import RunStatus`): the project's exports say so.
+    known = resolver.class_origin(enum.name)
+    if known is not None and known.kind == "foreign":
+        return None
+    if known is not None and known.kind == "session" and known.strength == "strong":
+        return Verdict("certain", f"Enum `{enum.name}` is {known.why}")
     evidence = resolver.module_evidence
     if evidence:
         return Verdict("likely", f"Enum `{enum.name}` of session words; module talks to OpenClaw ({evidence[0]})")
