@@ -241,6 +241,8 @@ class ModuleFacts(cst.CSTVisitor):
         # -> (value, method name) per assignment.
         self.attribute_dispatches: list[Dispatch] = []
         self.self_attributes: dict[tuple[str, str], list[tuple[cst.BaseExpression | None, str]]] = {}
+        # The method scope each of those values is written in (`self.hub = hub`: its `hub`).
+        self.attribute_scopes: dict[int, Scope] = {}
         # Calls of plain names, for what a function's parameters are passed.
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
         self.inline_dispatches: list[tuple[cst.Dict, cst.BaseExpression, Scope]] = []
@@ -413,6 +415,8 @@ class ModuleFacts(cst.CSTVisitor):
         params = function.params.params
         if cls is not None and params and params[0].name.value == target.value.value:
             self.self_attributes.setdefault((cls, target.attr.value), []).append((value, function.name.value))
+            if value is not None:
+                self.attribute_scopes[id(value)] = self.scope
 
     def _note_attribute_dispatch(self, holder: cst.BaseExpression, key: cst.BaseExpression, node: cst.CSTNode) -> None:
         # self.reactions.get(row.status), self.reactions[row.status]
@@ -882,13 +886,7 @@ class Resolver:
             if cls is None or not params or params[0].name.value != obj:
                 return None
             # The class that assigns it, or the base of this module it inherits it from.
-            seen: set[str] = set()
-            while cls is not None and (cls, attr) not in self.facts.self_attributes and cls not in seen:
-                seen.add(cls)
-                node = self.facts.classes.get(cls)
-                bases = [b.value.value for b in node.bases if isinstance(b.value, cst.Name)] if node else []
-                cls = next((b for b in bases if b in self.facts.classes), None)
-            assigned = self.facts.self_attributes.get((cls, attr), []) if cls is not None else []
+            assigned = self._assigned_attribute(cls, attr)
             if len(assigned) == 1 and assigned[0][1] == "__init__":
                 # Every `self.<attr>` of the module must be a lookup: a
                 # subclass may look it up with another vocabulary's value.
@@ -1252,6 +1250,9 @@ class Resolver:
             foreign = (label if label in self.foreign_keys else self._foreign_token(label)) if label else None
             if foreign:
                 return Origin("foreign", "strong", f"the value comes from `{foreign}`")
+            held = self._property_origin(node, scope, depth) if isinstance(node, cst.Attribute) else None
+            if held is not None:
+                return held
             inner = self.origin(node.value, scope, depth + 1)
             if inner.kind == "session" and label in self.containers:
                 return Origin("session", inner.strength, f"the `{label}` of {inner.why}")
@@ -1330,6 +1331,19 @@ class Resolver:
                     return Origin(inner.kind, inner.strength, f"decoded from {inner.why}")
                 return inner
         return _UNKNOWN
+
+    def _property_origin(self, node: cst.Attribute, scope: Scope, depth: int) -> Origin | None:
+        """``gw.sessions`` where ``gw`` is an instance of a class whose
+        ``sessions`` is a property: what the property returns."""
+        cls = self.instance_class(node.value, scope)
+        if cls is None:
+            return None
+        method = self._method_owner(cls, node.attr.value)
+        function = self.facts.functions.get(method)
+        if function is not None:
+            return self._local_callable(method, depth) if _decorated(function, "property") else None
+        known = self._exported(method)
+        return known if known is not None and known.kind in ("session", "foreign") else None
 
     def _local_callable(
         self, name: str, depth: int, call: cst.Call | None = None, scope: Scope | None = None
@@ -1585,7 +1599,8 @@ class Resolver:
             if holder is None or holder not in self.facts.classes:
                 return None
             built = {
-                self.instance_class(value, scope, depth + 1) if value is not None else None
+                self.instance_class(value, self.facts.attribute_scopes.get(id(value), scope), depth + 1)
+                if value is not None else None
                 for value, _ in self._assigned_attribute(holder, node.attr.value)
             }
             # One class in every assignment, or nothing is known.
@@ -1840,7 +1855,7 @@ class Resolver:
         cls = self.facts.method_class.get(id(function))
         calls = self.facts.calls.get(name, []) if cls is None else self._method_calls(f"{cls}.{name}")
         for call, scope in calls:
-            argument = _argument(call, positional if cls is None else positional[1:], param)
+            argument = _argument(call, positional if cls is None or _decorated(function, "staticmethod") else positional[1:], param)
             if argument is None:
                 continue
             where = f"line {self.facts.pos(call).start.line}"
@@ -1893,12 +1908,12 @@ class Resolver:
         return self._method_owner(func.value.value, func.attr.value)
 
     def _constructed_from(self, param: str, function: cst.FunctionDef) -> Origin | None:
-        """A parameter of a class method that builds its class
+        """A parameter of a class (or static) method that builds its class
         (``Session.from_row(cls, row)`` returning ``cls(...)``), where other
         modules of the project build that class from session rows: the row
         it is built from."""
         cls = self.facts.method_class.get(id(function))
-        if cls is None or not _decorated(function, "classmethod"):
+        if cls is None:
             return None
         method = f"{cls}.{function.name.value}"
         if self._constructor_class(cst.Call(cst.Attribute(cst.Name(cls), cst.Name(function.name.value)))) != cls:

@@ -3,7 +3,7 @@ what that method returns, `self.` calls inside it followed, across modules:
 a module global or a local built by the class (`HUB = Hub()`, `hub =
 gateway.Hub()`), what a function typed `-> Hub` returns (`h: Hub =
 connect()`), an instance of a subclass that inherits the method, `self.hub`
-assigned `Hub()` in `__init__`. `hub.listing()` returning
+assigned `Hub()` in `__init__`, a property (`desk.rows`). `hub.listing()` returning
 `self._rpc("sessions_list", ...)["sessions"]` gives session rows;
 `hub.await_runs(ids)` returning `self._rpc("agents_wait", ...)` an answer
 about child runs, whose `done`/`timeout`/`failed`/`killed` are run-level
@@ -113,17 +113,40 @@ def vacated(hub: Hub):
     return [s.key for s in seats(hub) if s.status == "killed"]
 '''
 
+DESK = '''from .hub import Hub
+
+
+class Desk:
+    def __init__(self, hub: Hub):
+        self.hub = hub
+
+    @property
+    def rows(self):
+        return self.hub.listing()
+
+    @property
+    def children(self):
+        return self.hub.await_runs([])["completed"]
+
+
+def look(desk: Desk):
+    ended = [r["key"] for r in desk.rows if r["status"] == "failed"]
+    return ended, [c["runId"] for c in desk.children if c["status"] == "done"]
+'''
+
 # Reads each function of the migrated package with `Hub._rpc` answered in-process.
 CALL = '''import json, sys
 sys.path.insert(0, sys.argv[1])
-from relay import fleet, hub, seats
+from relay import desk, fleet, hub, seats
 rows, children = json.loads(sys.argv[2]), json.loads(sys.argv[3])
 hub.Hub._rpc = lambda self, tool, **a: {"sessions": rows} if tool == "sessions_list" else {"completed": children}
 ids = [c["runId"] for c in children]
 print(json.dumps([hub.Hub().broken(), fleet.Fleet().dead(), fleet.Fleet().late(ids), fleet.stale(),
-                  fleet.finished(ids), fleet.pooled(ids), fleet.typed(ids), seats.vacated(hub.Hub())]))
+                  fleet.finished(ids), fleet.pooled(ids), fleet.typed(ids), seats.vacated(hub.Hub()),
+                  desk.look(desk.Desk(hub.Hub()))]))
 '''
 
+FILES = (("hub", HUB), ("fleet", FLEET), ("seats", SEATS), ("desk", DESK))
 OLD = ("failed", "timeout", "done", "killed")
 NEW = {"failed": "interrupted", "timeout": "waiting_for_response", "done": "agent_responded", "killed": "halted"}
 
@@ -132,7 +155,7 @@ def _tree(root: Path) -> Path:
     (root / "pyproject.toml").write_text("[tool.migrator]\n", "utf-8")
     (root / "relay").mkdir()
     (root / "relay" / "__init__.py").write_text("", "utf-8")
-    for name, text in (("hub", HUB), ("fleet", FLEET), ("seats", SEATS)):
+    for name, text in FILES:
         (root / "relay" / f"{name}.py").write_text(text, "utf-8")
     return root
 
@@ -154,6 +177,7 @@ def _readers(text: str, phase: str) -> str:
         FLEET: [('r["status"] == "killed"', "killed"), ('r["status"] == "timeout"', "timeout"),
                 ('r["status"] == "done"', "done"), ('r["status"] == "failed"', "failed")],
         SEATS: [('s.status == "killed"', "killed")],
+        DESK: [('r["status"] == "failed"', "failed")],
     }[text]
     for written, old in reads:
         subject = written.split(" == ")[0]
@@ -169,6 +193,7 @@ def test_methods_of_instances_follow_what_the_method_returns(tmp_path: Path) -> 
     assert scan.returncode == 1, scan.stderr
     found = [(f["path"], f["line"], f["old"], f["confidence"]) for f in json.loads(scan.stdout)["findings"]]
     assert found == [
+        ("relay/desk.py", 18, "failed", "certain"),  # a property of an instance
         ("relay/fleet.py", 16, "killed", "certain"),  # self.hub = Hub()
         ("relay/fleet.py", 27, "timeout", "certain"),  # HUB = Hub()
         ("relay/fleet.py", 38, "done", "certain"),  # Pool(Hub) inherits listing()
@@ -184,7 +209,7 @@ def test_methods_of_instances_follow_what_the_method_returns(tmp_path: Path) -> 
     for phase in ("expand", "contract"):
         done = run_cli("apply", ".", "--write", "--phase", phase, "--allow-dirty", cwd=root)
         assert done.returncode == 0, done.stderr
-        for name, text in (("hub", HUB), ("fleet", FLEET), ("seats", SEATS)):
+        for name, text in FILES:
             assert (root / "relay" / f"{name}.py").read_text("utf-8") == _readers(text, phase), (phase, name)
         # Child runs of agents_wait keep their words: the same children are kept in every phase.
         if phase == "expand":
@@ -193,4 +218,5 @@ def test_methods_of_instances_follow_what_the_method_returns(tmp_path: Path) -> 
     assert before == [
         ["agent:main:failed"], ["agent:main:killed"], ["run-timeout"], ["agent:main:timeout"], ["run-done"],
         [["agent:main:done"], ["run-failed"]], [["agent:main:failed"], ["run-killed"]], ["agent:main:killed"],
+        [["agent:main:failed"], ["run-done"]],
     ]
