@@ -1292,6 +1292,10 @@ class Resolver:
             built = self.class_origin(cls)
             if built is not None:
                 return built
+        # Seat.from_row(r): built from what this call passes, before what the class is elsewhere.
+        built = self._constructor_origin(node, scope)
+        if built is not None:
+            return built
         if name:
             known = self._exported(name)
             if known is not None:
@@ -1302,9 +1306,6 @@ class Resolver:
             foreign = self._foreign_token(name.rsplit(".", 1)[-1])
             if foreign:
                 return Origin("foreign", "strong", f"the value comes from `{foreign}`")
-        built = self._constructor_origin(node, scope)
-        if built is not None:
-            return built
         if isinstance(node.func, cst.Attribute):
             # gw.list_sessions() where gw = Gateway(): what that method returns.
             method = self._method(node.func, scope)
@@ -1684,7 +1685,8 @@ class Resolver:
         """``Session.from_row(r)`` (see :meth:`_constructor_class`) is an
         instance of ``Session`` built from its arguments: of a session row
         (or status) a session object, of another vocabulary's record a
-        foreign one. A class known to hold another vocabulary stays foreign."""
+        foreign one. A class known to hold another vocabulary stays foreign;
+        None when the arguments tell nothing."""
         cls = self._constructor_class(call)
         if cls is None:
             return None
@@ -1704,7 +1706,7 @@ class Resolver:
                     break
         if built is not None:
             return Origin(built.kind, built.strength, f"a `{last}` built by `{shown}()` from {built.why}")
-        return known
+        return None  # what the class is in general is asked next
 
     def _method_owner(self, cls: str, method: str) -> str:
         """``cls.method``, or ``Base.method`` for the first base (of this

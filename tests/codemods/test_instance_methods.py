@@ -111,6 +111,11 @@ def seats(hub: Hub):
 
 def vacated(hub: Hub):
     return [s.key for s in seats(hub) if s.status == "killed"]
+
+
+def overdue(hub: Hub, ids):
+    # Seats of child runs: their status is the run's own word.
+    return [s.key for s in (Seat.from_row(c) for c in hub.await_runs(ids)["completed"]) if s.status == "timeout"]
 '''
 
 DESK = '''from .hub import Hub
@@ -143,7 +148,7 @@ hub.Hub._rpc = lambda self, tool, **a: {"sessions": rows} if tool == "sessions_l
 ids = [c["runId"] for c in children]
 print(json.dumps([hub.Hub().broken(), fleet.Fleet().dead(), fleet.Fleet().late(ids), fleet.stale(),
                   fleet.finished(ids), fleet.pooled(ids), fleet.typed(ids), seats.vacated(hub.Hub()),
-                  desk.look(desk.Desk(hub.Hub()))]))
+                  desk.look(desk.Desk(hub.Hub())), seats.overdue(hub.Hub(), ids)]))
 '''
 
 FILES = (("hub", HUB), ("fleet", FLEET), ("seats", SEATS), ("desk", DESK))
@@ -164,7 +169,7 @@ def _run(root: Path, names: dict[str, str]) -> list[object]:
     """Every function's answer, the sessions ending with ``names`` (old ->
     as the gateway says it); child runs always speak their own words."""
     rows = [{"key": f"agent:main:{old}", "status": names[old]} for old in OLD]
-    children = [{"runId": f"run-{old}", "status": old} for old in OLD]
+    children = [{"runId": f"run-{old}", "key": f"run-{old}", "status": old} for old in OLD]
     done = subprocess.run([sys.executable, "-c", CALL, str(root), json.dumps(rows), json.dumps(children)],
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
@@ -218,5 +223,5 @@ def test_methods_of_instances_follow_what_the_method_returns(tmp_path: Path) -> 
     assert before == [
         ["agent:main:failed"], ["agent:main:killed"], ["run-timeout"], ["agent:main:timeout"], ["run-done"],
         [["agent:main:done"], ["run-failed"]], [["agent:main:failed"], ["run-killed"]], ["agent:main:killed"],
-        [["agent:main:failed"], ["run-done"]],
+        [["agent:main:failed"], ["run-done"]], ["run-timeout"],
     ]
