@@ -1,9 +1,9 @@
 """An `Enum` of one module built from a session status in another
 (`Phase(r["status"])` after `from .kinds import Phase`, or inside a class
 method `Seat.from_row(row)` that another module calls with session rows) is
-a session enum: contract renames its values, as the `status-enum` form does
-for an enum built in its own module; expand lists them (an Enum value holds
-one name). `Enum(x)` of a session status is that status: an object built
+a session enum, as one built in its own module is: expand keeps its values
+(an Enum value holds one name) and adds a `_missing_` class method that maps
+each new name to its member; contract renames the values and drops the hook. `Enum(x)` of a session status is that status: an object built
 with it (`Mark(key=r["key"], status=Phase(r["status"]))`) holds a session status. An
 enum of the same words built from the project's own job states is left alone."""
 
@@ -129,14 +129,22 @@ def test_an_enum_built_from_session_statuses_in_another_module(tmp_path: Path) -
                       {"s0": "DONE", "s1": "FAILED", "s2": "TIMEOUT", "s3": "KILLED", "s4": "RUNNING"},
                       ["s0"], ["DONE", "FAILED"]]
 
-    # Expand: the enum is listed for review, not changed; the compare accepts both names.
+    # Expand: Phase keeps its values and reads the new names through `_missing_`; the compare accepts both.
     done = run_cli("apply", ".", "--write", "--phase", "expand", "--allow-dirty", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     expanded = BOARD.replace('s.status == "done"', 's.status in ("done", "agent_responded")')
     assert (tmp_path / "desk" / "board.py").read_text("utf-8") == expanded
-    assert (tmp_path / "desk" / "kinds.py").read_text("utf-8") == KINDS
+    assert (tmp_path / "desk" / "kinds.py").read_text("utf-8") == KINDS.replace(
+        '    KILLED = "killed"\n',
+        '    KILLED = "killed"\n\n    @classmethod\n    def _missing_(cls, value):\n'
+        '        return {\n            "agent_responded": cls.DONE,\n            "interrupted": cls.FAILED,\n'
+        '            "waiting_for_response": cls.TIMEOUT,\n            "halted": cls.KILLED,\n        }.get(value)\n')
     assert (tmp_path / "desk" / "seat.py").read_text("utf-8") == SEAT
     assert _run(tmp_path, old) == before
+    assert _run(tmp_path, [NEW.get(s, s) for s in old]) == before
+    # Expanded: the enum waits for contract, it is no finding of expand again.
+    again = run_cli("scan", ".", "--format", "json", "--min-confidence", "possible", cwd=tmp_path)
+    assert (again.returncode, json.loads(again.stdout)["findings"]) == (0, [])
 
     # Contract: Phase speaks the new names, Step (the project's own job states) is as it was.
     done = run_cli("apply", ".", "--write", "--phase", "contract", "--allow-dirty", cwd=tmp_path)
