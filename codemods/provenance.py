@@ -2037,11 +2037,12 @@ def _class_annotation(annotation: cst.BaseExpression | None) -> str | None:
     if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
         left, right = annotation.left, annotation.right
         annotation = right if isinstance(left, cst.Name) and left.value == "None" else left
-    if isinstance(annotation, cst.Subscript) and len(annotation.slice) == 1:
+    if isinstance(annotation, cst.Subscript):
         wrapper = cst.helpers.get_full_name_for_node(annotation.value) or ""
         index = annotation.slice[0].slice
-        if wrapper.rsplit(".", 1)[-1] == "Optional" and isinstance(index, cst.Index):
-            annotation = index.value
+        if wrapper.rsplit(".", 1)[-1] != "Optional" or len(annotation.slice) != 1 or not isinstance(index, cst.Index):
+            return None  # list[Row], Dict[str, Gateway]: a container, no instance
+        annotation = index.value
     if isinstance(annotation, cst.SimpleString):
         text = string_value(annotation) or ""
         return text if re.fullmatch(r"[A-Z]\w*(?:\.\w+)*", text) else None
