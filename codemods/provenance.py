@@ -252,6 +252,8 @@ class ModuleFacts(cst.CSTVisitor):
         # -> (value, method name) per assignment.
         self.attribute_dispatches: list[Dispatch] = []
         self.self_attributes: dict[tuple[str, str], list[tuple[cst.BaseExpression | None, str]]] = {}
+        # The method scope each of those values is written in (`self.hub = hub`: its `hub`).
+        self.attribute_scopes: dict[int, Scope] = {}
         # Calls of plain names, for what a function's parameters are passed.
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
         self.inline_dispatches: list[tuple[cst.Dict, cst.BaseExpression, Scope]] = []
@@ -432,6 +434,8 @@ class ModuleFacts(cst.CSTVisitor):
         params = function.params.params
         if cls is not None and params and params[0].name.value == target.value.value:
             self.self_attributes.setdefault((cls, target.attr.value), []).append((value, function.name.value))
+            if value is not None:
+                self.attribute_scopes[id(value)] = self.scope
 
     def _note_attribute_dispatch(self, holder: cst.BaseExpression, key: cst.BaseExpression, node: cst.CSTNode) -> None:
         # self.reactions.get(row.status), self.reactions[row.status]
@@ -448,6 +452,9 @@ class ModuleFacts(cst.CSTVisitor):
         self._owners.append(target.value if isinstance(target, cst.Name) else self._subject_owner(target))
         if node.value is not None:
             self._bind(node.target, "assign", node.value, self.line(node))
+            if isinstance(target, cst.Name):
+                # `gw: Gateway = connect()`: typed like a parameter.
+                self.scope.bindings[target.value][-1].annotation = node.annotation.annotation
             self._note_writer(node.target, node.value)
             self._note_self_attribute(node.target, node.value)
 
@@ -908,13 +915,7 @@ class Resolver:
             if cls is None or not params or params[0].name.value != obj:
                 return None
             # The class that assigns it, or the base of this module it inherits it from.
-            seen: set[str] = set()
-            while cls is not None and (cls, attr) not in self.facts.self_attributes and cls not in seen:
-                seen.add(cls)
-                node = self.facts.classes.get(cls)
-                bases = [b.value.value for b in node.bases if isinstance(b.value, cst.Name)] if node else []
-                cls = next((b for b in bases if b in self.facts.classes), None)
-            assigned = self.facts.self_attributes.get((cls, attr), []) if cls is not None else []
+            assigned = self._assigned_attribute(cls, attr)
             if len(assigned) == 1 and assigned[0][1] == "__init__":
                 # Every `self.<attr>` of the module must be a lookup: a
                 # subclass may look it up with another vocabulary's value.
@@ -955,6 +956,10 @@ class Resolver:
 
     # -- subjects --------------------------------------------------------
     def subject(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Subject | None:
+        if isinstance(node, cst.IfExp):
+            # `RunStatus(raw) if raw else None`: what either branch reads, a status read first.
+            found = [s for s in (self.subject(node.body, scope, depth), self.subject(node.orelse, scope, depth)) if s]
+            return next((s for s in found if s.is_status), found[0] if found else None)
         for part in unwrap(node):
             key = self.facts.status_key_of(part)
             if key is not None:
@@ -963,7 +968,7 @@ class Resolver:
                 return Subject(f"{id(scope)}:{self.code(root)}.{key}", True, root, scope, f"`{self.code(part)}`")
         for part in unwrap(node):
             if isinstance(part, cst.Call) and depth < 4:
-                returned = self._helper_subject(part, scope, depth)
+                returned = self._helper_subject(part, scope, depth) or self._enum_subject(part, scope, depth)
                 if returned is not None:
                     return returned
         for part in unwrap(node):
@@ -982,6 +987,23 @@ class Resolver:
                                 )
                 return Subject(f"{id(owner)}:{part.value}", False, None, owner, f"`{part.value}`", marked)
         return None
+
+    def _enum_subject(self, call: cst.Call, scope: Scope, depth: int) -> Subject | None:
+        """``RunStatus(r["status"])``: an ``Enum`` of this module (or a class
+        imported from another, where it may be one) built from one status
+        read is that status, as the enum holds it."""
+        if len(call.args) != 1 or call.args[0].star or call.args[0].keyword is not None:
+            return None
+        callee = cst.helpers.get_full_name_for_node(call.func) or ""
+        head = callee.split(".", 1)[0]
+        enum = callee in {e.name for e in self.facts.enums}
+        imported = (head in self.facts.imported_names or head in self.facts.module_aliases) and callee not in self.facts.classes
+        if not (enum or imported) or not callee.rsplit(".", 1)[-1][:1].isupper():
+            return None
+        inner = self.subject(call.args[0].value, scope, depth + 1)
+        if inner is None or not inner.is_status:
+            return None
+        return Subject(inner.key, True, inner.root, inner.scope, f"`{self.code(call)}` ({inner.description})", inner.marked)
 
     def _helper_subject(self, call: cst.Call, scope: Scope, depth: int) -> Subject | None:
         """``status_of(r)`` where a helper of this module returns a status
@@ -1257,6 +1279,9 @@ class Resolver:
             foreign = (label if label in self.foreign_keys else self._foreign_token(label)) if label else None
             if foreign:
                 return Origin("foreign", "strong", f"the value comes from `{foreign}`")
+            held = self._property_origin(node, scope, depth) if isinstance(node, cst.Attribute) else None
+            if held is not None:
+                return held
             inner = self.origin(node.value, scope, depth + 1)
             if inner.kind == "session" and label in self.containers:
                 return Origin("session", inner.strength, f"the `{label}` of {inner.why}")
@@ -1296,6 +1321,10 @@ class Resolver:
             built = self.class_origin(cls)
             if built is not None:
                 return built
+        # Seat.from_row(r): built from what this call passes, before what the class is elsewhere.
+        built = self._constructor_origin(node, scope)
+        if built is not None:
+            return built
         if name:
             known = self._exported(name)
             if known is not None:
@@ -1332,6 +1361,19 @@ class Resolver:
                     return Origin(inner.kind, inner.strength, f"decoded from {inner.why}")
                 return inner
         return _UNKNOWN
+
+    def _property_origin(self, node: cst.Attribute, scope: Scope, depth: int) -> Origin | None:
+        """``gw.sessions`` where ``gw`` is an instance of a class whose
+        ``sessions`` is a property: what the property returns."""
+        cls = self.instance_class(node.value, scope)
+        if cls is None:
+            return None
+        method = self._method_owner(cls, node.attr.value)
+        function = self.facts.functions.get(method)
+        if function is not None:
+            return self._local_callable(method, depth) if _decorated(function, "property") else None
+        known = self._exported(method)
+        return known if known is not None and known.kind in ("session", "foreign") else None
 
     def _local_callable(
         self, name: str, depth: int, call: cst.Call | None = None, scope: Scope | None = None
@@ -1562,34 +1604,169 @@ class Resolver:
         return None
 
     def _method(self, func: cst.Attribute, scope: Scope) -> str | None:
-        """``Class.method`` for ``obj.method`` where ``obj`` is built by a
-        class (``gw = Gateway()``) or is ``self`` in one of its methods."""
-        if not isinstance(func.value, cst.Name):
+        """``Class.method`` for ``obj.method`` where ``obj`` is an instance of
+        a class (see :meth:`instance_class`), the class that defines the
+        method when it inherits it from a base of this module."""
+        cls = self.instance_class(func.value, scope)
+        return None if cls is None else self._method_owner(cls, func.attr.value)
+
+    def instance_class(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+        """The class, as named here (``Gateway``, ``gateway.Gateway``), that
+        ``node`` is an instance of: a name bound to ``Gateway(...)`` (a local,
+        a module global, ``with Gateway() as gw``), to what a function
+        annotated ``-> Gateway`` or returning ``Gateway(...)`` returns, or
+        annotated with the class (``gw: Gateway``, ``gw: Gateway | None``);
+        ``self`` in one of its methods; ``self.gw`` where a method of the
+        class assigns ``self.gw = Gateway(...)``; ``Gateway(...)`` itself."""
+        if depth > 4:
             return None
-        name = func.value.value
-        for binding in scope.lookup(name):
-            value = binding.value if binding.index is None else None
-            if isinstance(value, cst.Await):
-                value = value.expression
-            if isinstance(value, cst.Call):
-                callee = cst.helpers.get_full_name_for_node(value.func) or ""
-                if callee.rsplit(".", 1)[-1][:1].isupper():
-                    return f"{callee}.{func.attr.value}"
-            annotation = binding.annotation
-            if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
-                annotation = annotation.left  # gw: Gateway | None
-            if binding.kind == "param" and annotation is not None:
-                # def fan_out(gw: Gateway): an instance of the class it names.
-                typed = cst.helpers.get_full_name_for_node(annotation) or ""
-                if typed.rsplit(".", 1)[-1][:1].isupper():
-                    return f"{typed}.{func.attr.value}"
-        owner = scope.owner_of(name)
-        if owner is not None and isinstance(owner.node, cst.FunctionDef):
-            cls = self.facts.method_class.get(id(owner.node))
-            params = owner.node.params.params
-            if cls is not None and params and params[0].name.value == name:
-                return f"{cls}.{func.attr.value}"
+        if isinstance(node, cst.Await):
+            node = node.expression
+        if isinstance(node, cst.Call):
+            return self._built_class(node, scope, depth)
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            holder = self.instance_class(node.value, scope, depth + 1)
+            if holder is None or holder not in self.facts.classes:
+                return None
+            built = {
+                self.instance_class(value, self.facts.attribute_scopes.get(id(value), scope), depth + 1)
+                if value is not None else None
+                for value, _ in self._assigned_attribute(holder, node.attr.value)
+            }
+            # One class in every assignment, or nothing is known.
+            return built.pop() if len(built) == 1 else None
+        if not isinstance(node, cst.Name):
+            return None
+        name = node.value
+        bindings = scope.lookup(name)
+        owner = scope.owner_of(name) or scope
+        for binding in bindings:
+            if binding.kind in ("assign", "walrus", "with") and binding.index is None and binding.value is not None:
+                value = binding.value
+                if isinstance(value, cst.Await):
+                    value = value.expression
+                if isinstance(value, cst.Call):
+                    found = self._built_class(value, owner, depth + 1)
+                    if found is not None:
+                        return found
+            typed = _class_annotation(binding.annotation)
+            if typed is not None and binding.kind in ("param", "assign"):
+                return typed
+        function = owner.node
+        if isinstance(function, cst.FunctionDef):
+            cls = self.facts.method_class.get(id(function))
+            params = function.params.params
+            if cls is not None and params and params[0].name.value == name and not _decorated(function, "staticmethod"):
+                return None if _decorated(function, "classmethod") else cls
         return None
+
+    def _built_class(self, call: cst.Call, scope: Scope, depth: int) -> str | None:
+        """The class a call builds: ``Gateway(...)``, ``gateway.Gateway(...)``,
+        ``cls(...)`` in a class method, or a function of this module typed
+        ``-> Gateway`` or returning ``Gateway(...)`` (``make_gateway()``)."""
+        callee = cst.helpers.get_full_name_for_node(call.func) or ""
+        if isinstance(call.func, cst.Name):
+            cls = self._class_of_cls(call.func.value, scope)
+            if cls is not None:
+                return cls
+            function = self.facts.functions.get(callee)
+            if function is not None and scope.owner_of(callee) is self.facts.module_scope:
+                typed = _class_annotation(function.returns.annotation) if function.returns is not None else None
+                if typed is not None:
+                    return typed
+                for value, inner in self.facts.function_returns.get(callee, []):
+                    if isinstance(value, cst.Call):
+                        found = self._built_class(value, inner, depth + 1)
+                        if found is not None:
+                            return found
+                return None
+        if callee.rsplit(".", 1)[-1][:1].isupper():
+            return callee
+        return self._constructor_class(call)
+
+    def _constructor_class(self, call: cst.Call) -> str | None:
+        """The class ``Session.from_row(r)`` builds: a class method or static
+        method of a class of this module that returns ``cls(...)`` or
+        ``Session(...)``; of another module's class, one named as a
+        constructor is (``from_*``, ``parse``, ``create``, ``model_validate``...)."""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        cls = cst.helpers.get_full_name_for_node(func.value) or ""
+        if not cls.rsplit(".", 1)[-1][:1].isupper():
+            return None
+        if cls not in self.facts.classes:
+            return cls if func.attr.value.startswith(_CONSTRUCTORS) else None
+        method = self._method_owner(cls, func.attr.value)
+        function = self.facts.functions.get(method)
+        if function is None or not (_decorated(function, "classmethod") or _decorated(function, "staticmethod")):
+            return None
+        own = {method.rsplit(".", 1)[0], cls}
+        first = function.params.params[0].name.value if function.params.params else ""
+        if _decorated(function, "classmethod"):
+            own.add(first)
+        for value, _ in self.facts.function_returns.get(method, []):
+            if isinstance(value, cst.Call) and (cst.helpers.get_full_name_for_node(value.func) or "") in own:
+                return cls
+        return None
+
+    def _constructor_origin(self, call: cst.Call, scope: Scope) -> Origin | None:
+        """``Session.from_row(r)`` (see :meth:`_constructor_class`) is an
+        instance of ``Session`` built from its arguments: of a session row
+        (or status) a session object, of another vocabulary's record a
+        foreign one. A class known to hold another vocabulary stays foreign;
+        None when the arguments tell nothing."""
+        cls = self._constructor_class(call)
+        if cls is None:
+            return None
+        last = cls.rsplit(".", 1)[-1]
+        known = self.class_origin(cls) if cls in self.facts.classes else self._exported(cls)
+        if known is not None and known.kind == "foreign":
+            return known
+        shown = cst.helpers.get_full_name_for_node(call.func) or last
+        built = self.built_from(call, scope)
+        if built is None:
+            for arg in call.args:
+                if arg.star:
+                    continue
+                inner = self.origin(arg.value, scope)
+                if inner.kind in ("session", "foreign") and inner.strength == "strong":
+                    built = inner
+                    break
+        if built is not None:
+            return Origin(built.kind, built.strength, f"a `{last}` built by `{shown}()` from {built.why}")
+        return None  # what the class is in general is asked next
+
+    def _method_owner(self, cls: str, method: str) -> str:
+        """``cls.method``, or ``Base.method`` for the first base (of this
+        module, or imported) that defines it where ``cls`` does not."""
+        seen: set[str] = set()
+        queue = [cls]
+        while queue:
+            current = queue.pop(0)
+            if f"{current}.{method}" in self.facts.functions:
+                return f"{current}.{method}"
+            node = self.facts.classes.get(current)
+            if node is None or current in seen:
+                if current != cls and node is None:
+                    return f"{current}.{method}"  # an imported base: its module tells
+                continue
+            seen.add(current)
+            queue += [b for b in (cst.helpers.get_full_name_for_node(a.value) for a in node.bases) if b]
+        return f"{cls}.{method}"
+
+    def _assigned_attribute(self, cls: str, attr: str) -> list[tuple[cst.BaseExpression | None, str]]:
+        """What the methods of ``cls`` (or of its bases in this module) assign to ``self.attr``."""
+        seen: set[str] = set()
+        current: str | None = cls
+        while current is not None and current not in seen:
+            seen.add(current)
+            if (current, attr) in self.facts.self_attributes:
+                return self.facts.self_attributes[(current, attr)]
+            node = self.facts.classes.get(current)
+            bases = [b.value.value for b in node.bases if isinstance(b.value, cst.Name)] if node else []
+            current = next((b for b in bases if b in self.facts.classes), None)
+        return []
 
     def built_from(self, call: cst.Call, scope: Scope) -> Origin | None:
         """The origin of the status a call is passed (``SessionRow(r["key"],
@@ -1662,6 +1839,9 @@ class Resolver:
             passed = self._param_origin(name, function, depth)
             if passed is not None:
                 return passed
+            built = self._constructed_from(name, function)
+            if built is not None:
+                return built
         foreign = self._foreign_token(name)
         if foreign:
             return Origin("foreign", "strong", f"`{name}` names `{foreign}`")
@@ -1706,7 +1886,7 @@ class Resolver:
         cls = self.facts.method_class.get(id(function))
         calls = self.facts.calls.get(name, []) if cls is None else self._method_calls(f"{cls}.{name}")
         for call, scope in calls:
-            argument = _argument(call, positional if cls is None else positional[1:], param)
+            argument = _argument(call, positional if cls is None or _decorated(function, "staticmethod") else positional[1:], param)
             if argument is None:
                 continue
             where = f"line {self.facts.pos(call).start.line}"
@@ -1750,8 +1930,34 @@ class Resolver:
         name = method.rsplit(".", 1)[-1]
         return [
             (call, scope) for call, scope in self._calls_by_attribute.get(name, ())
-            if isinstance(call.func, cst.Attribute) and self._method(call.func, scope) == method
+            if isinstance(call.func, cst.Attribute)
+            and (self._method(call.func, scope) == method or self._class_call(call.func, scope) == method)
         ]
+
+    def _class_call(self, func: cst.Attribute, scope: Scope) -> str | None:
+        """``Class.method`` for ``Session.from_row`` called on a class of this
+        module (a class method's call: its ``cls`` is no argument)."""
+        if not isinstance(func.value, cst.Name) or func.value.value not in self.facts.classes:
+            return None
+        if scope.owner_of(func.value.value) is not self.facts.module_scope:
+            return None
+        return self._method_owner(func.value.value, func.attr.value)
+
+    def _constructed_from(self, param: str, function: cst.FunctionDef) -> Origin | None:
+        """A parameter of a class (or static) method that builds its class
+        (``Session.from_row(cls, row)`` returning ``cls(...)``), where other
+        modules of the project build that class from session rows: the row
+        it is built from."""
+        cls = self.facts.method_class.get(id(function))
+        if cls is None:
+            return None
+        method = f"{cls}.{function.name.value}"
+        if self._constructor_class(cst.Call(cst.Attribute(cst.Name(cls), cst.Name(function.name.value)))) != cls:
+            return None
+        known = self._exported_session(cls)
+        if known is None or known.strength != "strong":
+            return None
+        return Origin("session", "strong", f"`{param}` of `{method}()`, the row {known.why}")
 
     def mixed_for(self, scope: Scope) -> list[str]:
         """Other vocabularies handled where ``scope`` runs: its own function,
@@ -1857,6 +2063,32 @@ class Resolver:
                 line = self.facts.pos(call).start.line
                 out[full] = f"a `{last}` built in {where}:{line} from {built.why}"
         return out
+
+
+def _class_annotation(annotation: cst.BaseExpression | None) -> str | None:
+    """The class an annotation names (``Gateway``, ``Gateway | None``,
+    ``Optional[Gateway]``, ``"Gateway"``), or None for anything else."""
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        left, right = annotation.left, annotation.right
+        annotation = right if isinstance(left, cst.Name) and left.value == "None" else left
+    if isinstance(annotation, cst.Subscript):
+        wrapper = cst.helpers.get_full_name_for_node(annotation.value) or ""
+        index = annotation.slice[0].slice
+        if wrapper.rsplit(".", 1)[-1] != "Optional" or len(annotation.slice) != 1 or not isinstance(index, cst.Index):
+            return None  # list[Row], Dict[str, Gateway]: a container, no instance
+        annotation = index.value
+    if isinstance(annotation, cst.SimpleString):
+        text = string_value(annotation) or ""
+        return text if re.fullmatch(r"[A-Z]\w*(?:\.\w+)*", text) else None
+    if annotation is None:
+        return None
+    typed = cst.helpers.get_full_name_for_node(annotation) or ""
+    return typed if typed.rsplit(".", 1)[-1][:1].isupper() else None
+
+
+def _decorated(function: cst.FunctionDef, name: str) -> bool:
+    """Whether ``function`` carries the decorator ``name`` (``classmethod``)."""
+    return any(cst.helpers.get_full_name_for_node(d.decorator) == name for d in function.decorators)
 
 
 def _strings_in(node: cst.CSTNode) -> list[cst.SimpleString]:

@@ -104,7 +104,7 @@ class PassedArgument:
 
 
 # Edits that add the new name beside the old one in expand.
-_EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type")
+_EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type", "enum-missing")
 # A constant shared with another vocabulary gets expand's edit in either
 # phase: contract leaves it accepting both names, for a person to split, so
 # contract after expand and contract alone give the same bytes.
@@ -538,6 +538,13 @@ class _Apply(cst.CSTTransformer):
             return updated_node
         return updated_node.with_changes(pattern=pattern_of(updated_node.pattern, self.vocab, self.phase))
 
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        if self.edits.get(id(original_node)) != "enum-missing":
+            return updated_node
+        from codemods.forms.enum import with_hook  # the enum form's own hook, in one home
+
+        return with_hook(updated_node, self.vocab, self.phase)
+
     def leave_SimpleString(self, original_node: cst.SimpleString, updated_node: cst.SimpleString) -> cst.BaseExpression:
         if self.edits.get(id(original_node)) == "literal":
             value = string_value(updated_node)
@@ -553,6 +560,14 @@ class _Normalize(ast.NodeTransformer):
 
     def __init__(self, vocab: Vocabulary) -> None:
         self.vocab = vocab
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        # The `_missing_` hook expand adds to a session enum (and contract drops).
+        from codemods.forms.enum import is_hook
+
+        node.body = [s for s in node.body if not is_hook(s, self.vocab)] or node.body
+        self.generic_visit(node)
+        return node
 
     def visit_Constant(self, node: ast.Constant) -> ast.AST:
         if isinstance(node.value, str) and node.value in self.vocab.all_values:

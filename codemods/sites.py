@@ -469,8 +469,9 @@ class Sites:
             # entry["status"] = "killed", self.status = "done"
             return any(isinstance(t, (ast.Subscript, ast.Attribute)) and self._reads(t) for t in targets)
         if isinstance(node, ast.ClassDef):
-            # Enum members: DONE = "done" in a class body.
-            return talks and any(isinstance(s, ast.Assign) and self._old_literal(s.value) for s in node.body)
+            # Enum members: DONE = "done" in a class body, where the module
+            # talks or the project builds one of its classes from session statuses.
+            return (talks or self._typed) and any(isinstance(s, ast.Assign) and self._old_literal(s.value) for s in node.body)
         if isinstance(node, ast.Dict):
             return any(
                 isinstance(k, ast.Constant) and k.value in self.keys and self._old_literal(v)

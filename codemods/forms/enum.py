@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+import ast
+
+import libcst as cst
+
 from codemods.literals import string_value
-from codemods.provenance import ModuleFacts, Resolver, Verdict
+from codemods.provenance import EnumClass, ModuleFacts, Resolver, Verdict
 from codemods.session_status import Plan, StatusRewriter
+from migrator.manifest import Vocabulary
 from migrator.rules import Example, Rule
-from codemods.provenance import EnumClass
 
 ORDER = 80
+# The edit of the class: expand adds the hook that reads the new names, contract drops it.
+HOOK_EDIT = "enum-missing"
+_HOOK = "_missing_"
 
 RULE = Rule(
     name="status-enum",
     summary="`Enum` classes whose members are session statuses.",
     why="`SessionStatus(row[\"status\"])` raises `ValueError` for a new name.",
     safety="An Enum value holds exactly one name, and adding members changes iteration and "
-    "`len`, so expand lists the members for review (accepting both needs a `_missing_` "
-    "hook a person writes). contract rewrites the values, unless the class already has a "
-    "member with the new value (that would turn one member into an alias): review.",
+    "`len`, so expand keeps the values and adds a `_missing_` class method that maps each "
+    "new name to its member (`SessionStatus(\"agent_responded\")` is `SessionStatus.DONE`); "
+    "a class with a `_missing_` of its own, or a member that already has a new value, is "
+    "listed for review. contract renames the values and drops the hook expand added, "
+    "unless the class already has a member with the new value (that would turn one member "
+    "into an alias): review.",
     invalid=(
         Example(
             'from enum import Enum\n\nclass SessionStatus(str, Enum):\n    RUNNING = "running"\n'
             '    DONE = "done"\n\ndef states(gw):\n'
             '    return [SessionStatus(r["status"]) for r in gw.sessions_list()["sessions"]]\n',
-            None,
+            'from enum import Enum\n\nclass SessionStatus(str, Enum):\n    RUNNING = "running"\n'
+            '    DONE = "done"\n\n    @classmethod\n    def _missing_(cls, value):\n'
+            '        return {"agent_responded": cls.DONE}.get(value)\n\ndef states(gw):\n'
+            '    return [SessionStatus(r["status"]) for r in gw.sessions_list()["sessions"]]\n',
             'from enum import Enum\n\nclass SessionStatus(str, Enum):\n    RUNNING = "running"\n'
             '    DONE = "agent_responded"\n\ndef states(gw):\n'
             '    return [SessionStatus(r["status"]) for r in gw.sessions_list()["sessions"]]\n',
@@ -50,22 +63,33 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         verdict = enum_verdict(rw, enum, values, facts, resolver)
         if verdict is None:
             continue
-        for member, literal in enum.members:
+        old = [(member, literal) for member, literal in enum.members if string_value(literal) in rw.vocab.old]
+        hook = added_hook(enum.node, rw.vocab)
+        aliased = any(rw.vocab.to_new(string_value(lit) or "") in values for _, lit in old)
+        line = facts.pos(enum.node).start.line
+        if rw.phase == "expand" and not aliased and (hook is not None or not _defines(enum.node, _HOOK)):
+            # The hook reads the new names; where it already maps them, expand's work is done.
+            known = sorted({*values, *(hook or {})})
+            rewrite = rw.allowed(verdict) and not any(rw.ignored(facts, facts.pos(lit).start.line) for _, lit in old)
+            rw.add(plan, facts, enum.node, line, [lit for _, lit in old], verdict, "status-enum", rewrite,
+                   HOOK_EDIT, siblings=[cst.SimpleString(repr(w)) for w in known])
+            continue
+        for member, literal in old:
             value = string_value(literal) or ""
-            if value not in rw.vocab.old:
-                continue
-            line = facts.pos(literal).start.line
+            at = facts.pos(literal).start.line
             if rw.phase == "expand":
-                why = f"{verdict.why}; an Enum value holds one name, so accepting both needs a `_missing_` hook"
-                rw.add(plan, facts, literal, line, [literal], Verdict(verdict.confidence, why),
-                          "status-enum", False, "literal")
+                why = f"{verdict.why}; `{enum.name}` defines its own `{_HOOK}` or already has a new value"
+                rw.add(plan, facts, literal, at, [literal], Verdict(verdict.confidence, why),
+                       "status-enum", False, "literal")
             elif rw.vocab.to_new(value) in values:
                 why = f"{verdict.why}; `{enum.name}` already has the value `{rw.vocab.to_new(value)}`"
-                rw.add(plan, facts, literal, line, [literal], Verdict(verdict.confidence, why),
-                          "status-enum", False, "literal")
+                rw.add(plan, facts, literal, at, [literal], Verdict(verdict.confidence, why),
+                       "status-enum", False, "literal")
             else:
-                rewrite = rw.allowed(verdict) and not rw.ignored(facts, line)
-                rw.add(plan, facts, literal, line, [literal], verdict, "status-enum", rewrite, "literal")
+                rewrite = rw.allowed(verdict) and not rw.ignored(facts, at)
+                rw.add(plan, facts, literal, at, [literal], verdict, "status-enum", rewrite, "literal")
+                if rewrite and hook is not None and id(literal) in plan.edits:
+                    plan.edits[id(enum.node)] = HOOK_EDIT  # contract drops the hook expand added
 
 
 def enum_verdict(rw: StatusRewriter, enum: EnumClass, values: set[str], facts: ModuleFacts, resolver: Resolver) -> Verdict | None:
@@ -79,7 +103,82 @@ def enum_verdict(rw: StatusRewriter, enum: EnumClass, values: set[str], facts: M
         if built is not None and built.kind == "session":
             line = facts.pos(call).start.line
             return Verdict("certain", f"Enum `{enum.name}` is built at line {line} from {built.why}")
+    # Built from a session status in another module (`RunStatus(row["status"])`
+    # after `from .vocab import RunStatus`): the project's exports say so.
+    known = resolver.class_origin(enum.name)
+    if known is not None and known.kind == "foreign":
+        return None
+    if known is not None and known.kind == "session" and known.strength == "strong":
+        return Verdict("certain", f"Enum `{enum.name}` is {known.why}")
     evidence = resolver.module_evidence
     if evidence:
         return Verdict("likely", f"Enum `{enum.name}` of session words; module talks to OpenClaw ({evidence[0]})")
     return None
+
+
+# -- the hook expand adds ------------------------------------------------------
+def _defines(node: cst.ClassDef, name: str) -> bool:
+    return any(isinstance(s, cst.FunctionDef) and s.name.value == name for s in node.body.body)
+
+
+def _as_ast(statement: cst.FunctionDef) -> ast.stmt:
+    return ast.parse(cst.Module(body=[statement.with_changes(leading_lines=[])]).code).body[0]
+
+
+def added_hook(node: cst.ClassDef, vocab: Vocabulary) -> dict[str, str] | None:
+    """The ``_missing_`` expand added to an enum class (new name -> member),
+    or None when the class has none of that exact shape."""
+    for statement in node.body.body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == _HOOK:
+            return _hook_mapping(_as_ast(statement), vocab)
+    return None
+
+
+def _hook_mapping(node: ast.stmt, vocab: Vocabulary) -> dict[str, str] | None:
+    """``{new name: member}`` when ``node`` is the hook, on the stdlib ``ast``:
+    ``@classmethod def _missing_(cls, value): return {"new": cls.MEMBER, ...}.get(value)``."""
+    if not (isinstance(node, ast.FunctionDef) and node.name == _HOOK and len(node.body) == 1):
+        return None
+    if [ast.unparse(d) for d in node.decorator_list] != ["classmethod"] or [a.arg for a in node.args.args] != [
+            "cls", "value"]:
+        return None
+    returned = node.body[0]
+    call = returned.value if isinstance(returned, ast.Return) else None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "get"
+            and isinstance(call.func.value, ast.Dict) and not call.keywords and len(call.args) == 1
+            and isinstance(call.args[0], ast.Name) and call.args[0].id == "value"):
+        return None
+    table = call.func.value
+    out: dict[str, str] = {}
+    for key, value in zip(table.keys, table.values):
+        if not (isinstance(key, ast.Constant) and key.value in vocab.new and isinstance(value, ast.Attribute)
+                and isinstance(value.value, ast.Name) and value.value.id == "cls"):
+            return None
+        out[key.value] = value.attr
+    return out or None
+
+
+def is_hook(node: ast.stmt, vocab: Vocabulary) -> bool:
+    """Whether ``node`` is the hook expand adds (the write check sets it aside)."""
+    return _hook_mapping(node, vocab) is not None
+
+
+def with_hook(node: cst.ClassDef, vocab: Vocabulary, phase: str) -> cst.ClassDef:
+    """The class without the hook expand added and, in expand, with it again
+    for its members of old names (``"agent_responded": cls.DONE``)."""
+    body = [s for s in node.body.body if not (
+        isinstance(s, cst.FunctionDef) and s.name.value == _HOOK and _hook_mapping(_as_ast(s), vocab) is not None)]
+    if phase == "expand":
+        pairs = []
+        for statement in body:
+            for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+                if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
+                    value = string_value(small.value)
+                    if value is not None and value in vocab.old:
+                        pairs.append(f'"{vocab.to_new(value)}": cls.{small.targets[0].target.value}')
+        table = "{" + ", ".join(pairs) + "}"
+        if len(table) > 64:  # one pair a line, as a formatter would lay it out
+            table = "{\n" + "".join(f"        {p},\n" for p in pairs) + "    }"
+        hook = cst.parse_statement(f"@classmethod\ndef {_HOOK}(cls, value):\n    return {table}.get(value)\n")
+        body.append(hook.with_changes(leading_lines=[cst.EmptyLine(indent=False)]))
+    return node.with_changes(body=node.body.with_changes(body=body))

@@ -171,6 +171,20 @@ def resolve_import(importer: str, is_package: bool, module: str, level: int) -> 
     return ".".join([*base, module] if module else base)
 
 
+def _defining_session_classes(
+    items: Sequence[tuple[SourcePath, Any]], talking: Sequence[tuple[SourcePath, Any]], exports: Mapping[str, str]
+) -> list[tuple[SourcePath, Any]]:
+    """Candidates not yet asked whose classes other modules build from
+    session rows (`Session.from_row(r)` elsewhere): what they build from
+    those rows (`RunStatus(row["status"])` in `from_row`) is told too."""
+    from codemods.words import FOREIGN_EXPORT
+
+    asked = {v.name for _, v in talking}
+    defining = {k.rpartition(".")[0] for k, why in exports.items() if not why.startswith(FOREIGN_EXPORT)}
+    return [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.candidate and v.name not in asked
+            and v.talking_source is not None and v.name in defining]
+
+
 def _lookup(table: Mapping[str, Any], name: str) -> str | None:
     """``name`` or the tree module it names when the tree was scanned from
     above its import root (``src.pkg.mod`` for ``pkg.mod``)."""
@@ -1010,8 +1024,9 @@ class PythonEngine:
             return any(".".join(parts[:i]) in modules for i in range(1, len(parts)))
 
         exports: dict[str, str] = {}
-        for _ in range(2):
+        for _ in range(3):
             before = dict(exports)
+            talking += _defining_session_classes(items, talking, exports)
             for source, survey in talking:
                 assert survey.talking_source is not None
                 passed = self._passed(survey.name, facts) if facts is not None else {}

@@ -102,12 +102,12 @@ def test_tables_on_self_and_in_a_local_are_dispatch_tables(tmp_path: Path) -> No
     root = _tree(tmp_path)
     scan = run_cli("scan", ".", "--show-why", cwd=root)
     assert (scan.returncode, scan.stderr) == (1, "")
-    # A method's parameter is not joined over its calls: the module's words speak.
-    held = "keyed by `row.get(\"status\")`; module talks to OpenClaw (openclaw sessions)"
+    # A method's parameter is joined over its calls through an instance (`Shift().react(listed())`).
+    held = "keyed by `row.get(\"status\")`, " + WHY.replace("`labels()`", "`react()`")
     local = f"keyed by `row[\"status\"]`, {WHY}"
     assert scan.stdout.splitlines() == [
-        f"shift.py:14:13: status-dispatch [likely, rewrite] 'failed' -> 'interrupted': {held}",
-        f"shift.py:15:13: status-dispatch [likely, rewrite] 'timeout' -> 'waiting_for_response': {held}",
+        f"shift.py:14:13: status-dispatch [certain, rewrite] 'failed' -> 'interrupted': {held}",
+        f"shift.py:15:13: status-dispatch [certain, rewrite] 'timeout' -> 'waiting_for_response': {held}",
         f"shift.py:33:14: status-dispatch [certain, rewrite] 'done' -> 'agent_responded': {local}",
         f"shift.py:33:34: status-dispatch [certain, rewrite] 'killed' -> 'halted': {local}",
         "2 files scanned, 4 findings: 4 to rewrite, 0 to review (expand phase)",
