@@ -471,7 +471,9 @@ class PythonEngine:
         for n in names:
             # `, NAME)` / `=NAME)`: passed to a helper that may test it (`one_of(status, NAME)`).
             if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(", b", " + n + b")",
-                                       b"=" + n + b")")):
+                                       b"=" + n + b")",
+                                       # copied, aliased or a fallback of a local that is tested: `set(NAME)`
+                                       b"(" + n + b")", b"or " + n, b"= " + n + b"\n")):
                 return tuple(found)
             # A union of imported constants, tested under its own name: `ALL = DONE | FAIL`.
             if _unites(data, n):
