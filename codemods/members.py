@@ -114,16 +114,19 @@ class Members:
     ) -> None:
         name = node.value
         owner = scope.owner_of(name)
-        if owner is None or (id(owner), name) in seen:
+        if owner is None:
             return
-        seen.add((id(owner), name))
         if owner is self.facts.module_scope:
+            # Each mention of a constant is a use of it (leaves: never "seen").
             if self.resolver.module_constant(node, scope) is not None or self.resolver.union_constant(node, scope):
                 out.append(Member("constant", node, name, via))
                 return
             if name in self.facts.imported_names:
                 out.append(Member("imported", node, name, via))
                 return
+        if (id(owner), name) in seen:
+            return
+        seen.add((id(owner), name))
         for binding in owner.bindings[name]:
             if binding.kind in ("assign", "walrus") and binding.value is not None and binding.index is None:
                 self._expression(binding.value, owner, out, seen, depth, via)

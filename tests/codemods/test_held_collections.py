@@ -185,3 +185,158 @@ def test_a_local_also_tested_against_another_vocabulary_is_expanded_and_left_for
     found = [(f["line"], f["old"], f["action"], f["why"].rsplit("; ", 1)[-1]) for f in json.loads(scan.stdout)["findings"]]
     assert found == [(10, old, "review", "but it is also tested against other values (`j[\"state\"]` (line 12) is not "
                       "a session status): split it before contract") for old in ("done", "failed")]
+
+
+# -- 2. a collection passed to the function that tests it ------------------------
+
+PRUNE = '''import json
+from pathlib import Path
+
+DEAD = ("done", "killed")
+HOME = Path.home() / ".openclaw"
+
+
+def stale(store, wanted):
+    entries = json.loads(store.read_text())
+    return sorted(key for key, entry in entries.items() if entry.get("status") in wanted)
+
+
+def picked(agent, only=None):
+    chosen = list(only or DEAD)
+    return stale(HOME / "agents" / agent / "sessions" / "sessions.json", chosen)
+
+
+def dead(agent):
+    return stale(HOME / "agents" / agent / "sessions" / "sessions.json", DEAD)
+
+
+def broken(agent):
+    return stale(HOME / "agents" / agent / "sessions" / "sessions.json", ["failed"])
+
+
+def lost(wanted=("timeout",)):
+    runs = json.loads((HOME / "subagents" / "runs.json").read_text())["runs"]
+    return sorted(rid for rid, run in runs.items() if (run.get("outcome") or {}).get("status") in wanted)
+'''
+
+PRUNE_EXPAND = PRUNE.replace('DEAD = ("done", "killed")', 'DEAD = ("done", "agent_responded", "killed", "halted")').replace(
+    '["failed"])', '["failed", "interrupted"])')
+PRUNE_CONTRACT = PRUNE.replace('DEAD = ("done", "killed")', 'DEAD = ("agent_responded", "halted")').replace(
+    '["failed"])', '["interrupted"])')
+
+CALL_PRUNE = '''import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from crew import prune
+prune.HOME = Path(sys.argv[2])
+print(json.dumps([prune.picked("main"), prune.picked("main", ["killed", "halted"]), prune.dead("main"),
+                  prune.broken("main"), prune.lost()]))
+'''
+
+
+def _store(home: Path, entries: dict[str, str], runs: dict[str, str]) -> None:
+    (home / "agents" / "main" / "sessions").mkdir(parents=True, exist_ok=True)
+    (home / "subagents").mkdir(exist_ok=True)
+    (home / "agents" / "main" / "sessions" / "sessions.json").write_text(
+        json.dumps({k: {"status": s} for k, s in entries.items()}), "utf-8")
+    (home / "subagents" / "runs.json").write_text(
+        json.dumps({"runs": {k: {"outcome": {"status": s}} for k, s in runs.items()}}), "utf-8")
+
+
+def test_a_collection_passed_to_the_function_that_tests_it(tmp_path: Path) -> None:
+    """`stale(store, wanted)` tests a sessions.json entry's status in its
+    parameter: what every call passes (a local copy of `DEAD`, `DEAD`
+    itself, a literal) is a session collection. The subagent runs'
+    `timeout` (an `outcome` status, a parameter's default) is left alone."""
+    root, home = tmp_path / "project", tmp_path / "home"
+    _project(root, {"prune.py": PRUNE})
+    home.mkdir()
+    scan = run_cli("scan", ".", "--format", "json", "--min-confidence", "possible", cwd=root)
+    found = [(f["line"], f["old"], f["confidence"], f["rule"]) for f in json.loads(scan.stdout)["findings"]]
+    assert found == [
+        (4, "done", "certain", "status-constant"),
+        (4, "killed", "certain", "status-constant"),
+        (23, "failed", "certain", "status-held-collection"),
+    ]
+    old = {"a": "done", "b": "killed", "c": "failed", "d": "running"}
+    new = {"a": "agent_responded", "b": "halted", "c": "interrupted", "d": "running"}
+    expected = [["a", "b"], ["b"], ["a", "b"], ["c"], ["r1"]]
+    _store(home, old, {"r1": "timeout", "r2": "ok"})
+    assert _run(CALL_PRUNE, root, str(home)) == expected
+    for phase, text in (("expand", PRUNE_EXPAND), ("contract", PRUNE_CONTRACT)):
+        done = run_cli("apply", ".", "--write", "--phase", phase, "--allow-dirty", cwd=root)
+        assert done.returncode == 0, done.stderr
+        assert (root / "crew" / "prune.py").read_text("utf-8") == text
+        for entries in ([old, new] if phase == "expand" else [new]):
+            _store(home, entries, {"r1": "timeout", "r2": "ok"})
+            assert _run(CALL_PRUNE, root, str(home)) == expected
+
+
+# -- 3. the choices of an option whose value becomes the tested collection -------
+
+CLI = '''import argparse
+import json
+from pathlib import Path
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument("state_dir", type=Path)
+    p.add_argument("--only", action="append", choices=["done", "failed", "killed"])
+    p.add_argument("--job", action="append", choices=["done", "failed", "queued"])
+    args = p.parse_args(argv)
+    wanted = set(args.only or ["failed"])
+    store = args.state_dir / "agents" / "main" / "sessions" / "sessions.json"
+    entries = json.loads(store.read_text())
+    keys = sorted(k for k, e in entries.items() if e["status"] in wanted)
+    jobs = json.loads((args.state_dir / "jobs.json").read_text())
+    kept = set(args.job or ["done"])
+    return keys, sorted(j["id"] for j in jobs if j["state"] in kept)
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
+'''
+
+CLI_EXPAND = CLI.replace('choices=["done", "failed", "killed"]',
+                         'choices=["done", "agent_responded", "failed", "interrupted", "killed", "halted"]').replace(
+    'set(args.only or ["failed"])', 'set(args.only or ["failed", "interrupted"])')
+CLI_CONTRACT = CLI.replace('choices=["done", "failed", "killed"]',
+                           'choices=["agent_responded", "interrupted", "halted"]').replace(
+    'set(args.only or ["failed"])', 'set(args.only or ["interrupted"])')
+
+
+def _cli(root: Path, state: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(root / "crew" / "cli.py"), str(state), *flags],
+                          capture_output=True, text=True)
+
+
+def test_the_choices_of_an_option_that_becomes_the_tested_collection(tmp_path: Path) -> None:
+    """`--only done` must still be accepted after expand, and the new name
+    too; after contract the choices speak the new names. `--job`, whose
+    value is tested against the jobs' own states, keeps its choices."""
+    root, state = tmp_path / "project", tmp_path / "state"
+    _project(root, {"cli.py": CLI})
+    (state / "agents" / "main" / "sessions").mkdir(parents=True)
+    (state / "jobs.json").write_text(json.dumps([{"id": "j1", "state": "done"}, {"id": "j2", "state": "failed"}]))
+
+    def entries(names: dict[str, str]) -> None:
+        (state / "agents" / "main" / "sessions" / "sessions.json").write_text(
+            json.dumps({k: {"status": s} for k, s in names.items()}), "utf-8")
+
+    old = {"a": "done", "b": "failed", "c": "killed"}
+    new = {"a": "agent_responded", "b": "interrupted", "c": "halted"}
+    entries(old)
+    assert json.loads(_cli(root, state, "--only", "done", "--job", "failed").stdout) == [["a"], ["j2"]]
+    for phase, text in (("expand", CLI_EXPAND), ("contract", CLI_CONTRACT)):
+        done = run_cli("apply", ".", "--write", "--phase", phase, "--allow-dirty", cwd=root)
+        assert done.returncode == 0, done.stderr
+        assert (root / "crew" / "cli.py").read_text("utf-8") == text
+        # Each name of the phase is accepted, and picks the rows that say it.
+        for names in ([old, new] if phase == "expand" else [new]):
+            entries(names)
+            ran = _cli(root, state, "--only", names["a"], "--job", "failed")
+            assert (ran.returncode, json.loads(ran.stdout)) == (0, [["a"], ["j2"]]), ran.stderr
+            assert json.loads(_cli(root, state).stdout) == [["b"], ["j1"]]
+    refused = _cli(root, state, "--only", "done")
+    assert refused.returncode == 2 and "invalid choice: 'done'" in refused.stderr
