@@ -56,10 +56,14 @@ class Members:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
         self.facts = resolver.facts
+        # The parameters of module-level functions the last :meth:`of` went
+        # through: what other modules pass them reaches the test too.
+        self.parameters: list[tuple[cst.FunctionDef, str]] = []
 
     def of(self, node: cst.BaseExpression, scope: Scope) -> list[Member]:
         """Every member that reaches ``node`` (made in ``scope``); empty when none is known."""
         out: list[Member] = []
+        self.parameters = []
         self._expression(node, scope, out, set(), 0, "")
         unique: dict[int, Member] = {}
         for member in out:
@@ -131,6 +135,8 @@ class Members:
             if binding.kind in ("assign", "walrus") and binding.value is not None and binding.index is None:
                 self._expression(binding.value, owner, out, seen, depth, via)
             elif binding.kind == "param" and isinstance(owner.node, cst.FunctionDef):
+                if self.facts.functions.get(owner.node.name.value) is owner.node:
+                    self.parameters.append((owner.node, name))
                 if binding.value is not None:  # the default, read where the function is defined
                     self._expression(binding.value, owner.parent or owner, out, seen, depth, via)
                 self._passed(owner, name, out, seen, depth, via)

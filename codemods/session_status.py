@@ -152,8 +152,10 @@ class StatusRewriter:
 
     def exports(self, source: bytes) -> dict[str, str]:
         """What this module tells the rest of the project (see :meth:`Resolver.exports`)."""
-        _, _, resolver = self.analyse(source)
-        return resolver.exports()
+        from codemods.forms.held_collection import tested_parameters
+
+        _, facts, resolver = self.analyse(source)
+        return {**resolver.exports(), **tested_parameters(facts, resolver)}
 
     def imported_uses(self, source: bytes) -> list[ImportedUse]:
         """Status tests made here with names imported from other modules."""

@@ -49,6 +49,7 @@ class Sites:
         self._constant_words: dict[str, set[str]] = {}
         self._validators: dict[str, Validator] | None = None
         self._tested: set[str] | None = None
+        self._params: dict[str, list[str]] | None = None
         self.foreign_words = manifest.python.foreign_words
         self.foreign_sources = tuple(t.lower() for t in manifest.python.foreign_sources)
         keys = b"|".join(re.escape(k.encode()) for k in sorted(self.keys)) or b"(?!)"
@@ -128,7 +129,7 @@ class Sites:
         self._untied = untied
         self._scopes = None
         self._validators = None
-        self._tested = None
+        self._tested = self._params = None
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -206,7 +207,7 @@ class Sites:
         self._helper_names = self._cls_names = self._tables = None
         self._pending = (tree, source)
         self._status_names = self._bound_from_status(tree, source)
-        self._pending, self._validators, self._tested = (tree, source), None, None
+        self._pending, self._validators, self._tested, self._params = (tree, source), None, None, None
         for node in ast.walk(tree):
             if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
                 return True
@@ -407,7 +408,7 @@ class Sites:
         return out
 
     def _site(self, node: ast.AST, constants: set[str], talks: bool) -> bool:
-        if self._held_site(node, constants):
+        if self._held_site(node, constants, talks):
             return True
         if isinstance(node, ast.Compare):
             if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
@@ -486,7 +487,7 @@ class Sites:
 
 
     # -- collections a status is tested in through a name ----------------------
-    def _held_site(self, node: ast.AST, constants: set[str]) -> bool:
+    def _held_site(self, node: ast.AST, constants: set[str], talks: bool) -> bool:
         """A collection of old names (or a constant holding one) that fills a
         name a status is tested in (``bad = set(BROKEN)``, ``bad.add("killed")``,
         ``bad |= {...}``, a call passing it, ``choices=[...]`` of an option), as
@@ -510,10 +511,19 @@ class Sites:
         if isinstance(func, ast.Attribute) and func.attr == "add_argument":
             return any(k.arg in ("choices", "default") and self._fills(k.value, constants) for k in node.keywords) and bool(
                 self._tested_names())
-        # prune(store, DEAD): a module function whose parameter is tested.
-        if isinstance(func, ast.Name) and any(self._fills(a, constants) for a in arguments):
-            return func.id in self._testing_functions()
+        # prune(store, DEAD): a module function whose parameter is tested, or,
+        # where the module talks to OpenClaw, a function of another module
+        # (the tree knows whether it tests it).
+        if isinstance(func, (ast.Name, ast.Attribute)) and any(self._fills(a, constants) for a in arguments):
+            local = isinstance(func, ast.Name) and func.id in self._module_functions()
+            return talks and not local or isinstance(func, ast.Name) and func.id in self._testing_functions()
         return False
+
+    def _module_functions(self) -> dict[str, list[str]]:
+        if self._params is None:
+            assert self._pending is not None
+            self._params = _functions(self._pending[0])
+        return self._params
 
     def _fills(self, value: ast.AST, constants: set[str]) -> bool:
         return self._holds_old(value) or any(isinstance(n, ast.Name) and n.id in constants for n in ast.walk(value))
@@ -531,7 +541,7 @@ class Sites:
                         and isinstance(node.comparators[0], ast.Name) and self._reads(node.left)):
                     self._tested.add(node.comparators[0].id)
             if self._tested:
-                functions = _functions(tree)
+                functions = self._module_functions()
                 calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
                 for _ in range(3):
                     found = set(self._tested)
@@ -554,7 +564,7 @@ class Sites:
         if not tested:
             return set()
         assert self._pending is not None
-        return {name for name, params in _functions(self._pending[0]).items() if set(params) & tested}
+        return {name for name, params in self._module_functions().items() if set(params) & tested}
 
     def _validated(self, node: ast.Call, constants: set[str]) -> bool:
         """A call that may test a status for membership in a collection of

@@ -14,6 +14,7 @@ from codemods.forms.constant import _collection, union_uses
 from codemods.members import Member, Members, literals_of
 from codemods.provenance import Comparison, ModuleFacts, Resolver, Verdict
 from codemods.session_status import GROWN, Plan, StatusRewriter
+from codemods.words import COLLECTION_EXPORT
 from migrator.findings import CONFIDENCES
 from migrator.rules import Example, Rule
 
@@ -63,14 +64,86 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         words = [w for m in found for w in _words(members, resolver, m)]
         if not set(words) & rw.vocab.old:
             continue
-        verdict = _verdict(resolver, comparison, words)
-        for member in found:
-            if member.kind == "constant":
-                _constant_use(facts, resolver, plan, member, verdict)
-            elif member.kind in ("collection", "grown"):
-                reached.setdefault(id(member.node), (member, []))[1].append(verdict)
+        _reach(facts, resolver, plan, reached, found, _verdict(resolver, comparison, words))
+    # `stale(store, DEAD)` where another module's `stale` tests its parameter.
+    for call, scope in facts.all_calls if resolver.tree.exports else ():
+        for argument, verdict in _tested_arguments(resolver, call):
+            _reach(facts, resolver, plan, reached, members.of(argument, scope), verdict)
     for member, verdicts in reached.values():
         _plan(rw, facts, plan, member, verdicts)
+
+
+def _reach(
+    facts: ModuleFacts, resolver: Resolver, plan: Plan, reached: dict[int, tuple[Member, list[Verdict]]],
+    found: list[Member], verdict: Verdict,
+) -> None:
+    for member in found:
+        if member.kind == "constant":
+            _constant_use(facts, resolver, plan, member, verdict)
+        elif member.kind in ("collection", "grown"):
+            reached.setdefault(id(member.node), (member, []))[1].append(verdict)
+
+
+def tested_parameters(facts: ModuleFacts, resolver: Resolver) -> dict[str, str]:
+    """``module.function#index`` and ``#name`` of each parameter of a
+    module-level function that a session status is tested in (``st not in
+    wanted``, or in a copy of it), for the modules that call it: what they
+    pass is a session collection (see :data:`COLLECTION_EXPORT`)."""
+    members = Members(resolver)
+    out: dict[str, str] = {}
+    where = resolver.tree.display or resolver.tree.module
+    for comparison in facts.comparisons:
+        other = comparison.other
+        if not isinstance(comparison.op, (cst.In, cst.NotIn)) or comparison.through is not None:
+            continue
+        if resolver.literal_words(other) is not None or isinstance(other, cst.Dict):
+            continue
+        members.of(other, comparison.scope)
+        if not members.parameters:
+            continue
+        verdict = _verdict(resolver, comparison, [])
+        if verdict.confidence is None:
+            continue
+        for function, param in members.parameters:
+            positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+            name = f"{resolver.tree.module}.{function.name.value}".lstrip(".")
+            line = facts.pos(comparison.node).start.line
+            why = f"{COLLECTION_EXPORT}{verdict.confidence}: `{function.name.value}()` tests it ({where}:{line}), {verdict.why}"
+            keys = [param] + ([str(positional.index(param))] if param in positional else [])
+            for key in keys:
+                known = out.get(f"{name}#{key}")
+                if known is None or _rank(why) < _rank(known):
+                    out[f"{name}#{key}"] = why
+    return out
+
+
+def _rank(why: str) -> int:
+    confidence = why[len(COLLECTION_EXPORT):].split(":", 1)[0]
+    return CONFIDENCES.index(confidence)  # type: ignore[arg-type]
+
+
+def _tested_arguments(resolver: Resolver, call: cst.Call) -> list[tuple[cst.BaseExpression, Verdict]]:
+    """The arguments of ``call`` that a function of another module tests a
+    session status in, with that test's verdict."""
+    name = cst.helpers.get_full_name_for_node(call.func) or ""
+    full = resolver.absolute(name) if name else None
+    if full is None or name.split(".", 1)[0] in resolver.facts.functions:
+        return []  # this module's own functions are followed through their calls
+    exports = resolver.tree.exports
+    out: list[tuple[cst.BaseExpression, Verdict]] = []
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            break
+        key = arg.keyword.value if arg.keyword is not None else str(index)
+        why = exports.get(f"{full}#{key}") or next(
+            (w for k, w in exports.items() if k.endswith(f".{full}#{key}") or f"{full}#{key}".endswith("." + k)), None)
+        if why is None or not why.startswith(COLLECTION_EXPORT):
+            continue
+        confidence, _, reason = why[len(COLLECTION_EXPORT):].partition(": ")
+        line = resolver.facts.pos(call).start.line
+        shown = name.rsplit(".", 1)[-1]
+        out.append((arg.value, Verdict(confidence, f"passed to `{shown}()` at line {line}: {reason}")))  # type: ignore[arg-type]
+    return out
 
 
 def _verdict(resolver: Resolver, comparison: Comparison, words: list[str]) -> Verdict:

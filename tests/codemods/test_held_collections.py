@@ -340,3 +340,65 @@ def test_the_choices_of_an_option_that_becomes_the_tested_collection(tmp_path: P
             assert json.loads(_cli(root, state).stdout) == [["b"], ["j1"]]
     refused = _cli(root, state, "--only", "done")
     assert refused.returncode == 2 and "invalid choice: 'done'" in refused.stderr
+
+
+LIB = '''import json
+from pathlib import Path
+
+
+def stale(agent_dir, wanted):
+    entries = json.loads((Path(agent_dir) / "sessions" / "sessions.json").read_text())
+    return sorted(key for key, entry in entries.items() if entry.get("status") in wanted)
+
+
+def lost(state_dir, wanted):
+    runs = json.loads((Path(state_dir) / "subagents" / "runs.json").read_text())["runs"]
+    return sorted(rid for rid, run in runs.items() if run["outcome"]["status"] in wanted)
+'''
+
+MAIN = '''from . import lib
+from .lib import lost, stale
+
+DEAD = ("done", "killed")
+
+
+def run(state_dir, only=None):
+    chosen = set(only or DEAD)
+    agent_dir = state_dir + "/agents/main"
+    return stale(agent_dir, chosen), lib.stale(agent_dir, ["failed"]), lost(state_dir, ("timeout",))
+'''
+
+CALL_MAIN = '''import json, sys
+sys.path.insert(0, sys.argv[1])
+from crew import main
+print(json.dumps(main.run(sys.argv[2])))
+'''
+
+
+def test_a_collection_passed_to_a_function_of_another_module_that_tests_it(tmp_path: Path) -> None:
+    """`lib.stale` tests a sessions.json entry's status in its parameter:
+    the callers in `main.py` pass session collections (a copy of `DEAD`, a
+    literal), rewritten there. `lib.lost` tests a subagent run's `outcome`
+    status: what it is passed stays."""
+    root, home = tmp_path / "project", tmp_path / "home"
+    _project(root, {"lib.py": LIB, "main.py": MAIN})
+    home.mkdir()
+    scan = run_cli("scan", ".", "--format", "json", "--min-confidence", "possible", cwd=root)
+    found = [(f["path"], f["line"], f["old"], f["confidence"]) for f in json.loads(scan.stdout)["findings"]]
+    assert found == [("crew/main.py", 4, "done", "certain"), ("crew/main.py", 4, "killed", "certain"),
+                     ("crew/main.py", 10, "failed", "certain")]
+    old = {"a": "done", "b": "killed", "c": "failed", "d": "running"}
+    new = {"a": "agent_responded", "b": "halted", "c": "interrupted", "d": "running"}
+    expected = [["a", "b"], ["c"], ["r1"]]
+    _store(home, old, {"r1": "timeout", "r2": "ok"})
+    assert _run(CALL_MAIN, root, str(home)) == expected
+    for phase, dead, failed in (("expand", '"done", "agent_responded", "killed", "halted"', '"failed", "interrupted"'),
+                                ("contract", '"agent_responded", "halted"', '"interrupted"')):
+        done = run_cli("apply", ".", "--write", "--phase", phase, "--allow-dirty", cwd=root)
+        assert done.returncode == 0, done.stderr
+        assert (root / "crew" / "main.py").read_text("utf-8") == MAIN.replace(
+            '"done", "killed"', dead).replace('["failed"]', f"[{failed}]")
+        assert (root / "crew" / "lib.py").read_text("utf-8") == LIB
+        for entries in ([old, new] if phase == "expand" else [new]):
+            _store(home, entries, {"r1": "timeout", "r2": "ok"})
+            assert _run(CALL_MAIN, root, str(home)) == expected
