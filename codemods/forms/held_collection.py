@@ -119,7 +119,7 @@ def tested_parameters(facts: ModuleFacts, resolver: Resolver) -> dict[str, str]:
 
 def _rank(why: str) -> int:
     confidence = why[len(COLLECTION_EXPORT):].split(":", 1)[0]
-    return CONFIDENCES.index(confidence)  # type: ignore[arg-type]
+    return CONFIDENCES.index(confidence)
 
 
 def _tested_arguments(resolver: Resolver, call: cst.Call) -> list[tuple[cst.BaseExpression, Verdict]]:
@@ -139,10 +139,13 @@ def _tested_arguments(resolver: Resolver, call: cst.Call) -> list[tuple[cst.Base
             (w for k, w in exports.items() if k.endswith(f".{full}#{key}") or f"{full}#{key}".endswith("." + k)), None)
         if why is None or not why.startswith(COLLECTION_EXPORT):
             continue
-        confidence, _, reason = why[len(COLLECTION_EXPORT):].partition(": ")
+        said, _, reason = why[len(COLLECTION_EXPORT):].partition(": ")
+        confidence = next((c for c in CONFIDENCES if c == said), None)
+        if confidence is None:
+            continue
         line = resolver.facts.pos(call).start.line
         shown = name.rsplit(".", 1)[-1]
-        out.append((arg.value, Verdict(confidence, f"passed to `{shown}()` at line {line}: {reason}")))  # type: ignore[arg-type]
+        out.append((arg.value, Verdict(confidence, f"passed to `{shown}()` at line {line}: {reason}")))
     return out
 
 
