@@ -59,6 +59,18 @@ class Members:
         # The parameters of module-level functions the last :meth:`of` went
         # through: what other modules pass them reaches the test too.
         self.parameters: list[tuple[cst.FunctionDef, str]] = []
+        # Calls of a method on a plain name, by that name (``bad.add(...)``,
+        # ``p.add_argument(...)``): indexed once, asked per tested name.
+        self._on_name: dict[str, list[tuple[cst.Call, Scope]]] | None = None
+
+    def _calls_on(self, name: str) -> list[tuple[cst.Call, Scope]]:
+        if self._on_name is None:
+            self._on_name = {}
+            for call, scope in self.facts.all_calls:
+                func = call.func
+                if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+                    self._on_name.setdefault(func.value.value, []).append((call, scope))
+        return self._on_name.get(name, [])
 
     def of(self, node: cst.BaseExpression, scope: Scope) -> list[Member]:
         """Every member that reaches ``node`` (made in ``scope``); empty when none is known."""
@@ -147,10 +159,9 @@ class Members:
     ) -> None:
         """``name.add("killed")``, ``name.update({...})``, ``name |= {...}``:
         what is added to the collection is in it too."""
-        for call, scope in self.facts.all_calls:
+        for call, scope in self._calls_on(name):
             func = call.func
-            if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name):
-                continue
+            assert isinstance(func, cst.Attribute)
             if scope.owner_of(name) is not owner or len(call.args) != 1 or call.args[0].star or call.args[0].keyword:
                 continue
             value = call.args[0].value
@@ -213,18 +224,20 @@ class Members:
         if not parsers:
             return
         # Argument groups of the parser add its options too.
-        for call, call_scope in self.facts.all_calls:
-            func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value in _GROUPS and isinstance(func.value, cst.Name):
-                where = call_scope.owner_of(func.value.value)
-                if where is not None and (id(where), func.value.value) in parsers:
+        for _, parser in list(parsers):
+            for call, call_scope in self._calls_on(parser):
+                func = call.func
+                assert isinstance(func, cst.Attribute)
+                where = call_scope.owner_of(parser)
+                if func.attr.value in _GROUPS and where is not None and (id(where), parser) in parsers:
                     for target in _assigned_names(where, call):
                         parsers.add((id(where), target))
         dest = node.attr.value
-        for call, call_scope in self.facts.all_calls:
+        added = [c for _, parser in parsers for c in self._calls_on(parser)]
+        for call, call_scope in added:
             func = call.func
-            if not (isinstance(func, cst.Attribute) and func.attr.value == "add_argument"
-                    and isinstance(func.value, cst.Name)):
+            assert isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+            if func.attr.value != "add_argument":
                 continue
             where = call_scope.owner_of(func.value.value)
             if where is None or (id(where), func.value.value) not in parsers or _destination(call) != dest:
