@@ -65,6 +65,15 @@ def settled(jobs):
     over = list(JOB_OVER)
     over.append("killed")
     return [job["id"] for job in jobs if job["outcome"]["status"] in over]
+
+
+HALTED = frozenset({"killed"})
+
+
+def stopped(extra=()):
+    stop = HALTED
+    also = ("done",) + tuple(extra)
+    return [row["key"] for row in sessions() if row["status"] in stop or row["status"] in also]
 '''
 
 WATCH_EXPAND = WATCH.replace(
@@ -73,7 +82,8 @@ WATCH_EXPAND = WATCH.replace(
     'bad.add("killed")', 'bad.update(("killed", "halted"))'
 ).replace('over.update({"killed"})', 'over.update({"killed", "halted"})').replace(
     'idle = {"done"}\n    idle |= {"failed"}', 'idle = {"done", "agent_responded"}\n    idle |= {"failed", "interrupted"}'
-)
+).replace('frozenset({"killed"})', 'frozenset({"killed", "halted"})').replace(
+    '("done",) + tuple', '("done", "agent_responded",) + tuple')
 
 WATCH_CONTRACT = WATCH.replace(
     'BROKEN = ("failed", "timeout")', 'BROKEN = ("interrupted", "waiting_for_response")'
@@ -81,7 +91,7 @@ WATCH_CONTRACT = WATCH.replace(
     'bad.add("killed")', 'bad.add("halted")'
 ).replace('over.update({"killed"})', 'over.update({"halted"})').replace(
     'idle = {"done"}\n    idle |= {"failed"}', 'idle = {"agent_responded"}\n    idle |= {"interrupted"}'
-)
+).replace('frozenset({"killed"})', 'frozenset({"halted"})').replace('("done",) + tuple', '("agent_responded",) + tuple')
 
 # Runs the migrated watcher over rows given on the command line.
 CALL_WATCH = '''import json, sys
@@ -91,7 +101,7 @@ rows = json.loads(sys.argv[2])
 watch.sessions = lambda: rows
 jobs = [{"id": "j1", "outcome": {"status": "killed"}}, {"id": "j2", "outcome": {"status": "halted"}}]
 print(json.dumps([watch.broken(), watch.broken(strict=True), watch.finished(), watch.quiet(), watch.waiting(),
-                  watch.settled(jobs)]))
+                  watch.settled(jobs), watch.stopped()]))
 '''
 
 
@@ -127,10 +137,12 @@ def test_a_local_bound_to_a_collection_is_that_collection(tmp_path: Path) -> Non
         ("crew/watch.py", 25, "killed", "certain", "status-held-collection"),
         ("crew/watch.py", 30, "done", "certain", "status-held-collection"),
         ("crew/watch.py", 31, "failed", "certain", "status-held-collection"),
+        ("crew/watch.py", 47, "killed", "certain", "status-set-call"),
+        ("crew/watch.py", 52, "done", "certain", "status-held-collection"),
     ]
     rows = {"a": "failed", "b": "killed", "c": "done", "d": "timeout", "e": "running"}
     new_rows = {"a": "interrupted", "b": "halted", "c": "agent_responded", "d": "waiting_for_response", "e": "running"}
-    expected = [["a", "d"], ["a", "b", "d"], ["b", "c"], ["b", "d", "e"], ["d"], ["j1"]]
+    expected = [["a", "d"], ["a", "b", "d"], ["b", "c"], ["b", "d", "e"], ["d"], ["j1"], ["b", "c"]]
     assert _run(CALL_WATCH, tmp_path, _rows(rows)) == expected
     for phase, text in (("expand", WATCH_EXPAND), ("contract", WATCH_CONTRACT)):
         done = run_cli("apply", ".", "--write", "--phase", phase, "--allow-dirty", cwd=tmp_path)
