@@ -66,9 +66,18 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             continue
         _reach(facts, resolver, plan, reached, found, _verdict(resolver, comparison, words))
     # `stale(store, DEAD)` where another module's `stale` tests its parameter.
+    validated = {id(c.node) for c in facts.comparisons if c.through is not None}  # the validator form's
     for call, scope in facts.all_calls if resolver.tree.exports else ():
+        if id(call) in validated:
+            continue
         for argument, verdict in _tested_arguments(resolver, call):
-            _reach(facts, resolver, plan, reached, members.of(argument, scope), verdict)
+            found = members.of(argument, scope)
+            foreign = sorted({w for m in found for w in _words(members, resolver, m)} & resolver.foreign_words)
+            if foreign and verdict.confidence != "certain":
+                # Of unknown origin there, and another vocabulary's word here:
+                # as a test with these words would be judged.
+                verdict = Verdict(None, f"{verdict.why}; also passed {', '.join(map(repr, foreign))}")
+            _reach(facts, resolver, plan, reached, found, verdict)
     for member, verdicts in reached.values():
         _plan(rw, facts, plan, member, verdicts)
 
