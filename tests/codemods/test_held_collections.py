@@ -9,10 +9,13 @@ in the test is; one tested against another vocabulary's values is not."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+from codemods.sites import Sites
+from migrator.manifest import load_manifest
 from tests.conftest import run_cli
 
 # -- 1. locals -----------------------------------------------------------------
@@ -414,3 +417,26 @@ def test_a_collection_passed_to_a_function_of_another_module_that_tests_it(tmp_p
         for entries in ([old, new] if phase == "expand" else [new]):
             _store(home, entries, {"r1": "timeout", "r2": "ok"})
             assert _run(CALL_MAIN, root, str(home)) == expected
+
+
+# -- the site test: which files the full analysis reads -------------------------
+
+def test_a_collection_that_fills_a_tested_name_is_a_site() -> None:
+    """On lines that quote an old name (the only ones asked where the module
+    does not talk to OpenClaw): a local, a growing call, an option's
+    choices, an argument of a function that tests it, each filling a name
+    a status is tested in."""
+    sites = Sites(load_manifest(), re.compile(rb"[\"'](?:done|failed|timeout|killed)[\"']"))
+    tested = 'def f(rows, wanted):\n    return [r for r in rows if r["status"] in wanted]\n'
+    cases = [
+        ('def g(rows):\n    bad = ("failed", "timeout")\n    return [r for r in rows if r["status"] in bad]\n', True),
+        ('def g(rows, bad):\n    bad.add("killed")\n    return [r for r in rows if r.get("status") in bad]\n', True),
+        ('def g(rows):\n    bad = ("failed", "timeout")\n    return [r for r in rows if r["kind"] in bad]\n', False),
+        (tested + 'def g(rows):\n    return f(rows, ["done"])\n', True),
+        (tested + 'def g(rows):\n    chosen = ["done"]\n    return f(rows, chosen)\n', True),
+        (tested + 'def g(rows):\n    return h(rows, ["done"])\n', False),  # nothing tests what `h` is given
+        ('import argparse\np = argparse.ArgumentParser()\np.add_argument("--only", choices=["done", "failed"])\n'
+         'args = p.parse_args()\nwanted = set(args.only)\nkeys = [r for r in rows if r["status"] in wanted]\n', True),
+    ]
+    for code, site in cases:
+        assert sites.found(code.encode(), False) is site, code
