@@ -27,6 +27,7 @@ from codemods.edits import (
     pattern_of,
 )
 from codemods.literals import restyle, string_value
+from codemods.members import GROW_MANY, GROW_ONE
 from codemods.provenance import (
     Comparison,
     ModuleFacts,
@@ -501,8 +502,6 @@ class _Apply(cst.CSTTransformer):
         expand; in contract the new name alone, and an ``update`` of one
         name becomes ``add`` again (so contract after expand writes what
         contract alone does)."""
-        from codemods.members import GROW_MANY, GROW_ONE
-
         func = node.func
         assert isinstance(func, cst.Attribute)
         arg = node.args[0]
@@ -599,6 +598,7 @@ class _Normalize(ast.NodeTransformer):
         return node
 
     visit_List = visit_Tuple  # type: ignore[assignment]
+    visit_Set = visit_Tuple  # type: ignore[assignment]
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         # bad.add("killed")  ~  bad.update(("killed", "halted")): one name
@@ -613,7 +613,6 @@ class _Normalize(ast.NodeTransformer):
             elif func.attr in ("update", "extend") and isinstance(arg, (ast.Tuple, ast.List, ast.Set)):
                 node.args = [ast.Tuple(self._dedupe(arg.elts), ast.Load())]
         return node
-    visit_Set = visit_Tuple  # type: ignore[assignment]
 
     def visit_MatchOr(self, node: ast.MatchOr) -> ast.AST:
         # case "done" | "agent_responded"  ~  case "agent_responded"

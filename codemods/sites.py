@@ -509,8 +509,9 @@ class Sites:
             return (isinstance(receiver, ast.Name) and receiver.id in self._tested_names()
                     and any(self._fills(a, constants) for a in node.args))
         if isinstance(func, ast.Attribute) and func.attr == "add_argument":
-            return any(k.arg in ("choices", "default") and self._fills(k.value, constants) for k in node.keywords) and bool(
-                self._tested_names())
+            # An option's value may become any tested name (`set(args.only or DEAD)`).
+            filled = any(k.arg in ("choices", "default") and self._fills(k.value, constants) for k in node.keywords)
+            return filled and bool(self._tested_names())
         # prune(store, DEAD): a module function whose parameter is tested, or,
         # where the module talks to OpenClaw, a function of another module
         # (the tree knows whether it tests it).
