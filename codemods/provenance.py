@@ -256,6 +256,8 @@ class ModuleFacts(cst.CSTVisitor):
         self.attribute_scopes: dict[int, Scope] = {}
         # Calls of plain names, for what a function's parameters are passed.
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
+        # `bad |= {"killed"}`: what grows a collection in place (see codemods.members).
+        self.aug_assigns: list[tuple[cst.AugAssign, Scope]] = []
         self.inline_dispatches: list[tuple[cst.Dict, cst.BaseExpression, Scope]] = []
         self.literal_types: list[LiteralType] = []
         self.enums: list[EnumClass] = []
@@ -421,6 +423,7 @@ class ModuleFacts(cst.CSTVisitor):
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._note_self_attribute(node.target, None)
+        self.aug_assigns.append((node, self.scope))
 
     def _note_self_attribute(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
         # `self.reactions = {...}` in a method: what the instance holds

@@ -28,6 +28,7 @@ from codemods.edits import (
     pattern_of,
 )
 from codemods.literals import restyle, string_value
+from codemods.members import GROW_MANY, GROW_ONE
 from codemods.provenance import (
     Comparison,
     ModuleFacts,
@@ -103,8 +104,11 @@ class PassedArgument:
     origin: Origin
 
 
+# A call that grows a tested collection (`bad.add("killed")`): expand makes
+# it add both names (`bad.update(("killed", "halted"))`), contract the new one.
+GROWN = "grown"
 # Edits that add the new name beside the old one in expand.
-_EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type", "enum-missing")
+_EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type", "enum-missing", GROWN)
 # A constant shared with another vocabulary gets expand's edit in either
 # phase: contract leaves it accepting both names, for a person to split, so
 # contract after expand and contract alone give the same bytes.
@@ -144,8 +148,10 @@ class StatusRewriter:
 
     def exports(self, source: bytes) -> dict[str, str]:
         """What this module tells the rest of the project (see :meth:`Resolver.exports`)."""
-        _, _, resolver = self.analyse(source)
-        return resolver.exports()
+        from codemods.forms.held_collection import tested_parameters
+
+        _, facts, resolver = self.analyse(source)
+        return {**resolver.exports(), **tested_parameters(facts, resolver)}
 
     def imported_uses(self, source: bytes) -> list[ImportedUse]:
         """Status tests made here with names imported from other modules."""
@@ -177,6 +183,10 @@ class StatusRewriter:
                 out.append(ImportedUse(module, level, name, Verdict(None, why)))
                 continue
             out.append(ImportedUse(module, level, name, resolver.verdict(subject, [])))
+        from codemods.forms.held_collection import imported_members
+
+        # `late = tuple(STUCK)`, then `row["status"] in late`: a use of STUCK too.
+        out += [ImportedUse(*use) for use in imported_members(facts, resolver)]
         return out
 
     def imported_aliases(self, source: bytes) -> list[ImportedUse]:
@@ -515,9 +525,38 @@ class _Apply(cst.CSTTransformer):
         return self._leave_collection(original_node, updated_node)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        if self.edits.get(id(original_node)) == "membership":  # df["status"].isin([...]): its argument
+        edit = self.edits.get(id(original_node))
+        if edit == "membership":  # df["status"].isin([...]): its argument
             return self._collection(updated_node)
+        if edit in (GROWN, GROWN + "-shared"):
+            return self._grow(updated_node, expand=edit != GROWN)
         return self._leave_collection(original_node, updated_node)
+
+    def _grow(self, node: cst.Call, expand: bool) -> cst.BaseExpression:
+        """``bad.add("killed")`` -> ``bad.update(("killed", "halted"))`` in
+        expand; in contract the new name alone, and an ``update`` of one
+        name becomes ``add`` again (so contract after expand writes what
+        contract alone does)."""
+        func = node.func
+        assert isinstance(func, cst.Attribute)
+        arg = node.args[0]
+        value = arg.value
+        method = func.attr.value
+        if isinstance(value, cst.SimpleString):
+            if self.phase == "expand" or expand:
+                renamed = func.with_changes(attr=func.attr.with_changes(value=GROW_ONE[method]))
+                return node.with_changes(func=renamed, args=[arg.with_changes(value=pair_tuple(value, self.vocab))])
+            new = restyle(value, self.vocab.to_new(string_value(value) or ""))
+            return node.with_changes(args=[arg.with_changes(value=new)])
+        grown = self._collection(value, expand)
+        if (
+            self.phase == "contract" and not expand and method in GROW_MANY
+            and isinstance(grown, cst.Tuple) and len(grown.elements) == 1  # the shape expand writes
+        ):
+            one = grown.elements[0].value.with_changes(lpar=[], rpar=[])
+            renamed = func.with_changes(attr=func.attr.with_changes(value=GROW_MANY[method]))
+            return node.with_changes(func=renamed, args=[arg.with_changes(value=one)])
+        return node.with_changes(args=[arg.with_changes(value=grown)])
 
     def leave_Dict(self, original_node: cst.Dict, updated_node: cst.Dict) -> cst.BaseExpression:
         if self.edits.get(id(original_node)) != "table":
@@ -610,6 +649,20 @@ class _Normalize(ast.NodeTransformer):
 
     visit_List = visit_Tuple  # type: ignore[assignment]
     visit_Set = visit_Tuple  # type: ignore[assignment]
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        # bad.add("killed")  ~  bad.update(("killed", "halted")): one name
+        # added, or several (see _Apply._grow).
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Attribute) and len(node.args) == 1 and not node.keywords:
+            arg = node.args[0]
+            if func.attr in ("add", "append") and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                func.attr = "update" if func.attr == "add" else "extend"
+                node.args = [ast.Tuple([arg], ast.Load())]
+            elif func.attr in ("update", "extend") and isinstance(arg, (ast.Tuple, ast.List, ast.Set)):
+                node.args = [ast.Tuple(self._dedupe(arg.elts), ast.Load())]
+        return node
 
     def visit_MatchOr(self, node: ast.MatchOr) -> ast.AST:
         # case "done" | "agent_responded"  ~  case "agent_responded"

@@ -57,6 +57,8 @@ class Sites:
         self._scopes: list[tuple[tuple[int, int], dict[str, set[str]]]] | None = None
         self._constant_words: dict[str, set[str]] = {}
         self._validators: dict[str, Validator] | None = None
+        self._tested: set[str] | None = None
+        self._params: dict[str, list[str]] | None = None
         self.foreign_words = manifest.python.foreign_words
         self.foreign_sources = tuple(t.lower() for t in manifest.python.foreign_sources)
         keys = b"|".join(re.escape(k.encode()) for k in sorted(self.keys)) or b"(?!)"
@@ -136,6 +138,7 @@ class Sites:
         self._untied = untied
         self._scopes = None
         self._validators = None
+        self._tested = self._params = None
         try:
             tree = parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -213,7 +216,7 @@ class Sites:
         self._helper_names = self._cls_names = self._tables = None
         self._pending = (tree, source)
         self._status_names = self._bound_from_status(tree, source)
-        self._pending, self._validators = (tree, source), None
+        self._pending, self._validators, self._tested, self._params = (tree, source), None, None, None
         for node in ast.walk(tree):
             if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
                 return True
@@ -414,6 +417,8 @@ class Sites:
         return out
 
     def _site(self, node: ast.AST, constants: set[str], talks: bool) -> bool:
+        if self._held_site(node, constants, talks):
+            return True
         if isinstance(node, ast.Compare):
             if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
                 return False
@@ -491,6 +496,87 @@ class Sites:
         return False
 
 
+    # -- collections a status is tested in through a name ----------------------
+    def _held_site(self, node: ast.AST, constants: set[str], talks: bool) -> bool:
+        """A collection of old names (or a constant holding one) that fills a
+        name a status is tested in (``bad = set(BROKEN)``, ``bad.add("killed")``,
+        ``bad |= {...}``, a call passing it, ``choices=[...]`` of an option), as
+        :mod:`codemods.members` follows it. Generous: the names are matched
+        by spelling, the forms decide."""
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            # A module constant is a site where it is tested (the compare).
+            names = {t.id for t in targets if isinstance(t, ast.Name)} - constants
+            if self._untied and (_words(node.value) or set()) & self.foreign_words:
+                return False  # another vocabulary's collection, where nothing ties the module to OpenClaw
+            return bool(names) and self._fills(node.value, constants) and bool(names & self._tested_names())
+        if not isinstance(node, ast.Call):
+            return False
+        func = node.func
+        arguments = [*node.args, *(k.value for k in node.keywords)]
+        if isinstance(func, ast.Attribute) and func.attr in ("add", "append", "update", "extend"):
+            receiver = func.value
+            return (isinstance(receiver, ast.Name) and receiver.id in self._tested_names()
+                    and any(self._fills(a, constants) for a in node.args))
+        if isinstance(func, ast.Attribute) and func.attr == "add_argument":
+            # An option's value may become any tested name (`set(args.only or DEAD)`).
+            filled = any(k.arg in ("choices", "default") and self._fills(k.value, constants) for k in node.keywords)
+            return filled and bool(self._tested_names())
+        # prune(store, DEAD): a module function whose parameter is tested, or,
+        # where the module talks to OpenClaw, a function of another module
+        # (the tree knows whether it tests it).
+        if isinstance(func, (ast.Name, ast.Attribute)) and any(self._fills(a, constants) for a in arguments):
+            local = isinstance(func, ast.Name) and func.id in self._module_functions()
+            return talks and not local or isinstance(func, ast.Name) and func.id in self._testing_functions()
+        return False
+
+    def _module_functions(self) -> dict[str, list[str]]:
+        if self._params is None:
+            assert self._pending is not None
+            self._params = _functions(self._pending[0])
+        return self._params
+
+    def _fills(self, value: ast.AST, constants: set[str]) -> bool:
+        return self._holds_old(value) or any(isinstance(n, ast.Name) and n.id in constants for n in ast.walk(value))
+
+    def _tested_names(self) -> set[str]:
+        """Names a status read is tested for membership in (``st not in
+        wanted``), and the names the module's calls pass for such a
+        parameter, a few calls out."""
+        if self._tested is None:
+            assert self._pending is not None
+            tree = self._pending[0]
+            self._tested = set()
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))
+                        and isinstance(node.comparators[0], ast.Name) and self._reads(node.left)):
+                    self._tested.add(node.comparators[0].id)
+            if self._tested:
+                functions = self._module_functions()
+                calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+                for _ in range(3):
+                    found = set(self._tested)
+                    for call in calls:
+                        params = _parameters(call.func, functions)
+                        for index, arg in enumerate(call.args):
+                            if isinstance(arg, ast.Name) and index < len(params) and params[index] in self._tested:
+                                found.add(arg.id)
+                        for keyword in call.keywords:
+                            if isinstance(keyword.value, ast.Name) and keyword.arg in self._tested:
+                                found.add(keyword.value.id)
+                    if found == self._tested:
+                        break
+                    self._tested = found
+        return self._tested
+
+    def _testing_functions(self) -> set[str]:
+        """The module's functions with a parameter a status is tested in."""
+        tested = self._tested_names()
+        if not tested:
+            return set()
+        assert self._pending is not None
+        return {name for name, params in self._module_functions().items() if set(params) & tested}
+
     def _validated(self, node: ast.Call, constants: set[str]) -> bool:
         """A call that may test a status for membership in a collection of
         old names through a helper: a status read passed before a collection
@@ -533,6 +619,23 @@ def validating_helpers(tree: ast.Module) -> dict[str, Validator]:
         if pairs:
             out[node.name] = (positional, tuple(pairs))
     return out
+
+
+def _functions(tree: ast.Module) -> dict[str, list[str]]:
+    """Each function's (and method's) parameters, by name."""
+    return {
+        node.name: [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
+        for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+
+
+def _parameters(func: ast.AST, functions: dict[str, list[str]]) -> list[str]:
+    """The positional parameters a call of ``func`` fills (``self`` left out for ``obj.method(...)``)."""
+    if isinstance(func, ast.Name):
+        return functions.get(func.id, [])
+    if isinstance(func, ast.Attribute):
+        return functions.get(func.attr, [])[1:]
+    return []
 
 
 def _lines_holding(source: bytes, pattern: re.Pattern[bytes], names: Iterable[bytes]) -> set[int]:

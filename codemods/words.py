@@ -10,6 +10,10 @@ from typing import Iterable
 # that returns another vocabulary's record, a `sessions_send` answer, say:
 # the importer leaves its status alone. Other exports carry session rows.
 FOREIGN_EXPORT = "foreign: "
+# Marks an export ``module.function#parameter`` (by index and by name): the
+# function tests a session status in that parameter, a collection its
+# callers pass (``stale(store, DEAD)``); the value is ``confidence: why``.
+COLLECTION_EXPORT = "collection: "
 
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 

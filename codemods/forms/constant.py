@@ -86,9 +86,17 @@ def _union_use(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan:
     if union is None or not isinstance(comparison.op, (cst.In, cst.NotIn)):
         return
     name, components = union
-    verdict = resolver.union_verdict(comparison, name)
     plan.sinks.add(id(comparison.other))
-    module_scope = facts.module_scope or comparison.scope
+    union_uses(facts, resolver, plan, name, components, resolver.union_verdict(comparison, name))
+
+
+def union_uses(
+    facts: ModuleFacts, resolver: Resolver, plan: Plan, name: str, components: list[cst.Name], verdict: Verdict
+) -> None:
+    """Record a test of the union ``name`` (judged ``verdict``) as a use of
+    its own literals and of each constant it unites, through unions of unions."""
+    module_scope = facts.module_scope
+    assert module_scope is not None
     # The union's own literals (`BROKEN | {"done", "killed"}`) are used with it.
     if union_literals(facts.constants[name]):
         plan.constant_uses.setdefault(name, []).append(verdict)
@@ -206,9 +214,9 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
 
 def _collection(
     rw: StatusRewriter, facts: ModuleFacts, plan: Plan, value: cst.BaseExpression, line: int, verdict: Verdict,
-    rewrite: bool, shared: bool,
+    rewrite: bool, shared: bool, rule: str | None = None,
 ) -> None:
-    rule = "status-set-call" if isinstance(value, cst.Call) else "status-constant"
+    rule = rule or ("status-set-call" if isinstance(value, cst.Call) else "status-constant")
     rw.add(plan, facts, value, line, rw.literals(value), verdict, rule, rewrite, "collection")
     if shared and rw.allowed(verdict) and not rw.ignored(facts, line):
         # Listed for review, yet given expand's edit: what contract after

@@ -119,9 +119,9 @@ class TreeFacts:
 
     def session_exports(self) -> list[str]:
         """The exports that carry session rows or statuses."""
-        from codemods.words import FOREIGN_EXPORT
+        from codemods.words import COLLECTION_EXPORT, FOREIGN_EXPORT
 
-        return [k for k, why in self.exports.items() if not why.startswith(FOREIGN_EXPORT)]
+        return [k for k, why in self.exports.items() if not why.startswith((FOREIGN_EXPORT, COLLECTION_EXPORT))]
 
     def through_unions(self, uses: Mapping[tuple[str, str], list[Verdict]]) -> dict[tuple[str, str], list[Verdict]]:
         """The verdicts ``uses`` of unions give the constants they unite,
@@ -485,7 +485,9 @@ class PythonEngine:
         for n in names:
             # `, NAME)` / `=NAME)`: passed to a helper that may test it (`one_of(status, NAME)`).
             if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(", b", " + n + b")",
-                                       b"=" + n + b")")):
+                                       b"=" + n + b")",
+                                       # copied, aliased or a fallback of a local that is tested: `set(NAME)`
+                                       b"(" + n + b")", b"or " + n, b"= " + n + b"\n")):
                 return tuple(found)
             # A union of imported constants, tested under its own name: `ALL = DONE | FAIL`.
             if _unites(data, n):
