@@ -23,6 +23,10 @@ from migrator.manifest import Manifest
 # pair of parameters its body tests for membership (`value in allowed`).
 Validator = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
 
+# Names and modules of the functions that copy a record with fields replaced
+# (codemods.provenance.COPIERS says which are).
+_COPY_NAMES = frozenset({"evolve", "replace", "assoc", "_replace"})
+COPIER_MODULES = frozenset({"dataclasses", "attrs", "attr", "copy"})
 _NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip", "str"})
 _STATUS_WORD = re.compile(r"(?i)status|state")
 _NAME_BEFORE = re.compile(rb"\w+$")
@@ -444,6 +448,8 @@ class Sites:
                     return any(k.arg in self.keys and self._old_literal(k.value) for k in node.keywords)
             if self._validated(node, constants):
                 return True  # one_of(row["status"], {"done", ...})
+            if self._copied(node):
+                return True  # attrs.evolve(row, status="killed"), dc_replace(row, status="killed")
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             # SessionRow(key, "killed"), cls(key, "killed"): a constructor given a status
             if name[:1].isupper() or (isinstance(func, ast.Name) and name in self._class_parameters()):
@@ -480,6 +486,26 @@ class Sites:
             return len(node.value) < 2000 and bool(self._word.search(node.value))
         return False
 
+
+    def _copied(self, node: ast.Call) -> bool:
+        """A copy of a record given an old name for its status by keyword
+        (``evolve(row, status="killed")``, ``row._replace(status=...)``,
+        ``dc_replace(row, ...)`` of ``from dataclasses import replace as
+        dc_replace``); the forms ask what is copied. The ``update={...}`` of
+        ``model_copy`` is a dict site."""
+        if not any(k.arg in self.attributes and self._old_literal(k.value) for k in node.keywords):
+            return False
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            return func.attr in _COPY_NAMES
+        if not (isinstance(func, ast.Name) and node.args):
+            return False
+        assert self._pending is not None
+        return func.id in _COPY_NAMES or any(
+            isinstance(s, ast.ImportFrom) and (s.module or "").split(".", 1)[0] in COPIER_MODULES
+            and any((a.asname or a.name) == func.id for a in s.names)
+            for s in ast.walk(self._pending[0])
+        )
 
     def _validated(self, node: ast.Call, constants: set[str]) -> bool:
         """A call that may test a status for membership in a collection of
