@@ -60,6 +60,9 @@ class Binding:
     annotation: cst.BaseExpression | None = None
     # ``key, row = newest(store)``: the name holds item ``index`` of ``value``.
     index: int | None = None
+    # ``for key, status in con.execute("SELECT ...")``: the name holds column
+    # ``column`` of each row of ``value``.
+    column: int | None = None
 
 
 @dataclass
@@ -152,6 +155,8 @@ class Subject:
     scope: Scope
     description: str
     marked: bool = False
+    # Why it is known to hold no session status (a column of another table).
+    apart: str = ""
 
 
 @dataclass(frozen=True)
@@ -374,12 +379,13 @@ class ModuleFacts(cst.CSTVisitor):
 
     def _bind(
         self, target: cst.BaseExpression, kind: str, value: cst.BaseExpression | None, line: int,
-        index: int | None = None,
+        index: int | None = None, column: int | None = None,
     ) -> None:
         if isinstance(target, cst.Name):
             self.targets.add(id(target))
             marked = line in self.marker_lines
-            self.scope.bindings.setdefault(target.value, []).append(Binding(kind, value, line, marked, index=index))
+            self.scope.bindings.setdefault(target.value, []).append(
+                Binding(kind, value, line, marked, index=index, column=column))
             if kind == "assign" and index is None and self.scope is self.module_scope and value is not None:
                 self.constants[target.value] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -550,8 +556,14 @@ class ModuleFacts(cst.CSTVisitor):
             else:
                 # ``for key, raw in con.execute("SELECT ... FROM session_nodes")``:
                 # each column of a row comes from where the rows come from.
-                for element in target.elements:
-                    self._bind(element.value, "for", iterable, line)
+                for i, element in enumerate(target.elements):
+                    self._bind(element.value, "for", iterable, line, column=i)
+            return
+        if (isinstance(target, (cst.Tuple, cst.List)) and isinstance(iterable, (cst.Name, cst.Attribute))
+                and all(isinstance(e.value, cst.Name) and not isinstance(e, cst.StarredElement) for e in target.elements)):
+            # ``for key, status, raw in rows`` (``rows = con.execute(...).fetchall()``): the same.
+            for i, element in enumerate(target.elements):
+                self._bind(element.value, "for", iterable, line, column=i)
             return
         self._bind(target, "for", iterable, line)
 
@@ -822,6 +834,9 @@ class Resolver:
         self.module_evidence = module_evidence
         self.markers = facts.markers
         self._words_by_key: dict[str, set[str]] = {}
+        # Subjects of the tests a query makes with its bound parameters
+        # (codemods.forms.sql_parameter), by the id of the node standing for them.
+        self.bound: dict[int, Subject] = {}
         self._helper_tests()
         self._collect_words()
 
@@ -931,6 +946,10 @@ class Resolver:
 
     # -- subjects --------------------------------------------------------
     def subject(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Subject | None:
+        for part in unwrap(node):
+            column = self.column_subject(part, scope)
+            if column is not None:
+                return column
         for part in unwrap(node):
             key = self.facts.status_key_of(part)
             if key is not None:
@@ -1739,6 +1758,8 @@ class Resolver:
     # -- the verdict -----------------------------------------------------
     def verdict(self, subject: Subject, compared: Sequence[str], verb: str = "compared with") -> Verdict:
         """How sure we are that ``subject`` holds a session status."""
+        if subject.apart:
+            return Verdict(None, subject.apart)
         words = self.words_with(subject) | set(compared)
         foreign = sorted(words & self.foreign_words)
         if subject.is_status and subject.root is not None:
@@ -1789,6 +1810,142 @@ class Resolver:
         if evidence:
             return Verdict("possible", f"{subject.description} is a status of unknown origin; {evidence}")
         return Verdict("possible", f"{subject.description} is a status of unknown origin")
+
+    # -- query rows read by position -------------------------------------
+    def column_subject(self, node: cst.BaseExpression, scope: Scope) -> Subject | None:
+        """A column of a query row read by position: a name unpacked from
+        the rows (``for key, status, raw in con.execute("SELECT session_key,
+        status, entry_json FROM session_nodes")``, also through ``rows =
+        ....fetchall()``, ``key, status = cur.fetchone()``) or an index of a
+        row (``row[1]``), mapped to the query's ``SELECT`` list. The status
+        column of a session table is a status read of those rows; a status
+        column of another table holds none. None when the query is not known."""
+        if id(node) in self.bound:
+            return self.bound[id(node)]
+        found: tuple[str, int, cst.BaseExpression, Scope] | None = None
+        if isinstance(node, cst.Name):
+            owner = scope.owner_of(node.value) or scope
+            bindings = scope.lookup(node.value)
+            if len(bindings) > 1:
+                # Two loops may bind one name to columns of two queries: the
+                # one before this use holds it.
+                line = self.facts.pos(node).start.line
+                before = [(self.facts.pos(b.value).start.line, i, b) for i, b in enumerate(bindings)
+                          if b.value is not None and self.facts.pos(b.value).start.line <= line]
+                bindings = [max(before, key=lambda t: t[:2])[2]] if before else []
+            for binding in bindings:
+                if binding.value is None:
+                    continue
+                if binding.kind == "for" and binding.column is not None:
+                    sql = self.rows_query(binding.value, owner)
+                    column = binding.column
+                elif binding.kind == "unpack" and binding.index is not None:
+                    sql, column = self.row_query(binding.value, owner), binding.index
+                else:
+                    continue
+                if sql is not None:
+                    found = (sql, column, binding.value, owner)
+                    break
+        elif (isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index)
+              and isinstance(node.slice[0].slice.value, cst.Integer)):
+            sql = self.row_query(node.value, scope)
+            if sql is not None:
+                found = (sql, int(node.slice[0].slice.value.value, 0), node.value, scope)
+        if found is None:
+            return None
+        sql, column, root, owner = found
+        selected = select_list(sql)
+        if selected is None or column >= len(selected[1]):
+            return None
+        table, columns = selected
+        name = columns[column]
+        if name not in self.facts.keys:
+            return None  # another column: what it holds is asked as of any name
+        shown = self.code(node)
+        described = f"`{shown}` (column `{name}` of a query of `{table}`)"
+        if f"{table}.{name}" not in self.status_columns():
+            return Subject(f"{id(owner)}:{shown}", False, None, owner, described,
+                           apart=f"{described} is no column of a session table")
+        origin = self.origin(root, owner)
+        if origin.kind != "session" or origin.strength != "strong":
+            # The text names the table only once its constants are read
+            # (f"... FROM {TABLE}"): the query as read is the source.
+            root = cst.SimpleString(repr(sql))
+        return Subject(f"{id(owner)}:{shown}", True, root, owner, described)
+
+    def status_columns(self) -> frozenset[str]:
+        """The session tables' status columns, as the manifest's stores name them."""
+        return frozenset(c for store in self.manifest.stores for c in store.columns)
+
+    def rows_query(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+        """The SQL text whose result rows ``node`` is: ``con.execute(sql)``,
+        its ``.fetchall()``, or a name bound once to one."""
+        if depth > 6:
+            return None
+        if isinstance(node, cst.Await):
+            node = node.expression
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            if node.func.attr.value in ("fetchall", "fetchmany"):
+                return self.rows_query(node.func.value, scope, depth + 1)
+            if node.func.attr.value == "execute" and node.args:
+                return self._sql_text(node.args[0].value, scope, depth + 1)
+        if isinstance(node, cst.Name):
+            bindings = scope.lookup(node.value)
+            owner = scope.owner_of(node.value) or scope
+            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].index is None:
+                value = bindings[0].value
+                return None if value is None else self.rows_query(value, owner, depth + 1)
+        return None
+
+    def row_query(self, node: cst.BaseExpression, scope: Scope) -> str | None:
+        """The SQL text one of whose rows ``node`` is: a loop variable over
+        its rows, ``cur.fetchone()``, ``next(rows)``, or a name bound to one."""
+        if isinstance(node, cst.Call):
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "fetchone":
+                return self.rows_query(node.func.value, scope)
+            if isinstance(node.func, cst.Name) and node.func.value == "next" and node.args:
+                return self.rows_query(node.args[0].value, scope)
+            return None
+        if not isinstance(node, cst.Name):
+            return None
+        owner = scope.owner_of(node.value) or scope
+        for binding in scope.lookup(node.value):
+            if binding.value is None or binding.index is not None or binding.column is not None:
+                continue
+            if binding.kind == "for":
+                return self.rows_query(binding.value, owner)
+            if binding.kind in ("assign", "walrus") and isinstance(binding.value, cst.Call):
+                return self.row_query(binding.value, owner)
+        return None
+
+    def sql_text(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+        """The text of a query: a string, a name bound once to one, an
+        f-string with its string constants read (any other placeholder is
+        ``{}``)."""
+        return self._sql_text(node, scope, depth)
+
+    def _sql_text(self, node: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        if isinstance(node, cst.SimpleString):
+            return string_value(node)
+        if isinstance(node, cst.FormattedString):
+            # f"SELECT ... FROM {TABLE} WHERE status IN ({marks})": a constant
+            # string is the text it holds; any other placeholder names no column.
+            parts = []
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    parts.append(part.value)
+                elif isinstance(part, cst.FormattedStringExpression):
+                    held = self._sql_text(part.expression, scope, depth + 1) if depth < 6 else None
+                    parts.append(held if held is not None else "{}")
+            return "".join(parts)
+        if isinstance(node, cst.ConcatenatedString):
+            left, right = self._sql_text(node.left, scope, depth + 1), self._sql_text(node.right, scope, depth + 1)
+            return None if left is None or right is None else left + right
+        if isinstance(node, cst.Name) and depth < 6:
+            bindings = scope.lookup(node.value)
+            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].value is not None:
+                return self._sql_text(bindings[0].value, scope.owner_of(node.value) or scope, depth + 1)
+        return None
 
     # -- copies with an update -------------------------------------------
     def copier(self, func: cst.BaseExpression) -> str | None:
@@ -1900,6 +2057,75 @@ class Resolver:
                 line = self.facts.pos(call).start.line
                 out[full] = f"a `{last}` built in {where}:{line} from {built.why}"
         return out
+
+
+_SELECT = re.compile(r"(?is)\bselect\s+(?:distinct\s+)?(.+?)\s+from\s+([\w\"`\[\]]+)")
+
+
+def select_list(sql: str) -> tuple[str, list[str]] | None:
+    """The table and the column names of a one-table ``SELECT`` (``SELECT
+    session_key, n.status AS st FROM session_nodes n`` -> ``("session_nodes",
+    ["session_key", "status"])``); None for a join, a ``*`` or anything else."""
+    found = _SELECT.search(sql)
+    if found is None or re.search(r"(?i)\bjoin\b", sql) or re.match(r"\s*(?:\w+\s*)?,", sql[found.end(2):]):
+        return None
+    columns, depth, current = [], 0, ""
+    for char in found.group(1):
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            columns.append(current)
+            current = ""
+        else:
+            current += char
+    columns.append(current)
+    names = []
+    for column in columns:
+        text = re.split(r"(?i)\s+as\s+", column.strip())[0].strip()
+        if text == "*" or text.endswith(".*"):
+            return None
+        # An expression (`count(*)`, `json_extract(...)`) holds no column of its own.
+        names.append(text.rsplit(".", 1)[-1].strip("\"`[]") if re.fullmatch(r"[\w.\"`\[\]]+", text) else "")
+    return found.group(2).strip("\"`[]"), names
+
+
+_TABLE = re.compile(r"(?i)\b(?:from|update|into)\s+[\"`\[]?(\w+)")
+_PLACEHOLDER_TEST = re.compile(
+    r"(?i)(?:\b\w+\.)?\b(\w+)[\"`\]]?\s*(?:(?:not\s+)?in\s*\(\s*([^()]*?)\s*\)|(?:==?|!=|<>)\s*(\?))")
+
+
+@dataclass(frozen=True)
+class ParameterTest:
+    """A test of a column with bound parameters in a query's text: the
+    table, the column, the indices of its placeholders among the query's,
+    how many the query has, and whether its list is generated (``IN ({})``:
+    an f-string placeholder, not ``?`` written by hand)."""
+
+    table: str
+    column: str
+    indices: tuple[int, ...]
+    total: int
+    generated: bool
+
+
+def parameter_tests(sql: str) -> list[ParameterTest]:
+    """The columns a query tests against ``?`` parameters (``WHERE status IN
+    (?, ?)``, ``status = ?``, ``status IN ({marks})``), for a query of one table."""
+    table = _TABLE.search(sql)
+    if table is None or re.search(r"(?i)\bjoin\b", sql):
+        return []
+    out = []
+    for found in _PLACEHOLDER_TEST.finditer(sql):
+        before = sql[:found.start()].count("?")
+        listed = found.group(2)
+        if found.group(3) is not None:
+            out.append(ParameterTest(table.group(1), found.group(1), (before,), sql.count("?"), False))
+        elif listed is not None and listed and all(p.strip() == "?" for p in listed.split(",")):
+            count = len(listed.split(","))
+            out.append(ParameterTest(table.group(1), found.group(1), tuple(range(before, before + count)),
+                                     sql.count("?"), False))
+        elif listed == "{}":
+            out.append(ParameterTest(table.group(1), found.group(1), (), sql.count("?"), True))
+    return out
 
 
 def _strings_in(node: cst.CSTNode) -> list[cst.SimpleString]:

@@ -27,6 +27,7 @@ Validator = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
 # (codemods.provenance.COPIERS says which are).
 _COPY_NAMES = frozenset({"evolve", "replace", "assoc", "_replace"})
 COPIER_MODULES = frozenset({"dataclasses", "attrs", "attr", "copy"})
+_SQL_SELECT = re.compile(rb"(?i)\bselect\b")
 _NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip", "str"})
 _STATUS_WORD = re.compile(r"(?i)status|state")
 _NAME_BEFORE = re.compile(rb"\w+$")
@@ -49,6 +50,7 @@ class Sites:
         self._pending: tuple[ast.Module, bytes] | None = None
         self._typed = False
         self._untied = False
+        self._queries = False
         self._scopes: list[tuple[tuple[int, int], dict[str, set[str]]]] | None = None
         self._constant_words: dict[str, set[str]] = {}
         self._validators: dict[str, Validator] | None = None
@@ -98,6 +100,8 @@ class Sites:
             return any(self._reads(v) for v in node.values)
         if isinstance(node, ast.Subscript):
             key = node.slice
+            if self._queries and isinstance(key, ast.Constant) and type(key.value) is int:
+                return True  # row[1] of a query row: the provenance maps it to its column
             return isinstance(key, ast.Constant) and key.value in self.keys
         if isinstance(node, ast.Attribute):
             return node.attr in self.attributes
@@ -129,6 +133,7 @@ class Sites:
         another vocabulary (see :meth:`_foreign`) is no site."""
         self._typed = typed
         self._untied = untied
+        self._queries = _SQL_SELECT.search(source) is not None
         self._scopes = None
         self._validators = None
         try:
@@ -450,6 +455,11 @@ class Sites:
                 return True  # one_of(row["status"], {"done", ...})
             if self._copied(node):
                 return True  # attrs.evolve(row, status="killed"), dc_replace(row, status="killed")
+            if isinstance(func, ast.Attribute) and func.attr == "execute" and len(node.args) >= 2 and (
+                self._holds_old(node.args[1])
+                or any(isinstance(n, ast.Name) and n.id in constants for n in ast.walk(node.args[1]))
+            ):
+                return True  # con.execute("... WHERE status IN (?, ?)", ("failed", "timeout"))
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             # SessionRow(key, "killed"), cls(key, "killed"): a constructor given a status
             if name[:1].isupper() or (isinstance(func, ast.Name) and name in self._class_parameters()):
