@@ -440,6 +440,9 @@ class ModuleFacts(cst.CSTVisitor):
         self._owners.append(target.value if isinstance(target, cst.Name) else self._subject_owner(target))
         if node.value is not None:
             self._bind(node.target, "assign", node.value, self.line(node))
+            if isinstance(target, cst.Name):
+                # SESSIONS: dict[str, Session] = {}: what it holds is typed.
+                self.scope.bindings[target.value][-1].annotation = node.annotation.annotation
             self._note_writer(node.target, node.value)
             self._note_self_attribute(node.target, node.value)
 
@@ -1657,12 +1660,34 @@ class Resolver:
             passed = self._param_origin(name, function, depth)
             if passed is not None:
                 return passed
+        held = self._held_class_origin(name, bindings)
+        if held is not None:
+            return held
         foreign = self._foreign_token(name)
         if foreign:
             return Origin("foreign", "strong", f"`{name}` names `{foreign}`")
         if "session" in words_of(name) or name.lower().startswith("sess"):
             return Origin("session", "weak", f"`{name}` names a session")
         return _UNKNOWN
+
+    def _held_class_origin(self, name: str, bindings: Sequence[Binding]) -> Origin | None:
+        """A variable annotated as a container of a class of the project
+        (``SESSIONS: dict[str, Session] = {}``, ``rows: list[Session]``): its
+        items, and what is looked up in it, are instances of that class."""
+        for binding in bindings:
+            annotation = binding.annotation
+            if binding.kind != "assign" or not isinstance(annotation, cst.Subscript):
+                continue
+            for element in annotation.slice:
+                if not isinstance(element.slice, cst.Index):
+                    continue
+                typed = cst.helpers.get_full_name_for_node(element.slice.value) or ""
+                if not typed[:1].isupper() or typed.rsplit(".", 1)[-1] in ("Any", "Optional"):
+                    continue
+                built = self.class_origin(typed) if typed in self.facts.classes else self._exported(typed)
+                if built is not None and built.kind != "unknown":
+                    return Origin(built.kind, built.strength, f"`{name}` holds {built.why}")
+        return None
 
     def _annotation_origin(self, name: str, bindings: Sequence[Binding]) -> Origin | None:
         for binding in bindings:

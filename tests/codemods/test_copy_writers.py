@@ -82,6 +82,14 @@ def expire(k: Kept) -> Kept:
 
 def finish(t: Tup) -> Tup:
     return t._replace(status="done")
+
+
+LIVE: dict[str, Row] = {}
+
+
+def stop_cached(key: str) -> Row:
+    s = LIVE[key]
+    return s.model_copy(update={"status": "killed"})
 '''
 
 JOBS = '''from dataclasses import dataclass, replace
@@ -150,13 +158,17 @@ def test_copies_of_session_rows_are_writers(tmp_path: Path) -> None:
         f"`dataclasses.replace()`, {WHERE.format('k', 'Kept', 36)}",
         f"crew/actions.py:26:30: {rule} 'done' -> 'agent_responded': the status of a copy of `t` made by "
         f"`._replace()`, {WHERE.format('t', 'Tup', 37)}",
-        "4 files scanned, 5 findings: 5 to rewrite, 0 to review (contract phase)",
+        f"crew/actions.py:34:43: {rule} 'killed' -> 'halted': the status of a copy of `s` made by "
+        "`.model_copy()`, where `s`, `LIVE` holds a `Row` built in crew/models.py:34 from `r[\"status\"]`, where `r` "
+        "iterates `rows`, the `sessions` of `data`, a `sessions_list` result",
+        "4 files scanned, 6 findings: 6 to rewrite, 0 to review (contract phase)",
     ]
 
 
 def test_after_expand_and_contract(tmp_path: Path) -> None:
     root = _tree(tmp_path)
-    before = {"stop": "killed", "stop_live": "killed", "lose": "failed", "expire": "timeout", "finish": "done"}
+    before = {"stop": "killed", "stop_live": "killed", "lose": "failed", "expire": "timeout", "finish": "done",
+              "cached": "killed"}
     assert _behaviour(root) == before
     done = run_cli("apply", ".", "--write", "--phase", "expand", "--allow-dirty", cwd=root)
     assert done.returncode == 0, done.stderr
@@ -175,7 +187,7 @@ def test_after_expand_and_contract(tmp_path: Path) -> None:
         assert [(tree / "crew" / n).read_text("utf-8") for n in ("models.py", "actions.py", "jobs.py")] == [
             MODELS, contracted, JOBS]
     assert _behaviour(root) == {"stop": "halted", "stop_live": "halted", "lose": "interrupted",
-                                "expire": "waiting_for_response", "finish": "agent_responded"}
+                                "expire": "waiting_for_response", "finish": "agent_responded", "cached": "halted"}
 
 
 def _behaviour(root: Path) -> dict[str, str]:
@@ -193,6 +205,8 @@ def _behaviour(root: Path) -> dict[str, str]:
         "    'lose': actions.lose(models.Kept('k', 'running')).status,\n"
         "    'expire': actions.expire(models.Kept('k', 'running')).status,\n"
         "    'finish': actions.finish(models.Tup('k', 'running')).status,\n"
+        "    'cached': actions.LIVE.setdefault('k', models.Row(key='k', status='running')) and "
+        "actions.stop_cached('k').status,\n"
         "}))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
