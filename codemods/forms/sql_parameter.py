@@ -104,16 +104,18 @@ def _bound(
     while isinstance(name, cst.Call) and isinstance(name.func, cst.Name) and name.func.value in _WRAPPERS \
             and len(name.args) == 1 and not name.args[0].star:
         name = name.args[0].value
-    if not isinstance(name, cst.Name) or resolver.module_constant(name, scope) is None:
+    if not isinstance(name, cst.Name):
         return
     if generated:
+        # A local or a parameter too (`sorted(wanted)`): tested like any
+        # collection the status is compared with, where its values are known.
         if total:
             return  # other placeholders come first: which are its is not known
         mentions = _generated_from(resolver, call.args[0].value, name.value, scope)
         if not mentions:
             return
         plan.sinks |= {id(m) for m in mentions}
-    elif tuple(range(total)) != indices:
+    elif resolver.module_constant(name, scope) is None or tuple(range(total)) != indices:
         return
     elif rw.phase == "expand":
         plan.fixed_length[name.value] = (
