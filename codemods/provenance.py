@@ -1851,7 +1851,9 @@ class Resolver:
         if isinstance(node, cst.Name):
             owner = scope.owner_of(node.value) or scope
             bindings = scope.lookup(node.value)
-            if len(bindings) > 1:
+            if not any(b.column is not None or b.kind == "unpack" for b in bindings):
+                bindings = []  # no row is unpacked into it: positions are not needed
+            elif len(bindings) > 1:
                 # Two loops may bind one name to columns of two queries: the
                 # one before this use holds it.
                 line = self.facts.pos(node).start.line
