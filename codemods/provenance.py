@@ -1921,8 +1921,24 @@ class Resolver:
             owner = scope.owner_of(node.value) or scope
             if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].index is None:
                 value = bindings[0].value
+                if (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                        and value.func.attr.value == "cursor"):
+                    return self._cursor_query(node.value, owner, depth)
                 return None if value is None else self.rows_query(value, owner, depth + 1)
         return None
+
+    def _cursor_query(self, name: str, owner: Scope, depth: int) -> str | None:
+        """``cur = con.cursor()``, then ``cur.execute(sql)`` once in the same
+        scope: the cursor's rows are that query's."""
+        executed = [
+            call for call, scope in self.facts.all_calls
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "execute" and call.args
+            and isinstance(call.func.value, cst.Name) and call.func.value.value == name
+            and (scope.owner_of(name) or scope) is owner
+        ]
+        if len(executed) != 1:
+            return None  # several queries: which rows are read is not known here
+        return self._sql_text(executed[0].args[0].value, owner, depth + 1)
 
     def row_query(self, node: cst.BaseExpression, scope: Scope) -> str | None:
         """The SQL text one of whose rows ``node`` is: a loop variable over
