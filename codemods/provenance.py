@@ -2148,20 +2148,38 @@ class ParameterTest:
     indices: tuple[int, ...]
     total: int
     generated: bool
+    # A value written, not tested: `SET status = ?`, `INSERT ... (status) VALUES (?)`.
+    writes: bool = False
+
+
+_SET = re.compile(r"(?is)\bset\b(.*?)(?:\bwhere\b|$)")
+_INSERT = re.compile(r"(?is)\binsert\s+(?:or\s+\w+\s+)?into\s+[\"`\[]?\w+[\"`\]]?\s*\(([^()]*)\)\s*values\s*\(([^()]*)\)")
 
 
 def parameter_tests(sql: str) -> list[ParameterTest]:
     """The columns a query tests against ``?`` parameters (``WHERE status IN
-    (?, ?)``, ``status = ?``, ``status IN ({marks})``), for a query of one table."""
+    (?, ?)``, ``status = ?``, ``status IN ({marks})``), or writes from one
+    (``SET status = ?``, ``INSERT ... (key, status) VALUES (?, ?)``), for a
+    query of one table."""
     table = _TABLE.search(sql)
     if table is None or re.search(r"(?i)\bjoin\b", sql):
         return []
     out = []
+    setting = _SET.search(sql) if re.match(r"(?is)\s*update\b", sql) else None
+    inserted = _INSERT.search(sql)
+    if inserted is not None:
+        columns = [c.strip().strip("\"`[]") for c in inserted.group(1).split(",")]
+        values = [v.strip() for v in inserted.group(2).split(",")]
+        before = sql[:inserted.start(2)].count("?")
+        if len(columns) == len(values) and all(v == "?" for v in values):
+            out += [ParameterTest(table.group(1), c, (before + i,), sql.count("?"), False, True)
+                    for i, c in enumerate(columns)]
     for found in _PLACEHOLDER_TEST.finditer(sql):
         before = sql[:found.start()].count("?")
         listed = found.group(2)
         if found.group(3) is not None:
-            out.append(ParameterTest(table.group(1), found.group(1), (before,), sql.count("?"), False))
+            writes = setting is not None and setting.start(1) <= found.start() < setting.end(1)
+            out.append(ParameterTest(table.group(1), found.group(1), (before,), sql.count("?"), False, writes))
         elif listed is not None and listed and all(p.strip() == "?" for p in listed.split(",")):
             count = len(listed.split(","))
             out.append(ParameterTest(table.group(1), found.group(1), tuple(range(before, before + count)),

@@ -1,5 +1,7 @@
 """Session statuses bound as SQL parameters: `con.execute("DELETE FROM
-session_nodes WHERE status IN (?, ?)", ("failed", "timeout"))`, or a constant
+session_nodes WHERE status IN (?, ?)", ("failed", "timeout"))`, `SET status = ?`
+and `INSERT ... (session_key, status) VALUES (?, ?)` given a literal (writers:
+kept in expand, renamed in contract), or a constant
 bound to placeholders generated from its length (`f"... status IN ({marks})"`,
 `marks = ",".join("?" * len(DEAD))`). The literals bound to a placeholder
 tested against the status column of a session table are session statuses.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.forms._common import code
+from codemods.forms.writer import write
 from codemods.literals import string_value
 from codemods.provenance import Comparison, ModuleFacts, Resolver, Scope, Subject, Verdict, parameter_tests
 from codemods.session_status import Plan, StatusRewriter
@@ -31,7 +34,7 @@ _BY_HAND = (
 
 RULE = Rule(
     name="status-sql-parameter",
-    summary="A session status bound to a `?` tested against a session table's status column.",
+    summary="A session status bound to a `?` that tests or writes a session table's status column.",
     why="`WHERE status IN (?, ?)` with old names misses every row a new gateway writes.",
     safety="A constant bound to placeholders generated from its length is expanded and contracted like "
     "any status collection. Placeholders written by hand fix the number of names: expand lists them for "
@@ -45,6 +48,14 @@ RULE = Rule(
             None,
             "def lost(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status = ?\", "
             "(\"interrupted\",)).fetchall()\n",
+        ),
+        # Written through a `?`: kept in expand, as any writer.
+        Example(
+            "def stop(con, key):\n    con.execute(\"UPDATE session_nodes SET status = ? WHERE session_key = ?\", "
+            "(\"killed\", key))\n",
+            None,
+            "def stop(con, key):\n    con.execute(\"UPDATE session_nodes SET status = ? WHERE session_key = ?\", "
+            "(\"halted\", key))\n",
         ),
     ),
     valid=(
@@ -67,6 +78,9 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             continue
         for test in parameter_tests(sql):
             if test.column not in facts.keys or f"{test.table}.{test.column}" not in columns:
+                continue
+            if test.writes:
+                _written(rw, facts, plan, call, test.indices, f"written to `{test.table}.{test.column}` through a `?`")
                 continue
             shown = f"`{test.column} IN (...)`" if test.generated or len(test.indices) > 1 else f"`{test.column} = ?`"
             why = f"bound to the placeholders of {shown} in a query of `{test.table}`"
@@ -125,6 +139,20 @@ def _bound(
     resolver.bound[id(stand_in)] = Subject(f"{id(scope)}:{code(call)}", True, cst.SimpleString(repr(code(call))),
                                            scope, f"`{name.value}`, {why}")
     facts.comparisons.append(Comparison(call, stand_in, cst.In(), name, scope, facts.line(call)))
+
+
+def _written(
+    rw: StatusRewriter, facts: ModuleFacts, plan: Plan, call: cst.Call, indices: tuple[int, ...], why: str
+) -> None:
+    """``SET status = ?`` / ``INSERT ... VALUES (?, ?)`` given a literal: a
+    writer, kept in expand while an old gateway may read the row, renamed in contract."""
+    params = call.args[1].value
+    if not isinstance(params, (cst.Tuple, cst.List)) or any(isinstance(e, cst.StarredElement) for e in params.elements):
+        return
+    for index in indices:
+        literal = params.elements[index].value if index < len(params.elements) else None
+        if isinstance(literal, cst.SimpleString) and string_value(literal) in rw.vocab.old:
+            write(rw, facts, plan, literal, Verdict("certain", why), RULE.name)
 
 
 def _generated_from(resolver: Resolver, query: cst.BaseExpression, name: str, scope: Scope) -> list[cst.Name]:

@@ -33,6 +33,17 @@ def prune(db):
     left = con.execute("SELECT session_key FROM session_nodes UNION ALL SELECT session_key FROM session_windows "
                        "UNION ALL SELECT name FROM jobs")
     return sorted(r[0] for r in left)
+
+
+def stop(db, key):
+    con = sqlite3.connect(db)
+    con.execute("UPDATE session_nodes SET status = ? WHERE session_key = ? AND status = ?", ("killed", key, "running"))
+    con.execute("INSERT INTO session_windows (session_key, status) VALUES (?, ?)", (key, "killed"))
+    con.execute("INSERT INTO jobs (name, status) VALUES (?, ?)", (key, "killed"))
+    con.commit()
+    return [r[0] for r in con.execute("SELECT status FROM session_nodes WHERE session_key = ? UNION ALL "
+                                      "SELECT status FROM session_windows WHERE session_key = ? UNION ALL "
+                                      "SELECT status FROM jobs WHERE name = ?", (key, key, key))]
 '''
 
 HAND = "the placeholders are written by hand, one per name: generate them from the names " \
@@ -64,6 +75,10 @@ def test_bound_statuses_are_found(tmp_path: Path) -> None:
         f"prune.py:4:17: status-constant [certain, review] 'killed' -> 'halted': {gone}; {GONE_HELD}",
         f"prune.py:13:92: status-sql-parameter [certain, review] 'done' -> 'agent_responded': {bound}; {HAND}",
         f"prune.py:13:100: status-sql-parameter [certain, review] 'killed' -> 'halted': {bound}; {HAND}",
+        "prune.py:24:94: status-sql-parameter: `killed` kept in expand (a written or single value), `halted` in "
+        "contract: contract pending",
+        "prune.py:25:90: status-sql-parameter: `killed` kept in expand (a written or single value), `halted` in "
+        "contract: contract pending",
         "1 file scanned, 6 findings: 2 to rewrite, 4 to review (expand phase)",
     ]
 
@@ -72,6 +87,7 @@ def test_after_expand_and_contract(tmp_path: Path) -> None:
     root = _tree(tmp_path)
     old = ["a:running", "b:queued", "nightly:running"]
     assert _run(root, "failed", "timeout", "done", "killed") == old
+    assert _stopped(root) == ["killed", "killed", "killed"]
     done = run_cli("apply", ".", "--write", "--phase", "expand", "--allow-dirty", cwd=root)
     assert done.returncode == 0, done.stderr
     expanded = PRUNE.replace('\nDEAD = ("failed", "timeout")',
@@ -80,13 +96,18 @@ def test_after_expand_and_contract(tmp_path: Path) -> None:
     # Both names of the generated list are pruned; the queries written by hand still run.
     assert _run(root, "failed", "timeout", "done", "killed") == old
     assert _run(root, "interrupted", "waiting_for_response", "done", "killed") == old
+    assert _stopped(root) == ["killed", "killed", "killed"], "expand writes the old name still"
     done = run_cli("apply", ".", "--write", "--phase", "contract", "--allow-dirty", cwd=root)
     assert done.returncode == 0, done.stderr
     contracted = PRUNE.replace('\nDEAD = ("failed", "timeout")', '\nDEAD = ("interrupted", "waiting_for_response")') \
         .replace('GONE = ("done", "killed")', 'GONE = ("agent_responded", "halted")') \
-        .replace('(5, "done", "killed")', '(5, "agent_responded", "halted")')
+        .replace('(5, "done", "killed")', '(5, "agent_responded", "halted")') \
+        .replace('("killed", key, "running")', '("halted", key, "running")') \
+        .replace('VALUES (?, ?)", (key, "killed"))\n    con.execute("INSERT INTO jobs',
+                 'VALUES (?, ?)", (key, "halted"))\n    con.execute("INSERT INTO jobs')
     assert (root / "prune.py").read_text("utf-8") == contracted
     assert _run(root, "interrupted", "waiting_for_response", "agent_responded", "halted") == old
+    assert _stopped(root) == ["halted", "halted", "killed"]
 
 
 def _run(root: Path, failed: str, timeout: str, done: str, killed: str) -> list[str]:
@@ -107,5 +128,16 @@ def _run(root: Path, failed: str, timeout: str, done: str, killed: str) -> list[
     con.close()
     code = "import sys; sys.path.insert(0, sys.argv[1]); import prune; print(' '.join(prune.prune(sys.argv[2])))"
     ran = subprocess.run([sys.executable, "-c", code, str(root), str(db)], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    return ran.stdout.split()
+
+
+def _stopped(root: Path) -> list[str]:
+    """What `stop()` writes to a running session's row, a window and a job."""
+    _run(root, "failed", "timeout", "done", "killed")
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import prune; "
+            "print(' '.join(prune.stop(sys.argv[2], 'a:running')))")
+    ran = subprocess.run([sys.executable, "-c", code, str(root), str(root / "state.sqlite")], capture_output=True,
+                         text=True)
     assert ran.returncode == 0, ran.stderr
     return ran.stdout.split()
