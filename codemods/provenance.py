@@ -43,6 +43,11 @@ _TRANSPORTS = frozenset({
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.List, cst.Tuple, cst.Dict)
 # Calls that run a command line: their output is what the command prints.
 _COMMANDS = frozenset({"run", "check_output", "Popen", "getoutput", "split"})
+# Functions that copy a record with some fields replaced (by their module's
+# dotted name, whatever alias imports them), and methods that do, given the
+# fields by keyword or, for pydantic, as an ``update`` dict.
+COPIERS = frozenset({"dataclasses.replace", "attrs.evolve", "attr.evolve", "attrs.assoc", "attr.assoc", "copy.replace"})
+_COPY_METHODS = frozenset({"_replace", "model_copy", "copy"})
 PASS_THROUGH = frozenset({
     "open", "Path", "PurePath", "glob", "iglob", "rglob", "sorted", "reversed", "iter", "tuple",
     # A table of the rows: pd.DataFrame(rows), DataFrame.from_dict(store), from_records, json_normalize.
@@ -63,6 +68,9 @@ class Binding:
     annotation: cst.BaseExpression | None = None
     # ``key, row = newest(store)``: the name holds item ``index`` of ``value``.
     index: int | None = None
+    # ``for key, status in con.execute("SELECT ...")``: the name holds column
+    # ``column`` of each row of ``value``.
+    column: int | None = None
 
 
 @dataclass
@@ -155,6 +163,8 @@ class Subject:
     scope: Scope
     description: str
     marked: bool = False
+    # Why it is known to hold no session status (a column of another table).
+    apart: str = ""
 
 
 @dataclass(frozen=True)
@@ -392,12 +402,13 @@ class ModuleFacts(cst.CSTVisitor):
 
     def _bind(
         self, target: cst.BaseExpression, kind: str, value: cst.BaseExpression | None, line: int,
-        index: int | None = None,
+        index: int | None = None, column: int | None = None,
     ) -> None:
         if isinstance(target, cst.Name):
             self.targets.add(id(target))
             marked = line in self.marker_lines
-            self.scope.bindings.setdefault(target.value, []).append(Binding(kind, value, line, marked, index=index))
+            self.scope.bindings.setdefault(target.value, []).append(
+                Binding(kind, value, line, marked, index=index, column=column))
             if kind == "assign" and index is None and self.scope is self.module_scope and value is not None:
                 self.constants[target.value] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -456,7 +467,8 @@ class ModuleFacts(cst.CSTVisitor):
         if node.value is not None:
             self._bind(node.target, "assign", node.value, self.line(node))
             if isinstance(target, cst.Name):
-                # `gw: Gateway = connect()`: typed like a parameter.
+                # `gw: Gateway = connect()`: typed like a parameter;
+                # SESSIONS: dict[str, Session] = {}: what it holds is typed.
                 self.scope.bindings[target.value][-1].annotation = node.annotation.annotation
             self._note_writer(node.target, node.value)
             self._note_self_attribute(node.target, node.value)
@@ -574,8 +586,14 @@ class ModuleFacts(cst.CSTVisitor):
             else:
                 # ``for key, raw in con.execute("SELECT ... FROM session_nodes")``:
                 # each column of a row comes from where the rows come from.
-                for element in target.elements:
-                    self._bind(element.value, "for", iterable, line)
+                for i, element in enumerate(target.elements):
+                    self._bind(element.value, "for", iterable, line, column=i)
+            return
+        if (isinstance(target, (cst.Tuple, cst.List)) and isinstance(iterable, (cst.Name, cst.Attribute))
+                and all(isinstance(e.value, cst.Name) and not isinstance(e, cst.StarredElement) for e in target.elements)):
+            # ``for key, status, raw in rows`` (``rows = con.execute(...).fetchall()``): the same.
+            for i, element in enumerate(target.elements):
+                self._bind(element.value, "for", iterable, line, column=i)
             return
         self._bind(target, "for", iterable, line)
 
@@ -852,6 +870,9 @@ class Resolver:
         # Calls through an attribute, by the attribute's name: asked for each
         # method whose callers are joined, so found once.
         self._calls_by_attribute: dict[str, list[tuple[cst.Call, Scope]]] | None = None
+        # Subjects of the tests a query makes with its bound parameters
+        # (codemods.forms.sql_parameter), by the id of the node standing for them.
+        self.bound: dict[int, Subject] = {}
         self._helper_tests()
         self._collect_words()
 
@@ -963,6 +984,10 @@ class Resolver:
             # `RunStatus(raw) if raw else None`: what either branch reads, a status read first.
             found = [s for s in (self.subject(node.body, scope, depth), self.subject(node.orelse, scope, depth)) if s]
             return next((s for s in found if s.is_status), found[0] if found else None)
+        for part in unwrap(node):
+            column = self.column_subject(part, scope)
+            if column is not None:
+                return column
         for part in unwrap(node):
             key = self.facts.status_key_of(part)
             if key is not None:
@@ -1845,12 +1870,34 @@ class Resolver:
             built = self._constructed_from(name, function)
             if built is not None:
                 return built
+        held = self._held_class_origin(name, bindings)
+        if held is not None:
+            return held
         foreign = self._foreign_token(name)
         if foreign:
             return Origin("foreign", "strong", f"`{name}` names `{foreign}`")
         if "session" in words_of(name) or name.lower().startswith("sess"):
             return Origin("session", "weak", f"`{name}` names a session")
         return _UNKNOWN
+
+    def _held_class_origin(self, name: str, bindings: Sequence[Binding]) -> Origin | None:
+        """A variable annotated as a container of a class of the project
+        (``SESSIONS: dict[str, Session] = {}``, ``rows: list[Session]``): its
+        items, and what is looked up in it, are instances of that class."""
+        for binding in bindings:
+            annotation = binding.annotation
+            if binding.kind != "assign" or not isinstance(annotation, cst.Subscript):
+                continue
+            for element in annotation.slice:
+                if not isinstance(element.slice, cst.Index):
+                    continue
+                typed = cst.helpers.get_full_name_for_node(element.slice.value) or ""
+                if not typed[:1].isupper() or typed.rsplit(".", 1)[-1] in ("Any", "Optional"):
+                    continue
+                built = self.class_origin(typed) if typed in self.facts.classes else self._exported(typed)
+                if built is not None and built.kind != "unknown":
+                    return Origin(built.kind, built.strength, f"`{name}` holds {built.why}")
+        return None
 
     def _annotation_origin(self, name: str, bindings: Sequence[Binding]) -> Origin | None:
         for binding in bindings:
@@ -1976,6 +2023,8 @@ class Resolver:
     # -- the verdict -----------------------------------------------------
     def verdict(self, subject: Subject, compared: Sequence[str], verb: str = "compared with") -> Verdict:
         """How sure we are that ``subject`` holds a session status."""
+        if subject.apart:
+            return Verdict(None, subject.apart)
         words = self.words_with(subject) | set(compared)
         foreign = sorted(words & self.foreign_words)
         if subject.is_status and subject.root is not None:
@@ -2026,6 +2075,231 @@ class Resolver:
         if evidence:
             return Verdict("possible", f"{subject.description} is a status of unknown origin; {evidence}")
         return Verdict("possible", f"{subject.description} is a status of unknown origin")
+
+    # -- query rows read by position -------------------------------------
+    def column_subject(self, node: cst.BaseExpression, scope: Scope) -> Subject | None:
+        """A column of a query row read by position: a name unpacked from
+        the rows (``for key, status, raw in con.execute("SELECT session_key,
+        status, entry_json FROM session_nodes")``, also through ``rows =
+        ....fetchall()``, ``key, status = cur.fetchone()``) or an index of a
+        row (``row[1]``), mapped to the query's ``SELECT`` list. The status
+        column of a session table is a status read of those rows; a status
+        column of another table holds none. None when the query is not known."""
+        if id(node) in self.bound:
+            return self.bound[id(node)]
+        found: tuple[str, int, cst.BaseExpression, Scope] | None = None
+        if isinstance(node, cst.Name):
+            owner = scope.owner_of(node.value) or scope
+            bindings = scope.lookup(node.value)
+            if not any(b.column is not None or b.kind == "unpack" for b in bindings):
+                bindings = []  # no row is unpacked into it: positions are not needed
+            elif len(bindings) > 1:
+                # Two loops may bind one name to columns of two queries: the
+                # one before this use holds it.
+                line = self.facts.pos(node).start.line
+                before = [(self.facts.pos(b.value).start.line, i, b) for i, b in enumerate(bindings)
+                          if b.value is not None and self.facts.pos(b.value).start.line <= line]
+                bindings = [max(before, key=lambda t: t[:2])[2]] if before else []
+            for binding in bindings:
+                if binding.value is None:
+                    continue
+                if binding.kind == "for" and binding.column is not None:
+                    sql = self.rows_query(binding.value, owner)
+                    column = binding.column
+                elif binding.kind == "unpack" and binding.index is not None:
+                    sql, column = self.row_query(binding.value, owner), binding.index
+                else:
+                    continue
+                if sql is not None:
+                    found = (sql, column, binding.value, owner)
+                    break
+        elif (isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index)
+              and isinstance(node.slice[0].slice.value, cst.Integer)):
+            sql = self.row_query(node.value, scope)
+            if sql is not None:
+                found = (sql, int(node.slice[0].slice.value.value, 0), node.value, scope)
+        if found is None:
+            return None
+        sql, column, root, owner = found
+        selected = select_list(sql)
+        if selected is None or column >= len(selected[1]):
+            return None
+        table, columns = selected
+        name = columns[column]
+        if name not in self.facts.keys:
+            return None  # another column: what it holds is asked as of any name
+        shown = self.code(node)
+        described = f"`{shown}` (column `{name}` of a query of `{table}`)"
+        if f"{table}.{name}" not in self.status_columns():
+            return Subject(f"{id(owner)}:{shown}", False, None, owner, described,
+                           apart=f"{described} is no column of a session table")
+        origin = self.origin(root, owner)
+        if origin.kind != "session" or origin.strength != "strong":
+            # The text names the table only once its constants are read
+            # (f"... FROM {TABLE}"): the query as read is the source.
+            root = cst.SimpleString(repr(sql))
+        return Subject(f"{id(owner)}:{shown}", True, root, owner, described)
+
+    def status_columns(self) -> frozenset[str]:
+        """The session tables' status columns, as the manifest's stores name them."""
+        return frozenset(c for store in self.manifest.stores for c in store.columns)
+
+    def rows_query(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+        """The SQL text whose result rows ``node`` is: ``con.execute(sql)``,
+        its ``.fetchall()``, or a name bound once to one."""
+        if depth > 6:
+            return None
+        if isinstance(node, cst.Await):
+            node = node.expression
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            if node.func.attr.value in ("fetchall", "fetchmany"):
+                return self.rows_query(node.func.value, scope, depth + 1)
+            if node.func.attr.value == "execute" and node.args:
+                return self._sql_text(node.args[0].value, scope, depth + 1)
+        if isinstance(node, cst.Name):
+            bindings = scope.lookup(node.value)
+            owner = scope.owner_of(node.value) or scope
+            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].index is None:
+                value = bindings[0].value
+                if (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                        and value.func.attr.value == "cursor"):
+                    return self._cursor_query(node.value, owner, depth)
+                return None if value is None else self.rows_query(value, owner, depth + 1)
+        return None
+
+    def _cursor_query(self, name: str, owner: Scope, depth: int) -> str | None:
+        """``cur = con.cursor()``, then ``cur.execute(sql)`` once in the same
+        scope: the cursor's rows are that query's."""
+        executed = [
+            call for call, scope in self.facts.all_calls
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "execute" and call.args
+            and isinstance(call.func.value, cst.Name) and call.func.value.value == name
+            and (scope.owner_of(name) or scope) is owner
+        ]
+        if len(executed) != 1:
+            return None  # several queries: which rows are read is not known here
+        return self._sql_text(executed[0].args[0].value, owner, depth + 1)
+
+    def row_query(self, node: cst.BaseExpression, scope: Scope) -> str | None:
+        """The SQL text one of whose rows ``node`` is: a loop variable over
+        its rows, ``cur.fetchone()``, ``next(rows)``, or a name bound to one."""
+        if isinstance(node, cst.Call):
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "fetchone":
+                return self.rows_query(node.func.value, scope)
+            if isinstance(node.func, cst.Name) and node.func.value == "next" and node.args:
+                return self.rows_query(node.args[0].value, scope)
+            return None
+        if not isinstance(node, cst.Name):
+            return None
+        owner = scope.owner_of(node.value) or scope
+        for binding in scope.lookup(node.value):
+            if binding.value is None or binding.index is not None or binding.column is not None:
+                continue
+            if binding.kind == "for":
+                return self.rows_query(binding.value, owner)
+            if binding.kind in ("assign", "walrus") and isinstance(binding.value, cst.Call):
+                return self.row_query(binding.value, owner)
+        return None
+
+    def sql_text(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+        """The text of a query: a string, a name bound once to one, an
+        f-string with its string constants read (any other placeholder is
+        ``{}``)."""
+        return self._sql_text(node, scope, depth)
+
+    def _sql_text(self, node: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        if isinstance(node, cst.SimpleString):
+            return string_value(node)
+        if isinstance(node, cst.FormattedString):
+            # f"SELECT ... FROM {TABLE} WHERE status IN ({marks})": a constant
+            # string is the text it holds; any other placeholder names no column.
+            parts = []
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    parts.append(part.value)
+                elif isinstance(part, cst.FormattedStringExpression):
+                    held = self._sql_text(part.expression, scope, depth + 1) if depth < 6 else None
+                    parts.append(held if held is not None else "{}")
+            return "".join(parts)
+        if isinstance(node, cst.ConcatenatedString):
+            left, right = self._sql_text(node.left, scope, depth + 1), self._sql_text(node.right, scope, depth + 1)
+            return None if left is None or right is None else left + right
+        if isinstance(node, cst.Name) and depth < 6:
+            bindings = scope.lookup(node.value)
+            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].value is not None:
+                return self._sql_text(bindings[0].value, scope.owner_of(node.value) or scope, depth + 1)
+        return None
+
+    # -- copies with an update -------------------------------------------
+    def copier(self, func: cst.BaseExpression) -> str | None:
+        """The dotted name of a record-copying function a call calls
+        (``dc_replace`` of ``from dataclasses import replace as dc_replace``
+        is ``dataclasses.replace``), or None."""
+        name = cst.helpers.get_full_name_for_node(func) or ""
+        head, dot, rest = name.partition(".")
+        if head in self.facts.imported_names:
+            module, level, original = self.facts.imported_names[head]
+            full = f"{module}.{original}{dot}{rest}" if not level else ""
+        elif head in self.facts.module_aliases:
+            full = f"{self.facts.module_aliases[head]}{dot}{rest}"
+        else:
+            full = ""
+        return full if full in COPIERS else None
+
+    def _copy_of(self, call: cst.Call) -> tuple[cst.BaseExpression, list[cst.BaseExpression], str] | None:
+        """What a call copies, the status values it gives the copy, and how
+        it copies; None when it copies no record with a status."""
+        func = call.func
+        copier = self.copier(func)
+        if copier is not None and call.args and not call.args[0].keyword and not call.args[0].star:
+            values = [a.value for a in call.args[1:] if a.keyword is not None and a.keyword.value in self.facts.attributes]
+            return (call.args[0].value, values, f"`{copier}()`") if values else None
+        if not (isinstance(func, cst.Attribute) and func.attr.value in _COPY_METHODS):
+            return None
+        values = []
+        for arg in call.args:
+            if arg.keyword is None:
+                continue
+            if arg.keyword.value == "update" and isinstance(arg.value, cst.Dict):
+                values += [e.value for e in arg.value.elements
+                           if isinstance(e, cst.DictElement) and string_value(e.key) in self.facts.keys]
+            elif func.attr.value == "_replace" and arg.keyword.value in self.facts.attributes:
+                values.append(arg.value)
+        return (func.value, values, f"`.{func.attr.value}()`") if values else None
+
+    def copied_statuses(self, call: cst.Call, scope: Scope) -> list[tuple[cst.SimpleString, Origin, str]]:
+        """The literal statuses a copy of a session row is given:
+        ``row.model_copy(update={"status": "killed"})``, ``row._replace(status=...)``,
+        ``attrs.evolve(row, status="killed")``, ``dataclasses.replace(row, ...)``,
+        with the copied row's origin and how it is copied. Empty unless the
+        copied object is a session row (a foreign record's copy is its own)."""
+        found = self._copy_of(call)
+        if found is None:
+            return []
+        copied, values, how = found
+        literals = [v for v in values if isinstance(v, cst.SimpleString) and string_value(v) is not None]
+        origin = self.origin(copied, scope) if literals else _UNKNOWN
+        if origin.kind != "session":
+            return []
+        why = Origin("session", origin.strength, f"a copy of `{self.code(copied)}` made by {how}, where {origin.why}")
+        return [(literal, why, how) for literal in literals]
+
+    def copy_judged(self, call: cst.Call, scope: Scope) -> bool:
+        """Whether what a copy is given is judged by what it copies: a
+        session row, a record of another vocabulary, or an instance of a
+        class that names its type (``build: Build``) and is never built from
+        a session source. Only a copy of something unknown is left to the
+        weaker signs of a dict with a status key."""
+        found = self._copy_of(call)
+        if found is None:
+            return False
+        copied = found[0]
+        if self.origin(copied, scope).kind != "unknown":
+            return True
+        if isinstance(copied, cst.Name):
+            typed = [b.annotation for b in scope.lookup(copied.value) if b.annotation is not None]
+            return any((cst.helpers.get_full_name_for_node(t) or "")[:1].isupper() for t in typed)
+        return False
 
     # -- what other modules need to know ---------------------------------
     def exports(self) -> dict[str, str]:
@@ -2092,6 +2366,91 @@ def _class_annotation(annotation: cst.BaseExpression | None) -> str | None:
 def _decorated(function: cst.FunctionDef, name: str) -> bool:
     """Whether ``function`` carries the decorator ``name`` (``classmethod``)."""
     return any(cst.helpers.get_full_name_for_node(d.decorator) == name for d in function.decorators)
+_SELECT = re.compile(r"(?is)\bselect\s+(?:distinct\s+)?(.+?)\s+from\s+([\w\"`\[\]]+)")
+
+
+def select_list(sql: str) -> tuple[str, list[str]] | None:
+    """The table and the column names of a one-table ``SELECT`` (``SELECT
+    session_key, n.status AS st FROM session_nodes n`` -> ``("session_nodes",
+    ["session_key", "status"])``); None for a join, a ``*`` or anything else."""
+    found = _SELECT.search(sql)
+    if found is None or re.search(r"(?i)\bjoin\b", sql) or re.match(r"\s*(?:\w+\s*)?,", sql[found.end(2):]):
+        return None
+    columns, depth, current = [], 0, ""
+    for char in found.group(1):
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            columns.append(current)
+            current = ""
+        else:
+            current += char
+    columns.append(current)
+    names = []
+    for column in columns:
+        text = re.split(r"(?i)\s+as\s+", column.strip())[0].strip()
+        if text == "*" or text.endswith(".*"):
+            return None
+        # An expression (`count(*)`, `json_extract(...)`) holds no column of its own.
+        names.append(text.rsplit(".", 1)[-1].strip("\"`[]") if re.fullmatch(r"[\w.\"`\[\]]+", text) else "")
+    return found.group(2).strip("\"`[]"), names
+
+
+_TABLE = re.compile(r"(?i)\b(?:from|update|into)\s+[\"`\[]?(\w+)")
+_PLACEHOLDER_TEST = re.compile(
+    r"(?i)(?:\b\w+\.)?\b(\w+)[\"`\]]?\s*(?:(?:not\s+)?in\s*\(\s*([^()]*?)\s*\)|(?:==?|!=|<>)\s*(\?))")
+
+
+@dataclass(frozen=True)
+class ParameterTest:
+    """A test of a column with bound parameters in a query's text: the
+    table, the column, the indices of its placeholders among the query's,
+    how many the query has, and whether its list is generated (``IN ({})``:
+    an f-string placeholder, not ``?`` written by hand)."""
+
+    table: str
+    column: str
+    indices: tuple[int, ...]
+    total: int
+    generated: bool
+    # A value written, not tested: `SET status = ?`, `INSERT ... (status) VALUES (?)`.
+    writes: bool = False
+
+
+_SET = re.compile(r"(?is)\bset\b(.*?)(?:\bwhere\b|$)")
+_INSERT = re.compile(r"(?is)\binsert\s+(?:or\s+\w+\s+)?into\s+[\"`\[]?\w+[\"`\]]?\s*\(([^()]*)\)\s*values\s*\(([^()]*)\)")
+
+
+def parameter_tests(sql: str) -> list[ParameterTest]:
+    """The columns a query tests against ``?`` parameters (``WHERE status IN
+    (?, ?)``, ``status = ?``, ``status IN ({marks})``), or writes from one
+    (``SET status = ?``, ``INSERT ... (key, status) VALUES (?, ?)``), for a
+    query of one table."""
+    table = _TABLE.search(sql)
+    if table is None or re.search(r"(?i)\bjoin\b", sql):
+        return []
+    out = []
+    setting = _SET.search(sql) if re.match(r"(?is)\s*update\b", sql) else None
+    inserted = _INSERT.search(sql)
+    if inserted is not None:
+        columns = [c.strip().strip("\"`[]") for c in inserted.group(1).split(",")]
+        values = [v.strip() for v in inserted.group(2).split(",")]
+        before = sql[:inserted.start(2)].count("?")
+        if len(columns) == len(values) and all(v == "?" for v in values):
+            out += [ParameterTest(table.group(1), c, (before + i,), sql.count("?"), False, True)
+                    for i, c in enumerate(columns)]
+    for found in _PLACEHOLDER_TEST.finditer(sql):
+        before = sql[:found.start()].count("?")
+        listed = found.group(2)
+        if found.group(3) is not None:
+            writes = setting is not None and setting.start(1) <= found.start() < setting.end(1)
+            out.append(ParameterTest(table.group(1), found.group(1), (before,), sql.count("?"), False, writes))
+        elif listed is not None and listed and all(p.strip() == "?" for p in listed.split(",")):
+            count = len(listed.split(","))
+            out.append(ParameterTest(table.group(1), found.group(1), tuple(range(before, before + count)),
+                                     sql.count("?"), False))
+        elif listed == "{}":
+            out.append(ParameterTest(table.group(1), found.group(1), (), sql.count("?"), True))
+    return out
 
 
 def _strings_in(node: cst.CSTNode) -> list[cst.SimpleString]:

@@ -455,6 +455,9 @@ class Plan:
     kept: list[CodeFinding] = field(default_factory=list)
     # Table node id -> old keys that stay as they are (reviewed on their own line).
     held: dict[int, frozenset[str]] = field(default_factory=dict)
+    # Constant name -> why its length is fixed (bound to `IN (?, ?)` written
+    # by hand): expand cannot add names to it.
+    fixed_length: dict[str, str] = field(default_factory=dict)
 
 
 class _Apply(cst.CSTTransformer):

@@ -32,6 +32,11 @@ def parse(source: bytes) -> ast.Module:
     return ast.parse(source)
 
 
+# Names and modules of the functions that copy a record with fields replaced
+# (codemods.provenance.COPIERS says which are).
+_COPY_NAMES = frozenset({"evolve", "replace", "assoc", "_replace"})
+COPIER_MODULES = frozenset({"dataclasses", "attrs", "attr", "copy"})
+_SQL_SELECT = re.compile(rb"(?i)\bselect\b")
 _NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip", "str"})
 _STATUS_WORD = re.compile(r"(?i)status|state")
 _NAME_BEFORE = re.compile(rb"\w+$")
@@ -54,6 +59,7 @@ class Sites:
         self._pending: tuple[ast.Module, bytes] | None = None
         self._typed = False
         self._untied = False
+        self._queries = False
         self._scopes: list[tuple[tuple[int, int], dict[str, set[str]]]] | None = None
         self._constant_words: dict[str, set[str]] = {}
         self._validators: dict[str, Validator] | None = None
@@ -105,6 +111,8 @@ class Sites:
             return any(self._reads(v) for v in node.values)
         if isinstance(node, ast.Subscript):
             key = node.slice
+            if self._queries and isinstance(key, ast.Constant) and type(key.value) is int:
+                return True  # row[1] of a query row: the provenance maps it to its column
             return isinstance(key, ast.Constant) and key.value in self.keys
         if isinstance(node, ast.Attribute):
             return node.attr in self.attributes
@@ -136,6 +144,7 @@ class Sites:
         another vocabulary (see :meth:`_foreign`) is no site."""
         self._typed = typed
         self._untied = untied
+        self._queries = _SQL_SELECT.search(source) is not None
         self._scopes = None
         self._validators = None
         self._tested = self._params = None
@@ -458,6 +467,13 @@ class Sites:
                     return any(k.arg in self.keys and self._old_literal(k.value) for k in node.keywords)
             if self._validated(node, constants):
                 return True  # one_of(row["status"], {"done", ...})
+            if self._copied(node):
+                return True  # attrs.evolve(row, status="killed"), dc_replace(row, status="killed")
+            if isinstance(func, ast.Attribute) and func.attr == "execute" and len(node.args) >= 2 and (
+                self._holds_old(node.args[1])
+                or any(isinstance(n, ast.Name) and n.id in constants for n in ast.walk(node.args[1]))
+            ):
+                return True  # con.execute("... WHERE status IN (?, ?)", ("failed", "timeout"))
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             # SessionRow(key, "killed"), cls(key, "killed"): a constructor given a status
             if name[:1].isupper() or (isinstance(func, ast.Name) and name in self._class_parameters()):
@@ -576,6 +592,25 @@ class Sites:
             return set()
         assert self._pending is not None
         return {name for name, params in self._module_functions().items() if set(params) & tested}
+    def _copied(self, node: ast.Call) -> bool:
+        """A copy of a record given an old name for its status by keyword
+        (``evolve(row, status="killed")``, ``row._replace(status=...)``,
+        ``dc_replace(row, ...)`` of ``from dataclasses import replace as
+        dc_replace``); the forms ask what is copied. The ``update={...}`` of
+        ``model_copy`` is a dict site."""
+        if not any(k.arg in self.attributes and self._old_literal(k.value) for k in node.keywords):
+            return False
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            return func.attr in _COPY_NAMES
+        if not (isinstance(func, ast.Name) and node.args):
+            return False
+        assert self._pending is not None
+        return func.id in _COPY_NAMES or any(
+            isinstance(s, ast.ImportFrom) and (s.module or "").split(".", 1)[0] in COPIER_MODULES
+            and any((a.asname or a.name) == func.id for a in s.names)
+            for s in ast.walk(self._pending[0])
+        )
 
     def _validated(self, node: ast.Call, constants: set[str]) -> bool:
         """A call that may test a status for membership in a collection of

@@ -190,8 +190,12 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
                 + (f": split it (`SESSION_{name} = ...` for the session uses) before contract" if shared else
                    "; contract will need it split"),
             )
+        fixed = plan.fixed_length.get(name) if rw.phase == "expand" else None
+        if fixed is not None:
+            # A query binds it to placeholders written by hand: one more name breaks it.
+            verdict, shared = Verdict(verdict.confidence, f"{verdict.why}; but {fixed}"), False
         line = facts.pos(value).start.line
-        rewrite = rw.allowed(verdict) and not rw.ignored(facts, line) and not shared
+        rewrite = rw.allowed(verdict) and not rw.ignored(facts, line) and not shared and fixed is None
         literals = union_literals(value)
         if literals:
             # `ENDED = BROKEN | {"done", "killed"}`: the literal part holds

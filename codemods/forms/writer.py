@@ -40,11 +40,17 @@ RULE = Rule(
 
 
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
+    copies: set[int] | None = None
     for target, literal, scope, kind in facts.writers:
         value = string_value(literal)
         if value not in rw.vocab.old or kind == "default":
             continue
         if kind == "dict":
+            # `row.model_copy(update={...})` of a session row: the copy form's.
+            from codemods.forms.copy_writer import update_dicts
+            copies = update_dicts(facts, resolver) if copies is None else copies
+            if id(target) in copies:
+                continue
             evidence = resolver.module_evidence
             verdict = Verdict(
                 "possible",

@@ -553,7 +553,7 @@ class PythonEngine:
             # Nothing in the tree talks to OpenClaw: no test made elsewhere
             # can make a constant here a session status.
             return facts
-        passing = self._gather_passed(items, facts, options, memo)
+        passing = self._gather_passed(items, facts, options, memo, exported)
         # The modules that pass a candidate's helpers may call helpers of
         # modules no candidate imports (`rows_of(gateway.list_sessions())`):
         # what those return is learnt, then what is passed is asked again.
@@ -562,7 +562,7 @@ class PythonEngine:
             exports = self._exports(items, options, memo, {v.name for _, v in typing}, also=also)
             if exports != facts.exports:
                 facts.exports, facts.passed = exports, {}
-                self._gather_passed(items, facts, options, memo)
+                self._gather_passed(items, facts, options, memo, exported)
         if any(kind == "session" for passed in facts.passed.values() for _, kind, _, _, _ in passed):
             # A helper given session rows by another module (`rows_of(raw)`)
             # builds its classes from them: what it exports follows.
@@ -768,7 +768,8 @@ class PythonEngine:
                     facts.validators[f"{survey.name}.{name}".lstrip(".")] = validator
 
     def _gather_passed(
-        self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, options: Options, memo: Any
+        self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, options: Options, memo: Any,
+        exported: set[tuple[str, str]] | None = None,
     ) -> list[tuple[SourcePath, ModuleSurvey]]:
         """What other modules pass the candidates' functions. First the
         modules that talk to OpenClaw (or import one that does): only they
@@ -787,6 +788,13 @@ class PythonEngine:
             for function in sites.status_parameters(survey.talking_source) | sites.building_parameters(
                 survey.talking_source)
         }
+        if exported:
+            # A module that tests a status with a candidate's constant holds
+            # no old name itself (`def is_dead(row): return row["status"] in
+            # DEAD`, DEAD imported): what its callers pass decides it too.
+            for _, survey in self._importers(items, exported, lambda v, d: any(f in d for f in self._fields)):
+                if not survey.candidate:
+                    functions |= {(survey.name, f) for f in sites.status_parameters(survey.importer_source or b"")}
         if not functions:
             return []
         talking = sorted(facts.talking)
@@ -800,6 +808,10 @@ class PythonEngine:
         names = {function for _, function in functions}
         self._record_passed(first, facts, options, memo, names)
         ours = {key for key, passed in facts.passed.items() if any(kind == "session" for _, kind, _, _, _ in passed)}
+        # The other status-reading functions of a module given session rows
+        # are asked of every caller too: `is_over(job)` beside `is_dead(row)`.
+        given = {module for module, _ in ours}
+        ours |= {(module, function) for module, function in functions if module in given}
         done = {s.rel for s, _ in first}
         rest = [(s, v) for s, v in self._importers(items, ours, lambda v, d: True, tests_only=False) if s.rel not in done]
         self._record_passed(rest, facts, options, memo, {function for _, function in ours})

@@ -1,0 +1,189 @@
+"""Session statuses bound as SQL parameters: `con.execute("DELETE FROM
+session_nodes WHERE status IN (?, ?)", ("failed", "timeout"))`, `SET status = ?`
+and `INSERT ... (session_key, status) VALUES (?, ?)` given a literal (writers:
+kept in expand, renamed in contract), or a constant
+bound to placeholders generated from its length (`f"... status IN ({marks})"`,
+`marks = ",".join("?" * len(DEAD))`). The literals bound to a placeholder
+tested against the status column of a session table are session statuses.
+
+A collection whose placeholders are generated is a collection tested against
+the status (expand adds the new names, contract keeps them). Placeholders
+written by hand fix the number of names: expand cannot add one without
+breaking the query, so it lists them for review; contract renames them one
+for one."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods.forms._common import code
+from codemods.forms.writer import write
+from codemods.literals import string_value
+from codemods.provenance import Comparison, ModuleFacts, Resolver, Scope, Subject, Verdict, parameter_tests
+from codemods.session_status import Plan, StatusRewriter
+from migrator.rules import Example, Rule
+
+ORDER = 45  # before the constants: a bound constant is one of their uses
+
+_WRAPPERS = ("sorted", "list", "tuple", "set", "frozenset")
+
+_BY_HAND = (
+    "import sqlite3\n\n\ndef prune(db):\n    con = sqlite3.connect(db)\n"
+    "    con.execute(\"DELETE FROM session_nodes WHERE status IN (?, ?)\", (\"{}\", \"{}\"))\n"
+)
+
+RULE = Rule(
+    name="status-sql-parameter",
+    summary="A session status bound to a `?` that tests or writes a session table's status column.",
+    why="`WHERE status IN (?, ?)` with old names misses every row a new gateway writes.",
+    safety="A constant bound to placeholders generated from its length is expanded and contracted like "
+    "any status collection. Placeholders written by hand fix the number of names: expand lists them for "
+    "review (generate the placeholders first), contract renames them one for one.",
+    invalid=(
+        # Placeholders generated from a constant make it a status collection (see status-constant).
+        Example(_BY_HAND.format("failed", "timeout"), None, _BY_HAND.format("interrupted", "waiting_for_response")),
+        Example(
+            "def lost(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status = ?\", "
+            "(\"failed\",)).fetchall()\n",
+            None,
+            "def lost(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status = ?\", "
+            "(\"interrupted\",)).fetchall()\n",
+        ),
+        # Written through a `?`: kept in expand, as any writer.
+        Example(
+            "def stop(con, key):\n    con.execute(\"UPDATE session_nodes SET status = ? WHERE session_key = ?\", "
+            "(\"killed\", key))\n",
+            None,
+            "def stop(con, key):\n    con.execute(\"UPDATE session_nodes SET status = ? WHERE session_key = ?\", "
+            "(\"halted\", key))\n",
+        ),
+    ),
+    valid=(
+        Example("import sqlite3\n\n\ndef prune(db):\n    con = sqlite3.connect(db)\n"
+                "    con.execute(\"DELETE FROM jobs WHERE status IN (?, ?)\", (\"failed\", \"timeout\"))\n"),
+    ),
+)
+
+
+def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
+    columns = resolver.status_columns()
+    for call, scope in list(facts.all_calls):
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "execute" and len(call.args) >= 2):
+            continue
+        if call.args[0].keyword is not None or call.args[1].star or call.args[1].keyword is not None:
+            continue
+        sql = resolver.sql_text(call.args[0].value, scope)
+        if sql is None:
+            continue
+        for test in parameter_tests(sql):
+            if test.column not in facts.keys or f"{test.table}.{test.column}" not in columns:
+                continue
+            if test.writes:
+                _written(rw, facts, plan, call, test.indices, f"written to `{test.table}.{test.column}` through a `?`")
+                continue
+            shown = f"`{test.column} IN (...)`" if test.generated or len(test.indices) > 1 else f"`{test.column} = ?`"
+            why = f"bound to the placeholders of {shown} in a query of `{test.table}`"
+            _bound(rw, facts, resolver, plan, call, scope, test.indices, test.total, test.generated, why)
+
+
+def _bound(
+    rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan, call: cst.Call, scope: Scope,
+    indices: tuple[int, ...], total: int, generated: bool, why: str,
+) -> None:
+    params = call.args[1].value
+    line = facts.pos(call).start.line
+    if isinstance(params, (cst.Tuple, cst.List)) and not generated:
+        if any(isinstance(e, cst.StarredElement) for e in params.elements):
+            return
+        for index in indices:
+            if index >= len(params.elements):
+                continue
+            literal = params.elements[index].value
+            if not isinstance(literal, cst.SimpleString) or string_value(literal) not in rw.vocab.old:
+                continue
+            verdict = Verdict("certain", why)
+            if rw.phase == "expand":
+                verdict = Verdict("certain", f"{why}; the placeholders are written by hand, one per name: "
+                                  "generate them from the names (`\",\".join(\"?\" * len(names))`) for expand to "
+                                  "add the new names, or the query would not match its parameters")
+                rw.add(plan, facts, literal, line, [literal], verdict, RULE.name, False, "literal")
+            else:
+                rewrite = rw.allowed(verdict) and not rw.ignored(facts, line)
+                rw.add(plan, facts, literal, line, [literal], verdict, RULE.name, rewrite, "literal")
+        return
+    # The whole parameter list is a constant (or a copy of it): every
+    # placeholder of the query is its.
+    name = params
+    while isinstance(name, cst.Call) and isinstance(name.func, cst.Name) and name.func.value in _WRAPPERS \
+            and len(name.args) == 1 and not name.args[0].star:
+        name = name.args[0].value
+    if not isinstance(name, cst.Name):
+        return
+    if generated:
+        # A local or a parameter too (`sorted(wanted)`): tested like any
+        # collection the status is compared with, where its values are known.
+        if total:
+            return  # other placeholders come first: which are its is not known
+        mentions = _generated_from(resolver, call.args[0].value, name.value, scope)
+        if not mentions:
+            return
+        plan.sinks |= {id(m) for m in mentions}
+    elif resolver.module_constant(name, scope) is None or tuple(range(total)) != indices:
+        return
+    elif rw.phase == "expand":
+        plan.fixed_length[name.value] = (
+            f"line {line} binds it to placeholders written by hand, one per name: generate them from the "
+            f"constant (`\",\".join(\"?\" * len({name.value}))`) for expand to add the new names")
+    stand_in = cst.Name(name.value)
+    resolver.bound[id(stand_in)] = Subject(f"{id(scope)}:{code(call)}", True, cst.SimpleString(repr(code(call))),
+                                           scope, f"`{name.value}`, {why}")
+    facts.comparisons.append(Comparison(call, stand_in, cst.In(), name, scope, facts.line(call)))
+
+
+def _written(
+    rw: StatusRewriter, facts: ModuleFacts, plan: Plan, call: cst.Call, indices: tuple[int, ...], why: str
+) -> None:
+    """``SET status = ?`` / ``INSERT ... VALUES (?, ?)`` given a literal: a
+    writer, kept in expand while an old gateway may read the row, renamed in contract."""
+    params = call.args[1].value
+    if not isinstance(params, (cst.Tuple, cst.List)) or any(isinstance(e, cst.StarredElement) for e in params.elements):
+        return
+    for index in indices:
+        literal = params.elements[index].value if index < len(params.elements) else None
+        if isinstance(literal, cst.SimpleString) and string_value(literal) in rw.vocab.old:
+            write(rw, facts, plan, literal, Verdict("certain", why), RULE.name)
+
+
+def _generated_from(resolver: Resolver, query: cst.BaseExpression, name: str, scope: Scope) -> list[cst.Name]:
+    """The mentions of ``name`` the placeholders of an f-string query are
+    generated from (``{",".join("?" * len(DEAD))}``, or a name bound once to
+    that); empty when they are not generated from it."""
+    expressions: list[cst.BaseExpression] = []
+    if isinstance(query, cst.Name):
+        bindings = scope.lookup(query.value)
+        if len(bindings) == 1 and bindings[0].value is not None:
+            query = bindings[0].value
+    if isinstance(query, cst.FormattedString):
+        expressions = [p.expression for p in query.parts if isinstance(p, cst.FormattedStringExpression)]
+    found: list[cst.Name] = []
+    for expression in expressions:
+        if isinstance(expression, cst.Name):
+            bindings = scope.lookup(expression.value)
+            if len(bindings) == 1 and bindings[0].value is not None:
+                expression = bindings[0].value
+        if isinstance(expression, cst.Call) and isinstance(expression.func, cst.Attribute) \
+                and expression.func.attr.value == "join":
+            found += [n for n in _names_in(expression) if n.value == name]
+    return found
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    out: list[cst.Name] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            out.append(current)
+        stack.extend(current.children)
+    return out
