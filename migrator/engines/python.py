@@ -1031,11 +1031,14 @@ class PythonEngine:
             return {}
         # Only the tree's own names are exported: `pd.DataFrame.from_dict(store)`
         # builds a DataFrame of session entries, not every DataFrame there is.
-        modules = {v.name for _, v in items if isinstance(v, ModuleSurvey)}
+        # A tree scanned from above its import root names `src.app.x` where
+        # an import says `app.x`: a module's dotted suffixes are its names too.
+        modules = {".".join(parts[i:]) for v in (v for _, v in items if isinstance(v, ModuleSurvey))
+                   for parts in [v.name.split(".")] for i in range(len(parts))}
 
         def ours(key: str) -> bool:
             parts = key.split(".")
-            return any(".".join(parts[:i]) in modules for i in range(1, len(parts)))
+            return any(".".join(parts[j:i]) in modules for i in range(1, len(parts)) for j in range(i))
 
         exports: dict[str, str] = {}
         for _ in range(3):

@@ -80,3 +80,43 @@ def test_a_table_of_session_entries_its_isin_and_its_column_compares(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert target.read_text("utf-8") == NOTEBOOK.replace('["failed", "timeout"]', '["interrupted", "waiting_for_response"]') \
         .replace('df.status == "killed"', 'df.status == "halted"')
+
+
+ROWS = '''from dataclasses import dataclass
+
+
+@dataclass
+class SessionRow:
+    key: str
+    status: str
+
+    @property
+    def dead(self):
+        return self.status in {"failed", "killed"}
+'''
+
+MAIN = '''from fleet.rows import SessionRow
+
+
+def dead_keys(client):
+    rows = [SessionRow(r["key"], r["status"]) for r in client.invoke("sessions_list", {})["details"]["sessions"]]
+    return [r.key for r in rows if r.dead]
+'''
+
+
+def test_a_tree_scanned_from_above_its_import_root_keeps_its_own_classes(tmp_path: Path) -> None:
+    """`from fleet.rows import SessionRow` in `apps/fleet/main.py`, scanned
+    from above `apps/` (no pyproject.toml to say where imports start): the
+    class is still the tree's own, and built from session rows."""
+    package = tmp_path / "apps" / "fleet"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", "utf-8")
+    (package / "rows.py").write_text(ROWS, "utf-8")
+    (package / "main.py").write_text(MAIN, "utf-8")
+    scan = run_cli("scan", "apps", cwd=tmp_path)
+    assert (scan.returncode, scan.stderr) == (1, "")
+    assert scan.stdout.splitlines() == [
+        "apps/fleet/rows.py:11:32: status-membership [certain, rewrite] 'failed' -> 'interrupted'",
+        "apps/fleet/rows.py:11:42: status-membership [certain, rewrite] 'killed' -> 'halted'",
+        "3 files scanned, 2 findings: 2 to rewrite, 0 to review (expand phase)",
+    ]
