@@ -251,5 +251,8 @@ def imported_members(facts: ModuleFacts, resolver: Resolver) -> list[tuple[str, 
         verdict = _verdict(resolver, comparison, words)
         for member in found:
             module, level, name = facts.imported_names[member.name]
-            out.append((module, level, name, verdict))
+            # How it reaches the test (`the choices of `--state``) speaks first.
+            said = Verdict(verdict.confidence, f"{member.via}, {verdict.why}") if member.via and verdict.confidence \
+                else verdict
+            out.append((module, level, name, said))
     return out
