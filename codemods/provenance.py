@@ -589,6 +589,14 @@ class ModuleFacts(cst.CSTVisitor):
                 for i, element in enumerate(target.elements):
                     self._bind(element.value, "for", iterable, line, column=i)
             return
+        if (isinstance(target, (cst.Tuple, cst.List)) and isinstance(iterable, (cst.List, cst.Tuple))
+                and all(isinstance(e.value, cst.Name) and not isinstance(e, cst.StarredElement) for e in target.elements)
+                and iterable.elements and all(isinstance(e.value, cst.Tuple) for e in iterable.elements)):
+            # ``for status, colour in [("done", "green"), ...]``: each name
+            # holds one column of the tuples written there.
+            for i, element in enumerate(target.elements):
+                self._bind(element.value, "for", iterable, line, column=i)
+            return
         if (isinstance(target, (cst.Tuple, cst.List)) and isinstance(iterable, (cst.Name, cst.Attribute))
                 and all(isinstance(e.value, cst.Name) and not isinstance(e, cst.StarredElement) for e in target.elements)):
             # ``for key, status, raw in rows`` (``rows = con.execute(...).fetchall()``): the same.
