@@ -31,6 +31,8 @@ GROW_MANY = {"update": "add", "extend": "append"}
 _COMBINE = frozenset({"union", "copy", "difference", "intersection", "symmetric_difference"})
 _PARSE = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args", "parse_known_intermixed_args"})
 _GROUPS = frozenset({"add_argument_group", "add_mutually_exclusive_group"})
+# Decorators that declare a command's parameter (Click, and Typer's Click core).
+_DECLARERS = frozenset({"option", "argument"})
 _DEPTH = 10
 
 
@@ -152,6 +154,7 @@ class Members:
                 if binding.value is not None:  # the default, read where the function is defined
                     self._expression(binding.value, owner.parent or owner, out, seen, depth, via)
                 self._passed(owner, name, out, seen, depth, via)
+                self._declared(owner, name, out, seen, depth, via)
         self._grown(owner, name, out, seen, depth, via)
 
     def _grown(
@@ -200,6 +203,37 @@ class Members:
             if argument is not None:
                 line = self.facts.pos(call).start.line
                 self._expression(argument, scope, out, seen, depth, _chain(f"passed to `{name}()` at line {line}", via))
+
+    def _declared(
+        self, owner: Scope, param: str, out: list[Member], seen: set[tuple[int, str]], depth: int, via: str
+    ) -> None:
+        """A command's parameter filled by a decorator (``@click.option("--status",
+        "statuses", type=click.Choice(STATUSES))``): the choices and the
+        ``default`` of the option it is declared by are what it may hold."""
+        function = owner.node
+        assert isinstance(function, cst.FunctionDef)
+        where = owner.parent or owner
+        for decorator in function.decorators:
+            call = decorator.decorator
+            if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+                continue
+            if call.func.attr.value not in _DECLARERS or _declared_name(call) != param:
+                continue
+            for arg in call.args:
+                if arg.keyword is None:
+                    continue
+                value = arg.value
+                if arg.keyword.value == "type" and isinstance(value, cst.Call) and value.args:
+                    chooser = value.func.attr.value if isinstance(value.func, cst.Attribute) else (
+                        value.func.value if isinstance(value.func, cst.Name) else "")
+                    if chooser != "Choice" or value.args[0].keyword is not None or value.args[0].star:
+                        continue
+                    value = value.args[0].value
+                elif arg.keyword.value != "default":
+                    continue
+                shown = _chain(f"the choices of `{_flag(call)}`" if arg.keyword.value == "type"
+                               else f"the `default` of `{_flag(call)}`", via)
+                self._expression(value, where, out, seen, depth, shown)
 
     def _option(
         self, node: cst.Attribute, scope: Scope, out: list[Member], seen: set[tuple[int, str]], depth: int, via: str
@@ -290,6 +324,19 @@ def _destination(call: cst.Call) -> str | None:
     long = [f for f in names if f.startswith("--")]
     chosen = long[0] if long else names[0]
     return chosen.lstrip("-").replace("-", "_")
+
+
+def _declared_name(call: cst.Call) -> str | None:
+    """The parameter a Click option or argument fills: a declaration without
+    dashes names it, else its first long flag does (``--dry-run`` -> ``dry_run``)."""
+    decls = [string_value(a.value) for a in call.args if a.keyword is None and not a.star]
+    names = [d for d in decls if d]
+    plain = [d for d in names if not d.startswith("-") and d.isidentifier()]
+    if plain:
+        return plain[0]
+    long = [d for d in names if d.startswith("--")]
+    chosen = long[0] if long else (names[0] if names else None)
+    return chosen.lstrip("-").replace("-", "_").lower() if chosen else None
 
 
 def _flag(call: cst.Call) -> str:

@@ -589,6 +589,14 @@ class ModuleFacts(cst.CSTVisitor):
                 for i, element in enumerate(target.elements):
                     self._bind(element.value, "for", iterable, line, column=i)
             return
+        if (isinstance(target, (cst.Tuple, cst.List)) and isinstance(iterable, (cst.List, cst.Tuple))
+                and all(isinstance(e.value, cst.Name) and not isinstance(e, cst.StarredElement) for e in target.elements)
+                and iterable.elements and all(isinstance(e.value, cst.Tuple) for e in iterable.elements)):
+            # ``for status, colour in [("done", "green"), ...]``: each name
+            # holds one column of the tuples written there.
+            for i, element in enumerate(target.elements):
+                self._bind(element.value, "for", iterable, line, column=i)
+            return
         if (isinstance(target, (cst.Tuple, cst.List)) and isinstance(iterable, (cst.Name, cst.Attribute))
                 and all(isinstance(e.value, cst.Name) and not isinstance(e, cst.StarredElement) for e in target.elements)):
             # ``for key, status, raw in rows`` (``rows = con.execute(...).fetchall()``): the same.
@@ -1272,7 +1280,7 @@ class Resolver:
                     inner = self.origin(entry.value, scope, depth + 1)
                     if inner.kind != "unknown":
                         return inner
-            return _UNKNOWN
+            return self._spread_origin(node, scope, depth)
         if isinstance(node, cst.BinaryOperation):  # Path(base) / "sessions.json", base + "/sessions.json"
             for part in (node.left, node.right):
                 inner = self.origin(part, scope, depth + 1)
@@ -1316,6 +1324,26 @@ class Resolver:
             return inner
         if isinstance(node, cst.Name):
             return self._name_origin(node.value, scope, depth, node)
+        return _UNKNOWN
+
+    def _spread_origin(self, node: cst.Dict, scope: Scope, depth: int) -> Origin:
+        """A row copied into a new dict (``{"key": key, **entry}``) is that
+        row: its status is read from the copy. A status written there
+        (``{**entry, "status": rec["status"]}``) comes from where its value does."""
+        for entry in node.elements:
+            if isinstance(entry, cst.DictElement) and string_value(entry.key) in self.facts.keys:
+                value = entry.value
+                if self.facts.status_key_of(value) is not None:
+                    value = status_root(value)
+                inner = self.origin(value, scope, depth + 1)
+                if inner.kind != "unknown":
+                    return Origin(inner.kind, inner.strength, f"a copy of a row, its status from {inner.why}")
+                return _UNKNOWN
+        for entry in node.elements:
+            if isinstance(entry, cst.StarredDictElement):
+                inner = self.origin(entry.value, scope, depth + 1)
+                if inner.kind != "unknown":
+                    return Origin(inner.kind, inner.strength, f"a copy of {inner.why}")
         return _UNKNOWN
 
     def _call_origin(self, node: cst.Call, scope: Scope, depth: int) -> Origin:

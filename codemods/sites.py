@@ -428,6 +428,11 @@ class Sites:
     def _site(self, node: ast.AST, constants: set[str], talks: bool) -> bool:
         if self._held_site(node, constants, talks):
             return True
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Tuple) and isinstance(node.iter, (ast.List, ast.Tuple)):
+            # for status, colour in [("done", "green"), ...]: an item compared with a status read
+            names = {t.id for t in node.target.elts if isinstance(t, ast.Name)}
+            rows = node.iter.elts
+            return any(self._holds_old(r) for r in rows) and bool(names & self._compared_names())
         if isinstance(node, ast.Compare):
             if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
                 return False
@@ -586,12 +591,27 @@ class Sites:
         return self._tested
 
     def _testing_functions(self) -> set[str]:
-        """The module's functions with a parameter a status is tested in."""
-        tested = self._tested_names()
+        """The module's functions with a parameter a status is tested in, or
+        compared with (``r["status"] == status``, ``execute(sql, (status,))``:
+        what a call passes for it is one status, see status-passed-value)."""
+        tested = self._tested_names() | self._compared_names()
         if not tested:
             return set()
         assert self._pending is not None
         return {name for name, params in self._module_functions().items() if set(params) & tested}
+
+    def _compared_names(self) -> set[str]:
+        assert self._pending is not None
+        out: set[str] = set()
+        for node in ast.walk(self._pending[0]):
+            if (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq))
+                    and isinstance(node.comparators[0], ast.Name) and self._reads(node.left)):
+                out.add(node.comparators[0].id)
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "execute" and len(node.args) >= 2
+                    and isinstance(node.args[1], (ast.Tuple, ast.List))):
+                out |= {e.id for e in node.args[1].elts if isinstance(e, ast.Name)}
+        return out
     def _copied(self, node: ast.Call) -> bool:
         """A copy of a record given an old name for its status by keyword
         (``evolve(row, status="killed")``, ``row._replace(status=...)``,

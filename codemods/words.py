@@ -14,6 +14,10 @@ FOREIGN_EXPORT = "foreign: "
 # function tests a session status in that parameter, a collection its
 # callers pass (``stale(store, DEAD)``); the value is ``confidence: why``.
 COLLECTION_EXPORT = "collection: "
+# Marks an export ``module.function#parameter``: the function compares a
+# session status with that parameter (``== status``, ``WHERE status = ?``),
+# one value its callers pass (``ended(rows, "failed")``).
+VALUE_EXPORT = "value: "
 
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 

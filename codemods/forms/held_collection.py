@@ -70,7 +70,7 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
     for call, scope in facts.all_calls if resolver.tree.exports else ():
         if id(call) in validated:
             continue
-        for argument, verdict in _tested_arguments(resolver, call):
+        for argument, verdict in tested_arguments(resolver, call):
             found = members.of(argument, scope)
             foreign = sorted({w for m in found for w in _words(members, resolver, m)} & resolver.foreign_words)
             if foreign and verdict.confidence != "certain":
@@ -121,19 +121,22 @@ def tested_parameters(facts: ModuleFacts, resolver: Resolver) -> dict[str, str]:
             keys = [param] + ([str(positional.index(param))] if param in positional else [])
             for key in keys:
                 known = out.get(f"{name}#{key}")
-                if known is None or _rank(why) < _rank(known):
+                if known is None or export_rank(why) < export_rank(known):
                     out[f"{name}#{key}"] = why
     return out
 
 
-def _rank(why: str) -> int:
-    confidence = why[len(COLLECTION_EXPORT):].split(":", 1)[0]
+def export_rank(why: str, marker: str = COLLECTION_EXPORT) -> int:
+    """How sure an export ``marker + "confidence: why"`` is (higher: surer)."""
+    confidence = why[len(marker):].split(":", 1)[0]
     return CONFIDENCES.index(confidence)
 
 
-def _tested_arguments(resolver: Resolver, call: cst.Call) -> list[tuple[cst.BaseExpression, Verdict]]:
+def tested_arguments(
+    resolver: Resolver, call: cst.Call, marker: str = COLLECTION_EXPORT
+) -> list[tuple[cst.BaseExpression, Verdict]]:
     """The arguments of ``call`` that a function of another module tests a
-    session status in, with that test's verdict."""
+    session status in (exported under ``marker``), with that test's verdict."""
     name = cst.helpers.get_full_name_for_node(call.func) or ""
     full = resolver.absolute(name) if name else None
     if full is None or name.split(".", 1)[0] in resolver.facts.functions:
@@ -146,9 +149,9 @@ def _tested_arguments(resolver: Resolver, call: cst.Call) -> list[tuple[cst.Base
         key = arg.keyword.value if arg.keyword is not None else str(index)
         why = exports.get(f"{full}#{key}") or next(
             (w for k, w in exports.items() if k.endswith(f".{full}#{key}") or f"{full}#{key}".endswith("." + k)), None)
-        if why is None or not why.startswith(COLLECTION_EXPORT):
+        if why is None or not why.startswith(marker):
             continue
-        said, _, reason = why[len(COLLECTION_EXPORT):].partition(": ")
+        said, _, reason = why[len(marker):].partition(": ")
         confidence = next((c for c in CONFIDENCES if c == said), None)
         if confidence is None:
             continue
@@ -251,5 +254,8 @@ def imported_members(facts: ModuleFacts, resolver: Resolver) -> list[tuple[str, 
         verdict = _verdict(resolver, comparison, words)
         for member in found:
             module, level, name = facts.imported_names[member.name]
-            out.append((module, level, name, verdict))
+            # How it reaches the test (`the choices of `--state``) speaks first.
+            said = Verdict(verdict.confidence, f"{member.via}, {verdict.why}") if member.via and verdict.confidence \
+                else verdict
+            out.append((module, level, name, said))
     return out

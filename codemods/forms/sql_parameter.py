@@ -19,7 +19,11 @@ import libcst as cst
 from codemods.forms._common import code
 from codemods.forms.writer import write
 from codemods.literals import string_value
-from codemods.provenance import Comparison, ModuleFacts, Resolver, Scope, Subject, Verdict, parameter_tests
+from collections.abc import Iterator
+
+from codemods.provenance import (
+    Comparison, ModuleFacts, ParameterTest, Resolver, Scope, Subject, Verdict, parameter_tests,
+)
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
 
@@ -65,7 +69,9 @@ RULE = Rule(
 )
 
 
-def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
+def _status_tests(facts: ModuleFacts, resolver: Resolver) -> Iterator[tuple[cst.Call, Scope, ParameterTest]]:
+    """Each ``execute(sql, params)`` call and each placeholder test of a
+    session table's status column its query makes."""
     columns = resolver.status_columns()
     for call, scope in list(facts.all_calls):
         func = call.func
@@ -77,14 +83,36 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         if sql is None:
             continue
         for test in parameter_tests(sql):
-            if test.column not in facts.keys or f"{test.table}.{test.column}" not in columns:
-                continue
-            if test.writes:
-                _written(rw, facts, plan, call, test.indices, f"written to `{test.table}.{test.column}` through a `?`")
-                continue
-            shown = f"`{test.column} IN (...)`" if test.generated or len(test.indices) > 1 else f"`{test.column} = ?`"
-            why = f"bound to the placeholders of {shown} in a query of `{test.table}`"
-            _bound(rw, facts, resolver, plan, call, scope, test.indices, test.total, test.generated, why)
+            if test.column in facts.keys and f"{test.table}.{test.column}" in columns:
+                yield call, scope, test
+
+
+def bound_names(facts: ModuleFacts, resolver: Resolver) -> list[tuple[cst.Name, Scope, str]]:
+    """Names bound one for one to a placeholder tested against a session
+    table's status (``WHERE status = ?`` given ``(status, since)``), with
+    why: where the name is a parameter, what callers pass is a status."""
+    out: list[tuple[cst.Name, Scope, str]] = []
+    for call, scope, test in _status_tests(facts, resolver):
+        params = call.args[1].value
+        if test.writes or test.generated or not isinstance(params, (cst.Tuple, cst.List)):
+            continue
+        if any(isinstance(e, cst.StarredElement) for e in params.elements):
+            continue
+        for index in test.indices:
+            element = params.elements[index].value if index < len(params.elements) else None
+            if isinstance(element, cst.Name):
+                out.append((element, scope, f"bound to the placeholder of `{test.column} = ?` in a query of `{test.table}`"))
+    return out
+
+
+def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
+    for call, scope, test in _status_tests(facts, resolver):
+        if test.writes:
+            _written(rw, facts, plan, call, test.indices, f"written to `{test.table}.{test.column}` through a `?`")
+            continue
+        shown = f"`{test.column} IN (...)`" if test.generated or len(test.indices) > 1 else f"`{test.column} = ?`"
+        why = f"bound to the placeholders of {shown} in a query of `{test.table}`"
+        _bound(rw, facts, resolver, plan, call, scope, test.indices, test.total, test.generated, why)
 
 
 def _bound(

@@ -119,9 +119,10 @@ class TreeFacts:
 
     def session_exports(self) -> list[str]:
         """The exports that carry session rows or statuses."""
-        from codemods.words import COLLECTION_EXPORT, FOREIGN_EXPORT
+        from codemods.words import COLLECTION_EXPORT, FOREIGN_EXPORT, VALUE_EXPORT
 
-        return [k for k, why in self.exports.items() if not why.startswith((FOREIGN_EXPORT, COLLECTION_EXPORT))]
+        return [k for k, why in self.exports.items()
+                if not why.startswith((FOREIGN_EXPORT, COLLECTION_EXPORT, VALUE_EXPORT))]
 
     def through_unions(self, uses: Mapping[tuple[str, str], list[Verdict]]) -> dict[tuple[str, str], list[Verdict]]:
         """The verdicts ``uses`` of unions give the constants they unite,
