@@ -108,7 +108,8 @@ class PassedArgument:
 # it add both names (`bad.update(("killed", "halted"))`), contract the new one.
 GROWN = "grown"
 # Edits that add the new name beside the old one in expand.
-_EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type", "enum-missing", GROWN)
+_EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type", "enum-missing", GROWN,
+              "orm-lookup")
 # A constant shared with another vocabulary gets expand's edit in either
 # phase: contract leaves it accepting both names, for a person to split, so
 # contract after expand and contract alone give the same bytes.
@@ -580,6 +581,13 @@ class _Apply(cst.CSTTransformer):
             return updated_node
         return updated_node.with_changes(pattern=pattern_of(updated_node.pattern, self.vocab, self.phase))
 
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        if self.edits.get(id(original_node)) != "orm-lookup":
+            return updated_node
+        from codemods.forms.orm_lookup import rewrite_lookup  # the ORM form's own edit, in one home
+
+        return rewrite_lookup(updated_node, self.vocab, self.phase)
+
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
         if self.edits.get(id(original_node)) != "enum-missing":
             return updated_node
@@ -657,6 +665,9 @@ class _Normalize(ast.NodeTransformer):
         # bad.add("killed")  ~  bad.update(("killed", "halted")): one name
         # added, or several (see _Apply._grow).
         self.generic_visit(node)
+        from codemods.forms.orm_lookup import normalize  # status="killed"  ~  status__in=("killed", "halted")
+
+        normalize(node, self.vocab)
         func = node.func
         if isinstance(func, ast.Attribute) and len(node.args) == 1 and not node.keywords:
             arg = node.args[0]

@@ -17,6 +17,7 @@ import functools
 import re
 from typing import Iterable
 
+from codemods import orm
 from codemods.words import foreign_token
 from migrator.manifest import Manifest
 
@@ -474,6 +475,8 @@ class Sites:
                 or any(isinstance(n, ast.Name) and n.id in constants for n in ast.walk(node.args[1]))
             ):
                 return True  # con.execute("... WHERE status IN (?, ?)", ("failed", "timeout"))
+            if orm.lookup_site(node, self.keys | self.attributes, self._holds_old):
+                return True  # Mirror.objects.filter(status="killed"), status__in=[...]
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             # SessionRow(key, "killed"), cls(key, "killed"): a constructor given a status
             if name[:1].isupper() or (isinstance(func, ast.Name) and name in self._class_parameters()):
