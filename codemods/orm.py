@@ -108,3 +108,39 @@ def lookup_site(node: ast.Call, fields: frozenset[str], holds_old: Callable[[ast
         if found is not None and found[0] in fields and holds_old(keyword.value):
             return True
     return False
+
+
+# Django's enumeration types (django.db.models.enums): their members are
+# ``VALUE = "value", "Label"`` (or a bare value) and their ``.choices`` /
+# ``.values`` fill a model field's ``choices``.
+CHOICES_BASES = frozenset({"TextChoices", "IntegerChoices", "Choices"})
+
+
+def is_choices_base(name: str) -> bool:
+    """``models.TextChoices``, ``TextChoices``, ``enums.Choices``."""
+    return name.rsplit(".", 1)[-1] in CHOICES_BASES
+
+
+def choice_value(value: cst.BaseExpression) -> cst.BaseExpression:
+    """A choice member's value: the first item of ``"done", "Done"``, or the value itself."""
+    if isinstance(value, cst.Tuple) and value.elements:
+        return value.elements[0].value
+    return value
+
+
+def choices_fields(node: cst.ClassDef, fields: frozenset[str]) -> Iterator[tuple[str, str]]:
+    """``(field, enum)`` for each field of a model class whose ``choices``
+    come from an enumeration: ``status = models.CharField(choices=Status.choices)``."""
+    for statement in node.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if not (isinstance(small, cst.Assign) and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value in fields
+                    and isinstance(small.value, cst.Call)):
+                continue
+            for arg in small.value.args:
+                value = arg.value
+                if (arg.keyword is not None and arg.keyword.value == "choices" and isinstance(value, cst.Attribute)
+                        and value.attr.value == "choices" and isinstance(value.value, cst.Name)):
+                    yield small.targets[0].target.value, value.value.value

@@ -151,6 +151,10 @@ class EnumClass:
     name: str
     members: list[tuple[str, cst.SimpleString]]
     line: int
+    # A Django ``TextChoices`` / ``IntegerChoices``: its members may be
+    # ``value, label`` tuples (the member's literal is the value), and its
+    # ``.values`` / ``.choices`` are what a model field accepts.
+    choices: bool = False
 
 
 @dataclass(frozen=True)
@@ -376,26 +380,24 @@ class ModuleFacts(cst.CSTVisitor):
         # A class body is a scope of its own: its methods see `self`, not its names.
         self.stack.append(Scope(node, self.scope))
         bases = [cst.helpers.get_full_name_for_node(b.value) or "" for b in node.bases]
-        if not any(b.rsplit(".", 1)[-1].endswith("Enum") for b in bases):
+        choices = any(orm.is_choices_base(b) for b in bases)
+        if not (choices or any(b.rsplit(".", 1)[-1].endswith("Enum") for b in bases)):
             return
-        self._enum_members(node)
+        self._enum_members(node, choices)
 
-    def _enum_members(self, node: cst.ClassDef) -> None:
+    def _enum_members(self, node: cst.ClassDef, choices: bool = False) -> None:
         members = []
         for statement in node.body.body:
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
             for small in statement.body:
-                if (
-                    isinstance(small, cst.Assign)
-                    and len(small.targets) == 1
-                    and isinstance(small.targets[0].target, cst.Name)
-                    and string_value(small.value) is not None
-                ):
-                    assert isinstance(small.value, cst.SimpleString)
-                    members.append((small.targets[0].target.value, small.value))
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(
+                        small.targets[0].target, cst.Name):
+                    value = orm.choice_value(small.value) if choices else small.value
+                    if isinstance(value, cst.SimpleString) and string_value(value) is not None:
+                        members.append((small.targets[0].target.value, value))
         if members:
-            self.enums.append(EnumClass(node, node.name.value, members, self.line(node)))
+            self.enums.append(EnumClass(node, node.name.value, members, self.line(node), choices))
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._classes.pop()

@@ -109,7 +109,7 @@ class PassedArgument:
 GROWN = "grown"
 # Edits that add the new name beside the old one in expand.
 _EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type", "enum-missing", GROWN,
-              "orm-lookup")
+              "orm-lookup", "enum-choices")
 # A constant shared with another vocabulary gets expand's edit in either
 # phase: contract leaves it accepting both names, for a person to split, so
 # contract after expand and contract alone give the same bytes.
@@ -589,6 +589,10 @@ class _Apply(cst.CSTTransformer):
         return rewrite_lookup(updated_node, self.vocab, self.phase)
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        if self.edits.get(id(original_node)) == "enum-choices":
+            from codemods.forms.enum import with_choices  # the enum form's own edit, in one home
+
+            return with_choices(updated_node, self.vocab, self.phase)
         if self.edits.get(id(original_node)) != "enum-missing":
             return updated_node
         from codemods.forms.enum import with_hook  # the enum form's own hook, in one home
@@ -613,9 +617,13 @@ class _Normalize(ast.NodeTransformer):
 
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
         # The `_missing_` hook expand adds to a session enum (and contract drops).
-        from codemods.forms.enum import is_hook
+        from codemods.forms.enum import is_added_choice, is_hook
 
-        node.body = [s for s in node.body if not is_hook(s, self.vocab)] or node.body
+        olds = {s.value.elts[0].value if isinstance(s.value, ast.Tuple) and s.value.elts and isinstance(
+            s.value.elts[0], ast.Constant) else getattr(s.value, "value", None) for s in node.body
+            if isinstance(s, ast.Assign)}
+        node.body = [s for s in node.body if not is_hook(s, self.vocab)
+                     and not is_added_choice(s, self.vocab, olds)] or node.body
         self.generic_visit(node)
         return node
 

@@ -495,7 +495,10 @@ class Sites:
         if isinstance(node, ast.ClassDef):
             # Enum members: DONE = "done" in a class body, where the module
             # talks or the project builds one of its classes from session statuses.
-            return (talks or self._typed) and any(isinstance(s, ast.Assign) and self._old_literal(s.value) for s in node.body)
+            # A Django choice's value stands first in its `value, label` tuple.
+            return (talks or self._typed) and any(isinstance(s, ast.Assign) and (self._old_literal(s.value) or (
+                isinstance(s.value, ast.Tuple) and bool(s.value.elts) and self._old_literal(s.value.elts[0])))
+                for s in node.body)
         if isinstance(node, ast.Dict):
             return any(
                 isinstance(k, ast.Constant) and k.value in self.keys and self._old_literal(v)
