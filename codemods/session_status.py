@@ -619,11 +619,8 @@ class _Normalize(ast.NodeTransformer):
         # The `_missing_` hook expand adds to a session enum (and contract drops).
         from codemods.forms.enum import is_added_choice, is_hook
 
-        olds = {s.value.elts[0].value if isinstance(s.value, ast.Tuple) and s.value.elts and isinstance(
-            s.value.elts[0], ast.Constant) else getattr(s.value, "value", None) for s in node.body
-            if isinstance(s, ast.Assign)}
         node.body = [s for s in node.body if not is_hook(s, self.vocab)
-                     and not is_added_choice(s, self.vocab, olds)] or node.body
+                     and not is_added_choice(s, self.vocab, node.body)] or node.body
         self.generic_visit(node)
         return node
 

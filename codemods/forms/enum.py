@@ -186,7 +186,7 @@ def _choices_of(rw: StatusRewriter, enum: EnumClass, facts: ModuleFacts, resolve
 
 
 # -- Django choices: expand adds a member per new name -------------------------
-def _member_of(statement: cst.BaseStatement) -> tuple[str, cst.SimpleString] | None:
+def _member_of(statement: cst.CSTNode) -> tuple[str, cst.SimpleString] | None:
     """(member, value literal) of a one-member line of a Django enumeration."""
     if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
         return None
@@ -222,43 +222,65 @@ def with_choices(node: cst.ClassDef, vocab: Vocabulary, phase: str) -> cst.Class
     """Expand: after each member of an old name, a member of its new name
     with the same label (Django's ``.values`` and ``.choices`` then accept
     both). Contract: the added members dropped, the old values renamed."""
+    block = node.body
+    if not isinstance(block, cst.IndentedBlock):
+        return node  # `class S(TextChoices): A = "a"` on one line: its members are reported, not edited
     added = added_choices(node, vocab)
     present = {string_value(v) for _, v in _choice_members(node)}
     names = {m for m, _ in _choice_members(node)}
     body: list[cst.BaseStatement] = []
-    for statement in node.body.body:
+    for statement in block.body:
         found = _member_of(statement)
         if found is None or not isinstance(statement, cst.SimpleStatementLine):
             body.append(statement)
             continue
         member, literal = found
+        small = statement.body[0]
+        assert isinstance(small, cst.Assign)
         value = string_value(literal) or ""
         if phase == "contract":
             if member in added:
                 continue
             if value in vocab.old:
-                statement = statement.deep_replace(literal, restyle(literal, vocab.to_new(value)))
+                statement = statement.with_changes(body=[_with_value(small, restyle(literal, vocab.to_new(value)))])
             body.append(statement)
             continue
         body.append(statement)
         new = vocab.to_new(value) if value in vocab.old else None
         if new is None or new in present or _member_name(new) in names:
             continue
-        small = statement.body[0]
-        assert isinstance(small, cst.Assign)
         twin = small.with_changes(targets=[small.targets[0].with_changes(target=cst.Name(_member_name(new)))])
-        twin = twin.deep_replace(orm.choice_value(twin.value), restyle(literal, new))
-        body.append(statement.with_changes(body=[twin], leading_lines=[]))
-    return node.with_changes(body=node.body.with_changes(body=body))
+        body.append(statement.with_changes(body=[_with_value(twin, restyle(literal, new))], leading_lines=[]))
+    return node.with_changes(body=block.with_changes(body=body))
 
 
-def is_added_choice(node: ast.stmt, vocab: Vocabulary, old_values: set[str]) -> bool:
-    """For the write check: a member expand added to a Django enumeration."""
+def _with_value(member: cst.Assign, literal: cst.SimpleString) -> cst.Assign:
+    """The member with ``literal`` as its value (first in a ``value, label`` tuple)."""
+    value = member.value
+    if isinstance(value, cst.Tuple) and value.elements:
+        first = value.elements[0].with_changes(value=literal)
+        return member.with_changes(value=value.with_changes(elements=[first, *value.elements[1:]]))
+    return member.with_changes(value=literal)
+
+
+def _ast_member_value(node: ast.stmt) -> tuple[str, str] | None:
+    """(member, value) of ``NAME = "value"`` or ``NAME = "value", "Label"``."""
     if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
-        return False
+        return None
     value = node.value.elts[0] if isinstance(node.value, ast.Tuple) and node.value.elts else node.value
-    return (isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value in vocab.new
-            and node.targets[0].id == _member_name(value.value) and vocab.to_old(value.value) in old_values)
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return node.targets[0].id, value.value
+    return None
+
+
+def is_added_choice(node: ast.stmt, vocab: Vocabulary, body: list[ast.stmt]) -> bool:
+    """For the write check: a member expand added to a Django enumeration
+    (``body``: the class's statements, which hold the member of the old name)."""
+    found = _ast_member_value(node)
+    if found is None or found[1] not in vocab.new or found[0] != _member_name(found[1]):
+        return False
+    olds = {m[1] for m in map(_ast_member_value, body) if m is not None}
+    return vocab.to_old(found[1]) in olds
 
 
 # -- the hook expand adds ------------------------------------------------------

@@ -70,8 +70,11 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in orm.READS):
             continue
-        lookups = [(arg, orm.lookup_field(arg.keyword.value)) for arg in call.args if arg.keyword is not None]
-        lookups = [(arg, found) for arg, found in lookups if found is not None and found[0] in fields]
+        lookups: list[tuple[cst.Arg, tuple[str, str]]] = []
+        for arg in call.args:
+            found = orm.lookup_field(arg.keyword.value) if arg.keyword is not None else None
+            if found is not None and found[0] in fields:
+                lookups.append((arg, found))
         if not lookups:
             continue
         model = orm.model_of(func.value, scope)
