@@ -10,11 +10,10 @@ key=..., defaults={"status": row["status"]})`` with a session row makes
 from __future__ import annotations
 
 import ast
-from typing import Callable, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Protocol, Sequence
 
-import libcst as cst
-
-from codemods.literals import string_value
+if TYPE_CHECKING:  # the site test imports this module on the stdlib ast alone: LibCST is slow to import
+    import libcst as cst
 
 # The manager every model has unless it names its own, and its internal alias.
 MANAGERS = frozenset({"objects", "_default_manager"})
@@ -42,6 +41,8 @@ def model_of(node: cst.BaseExpression, scope: _Scope, depth: int = 0, seen: froz
     """The model class a queryset expression is of: ``Mirror.objects``,
     ``Mirror.objects.order_by(...)``, a name bound to one (``qs = qs.filter(...)``
     keeps the model its other bindings name), a slice of one; else None."""
+    import libcst as cst
+
     if depth > 8:
         return None
     if isinstance(node, cst.Attribute) and node.attr.value in MANAGERS:
@@ -71,6 +72,8 @@ def model_of(node: cst.BaseExpression, scope: _Scope, depth: int = 0, seen: froz
 
 def _refers_to(node: cst.BaseExpression, name: str) -> bool:
     """Whether ``node`` is a chain on ``name`` itself (``qs.filter(...)``)."""
+    import libcst as cst
+
     while isinstance(node, (cst.Call, cst.Attribute, cst.Subscript)):
         node = node.func if isinstance(node, cst.Call) else node.value
     return isinstance(node, cst.Name) and node.value == name
@@ -79,6 +82,10 @@ def _refers_to(node: cst.BaseExpression, name: str) -> bool:
 def written_fields(call: cst.Call, fields: frozenset[str]) -> Iterator[cst.BaseExpression]:
     """The values a manager write stores in ``fields``: its keywords, and the
     entries of its ``defaults`` dict (``update_or_create``)."""
+    import libcst as cst
+
+    from codemods.literals import string_value
+
     for arg in call.args:
         if arg.keyword is None:
             continue
@@ -123,6 +130,8 @@ def is_choices_base(name: str) -> bool:
 
 def choice_value(value: cst.BaseExpression) -> cst.BaseExpression:
     """A choice member's value: the first item of ``"done", "Done"``, or the value itself."""
+    import libcst as cst
+
     if isinstance(value, cst.Tuple) and value.elements:
         return value.elements[0].value
     return value
@@ -131,6 +140,8 @@ def choice_value(value: cst.BaseExpression) -> cst.BaseExpression:
 def choices_fields(node: cst.ClassDef, fields: frozenset[str]) -> Iterator[tuple[str, str]]:
     """``(field, enum)`` for each field of a model class whose ``choices``
     come from an enumeration: ``status = models.CharField(choices=Status.choices)``."""
+    import libcst as cst
+
     for statement in node.body.body:
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
