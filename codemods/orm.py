@@ -17,8 +17,10 @@ if TYPE_CHECKING:  # the site test imports this module on the stdlib ast alone: 
 
 # The manager every model has unless it names its own, and its internal alias.
 MANAGERS = frozenset({"objects", "_default_manager"})
-# Queryset and manager methods that filter by keyword lookups.
-READS = frozenset({"filter", "exclude", "get", "get_or_create", "update_or_create", "first_or_404"})
+# Queryset and manager methods that filter by keyword lookups (not
+# get_or_create / update_or_create: their lookups are also the created row's
+# fields, and a `status__in` one would leave it without a status).
+READS = frozenset({"filter", "exclude", "get"})
 # Manager and queryset methods that store their keywords (or ``defaults``) as fields.
 WRITES = frozenset({"create", "update", "update_or_create", "get_or_create", "bulk_update"})
 # The keywords of a write that hold a dict of fields.
