@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 import libcst as cst
 from libcst.metadata import CodeRange
 
+from codemods import orm
 from codemods.literals import string_value
 from codemods.sites import Validator
 from codemods.words import FOREIGN_EXPORT, foreign_token, words_of
@@ -150,6 +151,10 @@ class EnumClass:
     name: str
     members: list[tuple[str, cst.SimpleString]]
     line: int
+    # A Django ``TextChoices`` / ``IntegerChoices``: its members may be
+    # ``value, label`` tuples (the member's literal is the value), and its
+    # ``.values`` / ``.choices`` are what a model field accepts.
+    choices: bool = False
 
 
 @dataclass(frozen=True)
@@ -375,26 +380,24 @@ class ModuleFacts(cst.CSTVisitor):
         # A class body is a scope of its own: its methods see `self`, not its names.
         self.stack.append(Scope(node, self.scope))
         bases = [cst.helpers.get_full_name_for_node(b.value) or "" for b in node.bases]
-        if not any(b.rsplit(".", 1)[-1].endswith("Enum") for b in bases):
+        choices = any(orm.is_choices_base(b) for b in bases)
+        if not (choices or any(b.rsplit(".", 1)[-1].endswith("Enum") for b in bases)):
             return
-        self._enum_members(node)
+        self._enum_members(node, choices)
 
-    def _enum_members(self, node: cst.ClassDef) -> None:
+    def _enum_members(self, node: cst.ClassDef, choices: bool = False) -> None:
         members = []
         for statement in node.body.body:
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
             for small in statement.body:
-                if (
-                    isinstance(small, cst.Assign)
-                    and len(small.targets) == 1
-                    and isinstance(small.targets[0].target, cst.Name)
-                    and string_value(small.value) is not None
-                ):
-                    assert isinstance(small.value, cst.SimpleString)
-                    members.append((small.targets[0].target.value, small.value))
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(
+                        small.targets[0].target, cst.Name):
+                    value = orm.choice_value(small.value) if choices else small.value
+                    if isinstance(value, cst.SimpleString) and string_value(value) is not None:
+                        members.append((small.targets[0].target.value, value))
         if members:
-            self.enums.append(EnumClass(node, node.name.value, members, self.line(node)))
+            self.enums.append(EnumClass(node, node.name.value, members, self.line(node), choices))
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._classes.pop()
@@ -865,6 +868,7 @@ class Resolver:
         # ``_run(*args)`` returns depends on the words this call passes.
         self._calls: list[tuple[cst.FunctionDef, cst.Call, Scope]] = []
         self._classes: dict[str, Origin | None] = {}
+        self._orm_writes: dict[str, Origin] | None = None
         self._held: dict[tuple[int, int], bool] = {}
         self.module = module
         self.manifest = facts.manifest
@@ -1563,6 +1567,8 @@ class Resolver:
                     found = Origin(built.kind, built.strength, f"a `{name}` built at line "
                                    f"{self.facts.pos(call).start.line} from {built.why}")
                     break
+            else:
+                found = self.orm_writes().get(name)
         self._classes[name] = found
         return found
 
@@ -1830,13 +1836,43 @@ class Resolver:
         for arg in call.args:
             if arg.star:
                 continue
-            subject = self.subject(arg.value, scope)
-            if subject is None or not subject.is_status or subject.root is None:
-                continue
-            inner = self.origin(subject.root, subject.scope)
-            if inner.kind != "unknown" and inner.strength == "strong":
-                return Origin(inner.kind, "strong", f"{subject.description}, where {inner.why}")
+            found = self._passed_status(arg.value, scope)
+            if found is not None:
+                return found
         return None
+
+    def _passed_status(self, value: cst.BaseExpression, scope: Scope) -> Origin | None:
+        """The origin of a status ``value`` reads from a known source."""
+        subject = self.subject(value, scope)
+        if subject is None or not subject.is_status or subject.root is None:
+            return None
+        inner = self.origin(subject.root, subject.scope)
+        if inner.kind != "unknown" and inner.strength == "strong":
+            return Origin(inner.kind, "strong", f"{subject.description}, where {inner.why}")
+        return None
+
+    def orm_writes(self) -> dict[str, Origin]:
+        """Django models of this module's manager writes that store a status
+        read from a known source (``Mirror.objects.update_or_create(...,
+        defaults={"status": row["status"]})``), by model name: the first."""
+        if self._orm_writes is None:
+            self._orm_writes = {}
+            fields = self.facts.keys | self.facts.attributes
+            for call, scope in self.facts.all_calls:
+                func = call.func
+                if not (isinstance(func, cst.Attribute) and func.attr.value in orm.WRITES):
+                    continue
+                model = orm.model_of(func.value, scope)
+                if model is None or model in self._orm_writes:
+                    continue
+                for value in orm.written_fields(call, fields):
+                    found = self._passed_status(value, scope)
+                    if found is not None:
+                        line = self.facts.pos(call).start.line
+                        self._orm_writes[model] = Origin(found.kind, "strong", f"a `{model}` row written at line "
+                                                         f"{line} with {found.why}")
+                        break
+        return self._orm_writes
 
     def _name_origin(self, name: str, scope: Scope, depth: int, use: cst.Name | None = None) -> Origin:
         bindings = scope.lookup(name)
@@ -2367,6 +2403,11 @@ class Resolver:
             if built is not None and built.kind == "session":
                 line = self.facts.pos(call).start.line
                 out[full] = f"a `{last}` built in {where}:{line} from {built.why}"
+        for model, written in self.orm_writes().items():
+            # A Django model whose status is stored from session rows, wherever it is queried.
+            full = self.absolute(model)
+            if full is not None and full not in out and written.kind == "session":
+                out[full] = written.why.replace(" at line ", f" in {where}:", 1)
         return out
 
 

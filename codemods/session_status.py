@@ -108,7 +108,8 @@ class PassedArgument:
 # it add both names (`bad.update(("killed", "halted"))`), contract the new one.
 GROWN = "grown"
 # Edits that add the new name beside the old one in expand.
-_EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type", "enum-missing", GROWN)
+_EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type", "enum-missing", GROWN,
+              "orm-lookup", "enum-choices")
 # A constant shared with another vocabulary gets expand's edit in either
 # phase: contract leaves it accepting both names, for a person to split, so
 # contract after expand and contract alone give the same bytes.
@@ -581,7 +582,18 @@ class _Apply(cst.CSTTransformer):
             return updated_node
         return updated_node.with_changes(pattern=pattern_of(updated_node.pattern, self.vocab, self.phase))
 
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        if self.edits.get(id(original_node)) != "orm-lookup":
+            return updated_node
+        from codemods.forms.orm_lookup import rewrite_lookup  # the ORM form's own edit, in one home
+
+        return rewrite_lookup(updated_node, self.vocab, self.phase)
+
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        if self.edits.get(id(original_node)) == "enum-choices":
+            from codemods.forms.enum import with_choices  # the enum form's own edit, in one home
+
+            return with_choices(updated_node, self.vocab, self.phase)
         if self.edits.get(id(original_node)) != "enum-missing":
             return updated_node
         from codemods.forms.enum import with_hook  # the enum form's own hook, in one home
@@ -606,9 +618,10 @@ class _Normalize(ast.NodeTransformer):
 
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
         # The `_missing_` hook expand adds to a session enum (and contract drops).
-        from codemods.forms.enum import is_hook
+        from codemods.forms.enum import is_added_choice, is_hook
 
-        node.body = [s for s in node.body if not is_hook(s, self.vocab)] or node.body
+        node.body = [s for s in node.body if not is_hook(s, self.vocab)
+                     and not is_added_choice(s, self.vocab, node.body)] or node.body
         self.generic_visit(node)
         return node
 
@@ -658,6 +671,9 @@ class _Normalize(ast.NodeTransformer):
         # bad.add("killed")  ~  bad.update(("killed", "halted")): one name
         # added, or several (see _Apply._grow).
         self.generic_visit(node)
+        from codemods.forms.orm_lookup import normalize  # status="killed"  ~  status__in=("killed", "halted")
+
+        normalize(node, self.vocab)
         func = node.func
         if isinstance(func, ast.Attribute) and len(node.args) == 1 and not node.keywords:
             arg = node.args[0]

@@ -17,6 +17,7 @@ import functools
 import re
 from typing import Iterable
 
+from codemods import orm
 from codemods.words import foreign_token
 from migrator.manifest import Manifest
 
@@ -479,6 +480,8 @@ class Sites:
                 or any(isinstance(n, ast.Name) and n.id in constants for n in ast.walk(node.args[1]))
             ):
                 return True  # con.execute("... WHERE status IN (?, ?)", ("failed", "timeout"))
+            if orm.lookup_site(node, self.keys | self.attributes, self._holds_old):
+                return True  # Mirror.objects.filter(status="killed"), status__in=[...]
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             # SessionRow(key, "killed"), cls(key, "killed"): a constructor given a status
             if name[:1].isupper() or (isinstance(func, ast.Name) and name in self._class_parameters()):
@@ -497,7 +500,10 @@ class Sites:
         if isinstance(node, ast.ClassDef):
             # Enum members: DONE = "done" in a class body, where the module
             # talks or the project builds one of its classes from session statuses.
-            return (talks or self._typed) and any(isinstance(s, ast.Assign) and self._old_literal(s.value) for s in node.body)
+            # A Django choice's value stands first in its `value, label` tuple.
+            return (talks or self._typed) and any(isinstance(s, ast.Assign) and (self._old_literal(s.value) or (
+                isinstance(s.value, ast.Tuple) and bool(s.value.elts) and self._old_literal(s.value.elts[0])))
+                for s in node.body)
         if isinstance(node, ast.Dict):
             return any(
                 isinstance(k, ast.Constant) and k.value in self.keys and self._old_literal(v)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+from typing import Iterator
 
 import libcst as cst
 
-from codemods.literals import string_value
+from codemods import orm
+from codemods.literals import restyle, string_value
 from codemods.provenance import EnumClass, ModuleFacts, Resolver, Verdict
 from codemods.session_status import Plan, StatusRewriter
 from migrator.manifest import Vocabulary
@@ -15,13 +17,27 @@ from migrator.rules import Example, Rule
 ORDER = 80
 # The edit of the class: expand adds the hook that reads the new names, contract drops it.
 HOOK_EDIT = "enum-missing"
+# The edit of a Django enumeration: expand adds a member per new name, contract drops them.
+CHOICES_EDIT = "enum-choices"
 _HOOK = "_missing_"
+
+_CHOICES = (
+    "from django.db import models\n\nclass Status(models.TextChoices):\n    RUNNING = \"running\", \"Running\"\n"
+    "    DONE = {done}\n{extra}\nclass Mirror(models.Model):\n"
+    "    status = models.CharField(max_length=32, choices=Status.choices)\n\ndef sync(client):\n"
+    "    for row in client.invoke(\"sessions_list\", {{}})[\"sessions\"]:\n"
+    "        Mirror.objects.update_or_create(key=row[\"key\"], defaults={{\"status\": row[\"status\"]}})\n"
+)
 
 RULE = Rule(
     name="status-enum",
     summary="`Enum` classes whose members are session statuses.",
     why="`SessionStatus(row[\"status\"])` raises `ValueError` for a new name.",
-    safety="An Enum value holds exactly one name, and adding members changes iteration and "
+    safety="A Django enumeration (`TextChoices`) is a session status where it gives the choices of a "
+    "model's status field and the model's rows are stored from session rows; its `.values` and "
+    "`.choices` are what the field accepts, so expand adds a member per new name (same label) and "
+    "contract renames the values and drops those members (code that names one must name the old "
+    "member, whose value it then is). An Enum value holds exactly one name, and adding members changes iteration and "
     "`len`, so expand keeps the values and adds a `_missing_` class method that maps each "
     "new name to its member (`SessionStatus(\"agent_responded\")` is `SessionStatus.DONE`); "
     "a class with a `_missing_` of its own, or a member that already has a new value, is "
@@ -29,6 +45,14 @@ RULE = Rule(
     "unless the class already has a member with the new value (that would turn one member "
     "into an alias): review.",
     invalid=(
+        # A Django enumeration giving the choices of a model's status, stored
+        # from session rows: expand adds a member per new name (`.values` and
+        # `.choices`, what the field accepts, then hold both).
+        Example(
+            _CHOICES.format(done='"done", "Done"', extra=''),
+            _CHOICES.format(done='"done", "Done"', extra='    AGENT_RESPONDED = "agent_responded", "Done"\n'),
+            _CHOICES.format(done='"agent_responded", "Done"', extra=''),
+        ),
         Example(
             'from enum import Enum\n\nclass SessionStatus(str, Enum):\n    RUNNING = "running"\n'
             '    DONE = "done"\n\ndef states(gw):\n'
@@ -48,6 +72,12 @@ RULE = Rule(
     ),
     valid=(
         Example('from enum import Enum\n\nclass JobState(Enum):\n    DONE = "done"\n    QUEUED = "queued"\n'),
+        # A Django model's own job states, beside nothing that stores a session status.
+        Example(
+            'from django.db import models\n\nclass Export(models.Model):\n'
+            '    class State(models.TextChoices):\n        DONE = "done", "Done"\n        FAILED = "failed"\n\n'
+            '    status = models.CharField(max_length=16, choices=State.choices)\n'
+        ),
         # Another project's own session statuses: nothing ties them to OpenClaw.
         Example('from enum import StrEnum\n\nclass SessionStatus(StrEnum):\n    DONE = "done"\n'
                 '    FAILED = "failed"\n'),
@@ -62,6 +92,9 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             continue
         verdict = enum_verdict(rw, enum, values, facts, resolver)
         if verdict is None:
+            continue
+        if enum.choices:
+            _plan_choices(rw, facts, plan, enum, values, verdict)
             continue
         old = [(member, literal) for member, literal in enum.members if string_value(literal) in rw.vocab.old]
         hook = added_hook(enum.node, rw.vocab)
@@ -92,6 +125,26 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
                     plan.edits[id(enum.node)] = HOOK_EDIT  # contract drops the hook expand added
 
 
+def _plan_choices(rw: StatusRewriter, facts: ModuleFacts, plan: Plan, enum: EnumClass, values: set[str],
+                  verdict: Verdict) -> None:
+    """A Django enumeration: expand adds a member per new name (its values
+    are what the model field accepts), contract renames the values and drops
+    the members expand added; a member of a new name of its own: review."""
+    old = [literal for _, literal in enum.members if string_value(literal) in rw.vocab.old]
+    added = added_choices(enum.node, rw.vocab)
+    own = {string_value(lit) for member, lit in enum.members if member not in added} & rw.vocab.new
+    line = facts.pos(enum.node).start.line
+    if own:
+        why = f"{verdict.why}; `{enum.name}` already has a member of a new name of its own"
+        for literal in old:
+            rw.add(plan, facts, literal, facts.pos(literal).start.line, [literal], Verdict(verdict.confidence, why),
+                   RULE.name, False, "literal")
+        return
+    rewrite = rw.allowed(verdict) and not any(rw.ignored(facts, facts.pos(lit).start.line) for lit in old)
+    siblings = [cst.SimpleString(repr(w)) for w in sorted(values)]
+    rw.add(plan, facts, enum.node, line, old, verdict, RULE.name, rewrite, CHOICES_EDIT, siblings=siblings)
+
+
 def enum_verdict(rw: StatusRewriter, enum: EnumClass, values: set[str], facts: ModuleFacts, resolver: Resolver) -> Verdict | None:
     """An Enum is a session status where its values meet a session source
     (``SessionStatus(row["status"])`` on a session row) or where its module
@@ -110,10 +163,125 @@ def enum_verdict(rw: StatusRewriter, enum: EnumClass, values: set[str], facts: M
         return None
     if known is not None and known.kind == "session" and known.strength == "strong":
         return Verdict("certain", f"Enum `{enum.name}` is {known.why}")
+    held = _choices_of(rw, enum, facts, resolver)
+    if held is not None:
+        return held
     evidence = resolver.module_evidence
     if evidence:
         return Verdict("likely", f"Enum `{enum.name}` of session words; module talks to OpenClaw ({evidence[0]})")
     return None
+
+
+def _choices_of(rw: StatusRewriter, enum: EnumClass, facts: ModuleFacts, resolver: Resolver) -> Verdict | None:
+    """A Django enumeration that gives the ``choices`` of a model's status
+    field, where the model's rows are stored from session rows."""
+    fields = facts.keys | facts.attributes
+    for name, node in facts.classes.items():
+        for field, held in orm.choices_fields(node, fields):
+            if held != enum.name:
+                continue
+            origin = resolver.class_origin(name)
+            if origin is not None and origin.kind == "session" and origin.strength == "strong":
+                return Verdict("certain", f"Enum `{enum.name}` gives the choices of `{name}.{field}`, {origin.why}")
+    return None
+
+
+# -- Django choices: expand adds a member per new name -------------------------
+def _member_of(statement: cst.CSTNode) -> tuple[str, cst.SimpleString] | None:
+    """(member, value literal) of a one-member line of a Django enumeration."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
+        return None
+    small = statement.body[0]
+    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+        value = orm.choice_value(small.value)
+        if isinstance(value, cst.SimpleString) and string_value(value) is not None:
+            return small.targets[0].target.value, value
+    return None
+
+
+def _choice_members(node: cst.ClassDef) -> Iterator[tuple[str, cst.SimpleString]]:
+    for statement in node.body.body:
+        found = _member_of(statement)
+        if found is not None:
+            yield found
+
+
+def _member_name(new: str) -> str:
+    return new.upper()
+
+
+def added_choices(node: cst.ClassDef, vocab: Vocabulary) -> set[str]:
+    """The members expand added: ``AGENT_RESPONDED = "agent_responded", ...``
+    beside a member of the old name."""
+    members = list(_choice_members(node))
+    olds = {string_value(v) for _, v in members} & vocab.old
+    return {m for m, v in members if string_value(v) in vocab.new and m == _member_name(string_value(v) or "")
+            and vocab.to_old(string_value(v) or "") in olds}
+
+
+def with_choices(node: cst.ClassDef, vocab: Vocabulary, phase: str) -> cst.ClassDef:
+    """Expand: after each member of an old name, a member of its new name
+    with the same label (Django's ``.values`` and ``.choices`` then accept
+    both). Contract: the added members dropped, the old values renamed."""
+    block = node.body
+    if not isinstance(block, cst.IndentedBlock):
+        return node  # `class S(TextChoices): A = "a"` on one line: its members are reported, not edited
+    added = added_choices(node, vocab)
+    present = {string_value(v) for _, v in _choice_members(node)}
+    names = {m for m, _ in _choice_members(node)}
+    body: list[cst.BaseStatement] = []
+    for statement in block.body:
+        found = _member_of(statement)
+        if found is None or not isinstance(statement, cst.SimpleStatementLine):
+            body.append(statement)
+            continue
+        member, literal = found
+        small = statement.body[0]
+        assert isinstance(small, cst.Assign)
+        value = string_value(literal) or ""
+        if phase == "contract":
+            if member in added:
+                continue
+            if value in vocab.old:
+                statement = statement.with_changes(body=[_with_value(small, restyle(literal, vocab.to_new(value)))])
+            body.append(statement)
+            continue
+        body.append(statement)
+        new = vocab.to_new(value) if value in vocab.old else None
+        if new is None or new in present or _member_name(new) in names:
+            continue
+        twin = small.with_changes(targets=[small.targets[0].with_changes(target=cst.Name(_member_name(new)))])
+        body.append(statement.with_changes(body=[_with_value(twin, restyle(literal, new))], leading_lines=[]))
+    return node.with_changes(body=block.with_changes(body=body))
+
+
+def _with_value(member: cst.Assign, literal: cst.SimpleString) -> cst.Assign:
+    """The member with ``literal`` as its value (first in a ``value, label`` tuple)."""
+    value = member.value
+    if isinstance(value, cst.Tuple) and value.elements:
+        first = value.elements[0].with_changes(value=literal)
+        return member.with_changes(value=value.with_changes(elements=[first, *value.elements[1:]]))
+    return member.with_changes(value=literal)
+
+
+def _ast_member_value(node: ast.stmt) -> tuple[str, str] | None:
+    """(member, value) of ``NAME = "value"`` or ``NAME = "value", "Label"``."""
+    if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+        return None
+    value = node.value.elts[0] if isinstance(node.value, ast.Tuple) and node.value.elts else node.value
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return node.targets[0].id, value.value
+    return None
+
+
+def is_added_choice(node: ast.stmt, vocab: Vocabulary, body: list[ast.stmt]) -> bool:
+    """For the write check: a member expand added to a Django enumeration
+    (``body``: the class's statements, which hold the member of the old name)."""
+    found = _ast_member_value(node)
+    if found is None or found[1] not in vocab.new or found[0] != _member_name(found[1]):
+        return False
+    olds = {m[1] for m in map(_ast_member_value, body) if m is not None}
+    return vocab.to_old(found[1]) in olds
 
 
 # -- the hook expand adds ------------------------------------------------------

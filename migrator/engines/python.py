@@ -1016,12 +1016,19 @@ class PythonEngine:
                     needed |= {full, full.rsplit(".", 1)[0]}
         candidates = {v.name for _, v in items if isinstance(v, ModuleSurvey) and v.candidate} | set(typed)
 
+        # The tree's modules a candidate imports: a module that talks and
+        # imports one of them too may write its models' rows from session
+        # rows (`Mirror.objects.update_or_create(...)` in a sync module, read
+        # by a views module through the same models module).
+        tree_modules = {v.name for _, v in items if isinstance(v, ModuleSurvey)}
+        shared = dict.fromkeys(candidates | {n for n in needed if n in tree_modules})
+
         def builds_candidate_class(survey: ModuleSurvey) -> bool:
             # A module that talks and imports a candidate may build the
             # candidate's classes from session rows (`Row(r["key"], r["status"])`).
             assert survey.talking_source is not None
             return any(
-                _lookup(dict.fromkeys(candidates), resolve_import(survey.name, survey.is_package, m, level))
+                _lookup(shared, resolve_import(survey.name, survey.is_package, m, level))
                 for m, level in self._imports(survey.talking_source)
             )
 

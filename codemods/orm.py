@@ -1,0 +1,159 @@
+"""Django ORM shapes: which model a queryset expression is of, the status a
+manager call writes, and the keyword lookups a queryset call filters by.
+
+A model's rows are what its writers put there: ``Mirror.objects.update_or_create(
+key=..., defaults={"status": row["status"]})`` with a session row makes
+``Mirror.status`` a session status, and then ``Mirror.objects.filter(status="killed")``
+(or ``status__in=[...]``) compares it with an old name.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Callable, Iterator, Protocol, Sequence
+
+if TYPE_CHECKING:  # the site test imports this module on the stdlib ast alone: LibCST is slow to import
+    import libcst as cst
+
+# The manager every model has unless it names its own, and its internal alias.
+MANAGERS = frozenset({"objects", "_default_manager"})
+# Queryset and manager methods that filter by keyword lookups (not
+# get_or_create / update_or_create: their lookups are also the created row's
+# fields, and a `status__in` one would leave it without a status).
+READS = frozenset({"filter", "exclude", "get"})
+# Manager and queryset methods that store their keywords (or ``defaults``) as fields.
+WRITES = frozenset({"create", "update", "update_or_create", "get_or_create", "bulk_update"})
+# The keywords of a write that hold a dict of fields.
+DEFAULTS = frozenset({"defaults", "create_defaults"})
+# Lookups that test a field's value for equality or membership: ``status``,
+# ``status__exact``, ``status__iexact``, ``status__in``.
+LOOKUPS = frozenset({"", "exact", "iexact", "in"})
+# Queryset methods whose result is another queryset of the same model.
+_CHAINS = frozenset({
+    "all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "distinct", "only", "defer",
+    "annotate", "using", "select_for_update", "reverse", "none",
+})
+
+
+class _Scope(Protocol):
+    def lookup(self, name: str) -> Sequence[object]: ...
+
+
+def model_of(node: cst.BaseExpression, scope: _Scope, depth: int = 0, seen: frozenset[str] = frozenset()) -> str | None:
+    """The model class a queryset expression is of: ``Mirror.objects``,
+    ``Mirror.objects.order_by(...)``, a name bound to one (``qs = qs.filter(...)``
+    keeps the model its other bindings name), a slice of one; else None."""
+    import libcst as cst
+
+    if depth > 8:
+        return None
+    if isinstance(node, cst.Attribute) and node.attr.value in MANAGERS:
+        if isinstance(node.value, cst.Name) and node.value.value[:1].isupper():
+            return node.value.value
+        if isinstance(node.value, cst.Attribute) and node.value.attr.value[:1].isupper():
+            return node.value.attr.value  # models.Mirror.objects
+        return None
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _CHAINS:
+        return model_of(node.func.value, scope, depth + 1, seen)
+    if isinstance(node, cst.Subscript):
+        return model_of(node.value, scope, depth + 1, seen)
+    if isinstance(node, cst.Name) and node.value not in seen:
+        found: set[str] = set()
+        for binding in scope.lookup(node.value):
+            value = getattr(binding, "value", None)
+            if getattr(binding, "kind", "") != "assign" or value is None:
+                return None
+            model = model_of(value, scope, depth + 1, seen | {node.value})
+            if model is not None:
+                found.add(model)
+            elif not _refers_to(value, node.value):
+                return None  # bound to something else too: not known
+        return found.pop() if len(found) == 1 else None
+    return None
+
+
+def _refers_to(node: cst.BaseExpression, name: str) -> bool:
+    """Whether ``node`` is a chain on ``name`` itself (``qs.filter(...)``)."""
+    import libcst as cst
+
+    while isinstance(node, (cst.Call, cst.Attribute, cst.Subscript)):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return isinstance(node, cst.Name) and node.value == name
+
+
+def written_fields(call: cst.Call, fields: frozenset[str]) -> Iterator[cst.BaseExpression]:
+    """The values a manager write stores in ``fields``: its keywords, and the
+    entries of its ``defaults`` dict (``update_or_create``)."""
+    import libcst as cst
+
+    from codemods.literals import string_value
+
+    for arg in call.args:
+        if arg.keyword is None:
+            continue
+        if arg.keyword.value in fields:
+            yield arg.value
+        elif arg.keyword.value in DEFAULTS and isinstance(arg.value, cst.Dict):
+            for element in arg.value.elements:
+                if isinstance(element, cst.DictElement) and string_value(element.key) in fields:
+                    yield element.value
+
+
+def lookup_field(keyword: str) -> tuple[str, str] | None:
+    """``status__in`` -> ``("status", "in")``; None for a lookup that is not
+    an equality or membership test (``status__startswith``, a related field)."""
+    field, _, lookup = keyword.partition("__")
+    return (field, lookup) if lookup in LOOKUPS else None
+
+
+def lookup_site(node: ast.Call, fields: frozenset[str], holds_old: Callable[[ast.AST], bool]) -> bool:
+    """On the stdlib ``ast``, for the site test: a queryset call filtering
+    a status field by a literal holding an old name (``.filter(status="killed")``)."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr in READS):
+        return False
+    for keyword in node.keywords:
+        found = lookup_field(keyword.arg) if keyword.arg is not None else None
+        if found is not None and found[0] in fields and holds_old(keyword.value):
+            return True
+    return False
+
+
+# Django's enumeration types (django.db.models.enums): their members are
+# ``VALUE = "value", "Label"`` (or a bare value) and their ``.choices`` /
+# ``.values`` fill a model field's ``choices``.
+CHOICES_BASES = frozenset({"TextChoices", "IntegerChoices", "Choices"})
+
+
+def is_choices_base(name: str) -> bool:
+    """``models.TextChoices``, ``TextChoices``, ``enums.Choices``."""
+    return name.rsplit(".", 1)[-1] in CHOICES_BASES
+
+
+def choice_value(value: cst.BaseExpression) -> cst.BaseExpression:
+    """A choice member's value: the first item of ``"done", "Done"``, or the value itself."""
+    import libcst as cst
+
+    if isinstance(value, cst.Tuple) and value.elements:
+        return value.elements[0].value
+    return value
+
+
+def choices_fields(node: cst.ClassDef, fields: frozenset[str]) -> Iterator[tuple[str, str]]:
+    """``(field, enum)`` for each field of a model class whose ``choices``
+    come from an enumeration: ``status = models.CharField(choices=Status.choices)``."""
+    import libcst as cst
+
+    for statement in node.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if not (isinstance(small, cst.Assign) and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value in fields
+                    and isinstance(small.value, cst.Call)):
+                continue
+            for arg in small.value.args:
+                value = arg.value
+                if (arg.keyword is not None and arg.keyword.value == "choices" and isinstance(value, cst.Attribute)
+                        and value.attr.value == "choices" and isinstance(value.value, cst.Name)):
+                    yield small.targets[0].target.value, value.value.value
