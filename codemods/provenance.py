@@ -1524,12 +1524,15 @@ class Resolver:
         found: Origin | None = None
         known = self._exported_session(name)
         typed = self.foreign_field(name)
+        shaped = self.row_shape(name) if typed is None else None
         if known is not None:
             found = known
         elif typed is not None:
             found = Origin("foreign", "strong", typed)
+        elif shaped is not None:
+            found = Origin("session", "strong", shaped)
         else:
-            for call, scope in self.facts.calls.get(name, []):
+            for call, scope in [*self.facts.calls.get(name, []), *self._cls_calls(name)]:
                 built = self.built_from(call, scope)
                 if built is not None:
                     found = Origin(built.kind, built.strength, f"a `{name}` built at line "
@@ -1537,6 +1540,37 @@ class Resolver:
                     break
         self._classes[name] = found
         return found
+
+    def row_shape(self, name: str) -> str | None:
+        """Why a class of this module is a session row type: its annotated
+        fields have the shape the manifest gives a session row (the status
+        field, every identity key and one of the others: a ``TypedDict`` of
+        ``sessions_list`` rows), or None. The shape, not the class's name,
+        is the evidence: another vocabulary's records lack those keys."""
+        rows = self.manifest.gateway_rows
+        if name not in self.facts.classes or not rows.identity or not rows.any_of:
+            return None
+        fields = set(self.status_fields(name))
+        found = sorted(fields & self.facts.keys)
+        others = [k for k in rows.any_of if k in fields]
+        if not found or not others or not set(rows.identity) <= fields:
+            return None
+        shown = ", ".join(f"`{k}`" for k in (*rows.identity, *others, found[0]))
+        return f"a `{name}`, whose fields ({shown}) are a session row's"
+
+    def _cls_calls(self, name: str) -> list[tuple[cst.Call, Scope]]:
+        """The ``cls(...)`` calls of the class methods of class ``name``
+        (``Session.from_row`` returning ``cls(status=row.get("status"))``):
+        each builds the class as a call of its name would."""
+        out = []
+        for method, function in self.facts.functions.items():
+            if not method.startswith(f"{name}.") or not _decorated(function, "classmethod"):
+                continue
+            params = function.params.params
+            first = params[0].name.value if params else ""
+            out += [(call, scope) for call, scope in self.facts.calls.get(first, [])
+                    if self._class_of_cls(first, scope) == name]
+        return out
 
     def foreign_field(self, name: str) -> str | None:
         """Why a class of this module holds another vocabulary's status: its
@@ -2321,6 +2355,15 @@ class Resolver:
             typed = self.foreign_field(name)
             if typed is not None:  # RefreshState: its status is another vocabulary's, wherever it is built
                 out[f"{self.tree.module}.{name}".lstrip(".")] = f"{FOREIGN_EXPORT}{typed} ({where})"
+                continue
+            # A session row type (`SessionRow(TypedDict)`) or a class its own
+            # class methods build from session rows (`cls(status=row.get(...))`).
+            built = self.class_origin(name)
+            full = f"{self.tree.module}.{name}".lstrip(".")
+            if built is not None and built.kind == "session" and built.strength == "strong" and full not in out \
+                    and self._exported_session(name) is None:  # told by another round already
+                line = self.facts.pos(self.facts.classes[name]).start.line
+                out[full] = f"{built.why} ({where}:{line})"
         for call, scope in self.facts.all_calls:
             callee = cst.helpers.get_full_name_for_node(call.func) or ""
             head, _, method = callee.rpartition(".")

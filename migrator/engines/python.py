@@ -92,6 +92,11 @@ class ModuleSurvey:
     # Whether the bytes say `import` at all: a module that does not cannot
     # import another's constant, and ``gather`` need not read it again.
     has_imports: bool = True
+    # The bytes name every key of a session row's shape (the manifest's
+    # ``gateway-rows``): the module may define a session row type
+    # (`class SessionRow(TypedDict)`), which tells other modules what a
+    # value annotated with it is, though nothing in it talks to OpenClaw.
+    row_types: bool = False
 
 
 @dataclass
@@ -353,6 +358,9 @@ class PythonEngine:
             self._session_tokens = [
                 t.lower().encode() for t in (*manifest.python.sources.tokens, *manifest.python.evidence_imports) if t
             ]
+            rows = manifest.gateway_rows
+            self._row_identity = [k.encode() for k in rows.identity]
+            self._row_any = [k.encode() for k in rows.any_of]
 
     def claims(self, source: SourcePath, options: Options) -> bool:
         self._patterns(options)
@@ -453,11 +461,18 @@ class PythonEngine:
         candidate = self.prefilter(data)
         constants = self._candidate_constants(data) if candidate else ()
         imports = self._imports(data) if candidate else ()
+        rows = self._names_row_keys(data)
         return ModuleSurvey(
             name, source.display, token, data if imported else None, imported, constants,
-            data if token or candidate else None, source.path.name == "__init__.py", candidate, imports,
-            b"import" in data,
+            data if token or candidate or rows else None, source.path.name == "__init__.py", candidate, imports,
+            b"import" in data, rows,
         )
+
+    def _names_row_keys(self, data: bytes) -> bool:
+        """Whether the bytes name a session row's identity keys and one of
+        its other keys (substring tests; the class itself is read later)."""
+        return bool(self._row_identity) and all(k in data for k in self._row_identity) and any(
+            k in data for k in self._row_any)
 
     def _imports(self, data: bytes) -> tuple[tuple[str, int], ...]:
         """``(module, level)`` of each import of a candidate module: where its
@@ -982,6 +997,11 @@ class PythonEngine:
         talking = [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.evidence is not None]
         talking += [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.evidence is None
                     and v.talking_source is not None and v.name in given]
+        # A module that may define a session row type tells what a value
+        # annotated with it is (`row: SessionRow`), as one that talks does.
+        listed = {v.name for _, v in talking}
+        talking += [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.row_types and v.name not in listed
+                    and v.talking_source is not None]
         talking_names = {v.name for _, v in talking}
         for source, survey in items:
             # A candidate that imports a module that talks may build objects
