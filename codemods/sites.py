@@ -300,6 +300,33 @@ class Sites:
                     self._tables.add(name)
         return bool(names & self._tables)
 
+    def tested_methods(self, source: bytes) -> set[str]:
+        """``Class.method`` of each method of a module-level class that tests
+        one of its parameters (``def should_retry(self, key, status): ...
+        status == STOPPED``): what other modules pass it decides what it
+        tests, as for a module-level function."""
+        if b"class " not in source:
+            return set()
+        try:
+            tree = parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return set()
+        out: set[str] = set()
+        for node in tree.body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for method in node.body:
+                if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                params = {a.arg for a in (*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)[1:]}
+                for inner in ast.walk(method):
+                    if isinstance(inner, ast.Compare) and len(inner.ops) == 1 and isinstance(
+                            inner.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) and isinstance(
+                            inner.left, ast.Name) and inner.left.id in params:
+                        out.add(f"{node.name}.{method.name}")
+                        break
+        return out
+
     def building_parameters(self, source: bytes) -> set[str]:
         """Module-level functions that build a class of the module from one
         of their parameters, or from the items of one (``def rows_of(raw):

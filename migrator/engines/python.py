@@ -190,6 +190,12 @@ def _defining_session_classes(
             and v.talking_source is not None and v.name in defining]
 
 
+def _with_classes(functions: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """``functions`` and, for a method (``Class.method``), its class: the
+    name a module that calls it imports."""
+    return functions | {(module, name.split(".", 1)[0]) for module, name in functions if "." in name}
+
+
 def _lookup(table: Mapping[str, Any], name: str) -> str | None:
     """``name`` or the tree module it names when the tree was scanned from
     above its import root (``src.pkg.mod`` for ``pkg.mod``)."""
@@ -801,7 +807,7 @@ class PythonEngine:
             (survey.name, function) for _, survey in items
             if isinstance(survey, ModuleSurvey) and survey.candidate and survey.talking_source is not None
             for function in sites.status_parameters(survey.talking_source) | sites.building_parameters(
-                survey.talking_source)
+                survey.talking_source) | sites.tested_methods(survey.talking_source)
         }
         if exported:
             # A module that tests a status with a candidate's constant holds
@@ -819,7 +825,7 @@ class PythonEngine:
                 t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
             )
 
-        first = list(self._importers(items, functions, may_pass_sessions, tests_only=False))
+        first = list(self._importers(items, _with_classes(functions), may_pass_sessions, tests_only=False))
         names = {function for _, function in functions}
         self._record_passed(first, facts, options, memo, names)
         ours = {key for key, passed in facts.passed.items() if any(kind == "session" for _, kind, _, _, _ in passed)}
@@ -828,7 +834,8 @@ class PythonEngine:
         given = {module for module, _ in ours}
         ours |= {(module, function) for module, function in functions if module in given}
         done = {s.rel for s, _ in first}
-        rest = [(s, v) for s, v in self._importers(items, ours, lambda v, d: True, tests_only=False) if s.rel not in done]
+        rest = [(s, v) for s, v in self._importers(items, _with_classes(ours), lambda v, d: True, tests_only=False)
+                if s.rel not in done]
         self._record_passed(rest, facts, options, memo, {function for _, function in ours})
         return first
 
