@@ -2462,11 +2462,11 @@ class Resolver:
             # A session row type (`SessionRow(TypedDict)`) or a class its own
             # class methods build from session rows (`cls(status=row.get(...))`).
             built = self.class_origin(name)
-            full = f"{self.tree.module}.{name}".lstrip(".")
-            if built is not None and built.kind == "session" and built.strength == "strong" and full not in out \
+            dotted = f"{self.tree.module}.{name}".lstrip(".")
+            if built is not None and built.kind == "session" and built.strength == "strong" and dotted not in out \
                     and self._exported_session(name) is None:  # told by another round already
                 line = self.facts.pos(self.facts.classes[name]).start.line
-                out[full] = f"{built.why} ({where}:{line})"
+                out[dotted] = f"{built.why} ({where}:{line})"
         for call, scope in self.facts.all_calls:
             callee = cst.helpers.get_full_name_for_node(call.func) or ""
             head, _, method = callee.rpartition(".")
