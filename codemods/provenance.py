@@ -231,6 +231,7 @@ class ModuleFacts(cst.CSTVisitor):
         self.evidence_imports = tuple(manifest.python.evidence_imports)
         self.mixed_tokens = tuple(t.lower() for t in manifest.python.mixed_sources)
         self.session_tokens = tuple(t.lower() for t in manifest.python.sources.tokens)
+        self.session_events = frozenset(t.lower() for t in manifest.python.sources.events)
         # Other vocabularies this module handles (sessions_send, agents_wait...),
         # with the scope that handles them: only values of that scope are in doubt.
         self.mixed: list[tuple[str, Scope]] = []
@@ -775,7 +776,7 @@ class ModuleFacts(cst.CSTVisitor):
         """``gw.on("sessions.changed", self.on_changed)``: a call given a
         session event's name and a function registers that function as the
         event's handler (as ``@gw.on("sessions.changed")`` does)."""
-        events = [w for a in node.args[:2] if (w := string_value(a.value)) and w.lower() in self.session_tokens]
+        events = [w for a in node.args[:2] if (w := string_value(a.value)) and w.lower() in self.session_events]
         if not events:
             return
         for arg in node.args[:3]:
@@ -2210,6 +2211,10 @@ class Resolver:
         name = subject.key.split(":", 1)[-1]
         bindings = subject.scope.bindings.get(name, [])
         if not bindings or not all(b.kind == "param" for b in bindings):
+            return _UNKNOWN
+        # A row's origin is that of every field read from it: only a name
+        # that says it holds a status takes it (`kind` given `row["kind"]` does not).
+        if not {"status", "state"} & set(words_of(name)):
             return _UNKNOWN
         return self.origin(cst.Name(name), subject.scope)
 

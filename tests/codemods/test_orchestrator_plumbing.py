@@ -197,3 +197,31 @@ def test_contract_from_the_original_tree_gives_the_same_bytes(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     for name, text in FILES.items():
         assert (package / name).read_text("utf-8") == CONTRACTED.get(name, text), name
+
+
+def test_another_field_of_a_session_row_given_to_a_parameter_stays(tmp_path: Path) -> None:
+    """Every field read from a session row comes from where the row does: a
+    parameter given another field (an error kind) is no session status, even
+    compared with an old name."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "errs"\n', "utf-8")
+    text = '''import json
+
+
+def classify(kind, status):
+    if status == "killed":
+        return "stopped"
+    return "retry" if kind == "timeout" else "keep"
+
+
+for row in json.load(open("agents/main/sessions/sessions.json")).values():
+    print(classify(row.get("lastError"), row.get("status")))
+'''
+    (tmp_path / "errs.py").write_text(text, "utf-8")
+    scan = run_cli("scan", ".", cwd=tmp_path)
+    assert scan.stdout.splitlines() == [
+        "errs.py:5:18: status-compare [certain, rewrite] 'killed' -> 'halted'",
+        "1 file scanned, 1 finding: 1 to rewrite, 0 to review (expand phase)",
+    ], scan.stdout
+    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "errs.py").read_text("utf-8") == text.replace('"killed"', '"halted"')
