@@ -34,6 +34,8 @@ _GROUPS = frozenset({"add_argument_group", "add_mutually_exclusive_group"})
 # Decorators that declare a command's parameter (Click, and Typer's Click core).
 _DECLARERS = frozenset({"option", "argument"})
 _DEPTH = 10
+# What declares a field with its default: dataclasses.field, attrs.field / attr.ib, pydantic.Field.
+_FIELDS = frozenset({"field", "ib", "attrib", "Field"})
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ class Members:
                     self._expression(part, scope, out, seen, step, via)
         elif isinstance(node, cst.Attribute):
             self._option(node, scope, out, seen, step, via)
+            self._field(node, scope, out, seen, step, via)
 
     def _name(
         self, node: cst.Name, scope: Scope, out: list[Member], seen: set[tuple[int, str]], depth: int, via: str
@@ -234,6 +237,46 @@ class Members:
                 shown = _chain(f"the choices of `{_flag(call)}`" if arg.keyword.value == "type"
                                else f"the `default` of `{_flag(call)}`", via)
                 self._expression(value, where, out, seen, depth, shown)
+
+    def _field(
+        self, node: cst.Attribute, scope: Scope, out: list[Member], seen: set[tuple[int, str]], depth: int, via: str
+    ) -> None:
+        """``self.retry_on`` where ``self`` is an instance of a class of this
+        module: the field's default in the class body (``retry_on: frozenset[str]
+        = field(default=RETRYABLE)``, or ``= RETRYABLE``), what its methods
+        assign to it, and what this module's calls of the class pass for it
+        by keyword."""
+        cls = self.resolver.instance_class(node.value, scope)
+        body = self.facts.classes.get(cls or "")
+        if cls is None or body is None or (id(body), node.attr.value) in seen:
+            return
+        seen.add((id(body), node.attr.value))
+        attr = node.attr.value
+        shown = _chain(f"the default of `{cls}.{attr}`", via)
+        class_scope = self.facts.module_scope or scope
+        for line in body.body.body:
+            for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+                target = small.target if isinstance(small, cst.AnnAssign) else (
+                    small.targets[0].target if isinstance(small, cst.Assign) and len(small.targets) == 1 else None)
+                value = small.value if isinstance(small, (cst.AnnAssign, cst.Assign)) else None
+                if not (isinstance(target, cst.Name) and target.value == attr and value is not None):
+                    continue
+                if isinstance(value, cst.Call) and (cst.helpers.get_full_name_for_node(value.func) or "").rsplit(
+                        ".", 1)[-1] in _FIELDS:
+                    value = next((a.value for a in value.args if a.keyword is not None
+                                  and a.keyword.value == "default"), None)
+                if value is not None:
+                    self._expression(value, class_scope, out, seen, depth, shown)
+        for value, _ in self.resolver._assigned_attribute(cls, attr):
+            if value is not None:
+                where = self.facts.attribute_scopes.get(id(value), scope)
+                self._expression(value, where, out, seen, depth, _chain(f"assigned to `self.{attr}`", via))
+        for call, call_scope in self.facts.calls.get(cls, []):
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == attr:
+                    line_no = self.facts.pos(call).start.line
+                    self._expression(arg.value, call_scope, out, seen, depth,
+                                     _chain(f"passed as `{attr}` to `{cls}()` at line {line_no}", via))
 
     def _option(
         self, node: cst.Attribute, scope: Scope, out: list[Member], seen: set[tuple[int, str]], depth: int, via: str

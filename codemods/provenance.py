@@ -57,6 +57,9 @@ PASS_THROUGH = frozenset({
 # Methods that test membership in their argument: df["status"].isin([...])
 # (pandas), pl.col("status").is_in([...]) (polars).
 MEMBERSHIP_METHODS = frozenset({"isin", "is_in"})
+# A queue's methods (asyncio, queue, multiprocessing): what is got from it is what was put.
+_QUEUE_PUTS = frozenset({"put", "put_nowait"})
+_QUEUE_GETS = frozenset({"get", "get_nowait"})
 _STATUS_WORD = re.compile(r"\b(?:status|statuses|state)\b", re.IGNORECASE)
 
 
@@ -233,6 +236,7 @@ class ModuleFacts(cst.CSTVisitor):
         self.evidence_imports = tuple(manifest.python.evidence_imports)
         self.mixed_tokens = tuple(t.lower() for t in manifest.python.mixed_sources)
         self.session_tokens = tuple(t.lower() for t in manifest.python.sources.tokens)
+        self.session_events = frozenset(t.lower() for t in manifest.python.sources.events)
         # Other vocabularies this module handles (sessions_send, agents_wait...),
         # with the scope that handles them: only values of that scope are in doubt.
         self.mixed: list[tuple[str, Scope]] = []
@@ -282,6 +286,10 @@ class ModuleFacts(cst.CSTVisitor):
         self.returns: list[tuple[cst.SimpleString, str, Scope]] = []
         # Names compared with a session event name: ``frame["event"] == "sessions.changed"``.
         self.event_names: dict[int, dict[str, str]] = {}
+        # Handlers registered for a session event by a call
+        # (`gw.on("sessions.changed", self.on_changed)`): function (``Class.method``
+        # for a method of ``self``) -> (event, the call).
+        self.handlers: dict[str, tuple[str, cst.Call]] = {}
         self.module_aliases: dict[str, str] = {}  # ``import a.b as c``: c -> a.b
         self._docstrings: set[int] = set()
         self._importing = False  # an imported name handles nothing yet
@@ -745,6 +753,7 @@ class ModuleFacts(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.all_calls.append((node, self.scope))
+        self._note_handler(node)
         if isinstance(node.func, cst.Name):
             self.calls.setdefault(node.func.value, []).append((node, self.scope))
         name = cst.helpers.get_full_name_for_node(node.func) or ""
@@ -773,6 +782,24 @@ class ModuleFacts(cst.CSTVisitor):
                     key = cst.SimpleString(repr(arg.keyword.value))
                     target = cst.Subscript(node.func.value, [cst.SubscriptElement(cst.Index(key))])
                     self.writers.append((target, arg.value, self.scope, "assign"))
+
+    def _note_handler(self, node: cst.Call) -> None:
+        """``gw.on("sessions.changed", self.on_changed)``: a call given a
+        session event's name and a function registers that function as the
+        event's handler (as ``@gw.on("sessions.changed")`` does)."""
+        events = [w for a in node.args[:2] if (w := string_value(a.value)) and w.lower() in self.session_events]
+        if not events:
+            return
+        for arg in node.args[:3]:
+            value = arg.value
+            if isinstance(value, cst.Name):
+                self.handlers.setdefault(value.value, (events[0], node))
+            elif isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name):
+                function = self.scope.node
+                cls = self.method_class.get(id(function)) if isinstance(function, cst.FunctionDef) else None
+                params = function.params.params if isinstance(function, cst.FunctionDef) else ()
+                if cls is not None and params and params[0].name.value == value.value.value:
+                    self.handlers.setdefault(f"{cls}.{value.attr.value}", (events[0], node))
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
         # (row.get("status") or "done"): the fallback stands in for a stored
@@ -1405,6 +1432,9 @@ class Resolver:
                 local = self._local_callable(method, depth)
                 if local is not None:
                     return local
+        queued = self._queued_origin(node, scope, depth)
+        if queued is not None:
+            return queued
         if isinstance(node.func, cst.Attribute):
             # rows.items(), handle.read(), data.get("sessions"), cur.fetchall()
             inner = self.origin(node.func.value, scope, depth + 1)
@@ -1556,12 +1586,15 @@ class Resolver:
         found: Origin | None = None
         known = self._exported_session(name)
         typed = self.foreign_field(name)
+        shaped = self.row_shape(name) if typed is None else None
         if known is not None:
             found = known
         elif typed is not None:
             found = Origin("foreign", "strong", typed)
+        elif shaped is not None:
+            found = Origin("session", "strong", shaped)
         else:
-            for call, scope in self.facts.calls.get(name, []):
+            for call, scope in [*self.facts.calls.get(name, []), *self._cls_calls(name)]:
                 built = self.built_from(call, scope)
                 if built is not None:
                     found = Origin(built.kind, built.strength, f"a `{name}` built at line "
@@ -1571,6 +1604,37 @@ class Resolver:
                 found = self.orm_writes().get(name)
         self._classes[name] = found
         return found
+
+    def row_shape(self, name: str) -> str | None:
+        """Why a class of this module is a session row type: its annotated
+        fields have the shape the manifest gives a session row (the status
+        field, every identity key and one of the others: a ``TypedDict`` of
+        ``sessions_list`` rows), or None. The shape, not the class's name,
+        is the evidence: another vocabulary's records lack those keys."""
+        rows = self.manifest.gateway_rows
+        if name not in self.facts.classes or not rows.identity or not rows.any_of:
+            return None
+        fields = set(self.status_fields(name))
+        found = sorted(fields & self.facts.keys)
+        others = [k for k in rows.any_of if k in fields]
+        if not found or not others or not set(rows.identity) <= fields:
+            return None
+        shown = ", ".join(f"`{k}`" for k in (*rows.identity, *others, found[0]))
+        return f"a `{name}`, whose fields ({shown}) are a session row's"
+
+    def _cls_calls(self, name: str) -> list[tuple[cst.Call, Scope]]:
+        """The ``cls(...)`` calls of the class methods of class ``name``
+        (``Session.from_row`` returning ``cls(status=row.get("status"))``):
+        each builds the class as a call of its name would."""
+        out = []
+        for method, function in self.facts.functions.items():
+            if not method.startswith(f"{name}.") or not _decorated(function, "classmethod"):
+                continue
+            params = function.params.params
+            first = params[0].name.value if params else ""
+            out += [(call, scope) for call, scope in self.facts.calls.get(first, [])
+                    if self._class_of_cls(first, scope) == name]
+        return out
 
     def foreign_field(self, name: str) -> str | None:
         """Why a class of this module holds another vocabulary's status: its
@@ -1886,6 +1950,9 @@ class Resolver:
         event = self.facts.event_names.get(id(owner), {}).get(name)
         if event is not None:
             return Origin("session", "strong", f"`{name}` is a `{event}` event frame")
+        handled = self._handler_payload(name, owner, bindings)
+        if handled is not None:
+            return handled
         # How the value was built speaks before what it is called. A loop
         # variable used after its loop starts is that loop's (two loops may
         # bind one name to rows of different tables).
@@ -1943,6 +2010,56 @@ class Resolver:
         if "session" in words_of(name) or name.lower().startswith("sess"):
             return Origin("session", "weak", f"`{name}` names a session")
         return _UNKNOWN
+
+    def _handler_payload(self, name: str, owner: Scope, bindings: Sequence[Binding]) -> Origin | None:
+        """The payload parameter (the first but ``self``) of a function a call
+        of this module registers for a session event."""
+        function = owner.node
+        if not isinstance(function, cst.FunctionDef) or not any(b.kind == "param" for b in bindings):
+            return None
+        cls = self.facts.method_class.get(id(function))
+        key = f"{cls}.{function.name.value}" if cls else function.name.value
+        found = self.facts.handlers.get(key)
+        params = function.params.params[1:] if cls and not _decorated(function, "staticmethod") else function.params.params
+        if found is None or not params or params[0].name.value != name:
+            return None
+        event, call = found
+        line = self.facts.pos(call).start.line
+        return Origin("session", "strong", f"`{name}` is the payload of a `{event}` handler (registered at line {line})")
+
+    def _queued_origin(self, node: cst.Call, scope: Scope, depth: int) -> Origin | None:
+        """``queue.get()`` / ``self.queue.get_nowait()`` (no arguments): what
+        this module puts in the same queue (``queue.put(row)``), when all of
+        it comes from one kind of source."""
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in _QUEUE_GETS and not node.args):
+            return None
+        holder = self._queue_key(func.value, scope)
+        if holder is None:
+            return None
+        found: list[Origin] = []
+        for call, call_scope in self.facts.all_calls:
+            put = call.func
+            if (isinstance(put, cst.Attribute) and put.attr.value in _QUEUE_PUTS and call.args
+                    and not call.args[0].star and self._queue_key(put.value, call_scope) == holder):
+                found.append(self.origin(call.args[0].value, call_scope, depth + 1))
+        kinds = {o.kind for o in found}
+        if not found or kinds != {"session"}:
+            return None if not found or "unknown" in kinds else (
+                next(o for o in found if o.kind == "foreign") if kinds == {"foreign"} else None)
+        strength = "strong" if all(o.strength == "strong" for o in found) else "weak"
+        return Origin("session", strength, f"what is put in `{self.code(func.value)}`, {found[0].why}")
+
+    def _queue_key(self, node: cst.BaseExpression, scope: Scope) -> tuple[int, str] | None:
+        """The same queue wherever it is named: a name by the scope that
+        binds it, ``self.queue`` by the class of ``self``."""
+        if isinstance(node, cst.Name):
+            owner = scope.owner_of(node.value)
+            return None if owner is None else (id(owner), node.value)
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            cls = self.instance_class(node.value, scope)
+            return None if cls is None or cls not in self.facts.classes else (id(self.facts.classes[cls]), node.attr.value)
+        return None
 
     def _held_class_origin(self, name: str, bindings: Sequence[Binding]) -> Origin | None:
         """A variable annotated as a container of a class of the project
@@ -2005,9 +2122,12 @@ class Resolver:
                 continue
             where = f"line {self.facts.pos(call).start.line}"
             passed.append((self.origin(argument, scope, depth + 2), f"at {where}, `{self.code(argument)}`"))
-        if self.facts.functions.get(name) is function:
-            index = str(positional.index(param)) if param in positional else None
-            for key, kind, strength, where, why in self.tree.passed.get(name, ()):
+        qualified = f"{cls}.{name}" if cls is not None else name
+        if self.facts.functions.get(qualified) is function:
+            # A method's callers elsewhere do not count its `self`.
+            own = positional if cls is None or _decorated(function, "staticmethod") else positional[1:]
+            index = str(own.index(param)) if param in own else None
+            for key, kind, strength, where, why in self.tree.passed.get(qualified, ()):
                 if key == param or key == index:
                     passed.append((Origin(kind, strength, why), where))
         if not passed:
@@ -2105,6 +2225,14 @@ class Resolver:
                 extra = f"; {', '.join(map(repr, foreign))} kept as written" if foreign else ""
                 return Verdict("certain", f"{verb} {subject.description}, where {origin.why}{extra}")
         else:
+            origin = self._parameter_origin(subject)
+            if origin.kind == "foreign":
+                return Verdict(None, f"{subject.description}: {origin.why}")
+            if origin.kind == "session" and origin.strength == "strong":
+                extra = f"; {', '.join(map(repr, foreign))} kept as written" if foreign else ""
+                return Verdict("certain", f"{verb} {subject.description}, where {origin.why}{extra}")
+            if origin.kind == "mixed":
+                return Verdict("possible", f"{verb} {subject.description}, but {origin.why}")
             origin = _UNKNOWN
         if subject.marked:
             return Verdict("certain", f"{subject.description} is marked `# migrator: {MARK_STATUS}`")
@@ -2139,6 +2267,20 @@ class Resolver:
         if evidence:
             return Verdict("possible", f"{subject.description} is a status of unknown origin; {evidence}")
         return Verdict("possible", f"{subject.description} is a status of unknown origin")
+
+    def _parameter_origin(self, subject: Subject) -> Origin:
+        """Where a plain name that is a parameter of a function comes from,
+        as its callers pass it (``should_retry(key, status)`` given a row's
+        status at every call site): unknown for any other name."""
+        name = subject.key.split(":", 1)[-1]
+        bindings = subject.scope.bindings.get(name, [])
+        if not bindings or not all(b.kind == "param" for b in bindings):
+            return _UNKNOWN
+        # A row's origin is that of every field read from it: only a name
+        # that says it holds a status takes it (`kind` given `row["kind"]` does not).
+        if not {"status", "state"} & set(words_of(name)):
+            return _UNKNOWN
+        return self.origin(cst.Name(name), subject.scope)
 
     # -- query rows read by position -------------------------------------
     def column_subject(self, node: cst.BaseExpression, scope: Scope) -> Subject | None:
@@ -2385,6 +2527,15 @@ class Resolver:
             typed = self.foreign_field(name)
             if typed is not None:  # RefreshState: its status is another vocabulary's, wherever it is built
                 out[f"{self.tree.module}.{name}".lstrip(".")] = f"{FOREIGN_EXPORT}{typed} ({where})"
+                continue
+            # A session row type (`SessionRow(TypedDict)`) or a class its own
+            # class methods build from session rows (`cls(status=row.get(...))`).
+            built = self.class_origin(name)
+            dotted = f"{self.tree.module}.{name}".lstrip(".")
+            if built is not None and built.kind == "session" and built.strength == "strong" and dotted not in out \
+                    and self._exported_session(name) is None:  # told by another round already
+                line = self.facts.pos(self.facts.classes[name]).start.line
+                out[dotted] = f"{built.why} ({where}:{line})"
         for call, scope in self.facts.all_calls:
             callee = cst.helpers.get_full_name_for_node(call.func) or ""
             head, _, method = callee.rpartition(".")

@@ -34,6 +34,7 @@ from codemods.provenance import (
     ModuleFacts,
     Origin,
     Resolver,
+    Scope,
     TreeKnowledge,
     Verdict,
     collection_elements,
@@ -228,7 +229,7 @@ class StatusRewriter:
         wanted = set(functions)
         out: list[PassedArgument] = []
         for call, scope in facts.all_calls:
-            target = _imported_callee(call.func, facts)
+            target = _imported_callee(call.func, facts) or _imported_method(call.func, scope, facts, resolver)
             if target is None or target[2] not in wanted:
                 continue
             module, level, function = target
@@ -440,6 +441,21 @@ def _imported_callee(func: cst.BaseExpression, facts: ModuleFacts) -> tuple[str,
     if head in facts.module_aliases:
         return ".".join(p for p in (facts.module_aliases[head], path) if p), 0, function
     return None
+
+
+def _imported_method(
+    func: cst.BaseExpression, scope: Scope, facts: ModuleFacts, resolver: Resolver
+) -> tuple[str, int, str] | None:
+    """``(module, level, "Class.method")`` of a call of a method on an
+    instance of a class imported from another module (``self.policy.should_retry(...)``
+    where ``self.policy`` holds a ``RetryPolicy``); its ``self`` is no argument."""
+    if not isinstance(func, cst.Attribute):
+        return None
+    cls = resolver.instance_class(func.value, scope)
+    if cls is None or "." in cls or cls in facts.classes or cls not in facts.imported_names:
+        return None
+    module, level, original = facts.imported_names[cls]
+    return module, level, f"{original}.{func.attr.value}"
 
 
 @dataclass

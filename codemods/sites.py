@@ -149,6 +149,7 @@ class Sites:
         self._scopes = None
         self._validators = None
         self._tested = self._params = None
+        self._tested_attrs: set[str] | None = None
         try:
             tree = parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -300,6 +301,33 @@ class Sites:
                 if name and key is not None and self._reads(key):
                     self._tables.add(name)
         return bool(names & self._tables)
+
+    def tested_methods(self, source: bytes) -> set[str]:
+        """``Class.method`` of each method of a module-level class that tests
+        one of its parameters (``def should_retry(self, key, status): ...
+        status == STOPPED``): what other modules pass it decides what it
+        tests, as for a module-level function."""
+        if b"class " not in source:
+            return set()
+        try:
+            tree = parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return set()
+        out: set[str] = set()
+        for node in tree.body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for method in node.body:
+                if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                params = {a.arg for a in (*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)[1:]}
+                for inner in ast.walk(method):
+                    if isinstance(inner, ast.Compare) and len(inner.ops) == 1 and isinstance(
+                            inner.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) and isinstance(
+                            inner.left, ast.Name) and inner.left.id in params:
+                        out.add(f"{node.name}.{method.name}")
+                        break
+        return out
 
     def building_parameters(self, source: bytes) -> set[str]:
         """Module-level functions that build a class of the module from one
@@ -536,7 +564,10 @@ class Sites:
             names = {t.id for t in targets if isinstance(t, ast.Name)} - constants
             if self._untied and (_words(node.value) or set()) & self.foreign_words:
                 return False  # another vocabulary's collection, where nothing ties the module to OpenClaw
-            return bool(names) and self._fills(node.value, constants) and bool(names & self._tested_names())
+            # A field's default (`retry_on: tuple = field(default=RETRYABLE)`),
+            # tested as `self.retry_on`, is held there too.
+            tested = self._tested_names() | self._tested_attributes()
+            return bool(names) and self._fills(node.value, constants) and bool(names & tested)
         if not isinstance(node, ast.Call):
             return False
         func = node.func
@@ -556,6 +587,17 @@ class Sites:
             local = isinstance(func, ast.Name) and func.id in self._module_functions()
             return talks and not local or isinstance(func, ast.Name) and func.id in self._testing_functions()
         return False
+
+    def _tested_attributes(self) -> set[str]:
+        """Attributes something is tested for membership in (``st in self.retry_on``)."""
+        if self._tested_attrs is None:
+            assert self._pending is not None
+            self._tested_attrs = {
+                n.comparators[0].attr for n in ast.walk(self._pending[0])
+                if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], (ast.In, ast.NotIn))
+                and isinstance(n.comparators[0], ast.Attribute) and isinstance(n.comparators[0].value, ast.Name)
+            }
+        return self._tested_attrs
 
     def _module_functions(self) -> dict[str, list[str]]:
         if self._params is None:

@@ -60,6 +60,9 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             continue  # the membership forms
         if resolver.module_constant(other, comparison.scope) or resolver.union_constant(other, comparison.scope):
             continue  # the constant form
+        function = comparison.scope.node
+        if isinstance(function, cst.FunctionDef) and function.name.value in facts.validators:
+            continue  # a validating helper's own test: the validator form judges each of its calls
         found = members.of(other, comparison.scope)
         words = [w for m in found for w in _words(members, resolver, m)]
         if not set(words) & rw.vocab.old:

@@ -92,6 +92,11 @@ class ModuleSurvey:
     # Whether the bytes say `import` at all: a module that does not cannot
     # import another's constant, and ``gather`` need not read it again.
     has_imports: bool = True
+    # The bytes name every key of a session row's shape (the manifest's
+    # ``gateway-rows``): the module may define a session row type
+    # (`class SessionRow(TypedDict)`), which tells other modules what a
+    # value annotated with it is, though nothing in it talks to OpenClaw.
+    row_types: bool = False
 
 
 @dataclass
@@ -184,6 +189,12 @@ def _defining_session_classes(
     defining = {k.rpartition(".")[0] for k, why in exports.items() if not why.startswith(FOREIGN_EXPORT)}
     return [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.candidate and v.name not in asked
             and v.talking_source is not None and v.name in defining]
+
+
+def _with_classes(functions: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """``functions`` and, for a method (``Class.method``), its class: the
+    name a module that calls it imports."""
+    return functions | {(module, name.split(".", 1)[0]) for module, name in functions if "." in name}
 
 
 def _lookup(table: Mapping[str, Any], name: str) -> str | None:
@@ -354,6 +365,9 @@ class PythonEngine:
             self._session_tokens = [
                 t.lower().encode() for t in (*manifest.python.sources.tokens, *manifest.python.evidence_imports) if t
             ]
+            rows = manifest.gateway_rows
+            self._row_identity = [k.encode() for k in rows.identity]
+            self._row_any = [k.encode() for k in rows.any_of]
 
     def claims(self, source: SourcePath, options: Options) -> bool:
         self._patterns(options)
@@ -454,11 +468,18 @@ class PythonEngine:
         candidate = self.prefilter(data)
         constants = self._candidate_constants(data) if candidate else ()
         imports = self._imports(data) if candidate else ()
+        rows = self._names_row_keys(data)
         return ModuleSurvey(
             name, source.display, token, data if imported else None, imported, constants,
-            data if token or candidate else None, source.path.name == "__init__.py", candidate, imports,
-            b"import" in data,
+            data if token or candidate or rows else None, source.path.name == "__init__.py", candidate, imports,
+            b"import" in data, rows,
         )
+
+    def _names_row_keys(self, data: bytes) -> bool:
+        """Whether the bytes name a session row's identity keys and one of
+        its other keys (substring tests; the class itself is read later)."""
+        return bool(self._row_identity) and all(k in data for k in self._row_identity) and any(
+            k in data for k in self._row_any)
 
     def _imports(self, data: bytes) -> tuple[tuple[str, int], ...]:
         """``(module, level)`` of each import of a candidate module: where its
@@ -787,7 +808,7 @@ class PythonEngine:
             (survey.name, function) for _, survey in items
             if isinstance(survey, ModuleSurvey) and survey.candidate and survey.talking_source is not None
             for function in sites.status_parameters(survey.talking_source) | sites.building_parameters(
-                survey.talking_source)
+                survey.talking_source) | sites.tested_methods(survey.talking_source)
         }
         if exported:
             # A module that tests a status with a candidate's constant holds
@@ -805,7 +826,7 @@ class PythonEngine:
                 t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
             )
 
-        first = list(self._importers(items, functions, may_pass_sessions, tests_only=False))
+        first = list(self._importers(items, _with_classes(functions), may_pass_sessions, tests_only=False))
         names = {function for _, function in functions}
         self._record_passed(first, facts, options, memo, names)
         ours = {key for key, passed in facts.passed.items() if any(kind == "session" for _, kind, _, _, _ in passed)}
@@ -814,7 +835,8 @@ class PythonEngine:
         given = {module for module, _ in ours}
         ours |= {(module, function) for module, function in functions if module in given}
         done = {s.rel for s, _ in first}
-        rest = [(s, v) for s, v in self._importers(items, ours, lambda v, d: True, tests_only=False) if s.rel not in done]
+        rest = [(s, v) for s, v in self._importers(items, _with_classes(ours), lambda v, d: True, tests_only=False)
+                if s.rel not in done]
         self._record_passed(rest, facts, options, memo, {function for _, function in ours})
         return first
 
@@ -983,6 +1005,11 @@ class PythonEngine:
         talking = [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.evidence is not None]
         talking += [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.evidence is None
                     and v.talking_source is not None and v.name in given]
+        # A module that may define a session row type tells what a value
+        # annotated with it is (`row: SessionRow`), as one that talks does.
+        listed = {v.name for _, v in talking}
+        talking += [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.row_types and v.name not in listed
+                    and v.talking_source is not None]
         talking_names = {v.name for _, v in talking}
         for source, survey in items:
             # A candidate that imports a module that talks may build objects
