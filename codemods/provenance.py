@@ -49,11 +49,13 @@ _COMMANDS = frozenset({"run", "check_output", "Popen", "getoutput", "split"})
 # fields by keyword or, for pydantic, as an ``update`` dict.
 COPIERS = frozenset({"dataclasses.replace", "attrs.evolve", "attr.evolve", "attrs.assoc", "attr.assoc", "copy.replace"})
 _COPY_METHODS = frozenset({"_replace", "model_copy", "copy"})
-PASS_THROUGH = frozenset({
-    "open", "Path", "PurePath", "glob", "iglob", "rglob", "sorted", "reversed", "iter", "tuple",
-    # A table of the rows: pd.DataFrame(rows), DataFrame.from_dict(store), from_records, json_normalize.
-    "DataFrame", "from_dict", "from_records", "json_normalize",
-})
+# Calls that build a table of rows (pandas): pd.DataFrame(rows),
+# DataFrame.from_dict(store), pd.read_json(path). A column's `==` compares
+# element by element (see codemods.forms.compare).
+TABLES = frozenset({"DataFrame", "from_dict", "from_records", "json_normalize", "read_json", "read_csv", "read_sql",
+                    "read_sql_query", "read_parquet"})
+PASS_THROUGH = frozenset({"open", "Path", "PurePath", "glob", "iglob", "rglob", "sorted", "reversed", "iter",
+                          "tuple"}) | TABLES
 # Methods that test membership in their argument: df["status"].isin([...])
 # (pandas), pl.col("status").is_in([...]) (polars).
 MEMBERSHIP_METHODS = frozenset({"isin", "is_in"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from codemods.forms._common import ROWS as _ROWS
 import libcst as cst
 
-from codemods.provenance import ModuleFacts, Resolver, Scope, Verdict
+from codemods.provenance import TABLES, ModuleFacts, Resolver, Scope, Verdict
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
 
@@ -40,11 +40,6 @@ RULE = Rule(
 )
 
 
-# Calls that build a table of rows, whose `==` compares a whole column.
-_TABLES = frozenset({"DataFrame", "from_dict", "from_records", "json_normalize", "read_json", "read_csv", "read_sql",
-                     "read_sql_query", "read_parquet"})
-
-
 def _tabular(subject: cst.BaseExpression, scope: Scope) -> bool:
     """Whether ``subject`` is a column of a table (``df.status``,
     ``df["status"]`` with ``df = pd.DataFrame(...)``): its ``==`` is element
@@ -58,7 +53,7 @@ def _tabular(subject: cst.BaseExpression, scope: Scope) -> bool:
         value = binding.value
         for _ in range(12):  # pd.DataFrame.from_dict(store).rename_axis("key").reset_index()
             if isinstance(value, cst.Call):
-                if (cst.helpers.get_full_name_for_node(value.func) or "").rsplit(".", 1)[-1] in _TABLES:
+                if (cst.helpers.get_full_name_for_node(value.func) or "").rsplit(".", 1)[-1] in TABLES:
                     return True
                 value = value.func
             elif isinstance(value, (cst.Attribute, cst.Subscript)):
