@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -1651,7 +1651,7 @@ class Resolver:
                 if not (isinstance(statement, cst.AnnAssign) and isinstance(statement.target, cst.Name)
                         and statement.target.value in self.manifest.python.attributes):
                     continue
-                words = {string_value(n) for n in _strings_in(statement.annotation)}
+                words = {string_value(n) for n in nodes_in(statement.annotation, cst.SimpleString)}
                 if isinstance(statement.value, cst.SimpleString):
                     words.add(string_value(statement.value))
                 foreign = sorted(w for w in words if w in self.foreign_words)
@@ -2675,13 +2675,17 @@ def parameter_tests(sql: str) -> list[ParameterTest]:
     return out
 
 
-def _strings_in(node: cst.CSTNode) -> list[cst.SimpleString]:
-    """The string literals anywhere below ``node`` (a type's `Literal[...]`)."""
-    out: list[cst.SimpleString] = []
+NodeT = TypeVar("NodeT", bound=cst.CSTNode)
+
+
+def nodes_in(node: cst.CSTNode, kind: type[NodeT]) -> list[NodeT]:
+    """The nodes of ``kind`` anywhere below ``node`` (``node`` included): the
+    string literals of a type's `Literal[...]`, the names of an expression."""
+    out: list[NodeT] = []
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.SimpleString):
+        if isinstance(current, kind):
             out.append(current)
         stack.extend(current.children)
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.literals import string_value
-from codemods.provenance import ModuleFacts, Resolver, Verdict
+from codemods.provenance import ModuleFacts, Resolver, Verdict, nodes_in
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
 from codemods.words import words_of
@@ -134,14 +134,7 @@ def _typed(name: str, field: str, alias: str, resolver: Resolver) -> Verdict | N
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
-    """The plain names an annotation mentions (`Optional[SessionState]`)."""
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
-            found.add(current.value)
-        elif isinstance(current, cst.SimpleString):
-            found.add((string_value(current) or "").strip())  # "SessionState" as a forward reference
-        stack.extend(current.children)
-    return found
+    """The plain names an annotation mentions (`Optional[SessionState]`), and
+    its forward references ("SessionState")."""
+    return {n.value for n in nodes_in(node, cst.Name)} | {
+        (string_value(s) or "").strip() for s in nodes_in(node, cst.SimpleString)}

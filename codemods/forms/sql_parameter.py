@@ -22,7 +22,7 @@ from codemods.literals import string_value
 from collections.abc import Iterator
 
 from codemods.provenance import (
-    Comparison, ModuleFacts, ParameterTest, Resolver, Scope, Subject, Verdict, parameter_tests,
+    Comparison, ModuleFacts, ParameterTest, Resolver, Scope, Subject, Verdict, nodes_in, parameter_tests,
 )
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
@@ -202,16 +202,5 @@ def _generated_from(resolver: Resolver, query: cst.BaseExpression, name: str, sc
                 expression = bindings[0].value
         if isinstance(expression, cst.Call) and isinstance(expression.func, cst.Attribute) \
                 and expression.func.attr.value == "join":
-            found += [n for n in _names_in(expression) if n.value == name]
+            found += [n for n in nodes_in(expression, cst.Name) if n.value == name]
     return found
-
-
-def _names_in(node: cst.CSTNode) -> list[cst.Name]:
-    out: list[cst.Name] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
-            out.append(current)
-        stack.extend(current.children)
-    return out
