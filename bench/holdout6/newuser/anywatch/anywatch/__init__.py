@@ -1,0 +1,1 @@
+"""anywatch: a watchdog for an OpenClaw host, on anyio (runs under asyncio or trio)."""

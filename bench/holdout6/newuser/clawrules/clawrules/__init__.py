@@ -1,0 +1,1 @@
+"""clawrules: alert and clean-up rules over OpenClaw state, written in TOML."""
