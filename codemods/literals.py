@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import functools
+
 import libcst as cst
 
 
@@ -13,10 +16,24 @@ def string_value(node: cst.CSTNode) -> str | None:
     """
     if not isinstance(node, cst.SimpleString):
         return None
+    raw = node.value
+    if raw[0] in "\"'" and "\\" not in raw and "\r" not in raw:
+        # No prefix and no escape (nor a line end the tokenizer would
+        # normalise): the value is the text between the quotes. LibCST's
+        # evaluated_value compiles each literal with the ast module, and
+        # analysis asks for the values of tens of thousands of literals.
+        quote = 3 if raw[:3] in ('"""', "'''") else 1
+        return raw[quote:-quote]
     if "b" in node.prefix.lower():
         return None
+    return _evaluated(raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def _evaluated(raw: str) -> str | None:
+    """The value of a literal with a prefix or escapes, by Python's rules."""
     try:
-        value = node.evaluated_value
+        value = ast.literal_eval(raw)
     except Exception:  # malformed escapes: not ours to judge
         return None
     return value if isinstance(value, str) else None
