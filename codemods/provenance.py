@@ -1431,7 +1431,7 @@ class Resolver:
                 known = self._exported(method)
                 if known is not None:
                     return known
-                local = self._local_callable(method, depth)
+                local = self._local_callable(method, depth, node, scope)
                 if local is not None:
                     return local
         queued = self._queued_origin(node, scope, depth)
@@ -1503,11 +1503,26 @@ class Resolver:
         if isinstance(value, (cst.Tuple, cst.List)):
             element = _plain_item(value, index)
             return _UNKNOWN if element is None else self.origin(element, scope, depth + 1)
-        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+        if not isinstance(value, cst.Call):
             return _UNKNOWN
-        name = value.func.value
-        if name not in self.facts.functions:
+        if isinstance(value.func, cst.Name):
+            name: str | None = value.func.value
+        elif isinstance(value.func, cst.Attribute):
+            # `done, pending = await client.wait(ids)`: a method's tuple.
+            name = self._method(value.func, scope)
+        else:
+            name = None
+        if name is None:
             return _UNKNOWN
+        if name in self.facts.functions:
+            return self.returned_item(name, index, depth) or _UNKNOWN
+        # A helper of another module whose tuples the project knows.
+        known = self._exported(f"{name}{_ITEM.format(index)}")
+        return known if known is not None else _UNKNOWN
+
+    def returned_item(self, name: str, index: int, depth: int) -> Origin | None:
+        """Where item ``index`` of the tuples the function ``name`` of this
+        module returns comes from (``return key, store[key]``)."""
         for returned, inner_scope in self.facts.function_returns.get(name, []):
             element = _plain_item(returned, index)
             if element is None:
@@ -1518,7 +1533,7 @@ class Resolver:
                 verb = "yields" if name in self.facts.generators else "returns"
                 return Origin(inner.kind, inner.strength,
                               f"item {index + 1} of what `{name}()` (line {line}) {verb}, {inner.why}")
-        return _UNKNOWN
+        return None
 
     def _returned(self, name: str, depth: int) -> Origin | None:
         for value, inner_scope in self.facts.function_returns.get(name, []):
@@ -2103,11 +2118,15 @@ class Resolver:
         left for review. None when there are no such calls to learn from."""
         positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
         name = function.name.value
+        cls = self.facts.method_class.get(id(function))
+        # A method's callers do not pass its `self` (or `cls`).
+        own = positional if cls is None or _decorated(function, "staticmethod") else positional[1:]
         # Read through one call (what `dict_rows(data.get("sessions"))`
-        # returns): that call's argument speaks, not every call's.
+        # returns, or `self.payload(await self.invoke("sessions_list"))`):
+        # that call's argument speaks, not every call's.
         for through, call, scope in reversed(self._calls):
             if through is function:
-                argument = _argument(call, positional, param)
+                argument = _argument(call, own, param)
                 inner = _UNKNOWN if argument is None else self.origin(argument, scope, depth + 2)
                 if argument is not None and inner.kind != "unknown":
                     line = self.facts.pos(call).start.line
@@ -2116,18 +2135,15 @@ class Resolver:
                                   f"{inner.why}")
                 break
         passed: list[tuple[Origin, str]] = []
-        cls = self.facts.method_class.get(id(function))
         calls = self.facts.calls.get(name, []) if cls is None else self._method_calls(f"{cls}.{name}")
         for call, scope in calls:
-            argument = _argument(call, positional if cls is None or _decorated(function, "staticmethod") else positional[1:], param)
+            argument = _argument(call, own, param)
             if argument is None:
                 continue
             where = f"line {self.facts.pos(call).start.line}"
             passed.append((self.origin(argument, scope, depth + 2), f"at {where}, `{self.code(argument)}`"))
         qualified = f"{cls}.{name}" if cls is not None else name
         if self.facts.functions.get(qualified) is function:
-            # A method's callers elsewhere do not count its `self`.
-            own = positional if cls is None or _decorated(function, "staticmethod") else positional[1:]
             index = str(own.index(param)) if param in own else None
             for key, kind, strength, where, why in self.tree.passed.get(qualified, ()):
                 if key == param or key == index:
@@ -2525,6 +2541,16 @@ class Resolver:
                 inner = found.why.split(f" {verb}, ", 1)[-1]
                 prefix = FOREIGN_EXPORT if found.kind == "foreign" else ""
                 out[f"{self.tree.module}.{name}".lstrip(".")] = f"{prefix}what `{name}()` ({where}:{line}) {verb}, {inner}"
+            # The items of the tuples it returns (`return done, pending`), for
+            # the modules that unpack them.
+            width = max((len(r.elements) for r, _ in self.facts.function_returns.get(name, [])
+                         if isinstance(r, (cst.Tuple, cst.List))), default=0)
+            for index in range(min(width, 4)):
+                item = self.returned_item(name, index, 0)
+                if item is not None and item.kind in ("session", "foreign") and item.strength == "strong":
+                    prefix = FOREIGN_EXPORT if item.kind == "foreign" else ""
+                    key = f"{self.tree.module}.{name}{_ITEM.format(index)}".lstrip(".")
+                    out[key] = f"{prefix}{item.why.replace(' (line ', f' ({where}:', 1)}"
         for name in self.facts.classes:
             typed = self.foreign_field(name)
             if typed is not None:  # RefreshState: its status is another vocabulary's, wherever it is built
@@ -2743,6 +2769,10 @@ def _a_lookup(node: cst.CSTNode, parent: cst.CSTNode | None, stores: set[int]) -
     if isinstance(parent, cst.ComparisonTarget) and parent.comparator is node:
         return isinstance(parent.operator, (cst.In, cst.NotIn))
     return False
+
+
+# The export key of item N of the tuples a function returns: `pkg.mod.wait[0]`.
+_ITEM = "[{}]"
 
 
 def _plain_item(node: cst.BaseExpression, index: int) -> cst.BaseExpression | None:

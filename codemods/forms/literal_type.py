@@ -36,6 +36,11 @@ RULE = Rule(
         Example('from typing import Literal\n\nJobState = Literal["pending", "done", "failed"]\n'),
         # A name is no evidence: a project that never talks to OpenClaw has its own sessions.
         Example('from typing import Literal\n\nSessionStatus = Literal["running", "done", "failed"]\n'),
+        # The status type of a record nothing ties to session rows, beside
+        # another vocabulary (agents_wait runs): for review only.
+        Example('import openclaw\nfrom typing import Literal, TypedDict\n\nChildState = Literal["done", "failed"]\n\n\n'
+                'class ChildRun(TypedDict):\n    status: ChildState\n\n\n'
+                'def wait(tools, ids):\n    return tools.invoke("agents_wait", {"ids": ids})\n'),
     ),
 )
 
@@ -74,9 +79,19 @@ def literal_verdict(rw: StatusRewriter, owner: str, words: set[str], resolver: R
     described = f"`Literal` of session words annotating `{owner}`" if owner else "`Literal` of session words"
     together = len(words) >= 2
     evidence = resolver.module_evidence
-    if evidence and ({"status", "state"} & names or together):
-        return Verdict("likely", f"{described}; module talks to OpenClaw ({evidence[0]})")
-    return None
+    if not (evidence and ({"status", "state"} & names or together)):
+        return None
+    record = _typed_record(owner, resolver) if resolver.facts.mixed else None
+    if record is not None:
+        # The type of a record's status (`ChildRun.status`) that nothing ties
+        # to session rows, in a module that handles another vocabulary too
+        # (`agents_wait` runs): the module talking to OpenClaw says nothing
+        # of which record it is. One built from another vocabulary's rows is theirs.
+        built = resolver.class_origin(record.partition(".")[0])
+        if built is not None and built.kind == "foreign":
+            return None
+        return Verdict("possible", f"`Literal` typing `{record}`, a class nothing ties to session rows")
+    return Verdict("likely", f"{described}; module talks to OpenClaw ({evidence[0]})")
 
 
 def typed_field(owner: str, resolver: Resolver) -> Verdict | None:
@@ -90,6 +105,15 @@ def typed_field(owner: str, resolver: Resolver) -> Verdict | None:
             verdict = _typed(name, field, "" if direct else owner, resolver)
             if verdict is not None:
                 return verdict
+    return None
+
+
+def _typed_record(owner: str, resolver: Resolver) -> str | None:
+    """``Class.field`` of a status field of this module's classes that the
+    `Literal` ``owner`` types (written there, or through an alias)."""
+    for name, field, names in _status_fields(resolver):
+        if owner == f"{name}.{field}" or ("." not in owner and owner in names):
+            return f"{name}.{field}"
     return None
 
 
