@@ -275,6 +275,9 @@ class ModuleFacts(cst.CSTVisitor):
         self.self_attributes: dict[tuple[str, str], list[tuple[cst.BaseExpression | None, str]]] = {}
         # The method scope each of those values is written in (`self.hub = hub`: its `hub`).
         self.attribute_scopes: dict[int, Scope] = {}
+        # Every `obj.attr = value` (holder, attribute, value, scope), `self` too:
+        # what an attribute of a class's instances holds (Resolver.held_attribute).
+        self.attribute_writes: list[tuple[cst.Name, str, cst.BaseExpression, Scope]] = []
         # Calls of plain names, for what a function's parameters are passed.
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
         # `bad |= {"killed"}`: what grows a collection in place (see codemods.members).
@@ -444,6 +447,7 @@ class ModuleFacts(cst.CSTVisitor):
             self._bind(target.target, "assign", node.value, line)
             self._note_writer(target.target, node.value)
             self._note_self_attribute(target.target, node.value)
+            self._note_attribute_write(target.target, node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._note_self_attribute(node.target, None)
@@ -463,6 +467,12 @@ class ModuleFacts(cst.CSTVisitor):
             self.self_attributes.setdefault((cls, target.attr.value), []).append((value, function.name.value))
             if value is not None:
                 self.attribute_scopes[id(value)] = self.scope
+
+    def _note_attribute_write(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        # `snap.sessions = fetch()` on an object this scope holds: what the
+        # attribute holds, once the object's class is known (asked later).
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            self.attribute_writes.append((target.value, target.attr.value, value, self.scope))
 
     def _note_attribute_dispatch(self, holder: cst.BaseExpression, key: cst.BaseExpression, node: cst.CSTNode) -> None:
         # self.reactions.get(row.status), self.reactions[row.status]
@@ -485,6 +495,7 @@ class ModuleFacts(cst.CSTVisitor):
                 self.scope.bindings[target.value][-1].annotation = node.annotation.annotation
             self._note_writer(node.target, node.value)
             self._note_self_attribute(node.target, node.value)
+            self._note_attribute_write(node.target, node.value)
 
     def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
         self._owners.pop()
@@ -888,7 +899,8 @@ class Resolver:
         self.tree = tree or TreeKnowledge()
         python = facts.manifest.python
         self.session_tokens = tuple(t.lower() for t in python.sources.tokens)
-        self.foreign_tokens = tuple(t.lower() for t in (*python.foreign.calls, *python.foreign.paths))
+        self.foreign_tokens = tuple(
+            t.lower() for t in (*python.foreign.calls, *python.foreign.paths, *python.foreign.commands))
         self.containers = frozenset(python.sources.containers)
         self.foreign_keys = frozenset(python.foreign.keys)
         self._origins: dict[tuple[int, int, int], Origin] = {}
@@ -899,6 +911,7 @@ class Resolver:
         self._classes: dict[str, Origin | None] = {}
         self._orm_writes: dict[str, Origin] | None = None
         self._held: dict[tuple[int, int], bool] = {}
+        self._held_attributes: dict[str, Origin | None] = {}
         self.module = module
         self.manifest = facts.manifest
         self.vocab = facts.manifest.vocabulary
@@ -1464,8 +1477,46 @@ class Resolver:
         function = self.facts.functions.get(method)
         if function is not None:
             return self._local_callable(method, depth) if _decorated(function, "property") else None
+        if cls in self.facts.classes:
+            held = self.held_attribute(cls, node.attr.value)
+            if held is not None:
+                return held
         known = self._exported(method)
         return known if known is not None and known.kind in ("session", "foreign") else None
+
+    def held_attribute(self, cls: str, attr: str) -> Origin | None:
+        """What ``attr`` of the instances of ``cls`` (a class of this module)
+        holds, where every value this module gives it that tells anything
+        tells the same: assigned on an instance (``snap.sessions =
+        fetch()`` after ``snap = Snapshot()``, ``self.rows = ...`` in a
+        method) or passed by keyword to the class (``Snapshot(sessions=rows)``).
+        None when nothing tells, or values of two kinds meet there."""
+        key = f"{cls}.{attr}"
+        if key in self._held_attributes:
+            return self._held_attributes[key]
+        self._held_attributes[key] = None  # an attribute assigned from itself tells nothing
+        found: list[tuple[Origin, str]] = []
+        for holder, name, value, scope in self.facts.attribute_writes:
+            if name != attr or self.instance_class(holder, scope) != cls:
+                continue
+            origin = self.origin(value, scope)
+            if origin.kind != "unknown":
+                found.append((origin, f"line {self.facts.pos(value).start.line}"))
+        for call, scope in self.facts.calls.get(cls, []):
+            if scope.owner_of(cls) is not self.facts.module_scope:
+                continue
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == attr:
+                    origin = self.origin(arg.value, scope)
+                    if origin.kind != "unknown":
+                        found.append((origin, f"line {self.facts.pos(call).start.line}"))
+        kinds = {o.kind for o, _ in found}
+        held: Origin | None = None
+        if len(kinds) == 1 and kinds <= {"session", "foreign"} and all(o.strength == "strong" for o, _ in found):
+            origin, where = found[0]
+            held = Origin(origin.kind, "strong", f"`{key}`, given at {where} {origin.why}")
+        self._held_attributes[key] = held
+        return held
 
     def _local_callable(
         self, name: str, depth: int, call: cst.Call | None = None, scope: Scope | None = None
@@ -1537,6 +1588,9 @@ class Resolver:
         for element in elements:
             if isinstance(element, cst.Element):
                 word = string_value(element.value)
+                if word is None and not words:
+                    # [OPENCLAW, *args]: the program named by a constant.
+                    word = self._program_word(element.value, scope, depth)
                 if word is None:
                     break
                 words.append(word)
@@ -1548,6 +1602,33 @@ class Resolver:
                 break
             words += more
         return words
+
+    def _program_word(self, node: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        """The program a command line's first item names when it is no
+        literal: a name bound once to a string, to ``shutil.which("prog")``,
+        to ``os.environ.get("VAR", "prog")`` / ``os.getenv(...)``, or to an
+        ``or`` of those (``shutil.which("openclaw") or "openclaw"``)."""
+        if depth > 6:
+            return None
+        word = string_value(node)
+        if word is not None:
+            return word
+        if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+            return self._program_word(node.left, scope, depth + 1) or self._program_word(node.right, scope, depth + 1)
+        if isinstance(node, cst.Call) and node.args and not any(a.star for a in node.args):
+            last = (cst.helpers.get_full_name_for_node(node.func) or "").rsplit(".", 1)[-1]
+            if last == "which":
+                return string_value(node.args[0].value)
+            if last in ("get", "getenv") and len(node.args) == 2:
+                return string_value(node.args[1].value)
+            return None
+        if isinstance(node, cst.Name):
+            bindings = scope.lookup(node.value)
+            owner = scope.owner_of(node.value) or scope
+            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].value is not None \
+                    and bindings[0].index is None:
+                return self._program_word(bindings[0].value, owner, depth + 1)
+        return None
 
     def _spread_words(self, name: str, scope: Scope, depth: int) -> list[str] | None:
         if depth > 6:
@@ -2006,7 +2087,7 @@ class Resolver:
         held = self._held_class_origin(name, bindings)
         if held is not None:
             return held
-        foreign = self._foreign_token(name)
+        foreign = None if any(_runs_command(b.value) for b in bindings) else self._foreign_token(name)
         if foreign:
             return Origin("foreign", "strong", f"`{name}` names `{foreign}`")
         if "session" in words_of(name) or name.lower().startswith("sess"):
@@ -2538,6 +2619,7 @@ class Resolver:
                     and self._exported_session(name) is None:  # told by another round already
                 line = self.facts.pos(self.facts.classes[name]).start.line
                 out[dotted] = f"{built.why} ({where}:{line})"
+        out.update(self._attribute_exports(where))
         for call, scope in self.facts.all_calls:
             callee = cst.helpers.get_full_name_for_node(call.func) or ""
             head, _, method = callee.rpartition(".")
@@ -2564,6 +2646,26 @@ class Resolver:
         return out
 
 
+    def _attribute_exports(self, where: str) -> dict[str, str]:
+        """``module.Class.attr`` for each attribute of a class of this module
+        that holds session rows or another vocabulary's records (see
+        :meth:`held_attribute`): a module that reads it from an instance
+        (``snap.sessions`` where ``snap: Snapshot``) learns where it comes from."""
+        out: dict[str, str] = {}
+        attributes = {a for _, a, _, _ in self.facts.attribute_writes}
+        for cls in self.facts.classes:
+            for attr in sorted(attributes | {
+                    arg.keyword.value for call, _ in self.facts.calls.get(cls, []) for arg in call.args
+                    if arg.keyword is not None}):
+                if f"{cls}.{attr}" in self.facts.functions:
+                    continue
+                held = self.held_attribute(cls, attr)
+                if held is not None:
+                    prefix = FOREIGN_EXPORT if held.kind == "foreign" else ""
+                    out[f"{self.tree.module}.{cls}.{attr}".lstrip(".")] = f"{prefix}{held.why} ({where})"
+        return out
+
+
 def _class_annotation(annotation: cst.BaseExpression | None) -> str | None:
     """The class an annotation names (``Gateway``, ``Gateway | None``,
     ``Optional[Gateway]``, ``"Gateway"``), or None for anything else."""
@@ -2583,6 +2685,16 @@ def _class_annotation(annotation: cst.BaseExpression | None) -> str | None:
         return None
     typed = cst.helpers.get_full_name_for_node(annotation) or ""
     return typed if typed.rsplit(".", 1)[-1][:1].isupper() else None
+
+
+def _runs_command(value: cst.BaseExpression | None) -> bool:
+    """Whether ``value`` runs a command line (``subprocess.run([...])``):
+    what it holds is what the command prints, whatever the name it is
+    given (``proc`` there names no process record)."""
+    if not isinstance(value, cst.Call):
+        return False
+    last = (cst.helpers.get_full_name_for_node(value.func) or "").rsplit(".", 1)[-1]
+    return last in _COMMANDS and last != "split" and bool(value.args)
 
 
 def _decorated(function: cst.FunctionDef, name: str) -> bool:
