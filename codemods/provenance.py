@@ -597,7 +597,11 @@ class ModuleFacts(cst.CSTVisitor):
             elif isinstance(func, cst.Name) and func.value == "enumerate" and iterable.args:
                 container = iterable.args[0].value
             if container is not None:
-                self._bind(target.elements[0].value, "for", None, line)
+                if func.attr.value == "items" if isinstance(func, cst.Attribute) else False:
+                    # `for (agent, status), n in counts.items()`: the key's names.
+                    self._bind_key(target.elements[0].value, func.value, line)
+                else:
+                    self._bind(target.elements[0].value, "for", None, line)
                 self._bind(target.elements[1].value, "for", container, line)
                 return
         if (isinstance(target, (cst.Tuple, cst.List)) and isinstance(iterable, cst.Call)
@@ -628,6 +632,23 @@ class ModuleFacts(cst.CSTVisitor):
                 self._bind(element.value, "for", iterable, line, column=i)
             return
         self._bind(target, "for", iterable, line)
+
+    def _bind_key(self, target: cst.BaseExpression, container: cst.BaseExpression, line: int) -> None:
+        """Bind the key of an ``.items()`` loop (kind ``key``, the container
+        as its value): a name, or each name of a tuple key (its ``index``).
+        What a key holds is asked of how the container was built
+        (:meth:`Resolver.key_subject`), never taken for the container's rows."""
+        if isinstance(target, cst.Name):
+            self._bind(target, "key", container, line)
+        elif isinstance(target, (cst.Tuple, cst.List)) and not any(
+                isinstance(e, cst.StarredElement) for e in target.elements):
+            for i, element in enumerate(target.elements):
+                if isinstance(element.value, cst.Name):
+                    self._bind(element.value, "key", container, line, i)
+                else:
+                    self._bind(element.value, "for", None, line)
+        else:
+            self._bind(target, "for", None, line)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         # Comprehension variables are bound in the enclosing scope here: close
@@ -1059,7 +1080,15 @@ class Resolver:
                 owner = scope.owner_of(part.value) or scope
                 marked = any(b.marked for b in bindings)
                 if depth < 4:
-                    for binding in bindings:
+                    for binding in self._reaching_keys(part, bindings):
+                        if binding.kind == "key" and binding.value is not None:
+                            inner = self.key_subject(binding.value, binding.index, owner, depth + 1)
+                            if inner is not None and inner.is_status:
+                                return Subject(
+                                    inner.key, True, inner.root, inner.scope,
+                                    f"`{part.value}` (a key of `{self.code(binding.value)}`, {inner.description})",
+                                    marked or inner.marked,
+                                )
                         if binding.kind in ("assign", "walrus") and binding.value is not None:
                             inner = self.subject(binding.value, owner, depth + 1)
                             if inner is not None and inner.is_status:
@@ -1069,6 +1098,49 @@ class Resolver:
                                 )
                 return Subject(f"{id(owner)}:{part.value}", False, None, owner, f"`{part.value}`", marked)
         return None
+
+    def _reaching_keys(self, use: cst.Name, bindings: list[Binding]) -> list[Binding]:
+        """``bindings`` without the key bindings that do not reach ``use``:
+        where a name is bound by several loops of one function (comprehension
+        names share it), only the nearest above the use holds it there."""
+        keys = [b for b in bindings if b.kind == "key"]
+        if not keys or len(bindings) == 1:
+            return bindings
+        line = self.facts.pos(use).start.line
+        before = [(self.facts.pos(b.value).start.line, i, b) for i, b in enumerate(bindings)
+                  if b.value is not None and self.facts.pos(b.value).start.line <= line]
+        nearest = max(before, key=lambda t: t[:2])[2] if before else None
+        return [b for b in bindings if b.kind != "key" or b is nearest]
+
+    def key_subject(
+        self, container: cst.BaseExpression, index: int | None, scope: Scope, depth: int
+    ) -> Subject | None:
+        """What a key of ``container`` reads (item ``index`` of a tuple key):
+        the counted values of a ``Counter`` built from a comprehension
+        (``Counter((agent_of(r), r.get("status")) for r in rows)``) or the
+        keys of a dict comprehension (``{r["status"]: ... for r in rows}``),
+        bound once to the name looked up."""
+        if not isinstance(container, cst.Name):
+            return None
+        bindings = scope.lookup(container.value)
+        owner = scope.owner_of(container.value) or scope
+        if len(bindings) != 1 or bindings[0].kind != "assign" or bindings[0].index is not None:
+            return None
+        value = bindings[0].value
+        key: cst.BaseExpression | None = None
+        if isinstance(value, cst.DictComp):
+            key = value.key
+        elif isinstance(value, cst.Call) and len(value.args) == 1 and not value.args[0].star \
+                and value.args[0].keyword is None and isinstance(value.args[0].value, (cst.GeneratorExp, cst.ListComp)) \
+                and (cst.helpers.get_full_name_for_node(value.func) or "").rsplit(".", 1)[-1] == "Counter":
+            key = value.args[0].value.elt
+        if key is None:
+            return None
+        if index is not None:
+            key = _plain_item(key, index) if isinstance(key, cst.Tuple) else None
+            if key is None:
+                return None
+        return self.subject(key, owner, depth + 1)
 
     def _enum_subject(self, call: cst.Call, scope: Scope, depth: int) -> Subject | None:
         """``RunStatus(r["status"])``: an ``Enum`` of this module (or a class
@@ -1891,7 +1963,41 @@ class Resolver:
                 return None
         if callee.rsplit(".", 1)[-1][:1].isupper():
             return callee
-        return self._constructor_class(call)
+        return self._constructor_class(call) or self._factory_class(call.func, scope, depth)
+
+    def _factory_class(self, node: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        """The class a factory builds when called: a parameter defaulting to
+        a class or typed as making one (``gateway: Callable[[], Gateway] =
+        Gateway``, ``type[Gateway]``), a name bound to a class, or an
+        attribute of ``self`` one method assigns such a value
+        (``self.gateway = gateway``, then ``self.gateway()``)."""
+        if depth > 4:
+            return None
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            holder = self.instance_class(node.value, scope, depth + 1)
+            if holder is None or holder not in self.facts.classes:
+                return None
+            built = {
+                self._factory_class(value, self.facts.attribute_scopes.get(id(value), scope), depth + 1)
+                if value is not None else None
+                for value, _ in self._assigned_attribute(holder, node.attr.value)
+            }
+            return built.pop() if len(built) == 1 else None
+        if not isinstance(node, cst.Name):
+            return None
+        found: set[str | None] = set()
+        for binding in scope.lookup(node.value):
+            if binding.kind == "param":
+                made = _made_by(binding.annotation)
+                default = binding.value
+                if made is None and isinstance(default, (cst.Name, cst.Attribute)):
+                    made = _class_name(default)
+                found.add(made)
+            elif binding.kind == "assign" and isinstance(binding.value, (cst.Name, cst.Attribute)):
+                found.add(_class_name(binding.value))
+            else:
+                found.add(None)
+        return found.pop() if len(found) == 1 else None
 
     def _constructor_class(self, call: cst.Call) -> str | None:
         """The class ``Session.from_row(r)`` builds: a class method or static
@@ -2048,8 +2154,8 @@ class Resolver:
                       if b.value is not None and self.facts.pos(b.value).start.line <= line]
             nearest = max(before, key=lambda t: t[:2])[2] if before else None
         for binding in [nearest] if nearest is not None and nearest.kind == "for" else bindings:
-            if binding.value is None or binding.kind == "event":
-                continue
+            if binding.value is None or binding.kind in ("event", "key"):
+                continue  # a key of a table is no row of it
             yielded = False
             if binding.index is not None and binding.kind == "for":
                 # An item of what a generator of this module yields; of any
@@ -2685,6 +2791,26 @@ def _class_annotation(annotation: cst.BaseExpression | None) -> str | None:
         return None
     typed = cst.helpers.get_full_name_for_node(annotation) or ""
     return typed if typed.rsplit(".", 1)[-1][:1].isupper() else None
+
+
+def _class_name(node: cst.BaseExpression) -> str | None:
+    """``Gateway`` / ``gateway.Gateway`` as a class's name, else None."""
+    name = cst.helpers.get_full_name_for_node(node) or ""
+    return name if name.rsplit(".", 1)[-1][:1].isupper() else None
+
+
+def _made_by(annotation: cst.BaseExpression | None) -> str | None:
+    """The class an annotation says calling the value builds:
+    ``Callable[..., Gateway]``, ``type[Gateway]``, ``Type[Gateway]``."""
+    if not isinstance(annotation, cst.Subscript):
+        return None
+    wrapper = (cst.helpers.get_full_name_for_node(annotation.value) or "").rsplit(".", 1)[-1]
+    last = annotation.slice[-1].slice
+    if not isinstance(last, cst.Index):
+        return None
+    if wrapper == "Callable" and len(annotation.slice) == 2 or wrapper in ("type", "Type") and len(annotation.slice) == 1:
+        return _class_annotation(last.value)
+    return None
 
 
 def _runs_command(value: cst.BaseExpression | None) -> bool:
