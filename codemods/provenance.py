@@ -597,7 +597,7 @@ class ModuleFacts(cst.CSTVisitor):
             elif isinstance(func, cst.Name) and func.value == "enumerate" and iterable.args:
                 container = iterable.args[0].value
             if container is not None:
-                if func.attr.value == "items" if isinstance(func, cst.Attribute) else False:
+                if isinstance(func, cst.Attribute) and func.attr.value == "items":
                     # `for (agent, status), n in counts.items()`: the key's names.
                     self._bind_key(target.elements[0].value, func.value, line)
                 else:

@@ -491,7 +491,8 @@ class PythonEngine:
         word as strings of their own (substring tests: the parse decides)."""
         for quoted in self._command_words:
             program, word = quoted[:2], quoted[2:]
-            if any(p in data for p in program) and any(w in data for w in word):
+            # The bare program first: one scan of a file that never names it.
+            if program[0][1:-1] in data and any(p in data for p in program) and any(w in data for w in word):
                 return True
         return False
 
