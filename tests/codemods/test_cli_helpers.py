@@ -189,3 +189,63 @@ def report(ops: Ops):
     done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "ops.py").read_text("utf-8") == text.replace('== "done"', '== "agent_responded"')
+
+
+SNAP = '''import json
+import subprocess
+from dataclasses import dataclass, field
+
+CLI = "openclaw"
+
+
+def run(*argv: str) -> object:
+    return json.loads(subprocess.run([CLI, *argv, "--json"], capture_output=True, text=True, check=True).stdout)
+
+
+@dataclass
+class Snap:
+    rows: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)
+
+
+def take() -> Snap:
+    return Snap(rows=run("sessions")["sessions"])
+
+
+def refresh(snap: Snap) -> None:
+    snap.rows = run("sessions", "--all-agents")["sessions"]
+    snap.tasks = run("tasks", "list")
+'''
+
+READER = '''from .snap import Snap
+
+
+def over(snap: Snap) -> list[str]:
+    return [r["key"] for r in snap.rows if r["status"] in ("done", "killed")]
+
+
+def broken(snap: Snap) -> int:
+    return sum(1 for t in snap.tasks if t["status"] == "failed")
+'''
+
+
+def test_an_attribute_given_by_keyword_or_set_on_an_instance_elsewhere(tmp_path: Path) -> None:
+    """`Snap(rows=...)` and `snap.rows = ...` on an instance a function is
+    given: what the attribute holds, for the module that reads `snap.rows`."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "shot"\n', "utf-8")
+    package = tmp_path / "shot"
+    package.mkdir()
+    (package / "__init__.py").write_text("", "utf-8")
+    (package / "snap.py").write_text(SNAP, "utf-8")
+    (package / "reader.py").write_text(READER, "utf-8")
+    scan = run_cli("scan", ".", cwd=tmp_path)
+    assert scan.stdout.splitlines() == [
+        "shot/reader.py:5:60: status-membership [certain, rewrite] 'done' -> 'agent_responded'",
+        "shot/reader.py:5:68: status-membership [certain, rewrite] 'killed' -> 'halted'",
+        "3 files scanned, 2 findings: 2 to rewrite, 0 to review (expand phase)",
+    ], scan.stdout
+    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (package / "reader.py").read_text("utf-8") == READER.replace(
+        '("done", "killed")', '("agent_responded", "halted")')
+    assert (package / "snap.py").read_text("utf-8") == SNAP

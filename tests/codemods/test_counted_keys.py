@@ -178,3 +178,41 @@ def states(queue: Queue) -> dict[str, int]:
         done = run_cli("apply", ".", "--write", "--phase", phase, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert (tmp_path / "jobs.py").read_text("utf-8") == text
+
+
+def test_keys_of_a_dict_comprehension_through_a_factory_default(tmp_path: Path) -> None:
+    """`{r["status"]: r["key"] for r in gw.rows()}` keyed by status, `gw`
+    built by a parameter defaulting to the client class (`make=Gateway`)."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "keys"\n', "utf-8")
+    text = '''import json
+from urllib.request import urlopen
+
+BAD = {"failed", "timeout"}
+
+
+class Gateway:
+    def __init__(self, url):
+        self.url = url
+
+    def rows(self):
+        body = json.dumps({"tool": "sessions_list", "args": {}}).encode()
+        with urlopen(self.url, data=body) as r:
+            return json.load(r)["result"]["details"]["sessions"]
+
+
+def bad_keys(url, make=Gateway):
+    gw = make(url)
+    latest = {r["status"]: r["key"] for r in gw.rows()}
+    return sorted(k for st, k in latest.items() if st in BAD)
+'''
+    (tmp_path / "keys.py").write_text(text, "utf-8")
+    scan = run_cli("scan", ".", cwd=tmp_path)
+    assert scan.stdout.splitlines() == [
+        "keys.py:4:8: status-constant [certain, rewrite] 'failed' -> 'interrupted'",
+        "keys.py:4:18: status-constant [certain, rewrite] 'timeout' -> 'waiting_for_response'",
+        "1 file scanned, 2 findings: 2 to rewrite, 0 to review (expand phase)",
+    ], scan.stdout
+    done = run_cli("apply", ".", "--write", "--phase", "expand", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "keys.py").read_text("utf-8") == text.replace(
+        'BAD = {"failed", "timeout"}', 'BAD = {"failed", "interrupted", "timeout", "waiting_for_response"}')
