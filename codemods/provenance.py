@@ -275,6 +275,9 @@ class ModuleFacts(cst.CSTVisitor):
         self.self_attributes: dict[tuple[str, str], list[tuple[cst.BaseExpression | None, str]]] = {}
         # The method scope each of those values is written in (`self.hub = hub`: its `hub`).
         self.attribute_scopes: dict[int, Scope] = {}
+        # Every `obj.attr = value` (holder, attribute, value, scope), `self` too:
+        # what an attribute of a class's instances holds (Resolver.held_attribute).
+        self.attribute_writes: list[tuple[cst.Name, str, cst.BaseExpression, Scope]] = []
         # Calls of plain names, for what a function's parameters are passed.
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
         # `bad |= {"killed"}`: what grows a collection in place (see codemods.members).
@@ -444,6 +447,7 @@ class ModuleFacts(cst.CSTVisitor):
             self._bind(target.target, "assign", node.value, line)
             self._note_writer(target.target, node.value)
             self._note_self_attribute(target.target, node.value)
+            self._note_attribute_write(target.target, node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._note_self_attribute(node.target, None)
@@ -463,6 +467,12 @@ class ModuleFacts(cst.CSTVisitor):
             self.self_attributes.setdefault((cls, target.attr.value), []).append((value, function.name.value))
             if value is not None:
                 self.attribute_scopes[id(value)] = self.scope
+
+    def _note_attribute_write(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        # `snap.sessions = fetch()` on an object this scope holds: what the
+        # attribute holds, once the object's class is known (asked later).
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            self.attribute_writes.append((target.value, target.attr.value, value, self.scope))
 
     def _note_attribute_dispatch(self, holder: cst.BaseExpression, key: cst.BaseExpression, node: cst.CSTNode) -> None:
         # self.reactions.get(row.status), self.reactions[row.status]
@@ -485,6 +495,7 @@ class ModuleFacts(cst.CSTVisitor):
                 self.scope.bindings[target.value][-1].annotation = node.annotation.annotation
             self._note_writer(node.target, node.value)
             self._note_self_attribute(node.target, node.value)
+            self._note_attribute_write(node.target, node.value)
 
     def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
         self._owners.pop()
@@ -586,7 +597,11 @@ class ModuleFacts(cst.CSTVisitor):
             elif isinstance(func, cst.Name) and func.value == "enumerate" and iterable.args:
                 container = iterable.args[0].value
             if container is not None:
-                self._bind(target.elements[0].value, "for", None, line)
+                if isinstance(func, cst.Attribute) and func.attr.value == "items":
+                    # `for (agent, status), n in counts.items()`: the key's names.
+                    self._bind_key(target.elements[0].value, func.value, line)
+                else:
+                    self._bind(target.elements[0].value, "for", None, line)
                 self._bind(target.elements[1].value, "for", container, line)
                 return
         if (isinstance(target, (cst.Tuple, cst.List)) and isinstance(iterable, cst.Call)
@@ -617,6 +632,23 @@ class ModuleFacts(cst.CSTVisitor):
                 self._bind(element.value, "for", iterable, line, column=i)
             return
         self._bind(target, "for", iterable, line)
+
+    def _bind_key(self, target: cst.BaseExpression, container: cst.BaseExpression, line: int) -> None:
+        """Bind the key of an ``.items()`` loop (kind ``key``, the container
+        as its value): a name, or each name of a tuple key (its ``index``).
+        What a key holds is asked of how the container was built
+        (:meth:`Resolver.key_subject`), never taken for the container's rows."""
+        if isinstance(target, cst.Name):
+            self._bind(target, "key", container, line)
+        elif isinstance(target, (cst.Tuple, cst.List)) and not any(
+                isinstance(e, cst.StarredElement) for e in target.elements):
+            for i, element in enumerate(target.elements):
+                if isinstance(element.value, cst.Name):
+                    self._bind(element.value, "key", container, line, i)
+                else:
+                    self._bind(element.value, "for", None, line)
+        else:
+            self._bind(target, "for", None, line)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         # Comprehension variables are bound in the enclosing scope here: close
@@ -888,7 +920,8 @@ class Resolver:
         self.tree = tree or TreeKnowledge()
         python = facts.manifest.python
         self.session_tokens = tuple(t.lower() for t in python.sources.tokens)
-        self.foreign_tokens = tuple(t.lower() for t in (*python.foreign.calls, *python.foreign.paths))
+        self.foreign_tokens = tuple(
+            t.lower() for t in (*python.foreign.calls, *python.foreign.paths, *python.foreign.commands))
         self.containers = frozenset(python.sources.containers)
         self.foreign_keys = frozenset(python.foreign.keys)
         self._origins: dict[tuple[int, int, int], Origin] = {}
@@ -899,6 +932,7 @@ class Resolver:
         self._classes: dict[str, Origin | None] = {}
         self._orm_writes: dict[str, Origin] | None = None
         self._held: dict[tuple[int, int], bool] = {}
+        self._held_attributes: dict[str, Origin | None] = {}
         self.module = module
         self.manifest = facts.manifest
         self.vocab = facts.manifest.vocabulary
@@ -1046,7 +1080,15 @@ class Resolver:
                 owner = scope.owner_of(part.value) or scope
                 marked = any(b.marked for b in bindings)
                 if depth < 4:
-                    for binding in bindings:
+                    for binding in self._reaching_keys(part, bindings):
+                        if binding.kind == "key" and binding.value is not None:
+                            inner = self.key_subject(binding.value, binding.index, owner, depth + 1)
+                            if inner is not None and inner.is_status:
+                                return Subject(
+                                    inner.key, True, inner.root, inner.scope,
+                                    f"`{part.value}` (a key of `{self.code(binding.value)}`, {inner.description})",
+                                    marked or inner.marked,
+                                )
                         if binding.kind in ("assign", "walrus") and binding.value is not None:
                             inner = self.subject(binding.value, owner, depth + 1)
                             if inner is not None and inner.is_status:
@@ -1056,6 +1098,49 @@ class Resolver:
                                 )
                 return Subject(f"{id(owner)}:{part.value}", False, None, owner, f"`{part.value}`", marked)
         return None
+
+    def _reaching_keys(self, use: cst.Name, bindings: list[Binding]) -> list[Binding]:
+        """``bindings`` without the key bindings that do not reach ``use``:
+        where a name is bound by several loops of one function (comprehension
+        names share it), only the nearest above the use holds it there."""
+        keys = [b for b in bindings if b.kind == "key"]
+        if not keys or len(bindings) == 1:
+            return bindings
+        line = self.facts.pos(use).start.line
+        before = [(self.facts.pos(b.value).start.line, i, b) for i, b in enumerate(bindings)
+                  if b.value is not None and self.facts.pos(b.value).start.line <= line]
+        nearest = max(before, key=lambda t: t[:2])[2] if before else None
+        return [b for b in bindings if b.kind != "key" or b is nearest]
+
+    def key_subject(
+        self, container: cst.BaseExpression, index: int | None, scope: Scope, depth: int
+    ) -> Subject | None:
+        """What a key of ``container`` reads (item ``index`` of a tuple key):
+        the counted values of a ``Counter`` built from a comprehension
+        (``Counter((agent_of(r), r.get("status")) for r in rows)``) or the
+        keys of a dict comprehension (``{r["status"]: ... for r in rows}``),
+        bound once to the name looked up."""
+        if not isinstance(container, cst.Name):
+            return None
+        bindings = scope.lookup(container.value)
+        owner = scope.owner_of(container.value) or scope
+        if len(bindings) != 1 or bindings[0].kind != "assign" or bindings[0].index is not None:
+            return None
+        value = bindings[0].value
+        key: cst.BaseExpression | None = None
+        if isinstance(value, cst.DictComp):
+            key = value.key
+        elif isinstance(value, cst.Call) and len(value.args) == 1 and not value.args[0].star \
+                and value.args[0].keyword is None and isinstance(value.args[0].value, (cst.GeneratorExp, cst.ListComp)) \
+                and (cst.helpers.get_full_name_for_node(value.func) or "").rsplit(".", 1)[-1] == "Counter":
+            key = value.args[0].value.elt
+        if key is None:
+            return None
+        if index is not None:
+            key = _plain_item(key, index) if isinstance(key, cst.Tuple) else None
+            if key is None:
+                return None
+        return self.subject(key, owner, depth + 1)
 
     def _enum_subject(self, call: cst.Call, scope: Scope, depth: int) -> Subject | None:
         """``RunStatus(r["status"])``: an ``Enum`` of this module (or a class
@@ -1464,8 +1549,46 @@ class Resolver:
         function = self.facts.functions.get(method)
         if function is not None:
             return self._local_callable(method, depth) if _decorated(function, "property") else None
+        if cls in self.facts.classes:
+            held = self.held_attribute(cls, node.attr.value)
+            if held is not None:
+                return held
         known = self._exported(method)
         return known if known is not None and known.kind in ("session", "foreign") else None
+
+    def held_attribute(self, cls: str, attr: str) -> Origin | None:
+        """What ``attr`` of the instances of ``cls`` (a class of this module)
+        holds, where every value this module gives it that tells anything
+        tells the same: assigned on an instance (``snap.sessions =
+        fetch()`` after ``snap = Snapshot()``, ``self.rows = ...`` in a
+        method) or passed by keyword to the class (``Snapshot(sessions=rows)``).
+        None when nothing tells, or values of two kinds meet there."""
+        key = f"{cls}.{attr}"
+        if key in self._held_attributes:
+            return self._held_attributes[key]
+        self._held_attributes[key] = None  # an attribute assigned from itself tells nothing
+        found: list[tuple[Origin, str]] = []
+        for holder, name, value, scope in self.facts.attribute_writes:
+            if name != attr or self.instance_class(holder, scope) != cls:
+                continue
+            origin = self.origin(value, scope)
+            if origin.kind != "unknown":
+                found.append((origin, f"line {self.facts.pos(value).start.line}"))
+        for call, scope in self.facts.calls.get(cls, []):
+            if scope.owner_of(cls) is not self.facts.module_scope:
+                continue
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == attr:
+                    origin = self.origin(arg.value, scope)
+                    if origin.kind != "unknown":
+                        found.append((origin, f"line {self.facts.pos(call).start.line}"))
+        kinds = {o.kind for o, _ in found}
+        held: Origin | None = None
+        if len(kinds) == 1 and kinds <= {"session", "foreign"} and all(o.strength == "strong" for o, _ in found):
+            origin, where = found[0]
+            held = Origin(origin.kind, "strong", f"`{key}`, given at {where} {origin.why}")
+        self._held_attributes[key] = held
+        return held
 
     def _local_callable(
         self, name: str, depth: int, call: cst.Call | None = None, scope: Scope | None = None
@@ -1552,6 +1675,9 @@ class Resolver:
         for element in elements:
             if isinstance(element, cst.Element):
                 word = string_value(element.value)
+                if word is None and not words:
+                    # [OPENCLAW, *args]: the program named by a constant.
+                    word = self._program_word(element.value, scope, depth)
                 if word is None:
                     break
                 words.append(word)
@@ -1563,6 +1689,33 @@ class Resolver:
                 break
             words += more
         return words
+
+    def _program_word(self, node: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        """The program a command line's first item names when it is no
+        literal: a name bound once to a string, to ``shutil.which("prog")``,
+        to ``os.environ.get("VAR", "prog")`` / ``os.getenv(...)``, or to an
+        ``or`` of those (``shutil.which("openclaw") or "openclaw"``)."""
+        if depth > 6:
+            return None
+        word = string_value(node)
+        if word is not None:
+            return word
+        if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+            return self._program_word(node.left, scope, depth + 1) or self._program_word(node.right, scope, depth + 1)
+        if isinstance(node, cst.Call) and node.args and not any(a.star for a in node.args):
+            last = (cst.helpers.get_full_name_for_node(node.func) or "").rsplit(".", 1)[-1]
+            if last == "which":
+                return string_value(node.args[0].value)
+            if last in ("get", "getenv") and len(node.args) == 2:
+                return string_value(node.args[1].value)
+            return None
+        if isinstance(node, cst.Name):
+            bindings = scope.lookup(node.value)
+            owner = scope.owner_of(node.value) or scope
+            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].value is not None \
+                    and bindings[0].index is None:
+                return self._program_word(bindings[0].value, owner, depth + 1)
+        return None
 
     def _spread_words(self, name: str, scope: Scope, depth: int) -> list[str] | None:
         if depth > 6:
@@ -1825,7 +1978,41 @@ class Resolver:
                 return None
         if callee.rsplit(".", 1)[-1][:1].isupper():
             return callee
-        return self._constructor_class(call)
+        return self._constructor_class(call) or self._factory_class(call.func, scope, depth)
+
+    def _factory_class(self, node: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
+        """The class a factory builds when called: a parameter defaulting to
+        a class or typed as making one (``gateway: Callable[[], Gateway] =
+        Gateway``, ``type[Gateway]``), a name bound to a class, or an
+        attribute of ``self`` one method assigns such a value
+        (``self.gateway = gateway``, then ``self.gateway()``)."""
+        if depth > 4:
+            return None
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            holder = self.instance_class(node.value, scope, depth + 1)
+            if holder is None or holder not in self.facts.classes:
+                return None
+            built = {
+                self._factory_class(value, self.facts.attribute_scopes.get(id(value), scope), depth + 1)
+                if value is not None else None
+                for value, _ in self._assigned_attribute(holder, node.attr.value)
+            }
+            return built.pop() if len(built) == 1 else None
+        if not isinstance(node, cst.Name):
+            return None
+        found: set[str | None] = set()
+        for binding in scope.lookup(node.value):
+            if binding.kind == "param":
+                made = _made_by(binding.annotation)
+                default = binding.value
+                if made is None and isinstance(default, (cst.Name, cst.Attribute)):
+                    made = _class_name(default)
+                found.add(made)
+            elif binding.kind == "assign" and isinstance(binding.value, (cst.Name, cst.Attribute)):
+                found.add(_class_name(binding.value))
+            else:
+                found.add(None)
+        return found.pop() if len(found) == 1 else None
 
     def _constructor_class(self, call: cst.Call) -> str | None:
         """The class ``Session.from_row(r)`` builds: a class method or static
@@ -1982,8 +2169,8 @@ class Resolver:
                       if b.value is not None and self.facts.pos(b.value).start.line <= line]
             nearest = max(before, key=lambda t: t[:2])[2] if before else None
         for binding in [nearest] if nearest is not None and nearest.kind == "for" else bindings:
-            if binding.value is None or binding.kind == "event":
-                continue
+            if binding.value is None or binding.kind in ("event", "key"):
+                continue  # a key of a table is no row of it
             yielded = False
             if binding.index is not None and binding.kind == "for":
                 # An item of what a generator of this module yields; of any
@@ -2021,7 +2208,7 @@ class Resolver:
         held = self._held_class_origin(name, bindings)
         if held is not None:
             return held
-        foreign = self._foreign_token(name)
+        foreign = None if any(_runs_command(b.value) for b in bindings) else self._foreign_token(name)
         if foreign:
             return Origin("foreign", "strong", f"`{name}` names `{foreign}`")
         if "session" in words_of(name) or name.lower().startswith("sess"):
@@ -2564,6 +2751,7 @@ class Resolver:
                     and self._exported_session(name) is None:  # told by another round already
                 line = self.facts.pos(self.facts.classes[name]).start.line
                 out[dotted] = f"{built.why} ({where}:{line})"
+        out.update(self._attribute_exports(where))
         for call, scope in self.facts.all_calls:
             callee = cst.helpers.get_full_name_for_node(call.func) or ""
             head, _, method = callee.rpartition(".")
@@ -2590,6 +2778,26 @@ class Resolver:
         return out
 
 
+    def _attribute_exports(self, where: str) -> dict[str, str]:
+        """``module.Class.attr`` for each attribute of a class of this module
+        that holds session rows or another vocabulary's records (see
+        :meth:`held_attribute`): a module that reads it from an instance
+        (``snap.sessions`` where ``snap: Snapshot``) learns where it comes from."""
+        out: dict[str, str] = {}
+        attributes = {a for _, a, _, _ in self.facts.attribute_writes}
+        for cls in self.facts.classes:
+            for attr in sorted(attributes | {
+                    arg.keyword.value for call, _ in self.facts.calls.get(cls, []) for arg in call.args
+                    if arg.keyword is not None}):
+                if f"{cls}.{attr}" in self.facts.functions:
+                    continue
+                held = self.held_attribute(cls, attr)
+                if held is not None:
+                    prefix = FOREIGN_EXPORT if held.kind == "foreign" else ""
+                    out[f"{self.tree.module}.{cls}.{attr}".lstrip(".")] = f"{prefix}{held.why} ({where})"
+        return out
+
+
 def _class_annotation(annotation: cst.BaseExpression | None) -> str | None:
     """The class an annotation names (``Gateway``, ``Gateway | None``,
     ``Optional[Gateway]``, ``"Gateway"``), or None for anything else."""
@@ -2609,6 +2817,36 @@ def _class_annotation(annotation: cst.BaseExpression | None) -> str | None:
         return None
     typed = cst.helpers.get_full_name_for_node(annotation) or ""
     return typed if typed.rsplit(".", 1)[-1][:1].isupper() else None
+
+
+def _class_name(node: cst.BaseExpression) -> str | None:
+    """``Gateway`` / ``gateway.Gateway`` as a class's name, else None."""
+    name = cst.helpers.get_full_name_for_node(node) or ""
+    return name if name.rsplit(".", 1)[-1][:1].isupper() else None
+
+
+def _made_by(annotation: cst.BaseExpression | None) -> str | None:
+    """The class an annotation says calling the value builds:
+    ``Callable[..., Gateway]``, ``type[Gateway]``, ``Type[Gateway]``."""
+    if not isinstance(annotation, cst.Subscript):
+        return None
+    wrapper = (cst.helpers.get_full_name_for_node(annotation.value) or "").rsplit(".", 1)[-1]
+    last = annotation.slice[-1].slice
+    if not isinstance(last, cst.Index):
+        return None
+    if wrapper == "Callable" and len(annotation.slice) == 2 or wrapper in ("type", "Type") and len(annotation.slice) == 1:
+        return _class_annotation(last.value)
+    return None
+
+
+def _runs_command(value: cst.BaseExpression | None) -> bool:
+    """Whether ``value`` runs a command line (``subprocess.run([...])``):
+    what it holds is what the command prints, whatever the name it is
+    given (``proc`` there names no process record)."""
+    if not isinstance(value, cst.Call):
+        return False
+    last = (cst.helpers.get_full_name_for_node(value.func) or "").rsplit(".", 1)[-1]
+    return last in _COMMANDS and last != "split" and bool(value.args)
 
 
 def _decorated(function: cst.FunctionDef, name: str) -> bool:

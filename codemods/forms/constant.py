@@ -9,6 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.forms._common import ROWS as _ROWS
+from codemods.forms._items import item_uses
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Verdict
 from codemods.session_status import SHARED, Plan, StatusRewriter
@@ -74,6 +75,7 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         plan.constant_uses.setdefault(constant[0], []).append(verdict)
         plan.sinks.add(id(other))
     _table_uses(rw, facts, resolver, plan)
+    item_uses(facts, resolver, plan)
     _plan(rw, facts, plan)
 
 

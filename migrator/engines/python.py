@@ -97,6 +97,11 @@ class ModuleSurvey:
     # (`class SessionRow(TypedDict)`), which tells other modules what a
     # value annotated with it is, though nothing in it talks to OpenClaw.
     row_types: bool = False
+    # The bytes quote a session command's program and its next word apart
+    # (`"openclaw"` ... `"sessions"`): the module may run that command
+    # through a helper (`_json("sessions", "--all-agents")` running
+    # `[OPENCLAW, *args]`), which tells other modules what its values are.
+    runs_command: bool = False
 
 
 @dataclass
@@ -367,6 +372,11 @@ class PythonEngine:
             ]
             rows = manifest.gateway_rows
             self._row_identity = [k.encode() for k in rows.identity]
+            # `openclaw sessions` -> ("openclaw", "sessions"): each word as a quoted string.
+            self._command_words = [
+                tuple((q + w + q).encode() for w in command.split()[:2] for q in "\"'")
+                for command in manifest.python.sources.commands if len(command.split()) >= 2
+            ]
             self._row_any = [k.encode() for k in rows.any_of]
 
     def claims(self, source: SourcePath, options: Options) -> bool:
@@ -469,11 +479,22 @@ class PythonEngine:
         constants = self._candidate_constants(data) if candidate else ()
         imports = self._imports(data) if candidate else ()
         rows = self._names_row_keys(data)
+        command = not token and self._quotes_command(data)
         return ModuleSurvey(
             name, source.display, token, data if imported else None, imported, constants,
-            data if token or candidate or rows else None, source.path.name == "__init__.py", candidate, imports,
-            b"import" in data, rows,
+            data if token or candidate or rows or command else None, source.path.name == "__init__.py", candidate,
+            imports, b"import" in data, rows, command,
         )
+
+    def _quotes_command(self, data: bytes) -> bool:
+        """Whether the bytes quote a session command's program and its next
+        word as strings of their own (substring tests: the parse decides)."""
+        for quoted in self._command_words:
+            program, word = quoted[:2], quoted[2:]
+            # The bare program first: one scan of a file that never names it.
+            if program[0][1:-1] in data and any(p in data for p in program) and any(w in data for w in word):
+                return True
+        return False
 
     def _names_row_keys(self, data: bytes) -> bool:
         """Whether the bytes name a session row's identity keys and one of
@@ -1008,8 +1029,8 @@ class PythonEngine:
         # A module that may define a session row type tells what a value
         # annotated with it is (`row: SessionRow`), as one that talks does.
         listed = {v.name for _, v in talking}
-        talking += [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and v.row_types and v.name not in listed
-                    and v.talking_source is not None]
+        talking += [(s, v) for s, v in items if isinstance(v, ModuleSurvey) and (v.row_types or v.runs_command)
+                    and v.name not in listed and v.talking_source is not None]
         talking_names = {v.name for _, v in talking}
         for source, survey in items:
             # A candidate that imports a module that talks may build objects
