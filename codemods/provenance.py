@@ -22,6 +22,7 @@ from libcst.metadata import CodeRange
 from codemods import orm
 from codemods.literals import string_value
 from codemods.partials import passed_key
+from codemods.row_shape import shape_key
 from codemods.sites import Validator
 from codemods.words import FOREIGN_EXPORT, foreign_token, words_of
 from migrator.findings import Confidence
@@ -2267,6 +2268,11 @@ class Resolver:
             reason = "; ".join(r for r in (origin.why, evidence) if r)
             if evidence and not mixed:
                 return Verdict("likely", f"{verb} {subject.description}; {reason}")
+            shaped = shape_key(self, subject) if not mixed else None
+            if shaped is not None:
+                # Read with a key only session rows have: a session row by its shape.
+                return Verdict("likely", f"{verb} {subject.description}, of an object also read as "
+                               f"`{shaped}`, which only a session row has")
             if evidence:
                 return Verdict(
                     "possible",
