@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from codemods.provenance import ModuleFacts, Resolver, Scope
 
 _PARTIAL = ("functools", "partial")
+# operator's getters: `itemgetter("status")(row)` is `row["status"]`.
+_GETTERS = {"itemgetter": "keys", "attrgetter": "attributes"}
 
 
 def _is_partial(call: cst.Call, facts: "ModuleFacts", scope: "Scope") -> bool:
@@ -37,6 +39,47 @@ def _is_partial(call: cst.Call, facts: "ModuleFacts", scope: "Scope") -> bool:
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value == _PARTIAL[1]:
         return facts.module_aliases.get(func.value.value) == _PARTIAL[0]
     return False
+
+
+def _getter(call: cst.Call, facts: "ModuleFacts") -> str | None:
+    """The field ``operator.itemgetter("status")`` / ``attrgetter("status")`` reads, if it is the status."""
+    func = call.func
+    if isinstance(func, cst.Name):
+        imported = facts.imported_names.get(func.value)
+        kind = _GETTERS.get(func.value) if imported is not None and imported[:1] == ("operator",) \
+            and imported[2] == func.value else None
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+            and facts.module_aliases.get(func.value.value) == "operator":
+        kind = _GETTERS.get(func.attr.value)
+    else:
+        kind = None
+    if kind is None or len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+        return None
+    value = string_value(call.args[0].value)
+    fields = facts.keys if kind == "keys" else facts.attributes
+    return value if value in fields else None
+
+
+def getter_read(resolver: "Resolver", node: cst.BaseExpression, scope: "Scope") -> tuple[str, cst.BaseExpression] | None:
+    """``(field, row)`` when ``node`` is ``status_of(row)`` with ``status_of =
+    itemgetter("status")`` bound once in the module (or the getter called
+    inline): a status read of ``row``."""
+    if not isinstance(node, cst.Call) or len(node.args) != 1 or node.args[0].star or node.args[0].keyword:
+        return None
+    facts = resolver.facts
+    func = node.func
+    getter: cst.BaseExpression | None = func
+    if isinstance(func, cst.Name):
+        owner = scope.owner_of(func.value)
+        bindings = owner.bindings[func.value] if owner is not None else []
+        if owner is not facts.module_scope or len(bindings) != 1 or bindings[0].kind != "assign" \
+                or bindings[0].index is not None:
+            return None
+        getter = bindings[0].value
+    if not isinstance(getter, cst.Call):
+        return None
+    field = _getter(getter, facts)
+    return (field, node.args[0].value) if field is not None else None
 
 
 def _bound_names(scope: "Scope", call: cst.Call) -> list[str]:

@@ -21,7 +21,7 @@ from libcst.metadata import CodeRange
 
 from codemods import orm
 from codemods.literals import string_value
-from codemods.partials import passed_key
+from codemods.partials import getter_read, passed_key
 from codemods.row_shape import shape_key
 from codemods.sites import Validator
 from codemods.words import FOREIGN_EXPORT, foreign_token, words_of
@@ -1047,6 +1047,10 @@ class Resolver:
                 root = status_root(part)
                 return Subject(f"{id(scope)}:{self.code(root)}.{key}", True, root, scope,
                                f"`{self.code(part)}` (given `{key}` by every call)")
+            # `status_of(r)` where `status_of = itemgetter("status")`.
+            got = getter_read(self, part, scope)
+            if got is not None:
+                return Subject(f"{id(scope)}:{self.code(got[1])}.{got[0]}", True, got[1], scope, f"`{self.code(part)}`")
         for part in unwrap(node):
             if isinstance(part, cst.Call) and depth < 4:
                 returned = self._helper_subject(part, scope, depth) or self._enum_subject(part, scope, depth)

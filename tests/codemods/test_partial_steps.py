@@ -154,3 +154,58 @@ def test_the_migrated_steps_behave(tmp_path: Path) -> None:
         assert migrated.late_runs(run) is True
         jobs = _load(root / "steps" / "jobs.py", f"jobs_{phase}")
         assert [j["id"] for j in jobs.finished([{"id": 1, "status": "done"}, {"id": 2, "status": "queued"}])] == [1]
+
+
+GETTERS = '''import json
+import operator
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
+
+status_of = itemgetter("status")
+state_of = itemgetter("state")
+STORE = Path("agents/main/sessions/sessions.json")
+
+
+def entries():
+    return list(json.loads(STORE.read_text("utf-8")).values())
+
+
+def broken():
+    return [e for e in entries() if status_of(e) in ("failed", "killed")]
+
+
+def finished():
+    return [e for e in entries() if operator.attrgetter("status")(e) == "done"]
+
+
+def runs_timed_out(runs):
+    return [r for r in runs if status_of(r["outcome"]) == "timeout"]
+
+
+def jobs_failed(jobs):
+    return [j for j in jobs if state_of(j) == "failed"]
+
+
+def by_status():
+    return {k: len(list(g)) for k, g in groupby(sorted(entries(), key=status_of), key=status_of)}
+'''
+
+
+def test_an_operator_getter_of_the_status_reads_it(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "getters"\n', "utf-8")
+    (root / "getters.py").write_text(GETTERS, "utf-8")
+    scan = run_cli("scan", ".", "-q", cwd=root)
+    assert (scan.returncode, scan.stderr) == (1, "")
+    assert [line.split(" -> ")[0] for line in scan.stdout.splitlines()] == [
+        "getters.py:17:54: status-membership [certain, rewrite] 'failed'",
+        "getters.py:17:64: status-membership [certain, rewrite] 'killed'",
+        "getters.py:21:73: status-compare [certain, rewrite] 'done'",
+    ]
+    done = run_cli("apply", ".", "--write", "--phase", "contract", "--allow-dirty", cwd=root)
+    assert done.returncode == 0, done.stderr
+    # A subagent run's outcome and a job's state, read with getters too, stay.
+    assert (root / "getters.py").read_text("utf-8") == GETTERS.replace(
+        '("failed", "killed")', '("interrupted", "halted")').replace('== "done"', '== "agent_responded"')
