@@ -110,9 +110,14 @@ def bind_partials(facts: "ModuleFacts") -> None:
         if any(a.star for a in given):
             continue  # what it binds is not known here
         target = first.value
+        # A function of another module is asked through every call made
+        # here (``facts.all_calls``); one of this module, through its name.
+        imported = target.value in facts.imported_names and scope.owner_of(target.value) is facts.module_scope
         standing = cst.Call(func=target, args=_joined(given, []))
         facts.calls.setdefault(target.value, []).append((standing, scope))
         facts.stand_ins[id(standing)] = call
+        if imported:
+            facts.all_calls.append((standing, scope))
         for alias in _bound_names(scope, call):
             for later, later_scope in list(facts.calls.get(alias, [])):
                 if later_scope.owner_of(alias) is not scope or any(a.star for a in later.args):
@@ -120,6 +125,8 @@ def bind_partials(facts: "ModuleFacts") -> None:
                 applied = cst.Call(func=target, args=_joined(given, list(later.args)))
                 facts.calls[target.value].append((applied, later_scope))
                 facts.stand_ins[id(applied)] = later
+                if imported:
+                    facts.all_calls.append((applied, later_scope))
 
 
 def passed_key(resolver: "Resolver", node: cst.BaseExpression, scope: "Scope") -> str | None:

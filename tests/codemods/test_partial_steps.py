@@ -209,3 +209,44 @@ def test_an_operator_getter_of_the_status_reads_it(tmp_path: Path) -> None:
     # A subagent run's outcome and a job's state, read with getters too, stay.
     assert (root / "getters.py").read_text("utf-8") == GETTERS.replace(
         '("failed", "killed")', '("interrupted", "halted")').replace('== "done"', '== "agent_responded"')
+
+
+LIBRARY = '''import json
+from pathlib import Path
+
+
+def entries(state):
+    path = Path(state) / "agents" / "main" / "sessions" / "sessions.json"
+    return list(json.loads(path.read_text("utf-8")).values())
+
+
+def keep(wanted, rows):
+    return [r for r in rows if r["status"] in wanted]
+'''
+
+PIPELINE = '''from functools import partial
+
+from .library import entries, keep
+
+stuck = partial(keep, ("failed", "timeout"))
+
+
+def report(state):
+    return [r["key"] for r in stuck(entries(state))]
+'''
+
+
+def test_a_partial_of_another_modules_step(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    (root / "pipes").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "pipes"\n', "utf-8")
+    (root / "pipes" / "__init__.py").write_text("", "utf-8")
+    (root / "pipes" / "library.py").write_text(LIBRARY, "utf-8")
+    (root / "pipes" / "pipeline.py").write_text(PIPELINE, "utf-8")
+    for phase, written in (("expand", '("failed", "interrupted", "timeout", "waiting_for_response")'),
+                           ("contract", '("interrupted", "waiting_for_response")')):
+        done = run_cli("apply", ".", "--write", "--phase", phase, "--allow-dirty", cwd=root)
+        assert done.returncode == 0, done.stderr
+        assert (root / "pipes" / "pipeline.py").read_text("utf-8") == PIPELINE.replace(
+            '("failed", "timeout")', written), phase
+        assert (root / "pipes" / "library.py").read_text("utf-8") == LIBRARY
