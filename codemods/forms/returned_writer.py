@@ -1,7 +1,7 @@
 """Statuses a function returns, where every call of it in the module writes
-the result into a session row: `entry["status"] = status_for(entry)`, or
-`new = status_for(entry)`, tested only for `None`, then
-`entry["status"] = new`. Its literal returns are written statuses: kept in
+the result into a session row: `entry["status"] = status_for(entry)`,
+`entry.update(status=status_for(entry))`, or `new = status_for(entry)`,
+tested only for `None`, then `entry["status"] = new`. Its literal returns are written statuses: kept in
 expand, renamed in contract, as a writer is. A function whose result is
 also compared, passed on or stored elsewhere is left to the return form
 (listed for review)."""
@@ -101,6 +101,16 @@ def _stored(
     name bound to it) goes to; None when it goes anywhere else."""
     parents = tree.parent
     parent = parents.get(id(value))
+    if isinstance(parent, cst.Arg) and parent.value is value and parent.keyword is not None \
+            and parent.keyword.value in resolver.facts.keys:
+        # entry.update(status=settled(entry)) writes as entry["status"] = ... does.
+        call = parents.get(id(parent))
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "update":
+            key = cst.SimpleString(repr(parent.keyword.value))
+            target = cst.Subscript(call.func.value, [cst.SubscriptElement(cst.Index(key))])
+            verdict = stored_verdict(resolver, target, scope, words[0], "written as")
+            return [verdict] if verdict is not None else None
+        return None
     if not isinstance(parent, cst.Assign) or parent.value is not value or len(parent.targets) != 1:
         return None
     target = parent.targets[0].target

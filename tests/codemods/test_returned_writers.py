@@ -41,6 +41,9 @@ def repair(state):
         picked = guessed(entry)
         if picked:
             entry["status"] = picked
+    for entry in store.values():
+        if entry.get("exit") is not None:
+            entry.update(status=from_exit(entry["exit"]))
     path.write_text(json.dumps(store), "utf-8")
 '''
 
@@ -145,11 +148,12 @@ def test_the_contracted_repair_writes_new_names(tmp_path: Path) -> None:
     store.mkdir(parents=True)
     entries = {
         "a": {"exitCode": 0}, "b": {"exitCode": 137}, "c": {"exitCode": 2},
-        "d": {"runtimeMs": 900000}, "e": {"status": "running"},
+        "d": {"runtimeMs": 900000}, "e": {"status": "running"}, "f": {"exit": 143},
     }
     store.joinpath("sessions.json").write_text(json.dumps(entries), "utf-8")
     _load(root / "fix" / "repair.py", "repair_contracted").repair(tmp_path / "state")
     written = json.loads(store.joinpath("sessions.json").read_text("utf-8"))
     assert {k: v.get("status") for k, v in written.items()} == {
         "a": "agent_responded", "b": "halted", "c": "interrupted", "d": "waiting_for_response", "e": "running",
+        "f": "halted",
     }
