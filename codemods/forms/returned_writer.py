@@ -107,8 +107,8 @@ def _stored(
         call = parents.get(id(parent))
         if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "update":
             key = cst.SimpleString(repr(parent.keyword.value))
-            target = cst.Subscript(call.func.value, [cst.SubscriptElement(cst.Index(key))])
-            verdict = stored_verdict(resolver, target, scope, words[0], "written as")
+            written = cst.Subscript(call.func.value, [cst.SubscriptElement(cst.Index(key))])
+            verdict = stored_verdict(resolver, written, scope, words[0], "written as")
             return [verdict] if verdict is not None else None
         return None
     if not isinstance(parent, cst.Assign) or parent.value is not value or len(parent.targets) != 1:
