@@ -21,6 +21,8 @@ from libcst.metadata import CodeRange
 
 from codemods import orm
 from codemods.literals import string_value
+from codemods.partials import getter_read, passed_key
+from codemods.row_shape import shape_key
 from codemods.sites import Validator
 from codemods.words import FOREIGN_EXPORT, foreign_token, words_of
 from migrator.findings import Confidence
@@ -280,6 +282,9 @@ class ModuleFacts(cst.CSTVisitor):
         self.attribute_writes: list[tuple[cst.Name, str, cst.BaseExpression, Scope]] = []
         # Calls of plain names, for what a function's parameters are passed.
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
+        # Calls that stand for another in the source (what `partial(f, a)` and
+        # its later call make, see codemods.partials): their positions are its.
+        self.stand_ins: dict[int, cst.CSTNode] = {}
         # `bad |= {"killed"}`: what grows a collection in place (see codemods.members).
         self.aug_assigns: list[tuple[cst.AugAssign, Scope]] = []
         self.inline_dispatches: list[tuple[cst.Dict, cst.BaseExpression, Scope]] = []
@@ -325,7 +330,7 @@ class ModuleFacts(cst.CSTVisitor):
     def pos(self, node: cst.CSTNode) -> CodeRange:
         if self._positions is None:
             self._positions = self._resolve_positions()
-        return self._positions[node]
+        return self._positions[self.stand_ins.get(id(node), node)]
 
     def line(self, node: cst.CSTNode) -> int:
         """The line of a statement-level node, needed while collecting only to
@@ -1070,6 +1075,17 @@ class Resolver:
                 # Keyed by scope too: `row` in another function is another value.
                 return Subject(f"{id(scope)}:{self.code(root)}.{key}", True, root, scope, f"`{self.code(part)}`")
         for part in unwrap(node):
+            # `r.get(field)` where every call passes `field="status"`.
+            key = passed_key(self, part, scope)
+            if key is not None:
+                root = status_root(part)
+                return Subject(f"{id(scope)}:{self.code(root)}.{key}", True, root, scope,
+                               f"`{self.code(part)}` (given `{key}` by every call)")
+            # `status_of(r)` where `status_of = itemgetter("status")`.
+            got = getter_read(self, part, scope)
+            if got is not None:
+                return Subject(f"{id(scope)}:{self.code(got[1])}.{got[0]}", True, got[1], scope, f"`{self.code(part)}`")
+        for part in unwrap(node):
             if isinstance(part, cst.Call) and depth < 4:
                 returned = self._helper_subject(part, scope, depth) or self._enum_subject(part, scope, depth)
                 if returned is not None:
@@ -1522,6 +1538,10 @@ class Resolver:
         queued = self._queued_origin(node, scope, depth)
         if queued is not None:
             return queued
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and node.args \
+                and string_value(node.args[0].value) in self.foreign_keys:
+            # run.get("outcome"), as run["outcome"]: a foreign record.
+            return Origin("foreign", "strong", f"the value comes from `{string_value(node.args[0].value)}`")
         if isinstance(node.func, cst.Attribute):
             # rows.items(), handle.read(), data.get("sessions"), cur.fetchall()
             inner = self.origin(node.func.value, scope, depth + 1)
@@ -2455,6 +2475,11 @@ class Resolver:
             reason = "; ".join(r for r in (origin.why, evidence) if r)
             if evidence and not mixed:
                 return Verdict("likely", f"{verb} {subject.description}; {reason}")
+            shaped = shape_key(self, subject) if not mixed else None
+            if shaped is not None:
+                # Read with a key only session rows have: a session row by its shape.
+                return Verdict("likely", f"{verb} {subject.description}, of an object also read as "
+                               f"`{shaped}`, which only a session row has")
             if evidence:
                 return Verdict(
                     "possible",

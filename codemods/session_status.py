@@ -29,6 +29,7 @@ from codemods.edits import (
 )
 from codemods.literals import restyle, string_value
 from codemods.members import GROW_MANY, GROW_ONE
+from codemods.partials import bind_partials
 from codemods.provenance import (
     Comparison,
     ModuleFacts,
@@ -398,6 +399,7 @@ def _parsed(source: bytes, manifest: Manifest, markers: tuple[str, ...]) -> tupl
         lines = source.decode(module.encoding, errors="replace").splitlines()
         facts = ModuleFacts(manifest, lines, lambda: wrapper.resolve(PositionProvider), markers)
         module.visit(facts)
+        bind_partials(facts)
         facts.validators = _local_validators(source, facts)
         found = (manifest, module, facts)  # the manifest kept alive: its id is in the key
         _PARSED[key] = found

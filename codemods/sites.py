@@ -129,6 +129,8 @@ class Sites:
             if isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2:
                 second = node.args[1]
                 return isinstance(second, ast.Constant) and second.value in self.attributes
+            if isinstance(func, ast.Call):  # itemgetter("status")(row)
+                return _getter_of(func, self.keys, self.attributes)
             # status_of(r): a helper of the module that returns a status read.
             called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
             return called in self._helpers()
@@ -395,7 +397,9 @@ class Sites:
             f for node in tree.body for f in ([node] if not isinstance(node, ast.ClassDef) else node.body)
             if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
         ]
-        out: set[str] = set()
+        # `status_of = itemgetter("status")`: a call of it reads the status too.
+        out = {t.id for node in tree.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+               and _getter_of(node.value, self.keys, self.attributes) for t in node.targets if isinstance(t, ast.Name)}
         for _ in range(4):  # a helper returning another's call: the steps the provenance follows
             self._helper_names = set(out)
             found = {
@@ -833,3 +837,15 @@ def quoted_tokens(source: bytes, tokens: Iterable[str]) -> set[str] | None:
             if found == wanted:
                 break
     return found
+
+
+def _getter_of(call: ast.Call, keys: Iterable[str], attributes: Iterable[str]) -> bool:
+    """Whether ``call`` is ``itemgetter(KEY)`` / ``attrgetter(ATTR)`` (of
+    ``operator``) of the status field: what it returns reads the status."""
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    if name not in ("itemgetter", "attrgetter") or len(call.args) != 1 or call.keywords:
+        return False
+    arg = call.args[0]
+    fields = keys if name == "itemgetter" else attributes
+    return isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value in fields

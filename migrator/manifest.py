@@ -252,6 +252,8 @@ class PythonSources:
     commands: tuple[str, ...] = ()
     containers: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
+    # Keys only these records have: a value also read with one is such a record.
+    shape: tuple[str, ...] = ()
 
     @property
     def tokens(self) -> tuple[str, ...]:
@@ -355,7 +357,7 @@ def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-_SOURCE_KEYS = ("calls", "paths", "tables", "events", "commands", "containers", "keys")
+_SOURCE_KEYS = ("calls", "paths", "tables", "events", "commands", "containers", "keys", "shape")
 
 
 def _sources(value: Any, where: str, key: str) -> PythonSources:

@@ -33,6 +33,8 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
     for literal, function, _ in facts.returns:
         value = string_value(literal) or ""
         start = facts.pos(literal).start
+        if (start.line, start.column + 1) in plan.statement_line:
+            continue  # judged by another form (a returned status every caller writes)
         why = (f"`{function}` returns a status word; its callers decide what it means; "
                f"module talks to OpenClaw ({evidence[0]})")
         plan.findings.append(
