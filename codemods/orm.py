@@ -35,6 +35,18 @@ _CHAINS = frozenset({
 })
 
 
+# SQLAlchemy (1.4 / 2.0): the statements that write rows of a mapped class
+# (``update(Row)``, ``insert(Row)``, the dialects' ``insert``), the methods a
+# statement chains before or after its ``.values(...)``, and the session
+# methods that fetch one instance of the class they are given.
+STATEMENTS = frozenset({"update", "insert"})
+_STATEMENT_CHAINS = frozenset({
+    "where", "filter", "filter_by", "values", "returning", "execution_options", "prefix_with", "with_dialect_options",
+    "on_conflict_do_update", "on_conflict_do_nothing", "on_duplicate_key_update", "inline", "ordered_values",
+})
+FETCHES = frozenset({"get", "get_one"})
+
+
 class _Scope(Protocol):
     def lookup(self, name: str) -> Sequence[object]: ...
 
@@ -157,3 +169,51 @@ def choices_fields(node: cst.ClassDef, fields: frozenset[str]) -> Iterator[tuple
                 if (arg.keyword is not None and arg.keyword.value == "choices" and isinstance(value, cst.Attribute)
                         and value.attr.value == "choices" and isinstance(value.value, cst.Name)):
                     yield small.targets[0].target.value, value.value.value
+
+
+def _entity(node: cst.BaseExpression) -> str | None:
+    """A mapped class as an argument: ``Row``, ``models.Row``."""
+    import libcst as cst
+
+    name = cst.helpers.get_full_name_for_node(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    return name if name and name.rsplit(".", 1)[-1][:1].isupper() else None
+
+
+def statement_model(call: cst.Call) -> str | None:
+    """The mapped class whose rows a SQLAlchemy ``.values(...)`` call writes:
+    ``update(Row).where(...).values(status=...)``, ``insert(Row).values(...)``,
+    ``sa.update(models.Row)``; else None."""
+    import libcst as cst
+
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "values"):
+        return None
+    node: cst.BaseExpression = func.value
+    for _ in range(12):
+        if not isinstance(node, cst.Call):
+            return None
+        name = cst.helpers.get_full_name_for_node(node.func) or ""
+        if name.rsplit(".", 1)[-1] in STATEMENTS and not isinstance(node.func, cst.Attribute) or (
+                isinstance(node.func, cst.Attribute) and node.func.attr.value in STATEMENTS
+                and isinstance(node.func.value, cst.Name) and not node.func.value.value[:1].isupper()):
+            if node.args and not node.args[0].star and node.args[0].keyword is None:
+                return _entity(node.args[0].value)
+            return None
+        if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in _STATEMENT_CHAINS):
+            return None
+        node = node.func.value
+    return None
+
+
+def fetched_model(call: cst.Call) -> str | None:
+    """The mapped class of the instance a SQLAlchemy session fetches by key:
+    ``db.get(Row, key)``, ``session.get_one(models.Row, key)``; else None."""
+    import libcst as cst
+
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in FETCHES and len(call.args) >= 2):
+        return None
+    first = call.args[0]
+    if first.star or first.keyword is not None:
+        return None
+    return _entity(first.value)

@@ -58,7 +58,9 @@ PASS_THROUGH = frozenset({"open", "Path", "PurePath", "glob", "iglob", "rglob", 
                           "tuple"}) | TABLES
 # Methods that test membership in their argument: df["status"].isin([...])
 # (pandas), pl.col("status").is_in([...]) (polars).
-MEMBERSHIP_METHODS = frozenset({"isin", "is_in"})
+# SQLAlchemy's (and peewee's) column operators: Row.status.in_([...]), .not_in([...]).
+MEMBERSHIP_METHODS = frozenset({"isin", "is_in", "in_", "not_in", "notin_"})
+NEGATED_MEMBERSHIP = frozenset({"not_in", "notin_"})
 # A queue's methods (asyncio, queue, multiprocessing): what is got from it is what was put.
 _QUEUE_PUTS = frozenset({"put", "put_nowait"})
 _QUEUE_GETS = frozenset({"get", "get_nowait"})
@@ -273,6 +275,9 @@ class ModuleFacts(cst.CSTVisitor):
         # -> (value, method name) per assignment.
         self.attribute_dispatches: list[Dispatch] = []
         self.self_attributes: dict[tuple[str, str], list[tuple[cst.BaseExpression | None, str]]] = {}
+        # `row.status = entry["status"]`: status attributes written on an
+        # object (not `self`), with the scope of the write.
+        self.attribute_writes: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] = []
         # The method scope each of those values is written in (`self.hub = hub`: its `hub`).
         self.attribute_scopes: dict[int, Scope] = {}
         # Calls of plain names, for what a function's parameters are passed.
@@ -444,6 +449,7 @@ class ModuleFacts(cst.CSTVisitor):
             self._bind(target.target, "assign", node.value, line)
             self._note_writer(target.target, node.value)
             self._note_self_attribute(target.target, node.value)
+            self._note_attribute_write(target.target, node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._note_self_attribute(node.target, None)
@@ -463,6 +469,11 @@ class ModuleFacts(cst.CSTVisitor):
             self.self_attributes.setdefault((cls, target.attr.value), []).append((value, function.name.value))
             if value is not None:
                 self.attribute_scopes[id(value)] = self.scope
+
+    def _note_attribute_write(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        # `row.status = entry.get("status")`: what the object's class holds there.
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.attr.value in self.attributes:
+            self.attribute_writes.append((target, value, self.scope))
 
     def _note_attribute_dispatch(self, holder: cst.BaseExpression, key: cst.BaseExpression, node: cst.CSTNode) -> None:
         # self.reactions.get(row.status), self.reactions[row.status]
@@ -772,7 +783,8 @@ class ModuleFacts(cst.CSTVisitor):
                 self._note_attribute_dispatch(func.value, key, node)
         if isinstance(func, cst.Attribute) and func.attr.value in MEMBERSHIP_METHODS and len(node.args) == 1 \
                 and node.args[0].keyword is None and node.args[0].star == "":
-            self.comparisons.append(Comparison(node, func.value, cst.In(), node.args[0].value, self.scope, self.line(node)))
+            op: cst.BaseCompOp = cst.NotIn() if func.attr.value in NEGATED_MEMBERSHIP else cst.In()
+            self.comparisons.append(Comparison(node, func.value, op, node.args[0].value, self.scope, self.line(node)))
         # row.get("status", "done"): the default is written like a stored value.
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and len(node.args) >= 2:
             if string_value(node.args[0].value) in self.keys and isinstance(node.args[1].value, cst.SimpleString):
@@ -1511,6 +1523,11 @@ class Resolver:
         for returned, inner_scope in self.facts.function_returns.get(name, []):
             element = _plain_item(returned, index)
             if element is None:
+                if name not in self.facts.generators and self._yields_items(name):
+                    # `return json_entries(d)`: iterating it gives what that generator yields.
+                    inner = self._item_origin(returned, index, inner_scope, depth + 1)
+                    if inner.kind != "unknown":
+                        return inner
                 continue
             inner = self.origin(element, inner_scope, depth + 1)
             if inner.kind != "unknown":
@@ -1519,6 +1536,19 @@ class Resolver:
                 return Origin(inner.kind, inner.strength,
                               f"item {index + 1} of what `{name}()` (line {line}) {verb}, {inner.why}")
         return _UNKNOWN
+
+    def _yields_items(self, name: str, depth: int = 0) -> bool:
+        """Whether iterating a call of the function ``name`` of this module
+        gives what a generator of this module yields: it is one, or each of
+        its returns is a call of one (``return sqlite_entries(d)`` or
+        ``return json_entries(d)``, picked by where the store is)."""
+        if name in self.facts.generators:
+            return True
+        returns = self.facts.function_returns.get(name, [])
+        if not returns or depth > 3:
+            return False
+        return all(isinstance(v, cst.Call) and isinstance(v.func, cst.Name) and v.func.value != name
+                   and self._yields_items(v.func.value, depth + 1) for v, _ in returns)
 
     def _returned(self, name: str, depth: int) -> Origin | None:
         for value, inner_scope in self.facts.function_returns.get(name, []):
@@ -1750,6 +1780,10 @@ class Resolver:
             return None
         if isinstance(node, cst.Await):
             node = node.expression
+        if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+            # `db.get(Row, key) or Row(key=key)`: the class both sides build, or the one the fallback does.
+            found = {self.instance_class(part, scope, depth + 1) for part in (node.left, node.right)} - {None}
+            return found.pop() if len(found) == 1 else None
         if isinstance(node, cst.Call):
             return self._built_class(node, scope, depth)
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
@@ -1773,6 +1807,10 @@ class Resolver:
                 value = binding.value
                 if isinstance(value, cst.Await):
                     value = value.expression
+                if isinstance(value, cst.BooleanOperation):
+                    found = self.instance_class(value, owner, depth + 1)
+                    if found is not None:
+                        return found
                 if isinstance(value, cst.Call):
                     found = self._built_class(value, owner, depth + 1)
                     if found is not None:
@@ -1810,7 +1848,7 @@ class Resolver:
                 return None
         if callee.rsplit(".", 1)[-1][:1].isupper():
             return callee
-        return self._constructor_class(call)
+        return orm.fetched_model(call) or self._constructor_class(call)
 
     def _constructor_class(self, call: cst.Call) -> str | None:
         """The class ``Session.from_row(r)`` builds: a class method or static
@@ -1938,7 +1976,40 @@ class Resolver:
                         self._orm_writes[model] = Origin(found.kind, "strong", f"a `{model}` row written at line "
                                                          f"{line} with {found.why}")
                         break
+            for model, found in self._instance_writes().items():
+                self._orm_writes.setdefault(model, found)
         return self._orm_writes
+
+    def _instance_writes(self) -> dict[str, Origin]:
+        """Classes whose status this module writes from a known source, by
+        class name: an attribute set on an instance (``row.status =
+        entry.get("status")``, ``row = db.get(SessionRow, key) or
+        SessionRow(key=key)``) or a SQLAlchemy statement's ``.values(status=...)``
+        (``update(SessionRow)``, ``insert(SessionRow)``). The first write found."""
+        out: dict[str, Origin] = {}
+        for target, value, scope in self.facts.attribute_writes:
+            cls = self.instance_class(target.value, scope)
+            if cls is None or cls in out:
+                continue
+            found = self._passed_status(value, scope)
+            if found is not None:
+                line = self.facts.pos(target).start.line
+                out[cls] = Origin(found.kind, "strong", f"a `{cls}` whose `{target.attr.value}` is set at line "
+                                  f"{line} from {found.why}")
+        fields = self.facts.keys | self.facts.attributes
+        for call, scope in self.facts.all_calls:
+            model = orm.statement_model(call)
+            if model is None or model in out:
+                continue
+            for arg in call.args:
+                if arg.keyword is None or arg.keyword.value not in fields:
+                    continue
+                found = self._passed_status(arg.value, scope)
+                if found is not None:
+                    line = self.facts.pos(call).start.line
+                    out[model] = Origin(found.kind, "strong", f"a `{model}` row written at line {line} with {found.why}")
+                    break
+        return out
 
     def _name_origin(self, name: str, scope: Scope, depth: int, use: cst.Name | None = None) -> Origin:
         bindings = scope.lookup(name)
@@ -1974,7 +2045,7 @@ class Resolver:
                 # An item of what a generator of this module yields; of any
                 # other call, the items of its elements are unknown.
                 func = binding.value.func if isinstance(binding.value, cst.Call) else None
-                yielded = isinstance(func, cst.Name) and func.value in self.facts.generators
+                yielded = isinstance(func, cst.Name) and self._yields_items(func.value)
                 inner = self._item_origin(binding.value, binding.index, owner, depth + 1) if yielded else _UNKNOWN
             elif binding.index is not None:
                 inner = self._item_origin(binding.value, binding.index, owner, depth + 1)
@@ -2006,6 +2077,9 @@ class Resolver:
         held = self._held_class_origin(name, bindings)
         if held is not None:
             return held
+        mapped = self._class_name_origin(name, scope)
+        if mapped is not None:
+            return mapped
         foreign = self._foreign_token(name)
         if foreign:
             return Origin("foreign", "strong", f"`{name}` names `{foreign}`")
@@ -2061,6 +2135,19 @@ class Resolver:
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
             cls = self.instance_class(node.value, scope)
             return None if cls is None or cls not in self.facts.classes else (id(self.facts.classes[cls]), node.attr.value)
+        return None
+
+    def _class_name_origin(self, name: str, scope: Scope) -> Origin | None:
+        """A class itself (``SessionRow`` in ``SessionRow.status == "killed"``,
+        a mapped class's column in a SQLAlchemy query): what its instances
+        carry, where that is known. The module's own class or one imported
+        from the project, not a local name."""
+        if not name[:1].isupper() or scope.owner_of(name) not in (None, self.facts.module_scope):
+            return None
+        if name in self.facts.classes:
+            return self.class_origin(name)
+        if name in self.facts.imported_names:
+            return self._exported(name)
         return None
 
     def _held_class_origin(self, name: str, bindings: Sequence[Binding]) -> Origin | None:
