@@ -45,6 +45,11 @@ _STATEMENT_CHAINS = frozenset({
     "on_conflict_do_update", "on_conflict_do_nothing", "on_duplicate_key_update", "inline", "ordered_values",
 })
 FETCHES = frozenset({"get", "get_one"})
+# A column's membership operators (`Row.status.in_([...])`, also peewee's), the
+# negated ones, and the query methods that filter by keyword equality.
+COLUMN_MEMBERSHIP = frozenset({"in_", "not_in", "notin_"})
+NEGATED = frozenset({"not_in", "notin_"})
+KEYWORD_FILTERS = frozenset({"filter_by"})
 
 
 class _Scope(Protocol):
@@ -217,3 +222,24 @@ def fetched_model(call: cst.Call) -> str | None:
     if first.star or first.keyword is not None:
         return None
     return _entity(first.value)
+
+
+def column_site(
+    node: ast.Call, fields: frozenset[str], holds_old: Callable[[ast.AST], bool], constants: set[str]
+) -> bool:
+    """On the stdlib ``ast``, for the site test: a SQLAlchemy test or write of
+    a status column with an old name: ``Row.status.in_(["failed"])`` (or a
+    constant), ``.filter_by(status="done")``, ``.values(status="failed")``,
+    ``execute(text("... :st"), {"st": "timeout"})``."""
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr in COLUMN_MEMBERSHIP and len(node.args) == 1 and isinstance(func.value, ast.Attribute) \
+            and func.value.attr in fields:
+        arg = node.args[0]
+        return holds_old(arg) or (isinstance(arg, ast.Name) and arg.id in constants)
+    if func.attr in KEYWORD_FILTERS or func.attr == "values":
+        return any(k.arg in fields and holds_old(k.value) for k in node.keywords)
+    if func.attr == "execute" and len(node.args) >= 2 and isinstance(node.args[1], ast.Dict):
+        return any(holds_old(v) for v in node.args[1].values)
+    return False

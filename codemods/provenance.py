@@ -59,8 +59,8 @@ PASS_THROUGH = frozenset({"open", "Path", "PurePath", "glob", "iglob", "rglob", 
 # Methods that test membership in their argument: df["status"].isin([...])
 # (pandas), pl.col("status").is_in([...]) (polars).
 # SQLAlchemy's (and peewee's) column operators: Row.status.in_([...]), .not_in([...]).
-MEMBERSHIP_METHODS = frozenset({"isin", "is_in", "in_", "not_in", "notin_"})
-NEGATED_MEMBERSHIP = frozenset({"not_in", "notin_"})
+MEMBERSHIP_METHODS = frozenset({"isin", "is_in"}) | orm.COLUMN_MEMBERSHIP
+NEGATED_MEMBERSHIP = orm.NEGATED
 # A queue's methods (asyncio, queue, multiprocessing): what is got from it is what was put.
 _QUEUE_PUTS = frozenset({"put", "put_nowait"})
 _QUEUE_GETS = frozenset({"get", "get_nowait"})
