@@ -50,6 +50,15 @@ FETCHES = frozenset({"get", "get_one"})
 COLUMN_MEMBERSHIP = frozenset({"in_", "not_in", "notin_"})
 NEGATED = frozenset({"not_in", "notin_"})
 KEYWORD_FILTERS = frozenset({"filter_by"})
+# What a query of one mapped class is built from (``select(Row)``,
+# ``db.query(Row)``, Flask-SQLAlchemy's ``Row.query``) and the methods that
+# keep it a query of that class alone (a join would make ``filter_by`` test
+# the joined class: not followed).
+_QUERIES = frozenset({"select", "query"})
+_QUERY_CHAINS = frozenset({
+    "where", "filter", "filter_by", "order_by", "limit", "offset", "options", "distinct", "group_by", "having",
+    "execution_options", "with_for_update", "params",
+})
 
 
 class _Scope(Protocol):
@@ -243,3 +252,26 @@ def column_site(
     if func.attr == "execute" and len(node.args) >= 2 and isinstance(node.args[1], ast.Dict):
         return any(holds_old(v) for v in node.args[1].values)
     return False
+
+
+def query_model(node: cst.BaseExpression, depth: int = 0) -> str | None:
+    """The mapped class a SQLAlchemy query is of, where it selects that class
+    alone: ``select(Row)``, ``db.query(Row)``, ``Row.query``, and any chain of
+    them that keeps it (``.where(...)``, ``.order_by(...)``); else None."""
+    import libcst as cst
+
+    if depth > 12:
+        return None
+    if isinstance(node, cst.Attribute) and node.attr.value == "query":
+        return _entity(node.value)  # Flask-SQLAlchemy's Row.query
+    if not isinstance(node, cst.Call):
+        return None
+    func = node.func
+    name = (cst.helpers.get_full_name_for_node(func) or "").rsplit(".", 1)[-1]
+    if name in _QUERIES and not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call)):
+        if len(node.args) == 1 and not node.args[0].star and node.args[0].keyword is None:
+            return _entity(node.args[0].value)
+        return None
+    if isinstance(func, cst.Attribute) and func.attr.value in _QUERY_CHAINS:
+        return query_model(func.value, depth + 1)
+    return None
