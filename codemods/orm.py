@@ -275,3 +275,49 @@ def query_model(node: cst.BaseExpression, depth: int = 0) -> str | None:
     if isinstance(func, cst.Attribute) and func.attr.value in _QUERY_CHAINS:
         return query_model(func.value, depth + 1)
     return None
+
+
+# SQLAlchemy's raw SQL wrapper: text("SELECT ... WHERE status = :st").
+_TEXT = frozenset({"text"})
+# What names a mapped class's table: SQLAlchemy's ``__tablename__``, and
+# Django's ``db_table`` (of its ``Meta``).
+_TABLE_NAMES = frozenset({"__tablename__", "db_table"})
+
+
+def text_clause(node: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The SQL of ``text(sql)`` / ``sa.text(sql)`` (and of ``.bindparams(...)``
+    on one), else None."""
+    import libcst as cst
+
+    if not isinstance(node, cst.Call):
+        return None
+    func = node.func
+    if isinstance(func, cst.Attribute) and func.attr.value in ("bindparams", "columns"):
+        return text_clause(func.value)
+    name = (cst.helpers.get_full_name_for_node(func) or "").rsplit(".", 1)[-1]
+    if name in _TEXT and len(node.args) == 1 and not node.args[0].star and node.args[0].keyword is None:
+        return node.args[0].value
+    return None
+
+
+def table_name(node: cst.ClassDef) -> str | None:
+    """The table a mapped class names: ``__tablename__ = "oc_session"`` in
+    its body (or ``db_table`` in a nested ``Meta``), else None."""
+    import libcst as cst
+
+    from codemods.literals import string_value
+
+    for statement in node.body.body:
+        if isinstance(statement, cst.ClassDef) and statement.name.value == "Meta":
+            found = table_name(statement)
+            if found is not None:
+                return found
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else (
+                [small.target] if isinstance(small, cst.AnnAssign) else [])
+            value = small.value if isinstance(small, (cst.Assign, cst.AnnAssign)) else None
+            if value is not None and any(isinstance(t, cst.Name) and t.value in _TABLE_NAMES for t in targets):
+                return string_value(value)
+    return None

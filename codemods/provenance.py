@@ -22,7 +22,7 @@ from libcst.metadata import CodeRange
 from codemods import orm
 from codemods.literals import string_value
 from codemods.sites import Validator
-from codemods.words import FOREIGN_EXPORT, foreign_token, words_of
+from codemods.words import FOREIGN_EXPORT, TABLE_EXPORT, foreign_token, words_of
 from migrator.findings import Confidence
 from migrator.engines.python import resolve_import
 from migrator.manifest import Manifest
@@ -277,7 +277,7 @@ class ModuleFacts(cst.CSTVisitor):
         self.self_attributes: dict[tuple[str, str], list[tuple[cst.BaseExpression | None, str]]] = {}
         # `row.status = entry["status"]`: status attributes written on an
         # object (not `self`), with the scope of the write.
-        self.attribute_writes: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] = []
+        self.object_status_writes: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] = []
         # The method scope each of those values is written in (`self.hub = hub`: its `hub`).
         self.attribute_scopes: dict[int, Scope] = {}
         # Calls of plain names, for what a function's parameters are passed.
@@ -449,7 +449,7 @@ class ModuleFacts(cst.CSTVisitor):
             self._bind(target.target, "assign", node.value, line)
             self._note_writer(target.target, node.value)
             self._note_self_attribute(target.target, node.value)
-            self._note_attribute_write(target.target, node.value)
+            self._note_object_status_write(target.target, node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._note_self_attribute(node.target, None)
@@ -470,10 +470,10 @@ class ModuleFacts(cst.CSTVisitor):
             if value is not None:
                 self.attribute_scopes[id(value)] = self.scope
 
-    def _note_attribute_write(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+    def _note_object_status_write(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         # `row.status = entry.get("status")`: what the object's class holds there.
         if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.attr.value in self.attributes:
-            self.attribute_writes.append((target, value, self.scope))
+            self.object_status_writes.append((target, value, self.scope))
 
     def _note_attribute_dispatch(self, holder: cst.BaseExpression, key: cst.BaseExpression, node: cst.CSTNode) -> None:
         # self.reactions.get(row.status), self.reactions[row.status]
@@ -910,6 +910,7 @@ class Resolver:
         self._calls: list[tuple[cst.FunctionDef, cst.Call, Scope]] = []
         self._classes: dict[str, Origin | None] = {}
         self._orm_writes: dict[str, Origin] | None = None
+        self._tables: dict[str, str] | None = None
         self._held: dict[tuple[int, int], bool] = {}
         self.module = module
         self.manifest = facts.manifest
@@ -1987,7 +1988,7 @@ class Resolver:
         SessionRow(key=key)``) or a SQLAlchemy statement's ``.values(status=...)``
         (``update(SessionRow)``, ``insert(SessionRow)``). The first write found."""
         out: dict[str, Origin] = {}
-        for target, value, scope in self.facts.attribute_writes:
+        for target, value, scope in self.facts.object_status_writes:
             cls = self.instance_class(target.value, scope)
             if cls is None or cls in out:
                 continue
@@ -2436,8 +2437,36 @@ class Resolver:
         return Subject(f"{id(owner)}:{shown}", True, root, owner, described)
 
     def status_columns(self) -> frozenset[str]:
-        """The session tables' status columns, as the manifest's stores name them."""
-        return frozenset(c for store in self.manifest.stores for c in store.columns)
+        """The session tables' status columns, as the manifest's stores name
+        them, and those of the project's mapped classes that hold session
+        statuses (``__tablename__ = "oc_session"`` of a class whose status
+        is set from session rows: see :meth:`mapped_tables`)."""
+        own = frozenset(c for store in self.manifest.stores for c in store.columns)
+        mapped = self.mapped_tables()
+        return own | {f"{t}.{k}" for t in mapped for k in self.facts.keys} if mapped else own
+
+    def mapped_tables(self) -> dict[str, str]:
+        """Table name -> why, for the tables of mapped classes (SQLAlchemy's
+        or Django's ``__tablename__`` / ``db_table`` string) whose status
+        holds session statuses: this module's classes, and those the project
+        exports (``module.Class#table:name``)."""
+        if self._tables is None:
+            self._tables = {}
+            for key, why in self.tree.exports.items():
+                head, marker, table = key.partition(TABLE_EXPORT)
+                if marker and table and head:
+                    self._tables.setdefault(table, why)
+            for name, node in self.facts.classes.items():
+                table = orm.table_name(node)
+                if table is None or table in self._tables:
+                    continue
+                self._tables[table] = ""  # a cycle (the class asks its table) knows no table yet
+                found = self.class_origin(name)
+                if found is not None and found.kind == "session" and found.strength == "strong":
+                    self._tables[table] = f"the table of {found.why}"
+                else:
+                    del self._tables[table]
+        return {t: why for t, why in self._tables.items() if why}
 
     def rows_query(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
         """The SQL text whose result rows ``node`` is: ``con.execute(sql)``,
@@ -2505,6 +2534,8 @@ class Resolver:
     def _sql_text(self, node: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
         if isinstance(node, cst.SimpleString):
             return string_value(node)
+        if orm.text_clause(node) is not None:  # SQLAlchemy's text("SELECT ... WHERE status = :st")
+            return self._sql_text(orm.text_clause(node), scope, depth + 1)  # type: ignore[arg-type]
         if isinstance(node, cst.FormattedString):
             # f"SELECT ... FROM {TABLE} WHERE status IN ({marks})": a constant
             # string is the text it holds; any other placeholder names no column.
@@ -2643,6 +2674,12 @@ class Resolver:
             if built is not None and built.kind == "session":
                 line = self.facts.pos(call).start.line
                 out[full] = f"a `{last}` built in {where}:{line} from {built.why}"
+        for name, node in self.facts.classes.items():
+            # The table a session class is mapped to, for the SQL text of other modules.
+            table = orm.table_name(node)
+            dotted = f"{self.tree.module}.{name}".lstrip(".")
+            if table is not None and table in self.mapped_tables() and (dotted in out or self._exported_session(name)):
+                out[f"{dotted}{TABLE_EXPORT}{table}"] = self.mapped_tables()[table]
         for model, written in self.orm_writes().items():
             # A Django model whose status is stored from session rows, wherever it is queried.
             full = self.absolute(model)

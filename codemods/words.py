@@ -18,6 +18,10 @@ COLLECTION_EXPORT = "collection: "
 # session status with that parameter (``== status``, ``WHERE status = ?``),
 # one value its callers pass (``ended(rows, "failed")``).
 VALUE_EXPORT = "value: "
+# Joins a class's export to the name of the table it is mapped to
+# (``app.models.SessionRow#table:oc_session``): SQL text elsewhere that names
+# that table tests session statuses in its status column.
+TABLE_EXPORT = "#table:"
 
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
