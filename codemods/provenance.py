@@ -2683,8 +2683,10 @@ class Resolver:
         for model, written in self.orm_writes().items():
             # A Django model whose status is stored from session rows, wherever it is queried.
             full = self.absolute(model)
-            if full is not None and full not in out and written.kind == "session":
-                out[full] = written.why.replace(" at line ", f" in {where}:", 1)
+            if full is not None and full not in out and written.kind in ("session", "foreign"):
+                # A class filled from `sessions_send` replies is another vocabulary's wherever it is tested.
+                prefix = FOREIGN_EXPORT if written.kind == "foreign" else ""
+                out[full] = prefix + written.why.replace(" at line ", f" in {where}:", 1)
         return out
 
 
