@@ -1783,8 +1783,8 @@ class Resolver:
             node = node.expression
         if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
             # `db.get(Row, key) or Row(key=key)`: the class both sides build, or the one the fallback does.
-            found = {self.instance_class(part, scope, depth + 1) for part in (node.left, node.right)} - {None}
-            return found.pop() if len(found) == 1 else None
+            either = {self.instance_class(part, scope, depth + 1) for part in (node.left, node.right)} - {None}
+            return either.pop() if len(either) == 1 else None
         if isinstance(node, cst.Call):
             return self._built_class(node, scope, depth)
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
@@ -2457,9 +2457,10 @@ class Resolver:
                 if marker and table and head:
                     self._tables.setdefault(table, why)
             for name, node in self.facts.classes.items():
-                table = orm.table_name(node)
-                if table is None or table in self._tables:
+                mapped = orm.table_name(node)
+                if mapped is None or mapped in self._tables:
                     continue
+                table = mapped
                 self._tables[table] = ""  # a cycle (the class asks its table) knows no table yet
                 found = self.class_origin(name)
                 if found is not None and found.kind == "session" and found.strength == "strong":

@@ -141,11 +141,11 @@ def rewrite_filter(node: cst.Call, vocab: Vocabulary, phase: str) -> cst.BaseExp
         if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Attribute) \
                 and func.value.func.attr.value in orm.KEYWORD_FILTERS and func.value.args:
             # q.filter_by(a=x).filter(...): one filter_by again, the status last.
-            base = func.value
-            last = base.args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            inner = func.value
+            last = inner.args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
             arg = cst.Arg(test.comparisons[0].comparator, keyword=cst.Name(test.left.attr.value),
                           equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
-            return base.with_changes(args=[*base.args[:-1], last, arg])
+            return inner.with_changes(args=[*inner.args[:-1], last, arg])
         arg = cst.Arg(test.comparisons[0].comparator, keyword=cst.Name(test.left.attr.value),
                       equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
         return node.with_changes(func=func.with_changes(attr=cst.Name("filter_by")), args=[arg])

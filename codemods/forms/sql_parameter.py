@@ -40,7 +40,7 @@ _BY_HAND = (
 
 RULE = Rule(
     name="status-sql-parameter",
-    summary="A session status bound to a `?` that tests or writes a session table's status column.",
+    summary="A session status bound to a `?` (or a named `:st`) that tests or writes a session table's status column.",
     why="`WHERE status IN (?, ?)` with old names misses every row a new gateway writes.",
     safety="A constant bound to placeholders generated from its length is expanded and contracted like "
     "any status collection. Placeholders written by hand fix the number of names: expand lists them for "
@@ -63,8 +63,25 @@ RULE = Rule(
             "def stop(con, key):\n    con.execute(\"UPDATE session_nodes SET status = ? WHERE session_key = ?\", "
             "(\"halted\", key))\n",
         ),
+        # Named: a list bound to an expanding placeholder is a collection (SQLAlchemy's `IN :names`).
+        Example(
+            "def lost(db):\n    return db.execute(text(\"SELECT session_key FROM session_nodes WHERE status IN :names\")"
+            ".bindparams(bindparam(\"names\", expanding=True)), {\"names\": [\"failed\"]}).all()\n",
+            "def lost(db):\n    return db.execute(text(\"SELECT session_key FROM session_nodes WHERE status IN :names\")"
+            ".bindparams(bindparam(\"names\", expanding=True)), {\"names\": [\"failed\", \"interrupted\"]}).all()\n",
+            "def lost(db):\n    return db.execute(text(\"SELECT session_key FROM session_nodes WHERE status IN :names\")"
+            ".bindparams(bindparam(\"names\", expanding=True)), {\"names\": [\"interrupted\"]}).all()\n",
+        ),
+        Example(
+            "def late(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status = :st\", "
+            "{\"st\": \"timeout\"}).fetchall()\n",
+            None,
+            "def late(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status = :st\", "
+            "{\"st\": \"waiting_for_response\"}).fetchall()\n",
+        ),
     ),
     valid=(
+        Example("def stuck(db):\n    return db.execute(text(\"SELECT id FROM jobs WHERE status = :st\"), {\"st\": \"timeout\"})\n"),
         Example("import sqlite3\n\n\ndef prune(db):\n    con = sqlite3.connect(db)\n"
                 "    con.execute(\"DELETE FROM jobs WHERE status IN (?, ?)\", (\"failed\", \"timeout\"))\n"),
     ),
@@ -229,7 +246,7 @@ def named_tests(sql: str) -> list[tuple[str, str, tuple[str, ...], bool, bool]]:
     if table is None or re.search(r"(?i)\bjoin\b", sql):
         return []
     setting = _SET.search(sql) if re.match(r"(?is)\s*update\b", sql) else None
-    out = []
+    out: list[tuple[str, str, tuple[str, ...], bool, bool]] = []
     for found in _NAMED_TEST.finditer(sql):
         column, listed = found.group(1), found.group(2)
         expanding = found.group(3) or found.group(4)
