@@ -10,7 +10,7 @@ key=..., defaults={"status": row["status"]})`` with a session row makes
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Callable, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Protocol, Sequence
 
 if TYPE_CHECKING:  # the site test imports this module on the stdlib ast alone: LibCST is slow to import
     import libcst as cst
@@ -321,3 +321,33 @@ def table_name(node: cst.ClassDef) -> str | None:
             if value is not None and any(isinstance(t, cst.Name) and t.value in _TABLE_NAMES for t in targets):
                 return string_value(value)
     return None
+
+
+# The bases and markers of a mapped class: SQLAlchemy's ``__tablename__`` /
+# ``__table__``, SQLModel's ``table=True``, Flask-SQLAlchemy's ``db.Model``.
+_MAPPED_NAMES = frozenset({"__tablename__", "__table__"})
+
+
+def is_mapped(node: cst.ClassDef, classes: Mapping[str, cst.ClassDef], depth: int = 0) -> bool:
+    """Whether a class is an ORM-mapped class, whose attributes on the class
+    are columns (``Seat.status == "killed"`` builds SQL): it names its table,
+    is a SQLModel table, derives from Flask-SQLAlchemy's ``db.Model``, or from
+    a mapped class of ``classes`` (single-table inheritance)."""
+    import libcst as cst
+
+    if depth > 6:
+        return False
+    for arg in node.bases:
+        name = cst.helpers.get_full_name_for_node(arg.value) or ""
+        if name.endswith(".Model") or (name in classes and is_mapped(classes[name], classes, depth + 1)):
+            return True
+    if any(k.keyword is not None and k.keyword.value == "table" and isinstance(k.value, cst.Name)
+           and k.value.value == "True" for k in node.keywords):
+        return True
+    for statement in node.body.body:
+        for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else (
+                [small.target] if isinstance(small, cst.AnnAssign) else [])
+            if any(isinstance(t, cst.Name) and t.value in _MAPPED_NAMES for t in targets):
+                return True
+    return False

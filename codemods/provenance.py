@@ -22,7 +22,7 @@ from libcst.metadata import CodeRange
 from codemods import orm
 from codemods.literals import string_value
 from codemods.sites import Validator
-from codemods.words import FOREIGN_EXPORT, TABLE_EXPORT, foreign_token, words_of
+from codemods.words import FOREIGN_EXPORT, MAPPED_EXPORT, TABLE_EXPORT, foreign_token, words_of
 from migrator.findings import Confidence
 from migrator.engines.python import resolve_import
 from migrator.manifest import Manifest
@@ -1450,6 +1450,9 @@ class Resolver:
         queued = self._queued_origin(node, scope, depth)
         if queued is not None:
             return queued
+        queried = self._query_origin(node, scope)
+        if queried is not None:
+            return queried
         if isinstance(node.func, cst.Attribute):
             # rows.items(), handle.read(), data.get("sessions"), cur.fetchall()
             inner = self.origin(node.func.value, scope, depth + 1)
@@ -1466,6 +1469,24 @@ class Resolver:
                     return Origin(inner.kind, inner.strength, f"decoded from {inner.why}")
                 return inner
         return _UNKNOWN
+
+    def _query_origin(self, node: cst.Call, scope: Scope) -> Origin | None:
+        """The rows of a SQLAlchemy query of a session class: ``select(Seat)``,
+        ``db.query(Seat)...``, what ``db.scalars(stmt)`` / ``db.execute(stmt)``
+        run it for (``stmt`` a name bound once to one), ``db.get(Seat, key)``."""
+        model = orm.query_model(node) or orm.fetched_model(node)
+        if model is None and node.args and not node.args[0].star and isinstance(node.func, cst.Attribute):
+            query = node.args[0].value
+            if isinstance(query, cst.Name):
+                bindings = scope.lookup(query.value)
+                query = bindings[0].value if len(bindings) == 1 and bindings[0].value is not None else query
+            model = orm.query_model(query)
+        if model is None:
+            return None
+        found = self.class_origin(model)
+        if found is None or found.kind == "unknown":
+            return None
+        return Origin(found.kind, found.strength, f"rows of a query of `{model}`, {found.why}")
 
     def _property_origin(self, node: cst.Attribute, scope: Scope, depth: int) -> Origin | None:
         """``gw.sessions`` where ``gw`` is an instance of a class whose
@@ -2151,6 +2172,18 @@ class Resolver:
             return self._exported(name)
         return None
 
+    def mapped_class(self, name: str) -> bool:
+        """Whether the class ``name`` (of this module, or imported from the
+        project) is ORM-mapped (see :func:`codemods.orm.is_mapped`)."""
+        node = self.facts.classes.get(name)
+        if node is not None:
+            return orm.is_mapped(node, self.facts.classes)
+        full = self.absolute(name)
+        if full is None:
+            return False
+        marker = f"{full}{MAPPED_EXPORT}"
+        return any(k == marker or k.endswith("." + marker) or marker.endswith("." + k) for k in self.tree.exports)
+
     def _held_class_origin(self, name: str, bindings: Sequence[Binding]) -> Origin | None:
         """A variable annotated as a container of a class of the project
         (``SESSIONS: dict[str, Session] = {}``, ``rows: list[Session]``): its
@@ -2676,10 +2709,15 @@ class Resolver:
                 line = self.facts.pos(call).start.line
                 out[full] = f"a `{last}` built in {where}:{line} from {built.why}"
         for name, node in self.facts.classes.items():
-            # The table a session class is mapped to, for the SQL text of other modules.
-            table = orm.table_name(node)
+            # A session class that is mapped, and its table, for the queries and SQL text of other modules.
             dotted = f"{self.tree.module}.{name}".lstrip(".")
-            if table is not None and table in self.mapped_tables() and (dotted in out or self._exported_session(name)):
+            told = self._exported_session(name)
+            known = out.get(dotted) or (told.why if told is not None else None)
+            if known is None or known.startswith(FOREIGN_EXPORT) or not orm.is_mapped(node, self.facts.classes):
+                continue
+            out[f"{dotted}{MAPPED_EXPORT}"] = known
+            table = orm.table_name(node)
+            if table is not None and table in self.mapped_tables():
                 out[f"{dotted}{TABLE_EXPORT}{table}"] = self.mapped_tables()[table]
         for model, written in self.orm_writes().items():
             # A Django model whose status is stored from session rows, wherever it is queried.

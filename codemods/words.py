@@ -22,6 +22,9 @@ VALUE_EXPORT = "value: "
 # (``app.models.SessionRow#table:oc_session``): SQL text elsewhere that names
 # that table tests session statuses in its status column.
 TABLE_EXPORT = "#table:"
+# Marks a session class of the project that is ORM-mapped
+# (``app.models.SessionRow#mapped``): on the class, its status is a column.
+MAPPED_EXPORT = "#mapped"
 
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 

@@ -66,7 +66,7 @@ def _tabular(subject: cst.BaseExpression, scope: Scope) -> bool:
 
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
     for comparison, words, verdict in rw.compared(facts, resolver, 'literal'):
-        if column_of(comparison, facts) and resolver.origin(comparison.subject.value, comparison.scope).kind == "session":  # type: ignore[attr-defined]
+        if column_of(comparison, facts, resolver) and resolver.origin(comparison.subject.value, comparison.scope).kind == "session":  # type: ignore[attr-defined]
             continue  # a SQLAlchemy column's test: status-orm-column
         rewrite = rw.allowed(verdict) and not rw.ignored(facts, comparison.line)
         if rw.phase == "expand" and rewrite and _tabular(comparison.subject, comparison.scope):

@@ -50,7 +50,7 @@ RULE = Rule(
 
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
     for comparison, words, verdict in rw.compared(facts, resolver, 'collection'):
-        if column_of(comparison, facts) and resolver.origin(comparison.subject.value, comparison.scope).kind == "session":  # type: ignore[attr-defined]
+        if column_of(comparison, facts, resolver) and resolver.origin(comparison.subject.value, comparison.scope).kind == "session":  # type: ignore[attr-defined]
             continue  # a SQLAlchemy column's test: status-orm-column
         rewrite = rw.allowed(verdict) and not rw.ignored(facts, comparison.line)
         rw.add(plan, facts, comparison.node, comparison.line, rw.literals(comparison.other), verdict, RULE.name,

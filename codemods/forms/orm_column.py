@@ -70,10 +70,10 @@ RULE = Rule(
 )
 
 
-def column_of(comparison: Comparison, facts: ModuleFacts) -> bool:
-    """Whether the subject of ``comparison`` is a class's attribute, not an
-    instance's (``Seat.status``, with ``Seat`` a class of this module or one
-    imported): in SQLAlchemy a column, whose tests build SQL."""
+def column_of(comparison: Comparison, facts: ModuleFacts, resolver: Resolver) -> bool:
+    """Whether the subject of ``comparison`` is a mapped class's attribute,
+    not an instance's (``Seat.status``, with ``Seat`` a mapped class of this
+    module or one imported from the project): a column, whose tests build SQL."""
     subject = comparison.subject
     if not (isinstance(subject, cst.Attribute) and isinstance(subject.value, cst.Name)):
         return False
@@ -82,13 +82,13 @@ def column_of(comparison: Comparison, facts: ModuleFacts) -> bool:
         return False
     if comparison.scope.owner_of(name) not in (None, facts.module_scope):
         return False
-    return name in facts.classes or name in facts.imported_names
+    return (name in facts.classes or name in facts.imported_names) and resolver.mapped_class(name)
 
 
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
     for kind in ("literal", "collection"):
         for comparison, _, verdict in rw.compared(facts, resolver, kind):
-            if not column_of(comparison, facts):
+            if not column_of(comparison, facts, resolver):
                 continue
             if kind == "collection" and not isinstance(comparison.node, cst.Call):
                 continue  # Python's `in` on a column is no SQL test: left to the other forms

@@ -156,6 +156,19 @@ def done_exports(db):
 
 def stuck_exports(db):
     return [i for (i,) in db.execute(text("SELECT id FROM export_job WHERE status = :st"), {"st": "timeout"})]
+
+
+def lost_agents(db):
+    stmt = select(Seat).order_by(Seat.key)
+    return sorted({s.agent for s in db.scalars(stmt) if s.status == "failed"})
+
+
+def is_stopped(db, key):
+    return db.get(Seat, key).status == "killed"
+
+
+def export_done(db, job_id):
+    return db.get(ExportJob, job_id).status == "done"
 '''
 
 RUN = '''import json, sys, tempfile
@@ -185,7 +198,8 @@ with Session(engine) as db:
     pull.fail_export(db, 3)
     print(queries.stopped(db), queries.troubled(db), queries.finished(db, "main"), queries.lost(db),
           queries.still_running(db), [s.key for s in db.query(models.Seat).order_by(models.Seat.key) if s.over],
-          queries.unanswered(db), queries.failed_exports(db), queries.done_exports(db), queries.stuck_exports(db))
+          queries.unanswered(db), queries.failed_exports(db), queries.done_exports(db), queries.stuck_exports(db),
+          queries.lost_agents(db), queries.is_stopped(db, "s4"), queries.export_done(db, 1))
     pull.give_up(db, ["s5"])
     print(db.get(models.Seat, "s5").status)
 '''
@@ -199,7 +213,9 @@ EXPANDED = {
     .replace('where(Seat.status == "killed")', 'where(Seat.status.in_(("killed", "halted")))')
     .replace('filter_by(agent=agent, status="done")',
              'filter_by(agent=agent).filter(Seat.status.in_(("done", "agent_responded")))')
-    .replace('{"names": ["failed", "killed"]}', '{"names": ["failed", "interrupted", "killed", "halted"]}'),
+    .replace('{"names": ["failed", "killed"]}', '{"names": ["failed", "interrupted", "killed", "halted"]}')
+    .replace('if s.status == "failed"', 'if s.status in ("failed", "interrupted")')
+    .replace('db.get(Seat, key).status == "killed"', 'db.get(Seat, key).status in ("killed", "halted")'),
 }
 CONTRACTED = {
     "models.py": MODELS.replace('self.status in ("done", "failed")',
@@ -210,13 +226,16 @@ CONTRACTED = {
     .replace('where(Seat.status == "killed")', 'where(Seat.status == "halted")')
     .replace('filter_by(agent=agent, status="done")', 'filter_by(agent=agent, status="agent_responded")')
     .replace('{"names": ["failed", "killed"]}', '{"names": ["interrupted", "halted"]}')
-    .replace('{"st": "done"}', '{"st": "agent_responded"}'),
+    .replace('{"st": "done"}', '{"st": "agent_responded"}')
+    .replace('if s.status == "failed"', 'if s.status == "interrupted"')
+    .replace('db.get(Seat, key).status == "killed"', 'db.get(Seat, key).status == "halted"'),
 }
 OLD_NAMES = "done,failed,timeout,killed"
 NEW_NAMES = "agent_responded,interrupted,waiting_for_response,halted"
 # stopped, troubled, finished, lost, still running, Seat.over, unanswered
-# nudges, failed / done / stuck exports; then the status give_up wrote.
-ANSWER = "['s4'] ['s2', 's3'] ['s1'] ['s2', 's4'] ['s2', 's3', 's4', 's5'] ['s1', 's2'] ['s1'] [3] [1] [2]"
+# nudges, failed / done / stuck exports, agents of failed sessions, whether
+# s4 was stopped and export 1 done; then the status give_up wrote.
+ANSWER = "['s4'] ['s2', 's3'] ['s1'] ['s2', 's4'] ['s2', 's3', 's4', 's5'] ['s1', 's2'] ['s1'] [3] [1] [2] ['main'] True True"
 
 
 def _tree(root: Path) -> Path:
@@ -252,6 +271,7 @@ def test_the_mirror_tests_are_found_and_the_other_tables_left(tmp_path: Path) ->
         "deskmirror/queries.py:17:82 status-orm-filter-by",
         "deskmirror/queries.py:22:54 status-sql-parameter", "deskmirror/queries.py:22:64 status-sql-parameter",
         "deskmirror/queries.py:26:108 status-sql-parameter",
+        "deskmirror/queries.py:47:69 status-compare", "deskmirror/queries.py:51:40 status-compare",
         "deskmirror/queries.py:5:12 status-constant", "deskmirror/queries.py:5:22 status-constant",
         "deskmirror/queries.py:9:61 status-orm-column",
     ]
