@@ -247,6 +247,14 @@ def column_site(
             and func.value.attr in fields:
         arg = node.args[0]
         return holds_old(arg) or (isinstance(arg, ast.Name) and arg.id in constants)
+    if func.attr in ("values", "update"):
+        # .values({"status": "failed"}), .update({Row.status: "killed"})
+        for held in [*node.args[:1], *(k.value for k in node.keywords if k.arg == "values")]:
+            if isinstance(held, ast.Dict) and any(
+                    holds_old(v) and ((isinstance(k, ast.Constant) and k.value in fields)
+                                      or (isinstance(k, ast.Attribute) and k.attr in fields))
+                    for k, v in zip(held.keys, held.values)):
+                return True
     if func.attr in KEYWORD_FILTERS or func.attr == "values":
         return any(k.arg in fields and holds_old(k.value) for k in node.keywords)
     if func.attr == "execute" and len(node.args) >= 2 and isinstance(node.args[1], ast.Dict):

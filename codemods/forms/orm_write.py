@@ -29,8 +29,8 @@ _MODEL = (
 
 RULE = Rule(
     name="status-orm-write",
-    summary="A status written by a SQLAlchemy `update(...)` / `insert(...)` statement's `.values(...)` into "
-    "a mapped class whose status is stored from session rows.",
+    summary="A status written by a SQLAlchemy `update(...)` / `insert(...)` statement's `.values(...)` (or a "
+    "query's `.update({...})`) into a mapped class whose status is stored from session rows.",
     why="The rows are read back with the statuses the gateway sends: writers keep the old names while an "
     "old gateway's names are read, and switch once the window closes.",
     safety="Left alone in expand (noted as contract pending); rewritten in contract. Only a statement on a "
@@ -46,6 +46,12 @@ RULE = Rule(
             None,
             _MODEL + "def stop(db, key):\n    db.execute(update(Seat).values({\"status\": \"interrupted\"}))\n",
         ),
+        # The legacy Query API's bulk update.
+        Example(
+            _MODEL + "def stop(db, key):\n    db.query(Seat).filter(Seat.key == key).update({Seat.status: \"killed\"})\n",
+            None,
+            _MODEL + "def stop(db, key):\n    db.query(Seat).filter(Seat.key == key).update({Seat.status: \"halted\"})\n",
+        ),
     ),
     valid=(
         Example(
@@ -60,14 +66,19 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
     fields = facts.keys | facts.attributes
     for call, _ in facts.all_calls:
         model = orm.statement_model(call)
+        func = call.func
+        if model is None and isinstance(func, cst.Attribute) and func.attr.value == "update":
+            model = orm.query_model(func.value)  # db.query(Seat).filter(...).update({"status": "failed"})
         if model is None:
             continue
         written: list[cst.BaseExpression] = [a.value for a in call.args if a.keyword is not None
                                              and a.keyword.value in fields]
         for arg in call.args:
-            if arg.keyword is None and isinstance(arg.value, cst.Dict):
-                written += [e.value for e in arg.value.elements
-                            if isinstance(e, cst.DictElement) and string_value(e.key) in fields]
+            if (arg.keyword is None or arg.keyword.value == "values") and isinstance(arg.value, cst.Dict):
+                # {"status": ...} or {Seat.status: ...}
+                written += [e.value for e in arg.value.elements if isinstance(e, cst.DictElement) and (
+                    string_value(e.key) in fields
+                    or (isinstance(e.key, cst.Attribute) and e.key.attr.value in fields))]
         literals = [w for w in written if isinstance(w, cst.SimpleString) and string_value(w) in rw.vocab.old]
         if not literals:
             continue
