@@ -10,7 +10,7 @@ key=..., defaults={"status": row["status"]})`` with a session row makes
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Callable, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Protocol, Sequence
 
 if TYPE_CHECKING:  # the site test imports this module on the stdlib ast alone: LibCST is slow to import
     import libcst as cst
@@ -32,6 +32,32 @@ LOOKUPS = frozenset({"", "exact", "iexact", "in"})
 _CHAINS = frozenset({
     "all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "distinct", "only", "defer",
     "annotate", "using", "select_for_update", "reverse", "none",
+})
+
+
+# SQLAlchemy (1.4 / 2.0): the statements that write rows of a mapped class
+# (``update(Row)``, ``insert(Row)``, the dialects' ``insert``), the methods a
+# statement chains before or after its ``.values(...)``, and the session
+# methods that fetch one instance of the class they are given.
+STATEMENTS = frozenset({"update", "insert"})
+_STATEMENT_CHAINS = frozenset({
+    "where", "filter", "filter_by", "values", "returning", "execution_options", "prefix_with", "with_dialect_options",
+    "on_conflict_do_update", "on_conflict_do_nothing", "on_duplicate_key_update", "inline", "ordered_values",
+})
+FETCHES = frozenset({"get", "get_one"})
+# A column's membership operators (`Row.status.in_([...])`, also peewee's), the
+# negated ones, and the query methods that filter by keyword equality.
+COLUMN_MEMBERSHIP = frozenset({"in_", "not_in", "notin_"})
+NEGATED = frozenset({"not_in", "notin_"})
+KEYWORD_FILTERS = frozenset({"filter_by"})
+# What a query of one mapped class is built from (``select(Row)``,
+# ``db.query(Row)``, Flask-SQLAlchemy's ``Row.query``) and the methods that
+# keep it a query of that class alone (a join would make ``filter_by`` test
+# the joined class: not followed).
+_QUERIES = frozenset({"select", "query"})
+_QUERY_CHAINS = frozenset({
+    "where", "filter", "filter_by", "order_by", "limit", "offset", "options", "distinct", "group_by", "having",
+    "execution_options", "with_for_update", "params",
 })
 
 
@@ -157,3 +183,179 @@ def choices_fields(node: cst.ClassDef, fields: frozenset[str]) -> Iterator[tuple
                 if (arg.keyword is not None and arg.keyword.value == "choices" and isinstance(value, cst.Attribute)
                         and value.attr.value == "choices" and isinstance(value.value, cst.Name)):
                     yield small.targets[0].target.value, value.value.value
+
+
+def _entity(node: cst.BaseExpression) -> str | None:
+    """A mapped class as an argument: ``Row``, ``models.Row``."""
+    import libcst as cst
+
+    name = cst.helpers.get_full_name_for_node(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    return name if name and name.rsplit(".", 1)[-1][:1].isupper() else None
+
+
+def statement_model(call: cst.Call) -> str | None:
+    """The mapped class whose rows a SQLAlchemy ``.values(...)`` call writes:
+    ``update(Row).where(...).values(status=...)``, ``insert(Row).values(...)``,
+    ``sa.update(models.Row)``; else None."""
+    import libcst as cst
+
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "values"):
+        return None
+    node: cst.BaseExpression = func.value
+    for _ in range(12):
+        if not isinstance(node, cst.Call):
+            return None
+        name = cst.helpers.get_full_name_for_node(node.func) or ""
+        if name.rsplit(".", 1)[-1] in STATEMENTS and not isinstance(node.func, cst.Attribute) or (
+                isinstance(node.func, cst.Attribute) and node.func.attr.value in STATEMENTS
+                and isinstance(node.func.value, cst.Name) and not node.func.value.value[:1].isupper()):
+            if node.args and not node.args[0].star and node.args[0].keyword is None:
+                return _entity(node.args[0].value)
+            return None
+        if not (isinstance(node.func, cst.Attribute) and node.func.attr.value in _STATEMENT_CHAINS):
+            return None
+        node = node.func.value
+    return None
+
+
+def fetched_model(call: cst.Call) -> str | None:
+    """The mapped class of the instance a SQLAlchemy session fetches by key:
+    ``db.get(Row, key)``, ``session.get_one(models.Row, key)``; else None."""
+    import libcst as cst
+
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value in FETCHES and len(call.args) >= 2):
+        return None
+    first = call.args[0]
+    if first.star or first.keyword is not None:
+        return None
+    return _entity(first.value)
+
+
+def column_site(
+    node: ast.Call, fields: frozenset[str], holds_old: Callable[[ast.AST], bool], constants: set[str]
+) -> bool:
+    """On the stdlib ``ast``, for the site test: a SQLAlchemy test or write of
+    a status column with an old name: ``Row.status.in_(["failed"])`` (or a
+    constant), ``.filter_by(status="done")``, ``.values(status="failed")``,
+    ``execute(text("... :st"), {"st": "timeout"})``."""
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr in COLUMN_MEMBERSHIP and len(node.args) == 1 and isinstance(func.value, ast.Attribute) \
+            and func.value.attr in fields:
+        arg = node.args[0]
+        return holds_old(arg) or (isinstance(arg, ast.Name) and arg.id in constants)
+    if func.attr in ("values", "update"):
+        # .values({"status": "failed"}), .update({Row.status: "killed"})
+        for held in [*node.args[:1], *(k.value for k in node.keywords if k.arg == "values")]:
+            if isinstance(held, ast.Dict) and any(
+                    holds_old(v) and ((isinstance(k, ast.Constant) and k.value in fields)
+                                      or (isinstance(k, ast.Attribute) and k.attr in fields))
+                    for k, v in zip(held.keys, held.values)):
+                return True
+    if func.attr in KEYWORD_FILTERS or func.attr == "values":
+        return any(k.arg in fields and holds_old(k.value) for k in node.keywords)
+    if func.attr == "execute" and len(node.args) >= 2 and isinstance(node.args[1], ast.Dict):
+        return any(holds_old(v) for v in node.args[1].values)
+    return False
+
+
+def query_model(node: cst.BaseExpression, depth: int = 0) -> str | None:
+    """The mapped class a SQLAlchemy query is of, where it selects that class
+    alone: ``select(Row)``, ``db.query(Row)``, ``Row.query``, and any chain of
+    them that keeps it (``.where(...)``, ``.order_by(...)``); else None."""
+    import libcst as cst
+
+    if depth > 12:
+        return None
+    if isinstance(node, cst.Attribute) and node.attr.value == "query":
+        return _entity(node.value)  # Flask-SQLAlchemy's Row.query
+    if not isinstance(node, cst.Call):
+        return None
+    func = node.func
+    name = (cst.helpers.get_full_name_for_node(func) or "").rsplit(".", 1)[-1]
+    if name in _QUERIES and not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call)):
+        if len(node.args) == 1 and not node.args[0].star and node.args[0].keyword is None:
+            return _entity(node.args[0].value)
+        return None
+    if isinstance(func, cst.Attribute) and func.attr.value in _QUERY_CHAINS:
+        return query_model(func.value, depth + 1)
+    return None
+
+
+# SQLAlchemy's raw SQL wrapper: text("SELECT ... WHERE status = :st").
+_TEXT = frozenset({"text"})
+# What names a mapped class's table: SQLAlchemy's ``__tablename__``, and
+# Django's ``db_table`` (of its ``Meta``).
+_TABLE_NAMES = frozenset({"__tablename__", "db_table"})
+
+
+def text_clause(node: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The SQL of ``text(sql)`` / ``sa.text(sql)`` (and of ``.bindparams(...)``
+    on one), else None."""
+    import libcst as cst
+
+    if not isinstance(node, cst.Call):
+        return None
+    func = node.func
+    if isinstance(func, cst.Attribute) and func.attr.value in ("bindparams", "columns"):
+        return text_clause(func.value)
+    name = (cst.helpers.get_full_name_for_node(func) or "").rsplit(".", 1)[-1]
+    if name in _TEXT and len(node.args) == 1 and not node.args[0].star and node.args[0].keyword is None:
+        return node.args[0].value
+    return None
+
+
+def table_name(node: cst.ClassDef) -> str | None:
+    """The table a mapped class names: ``__tablename__ = "oc_session"`` in
+    its body (or ``db_table`` in a nested ``Meta``), else None."""
+    import libcst as cst
+
+    from codemods.literals import string_value
+
+    for statement in node.body.body:
+        if isinstance(statement, cst.ClassDef) and statement.name.value == "Meta":
+            found = table_name(statement)
+            if found is not None:
+                return found
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else (
+                [small.target] if isinstance(small, cst.AnnAssign) else [])
+            value = small.value if isinstance(small, (cst.Assign, cst.AnnAssign)) else None
+            if value is not None and any(isinstance(t, cst.Name) and t.value in _TABLE_NAMES for t in targets):
+                return string_value(value)
+    return None
+
+
+# The bases and markers of a mapped class: SQLAlchemy's ``__tablename__`` /
+# ``__table__``, SQLModel's ``table=True``, Flask-SQLAlchemy's ``db.Model``.
+_MAPPED_NAMES = frozenset({"__tablename__", "__table__"})
+
+
+def is_mapped(node: cst.ClassDef, classes: Mapping[str, cst.ClassDef], depth: int = 0) -> bool:
+    """Whether a class is an ORM-mapped class, whose attributes on the class
+    are columns (``Seat.status == "killed"`` builds SQL): it names its table,
+    is a SQLModel table, derives from Flask-SQLAlchemy's ``db.Model``, or from
+    a mapped class of ``classes`` (single-table inheritance)."""
+    import libcst as cst
+
+    if depth > 6:
+        return False
+    for arg in node.bases:
+        name = cst.helpers.get_full_name_for_node(arg.value) or ""
+        if name.endswith(".Model") or (name in classes and is_mapped(classes[name], classes, depth + 1)):
+            return True
+    if any(k.keyword is not None and k.keyword.value == "table" and isinstance(k.value, cst.Name)
+           and k.value.value == "True" for k in node.keywords):
+        return True
+    for statement in node.body.body:
+        for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else (
+                [small.target] if isinstance(small, cst.AnnAssign) else [])
+            if any(isinstance(t, cst.Name) and t.value in _MAPPED_NAMES for t in targets):
+                return True
+    return False

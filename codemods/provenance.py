@@ -24,7 +24,7 @@ from codemods.literals import string_value
 from codemods.partials import getter_read, passed_key
 from codemods.row_shape import shape_key
 from codemods.sites import Validator
-from codemods.words import FOREIGN_EXPORT, foreign_token, words_of
+from codemods.words import FOREIGN_EXPORT, MAPPED_EXPORT, TABLE_EXPORT, foreign_token, words_of
 from migrator.findings import Confidence
 from migrator.engines.python import resolve_import
 from migrator.manifest import Manifest
@@ -60,7 +60,9 @@ PASS_THROUGH = frozenset({"open", "Path", "PurePath", "glob", "iglob", "rglob", 
                           "tuple"}) | TABLES
 # Methods that test membership in their argument: df["status"].isin([...])
 # (pandas), pl.col("status").is_in([...]) (polars).
-MEMBERSHIP_METHODS = frozenset({"isin", "is_in"})
+# SQLAlchemy's (and peewee's) column operators: Row.status.in_([...]), .not_in([...]).
+MEMBERSHIP_METHODS = frozenset({"isin", "is_in"}) | orm.COLUMN_MEMBERSHIP
+NEGATED_MEMBERSHIP = orm.NEGATED
 # A queue's methods (asyncio, queue, multiprocessing): what is got from it is what was put.
 _QUEUE_PUTS = frozenset({"put", "put_nowait"})
 _QUEUE_GETS = frozenset({"get", "get_nowait"})
@@ -277,9 +279,10 @@ class ModuleFacts(cst.CSTVisitor):
         self.self_attributes: dict[tuple[str, str], list[tuple[cst.BaseExpression | None, str]]] = {}
         # The method scope each of those values is written in (`self.hub = hub`: its `hub`).
         self.attribute_scopes: dict[int, Scope] = {}
-        # Every `obj.attr = value` (holder, attribute, value, scope), `self` too:
-        # what an attribute of a class's instances holds (Resolver.held_attribute).
-        self.attribute_writes: list[tuple[cst.Name, str, cst.BaseExpression, Scope]] = []
+        # Every `obj.attr = value` (target, value, scope), `self` too: what an
+        # attribute of a class's instances holds (Resolver.held_attribute), and
+        # the classes whose status is written from a source (Resolver.status_writes).
+        self.attribute_writes: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] = []
         # Calls of plain names, for what a function's parameters are passed.
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
         # Calls that stand for another in the source (what `partial(f, a)` and
@@ -474,10 +477,11 @@ class ModuleFacts(cst.CSTVisitor):
                 self.attribute_scopes[id(value)] = self.scope
 
     def _note_attribute_write(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        # `snap.sessions = fetch()` on an object this scope holds: what the
-        # attribute holds, once the object's class is known (asked later).
+        # `snap.sessions = fetch()`, `row.status = entry.get("status")` on an
+        # object this scope holds: what the attribute holds, once the
+        # object's class is known (asked later).
         if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
-            self.attribute_writes.append((target.value, target.attr.value, value, self.scope))
+            self.attribute_writes.append((target, value, self.scope))
 
     def _note_attribute_dispatch(self, holder: cst.BaseExpression, key: cst.BaseExpression, node: cst.CSTNode) -> None:
         # self.reactions.get(row.status), self.reactions[row.status]
@@ -809,7 +813,8 @@ class ModuleFacts(cst.CSTVisitor):
                 self._note_attribute_dispatch(func.value, key, node)
         if isinstance(func, cst.Attribute) and func.attr.value in MEMBERSHIP_METHODS and len(node.args) == 1 \
                 and node.args[0].keyword is None and node.args[0].star == "":
-            self.comparisons.append(Comparison(node, func.value, cst.In(), node.args[0].value, self.scope, self.line(node)))
+            op: cst.BaseCompOp = cst.NotIn() if func.attr.value in NEGATED_MEMBERSHIP else cst.In()
+            self.comparisons.append(Comparison(node, func.value, op, node.args[0].value, self.scope, self.line(node)))
         # row.get("status", "done"): the default is written like a stored value.
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and len(node.args) >= 2:
             if string_value(node.args[0].value) in self.keys and isinstance(node.args[1].value, cst.SimpleString):
@@ -936,6 +941,7 @@ class Resolver:
         self._calls: list[tuple[cst.FunctionDef, cst.Call, Scope]] = []
         self._classes: dict[str, Origin | None] = {}
         self._orm_writes: dict[str, Origin] | None = None
+        self._tables: dict[str, str] | None = None
         self._held: dict[tuple[int, int], bool] = {}
         self._held_attributes: dict[str, Origin | None] = {}
         self.module = module
@@ -1542,6 +1548,9 @@ class Resolver:
                 and string_value(node.args[0].value) in self.foreign_keys:
             # run.get("outcome"), as run["outcome"]: a foreign record.
             return Origin("foreign", "strong", f"the value comes from `{string_value(node.args[0].value)}`")
+        queried = self._query_origin(node, scope)
+        if queried is not None:
+            return queried
         if isinstance(node.func, cst.Attribute):
             # rows.items(), handle.read(), data.get("sessions"), cur.fetchall()
             inner = self.origin(node.func.value, scope, depth + 1)
@@ -1558,6 +1567,24 @@ class Resolver:
                     return Origin(inner.kind, inner.strength, f"decoded from {inner.why}")
                 return inner
         return _UNKNOWN
+
+    def _query_origin(self, node: cst.Call, scope: Scope) -> Origin | None:
+        """The rows of a SQLAlchemy query of a session class: ``select(Seat)``,
+        ``db.query(Seat)...``, what ``db.scalars(stmt)`` / ``db.execute(stmt)``
+        run it for (``stmt`` a name bound once to one), ``db.get(Seat, key)``."""
+        model = orm.query_model(node) or orm.fetched_model(node)
+        if model is None and node.args and not node.args[0].star and isinstance(node.func, cst.Attribute):
+            query = node.args[0].value
+            if isinstance(query, cst.Name):
+                bindings = scope.lookup(query.value)
+                query = bindings[0].value if len(bindings) == 1 and bindings[0].value is not None else query
+            model = orm.query_model(query)
+        if model is None:
+            return None
+        found = self.class_origin(model)
+        if found is None or found.kind == "unknown":
+            return None
+        return Origin(found.kind, found.strength, f"rows of a query of `{model}`, {found.why}")
 
     def _property_origin(self, node: cst.Attribute, scope: Scope, depth: int) -> Origin | None:
         """``gw.sessions`` where ``gw`` is an instance of a class whose
@@ -1588,8 +1615,8 @@ class Resolver:
             return self._held_attributes[key]
         self._held_attributes[key] = None  # an attribute assigned from itself tells nothing
         found: list[tuple[Origin, str]] = []
-        for holder, name, value, scope in self.facts.attribute_writes:
-            if name != attr or self.instance_class(holder, scope) != cls:
+        for target, value, scope in self.facts.attribute_writes:
+            if target.attr.value != attr or self.instance_class(target.value, scope) != cls:
                 continue
             origin = self.origin(value, scope)
             if origin.kind != "unknown":
@@ -1669,6 +1696,11 @@ class Resolver:
         for returned, inner_scope in self.facts.function_returns.get(name, []):
             element = _plain_item(returned, index)
             if element is None:
+                if name not in self.facts.generators and self._yields_items(name):
+                    # `return json_entries(d)`: iterating it gives what that generator yields.
+                    inner = self._item_origin(returned, index, inner_scope, depth + 1)
+                    if inner.kind != "unknown":
+                        return inner
                 continue
             inner = self.origin(element, inner_scope, depth + 1)
             if inner.kind != "unknown":
@@ -1677,6 +1709,19 @@ class Resolver:
                 return Origin(inner.kind, inner.strength,
                               f"item {index + 1} of what `{name}()` (line {line}) {verb}, {inner.why}")
         return None
+
+    def _yields_items(self, name: str, depth: int = 0) -> bool:
+        """Whether iterating a call of the function ``name`` of this module
+        gives what a generator of this module yields: it is one, or each of
+        its returns is a call of one (``return sqlite_entries(d)`` or
+        ``return json_entries(d)``, picked by where the store is)."""
+        if name in self.facts.generators:
+            return True
+        returns = self.facts.function_returns.get(name, [])
+        if not returns or depth > 3:
+            return False
+        return all(isinstance(v, cst.Call) and isinstance(v.func, cst.Name) and v.func.value != name
+                   and self._yields_items(v.func.value, depth + 1) for v, _ in returns)
 
     def _returned(self, name: str, depth: int) -> Origin | None:
         for value, inner_scope in self.facts.function_returns.get(name, []):
@@ -1938,6 +1983,10 @@ class Resolver:
             return None
         if isinstance(node, cst.Await):
             node = node.expression
+        if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+            # `db.get(Row, key) or Row(key=key)`: the class both sides build, or the one the fallback does.
+            either = {self.instance_class(part, scope, depth + 1) for part in (node.left, node.right)} - {None}
+            return either.pop() if len(either) == 1 else None
         if isinstance(node, cst.Call):
             return self._built_class(node, scope, depth)
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
@@ -1961,6 +2010,10 @@ class Resolver:
                 value = binding.value
                 if isinstance(value, cst.Await):
                     value = value.expression
+                if isinstance(value, cst.BooleanOperation):
+                    found = self.instance_class(value, owner, depth + 1)
+                    if found is not None:
+                        return found
                 if isinstance(value, cst.Call):
                     found = self._built_class(value, owner, depth + 1)
                     if found is not None:
@@ -1998,7 +2051,7 @@ class Resolver:
                 return None
         if callee.rsplit(".", 1)[-1][:1].isupper():
             return callee
-        return self._constructor_class(call) or self._factory_class(call.func, scope, depth)
+        return orm.fetched_model(call) or self._constructor_class(call) or self._factory_class(call.func, scope, depth)
 
     def _factory_class(self, node: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
         """The class a factory builds when called: a parameter defaulting to
@@ -2160,7 +2213,42 @@ class Resolver:
                         self._orm_writes[model] = Origin(found.kind, "strong", f"a `{model}` row written at line "
                                                          f"{line} with {found.why}")
                         break
+            for model, found in self._instance_writes().items():
+                self._orm_writes.setdefault(model, found)
         return self._orm_writes
+
+    def _instance_writes(self) -> dict[str, Origin]:
+        """Classes whose status this module writes from a known source, by
+        class name: an attribute set on an instance (``row.status =
+        entry.get("status")``, ``row = db.get(SessionRow, key) or
+        SessionRow(key=key)``) or a SQLAlchemy statement's ``.values(status=...)``
+        (``update(SessionRow)``, ``insert(SessionRow)``). The first write found."""
+        out: dict[str, Origin] = {}
+        for target, value, scope in self.facts.attribute_writes:
+            if target.attr.value not in self.facts.attributes:
+                continue
+            cls = self.instance_class(target.value, scope)
+            if cls is None or cls in out:
+                continue
+            found = self._passed_status(value, scope)
+            if found is not None:
+                line = self.facts.pos(target).start.line
+                out[cls] = Origin(found.kind, "strong", f"a `{cls}` whose `{target.attr.value}` is set at line "
+                                  f"{line} from {found.why}")
+        fields = self.facts.keys | self.facts.attributes
+        for call, scope in self.facts.all_calls:
+            model = orm.statement_model(call)
+            if model is None or model in out:
+                continue
+            for arg in call.args:
+                if arg.keyword is None or arg.keyword.value not in fields:
+                    continue
+                found = self._passed_status(arg.value, scope)
+                if found is not None:
+                    line = self.facts.pos(call).start.line
+                    out[model] = Origin(found.kind, "strong", f"a `{model}` row written at line {line} with {found.why}")
+                    break
+        return out
 
     def _name_origin(self, name: str, scope: Scope, depth: int, use: cst.Name | None = None) -> Origin:
         bindings = scope.lookup(name)
@@ -2196,7 +2284,7 @@ class Resolver:
                 # An item of what a generator of this module yields; of any
                 # other call, the items of its elements are unknown.
                 func = binding.value.func if isinstance(binding.value, cst.Call) else None
-                yielded = isinstance(func, cst.Name) and func.value in self.facts.generators
+                yielded = isinstance(func, cst.Name) and self._yields_items(func.value)
                 inner = self._item_origin(binding.value, binding.index, owner, depth + 1) if yielded else _UNKNOWN
             elif binding.index is not None:
                 inner = self._item_origin(binding.value, binding.index, owner, depth + 1)
@@ -2228,6 +2316,9 @@ class Resolver:
         held = self._held_class_origin(name, bindings)
         if held is not None:
             return held
+        mapped = self._class_name_origin(name, scope)
+        if mapped is not None:
+            return mapped
         foreign = None if any(_runs_command(b.value) for b in bindings) else self._foreign_token(name)
         if foreign:
             return Origin("foreign", "strong", f"`{name}` names `{foreign}`")
@@ -2284,6 +2375,31 @@ class Resolver:
             cls = self.instance_class(node.value, scope)
             return None if cls is None or cls not in self.facts.classes else (id(self.facts.classes[cls]), node.attr.value)
         return None
+
+    def _class_name_origin(self, name: str, scope: Scope) -> Origin | None:
+        """A class itself (``SessionRow`` in ``SessionRow.status == "killed"``,
+        a mapped class's column in a SQLAlchemy query): what its instances
+        carry, where that is known. The module's own class or one imported
+        from the project, not a local name."""
+        if not name[:1].isupper() or scope.owner_of(name) not in (None, self.facts.module_scope):
+            return None
+        if name in self.facts.classes:
+            return self.class_origin(name)
+        if name in self.facts.imported_names:
+            return self._exported(name)
+        return None
+
+    def mapped_class(self, name: str) -> bool:
+        """Whether the class ``name`` (of this module, or imported from the
+        project) is ORM-mapped (see :func:`codemods.orm.is_mapped`)."""
+        node = self.facts.classes.get(name)
+        if node is not None:
+            return orm.is_mapped(node, self.facts.classes)
+        full = self.absolute(name)
+        if full is None:
+            return False
+        marker = f"{full}{MAPPED_EXPORT}"
+        return any(k == marker or k.endswith("." + marker) or marker.endswith("." + k) for k in self.tree.exports)
 
     def _held_class_origin(self, name: str, bindings: Sequence[Binding]) -> Origin | None:
         """A variable annotated as a container of a class of the project
@@ -2577,8 +2693,37 @@ class Resolver:
         return Subject(f"{id(owner)}:{shown}", True, root, owner, described)
 
     def status_columns(self) -> frozenset[str]:
-        """The session tables' status columns, as the manifest's stores name them."""
-        return frozenset(c for store in self.manifest.stores for c in store.columns)
+        """The session tables' status columns, as the manifest's stores name
+        them, and those of the project's mapped classes that hold session
+        statuses (``__tablename__ = "oc_session"`` of a class whose status
+        is set from session rows: see :meth:`mapped_tables`)."""
+        own = frozenset(c for store in self.manifest.stores for c in store.columns)
+        mapped = self.mapped_tables()
+        return own | {f"{t}.{k}" for t in mapped for k in self.facts.keys} if mapped else own
+
+    def mapped_tables(self) -> dict[str, str]:
+        """Table name -> why, for the tables of mapped classes (SQLAlchemy's
+        or Django's ``__tablename__`` / ``db_table`` string) whose status
+        holds session statuses: this module's classes, and those the project
+        exports (``module.Class#table:name``)."""
+        if self._tables is None:
+            self._tables = {}
+            for key, why in self.tree.exports.items():
+                head, marker, table = key.partition(TABLE_EXPORT)
+                if marker and table and head:
+                    self._tables.setdefault(table, why)
+            for name, node in self.facts.classes.items():
+                mapped = orm.table_name(node)
+                if mapped is None or mapped in self._tables:
+                    continue
+                table = mapped
+                self._tables[table] = ""  # a cycle (the class asks its table) knows no table yet
+                found = self.class_origin(name)
+                if found is not None and found.kind == "session" and found.strength == "strong":
+                    self._tables[table] = f"the table of {found.why}"
+                else:
+                    del self._tables[table]
+        return {t: why for t, why in self._tables.items() if why}
 
     def rows_query(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
         """The SQL text whose result rows ``node`` is: ``con.execute(sql)``,
@@ -2646,6 +2791,8 @@ class Resolver:
     def _sql_text(self, node: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
         if isinstance(node, cst.SimpleString):
             return string_value(node)
+        if orm.text_clause(node) is not None:  # SQLAlchemy's text("SELECT ... WHERE status = :st")
+            return self._sql_text(orm.text_clause(node), scope, depth + 1)  # type: ignore[arg-type]
         if isinstance(node, cst.FormattedString):
             # f"SELECT ... FROM {TABLE} WHERE status IN ({marks})": a constant
             # string is the text it holds; any other placeholder names no column.
@@ -2795,11 +2942,24 @@ class Resolver:
             if built is not None and built.kind == "session":
                 line = self.facts.pos(call).start.line
                 out[full] = f"a `{last}` built in {where}:{line} from {built.why}"
+        for name, node in self.facts.classes.items():
+            # A session class that is mapped, and its table, for the queries and SQL text of other modules.
+            dotted = f"{self.tree.module}.{name}".lstrip(".")
+            told = self._exported_session(name)
+            known = out.get(dotted) or (told.why if told is not None else None)
+            if known is None or known.startswith(FOREIGN_EXPORT) or not orm.is_mapped(node, self.facts.classes):
+                continue
+            out[f"{dotted}{MAPPED_EXPORT}"] = known
+            table = orm.table_name(node)
+            if table is not None and table in self.mapped_tables():
+                out[f"{dotted}{TABLE_EXPORT}{table}"] = self.mapped_tables()[table]
         for model, written in self.orm_writes().items():
             # A Django model whose status is stored from session rows, wherever it is queried.
             full = self.absolute(model)
-            if full is not None and full not in out and written.kind == "session":
-                out[full] = written.why.replace(" at line ", f" in {where}:", 1)
+            if full is not None and full not in out and written.kind in ("session", "foreign"):
+                # A class filled from `sessions_send` replies is another vocabulary's wherever it is tested.
+                prefix = FOREIGN_EXPORT if written.kind == "foreign" else ""
+                out[full] = prefix + written.why.replace(" at line ", f" in {where}:", 1)
         return out
 
 
@@ -2809,7 +2969,7 @@ class Resolver:
         :meth:`held_attribute`): a module that reads it from an instance
         (``snap.sessions`` where ``snap: Snapshot``) learns where it comes from."""
         out: dict[str, str] = {}
-        attributes = {a for _, a, _, _ in self.facts.attribute_writes}
+        attributes = {t.attr.value for t, _, _ in self.facts.attribute_writes}
         for cls in self.facts.classes:
             for attr in sorted(attributes | {
                     arg.keyword.value for call, _ in self.facts.calls.get(cls, []) for arg in call.args

@@ -111,7 +111,7 @@ class PassedArgument:
 GROWN = "grown"
 # Edits that add the new name beside the old one in expand.
 _EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type", "enum-missing", GROWN,
-              "orm-lookup", "enum-choices")
+              "orm-lookup", "enum-choices", "orm-column", "orm-filter-by")
 # A constant shared with another vocabulary gets expand's edit in either
 # phase: contract leaves it accepting both names, for a person to split, so
 # contract after expand and contract alone give the same bytes.
@@ -510,6 +510,10 @@ class _Apply(cst.CSTTransformer):
         edit = self.edits.get(id(original_node))
         if edit is None:
             return updated_node
+        if edit == "orm-column":
+            from codemods.forms.orm_column import rewrite_comparison  # the column form's own edit, in one home
+
+            return rewrite_comparison(updated_node, self.vocab, self.phase)
         target = updated_node.comparisons[0]
         op = target.operator
         left, right = updated_node.left, target.comparator
@@ -551,6 +555,14 @@ class _Apply(cst.CSTTransformer):
         edit = self.edits.get(id(original_node))
         if edit == "membership":  # df["status"].isin([...]): its argument
             return self._collection(updated_node)
+        if edit == "orm-column":
+            from codemods.forms.orm_column import rewrite_membership  # the column form's own edit, in one home
+
+            return rewrite_membership(updated_node, self.vocab, self.phase)
+        if edit == "orm-filter-by":
+            from codemods.forms.orm_filter_by import rewrite_filter  # the filter_by form's own edit, in one home
+
+            return rewrite_filter(updated_node, self.vocab, self.phase)
         if edit in (GROWN, GROWN + "-shared"):
             return self._grow(updated_node, expand=edit != GROWN)
         return self._leave_collection(original_node, updated_node)
@@ -691,7 +703,15 @@ class _Normalize(ast.NodeTransformer):
         self.generic_visit(node)
         from codemods.forms.orm_lookup import normalize  # status="killed"  ~  status__in=("killed", "halted")
 
+        from codemods.forms.orm_filter_by import normalize as filter_by  # q.filter(Row.status in (...))  ~  q.filter_by(status__in=...)
+
+        filter_by(node)
         normalize(node, self.vocab)
+        from codemods.forms.orm_column import normalize as column_test  # Row.status.in_((...))  ~  Row.status in (...)
+
+        compare = column_test(node)
+        if compare is not None:
+            return self.visit_Compare(compare)
         func = node.func
         if isinstance(func, ast.Attribute) and len(node.args) == 1 and not node.keywords:
             arg = node.args[0]

@@ -514,6 +514,8 @@ class Sites:
                 return True  # con.execute("... WHERE status IN (?, ?)", ("failed", "timeout"))
             if orm.lookup_site(node, self.keys | self.attributes, self._holds_old):
                 return True  # Mirror.objects.filter(status="killed"), status__in=[...]
+            if orm.column_site(node, self.keys | self.attributes, self._holds_old, constants):
+                return True  # Row.status.in_([...]), filter_by(status="done"), .values(status="failed")
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             # SessionRow(key, "killed"), cls(key, "killed"): a constructor given a status
             if name[:1].isupper() or (isinstance(func, ast.Name) and name in self._class_parameters()):

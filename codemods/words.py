@@ -18,6 +18,13 @@ COLLECTION_EXPORT = "collection: "
 # session status with that parameter (``== status``, ``WHERE status = ?``),
 # one value its callers pass (``ended(rows, "failed")``).
 VALUE_EXPORT = "value: "
+# Joins a class's export to the name of the table it is mapped to
+# (``app.models.SessionRow#table:oc_session``): SQL text elsewhere that names
+# that table tests session statuses in its status column.
+TABLE_EXPORT = "#table:"
+# Marks a session class of the project that is ORM-mapped
+# (``app.models.SessionRow#mapped``): on the class, its status is a column.
+MAPPED_EXPORT = "#mapped"
 
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from codemods.forms._common import ROWS as _ROWS
 import libcst as cst
 
+from codemods.forms.orm_column import column_of
 from codemods.provenance import TABLES, ModuleFacts, Resolver, Scope, Verdict
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
@@ -65,6 +66,8 @@ def _tabular(subject: cst.BaseExpression, scope: Scope) -> bool:
 
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
     for comparison, words, verdict in rw.compared(facts, resolver, 'literal'):
+        if column_of(comparison, facts, resolver) and resolver.origin(comparison.subject.value, comparison.scope).kind == "session":  # type: ignore[attr-defined]
+            continue  # a SQLAlchemy column's test: status-orm-column
         rewrite = rw.allowed(verdict) and not rw.ignored(facts, comparison.line)
         if rw.phase == "expand" and rewrite and _tabular(comparison.subject, comparison.scope):
             # A column accepts both names with `.isin(...)`, not `in`: listed.

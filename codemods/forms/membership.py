@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from codemods.forms._common import ROWS as _ROWS
+from codemods.forms.orm_column import column_of
 from codemods.provenance import ModuleFacts, Resolver
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
@@ -49,6 +50,8 @@ RULE = Rule(
 
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
     for comparison, words, verdict in rw.compared(facts, resolver, 'collection'):
+        if column_of(comparison, facts, resolver) and resolver.origin(comparison.subject.value, comparison.scope).kind == "session":  # type: ignore[attr-defined]
+            continue  # a SQLAlchemy column's test: status-orm-column
         rewrite = rw.allowed(verdict) and not rw.ignored(facts, comparison.line)
         rw.add(plan, facts, comparison.node, comparison.line, rw.literals(comparison.other), verdict, RULE.name,
                rewrite, 'membership')

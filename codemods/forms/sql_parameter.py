@@ -14,6 +14,8 @@ for one."""
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from codemods.forms._common import code
@@ -38,7 +40,7 @@ _BY_HAND = (
 
 RULE = Rule(
     name="status-sql-parameter",
-    summary="A session status bound to a `?` that tests or writes a session table's status column.",
+    summary="A session status bound to a `?` (or a named `:st`) that tests or writes a session table's status column.",
     why="`WHERE status IN (?, ?)` with old names misses every row a new gateway writes.",
     safety="A constant bound to placeholders generated from its length is expanded and contracted like "
     "any status collection. Placeholders written by hand fix the number of names: expand lists them for "
@@ -61,8 +63,25 @@ RULE = Rule(
             "def stop(con, key):\n    con.execute(\"UPDATE session_nodes SET status = ? WHERE session_key = ?\", "
             "(\"halted\", key))\n",
         ),
+        # Named: a list bound to an expanding placeholder is a collection (SQLAlchemy's `IN :names`).
+        Example(
+            "def lost(db):\n    return db.execute(text(\"SELECT session_key FROM session_nodes WHERE status IN :names\")"
+            ".bindparams(bindparam(\"names\", expanding=True)), {\"names\": [\"failed\"]}).all()\n",
+            "def lost(db):\n    return db.execute(text(\"SELECT session_key FROM session_nodes WHERE status IN :names\")"
+            ".bindparams(bindparam(\"names\", expanding=True)), {\"names\": [\"failed\", \"interrupted\"]}).all()\n",
+            "def lost(db):\n    return db.execute(text(\"SELECT session_key FROM session_nodes WHERE status IN :names\")"
+            ".bindparams(bindparam(\"names\", expanding=True)), {\"names\": [\"interrupted\"]}).all()\n",
+        ),
+        Example(
+            "def late(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status = :st\", "
+            "{\"st\": \"timeout\"}).fetchall()\n",
+            None,
+            "def late(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status = :st\", "
+            "{\"st\": \"waiting_for_response\"}).fetchall()\n",
+        ),
     ),
     valid=(
+        Example("def stuck(db):\n    return db.execute(text(\"SELECT id FROM jobs WHERE status = :st\"), {\"st\": \"timeout\"})\n"),
         Example("import sqlite3\n\n\ndef prune(db):\n    con = sqlite3.connect(db)\n"
                 "    con.execute(\"DELETE FROM jobs WHERE status IN (?, ?)\", (\"failed\", \"timeout\"))\n"),
     ),
@@ -106,6 +125,7 @@ def bound_names(facts: ModuleFacts, resolver: Resolver) -> list[tuple[cst.Name, 
 
 
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
+    _named(rw, facts, resolver, plan)
     for call, scope, test in _status_tests(facts, resolver):
         if test.writes:
             _written(rw, facts, plan, call, test.indices, f"written to `{test.table}.{test.column}` through a `?`")
@@ -204,3 +224,116 @@ def _generated_from(resolver: Resolver, query: cst.BaseExpression, name: str, sc
                 and expression.func.attr.value == "join":
             found += [n for n in nodes_in(expression, cst.Name) if n.value == name]
     return found
+
+
+# Named placeholders (`:st`, sqlite3's and SQLAlchemy's `text()`; `%(st)s`,
+# the pyformat drivers'): a status column tested against one
+# (`status = :st`), a list of them (`status IN (:a, :b)`) or an expanding one
+# (`status IN :names`, a list bound to one name).
+_NAME = r"(?::(\w+)|%\((\w+)\)s)"
+_NAMED_TEST = re.compile(
+    r"(?i)(?:\b\w+\.)?\b(\w+)[\"`\]]?\s*(?:(?:not\s+)?in\s*(?:\(([^()]*)\)|" + _NAME + r")|(?:==?|!=|<>)\s*" + _NAME + r")")
+_ONE_NAME = re.compile(r"\s*" + _NAME + r"\s*$")
+
+
+def named_tests(sql: str) -> list[tuple[str, str, tuple[str, ...], bool, bool]]:
+    """``(table, column, placeholder names, expanding, writes)`` for each
+    column a query of one table tests (or sets: ``SET status = :st``)
+    against named placeholders."""
+    from codemods.provenance import _SET, _TABLE
+
+    table = _TABLE.search(sql)
+    if table is None or re.search(r"(?i)\bjoin\b", sql):
+        return []
+    setting = _SET.search(sql) if re.match(r"(?is)\s*update\b", sql) else None
+    out: list[tuple[str, str, tuple[str, ...], bool, bool]] = []
+    for found in _NAMED_TEST.finditer(sql):
+        column, listed = found.group(1), found.group(2)
+        expanding = found.group(3) or found.group(4)
+        single = found.group(5) or found.group(6)
+        if single:
+            writes = setting is not None and setting.start(1) <= found.start() < setting.end(1)
+            out.append((table.group(1), column, (single,), False, writes))
+        elif expanding:
+            out.append((table.group(1), column, (expanding,), True, False))
+        elif listed:
+            names = [_ONE_NAME.match(p) for p in listed.split(",")]
+            if all(names):
+                out.append((table.group(1), column, tuple(m.group(1) or m.group(2) for m in names if m), False, False))
+    return out
+
+
+def _named_params(call: cst.Call) -> dict[str, cst.BaseExpression] | None:
+    """The values a call binds by name: a dict literal after the query
+    (``execute(text(sql), {"st": "timeout"})``, ``params={...}``), or the
+    keywords of ``text(sql).bindparams(st="timeout")``."""
+    held: cst.BaseExpression | None = None
+    if len(call.args) >= 2 and call.args[1].keyword is None and not call.args[1].star:
+        held = call.args[1].value
+    for arg in call.args[1:]:
+        if arg.keyword is not None and arg.keyword.value == "params":
+            held = arg.value
+    out: dict[str, cst.BaseExpression] = {}
+    query = call.args[0].value
+    if isinstance(query, cst.Call) and isinstance(query.func, cst.Attribute) and query.func.attr.value == "bindparams":
+        out.update((a.keyword.value, a.value) for a in query.args if a.keyword is not None)
+    if isinstance(held, cst.Dict):
+        for element in held.elements:
+            key = string_value(element.key) if isinstance(element, cst.DictElement) else None
+            if key is None or not isinstance(element, cst.DictElement):
+                return None  # `**rest` or a computed key: which value is which is not known
+            out[key] = element.value
+    return out or None
+
+
+def _named(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
+    """Literals bound by name to placeholders that test or set a session
+    table's status column. One per placeholder fixes the number of names
+    (expand lists them, contract renames them); a collection bound to an
+    expanding placeholder is tested like any other."""
+    columns = resolver.status_columns()
+    for call, scope in facts.all_calls:
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "execute" and call.args):
+            continue
+        if call.args[0].keyword is not None or call.args[0].star:
+            continue
+        sql = resolver.sql_text(call.args[0].value, scope)
+        tests = named_tests(sql) if sql is not None and (":" in sql or "%(" in sql) else []
+        tests = [t for t in tests if t[1] in facts.keys and f"{t[0]}.{t[1]}" in columns]
+        params = _named_params(call) if tests else None
+        if params is None:
+            continue
+        line = facts.pos(call).start.line
+        for table, column, names, expanding, writes in tests:
+            values = [params.get(n) for n in names]
+            if writes:
+                for value in values:
+                    if isinstance(value, cst.SimpleString) and string_value(value) in rw.vocab.old:
+                        write(rw, facts, plan, value, Verdict("certain", f"written to `{table}.{column}` through "
+                                                              f"`:{names[0]}`"), RULE.name)
+                continue
+            shown = f"`{column} IN :{names[0]}`" if expanding else (
+                f"`{column} = :{names[0]}`" if len(names) == 1 else f"`{column} IN (...)`")
+            why = f"bound to {shown} in a query of `{table}`"
+            if expanding:
+                held = values[0]
+                if isinstance(held, (cst.List, cst.Tuple, cst.Set)):
+                    literals = rw.literals(held)
+                    if {string_value(x) for x in literals} & rw.vocab.old:
+                        verdict = Verdict("certain", why)
+                        rewrite = rw.allowed(verdict) and not rw.ignored(facts, line)
+                        rw.add(plan, facts, held, line, literals, verdict, RULE.name, rewrite, "collection")
+                continue
+            for value in values:
+                if not isinstance(value, cst.SimpleString) or string_value(value) not in rw.vocab.old:
+                    continue
+                if rw.phase == "expand":
+                    verdict = Verdict("certain", f"{why}; one placeholder per name: bind a list to an expanding "
+                                      f"one (`{column} IN :{names[0]}`, `bindparam(\"{names[0]}\", expanding=True)`) "
+                                      "for expand to add the new names")
+                    rw.add(plan, facts, value, line, [value], verdict, RULE.name, False, "literal")
+                else:
+                    verdict = Verdict("certain", why)
+                    rewrite = rw.allowed(verdict) and not rw.ignored(facts, line)
+                    rw.add(plan, facts, value, line, [value], verdict, RULE.name, rewrite, "literal")
