@@ -277,6 +277,16 @@ class ModuleFacts(cst.CSTVisitor):
         self.attribute_scopes: dict[int, Scope] = {}
         # Calls of plain names, for what a function's parameters are passed.
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
+        # The calls a job queue, an executor or a thread makes later
+        # (`queue.enqueue(follow_up, key, status)` calls `follow_up(key,
+        # status)`, see codemods.deferred): stand-ins, by the function's
+        # name as written (`follow_up`, `tasks.follow_up`), and the real
+        # call each stands in for (its position).
+        self.deferred: dict[str, list[tuple[cst.Call, Scope]]] = {}
+        self.stand_ins: dict[int, cst.Call] = {}
+        shapes = manifest.python.deferred
+        self._deferring = frozenset((*shapes.first, *shapes.second, *shapes.methods, *shapes.packed))
+        self._deferring_keywords = frozenset(shapes.targets)
         # `bad |= {"killed"}`: what grows a collection in place (see codemods.members).
         self.aug_assigns: list[tuple[cst.AugAssign, Scope]] = []
         self.inline_dispatches: list[tuple[cst.Dict, cst.BaseExpression, Scope]] = []
@@ -322,7 +332,7 @@ class ModuleFacts(cst.CSTVisitor):
     def pos(self, node: cst.CSTNode) -> CodeRange:
         if self._positions is None:
             self._positions = self._resolve_positions()
-        return self._positions[node]
+        return self._positions[self.stand_ins.get(id(node), node)]
 
     def line(self, node: cst.CSTNode) -> int:
         """The line of a statement-level node, needed while collecting only to
@@ -758,6 +768,7 @@ class ModuleFacts(cst.CSTVisitor):
         self._note_handler(node)
         if isinstance(node.func, cst.Name):
             self.calls.setdefault(node.func.value, []).append((node, self.scope))
+        self._note_deferred(node)
         name = cst.helpers.get_full_name_for_node(node.func) or ""
         self._note_identifier(name.rsplit(".", 1)[-1])
         func = node.func
@@ -784,6 +795,27 @@ class ModuleFacts(cst.CSTVisitor):
                     key = cst.SimpleString(repr(arg.keyword.value))
                     target = cst.Subscript(node.func.value, [cst.SubscriptElement(cst.Index(key))])
                     self.writers.append((target, arg.value, self.scope, "assign"))
+
+    def _note_deferred(self, node: cst.Call) -> None:
+        """``queue.enqueue(follow_up, key, status)``: the call of
+        ``follow_up`` it makes later, noted beside the plain calls."""
+        func = node.func
+        method = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if method not in self._deferring and not any(
+                a.keyword is not None and a.keyword.value in self._deferring_keywords for a in node.args):
+            return
+        from codemods.deferred import stand_in
+
+        made = stand_in(node, self.manifest.python.deferred)
+        name = cst.helpers.get_full_name_for_node(made.func) if made is not None else None
+        if made is not None and name:
+            self.deferred.setdefault(name, []).append((made, self.scope))
+            self.stand_ins[id(made)] = node
+
+    def calls_of(self, name: str) -> list[tuple[cst.Call, Scope]]:
+        """The calls of the function ``name`` made here: plain ones and those
+        a job queue, an executor or a thread makes later."""
+        return [*self.calls.get(name, ()), *self.deferred.get(name, ())]
 
     def _note_handler(self, node: cst.Call) -> None:
         """``gw.on("sessions.changed", self.on_changed)``: a call given a
@@ -1391,6 +1423,15 @@ class Resolver:
         # glob("agents/*/sessions/sessions.json"), run(["openclaw", "sessions", "--json"]).
         # A payload names it too: Request(url, data=json.dumps({"tool": "sessions_list"})).
         last = name.rsplit(".", 1)[-1]
+        if name and not any(part[:1].isupper() for part in name.split(".")):
+            # A function of the project known to return session rows, or
+            # another vocabulary's record (`gateway.send(key, text)` calls
+            # `sessions_send`), is what it returns, whatever it is given: a
+            # row's key passed to it names no source. (A class's method,
+            # `Seat.from_row(r)`, is built from what it is given, below.)
+            exported = self._exported(name)
+            if exported is not None:
+                return exported
         # Literals name a source in any call; a payload built elsewhere only
         # in a call that sends or encodes it.
         shapes: tuple[type, ...] = _LITERALS + ((cst.Name, cst.Call) if last in _TRANSPORTS else ())
@@ -2117,7 +2158,7 @@ class Resolver:
                 break
         passed: list[tuple[Origin, str]] = []
         cls = self.facts.method_class.get(id(function))
-        calls = self.facts.calls.get(name, []) if cls is None else self._method_calls(f"{cls}.{name}")
+        calls = self.facts.calls_of(name) if cls is None else self._method_calls(f"{cls}.{name}")
         for call, scope in calls:
             argument = _argument(call, positional if cls is None or _decorated(function, "staticmethod") else positional[1:], param)
             if argument is None:

@@ -228,7 +228,9 @@ class StatusRewriter:
         _, facts, resolver = self.analyse(source)
         wanted = set(functions)
         out: list[PassedArgument] = []
-        for call, scope in facts.all_calls:
+        # What a job queue of this module passes them counts too (`queue.enqueue(checks.is_dead, row)`).
+        later = [c for calls in facts.deferred.values() for c in calls]
+        for call, scope in [*facts.all_calls, *later]:
             target = _imported_callee(call.func, facts) or _imported_method(call.func, scope, facts, resolver)
             if target is None or target[2] not in wanted:
                 continue

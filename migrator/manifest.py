@@ -260,6 +260,26 @@ class PythonSources:
 
 
 @dataclass(frozen=True)
+class DeferredCalls:
+    """Calls that run a function later with the arguments they are given (a
+    job queue, an executor, a thread): what they pass reaches the function's
+    parameters as a call of it would. ``first`` and ``second`` take the
+    function as their first or second argument, the rest after it
+    (``queue.enqueue(job, key, status)``, ``loop.run_in_executor(None, job,
+    key)``); ``methods`` are a task's own, given its arguments as they are
+    (``job.delay(key, status)``) or, ``packed``, as a tuple and a dict
+    (``job.apply_async((key, status), {})``); ``targets`` are keywords that
+    name the function (``Thread(target=job, args=(key,))``). ``args`` and
+    ``kwargs`` keywords spread into its positions and keywords."""
+
+    first: tuple[str, ...] = ()
+    second: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
+    packed: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class PythonSurface:
     """How the field shows up in Python caller code."""
 
@@ -273,6 +293,7 @@ class PythonSurface:
     sources: PythonSources = field(default_factory=PythonSources)
     foreign: PythonSources = field(default_factory=PythonSources)
     string_evidence: frozenset[str] = frozenset()  # of ``evidence``, those counted only inside a string
+    deferred: DeferredCalls = field(default_factory=DeferredCalls)
 
 
 @dataclass(frozen=True)
@@ -367,6 +388,17 @@ def _sources(value: Any, where: str, key: str) -> PythonSources:
     return PythonSources(**{k: _strings(value.get(k, []), where, f"{key}.{k}") for k in _SOURCE_KEYS})
 
 
+def _deferred(value: Any, where: str) -> DeferredCalls:
+    key = "surfaces.python.deferred"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: key '{key}' must be a table")
+    names = ("first", "second", "methods", "packed", "targets")
+    unknown = sorted(set(value) - set(names))
+    if unknown:
+        raise ConfigError(f"{where}: key '{key}.{unknown[0]}' is not one of {', '.join(names)}")
+    return DeferredCalls(**{k: _strings(value.get(k, []), where, f"{key}.{k}") for k in names})
+
+
 def _with_gateway(sources: PythonSources, gateway: Iterable[GatewaySurface]) -> PythonSources:
     """Every gateway response that carries session rows is a session source
     in Python too (``call("sessions.describe", ...)``), and so is every such
@@ -453,6 +485,7 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         foreign_words=frozenset(_strings(py.get("foreign-words", []), where, "surfaces.python.foreign-words")),
         sources=_sources(py.get("sources", {}), where, "surfaces.python.sources"),
         foreign=_sources(py.get("foreign", {}), where, "surfaces.python.foreign"),
+        deferred=_deferred(py.get("deferred", {}), where),
     )
     clash = python.foreign_words & vocabulary.all_values
     if clash:
