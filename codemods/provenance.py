@@ -2269,6 +2269,8 @@ class Resolver:
                 return Verdict("certain", f"{verb} {subject.description}, where {origin.why}{extra}")
         else:
             origin = self._parameter_origin(subject)
+            if origin.kind == "unknown":
+                origin = self._foreign_binding(subject)
             if origin.kind == "foreign":
                 return Verdict(None, f"{subject.description}: {origin.why}")
             if origin.kind == "session" and origin.strength == "strong":
@@ -2310,6 +2312,21 @@ class Resolver:
         if evidence:
             return Verdict("possible", f"{subject.description} is a status of unknown origin; {evidence}")
         return Verdict("possible", f"{subject.description} is a status of unknown origin")
+
+    def _foreign_binding(self, subject: Subject) -> Origin:
+        """A plain name bound only from what a foreign record answers
+        (``status = job.get_status()`` where ``job`` iterates the worker's
+        own jobs): another vocabulary's. Unknown otherwise: how a session
+        status reaches a plain name is the parameter's question, not this."""
+        name = subject.key.split(":", 1)[-1]
+        bindings = subject.scope.bindings.get(name, [])
+        if not bindings or not all(b.kind == "assign" and b.index is None and isinstance(b.value, cst.Call)
+                                   for b in bindings):
+            return _UNKNOWN
+        found = [self.origin(b.value, subject.scope) for b in bindings if b.value is not None]
+        if found and all(o.kind == "foreign" and o.strength == "strong" for o in found):
+            return Origin("foreign", "strong", f"`{name}` is bound from `{self.code(bindings[0].value)}`: {found[0].why}")
+        return _UNKNOWN
 
     def _parameter_origin(self, subject: Subject) -> Origin:
         """Where a plain name that is a parameter of a function comes from,

@@ -231,6 +231,8 @@ class Sites:
         for node in ast.walk(tree):
             if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
                 return True
+            if isinstance(node, ast.Compare) and _through_module(node, wanted) and self._reads(node.left):
+                return True  # row["status"] in settings.ENDED: a constant read through its module
         return False
 
     def status_parameters(self, source: bytes) -> set[str]:
@@ -698,6 +700,23 @@ class Sites:
                     self._validators = validating_helpers(self._pending[0])
                 return node.func.id in self._validators
         return True
+
+
+def _through_module(node: ast.Compare, modules: set[str]) -> bool:
+    """A test with a module's constant read through the module
+    (``in settings.ENDED``, ``== pkg.settings.STOPPED``), one of ``modules``
+    the name (or a dotted part) it is imported as."""
+    if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+        return False
+    other = node.comparators[0]
+    if not isinstance(other, ast.Attribute) or not other.attr.isupper():
+        return False
+    holder = other.value
+    while isinstance(holder, ast.Attribute):
+        if holder.attr in modules:
+            return True
+        holder = holder.value
+    return isinstance(holder, ast.Name) and holder.id in modules
 
 
 def validating_helpers(tree: ast.Module) -> dict[str, Validator]:
