@@ -923,6 +923,7 @@ class Resolver:
         self.foreign_tokens = tuple(t.lower() for t in (*python.foreign.calls, *python.foreign.paths))
         self.containers = frozenset(python.sources.containers)
         self.foreign_keys = frozenset(python.foreign.keys)
+        self._kv_reads = frozenset(python.key_value.reads)
         self._origins: dict[tuple[int, int, int], Origin] = {}
         self._nesting = 0
         # Call sites a function is being read through (innermost last): what
@@ -1478,6 +1479,12 @@ class Resolver:
         queued = self._queued_origin(node, scope, depth)
         if queued is not None:
             return queued
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in self._kv_reads:
+            from codemods.stores import stored_origin  # r.hgetall(ROW_KEY.format(key=k)): what is stored there
+
+            stored = stored_origin(node, scope, self, depth)
+            if stored is not None:
+                return stored
         if isinstance(node.func, cst.Attribute):
             # rows.items(), handle.read(), data.get("sessions"), cur.fetchall()
             inner = self.origin(node.func.value, scope, depth + 1)

@@ -248,7 +248,8 @@ class Sites:
         if not roots:
             return set()
         params = {w for m in _DEF_LINE.finditer(source) for w in re.findall(rb"\w+", m.group(1))}
-        if not roots & params:
+        # `for row in rows:` over a parameter: the loop's name stands for it.
+        if not roots & params and not any(b"in " + p + b":" in source or b"in " + p + b")" in source for p in params):
             return set()
         try:
             tree = parse(source)
@@ -258,7 +259,7 @@ class Sites:
         for node in tree.body:
             if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+            params = _loop_names(node, {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)})
             for inner in ast.walk(node):
                 root = None
                 if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Constant) and inner.slice.value in self.keys:
@@ -347,15 +348,7 @@ class Sites:
         for node in tree.body:
             if not classes or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            names = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
-            for inner in ast.walk(node):  # loop names over a parameter stand for it
-                loops = [(g.target, g.iter) for g in inner.generators] if isinstance(
-                    inner, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) else []
-                if isinstance(inner, (ast.For, ast.AsyncFor)):
-                    loops.append((inner.target, inner.iter))
-                for target, iterable in loops:
-                    if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(iterable)):
-                        names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+            names = _loop_names(node, {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)})
             for inner in ast.walk(node):
                 if not isinstance(inner, ast.Call):
                     continue
@@ -700,6 +693,21 @@ class Sites:
                     self._validators = validating_helpers(self._pending[0])
                 return node.func.id in self._validators
         return True
+
+
+def _loop_names(function: ast.AST, names: set[str]) -> set[str]:
+    """``names`` (a function's parameters) and the names of the loops and
+    comprehensions over them, which stand for their items."""
+    names = set(names)
+    for inner in ast.walk(function):
+        loops = [(g.target, g.iter) for g in inner.generators] if isinstance(
+            inner, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) else []
+        if isinstance(inner, (ast.For, ast.AsyncFor)):
+            loops.append((inner.target, inner.iter))
+        for target, iterable in loops:
+            if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(iterable)):
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
 
 
 def _through_module(node: ast.Compare, modules: set[str]) -> bool:

@@ -280,6 +280,18 @@ class DeferredCalls:
 
 
 @dataclass(frozen=True)
+class KeyValueCalls:
+    """A key-value store's methods (Redis hashes and strings): what one reads
+    under a key is what the module writes under the same key of the same
+    store. ``writes`` take the key first and the value as ``mapping=`` or
+    last (``r.hset(KEY.format(key=k), mapping={...})``, ``r.set(k,
+    json.dumps(row))``); ``reads`` take the key first (``r.hgetall(k)``)."""
+
+    writes: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class PythonSurface:
     """How the field shows up in Python caller code."""
 
@@ -294,6 +306,7 @@ class PythonSurface:
     foreign: PythonSources = field(default_factory=PythonSources)
     string_evidence: frozenset[str] = frozenset()  # of ``evidence``, those counted only inside a string
     deferred: DeferredCalls = field(default_factory=DeferredCalls)
+    key_value: KeyValueCalls = field(default_factory=KeyValueCalls)
 
 
 @dataclass(frozen=True)
@@ -399,6 +412,17 @@ def _deferred(value: Any, where: str) -> DeferredCalls:
     return DeferredCalls(**{k: _strings(value.get(k, []), where, f"{key}.{k}") for k in names})
 
 
+def _key_value(value: Any, where: str) -> KeyValueCalls:
+    key = "surfaces.python.key-value"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: key '{key}' must be a table")
+    unknown = sorted(set(value) - {"writes", "reads"})
+    if unknown:
+        raise ConfigError(f"{where}: key '{key}.{unknown[0]}' is not one of writes, reads")
+    return KeyValueCalls(_strings(value.get("writes", []), where, f"{key}.writes"),
+                         _strings(value.get("reads", []), where, f"{key}.reads"))
+
+
 def _with_gateway(sources: PythonSources, gateway: Iterable[GatewaySurface]) -> PythonSources:
     """Every gateway response that carries session rows is a session source
     in Python too (``call("sessions.describe", ...)``), and so is every such
@@ -486,6 +510,7 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         sources=_sources(py.get("sources", {}), where, "surfaces.python.sources"),
         foreign=_sources(py.get("foreign", {}), where, "surfaces.python.foreign"),
         deferred=_deferred(py.get("deferred", {}), where),
+        key_value=_key_value(py.get("key-value", {}), where),
     )
     clash = python.foreign_words & vocabulary.all_values
     if clash:

@@ -41,6 +41,7 @@ RULE = Rule(
 
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
     copies: set[int] | None = None
+    stored: dict[int, Verdict] | None = None
     for target, literal, scope, kind in facts.writers:
         value = string_value(literal)
         if value not in rw.vocab.old or kind == "default":
@@ -50,6 +51,11 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             from codemods.forms.copy_writer import update_dicts
             copies = update_dicts(facts, resolver) if copies is None else copies
             if id(target) in copies:
+                continue
+            # `r.hset(KEY, mapping={...})` of a stored copy of rows: the store form's.
+            from codemods.forms.store_writer import stored_dicts
+            stored = stored_dicts(facts, resolver) if stored is None else stored
+            if id(target) in stored:
                 continue
             evidence = resolver.module_evidence
             verdict = Verdict(
