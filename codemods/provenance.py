@@ -284,6 +284,10 @@ class ModuleFacts(cst.CSTVisitor):
         # call each stands in for (its position).
         self.deferred: dict[str, list[tuple[cst.Call, Scope]]] = {}
         self.stand_ins: dict[int, cst.Call] = {}
+        # Function tools offered to a model, by their schema (see codemods.forms.tool_enum).
+        self.tools: list[cst.Dict] = []
+        self._tool_names = frozenset(manifest.python.tool_schemas.names)
+        self._tool_parameters = frozenset(manifest.python.tool_schemas.parameters)
         shapes = manifest.python.deferred
         self._deferring = frozenset((*shapes.first, *shapes.second, *shapes.methods, *shapes.packed))
         self._deferring_keywords = frozenset(shapes.targets)
@@ -758,6 +762,9 @@ class ModuleFacts(cst.CSTVisitor):
                 self.writers.append((target, value, self.scope, key))
 
     def visit_Dict(self, node: cst.Dict) -> None:
+        keys = {string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)}
+        if keys & self._tool_names and keys & self._tool_parameters:
+            self.tools.append(node)  # {"name": "list_sessions", "parameters": {...}}: a function tool
         for element in node.elements:
             if isinstance(element, cst.DictElement) and string_value(element.key) in self.keys:
                 if isinstance(element.value, cst.SimpleString) and string_value(element.value) is not None:

@@ -529,7 +529,8 @@ class Sites:
                 for s in node.body)
         if isinstance(node, ast.Dict):
             return any(
-                isinstance(k, ast.Constant) and k.value in self.keys and self._old_literal(v)
+                isinstance(k, ast.Constant) and (k.value in self.keys and self._old_literal(v) or k.value == "enum"
+                                                 and self._fills(v, constants))  # a tool parameter's JSON-schema enum
                 for k, v in zip(node.keys, node.values)
             )
         if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):

@@ -292,6 +292,16 @@ class KeyValueCalls:
 
 
 @dataclass(frozen=True)
+class ToolSchemas:
+    """Function tools offered to a model: the key of a tool's name, and the
+    keys its parameters' JSON Schema sits under (OpenAI's ``parameters``,
+    Anthropic's ``input_schema``, MCP's ``inputSchema``)."""
+
+    names: tuple[str, ...] = ()
+    parameters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class PythonSurface:
     """How the field shows up in Python caller code."""
 
@@ -307,6 +317,7 @@ class PythonSurface:
     string_evidence: frozenset[str] = frozenset()  # of ``evidence``, those counted only inside a string
     deferred: DeferredCalls = field(default_factory=DeferredCalls)
     key_value: KeyValueCalls = field(default_factory=KeyValueCalls)
+    tool_schemas: ToolSchemas = field(default_factory=ToolSchemas)
 
 
 @dataclass(frozen=True)
@@ -423,6 +434,17 @@ def _key_value(value: Any, where: str) -> KeyValueCalls:
                          _strings(value.get("reads", []), where, f"{key}.reads"))
 
 
+def _tool_schemas(value: Any, where: str) -> ToolSchemas:
+    key = "surfaces.python.tool-schemas"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: key '{key}' must be a table")
+    unknown = sorted(set(value) - {"names", "parameters"})
+    if unknown:
+        raise ConfigError(f"{where}: key '{key}.{unknown[0]}' is not one of names, parameters")
+    return ToolSchemas(_strings(value.get("names", []), where, f"{key}.names"),
+                       _strings(value.get("parameters", []), where, f"{key}.parameters"))
+
+
 def _with_gateway(sources: PythonSources, gateway: Iterable[GatewaySurface]) -> PythonSources:
     """Every gateway response that carries session rows is a session source
     in Python too (``call("sessions.describe", ...)``), and so is every such
@@ -511,6 +533,7 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         foreign=_sources(py.get("foreign", {}), where, "surfaces.python.foreign"),
         deferred=_deferred(py.get("deferred", {}), where),
         key_value=_key_value(py.get("key-value", {}), where),
+        tool_schemas=_tool_schemas(py.get("tool-schemas", {}), where),
     )
     clash = python.foreign_words & vocabulary.all_values
     if clash:
