@@ -15,13 +15,14 @@ writer forms judge, as a status written to those rows.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 import libcst as cst
 
 from codemods.literals import string_value
 
 if TYPE_CHECKING:
-    from codemods.provenance import Origin, Resolver, Scope
+    from codemods.provenance import ModuleFacts, Origin, Resolver, Scope
 
 # Calls that batch a store's commands: what they run is run on the store.
 _BATCHES = frozenset({"pipeline", "transaction", "multi"})
@@ -98,18 +99,39 @@ def writes_under(call: cst.Call, scope: Scope, resolver: Resolver) -> list[tuple
     if found is None:
         return None
     store, _ = found
+    writes = _writes(resolver)
+    if not writes:
+        return []
     key = key_of(call.args[0].value, resolver, scope)
     if key is None:
         return None
     held = store_of(store, resolver, scope)
     out = []
-    for other, other_scope in resolver.facts.all_calls:
-        written = _store(other, shapes.writes)
-        if written is None or store_of(written[0], resolver, other_scope) != held:
+    for other, other_scope, written in writes:
+        if store_of(written, resolver, other_scope) != held:
             continue
         if key_of(other.args[0].value, resolver, other_scope) == key:
             out.append((other, other_scope))
     return out
+
+
+# The store writes of a module's facts, found once (a read is asked of every `.get(...)`).
+_WRITES: WeakKeyDictionary[ModuleFacts, list[tuple[cst.Call, Scope, cst.BaseExpression]]] = WeakKeyDictionary()
+
+
+def _writes(resolver: Resolver) -> list[tuple[cst.Call, Scope, cst.BaseExpression]]:
+    """Every write of a module's facts on a store: ``(call, scope, store)``."""
+    facts = resolver.facts
+    found = _WRITES.get(facts)
+    if found is None:
+        shapes = resolver.manifest.python.key_value.writes
+        found = []
+        for call, scope in facts.all_calls:
+            written = _store(call, shapes)
+            if written is not None and written_value(call) is not None:
+                found.append((call, scope, written[0]))
+        _WRITES[facts] = found
+    return found
 
 
 def literal_status(value: cst.BaseExpression | None, resolver: Resolver) -> bool:
