@@ -2339,7 +2339,9 @@ class Resolver:
             return _UNKNOWN
         found = [self.origin(b.value, subject.scope) for b in bindings if b.value is not None]
         if found and all(o.kind == "foreign" and o.strength == "strong" for o in found):
-            return Origin("foreign", "strong", f"`{name}` is bound from `{self.code(bindings[0].value)}`: {found[0].why}")
+            value = bindings[0].value
+            shown = self.code(value) if value is not None else name
+            return Origin("foreign", "strong", f"`{name}` is bound from `{shown}`: {found[0].why}")
         return _UNKNOWN
 
     def _parameter_origin(self, subject: Subject) -> Origin:

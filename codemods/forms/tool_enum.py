@@ -95,7 +95,7 @@ def tool_enums(facts: ModuleFacts, resolver: Resolver) -> list[tuple[cst.BaseExp
         for prop in properties.elements:
             param = string_value(prop.key) if isinstance(prop, cst.DictElement) else None
             enum = _entry(prop.value, {"enum"}) if param is not None else None
-            if enum is None:
+            if param is None or enum is None:
                 continue
             verdicts = [compared.get((f, param)) for f in functions]
             if not verdicts or any(v is None or v.confidence != "certain" for v in verdicts):

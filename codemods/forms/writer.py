@@ -41,7 +41,7 @@ RULE = Rule(
 
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
     copies: set[int] | None = None
-    stored: dict[int, Verdict] | None = None
+    in_stores: dict[int, Verdict] | None = None
     for target, literal, scope, kind in facts.writers:
         value = string_value(literal)
         if value not in rw.vocab.old or kind == "default":
@@ -54,8 +54,8 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
                 continue
             # `r.hset(KEY, mapping={...})` of a stored copy of rows: the store form's.
             from codemods.forms.store_writer import stored_dicts
-            stored = stored_dicts(facts, resolver) if stored is None else stored
-            if id(target) in stored:
+            in_stores = stored_dicts(facts, resolver) if in_stores is None else in_stores
+            if id(target) in in_stores:
                 continue
             evidence = resolver.module_evidence
             verdict = Verdict(
