@@ -18,7 +18,7 @@ import re
 from typing import Iterable
 
 from codemods import orm
-from codemods.words import foreign_token
+from codemods.words import foreign_token, words_of
 from migrator.manifest import Manifest
 
 # A validating helper: its positional parameters, and each (tested, collection)
@@ -245,11 +245,13 @@ class Sites:
             before = _NAME_BEFORE.search(source, max(0, match.start() - 64), match.start())
             if before is not None:
                 roots.add(before.group(0))
-        if not roots:
-            return set()
         params = {w for m in _DEF_LINE.finditer(source) for w in re.findall(rb"\w+", m.group(1))}
+        # `def nudge(key, status): ... status == "timeout"`: a parameter that
+        # says it holds a status, compared, takes what its callers pass.
+        named = {p for p in params if _says_status(p.decode(errors="replace"))}
         # `for row in rows:` over a parameter: the loop's name stands for it.
-        if not roots & params and not any(b"in " + p + b":" in source or b"in " + p + b")" in source for p in params):
+        if not named and not roots & params and not any(
+                b"in " + p + b":" in source or b"in " + p + b")" in source for p in params):
             return set()
         try:
             tree = parse(source)
@@ -272,6 +274,11 @@ class Sites:
                 ):
                     root = inner.func.value
                 if isinstance(root, ast.Name) and root.id in params:
+                    out.add(node.name)
+                    break
+                if isinstance(inner, ast.Compare) and len(inner.ops) == 1 and any(
+                        isinstance(side, ast.Name) and side.id in params and _says_status(side.id)
+                        for side in (inner.left, inner.comparators[0])):
                     out.add(node.name)
                     break
         return out
@@ -694,6 +701,12 @@ class Sites:
                     self._validators = validating_helpers(self._pending[0])
                 return node.func.id in self._validators
         return True
+
+
+def _says_status(name: str) -> bool:
+    """Whether a name says it holds a status (``status``, ``run_state``), as
+    the provenance asks of a parameter before its callers speak for it."""
+    return bool({"status", "state"} & set(words_of(name)))
 
 
 def _loop_names(function: ast.AST, names: set[str]) -> set[str]:

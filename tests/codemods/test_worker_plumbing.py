@@ -348,3 +348,62 @@ def test_a_task_s_own_methods_and_a_thread_pass_what_they_are_given(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "fan" / "tasks.py").read_text("utf-8") == TASKS.replace(
         '"failed"', '"interrupted"').replace('"timeout"', '"waiting_for_response"').replace('"killed"', '"halted"')
+
+
+JOBS = '''def nudge(key, status):
+    return "retry" if status == "timeout" else "none"
+
+
+def settle(job_id, state):
+    return "drop" if state == "failed" else "keep"
+'''
+
+POLL = '''import json
+
+from rq import Queue
+
+from . import jobs
+from .jobs import settle
+
+q = Queue()
+
+
+def poll():
+    for row in json.load(open("agents/main/sessions/sessions.json")).values():
+        q.enqueue(jobs.nudge, row["key"], row["status"])
+    for job in json.load(open("queue/jobs.json")):
+        q.enqueue(settle, job["id"], job["state"])
+'''
+
+
+def test_a_job_enqueued_in_another_module_learns_what_it_is_given(tmp_path: Path) -> None:
+    """The job functions live in one module, the poll that enqueues them in
+    another (`q.enqueue(jobs.nudge, key, row["status"])`): the parameter
+    that says it holds a status takes what the enqueuing module passes; the
+    job handed its own state stays."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "rqapp"\n', "utf-8")
+    (tmp_path / "rqapp").mkdir()
+    (tmp_path / "rqapp" / "__init__.py").write_text("", "utf-8")
+    (tmp_path / "rqapp" / "jobs.py").write_text(JOBS, "utf-8")
+    (tmp_path / "rqapp" / "poll.py").write_text(POLL, "utf-8")
+    scan = run_cli("scan", ".", "--show-why", cwd=tmp_path)
+    assert scan.stdout.splitlines() == [
+        "rqapp/jobs.py:2:33: status-compare [certain, rewrite] 'timeout' -> 'waiting_for_response': compared with "
+        "`status`, where `status` of `nudge()` is passed, at rqapp/poll.py:13, `row[\"status\"]`, `row` iterates "
+        "decoded from a path naming `sessions.json`",
+        "3 files scanned, 1 finding: 1 to rewrite, 0 to review (expand phase)",
+    ], scan.stdout
+    done = run_cli("apply", ".", "--write", "--phase", "expand", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    expanded = JOBS.replace('status == "timeout"', 'status in ("timeout", "waiting_for_response")')
+    assert (tmp_path / "rqapp" / "jobs.py").read_text("utf-8") == expanded
+    assert (tmp_path / "rqapp" / "poll.py").read_text("utf-8") == POLL
+    namespace: dict[str, object] = {}
+    exec(compile(expanded, "jobs.py", "exec"), namespace)
+    nudge, settle = namespace["nudge"], namespace["settle"]
+    assert callable(nudge) and callable(settle)
+    assert [nudge("k", s) for s in ("timeout", "waiting_for_response", "done")] == ["retry", "retry", "none"]
+    assert [settle("j", s) for s in ("failed", "interrupted")] == ["drop", "keep"]
+    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "rqapp" / "jobs.py").read_text("utf-8") == JOBS.replace('"timeout"', '"waiting_for_response"')
