@@ -24,6 +24,8 @@ from codemods.literals import string_value
 if TYPE_CHECKING:
     from codemods.provenance import ModuleFacts, Origin, Resolver, Scope
 
+# Calls that encode a record for the store: what is stored is what they are given.
+_ENCODERS = frozenset({"dumps", "packb", "encode"})
 # Calls that batch a store's commands: what they run is run on the store.
 _BATCHES = frozenset({"pipeline", "transaction", "multi"})
 
@@ -79,7 +81,8 @@ def _store(call: cst.Call, methods: tuple[str, ...]) -> tuple[cst.BaseExpression
 def written_value(call: cst.Call) -> cst.BaseExpression | None:
     """What a write stores: its ``mapping=``, a field and its value
     (``hset(k, "status", v)`` as ``{"status": v}``), or its last positional
-    argument (``set(k, json.dumps(row))``, ``setex(k, ttl, value)``)."""
+    argument (``set(k, json.dumps(row))``, ``setex(k, ttl, value)``), the
+    record an encoder is given (``row`` of ``json.dumps(row)``)."""
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == "mapping":
             return arg.value
@@ -87,7 +90,11 @@ def written_value(call: cst.Call) -> cst.BaseExpression | None:
     func = call.func
     if isinstance(func, cst.Attribute) and func.attr.value == "hset" and len(positional) == 3:
         return cst.Dict([cst.DictElement(positional[1], positional[2])])
-    return positional[-1] if len(positional) >= 2 else None
+    value = positional[-1] if len(positional) >= 2 else None
+    while isinstance(value, cst.Call) and value.args and not value.args[0].star and (
+            cst.helpers.get_full_name_for_node(value.func) or "").rsplit(".", 1)[-1] in _ENCODERS:
+        value = value.args[0].value
+    return value
 
 
 def writes_under(call: cst.Call, scope: Scope, resolver: Resolver) -> list[tuple[cst.Call, Scope]] | None:

@@ -407,3 +407,51 @@ def test_a_job_enqueued_in_another_module_learns_what_it_is_given(tmp_path: Path
     done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "rqapp" / "jobs.py").read_text("utf-8") == JOBS.replace('"timeout"', '"waiting_for_response"')
+
+
+KV = '''import json
+import subprocess
+
+import redis
+
+r = redis.Redis()
+
+
+def refresh():
+    out = subprocess.run(["openclaw", "sessions", "--json"], capture_output=True, text=True).stdout
+    for row in json.loads(out)["sessions"]:
+        r.set(f"oc:{row['key']}", json.dumps(row))
+    with open("subagents/runs.json") as fh:
+        for run_id, run in json.load(fh)["runs"].items():
+            r.set(f"run:{run_id}", json.dumps(run["outcome"]))
+
+
+def is_over(key):
+    row = json.loads(r.get(f"oc:{key}") or "{}")
+    return row.get("status") in ("done", "failed")
+
+
+def run_over(run_id):
+    entry = json.loads(r.get(f"run:{run_id}") or "{}")
+    return entry.get("status") in ("done", "failed")
+'''
+
+
+def test_rows_kept_as_json_strings_are_read_back_as_session_rows(tmp_path: Path) -> None:
+    """`r.set(f"oc:{row['key']}", json.dumps(row))` of `openclaw sessions`
+    rows, then `json.loads(r.get(f"oc:{key}"))`: the same key of the same
+    store. Subagent run outcomes kept under another key speak their own
+    words, in a module that talks to OpenClaw all the same."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "kv"\n', "utf-8")
+    (tmp_path / "kv.py").write_text(KV, "utf-8")
+    scan = run_cli("scan", ".", cwd=tmp_path)
+    assert scan.stdout.splitlines() == [
+        "kv.py:20:34: status-membership [certain, rewrite] 'done' -> 'agent_responded'",
+        "kv.py:20:42: status-membership [certain, rewrite] 'failed' -> 'interrupted'",
+        "1 file scanned, 2 findings: 2 to rewrite, 0 to review (expand phase)",
+    ], scan.stdout
+    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    head, tail = KV.split("def run_over", 1)
+    assert (tmp_path / "kv.py").read_text("utf-8") == head.replace(
+        '("done", "failed")', '("agent_responded", "interrupted")') + "def run_over" + tail
