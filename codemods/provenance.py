@@ -284,6 +284,7 @@ class ModuleFacts(cst.CSTVisitor):
         # call each stands in for (its position).
         self.deferred: dict[str, list[tuple[cst.Call, Scope]]] = {}
         self.stand_ins: dict[int, cst.Call] = {}
+        self._through_tables: dict[str, list[tuple[cst.Call, Scope]]] | None = None
         # Function tools offered to a model, by their schema (see codemods.forms.tool_enum).
         self.tools: list[cst.Dict] = []
         self._tool_names = frozenset(manifest.python.tool_schemas.names)
@@ -820,9 +821,37 @@ class ModuleFacts(cst.CSTVisitor):
             self.stand_ins[id(made)] = node
 
     def calls_of(self, name: str) -> list[tuple[cst.Call, Scope]]:
-        """The calls of the function ``name`` made here: plain ones and those
-        a job queue, an executor or a thread makes later."""
-        return [*self.calls.get(name, ()), *self.deferred.get(name, ())]
+        """The calls of the function ``name`` made here: plain ones, those
+        a job queue, an executor or a thread makes later, and those made
+        through a module table of functions (``ACTIONS[kind](key, status)``)."""
+        if self._through_tables is None:
+            self._through_tables = self._table_calls()
+        return [*self.calls.get(name, ()), *self.deferred.get(name, ()), *self._through_tables.get(name, ())]
+
+    def _table_calls(self) -> dict[str, list[tuple[cst.Call, Scope]]]:
+        """``ACTIONS[kind](key, status)``, ``ACTIONS.get(kind)(...)``, or
+        ``handler = ACTIONS.get(kind)`` then ``handler(...)``, where
+        ``ACTIONS`` is a module dict of functions: a call of each of them."""
+        out: dict[str, list[tuple[cst.Call, Scope]]] = {}
+        for call, scope in self.all_calls:
+            func: cst.BaseExpression | None = call.func
+            if isinstance(func, cst.Name):
+                bindings = scope.lookup(func.value)
+                func = bindings[0].value if len(bindings) == 1 and bindings[0].kind == "assign" else None
+            table = None
+            if isinstance(func, cst.Subscript):
+                table = func.value
+            elif isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute) and func.func.attr.value == "get":
+                table = func.func.value
+            held = self.constants.get(table.value) if isinstance(table, cst.Name) else None
+            if not isinstance(held, cst.Dict):
+                continue
+            for entry in held.elements:
+                if isinstance(entry, cst.DictElement) and isinstance(entry.value, cst.Name):
+                    made = cst.Call(entry.value, call.args)
+                    self.stand_ins[id(made)] = call
+                    out.setdefault(entry.value.value, []).append((made, scope))
+        return out
 
     def _note_handler(self, node: cst.Call) -> None:
         """``gw.on("sessions.changed", self.on_changed)``: a call given a

@@ -455,3 +455,63 @@ def test_rows_kept_as_json_strings_are_read_back_as_session_rows(tmp_path: Path)
     head, tail = KV.split("def run_over", 1)
     assert (tmp_path / "kv.py").read_text("utf-8") == head.replace(
         '("done", "failed")', '("agent_responded", "interrupted")') + "def run_over" + tail
+
+
+TABLE = '''import json
+
+
+def retry(key, status):
+    return status == "timeout"
+
+
+def archive(key, status):
+    return status in ("done", "killed")
+
+
+def job_retry(job_id, state):
+    return state == "failed"
+
+
+ACTIONS = {"retry": retry, "archive": archive}
+JOB_ACTIONS = {"retry": job_retry}
+
+
+def run(kind):
+    for row in json.load(open("agents/main/sessions/sessions.json")).values():
+        ACTIONS[kind](row["key"], row["status"])
+    for job in json.load(open("queue/jobs.json")):
+        act = JOB_ACTIONS.get(kind)
+        act(job["id"], job["state"])
+'''
+
+
+def test_a_call_through_a_table_of_functions_is_a_call_of_each(tmp_path: Path) -> None:
+    """`ACTIONS[kind](key, row["status"])` calls whichever function the
+    table holds: each learns what it is given; the jobs' table, looked up
+    into a name first, passes a job's own state."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "tbl"\n', "utf-8")
+    (tmp_path / "tbl.py").write_text(TABLE, "utf-8")
+    scan = run_cli("scan", ".", cwd=tmp_path)
+    assert scan.stdout.splitlines() == [
+        "tbl.py:5:22: status-compare [certain, rewrite] 'timeout' -> 'waiting_for_response'",
+        "tbl.py:9:23: status-membership [certain, rewrite] 'done' -> 'agent_responded'",
+        "tbl.py:9:31: status-membership [certain, rewrite] 'killed' -> 'halted'",
+        "1 file scanned, 3 findings: 3 to rewrite, 0 to review (expand phase)",
+    ], scan.stdout
+    done = run_cli("apply", ".", "--write", "--phase", "expand", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    expanded = TABLE.replace('status == "timeout"', 'status in ("timeout", "waiting_for_response")').replace(
+        '("done", "killed")', '("done", "agent_responded", "killed", "halted")')
+    assert (tmp_path / "tbl.py").read_text("utf-8") == expanded
+    namespace: dict[str, object] = {}
+    exec(compile(expanded, "tbl.py", "exec"), namespace)
+    actions, jobs = namespace["ACTIONS"], namespace["JOB_ACTIONS"]
+    assert isinstance(actions, dict) and isinstance(jobs, dict)
+    assert [actions["retry"]("k", s) for s in ("timeout", "waiting_for_response", "done")] == [True, True, False]
+    assert [actions["archive"]("k", s) for s in ("done", "agent_responded", "halted", "failed")] == [
+        True, True, True, False]
+    assert [jobs["retry"]("j", s) for s in ("failed", "interrupted")] == [True, False]
+    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "tbl.py").read_text("utf-8") == TABLE.replace('"timeout"', '"waiting_for_response"').replace(
+        '("done", "killed")', '("agent_responded", "halted")')
