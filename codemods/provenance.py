@@ -283,7 +283,7 @@ class ModuleFacts(cst.CSTVisitor):
         # name as written (`follow_up`, `tasks.follow_up`), and the real
         # call each stands in for (its position).
         self.deferred: dict[str, list[tuple[cst.Call, Scope]]] = {}
-        self.stand_ins: dict[int, cst.Call] = {}
+        self.stand_ins: dict[int, cst.CSTNode] = {}
         self._through_tables: dict[str, list[tuple[cst.Call, Scope]]] | None = None
         # Function tools offered to a model, by their schema (see codemods.forms.tool_enum).
         self.tools: list[cst.Dict] = []

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import libcst as cst
 
+from codemods.forms.held_collection import tested_arguments
 from codemods.forms.passed_value import compared_parameters
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Verdict, collection_elements, table_entries
 from codemods.session_status import Plan, StatusRewriter
+from codemods.words import VALUE_EXPORT
 from migrator.rules import Example, Rule
 
 ORDER = 52
@@ -72,9 +74,23 @@ def handlers(facts: ModuleFacts, tool: str) -> list[str]:
     for value in facts.constants.values():
         for entry in table_entries(value) or ():
             if isinstance(entry, cst.DictElement) and string_value(entry.key) == tool \
-                    and isinstance(entry.value, cst.Name) and entry.value.value in facts.functions:
+                    and isinstance(entry.value, cst.Name) and (
+                        entry.value.value in facts.functions or entry.value.value in facts.imported_names):
                 out.append(entry.value.value)
     return out
+
+
+def _handler_verdict(resolver: Resolver, compared: dict[tuple[str, str], Verdict], function: str, param: str,
+                     enum: cst.BaseExpression) -> Verdict | None:
+    """How surely ``function`` (of this module, or imported from another
+    that exports what it compares) compares its ``param`` with a session status."""
+    if function in resolver.facts.functions:
+        return compared.get((function, param))
+    # Asked as another module's call would pass it: the export of what it compares.
+    call = cst.Call(cst.Name(function), [cst.Arg(enum, keyword=cst.Name(param))])
+    resolver.facts.stand_ins[id(call)] = enum
+    found = tested_arguments(resolver, call, VALUE_EXPORT)
+    return found[0][1] if found else None
 
 
 def tool_enums(facts: ModuleFacts, resolver: Resolver) -> list[tuple[cst.BaseExpression, Verdict]]:
@@ -97,7 +113,7 @@ def tool_enums(facts: ModuleFacts, resolver: Resolver) -> list[tuple[cst.BaseExp
             enum = _entry(prop.value, {"enum"}) if param is not None else None
             if param is None or enum is None:
                 continue
-            verdicts = [compared.get((f, param)) for f in functions]
+            verdicts = [_handler_verdict(resolver, compared, f, param, enum) for f in functions]
             if not verdicts or any(v is None or v.confidence != "certain" for v in verdicts):
                 continue  # a handler that does not compare it, or not surely with a session status
             verdict = verdicts[0]

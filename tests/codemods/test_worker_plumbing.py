@@ -515,3 +515,54 @@ def test_a_call_through_a_table_of_functions_is_a_call_of_each(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "tbl.py").read_text("utf-8") == TABLE.replace('"timeout"', '"waiting_for_response"').replace(
         '("done", "killed")', '("agent_responded", "halted")')
+
+
+HANDLERS = '''import json
+
+import requests
+
+
+def list_sessions(status=None):
+    body = requests.post("http://127.0.0.1:18789/tools/invoke", json={"tool": "sessions_list", "args": {}}).json()
+    rows = body["result"]["details"]["sessions"]
+    return json.dumps([r["key"] for r in rows if status is None or r["status"] == status])
+
+
+def list_batches(status=None):
+    return json.dumps([b.id for b in client.batches.list() if status is None or b.status == status])
+'''
+
+SCHEMA = '''from .handlers import list_batches, list_sessions
+
+TOOLS = [
+    {"name": "list_sessions", "input_schema": {"type": "object", "properties": {
+        "status": {"type": "string", "enum": ["running", "done", "failed"]}}}},
+    {"name": "list_batches", "input_schema": {"type": "object", "properties": {
+        "status": {"type": "string", "enum": ["completed", "failed", "expired"]}}}},
+]
+HANDLERS = {"list_sessions": list_sessions, "list_batches": list_batches}
+'''
+
+
+def test_a_tool_s_handler_in_another_module_speaks_for_its_enum(tmp_path: Path) -> None:
+    """Anthropic's `input_schema`, the handlers imported from their own
+    module: the enum of the tool whose handler compares a session row's
+    status changes; the batch tool's (OpenAI Batch states) stays."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "bot"\n', "utf-8")
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "__init__.py").write_text("", "utf-8")
+    (tmp_path / "bot" / "handlers.py").write_text(HANDLERS, "utf-8")
+    (tmp_path / "bot" / "schema.py").write_text(SCHEMA, "utf-8")
+    scan = run_cli("scan", ".", cwd=tmp_path)
+    assert scan.stdout.splitlines() == [
+        "bot/schema.py:5:58: status-tool-enum [certain, rewrite] 'done' -> 'agent_responded'",
+        "bot/schema.py:5:66: status-tool-enum [certain, rewrite] 'failed' -> 'interrupted'",
+        "3 files scanned, 2 findings: 2 to rewrite, 0 to review (expand phase)",
+    ], scan.stdout
+    for phase, enum in (("expand", '["running", "done", "agent_responded", "failed", "interrupted"]'),
+                        ("contract", '["running", "agent_responded", "interrupted"]')):
+        done = run_cli("apply", ".", "--write", "--phase", phase, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "bot" / "schema.py").read_text("utf-8") == SCHEMA.replace(
+            '["running", "done", "failed"]', enum), phase
+        assert (tmp_path / "bot" / "handlers.py").read_text("utf-8") == HANDLERS
