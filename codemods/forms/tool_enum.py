@@ -1,6 +1,7 @@
 """The JSON-schema `enum` of a function tool's parameter (OpenAI's
 `parameters`, Anthropic's `input_schema`, MCP's `inputSchema`) whose handler
-compares that parameter with a session status.
+compares that parameter with a session status, or (an array's `items.enum`)
+tests one in it.
 
 A model calls `list_sessions(status=...)` with one of the values the schema
 lists, `{"name": "list_sessions", "parameters": {"properties": {"status":
@@ -16,12 +17,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.forms.held_collection import tested_arguments
+from codemods.forms.held_collection import tested_arguments, tested_parameters
 from codemods.forms.passed_value import compared_parameters
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Verdict, collection_elements, table_entries
 from codemods.session_status import Plan, StatusRewriter
-from codemods.words import VALUE_EXPORT
+from codemods.words import COLLECTION_EXPORT, VALUE_EXPORT
 from migrator.rules import Example, Rule
 
 ORDER = 52
@@ -81,15 +82,21 @@ def handlers(facts: ModuleFacts, tool: str) -> list[str]:
 
 
 def _handler_verdict(resolver: Resolver, compared: dict[tuple[str, str], Verdict], function: str, param: str,
-                     enum: cst.BaseExpression) -> Verdict | None:
+                     enum: cst.BaseExpression, marker: str) -> Verdict | None:
     """How surely ``function`` (of this module, or imported from another
-    that exports what it compares) compares its ``param`` with a session status."""
-    if function in resolver.facts.functions:
+    that exports what it tests) compares its ``param`` with a session status
+    (``marker`` :data:`VALUE_EXPORT`) or tests one in it (an array's items,
+    :data:`COLLECTION_EXPORT`)."""
+    if function in resolver.facts.functions and marker == VALUE_EXPORT:
         return compared.get((function, param))
-    # Asked as another module's call would pass it: the export of what it compares.
+    if function in resolver.facts.functions:
+        why = tested_parameters(resolver.facts, resolver).get(f"{resolver.tree.module}.{function}#{param}".lstrip("."))
+        said, _, reason = (why or "")[len(marker):].partition(": ")
+        return Verdict("certain", reason) if why is not None and said == "certain" else None
+    # Asked as another module's call would pass it: the export of what it tests.
     call = cst.Call(cst.Name(function), [cst.Arg(enum, keyword=cst.Name(param))])
     resolver.facts.stand_ins[id(call)] = enum
-    found = tested_arguments(resolver, call, VALUE_EXPORT)
+    found = tested_arguments(resolver, call, marker)
     return found[0][1] if found else None
 
 
@@ -110,10 +117,15 @@ def tool_enums(facts: ModuleFacts, resolver: Resolver) -> list[tuple[cst.BaseExp
         functions = handlers(facts, name)
         for prop in properties.elements:
             param = string_value(prop.key) if isinstance(prop, cst.DictElement) else None
-            enum = _entry(prop.value, {"enum"}) if param is not None else None
-            if param is None or enum is None:
+            if param is None:
                 continue
-            verdicts = [_handler_verdict(resolver, compared, f, param, enum) for f in functions]
+            # One value of the enum, or (an array) several, tested in as a collection.
+            enum, marker = _entry(prop.value, {"enum"}), VALUE_EXPORT
+            if enum is None:
+                enum, marker = _entry(_entry(prop.value, {"items"}) or cst.Dict([]), {"enum"}), COLLECTION_EXPORT
+            if enum is None:
+                continue
+            verdicts = [_handler_verdict(resolver, compared, f, param, enum, marker) for f in functions]
             if not verdicts or any(v is None or v.confidence != "certain" for v in verdicts):
                 continue  # a handler that does not compare it, or not surely with a session status
             verdict = verdicts[0]

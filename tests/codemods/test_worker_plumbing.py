@@ -566,3 +566,43 @@ def test_a_tool_s_handler_in_another_module_speaks_for_its_enum(tmp_path: Path) 
         assert (tmp_path / "bot" / "schema.py").read_text("utf-8") == SCHEMA.replace(
             '["running", "done", "failed"]', enum), phase
         assert (tmp_path / "bot" / "handlers.py").read_text("utf-8") == HANDLERS
+
+
+ARRAY = '''import json
+
+
+def list_sessions(statuses=None):
+    rows = client.invoke("sessions_list", {})["details"]["sessions"]
+    return json.dumps([r["key"] for r in rows if not statuses or r["status"] in statuses])
+
+
+def list_jobs(states=None):
+    with open("jobs.json") as fh:
+        return json.dumps([j["id"] for j in json.load(fh) if not states or j["state"] in states])
+
+
+TOOLS = [
+    {"type": "function", "function": {"name": "list_sessions", "parameters": {"type": "object", "properties": {
+        "statuses": {"type": "array", "items": {"type": "string", "enum": ["running", "failed", "timeout"]}}}}}},
+    {"type": "function", "function": {"name": "list_jobs", "parameters": {"type": "object", "properties": {
+        "states": {"type": "array", "items": {"type": "string", "enum": ["queued", "failed"]}}}}}},
+]
+'''
+
+
+def test_the_enum_of_an_array_parameter_tested_as_a_collection(tmp_path: Path) -> None:
+    """An array parameter's `items.enum`, whose handler tests the rows'
+    status in it (`r["status"] in statuses`); the jobs' tool stays."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "arr"\n', "utf-8")
+    (tmp_path / "arr.py").write_text(ARRAY, "utf-8")
+    scan = run_cli("scan", ".", cwd=tmp_path)
+    assert scan.stdout.splitlines() == [
+        "arr.py:16:87: status-tool-enum [certain, rewrite] 'failed' -> 'interrupted'",
+        "arr.py:16:97: status-tool-enum [certain, rewrite] 'timeout' -> 'waiting_for_response'",
+        "1 file scanned, 2 findings: 2 to rewrite, 0 to review (expand phase)",
+    ], scan.stdout
+    for phase, enum in (("expand", '["running", "failed", "interrupted", "timeout", "waiting_for_response"]'),
+                        ("contract", '["running", "interrupted", "waiting_for_response"]')):
+        done = run_cli("apply", ".", "--write", "--phase", phase, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "arr.py").read_text("utf-8") == ARRAY.replace('["running", "failed", "timeout"]', enum)
