@@ -1460,24 +1460,24 @@ class Resolver:
         # glob("agents/*/sessions/sessions.json"), run(["openclaw", "sessions", "--json"]).
         # A payload names it too: Request(url, data=json.dumps({"tool": "sessions_list"})).
         last = name.rsplit(".", 1)[-1]
-        if name and not any(part[:1].isupper() for part in name.split(".")):
-            # A function of the project known to return session rows, or
-            # another vocabulary's record (`gateway.send(key, text)` calls
-            # `sessions_send`), is what it returns, whatever it is given: a
-            # row's key passed to it names no source. (A class's method,
-            # `Seat.from_row(r)`, is built from what it is given, below.)
-            exported = self._exported(name)
-            if exported is not None:
-                return exported
         # Literals name a source in any call; a payload built elsewhere only
         # in a call that sends or encodes it.
-        shapes: tuple[type, ...] = _LITERALS + ((cst.Name, cst.Call) if last in _TRANSPORTS else ())
-        for arg in node.args[:6]:
-            value = arg.value
-            if isinstance(value, shapes):
-                inner = self.origin(value, scope, depth + 1)
-                if inner.kind != "unknown" and inner.strength == "strong":
-                    return inner
+        for shapes in (_LITERALS, (cst.Name, cst.Call) if last in _TRANSPORTS else ()):
+            if shapes and shapes[0] is cst.Name and name and not any(p[:1].isupper() for p in name.split(".")):
+                # A function of the project known to return another
+                # vocabulary's record (`gateway.send(key, text)` calls
+                # `sessions_send`) is that, whatever names it is given: a
+                # row's key passed to it names no source. (A class's method,
+                # `Seat.from_row(r)`, is built from what it is given, below.)
+                exported = self._exported(name)
+                if exported is not None and exported.kind == "foreign":
+                    return exported
+            for arg in node.args[:6]:
+                value = arg.value
+                if isinstance(value, shapes):
+                    inner = self.origin(value, scope, depth + 1)
+                    if inner.kind != "unknown" and inner.strength == "strong":
+                        return inner
         for token in self._call_tokens(node):
             session = self._session_token(token)
             if session:

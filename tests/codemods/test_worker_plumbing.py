@@ -323,15 +323,23 @@ def fan_out():
         check.delay(row["key"], row["status"])
         later.apply_async((row["key"], row["status"]), countdown=60)
         threading.Thread(target=threaded, args=(row["key"],), kwargs={"status": row["status"]}).start()
+        ask.delay(row["key"], row["status"])
     for job in load_jobs():
         job_state.delay(job["id"], job["state"])
+
+
+def ask(key, status):
+    # The key of a session row given to a function that calls sessions_send: its reply's words.
+    reply = client.send(key, "where did you stop?")
+    return reply["status"] == "timeout"
 '''
 
 
 def test_a_task_s_own_methods_and_a_thread_pass_what_they_are_given(tmp_path: Path) -> None:
     """celery's `task.delay(...)` and `task.apply_async((...), ...)`, and a
     thread's `target=` with `args=` and `kwargs=`, call the function with
-    those arguments; a job's own state handed the same way stays."""
+    those arguments; a job's own state handed the same way stays, and so
+    does a `sessions_send` reply got with a session's key."""
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "fan"\n', "utf-8")
     (tmp_path / "fan").mkdir()
     (tmp_path / "fan" / "__init__.py").write_text("", "utf-8")
@@ -346,8 +354,10 @@ def test_a_task_s_own_methods_and_a_thread_pass_what_they_are_given(tmp_path: Pa
     ], scan.stdout
     done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "fan" / "tasks.py").read_text("utf-8") == TASKS.replace(
-        '"failed"', '"interrupted"').replace('"timeout"', '"waiting_for_response"').replace('"killed"', '"halted"')
+    head, tail = TASKS.split("def ask", 1)
+    assert (tmp_path / "fan" / "tasks.py").read_text("utf-8") == head.replace(
+        '"failed"', '"interrupted"').replace('"timeout"', '"waiting_for_response"').replace(
+        '"killed"', '"halted"') + "def ask" + tail
 
 
 JOBS = '''def nudge(key, status):
