@@ -285,9 +285,23 @@ class ModuleFacts(cst.CSTVisitor):
         self.attribute_writes: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] = []
         # Calls of plain names, for what a function's parameters are passed.
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
-        # Calls that stand for another in the source (what `partial(f, a)` and
-        # its later call make, see codemods.partials): their positions are its.
+        # The calls a job queue, an executor or a thread makes later
+        # (`queue.enqueue(follow_up, key, status)` calls `follow_up(key,
+        # status)`, see codemods.deferred): stand-ins, by the function's
+        # name as written (`follow_up`, `tasks.follow_up`).
+        self.deferred: dict[str, list[tuple[cst.Call, Scope]]] = {}
+        # Calls that stand for another in the source (those, and what
+        # `partial(f, a)` and its later call make, see codemods.partials):
+        # the real call each stands in for, whose position is theirs.
         self.stand_ins: dict[int, cst.CSTNode] = {}
+        self._through_tables: dict[str, list[tuple[cst.Call, Scope]]] | None = None
+        # Function tools offered to a model, by their schema (see codemods.forms.tool_enum).
+        self.tools: list[cst.Dict] = []
+        self._tool_names = frozenset(manifest.python.tool_schemas.names)
+        self._tool_parameters = frozenset(manifest.python.tool_schemas.parameters)
+        shapes = manifest.python.deferred
+        self._deferring = frozenset((*shapes.first, *shapes.second, *shapes.methods, *shapes.packed))
+        self._deferring_keywords = frozenset(shapes.targets)
         # `bad |= {"killed"}`: what grows a collection in place (see codemods.members).
         self.aug_assigns: list[tuple[cst.AugAssign, Scope]] = []
         self.inline_dispatches: list[tuple[cst.Dict, cst.BaseExpression, Scope]] = []
@@ -789,6 +803,9 @@ class ModuleFacts(cst.CSTVisitor):
                 self.writers.append((target, value, self.scope, key))
 
     def visit_Dict(self, node: cst.Dict) -> None:
+        keys = {string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)}
+        if keys & self._tool_names and keys & self._tool_parameters:
+            self.tools.append(node)  # {"name": "list_sessions", "parameters": {...}}: a function tool
         for element in node.elements:
             if isinstance(element, cst.DictElement) and string_value(element.key) in self.keys:
                 if isinstance(element.value, cst.SimpleString) and string_value(element.value) is not None:
@@ -799,6 +816,7 @@ class ModuleFacts(cst.CSTVisitor):
         self._note_handler(node)
         if isinstance(node.func, cst.Name):
             self.calls.setdefault(node.func.value, []).append((node, self.scope))
+        self._note_deferred(node)
         name = cst.helpers.get_full_name_for_node(node.func) or ""
         self._note_identifier(name.rsplit(".", 1)[-1])
         func = node.func
@@ -826,6 +844,55 @@ class ModuleFacts(cst.CSTVisitor):
                     key = cst.SimpleString(repr(arg.keyword.value))
                     target = cst.Subscript(node.func.value, [cst.SubscriptElement(cst.Index(key))])
                     self.writers.append((target, arg.value, self.scope, "assign"))
+
+    def _note_deferred(self, node: cst.Call) -> None:
+        """``queue.enqueue(follow_up, key, status)``: the call of
+        ``follow_up`` it makes later, noted beside the plain calls."""
+        func = node.func
+        method = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if method not in self._deferring and not any(
+                a.keyword is not None and a.keyword.value in self._deferring_keywords for a in node.args):
+            return
+        from codemods.deferred import stand_in
+
+        made = stand_in(node, self.manifest.python.deferred)
+        name = cst.helpers.get_full_name_for_node(made.func) if made is not None else None
+        if made is not None and name:
+            self.deferred.setdefault(name, []).append((made, self.scope))
+            self.stand_ins[id(made)] = node
+
+    def calls_of(self, name: str) -> list[tuple[cst.Call, Scope]]:
+        """The calls of the function ``name`` made here: plain ones, those
+        a job queue, an executor or a thread makes later, and those made
+        through a module table of functions (``ACTIONS[kind](key, status)``)."""
+        if self._through_tables is None:
+            self._through_tables = self._table_calls()
+        return [*self.calls.get(name, ()), *self.deferred.get(name, ()), *self._through_tables.get(name, ())]
+
+    def _table_calls(self) -> dict[str, list[tuple[cst.Call, Scope]]]:
+        """``ACTIONS[kind](key, status)``, ``ACTIONS.get(kind)(...)``, or
+        ``handler = ACTIONS.get(kind)`` then ``handler(...)``, where
+        ``ACTIONS`` is a module dict of functions: a call of each of them."""
+        out: dict[str, list[tuple[cst.Call, Scope]]] = {}
+        for call, scope in self.all_calls:
+            func: cst.BaseExpression | None = call.func
+            if isinstance(func, cst.Name):
+                bindings = scope.lookup(func.value)
+                func = bindings[0].value if len(bindings) == 1 and bindings[0].kind == "assign" else None
+            table = None
+            if isinstance(func, cst.Subscript):
+                table = func.value
+            elif isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute) and func.func.attr.value == "get":
+                table = func.func.value
+            held = self.constants.get(table.value) if isinstance(table, cst.Name) else None
+            if not isinstance(held, cst.Dict):
+                continue
+            for entry in held.elements:
+                if isinstance(entry, cst.DictElement) and isinstance(entry.value, cst.Name):
+                    made = cst.Call(entry.value, call.args)
+                    self.stand_ins[id(made)] = call
+                    out.setdefault(entry.value.value, []).append((made, scope))
+        return out
 
     def _note_handler(self, node: cst.Call) -> None:
         """``gw.on("sessions.changed", self.on_changed)``: a call given a
@@ -934,6 +1001,7 @@ class Resolver:
             t.lower() for t in (*python.foreign.calls, *python.foreign.paths, *python.foreign.commands))
         self.containers = frozenset(python.sources.containers)
         self.foreign_keys = frozenset(python.foreign.keys)
+        self._kv_reads = frozenset(python.key_value.reads)
         self._origins: dict[tuple[int, int, int], Origin] = {}
         self._nesting = 0
         # Call sites a function is being read through (innermost last): what
@@ -1500,13 +1568,22 @@ class Resolver:
         last = name.rsplit(".", 1)[-1]
         # Literals name a source in any call; a payload built elsewhere only
         # in a call that sends or encodes it.
-        shapes: tuple[type, ...] = _LITERALS + ((cst.Name, cst.Call) if last in _TRANSPORTS else ())
-        for arg in node.args[:6]:
-            value = arg.value
-            if isinstance(value, shapes):
-                inner = self.origin(value, scope, depth + 1)
-                if inner.kind != "unknown" and inner.strength == "strong":
-                    return inner
+        for shapes in (_LITERALS, (cst.Name, cst.Call) if last in _TRANSPORTS else ()):
+            if shapes and shapes[0] is cst.Name and name and not any(p[:1].isupper() for p in name.split(".")):
+                # A function of the project known to return another
+                # vocabulary's record (`gateway.send(key, text)` calls
+                # `sessions_send`) is that, whatever names it is given: a
+                # row's key passed to it names no source. (A class's method,
+                # `Seat.from_row(r)`, is built from what it is given, below.)
+                exported = self._exported(name)
+                if exported is not None and exported.kind == "foreign":
+                    return exported
+            for arg in node.args[:6]:
+                value = arg.value
+                if isinstance(value, shapes):
+                    inner = self.origin(value, scope, depth + 1)
+                    if inner.kind != "unknown" and inner.strength == "strong":
+                        return inner
         for token in self._call_tokens(node):
             session = self._session_token(token)
             if session:
@@ -1551,6 +1628,12 @@ class Resolver:
         queried = self._query_origin(node, scope)
         if queried is not None:
             return queried
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in self._kv_reads:
+            from codemods.stores import stored_origin  # r.hgetall(ROW_KEY.format(key=k)): what is stored there
+
+            stored = stored_origin(node, scope, self, depth)
+            if stored is not None:
+                return stored
         if isinstance(node.func, cst.Attribute):
             # rows.items(), handle.read(), data.get("sessions"), cur.fetchall()
             inner = self.origin(node.func.value, scope, depth + 1)
@@ -2458,7 +2541,7 @@ class Resolver:
                                   f"{inner.why}")
                 break
         passed: list[tuple[Origin, str]] = []
-        calls = self.facts.calls.get(name, []) if cls is None else self._method_calls(f"{cls}.{name}")
+        calls = self.facts.calls_of(name) if cls is None else self._method_calls(f"{cls}.{name}")
         for call, scope in calls:
             argument = _argument(call, own, param)
             if argument is None:
@@ -2567,6 +2650,8 @@ class Resolver:
                 return Verdict("certain", f"{verb} {subject.description}, where {origin.why}{extra}")
         else:
             origin = self._parameter_origin(subject)
+            if origin.kind == "unknown":
+                origin = self._foreign_binding(subject)
             if origin.kind == "foreign":
                 return Verdict(None, f"{subject.description}: {origin.why}")
             if origin.kind == "session" and origin.strength == "strong":
@@ -2613,6 +2698,23 @@ class Resolver:
         if evidence:
             return Verdict("possible", f"{subject.description} is a status of unknown origin; {evidence}")
         return Verdict("possible", f"{subject.description} is a status of unknown origin")
+
+    def _foreign_binding(self, subject: Subject) -> Origin:
+        """A plain name bound only from what a foreign record answers
+        (``status = job.get_status()`` where ``job`` iterates the worker's
+        own jobs): another vocabulary's. Unknown otherwise: how a session
+        status reaches a plain name is the parameter's question, not this."""
+        name = subject.key.split(":", 1)[-1]
+        bindings = subject.scope.bindings.get(name, [])
+        if not bindings or not all(b.kind == "assign" and b.index is None and isinstance(b.value, cst.Call)
+                                   for b in bindings):
+            return _UNKNOWN
+        found = [self.origin(b.value, subject.scope) for b in bindings if b.value is not None]
+        if found and all(o.kind == "foreign" and o.strength == "strong" for o in found):
+            value = bindings[0].value
+            shown = self.code(value) if value is not None else name
+            return Origin("foreign", "strong", f"`{name}` is bound from `{shown}`: {found[0].why}")
+        return _UNKNOWN
 
     def _parameter_origin(self, subject: Subject) -> Origin:
         """Where a plain name that is a parameter of a function comes from,

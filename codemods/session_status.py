@@ -174,12 +174,11 @@ class StatusRewriter:
                     module, level, name = facts.imported_names[component.value]
                     out.append(ImportedUse(module, level, name, verdict))
         for other, subject_node, scope in probes:
-            if not isinstance(other, cst.Name) or other.value not in facts.imported_names:
-                continue
-            if scope.owner_of(other.value) is not facts.module_scope:
+            found = _imported_constant(other, scope, facts)
+            if found is None:
                 continue
             subject = resolver.subject(subject_node, scope)
-            module, level, name = facts.imported_names[other.value]
+            module, level, name = found
             if subject is None:
                 # `job["state"] in FINISHED`: the constant serves another vocabulary here.
                 line = facts.pos(subject_node).start.line
@@ -229,7 +228,9 @@ class StatusRewriter:
         _, facts, resolver = self.analyse(source)
         wanted = set(functions)
         out: list[PassedArgument] = []
-        for call, scope in facts.all_calls:
+        # What a job queue of this module passes them counts too (`queue.enqueue(checks.is_dead, row)`).
+        later = [c for calls in facts.deferred.values() for c in calls]
+        for call, scope in [*facts.all_calls, *later]:
             target = _imported_callee(call.func, facts) or _imported_method(call.func, scope, facts, resolver)
             if target is None or target[2] not in wanted:
                 continue
@@ -421,6 +422,24 @@ def _local_validators(source: bytes, facts: ModuleFacts) -> dict[str, Validator]
         return validating_helpers(parse_ast(source))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}  # newer syntax than this Python reads: no helper is known
+
+
+def _imported_constant(other: cst.BaseExpression, scope: Scope, facts: ModuleFacts) -> tuple[str, int, str] | None:
+    """``(module, level, name)`` of a constant of another module a test is
+    made with: ``NAME`` after ``from m import NAME``, or read through its
+    module, ``settings.NAME`` after ``from . import settings`` (or ``import
+    pkg.settings``), as a project's shared settings are."""
+    if isinstance(other, cst.Name):
+        if other.value not in facts.imported_names or scope.owner_of(other.value) is not facts.module_scope:
+            return None
+        return facts.imported_names[other.value]
+    if not isinstance(other, cst.Attribute):
+        return None
+    head = (cst.helpers.get_full_name_for_node(other) or "").split(".", 1)[0]
+    owner = scope.owner_of(head)
+    if owner is not None and owner is not facts.module_scope:
+        return None  # a local `settings` is no module
+    return _imported_callee(other, facts)
 
 
 def _imported_callee(func: cst.BaseExpression, facts: ModuleFacts) -> tuple[str, int, str] | None:

@@ -18,7 +18,7 @@ import re
 from typing import Iterable
 
 from codemods import orm
-from codemods.words import foreign_token
+from codemods.words import foreign_token, words_of
 from migrator.manifest import Manifest
 
 # A validating helper: its positional parameters, and each (tested, collection)
@@ -233,6 +233,8 @@ class Sites:
         for node in ast.walk(tree):
             if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
                 return True
+            if isinstance(node, ast.Compare) and _through_module(node, wanted) and self._reads(node.left):
+                return True  # row["status"] in settings.ENDED: a constant read through its module
         return False
 
     def status_parameters(self, source: bytes) -> set[str]:
@@ -245,10 +247,13 @@ class Sites:
             before = _NAME_BEFORE.search(source, max(0, match.start() - 64), match.start())
             if before is not None:
                 roots.add(before.group(0))
-        if not roots:
-            return set()
         params = {w for m in _DEF_LINE.finditer(source) for w in re.findall(rb"\w+", m.group(1))}
-        if not roots & params:
+        # `def nudge(key, status): ... status == "timeout"`: a parameter that
+        # says it holds a status, compared, takes what its callers pass.
+        named = {p for p in params if _says_status(p.decode(errors="replace"))}
+        # `for row in rows:` over a parameter: the loop's name stands for it.
+        if not named and not roots & params and not any(
+                b"in " + p + b":" in source or b"in " + p + b")" in source for p in params):
             return set()
         try:
             tree = parse(source)
@@ -258,7 +263,7 @@ class Sites:
         for node in tree.body:
             if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+            params = _loop_names(node, {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)})
             for inner in ast.walk(node):
                 root = None
                 if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Constant) and inner.slice.value in self.keys:
@@ -271,6 +276,11 @@ class Sites:
                 ):
                     root = inner.func.value
                 if isinstance(root, ast.Name) and root.id in params:
+                    out.add(node.name)
+                    break
+                if isinstance(inner, ast.Compare) and len(inner.ops) == 1 and any(
+                        isinstance(side, ast.Name) and side.id in params and _says_status(side.id)
+                        for side in (inner.left, inner.comparators[0])):
                     out.add(node.name)
                     break
         return out
@@ -347,15 +357,7 @@ class Sites:
         for node in tree.body:
             if not classes or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            names = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
-            for inner in ast.walk(node):  # loop names over a parameter stand for it
-                loops = [(g.target, g.iter) for g in inner.generators] if isinstance(
-                    inner, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) else []
-                if isinstance(inner, (ast.For, ast.AsyncFor)):
-                    loops.append((inner.target, inner.iter))
-                for target, iterable in loops:
-                    if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(iterable)):
-                        names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+            names = _loop_names(node, {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)})
             for inner in ast.walk(node):
                 if not isinstance(inner, ast.Call):
                     continue
@@ -540,7 +542,8 @@ class Sites:
                 for s in node.body)
         if isinstance(node, ast.Dict):
             return any(
-                isinstance(k, ast.Constant) and k.value in self.keys and self._old_literal(v)
+                isinstance(k, ast.Constant) and (k.value in self.keys and self._old_literal(v) or k.value == "enum"
+                                                 and self._fills(v, constants))  # a tool parameter's JSON-schema enum
                 for k, v in zip(node.keys, node.values)
             )
         if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
@@ -704,6 +707,44 @@ class Sites:
                     self._validators = validating_helpers(self._pending[0])
                 return node.func.id in self._validators
         return True
+
+
+def _says_status(name: str) -> bool:
+    """Whether a name says it holds a status (``status``, ``run_state``), as
+    the provenance asks of a parameter before its callers speak for it."""
+    return bool({"status", "state"} & set(words_of(name)))
+
+
+def _loop_names(function: ast.AST, names: set[str]) -> set[str]:
+    """``names`` (a function's parameters) and the names of the loops and
+    comprehensions over them, which stand for their items."""
+    names = set(names)
+    for inner in ast.walk(function):
+        loops = [(g.target, g.iter) for g in inner.generators] if isinstance(
+            inner, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) else []
+        if isinstance(inner, (ast.For, ast.AsyncFor)):
+            loops.append((inner.target, inner.iter))
+        for target, iterable in loops:
+            if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(iterable)):
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def _through_module(node: ast.Compare, modules: set[str]) -> bool:
+    """A test with a module's constant read through the module
+    (``in settings.ENDED``, ``== pkg.settings.STOPPED``), one of ``modules``
+    the name (or a dotted part) it is imported as."""
+    if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+        return False
+    other = node.comparators[0]
+    if not isinstance(other, ast.Attribute) or not other.attr.isupper():
+        return False
+    holder = other.value
+    while isinstance(holder, ast.Attribute):
+        if holder.attr in modules:
+            return True
+        holder = holder.value
+    return isinstance(holder, ast.Name) and holder.id in modules
 
 
 def validating_helpers(tree: ast.Module) -> dict[str, Validator]:

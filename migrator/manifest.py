@@ -262,6 +262,48 @@ class PythonSources:
 
 
 @dataclass(frozen=True)
+class DeferredCalls:
+    """Calls that run a function later with the arguments they are given (a
+    job queue, an executor, a thread): what they pass reaches the function's
+    parameters as a call of it would. ``first`` and ``second`` take the
+    function as their first or second argument, the rest after it
+    (``queue.enqueue(job, key, status)``, ``loop.run_in_executor(None, job,
+    key)``); ``methods`` are a task's own, given its arguments as they are
+    (``job.delay(key, status)``) or, ``packed``, as a tuple and a dict
+    (``job.apply_async((key, status), {})``); ``targets`` are keywords that
+    name the function (``Thread(target=job, args=(key,))``). ``args`` and
+    ``kwargs`` keywords spread into its positions and keywords."""
+
+    first: tuple[str, ...] = ()
+    second: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
+    packed: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KeyValueCalls:
+    """A key-value store's methods (Redis hashes and strings): what one reads
+    under a key is what the module writes under the same key of the same
+    store. ``writes`` take the key first and the value as ``mapping=`` or
+    last (``r.hset(KEY.format(key=k), mapping={...})``, ``r.set(k,
+    json.dumps(row))``); ``reads`` take the key first (``r.hgetall(k)``)."""
+
+    writes: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ToolSchemas:
+    """Function tools offered to a model: the key of a tool's name, and the
+    keys its parameters' JSON Schema sits under (OpenAI's ``parameters``,
+    Anthropic's ``input_schema``, MCP's ``inputSchema``)."""
+
+    names: tuple[str, ...] = ()
+    parameters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class PythonSurface:
     """How the field shows up in Python caller code."""
 
@@ -275,6 +317,9 @@ class PythonSurface:
     sources: PythonSources = field(default_factory=PythonSources)
     foreign: PythonSources = field(default_factory=PythonSources)
     string_evidence: frozenset[str] = frozenset()  # of ``evidence``, those counted only inside a string
+    deferred: DeferredCalls = field(default_factory=DeferredCalls)
+    key_value: KeyValueCalls = field(default_factory=KeyValueCalls)
+    tool_schemas: ToolSchemas = field(default_factory=ToolSchemas)
 
 
 @dataclass(frozen=True)
@@ -369,6 +414,39 @@ def _sources(value: Any, where: str, key: str) -> PythonSources:
     return PythonSources(**{k: _strings(value.get(k, []), where, f"{key}.{k}") for k in _SOURCE_KEYS})
 
 
+def _deferred(value: Any, where: str) -> DeferredCalls:
+    key = "surfaces.python.deferred"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: key '{key}' must be a table")
+    names = ("first", "second", "methods", "packed", "targets")
+    unknown = sorted(set(value) - set(names))
+    if unknown:
+        raise ConfigError(f"{where}: key '{key}.{unknown[0]}' is not one of {', '.join(names)}")
+    return DeferredCalls(**{k: _strings(value.get(k, []), where, f"{key}.{k}") for k in names})
+
+
+def _key_value(value: Any, where: str) -> KeyValueCalls:
+    key = "surfaces.python.key-value"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: key '{key}' must be a table")
+    unknown = sorted(set(value) - {"writes", "reads"})
+    if unknown:
+        raise ConfigError(f"{where}: key '{key}.{unknown[0]}' is not one of writes, reads")
+    return KeyValueCalls(_strings(value.get("writes", []), where, f"{key}.writes"),
+                         _strings(value.get("reads", []), where, f"{key}.reads"))
+
+
+def _tool_schemas(value: Any, where: str) -> ToolSchemas:
+    key = "surfaces.python.tool-schemas"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: key '{key}' must be a table")
+    unknown = sorted(set(value) - {"names", "parameters"})
+    if unknown:
+        raise ConfigError(f"{where}: key '{key}.{unknown[0]}' is not one of names, parameters")
+    return ToolSchemas(_strings(value.get("names", []), where, f"{key}.names"),
+                       _strings(value.get("parameters", []), where, f"{key}.parameters"))
+
+
 def _with_gateway(sources: PythonSources, gateway: Iterable[GatewaySurface]) -> PythonSources:
     """Every gateway response that carries session rows is a session source
     in Python too (``call("sessions.describe", ...)``), and so is every such
@@ -455,6 +533,9 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         foreign_words=frozenset(_strings(py.get("foreign-words", []), where, "surfaces.python.foreign-words")),
         sources=_sources(py.get("sources", {}), where, "surfaces.python.sources"),
         foreign=_sources(py.get("foreign", {}), where, "surfaces.python.foreign"),
+        deferred=_deferred(py.get("deferred", {}), where),
+        key_value=_key_value(py.get("key-value", {}), where),
+        tool_schemas=_tool_schemas(py.get("tool-schemas", {}), where),
     )
     clash = python.foreign_words & vocabulary.all_values
     if clash:

@@ -129,7 +129,7 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             if p.name.value == param and p.default is not None:
                 passed(p.default, shown)
         module_scope = facts.module_scope
-        for call, scope in facts.calls.get(name, []):
+        for call, scope in facts.calls_of(name):
             if scope.owner_of(name) is not module_scope:
                 continue
             argument = _argument(call, positional, param)

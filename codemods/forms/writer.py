@@ -41,6 +41,7 @@ RULE = Rule(
 
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
     copies: set[int] | None = None
+    in_stores: dict[int, Verdict] | None = None
     for target, literal, scope, kind in facts.writers:
         value = string_value(literal)
         if value not in rw.vocab.old or kind == "default":
@@ -50,6 +51,11 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             from codemods.forms.copy_writer import update_dicts
             copies = update_dicts(facts, resolver) if copies is None else copies
             if id(target) in copies:
+                continue
+            # `r.hset(KEY, mapping={...})` of a stored copy of rows: the store form's.
+            from codemods.forms.store_writer import stored_dicts
+            in_stores = stored_dicts(facts, resolver) if in_stores is None else in_stores
+            if id(target) in in_stores:
                 continue
             evidence = resolver.module_evidence
             verdict = Verdict(

@@ -634,6 +634,15 @@ class PythonEngine:
 
         self._gather_validators(items, facts, reads_sessions, {n for _, n in exported})
         readers = self._readers(items, reads_sessions) if exported else []
+        # A module that tests a status with a candidate's constant may read
+        # its rows from a module no candidate imports (`for row in
+        # gw.list_sessions(): ... in settings.ENDED`): what those return is
+        # learnt before the tests are judged.
+        more = self._readers_imports(readers, exported) - set(also)
+        if more:
+            given_facts = facts if self._given_sessions(facts) else None
+            facts.exports = self._exports(items, options, memo, {v.name for _, v in typing}, given_facts,
+                                          set(also) | more)
         # Unions other modules make of those constants are constants too:
         # those the readers import, or the modules those import.
         facts.unions = self._gather_unions(
@@ -996,13 +1005,44 @@ class PythonEngine:
             if any(
                 (lookup(resolve_import(survey.name, is_package, module, level)), name) in exported
                 for module, level, name in imported
-            ) or not tests_only and (
+            ) or self._reads_through_module(data, survey, is_package, imported, exported, lookup) or not tests_only and (
                 # `from pkg import checks` / `import pkg.checks`, then `checks.is_dead(row)`
                 any(lookup(".".join(p for p in (resolve_import(survey.name, is_package, module, level), name) if p))
                     in modules for module, level, name in imported)
                 or any(lookup(m.group(1).decode(errors="replace")) in modules for m in _IMPORT.finditer(data))
             ):
                 yield source, dataclasses.replace(survey, importer_source=data, imported=imported)
+
+    def _readers_imports(
+        self, readers: Sequence[tuple[SourcePath, ModuleSurvey]], exported: set[tuple[str, str]]
+    ) -> set[str]:
+        """The modules imported by the ``readers`` that name one of the
+        ``exported`` constants (by bytes): where their rows may come from."""
+        names = [n.encode() for n in {n for _, n in exported}]
+        out: set[str] = set()
+        for _, survey in readers:
+            data = survey.importer_source or b""
+            if not survey.candidate and any(n in data for n in names):
+                out |= self._imported_modules(survey, data)
+        return out
+
+    @staticmethod
+    def _reads_through_module(
+        data: bytes, survey: ModuleSurvey, is_package: bool, imported: Sequence[tuple[str, int, str]],
+        exported: set[tuple[str, str]], lookup: Callable[[str], str],
+    ) -> bool:
+        """Whether ``data`` names one of the ``exported`` constants through
+        its module (``settings.ENDED`` after ``from . import settings``,
+        ``pkg.settings.ENDED`` after ``import pkg.settings``): the bytes
+        say ``settings.ENDED``; the parse decides what is tested with it."""
+        spelled = [(resolve_import(survey.name, is_package, module, level), name) for module, level, name in imported]
+        held = [(".".join(p for p in (base, name) if p), name) for base, name in spelled]
+        held += [(m.group(1).decode(errors="replace"),) * 2 for m in _IMPORT.finditer(data)]
+        for full, written in held:
+            module = lookup(full)
+            if any(m == module and (written + "." + c).encode() in data for m, c in exported):
+                return True
+        return False
 
     @staticmethod
     def _given_sessions(facts: TreeFacts) -> set[str]:
