@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, TypeVar
 
 from packaging.version import InvalidVersion, Version
 
@@ -404,47 +404,19 @@ def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
 
 _SOURCE_KEYS = ("calls", "paths", "tables", "events", "commands", "containers", "keys", "shape")
 
+_T = TypeVar("_T")
 
-def _sources(value: Any, where: str, key: str) -> PythonSources:
+
+def _lists(value: Any, where: str, key: str, kind: Callable[..., _T], names: Sequence[str]) -> _T:
+    """A table of string lists (``[surfaces.python.sources]`` and the like)
+    as ``kind``, built with one keyword per name; a missing list is empty,
+    an unknown key is an error naming the known ones."""
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: key '{key}' must be a table")
-    unknown = sorted(set(value) - set(_SOURCE_KEYS))
-    if unknown:
-        raise ConfigError(f"{where}: key '{key}.{unknown[0]}' is not one of {', '.join(_SOURCE_KEYS)}")
-    return PythonSources(**{k: _strings(value.get(k, []), where, f"{key}.{k}") for k in _SOURCE_KEYS})
-
-
-def _deferred(value: Any, where: str) -> DeferredCalls:
-    key = "surfaces.python.deferred"
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: key '{key}' must be a table")
-    names = ("first", "second", "methods", "packed", "targets")
     unknown = sorted(set(value) - set(names))
     if unknown:
         raise ConfigError(f"{where}: key '{key}.{unknown[0]}' is not one of {', '.join(names)}")
-    return DeferredCalls(**{k: _strings(value.get(k, []), where, f"{key}.{k}") for k in names})
-
-
-def _key_value(value: Any, where: str) -> KeyValueCalls:
-    key = "surfaces.python.key-value"
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: key '{key}' must be a table")
-    unknown = sorted(set(value) - {"writes", "reads"})
-    if unknown:
-        raise ConfigError(f"{where}: key '{key}.{unknown[0]}' is not one of writes, reads")
-    return KeyValueCalls(_strings(value.get("writes", []), where, f"{key}.writes"),
-                         _strings(value.get("reads", []), where, f"{key}.reads"))
-
-
-def _tool_schemas(value: Any, where: str) -> ToolSchemas:
-    key = "surfaces.python.tool-schemas"
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: key '{key}' must be a table")
-    unknown = sorted(set(value) - {"names", "parameters"})
-    if unknown:
-        raise ConfigError(f"{where}: key '{key}.{unknown[0]}' is not one of names, parameters")
-    return ToolSchemas(_strings(value.get("names", []), where, f"{key}.names"),
-                       _strings(value.get("parameters", []), where, f"{key}.parameters"))
+    return kind(**{name.replace("-", "_"): _strings(value.get(name, []), where, f"{key}.{name}") for name in names})
 
 
 def _with_gateway(sources: PythonSources, gateway: Iterable[GatewaySurface]) -> PythonSources:
@@ -531,11 +503,14 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         mixed_sources=_strings(py.get("mixed-sources", []), where, "surfaces.python.mixed-sources"),
         foreign_sources=_strings(py.get("foreign-sources", []), where, "surfaces.python.foreign-sources"),
         foreign_words=frozenset(_strings(py.get("foreign-words", []), where, "surfaces.python.foreign-words")),
-        sources=_sources(py.get("sources", {}), where, "surfaces.python.sources"),
-        foreign=_sources(py.get("foreign", {}), where, "surfaces.python.foreign"),
-        deferred=_deferred(py.get("deferred", {}), where),
-        key_value=_key_value(py.get("key-value", {}), where),
-        tool_schemas=_tool_schemas(py.get("tool-schemas", {}), where),
+        sources=_lists(py.get("sources", {}), where, "surfaces.python.sources", PythonSources, _SOURCE_KEYS),
+        foreign=_lists(py.get("foreign", {}), where, "surfaces.python.foreign", PythonSources, _SOURCE_KEYS),
+        deferred=_lists(py.get("deferred", {}), where, "surfaces.python.deferred", DeferredCalls,
+                        ("first", "second", "methods", "packed", "targets")),
+        key_value=_lists(py.get("key-value", {}), where, "surfaces.python.key-value", KeyValueCalls,
+                         ("writes", "reads")),
+        tool_schemas=_lists(py.get("tool-schemas", {}), where, "surfaces.python.tool-schemas", ToolSchemas,
+                            ("names", "parameters")),
     )
     clash = python.foreign_words & vocabulary.all_values
     if clash:
