@@ -1,0 +1,1 @@
+"""clawtext: a Textual app over `openclaw sessions` and `openclaw tasks`."""
