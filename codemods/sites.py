@@ -13,8 +13,8 @@ a place a form *could* judge; the forms decide.
 from __future__ import annotations
 
 import ast
-import functools
 import re
+from collections import OrderedDict
 from typing import Iterable
 
 from codemods import orm
@@ -25,12 +25,30 @@ from migrator.manifest import Manifest
 # pair of parameters its body tests for membership (`value in allowed`).
 Validator = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
 
-@functools.lru_cache(maxsize=8)
+# Trees kept by their source, the least recently used dropped past this much
+# source: a run asks of a module again in each pass of the tree's gathering
+# (a few modules at a time would be parsed about three times each), and a
+# tree takes about ten times its source.
+_TREES: OrderedDict[bytes, ast.Module] = OrderedDict()
+TREES_BUDGET = 8 << 20
+_tree_bytes = 0
+
+
 def parse(source: bytes) -> ast.Module:
     """``source`` on the stdlib ast, parsed once for the several questions a
     run asks of one module (raises what :func:`ast.parse` raises). Shared:
     callers read the tree and never change it."""
-    return ast.parse(source)
+    global _tree_bytes
+    tree = _TREES.get(source)
+    if tree is not None:
+        _TREES.move_to_end(source)
+        return tree
+    tree = ast.parse(source)
+    _TREES[source] = tree
+    _tree_bytes += len(source)
+    while _tree_bytes > TREES_BUDGET and len(_TREES) > 1:
+        _tree_bytes -= len(_TREES.popitem(last=False)[0])
+    return tree
 
 
 # Names and modules of the functions that copy a record with fields replaced
