@@ -111,16 +111,19 @@ def tested_parameters(facts: ModuleFacts, resolver: Resolver) -> dict[str, str]:
         if resolver.literal_words(other) is not None or isinstance(other, cst.Dict):
             continue
         members.of(other, comparison.scope)
-        if not members.parameters:
+        if not members.parameters and not members.constructor_parameters:
             continue
         verdict = _verdict(resolver, comparison, [])
         if verdict.confidence is None:
             continue
-        for function, param in members.parameters:
-            positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
-            name = f"{resolver.tree.module}.{function.name.value}".lstrip(".")
+        # A class's constructor is called by the class's name, without `self`.
+        held = [(function.name.value, function, param, 0) for function, param in members.parameters]
+        held += [(cls, function, param, 1) for cls, function, param in members.constructor_parameters]
+        for called, function, param, skip in held:
+            positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)][skip:]
+            name = f"{resolver.tree.module}.{called}".lstrip(".")
             line = facts.pos(comparison.node).start.line
-            why = f"{COLLECTION_EXPORT}{verdict.confidence}: `{function.name.value}()` tests it ({where}:{line}), {verdict.why}"
+            why = f"{COLLECTION_EXPORT}{verdict.confidence}: `{called}()` tests it ({where}:{line}), {verdict.why}"
             keys = [param] + ([str(positional.index(param))] if param in positional else [])
             for key in keys:
                 known = out.get(f"{name}#{key}")
