@@ -46,7 +46,8 @@ RULE = Rule(
     "any status collection. Placeholders written by hand fix the number of names: expand lists them for "
     "review (generate the placeholders first), contract renames them one for one.",
     invalid=(
-        # Placeholders generated from a constant make it a status collection (see status-constant).
+        # Placeholders generated from a constant make it a status collection (see status-constant),
+        # from a local or a class's own collection (`self.ENDED`), a held one (status-held-collection).
         Example(_BY_HAND.format("failed", "timeout"), None, _BY_HAND.format("interrupted", "waiting_for_response")),
         Example(
             "def lost(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status = ?\", "
