@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from codemods.literals import string_value
-from codemods.provenance import Resolver, Scope, _argument, collection_elements
+from codemods.provenance import ModuleFacts, Resolver, Scope, _argument, collection_elements
 
 # Calls whose result holds what their one argument holds.
 _COPIES = frozenset({"set", "frozenset", "tuple", "list", "sorted"})
@@ -63,6 +63,10 @@ class Members:
         # The parameters of module-level functions the last :meth:`of` went
         # through: what other modules pass them reaches the test too.
         self.parameters: list[tuple[cst.FunctionDef, str]] = []
+        # The same for the classes whose constructor the last :meth:`of` went
+        # through (``self.targets = tuple(targets)`` in ``__init__``), by
+        # class name: what other modules pass ``Class(targets=...)``.
+        self.constructor_parameters: list[tuple[str, cst.FunctionDef, str]] = []
         # Calls of a method on a plain name, by that name (``bad.add(...)``,
         # ``p.add_argument(...)``): indexed once, asked per tested name.
         self._on_name: dict[str, list[tuple[cst.Call, Scope]]] | None = None
@@ -80,6 +84,7 @@ class Members:
         """Every member that reaches ``node`` (made in ``scope``); empty when none is known."""
         out: list[Member] = []
         self.parameters = []
+        self.constructor_parameters = []
         self._expression(node, scope, out, set(), 0, "")
         unique: dict[int, Member] = {}
         for member in out:
@@ -154,6 +159,9 @@ class Members:
             elif binding.kind == "param" and isinstance(owner.node, cst.FunctionDef):
                 if self.facts.functions.get(owner.node.name.value) is owner.node:
                     self.parameters.append((owner.node, name))
+                cls = _constructed(self.facts, owner.node)
+                if cls is not None:
+                    self.constructor_parameters.append((cls, owner.node, name))
                 if binding.value is not None:  # the default, read where the function is defined
                     self._expression(binding.value, owner.parent or owner, out, seen, depth, via)
                 self._passed(owner, name, out, seen, depth, via)
@@ -201,6 +209,11 @@ class Members:
         else:
             calls = self.resolver._method_calls(f"{cls}.{name}")
             positional = positional[1:]
+            if _constructed(self.facts, function) is not None:
+                # `Sensor("k", ("failed",))`: the class's calls pass its constructor's parameters.
+                module = self.facts.module_scope
+                calls = calls + [(c, s) for c, s in self.facts.calls.get(cls, []) if s.owner_of(cls) is module]
+                name = cls
         for call, scope in calls:
             argument = _argument(call, positional, param)
             if argument is not None:
@@ -336,6 +349,15 @@ def literals_of(member: Member) -> list[cst.SimpleString]:
     if not isinstance(node, cst.BaseExpression):
         return []
     return [e.value for e in collection_elements(node) or () if isinstance(e.value, cst.SimpleString)]
+
+
+def _constructed(facts: ModuleFacts, function: cst.FunctionDef) -> str | None:
+    """The module-level class whose ``__init__`` ``function`` is: calls of
+    the class pass its parameters."""
+    cls = facts.method_class.get(id(function))
+    if cls is None or function.name.value != "__init__" or facts.functions.get(f"{cls}.__init__") is not function:
+        return None
+    return cls if cls in facts.classes else None
 
 
 def _chain(step: str, via: str) -> str:

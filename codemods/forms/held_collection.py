@@ -4,7 +4,11 @@ local, a parameter or a command-line option's ``choices``.
 ``bad = set(BROKEN)``, ``bad.add("killed")``, then ``row.get("status") in bad``:
 the literals that reach ``bad`` (see :mod:`codemods.members`) are rewritten as
 a collection written in the test would be; a constant among them is a use of
-the constant in that test, judged with its other uses by the constant form."""
+the constant in that test, judged with its other uses by the constant form.
+An object's collection counts too: ``self.targets = tuple(targets)`` in its
+``__init__``, tested in a method, is what the calls of its class pass for
+``targets`` (in any module of the project), and a class's own ``ENDED``
+bound whole to placeholders generated from it is tested in the query."""
 
 from __future__ import annotations
 
@@ -20,6 +24,20 @@ from migrator.rules import Example, Rule
 
 _HEAD = 'data = client.invoke("sessions_list", {})\n\n\ndef broken(rows, strict):\n'
 _TAIL = '    return [r for r in rows if r["status"] in bad]\n\n\nprint(broken(data["sessions"], True))\n'
+_SENSOR = (
+    'class Sensor:\n    def __init__(self, client, targets={}):\n        self.client = client\n'
+    '        self.targets = tuple(targets)\n\n    def ready(self):\n'
+    '        rows = self.client.invoke("sessions_list", {{}})["sessions"]\n'
+    '        return [r["key"] for r in rows if r["status"] in self.targets]\n\n\n'
+    'late = Sensor(client, {})\n'
+)
+_TALLY = (
+    "class Tally:\n    ENDED = [{}]\n\n    def counts(self, con):\n"
+    "        marks = \", \".join(\"?\" for _ in self.ENDED)\n"
+    "        return con.execute(f\"SELECT status, COUNT(*) FROM {} WHERE status IN ({{marks}}) GROUP BY status\", "
+    "self.ENDED).fetchall()\n"
+)
+
 ORDER = 45  # before the constant form, which judges the constants these tests use
 
 RULE = Rule(
@@ -40,9 +58,22 @@ RULE = Rule(
             _HEAD + '    bad = set(("interrupted", "waiting_for_response"))\n    if strict:\n        bad.add("halted")\n'
             + _TAIL,
         ),
+        # Kept by an object: passed to its class's constructor, tested in a method.
+        Example(_SENSOR.format('("done",)', '("failed", "timeout")'),
+                _SENSOR.format('("done", "agent_responded",)',
+                               '("failed", "interrupted", "timeout", "waiting_for_response")'),
+                _SENSOR.format('("agent_responded",)', '("interrupted", "waiting_for_response")')),
+        # A class's own collection, bound whole to placeholders generated from it (status-sql-parameter).
+        Example(_TALLY.format('"done", "killed"', "session_windows"),
+                _TALLY.format('"done", "agent_responded", "killed", "halted"', "session_windows"),
+                _TALLY.format('"agent_responded", "halted"', "session_windows")),
     ),
     valid=(
+        Example(_TALLY.format('"done", "killed"', "jobs")),
         Example("def settled(jobs):\n    over = ('done', 'failed')\n    return [j for j in jobs if j['state'] in over]\n"),
+        Example("class Watch:\n    def __init__(self, states=('done',)):\n        self.states = set(states)\n\n"
+                "    def over(self, jobs):\n        return [j for j in jobs if j['state'] in self.states]\n\n\n"
+                "w = Watch(('failed', 'timeout'))\n"),
     ),
 )
 
@@ -111,16 +142,19 @@ def tested_parameters(facts: ModuleFacts, resolver: Resolver) -> dict[str, str]:
         if resolver.literal_words(other) is not None or isinstance(other, cst.Dict):
             continue
         members.of(other, comparison.scope)
-        if not members.parameters:
+        if not members.parameters and not members.constructor_parameters:
             continue
         verdict = _verdict(resolver, comparison, [])
         if verdict.confidence is None:
             continue
-        for function, param in members.parameters:
-            positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
-            name = f"{resolver.tree.module}.{function.name.value}".lstrip(".")
+        # A class's constructor is called by the class's name, without `self`.
+        held = [(function.name.value, function, param, 0) for function, param in members.parameters]
+        held += [(cls, function, param, 1) for cls, function, param in members.constructor_parameters]
+        for called, function, param, skip in held:
+            positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)][skip:]
+            name = f"{resolver.tree.module}.{called}".lstrip(".")
             line = facts.pos(comparison.node).start.line
-            why = f"{COLLECTION_EXPORT}{verdict.confidence}: `{function.name.value}()` tests it ({where}:{line}), {verdict.why}"
+            why = f"{COLLECTION_EXPORT}{verdict.confidence}: `{called}()` tests it ({where}:{line}), {verdict.why}"
             keys = [param] + ([str(positional.index(param))] if param in positional else [])
             for key in keys:
                 known = out.get(f"{name}#{key}")

@@ -8,7 +8,9 @@ writer, the literal is kept in expand (noted as contract pending) and
 renamed in contract, when the data speaks the new names. The parameter's
 default (`status="failed"`) is such a value too, and so is each item of a
 loop over literal tuples (`for status, colour in [("done", "green")]`)
-compared as that parameter would be."""
+compared as that parameter would be. So is what the calls of a class pass
+its constructor for a parameter the instance keeps as it is (`self.target =
+target`) and a method compares a session status with (`== self.target`)."""
 
 from __future__ import annotations
 
@@ -42,6 +44,13 @@ _LOOP = (
     '    print(colour, [r["key"] for r in data["sessions"] if r["status"] == status])\n'
 )
 
+_ALARM = (
+    'import sqlite3\n\n\nclass Alarm:\n    def __init__(self, key, target):\n        self.key = key\n'
+    '        self.target = target\n\n    def rings(self, con):\n'
+    '        row = con.execute("SELECT status FROM session_nodes WHERE session_key = ?", (self.key,)).fetchone()\n'
+    '        return row is not None and row[0] == self.target\n\n\nalarm = Alarm("agent:main:main", "{}")\n'
+)
+
 RULE = Rule(
     name="status-passed-value",
     summary="One session status given to a name a session status is compared with: a parameter, a loop's item.",
@@ -54,8 +63,12 @@ RULE = Rule(
         Example(_ENDED.format("failed"), None, _ENDED.format("interrupted")),
         Example(_LOST.format("timeout"), None, _LOST.format("waiting_for_response")),
         Example(_LOOP.format("done", "timeout"), None, _LOOP.format("agent_responded", "waiting_for_response")),
+        # Given to a class's constructor, kept as `self.target`, compared in a method.
+        Example(_ALARM.format("killed"), None, _ALARM.format("halted")),
     ),
     valid=(
+        Example('class Alarm:\n    def __init__(self, state):\n        self.state = state\n\n'
+                '    def rings(self, job):\n        return job["state"] == self.state\n\n\nalarm = Alarm("failed")\n'),
         # A job queue's own state, compared the same way.
         Example('def over(jobs, state):\n    return [j for j in jobs if j["state"] == state]\n\n\n'
                 'print(over(load_jobs(), "failed"))\n'),
@@ -94,16 +107,52 @@ def compared_parameters(facts: ModuleFacts, resolver: Resolver) -> list[tuple[cs
     return out
 
 
+def constructor_values(facts: ModuleFacts, resolver: Resolver) -> list[tuple[str, cst.FunctionDef, str, Verdict]]:
+    """``(class, __init__, parameter, verdict)`` of each constructor parameter
+    an instance keeps as it is (``self.target = target``, its one assignment)
+    and a method compares a session status with (``== self.target``): what
+    the calls of the class pass for it is one compared value."""
+    out: list[tuple[str, cst.FunctionDef, str, Verdict]] = []
+    for comparison in facts.comparisons:
+        other = comparison.other
+        if comparison.through is not None or not isinstance(comparison.op, (cst.Equal, cst.NotEqual)) \
+                or not (isinstance(other, cst.Attribute) and isinstance(other.value, cst.Name)):
+            continue
+        function = comparison.scope.node
+        cls = facts.method_class.get(id(function)) if isinstance(function, cst.FunctionDef) else None
+        init = facts.functions.get(f"{cls}.__init__") if cls in facts.classes else None
+        if cls is None or init is None or not isinstance(function, cst.FunctionDef) \
+                or not function.params.params or function.params.params[0].name.value != other.value.value:
+            continue  # not the method's own instance, or a class without its own constructor
+        assigned = resolver._assigned_attribute(cls, other.attr.value)
+        if len(assigned) != 1 or assigned[0][1] != "__init__" or not isinstance(assigned[0][0], cst.Name):
+            continue  # changed elsewhere too, or not a parameter as passed
+        param = assigned[0][0].value
+        names = [p.name.value for p in (*init.params.posonly_params, *init.params.params, *init.params.kwonly_params)]
+        scope = facts.attribute_scopes.get(id(assigned[0][0]))
+        if param not in names[1:] or scope is None or len(scope.bindings.get(param, ())) != 1:
+            continue  # rebound in the constructor: not only what the caller passes
+        verdict = _verdict(resolver, comparison, [])
+        if verdict.confidence is not None:
+            out.append((cls, init, param, Verdict(verdict.confidence, f"kept as `self.{other.attr.value}`, "
+                                                  f"{verdict.why}")))
+    return out
+
+
 def tested_values(facts: ModuleFacts, resolver: Resolver) -> dict[str, str]:
     """``module.function#index`` and ``#name`` of each compared parameter,
     for the modules that call the function (see :data:`VALUE_EXPORT`)."""
     out: dict[str, str] = {}
     where = resolver.tree.display or resolver.tree.module
-    for function, param, verdict in compared_parameters(facts, resolver):
-        positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
-        name = f"{resolver.tree.module}.{function.name.value}".lstrip(".")
+    # A class is called by its name, its constructor's `self` not passed.
+    held = [(function.name.value, function, param, verdict, 0)
+            for function, param, verdict in compared_parameters(facts, resolver)]
+    held += [(cls, init, param, verdict, 1) for cls, init, param, verdict in constructor_values(facts, resolver)]
+    for called, function, param, verdict, skip in held:
+        positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)][skip:]
+        name = f"{resolver.tree.module}.{called}".lstrip(".")
         line = facts.pos(function).start.line
-        why = f"{VALUE_EXPORT}{verdict.confidence}: `{function.name.value}()` ({where}:{line}) compares its " \
+        why = f"{VALUE_EXPORT}{verdict.confidence}: `{called}()` ({where}:{line}) compares its " \
               f"`{param}`: {verdict.why}"
         for key in [param] + ([str(positional.index(param))] if param in positional else []):
             known = out.get(f"{name}#{key}")
@@ -133,6 +182,16 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             if scope.owner_of(name) is not module_scope:
                 continue
             argument = _argument(call, positional, param)
+            if argument is not None:
+                passed(argument, shown)
+    for cls, init, param, verdict in constructor_values(facts, resolver):
+        shown = Verdict(verdict.confidence, f"passed to `{cls}()`, which compares it: {verdict.why}")
+        positional = [p.name.value for p in (*init.params.posonly_params, *init.params.params)][1:]
+        for p in (*init.params.params, *init.params.kwonly_params):
+            if p.name.value == param and p.default is not None:
+                passed(p.default, shown)
+        for call, scope in facts.calls_of(cls):
+            argument = _argument(call, positional, param) if scope.owner_of(cls) is facts.module_scope else None
             if argument is not None:
                 passed(argument, shown)
     for call, scope in facts.all_calls if resolver.tree.exports else ():

@@ -29,7 +29,7 @@ from codemods.provenance import (
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
 
-ORDER = 45  # before the constants: a bound constant is one of their uses
+ORDER = 44  # before the held collections and the constants: a bound collection is one of their tests
 
 _WRAPPERS = ("sorted", "list", "tuple", "set", "frozenset")
 
@@ -46,7 +46,8 @@ RULE = Rule(
     "any status collection. Placeholders written by hand fix the number of names: expand lists them for "
     "review (generate the placeholders first), contract renames them one for one.",
     invalid=(
-        # Placeholders generated from a constant make it a status collection (see status-constant).
+        # Placeholders generated from a constant make it a status collection (see status-constant),
+        # from a local or a class's own collection (`self.ENDED`), a held one (status-held-collection).
         Example(_BY_HAND.format("failed", "timeout"), None, _BY_HAND.format("interrupted", "waiting_for_response")),
         Example(
             "def lost(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status = ?\", "
@@ -166,26 +167,30 @@ def _bound(
     while isinstance(name, cst.Call) and isinstance(name.func, cst.Name) and name.func.value in _WRAPPERS \
             and len(name.args) == 1 and not name.args[0].star:
         name = name.args[0].value
-    if not isinstance(name, cst.Name):
+    held = _held_attribute(name)
+    if not isinstance(name, cst.Name) and held is None:
         return
+    shown = code(name)
     if generated:
-        # A local or a parameter too (`sorted(wanted)`): tested like any
-        # collection the status is compared with, where its values are known.
+        # A local, a parameter or a class's attribute too (`sorted(wanted)`,
+        # `self.ENDED`): tested like any collection the status is compared
+        # with, where its values are known.
         if total:
             return  # other placeholders come first: which are its is not known
-        mentions = _generated_from(resolver, call.args[0].value, name.value, scope)
+        mentions = _generated_from(resolver, call.args[0].value, shown, scope)
         if not mentions:
             return
         plan.sinks |= {id(m) for m in mentions}
-    elif resolver.module_constant(name, scope) is None or tuple(range(total)) != indices:
+    elif not isinstance(name, cst.Name) or resolver.module_constant(name, scope) is None \
+            or tuple(range(total)) != indices:
         return
     elif rw.phase == "expand":
         plan.fixed_length[name.value] = (
             f"line {line} binds it to placeholders written by hand, one per name: generate them from the "
             f"constant (`\",\".join(\"?\" * len({name.value}))`) for expand to add the new names")
-    stand_in = cst.Name(name.value)
+    stand_in = cst.Name(held or shown)
     resolver.bound[id(stand_in)] = Subject(f"{id(scope)}:{code(call)}", True, cst.SimpleString(repr(code(call))),
-                                           scope, f"`{name.value}`, {why}")
+                                           scope, f"`{shown}`, {why}")
     facts.comparisons.append(Comparison(call, stand_in, cst.In(), name, scope, facts.line(call)))
 
 
@@ -203,10 +208,21 @@ def _written(
             write(rw, facts, plan, literal, Verdict("certain", why), RULE.name)
 
 
-def _generated_from(resolver: Resolver, query: cst.BaseExpression, name: str, scope: Scope) -> list[cst.Name]:
-    """The mentions of ``name`` the placeholders of an f-string query are
-    generated from (``{",".join("?" * len(DEAD))}``, or a name bound once to
-    that); empty when they are not generated from it."""
+def _held_attribute(node: cst.BaseExpression) -> str | None:
+    """``ENDED`` of ``self.ENDED`` / ``cls.ENDED``: a collection an instance
+    or its class holds, bound whole as a query's parameters."""
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
+        return node.attr.value
+    return None
+
+
+def _generated_from(
+    resolver: Resolver, query: cst.BaseExpression, name: str, scope: Scope
+) -> list[cst.BaseExpression]:
+    """The mentions of ``name`` (a name, or ``self.ATTR``) the placeholders
+    of an f-string query are generated from (``{",".join("?" * len(DEAD))}``,
+    ``{", ".join("?" for _ in self.ENDED)}``, or a name bound once to that);
+    empty when they are not generated from it."""
     expressions: list[cst.BaseExpression] = []
     if isinstance(query, cst.Name):
         bindings = scope.lookup(query.value)
@@ -214,7 +230,7 @@ def _generated_from(resolver: Resolver, query: cst.BaseExpression, name: str, sc
             query = bindings[0].value
     if isinstance(query, cst.FormattedString):
         expressions = [p.expression for p in query.parts if isinstance(p, cst.FormattedStringExpression)]
-    found: list[cst.Name] = []
+    found: list[cst.BaseExpression] = []
     for expression in expressions:
         if isinstance(expression, cst.Name):
             bindings = scope.lookup(expression.value)
@@ -222,7 +238,10 @@ def _generated_from(resolver: Resolver, query: cst.BaseExpression, name: str, sc
                 expression = bindings[0].value
         if isinstance(expression, cst.Call) and isinstance(expression.func, cst.Attribute) \
                 and expression.func.attr.value == "join":
-            found += [n for n in nodes_in(expression, cst.Name) if n.value == name]
+            if "." in name:
+                found += [a for a in nodes_in(expression, cst.Attribute) if code(a) == name]
+            else:
+                found += [n for n in nodes_in(expression, cst.Name) if n.value == name]
     return found
 
 
