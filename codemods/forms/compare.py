@@ -5,6 +5,7 @@ from __future__ import annotations
 from codemods.forms._common import ROWS as _ROWS
 import libcst as cst
 
+from codemods import tables
 from codemods.forms.orm_column import column_of
 from codemods.provenance import TABLES, ModuleFacts, Resolver, Scope, Verdict
 from codemods.session_status import Plan, StatusRewriter
@@ -41,10 +42,13 @@ RULE = Rule(
 )
 
 
-def _tabular(subject: cst.BaseExpression, scope: Scope) -> bool:
+def _tabular(subject: cst.BaseExpression, scope: Scope, facts: ModuleFacts) -> bool:
     """Whether ``subject`` is a column of a table (``df.status``,
-    ``df["status"]`` with ``df = pd.DataFrame(...)``): its ``==`` is element
-    by element, and ``in`` would test the table's index, not its values."""
+    ``df["status"]`` with ``df = pd.DataFrame(...)``, ``pl.col("status")`` in
+    a frame's method, a pyarrow column): its ``==`` is element by element,
+    and ``in`` would test the table's index, not its values."""
+    if tables.column_read(subject, facts.frame_columns) is not subject:
+        return True
     base = subject
     while isinstance(base, (cst.Subscript, cst.Attribute)):
         base = base.value
@@ -69,7 +73,15 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         if column_of(comparison, facts, resolver) and resolver.origin(comparison.subject.value, comparison.scope).kind == "session":  # type: ignore[attr-defined]
             continue  # a SQLAlchemy column's test: status-orm-column
         rewrite = rw.allowed(verdict) and not rw.ignored(facts, comparison.line)
-        if rw.phase == "expand" and rewrite and _tabular(comparison.subject, comparison.scope):
+        if isinstance(comparison.node, cst.Call) and tables.compute_test(comparison.node):  # pc.equal(column, "done"): a column, its literal renamed
+            if rw.phase == "expand" and rewrite:
+                verdict = Verdict(verdict.confidence, f"{verdict.why}; a column of a table: accepting both names "
+                                                      f"takes `pc.is_in(...)`, left for review in expand")
+                rewrite = False
+            rw.add(plan, facts, comparison.other, comparison.line, rw.literals(comparison.other), verdict, RULE.name,
+                   rewrite, 'literal')
+            continue
+        if rw.phase == "expand" and rewrite and _tabular(comparison.subject, comparison.scope, facts):
             # A column accepts both names with `.isin(...)`, not `in`: listed.
             verdict = Verdict(verdict.confidence, f"{verdict.why}; a column of a table: accepting both names "
                                                   f"takes `.isin([...])`, left for review in expand")
