@@ -51,11 +51,13 @@ _COMMANDS = frozenset({"run", "check_output", "Popen", "getoutput", "split"})
 # fields by keyword or, for pydantic, as an ``update`` dict.
 COPIERS = frozenset({"dataclasses.replace", "attrs.evolve", "attr.evolve", "attrs.assoc", "attr.assoc", "copy.replace"})
 _COPY_METHODS = frozenset({"_replace", "model_copy", "copy"})
-# Calls that build a table of rows (pandas): pd.DataFrame(rows),
-# DataFrame.from_dict(store), pd.read_json(path). A column's `==` compares
-# element by element (see codemods.forms.compare).
+# Calls that build a table of rows: pd.DataFrame(rows),
+# DataFrame.from_dict(store), pd.read_json(path) (pandas), pl.from_dicts(rows)
+# (polars), pa.Table.from_pylist(rows) (pyarrow). A column's `==` compares
+# element by element (see codemods.forms.column_compare).
 TABLES = frozenset({"DataFrame", "from_dict", "from_records", "json_normalize", "read_json", "read_csv", "read_sql",
-                    "read_sql_query", "read_parquet"})
+                    "read_sql_query", "read_parquet", "LazyFrame", "from_dicts", "read_ndjson", "scan_ndjson",
+                    "scan_parquet", "from_pandas", "from_arrow", "from_pylist", "from_pydict", "read_table"})
 PASS_THROUGH = frozenset({"open", "Path", "PurePath", "glob", "iglob", "rglob", "sorted", "reversed", "iter",
                           "tuple"}) | TABLES
 # Methods that test membership in their argument: df["status"].isin([...])
