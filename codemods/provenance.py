@@ -267,6 +267,7 @@ class ModuleFacts(cst.CSTVisitor):
         # pl.col("status") in frame.filter(...): frame["status"] (codemods.tables).
         self.frame_columns: dict[int, cst.BaseExpression] = {}
         self._frames = False  # a frame library is imported
+        self._paired: set[int] = set()  # the tests of pc.or_(pc.equal(...), pc.equal(...))
         self.evidence: list[str] = []
         self.imports: list[tuple[str, int]] = []  # (module, level)
         self.imported_names: dict[str, tuple[str, int, str]] = {}
@@ -856,10 +857,15 @@ class ModuleFacts(cst.CSTVisitor):
     def _note_frame_call(self, node: cst.Call) -> None:
         """A column named in a frame's method, and pyarrow.compute's tests of a column."""
         tables.frame_columns(node, self.frame_columns)
+        if id(node) in self._paired:
+            return  # one test of a pair, noted with it
         test = tables.compute_test(node)
         if test is not None:
-            self.comparisons.append(Comparison(test[0], node.args[0].value, test[1], test[2], self.scope,
-                                               self.line(node)))
+            pair = tables.paired_tests(node)
+            if pair is not None:
+                self._paired.update(id(t) for t in pair)
+            column = (pair[0] if pair is not None else node).args[0].value
+            self.comparisons.append(Comparison(test[0], column, test[1], test[2], self.scope, self.line(node)))
 
     def _note_deferred(self, node: cst.Call) -> None:
         """``queue.enqueue(follow_up, key, status)``: the call of

@@ -582,10 +582,10 @@ class _Apply(cst.CSTTransformer):
             from codemods.forms.orm_column import rewrite_membership  # the column form's own edit, in one home
 
             return rewrite_membership(updated_node, self.vocab, self.phase)
-        if edit == "table-column":
-            from codemods.forms.column_compare import rewrite_call  # col.is_in(("done", ...)) of a table column
+        if edit is not None and edit.startswith("table-column"):
+            from codemods.forms.column_compare import rewrite_call  # col.is_in(("done", ...)), pc.equal(col, ...)
 
-            return rewrite_call(updated_node, self.vocab, self.phase)
+            return rewrite_call(updated_node, edit, self.vocab, self.phase)
         if edit == "orm-filter-by":
             from codemods.forms.orm_filter_by import rewrite_filter  # the filter_by form's own edit, in one home
 
@@ -738,9 +738,12 @@ class _Normalize(ast.NodeTransformer):
 
         compare = column_test(node)
         if compare is None:
-            from codemods.forms.column_compare import normalize as table_column  # df.status.isin((...))  ~  in (...)
+            from codemods.forms.column_compare import collapse, normalize as table_column  # df.status.isin((...))  ~  in (...)
 
             compare = table_column(node)
+            same = collapse(node)  # pc.or_(pc.equal(c, "halted"), pc.equal(c, "halted"))  ~  pc.equal(c, "halted")
+            if same is not None:
+                return same
         if compare is not None:
             return self.visit_Compare(compare)
         func = node.func

@@ -133,7 +133,7 @@ class Sites:
                 return _getter_of(func, self.keys, self.attributes)
             column = tables.ast_column(node, self.keys)  # pl.col("status"), pc.cast(table["status"], t)
             if column is not False:
-                return column is True or self._reads(column)  # type: ignore[arg-type]
+                return column is True or self._reads(column)
             # status_of(r): a helper of the module that returns a status read.
             called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
             return called in self._helpers()

@@ -37,6 +37,11 @@ FRAME_LIBRARIES = frozenset({"polars", "pyspark", "pyarrow"})
 CASTS = frozenset({"cast", "combine_chunks", "dictionary_decode"})
 # pyarrow.compute functions that test a column: name -> (operator, value keyword).
 COMPUTE_TESTS = {"is_in": "value_set", "equal": "", "not_equal": ""}
+# How expand writes a pyarrow.compute test of one name as a test of both:
+# ``or_`` of two ``equal``, ``and_`` of two ``not_equal`` (nulls stay null, as
+# in the test of one name, where ``is_in`` would make them false).
+PAIRS = {"or_": "equal"}
+NEGATED_PAIRS = {"and_": "not_equal"}
 
 
 def _column_calls(node: cst.CSTNode, depth: int = 0) -> Iterator[cst.Call]:
@@ -100,34 +105,43 @@ def column_read(node: cst.BaseExpression, noted: dict[int, cst.BaseExpression]) 
             return noted[id(node)]
         if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
             return node
-        method, args = node.func.attr.value, node.args
-        if method in CASTS:
+        func, args = node.func, node.args
+        if func.attr.value in CASTS:
             # pc.cast(col, type), a module's function; col.cast(type), a method.
-            node = args[0].value if isinstance(node.func.value, cst.Name) and len(args) >= 2 else node.func.value
+            node = args[0].value if isinstance(func.value, cst.Name) and len(args) >= 2 else func.value
             continue
-        if method == "column" and len(args) == 1 and string_value(args[0].value) is not None:
-            return cst.Subscript(node.func.value, [cst.SubscriptElement(cst.Index(args[0].value))])
+        if func.attr.value == "column" and len(args) == 1 and string_value(args[0].value) is not None:
+            return cst.Subscript(func.value, [cst.SubscriptElement(cst.Index(args[0].value))])
         return node
     return node
 
 
-def compute_test(node: cst.Call) -> tuple[cst.BaseExpression, cst.BaseCompOp, cst.BaseExpression] | None:
+def compute_test(node: cst.Call) -> tuple[cst.Call, cst.BaseCompOp, cst.BaseExpression] | None:
     """``pc.is_in(col, value_set=pa.array([...]))`` -> (``pa.array([...])``,
     in, the list); ``pc.equal(col, "done")`` -> (the call, ==, "done"): the
     node a finding is made on, the test and what the column is tested
-    against; else None. The column is ``node.args[0]``."""
+    against; ``pc.or_(pc.equal(col, "done"), pc.equal(col, "agent_responded"))``
+    (what expand writes for ``pc.equal``) -> (the call, in, a tuple of both
+    names), ``pc.and_`` of two ``not_equal`` -> not in; else None. The
+    column is the first argument of ``node`` (or of its first test)."""
     import libcst as cst
 
+    pair = paired_tests(node)
+    if pair is not None:
+        first, second = pair
+        elements = [cst.Element(first.args[1].value), cst.Element(second.args[1].value)]
+        op: cst.BaseCompOp = cst.In() if node.func.attr.value in PAIRS else cst.NotIn()  # type: ignore[attr-defined]
+        return node, op, cst.Tuple(elements)
     func = node.func
     if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name) or len(node.args) != 2:
         return None
     keyword = COMPUTE_TESTS.get(func.attr.value)
     if keyword is None or node.args[0].keyword is not None:
         return None
-    second = node.args[1]
-    if second.keyword is not None and second.keyword.value != keyword:
+    tested = node.args[1]
+    if tested.keyword is not None and tested.keyword.value != keyword:
         return None
-    other = second.value
+    other = tested.value
     if func.attr.value == "is_in":
         # The edit is made on pa.array([...]), whose argument is the list.
         if not (isinstance(other, cst.Call) and len(other.args) == 1 and isinstance(other.func, cst.Attribute)
@@ -135,6 +149,32 @@ def compute_test(node: cst.Call) -> tuple[cst.BaseExpression, cst.BaseCompOp, cs
             return None
         return other, cst.In(), other.args[0].value
     return node, cst.Equal() if func.attr.value == "equal" else cst.NotEqual(), other
+
+
+def paired_tests(node: cst.Call) -> tuple[cst.Call, cst.Call] | None:
+    """The two tests of ``pc.or_(pc.equal(col, a), pc.equal(col, b))`` (or
+    ``pc.and_`` of two ``not_equal``) of one column and two literals."""
+    import libcst as cst
+
+    from codemods.literals import string_value
+
+    func = node.func
+    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name) or len(node.args) != 2:
+        return None
+    inner = PAIRS.get(func.attr.value) or NEGATED_PAIRS.get(func.attr.value)
+    tests = [a.value for a in node.args]
+    if inner is None or any(a.keyword is not None for a in node.args):
+        return None
+    first, second = tests
+    if not all(isinstance(t, cst.Call) and isinstance(t.func, cst.Attribute) and t.func.attr.value == inner
+               and isinstance(t.func.value, cst.Name) and t.func.value.value == func.value.value
+               and len(t.args) == 2 and string_value(t.args[1].value) is not None for t in tests):
+        return None
+    assert isinstance(first, cst.Call) and isinstance(second, cst.Call)
+    column = cst.Module(body=[]).code_for_node
+    if column(first.args[0].value) != column(second.args[0].value):
+        return None
+    return first, second
 
 
 # -- the same on the stdlib ast, for the fast check of a module's sites ----

@@ -1,6 +1,6 @@
 """`==` between a column of a data frame (pandas, polars, PySpark) or an
 Arrow table and an old name: element by element, so expand writes the
-column's own membership test."""
+column's own test of both names."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import libcst as cst
 
 from codemods import tables
 from codemods.edits import pair_tuple
+from codemods.forms._common import code as _code
+from codemods.literals import restyle, string_value
 from codemods.forms.orm_column import rewrite_membership
 from codemods.provenance import TABLES, Comparison, ModuleFacts, Resolver, Verdict
 from codemods.session_status import Plan, StatusRewriter
@@ -38,9 +40,10 @@ RULE = Rule(
     "for the old name alone drops the rows a new gateway wrote.",
     safety="A column's `==` is element by element and `in` would test the table's index, so expand "
     "writes the column's own membership test (`.isin((old, new))` for pandas and PySpark, "
-    "`.is_in((old, new))` for polars), which keeps nulls as `==` does; `!=` and `pc.equal` are "
-    "listed for review in expand. Contract renames the name, and turns a membership of one name "
-    "back into `==`.",
+    "`.is_in((old, new))` for polars), which keeps nulls as `==` does, and `pc.equal(col, old)` "
+    "as `pc.or_(pc.equal(col, old), pc.equal(col, new))` (`pc.is_in` would turn nulls false); "
+    "a frame's `!=` is listed for review in expand. Contract renames the name, and turns a "
+    "membership of one name back into `==` (the pair back into one `pc.equal`).",
     invalid=(
         Example(
             _FRAME + "    return frame.filter(pl.col(\"status\") == \"done\")" + _CALL,
@@ -57,6 +60,17 @@ RULE = Rule(
             "import pandas as pd\n\n"
             "df = pd.DataFrame(client.invoke(\"sessions_list\", {})[\"sessions\"])\n"
             "stopped = df[df[\"status\"] == \"halted\"]\n",
+        ),
+        Example(
+            "import pyarrow as pa\nimport pyarrow.compute as pc\n\n"
+            "table = pa.Table.from_pylist(client.invoke(\"sessions_list\", {})[\"sessions\"])\n"
+            "stopped = table.filter(pc.equal(table[\"status\"], \"killed\"))\n",
+            "import pyarrow as pa\nimport pyarrow.compute as pc\n\n"
+            "table = pa.Table.from_pylist(client.invoke(\"sessions_list\", {})[\"sessions\"])\n"
+            "stopped = table.filter(pc.or_(pc.equal(table[\"status\"], \"killed\"), pc.equal(table[\"status\"], \"halted\")))\n",
+            "import pyarrow as pa\nimport pyarrow.compute as pc\n\n"
+            "table = pa.Table.from_pylist(client.invoke(\"sessions_list\", {})[\"sessions\"])\n"
+            "stopped = table.filter(pc.equal(table[\"status\"], \"halted\"))\n",
         ),
     ),
     valid=(
@@ -123,7 +137,8 @@ def claims(comparison: Comparison, facts: ModuleFacts) -> bool:
     if isinstance(comparison.node, cst.Comparison):
         return isinstance(comparison.op, (cst.Equal, cst.NotEqual)) and library_of(comparison, facts) is not None
     if isinstance(comparison.node, cst.Call) and tables.compute_test(comparison.node) is not None:
-        return isinstance(comparison.op, (cst.Equal, cst.NotEqual))
+        # pc.equal(col, "done"), or the pair expand writes for it.
+        return isinstance(comparison.op, (cst.Equal, cst.NotEqual)) or tables.paired_tests(comparison.node) is not None
     func = comparison.node.func if isinstance(comparison.node, cst.Call) else None
     return (isinstance(func, cst.Attribute) and func.attr.value in tables.MEMBERSHIP
             and isinstance(comparison.other, cst.Tuple) and library_of(comparison, facts) is not None)
@@ -141,13 +156,18 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             if kind == "collection":
                 edit = EDIT  # `.is_in(("done", "agent_responded"))`: `==` again in contract
             elif isinstance(node, cst.Call):
-                edit, node = "literal", comparison.other  # pc.equal(column, "done"): its name
+                # pc.equal(column, "done"): a pair of tests in expand, its name renamed in contract.
+                edit = f"{EDIT}:pair" if rw.phase == "expand" else "literal"
+                node = node if rw.phase == "expand" else comparison.other
             else:
                 library = library_of(comparison, facts) or ""
                 method = METHODS.get(library)
                 edit = f"{EDIT}:{method}" if rw.phase == "expand" else "compare"
-            if rw.phase == "expand" and edit != EDIT and (edit == "literal" or method is None
-                                                          or isinstance(comparison.op, cst.NotEqual)):
+            if rw.phase == "expand" and kind == "collection" and isinstance(node, cst.Call) \
+                    and tables.paired_tests(node) is not None:
+                rewrite = False  # a pair of two names written by hand: what expand would add is not known
+            elif rw.phase == "expand" and edit not in (EDIT, f"{EDIT}:pair") and (
+                    method is None or isinstance(comparison.op, cst.NotEqual)):
                 verdict = Verdict(verdict.confidence, f"{verdict.why}; a column of a table: accepting both names "
                                                       f"takes its membership test, left for review in expand")
                 rewrite = False
@@ -166,10 +186,46 @@ def rewrite_comparison(node: cst.Comparison, method: str, vocab: Vocabulary) -> 
                     [cst.Arg(pair_tuple(right, vocab))], lpar=node.lpar, rpar=node.rpar)
 
 
-def rewrite_call(node: cst.Call, vocab: Vocabulary, phase: str) -> cst.BaseExpression:
-    """``col.is_in(("done", "agent_responded"))``: the status-orm-column form's
+def rewrite_call(node: cst.Call, edit: str, vocab: Vocabulary, phase: str) -> cst.BaseExpression:
+    """``pc.equal(col, "done")`` -> ``pc.or_(pc.equal(col, "done"),
+    pc.equal(col, "agent_responded"))`` in expand (``not_equal``: ``and_``),
+    and that pair -> ``pc.equal(col, "agent_responded")`` in contract;
+    ``col.is_in(("done", "agent_responded"))``: the status-orm-column form's
     edit of a column's membership, in one home."""
+    func = node.func
+    if edit == f"{EDIT}:pair":
+        literal = node.args[1].value
+        if not isinstance(func, cst.Attribute) or not isinstance(literal, cst.SimpleString):
+            return node
+        new = node.with_changes(args=[node.args[0], node.args[1].with_changes(
+            value=restyle(literal, vocab.to_new(string_value(literal) or "")))])
+        joined = next(k for k, v in {**tables.PAIRS, **tables.NEGATED_PAIRS}.items() if v == func.attr.value)
+        return cst.Call(cst.Attribute(func.value, cst.Name(joined)),
+                        [cst.Arg(node, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(new)],
+                        lpar=node.lpar, rpar=node.rpar)
+    pair = tables.paired_tests(node)
+    if pair is not None:
+        renamed = []
+        for test in pair:
+            literal = test.args[1].value
+            assert isinstance(literal, cst.SimpleString)
+            value = string_value(literal) or ""
+            name = vocab.to_new(value) if phase == "contract" and value in vocab.old else value
+            renamed.append(test.with_changes(args=[test.args[0], test.args[1].with_changes(
+                value=restyle(literal, name))]))
+        if _code(renamed[0]) == _code(renamed[1]):
+            return renamed[0].with_changes(lpar=node.lpar, rpar=node.rpar)
+        return node.with_changes(args=[a.with_changes(value=t) for a, t in zip(node.args, renamed)])
     return rewrite_membership(node, vocab, phase)
+
+
+def collapse(node: ast.Call) -> ast.expr | None:
+    """For the write check: ``pc.or_(T, T)`` (``and_``) of one test twice is ``T``."""
+    func = node.func
+    if isinstance(func, ast.Attribute) and (func.attr in tables.PAIRS or func.attr in tables.NEGATED_PAIRS) \
+            and len(node.args) == 2 and not node.keywords and ast.dump(node.args[0]) == ast.dump(node.args[1]):
+        return node.args[0]
+    return None
 
 
 def normalize(node: ast.Call) -> ast.Compare | None:
