@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from codemods import orm
+from codemods import orm, tables
 from codemods.literals import string_value
 from codemods.partials import getter_read, passed_key
 from codemods.row_shape import shape_key
@@ -51,17 +51,19 @@ _COMMANDS = frozenset({"run", "check_output", "Popen", "getoutput", "split"})
 # fields by keyword or, for pydantic, as an ``update`` dict.
 COPIERS = frozenset({"dataclasses.replace", "attrs.evolve", "attr.evolve", "attrs.assoc", "attr.assoc", "copy.replace"})
 _COPY_METHODS = frozenset({"_replace", "model_copy", "copy"})
-# Calls that build a table of rows (pandas): pd.DataFrame(rows),
-# DataFrame.from_dict(store), pd.read_json(path). A column's `==` compares
-# element by element (see codemods.forms.compare).
+# Calls that build a table of rows: pd.DataFrame(rows),
+# DataFrame.from_dict(store), pd.read_json(path) (pandas), pl.from_dicts(rows)
+# (polars), pa.Table.from_pylist(rows) (pyarrow). A column's `==` compares
+# element by element (see codemods.forms.column_compare).
 TABLES = frozenset({"DataFrame", "from_dict", "from_records", "json_normalize", "read_json", "read_csv", "read_sql",
-                    "read_sql_query", "read_parquet"})
+                    "read_sql_query", "read_parquet", "LazyFrame", "from_dicts", "read_ndjson", "scan_ndjson",
+                    "scan_parquet", "from_pandas", "from_arrow", "from_pylist", "from_pydict", "read_table"})
 PASS_THROUGH = frozenset({"open", "Path", "PurePath", "glob", "iglob", "rglob", "sorted", "reversed", "iter",
                           "tuple"}) | TABLES
 # Methods that test membership in their argument: df["status"].isin([...])
 # (pandas), pl.col("status").is_in([...]) (polars).
 # SQLAlchemy's (and peewee's) column operators: Row.status.in_([...]), .not_in([...]).
-MEMBERSHIP_METHODS = frozenset({"isin", "is_in"}) | orm.COLUMN_MEMBERSHIP
+MEMBERSHIP_METHODS = tables.MEMBERSHIP | orm.COLUMN_MEMBERSHIP
 NEGATED_MEMBERSHIP = orm.NEGATED
 # A queue's methods (asyncio, queue, multiprocessing): what is got from it is what was put.
 _QUEUE_PUTS = frozenset({"put", "put_nowait"})
@@ -262,6 +264,10 @@ class ModuleFacts(cst.CSTVisitor):
         self.module_scope: Scope | None = None
         self.stack: list[Scope] = []
         self.comparisons: list[Comparison] = []
+        # pl.col("status") in frame.filter(...): frame["status"] (codemods.tables).
+        self.frame_columns: dict[int, cst.BaseExpression] = {}
+        self._frames = False  # a frame library is imported
+        self._paired: set[int] = set()  # the tests of pc.or_(pc.equal(...), pc.equal(...))
         self.evidence: list[str] = []
         self.imports: list[tuple[str, int]] = []  # (module, level)
         self.imported_names: dict[str, tuple[str, int, str]] = {}
@@ -683,6 +689,7 @@ class ModuleFacts(cst.CSTVisitor):
             self._bind(node.asname.name, "with", node.item, self.line(node))
 
     def _note_import(self, module: str) -> None:
+        self._frames = self._frames or module.split(".", 1)[0] in tables.FRAME_LIBRARIES
         if module.split(".", 1)[0] in self.evidence_imports:
             self.evidence.append(f"imports {module}")
 
@@ -833,6 +840,8 @@ class ModuleFacts(cst.CSTVisitor):
                 and node.args[0].keyword is None and node.args[0].star == "":
             op: cst.BaseCompOp = cst.NotIn() if func.attr.value in NEGATED_MEMBERSHIP else cst.In()
             self.comparisons.append(Comparison(node, func.value, op, node.args[0].value, self.scope, self.line(node)))
+        if self._frames:
+            self._note_frame_call(node)
         # row.get("status", "done"): the default is written like a stored value.
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and len(node.args) >= 2:
             if string_value(node.args[0].value) in self.keys and isinstance(node.args[1].value, cst.SimpleString):
@@ -844,6 +853,19 @@ class ModuleFacts(cst.CSTVisitor):
                     key = cst.SimpleString(repr(arg.keyword.value))
                     target = cst.Subscript(node.func.value, [cst.SubscriptElement(cst.Index(key))])
                     self.writers.append((target, arg.value, self.scope, "assign"))
+
+    def _note_frame_call(self, node: cst.Call) -> None:
+        """A column named in a frame's method, and pyarrow.compute's tests of a column."""
+        tables.frame_columns(node, self.frame_columns)
+        if id(node) in self._paired:
+            return  # one test of a pair, noted with it
+        test = tables.compute_test(node)
+        if test is not None:
+            pair = tables.paired_tests(node)
+            if pair is not None:
+                self._paired.update(id(t) for t in pair)
+            column = (pair[0] if pair is not None else node).args[0].value
+            self.comparisons.append(Comparison(test[0], column, test[1], test[2], self.scope, self.line(node)))
 
     def _note_deferred(self, node: cst.Call) -> None:
         """``queue.enqueue(follow_up, key, status)``: the call of
@@ -1134,6 +1156,7 @@ class Resolver:
 
     # -- subjects --------------------------------------------------------
     def subject(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Subject | None:
+        node = tables.column_read(node, self.facts.frame_columns)
         if isinstance(node, cst.IfExp):
             # `RunStatus(raw) if raw else None`: what either branch reads, a status read first.
             found = [s for s in (self.subject(node.body, scope, depth), self.subject(node.orelse, scope, depth)) if s]
@@ -2396,6 +2419,9 @@ class Resolver:
             built = self._constructed_from(name, function)
             if built is not None:
                 return built
+        appended = self._appended_origin(name, owner, bindings, depth)
+        if appended is not None:
+            return appended
         held = self._held_class_origin(name, bindings)
         if held is not None:
             return held
@@ -2408,6 +2434,22 @@ class Resolver:
         if "session" in words_of(name) or name.lower().startswith("sess"):
             return Origin("session", "weak", f"`{name}` names a session")
         return _UNKNOWN
+
+    def _appended_origin(self, name: str, owner: Scope, bindings: Sequence[Binding], depth: int) -> Origin | None:
+        """``rows = []`` then ``rows.append({... "status": entry["status"]})``:
+        the list holds what is appended to it, when all of it is of one kind."""
+        if not any(b.kind == "assign" and isinstance(b.value, cst.List) and not b.value.elements for b in bindings):
+            return None
+        found: list[Origin] = []
+        for call, call_scope in self.facts.all_calls:
+            func = call.func
+            if (isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name)
+                    and func.value.value == name and len(call.args) == 1 and call_scope.owner_of(name) is owner):
+                found.append(self.origin(call.args[0].value, call_scope, depth + 1))
+        kinds = {o.kind for o in found}
+        if len(kinds) != 1 or "unknown" in kinds:
+            return None
+        return Origin(found[0].kind, found[0].strength, f"`{name}` holds {found[0].why}")
 
     def _handler_payload(self, name: str, owner: Scope, bindings: Sequence[Binding]) -> Origin | None:
         """The payload parameter (the first but ``self``) of a function a call

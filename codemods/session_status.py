@@ -111,7 +111,7 @@ class PassedArgument:
 GROWN = "grown"
 # Edits that add the new name beside the old one in expand.
 _EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type", "enum-missing", GROWN,
-              "orm-lookup", "enum-choices", "orm-column", "orm-filter-by")
+              "orm-lookup", "enum-choices", "orm-column", "orm-filter-by", "table-column")
 # A constant shared with another vocabulary gets expand's edit in either
 # phase: contract leaves it accepting both names, for a person to split, so
 # contract after expand and contract alone give the same bytes.
@@ -343,7 +343,7 @@ class StatusRewriter:
             if value not in self.vocab.old:
                 continue
             start = facts.pos(literal).start
-            if self.phase == "expand" and edit in _EXPANDING:
+            if self.phase == "expand" and edit.split(":", 1)[0] in _EXPANDING:
                 pending = self.vocab.to_new(value) not in words
             else:
                 pending = True
@@ -533,6 +533,10 @@ class _Apply(cst.CSTTransformer):
             from codemods.forms.orm_column import rewrite_comparison  # the column form's own edit, in one home
 
             return rewrite_comparison(updated_node, self.vocab, self.phase)
+        if edit.startswith("table-column:"):
+            from codemods.forms.column_compare import rewrite_comparison as column_compare  # a table column's `==`
+
+            return column_compare(updated_node, edit.split(":", 1)[1], self.vocab)
         target = updated_node.comparisons[0]
         op = target.operator
         left, right = updated_node.left, target.comparator
@@ -578,6 +582,10 @@ class _Apply(cst.CSTTransformer):
             from codemods.forms.orm_column import rewrite_membership  # the column form's own edit, in one home
 
             return rewrite_membership(updated_node, self.vocab, self.phase)
+        if edit is not None and edit.startswith("table-column"):
+            from codemods.forms.column_compare import rewrite_call  # col.is_in(("done", ...)), pc.equal(col, ...)
+
+            return rewrite_call(updated_node, edit, self.vocab, self.phase)
         if edit == "orm-filter-by":
             from codemods.forms.orm_filter_by import rewrite_filter  # the filter_by form's own edit, in one home
 
@@ -729,6 +737,13 @@ class _Normalize(ast.NodeTransformer):
         from codemods.forms.orm_column import normalize as column_test  # Row.status.in_((...))  ~  Row.status in (...)
 
         compare = column_test(node)
+        if compare is None:
+            from codemods.forms.column_compare import collapse, normalize as table_column  # df.status.isin((...))  ~  in (...)
+
+            compare = table_column(node)
+            same = collapse(node)  # pc.or_(pc.equal(c, "halted"), pc.equal(c, "halted"))  ~  pc.equal(c, "halted")
+            if same is not None:
+                return same
         if compare is not None:
             return self.visit_Compare(compare)
         func = node.func

@@ -17,7 +17,7 @@ import re
 from collections import OrderedDict
 from typing import Iterable
 
-from codemods import orm
+from codemods import orm, tables
 from codemods.words import foreign_token, words_of
 from migrator.manifest import Manifest
 
@@ -149,6 +149,9 @@ class Sites:
                 return isinstance(second, ast.Constant) and second.value in self.attributes
             if isinstance(func, ast.Call):  # itemgetter("status")(row)
                 return _getter_of(func, self.keys, self.attributes)
+            column = tables.ast_column(node, self.keys)  # pl.col("status"), pc.cast(table["status"], t)
+            if column is not False:
+                return column is True or self._reads(column)
             # status_of(r): a helper of the module that returns a status read.
             called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
             return called in self._helpers()
@@ -251,7 +254,8 @@ class Sites:
         for node in ast.walk(tree):
             if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
                 return True
-            if isinstance(node, ast.Compare) and _through_module(node, wanted) and self._reads(node.left):
+            test = tables.ast_test(node, tables.MEMBERSHIP | orm.COLUMN_MEMBERSHIP) if isinstance(node, ast.Call) else node
+            if isinstance(test, ast.Compare) and _through_module(test, wanted) and self._reads(test.left):
                 return True  # row["status"] in settings.ENDED: a constant read through its module
         return False
 
@@ -512,6 +516,9 @@ class Sites:
             return (talks or self._typed) and name == "Literal" and any(self._old_literal(n) for n in ast.walk(node.slice))
         if isinstance(node, ast.Call):
             func = node.func
+            test = tables.ast_test(node, tables.MEMBERSHIP | orm.COLUMN_MEMBERSHIP)
+            if test is not None and self._site(test, constants, talks):
+                return True  # df["status"].isin([...]), pc.equal(col, "done")
             if isinstance(func, ast.Attribute):
                 table = (isinstance(func.value, ast.Dict) and self._holds_old(func.value)) or (
                     isinstance(func.value, ast.Name) and func.value.id in constants

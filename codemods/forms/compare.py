@@ -5,8 +5,9 @@ from __future__ import annotations
 from codemods.forms._common import ROWS as _ROWS
 import libcst as cst
 
+from codemods.forms import column_compare
 from codemods.forms.orm_column import column_of
-from codemods.provenance import TABLES, ModuleFacts, Resolver, Scope, Verdict
+from codemods.provenance import ModuleFacts, Resolver
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
 
@@ -41,38 +42,12 @@ RULE = Rule(
 )
 
 
-def _tabular(subject: cst.BaseExpression, scope: Scope) -> bool:
-    """Whether ``subject`` is a column of a table (``df.status``,
-    ``df["status"]`` with ``df = pd.DataFrame(...)``): its ``==`` is element
-    by element, and ``in`` would test the table's index, not its values."""
-    base = subject
-    while isinstance(base, (cst.Subscript, cst.Attribute)):
-        base = base.value
-    if not isinstance(base, cst.Name):
-        return False
-    for binding in scope.lookup(base.value):
-        value = binding.value
-        for _ in range(12):  # pd.DataFrame.from_dict(store).rename_axis("key").reset_index()
-            if isinstance(value, cst.Call):
-                if (cst.helpers.get_full_name_for_node(value.func) or "").rsplit(".", 1)[-1] in TABLES:
-                    return True
-                value = value.func
-            elif isinstance(value, (cst.Attribute, cst.Subscript)):
-                value = value.value
-            else:
-                break
-    return False
-
-
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
     for comparison, words, verdict in rw.compared(facts, resolver, 'literal'):
         if column_of(comparison, facts, resolver) and resolver.origin(comparison.subject.value, comparison.scope).kind == "session":  # type: ignore[attr-defined]
             continue  # a SQLAlchemy column's test: status-orm-column
+        if column_compare.claims(comparison, facts):
+            continue  # a table column's `==`: status-column-compare
         rewrite = rw.allowed(verdict) and not rw.ignored(facts, comparison.line)
-        if rw.phase == "expand" and rewrite and _tabular(comparison.subject, comparison.scope):
-            # A column accepts both names with `.isin(...)`, not `in`: listed.
-            verdict = Verdict(verdict.confidence, f"{verdict.why}; a column of a table: accepting both names "
-                                                  f"takes `.isin([...])`, left for review in expand")
-            rewrite = False
         rw.add(plan, facts, comparison.node, comparison.line, rw.literals(comparison.other), verdict, RULE.name,
                rewrite, 'compare')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from codemods.forms._common import ROWS as _ROWS
+from codemods.forms import column_compare
 from codemods.forms.orm_column import column_of
 from codemods.provenance import ModuleFacts, Resolver
 from codemods.session_status import Plan, StatusRewriter
@@ -52,6 +53,8 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
     for comparison, words, verdict in rw.compared(facts, resolver, 'collection'):
         if column_of(comparison, facts, resolver) and resolver.origin(comparison.subject.value, comparison.scope).kind == "session":  # type: ignore[attr-defined]
             continue  # a SQLAlchemy column's test: status-orm-column
+        if column_compare.claims(comparison, facts):
+            continue  # the membership expand writes for a table column's `==`: status-column-compare
         rewrite = rw.allowed(verdict) and not rw.ignored(facts, comparison.line)
         rw.add(plan, facts, comparison.node, comparison.line, rw.literals(comparison.other), verdict, RULE.name,
                rewrite, 'membership')

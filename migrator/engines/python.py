@@ -530,7 +530,9 @@ class PythonEngine:
             if any(u in data for u in (b"in " + n, b"== " + n, b"!= " + n, n + b"[", n + b".get(", b", " + n + b")",
                                        b"=" + n + b")",
                                        # copied, aliased or a fallback of a local that is tested: `set(NAME)`
-                                       b"(" + n + b")", b"or " + n, b"= " + n + b"\n")):
+                                       b"(" + n + b")", b"or " + n, b"= " + n + b"\n",
+                                       # through its module: `pl.col("status").is_in(settings.ENDED)`
+                                       b"(" + n + b".")):
                 return tuple(found)
             # A union of imported constants, tested under its own name: `ALL = DONE | FAIL`.
             if _unites(data, n):

@@ -55,8 +55,8 @@ late = rdf[rdf["status"].isin(["timeout"])]
 def test_a_table_of_session_entries_its_isin_and_its_column_compares(tmp_path: Path) -> None:
     """`df["status"].isin([...])` is a membership test of a column; a column's
     `==` compares element by element, so expand cannot turn it into `in`
-    (that would test the table's index): it lists it, contract renames it.
-    The table of subagent runs is another vocabulary's."""
+    (that would test the table's index): it writes the column's `.isin`,
+    contract renames it. The table of subagent runs is another vocabulary's."""
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "triage"\n', "utf-8")
     target = tmp_path / "triage.py"
     target.write_text(NOTEBOOK, "utf-8")
@@ -65,16 +65,16 @@ def test_a_table_of_session_entries_its_isin_and_its_column_compares(tmp_path: P
     assert scan.stdout.splitlines() == [
         "triage.py:8:29: status-membership [certain, rewrite] 'failed' -> 'interrupted'",
         "triage.py:8:39: status-membership [certain, rewrite] 'timeout' -> 'waiting_for_response'",
-        "to review (1):",
-        "triage.py:9:27: status-compare [certain, review] 'killed' -> 'halted'",
+        "triage.py:9:27: status-column-compare [certain, rewrite] 'killed' -> 'halted'",
         # The runs' table copies each run's `outcome` (`**v.get("outcome", {})`):
         # another vocabulary's, not even listed.
-        "1 file scanned, 3 findings: 2 to rewrite, 1 to review (expand phase)",
+        "1 file scanned, 3 findings: 3 to rewrite, 0 to review (expand phase)",
     ]
     done = run_cli("apply", ".", "--write", "--phase", "expand", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert target.read_text("utf-8") == NOTEBOOK.replace(
-        '["failed", "timeout"]', '["failed", "interrupted", "timeout", "waiting_for_response"]')
+        '["failed", "timeout"]', '["failed", "interrupted", "timeout", "waiting_for_response"]') \
+        .replace('df.status == "killed"', 'df.status.isin(("killed", "halted"))')
     target.write_text(NOTEBOOK, "utf-8")
     done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
