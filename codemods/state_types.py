@@ -8,8 +8,9 @@ module passes ``state``, so its callers cannot say what it holds; its type
 can. The status a parameter annotated ``State`` holds is the status the
 module's functions annotated ``-> State`` return under the status key, when
 every such status comes from one kind of source (a session row everywhere:
-a session status; another vocabulary's record anywhere, or a value of
-unknown origin: nothing is known). A status of ``None`` (no row found) says
+a session status; another vocabulary's record everywhere, an ``agents_wait``
+child run: that vocabulary's; both, or a value of unknown origin: nothing
+is known). A status of ``None`` (no row found) says
 nothing either way. Only a name the project defines (a type alias or a
 ``TypedDict``) is a state type: ``dict``, ``Any`` and the other types of
 ``typing`` are everybody's.
@@ -75,14 +76,15 @@ def state_origin(resolver: Resolver, name: str, bindings: Sequence[Binding], dep
             if status is None or (isinstance(status, cst.Name) and status.value == "None"):
                 continue  # no status written here, or none known
             origin = resolver.origin(value, scope, depth + 1)
-            if origin.kind != "session":
+            if origin.kind not in ("session", "foreign"):
                 return None
             found.append((origin, function_name))
-    if not found:
-        return None
+    kinds = {o.kind for o, _ in found}
+    if len(kinds) != 1:
+        return None  # nothing written, or session rows and other records both
     strength = "strong" if all(o.strength == "strong" for o, _ in found) else "weak"
     origin, where = found[0]
-    return Origin("session", strength,
+    return Origin(origin.kind, strength,
                   f"`{name}` is a `{typed}`, whose status `{where}()` returns as {origin.why}")
 
 
