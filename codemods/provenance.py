@@ -59,13 +59,15 @@ TABLES = frozenset({"DataFrame", "from_dict", "from_records", "json_normalize", 
                     "read_sql_query", "read_parquet", "LazyFrame", "from_dicts", "read_ndjson", "scan_ndjson",
                     "scan_parquet", "from_pandas", "from_arrow", "from_pylist", "from_pydict", "read_table"})
 PASS_THROUGH = frozenset({"open", "Path", "PurePath", "glob", "iglob", "rglob", "sorted", "reversed", "iter",
-                          "tuple"}) | TABLES
+                          "tuple", "next"}) | TABLES
 # Methods that test membership in their argument: df["status"].isin([...])
 # (pandas), pl.col("status").is_in([...]) (polars).
 # SQLAlchemy's (and peewee's) column operators: Row.status.in_([...]), .not_in([...]).
 MEMBERSHIP_METHODS = tables.MEMBERSHIP | orm.COLUMN_MEMBERSHIP
 NEGATED_MEMBERSHIP = orm.NEGATED
 # A queue's methods (asyncio, queue, multiprocessing): what is got from it is what was put.
+# Calls that copy an iterable's items into a new list, in order or sorted.
+_COPIES = frozenset({"list", "tuple", "sorted", "reversed"})
 _QUEUE_PUTS = frozenset({"put", "put_nowait"})
 _QUEUE_GETS = frozenset({"get", "get_nowait"})
 _STATUS_WORD = re.compile(r"\b(?:status|statuses|state)\b", re.IGNORECASE)
@@ -617,7 +619,10 @@ class ModuleFacts(cst.CSTVisitor):
 
     def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression, line: int) -> None:
         # ``for key, row in store.items()`` / ``for i, row in enumerate(rows)``:
-        # the second name is an element of the container.
+        # the second name is an element of the container. A copy of the
+        # items taken first (``list(store.items())``, to change the store in
+        # the loop) holds the same items.
+        iterable = _items_copied(iterable)
         if isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2 and isinstance(iterable, cst.Call):
             func = iterable.func
             container: cst.BaseExpression | None = None
@@ -969,6 +974,18 @@ class ModuleFacts(cst.CSTVisitor):
                 if second in self.attributes:
                     return second
         return None
+
+
+def _items_copied(iterable: cst.BaseExpression) -> cst.BaseExpression:
+    """``store.items()`` for ``list(store.items())`` or ``sorted(store.items())``
+    (the container's own items, copied); any other iterable as it is."""
+    if (isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value in _COPIES
+            and iterable.args and not iterable.args[0].star):
+        inner = iterable.args[0].value
+        if (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute)
+                and inner.func.attr.value in ("items", "values") and not inner.args):
+            return inner
+    return iterable
 
 
 def status_root(node: cst.BaseExpression) -> cst.BaseExpression:
@@ -1955,7 +1972,9 @@ class Resolver:
         rows = self.manifest.gateway_rows
         if name not in self.facts.classes or not rows.identity or not rows.any_of:
             return None
-        fields = set(self.status_fields(name))
+        from codemods.row_shape import wire_aliases  # Field(alias="sessionId"): the row's key
+
+        fields = set(self.status_fields(name)) | wire_aliases(self.facts.classes[name])
         found = sorted(fields & self.facts.keys)
         others = [k for k in rows.any_of if k in fields]
         if not found or not others or not set(rows.identity) <= fields:
@@ -2419,6 +2438,11 @@ class Resolver:
             built = self._constructed_from(name, function)
             if built is not None:
                 return built
+            from codemods.state_types import state_origin  # a state passed from step to step by a framework
+
+            stated = state_origin(self, name, bindings, depth)
+            if stated is not None:
+                return stated
         appended = self._appended_origin(name, owner, bindings, depth)
         if appended is not None:
             return appended
@@ -2532,7 +2556,7 @@ class Resolver:
         items, and what is looked up in it, are instances of that class."""
         for binding in bindings:
             annotation = binding.annotation
-            if binding.kind != "assign" or not isinstance(annotation, cst.Subscript):
+            if binding.kind not in ("assign", "param") or not isinstance(annotation, cst.Subscript):
                 continue
             for element in annotation.slice:
                 if not isinstance(element.slice, cst.Index):

@@ -102,3 +102,25 @@ def shape_key(resolver: "Resolver", subject: "Subject") -> str | None:
         if _normal(read) in shape:
             return read
     return None
+
+
+# The keywords of a field's declaration (pydantic's `Field`, attrs' `field`,
+# msgspec's `field(name=...)`) that give the key the field has on the wire.
+_ALIAS_KEYWORDS = frozenset({"alias", "validation_alias", "name"})
+
+
+def wire_aliases(body: cst.ClassDef) -> set[str]:
+    """The keys a model's fields are read from when they differ from the
+    field names: ``session_id: str = Field(alias="sessionId")`` reads
+    ``sessionId``. A model of gateway rows names its fields in snake case
+    and keeps the row's keys as aliases; the aliases are the row's shape."""
+    out: set[str] = set()
+    for line in body.body.body:
+        for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.AnnAssign) and isinstance(small.value, cst.Call):
+                for arg in small.value.args:
+                    if arg.keyword is not None and arg.keyword.value in _ALIAS_KEYWORDS:
+                        key = string_value(arg.value)
+                        if key:
+                            out.add(key)
+    return out
