@@ -777,6 +777,12 @@ class ModuleFacts(cst.CSTVisitor):
             if found and self._status_context(value):
                 self.messages.append((node, found, self.scope))
 
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        # The text of an f-string names a table or a file as a plain string
+        # does (`f"SELECT ... FROM session_nodes WHERE status IN ({marks})"`).
+        if len(node.value) < 200:
+            self._note_identifier(node.value, in_string=True)
+
     # -- comparisons and writers ----------------------------------------
     def visit_Comparison(self, node: cst.Comparison) -> None:
         if len(node.comparisons) != 1:

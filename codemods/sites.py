@@ -690,9 +690,16 @@ class Sites:
                     and isinstance(node.comparators[0], ast.Name) and self._reads(node.left)):
                 out.add(node.comparators[0].id)
             elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "execute" and len(node.args) >= 2
-                    and isinstance(node.args[1], (ast.Tuple, ast.List))):
-                out |= {e.id for e in node.args[1].elts if isinstance(e, ast.Name)}
+                    and node.func.attr == "execute" and len(node.args) >= 2):
+                bound = node.args[1]
+                if isinstance(bound, (ast.Tuple, ast.List)):
+                    out |= {e.id for e in bound.elts if isinstance(e, ast.Name)}
+                elif isinstance(bound, ast.Name):
+                    out.add(bound.id)  # execute(sql, wanted): the collection is the parameters
+                elif (isinstance(bound, ast.Call) and isinstance(bound.func, ast.Name)
+                        and bound.func.id in ("tuple", "list") and len(bound.args) == 1
+                        and isinstance(bound.args[0], ast.Name)):
+                    out.add(bound.args[0].id)  # execute(sql, tuple(wanted))
         return out
     def _copied(self, node: ast.Call) -> bool:
         """A copy of a record given an old name for its status by keyword
