@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Mapping
 
 import pytest
 from hypothesis import settings
@@ -33,6 +34,27 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: f
         text=True,
         timeout=timeout,
     )
+
+
+def write_package(root: Path, name: str, files: Mapping[str, str]) -> Path:
+    """A project at ``root`` (its ``pyproject.toml``) holding the package
+    ``name`` with ``files``; returns the package directory."""
+    (root / "pyproject.toml").write_text(f'[project]\nname = "{name}"\n', "utf-8")
+    package = root / name
+    package.mkdir()
+    (package / "__init__.py").write_text("", "utf-8")
+    for file, text in files.items():
+        (package / file).write_text(text, "utf-8")
+    return package
+
+
+def apply_phase(root: Path, phase: str, package: Path, files: Mapping[str, str], expected: Mapping[str, str]) -> None:
+    """``apply --write --phase PHASE`` on ``root``: it succeeds, and each of
+    ``files`` holds its ``expected`` text (or its own, where none is given)."""
+    done = run_cli("apply", ".", "--write", "--phase", phase, cwd=root)
+    assert done.returncode == 0, done.stderr
+    for file, text in files.items():
+        assert (package / file).read_text("utf-8") == expected.get(file, text), file
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

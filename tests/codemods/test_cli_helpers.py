@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import apply_phase, run_cli, write_package
 
 RUNNER = '''"""Rows of the local OpenClaw install, through its CLI."""
 
@@ -90,12 +90,7 @@ CONTRACTED = {"view.py": VIEW.replace(
 
 
 def _tree(root: Path) -> Path:
-    (root / "pyproject.toml").write_text('[project]\nname = "deck"\n', "utf-8")
-    package = root / "deck"
-    package.mkdir()
-    (package / "__init__.py").write_text("", "utf-8")
-    for name, text in FILES.items():
-        (package / name).write_text(text, "utf-8")
+    package = write_package(root, "deck", FILES)
     fake = root / "fakeclaw"
     fake.write_text(f"#!{sys.executable}\n{FAKE}", "utf-8")
     fake.chmod(0o755)
@@ -123,26 +118,17 @@ def test_rows_of_a_cli_helper_kept_on_an_object_and_read_in_another_module(tmp_p
         "`out`, the output of `openclaw sessions`" in why, why
     before = _show(tmp_path, ["done", "failed", "timeout", "running"])
     assert before == "+s0 !s1 ?s2 >s3 | s2 | t0"
-    done = run_cli("apply", ".", "--write", "--phase", "expand", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    for name, text in FILES.items():
-        assert (package / name).read_text("utf-8") == EXPANDED.get(name, text), name
+    apply_phase(tmp_path, "expand", package, FILES, EXPANDED)
     assert _show(tmp_path, ["done", "failed", "timeout", "running"]) == before
     new = ["agent_responded", "interrupted", "waiting_for_response", "running"]
     assert _show(tmp_path, new) == before
-    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    for name, text in FILES.items():
-        assert (package / name).read_text("utf-8") == CONTRACTED.get(name, text), name
+    apply_phase(tmp_path, "contract", package, FILES, CONTRACTED)
     assert _show(tmp_path, new) == before
 
 
 def test_contract_from_the_original_tree_gives_the_same_bytes(tmp_path: Path) -> None:
     package = _tree(tmp_path)
-    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    for name, text in FILES.items():
-        assert (package / name).read_text("utf-8") == CONTRACTED.get(name, text), name
+    apply_phase(tmp_path, "contract", package, FILES, CONTRACTED)
 
 
 def test_the_same_helper_running_another_command_changes_nothing(tmp_path: Path) -> None:

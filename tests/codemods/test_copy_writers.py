@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, write_package
 
 MODELS = '''from typing import NamedTuple
 
@@ -132,13 +132,7 @@ WHERE = "where `{}` is a `{}` built in crew/models.py:{} from `r[\"status\"]`, w
 
 
 def _tree(tmp_path: Path) -> Path:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "crew"\n', "utf-8")
-    package = tmp_path / "crew"
-    package.mkdir()
-    (package / "__init__.py").write_text("", "utf-8")
-    (package / "models.py").write_text(MODELS, "utf-8")
-    (package / "actions.py").write_text(ACTIONS, "utf-8")
-    (package / "jobs.py").write_text(JOBS, "utf-8")
+    write_package(tmp_path, "crew", {"models.py": MODELS, "actions.py": ACTIONS, "jobs.py": JOBS})
     return tmp_path
 
 

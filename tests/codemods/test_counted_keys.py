@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import apply_phase, run_cli, write_package
 
 CLIENT = '''"""A blocking client of the gateway: one request, one answer."""
 
@@ -94,13 +94,7 @@ NEW = ["interrupted", "agent_responded", "halted", "waiting_for_response"]
 
 
 def _tree(root: Path) -> Path:
-    (root / "pyproject.toml").write_text('[project]\nname = "tally"\n', "utf-8")
-    package = root / "tally"
-    package.mkdir()
-    (package / "__init__.py").write_text("", "utf-8")
-    for name, text in FILES.items():
-        (package / name).write_text(text, "utf-8")
-    return package
+    return write_package(root, "tally", FILES)
 
 
 def _lost(root: Path, statuses: list[str]) -> str:
@@ -123,25 +117,16 @@ def test_a_constant_tested_with_the_keys_of_a_count_of_session_rows(tmp_path: Pa
         "what `Client.sessions()` (tally/client.py:20) returns" in why, why
     before = _lost(tmp_path, OLD)
     assert before == "[('blue', 1), ('cron', 2), ('red', 1)]"
-    done = run_cli("apply", ".", "--write", "--phase", "expand", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    for name, text in FILES.items():
-        assert (package / name).read_text("utf-8") == EXPANDED.get(name, text), name
+    apply_phase(tmp_path, "expand", package, FILES, EXPANDED)
     assert _lost(tmp_path, OLD) == before
     assert _lost(tmp_path, NEW) == before
-    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    for name, text in FILES.items():
-        assert (package / name).read_text("utf-8") == CONTRACTED.get(name, text), name
+    apply_phase(tmp_path, "contract", package, FILES, CONTRACTED)
     assert _lost(tmp_path, NEW) == before
 
 
 def test_contract_from_the_original_tree_gives_the_same_bytes(tmp_path: Path) -> None:
     package = _tree(tmp_path)
-    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    for name, text in FILES.items():
-        assert (package / name).read_text("utf-8") == CONTRACTED.get(name, text), name
+    apply_phase(tmp_path, "contract", package, FILES, CONTRACTED)
 
 
 def test_counts_of_another_vocabulary_stay(tmp_path: Path) -> None:

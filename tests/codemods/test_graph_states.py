@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, write_package
 
 API = '''import json
 import urllib.request
@@ -119,13 +119,7 @@ WHY = ("`memo` is a `Memo`, whose status `fetch()` returns as a copy of a row, i
 
 
 def _tree(tmp_path: Path) -> Path:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "pipeline"\n', "utf-8")
-    package = tmp_path / "pipeline"
-    package.mkdir()
-    (package / "__init__.py").write_text("", "utf-8")
-    (package / "api.py").write_text(API, "utf-8")
-    (package / "steps.py").write_text(STEPS, "utf-8")
-    (package / "children.py").write_text(CHILDREN, "utf-8")
+    write_package(tmp_path, "pipeline", {"api.py": API, "steps.py": STEPS, "children.py": CHILDREN})
     return tmp_path
 
 

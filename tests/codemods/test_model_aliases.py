@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, write_package
 
 MODELS = '''from typing import Literal, Optional
 
@@ -79,12 +79,7 @@ SHAPE = "`Seat` is a `Seat`, whose fields (`sessionId`, `updatedAt`, `status`) a
 
 
 def _tree(tmp_path: Path) -> Path:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "roster"\n', "utf-8")
-    package = tmp_path / "roster"
-    package.mkdir()
-    (package / "__init__.py").write_text("", "utf-8")
-    (package / "models.py").write_text(MODELS, "utf-8")
-    (package / "mirror.py").write_text(MIRROR, "utf-8")
+    write_package(tmp_path, "roster", {"models.py": MODELS, "mirror.py": MIRROR})
     return tmp_path
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import apply_phase, run_cli, write_package
 
 HUB = '''"""A gateway client: handlers per event, and request/response calls."""
 
@@ -143,13 +143,7 @@ print(worker.next_action(), worker.next_action(), worker.next_action())
 
 
 def _tree(root: Path) -> Path:
-    (root / "pyproject.toml").write_text('[project]\nname = "relay"\n', "utf-8")
-    package = root / "relay"
-    package.mkdir()
-    (package / "__init__.py").write_text("", "utf-8")
-    for name, text in FILES.items():
-        (package / name).write_text(text, "utf-8")
-    return package
+    return write_package(root, "relay", FILES)
 
 
 def _run(root: Path, statuses: list[str]) -> list[str]:
@@ -177,26 +171,17 @@ def test_a_status_through_a_handler_a_queue_a_method_and_a_field_default(tmp_pat
         "handler (registered at line 15)" in why, why
     before = _run(tmp_path, ["timeout", "done", "running"])
     assert before == ["resume ok wait", "retry done retry"]
-    done = run_cli("apply", ".", "--write", "--phase", "expand", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    for name, text in FILES.items():
-        assert (package / name).read_text("utf-8") == EXPANDED.get(name, text), name
+    apply_phase(tmp_path, "expand", package, FILES, EXPANDED)
     assert _run(tmp_path, ["timeout", "done", "running"]) == before
     assert _run(tmp_path, ["waiting_for_response", "agent_responded"]) == ["resume ok", "retry done retry"]
-    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    for name, text in FILES.items():
-        assert (package / name).read_text("utf-8") == CONTRACTED.get(name, text), name
+    apply_phase(tmp_path, "contract", package, FILES, CONTRACTED)
     assert _run(tmp_path, ["waiting_for_response", "agent_responded", "timeout"]) == [
         "resume ok wait", "retry done retry"]
 
 
 def test_contract_from_the_original_tree_gives_the_same_bytes(tmp_path: Path) -> None:
     package = _tree(tmp_path)
-    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    for name, text in FILES.items():
-        assert (package / name).read_text("utf-8") == CONTRACTED.get(name, text), name
+    apply_phase(tmp_path, "contract", package, FILES, CONTRACTED)
 
 
 def test_another_field_of_a_session_row_given_to_a_parameter_stays(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, write_package
 
 SHAPES = '''from typing import Literal, NotRequired, TypedDict
 
@@ -102,13 +102,7 @@ print(job.broken(), job_label(job), job_label(Job("j2", "done")))
 
 
 def _tree(root: Path) -> Path:
-    (root / "pyproject.toml").write_text('[project]\nname = "sesskit"\n', "utf-8")
-    package = root / "sesskit"
-    package.mkdir()
-    (package / "__init__.py").write_text("", "utf-8")
-    for name, text in (("shapes.py", SHAPES), ("model.py", MODEL), ("labels.py", LABELS)):
-        (package / name).write_text(text, "utf-8")
-    return package
+    return write_package(root, "sesskit", {"shapes.py": SHAPES, "model.py": MODEL, "labels.py": LABELS})
 
 
 def _run(root: Path, statuses: list[str]) -> list[str]:

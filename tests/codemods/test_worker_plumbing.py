@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import apply_phase, run_cli, write_package
 
 CLIENT = '''"""The gateway, over POST /tools/invoke."""
 
@@ -212,13 +212,7 @@ print(json.dumps([
 
 
 def _tree(root: Path) -> Path:
-    (root / "pyproject.toml").write_text('[project]\nname = "beacon"\n', "utf-8")
-    package = root / "beacon"
-    package.mkdir()
-    (package / "__init__.py").write_text("", "utf-8")
-    for name, text in FILES.items():
-        (package / name).write_text(text, "utf-8")
-    return package
+    return write_package(root, "beacon", FILES)
 
 
 def _run(root: Path, names: dict[str, str]) -> list[object]:
@@ -271,16 +265,10 @@ def test_a_status_through_a_job_queue_settings_a_redis_hash_and_a_tool_enum(tmp_
         {"running": [], "done": ["done"], "failed": ["failed"], "timeout": ["timeout"]},
         {"queued": [], "failed": ["j1"], "finished": ["j2"]},
     ]
-    done = run_cli("apply", ".", "--write", "--phase", "expand", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    for name, text in FILES.items():
-        assert (package / name).read_text("utf-8") == EXPANDED.get(name, text), name
+    apply_phase(tmp_path, "expand", package, FILES, EXPANDED)
     assert _by_status(_run(tmp_path, OLD), OLD) == _by_status(before, OLD)
     assert _by_status(_run(tmp_path, NEW), NEW) == _by_status(before, OLD)
-    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    for name, text in FILES.items():
-        assert (package / name).read_text("utf-8") == CONTRACTED.get(name, text), name
+    apply_phase(tmp_path, "contract", package, FILES, CONTRACTED)
     after = _run(tmp_path, NEW)
     # The worker writes the new name where it stops a session and reads it back as ended;
     # the jobs' own words stay.
@@ -291,10 +279,7 @@ def test_a_status_through_a_job_queue_settings_a_redis_hash_and_a_tool_enum(tmp_
 
 def test_contract_from_the_original_tree_gives_the_same_bytes(tmp_path: Path) -> None:
     package = _tree(tmp_path)
-    done = run_cli("apply", ".", "--write", "--phase", "contract", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    for name, text in FILES.items():
-        assert (package / name).read_text("utf-8") == CONTRACTED.get(name, text), name
+    apply_phase(tmp_path, "contract", package, FILES, CONTRACTED)
 
 
 TASKS = '''import threading
