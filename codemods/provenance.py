@@ -312,6 +312,12 @@ class ModuleFacts(cst.CSTVisitor):
         self._deferring_keywords = frozenset(shapes.targets)
         # `bad |= {"killed"}`: what grows a collection in place (see codemods.members).
         self.aug_assigns: list[tuple[cst.AugAssign, Scope]] = []
+        # Lookups of an old name in a mapping (`counts["failed"]`,
+        # `counts.get("failed", 0)`), and the sums expand writes of two
+        # (`counts["failed"] + counts["interrupted"]`), by each side's id.
+        self.literal_lookups: list[tuple[cst.BaseExpression, cst.BaseExpression, cst.SimpleString, Scope]] = []
+        self.summed_lookups: dict[int, cst.BinaryOperation] = {}
+        self._stored: set[int] = set()  # subscripts written to or deleted
         self.inline_dispatches: list[tuple[cst.Dict, cst.BaseExpression, Scope]] = []
         self.literal_types: list[LiteralType] = []
         self.enums: list[EnumClass] = []
@@ -474,12 +480,17 @@ class ModuleFacts(cst.CSTVisitor):
         first = node.targets[0].target
         self._owners.append(first.value if isinstance(first, cst.Name) else "")
         for target in node.targets:
+            self._stored.add(id(target.target))
             self._bind(target.target, "assign", node.value, line)
             self._note_writer(target.target, node.value)
             self._note_self_attribute(target.target, node.value)
             self._note_attribute_write(target.target, node.value)
 
+    def visit_Del(self, node: cst.Del) -> None:
+        self._stored.add(id(node.target))
+
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._stored.add(id(node.target))
         self._note_self_attribute(node.target, None)
         self.aug_assigns.append((node, self.scope))
 
@@ -512,11 +523,24 @@ class ModuleFacts(cst.CSTVisitor):
                 table = f"{holder.value.value}.{holder.attr.value}"
                 self.attribute_dispatches.append(Dispatch(table, key, self.scope, self.line(node)))
 
+    def _note_literal_lookup(self, node: cst.BaseExpression, holder: cst.BaseExpression, key: cst.BaseExpression) -> None:
+        # counts["failed"], self.counts.get("failed", 0): read, not written
+        # (the targets of an assignment are noted before their parts are visited).
+        if isinstance(key, cst.SimpleString) and isinstance(holder, (cst.Name, cst.Attribute)) \
+                and string_value(key) in self._old_words and id(node) not in self._stored:
+            self.literal_lookups.append((node, holder, key, self.scope))
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, cst.Add):
+            for side in (node.left, node.right):
+                self.summed_lookups[id(side)] = node
+
     def leave_Assign(self, original_node: cst.Assign) -> None:
         self._owners.pop()
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         target = node.target
+        self._stored.add(id(target))
         self._owners.append(target.value if isinstance(target, cst.Name) else self._subject_owner(target))
         if node.value is not None:
             self._bind(node.target, "assign", node.value, self.line(node))
@@ -558,8 +582,11 @@ class ModuleFacts(cst.CSTVisitor):
                     self.inline_dispatches.append((node.value, key, self.scope))
                 else:
                     self.dispatches.append(Dispatch(node.value.value, key, self.scope, self.line(node), node.value))
+            else:
+                self._note_literal_lookup(node, node.value, key)
         elif len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             self._note_attribute_dispatch(node.value, node.slice[0].slice.value, node)
+            self._note_literal_lookup(node, node.value, node.slice[0].slice.value)
 
     def visit_Match(self, node: cst.Match) -> None:
         self.matches.append(MatchStatement(node, node.subject, self.scope, self.line(node)))
@@ -847,6 +874,7 @@ class ModuleFacts(cst.CSTVisitor):
                 self.dispatches.append(Dispatch(func.value.value, key, self.scope, self.line(node), func.value))
             else:
                 self._note_attribute_dispatch(func.value, key, node)
+                self._note_literal_lookup(node, func.value, key)
         if isinstance(func, cst.Attribute) and func.attr.value in MEMBERSHIP_METHODS and len(node.args) == 1 \
                 and node.args[0].keyword is None and node.args[0].star == "":
             op: cst.BaseCompOp = cst.NotIn() if func.attr.value in NEGATED_MEMBERSHIP else cst.In()
@@ -3098,6 +3126,9 @@ class Resolver:
                 line = self.facts.pos(self.facts.classes[name]).start.line
                 out[dotted] = f"{built.why} ({where}:{line})"
         out.update(self._attribute_exports(where))
+        from codemods.mappings import exports as keyed_mappings  # mappings keyed by a status: their own home
+
+        out.update(keyed_mappings(self, where))
         for call, scope in self.facts.all_calls:
             callee = cst.helpers.get_full_name_for_node(call.func) or ""
             head, _, method = callee.rpartition(".")

@@ -111,7 +111,7 @@ class PassedArgument:
 GROWN = "grown"
 # Edits that add the new name beside the old one in expand.
 _EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type", "enum-missing", GROWN,
-              "orm-lookup", "enum-choices", "orm-column", "orm-filter-by", "table-column")
+              "orm-lookup", "enum-choices", "orm-column", "orm-filter-by", "table-column", "count-lookup")
 # A constant shared with another vocabulary gets expand's edit in either
 # phase: contract leaves it accepting both names, for a person to split, so
 # contract after expand and contract alone give the same bytes.
@@ -592,6 +592,10 @@ class _Apply(cst.CSTTransformer):
             return rewrite_filter(updated_node, self.vocab, self.phase)
         if edit in (GROWN, GROWN + "-shared"):
             return self._grow(updated_node, expand=edit != GROWN)
+        if edit == "count-lookup":
+            from codemods.forms.count_lookup import rewrite as count_lookup  # counts.get("failed", 0)
+
+            return count_lookup(updated_node, self.vocab, self.phase)
         return self._leave_collection(original_node, updated_node)
 
     def _grow(self, node: cst.Call, expand: bool) -> cst.BaseExpression:
@@ -620,6 +624,15 @@ class _Apply(cst.CSTTransformer):
             return node.with_changes(func=renamed, args=[arg.with_changes(value=one)])
         return node.with_changes(args=[arg.with_changes(value=grown)])
 
+    def leave_BinaryOperation(
+        self, original_node: cst.BinaryOperation, updated_node: cst.BinaryOperation
+    ) -> cst.BaseExpression:
+        if self.edits.get(id(original_node)) != "count-lookup":
+            return updated_node
+        from codemods.forms.count_lookup import rewrite as count_lookup  # contract of expand's sum of two entries
+
+        return count_lookup(updated_node, self.vocab, self.phase)
+
     def leave_Dict(self, original_node: cst.Dict, updated_node: cst.Dict) -> cst.BaseExpression:
         if self.edits.get(id(original_node)) != "table":
             return updated_node
@@ -628,7 +641,12 @@ class _Apply(cst.CSTTransformer):
         return updated_node if elements is None else updated_node.with_changes(elements=elements)
 
     def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:
-        if self.edits.get(id(original_node)) != "literal-type":
+        edit = self.edits.get(id(original_node))
+        if edit == "count-lookup":
+            from codemods.forms.count_lookup import rewrite as count_lookup  # the form's own edit, in one home
+
+            return count_lookup(updated_node, self.vocab, self.phase)
+        if edit != "literal-type":
             return updated_node
         fn = expand_elements if self.phase == "expand" else contract_elements
         elements = fn(updated_node.slice, self.vocab, SUBSCRIPT)
@@ -780,6 +798,15 @@ class _Normalize(ast.NodeTransformer):
             keys.append(key)
             values.append(value)
         return ast.Dict(keys, values)
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        # counts["failed"] + counts["interrupted"]  ~  counts["interrupted"]:
+        # two lookups of one entry, once its names are mapped.
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Add) and isinstance(node.left, (ast.Subscript, ast.Call)) \
+                and ast.dump(node.left) == ast.dump(node.right):
+            return node.left
+        return node
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
         # Literal["done", "agent_responded"]  ~  Literal["agent_responded"]

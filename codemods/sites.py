@@ -510,6 +510,8 @@ class Sites:
             key = node.slice
             if isinstance(value, ast.Name) and value.id in constants and not isinstance(key, ast.Constant):
                 return self._reads(key)  # TABLE[status]
+            if isinstance(value, ast.Name) and self._old_literal(key):
+                return True  # by_status["failed"]: a mapping keyed by status, read at one
             # A Literal[...] or an enum counts only where the project talks to
             # OpenClaw: their names are no evidence by themselves.
             name = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", "")
@@ -528,6 +530,8 @@ class Sites:
                     or (self._reads(node) and any(self._old_literal(a) for a in node.args[1:2]))
                 ):
                     return True  # {...}.get(status), TABLE.get(status), row.get("status", "done")
+                if func.attr == "get" and node.args and isinstance(func.value, ast.Name) and self._old_literal(node.args[0]):
+                    return True  # by_status.get("failed", 0)
                 if func.attr in ("update", "setdefault"):
                     return any(k.arg in self.keys and self._old_literal(k.value) for k in node.keywords)
             if self._validated(node, constants):
