@@ -85,6 +85,8 @@ class Sites:
         self._tested: set[str] | None = None
         self._params: dict[str, list[str]] | None = None
         self.foreign_words = manifest.python.foreign_words
+        options = manifest.python.options
+        self._declares = frozenset((*options.declare, *options.wrappers))
         self.foreign_sources = tuple(t.lower() for t in manifest.python.foreign_sources)
         keys = b"|".join(re.escape(k.encode()) for k in sorted(self.keys)) or b"(?!)"
         attributes = b"|".join(re.escape(a.encode()) for a in sorted(self.attributes)) or b"(?!)"
@@ -518,6 +520,9 @@ class Sites:
             return (talks or self._typed) and name == "Literal" and any(self._old_literal(n) for n in ast.walk(node.slice))
         if isinstance(node, ast.Call):
             func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called in self._declares and any(self._holds_old(a) for a in (*node.args, *(k.value for k in node.keywords))):
+                return True  # add_argument("--status", choices=["done", ...]), click.Choice([...])
             test = tables.ast_test(node, tables.MEMBERSHIP | orm.COLUMN_MEMBERSHIP)
             if test is not None and self._site(test, constants, talks):
                 return True  # df["status"].isin([...]), pc.equal(col, "done")

@@ -294,6 +294,21 @@ class KeyValueCalls:
 
 
 @dataclass(frozen=True)
+class CommandOptions:
+    """A command line's options (argparse's ``add_argument``, click's
+    ``option`` and ``argument``): ``declare`` are the calls that declare
+    one, ``choices`` the keywords that list the values it takes (directly or
+    through one of the ``wrappers``, ``click.Choice([...])``), ``defaults``
+    the keywords of its default and ``dests`` of the name it is read by."""
+
+    declare: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    wrappers: tuple[str, ...] = ()
+    defaults: tuple[str, ...] = ()
+    dests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ToolSchemas:
     """Function tools offered to a model: the key of a tool's name, and the
     keys its parameters' JSON Schema sits under (OpenAI's ``parameters``,
@@ -320,6 +335,7 @@ class PythonSurface:
     deferred: DeferredCalls = field(default_factory=DeferredCalls)
     key_value: KeyValueCalls = field(default_factory=KeyValueCalls)
     tool_schemas: ToolSchemas = field(default_factory=ToolSchemas)
+    options: CommandOptions = field(default_factory=CommandOptions)
 
 
 @dataclass(frozen=True)
@@ -511,6 +527,8 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
                          ("writes", "reads")),
         tool_schemas=_lists(py.get("tool-schemas", {}), where, "surfaces.python.tool-schemas", ToolSchemas,
                             ("names", "parameters")),
+        options=_lists(py.get("options", {}), where, "surfaces.python.options", CommandOptions,
+                       ("declare", "choices", "wrappers", "defaults", "dests")),
     )
     clash = python.foreign_words & vocabulary.all_values
     if clash:
