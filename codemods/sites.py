@@ -86,7 +86,7 @@ class Sites:
         self._params: dict[str, list[str]] | None = None
         self.foreign_words = manifest.python.foreign_words
         options = manifest.python.options
-        self._declares = frozenset((*options.declare, *options.wrappers))
+        self._declares = frozenset((*options.declare, *options.pickers, *options.wrappers))
         self.foreign_sources = tuple(t.lower() for t in manifest.python.foreign_sources)
         keys = b"|".join(re.escape(k.encode()) for k in sorted(self.keys)) or b"(?!)"
         attributes = b"|".join(re.escape(a.encode()) for a in sorted(self.attributes)) or b"(?!)"

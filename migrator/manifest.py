@@ -299,9 +299,13 @@ class CommandOptions:
     ``option`` and ``argument``): ``declare`` are the calls that declare
     one, ``choices`` the keywords that list the values it takes (directly or
     through one of the ``wrappers``, ``click.Choice([...])``), ``defaults``
-    the keywords of its default and ``dests`` of the name it is read by."""
+    the keywords of its default and ``dests`` of the name it is read by.
+    ``pickers`` are a dashboard's widgets that return the option picked
+    (Streamlit's ``st.selectbox(label, options)``, ``st.multiselect``):
+    their options come second or as one of the ``choices`` keywords."""
 
     declare: tuple[str, ...] = ()
+    pickers: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     wrappers: tuple[str, ...] = ()
     defaults: tuple[str, ...] = ()
@@ -528,7 +532,7 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         tool_schemas=_lists(py.get("tool-schemas", {}), where, "surfaces.python.tool-schemas", ToolSchemas,
                             ("names", "parameters")),
         options=_lists(py.get("options", {}), where, "surfaces.python.options", CommandOptions,
-                       ("declare", "choices", "wrappers", "defaults", "dests")),
+                       ("declare", "pickers", "choices", "wrappers", "defaults", "dests")),
     )
     clash = python.foreign_words & vocabulary.all_values
     if clash:

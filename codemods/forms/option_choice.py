@@ -4,6 +4,9 @@ rows: `add_argument("--status", choices=["done", "failed"])` read as
 `@click.option("--status", type=click.Choice([...]))` compared in the
 command (click).
 
+A dashboard's picker (`shown = st.multiselect("Status", [...])` compared
+with the rows' statuses) is judged the same way.
+
 The choices are a collection the user picks from: expand adds the new names
 (either may be typed during the window), contract drops the old ones. The
 default is one value, so it is a writer: kept in expand, renamed in
@@ -40,6 +43,13 @@ _CLICK = (
     '    for row in data["sessions"]:\n        if row["status"] == only:\n            print(row["key"])\n'
 )
 
+_PICKER = (
+    'import json\nimport subprocess\n\nimport streamlit as st\n\n'
+    'out = subprocess.run(["openclaw", "sessions", "--json"], capture_output=True, text=True).stdout\n'
+    'shown = st.multiselect("Status", {})\n'
+    'st.table([r for r in json.loads(out)["sessions"] if r["status"] in shown])\n'
+)
+
 RULE = Rule(
     name="status-option-choice",
     summary="The choices and default of a command-line option compared with a session status "
@@ -59,6 +69,11 @@ RULE = Rule(
             _CLICK.format('["killed", "halted", "timeout", "waiting_for_response"]'),
             _CLICK.format('["halted", "waiting_for_response"]'),
         ),
+        Example(
+            _PICKER.format('["failed", "timeout"]'),
+            _PICKER.format('["failed", "interrupted", "timeout", "waiting_for_response"]'),
+            _PICKER.format('["interrupted", "waiting_for_response"]'),
+        ),
     ),
     valid=(
         # A job queue's own states.
@@ -71,7 +86,8 @@ RULE = Rule(
 
 @dataclass
 class _Option:
-    dest: str
+    call: cst.Call
+    dest: str | None  # None: a picker, read through the name its result is bound to
     line: int
     choices: cst.BaseExpression | None
     default: cst.SimpleString | None
@@ -118,17 +134,18 @@ def _options(facts: ModuleFacts, old: frozenset[str]) -> list[_Option]:
     declared += [(call, None) for call, _ in facts.all_calls if id(call) not in decorators]
     out: list[_Option] = []
     for call, command in declared:
-        callee = cst.helpers.get_full_name_for_node(call.func) or ""
-        if callee.rsplit(".", 1)[-1] not in shapes.declare:
+        callee = (cst.helpers.get_full_name_for_node(call.func) or "").rsplit(".", 1)[-1]
+        picker = callee in shapes.pickers
+        if callee not in shapes.declare and not picker:
             continue
-        dest = _dest(call, shapes)
-        choices = _choices(call, shapes)
+        dest = None if picker else _dest(call, shapes)
+        choices = _choices(call, shapes, picker)
         default = next((a.value for a in call.args if a.keyword is not None and a.keyword.value in shapes.defaults
                         and isinstance(a.value, cst.SimpleString) and string_value(a.value) in old), None)
         held = choices is not None and any(string_value(e.value) in old for e in collection_elements(choices) or ())
-        if dest is not None and (held or default is not None):
+        if (dest is not None or picker) and (held or default is not None):
             assert default is None or isinstance(default, cst.SimpleString)
-            out.append(_Option(dest, facts.pos(call).start.line, choices if held else None, default, command))
+            out.append(_Option(call, dest, facts.pos(call).start.line, choices if held else None, default, command))
     return out
 
 
@@ -148,8 +165,12 @@ def _dest(call: cst.Call, shapes: CommandOptions) -> str | None:
     return dest if dest.isidentifier() else None
 
 
-def _choices(call: cst.Call, shapes: CommandOptions) -> cst.BaseExpression | None:
-    """The literal collection an option takes its values from."""
+def _choices(call: cst.Call, shapes: CommandOptions, picker: bool) -> cst.BaseExpression | None:
+    """The literal collection an option takes its values from (a picker's
+    second argument, ``st.selectbox("Status", [...])``, or a keyword)."""
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    if picker and len(positional) > 1 and isinstance(positional[1], (cst.List, cst.Tuple, cst.Set)):
+        return positional[1]
     for arg in call.args:
         if arg.keyword is None or arg.keyword.value not in shapes.choices:
             continue
@@ -164,7 +185,10 @@ def _choices(call: cst.Call, shapes: CommandOptions) -> cst.BaseExpression | Non
 
 def _reads(option: _Option, node: cst.BaseExpression, scope: Scope) -> bool:
     """Whether ``node`` reads the option: ``args.<dest>`` (argparse), or the
-    command's parameter of that name inside the command (click)."""
+    command's parameter of that name inside the command (click), or the
+    name a picker's result is bound to (``choice = st.selectbox(...)``)."""
+    if option.dest is None:
+        return isinstance(node, cst.Name) and any(b.value is option.call for b in scope.lookup(node.value))
     if option.command is None:
         return isinstance(node, cst.Attribute) and node.attr.value == option.dest
     if not isinstance(node, cst.Name) or node.value != option.dest:
