@@ -58,6 +58,8 @@ COPIER_MODULES = frozenset({"dataclasses", "attrs", "attr", "copy"})
 _SQL_SELECT = re.compile(rb"(?i)\bselect\b")
 _NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip", "str"})
 _STATUS_WORD = re.compile(r"(?i)status|state")
+# Calls that build a mapping by counting (see codemods.mappings).
+_COUNTING = frozenset({"Counter", "defaultdict"})
 _NAME_BEFORE = re.compile(rb"\w+$")
 # A module-level `def` line and its parameters (up to the first closing parenthesis).
 _DEF_LINE = re.compile(rb"^(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(([^)]*)", re.MULTILINE)
@@ -87,6 +89,8 @@ class Sites:
         self.foreign_words = manifest.python.foreign_words
         options = manifest.python.options
         self._declares = frozenset((*options.declare, *options.pickers, *options.wrappers))
+        self._pickers, self._wrappers = frozenset(options.pickers), frozenset(options.wrappers)
+        self._option_keywords = frozenset((*options.choices, *options.defaults))
         self.foreign_sources = tuple(t.lower() for t in manifest.python.foreign_sources)
         keys = b"|".join(re.escape(k.encode()) for k in sorted(self.keys)) or b"(?!)"
         attributes = b"|".join(re.escape(a.encode()) for a in sorted(self.attributes)) or b"(?!)"
@@ -175,6 +179,7 @@ class Sites:
         self._validators = None
         self._tested = self._params = None
         self._tested_attrs: set[str] | None = None
+        self._counted: set[str] | None = None
         try:
             tree = parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -203,6 +208,34 @@ class Sites:
                 return True
             stack.extend(ast.iter_child_nodes(node))
         return False
+
+    def _counts(self, name: str, talks: bool) -> bool:
+        """Whether a lookup of ``name`` at a literal may read a mapping keyed
+        by status: in a module that talks to OpenClaw (or imports one that
+        does), any mapping; elsewhere one it builds by counting or a dict
+        comprehension (``Counter(...)``, ``defaultdict(int)``, ``{k: v for ...}``)."""
+        if talks:
+            return True
+        if self._untied:
+            return False
+        if self._counted is None:
+            assert self._pending is not None
+            self._counted = {
+                t.id for node in ast.walk(self._pending[0]) if isinstance(node, ast.Assign) and (
+                    isinstance(node.value, ast.DictComp) or isinstance(node.value, ast.Call)
+                    and getattr(node.value.func, "id", getattr(node.value.func, "attr", "")) in _COUNTING)
+                for t in node.targets if isinstance(t, ast.Name)
+            }
+        return name in self._counted
+
+    def _offers_old(self, node: ast.Call, called: str) -> bool:
+        """An option's choices or default, a picker's options, a wrapper's
+        values holding an old name (not its flags: `add_argument("timeout")`)."""
+        keywords = self._option_keywords
+        if any(k.arg in keywords and self._holds_old(k.value) for k in node.keywords):
+            return True
+        at = 1 if called in self._pickers else 0 if called in self._wrappers else None
+        return at is not None and len(node.args) > at and self._holds_old(node.args[at])
 
     # -- sites the provenance would leave alone --------------------------------
     def _foreign(self, node: ast.AST) -> bool:
@@ -253,6 +286,8 @@ class Sites:
         self._pending = (tree, source)
         self._status_names = self._bound_from_status(tree, source)
         self._pending, self._validators, self._tested, self._params = (tree, source), None, None, None
+        # Only tests with the names count here: no lookup or option of the module's own.
+        self._untied, self._counted = True, set()
         for node in ast.walk(tree):
             if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
                 return True
@@ -512,7 +547,7 @@ class Sites:
             key = node.slice
             if isinstance(value, ast.Name) and value.id in constants and not isinstance(key, ast.Constant):
                 return self._reads(key)  # TABLE[status]
-            if isinstance(value, ast.Name) and self._old_literal(key):
+            if isinstance(value, ast.Name) and self._old_literal(key) and self._counts(value.id, talks):
                 return True  # by_status["failed"]: a mapping keyed by status, read at one
             # A Literal[...] or an enum counts only where the project talks to
             # OpenClaw: their names are no evidence by themselves.
@@ -521,7 +556,7 @@ class Sites:
         if isinstance(node, ast.Call):
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if called in self._declares and any(self._holds_old(a) for a in (*node.args, *(k.value for k in node.keywords))):
+            if called in self._declares and not self._untied and self._offers_old(node, called):
                 return True  # add_argument("--status", choices=["done", ...]), click.Choice([...])
             test = tables.ast_test(node, tables.MEMBERSHIP | orm.COLUMN_MEMBERSHIP)
             if test is not None and self._site(test, constants, talks):
@@ -535,7 +570,8 @@ class Sites:
                     or (self._reads(node) and any(self._old_literal(a) for a in node.args[1:2]))
                 ):
                     return True  # {...}.get(status), TABLE.get(status), row.get("status", "done")
-                if func.attr == "get" and node.args and isinstance(func.value, ast.Name) and self._old_literal(node.args[0]):
+                if func.attr == "get" and node.args and isinstance(func.value, ast.Name) \
+                        and self._old_literal(node.args[0]) and self._counts(func.value.id, talks):
                     return True  # by_status.get("failed", 0)
                 if func.attr in ("update", "setdefault"):
                     return any(k.arg in self.keys and self._old_literal(k.value) for k in node.keywords)
