@@ -190,6 +190,10 @@ class StatusRewriter:
 
         # `late = tuple(STUCK)`, then `row["status"] in late`: a use of STUCK too.
         out += [ImportedUse(*use) for use in imported_members(facts, resolver)]
+        from codemods.forms.option_choice import imported_uses as option_uses
+
+        # `st.multiselect("Status", list(palette.COLOURS))`, compared with rows' statuses: a use of COLOURS.
+        out += [ImportedUse(*use) for use in option_uses(facts, resolver, self.vocab.old)]
         return out
 
     def imported_aliases(self, source: bytes) -> list[ImportedUse]:

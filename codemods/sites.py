@@ -228,6 +228,15 @@ class Sites:
             }
         return name in self._counted
 
+    def _offers(self, node: ast.Call, names: set[str]) -> bool:
+        """An option or picker given one of ``names`` (read through its module too)."""
+        func = node.func
+        if (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")) not in self._declares:
+            return False
+        values = [*node.args, *(k.value for k in node.keywords)]
+        return any(isinstance(n, ast.Name) and n.id in names or isinstance(n, ast.Attribute) and n.attr in names
+                   for v in values for n in ast.walk(v))
+
     def _offers_old(self, node: ast.Call, called: str) -> bool:
         """An option's choices or default, a picker's options, a wrapper's
         values holding an old name (not its flags: `add_argument("timeout")`)."""
@@ -291,6 +300,8 @@ class Sites:
         for node in ast.walk(tree):
             if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
                 return True
+            if isinstance(node, ast.Call) and self._offers(node, wanted):
+                return True  # add_argument("--status", choices=STATUSES), st.multiselect("Status", list(COLOURS))
             test = tables.ast_test(node, tables.MEMBERSHIP | orm.COLUMN_MEMBERSHIP) if isinstance(node, ast.Call) else node
             if isinstance(test, ast.Compare) and _through_module(test, wanted) and self._reads(test.left):
                 return True  # row["status"] in settings.ENDED: a constant read through its module

@@ -22,12 +22,14 @@ import libcst as cst
 from codemods.forms.writer import write
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Scope, Verdict, collection_elements
-from codemods.session_status import Plan, StatusRewriter
+from codemods.session_status import Plan, StatusRewriter, _imported_constant
 from migrator.findings import CONFIDENCES
 from migrator.manifest import CommandOptions
 from migrator.rules import Example, Rule
 
-ORDER = 47
+ORDER = 47  # before the constant form, which judges the constants given as choices by all their uses
+# Calls that copy a collection (or a dict's keys) given as an option's choices.
+_COPIES = frozenset({"list", "tuple", "sorted", "set", "frozenset"})
 
 _ARGPARSE = (
     'import argparse\nimport json\nimport subprocess\n\n'
@@ -74,6 +76,11 @@ RULE = Rule(
             _PICKER.format('["failed", "interrupted", "timeout", "waiting_for_response"]'),
             _PICKER.format('["interrupted", "waiting_for_response"]'),
         ),
+        Example(
+            'STATUSES = ("done", "failed")\n' + _ARGPARSE.format("STATUSES", "failed"),
+            'STATUSES = ("done", "agent_responded", "failed", "interrupted")\n' + _ARGPARSE.format("STATUSES", "failed"),
+            'STATUSES = ("agent_responded", "interrupted")\n' + _ARGPARSE.format("STATUSES", "interrupted"),
+        ),
     ),
     valid=(
         # A job queue's own states.
@@ -92,27 +99,20 @@ class _Option:
     choices: cst.BaseExpression | None
     default: cst.SimpleString | None
     command: cst.FunctionDef | None  # the click command it decorates
+    constants: list[cst.Name] = field(default_factory=list)  # module constants given as choices or default
+    imported: list[tuple[str, int, str]] = field(default_factory=list)  # constants of other modules so given
     verdicts: list[Verdict] = field(default_factory=list)
 
 
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
-    options = _options(facts, rw.vocab.old)
-    if not options:
-        return
-    for comparison in facts.comparisons:
-        for side, other in ((comparison.subject, comparison.other), (comparison.other, comparison.subject)):
-            for option in options:
-                if not _reads(option, side, comparison.scope):
-                    continue
-                subject = resolver.subject(other, comparison.scope)
-                words = _words(option)
-                verdict = (resolver.verdict(subject, words, f"read as `{resolver.code(side)}` and compared with")
-                           if subject is not None else Verdict(None, ""))
-                option.verdicts.append(verdict)
-    for option in options:
-        if not option.verdicts or any(v.confidence is None for v in option.verdicts):
-            continue  # not compared, or compared with another vocabulary's value too
-        verdict = min(option.verdicts, key=lambda v: CONFIDENCES.index(v.confidence))  # type: ignore[arg-type,unused-ignore]
+    for option in _judged(facts, resolver, rw.vocab.old):
+        verdict = _verdict(option)
+        for name in option.constants:
+            # `choices=STATUSES`: a use of the constant, which the constant form judges by all its uses.
+            plan.constant_uses.setdefault(name.value, []).append(verdict)
+            plan.sinks.add(id(name))
+        if verdict.confidence is None:
+            continue  # compared with another vocabulary's value too
         if option.choices is not None:
             rewrite = rw.allowed(verdict) and not rw.ignored(facts, option.line)
             rw.add(plan, facts, option.choices, option.line, rw.literals(option.choices), verdict, RULE.name,
@@ -121,19 +121,55 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             write(rw, facts, plan, option.default, verdict, RULE.name)
 
 
-def _options(facts: ModuleFacts, old: frozenset[str]) -> list[_Option]:
-    """The options of this module that take or default to an old name."""
+def imported_uses(facts: ModuleFacts, resolver: Resolver, old: frozenset[str]) -> list[tuple[str, int, str, Verdict]]:
+    """``(module, level, name, verdict)`` of each constant of another module
+    given here as an option's choices or default (``list(palette.COLOURS)``,
+    ``default=palette.ATTENTION``): a use its own module judges it by."""
+    return [(*found, _verdict(option)) for option in _judged(facts, resolver, old) for found in option.imported]
+
+
+def _judged(facts: ModuleFacts, resolver: Resolver, old: frozenset[str]) -> list[_Option]:
+    """The options of this module that are compared, each with the
+    verdicts of what it is compared with."""
+    options = _options(facts, resolver, old)
+    if not options:
+        return []
+    for comparison in facts.comparisons:
+        for side, other in ((comparison.subject, comparison.other), (comparison.other, comparison.subject)):
+            for option in options:
+                if not _reads(option, side, comparison.scope):
+                    continue
+                subject = resolver.subject(other, comparison.scope)
+                words = _words(option)
+                line = facts.pos(comparison.node).start.line
+                verdict = (resolver.verdict(subject, words, f"read as `{resolver.code(side)}` and compared with")
+                           if subject is not None else
+                           Verdict(None, f"`{resolver.code(other)}` (line {line}) is not a session status"))
+                option.verdicts.append(verdict)
+    return [option for option in options if option.verdicts]
+
+
+def _verdict(option: _Option) -> Verdict:
+    """The lowest verdict of an option's comparisons; None where one is
+    with another vocabulary's value."""
+    against = next((v for v in option.verdicts if v.confidence is None), None)
+    return against or min(option.verdicts, key=lambda v: CONFIDENCES.index(v.confidence))  # type: ignore[arg-type,unused-ignore]
+
+
+def _options(facts: ModuleFacts, resolver: Resolver, old: frozenset[str]) -> list[_Option]:
+    """The options of this module that take or default to an old name, or
+    to a module constant."""
     shapes = facts.manifest.python.options
-    declared: list[tuple[cst.Call, cst.FunctionDef | None]] = []
+    declared: list[tuple[cst.Call, cst.FunctionDef | None, Scope | None]] = []
     decorators: set[int] = set()
     for function in facts.functions.values():
         for decorator in function.decorators:
             if isinstance(decorator.decorator, cst.Call):
                 decorators.add(id(decorator.decorator))
-                declared.append((decorator.decorator, function))
-    declared += [(call, None) for call, _ in facts.all_calls if id(call) not in decorators]
+                declared.append((decorator.decorator, function, facts.module_scope))
+    declared += [(call, None, scope) for call, scope in facts.all_calls if id(call) not in decorators]
     out: list[_Option] = []
-    for call, command in declared:
+    for call, command, scope in declared:
         callee = (cst.helpers.get_full_name_for_node(call.func) or "").rsplit(".", 1)[-1]
         picker = callee in shapes.pickers
         if callee not in shapes.declare and not picker:
@@ -143,9 +179,36 @@ def _options(facts: ModuleFacts, old: frozenset[str]) -> list[_Option]:
         default = next((a.value for a in call.args if a.keyword is not None and a.keyword.value in shapes.defaults
                         and isinstance(a.value, cst.SimpleString) and string_value(a.value) in old), None)
         held = choices is not None and any(string_value(e.value) in old for e in collection_elements(choices) or ())
-        if (dest is not None or picker) and (held or default is not None):
+        constants: list[cst.Name] = []
+        imported: list[tuple[str, int, str]] = []
+        for given in _given(call, shapes, picker) if scope is not None else ():
+            assert scope is not None
+            if isinstance(given, cst.Name) and resolver.module_constant(given, scope) is not None:
+                constants.append(given)
+            elif (found := _imported_constant(given, scope, facts)) is not None:
+                imported.append(found)
+        if (dest is not None or picker) and (held or default is not None or constants or imported):
             assert default is None or isinstance(default, cst.SimpleString)
-            out.append(_Option(call, dest, facts.pos(call).start.line, choices if held else None, default, command))
+            out.append(_Option(call, dest, facts.pos(call).start.line, choices if held else None, default, command,
+                               constants, imported))
+    return out
+
+
+def _given(call: cst.Call, shapes: CommandOptions, picker: bool) -> list[cst.Name | cst.Attribute]:
+    """The names an option is given as its choices or default (``choices=STATUSES``,
+    ``list(STATUS_COLOURS)``: a dict's keys)."""
+    values = [a.value for a in call.args if a.keyword is not None and a.keyword.value in (*shapes.choices,
+                                                                                        *shapes.defaults)]
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    if picker and len(positional) > 1:
+        values.append(positional[1])
+    out: list[cst.Name | cst.Attribute] = []
+    for value in values:
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in _COPIES \
+                and len(value.args) == 1:
+            value = value.args[0].value
+        if isinstance(value, (cst.Name, cst.Attribute)):
+            out.append(value)
     return out
 
 

@@ -103,3 +103,58 @@ def test_contract_alone_writes_what_contract_after_expand_does(tmp_path: Path) -
     files = {"tool.py": TOOL, "mixed.py": MIXED}
     package = write_package(tmp_path, "sessiontool", files)
     apply_phase(tmp_path, "contract", package, files, {"tool.py": CONTRACT})
+
+
+SETTINGS = '''# The statuses the tools let a user pick, and the one picked when none is given.
+PICKABLE = ("done", "failed", "killed")
+PICKED = "failed"
+'''
+
+LISTER = '''import argparse
+import json
+import subprocess
+
+from . import settings
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--status", choices=sorted(settings.PICKABLE), default=settings.PICKED)
+    args = parser.parse_args(argv)
+    out = subprocess.run(["openclaw", "sessions", "--json"], capture_output=True, text=True).stdout
+    print([r["key"] for r in json.loads(out)["sessions"] if r["status"] == args.status])
+'''
+
+JOBS = '''import argparse
+
+from .settings import PICKABLE
+
+
+def main(queue, argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--state", choices=PICKABLE)
+    args = parser.parse_args(argv)
+    return [job for job in queue.jobs() if job.state == args.state]
+'''
+
+
+def test_constants_of_another_module_given_as_choices_are_judged_by_those_options(tmp_path: Path) -> None:
+    files = {"settings.py": SETTINGS, "lister.py": LISTER}
+    package = write_package(tmp_path, "picks", files)
+    apply_phase(tmp_path, "expand", package, files, {"settings.py": SETTINGS.replace(
+        '("done", "failed", "killed")', '("done", "agent_responded", "failed", "interrupted", "killed", "halted")')})
+    apply_phase(tmp_path, "contract", package, files, {"settings.py": SETTINGS.replace(
+        '("done", "failed", "killed")', '("agent_responded", "interrupted", "halted")').replace(
+        'PICKED = "failed"', 'PICKED = "interrupted"')})
+
+
+def test_a_constant_also_offered_for_a_job_queue_is_expanded_and_left_for_review(tmp_path: Path) -> None:
+    files = {"settings.py": SETTINGS, "lister.py": LISTER, "jobs.py": JOBS}
+    package = write_package(tmp_path, "picks", files)
+    expanded = SETTINGS.replace('("done", "failed", "killed")',
+                                '("done", "agent_responded", "failed", "interrupted", "killed", "halted")')
+    apply_phase(tmp_path, "expand", package, files, {"settings.py": expanded})
+    scan = run_cli("scan", ".", "--phase", "contract", "--format", "json", cwd=tmp_path)
+    held = {(f["line"], f["old"], f["action"]) for f in json.loads(scan.stdout)["findings"]
+            if f["path"].endswith("settings.py") and f["line"] == 2}
+    assert held == {(2, w, "review") for w in ("done", "failed", "killed")}, scan.stdout
