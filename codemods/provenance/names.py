@@ -1,0 +1,274 @@
+"""Where a name's value comes from (``Names``): its bindings, the payload of
+an event handler, a list built by ``append``, a queue's ``put``, and a
+parameter as every call site in the project passes it (methods' callers
+included)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast, Sequence
+
+import libcst as cst
+
+from codemods.literals import string_value
+from codemods.words import words_of
+from codemods.provenance.model import MARK_STATUS, _QUEUE_PUTS, _QUEUE_GETS, Binding, Scope, Origin, _UNKNOWN
+from codemods.provenance.nodes import _runs_command, _decorated, _argument
+from codemods.provenance.base import ResolverBase
+
+if TYPE_CHECKING:
+    from codemods.provenance.resolver import Resolver
+
+
+class Names(ResolverBase):
+    """Propagation through names, parameters, handlers and queues."""
+
+    def _name_origin(self, name: str, scope: Scope, depth: int, use: cst.Name | None = None) -> Origin:
+        bindings = scope.lookup(name)
+        owner = scope.owner_of(name) or scope
+        if any(b.marked for b in bindings):
+            return Origin("session", "strong", f"`{name}` is marked `# migrator: {MARK_STATUS}`")
+        for binding in bindings:
+            if binding.kind == "event" and binding.value is not None:
+                event = string_value(binding.value)
+                return Origin("session", "strong", f"`{name}` is the payload of a `{event}` handler")
+        event = self.facts.event_names.get(id(owner), {}).get(name)
+        if event is not None:
+            return Origin("session", "strong", f"`{name}` is a `{event}` event frame")
+        handled = self._handler_payload(name, owner, bindings)
+        if handled is not None:
+            return handled
+        # How the value was built speaks before what it is called. A loop
+        # variable used after its loop starts is that loop's (two loops may
+        # bind one name to rows of different tables).
+        nearest = None
+        if use is not None and len(bindings) > 1 and any(b.kind == "for" for b in bindings):
+            # Where each binding's value is written (binding lines are kept
+            # only for files with markers; positions are resolved only here).
+            line = self.facts.pos(use).start.line
+            before = [(self.facts.pos(b.value).start.line, i, b) for i, b in enumerate(bindings)
+                      if b.value is not None and self.facts.pos(b.value).start.line <= line]
+            nearest = max(before, key=lambda t: t[:2])[2] if before else None
+        for binding in [nearest] if nearest is not None and nearest.kind == "for" else bindings:
+            if binding.value is None or binding.kind in ("event", "key"):
+                continue  # a key of a table is no row of it
+            yielded = False
+            if binding.index is not None and binding.kind == "for":
+                # An item of what a generator of this module yields; of any
+                # other call, the items of its elements are unknown.
+                func = binding.value.func if isinstance(binding.value, cst.Call) else None
+                yielded = isinstance(func, cst.Name) and self._yields_items(func.value)
+                inner = self._item_origin(binding.value, binding.index, owner, depth + 1) if yielded else _UNKNOWN
+            elif binding.index is not None:
+                inner = self._item_origin(binding.value, binding.index, owner, depth + 1)
+            else:
+                inner = self.origin(binding.value, owner, depth + 1)
+            if inner.kind != "unknown":
+                if binding.kind == "for" and not yielded:
+                    if inner.kind == "session":
+                        return Origin("session", inner.strength, f"`{name}` iterates {inner.why}")
+                    return inner
+                return Origin(inner.kind, inner.strength, f"`{name}`, {inner.why}")
+        function = owner.node
+        if any(b.kind == "param" for b in bindings) and isinstance(function, cst.FunctionDef):
+            typed = self._annotation_origin(name, bindings)
+            if typed is not None:
+                return typed
+            cls = self.facts.method_class.get(id(function))
+            params = function.params.params
+            if cls is not None and params and params[0].name.value == name:
+                built = self.class_origin(cls)
+                if built is not None:
+                    return Origin(built.kind, built.strength, f"`{name}` is {built.why}")
+            passed = self._param_origin(name, function, depth)
+            if passed is not None:
+                return passed
+            built = self._constructed_from(name, function)
+            if built is not None:
+                return built
+            from codemods.state_types import state_origin  # a state passed from step to step by a framework
+
+            stated = state_origin(cast("Resolver", self), name, bindings, depth)
+            if stated is not None:
+                return stated
+        appended = self._appended_origin(name, owner, bindings, depth)
+        if appended is not None:
+            return appended
+        held = self._held_class_origin(name, bindings)
+        if held is not None:
+            return held
+        mapped = self._class_name_origin(name, scope)
+        if mapped is not None:
+            return mapped
+        foreign = None if any(_runs_command(b.value) for b in bindings) else self._foreign_token(name)
+        if foreign:
+            return Origin("foreign", "strong", f"`{name}` names `{foreign}`")
+        if "session" in words_of(name) or name.lower().startswith("sess"):
+            return Origin("session", "weak", f"`{name}` names a session")
+        return _UNKNOWN
+
+    def _appended_origin(self, name: str, owner: Scope, bindings: Sequence[Binding], depth: int) -> Origin | None:
+        """``rows = []`` then ``rows.append({... "status": entry["status"]})``:
+        the list holds what is appended to it, when all of it is of one kind."""
+        if not any(b.kind == "assign" and isinstance(b.value, cst.List) and not b.value.elements for b in bindings):
+            return None
+        found: list[Origin] = []
+        for call, call_scope in self.facts.all_calls:
+            func = call.func
+            if (isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name)
+                    and func.value.value == name and len(call.args) == 1 and call_scope.owner_of(name) is owner):
+                found.append(self.origin(call.args[0].value, call_scope, depth + 1))
+        kinds = {o.kind for o in found}
+        if len(kinds) != 1 or "unknown" in kinds:
+            return None
+        return Origin(found[0].kind, found[0].strength, f"`{name}` holds {found[0].why}")
+
+    def _handler_payload(self, name: str, owner: Scope, bindings: Sequence[Binding]) -> Origin | None:
+        """The payload parameter (the first but ``self``) of a function a call
+        of this module registers for a session event."""
+        function = owner.node
+        if not isinstance(function, cst.FunctionDef) or not any(b.kind == "param" for b in bindings):
+            return None
+        cls = self.facts.method_class.get(id(function))
+        key = f"{cls}.{function.name.value}" if cls else function.name.value
+        found = self.facts.handlers.get(key)
+        params = function.params.params[1:] if cls and not _decorated(function, "staticmethod") else function.params.params
+        if found is None or not params or params[0].name.value != name:
+            return None
+        event, call = found
+        line = self.facts.pos(call).start.line
+        return Origin("session", "strong", f"`{name}` is the payload of a `{event}` handler (registered at line {line})")
+
+    def _queued_origin(self, node: cst.Call, scope: Scope, depth: int) -> Origin | None:
+        """``queue.get()`` / ``self.queue.get_nowait()`` (no arguments): what
+        this module puts in the same queue (``queue.put(row)``), when all of
+        it comes from one kind of source."""
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in _QUEUE_GETS and not node.args):
+            return None
+        holder = self._queue_key(func.value, scope)
+        if holder is None:
+            return None
+        found: list[Origin] = []
+        for call, call_scope in self.facts.all_calls:
+            put = call.func
+            if (isinstance(put, cst.Attribute) and put.attr.value in _QUEUE_PUTS and call.args
+                    and not call.args[0].star and self._queue_key(put.value, call_scope) == holder):
+                found.append(self.origin(call.args[0].value, call_scope, depth + 1))
+        kinds = {o.kind for o in found}
+        if not found or kinds != {"session"}:
+            return None if not found or "unknown" in kinds else (
+                next(o for o in found if o.kind == "foreign") if kinds == {"foreign"} else None)
+        strength = "strong" if all(o.strength == "strong" for o in found) else "weak"
+        return Origin("session", strength, f"what is put in `{self.code(func.value)}`, {found[0].why}")
+
+    def _queue_key(self, node: cst.BaseExpression, scope: Scope) -> tuple[int, str] | None:
+        """The same queue wherever it is named: a name by the scope that
+        binds it, ``self.queue`` by the class of ``self``."""
+        if isinstance(node, cst.Name):
+            owner = scope.owner_of(node.value)
+            return None if owner is None else (id(owner), node.value)
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            cls = self.instance_class(node.value, scope)
+            return None if cls is None or cls not in self.facts.classes else (id(self.facts.classes[cls]), node.attr.value)
+        return None
+
+    def _param_origin(self, param: str, function: cst.FunctionDef, depth: int) -> Origin | None:
+        """What every call site in the project passes for ``param``: the
+        module's own calls, and (for a module-level function) those other
+        modules make. A session row at every call site makes it one; a
+        foreign value everywhere makes it foreign; both is a mixed origin,
+        left for review. None when there are no such calls to learn from."""
+        positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+        name = function.name.value
+        cls = self.facts.method_class.get(id(function))
+        # A method's callers do not pass its `self` (or `cls`).
+        own = positional if cls is None or _decorated(function, "staticmethod") else positional[1:]
+        # Read through one call (what `dict_rows(data.get("sessions"))`
+        # returns, or `self.payload(await self.invoke("sessions_list"))`):
+        # that call's argument speaks, not every call's.
+        for through, call, scope in reversed(self._calls):
+            if through is function:
+                argument = _argument(call, own, param)
+                inner = _UNKNOWN if argument is None else self.origin(argument, scope, depth + 2)
+                if argument is not None and inner.kind != "unknown":
+                    line = self.facts.pos(call).start.line
+                    return Origin(inner.kind, inner.strength,
+                                  f"`{param}` of `{name}()` as line {line} passes it, `{self.code(argument)}`, "
+                                  f"{inner.why}")
+                break
+        passed: list[tuple[Origin, str]] = []
+        calls = self.facts.calls_of(name) if cls is None else self._method_calls(f"{cls}.{name}")
+        for call, scope in calls:
+            argument = _argument(call, own, param)
+            if argument is None:
+                continue
+            where = f"line {self.facts.pos(call).start.line}"
+            passed.append((self.origin(argument, scope, depth + 2), f"at {where}, `{self.code(argument)}`"))
+        qualified = f"{cls}.{name}" if cls is not None else name
+        if self.facts.functions.get(qualified) is function:
+            index = str(own.index(param)) if param in own else None
+            for key, kind, strength, where, why in self.tree.passed.get(qualified, ()):
+                if key == param or key == index:
+                    passed.append((Origin(kind, strength, why), where))
+        if not passed:
+            return None
+        session = [(o, w) for o, w in passed if o.kind == "session"]
+        foreign = [(o, w) for o, w in passed if o.kind == "foreign"]
+        mixed = [o for o, _ in passed if o.kind == "mixed"]
+        if mixed:
+            return mixed[0]
+        if session and foreign:
+            (s_origin, s_where), (f_origin, f_where) = session[0], foreign[0]
+            return Origin(
+                "mixed", "weak",
+                f"`{param}` of `{name}()` is passed a session value {s_where} ({s_origin.why}) "
+                f"and another {f_where} ({f_origin.why})",
+            )
+        if foreign:
+            f_origin, f_where = foreign[0]
+            return Origin("foreign", "strong", f"`{param}` is passed a value from elsewhere {f_where}: {f_origin.why}")
+        if len(session) == len(passed):
+            strength = "strong" if all(o.strength == "strong" for o, _ in session) else "weak"
+            s_origin, s_where = session[0]
+            return Origin("session", strength, f"`{param}` of `{name}()` is passed, {s_where}, {s_origin.why}")
+        return None
+
+    def _method_calls(self, method: str) -> list[tuple[cst.Call, Scope]]:
+        """Calls of ``Class.method`` made through an instance (``self.loose_ends(raw)``,
+        ``shift.round()`` where ``shift = Shift()``)."""
+        if self._calls_by_attribute is None:
+            self._calls_by_attribute = {}
+            for call, scope in self.facts.all_calls:
+                if isinstance(call.func, cst.Attribute):
+                    self._calls_by_attribute.setdefault(call.func.attr.value, []).append((call, scope))
+        name = method.rsplit(".", 1)[-1]
+        return [
+            (call, scope) for call, scope in self._calls_by_attribute.get(name, ())
+            if isinstance(call.func, cst.Attribute)
+            and (self._method(call.func, scope) == method or self._class_call(call.func, scope) == method)
+        ]
+
+    def _class_call(self, func: cst.Attribute, scope: Scope) -> str | None:
+        """``Class.method`` for ``Session.from_row`` called on a class of this
+        module (a class method's call: its ``cls`` is no argument)."""
+        if not isinstance(func.value, cst.Name) or func.value.value not in self.facts.classes:
+            return None
+        if scope.owner_of(func.value.value) is not self.facts.module_scope:
+            return None
+        return self._method_owner(func.value.value, func.attr.value)
+
+    def _constructed_from(self, param: str, function: cst.FunctionDef) -> Origin | None:
+        """A parameter of a class (or static) method that builds its class
+        (``Session.from_row(cls, row)`` returning ``cls(...)``), where other
+        modules of the project build that class from session rows: the row
+        it is built from."""
+        cls = self.facts.method_class.get(id(function))
+        if cls is None:
+            return None
+        method = f"{cls}.{function.name.value}"
+        if self._constructor_class(cst.Call(cst.Attribute(cst.Name(cls), cst.Name(function.name.value)))) != cls:
+            return None
+        known = self._exported_session(cls)
+        if known is None or known.strength != "strong":
+            return None
+        return Origin("session", "strong", f"`{param}` of `{method}()`, the row {known.why}")

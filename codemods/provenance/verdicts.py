@@ -1,0 +1,133 @@
+"""The verdict on a subject (``Verdicts``): certain, likely or possible
+from its origin, or none where it is another vocabulary's, with the chain
+as its why; the weaker signs count only for an unknown origin."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast, Sequence
+
+import libcst as cst
+
+from codemods.row_shape import shape_key
+from codemods.words import words_of
+from codemods.provenance.model import MARK_STATUS, Scope, Subject, Origin, _UNKNOWN, Verdict
+from codemods.provenance.base import ResolverBase
+
+if TYPE_CHECKING:
+    from codemods.provenance.resolver import Resolver
+
+
+class Verdicts(ResolverBase):
+    """The verdict per subject."""
+
+    def mixed_for(self, scope: Scope) -> list[str]:
+        """Other vocabularies handled where ``scope`` runs: its own function,
+        the ones around it and module-level code. One ``sessions_send``
+        helper does not cast doubt on the rest of a module."""
+        ids: set[int] = set()
+        current: Scope | None = scope
+        while current is not None:
+            ids.add(id(current))
+            current = current.parent
+        return [token for token, where in self.facts.mixed if id(where) in ids]
+
+    def verdict(self, subject: Subject, compared: Sequence[str], verb: str = "compared with") -> Verdict:
+        """How sure we are that ``subject`` holds a session status."""
+        if subject.apart:
+            return Verdict(None, subject.apart)
+        words = self.words_with(subject) | set(compared)
+        foreign = sorted(words & self.foreign_words)
+        if subject.is_status and subject.root is not None:
+            origin = self.origin(subject.root, subject.scope)
+            if origin.kind == "foreign":
+                return Verdict(None, f"{subject.description}: {origin.why}")
+            if origin.kind == "mixed":
+                # Session rows at some call sites, other records at others:
+                # a person decides (never rewritten at the default threshold).
+                return Verdict("possible", f"{verb} {subject.description}, but {origin.why}")
+            if origin.kind == "session" and origin.strength == "strong":
+                # Words of another vocabulary beside the session words are
+                # defensive extras: the session words change, they stay.
+                extra = f"; {', '.join(map(repr, foreign))} kept as written" if foreign else ""
+                return Verdict("certain", f"{verb} {subject.description}, where {origin.why}{extra}")
+        else:
+            origin = self._parameter_origin(subject)
+            if origin.kind == "unknown":
+                origin = self._foreign_binding(subject)
+            if origin.kind == "foreign":
+                return Verdict(None, f"{subject.description}: {origin.why}")
+            if origin.kind == "session" and origin.strength == "strong":
+                extra = f"; {', '.join(map(repr, foreign))} kept as written" if foreign else ""
+                return Verdict("certain", f"{verb} {subject.description}, where {origin.why}{extra}")
+            if origin.kind == "mixed":
+                return Verdict("possible", f"{verb} {subject.description}, but {origin.why}")
+            origin = _UNKNOWN
+        if subject.marked:
+            return Verdict("certain", f"{subject.description} is marked `# migrator: {MARK_STATUS}`")
+        if foreign:
+            return Verdict(None, f"{subject.description} is also compared with {', '.join(map(repr, foreign))}")
+        together = sorted(w for w in words & set(self.vocab.unchanged))
+        evidence = (
+            f"module talks to OpenClaw ({self.module_evidence[0]})" if self.module_evidence else ""
+        )
+        mixed = self.mixed_for(subject.scope)
+        if subject.is_status and subject.root is not None:
+            # A row of unknown origin (a parameter, a name that merely says
+            # "session") is a session row only in a module that talks to
+            # OpenClaw and handles no other vocabulary with the same words.
+            reason = "; ".join(r for r in (origin.why, evidence) if r)
+            if evidence and not mixed:
+                return Verdict("likely", f"{verb} {subject.description}; {reason}")
+            shaped = shape_key(cast("Resolver", self), subject) if not mixed else None
+            if shaped is not None:
+                # Read with a key only session rows have: a session row by its shape.
+                return Verdict("likely", f"{verb} {subject.description}, of an object also read as "
+                               f"`{shaped}`, which only a session row has")
+            if evidence:
+                return Verdict(
+                    "possible",
+                    f"{verb} {subject.description} of unknown origin; the same code also handles `{mixed[0]}` results",
+                )
+            return Verdict("possible", f"{verb} {subject.description}, but nothing ties it to OpenClaw")
+        # A plain name: only its name and the words used with it speak for it.
+        name_words = words_of(subject.description.strip("`").split("`")[0])
+        status_like = bool({"status", "state"} & set(name_words))
+        if not status_like:
+            return Verdict(None, f"{subject.description} does not read a status")
+        if evidence and not mixed and (together or len(words & self.vocab.all_values) >= 2):
+            shown = ", ".join(repr(w) for w in sorted(words & self.vocab.all_values))
+            return Verdict("likely", f"{subject.description} is compared with the session vocabulary ({shown}); {evidence}")
+        if evidence:
+            return Verdict("possible", f"{subject.description} is a status of unknown origin; {evidence}")
+        return Verdict("possible", f"{subject.description} is a status of unknown origin")
+
+    def _foreign_binding(self, subject: Subject) -> Origin:
+        """A plain name bound only from what a foreign record answers
+        (``status = job.get_status()`` where ``job`` iterates the worker's
+        own jobs): another vocabulary's. Unknown otherwise: how a session
+        status reaches a plain name is the parameter's question, not this."""
+        name = subject.key.split(":", 1)[-1]
+        bindings = subject.scope.bindings.get(name, [])
+        if not bindings or not all(b.kind == "assign" and b.index is None and isinstance(b.value, cst.Call)
+                                   for b in bindings):
+            return _UNKNOWN
+        found = [self.origin(b.value, subject.scope) for b in bindings if b.value is not None]
+        if found and all(o.kind == "foreign" and o.strength == "strong" for o in found):
+            value = bindings[0].value
+            shown = self.code(value) if value is not None else name
+            return Origin("foreign", "strong", f"`{name}` is bound from `{shown}`: {found[0].why}")
+        return _UNKNOWN
+
+    def _parameter_origin(self, subject: Subject) -> Origin:
+        """Where a plain name that is a parameter of a function comes from,
+        as its callers pass it (``should_retry(key, status)`` given a row's
+        status at every call site): unknown for any other name."""
+        name = subject.key.split(":", 1)[-1]
+        bindings = subject.scope.bindings.get(name, [])
+        if not bindings or not all(b.kind == "param" for b in bindings):
+            return _UNKNOWN
+        # A row's origin is that of every field read from it: only a name
+        # that says it holds a status takes it (`kind` given `row["kind"]` does not).
+        if not {"status", "state"} & set(words_of(name)):
+            return _UNKNOWN
+        return self.origin(cst.Name(name), subject.scope)
