@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from codemods.provenance import Resolver, Scope, Subject, Verdict, nodes_in
+from codemods.provenance.nodes import counted_key
 
 # Marks an export ``module.function#keys`` (``#counts``: its values are
 # counts): the function returns a mapping keyed by session statuses; the
@@ -44,36 +45,32 @@ def keys_of(resolver: Resolver, holder: cst.BaseExpression, scope: Scope, depth:
     """The keys of the mapping ``holder`` names, when they are statuses."""
     if not isinstance(holder, cst.Name) or depth > _DEPTH:
         return None
-    bindings = scope.lookup(holder.value)
-    owner = scope.owner_of(holder.value) or scope
-    if len(bindings) != 1 or bindings[0].kind != "assign" or bindings[0].index is not None:
-        return None
-    value = bindings[0].value
+    value = scope.bound_once(holder.value)
     if value is None:
         return None
-    return _built(resolver, value, owner, depth, f"`{holder.value}`")
+    return _built(resolver, value, scope.owner_of(holder.value) or scope, depth, f"`{holder.value}`")
 
 
 def _built(resolver: Resolver, value: cst.BaseExpression, scope: Scope, depth: int, shown: str) -> Keys | None:
     """The keys of the mapping ``value`` builds (a literal of the code, not a name)."""
     if isinstance(value, cst.Name):
         return keys_of(resolver, value, scope, depth + 1)
-    if isinstance(value, cst.DictComp):
-        subject = resolver.subject(value.key, scope, depth + 1)
-        return _keyed(subject, False, f"{shown}, a dict keyed by {subject.description}" if subject else "")
+    key = counted_key(value)
+    if key is not None:
+        subject = resolver.subject(key, scope, depth + 1)
+        counts = not isinstance(value, cst.DictComp)
+        what = "a `Counter` of" if counts else "a dict keyed by"
+        return _keyed(subject, counts, f"{shown}, {what} {subject.description}" if subject else "")
     if not isinstance(value, cst.Call):
         return _counted(resolver, value, scope, depth, shown) if isinstance(value, cst.Dict) and not value.elements \
             else None
     callee = cst.helpers.get_full_name_for_node(value.func) or ""
     last = callee.rsplit(".", 1)[-1]
-    if last == "Counter" and len(value.args) == 1 and value.args[0].keyword is None and not value.args[0].star:
-        counted = value.args[0].value
-        if isinstance(counted, cst.Name):  # Counter(statuses), statuses = [r["status"] for r in rows]
-            inner = scope.lookup(counted.value)
-            if len(inner) == 1 and inner[0].kind == "assign" and inner[0].index is None:
-                counted = inner[0].value or counted
-        if isinstance(counted, (cst.GeneratorExp, cst.ListComp)):
-            subject = resolver.subject(counted.elt, scope, depth + 1)
+    if last == "Counter" and len(value.args) == 1 and isinstance(value.args[0].value, cst.Name):
+        # Counter(statuses), statuses = [r["status"] for r in rows]
+        listed = scope.bound_once(value.args[0].value.value)
+        if isinstance(listed, (cst.GeneratorExp, cst.ListComp)):
+            subject = resolver.subject(listed.elt, scope, depth + 1)
             return _keyed(subject, True, f"{shown}, a `Counter` of {subject.description}" if subject else "")
         return None
     if last in _COUNTERS and (not value.args or last == "defaultdict") or last == "dict" and not value.args:

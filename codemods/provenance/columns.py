@@ -126,14 +126,12 @@ class Columns(ResolverBase):
             if node.func.attr.value == "execute" and node.args:
                 return self._sql_text(node.args[0].value, scope, depth + 1)
         if isinstance(node, cst.Name):
-            bindings = scope.lookup(node.value)
             owner = scope.owner_of(node.value) or scope
-            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].index is None:
-                value = bindings[0].value
-                if (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
-                        and value.func.attr.value == "cursor"):
-                    return self._cursor_query(node.value, owner, depth)
-                return None if value is None else self.rows_query(value, owner, depth + 1)
+            value = scope.bound_once(node.value)
+            if (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                    and value.func.attr.value == "cursor"):
+                return self._cursor_query(node.value, owner, depth)
+            return None if value is None else self.rows_query(value, owner, depth + 1)
         return None
 
     def _cursor_query(self, name: str, owner: Scope, depth: int) -> str | None:

@@ -95,6 +95,14 @@ class Scope:
             scope = scope.parent
         return None
 
+    def bound_once(self, name: str) -> cst.BaseExpression | None:
+        """What ``name`` is bound to where it is seen from here, when it is
+        bound once, by a plain assignment (not unpacked, not in a loop)."""
+        bindings = self.lookup(name)
+        if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].index is None:
+            return bindings[0].value
+        return None
+
 
 @dataclass
 class Comparison:

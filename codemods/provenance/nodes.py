@@ -184,6 +184,19 @@ def _plain_item(node: cst.BaseExpression, index: int) -> cst.BaseExpression | No
     return node.elements[index].value
 
 
+def counted_key(value: cst.BaseExpression) -> cst.BaseExpression | None:
+    """What a mapping built in one expression is keyed by: the key of a dict
+    comprehension (``{r["status"]: n for r in rows}``), what a ``Counter`` of
+    a comprehension counts (``Counter(r["status"] for r in rows)``)."""
+    if isinstance(value, cst.DictComp):
+        return value.key
+    if isinstance(value, cst.Call) and len(value.args) == 1 and not value.args[0].star \
+            and value.args[0].keyword is None and isinstance(value.args[0].value, (cst.GeneratorExp, cst.ListComp)) \
+            and (cst.helpers.get_full_name_for_node(value.func) or "").rsplit(".", 1)[-1] == "Counter":
+        return value.args[0].value.elt
+    return None
+
+
 def collection_elements(node: cst.BaseExpression) -> Sequence[cst.BaseElement] | None:
     """Elements of a tuple/list/set literal (also inside ``set(...)``/``frozenset(...)``)."""
     if isinstance(node, (cst.Tuple, cst.List, cst.Set)):

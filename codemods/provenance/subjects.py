@@ -15,6 +15,7 @@ from codemods.partials import getter_read, passed_key
 from codemods.sites import Validator
 from codemods.provenance.model import Binding, Scope, Comparison, Dispatch, Subject, Verdict
 from codemods.provenance.nodes import (
+    counted_key,
     status_root,
     unwrap,
     _argument,
@@ -81,9 +82,7 @@ class Subjects(ResolverBase):
         value: cst.BaseExpression | None = None
         within: cst.CSTNode = owner.node
         if not dot:
-            bindings = owner.bindings[obj]
-            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].index is None:
-                value = bindings[0].value
+            value = owner.bound_once(obj)
         else:
             cls = self.facts.method_class.get(id(owner.node))
             params = owner.node.params.params
@@ -209,18 +208,9 @@ class Subjects(ResolverBase):
         bound once to the name looked up."""
         if not isinstance(container, cst.Name):
             return None
-        bindings = scope.lookup(container.value)
         owner = scope.owner_of(container.value) or scope
-        if len(bindings) != 1 or bindings[0].kind != "assign" or bindings[0].index is not None:
-            return None
-        value = bindings[0].value
-        key: cst.BaseExpression | None = None
-        if isinstance(value, cst.DictComp):
-            key = value.key
-        elif isinstance(value, cst.Call) and len(value.args) == 1 and not value.args[0].star \
-                and value.args[0].keyword is None and isinstance(value.args[0].value, (cst.GeneratorExp, cst.ListComp)) \
-                and (cst.helpers.get_full_name_for_node(value.func) or "").rsplit(".", 1)[-1] == "Counter":
-            key = value.args[0].value.elt
+        value = scope.bound_once(container.value)
+        key = counted_key(value) if value is not None else None
         if key is None:
             return None
         if index is not None:
