@@ -29,7 +29,7 @@ from codemods.edits import (
 )
 from codemods.literals import restyle, string_value
 from codemods.members import GROW_MANY, GROW_ONE
-from codemods.partials import bind_partials
+from codemods.provenance.partials import bind_partials
 from codemods.provenance import (
     Comparison,
     ModuleFacts,

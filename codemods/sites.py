@@ -58,7 +58,7 @@ COPIER_MODULES = frozenset({"dataclasses", "attrs", "attr", "copy"})
 _SQL_SELECT = re.compile(rb"(?i)\bselect\b")
 _NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip", "str"})
 _STATUS_WORD = re.compile(r"(?i)status|state")
-# Calls that build a mapping by counting (see codemods.mappings).
+# Calls that build a mapping by counting (see codemods.provenance.mappings).
 _COUNTING = frozenset({"Counter", "defaultdict"})
 _NAME_BEFORE = re.compile(rb"\w+$")
 # A module-level `def` line and its parameters (up to the first closing parenthesis).

@@ -4,13 +4,13 @@ A report counts sessions by status (``Counter(r["status"] for r in rows)``,
 a dict comprehension keyed by a query's status column, a counter filled in
 a loop, or what a helper returns of one of those) and then reads the entry
 of one status. Which mappings are keyed by statuses is
-:mod:`codemods.mappings`'s question; this form plans the edit."""
+:mod:`codemods.provenance.mappings`'s question; this form plans the edit."""
 
 from __future__ import annotations
 
 import libcst as cst
 
-from codemods import mappings
+from codemods.provenance import mappings
 from codemods.forms._common import ROWS as _ROWS
 from codemods.forms._common import code as _code
 from codemods.literals import restyle, string_value

@@ -3,7 +3,7 @@
 module stores session rows under the same key of the same store
 (`r.hset(ROW_KEY.format(key=row["key"]), mapping={"status": row["status"]})`
 for the rows of `sessions_list`) and reads them back as session rows (see
-:mod:`codemods.stores`). A writer: kept in expand, renamed in contract. A
+:mod:`codemods.provenance.stores`). A writer: kept in expand, renamed in contract. A
 key that holds another vocabulary's records (a job's, a `sessions_send`
 reply's) is left alone."""
 
@@ -15,7 +15,7 @@ from codemods.forms.writer import write
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Verdict
 from codemods.session_status import Plan, StatusRewriter
-from codemods.stores import stored_origin, written_value
+from codemods.provenance.stores import stored_origin, written_value
 from migrator.rules import Example, Rule
 
 ORDER = 89

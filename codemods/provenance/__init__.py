@@ -13,7 +13,12 @@ constants), ``facts`` (the one pass over a module), ``nodes`` and ``sql``
 (helpers over nodes and over SQL text), and the resolver (``resolver``,
 its state in ``base``), whose parts are ``subjects``, ``sources``,
 ``origins``, ``names``, ``classes``, ``columns``, ``copies``, ``verdicts``
-and ``exports``.
+and ``exports``. Propagation through particular shapes of code has a
+module each: ``partials`` (``functools.partial``, a field name every call
+gives), ``deferred`` (job queues, executors), ``stores`` (key-value stores),
+``row_shape`` (a row known by the keys it is read with), ``state_types`` (a
+framework's state typed by the project) and ``mappings`` (mappings keyed by
+a status).
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ class Classes(ResolverBase):
         rows = self.manifest.gateway_rows
         if name not in self.facts.classes or not rows.identity or not rows.any_of:
             return None
-        from codemods.row_shape import wire_aliases  # Field(alias="sessionId"): the row's key
+        from codemods.provenance.row_shape import wire_aliases  # Field(alias="sessionId"): the row's key
 
         fields = set(self.status_fields(name)) | wire_aliases(self.facts.classes[name])
         found = sorted(fields & self.facts.keys)

@@ -59,7 +59,7 @@ class Exports(ResolverBase):
                 line = self.facts.pos(self.facts.classes[name]).start.line
                 out[dotted] = f"{built.why} ({where}:{line})"
         out.update(self._attribute_exports(where))
-        from codemods.mappings import exports as keyed_mappings  # mappings keyed by a status: their own home
+        from codemods.provenance.mappings import exports as keyed_mappings  # mappings keyed by a status: their own home
 
         out.update(keyed_mappings(cast("Resolver", self), where))
         for call, scope in self.facts.all_calls:

@@ -107,11 +107,11 @@ class ModuleFacts(cst.CSTVisitor):
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
         # The calls a job queue, an executor or a thread makes later
         # (`queue.enqueue(follow_up, key, status)` calls `follow_up(key,
-        # status)`, see codemods.deferred): stand-ins, by the function's
+        # status)`, see codemods.provenance.deferred): stand-ins, by the function's
         # name as written (`follow_up`, `tasks.follow_up`).
         self.deferred: dict[str, list[tuple[cst.Call, Scope]]] = {}
         # Calls that stand for another in the source (those, and what
-        # `partial(f, a)` and its later call make, see codemods.partials):
+        # `partial(f, a)` and its later call make, see codemods.provenance.partials):
         # the real call each stands in for, whose position is theirs.
         self.stand_ins: dict[int, cst.CSTNode] = {}
         self._through_tables: dict[str, list[tuple[cst.Call, Scope]]] | None = None
@@ -726,7 +726,7 @@ class ModuleFacts(cst.CSTVisitor):
         if method not in self._deferring and not any(
                 a.keyword is not None and a.keyword.value in self._deferring_keywords for a in node.args):
             return
-        from codemods.deferred import stand_in
+        from codemods.provenance.deferred import stand_in
 
         made = stand_in(node, self.manifest.python.deferred)
         name = cst.helpers.get_full_name_for_node(made.func) if made is not None else None

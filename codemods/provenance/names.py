@@ -85,7 +85,7 @@ class Names(ResolverBase):
             built = self._constructed_from(name, function)
             if built is not None:
                 return built
-            from codemods.state_types import state_origin  # a state passed from step to step by a framework
+            from codemods.provenance.state_types import state_origin  # a state passed from step to step by a framework
 
             stated = state_origin(cast("Resolver", self), name, bindings, depth)
             if stated is not None:

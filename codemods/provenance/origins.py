@@ -208,7 +208,7 @@ class Origins(ResolverBase):
         if queried is not None:
             return queried
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in self._kv_reads:
-            from codemods.stores import stored_origin  # r.hgetall(ROW_KEY.format(key=k)): what is stored there
+            from codemods.provenance.stores import stored_origin  # r.hgetall(ROW_KEY.format(key=k)): what is stored there
 
             stored = stored_origin(node, scope, cast("Resolver", self), depth)
             if stored is not None:

@@ -11,7 +11,7 @@ import libcst as cst
 
 from codemods import tables
 from codemods.literals import string_value
-from codemods.partials import getter_read, passed_key
+from codemods.provenance.partials import getter_read, passed_key
 from codemods.sites import Validator
 from codemods.provenance.model import Binding, Scope, Comparison, Dispatch, Subject, Verdict
 from codemods.provenance.nodes import (

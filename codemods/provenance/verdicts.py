@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast, Sequence
 
 import libcst as cst
 
-from codemods.row_shape import shape_key
+from codemods.provenance.row_shape import shape_key
 from codemods.words import words_of
 from codemods.provenance.model import MARK_STATUS, Scope, Subject, Origin, _UNKNOWN, Verdict
 from codemods.provenance.base import ResolverBase
