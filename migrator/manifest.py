@@ -302,10 +302,12 @@ class CommandOptions:
     the keywords of its default and ``dests`` of the name it is read by.
     ``pickers`` are a dashboard's widgets that return the option picked
     (Streamlit's ``st.selectbox(label, options)``, ``st.multiselect``):
-    their options come second or as one of the ``choices`` keywords."""
+    their options come second or as one of the ``choices`` keywords.
+    ``parsers`` return what was parsed (``args = parser.parse_args()``)."""
 
     declare: tuple[str, ...] = ()
     pickers: tuple[str, ...] = ()
+    parsers: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     wrappers: tuple[str, ...] = ()
     defaults: tuple[str, ...] = ()
@@ -532,7 +534,7 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         tool_schemas=_lists(py.get("tool-schemas", {}), where, "surfaces.python.tool-schemas", ToolSchemas,
                             ("names", "parameters")),
         options=_lists(py.get("options", {}), where, "surfaces.python.options", CommandOptions,
-                       ("declare", "pickers", "choices", "wrappers", "defaults", "dests")),
+                       ("declare", "pickers", "parsers", "choices", "wrappers", "defaults", "dests")),
     )
     clash = python.foreign_words & vocabulary.all_values
     if clash:

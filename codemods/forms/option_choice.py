@@ -52,6 +52,14 @@ _PICKER = (
     'st.table([r for r in json.loads(out)["sessions"] if r["status"] in shown])\n'
 )
 
+# What was parsed, given to the command's `run(args)`.
+_RUN = (
+    'import argparse\n\n\ndef run(args):\n    data = client.invoke("sessions_list", {{}})\n'
+    '    return [r for r in data["sessions"] if r["status"] == args.status]\n\n\n'
+    'def main():\n    parser = argparse.ArgumentParser()\n'
+    '    parser.add_argument("--status", choices={})\n    return run(parser.parse_args())\n'
+)
+
 RULE = Rule(
     name="status-option-choice",
     summary="The choices and default of a command-line option compared with a session status "
@@ -81,12 +89,18 @@ RULE = Rule(
             'STATUSES = ("done", "agent_responded", "failed", "interrupted")\n' + _ARGPARSE.format("STATUSES", "failed"),
             'STATUSES = ("agent_responded", "interrupted")\n' + _ARGPARSE.format("STATUSES", "interrupted"),
         ),
+        Example(_RUN.format('["done", "failed"]'), _RUN.format('["done", "agent_responded", "failed", "interrupted"]'),
+                _RUN.format('["agent_responded", "interrupted"]')),
     ),
     valid=(
         # A job queue's own states.
         Example('import argparse\n\nparser = argparse.ArgumentParser()\n'
                 'parser.add_argument("--state", choices=["done", "failed"])\nargs = parser.parse_args()\n'
                 'print([j for j in queue.jobs() if j.state == args.state])\n'),
+        # A job's `status` attribute beside the option of the same name: no read of the option.
+        Example('import argparse\n\nparser = argparse.ArgumentParser()\n'
+                'parser.add_argument("--status", choices=["done", "failed"])\nargs = parser.parse_args()\n'
+                'print([j for j in queue.jobs() if j.status == args.status])\n'),
     ),
 )
 
@@ -101,6 +115,7 @@ class _Option:
     command: cst.FunctionDef | None  # the click command it decorates
     constants: list[cst.Name] = field(default_factory=list)  # module constants given as choices or default
     imported: list[tuple[str, int, str]] = field(default_factory=list)  # constants of other modules so given
+    parsers: tuple[str, ...] = ()  # the calls that return what was parsed
     verdicts: list[Verdict] = field(default_factory=list)
 
 
@@ -190,7 +205,7 @@ def _options(facts: ModuleFacts, resolver: Resolver, old: frozenset[str]) -> lis
         if (dest is not None or picker) and (held or default is not None or constants or imported):
             assert default is None or isinstance(default, cst.SimpleString)
             out.append(_Option(call, dest, facts.pos(call).start.line, choices if held else None, default, command,
-                               constants, imported))
+                               constants, imported, shapes.parsers))
     return out
 
 
@@ -253,11 +268,31 @@ def _reads(option: _Option, node: cst.BaseExpression, scope: Scope) -> bool:
     if option.dest is None:
         return isinstance(node, cst.Name) and any(b.value is option.call for b in scope.lookup(node.value))
     if option.command is None:
-        return isinstance(node, cst.Attribute) and node.attr.value == option.dest
+        return isinstance(node, cst.Attribute) and node.attr.value == option.dest and _namespace(node.value, scope, option.parsers)
     if not isinstance(node, cst.Name) or node.value != option.dest:
         return False
     owner = scope.owner_of(node.value)
     return owner is not None and owner.node is option.command
+
+
+def _namespace(node: cst.BaseExpression, scope: Scope, parsers: tuple[str, ...]) -> bool:
+    """Whether ``node`` holds what a parser parsed: a name bound from
+    ``parser.parse_args()`` (or the first item of ``parse_known_args()``), or
+    a parameter typed ``Namespace`` or named ``args``, as a command's
+    ``run(args)`` is (``row.status`` beside ``args.status`` is no option)."""
+    if not isinstance(node, cst.Name):
+        return False
+    for binding in scope.lookup(node.value):
+        value = binding.value
+        if binding.kind in ("assign", "unpack") and isinstance(value, cst.Call) \
+                and isinstance(value.func, cst.Attribute) and value.func.attr.value in parsers \
+                and (binding.kind == "assign" or binding.index == 0):
+            return True
+        if binding.kind == "param":
+            annotation = cst.helpers.get_full_name_for_node(binding.annotation) if binding.annotation else None
+            if (annotation or "").rsplit(".", 1)[-1] == "Namespace" or node.value == "args":
+                return True
+    return False
 
 
 def _words(option: _Option) -> list[str]:
