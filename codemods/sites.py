@@ -287,16 +287,7 @@ class Sites:
                 continue
             params = _loop_names(node, {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)})
             for inner in ast.walk(node):
-                root = None
-                if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Constant) and inner.slice.value in self.keys:
-                    root = inner.value
-                elif isinstance(inner, ast.Attribute) and inner.attr in self.attributes:
-                    root = inner.value
-                elif (
-                    isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "get"
-                    and inner.args and isinstance(inner.args[0], ast.Constant) and inner.args[0].value in self.keys
-                ):
-                    root = inner.func.value
+                root = self._read_root(inner)
                 if isinstance(root, ast.Name) and root.id in params:
                     out.add(node.name)
                     break
@@ -361,6 +352,43 @@ class Sites:
                             inner.left, ast.Name) and inner.left.id in params:
                         out.add(f"{node.name}.{method.name}")
                         break
+        return out
+
+    def _read_root(self, node: ast.AST) -> ast.AST | None:
+        """What ``node`` reads a status from (``row`` of ``row["status"]``,
+        ``row.get("status")``, ``row.status``), if it reads one."""
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value in self.keys:
+            return node.value
+        if isinstance(node, ast.Attribute) and node.attr in self.attributes:
+            return node.value
+        if (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+            and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value in self.keys
+        ):
+            return node.func.value
+        return None
+
+    def reading_methods(self, source: bytes) -> set[str]:
+        """``Class.method`` of each method of a module-level class that reads
+        a status from one of its parameters (``def wants(self, row): return
+        row.get("status") in self.delays``): what other modules pass it
+        decides what it reads, as for a module-level function."""
+        if b"class " not in source or not self._reads_from.search(source):
+            return set()
+        try:
+            tree = parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return set()
+        out: set[str] = set()
+        for node in tree.body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for method in node.body:
+                if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                params = {a.arg for a in (*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)[1:]}
+                if any(isinstance(r, ast.Name) and r.id in params for r in map(self._read_root, ast.walk(method))):
+                    out.add(f"{node.name}.{method.name}")
         return out
 
     def building_parameters(self, source: bytes) -> set[str]:
@@ -483,7 +511,7 @@ class Sites:
         return out
 
     def _site(self, node: ast.AST, constants: set[str], talks: bool) -> bool:
-        if self._held_site(node, constants, talks):
+        if self._held_site(node, constants, talks) or self._held_field_site(node, constants):
             return True
         if isinstance(node, ast.For) and isinstance(node.target, ast.Tuple) and isinstance(node.iter, (ast.List, ast.Tuple)):
             # for status, colour in [("done", "green"), ...]: an item compared with a status read
@@ -621,6 +649,22 @@ class Sites:
             local = isinstance(func, ast.Name) and func.id in self._module_functions()
             return talks and not local or isinstance(func, ast.Name) and func.id in self._testing_functions()
         return False
+
+    def _held_field_site(self, node: ast.AST, constants: set[str]) -> bool:
+        """``Policy(delays={"failed": 30.0})``: a class of the module given, by
+        keyword, old names for a field a method tests something in
+        (``row.get("status") in self.delays``), as :mod:`codemods.members`
+        follows a field to what builds the object."""
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or not node.keywords:
+            return False
+        assert self._pending is not None
+        if not any(isinstance(n, ast.ClassDef) and n.name == node.func.id for n in self._pending[0].body):
+            return False
+        filled = {k.arg for k in node.keywords if k.arg is not None and self._fills(k.value, constants)}
+        return bool(filled) and any(
+            isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], (ast.In, ast.NotIn))
+            and isinstance(n.comparators[0], ast.Attribute) and n.comparators[0].attr in filled
+            for n in ast.walk(self._pending[0]))
 
     def _tested_attributes(self) -> set[str]:
         """Attributes something is tested for membership in (``st in self.retry_on``)."""

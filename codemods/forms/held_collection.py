@@ -123,7 +123,7 @@ def _reach(
     for member in found:
         if member.kind == "constant":
             _constant_use(facts, resolver, plan, member, verdict)
-        elif member.kind in ("collection", "grown"):
+        elif member.kind in ("collection", "grown", "table"):
             reached.setdefault(id(member.node), (member, []))[1].append(verdict)
 
 
@@ -262,12 +262,26 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan, member: Member, ve
     if member.kind == "collection":
         _collection(rw, facts, plan, node, line, verdict, rewrite, shared, RULE.name)
         return
+    if member.kind == "table":
+        _table(rw, facts, plan, node, line, verdict, rewrite)
+        return
     literals = literals_of(member)
     rw.add(plan, facts, node, line, literals, verdict, RULE.name, rewrite, GROWN)
     if shared and rw.allowed(verdict) and not rw.ignored(facts, line):
         present = {x.evaluated_value for x in literals}
         if any(w in rw.vocab.old and rw.vocab.to_new(str(w)) not in present for w in present):
             plan.edits[id(node)] = GROWN + "-shared"
+
+
+def _table(rw: StatusRewriter, facts: ModuleFacts, plan: Plan, node: cst.BaseExpression, line: int,
+           verdict: Verdict, rewrite: bool) -> None:
+    """A dict whose keys are tested (``row.get("status") in self.delays``):
+    its keys change as a dispatch table's do, each new key beside the old
+    one with the same value in expand."""
+    from codemods.forms.dispatch import plan_table
+
+    assert isinstance(node, cst.Dict)
+    plan_table(rw, plan, facts, node, line, verdict, rewrite)
 
 
 def imported_members(facts: ModuleFacts, resolver: Resolver) -> list[tuple[str, int, str, Verdict]]:

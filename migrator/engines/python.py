@@ -841,6 +841,7 @@ class PythonEngine:
             if isinstance(survey, ModuleSurvey) and survey.candidate and survey.talking_source is not None
             for function in sites.status_parameters(survey.talking_source) | sites.building_parameters(
                 survey.talking_source) | sites.tested_methods(survey.talking_source)
+            | sites.reading_methods(survey.talking_source)
         }
         if exported:
             # A module that tests a status with a candidate's constant holds
