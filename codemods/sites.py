@@ -354,6 +354,41 @@ class Sites:
                         break
         return out
 
+    def keyed_parameters(self, source: bytes) -> set[str]:
+        """Module-level functions that look a parameter up in a module
+        constant holding an old name, or test it against one, whatever the
+        parameter is called (``def number(name): return BY_NAME.get(name.strip())``):
+        what their callers pass decides whether it is a status."""
+        if b"def " not in source:
+            return set()
+        try:
+            tree = parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return set()
+        constants = self._constants(tree.body)
+        if not constants:
+            return set()
+        out: set[str] = set()
+        for node in tree.body:
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+            for inner in ast.walk(node):
+                table, key = None, None
+                if isinstance(inner, ast.Subscript):
+                    table, key = inner.value, inner.slice
+                elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "get" \
+                        and inner.args:
+                    table, key = inner.func.value, inner.args[0]
+                elif isinstance(inner, ast.Compare) and len(inner.ops) == 1 and isinstance(inner.ops[0], (ast.In, ast.NotIn)):
+                    table, key = inner.comparators[0], inner.left
+                key = _unwrap(key) if key is not None else None
+                if isinstance(table, ast.Name) and table.id in constants and isinstance(key, ast.Name) \
+                        and key.id in params:
+                    out.add(node.name)
+                    break
+        return out
+
     def _read_root(self, node: ast.AST) -> ast.AST | None:
         """What ``node`` reads a status from (``row`` of ``row["status"]``,
         ``row.get("status")``, ``row.status``), if it reads one."""
@@ -461,6 +496,24 @@ class Sites:
             if found <= out:
                 break
             out |= found
+        self._status_names = set(out)
+        return out | self._given_reads(tree)
+
+    def _given_reads(self, tree: ast.Module) -> set[str]:
+        """Parameters of the module's functions that one of its calls passes
+        a status read (``number(row.get("status"))`` for ``def number(name)``),
+        whatever their names: the forms judge what every call passes."""
+        functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        out: set[str] = set()
+        if not functions:
+            return out
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or node.func.id not in functions:
+                continue
+            function = functions[node.func.id]
+            params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+            out |= {params[i] for i, arg in enumerate(node.args[:len(params)]) if self._reads(arg)}
+            out |= {k.arg for k in node.keywords if k.arg is not None and self._reads(k.value)}
         return out
 
     def _bound_from_status(self, tree: ast.Module, source: bytes) -> set[str]:
@@ -480,6 +533,24 @@ class Sites:
             if found <= out:
                 break
             out |= found
+        self._status_names = set(out)
+        return out | self._given_reads(tree)
+
+    def _given_reads(self, tree: ast.Module) -> set[str]:
+        """Parameters of the module's functions that one of its calls passes
+        a status read (``number(row.get("status"))`` for ``def number(name)``),
+        whatever their names: the forms judge what every call passes."""
+        functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        out: set[str] = set()
+        if not functions:
+            return out
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or node.func.id not in functions:
+                continue
+            function = functions[node.func.id]
+            params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+            out |= {params[i] for i, arg in enumerate(node.args[:len(params)]) if self._reads(arg)}
+            out |= {k.arg for k in node.keywords if k.arg is not None and self._reads(k.value)}
         return out
 
     def _constants(self, body: Iterable[ast.stmt]) -> set[str]:
