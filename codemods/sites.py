@@ -374,7 +374,8 @@ class Sites:
                 continue
             params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
             for inner in ast.walk(node):
-                table, key = None, None
+                table: ast.AST | None = None
+                key: ast.AST | None = None
                 if isinstance(inner, ast.Subscript):
                     table, key = inner.value, inner.slice
                 elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "get" \
@@ -496,24 +497,6 @@ class Sites:
             if found <= out:
                 break
             out |= found
-        self._status_names = set(out)
-        return out | self._given_reads(tree)
-
-    def _given_reads(self, tree: ast.Module) -> set[str]:
-        """Parameters of the module's functions that one of its calls passes
-        a status read (``number(row.get("status"))`` for ``def number(name)``),
-        whatever their names: the forms judge what every call passes."""
-        functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        out: set[str] = set()
-        if not functions:
-            return out
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or node.func.id not in functions:
-                continue
-            function = functions[node.func.id]
-            params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
-            out |= {params[i] for i, arg in enumerate(node.args[:len(params)]) if self._reads(arg)}
-            out |= {k.arg for k in node.keywords if k.arg is not None and self._reads(k.value)}
         return out
 
     def _bound_from_status(self, tree: ast.Module, source: bytes) -> set[str]:
@@ -582,7 +565,7 @@ class Sites:
         return out
 
     def _site(self, node: ast.AST, constants: set[str], talks: bool) -> bool:
-        if self._held_site(node, constants, talks) or self._held_field_site(node, constants):
+        if self._held_site(node, constants, talks) or self._held_field_site(node, constants) or self._rebound(node):
             return True
         if isinstance(node, ast.For) and isinstance(node.target, ast.Tuple) and isinstance(node.iter, (ast.List, ast.Tuple)):
             # for status, colour in [("done", "green"), ...]: an item compared with a status read
@@ -720,6 +703,12 @@ class Sites:
             local = isinstance(func, ast.Name) and func.id in self._module_functions()
             return talks and not local or isinstance(func, ast.Name) and func.id in self._testing_functions()
         return False
+
+    def _rebound(self, node: ast.AST) -> bool:
+        """``st = "killed"`` where ``st`` is also bound from a status read
+        (``st = row.get("status")``): a write of the status it holds."""
+        return isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+            and self._old_literal(node.value) and node.targets[0].id in self._names()
 
     def _held_field_site(self, node: ast.AST, constants: set[str]) -> bool:
         """``Policy(delays={"failed": 30.0})``: a class of the module given, by
