@@ -127,3 +127,25 @@ def test_the_same_table_over_agents_wait_children_is_left_alone(tmp_path: Path) 
     package = write_package(tmp_path, "throttle", alone)
     apply_phase(tmp_path, "contract", package, alone, {})
     apply_phase(tmp_path, "expand", package, alone, {})
+
+
+# A counter keyed by session status, whose keys are printed: more than a
+# table (expand would print a column twice), so it is left as written.
+COUNTER = '''import json
+import subprocess
+
+
+def report():
+    out = subprocess.run(["openclaw", "sessions", "--json"], capture_output=True, text=True, check=True).stdout
+    counts = {"done": 0, "failed": 0}
+    for s in json.loads(out)["sessions"]:
+        if s.get("status") in counts:
+            counts[s["status"]] += 1
+    print(counts)
+'''
+
+
+def test_a_counter_whose_keys_are_printed_is_no_table(tmp_path: Path) -> None:
+    alone = {"report.py": COUNTER}
+    package = write_package(tmp_path, "throttle", alone)
+    apply_phase(tmp_path, "expand", package, alone, {})
