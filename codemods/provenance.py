@@ -2809,14 +2809,18 @@ class Resolver:
         a name bound from one): that row's origin. What is passed is judged,
         not the parameter's name: ``kind`` given ``row["kind"]`` gets nothing."""
         function = scope.node
-        if not isinstance(function, cst.FunctionDef) or self.facts.method_class.get(id(function)) is not None:
+        if not isinstance(function, cst.FunctionDef):
             return _UNKNOWN
-        name = function.name.value
+        cls = self.facts.method_class.get(id(function))
+        name = function.name.value if cls is None else f"{cls}.{function.name.value}"
         if self.facts.functions.get(name) is not function:
             return _UNKNOWN
         positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+        if cls is not None and not _decorated(function, "staticmethod"):
+            positional = positional[1:]  # a method's callers do not pass its `self`
+        calls = self.facts.calls_of(name) if cls is None else self._method_calls(name)
         found: list[Origin] = []
-        for call, where in self.facts.calls_of(name):
+        for call, where in calls:
             argument = _argument(call, positional, param)
             if argument is None:
                 continue

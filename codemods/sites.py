@@ -427,6 +427,32 @@ class Sites:
                     out.add(f"{node.name}.{method.name}")
         return out
 
+    def storing_methods(self, source: bytes) -> set[str]:
+        """``Class.method`` of each method of a module-level class that binds
+        one of its parameters to a query's placeholders (``self.conn.execute(
+        "INSERT ... VALUES (?, ?)", (key, session_status))``): what other
+        modules pass it decides what the column stores."""
+        if b"class " not in source or b".execute" not in source or b"?" not in source:
+            return set()
+        try:
+            tree = parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return set()
+        out: set[str] = set()
+        for node in tree.body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for method in node.body:
+                if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                params = {a.arg for a in (*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)[1:]}
+                if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "execute"
+                       and len(n.args) >= 2 and isinstance(n.args[1], (ast.Tuple, ast.List))
+                       and any(isinstance(e, ast.Name) and e.id in params for e in n.args[1].elts)
+                       for n in ast.walk(method)):
+                    out.add(f"{node.name}.{method.name}")
+        return out
+
     def building_parameters(self, source: bytes) -> set[str]:
         """Module-level functions that build a class of the module from one
         of their parameters, or from the items of one (``def rows_of(raw):

@@ -842,6 +842,7 @@ class PythonEngine:
             for function in sites.status_parameters(survey.talking_source) | sites.building_parameters(
                 survey.talking_source) | sites.tested_methods(survey.talking_source)
             | sites.reading_methods(survey.talking_source) | sites.keyed_parameters(survey.talking_source)
+            | sites.storing_methods(survey.talking_source)
         }
         if exported:
             # A module that tests a status with a candidate's constant holds
