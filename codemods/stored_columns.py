@@ -123,6 +123,15 @@ def local_arguments(facts: ModuleFacts, resolver: Resolver) -> Iterator[tuple[cs
                 yield argument, shown
 
 
+def passed_to_methods(facts: ModuleFacts, resolver: Resolver) -> Iterator[tuple[cst.BaseExpression, Verdict]]:
+    """What this module's calls of other modules' such methods pass them."""
+    methods = {k.partition("#")[0].rsplit(".", 1)[-1] for k, why in resolver.tree.exports.items()
+               if "#" in k and why.startswith(VALUE_EXPORT)}
+    for call, scope in facts.all_calls if methods else ():
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in methods:
+            yield from method_arguments(resolver, call, scope)
+
+
 def method_arguments(resolver: Resolver, call: cst.Call, scope: Scope) -> list[tuple[cst.BaseExpression, Verdict]]:
     """The arguments of a call of a method on an instance of a class
     imported from another module (``store.by_session_status("timeout")``,

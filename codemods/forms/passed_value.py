@@ -201,9 +201,8 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
     # A project's own column that stores session statuses (see codemods.stored_columns).
     for argument, verdict in stored_columns.local_arguments(facts, resolver):
         passed(argument, verdict)
-    for call, scope in facts.all_calls if resolver.tree.exports else ():
-        for argument, verdict in stored_columns.method_arguments(resolver, call, scope):
-            passed(argument, verdict)
+    for argument, verdict in stored_columns.passed_to_methods(facts, resolver):
+        passed(argument, verdict)
     for comparison in facts.comparisons:
         # `for status, colour in [("done", "green"), ...]`, then `df.status == status`.
         if comparison.through is not None or not isinstance(comparison.op, (cst.Equal, cst.NotEqual)) \
