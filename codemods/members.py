@@ -106,6 +106,10 @@ class Members:
     ) -> None:
         if depth > _DEPTH:
             return
+        if _string_keyed(node):
+            # A dict tested with `in` tests its keys: `row.get("status") in self.delays`.
+            out.append(Member("table", node, via=via))
+            return
         elements = collection_elements(node)
         if elements is not None:
             if elements and all(isinstance(e, cst.Element) and string_value(e.value) is not None for e in elements):
@@ -346,9 +350,17 @@ def literals_of(member: Member) -> list[cst.SimpleString]:
         node = node.args[0].value
     if isinstance(node, cst.SimpleString):
         return [node]
+    if member.kind == "table" and isinstance(node, cst.Dict):
+        return [e.key for e in node.elements if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)]
     if not isinstance(node, cst.BaseExpression):
         return []
     return [e.value for e in collection_elements(node) or () if isinstance(e.value, cst.SimpleString)]
+
+
+def _string_keyed(node: cst.BaseExpression) -> bool:
+    """A dict literal whose every key is a plain string (``{"failed": 30.0}``)."""
+    return isinstance(node, cst.Dict) and bool(node.elements) and all(
+        isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString) for e in node.elements)
 
 
 def _constructed(facts: ModuleFacts, function: cst.FunctionDef) -> str | None:

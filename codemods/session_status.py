@@ -43,6 +43,7 @@ from codemods.provenance import (
     union_components,
 )
 from codemods.sites import Validator, validating_helpers
+from codemods.words import STATUS_READ
 from codemods.sites import parse as parse_ast
 from migrator.findings import CONFIDENCES, Confidence
 from migrator.manifest import Manifest, Phase, Vocabulary
@@ -153,9 +154,11 @@ class StatusRewriter:
         """What this module tells the rest of the project (see :meth:`Resolver.exports`)."""
         from codemods.forms.held_collection import tested_parameters
         from codemods.forms.passed_value import tested_values
+        from codemods.stored_columns import value_exports
 
         _, facts, resolver = self.analyse(source)
-        return {**resolver.exports(), **tested_parameters(facts, resolver), **tested_values(facts, resolver)}
+        return {**resolver.exports(), **tested_parameters(facts, resolver), **tested_values(facts, resolver),
+                **value_exports(facts, resolver)}
 
     def imported_uses(self, source: bytes) -> list[ImportedUse]:
         """Status tests made here with names imported from other modules."""
@@ -246,6 +249,10 @@ class StatusRewriter:
                 key = arg.keyword.value if arg.keyword is not None else str(index)
                 origin = resolver.origin(arg.value, scope)
                 out.append(PassedArgument(module, level, function, key, line, resolver.code(arg.value), origin))
+                read = _status_read(resolver, arg.value, scope)
+                if read is not None:
+                    out.append(PassedArgument(module, level, function, key + STATUS_READ, line,
+                                              resolver.code(arg.value), read))
         return out
 
     def rewrite(self, source: bytes) -> RewriteResult:
@@ -466,6 +473,15 @@ def _imported_callee(func: cst.BaseExpression, facts: ModuleFacts) -> tuple[str,
     if head in facts.module_aliases:
         return ".".join(p for p in (facts.module_aliases[head], path) if p), 0, function
     return None
+
+
+def _status_read(resolver: Resolver, value: cst.BaseExpression, scope: Scope) -> Origin | None:
+    """The origin of the row ``value`` reads a status from (``row.get("status")``,
+    a name bound from one), when it is a status read."""
+    read = resolver.subject(value, scope)
+    if read is None or not read.is_status or read.root is None:
+        return None
+    return resolver.origin(read.root, read.scope)
 
 
 def _imported_method(

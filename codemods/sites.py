@@ -335,16 +335,7 @@ class Sites:
                 continue
             params = _loop_names(node, {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)})
             for inner in ast.walk(node):
-                root = None
-                if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Constant) and inner.slice.value in self.keys:
-                    root = inner.value
-                elif isinstance(inner, ast.Attribute) and inner.attr in self.attributes:
-                    root = inner.value
-                elif (
-                    isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "get"
-                    and inner.args and isinstance(inner.args[0], ast.Constant) and inner.args[0].value in self.keys
-                ):
-                    root = inner.func.value
+                root = self._read_root(inner)
                 if isinstance(root, ast.Name) and root.id in params:
                     out.add(node.name)
                     break
@@ -409,6 +400,105 @@ class Sites:
                             inner.left, ast.Name) and inner.left.id in params:
                         out.add(f"{node.name}.{method.name}")
                         break
+        return out
+
+    def keyed_parameters(self, source: bytes) -> set[str]:
+        """Module-level functions that look a parameter up in a module
+        constant holding an old name, or test it against one, whatever the
+        parameter is called (``def number(name): return BY_NAME.get(name.strip())``):
+        what their callers pass decides whether it is a status."""
+        if b"def " not in source:
+            return set()
+        try:
+            tree = parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return set()
+        constants = self._constants(tree.body)
+        if not constants:
+            return set()
+        out: set[str] = set()
+        for node in tree.body:
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+            for inner in ast.walk(node):
+                table: ast.AST | None = None
+                key: ast.AST | None = None
+                if isinstance(inner, ast.Subscript):
+                    table, key = inner.value, inner.slice
+                elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "get" \
+                        and inner.args:
+                    table, key = inner.func.value, inner.args[0]
+                elif isinstance(inner, ast.Compare) and len(inner.ops) == 1 and isinstance(inner.ops[0], (ast.In, ast.NotIn)):
+                    table, key = inner.comparators[0], inner.left
+                key = _unwrap(key) if key is not None else None
+                if isinstance(table, ast.Name) and table.id in constants and isinstance(key, ast.Name) \
+                        and key.id in params:
+                    out.add(node.name)
+                    break
+        return out
+
+    def _read_root(self, node: ast.AST) -> ast.AST | None:
+        """What ``node`` reads a status from (``row`` of ``row["status"]``,
+        ``row.get("status")``, ``row.status``), if it reads one."""
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value in self.keys:
+            return node.value
+        if isinstance(node, ast.Attribute) and node.attr in self.attributes:
+            return node.value
+        if (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+            and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value in self.keys
+        ):
+            return node.func.value
+        return None
+
+    def reading_methods(self, source: bytes) -> set[str]:
+        """``Class.method`` of each method of a module-level class that reads
+        a status from one of its parameters (``def wants(self, row): return
+        row.get("status") in self.delays``): what other modules pass it
+        decides what it reads, as for a module-level function."""
+        if b"class " not in source or not self._reads_from.search(source):
+            return set()
+        try:
+            tree = parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return set()
+        out: set[str] = set()
+        for node in tree.body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for method in node.body:
+                if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                params = {a.arg for a in (*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)[1:]}
+                if any(isinstance(r, ast.Name) and r.id in params for r in map(self._read_root, ast.walk(method))):
+                    out.add(f"{node.name}.{method.name}")
+        return out
+
+    def storing_methods(self, source: bytes) -> set[str]:
+        """``Class.method`` of each method of a module-level class that binds
+        one of its parameters to a query's placeholders (``self.conn.execute(
+        "INSERT ... VALUES (?, ?)", (key, session_status))``): what other
+        modules pass it decides what the column stores."""
+        if b"class " not in source or b".execute" not in source or b"?" not in source:
+            return set()
+        try:
+            tree = parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return set()
+        out: set[str] = set()
+        for node in tree.body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for method in node.body:
+                if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                params = {a.arg for a in (*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)[1:]}
+                if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "execute"
+                       and len(n.args) >= 2 and isinstance(n.args[1], (ast.Tuple, ast.List))
+                       and any(isinstance(e, ast.Name) and e.id in params for e in n.args[1].elts)
+                       for n in ast.walk(method)):
+                    out.add(f"{node.name}.{method.name}")
         return out
 
     def building_parameters(self, source: bytes) -> set[str]:
@@ -500,6 +590,24 @@ class Sites:
             if found <= out:
                 break
             out |= found
+        self._status_names = set(out)
+        return out | self._given_reads(tree)
+
+    def _given_reads(self, tree: ast.Module) -> set[str]:
+        """Parameters of the module's functions that one of its calls passes
+        a status read (``number(row.get("status"))`` for ``def number(name)``),
+        whatever their names: the forms judge what every call passes."""
+        functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        out: set[str] = set()
+        if not functions:
+            return out
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or node.func.id not in functions:
+                continue
+            function = functions[node.func.id]
+            params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+            out |= {params[i] for i, arg in enumerate(node.args[:len(params)]) if self._reads(arg)}
+            out |= {k.arg for k in node.keywords if k.arg is not None and self._reads(k.value)}
         return out
 
     def _constants(self, body: Iterable[ast.stmt]) -> set[str]:
@@ -531,7 +639,7 @@ class Sites:
         return out
 
     def _site(self, node: ast.AST, constants: set[str], talks: bool) -> bool:
-        if self._held_site(node, constants, talks):
+        if self._held_site(node, constants, talks) or self._held_field_site(node, constants) or self._rebound(node):
             return True
         if isinstance(node, ast.For) and isinstance(node.target, ast.Tuple) and isinstance(node.iter, (ast.List, ast.Tuple)):
             # for status, colour in [("done", "green"), ...]: an item compared with a status read
@@ -677,6 +785,28 @@ class Sites:
             local = isinstance(func, ast.Name) and func.id in self._module_functions()
             return talks and not local or isinstance(func, ast.Name) and func.id in self._testing_functions()
         return False
+
+    def _rebound(self, node: ast.AST) -> bool:
+        """``st = "killed"`` where ``st`` is also bound from a status read
+        (``st = row.get("status")``): a write of the status it holds."""
+        return isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+            and self._old_literal(node.value) and node.targets[0].id in self._names()
+
+    def _held_field_site(self, node: ast.AST, constants: set[str]) -> bool:
+        """``Policy(delays={"failed": 30.0})``: a class of the module given, by
+        keyword, old names for a field a method tests something in
+        (``row.get("status") in self.delays``), as :mod:`codemods.members`
+        follows a field to what builds the object."""
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or not node.keywords:
+            return False
+        assert self._pending is not None
+        if not any(isinstance(n, ast.ClassDef) and n.name == node.func.id for n in self._pending[0].body):
+            return False
+        filled = {k.arg for k in node.keywords if k.arg is not None and self._fills(k.value, constants)}
+        return bool(filled) and any(
+            isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], (ast.In, ast.NotIn))
+            and isinstance(n.comparators[0], ast.Attribute) and n.comparators[0].attr in filled
+            for n in ast.walk(self._pending[0]))
 
     def _tested_attributes(self) -> set[str]:
         """Attributes something is tested for membership in (``st in self.retry_on``)."""

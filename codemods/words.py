@@ -26,6 +26,11 @@ TABLE_EXPORT = "#table:"
 # (``app.models.SessionRow#mapped``): on the class, its status is a column.
 MAPPED_EXPORT = "#mapped"
 
+# Ends the key of a record of what another module passes a function
+# (``"0" + STATUS_READ``): the argument there is a status read of a row
+# (``row.get("status")``, a name bound from one), not the row or another field.
+STATUS_READ = "#status"
+
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
 

@@ -16,7 +16,8 @@ import libcst as cst
 
 from codemods.forms.constant import _collection, union_uses
 from codemods.members import Member, Members, literals_of
-from codemods.provenance import Comparison, ModuleFacts, Resolver, Verdict
+from codemods.provenance import Comparison, ModuleFacts, Resolver, Scope, Verdict
+from codemods.provenance.nodes import _only_looked_up
 from codemods.session_status import GROWN, Plan, StatusRewriter
 from codemods.words import COLLECTION_EXPORT
 from migrator.findings import CONFIDENCES
@@ -95,6 +96,8 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         if isinstance(function, cst.FunctionDef) and function.name.value in facts.validators:
             continue  # a validating helper's own test: the validator form judges each of its calls
         found = members.of(other, comparison.scope)
+        if any(m.kind == "table" for m in found) and not _only_tables(resolver, other, comparison.scope):
+            found = [m for m in found if m.kind != "table"]
         words = [w for m in found for w in _words(members, resolver, m)]
         if not set(words) & rw.vocab.old:
             continue
@@ -105,7 +108,7 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         if id(call) in validated:
             continue
         for argument, verdict in tested_arguments(resolver, call):
-            found = members.of(argument, scope)
+            found = [m for m in members.of(argument, scope) if m.kind != "table"]
             foreign = sorted({w for m in found for w in _words(members, resolver, m)} & resolver.foreign_words)
             if foreign and verdict.confidence != "certain":
                 # Of unknown origin there, and another vocabulary's word here:
@@ -123,7 +126,7 @@ def _reach(
     for member in found:
         if member.kind == "constant":
             _constant_use(facts, resolver, plan, member, verdict)
-        elif member.kind in ("collection", "grown"):
+        elif member.kind in ("collection", "grown", "table"):
             reached.setdefault(id(member.node), (member, []))[1].append(verdict)
 
 
@@ -262,12 +265,41 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan, member: Member, ve
     if member.kind == "collection":
         _collection(rw, facts, plan, node, line, verdict, rewrite, shared, RULE.name)
         return
+    if member.kind == "table":
+        _table(rw, facts, plan, node, line, verdict, rewrite)
+        return
     literals = literals_of(member)
     rw.add(plan, facts, node, line, literals, verdict, RULE.name, rewrite, GROWN)
     if shared and rw.allowed(verdict) and not rw.ignored(facts, line):
         present = {x.evaluated_value for x in literals}
         if any(w in rw.vocab.old and rw.vocab.to_new(str(w)) not in present for w in present):
             plan.edits[id(node)] = GROWN + "-shared"
+
+
+def _only_tables(resolver: Resolver, other: cst.BaseExpression, scope: Scope) -> bool:
+    """Whether the tested dict is only ever looked up (``T[k]``, ``T.get(k)``,
+    ``k in T``): a local of its function, or an object's field over the
+    module (``self.delays``). A counter (``counts[st] += 1``) or a dict that
+    is iterated or printed is more than a table: its keys are output too."""
+    if isinstance(other, cst.Name):
+        owner = scope.owner_of(other.value)
+        return owner is not None and isinstance(owner.node, cst.FunctionDef) and \
+            _only_looked_up(owner.node, other.value, False)
+    module = resolver.facts.module_scope
+    if isinstance(other, cst.Attribute) and isinstance(other.value, cst.Name) and module is not None:
+        return _only_looked_up(module.node, other.attr.value, True)
+    return False
+
+
+def _table(rw: StatusRewriter, facts: ModuleFacts, plan: Plan, node: cst.BaseExpression, line: int,
+           verdict: Verdict, rewrite: bool) -> None:
+    """A dict whose keys are tested (``row.get("status") in self.delays``):
+    its keys change as a dispatch table's do, each new key beside the old
+    one with the same value in expand."""
+    from codemods.forms.dispatch import plan_table
+
+    assert isinstance(node, cst.Dict)
+    plan_table(rw, plan, facts, node, line, verdict, rewrite)
 
 
 def imported_members(facts: ModuleFacts, resolver: Resolver) -> list[tuple[str, int, str, Verdict]]:

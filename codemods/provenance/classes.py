@@ -244,6 +244,8 @@ class Classes(ResolverBase):
         """The class a call builds: ``Gateway(...)``, ``gateway.Gateway(...)``,
         ``cls(...)`` in a class method, or a function of this module typed
         ``-> Gateway`` or returning ``Gateway(...)`` (``make_gateway()``)."""
+        if depth > 8:
+            return None  # a function returning a call of itself
         callee = cst.helpers.get_full_name_for_node(call.func) or ""
         if isinstance(call.func, cst.Name):
             cls = self._class_of_cls(call.func.value, scope)

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, cast, Sequence
 import libcst as cst
 
 from codemods.provenance.row_shape import shape_key
-from codemods.words import words_of
+from codemods.words import STATUS_READ, words_of
 from codemods.provenance.model import MARK_STATUS, Scope, Subject, Origin, _UNKNOWN, Verdict
+from codemods.provenance.nodes import _argument, _decorated
 from codemods.provenance.base import ResolverBase
 
 if TYPE_CHECKING:
@@ -129,5 +130,46 @@ class Verdicts(ResolverBase):
         # A row's origin is that of every field read from it: only a name
         # that says it holds a status takes it (`kind` given `row["kind"]` does not).
         if not {"status", "state"} & set(words_of(name)):
-            return _UNKNOWN
+            return self._status_passed(name, subject.scope)
         return self.origin(cst.Name(name), subject.scope)
+
+    def _status_passed(self, param: str, scope: Scope) -> Origin:
+        """A parameter whatever its name (``def number(name): return
+        TABLE.get(name.strip().lower())``) where every call site in the
+        project passes a status read of a session row (``row.get("status")``,
+        a name bound from one): that row's origin. What is passed is judged,
+        not the parameter's name: ``kind`` given ``row["kind"]`` gets nothing."""
+        function = scope.node
+        if not isinstance(function, cst.FunctionDef):
+            return _UNKNOWN
+        cls = self.facts.method_class.get(id(function))
+        name = function.name.value if cls is None else f"{cls}.{function.name.value}"
+        if self.facts.functions.get(name) is not function:
+            return _UNKNOWN
+        positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+        if cls is not None and not _decorated(function, "staticmethod"):
+            positional = positional[1:]  # a method's callers do not pass its `self`
+        calls = self.facts.calls_of(name) if cls is None else self._method_calls(name)
+        found: list[Origin] = []
+        for call, where in calls:
+            argument = _argument(call, positional, param)
+            if argument is None:
+                continue
+            read = self.subject(argument, where)
+            if read is None or not read.is_status or read.root is None:
+                return _UNKNOWN  # one call passes something else
+            origin = self.origin(read.root, read.scope)
+            line = self.facts.pos(call).start.line
+            found.append(Origin(origin.kind, origin.strength,
+                                f"`{param}` of `{name}()` is passed {read.description} at line {line}, {origin.why}"))
+        index = str(positional.index(param)) if param in positional else None
+        for key, kind, strength, where_, why in self.tree.passed.get(name, ()):
+            if key in (param, index):
+                # Another module passes it here: only a status read counts.
+                reads = [r for r in self.tree.passed.get(name, ()) if r[0] == key + STATUS_READ and r[3] == where_]
+                if not reads:
+                    return _UNKNOWN
+                found.append(Origin(kind, strength, f"`{param}` of `{name}()` is passed a status {where_}, {why}"))
+        if not found or not all(o.kind == "session" and o.strength == "strong" for o in found):
+            return _UNKNOWN
+        return found[0]

@@ -841,6 +841,8 @@ class PythonEngine:
             if isinstance(survey, ModuleSurvey) and survey.candidate and survey.talking_source is not None
             for function in sites.status_parameters(survey.talking_source) | sites.building_parameters(
                 survey.talking_source) | sites.tested_methods(survey.talking_source)
+            | sites.reading_methods(survey.talking_source) | sites.keyed_parameters(survey.talking_source)
+            | sites.storing_methods(survey.talking_source)
         }
         if exported:
             # A module that tests a status with a candidate's constant holds
@@ -853,10 +855,14 @@ class PythonEngine:
             return []
         talking = sorted(facts.talking)
 
+        # A module whose classes other modules build from session rows
+        # (`SessionMessage.from_row(row)`) holds session statuses too.
+        building = {k.rpartition(".")[0] for k in facts.session_exports()}
+
         def may_pass_sessions(survey: ModuleSurvey, data: bytes) -> bool:
             return bool(options.markers) or survey.evidence is not None or any(
                 t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
-            )
+            ) or any(_same_module(m, survey.name) for m in building)
 
         first = list(self._importers(items, _with_classes(functions), may_pass_sessions, tests_only=False))
         names = {function for _, function in functions}
@@ -1242,7 +1248,7 @@ class PythonEngine:
         from codemods.sites import Sites
 
         facts: TreeFacts = context.facts.get(self.kind) or TreeFacts()
-        if b"migrator:" in data or self._remote(source, facts):
+        if b"migrator:" in data or self._remote(source, facts) or self._given_status_reads(source, facts):
             return True
         if self._sites is None:
             self._sites = Sites(context.options.manifest, self._quoted)
@@ -1266,6 +1272,15 @@ class PythonEngine:
             t in lowered for t in self._session_tokens
         )
         return bool(self._sites.found(data, talks, typed, untied))
+
+    def _given_status_reads(self, source: SourcePath, facts: TreeFacts) -> bool:
+        """Whether another module passes a function of this one a status
+        read of a session row (``number(row.get("status"))``): a parameter
+        named anything may then be a status, which only the full analysis sees."""
+        from codemods.words import STATUS_READ
+
+        return any(key.endswith(STATUS_READ) and kind == "session"
+                   for passed in self._passed(self._module(source), facts).values() for key, kind, _, _, _ in passed)
 
     def _knowledge(self, source: SourcePath, facts: TreeFacts) -> "TreeKnowledge":
         from codemods.provenance import TreeKnowledge

@@ -1,0 +1,87 @@
+"""A plain name that holds a session status, rebound to an old name:
+`st = row.get("status")`, then `if st is None and aborted: st = "killed"`.
+
+The name is a write of the status it holds: what reads it next (a test, a
+table lookup, a record built from it) reads the literal as the row's status.
+It is judged by the name's other bindings in the same function: each must be
+a status read (or another literal), and the lowest of their verdicts is its
+own; a name also bound from anything else is of unknown origin and left."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import libcst as cst
+
+from codemods.forms.writer import write
+from codemods.literals import string_value
+from codemods.provenance import Binding, ModuleFacts, Resolver, Scope, Verdict
+from codemods.session_status import Plan, StatusRewriter
+from migrator.findings import CONFIDENCES
+from migrator.rules import Example, Rule
+
+ORDER = 93  # beside the writers
+
+_REBOUND = (
+    'def shown(client):\n    data = client.invoke("sessions_list", {})\n    for row in data["sessions"]:\n'
+    '        st = row.get("status")\n        if st is None and row.get("abortedLastRun"):\n'
+    '            st = "OLD"\n        print(st)\n'
+)
+
+RULE = Rule(
+    name="status-rebound-name",
+    summary="A name holding a session status, rebound to an old name (`st = \"killed\"` after `st = row[\"status\"]`).",
+    why="What reads the name next reads the literal as the row's status: it is written as the row's status is.",
+    safety="Left alone in expand (noted as contract pending), as a writer is; rewritten in contract. "
+    "Only where every other binding of the name in its function is a status read or a literal.",
+    invalid=(Example(_REBOUND.replace("OLD", "killed"), None, _REBOUND.replace("OLD", "halted")),),
+    valid=(
+        Example('def settle(job):\n    st = job.get("status")\n    if st is None:\n        st = "failed"\n'
+                '    return st\n'),
+        Example(_REBOUND.replace('"status"', '"kind"').replace("OLD", "done")),
+    ),
+)
+
+
+def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
+    scopes: dict[int, Scope] = {}
+    for _, scope in facts.all_calls:
+        scopes.setdefault(id(scope), scope)
+    for comparison in facts.comparisons:
+        scopes.setdefault(id(comparison.scope), comparison.scope)
+    for scope in scopes.values():
+        if scope is facts.module_scope:
+            continue  # a module-level name bound to a literal is a constant: the constant form's
+        for name, bindings in scope.bindings.items():
+            literals = [b.value for b in bindings if b.kind == "assign" and b.index is None
+                        and isinstance(b.value, cst.SimpleString) and string_value(b.value) in rw.vocab.old]
+            if not literals:
+                continue
+            verdict = _held(resolver, scope, name, bindings, [string_value(x) or "" for x in literals])
+            if verdict is None:
+                continue
+            for literal in literals:
+                assert isinstance(literal, cst.SimpleString)
+                write(rw, facts, plan, literal, verdict, RULE.name)
+
+
+def _held(resolver: Resolver, scope: Scope, name: str, bindings: Sequence[Binding], words: list[str]) -> Verdict | None:
+    """The lowest verdict of the name's status reads, when every binding
+    that is no string literal is one; None otherwise."""
+    verdicts: list[Verdict] = []
+    for binding in bindings:
+        if isinstance(binding.value, cst.SimpleString) and binding.kind == "assign":
+            continue
+        if binding.kind not in ("assign", "walrus") or binding.value is None or binding.index is not None:
+            return None
+        read = resolver.subject(binding.value, scope)
+        if read is None or not read.is_status or read.root is None:
+            return None
+        verdict = resolver.verdict(read, words, "rebound where it holds")
+        if verdict.confidence is None:
+            return None
+        verdicts.append(verdict)
+    if not verdicts:
+        return None
+    lowest = min(verdicts, key=lambda v: CONFIDENCES.index(v.confidence))  # type: ignore[arg-type,unused-ignore]
+    return Verdict(lowest.confidence, f"`{name}` is rebound; it holds a status: {lowest.why}")
