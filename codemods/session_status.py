@@ -154,7 +154,7 @@ class StatusRewriter:
         """What this module tells the rest of the project (see :meth:`Resolver.exports`)."""
         from codemods.forms.held_collection import tested_parameters
         from codemods.forms.passed_value import tested_values
-        from codemods.stored_columns import value_exports
+        from codemods.provenance.stored_columns import value_exports
 
         _, facts, resolver = self.analyse(source)
         return {**resolver.exports(), **tested_parameters(facts, resolver), **tested_values(facts, resolver),

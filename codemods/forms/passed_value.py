@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods import stored_columns
+from codemods.provenance import stored_columns
 from codemods.forms.held_collection import _verdict, export_rank, tested_arguments
 from codemods.forms.sql_parameter import bound_names
 from codemods.forms.writer import write
@@ -198,7 +198,7 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
     for call, scope in facts.all_calls if resolver.tree.exports else ():
         for argument, verdict in tested_arguments(resolver, call, VALUE_EXPORT):
             passed(argument, verdict)
-    # A project's own column that stores session statuses (see codemods.stored_columns).
+    # A project's own column that stores session statuses (see codemods.provenance.stored_columns).
     for argument, verdict in stored_columns.local_arguments(facts, resolver):
         passed(argument, verdict)
     for argument, verdict in stored_columns.passed_to_methods(facts, resolver):

@@ -17,8 +17,9 @@ and ``exports``. Propagation through particular shapes of code has a
 module each: ``partials`` (``functools.partial``, a field name every call
 gives), ``deferred`` (job queues, executors), ``stores`` (key-value stores),
 ``row_shape`` (a row known by the keys it is read with), ``state_types`` (a
-framework's state typed by the project) and ``mappings`` (mappings keyed by
-a status).
+framework's state typed by the project), ``mappings`` (mappings keyed by
+a status) and ``stored_columns`` (a project's own table column that stores
+session statuses).
 """
 
 from __future__ import annotations
