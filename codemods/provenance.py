@@ -478,6 +478,20 @@ class ModuleFacts(cst.CSTVisitor):
             self._note_writer(target.target, node.value)
             self._note_self_attribute(target.target, node.value)
             self._note_attribute_write(target.target, node.value)
+            self._note_unpacked_attributes(target.target, node.value)
+
+    def _note_unpacked_attributes(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        # `self.rows, self.tasks = result.sessions, result.tasks`: each
+        # attribute is written the item of the same place, as if one by one.
+        if not (isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List))):
+            return
+        if len(target.elements) != len(value.elements) or any(
+                isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements)):
+            return
+        for element, item in zip(target.elements, value.elements):
+            if isinstance(element.value, cst.Attribute):
+                self._note_self_attribute(element.value, item.value)
+                self._note_attribute_write(element.value, item.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._note_self_attribute(node.target, None)
@@ -1750,11 +1764,17 @@ class Resolver:
             origin = self.origin(value, scope)
             if origin.kind != "unknown":
                 found.append((origin, f"line {self.facts.pos(value).start.line}"))
+        fields = self.status_fields(cls)
         for call, scope in self.facts.calls.get(cls, []):
             if scope.owner_of(cls) is not self.facts.module_scope:
                 continue
-            for arg in call.args:
-                if arg.keyword is not None and arg.keyword.value == attr:
+            for index, arg in enumerate(call.args):
+                if arg.star:
+                    break  # `Snapshot(*parts)`: which field gets what is unknown
+                # By keyword, or by position in the class's fields (`LoadResult(rows, tasks)`).
+                named = arg.keyword.value if arg.keyword is not None else (
+                    fields[index] if index < len(fields) else None)
+                if named == attr:
                     origin = self.origin(arg.value, scope)
                     if origin.kind != "unknown":
                         found.append((origin, f"line {self.facts.pos(call).start.line}"))
@@ -2182,7 +2202,28 @@ class Resolver:
                 return None
         if callee.rsplit(".", 1)[-1][:1].isupper():
             return callee
-        return orm.fetched_model(call) or self._constructor_class(call) or self._factory_class(call.func, scope, depth)
+        return orm.fetched_model(call) or self._constructor_class(call) or self._factory_class(
+            call.func, scope, depth) or self._looked_up_class(call)
+
+    def _looked_up_class(self, call: cst.Call) -> str | None:
+        """The class a typed lookup returns an instance of (the manifest's
+        ``typed-lookups``): ``self.query_one(SessionTable)`` or
+        ``query_one("#bar", Label)``, the class its last positional argument
+        names, one of this module or imported (a class-like name)."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in self.manifest.python.typed_lookups):
+            return None
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        if not positional or any(a.star for a in call.args):
+            return None
+        named = cst.helpers.get_full_name_for_node(positional[-1]) if isinstance(
+            positional[-1], (cst.Name, cst.Attribute)) else None
+        if not named or not named.rsplit(".", 1)[-1][:1].isupper():
+            return None
+        head = named.split(".", 1)[0]
+        if named in self.facts.classes or head in self.facts.imported_names or head in self.facts.module_aliases:
+            return named
+        return None
 
     def _factory_class(self, node: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
         """The class a factory builds when called: a parameter defaulting to
@@ -3145,7 +3186,9 @@ class Resolver:
         out: dict[str, str] = {}
         attributes = {t.attr.value for t, _, _ in self.facts.attribute_writes}
         for cls in self.facts.classes:
-            for attr in sorted(attributes | {
+            # Its fields too: a call may give them by position (`LoadResult(rows, tasks)`).
+            given = set(self.status_fields(cls)) if self.facts.calls.get(cls) else set()
+            for attr in sorted(attributes | given | {
                     arg.keyword.value for call, _ in self.facts.calls.get(cls, []) for arg in call.args
                     if arg.keyword is not None}):
                 if f"{cls}.{attr}" in self.facts.functions:

@@ -363,6 +363,42 @@ class Sites:
                         break
         return out
 
+    def reading_methods(self, source: bytes) -> set[str]:
+        """``Class.method`` of each method of a module-level class that reads
+        a status from one of its parameters, or from the items of one
+        (``def show(self, rows): for row in rows: row.get("status")``): what
+        other modules pass it decides what it reads, as for a function."""
+        if b"class " not in source or self._reads_from.search(source) is None:
+            return set()
+        try:
+            tree = parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return set()
+        out: set[str] = set()
+        for node in tree.body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for method in node.body:
+                if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                params = _loop_names(method, {a.arg for a in (
+                    *method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)[1:]})
+                if any(isinstance(r, ast.Name) and r.id in params for r in map(self._read_root, ast.walk(method))):
+                    out.add(f"{node.name}.{method.name}")
+        return out
+
+    def _read_root(self, node: ast.AST) -> ast.AST | None:
+        """The object a direct status read is made on (``row`` in
+        ``row["status"]``, ``row.get("status")``, ``row.status``), else None."""
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value in self.keys:
+            return node.value
+        if isinstance(node, ast.Attribute) and node.attr in self.attributes:
+            return node.value
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+                and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value in self.keys):
+            return node.func.value
+        return None
+
     def building_parameters(self, source: bytes) -> set[str]:
         """Module-level functions that build a class of the module from one
         of their parameters, or from the items of one (``def rows_of(raw):

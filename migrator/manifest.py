@@ -320,6 +320,9 @@ class PythonSurface:
     deferred: DeferredCalls = field(default_factory=DeferredCalls)
     key_value: KeyValueCalls = field(default_factory=KeyValueCalls)
     tool_schemas: ToolSchemas = field(default_factory=ToolSchemas)
+    # Methods that return an instance of the class they are given
+    # (``self.query_one(SessionTable)``, ``query_one("#bar", Label)``).
+    typed_lookups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -511,6 +514,7 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
                          ("writes", "reads")),
         tool_schemas=_lists(py.get("tool-schemas", {}), where, "surfaces.python.tool-schemas", ToolSchemas,
                             ("names", "parameters")),
+        typed_lookups=_strings(py.get("typed-lookups", []), where, "surfaces.python.typed-lookups"),
     )
     clash = python.foreign_words & vocabulary.all_values
     if clash:

@@ -594,6 +594,7 @@ class PythonEngine:
             exported, self._annotates(exported), tests_only=False,
         )) if facts.talking and exported else []
         facts.exports = self._exports(items, options, memo, {v.name for _, v in typing})
+        self._talking_through_helpers(items, facts)
         if not facts.talking and not options.markers:
             # Nothing in the tree talks to OpenClaw: no test made elsewhere
             # can make a constant here a session status.
@@ -671,6 +672,18 @@ class PythonEngine:
         for key, verdicts in facts.through_unions(facts.uses).items():
             facts.uses.setdefault(key, []).extend(verdicts)
         return facts
+
+    @staticmethod
+    def _talking_through_helpers(items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts) -> None:
+        """A module whose bytes name no source but whose exports carry
+        session rows (`_run_json("sessions", "--json")` running `[OPENCLAW,
+        *args]`) talks to OpenClaw as much as one that names it."""
+        carrying = {k.rpartition(".")[0] for k in facts.session_exports()}
+        for _, survey in items:
+            if isinstance(survey, ModuleSurvey) and survey.evidence is None and survey.name not in facts.talking \
+                    and (survey.runs_command or survey.row_types) \
+                    and any(_same_module(c, survey.name) or c.startswith(survey.name + ".") for c in carrying):
+                facts.talking[survey.name] = (survey.display, "a session source read through a helper")
 
     def _readers(
         self, items: Sequence[tuple[SourcePath, Any]], reads: Callable[[ModuleSurvey, bytes], bool]
@@ -841,6 +854,7 @@ class PythonEngine:
             if isinstance(survey, ModuleSurvey) and survey.candidate and survey.talking_source is not None
             for function in sites.status_parameters(survey.talking_source) | sites.building_parameters(
                 survey.talking_source) | sites.tested_methods(survey.talking_source)
+            | sites.reading_methods(survey.talking_source)
         }
         if exported:
             # A module that tests a status with a candidate's constant holds
