@@ -69,6 +69,8 @@ NEGATED_MEMBERSHIP = orm.NEGATED
 # Calls that copy an iterable's items into a new list, in order or sorted.
 _COPIES = frozenset({"list", "tuple", "sorted", "reversed"})
 _QUEUE_PUTS = frozenset({"put", "put_nowait"})
+# Methods that fill a list held by an attribute (`ctx.sessions.extend(rows)`).
+_FILLS = frozenset({"extend", "append"})
 _QUEUE_GETS = frozenset({"get", "get_nowait"})
 _STATUS_WORD = re.compile(r"\b(?:status|statuses|state)\b", re.IGNORECASE)
 
@@ -577,6 +579,15 @@ class ModuleFacts(cst.CSTVisitor):
 
     def visit_Match(self, node: cst.Match) -> None:
         self.matches.append(MatchStatement(node, node.subject, self.scope, self.line(node)))
+        self._bind_captures(node)
+
+    def _bind_captures(self, node: cst.Match) -> None:
+        # `case s if s in spec.restart_on:` / `case str() as s:`: the case's
+        # capture is the subject itself (a walrus of it, for the analysis).
+        for case in node.cases:
+            pattern = case.pattern
+            if isinstance(pattern, cst.MatchAs) and pattern.name is not None:
+                self._bind(pattern.name, "walrus", node.subject, self.line(node))
 
     def visit_Expr(self, node: cst.Expr) -> None:
         if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
@@ -1071,6 +1082,7 @@ class Resolver:
         self._tables: dict[str, str] | None = None
         self._held: dict[tuple[int, int], bool] = {}
         self._held_attributes: dict[str, Origin | None] = {}
+        self._fills: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] | None = None
         self.module = module
         self.manifest = facts.manifest
         self.vocab = facts.manifest.vocabulary
@@ -1758,7 +1770,7 @@ class Resolver:
             return self._held_attributes[key]
         self._held_attributes[key] = None  # an attribute assigned from itself tells nothing
         found: list[tuple[Origin, str]] = []
-        for target, value, scope in self.facts.attribute_writes:
+        for target, value, scope in [*self.facts.attribute_writes, *self.attribute_fills()]:
             if target.attr.value != attr or self.instance_class(target.value, scope) != cls:
                 continue
             origin = self.origin(value, scope)
@@ -1785,6 +1797,51 @@ class Resolver:
             held = Origin(origin.kind, "strong", f"`{key}`, given at {where} {origin.why}")
         self._held_attributes[key] = held
         return held
+
+    def attribute_fills(self) -> list[tuple[cst.Attribute, cst.BaseExpression, Scope]]:
+        """``ctx.sessions.extend(page["sessions"])``, ``snap.rows.append(row)``
+        on an object this scope holds: the list the attribute holds is
+        filled with those rows (target, what fills it, scope), as an
+        assignment of them would give it."""
+        if self._fills is None:
+            self._fills = []
+            for call, scope in self.facts.all_calls:
+                func = call.func
+                if (isinstance(func, cst.Attribute) and func.attr.value in _FILLS and len(call.args) == 1
+                        and not call.args[0].star and call.args[0].keyword is None
+                        and isinstance(func.value, cst.Attribute) and isinstance(func.value.value, cst.Name)):
+                    self._fills.append((func.value, call.args[0].value, scope))
+        return self._fills
+
+    def imported_attribute_exports(self, where: str) -> dict[str, str]:
+        """``module.Class.attr`` for the attributes this module gives the
+        instances of a class it imports from the project (``ctx =
+        Context()``, then ``ctx.sessions.extend(page.get("sessions", []))``),
+        where every value that tells anything tells the same: the module
+        that defines the class, and those that read the attribute, learn
+        what it holds."""
+        found: dict[str, list[tuple[Origin, int]]] = {}
+        for target, value, scope in [*self.facts.attribute_writes, *self.attribute_fills()]:
+            cls = self.instance_class(target.value, scope)
+            if cls is None or cls in self.facts.classes or cls.split(".", 1)[0] not in self.facts.imported_names:
+                continue
+            full = self.absolute(cls)
+            if full is None:
+                continue
+            origin = self.origin(value, scope)
+            if origin.kind != "unknown":
+                found.setdefault(f"{full}.{target.attr.value}", []).append(
+                    (origin, self.facts.pos(value).start.line))
+        out: dict[str, str] = {}
+        for key, origins in found.items():
+            kinds = {o.kind for o, _ in origins}
+            if len(kinds) != 1 or not kinds <= {"session", "foreign"} or any(o.strength != "strong" for o, _ in origins):
+                continue
+            origin, line = origins[0]
+            prefix = FOREIGN_EXPORT if origin.kind == "foreign" else ""
+            shown = key.rsplit(".", 2)
+            out[key] = f"{prefix}`{shown[-2]}.{shown[-1]}`, filled at {where}:{line} with {origin.why}"
+        return out
 
     def _local_callable(
         self, name: str, depth: int, call: cst.Call | None = None, scope: Scope | None = None
@@ -3139,6 +3196,7 @@ class Resolver:
                 line = self.facts.pos(self.facts.classes[name]).start.line
                 out[dotted] = f"{built.why} ({where}:{line})"
         out.update(self._attribute_exports(where))
+        out.update(self.imported_attribute_exports(where))
         for call, scope in self.facts.all_calls:
             callee = cst.helpers.get_full_name_for_node(call.func) or ""
             head, _, method = callee.rpartition(".")

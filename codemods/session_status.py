@@ -151,11 +151,13 @@ class StatusRewriter:
 
     def exports(self, source: bytes) -> dict[str, str]:
         """What this module tells the rest of the project (see :meth:`Resolver.exports`)."""
+        from codemods.forms.class_collection import tested_attributes
         from codemods.forms.held_collection import tested_parameters
         from codemods.forms.passed_value import tested_values
 
         _, facts, resolver = self.analyse(source)
-        return {**resolver.exports(), **tested_parameters(facts, resolver), **tested_values(facts, resolver)}
+        return {**resolver.exports(), **tested_parameters(facts, resolver), **tested_values(facts, resolver),
+                **tested_attributes(facts, resolver)}
 
     def imported_uses(self, source: bytes) -> list[ImportedUse]:
         """Status tests made here with names imported from other modules."""

@@ -1256,7 +1256,7 @@ class PythonEngine:
         from codemods.sites import Sites
 
         facts: TreeFacts = context.facts.get(self.kind) or TreeFacts()
-        if b"migrator:" in data or self._remote(source, facts):
+        if b"migrator:" in data or self._remote(source, facts) or self._gives_tested_attribute(data, facts):
             return True
         if self._sites is None:
             self._sites = Sites(context.options.manifest, self._quoted)
@@ -1280,6 +1280,22 @@ class PythonEngine:
             t in lowered for t in self._session_tokens
         )
         return bool(self._sites.found(data, talks, typed, untied))
+
+    @staticmethod
+    def _gives_tested_attribute(data: bytes, facts: TreeFacts) -> bool:
+        """Whether the bytes name a class and an attribute of it that a
+        method elsewhere tests a session status in (the exports'
+        ``Class.attr#attr``): this module may define the class, subclass it
+        or build it, and so give the attribute its names."""
+        from codemods.words import ATTRIBUTE_EXPORT
+
+        for key in facts.exports:
+            if key.endswith(ATTRIBUTE_EXPORT):
+                held, _, attr = key[: -len(ATTRIBUTE_EXPORT)].rpartition(".")
+                cls = held.rpartition(".")[2]
+                if cls and cls.encode() in data and attr.encode() in data:
+                    return True
+        return False
 
     def _knowledge(self, source: SourcePath, facts: TreeFacts) -> "TreeKnowledge":
         from codemods.provenance import TreeKnowledge
