@@ -23,7 +23,7 @@ from codemods.forms.held_collection import _plan, _reach, _verdict
 from codemods.members import Member, Members
 from codemods.provenance import ModuleFacts, Resolver, Scope, Verdict
 from codemods.session_status import Plan, StatusRewriter
-from codemods.words import ATTRIBUTE_EXPORT, COLLECTION_EXPORT
+from codemods.words import ATTRIBUTE_EXPORT, COLLECTION_EXPORT, FOREIGN_EXPORT
 from migrator.findings import CONFIDENCES
 from migrator.rules import Example, Rule
 
@@ -89,8 +89,13 @@ def tested_attributes(facts: ModuleFacts, resolver: Resolver) -> dict[str, str]:
         found.setdefault(f"{full}.{other.attr.value}{ATTRIBUTE}", []).append(shown)
     out: dict[str, str] = {}
     for key, verdicts in found.items():
-        if any(v.confidence is None for v in verdicts):
-            continue  # tested against another vocabulary too: its subclasses' names are not ours alone
+        against = next((v for v in verdicts if v.confidence is None), None)
+        if against is not None:
+            # Tested against another vocabulary: its subclasses' names are
+            # not ours. Told all the same, so it replaces what an earlier
+            # round of the exports, knowing less, said of it.
+            out[key] = f"{FOREIGN_EXPORT}{against.why}"
+            continue
         lowest = min(verdicts, key=lambda v: CONFIDENCES.index(v.confidence))  # type: ignore[arg-type,unused-ignore]
         out[key] = f"{COLLECTION_EXPORT}{lowest.confidence}: {lowest.why}"
     return out

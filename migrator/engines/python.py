@@ -673,6 +673,24 @@ class PythonEngine:
             facts.uses.setdefault(key, []).extend(verdicts)
         return facts
 
+    def _testing_bases(
+        self, items: Sequence[tuple[SourcePath, Any]], needed: set[str], listed: set[str]
+    ) -> list[tuple[SourcePath, ModuleSurvey]]:
+        """The modules a candidate imports that test a status in an
+        attribute of ``self`` (``r.get("status") in self.targets`` in a base
+        class): what they test, their subclasses elsewhere set, so they
+        tell the project (see :mod:`codemods.forms.class_collection`)."""
+        out: list[tuple[SourcePath, ModuleSurvey]] = []
+        for source, survey in items:
+            if not isinstance(survey, ModuleSurvey) or survey.name in listed or not (
+                    survey.name in needed or any(n.endswith("." + survey.name) for n in needed)):
+                continue
+            data = _source_bytes(source, survey)
+            if data is None or b" in self." not in data or not any(f in data for f in self._fields):
+                continue
+            out.append((source, dataclasses.replace(survey, talking_source=data)))
+        return out
+
     @staticmethod
     def _talking_through_helpers(items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts) -> None:
         """A module whose bytes name no source but whose exports carry
@@ -1141,6 +1159,7 @@ class PythonEngine:
                    or builds_candidate_class(v)]
         if not talking:
             return {}
+        talking += self._testing_bases(items, needed, {v.name for _, v in talking})
         # Only the tree's own names are exported: `pd.DataFrame.from_dict(store)`
         # builds a DataFrame of session entries, not every DataFrame there is.
         # A tree scanned from above its import root names `src.app.x` where
@@ -1287,10 +1306,10 @@ class PythonEngine:
         method elsewhere tests a session status in (the exports'
         ``Class.attr#attr``): this module may define the class, subclass it
         or build it, and so give the attribute its names."""
-        from codemods.words import ATTRIBUTE_EXPORT
+        from codemods.words import ATTRIBUTE_EXPORT, COLLECTION_EXPORT
 
-        for key in facts.exports:
-            if key.endswith(ATTRIBUTE_EXPORT):
+        for key, why in facts.exports.items():
+            if key.endswith(ATTRIBUTE_EXPORT) and why.startswith(COLLECTION_EXPORT):
                 held, _, attr = key[: -len(ATTRIBUTE_EXPORT)].rpartition(".")
                 cls = held.rpartition(".")[2]
                 if cls and cls.encode() in data and attr.encode() in data:
