@@ -693,15 +693,17 @@ class PythonEngine:
 
     @staticmethod
     def _talking_through_helpers(items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts) -> None:
-        """A module whose bytes name no source but whose exports carry
-        session rows (`_run_json("sessions", "--json")` running `[OPENCLAW,
-        *args]`) talks to OpenClaw as much as one that names it."""
+        """A module whose bytes name no source but that runs the sessions
+        command through a helper and exports what it returns
+        (`_run_json("sessions", "--json")` running `[OPENCLAW, *args]`) talks
+        to OpenClaw as much as one that names it. (A module that only
+        defines a session row type does not: the type is no source.)"""
         carrying = {k.rpartition(".")[0] for k in facts.session_exports()}
         for _, survey in items:
             if isinstance(survey, ModuleSurvey) and survey.evidence is None and survey.name not in facts.talking \
-                    and (survey.runs_command or survey.row_types) \
+                    and survey.runs_command \
                     and any(_same_module(c, survey.name) or c.startswith(survey.name + ".") for c in carrying):
-                facts.talking[survey.name] = (survey.display, "a session source read through a helper")
+                facts.talking[survey.name] = (survey.display, "a sessions command run through a helper")
 
     def _readers(
         self, items: Sequence[tuple[SourcePath, Any]], reads: Callable[[ModuleSurvey, bytes], bool]
