@@ -480,11 +480,22 @@ class PythonEngine:
         imports = self._imports(data) if candidate else ()
         rows = self._names_row_keys(data)
         command = not token and self._quotes_command(data)
+        # A base class may test a status in an attribute its subclasses set
+        # (`r.get("status") in self.targets`): its bytes are kept, so the
+        # exports can ask it without reading the file again.
+        held = not (token or candidate or rows or command) and self._tests_own_attribute(data)
         return ModuleSurvey(
             name, source.display, token, data if imported else None, imported, constants,
-            data if token or candidate or rows or command else None, source.path.name == "__init__.py", candidate,
+            data if token or candidate or rows or command or held else None, source.path.name == "__init__.py",
+            candidate,
             imports, b"import" in data, rows, command,
         )
+
+    def _tests_own_attribute(self, data: bytes) -> bool:
+        """Whether the bytes test something in an attribute of ``self`` and
+        read a status (substring tests: the parse decides)."""
+        return b" in self." in data and any(
+            b'"' + f + b'"' in data or b"'" + f + b"'" in data or b"." + f in data for f in self._fields)
 
     def _quotes_command(self, data: bytes) -> bool:
         """Whether the bytes quote a session command's program and its next
@@ -685,10 +696,10 @@ class PythonEngine:
             if not isinstance(survey, ModuleSurvey) or survey.name in listed or not (
                     survey.name in needed or any(n.endswith("." + survey.name) for n in needed)):
                 continue
-            data = _source_bytes(source, survey)
-            if data is None or b" in self." not in data or not any(f in data for f in self._fields):
+            data = survey.talking_source  # kept by the survey: never read again (a warm run opens nothing)
+            if data is None or not self._tests_own_attribute(data):
                 continue
-            out.append((source, dataclasses.replace(survey, talking_source=data)))
+            out.append((source, survey))
         return out
 
     @staticmethod
