@@ -16,6 +16,7 @@ them are judged by the constant form, as a test naming them would be.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import libcst as cst
 
@@ -114,6 +115,8 @@ class Members:
         if elements is not None:
             if elements and all(isinstance(e, cst.Element) and string_value(e.value) is not None for e in elements):
                 out.append(Member("collection", node, via=via))
+            elif isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+                self._spread(node, elements, scope, out, seen, depth + 1, via)
             return
         step = depth + 1
         if isinstance(node, cst.Name):
@@ -135,9 +138,28 @@ class Members:
             elif isinstance(func, cst.Attribute) and func.attr.value in _COMBINE:
                 for part in (func.value, *args):
                     self._expression(part, scope, out, seen, step, via)
+            elif isinstance(func, cst.Attribute) and func.attr.value == "get" and len(node.args) == 2 \
+                    and len(args) == 2 and string_value(args[0]) is not None:
+                # `raw.get("restartOn", DEFAULT)`: the default when the key is missing.
+                self._expression(args[1], scope, out, seen, step, via)
         elif isinstance(node, cst.Attribute):
             self._option(node, scope, out, seen, step, via)
             self._field(node, scope, out, seen, step, via)
+
+    def _spread(
+        self, node: cst.BaseExpression, elements: Sequence[cst.BaseElement], scope: Scope, out: list[Member],
+        seen: set[tuple[int, str]], depth: int, via: str,
+    ) -> None:
+        """``(*restart_on, "killed")``: what each spread name holds, and the
+        literals written beside them (edited as the collection's own)."""
+        plain = [e for e in elements if isinstance(e, cst.Element)]
+        spread = [e for e in elements if isinstance(e, cst.StarredElement)]
+        if not spread or not all(string_value(e.value) is not None for e in plain):
+            return  # a collection of other values: no collection of names
+        if plain:
+            out.append(Member("collection", node, via=via))
+        for element in spread:
+            self._expression(element.value, scope, out, seen, depth, via)
 
     def _name(
         self, node: cst.Name, scope: Scope, out: list[Member], seen: set[tuple[int, str]], depth: int, via: str

@@ -152,13 +152,14 @@ class StatusRewriter:
 
     def exports(self, source: bytes) -> dict[str, str]:
         """What this module tells the rest of the project (see :meth:`Resolver.exports`)."""
+        from codemods.forms.class_collection import tested_attributes
         from codemods.forms.held_collection import tested_parameters
         from codemods.forms.passed_value import tested_values
         from codemods.provenance.stored_columns import value_exports
 
         _, facts, resolver = self.analyse(source)
         return {**resolver.exports(), **tested_parameters(facts, resolver), **tested_values(facts, resolver),
-                **value_exports(facts, resolver)}
+                **value_exports(facts, resolver), **tested_attributes(facts, resolver)}
 
     def imported_uses(self, source: bytes) -> list[ImportedUse]:
         """Status tests made here with names imported from other modules."""

@@ -454,10 +454,10 @@ class Sites:
 
     def reading_methods(self, source: bytes) -> set[str]:
         """``Class.method`` of each method of a module-level class that reads
-        a status from one of its parameters (``def wants(self, row): return
-        row.get("status") in self.delays``): what other modules pass it
-        decides what it reads, as for a module-level function."""
-        if b"class " not in source or not self._reads_from.search(source):
+        a status from one of its parameters, or from the items of one
+        (``def show(self, rows): for row in rows: row.get("status")``): what
+        other modules pass it decides what it reads, as for a function."""
+        if b"class " not in source or self._reads_from.search(source) is None:
             return set()
         try:
             tree = parse(source)
@@ -470,7 +470,8 @@ class Sites:
             for method in node.body:
                 if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     continue
-                params = {a.arg for a in (*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)[1:]}
+                params = _loop_names(method, {a.arg for a in (
+                    *method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)[1:]})
                 if any(isinstance(r, ast.Name) and r.id in params for r in map(self._read_root, ast.walk(method))):
                     out.add(f"{node.name}.{method.name}")
         return out

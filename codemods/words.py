@@ -18,6 +18,11 @@ COLLECTION_EXPORT = "collection: "
 # session status with that parameter (``== status``, ``WHERE status = ?``),
 # one value its callers pass (``ended(rows, "failed")``).
 VALUE_EXPORT = "value: "
+# Ends an export ``module.Class.attr#attr`` (its value marked
+# :data:`COLLECTION_EXPORT`): a method tests a session status in that
+# attribute of the class's instances (``st in self.statuses``), a collection
+# the class, its subclasses or its callers give it.
+ATTRIBUTE_EXPORT = "#attr"
 # Joins a class's export to the name of the table it is mapped to
 # (``app.models.SessionRow#table:oc_session``): SQL text elsewhere that names
 # that table tests session statuses in its status column.

@@ -342,6 +342,9 @@ class PythonSurface:
     key_value: KeyValueCalls = field(default_factory=KeyValueCalls)
     tool_schemas: ToolSchemas = field(default_factory=ToolSchemas)
     options: CommandOptions = field(default_factory=CommandOptions)
+    # Methods that return an instance of the class they are given
+    # (``self.query_one(SessionTable)``, ``query_one("#bar", Label)``).
+    typed_lookups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -535,6 +538,7 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
                             ("names", "parameters")),
         options=_lists(py.get("options", {}), where, "surfaces.python.options", CommandOptions,
                        ("declare", "pickers", "parsers", "choices", "wrappers", "defaults", "dests")),
+        typed_lookups=_strings(py.get("typed-lookups", []), where, "surfaces.python.typed-lookups"),
     )
     clash = python.foreign_words & vocabulary.all_values
     if clash:

@@ -243,7 +243,9 @@ def _constant_use(facts: ModuleFacts, resolver: Resolver, plan: Plan, member: Me
         plan.constant_uses.setdefault(member.name, []).append(verdict)
 
 
-def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan, member: Member, verdicts: list[Verdict]) -> None:
+def _plan(
+    rw: StatusRewriter, facts: ModuleFacts, plan: Plan, member: Member, verdicts: list[Verdict], rule: str = RULE.name
+) -> None:
     """Judge one collection with every test it reaches, as a constant is
     judged with its uses: one also tested against another vocabulary is
     expanded, and left for review in contract."""
@@ -263,13 +265,13 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan, member: Member, ve
     line = facts.pos(node).start.line
     rewrite = rw.allowed(verdict) and not rw.ignored(facts, line) and not shared
     if member.kind == "collection":
-        _collection(rw, facts, plan, node, line, verdict, rewrite, shared, RULE.name)
+        _collection(rw, facts, plan, node, line, verdict, rewrite, shared, rule)
         return
     if member.kind == "table":
         _table(rw, facts, plan, node, line, verdict, rewrite)
         return
     literals = literals_of(member)
-    rw.add(plan, facts, node, line, literals, verdict, RULE.name, rewrite, GROWN)
+    rw.add(plan, facts, node, line, literals, verdict, rule, rewrite, GROWN)
     if shared and rw.allowed(verdict) and not rw.ignored(facts, line):
         present = {x.evaluated_value for x in literals}
         if any(w in rw.vocab.old and rw.vocab.to_new(str(w)) not in present for w in present):

@@ -264,7 +264,28 @@ class Classes(ResolverBase):
                 return None
         if callee.rsplit(".", 1)[-1][:1].isupper():
             return callee
-        return orm.fetched_model(call) or self._constructor_class(call) or self._factory_class(call.func, scope, depth)
+        return orm.fetched_model(call) or self._constructor_class(call) or self._factory_class(
+            call.func, scope, depth) or self._looked_up_class(call)
+
+    def _looked_up_class(self, call: cst.Call) -> str | None:
+        """The class a typed lookup returns an instance of (the manifest's
+        ``typed-lookups``): ``self.query_one(SessionTable)`` or
+        ``query_one("#bar", Label)``, the class its last positional argument
+        names, one of this module or imported (a class-like name)."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in self.manifest.python.typed_lookups):
+            return None
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        if not positional or any(a.star for a in call.args):
+            return None
+        named = cst.helpers.get_full_name_for_node(positional[-1]) if isinstance(
+            positional[-1], (cst.Name, cst.Attribute)) else None
+        if not named or not named.rsplit(".", 1)[-1][:1].isupper():
+            return None
+        head = named.split(".", 1)[0]
+        if named in self.facts.classes or head in self.facts.imported_names or head in self.facts.module_aliases:
+            return named
+        return None
 
     def _factory_class(self, node: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
         """The class a factory builds when called: a parameter defaulting to

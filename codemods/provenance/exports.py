@@ -59,6 +59,7 @@ class Exports(ResolverBase):
                 line = self.facts.pos(self.facts.classes[name]).start.line
                 out[dotted] = f"{built.why} ({where}:{line})"
         out.update(self._attribute_exports(where))
+        out.update(self.imported_attribute_exports(where))
         from codemods.provenance.mappings import exports as keyed_mappings  # mappings keyed by a status: their own home
 
         out.update(keyed_mappings(cast("Resolver", self), where))
@@ -108,7 +109,9 @@ class Exports(ResolverBase):
         out: dict[str, str] = {}
         attributes = {t.attr.value for t, _, _ in self.facts.attribute_writes}
         for cls in self.facts.classes:
-            for attr in sorted(attributes | {
+            # Its fields too: a call may give them by position (`LoadResult(rows, tasks)`).
+            given = set(self.status_fields(cls)) if self.facts.calls.get(cls) else set()
+            for attr in sorted(attributes | given | {
                     arg.keyword.value for call, _ in self.facts.calls.get(cls, []) for arg in call.args
                     if arg.keyword is not None}):
                 if f"{cls}.{attr}" in self.facts.functions:

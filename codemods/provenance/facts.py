@@ -297,6 +297,20 @@ class ModuleFacts(cst.CSTVisitor):
             self._note_writer(target.target, node.value)
             self._note_self_attribute(target.target, node.value)
             self._note_attribute_write(target.target, node.value)
+            self._note_unpacked_attributes(target.target, node.value)
+
+    def _note_unpacked_attributes(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        # `self.rows, self.tasks = result.sessions, result.tasks`: each
+        # attribute is written the item of the same place, as if one by one.
+        if not (isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List))):
+            return
+        if len(target.elements) != len(value.elements) or any(
+                isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements)):
+            return
+        for element, item in zip(target.elements, value.elements):
+            if isinstance(element.value, cst.Attribute):
+                self._note_self_attribute(element.value, item.value)
+                self._note_attribute_write(element.value, item.value)
 
     def visit_Del(self, node: cst.Del) -> None:
         self._stored.add(id(node.target))
@@ -402,6 +416,15 @@ class ModuleFacts(cst.CSTVisitor):
 
     def visit_Match(self, node: cst.Match) -> None:
         self.matches.append(MatchStatement(node, node.subject, self.scope, self.line(node)))
+        self._bind_captures(node)
+
+    def _bind_captures(self, node: cst.Match) -> None:
+        # `case s if s in spec.restart_on:` / `case str() as s:`: the case's
+        # capture is the subject itself (a walrus of it, for the analysis).
+        for case in node.cases:
+            pattern = case.pattern
+            if isinstance(pattern, cst.MatchAs) and pattern.name is not None:
+                self._bind(pattern.name, "walrus", node.subject, self.line(node))
 
     def visit_Expr(self, node: cst.Expr) -> None:
         if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):

@@ -55,6 +55,8 @@ NEGATED_MEMBERSHIP = orm.NEGATED
 # Calls that copy an iterable's items into a new list, in order or sorted.
 _COPIES = frozenset({"list", "tuple", "sorted", "reversed"})
 _QUEUE_PUTS = frozenset({"put", "put_nowait"})
+# Methods that fill a list held by an attribute (`ctx.sessions.extend(rows)`).
+_FILLS = frozenset({"extend", "append"})
 _QUEUE_GETS = frozenset({"get", "get_nowait"})
 _STATUS_WORD = re.compile(r"\b(?:status|statuses|state)\b", re.IGNORECASE)
 

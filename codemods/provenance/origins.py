@@ -22,7 +22,9 @@ from codemods.provenance.model import (
     Origin,
     _UNKNOWN,
     _ITEM,
+    _FILLS,
 )
+from codemods.words import FOREIGN_EXPORT
 from codemods.provenance.nodes import status_root, _decorated, _plain_item
 from codemods.provenance.base import ResolverBase
 
@@ -277,17 +279,23 @@ class Origins(ResolverBase):
             return self._held_attributes[key]
         self._held_attributes[key] = None  # an attribute assigned from itself tells nothing
         found: list[tuple[Origin, str]] = []
-        for target, value, scope in self.facts.attribute_writes:
+        for target, value, scope in [*self.facts.attribute_writes, *self.attribute_fills()]:
             if target.attr.value != attr or self.instance_class(target.value, scope) != cls:
                 continue
             origin = self.origin(value, scope)
             if origin.kind != "unknown":
                 found.append((origin, f"line {self.facts.pos(value).start.line}"))
+        fields = self.status_fields(cls)
         for call, scope in self.facts.calls.get(cls, []):
             if scope.owner_of(cls) is not self.facts.module_scope:
                 continue
-            for arg in call.args:
-                if arg.keyword is not None and arg.keyword.value == attr:
+            for index, arg in enumerate(call.args):
+                if arg.star:
+                    break  # `Snapshot(*parts)`: which field gets what is unknown
+                # By keyword, or by position in the class's fields (`LoadResult(rows, tasks)`).
+                named = arg.keyword.value if arg.keyword is not None else (
+                    fields[index] if index < len(fields) else None)
+                if named == attr:
                     origin = self.origin(arg.value, scope)
                     if origin.kind != "unknown":
                         found.append((origin, f"line {self.facts.pos(call).start.line}"))
@@ -298,6 +306,51 @@ class Origins(ResolverBase):
             held = Origin(origin.kind, "strong", f"`{key}`, given at {where} {origin.why}")
         self._held_attributes[key] = held
         return held
+
+    def attribute_fills(self) -> list[tuple[cst.Attribute, cst.BaseExpression, Scope]]:
+        """``ctx.sessions.extend(page["sessions"])``, ``snap.rows.append(row)``
+        on an object this scope holds: the list the attribute holds is
+        filled with those rows (target, what fills it, scope), as an
+        assignment of them would give it."""
+        if self._fills is None:
+            self._fills = []
+            for call, scope in self.facts.all_calls:
+                func = call.func
+                if (isinstance(func, cst.Attribute) and func.attr.value in _FILLS and len(call.args) == 1
+                        and not call.args[0].star and call.args[0].keyword is None
+                        and isinstance(func.value, cst.Attribute) and isinstance(func.value.value, cst.Name)):
+                    self._fills.append((func.value, call.args[0].value, scope))
+        return self._fills
+
+    def imported_attribute_exports(self, where: str) -> dict[str, str]:
+        """``module.Class.attr`` for the attributes this module gives the
+        instances of a class it imports from the project (``ctx =
+        Context()``, then ``ctx.sessions.extend(page.get("sessions", []))``),
+        where every value that tells anything tells the same: the module
+        that defines the class, and those that read the attribute, learn
+        what it holds."""
+        found: dict[str, list[tuple[Origin, int]]] = {}
+        for target, value, scope in [*self.facts.attribute_writes, *self.attribute_fills()]:
+            cls = self.instance_class(target.value, scope)
+            if cls is None or cls in self.facts.classes or cls.split(".", 1)[0] not in self.facts.imported_names:
+                continue
+            full = self.absolute(cls)
+            if full is None:
+                continue
+            origin = self.origin(value, scope)
+            if origin.kind != "unknown":
+                found.setdefault(f"{full}.{target.attr.value}", []).append(
+                    (origin, self.facts.pos(value).start.line))
+        out: dict[str, str] = {}
+        for key, origins in found.items():
+            kinds = {o.kind for o, _ in origins}
+            if len(kinds) != 1 or not kinds <= {"session", "foreign"} or any(o.strength != "strong" for o, _ in origins):
+                continue
+            origin, line = origins[0]
+            prefix = FOREIGN_EXPORT if origin.kind == "foreign" else ""
+            shown = key.rsplit(".", 2)
+            out[key] = f"{prefix}`{shown[-2]}.{shown[-1]}`, filled at {where}:{line} with {origin.why}"
+        return out
 
     def _local_callable(
         self, name: str, depth: int, call: cst.Call | None = None, scope: Scope | None = None

@@ -480,11 +480,22 @@ class PythonEngine:
         imports = self._imports(data) if candidate else ()
         rows = self._names_row_keys(data)
         command = not token and self._quotes_command(data)
+        # A base class may test a status in an attribute its subclasses set
+        # (`r.get("status") in self.targets`): its bytes are kept, so the
+        # exports can ask it without reading the file again.
+        held = not (token or candidate or rows or command) and self._tests_own_attribute(data)
         return ModuleSurvey(
             name, source.display, token, data if imported else None, imported, constants,
-            data if token or candidate or rows or command else None, source.path.name == "__init__.py", candidate,
+            data if token or candidate or rows or command or held else None, source.path.name == "__init__.py",
+            candidate,
             imports, b"import" in data, rows, command,
         )
+
+    def _tests_own_attribute(self, data: bytes) -> bool:
+        """Whether the bytes test something in an attribute of ``self`` and
+        read a status (substring tests: the parse decides)."""
+        return b" in self." in data and any(
+            b'"' + f + b'"' in data or b"'" + f + b"'" in data or b"." + f in data for f in self._fields)
 
     def _quotes_command(self, data: bytes) -> bool:
         """Whether the bytes quote a session command's program and its next
@@ -594,6 +605,7 @@ class PythonEngine:
             exported, self._annotates(exported), tests_only=False,
         )) if facts.talking and exported else []
         facts.exports = self._exports(items, options, memo, {v.name for _, v in typing})
+        self._talking_through_helpers(items, facts)
         if not facts.talking and not options.markers:
             # Nothing in the tree talks to OpenClaw: no test made elsewhere
             # can make a constant here a session status.
@@ -671,6 +683,38 @@ class PythonEngine:
         for key, verdicts in facts.through_unions(facts.uses).items():
             facts.uses.setdefault(key, []).extend(verdicts)
         return facts
+
+    def _testing_bases(
+        self, items: Sequence[tuple[SourcePath, Any]], needed: set[str], listed: set[str]
+    ) -> list[tuple[SourcePath, ModuleSurvey]]:
+        """The modules a candidate imports that test a status in an
+        attribute of ``self`` (``r.get("status") in self.targets`` in a base
+        class): what they test, their subclasses elsewhere set, so they
+        tell the project (see :mod:`codemods.forms.class_collection`)."""
+        out: list[tuple[SourcePath, ModuleSurvey]] = []
+        for source, survey in items:
+            if not isinstance(survey, ModuleSurvey) or survey.name in listed or not (
+                    survey.name in needed or any(n.endswith("." + survey.name) for n in needed)):
+                continue
+            data = survey.talking_source  # kept by the survey: never read again (a warm run opens nothing)
+            if data is None or not self._tests_own_attribute(data):
+                continue
+            out.append((source, survey))
+        return out
+
+    @staticmethod
+    def _talking_through_helpers(items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts) -> None:
+        """A module whose bytes name no source but that runs the sessions
+        command through a helper and exports what it returns
+        (`_run_json("sessions", "--json")` running `[OPENCLAW, *args]`) talks
+        to OpenClaw as much as one that names it. (A module that only
+        defines a session row type does not: the type is no source.)"""
+        carrying = {k.rpartition(".")[0] for k in facts.session_exports()}
+        for _, survey in items:
+            if isinstance(survey, ModuleSurvey) and survey.evidence is None and survey.name not in facts.talking \
+                    and survey.runs_command \
+                    and any(_same_module(c, survey.name) or c.startswith(survey.name + ".") for c in carrying):
+                facts.talking[survey.name] = (survey.display, "a sessions command run through a helper")
 
     def _readers(
         self, items: Sequence[tuple[SourcePath, Any]], reads: Callable[[ModuleSurvey, bytes], bool]
@@ -1133,6 +1177,7 @@ class PythonEngine:
                    or builds_candidate_class(v)]
         if not talking:
             return {}
+        talking += self._testing_bases(items, needed, {v.name for _, v in talking})
         # Only the tree's own names are exported: `pd.DataFrame.from_dict(store)`
         # builds a DataFrame of session entries, not every DataFrame there is.
         # A tree scanned from above its import root names `src.app.x` where
@@ -1248,7 +1293,8 @@ class PythonEngine:
         from codemods.sites import Sites
 
         facts: TreeFacts = context.facts.get(self.kind) or TreeFacts()
-        if b"migrator:" in data or self._remote(source, facts) or self._given_status_reads(source, facts):
+        if b"migrator:" in data or self._remote(source, facts) or self._given_status_reads(source, facts) \
+                or self._gives_tested_attribute(data, facts):
             return True
         if self._sites is None:
             self._sites = Sites(context.options.manifest, self._quoted)
@@ -1281,6 +1327,22 @@ class PythonEngine:
 
         return any(key.endswith(STATUS_READ) and kind == "session"
                    for passed in self._passed(self._module(source), facts).values() for key, kind, _, _, _ in passed)
+
+    @staticmethod
+    def _gives_tested_attribute(data: bytes, facts: TreeFacts) -> bool:
+        """Whether the bytes name a class and an attribute of it that a
+        method elsewhere tests a session status in (the exports'
+        ``Class.attr#attr``): this module may define the class, subclass it
+        or build it, and so give the attribute its names."""
+        from codemods.words import ATTRIBUTE_EXPORT, COLLECTION_EXPORT
+
+        for key, why in facts.exports.items():
+            if key.endswith(ATTRIBUTE_EXPORT) and why.startswith(COLLECTION_EXPORT):
+                held, _, attr = key[: -len(ATTRIBUTE_EXPORT)].rpartition(".")
+                cls = held.rpartition(".")[2]
+                if cls and cls.encode() in data and attr.encode() in data:
+                    return True
+        return False
 
     def _knowledge(self, source: SourcePath, facts: TreeFacts) -> "TreeKnowledge":
         from codemods.provenance import TreeKnowledge
