@@ -31,7 +31,12 @@ whole ``migrator apply --write --phase contract`` command (a
 ``[[tool.migrator.data]]`` rule at ``/status``) against jq on its whole
 records, in turn; checked byte for byte, with its peak memory and its CPU
 seconds. ``apply --write`` makes one pass over the export: the plan stages
-the new content beside it, the write journals the original and renames.
+the new content beside it and copies the original for the journal as it
+reads it (hashing each once), the write compares the file with that copy
+byte for byte, moves the copy into the journal and renames. Then the floor:
+the parts of that CPU time the work cannot do without, each measured alone
+(start, imports, the parse with its proofs, the two hashes the journal
+records, the bytes written and compared), and the best ratio they allow.
 
 ``sessions.json``: one OpenClaw session store of --sessions sessions (about
 12 MB for 40,000, two thirds of them with an old status) migrated by the
@@ -201,9 +206,82 @@ def bench_export(records: int, repeat: int, tmp: Path) -> None:
         print(_line("jq", size, *_medians(theirs), "(jq -c, whole records only)"))
         print(f"  ratio    {_ratios(theirs, ours, 'jq')}; goal at least 5x")
     print("  checked: only the top-level values changed; nested decoys and the truncated line left as written")
+    _floor(source, repeat, env, tmp, _medians(ours)[1], _medians(theirs)[1] if theirs else None)
     shutil.rmtree(project)
     source.unlink()
     whole.unlink()
+
+
+def _child_cpu(code: str, env: dict[str, str]) -> float:
+    """CPU seconds of a fresh interpreter running ``code``."""
+    child = subprocess.Popen([sys.executable, "-c", code], env=env)
+    _, status, usage = os.wait4(child.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, code
+    return usage.ru_utime + usage.ru_stime
+
+
+def _floor(source: Path, repeat: int, env: dict[str, str], tmp: Path, command: float, jq: float | None) -> None:
+    """The parts of the command's CPU time that the work cannot do without,
+    each measured alone (medians of ``repeat``, in turn): the interpreter's
+    start, the imports (the libraries', then the package's own), one read
+    that parses every line and proves each splice (``jsonlines.stream``
+    with no sink, less its hash), one sha256 of the original and one of the
+    result (the journal records both), and the bytes the write moves (the
+    new file and the journal's copy written and fsynced, the file compared
+    with that copy). Their sum over jq's CPU time is the best ratio this
+    design allows; what the command spends beyond it is the rest (options,
+    discovery, findings, the journal's lines, renames)."""
+    import hashlib
+
+    from migrator.journal import same_bytes
+
+    mapping = VOCAB.old_to_new
+    patterns = [PointerPattern.parse("/status")]
+    third_party = "import click, pathspec, msgspec, orjson, packaging.version, json5"
+    ours = ("import migrator.cli, migrator.write, msgspec; from migrator.engines import registered; "
+            "registered()")
+    parts: dict[str, list[float]] = {}
+    copy = tmp / "floor-copy.jsonl"
+    # The command hashes and writes blocks it has read already: so do these.
+    with open(source, "rb") as handle:
+        blocks = list(iter(lambda: handle.read(jsonlines.BLOCK), b""))
+    for _ in range(repeat):
+        start = _child_cpu("pass", env)
+        libraries = _child_cpu(third_party, env)
+        package = _child_cpu(ours, env)
+        cpu = time.process_time()
+        with open(source, "rb") as handle:
+            jsonlines.stream(handle, patterns, mapping)
+        stream = time.process_time() - cpu
+        cpu = time.process_time()
+        hasher = hashlib.sha256()
+        for block in blocks:
+            hasher.update(block)
+        hashed = time.process_time() - cpu
+        cpu = time.process_time()
+        for _copy in range(2):
+            with open(copy, "wb") as out:
+                for block in blocks:
+                    out.write(block)
+                out.flush()
+                os.fsync(out.fileno())
+        assert same_bytes(source, copy)
+        moved = time.process_time() - cpu
+        for name, value in (("interpreter start", start), ("imports: click, pathspec, msgspec, ...", libraries - start),
+                            ("imports: migrator's own", package - libraries),
+                            ("read, parse, splice, proof", stream - hashed), ("sha256 x2 (original, result)", 2 * hashed),
+                            ("write x2 + fsync, compare", moved)):
+            parts.setdefault(name, []).append(value)
+    copy.unlink()
+    del blocks
+    floor = 0.0
+    print(f"  floor (CPU seconds, each part alone, medians of {repeat}):")
+    for name, values in parts.items():
+        floor += statistics.median(values)
+        print(f"    {name:<40}{statistics.median(values):6.3f} s  ({min(values):.3f}-{max(values):.3f})")
+    print(f"    {'sum':<40}{floor:6.3f} s; the whole command {command:.3f} s (the rest: {command - floor:.3f} s)")
+    if jq is not None:
+        print(f"    best ratio these parts allow: {jq / floor:.1f}x jq (cpu); the command: {jq / command:.1f}x")
 
 
 def jq_program() -> str:

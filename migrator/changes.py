@@ -182,7 +182,9 @@ class JsonlChange(Change):
     When the plan already wrote the new content beside the file
     (``staged``, with its digest ``staged_sha256``: one pass over the data),
     that file is renamed in; otherwise the migrated lines are streamed from
-    the journal's copy into a temp file, which is renamed in.
+    the journal's copy into a temp file, which is renamed in. A ``backup``
+    the plan copied the original into as it read it becomes the journal's
+    copy once the file is found to still hold the same bytes.
     """
 
     kind: ClassVar[str] = "jsonl"
@@ -196,6 +198,7 @@ class JsonlChange(Change):
     sample: list[tuple[int, bytes, bytes]] = field(default_factory=list)
     staged: Path | None = None
     staged_sha256: str = ""
+    backup: Path | None = None
 
     def describe(self) -> str:
         out = []
@@ -208,8 +211,12 @@ class JsonlChange(Change):
 
     def apply(self, journal: JournalRun) -> None:
         staged = self.staged if self.staged is not None and self.staged.is_file() else None
+        backup = self.backup if self.backup is not None and self.backup.is_file() else None
         try:
-            before = journal.keep_blob_file(self.path, self.sha256)
+            if backup is not None:
+                before = journal.keep_blob_staged(backup, self.path, self.sha256)
+            else:
+                before = journal.keep_blob_file(self.path, self.sha256)
         except (FileNotFoundError, StalePlan):
             self.discard()
             raise StalePlan(self.display) from None
@@ -233,12 +240,13 @@ class JsonlChange(Change):
         journal.done(self.path)
 
     def discard(self) -> None:
-        """Remove the staged content, if any (the change is not made)."""
-        if self.staged is not None:
-            try:
-                os.unlink(self.staged)
-            except FileNotFoundError:
-                pass
+        """Remove the staged content and backup, if any (the change is not made)."""
+        for path in (self.staged, self.backup):
+            if path is not None:
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    pass
 
     @classmethod
     def undo(cls, entry: Mapping[str, Any], journal: JournalRun, force: bool) -> Undone:

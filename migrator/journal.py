@@ -16,6 +16,7 @@ it is undone, is the business of :mod:`migrator.changes`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -142,16 +143,18 @@ def atomic_replace(path: Path, mode: int | None = None, *, durable: bool = True)
         fsync_dir(directory)
 
 
-def staged_path(path: Path) -> Path:
+def staged_path(path: Path, role: str = "staged") -> Path:
     """A temp file beside ``path`` for content prepared ahead of its write
-    (see :func:`install`), named like :func:`atomic_replace`'s so that
-    :func:`sweep_temps` removes it once its process is gone: the run's own
-    process, not a worker it planned in, which may end before the write."""
+    (see :func:`install`; ``role`` "backup" for the copy of the original
+    made as it is read, see :meth:`JournalRun.keep_blob_staged`), named like
+    :func:`atomic_replace`'s so that :func:`sweep_temps` removes it once its
+    process is gone: the run's own process, not a worker it planned in,
+    which may end before the write."""
     # A process that never imported multiprocessing is no worker of it.
     module = sys.modules.get("multiprocessing")
     parent = None if module is None else module.parent_process()
     pid = os.getpid() if parent is None or parent.pid is None else parent.pid
-    return path.parent / f".{path.name}.staged.migrator-{pid}.tmp"
+    return path.parent / f".{path.name}.{role}.migrator-{pid}.tmp"
 
 
 def install(staged: Path, path: Path) -> None:
@@ -212,6 +215,20 @@ def file_digest(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             hasher.update(block)
     return hasher.hexdigest()
+
+
+def same_bytes(first: Path, second: Path) -> bool:
+    """Whether two files hold the same bytes, read side by side in blocks
+    (a comparison costs a fraction of a hash of either)."""
+    with open(first, "rb") as one, open(second, "rb") as two:
+        if os.fstat(one.fileno()).st_size != os.fstat(two.fileno()).st_size:
+            return False
+        while True:
+            block = one.read(1 << 20)
+            if block != two.read(1 << 20):
+                return False
+            if not block:
+                return True
 
 
 def migrator_home(root: Path) -> Path:
@@ -295,6 +312,44 @@ class JournalRun:
             if hasher.hexdigest() != expected:
                 raise StalePlan(str(source))  # abandons the copy
         return expected
+
+    def keep_blob_staged(self, backup: Path, source: Path, expected: str) -> str:
+        """Store ``backup``, a copy of ``source`` made as the plan read it
+        (whose bytes had the digest ``expected``), as the journal's copy of
+        ``source``, if ``source`` still holds those bytes; else
+        :class:`StalePlan`, and nothing is kept. The check compares the
+        file with the copy byte for byte, as strict as hashing it again and
+        cheaper: the plan's one pass computed the digest and wrote the copy.
+        The copy is made durable and renamed in (copied where the journal
+        is on another file system); ``backup`` is gone either way."""
+        try:
+            if not same_bytes(source, backup):
+                raise StalePlan(str(source))
+            target = self.blobs / expected
+            if target.exists():
+                return expected  # kept by an earlier run, by the same digest
+            fd = os.open(backup, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.chmod(backup, 0o600)
+            crash_point()
+            try:
+                os.replace(backup, target)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+                with atomic_replace(target, 0o600) as handle, open(backup, "rb") as src:
+                    copy = WriteBehind(handle)
+                    for block in iter(lambda: src.read(1 << 20), b""):
+                        copy.write(block)
+            else:
+                fsync_dir(self.blobs)
+            return expected
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(backup)
 
     def intend(self, path: Path, kind: str, before: str, after: str, **extra: Any) -> None:
         """Record a change before it is made: a crash after this line leaves

@@ -235,18 +235,23 @@ class JsonlEngine(StoreEngine, fmt="jsonl", user_rules=True):
         # it is planned, so the write only journals and renames.
         stage = options.stage and decision.action == "rewrite" and not decision.refusal
         staged = _stage(source.path) if stage else None
+        # The journal's copy of the original, written as it is read: the
+        # write then compares the file with it instead of hashing it again.
+        backup = _stage(source.path, "backup") if staged is not None else None
         sink: HashingWriter | None = None
         try:
             with open(source.path, "rb") as handle, contextlib.ExitStack() as stack:
                 if staged is not None:
                     # Its writeback starts as it is written: the write's fsync waits less.
                     sink = HashingWriter(WriteBehind(stack.enter_context(open(staged, "wb"))))
+                copy = WriteBehind(stack.enter_context(open(backup, "wb"))) if backup is not None else None
                 # Findings are capped: past the cap the stream only counts.
                 stats = jsonlines.stream(handle, target.patterns, mapping, sink,  # type: ignore[arg-type]
-                                         on_edit=keep, edit_limit=FINDINGS_PER_FILE)
+                                         copy=copy, on_edit=keep, edit_limit=FINDINGS_PER_FILE)  # type: ignore[arg-type]
         except OSError as exc:
-            if staged is not None:
-                _discard(staged)
+            for path in (staged, backup):
+                if path is not None:
+                    _discard(path)
             result.error = Problem("unreadable", f"cannot read: {exc.strerror or exc}")
             return result
         _settle(result, findings, target, decision)
@@ -264,19 +269,21 @@ class JsonlEngine(StoreEngine, fmt="jsonl", user_rules=True):
         elif decision.action == "rewrite" and stats.changed_lines:
             result.plan = JsonlChange(source.path, source.display, stats.sha256, target.patterns, dict(mapping),
                                       stats.changed_lines, stats.sample, staged,
-                                      sink.hexdigest() if sink is not None else "")
+                                      sink.hexdigest() if sink is not None else "", backup)
             planned = True
-        if staged is not None and not planned:
-            _discard(staged)
+        for path in (staged, backup):
+            if path is not None and not planned:
+                _discard(path)
         return result
 
     # verify: each changed line is proven by re-parsing as it is edited.
 
 
-def _stage(path: Path) -> Path | None:
-    """A private temp file beside ``path`` for its new content, or None
-    where none can be made (the write then streams the file again)."""
-    staged = staged_path(path)
+def _stage(path: Path, role: str = "staged") -> Path | None:
+    """A private temp file beside ``path`` for its new content (or, ``role``
+    "backup", for a copy of the original), or None where none can be made
+    (the write then streams the file again, or copies it)."""
+    staged = staged_path(path, role)
     try:
         os.close(os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     except OSError:
