@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import OrderedDict
-from typing import Iterable
+from typing import Callable, Iterable
 
 from codemods import orm, tables
 from codemods.words import foreign_token, words_of
@@ -382,6 +382,15 @@ class Sites:
         tests, as for a module-level function."""
         if b"class " not in source:
             return set()
+        return self._methods(source, lambda method, params: any(
+            isinstance(inner, ast.Compare) and len(inner.ops) == 1
+            and isinstance(inner.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn))
+            and isinstance(inner.left, ast.Name) and inner.left.id in params for inner in ast.walk(method)))
+
+    @staticmethod
+    def _methods(source: bytes, test: Callable[[ast.FunctionDef | ast.AsyncFunctionDef, set[str]], bool]) -> set[str]:
+        """``Class.method`` of each method of a module-level class for which
+        ``test(method, parameters)`` holds (its parameters but ``self``)."""
         try:
             tree = parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -394,12 +403,8 @@ class Sites:
                 if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     continue
                 params = {a.arg for a in (*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)[1:]}
-                for inner in ast.walk(method):
-                    if isinstance(inner, ast.Compare) and len(inner.ops) == 1 and isinstance(
-                            inner.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) and isinstance(
-                            inner.left, ast.Name) and inner.left.id in params:
-                        out.add(f"{node.name}.{method.name}")
-                        break
+                if test(method, params):
+                    out.add(f"{node.name}.{method.name}")
         return out
 
     def keyed_parameters(self, source: bytes) -> set[str]:
@@ -459,22 +464,12 @@ class Sites:
         other modules pass it decides what it reads, as for a function."""
         if b"class " not in source or self._reads_from.search(source) is None:
             return set()
-        try:
-            tree = parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return set()
-        out: set[str] = set()
-        for node in tree.body:
-            if not isinstance(node, ast.ClassDef):
-                continue
-            for method in node.body:
-                if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    continue
-                params = _loop_names(method, {a.arg for a in (
-                    *method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)[1:]})
-                if any(isinstance(r, ast.Name) and r.id in params for r in map(self._read_root, ast.walk(method))):
-                    out.add(f"{node.name}.{method.name}")
-        return out
+
+        def reads(method: ast.FunctionDef | ast.AsyncFunctionDef, params: set[str]) -> bool:
+            names = _loop_names(method, params)
+            return any(isinstance(r, ast.Name) and r.id in names for r in map(self._read_root, ast.walk(method)))
+
+        return self._methods(source, reads)
 
     def storing_methods(self, source: bytes) -> set[str]:
         """``Class.method`` of each method of a module-level class that binds
@@ -483,24 +478,11 @@ class Sites:
         modules pass it decides what the column stores."""
         if b"class " not in source or b".execute" not in source or b"?" not in source:
             return set()
-        try:
-            tree = parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return set()
-        out: set[str] = set()
-        for node in tree.body:
-            if not isinstance(node, ast.ClassDef):
-                continue
-            for method in node.body:
-                if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    continue
-                params = {a.arg for a in (*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)[1:]}
-                if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "execute"
-                       and len(n.args) >= 2 and isinstance(n.args[1], (ast.Tuple, ast.List))
-                       and any(isinstance(e, ast.Name) and e.id in params for e in n.args[1].elts)
-                       for n in ast.walk(method)):
-                    out.add(f"{node.name}.{method.name}")
-        return out
+        return self._methods(source, lambda method, params: any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "execute"
+            and len(n.args) >= 2 and isinstance(n.args[1], (ast.Tuple, ast.List))
+            and any(isinstance(e, ast.Name) and e.id in params for e in n.args[1].elts)
+            for n in ast.walk(method)))
 
     def building_parameters(self, source: bytes) -> set[str]:
         """Module-level functions that build a class of the module from one
