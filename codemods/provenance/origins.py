@@ -57,12 +57,12 @@ class Origins(ResolverBase):
     def _origin(self, node: cst.BaseExpression, scope: Scope, depth: int) -> Origin:
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
             text = string_value(node) if isinstance(node, cst.SimpleString) else self.code(node)
-            return self._text_origin(text or "", "the path") or _UNKNOWN
+            return self._text_origin(text or "") or _UNKNOWN
         if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
             # ["openclaw", "sessions", "--json"]: a command line, read as words.
             # The leading words count: ["openclaw", "sessions", "--json", str(n)].
             words = self._command_words(node.elements, scope, 0)
-            return self._text_origin(" ".join(words), "the command") or _UNKNOWN if words else _UNKNOWN
+            return self._text_origin(" ".join(words)) or _UNKNOWN if words else _UNKNOWN
         if isinstance(node, cst.Dict):  # {"tool": "sessions_list", "args": {...}}
             for entry in node.elements[:6]:
                 if isinstance(entry, cst.DictElement) and isinstance(entry.value, cst.SimpleString):
@@ -138,11 +138,10 @@ class Origins(ResolverBase):
     def _call_origin(self, node: cst.Call, scope: Scope, depth: int) -> Origin:
         name = cst.helpers.get_full_name_for_node(node.func) or ""
         if name:
-            found = self._text_origin(name, f"`{name}()`")
+            found = self._text_origin(name)
             if found is not None:
                 return Origin(found.kind, "strong", f"a `{name}` result" if found.kind == "session" else
                               f"the value comes from `{name}`")
-            found = None
         # A string argument names the source: invoke("sessions_list"),
         # glob("agents/*/sessions/sessions.json"), run(["openclaw", "sessions", "--json"]).
         # A payload names it too: Request(url, data=json.dumps({"tool": "sessions_list"})).

@@ -97,7 +97,7 @@ class Sources(ResolverBase):
         known = self._exported(name)
         return known if known is not None and known.kind == "session" else None
 
-    def _text_origin(self, text: str, what: str) -> Origin | None:
+    def _text_origin(self, text: str) -> Origin | None:
         found = self._source_in(text)
         if found is None:
             return None
