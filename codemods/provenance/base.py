@@ -68,6 +68,15 @@ class ResolverBase:
             found = self.facts.code_of[node] = self.module.code_for_node(node).strip()
         return found
 
+    def nearest_binding(self, use: cst.CSTNode, bindings: list[Binding]) -> Binding | None:
+        """Of ``bindings`` of one name, the one whose value is written last
+        at or above ``use`` (two loops of a function may bind one name: the
+        one before the use holds it there), or None."""
+        line = self.facts.pos(use).start.line
+        before = [(self.facts.pos(b.value).start.line, i, b) for i, b in enumerate(bindings)
+                  if b.value is not None and self.facts.pos(b.value).start.line <= line]
+        return max(before, key=lambda t: t[:2])[2] if before else None
+
     if TYPE_CHECKING:
         # Subjects (codemods.provenance.subjects)
         def subject(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Subject | None: ...

@@ -36,10 +36,8 @@ class Columns(ResolverBase):
             elif len(bindings) > 1:
                 # Two loops may bind one name to columns of two queries: the
                 # one before this use holds it.
-                line = self.facts.pos(node).start.line
-                before = [(self.facts.pos(b.value).start.line, i, b) for i, b in enumerate(bindings)
-                          if b.value is not None and self.facts.pos(b.value).start.line <= line]
-                bindings = [max(before, key=lambda t: t[:2])[2]] if before else []
+                nearest = self.nearest_binding(node, bindings)
+                bindings = [nearest] if nearest is not None else []
             for binding in bindings:
                 if binding.value is None:
                     continue

@@ -44,10 +44,7 @@ class Names(ResolverBase):
         if use is not None and len(bindings) > 1 and any(b.kind == "for" for b in bindings):
             # Where each binding's value is written (binding lines are kept
             # only for files with markers; positions are resolved only here).
-            line = self.facts.pos(use).start.line
-            before = [(self.facts.pos(b.value).start.line, i, b) for i, b in enumerate(bindings)
-                      if b.value is not None and self.facts.pos(b.value).start.line <= line]
-            nearest = max(before, key=lambda t: t[:2])[2] if before else None
+            nearest = self.nearest_binding(use, bindings)
         for binding in [nearest] if nearest is not None and nearest.kind == "for" else bindings:
             if binding.value is None or binding.kind in ("event", "key"):
                 continue  # a key of a table is no row of it

@@ -192,10 +192,7 @@ class Subjects(ResolverBase):
         keys = [b for b in bindings if b.kind == "key"]
         if not keys or len(bindings) == 1:
             return bindings
-        line = self.facts.pos(use).start.line
-        before = [(self.facts.pos(b.value).start.line, i, b) for i, b in enumerate(bindings)
-                  if b.value is not None and self.facts.pos(b.value).start.line <= line]
-        nearest = max(before, key=lambda t: t[:2])[2] if before else None
+        nearest = self.nearest_binding(use, bindings)
         return [b for b in bindings if b.kind != "key" or b is nearest]
 
     def key_subject(
