@@ -18,7 +18,7 @@ from collections import OrderedDict
 from typing import Callable, Iterable
 
 from codemods import orm, tables
-from codemods.words import foreign_token, words_of
+from codemods.words import COUNTERS, foreign_token, words_of
 from migrator.manifest import Manifest
 
 # A validating helper: its positional parameters, and each (tested, collection)
@@ -58,8 +58,6 @@ COPIER_MODULES = frozenset({"dataclasses", "attrs", "attr", "copy"})
 _SQL_SELECT = re.compile(rb"(?i)\bselect\b")
 _NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip", "str"})
 _STATUS_WORD = re.compile(r"(?i)status|state")
-# Calls that build a mapping by counting (see codemods.provenance.mappings).
-_COUNTING = frozenset({"Counter", "defaultdict"})
 _NAME_BEFORE = re.compile(rb"\w+$")
 # A module-level `def` line and its parameters (up to the first closing parenthesis).
 _DEF_LINE = re.compile(rb"^(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(([^)]*)", re.MULTILINE)
@@ -223,7 +221,7 @@ class Sites:
             self._counted = {
                 t.id for node in ast.walk(self._pending[0]) if isinstance(node, ast.Assign) and (
                     isinstance(node.value, ast.DictComp) or isinstance(node.value, ast.Call)
-                    and getattr(node.value.func, "id", getattr(node.value.func, "attr", "")) in _COUNTING)
+                    and getattr(node.value.func, "id", getattr(node.value.func, "attr", "")) in COUNTERS)
                 for t in node.targets if isinstance(t, ast.Name)
             }
         return name in self._counted

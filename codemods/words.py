@@ -36,6 +36,11 @@ MAPPED_EXPORT = "#mapped"
 # (``row.get("status")``, a name bound from one), not the row or another field.
 STATUS_READ = "#status"
 
+# Calls that make a mapping whose missing keys read as zero, filled by
+# counting (``Counter(...)``, ``defaultdict(int)``): shared by the status-keyed
+# mappings (codemods.provenance.mappings) and the ast site test.
+COUNTERS = frozenset({"Counter", "defaultdict"})
+
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
 

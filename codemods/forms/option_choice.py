@@ -22,6 +22,7 @@ import libcst as cst
 from codemods.forms.writer import write
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Scope, Verdict, collection_elements
+from codemods.provenance.model import _COPIES as COPIES
 from codemods.session_status import Plan, StatusRewriter, _imported_constant
 from migrator.findings import CONFIDENCES
 from migrator.manifest import CommandOptions
@@ -29,7 +30,7 @@ from migrator.rules import Example, Rule
 
 ORDER = 47  # before the constant form, which judges the constants given as choices by all their uses
 # Calls that copy a collection (or a dict's keys) given as an option's choices.
-_COPIES = frozenset({"list", "tuple", "sorted", "set", "frozenset"})
+_COPIES = COPIES | {"set", "frozenset"}
 
 _ARGPARSE = (
     'import argparse\nimport json\nimport subprocess\n\n'

@@ -357,7 +357,9 @@ class ModuleFacts(cst.CSTVisitor):
             self.literal_lookups.append((node, holder, key, self.scope))
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-        if isinstance(node.operator, cst.Add):
+        # Only a sum of two lookups can be expand's (`c["failed"] + c["interrupted"]`).
+        if isinstance(node.operator, cst.Add) and isinstance(node.left, (cst.Subscript, cst.Call)) \
+                and isinstance(node.right, (cst.Subscript, cst.Call)):
             for side in (node.left, node.right):
                 self.summed_lookups[id(side)] = node
 

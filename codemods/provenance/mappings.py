@@ -18,14 +18,13 @@ import libcst as cst
 
 from codemods.provenance import Resolver, Scope, Subject, Verdict, nodes_in
 from codemods.provenance.nodes import counted_key
+from codemods.words import COUNTERS
 
 # Marks an export ``module.function#keys`` (``#counts``: its values are
 # counts): the function returns a mapping keyed by session statuses; the
 # value is the chain.
 KEYS_EXPORT = "#keys"
 COUNTS_EXPORT = "#counts"
-# Calls that make an empty mapping whose missing keys read as zero.
-_COUNTERS = frozenset({"Counter", "defaultdict"})
 _DEPTH = 3
 
 
@@ -73,7 +72,7 @@ def _built(resolver: Resolver, value: cst.BaseExpression, scope: Scope, depth: i
             subject = resolver.subject(listed.elt, scope, depth + 1)
             return _keyed(subject, True, f"{shown}, a `Counter` of {subject.description}" if subject else "")
         return None
-    if last in _COUNTERS and (not value.args or last == "defaultdict") or last == "dict" and not value.args:
+    if last in COUNTERS and (not value.args or last == "defaultdict") or last == "dict" and not value.args:
         return _counted(resolver, value, scope, depth, shown)
     if isinstance(value.func, cst.Name) and value.func.value in resolver.facts.functions:
         return _returned(resolver, value.func.value, depth, shown)
@@ -114,7 +113,7 @@ def _counted(resolver: Resolver, value: cst.BaseExpression, scope: Scope, depth:
     first = subjects[0]
     assert first is not None
     counts = isinstance(value, cst.Call) and (cst.helpers.get_full_name_for_node(value.func) or "").rsplit(".", 1)[-1] \
-        in _COUNTERS
+        in COUNTERS
     return Keys(first, None, counts, f"{shown}, counted by {first.description}")
 
 
