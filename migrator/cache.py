@@ -175,32 +175,49 @@ class Memo:
     the run's options and whatever the step says its answer depends on.
 
     Same rules as file entries: JSON only, atomic writes, a damaged entry is a
-    miss.
+    miss. Answers are also held for the rest of the run, with caching off too
+    (``directory`` None): the gathering asks some questions again in later
+    rounds with the same inputs.
     """
 
-    def __init__(self, directory: Path, options: Options) -> None:
+    def __init__(self, directory: Path | None, options: Options) -> None:
         self.directory = directory
         self._salt = options_fingerprint(options)
+        # The run's answers as JSON text: each get returns a fresh value, as a
+        # read from disk does, so no caller shares one with another.
+        self._held: dict[str, str] = {}
 
-    def _path(self, namespace: str, parts: list[Any]) -> Path:
-        key = _digest([FORMAT, self._salt, namespace, parts])
-        return self.directory / "memo" / key[:2] / f"{key}.json"
+    def _key(self, namespace: str, parts: list[Any]) -> str:
+        return _digest([FORMAT, self._salt, namespace, parts])
+
+    def _path(self, directory: Path, key: str) -> Path:
+        return directory / "memo" / key[:2] / f"{key}.json"
 
     def get(self, namespace: str, parts: list[Any]) -> Any:
         """The stored answer, or None."""
+        key = self._key(namespace, parts)
+        held = self._held.get(key)
+        if held is not None:
+            return json.loads(held)
+        if self.directory is None:
+            return None
         try:
-            return json.loads(self._path(namespace, parts).read_bytes())["value"]
+            value = json.loads(self._path(self.directory, key).read_bytes())["value"]
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        self._held[key] = json.dumps(value, separators=(",", ":"))
+        return value
 
     def put(self, namespace: str, parts: list[Any], value: Any) -> None:
-        _write_entry(self.directory, self._path(namespace, parts), {"value": value})
+        key = self._key(namespace, parts)
+        self._held[key] = json.dumps(value, separators=(",", ":"))
+        if self.directory is not None:
+            _write_entry(self.directory, self._path(self.directory, key), {"value": value})
 
 
-def open_memo(options: Options) -> Memo | None:
-    """The memo for tree-wide steps, or None when caching is off."""
-    if options.cache_dir is None:
-        return None
+def open_memo(options: Options) -> Memo:
+    """The memo for tree-wide steps: on disk beside the cache, or held for
+    this run only when caching is off."""
     return Memo(options.cache_dir, options)
 
 
