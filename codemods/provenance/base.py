@@ -61,6 +61,16 @@ class ResolverBase:
         self._helper_tests()
         self._collect_words()
 
+    def attribute_calls(self, attribute: str) -> list[tuple[cst.Call, Scope]]:
+        """The module's calls through an attribute of this name
+        (``rows.append(x)``, ``self.refresh()``), with their scopes."""
+        if self._calls_by_attribute is None:
+            self._calls_by_attribute = {}
+            for call, scope in self.facts.all_calls:
+                if isinstance(call.func, cst.Attribute):
+                    self._calls_by_attribute.setdefault(call.func.attr.value, []).append((call, scope))
+        return self._calls_by_attribute.get(attribute, [])
+
     def code(self, node: cst.CSTNode) -> str:
         # A chain's why quotes the same arguments over and over: generated once.
         found = self.facts.code_of.get(node)

@@ -109,9 +109,9 @@ class Names(ResolverBase):
         if not any(b.kind == "assign" and isinstance(b.value, cst.List) and not b.value.elements for b in bindings):
             return None
         found: list[Origin] = []
-        for call, call_scope in self.facts.all_calls:
+        for call, call_scope in self.attribute_calls("append"):
             func = call.func
-            if (isinstance(func, cst.Attribute) and func.attr.value == "append" and isinstance(func.value, cst.Name)
+            if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
                     and func.value.value == name and len(call.args) == 1 and call_scope.owner_of(name) is owner):
                 found.append(self.origin(call.args[0].value, call_scope, depth + 1))
         kinds = {o.kind for o in found}
@@ -233,14 +233,8 @@ class Names(ResolverBase):
     def _method_calls(self, method: str) -> list[tuple[cst.Call, Scope]]:
         """Calls of ``Class.method`` made through an instance (``self.loose_ends(raw)``,
         ``shift.round()`` where ``shift = Shift()``)."""
-        if self._calls_by_attribute is None:
-            self._calls_by_attribute = {}
-            for call, scope in self.facts.all_calls:
-                if isinstance(call.func, cst.Attribute):
-                    self._calls_by_attribute.setdefault(call.func.attr.value, []).append((call, scope))
-        name = method.rsplit(".", 1)[-1]
         return [
-            (call, scope) for call, scope in self._calls_by_attribute.get(name, ())
+            (call, scope) for call, scope in self.attribute_calls(method.rsplit(".", 1)[-1])
             if isinstance(call.func, cst.Attribute)
             and (self._method(call.func, scope) == method or self._class_call(call.func, scope) == method)
         ]
