@@ -319,9 +319,10 @@ class Sites:
         # `def nudge(key, status): ... status == "timeout"`: a parameter that
         # says it holds a status, compared, takes what its callers pass.
         named = {p for p in params if _says_status(p.decode(errors="replace"))}
-        # `for row in rows:` over a parameter: the loop's name stands for it.
+        # `for row in rows:` or `[r for r in rows if ...]` over a parameter:
+        # the loop's name stands for it.
         if not named and not roots & params and not any(
-                b"in " + p + b":" in source or b"in " + p + b")" in source for p in params):
+                re.search(rb"\bin[ \t]+" + re.escape(p) + rb"\b", source) for p in params):
             return set()
         try:
             tree = parse(source)

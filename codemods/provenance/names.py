@@ -104,16 +104,22 @@ class Names(ResolverBase):
         return _UNKNOWN
 
     def _appended_origin(self, name: str, owner: Scope, bindings: Sequence[Binding], depth: int) -> Origin | None:
-        """``rows = []`` then ``rows.append({... "status": entry["status"]})``:
-        the list holds what is appended to it, when all of it is of one kind."""
-        if not any(b.kind == "assign" and isinstance(b.value, cst.List) and not b.value.elements for b in bindings):
+        """``rows = []`` then ``rows.append({... "status": entry["status"]})``,
+        ``rows.extend(page)`` or ``rows += page``: the list holds what is put
+        in it, when all of it is of one kind."""
+        if not any(b.kind in ("assign", "unpack") and _empty_list(b) for b in bindings):
             return None
         found: list[Origin] = []
-        for call, call_scope in self.attribute_calls("append"):
+        for call, call_scope in [*self.attribute_calls("append"), *self.attribute_calls("extend")]:
             func = call.func
             if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
-                    and func.value.value == name and len(call.args) == 1 and call_scope.owner_of(name) is owner):
+                    and func.value.value == name and len(call.args) == 1 and not call.args[0].star
+                    and call.args[0].keyword is None and call_scope.owner_of(name) is owner):
                 found.append(self.origin(call.args[0].value, call_scope, depth + 1))
+        for node, aug_scope in self.facts.aug_assigns:
+            if (isinstance(node.target, cst.Name) and node.target.value == name and isinstance(node.operator, cst.AddAssign)
+                    and aug_scope.owner_of(name) is owner):
+                found.append(self.origin(node.value, aug_scope, depth + 1))
         kinds = {o.kind for o in found}
         if len(kinds) != 1 or "unknown" in kinds:
             return None
@@ -263,3 +269,13 @@ class Names(ResolverBase):
         if known is None or known.strength != "strong":
             return None
         return Origin("session", "strong", f"`{param}` of `{method}()`, the row {known.why}")
+
+
+def _empty_list(binding: Binding) -> bool:
+    """Whether a binding starts an empty list: ``rows = []``, or its item of
+    ``rows, total = [], 0``."""
+    value = binding.value
+    if binding.index is not None and isinstance(value, cst.Tuple) and isinstance(binding.index, int) \
+            and binding.index < len(value.elements):
+        value = value.elements[binding.index].value
+    return isinstance(value, cst.List) and not value.elements

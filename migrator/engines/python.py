@@ -1260,8 +1260,16 @@ class PythonEngine:
                     if hit is not None:
                         found.append(f"imports `{candidate}`, which uses {talking[hit][1]}")
                         break
+            # A module whose functions other modules pass session rows handles
+            # session rows: as much a tie as importing a module that talks.
+            found += given[:1]
             return found
 
+        given = [
+            f"through its callers: `{function}()` is given session rows {where}"
+            for (module, function), passed in sorted(facts.passed.items()) if _same_module(module, importer)
+            for _, kind, _, where, _ in passed[:1] if kind == "session"
+        ]
         return resolve
 
     def load(self) -> None:
