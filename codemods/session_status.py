@@ -167,6 +167,9 @@ class StatusRewriter:
         out: list[ImportedUse] = []
         probes = [(c.other, c.subject, c.scope) for c in facts.comparisons]
         probes += [(cst.Name(d.table), d.key, d.scope) for d in facts.dispatches]
+        # `vocab.COLOURS.get(status)`: a table of another module read through it.
+        probes += [(cst.Attribute(cst.Name(head), cst.Name(attr)), d.key, d.scope)
+                   for d in facts.attribute_dispatches for head, _, attr in [d.table.partition(".")]]
         for comparison in facts.comparisons:
             # `row["status"] in ALL` where `ALL = DONE | FAIL` of imported constants.
             union = resolver.union_constant(comparison.other, comparison.scope)

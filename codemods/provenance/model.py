@@ -208,6 +208,9 @@ class TreeKnowledge:
     # The project's validating helpers other modules define (dotted name ->
     # parameters): a call of one imported here is a membership test.
     validators: Mapping[str, Validator] = field(default_factory=dict)
+    # Constants of the project's modules that name a session command's
+    # program (dotted name -> program): `[settings.OPENCLAW_BIN, *args]`.
+    programs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

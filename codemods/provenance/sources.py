@@ -163,6 +163,14 @@ class Sources(ResolverBase):
             if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].value is not None \
                     and bindings[0].index is None:
                 return self._program_word(bindings[0].value, owner, depth + 1)
+        if isinstance(node, (cst.Name, cst.Attribute)) and self.tree.programs:
+            # `[settings.OPENCLAW_BIN, *args]`, `[OPENCLAW_BIN, ...]` imported:
+            # a constant of another module of the project.
+            dotted = cst.helpers.get_full_name_for_node(node)
+            full = self.absolute(dotted) if dotted else None
+            if full is not None:
+                return self.tree.programs.get(full) or next(
+                    (w for k, w in self.tree.programs.items() if k.endswith("." + full) or full.endswith("." + k)), None)
         return None
 
     def _spread_words(self, name: str, scope: Scope, depth: int) -> list[str] | None:

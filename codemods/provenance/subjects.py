@@ -175,8 +175,12 @@ class Subjects(ResolverBase):
                                     f"`{part.value}` (a key of `{self.code(binding.value)}`, {inner.description})",
                                     marked or inner.marked,
                                 )
-                        if binding.kind in ("assign", "walrus") and binding.value is not None:
-                            inner = self.subject(binding.value, owner, depth + 1)
+                        value = binding.value
+                        if binding.kind == "unpack" and value is not None and binding.index is not None:
+                            # `key, status = row["key"], row.get("status")`
+                            value = _plain_item(value, binding.index)
+                        if binding.kind in ("assign", "walrus", "unpack") and value is not None:
+                            inner = self.subject(value, owner, depth + 1)
                             if inner is not None and inner.is_status:
                                 return Subject(
                                     inner.key, True, inner.root, inner.scope,

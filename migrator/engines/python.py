@@ -102,6 +102,10 @@ class ModuleSurvey:
     # through a helper (`_json("sessions", "--all-agents")` running
     # `[OPENCLAW, *args]`), which tells other modules what its values are.
     runs_command: bool = False
+    # Module-level names bound to a statement that quotes a session command's
+    # program (`OPENCLAW_BIN = os.environ.get("OPENCLAW_BIN", "openclaw")`),
+    # with the program: another module may run `[settings.OPENCLAW_BIN, *args]`.
+    programs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -110,6 +114,8 @@ class TreeFacts:
 
     # module -> (display, evidence token) for modules that talk to OpenClaw
     talking: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # module.NAME -> the session command's program it names (ModuleSurvey.programs)
+    programs: dict[str, str] = field(default_factory=dict)
     # (defining module, name) -> verdicts of status tests in other modules
     uses: dict[tuple[str, str], list[Verdict]] = field(default_factory=dict)
     # dotted name -> chain: functions that return session rows (or, marked
@@ -325,6 +331,8 @@ class PythonEngine:
         self._sites: Any = None
         self._root: Path | None = None
         self._root_of: Path | None = None
+        # The tree's program constants (TreeFacts.programs), known once gathered.
+        self._programs: dict[str, str] = {}
 
     def _patterns(self, options: Options) -> None:
         if self._old is None:
@@ -479,7 +487,8 @@ class PythonEngine:
         constants = self._candidate_constants(data) if candidate else ()
         imports = self._imports(data) if candidate else ()
         rows = self._names_row_keys(data)
-        command = not token and self._quotes_command(data)
+        command = not token and (self._quotes_command(data) or self._names_program(data))
+        programs = self._program_constants(data)
         # A base class may test a status in an attribute its subclasses set
         # (`r.get("status") in self.targets`): its bytes are kept, so the
         # exports can ask it without reading the file again.
@@ -488,7 +497,7 @@ class PythonEngine:
             name, source.display, token, data if imported else None, imported, constants,
             data if token or candidate or rows or command or held else None, source.path.name == "__init__.py",
             candidate,
-            imports, b"import" in data, rows, command,
+            imports, b"import" in data, rows, command, programs,
         )
 
     def _tests_own_attribute(self, data: bytes) -> bool:
@@ -506,6 +515,36 @@ class PythonEngine:
             if program[0][1:-1] in data and any(p in data for p in program) and any(w in data for w in word):
                 return True
         return False
+
+    def _names_program(self, data: bytes) -> bool:
+        """Whether the bytes quote a session command's next word and name its
+        program outside quotes (`[settings.OPENCLAW_BIN, "sessions", ...]`):
+        the program may be a constant of another module."""
+        lowered: bytes | None = None
+        for quoted in self._command_words:
+            program, word = quoted[:2], quoted[2:]
+            if any(w in data for w in word):
+                lowered = data.lower() if lowered is None else lowered
+                if program[0][1:-1].lower() in lowered:
+                    return True
+        return False
+
+    def _program_constants(self, data: bytes) -> tuple[tuple[str, str], ...]:
+        """``(name, program)`` of each module-level name bound to a statement
+        that quotes a session command's program."""
+        programs = {quoted[0] for quoted in self._command_words if quoted[0][1:-1] in data}
+        if not programs:
+            return ()
+        out = []
+        for match in _TOP_ASSIGN.finditer(data):
+            end = _NEXT_TOP_LEVEL.search(data, match.end())
+            value = data[match.end(): end.start() if end else len(data)]
+            for program in sorted(programs):
+                bare = program[1:-1]
+                if program in value or b"'" + bare + b"'" in value:
+                    out.append((match.group(1).decode(), bare.decode()))
+                    break
+        return tuple(out)
 
     def _names_row_keys(self, data: bytes) -> bool:
         """Whether the bytes name a session row's identity keys and one of
@@ -592,6 +631,9 @@ class PythonEngine:
         for _, survey in items:
             if survey.evidence:
                 facts.talking[survey.name] = (survey.display, survey.evidence)
+            if isinstance(survey, ModuleSurvey):
+                facts.programs.update((f"{survey.name}.{name}".lstrip("."), word) for name, word in survey.programs)
+        self._programs = facts.programs
         memo = open_memo(options)
         exported = {
             (survey.name, constant) for _, survey in items for constant in survey.constants
@@ -936,13 +978,14 @@ class PythonEngine:
         for source, survey in importers:
             assert survey.importer_source is not None
             parts = [hashlib.sha256(survey.importer_source).hexdigest(), source.rel, source.display, talking_key,
-                     sorted(facts.exports.items()), sorted(functions)]
+                     sorted(facts.exports.items()), sorted(functions), sorted(facts.programs.items())]
             passed = memo.get("python-passed", parts) if memo else None
             if passed is None:
                 rewriter = StatusRewriter(
                     options.manifest, options.phase, options.min_confidence, options.markers,
                     self._import_evidence(source, facts),
-                    tree=TreeKnowledge(survey.name, survey.is_package, source.display, facts.exports),
+                    tree=TreeKnowledge(survey.name, survey.is_package, source.display, facts.exports,
+                                       programs=facts.programs),
                 )
                 try:
                     found = rewriter.passed_arguments(survey.importer_source, functions)
@@ -1197,7 +1240,7 @@ class PythonEngine:
                 assert survey.talking_source is not None
                 passed = self._passed(survey.name, facts) if facts is not None else {}
                 parts = [hashlib.sha256(survey.talking_source).hexdigest(), source.rel, source.display,
-                         sorted(before.items()), sorted(passed.items())]
+                         sorted(before.items()), sorted(passed.items()), sorted(self._programs.items())]
                 found = memo.get("python-exports", parts) if memo else None
                 if found is None:
                     found = self._module_exports(source, survey, before, options, passed)
@@ -1217,7 +1260,8 @@ class PythonEngine:
         from codemods.provenance import TreeKnowledge
         from codemods.session_status import StatusRewriter
 
-        tree = TreeKnowledge(survey.name, survey.is_package, source.display, known, passed or {})
+        tree = TreeKnowledge(survey.name, survey.is_package, source.display, known, passed or {},
+                             programs=self._programs)
         rewriter = StatusRewriter(options.manifest, options.phase, options.min_confidence, options.markers, tree=tree)
         assert survey.talking_source is not None
         try:
@@ -1357,7 +1401,7 @@ class PythonEngine:
 
         name = self._module(source)
         return TreeKnowledge(name, source.path.name == "__init__.py", source.display, facts.exports,
-                             self._passed(name, facts), facts.validators)
+                             self._passed(name, facts), facts.validators, facts.programs)
 
     @staticmethod
     def _passed(name: str, facts: TreeFacts) -> dict[str, list[tuple[str, str, str, str, str]]]:
