@@ -165,10 +165,10 @@ class StatusRewriter:
         """Status tests made here with names imported from other modules."""
         _, facts, resolver = self.analyse(source)
         out: list[ImportedUse] = []
-        probes = [(c.other, c.subject, c.scope) for c in facts.comparisons]
-        probes += [(cst.Name(d.table), d.key, d.scope) for d in facts.dispatches]
+        probes = [(c.other, c.subject, c.scope, "compared with") for c in facts.comparisons]
+        probes += [(cst.Name(d.table), d.key, d.scope, "keyed by") for d in facts.dispatches]
         # `vocab.COLOURS.get(status)`: a table of another module read through it.
-        probes += [(cst.Attribute(cst.Name(head), cst.Name(attr)), d.key, d.scope)
+        probes += [(cst.Attribute(cst.Name(head), cst.Name(attr)), d.key, d.scope, "keyed by")
                    for d in facts.attribute_dispatches for head, _, attr in [d.table.partition(".")]]
         for comparison in facts.comparisons:
             # `row["status"] in ALL` where `ALL = DONE | FAIL` of imported constants.
@@ -180,7 +180,7 @@ class StatusRewriter:
                 if component.value in facts.imported_names and not facts.constants.get(component.value):
                     module, level, name = facts.imported_names[component.value]
                     out.append(ImportedUse(module, level, name, verdict))
-        for other, subject_node, scope in probes:
+        for other, subject_node, scope, verb in probes:
             found = _imported_constant(other, scope, facts)
             if found is None:
                 continue
@@ -192,7 +192,7 @@ class StatusRewriter:
                 why = f"`{resolver.code(subject_node)}` (line {line}) is not a session status"
                 out.append(ImportedUse(module, level, name, Verdict(None, why)))
                 continue
-            out.append(ImportedUse(module, level, name, resolver.verdict(subject, [])))
+            out.append(ImportedUse(module, level, name, resolver.verdict(subject, [], verb)))
         from codemods.forms.held_collection import imported_members
 
         # `late = tuple(STUCK)`, then `row["status"] in late`: a use of STUCK too.

@@ -303,6 +303,9 @@ class Sites:
             test = tables.ast_test(node, tables.MEMBERSHIP | orm.COLUMN_MEMBERSHIP) if isinstance(node, ast.Call) else node
             if isinstance(test, ast.Compare) and _through_module(test, wanted) and self._reads(test.left):
                 return True  # row["status"] in settings.ENDED: a constant read through its module
+            key = _looked_up_through_module(node, wanted)
+            if key is not None and self._reads(key):
+                return True  # vocab.COLOURS.get(row["status"]): a table read through its module
         return False
 
     def status_parameters(self, source: bytes) -> set[str]:
@@ -936,7 +939,22 @@ def _through_module(node: ast.Compare, modules: set[str]) -> bool:
     the name (or a dotted part) it is imported as."""
     if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
         return False
-    other = node.comparators[0]
+    return _module_constant(node.comparators[0], modules)
+
+
+def _looked_up_through_module(node: ast.AST, modules: set[str]) -> ast.expr | None:
+    """The key of a lookup of a module's table read through the module
+    (``vocab.COLOURS[status]``, ``vocab.COLOURS.get(status)``)."""
+    if isinstance(node, ast.Subscript) and _module_constant(node.value, modules):
+        return node.slice
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+            and node.args and _module_constant(node.func.value, modules):
+        return node.args[0]
+    return None
+
+
+def _module_constant(other: ast.expr, modules: set[str]) -> bool:
+    """Whether ``other`` is a constant read through a module, one of ``modules``."""
     if not isinstance(other, ast.Attribute) or not other.attr.isupper():
         return False
     holder = other.value

@@ -587,6 +587,9 @@ class PythonEngine:
             # A union of imported constants, tested under its own name: `ALL = DONE | FAIL`.
             if _unites(data, n):
                 return tuple(found)
+            # A table of the module looked up through it: `vocab.COLOURS.get(status)`.
+            if n + b"." in data and re.search(rb"\b" + re.escape(n) + rb"\.[A-Z][A-Z0-9_]*(?:\[|\.get\()", data):
+                return tuple(found)
         return ()
 
     @staticmethod
