@@ -33,6 +33,12 @@ FRAME_METHODS = frozenset({
 })
 # Modules whose frames take such expressions.
 FRAME_LIBRARIES = frozenset({"polars", "pyspark", "pyarrow"})
+# Methods and attributes of a data frame that a row (a dict, an object) has
+# not: a name read with one of them in its function holds a frame.
+FRAME_ONLY = frozenset({
+    "groupby", "group_by", "pivot_table", "merge", "assign", "dropna", "fillna", "query", "sort_values",
+    "reset_index", "set_index", "loc", "iloc", "to_csv", "astype", "value_counts", "with_columns", "columns",
+})
 # A column read in a cast keeps its values.
 CASTS = frozenset({"cast", "combine_chunks", "dictionary_decode"})
 # pyarrow.compute functions that test a column: name -> (operator, value keyword).

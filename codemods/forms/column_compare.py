@@ -13,7 +13,7 @@ from codemods.edits import pair_tuple
 from codemods.forms._common import code as _code
 from codemods.literals import restyle, string_value
 from codemods.forms.orm_column import rewrite_membership
-from codemods.provenance import TABLES, Comparison, ModuleFacts, Resolver, Verdict
+from codemods.provenance import TABLES, Binding, Comparison, ModuleFacts, Resolver, Verdict, nodes_in
 from codemods.session_status import Plan, StatusRewriter
 from migrator.manifest import Vocabulary
 from migrator.rules import Example, Rule
@@ -115,7 +115,8 @@ def library_of(comparison: Comparison, facts: ModuleFacts) -> str | None:
     # column (not `df.iloc[0]["status"]`, nor a row a loop takes from it):
     # of any other read the library's test is not known.
     direct = isinstance(subject, (cst.Subscript, cst.Attribute)) and subject.value is base
-    for binding in comparison.scope.lookup(base.value):
+    bindings = comparison.scope.lookup(base.value)
+    for binding in bindings:
         value = binding.value
         for _ in range(12):  # pd.DataFrame.from_dict(store).rename_axis("key").reset_index()
             if isinstance(value, cst.Call):
@@ -127,7 +128,36 @@ def library_of(comparison: Comparison, facts: ModuleFacts) -> str | None:
                 value = value.value
             else:
                 break
-    return None
+    return _passed_frame(comparison, base, bindings, facts) if direct else None
+
+
+def _passed_frame(comparison: Comparison, base: cst.Name, bindings: list[Binding], facts: ModuleFacts) -> str | None:
+    """For ``df["status"]`` of a parameter (``df = df.copy()`` after it at
+    most) in a module that imports a frame library: that library when the
+    function uses ``df`` as a frame (``df[df.status == "killed"]``,
+    ``df.groupby(...)``), else ``""`` (perhaps a column: `in (...)` cannot
+    test one), or None when it holds a row."""
+    libraries = sorted({_library(alias, facts) for alias in facts.module_aliases} & set(METHODS))
+    if not libraries or not any(b.kind == "param" for b in bindings) or not all(
+            b.kind == "param" or _method_of(b.value, base.value) for b in bindings):
+        return None
+    function = comparison.scope.node
+    masked = any(
+        isinstance(node.value, cst.Name) and node.value.value == base.value
+        and any(comparison.node in nodes_in(element, type(comparison.node)) for element in node.slice)
+        for node in nodes_in(function, cst.Subscript)
+    )
+    framed = masked or any(
+        isinstance(node.value, cst.Name) and node.value.value == base.value and node.attr.value in tables.FRAME_ONLY
+        for node in nodes_in(function, cst.Attribute)
+    )
+    return libraries[0] if framed and len(libraries) == 1 else ""
+
+
+def _method_of(value: cst.BaseExpression | None, name: str) -> bool:
+    """``df.copy()``, ``df.dropna(...)``: a value made from ``name`` by one of its methods."""
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+        and isinstance(value.func.value, cst.Name) and value.func.value.value == name
 
 
 def claims(comparison: Comparison, facts: ModuleFacts) -> bool:
