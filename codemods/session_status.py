@@ -165,10 +165,12 @@ class StatusRewriter:
         """Status tests made here with names imported from other modules."""
         _, facts, resolver = self.analyse(source)
         out: list[ImportedUse] = []
-        probes = [(c.other, c.subject, c.scope, "compared with") for c in facts.comparisons]
-        probes += [(cst.Name(d.table), d.key, d.scope, "keyed by") for d in facts.dispatches]
-        # `vocab.COLOURS.get(status)`: a table of another module read through it.
-        probes += [(cst.Attribute(cst.Name(head), cst.Name(attr)), d.key, d.scope, "keyed by")
+        probes = [(c.other, c.subject, c.scope, "compared with", True) for c in facts.comparisons]
+        probes += [(cst.Name(d.table), d.key, d.scope, "keyed by", True) for d in facts.dispatches]
+        # `vocab.COLOURS.get(status)`: a table of another module read through
+        # it; a key that reads no status (a styling callback's `value`) says
+        # nothing of the table's vocabulary.
+        probes += [(cst.Attribute(cst.Name(head), cst.Name(attr)), d.key, d.scope, "keyed by", False)
                    for d in facts.attribute_dispatches for head, _, attr in [d.table.partition(".")]]
         for comparison in facts.comparisons:
             # `row["status"] in ALL` where `ALL = DONE | FAIL` of imported constants.
@@ -180,12 +182,14 @@ class StatusRewriter:
                 if component.value in facts.imported_names and not facts.constants.get(component.value):
                     module, level, name = facts.imported_names[component.value]
                     out.append(ImportedUse(module, level, name, verdict))
-        for other, subject_node, scope, verb in probes:
+        for other, subject_node, scope, verb, told_apart in probes:
             found = _imported_constant(other, scope, facts)
             if found is None:
                 continue
             subject = resolver.subject(subject_node, scope)
             module, level, name = found
+            if not told_apart and (subject is None or not subject.is_status):
+                continue
             if subject is None:
                 # `job["state"] in FINISHED`: the constant serves another vocabulary here.
                 line = facts.pos(subject_node).start.line

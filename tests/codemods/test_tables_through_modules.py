@@ -1,8 +1,9 @@
 """A table of another module looked up through that module
 (`vocab.LABELS.get(row.get('status'), '?')` after `from . import vocab`)
 with the status of a session row is a use of the table: its keys are
-session statuses. The module's other table, looked up with our own call's
-outcome, is left alone."""
+session statuses. A lookup keyed by a value that reads no status (a
+formatting callback's `value`) says nothing of the table's vocabulary. The
+module's other table, looked up with our own call's outcome, is left alone."""
 
 from __future__ import annotations
 
@@ -32,6 +33,10 @@ def lines():
 
 def reply(outcome):
     return vocab.REPLIES[outcome]
+
+
+def label(value):
+    return vocab.LABELS.get(value, "?")
 '''
 
 
