@@ -55,6 +55,7 @@ class ResolverBase:
         # Calls through an attribute, by the attribute's name: asked for each
         # method whose callers are joined, so found once.
         self._calls_by_attribute: dict[str, list[tuple[cst.Call, Scope]]] | None = None
+        self._foreign_names: dict[str, str | None] = {}
         # Subjects of the tests a query makes with its bound parameters
         # (codemods.forms.sql_parameter), by the id of the node standing for them.
         self.bound: dict[int, Subject] = {}

@@ -23,7 +23,9 @@ class Sources(ResolverBase):
         """A foreign source named by an identifier's words (``proc_info``,
         ``job``): the weakest sign, asked only when nothing is known of how
         the value was built."""
-        return foreign_token(text, self.foreign_sources)
+        if text not in self._foreign_names:  # asked of the same few names over and over
+            self._foreign_names[text] = foreign_token(text, self.foreign_sources)
+        return self._foreign_names[text]
 
     def _source_in(self, text: str) -> tuple[str, str] | None:
         """``(kind, token)`` when a call name or a string names a source of
