@@ -9,13 +9,13 @@ it for ``python -m libcst.tool codemod``.
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from codemods.edits import (
     DICT,
@@ -28,6 +28,7 @@ from codemods.edits import (
     pattern_of,
 )
 from codemods.literals import restyle, string_value
+from codemods.positions import Positions
 from codemods.members import GROW_MANY, GROW_ONE
 from codemods.provenance.partials import bind_partials
 from codemods.provenance import (
@@ -396,9 +397,9 @@ class StatusRewriter:
 # Modules parsed in this process, with their facts and positions, by content:
 # a module's exports are asked for in several rounds of the project's
 # analysis, then its findings, and each would otherwise parse it, visit it
-# and lay out its positions again (that last step alone costs twice the
-# parse). Forked workers inherit what the gathering parsed. Bounded by
-# source size: a tree and its positions take about a hundred times that.
+# and lay out its positions again. Forked workers inherit what the gathering
+# parsed. Bounded by source size: a tree and its positions take about a
+# hundred times that.
 _PARSED: OrderedDict[tuple[bytes, int, tuple[str, ...]], tuple[Manifest, cst.Module, ModuleFacts]] = OrderedDict()
 PARSED_BUDGET = 4 << 20
 _parsed_bytes = 0
@@ -413,11 +414,11 @@ def _parsed(source: bytes, manifest: Manifest, markers: tuple[str, ...]) -> tupl
     found = _PARSED.get(key)
     if found is None:
         module = cst.parse_module(source)
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         # The source's own lines, for suppression comments: module.code would
         # generate the same text again from the tree, at the cost of a pass.
         lines = source.decode(module.encoding, errors="replace").splitlines()
-        facts = ModuleFacts(manifest, lines, lambda: wrapper.resolve(PositionProvider), markers)
+        # Laid out once, on first need, for the facts and every copy of them.
+        facts = ModuleFacts(manifest, lines, functools.cache(functools.partial(Positions, module)), markers)
         module.visit(facts)
         bind_partials(facts)
         facts.validators = _local_validators(source, facts)

@@ -164,7 +164,7 @@ class ModuleFacts(cst.CSTVisitor):
     def copy(self) -> "ModuleFacts":
         """The same facts, with their own list of comparisons (the one list a
         resolver extends); positions, once laid out, are shared (the
-        metadata wrapper keeps them)."""
+        callable that lays them out keeps them)."""
         twin = copy.copy(self)
         twin.comparisons = list(self.comparisons)
         return twin
