@@ -333,6 +333,9 @@ class PythonEngine:
         self._root_of: Path | None = None
         # The tree's program constants (TreeFacts.programs), known once gathered.
         self._programs: dict[str, str] = {}
+        self._program_words: list[bytes] = []
+        self._program_spellings: list[bytes] = []
+        self._next_words: list[bytes] = []
 
     def _patterns(self, options: Options) -> None:
         if self._old is None:
@@ -386,6 +389,15 @@ class PythonEngine:
                 for command in manifest.python.sources.commands if len(command.split()) >= 2
             ]
             self._row_any = [k.encode() for k in rows.any_of]
+            # The commands' programs, bare, and named in any case (`OPENCLAW_BIN`).
+            programs = sorted({quoted[0][1:-1] for quoted in self._command_words})
+            self._program_words = programs
+            # The programs as a name spells them (`OPENCLAW_BIN`, `openclaw_cli`,
+            # `OpenClawClient`): substring tests, several times faster than a
+            # case-blind pattern.
+            self._program_spellings = sorted({
+                spelled for p in programs for spelled in (p, p.upper(), p.capitalize(), p.title())})
+            self._next_words = sorted({w for quoted in self._command_words for w in quoted[2:]})
 
     def claims(self, source: SourcePath, options: Options) -> bool:
         self._patterns(options)
@@ -520,28 +532,20 @@ class PythonEngine:
         """Whether the bytes quote a session command's next word and name its
         program outside quotes (`[settings.OPENCLAW_BIN, "sessions", ...]`):
         the program may be a constant of another module."""
-        lowered: bytes | None = None
-        for quoted in self._command_words:
-            program, word = quoted[:2], quoted[2:]
-            if any(w in data for w in word):
-                lowered = data.lower() if lowered is None else lowered
-                if program[0][1:-1].lower() in lowered:
-                    return True
-        return False
+        return any(w in data for w in self._next_words) and any(p in data for p in self._program_spellings)
 
     def _program_constants(self, data: bytes) -> tuple[tuple[str, str], ...]:
         """``(name, program)`` of each module-level name bound to a statement
         that quotes a session command's program."""
-        programs = {quoted[0] for quoted in self._command_words if quoted[0][1:-1] in data}
-        if not programs:
-            return ()
+        if not any(p in data for p in self._program_words):
+            return ()  # most files: one substring search
+        programs = [p for p in self._program_words if p in data]
         out = []
         for match in _TOP_ASSIGN.finditer(data):
             end = _NEXT_TOP_LEVEL.search(data, match.end())
             value = data[match.end(): end.start() if end else len(data)]
-            for program in sorted(programs):
-                bare = program[1:-1]
-                if program in value or b"'" + bare + b"'" in value:
+            for bare in programs:
+                if b'"' + bare + b'"' in value or b"'" + bare + b"'" in value:
                     out.append((match.group(1).decode(), bare.decode()))
                     break
         return tuple(out)
