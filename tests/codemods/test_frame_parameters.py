@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import apply_phase, run_cli, write_package
 
 ANALYSIS = '''import pandas as pd
 
@@ -45,17 +45,12 @@ def main():
 '''
 
 
-def _tree(tmp_path: Path) -> Path:
-    root = tmp_path / "tree"
-    (root / "review").mkdir(parents=True)
-    (root / "pyproject.toml").write_text('[project]\nname = "review"\n', "utf-8")
-    for name, text in (("__init__", ""), ("analysis", ANALYSIS), ("report", REPORT)):
-        (root / "review" / f"{name}.py").write_text(text, "utf-8")
-    return root
+FILES = {"analysis.py": ANALYSIS, "report.py": REPORT}
 
 
 def test_scan(tmp_path: Path) -> None:
-    scan = run_cli("scan", ".", cwd=_tree(tmp_path))
+    write_package(tmp_path, "review", FILES)
+    scan = run_cli("scan", ".", cwd=tmp_path)
     assert (scan.returncode, scan.stderr) == (1, "")
     assert scan.stdout.splitlines() == [
         "review/analysis.py:5:28: status-column-compare [likely, rewrite] 'killed' -> 'halted'",
@@ -68,13 +63,9 @@ def test_scan(tmp_path: Path) -> None:
 
 
 def test_expand_then_contract(tmp_path: Path) -> None:
-    root = _tree(tmp_path)
-    analysis = root / "review" / "analysis.py"
-    assert run_cli("apply", "--write", "--phase", "expand", ".", cwd=root).returncode == 0
-    assert analysis.read_text("utf-8") == ANALYSIS.replace(
+    package = write_package(tmp_path, "review", FILES)
+    apply_phase(tmp_path, "expand", package, FILES, {"analysis.py": ANALYSIS.replace(
         'df[df.status == "killed"]', 'df[df.status.isin(("killed", "halted"))]').replace(
-        'row["status"] == "failed"', 'row["status"] in ("failed", "interrupted")')
-    assert run_cli("apply", "--write", "--phase", "contract", ".", cwd=root).returncode == 0
-    assert analysis.read_text("utf-8") == ANALYSIS.replace('"killed"', '"halted"').replace(
-        '"done"', '"agent_responded"').replace('"failed"', '"interrupted"')
-    assert (root / "review" / "report.py").read_text("utf-8") == REPORT
+        'row["status"] == "failed"', 'row["status"] in ("failed", "interrupted")')})
+    apply_phase(tmp_path, "contract", package, FILES, {"analysis.py": ANALYSIS.replace('"killed"', '"halted"').replace(
+        '"done"', '"agent_responded"').replace('"failed"', '"interrupted"')})

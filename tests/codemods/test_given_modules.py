@@ -15,17 +15,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import apply_phase, run_cli, write_package
 
 FILES = {
-    "frames": '''def failed_keys(rows):
+    "frames.py": '''def failed_keys(rows):
     return [r["key"] for r in rows if r["status"] == "failed"]
 
 
 def stopped(rows):
     return [r for r in rows if r["status"] == "killed"]
 ''',
-    "main": '''import json
+    "main.py": '''import json
 import subprocess
 
 from . import frames, summary
@@ -49,31 +49,20 @@ def report(agents):
     summary.annotate(more)
     return frames.failed_keys(bad), total
 ''',
-    "summary": '''def annotate(rows):
+    "summary.py": '''def annotate(rows):
     for row in rows:
         level = "warning" if row.get("status") == "killed" else "error"
         print(level, row["key"])
 ''',
-    "jobs": '''def finished(rows):
+    "jobs.py": '''def finished(rows):
     return [r for r in rows if r["status"] == "done"]
 ''',
 }
 
 
-def _tree(tmp_path: Path) -> Path:
-    root = tmp_path / "tree"
-    package = root / "watch"
-    package.mkdir(parents=True)
-    (root / "pyproject.toml").write_text('[project]\nname = "watch"\n', "utf-8")
-    (package / "__init__.py").write_text("", "utf-8")
-    for name, text in FILES.items():
-        (package / f"{name}.py").write_text(text, "utf-8")
-    return root
-
-
 def test_scan_ties_the_module_through_what_its_callers_pass(tmp_path: Path) -> None:
-    root = _tree(tmp_path)
-    scan = run_cli("scan", ".", "--show-why", "--min-confidence", "possible", cwd=root)
+    write_package(tmp_path, "watch", FILES)
+    scan = run_cli("scan", ".", "--show-why", "--min-confidence", "possible", cwd=tmp_path)
     assert (scan.returncode, scan.stderr) == (1, "")
     chain = ("`bad` holds `rows`, what `rows_of()` (watch/main.py:7) returns, the `sessions` of decoded from "
              "`out`, the output of `openclaw sessions`")
@@ -92,24 +81,17 @@ def test_scan_ties_the_module_through_what_its_callers_pass(tmp_path: Path) -> N
 
 
 def test_expand_then_contract(tmp_path: Path) -> None:
-    root = _tree(tmp_path)
-    package = root / "watch"
-    expand = run_cli("apply", "--write", "--phase", "expand", ".", cwd=root)
-    assert expand.returncode == 0, expand.stderr
-    assert (package / "frames.py").read_text("utf-8") == FILES["frames"].replace(
-        'r["status"] == "failed"', 'r["status"] in ("failed", "interrupted")').replace(
-        'r["status"] == "killed"', 'r["status"] in ("killed", "halted")')
-    assert (package / "summary.py").read_text("utf-8") == FILES["summary"].replace(
-        'row.get("status") == "killed"', 'row.get("status") in ("killed", "halted")')
-    for name in ("main", "jobs"):
-        assert (package / f"{name}.py").read_text("utf-8") == FILES[name]
-    contract = run_cli("apply", "--write", "--phase", "contract", ".", cwd=root)
-    assert contract.returncode == 0, contract.stderr
-    assert (package / "frames.py").read_text("utf-8") == FILES["frames"].replace(
-        '"failed"', '"interrupted"').replace('"killed"', '"halted"')
-    assert (package / "summary.py").read_text("utf-8") == FILES["summary"].replace('"killed"', '"halted"')
-    assert (package / "jobs.py").read_text("utf-8") == FILES["jobs"]
-    after = run_cli("scan", ".", "--phase", "contract", "--min-confidence", "possible", cwd=root)
+    package = write_package(tmp_path, "watch", FILES)
+    apply_phase(tmp_path, "expand", package, FILES, {
+        "frames.py": FILES["frames.py"].replace('r["status"] == "failed"', 'r["status"] in ("failed", "interrupted")')
+        .replace('r["status"] == "killed"', 'r["status"] in ("killed", "halted")'),
+        "summary.py": FILES["summary.py"].replace('row.get("status") == "killed"', 'row.get("status") in ("killed", "halted")'),
+    })
+    apply_phase(tmp_path, "contract", package, FILES, {
+        "frames.py": FILES["frames.py"].replace('"failed"', '"interrupted"').replace('"killed"', '"halted"'),
+        "summary.py": FILES["summary.py"].replace('"killed"', '"halted"'),
+    })
+    after = run_cli("scan", ".", "--phase", "contract", "--min-confidence", "possible", cwd=tmp_path)
     assert after.stdout.splitlines() == [
         "watch/jobs.py:2:47: status-compare [possible, rewrite] 'done' -> 'agent_responded'",
         "5 files scanned, 1 finding: 1 to rewrite, 0 to review (contract phase)",

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import apply_phase, run_cli, write_package
 
 FILES = {
-    "settings": '''import os
+    "settings.py": '''import os
 
 OPENCLAW_BIN = os.environ.get("OPENCLAW_BIN", "openclaw")
 TASK_BIN = os.environ.get("TASK_BIN", "taskrunner")
 ALERT_ON = ["failed", "timeout"]
 ''',
-    "cli": '''import json
+    "cli.py": '''import json
 import subprocess
 
 from . import settings
@@ -38,7 +38,7 @@ def jobs():
     out = subprocess.run([settings.TASK_BIN, "sessions", "--json"], capture_output=True, text=True, check=True).stdout
     return json.loads(out)
 ''',
-    "watch": '''from . import cli, settings
+    "watch.py": '''from . import cli, settings
 
 
 def alerts():
@@ -56,20 +56,9 @@ def finished_jobs():
 }
 
 
-def _tree(tmp_path: Path) -> Path:
-    root = tmp_path / "tree"
-    package = root / "watch"
-    package.mkdir(parents=True)
-    (root / "pyproject.toml").write_text('[project]\nname = "watch"\n', "utf-8")
-    (package / "__init__.py").write_text("", "utf-8")
-    for name, text in FILES.items():
-        (package / f"{name}.py").write_text(text, "utf-8")
-    return root
-
-
 def test_scan_follows_the_program_constant_to_the_session_rows(tmp_path: Path) -> None:
-    root = _tree(tmp_path)
-    scan = run_cli("scan", ".", "--show-why", "--min-confidence", "possible", cwd=root)
+    write_package(tmp_path, "watch", FILES)
+    scan = run_cli("scan", ".", "--show-why", "--min-confidence", "possible", cwd=tmp_path)
     assert (scan.returncode, scan.stderr) == (1, "")
     why = ("constant `ALERT_ON` is used in a status test in another module: in watch/watch.py: compared with "
            "`status` (bound from `row.get(\"status\")`), where `row` iterates what `sessions()` (watch/cli.py:12) "
@@ -83,16 +72,12 @@ def test_scan_follows_the_program_constant_to_the_session_rows(tmp_path: Path) -
 
 
 def test_expand_then_contract_touch_only_the_session_constant(tmp_path: Path) -> None:
-    root = _tree(tmp_path)
-    package = root / "watch"
-    assert run_cli("apply", "--write", "--phase", "expand", ".", cwd=root).returncode == 0
-    assert (package / "settings.py").read_text("utf-8") == FILES["settings"].replace(
-        '["failed", "timeout"]', '["failed", "interrupted", "timeout", "waiting_for_response"]')
-    assert run_cli("apply", "--write", "--phase", "contract", ".", cwd=root).returncode == 0
-    assert (package / "settings.py").read_text("utf-8") == FILES["settings"].replace(
-        '["failed", "timeout"]', '["interrupted", "waiting_for_response"]')
-    for name in ("cli", "watch"):
-        assert (package / f"{name}.py").read_text("utf-8") == FILES[name]
-    assert run_cli("scan", ".", "--phase", "contract", cwd=root).stdout.splitlines() == [
+    package = write_package(tmp_path, "watch", FILES)
+    settings = FILES["settings.py"]
+    apply_phase(tmp_path, "expand", package, FILES, {"settings.py": settings.replace(
+        '["failed", "timeout"]', '["failed", "interrupted", "timeout", "waiting_for_response"]')})
+    apply_phase(tmp_path, "contract", package, FILES, {"settings.py": settings.replace(
+        '["failed", "timeout"]', '["interrupted", "waiting_for_response"]')})
+    assert run_cli("scan", ".", "--phase", "contract", cwd=tmp_path).stdout.splitlines() == [
         "4 files scanned, 0 findings: 0 to rewrite, 0 to review (contract phase)",
     ]

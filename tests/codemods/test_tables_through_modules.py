@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import apply_phase, run_cli, write_package
 
 VOCAB = '''LABELS = {
     "done": "finished",
@@ -40,17 +40,12 @@ def label(value):
 '''
 
 
-def _tree(tmp_path: Path) -> Path:
-    root = tmp_path / "tree"
-    (root / "bot").mkdir(parents=True)
-    (root / "pyproject.toml").write_text('[project]\nname = "bot"\n', "utf-8")
-    for name, text in (("__init__", ""), ("vocab", VOCAB), ("main", MAIN)):
-        (root / "bot" / f"{name}.py").write_text(text, "utf-8")
-    return root
+FILES = {"vocab.py": VOCAB, "main.py": MAIN}
 
 
 def test_scan_reports_the_table_read_through_its_module(tmp_path: Path) -> None:
-    scan = run_cli("scan", ".", "--show-why", "--min-confidence", "possible", cwd=_tree(tmp_path))
+    write_package(tmp_path, "bot", FILES)
+    scan = run_cli("scan", ".", "--show-why", "--min-confidence", "possible", cwd=tmp_path)
     assert (scan.returncode, scan.stderr) == (1, "")
     why = ("constant `LABELS` is used in a status test in another module: in bot/main.py: keyed by "
            "`row.get('status')`, where `row` iterates the `sessions` of decoded from `out`, the output of "
@@ -63,12 +58,9 @@ def test_scan_reports_the_table_read_through_its_module(tmp_path: Path) -> None:
 
 
 def test_expand_then_contract(tmp_path: Path) -> None:
-    root = _tree(tmp_path)
-    assert run_cli("apply", "--write", "--phase", "expand", ".", cwd=root).returncode == 0
-    assert (root / "bot" / "vocab.py").read_text("utf-8") == VOCAB.replace(
+    package = write_package(tmp_path, "bot", FILES)
+    apply_phase(tmp_path, "expand", package, FILES, {"vocab.py": VOCAB.replace(
         '    "done": "finished",\n', '    "done": "finished",\n    "agent_responded": "finished",\n').replace(
-        '    "failed": "errored",\n', '    "failed": "errored",\n    "interrupted": "errored",\n')
-    assert run_cli("apply", "--write", "--phase", "contract", ".", cwd=root).returncode == 0
-    assert (root / "bot" / "vocab.py").read_text("utf-8") == VOCAB.replace('"done"', '"agent_responded"').replace(
-        '"failed"', '"interrupted"')
-    assert (root / "bot" / "main.py").read_text("utf-8") == MAIN
+        '    "failed": "errored",\n', '    "failed": "errored",\n    "interrupted": "errored",\n')})
+    apply_phase(tmp_path, "contract", package, FILES, {"vocab.py": VOCAB.replace(
+        '"done"', '"agent_responded"').replace('"failed"', '"interrupted"')})
