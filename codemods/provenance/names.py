@@ -12,7 +12,7 @@ import libcst as cst
 from codemods.literals import string_value
 from codemods.words import words_of
 from codemods.provenance.model import MARK_STATUS, _QUEUE_PUTS, _QUEUE_GETS, Binding, Scope, Origin, _UNKNOWN
-from codemods.provenance.nodes import _runs_command, _decorated, _argument
+from codemods.provenance.nodes import _runs_command, _decorated, _argument, _plain_item
 from codemods.provenance.base import ResolverBase
 
 if TYPE_CHECKING:
@@ -275,7 +275,6 @@ def _empty_list(binding: Binding) -> bool:
     """Whether a binding starts an empty list: ``rows = []``, or its item of
     ``rows, total = [], 0``."""
     value = binding.value
-    if binding.index is not None and isinstance(value, cst.Tuple) and isinstance(binding.index, int) \
-            and binding.index < len(value.elements):
-        value = value.elements[binding.index].value
+    if binding.index is not None and value is not None:
+        value = _plain_item(value, binding.index)
     return isinstance(value, cst.List) and not value.elements

@@ -5,7 +5,7 @@ and what the project exports of another module's callables."""
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import libcst as cst
 
@@ -83,11 +83,7 @@ class Sources(ResolverBase):
         full = self.absolute(name)
         if full is None or not self.tree.exports:
             return None
-        why = self.tree.exports.get(full)
-        if why is None:
-            # A tree scanned from above its import root names `src.app.x`.
-            why = next((w for k, w in self.tree.exports.items() if k.endswith("." + full) or full.endswith("." + k)),
-                       None)
+        why = tree_get(self.tree.exports, full)
         if why is None:
             return None
         if why.startswith(FOREIGN_EXPORT):
@@ -171,8 +167,7 @@ class Sources(ResolverBase):
             dotted = cst.helpers.get_full_name_for_node(node)
             full = self.absolute(dotted) if dotted else None
             if full is not None:
-                return self.tree.programs.get(full) or next(
-                    (w for k, w in self.tree.programs.items() if k.endswith("." + full) or full.endswith("." + k)), None)
+                return tree_get(self.tree.programs, full)
         return None
 
     def _spread_words(self, name: str, scope: Scope, depth: int) -> list[str] | None:
@@ -204,3 +199,13 @@ class Sources(ResolverBase):
                     words.append(word)
                 return words
         return None
+
+
+def tree_get(known: Mapping[str, str], full: str) -> str | None:
+    """What ``known`` (keyed by the project's dotted names) says of ``full``:
+    a tree scanned from above its import root names `src.app.x` what an
+    import calls `app.x`, so a dotted tail matches too."""
+    found = known.get(full)
+    if found is None:
+        found = next((v for k, v in known.items() if k.endswith("." + full) or full.endswith("." + k)), None)
+    return found
