@@ -29,6 +29,7 @@ from codemods.edits import (
 )
 from codemods.literals import restyle, string_value
 from codemods.positions import Positions
+from codemods import walk
 from codemods.members import GROW_MANY, GROW_ONE
 from codemods.provenance.partials import bind_partials
 from codemods.provenance import (
@@ -419,7 +420,7 @@ def _parsed(source: bytes, manifest: Manifest, markers: tuple[str, ...]) -> tupl
         lines = source.decode(module.encoding, errors="replace").splitlines()
         # Laid out once, on first need, for the facts and every copy of them.
         facts = ModuleFacts(manifest, lines, functools.cache(functools.partial(Positions, module)), markers)
-        module.visit(facts)
+        walk.visit(module, facts)  # the facts change nothing: no tree is rebuilt
         bind_partials(facts)
         facts.validators = _local_validators(source, facts)
         found = (manifest, module, facts)  # the manifest kept alive: its id is in the key

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from codemods import walk
 from codemods.literals import string_value
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def _reads(resolver: "Resolver", root: cst.Name, subject: "Subject") -> set[str]
     key = (id(node), root.value)
     if key not in memo:
         visitor = _Reads(root.value)
-        node.visit(visitor)
+        walk.visit(node, visitor)
         memo[key] = visitor.keys | fields
     return memo[key]
 
