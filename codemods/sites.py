@@ -100,6 +100,7 @@ class Sites:
         # The engine's prefilter pattern: an old name quoted as a whole literal.
         self._quoted = quoted
         self._word = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, self.old))) + r")\b")
+        self._word_bytes = re.compile(self._word.pattern.encode())
 
     def _old_literal(self, node: ast.AST | None) -> bool:
         return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in self.old
@@ -190,12 +191,11 @@ class Sites:
         self._status_names = None
         self._helper_names = self._cls_names = self._tables = None
         self._pending = (tree, source)
-        if talks:
-            # A message may hold an old word anywhere: every node is asked.
-            return any(self._site(node, constants, talks) for node in ast.walk(tree))
-        # Otherwise a site sits on a line that quotes an old name or names a
-        # constant holding one: only the nodes spanning such a line are asked.
-        lines = _lines_holding(source, self._quoted, [n.encode() for n in constants])
+        # A site sits on a line that quotes an old name or names a constant
+        # holding one (where the module talks, a message may hold an old word
+        # anywhere in a string, even a line of a triple-quoted one: any line
+        # that says one): only the nodes spanning such a line are asked.
+        lines = _lines_holding(source, self._word_bytes if talks else self._quoted, [n.encode() for n in constants])
         stack: list[ast.AST] = [tree]
         while stack:
             node = stack.pop()
