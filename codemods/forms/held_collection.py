@@ -18,6 +18,7 @@ from codemods.forms.constant import _collection, union_uses
 from codemods.members import Member, Members, literals_of
 from codemods.provenance import Comparison, ModuleFacts, Resolver, Scope, Verdict
 from codemods.provenance.nodes import _only_looked_up
+from codemods.provenance.sources import tree_get
 from codemods.session_status import GROWN, Plan, StatusRewriter
 from codemods.words import COLLECTION_EXPORT
 from migrator.findings import CONFIDENCES
@@ -187,8 +188,7 @@ def tested_arguments(
         if arg.star:
             break
         key = arg.keyword.value if arg.keyword is not None else str(index)
-        why = exports.get(f"{full}#{key}") or next(
-            (w for k, w in exports.items() if k.endswith(f".{full}#{key}") or f"{full}#{key}".endswith("." + k)), None)
+        why = tree_get(exports, f"{full}#{key}")
         if why is None or not why.startswith(marker):
             continue
         said, _, reason = why[len(marker):].partition(": ")
