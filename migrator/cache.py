@@ -54,6 +54,10 @@ def code_fingerprint() -> str:
 def _canonical(value: Any) -> Any:
     """A JSON-ready form of survey facts in a stable order: engines keep
     dataclasses, sets and tuple-keyed dicts there."""
+    if isinstance(value, str):
+        return value  # most of what a key holds: the memo's parts are mostly strings
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
