@@ -240,10 +240,10 @@ def too_deep(data: bytes) -> str | None:
     brackets or a very long operator chain it overflows its stack and kills
     the process. The stdlib parser stops cleanly first, so it is asked first.
     Other syntax errors are left to LibCST (it reads newer grammar)."""
-    import ast
+    from codemods.sites import parse  # the tree the site test parsed, when it did
 
     try:
-        ast.parse(data)
+        parse(data)
     except SyntaxError as error:
         if "too many nested" in str(error.msg) or "too complex" in str(error.msg):
             return f"cannot parse Python: {error.msg} (line {error.lineno}, column {error.offset})"
