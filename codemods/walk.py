@@ -12,12 +12,16 @@ modules), and builds nothing.
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from typing import Any, Callable
 
 import libcst as cst
 
-# Each node class's fields, in the order its children are visited.
+# Each node class's fields, in the order its children are visited; the
+# classes whose visit names some fields only when they are set.
 _FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+_PER_NODE: set[type[cst.CSTNode]] = set()
 # Each visitor class's methods for each node class: (visit, leave).
 _METHODS: dict[tuple[type[cst.CSTVisitor], type[cst.CSTNode]], tuple[str | None, str | None]] = {}
 
@@ -39,10 +43,36 @@ def _fields(node: cst.CSTNode) -> tuple[str, ...]:
     cls = type(node)
     found = _FIELDS.get(cls)
     if found is None:
-        order = _FieldOrder()
-        node._visit_and_replace_children(order)  # every field is named, set or not
-        found = _FIELDS[cls] = tuple(dict.fromkeys(order.fields))
+        found = _visited(node)
+        # A field LibCST did not name and that holds nothing here may be one
+        # it visits only when set (an f-string's `format_spec`): such a
+        # class's order is taken from each node.
+        if any(name not in found and _empty(getattr(node, name)) for name in _node_fields(cls)):
+            _PER_NODE.add(cls)
+            return found
+        _FIELDS[cls] = found
     return found
+
+
+def _visited(node: cst.CSTNode) -> tuple[str, ...]:
+    order = _FieldOrder()
+    node._visit_and_replace_children(order)
+    return tuple(dict.fromkeys(order.fields))
+
+
+def _node_fields(cls: type[cst.CSTNode]) -> list[str]:
+    """The fields of a node class that can hold nodes (not `Newline.value`,
+    a string)."""
+    hints = typing.get_type_hints(cls)
+
+    def holds(hint: Any) -> bool:
+        return (isinstance(hint, type) and issubclass(hint, cst.CSTNode)) or any(holds(a) for a in typing.get_args(hint))
+
+    return [field.name for field in dataclasses.fields(cls) if holds(hints.get(field.name, cst.CSTNode))]
+
+
+def _empty(value: object) -> bool:
+    return value is None or isinstance(value, cst.MaybeSentinel) or (isinstance(value, (tuple, list)) and not value)
 
 
 def _methods(visitor: cst.CSTVisitor, node: cst.CSTNode) -> tuple[str | None, str | None]:
@@ -68,7 +98,7 @@ def visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     if visit_name is not None:
         go_on = getattr(visitor, visit_name)(node) is not False
     if go_on:
-        for field in _fields(node):
+        for field in _visited(node) if type(node) in _PER_NODE else _fields(node):
             value: Any = getattr(node, field)
             if isinstance(value, cst.CSTNode):
                 visit(value, visitor)

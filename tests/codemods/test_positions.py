@@ -23,6 +23,7 @@ SHAPES = {
     "lone-cr": "x = 1\ry = 'timeout'\r",
     "tabs": "if True:\n\tif x:\n\t\ty = 'killed'  # comment\n",
     "fstring": "msg = f\"{row['status']!r:>10} {'done' if ok else 'failed'}\"\n",
+    "fstring-spec-later": "a = f\"{x}\"\nb = f\"{y:>{width}}\"\n",
     "no-final-newline": "status = 'done'",
     "classes": "class A(B, metaclass=M):\n    '''doc'''\n\n    x: int = 0\n\n    def m(self, *a, k=1, **kw) -> None:\n        pass\n",
     "match": "match row.get('status'):\n    case 'done' | 'failed':\n        pass\n    case {'status': s} if s:\n        pass\n",

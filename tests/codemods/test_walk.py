@@ -59,3 +59,12 @@ def test_every_fixture_module() -> None:
 def test_a_visit_that_returns_false_skips_the_children() -> None:
     _same(SHAPES["classes"].encode(), skip="FunctionDef")
     _same(SHAPES["decorated"].encode(), skip="Call")
+
+
+def test_a_field_visited_only_when_set_is_visited_where_it_is() -> None:
+    # The first f-string seen has no format spec, the next one has: LibCST
+    # names `format_spec` only when it is set, so one node's fields cannot
+    # stand for its class's.
+    walk._FIELDS.clear()
+    walk._PER_NODE.clear()
+    _same(SHAPES["fstring-spec-later"].encode())
