@@ -9,7 +9,7 @@ it is generated, and each syntactic position goes through a generator-based
 context manager. This provider generates the module the same way, with the
 same rules for what a node's range covers, but keeps plain tuples (a range
 is built only when it is asked for) and looks for newlines only in tokens
-that have one. ``tests/codemods/test_positions.py`` holds it to LibCST's
+that have one. ``tests/codemods/test_stand_ins.py`` holds it to LibCST's
 answer for every node of real modules.
 """
 

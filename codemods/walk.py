@@ -6,7 +6,7 @@ back up, even for a ``CSTVisitor`` that can change nothing (LibCST's own
 visitor spent most of its time constructing and validating copies it threw
 away. :func:`visit` calls the same ``visit_<Node>`` / ``leave_<Node>``
 methods in the same order, children in the order LibCST visits them
-(``tests/codemods/test_walk.py`` holds it to LibCST's order on real
+(``tests/codemods/test_stand_ins.py`` holds it to LibCST's order on real
 modules), and builds nothing.
 """
 
