@@ -6,7 +6,7 @@ vocabulary), and what a class name or an annotation says of a value."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import libcst as cst
 
@@ -201,16 +201,7 @@ class Classes(ResolverBase):
         if isinstance(node, cst.Call):
             return self._built_class(node, scope, depth)
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
-            holder = self.instance_class(node.value, scope, depth + 1)
-            if holder is None or holder not in self.facts.classes:
-                return None
-            built = {
-                self.instance_class(value, self.facts.attribute_scopes.get(id(value), scope), depth + 1)
-                if value is not None else None
-                for value, _ in self._assigned_attribute(holder, node.attr.value)
-            }
-            # One class in every assignment, or nothing is known.
-            return built.pop() if len(built) == 1 else None
+            return self._held_class(node, scope, depth, self.instance_class)
         if not isinstance(node, cst.Name):
             return None
         name = node.value
@@ -287,6 +278,23 @@ class Classes(ResolverBase):
             return named
         return None
 
+    def _held_class(
+        self, node: cst.Attribute, scope: Scope, depth: int,
+        class_of: Callable[[cst.BaseExpression, Scope, int], str | None],
+    ) -> str | None:
+        """What ``class_of`` says of every value assigned to ``holder.attr``
+        (``self.gateway = ...``) in the holder's class: one class in every
+        assignment, or nothing is known."""
+        assert isinstance(node.value, cst.Name)
+        holder = self.instance_class(node.value, scope, depth + 1)
+        if holder is None or holder not in self.facts.classes:
+            return None
+        built = {
+            class_of(value, self.facts.attribute_scopes.get(id(value), scope), depth + 1) if value is not None else None
+            for value, _ in self._assigned_attribute(holder, node.attr.value)
+        }
+        return built.pop() if len(built) == 1 else None
+
     def _factory_class(self, node: cst.BaseExpression, scope: Scope, depth: int) -> str | None:
         """The class a factory builds when called: a parameter defaulting to
         a class or typed as making one (``gateway: Callable[[], Gateway] =
@@ -296,15 +304,7 @@ class Classes(ResolverBase):
         if depth > 4:
             return None
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
-            holder = self.instance_class(node.value, scope, depth + 1)
-            if holder is None or holder not in self.facts.classes:
-                return None
-            built = {
-                self._factory_class(value, self.facts.attribute_scopes.get(id(value), scope), depth + 1)
-                if value is not None else None
-                for value, _ in self._assigned_attribute(holder, node.attr.value)
-            }
-            return built.pop() if len(built) == 1 else None
+            return self._held_class(node, scope, depth, self._factory_class)
         if not isinstance(node, cst.Name):
             return None
         found: set[str | None] = set()

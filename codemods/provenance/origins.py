@@ -179,12 +179,9 @@ class Origins(ResolverBase):
         if built is not None:
             return built
         if name:
-            known = self._exported(name)
+            known = self._exported(name) or self._local_callable(name, depth, node, scope)
             if known is not None:
                 return known
-            local = self._local_callable(name, depth, node, scope)
-            if local is not None:
-                return local
             foreign = self._foreign_token(name.rsplit(".", 1)[-1])
             if foreign:
                 return Origin("foreign", "strong", f"the value comes from `{foreign}`")
@@ -192,12 +189,9 @@ class Origins(ResolverBase):
             # gw.list_sessions() where gw = Gateway(): what that method returns.
             method = self._method(node.func, scope)
             if method is not None:
-                known = self._exported(method)
+                known = self._exported(method) or self._local_callable(method, depth, node, scope)
                 if known is not None:
                     return known
-                local = self._local_callable(method, depth, node, scope)
-                if local is not None:
-                    return local
         queued = self._queued_origin(node, scope, depth)
         if queued is not None:
             return queued
