@@ -1,0 +1,1 @@
+"""DuckDB over an OpenClaw state directory: every agent's SQLite store as one view."""

@@ -1,0 +1,1 @@
+"""Prefect flows that look after an OpenClaw gateway every night."""
