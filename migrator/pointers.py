@@ -10,7 +10,7 @@ it matches: ``/status`` is the top-level key only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 WILDCARD = "*"
 
@@ -124,47 +124,89 @@ def compile_patch(
     return ops
 
 
-def rewrite_in_place(
-    doc: Any,
-    patterns: Sequence[PointerPattern],
-    translate: Callable[[str], str],
-) -> int:
-    """Rewrite matched string values of an in-memory document in place; return
-    how many changed. The fast path for frames, where no patch is kept: one
-    recursive descent per pattern, no tokens built.
+class Rewriter:
+    """Patterns compiled for rewriting in-memory documents in place: the fast
+    path for frames, where no patch is kept.
+
+    The patterns are merged into one tree of keys, so a document is walked
+    once whatever the number of patterns (``/status`` and ``/session/status``
+    share the look at the top), and no tokens are built. A value is renamed
+    where ``mapping`` has it; anything else stays.
     """
-    changed = 0
-    for pattern in patterns:
-        if pattern.segments:
-            changed += _rewrite(doc, pattern.segments, 0, translate)
-    return changed
+
+    def __init__(self, patterns: Sequence[PointerPattern]) -> None:
+        self.patterns = tuple(patterns)
+        root = _Trie()
+        for pattern in self.patterns:
+            node = root
+            for segment in pattern.segments:
+                node = node.child(segment)
+            node.leaf = bool(pattern.segments)  # the whole document is no string to rename
+        self._visit = root.compiled()
+
+    def __call__(self, doc: Any, mapping: Mapping[str, str]) -> int:
+        """Rename the matched string values of ``doc`` in place; return how many changed."""
+        return self._visit(doc, mapping) if self._visit is not None else 0
 
 
-def _rewrite(node: Any, segments: Sequence[str | None], i: int, translate: Callable[[str], str]) -> int:
-    head = segments[i]
-    keys: Any
-    # dict and list first: the ABC check of Mapping is slow on every node
-    if isinstance(node, dict) or (not isinstance(node, list) and isinstance(node, Mapping)):
-        keys = list(node) if head is None else ((head,) if head in node else ())
-    elif isinstance(node, list):
-        if head is None:
-            keys = range(len(node))
-        elif head.isdigit() and int(head) < len(node):
-            keys = (int(head),)
-        else:
-            return 0
-    else:
-        return 0
-    changed = 0
-    if i == len(segments) - 1:
-        for key in keys:
-            value = node[key]
-            if isinstance(value, str):
-                new = translate(value)
-                if new != value:
-                    node[key] = new
-                    changed += 1
-    else:
-        for key in keys:
-            changed += _rewrite(node[key], segments, i + 1, translate)
-    return changed
+_ABSENT = object()
+
+
+def _item(node: Any, key: Any) -> Any:
+    """``node[key]``, or :data:`_ABSENT` where a mapping has no such key."""
+    if isinstance(node, list):
+        return node[key]
+    return node[key] if key in node else _ABSENT
+
+
+class _Trie:
+    __slots__ = ("keys", "wildcard", "leaf")
+
+    def __init__(self) -> None:
+        self.keys: dict[str, _Trie] = {}
+        self.wildcard: _Trie | None = None
+        self.leaf = False
+
+    def child(self, segment: str | None) -> "_Trie":
+        if segment is None:
+            if self.wildcard is None:
+                self.wildcard = _Trie()
+            return self.wildcard
+        return self.keys.setdefault(segment, _Trie())
+
+    def compiled(self) -> Callable[[Any, Mapping[str, str]], int] | None:
+        """The function that renames below a container at this node (None
+        when nothing lies below): each step is (key, rename it here, walk on)."""
+        steps = tuple((key, node.leaf, node.compiled()) for key, node in self.keys.items())
+        indexed = tuple((int(key), leaf, deeper) for key, leaf, deeper in steps if key.isdigit())
+        wild = (self.wildcard.leaf, self.wildcard.compiled()) if self.wildcard is not None else None
+        if not steps and wild is None:
+            return None
+
+        def visit(node: Any, mapping: Mapping[str, str]) -> int:
+            # dict and list first: the ABC check of Mapping is slow on every node
+            if isinstance(node, dict) or (not isinstance(node, list) and isinstance(node, Mapping)):
+                at: Iterable[tuple[Any, bool, Any]] = steps
+                if wild is not None:
+                    at = (*steps, *((key, *wild) for key in node))
+            elif isinstance(node, list):
+                at = [s for s in indexed if s[0] < len(node)]
+                if wild is not None:
+                    at = [*at, *((index, *wild) for index in range(len(node)))]
+            else:
+                return 0
+            changed = 0
+            for key, leaf, deeper in at:
+                value = node.get(key, _ABSENT) if node.__class__ is dict else _item(node, key)
+                if value is _ABSENT:
+                    continue
+                if leaf and isinstance(value, str):
+                    new = mapping.get(value)
+                    if new is not None and new != value:
+                        node[key] = new
+                        changed += 1
+                elif deeper is not None:
+                    changed += deeper(value, mapping)
+            return changed
+
+        return visit

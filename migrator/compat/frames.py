@@ -21,7 +21,7 @@ import datetime as _dt
 import json
 import logging
 import re
-from typing import Any, AnyStr
+from typing import Any, AnyStr, Callable
 
 import orjson
 
@@ -84,9 +84,10 @@ class FrameSession:
         self._connect_id: Any = None
         # request id -> (surface kind, surface name) of the responses to look at
         self._pending: dict[Any, tuple[str, str]] = {}
-        # event name (its bytes as written) -> _PARSE, _PASS or _PASS_COUNTED,
-        # for the negotiation in force (cleared when it is made)
-        self._event_decisions: dict[bytes, int] = {}
+        # event name (its bytes as written) -> _PARSE, _PASS, _PASS_COUNTED or
+        # a test of the frame's bytes, for the negotiation in force (cleared
+        # when it is made)
+        self._event_decisions: dict[bytes, int | Callable[[bytes], bool]] = {}
         manifest = translator.manifest
         self._methods = {s.name for s in manifest.gateway if s.kind == "response"}
         self._requests = {s.name for s in manifest.gateway if s.kind == "request"}
@@ -161,6 +162,8 @@ class FrameSession:
                 if self.counters is not None:
                     self.counters.record(self.client_id, self.client_version, frames=1)
                 return None
+            if callable(decision) and not decision(text):
+                return None  # this frame of the surface lacks what the surface requires
         elif not awaiting_hello:
             head = (_HEAD_BYTES if isinstance(text, bytes) else _HEAD_STR).match(text)
             if head is not None and not self._worth_parsing(head.group(1), head.group(2)):
@@ -188,10 +191,12 @@ class FrameSession:
                 return self._serve(frame, "event", name, frame["payload"])
         return None
 
-    def _event_decision(self, text: bytes) -> int | None:
+    def _event_decision(self, text: bytes) -> int | Callable[[bytes], bool] | None:
         """What an event's name decides (None: the head is not plain enough
         to tell), remembered per name: the same for every frame of it while
-        the negotiation stands, so most frames cost a dict lookup."""
+        the negotiation stands, so most frames cost a dict lookup. For a
+        surface that only some frames are (``requires``), the decision to
+        parse is the translator's test of the frame's bytes."""
         close = text.find(b'"', len(_EVENT_LEAD))
         if close < 0:
             return None
@@ -209,6 +214,8 @@ class FrameSession:
             decision = _PARSE
         elif value in self._events:
             decision = self._surface_decision()
+            if decision == _PARSE:
+                decision = self.translator.precheck("event", value) or _PARSE
         else:
             decision = _PASS
         self._event_decisions[name] = decision

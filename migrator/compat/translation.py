@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping
 
 from migrator.errors import MigratorError
-from migrator.manifest import GatewaySurface, Manifest
-from migrator.pointers import PointerPattern, join, rewrite_in_place
+from migrator.manifest import GatewaySurface, Manifest, value_pattern
+from migrator.pointers import PointerPattern, Rewriter, join
 
 from migrator.compat.negotiation import Negotiation, Vocab
 
@@ -43,8 +43,8 @@ class OldNameRefused(MigratorError):
 @dataclass(frozen=True)
 class _Surface:
     spec: GatewaySurface
-    patterns: tuple[PointerPattern, ...]
-    text_patterns: tuple[PointerPattern, ...]
+    patterns: Rewriter
+    text_patterns: Rewriter | None
 
 
 class Translator:
@@ -56,9 +56,9 @@ class Translator:
     def __init__(self, manifest: Manifest) -> None:
         self.manifest = manifest
         vocabulary = manifest.vocabulary
-        self._walk: dict[Vocab, Callable[[str], str]] = {
-            "old": vocabulary.to_old,
-            "new": vocabulary.to_new,
+        self._maps: dict[Vocab, Mapping[str, str]] = {
+            "old": vocabulary.new_to_old,
+            "new": dict(vocabulary.old_to_new),
         }
         self._old = vocabulary.old_to_new
         # A cheap test before parsing the JSON text inside a tool result.
@@ -66,8 +66,8 @@ class Translator:
         self._surfaces = {
             (s.kind, s.name): _Surface(
                 s,
-                tuple(PointerPattern.parse(p) for p in s.pointers),
-                tuple(PointerPattern.parse(p) for p in s.text_pointers),
+                Rewriter([PointerPattern.parse(p) for p in s.pointers]),
+                Rewriter([PointerPattern.parse(p) for p in s.text_pointers]) if s.text_pointers else None,
             )
             for s in manifest.gateway
         }
@@ -82,9 +82,29 @@ class Translator:
         session-status surface of ``kind`` (``response``, ``event``, ``tool``)."""
         return (kind, name) in self._surfaces
 
+    def precheck(self, kind: str, name: str) -> Callable[[bytes], bool] | None:
+        """For a surface that only some payloads are (``requires``): a test of
+        a frame's raw bytes that is False only when the frame cannot hold
+        every required key, so it passes unparsed. (A key is looked for as a
+        JSON string token, any escape of it included; one found as a value
+        instead only costs the parse.) None for a surface that requires nothing."""
+        surface = self._surfaces.get((kind, name))  # type: ignore[arg-type]
+        if surface is None or not surface.spec.requires:
+            return None
+        keys = surface.spec.requires
+        plain = tuple(json.dumps(k, ensure_ascii=False).encode() for k in keys)
+        spelled = tuple(value_pattern([k], "json") for k in keys)
+
+        def carries(raw: bytes) -> bool:
+            if b"\\" not in raw:  # no escape: each key has one spelling
+                return all(token in raw for token in plain)
+            return all(pattern.search(raw) is not None for pattern in spelled)
+
+        return carries
+
     def value(self, value: str, vocabulary: Vocab) -> str:
         """One status value in ``vocabulary``; unknown strings stay as they are."""
-        return self._walk[vocabulary](value)
+        return self._maps[vocabulary].get(value, value)
 
     def serve(self, kind: str, name: str, payload: Any, vocabulary: Vocab) -> int:
         """Rewrite, in place, the session statuses of a surface's payload into
@@ -100,13 +120,13 @@ class Translator:
             return 0
         if surface.spec.requires and not (isinstance(payload, dict) and all(k in payload for k in surface.spec.requires)):
             return 0  # this payload does not carry the session snapshot
-        walk = self._walk[vocabulary]
-        changed = rewrite_in_place(payload, surface.patterns, walk)
-        if surface.text_patterns:
-            changed += self._serve_texts(payload, surface.text_patterns, walk)
+        mapping = self._maps[vocabulary]
+        changed = surface.patterns(payload, mapping)
+        if surface.text_patterns is not None:
+            changed += self._serve_texts(payload, surface.text_patterns, mapping)
         return changed
 
-    def _serve_texts(self, result: Any, patterns: Sequence[PointerPattern], walk: Callable[[str], str]) -> int:
+    def _serve_texts(self, result: Any, rewrite: Rewriter, mapping: Mapping[str, str]) -> int:
         changed = 0
         for tokens, text in list(_TOOL_TEXT.matches(result)):
             if not isinstance(text, str) or self._key not in text:
@@ -115,7 +135,7 @@ class Translator:
                 doc = json.loads(text)
             except ValueError:
                 continue  # prose, not the JSON rendering of the result
-            count = rewrite_in_place(doc, patterns, walk)
+            count = rewrite(doc, mapping)
             if count:
                 parent = result
                 for token in tokens[:-1]:
@@ -167,29 +187,30 @@ class Translator:
     def accept(
         self,
         document: Any,
-        pointers: Iterable[str | PointerPattern],
+        pointers: Rewriter | Iterable[str | PointerPattern],
         negotiation: Negotiation,
     ) -> int:
         """Walk an input (a request's params or body) to the gateway's
         vocabulary, in place; return how many values changed.
 
-        ``pointers`` name the statuses in ``document``, as pointer patterns.
-        After the window closes, an old name raises :class:`OldNameRefused`
+        ``pointers`` name the statuses in ``document``, as pointer patterns
+        (or those patterns compiled). After the window closes, an old name raises :class:`OldNameRefused`
         naming the new value, and nothing is changed.
         """
-        patterns = [p if isinstance(p, PointerPattern) else PointerPattern.parse(p) for p in pointers]
+        if not isinstance(pointers, Rewriter):
+            pointers = Rewriter([p if isinstance(p, PointerPattern) else PointerPattern.parse(p) for p in pointers])
         if not negotiation.window_open:
-            for pattern in patterns:
+            for pattern in pointers.patterns:
                 for tokens, value in pattern.matches(document):
                     if isinstance(value, str) and value in self._old:
                         raise OldNameRefused(join(tokens), value, self._old[value])
-        return rewrite_in_place(document, patterns, self._walk[negotiation.upstream])
+        return pointers(document, self._maps[negotiation.upstream])
 
     def accept_value(self, value: str, negotiation: Negotiation) -> str:
         """One input value (a query parameter, say) in the gateway's vocabulary."""
         if not negotiation.window_open and value in self._old:
             raise OldNameRefused("", value, self._old[value])
-        return self._walk[negotiation.upstream](value)
+        return self._maps[negotiation.upstream].get(value, value)
 
 
 # Where a response keeps the tool result: `output` in the WebSocket method

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gatewaylib import CAPABILITY, NEW_VERSION, captured, dumps, fixture
+from gatewaylib import CAPABILITY, NEW_VERSION, OLD_VERSION, captured, dumps, fixture
 from migrator.compat import FrameSession, Translator, UsageCounters
 from migrator.compat.frames import MAX_PENDING
 from migrator.manifest import load_manifest
@@ -83,3 +83,21 @@ def test_events_as_the_proxy_hands_them_over_are_decided_by_name() -> None:
     before = old.counters.get(old.client_id, old.client_version).frames
     assert [old.from_gateway(text) for text in (frame, frame, escaped, other)] == [None] * 4
     assert old.counters.get(old.client_id, old.client_version).frames == before + 3
+
+
+def test_an_event_that_only_some_frames_are_a_surface_of_is_told_by_its_bytes() -> None:
+    """`agent` events are a surface only when they carry the session snapshot
+    (`requires = ["session"]`): the others pass as they came, unparsed, and
+    a key spelled with escapes is still found."""
+    session = connected([CAPABILITY], OLD_VERSION)
+    run = b'{"type":"event","event":"agent","payload":{"runId":"r","status":"done","data":{"status":"failed"}}}'
+    assert session.from_gateway(run) is None
+    as_value = b'{"type":"event","event":"agent","payload":{"kind":"session","status":"done"}}'
+    assert session.from_gateway(as_value) is None  # parsed: no snapshot, nothing to rename
+    snapshot = b'{"type":"event","event":"agent","payload":{"status":"done","session":{"status":"killed"}}}'
+    out = session.from_gateway(snapshot)
+    assert out is not None and json.loads(out)["payload"] == {"status": "agent_responded", "session": {"status": "halted"}}
+    escaped = b'{"type":"event","event":"agent","payload":{"status":"done","\\u0073ession":{"status":"timeout"}}}'
+    out = session.from_gateway(escaped)
+    assert out is not None
+    assert json.loads(out)["payload"] == {"status": "agent_responded", "session": {"status": "waiting_for_response"}}

@@ -6,7 +6,7 @@ import copy
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gatewaylib import fixture
@@ -178,3 +178,42 @@ def test_old_new_old_is_the_identity(values: list[str | None]) -> None:
     assert [r.get("status") in V.all_values for r in start["sessions"]] == [
         r.get("status") in V.all_values for r in old["sessions"]
     ]
+
+
+# -- the compiled walk of frames agrees with the pointer patterns ------------
+
+_keys = st.sampled_from(["status", "session", "sessions", "0", "1", "x"])
+_docs = st.recursive(
+    st.sampled_from(sorted(V.all_values) + ["paused"]) | st.integers(0, 3) | st.none(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=4),
+    max_leaves=14,
+)
+_patterns = st.lists(
+    st.lists(st.sampled_from(["status", "session", "sessions", "0", "1", "x", "*"]), min_size=0, max_size=3)
+    .map(lambda segments: "".join("/" + s for s in segments)),
+    min_size=1, max_size=4,
+)
+
+
+@given(_docs, _patterns)
+@example({"x": "done", "status": "failed", "session": {"status": "timeout"}}, ["/*", "/status", "/session/status"])
+@example({"sessions": [{"status": "done"}, "killed"], "0": "killed"}, ["/sessions/*/status", "/0", "/*/1", "/sessions/1"])
+@settings(max_examples=300)
+def test_the_compiled_walk_renames_what_the_patterns_name_and_nothing_else(doc: object, texts: list[str]) -> None:
+    """Overlapping patterns (a key and `*` beside it, `/0` of a list and of an
+    object alike) rename each value once; the reference is the RFC 6902 patch
+    the same patterns compile to."""
+    import jsonpatch
+
+    from migrator.pointers import PointerPattern, Rewriter, compile_patch
+
+    patterns = [PointerPattern.parse(t) for t in texts]
+    ops = compile_patch(doc, patterns, V.old_to_new)
+    want = jsonpatch.apply_patch(doc, ops)
+    got = copy.deepcopy(doc)
+    changed = Rewriter(patterns)(got, V.old_to_new)
+    if isinstance(doc, (dict, list)):  # a bare value is no place to rename in place
+        assert got == want
+        assert changed == len(ops) // 2
+    else:
+        assert changed == 0
