@@ -123,6 +123,16 @@ _TAIL_MAX = 1 << 20
 # Past this many bytes waiting in the other side's send buffer, frames go
 # through the relay tasks, which wait for it to drain.
 _DIRECT_HIGH_WATER = 1 << 20
+# While frames stream in (a read that brought several frames, soon after the
+# one before), reading waits this long before the next read, so the frames
+# that come meanwhile are read, relayed and written in one go: each wake-up
+# of the proxy costs system calls and a turn of the loop, and on a busy
+# machine it takes the CPU from the two ends. (The loop's timers round it up
+# to their clock: on Linux a millisecond.) A request and its answer, one
+# frame per read, never wait.
+_HOLD_S = 0.0005
+_STREAM_GAP_S = 0.001
+_STREAM_FRAMES = 2
 
 
 class _Relayed:
@@ -140,11 +150,16 @@ class _Relayed:
     _unflushed = False  # frames handed to the peer's protocol, not yet written
     _answered = False  # an answer to this side, not yet written
     _tail = b""  # the start of a frame read here, the rest still to come
+    _forwarded = 0  # frames forwarded from the last chunk read
+    _last_read = 0.0  # when the chunk before this one was read (the loop's clock)
+    _holding = False  # reading waits for _resume, to read a stream in bigger chunks
 
     def data_received(self, data: bytes) -> None:
         # Every frame forwarded while reading this chunk goes out in one write.
+        self._forwarded = 0
         if self._at_frame_start():
             data = self._forward_frames(data)
+            self._hold_if_streaming()
         if data:
             super().data_received(data)  # type: ignore[misc]
         if self._answered:
@@ -152,6 +167,22 @@ class _Relayed:
             self.send_data()  # type: ignore[attr-defined]
         if self._unflushed:
             self._flush()
+
+    def _hold_if_streaming(self) -> None:
+        loop = self.loop  # type: ignore[attr-defined]
+        now = loop.time()
+        if self._forwarded >= _STREAM_FRAMES and now - self._last_read < _STREAM_GAP_S and not self._holding:
+            self._holding = True
+            self.transport.pause_reading()  # type: ignore[attr-defined]
+            loop.call_later(_HOLD_S, self._resume)
+        self._last_read = now
+
+    def _resume(self) -> None:
+        self._holding = False
+        transport = self.transport  # type: ignore[attr-defined]
+        # The library pauses reading too, while its own queue of frames is full.
+        if not self.recv_messages.paused and not transport.is_closing():  # type: ignore[attr-defined]
+            transport.resume_reading()
 
     def _flush(self) -> None:
         """Write what was forwarded to the peer, in one write: a transport
@@ -238,6 +269,7 @@ class _Relayed:
             if raw:
                 payload = data[start:start + size]
                 replacement = rewrite(payload) if opcode == 1 and rewrite is not None else None
+                self._forwarded += 1
                 if replacement is None:
                     pos = start + size  # into the run
                     continue
@@ -253,6 +285,7 @@ class _Relayed:
             else:
                 payload = bytes(view[start:start + size])
             self._forward(peer, Frame(Opcode.TEXT if opcode == 1 else Opcode.BINARY, payload))
+            self._forwarded += 1
             pos = start + size
             if not self._can_forward():
                 break  # an answer queued, or the peer's buffer filled: the rest waits

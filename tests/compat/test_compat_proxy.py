@@ -595,3 +595,36 @@ async def test_fragmented_messages_and_pings_between_frames_pass_both_ways() -> 
             assert await client.recv_text() == "x" * 70000
             res = await client.request("sessions.list")
             assert res["payload"] == fixture("sessions.list.new.json")
+
+
+@run_async
+async def test_a_stream_read_in_held_chunks_arrives_whole_and_the_connection_answers_after() -> None:
+    """While events stream in, the proxy waits a little between reads (to
+    relay them in bigger chunks): every frame still arrives, byte for byte
+    and in order, requests are answered after it, and a client that leaves
+    mid-stream leaves the proxy serving others."""
+    payload = {"runId": "r", "status": "done", "text": "é" * 40}
+    async with TestGateway(OLD_VERSION, max_size=1 << 24) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy)) as client:
+            assert client.ws is not None
+            rid, count = client.next_id(), 4000
+            await client.send({"type": "req", "id": rid, "method": "test.burst",
+                               "params": {"event": "agent", "payload": payload, "count": count}})
+            texts = []
+            while True:
+                text = await client.recv_text()
+                if json.loads(text).get("type") == "res":
+                    break
+                texts.append(text)
+            assert texts == [json.dumps({"type": "event", "event": "agent", "payload": payload, "seq": seq},
+                                        ensure_ascii=False, separators=(",", ":")) for seq in range(count)]
+            assert (await client.request("test.echo", {"after": 1}))["payload"] == {"after": 1}
+        async with Client(url(proxy)) as leaving:
+            await leaving.send({"type": "req", "id": leaving.next_id(), "method": "test.burst",
+                                "params": {"event": "agent", "payload": payload, "count": 20000}})
+            for _ in range(50):
+                await leaving.recv_text()
+            assert leaving.ws is not None
+            leaving.ws.transport.abort()  # gone mid-stream, without a close handshake
+        async with Client(url(proxy), caps=[CAPABILITY]) as other:
+            assert (await other.request("sessions.list"))["payload"] == fixture("sessions.list.new.json")
