@@ -677,6 +677,22 @@ class ModuleFacts(cst.CSTVisitor):
                 if isinstance(root, cst.Name):
                     owner = self.scope.owner_of(root.value) or self.scope
                     self.event_names.setdefault(id(owner), {})[root.value] = string_value(literal) or ""
+                elif isinstance(subject, cst.Name):
+                    self._note_event_pair(subject.value, string_value(literal) or "")
+
+    def _note_event_pair(self, name: str, event: str) -> None:
+        """``for event, payload in source.events():`` then ``event ==
+        "sessions.changed"``: the names unpacked beside the event's name from
+        the same value hold that event's payload."""
+        owner = self.scope.owner_of(name) or self.scope
+        for binding in owner.bindings.get(name, []):
+            slot = binding.index if binding.index is not None else binding.column
+            if binding.value is None or slot is None:
+                continue
+            for other, others in owner.bindings.items():
+                if other != name and any(o.value is binding.value and (o.index if o.index is not None else o.column)
+                                         not in (None, slot) for o in others):
+                    self.event_names.setdefault(id(owner), {})[other] = event
 
     def _note_writer(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if isinstance(value, cst.SimpleString) and string_value(value) is not None:
