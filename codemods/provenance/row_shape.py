@@ -22,6 +22,7 @@ from codemods.literals import string_value
 
 if TYPE_CHECKING:
     from codemods.provenance import Resolver, Subject
+    from codemods.provenance.model import Scope
 
 _CACHE: "weakref.WeakKeyDictionary[Resolver, dict[tuple[int, str], set[str]]]" = weakref.WeakKeyDictionary()
 
@@ -92,16 +93,92 @@ def _reads(resolver: "Resolver", root: cst.Name, subject: "Subject") -> set[str]
     return memo[key]
 
 
-def shape_key(resolver: "Resolver", subject: "Subject") -> str | None:
-    """The session-row-only key the code also reads from the object
-    ``subject`` reads its status from, or None."""
+def _held_by(binding_value: cst.BaseExpression | None) -> str | None:
+    """``rows`` for a loop over ``self.rows`` (its ``.items()`` or
+    ``.values()`` as the loop binds them): the attribute the items are held in."""
+    if isinstance(binding_value, cst.Attribute) and isinstance(binding_value.value, cst.Name) \
+            and binding_value.value.value == "self":
+        return binding_value.attr.value
+    return None
+
+
+class _ItemNames(cst.CSTVisitor):
+    """The names loops and comprehensions of a class bind to the items of ``self.<attr>``."""
+
+    def __init__(self, attr: str) -> None:
+        super().__init__()
+        self.attr = attr
+        self.names: set[str] = set()
+
+    def _loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.args:
+            iterable = iterable.args[0].value  # sorted(...), list(...): the same items
+        pair = False
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute) and not iterable.args \
+                and iterable.func.attr.value in ("items", "values"):
+            pair = iterable.func.attr.value == "items"
+            iterable = iterable.func.value
+        if _held_by(iterable) != self.attr:
+            return
+        if pair and isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2:
+            target = target.elements[1].value
+        if isinstance(target, cst.Name):
+            self.names.add(target.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._loop(node.target, node.iter)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._loop(node.target, node.iter)
+
+
+def _sibling_reads(resolver: "Resolver", root: cst.Name, subject: "Subject") -> tuple[str, set[str]]:
+    """The container ``root`` iterates (``rows`` for ``for r in
+    self.rows.values()``) and what the class's methods read from its items
+    (``r.get("abortedLastRun")`` in another method's loop over ``self.rows``):
+    one container, one kind of item."""
+    attrs = {a for b in subject.scope.lookup(root.value) if b.kind == "for" for a in [_held_by(b.value)] if a}
+    if len(attrs) != 1:
+        return "", set()
+    scope: "Scope | None" = subject.scope
+    while scope is not None and not (isinstance(scope.node, cst.FunctionDef)
+                                     and id(scope.node) in resolver.facts.method_class):
+        scope = scope.parent
+    if scope is None:
+        return "", set()
+    body = resolver.facts.classes.get(resolver.facts.method_class[id(scope.node)] or "")
+    if body is None:
+        return "", set()
+    (attr,) = attrs
+    memo = _CACHE.setdefault(resolver, {})
+    key = (id(body), f"self.{attr}[*]")
+    if key not in memo:
+        names = _ItemNames(attr)
+        walk.visit(body, names)
+        found: set[str] = set()
+        for name in sorted(names.names):
+            visitor = _Reads(name)
+            walk.visit(body, visitor)
+            found |= visitor.keys
+        memo[key] = found
+    return attr, memo[key]
+
+
+def by_shape(resolver: "Resolver", subject: "Subject") -> str | None:
+    """What makes the object ``subject`` reads its status from a session
+    row by its shape (the session-row-only key the code also reads from it,
+    or from the other items of the container it is one of), or None."""
     shape = {_normal(k): k for k in resolver.manifest.python.sources.shape}
     root = subject.root
     if not shape or not isinstance(root, cst.Name):
         return None
     for read in sorted(_reads(resolver, root, subject)):
         if _normal(read) in shape:
-            return read
+            return f"of an object also read as `{read}`"
+    held, reads = _sibling_reads(resolver, root, subject)
+    for read in sorted(reads):
+        if _normal(read) in shape:
+            return f"an item of `self.{held}`, whose items are also read as `{read}`"
     return None
 
 

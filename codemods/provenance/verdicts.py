@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast, Sequence
 
 import libcst as cst
 
-from codemods.provenance.row_shape import shape_key
+from codemods.provenance.row_shape import by_shape
 from codemods.words import STATUS_READ, words_of
 from codemods.provenance.model import MARK_STATUS, Scope, Subject, Origin, _UNKNOWN, Verdict
 from codemods.provenance.nodes import _argument, _decorated
@@ -79,11 +79,10 @@ class Verdicts(ResolverBase):
             reason = "; ".join(r for r in (origin.why, evidence) if r)
             if evidence and not mixed:
                 return Verdict("likely", f"{verb} {subject.description}; {reason}")
-            shaped = shape_key(cast("Resolver", self), subject) if not mixed else None
+            shaped = by_shape(cast("Resolver", self), subject) if not mixed else None
             if shaped is not None:
                 # Read with a key only session rows have: a session row by its shape.
-                return Verdict("likely", f"{verb} {subject.description}, of an object also read as "
-                               f"`{shaped}`, which only a session row has")
+                return Verdict("likely", f"{verb} {subject.description}, {shaped}, which only a session row has")
             if evidence:
                 return Verdict(
                     "possible",
