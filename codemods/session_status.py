@@ -460,6 +460,10 @@ def _imported_constant(other: cst.BaseExpression, scope: Scope, facts: ModuleFac
     owner = scope.owner_of(head)
     if owner is not None and owner is not facts.module_scope:
         return None  # a local `settings` is no module
+    if (isinstance(other.value, cst.Name) and other.value.value[:1].isupper() and other.attr.value.isupper()
+            and other.value.value in facts.imported_names):
+        # `SessionStatus.DONE` after `from .settings import SessionStatus`: a use of the class.
+        return facts.imported_names[other.value.value]
     return _imported_callee(other, facts)
 
 

@@ -11,6 +11,7 @@ from codemods import orm
 from codemods.literals import restyle, string_value
 from codemods.provenance import EnumClass, ModuleFacts, Resolver, Verdict
 from codemods.session_status import Plan, StatusRewriter
+from migrator.findings import CONFIDENCES
 from migrator.manifest import Vocabulary
 from migrator.rules import Example, Rule
 
@@ -166,6 +167,18 @@ def enum_verdict(rw: StatusRewriter, enum: EnumClass, values: set[str], facts: M
     held = _choices_of(rw, enum, facts, resolver)
     if held is not None:
         return held
+    # Its members compared with a session status in other modules
+    # (`r.get("status") == SessionStatus.RUNNING`); a use with another
+    # vocabulary there (`job["state"] == SessionStatus.DONE`) leaves it to a person.
+    uses = rw.remote_uses.get(enum.name, ())
+    ours = [v for v in uses if v.confidence is not None]
+    if ours:
+        against = [v for v in uses if v.confidence is None]
+        if against:
+            return Verdict("possible", f"Enum `{enum.name}` is used in a status test in another module: {ours[0].why}; "
+                           f"but also with other values ({against[0].why})")
+        lowest = min(ours, key=lambda v: CONFIDENCES.index(v.confidence))
+        return Verdict(lowest.confidence, f"Enum `{enum.name}` is used in a status test in another module: {lowest.why}")
     evidence = resolver.module_evidence
     if evidence:
         return Verdict("likely", f"Enum `{enum.name}` of session words; module talks to OpenClaw ({evidence[0]})")

@@ -62,6 +62,9 @@ def _same_module(a: str, b: str) -> bool:
 # A module-level binding (``NAME =`` or ``NAME: T =``) and the start of the
 # next top-level line that is not a continuation (a closing bracket).
 _TOP_ASSIGN = re.compile(rb"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]+)?=(?!=)", re.MULTILINE)
+# ``class SessionStatus(StrEnum):``: a class whose body quotes an old name is
+# judged by its uses elsewhere (``row["status"] == SessionStatus.DONE``) too.
+_TOP_CLASS = re.compile(rb"^class[ \t]+([A-Za-z_]\w*)[ \t]*[(:]", re.MULTILINE)
 _NEXT_TOP_LEVEL = re.compile(rb"^(?=[^\s)\]}#])", re.MULTILINE)
 
 
@@ -623,6 +626,10 @@ class PythonEngine:
                 out.append(match.group(1).decode())
             else:
                 unions.append((match.group(1).decode(), statement[match.end() - match.start():]))
+        for match in _TOP_CLASS.finditer(data):
+            end = _NEXT_TOP_LEVEL.search(data, match.end())
+            if self._old.search(data[match.end() : end.start() if end else len(data)]):
+                out.append(match.group(1).decode())
         # `ALL = DONE_STATES | FAIL_STATES`: a union of those constants is one too.
         for name, value in unions:
             if any(re.search(rb"\b" + re.escape(c.encode()) + rb"\b", value) for c in out):
