@@ -6,6 +6,7 @@ import libcst as cst
 
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Verdict, nodes_in
+from codemods.provenance.row_shape import by_shape
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
 from codemods.words import words_of
@@ -78,7 +79,12 @@ def literal_verdict(rw: StatusRewriter, owner: str, words: set[str], resolver: R
     names = set(words_of(owner))
     described = f"`Literal` of session words annotating `{owner}`" if owner else "`Literal` of session words"
     together = len(words) >= 2
-    evidence = resolver.module_evidence
+    # A module that names no source but reads session rows by their shape:
+    # only a `Literal` of the whole vocabulary, the names the rename keeps
+    # too (`running`), is the rows' status type there; one of ended runs
+    # only may be another record's (an `agents_wait` child's).
+    whole = bool(words & set(rw.vocab.unchanged))
+    evidence = resolver.module_evidence or (_shaped_rows(resolver) if whole else [])
     if not (evidence and ({"status", "state"} & names or together)):
         return None
     record = _typed_record(owner, resolver) if resolver.facts.mixed else None
@@ -91,7 +97,24 @@ def literal_verdict(rw: StatusRewriter, owner: str, words: set[str], resolver: R
         if built is not None and built.kind == "foreign":
             return None
         return Verdict("possible", f"`Literal` typing `{record}`, a class nothing ties to session rows")
+    if not resolver.module_evidence:
+        return Verdict("likely", f"{described}; {evidence[0]}")
     return Verdict("likely", f"{described}; module talks to OpenClaw ({evidence[0]})")
+
+
+def _shaped_rows(resolver: Resolver) -> list[str]:
+    """Where a module that names no source reads session rows known by
+    their shape (a status test of an object also read as `abortedLastRun`):
+    as much a tie to session rows as talking to OpenClaw."""
+    for comparison in resolver.facts.comparisons:
+        subject = resolver.subject(comparison.subject, comparison.scope)
+        if subject is None or not subject.is_status:
+            continue
+        shaped = by_shape(resolver, subject)
+        if shaped is not None:
+            line = resolver.facts.pos(comparison.node).start.line
+            return [f"the module reads session rows at line {line}: {subject.description}, {shaped}"]
+    return []
 
 
 def typed_field(owner: str, resolver: Resolver) -> Verdict | None:
