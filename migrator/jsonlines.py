@@ -515,9 +515,10 @@ def stream(
     plain = value_pattern(mapping, "json-unescaped")
     detail = on_edit is not None or on_patch is not None
     per_line = _block_one_key if migrator.keys is not None and len(migrator.keys) == 1 else _block
-    # Whole blocks re-serialised (see _bulk) pay for every line, so they are
-    # used while most lines change; per-line work pays only for candidates.
-    can_bulk = bulk = migrator.keys is not None and not detail
+    # Whole blocks pay for every line, so they are used while most lines
+    # change; per-line work pays only for candidates. They report edits (the
+    # first findings of a file among them) but write no patch.
+    can_bulk = bulk = migrator.keys is not None and on_patch is None
     pause = 0
     lines = 0
     partial: list[bytes] = []
@@ -544,9 +545,9 @@ def stream(
         done = None  # the new block and its number of lines
         if bulk and not pause:
             if migrator.one is not None:
-                done = _bulk_one_key(block, lines, migrator, migrator.one, stats)
+                done = _bulk_one_key(block, lines, migrator, migrator.one, stats, on_edit)
             else:
-                done = _bulk(block, lines, migrator, candidate, stats)
+                done = _bulk(block, lines, migrator, candidate, stats, on_edit)
             if done is None:
                 pause = 16  # lines it cannot take: do not pay to find out again soon
         elif pause:
@@ -560,7 +561,6 @@ def stream(
         if isinstance(on_edit, _Limited) and on_edit.left <= 0:
             on_edit = None  # enough reported: from the next block on, count only
             detail = on_patch is not None
-            can_bulk = migrator.keys is not None and not detail
         if can_bulk:
             bulk = (stats.changed_lines - changed) * 2 > count
         if sink is not None:
@@ -581,6 +581,7 @@ def _bulk(
     migrator: _Migrator,
     candidate: re.Pattern[bytes],
     stats: StreamStats,
+    on_edit: Callable[[LineEdit], Any] | None = None,
 ) -> tuple[bytes, int] | None:
     """A block of whole lines where most lines change, for top-level keys,
     with no loop in Python over the bytes of a line: every line is parsed by
@@ -596,6 +597,7 @@ def _bulk(
     meaning already parsed; None sends the whole block to the per-line path
     (a line that does not parse, a line that is not an object, CRLF
     endings, more than one changed line in eight written otherwise).
+    ``on_edit`` hears of each edit, in order (see :func:`_finish`).
     Returns the new block and its number of lines."""
     if b"\r" in block:
         return None
@@ -666,21 +668,30 @@ def _bulk(
         return None  # mostly written otherwise: the per-line path is quicker for these
     stats.changed_lines += len(changed)
     stats.edits += edits
-    return _finish(lines, out, changed, odd, docs, before, migrator, stats), len(lines)
+    reports: dict[int, list[Any]] | None = None
+    if on_edit is not None:
+        # A rare case (several keys, findings still wanted): each changed
+        # line's edits as the line-by-line path reports them.
+        reports = {i: migrator.migrate(lines[i], True)[2] for i in changed}
+    return _finish(lines, out, changed, odd, docs, before, migrator, stats, on_edit, reports), len(lines)
 
 
 def _finish(lines: list[bytes], out: list[bytes], done: list[int], odd: list[int], docs: list[Any] | None,
-            before: int, migrator: _Migrator, stats: StreamStats) -> bytes:
+            before: int, migrator: _Migrator, stats: StreamStats, on_edit: Callable[[LineEdit], Any] | None = None,
+            reports: dict[int, list[Any]] | None = None) -> bytes:
     """The end of a whole-block path: the lines it left (``odd``, with their
     meaning in ``docs`` if parsed) migrated one by one, the sample of the
-    changed lines (``done`` and those), and the new block."""
+    changed lines (``done`` and those), and the new block. With ``on_edit``,
+    ``reports`` holds the edits of the ``done`` lines by index; those of the
+    lines left are added, and ``on_edit`` hears of all of them in line order."""
     sample: list[tuple[int, bytes, bytes]] = []
     if len(stats.sample) < SAMPLE_LINES:
         sample = [(before + i + 1, lines[i], out[i]) for i in done[:SAMPLE_LINES]]
+    detail = on_edit is not None
     for i in sorted(odd):
         body = lines[i]
         try:
-            new, _, found = migrator.migrate(body, False, None if docs is None else docs[i])
+            new, _, found = migrator.migrate(body, detail, None if docs is None else docs[i])
         except JsonSyntaxError as exc:
             stats.bad_lines.append((before + i + 1, str(exc)))
             continue
@@ -689,8 +700,14 @@ def _finish(lines: list[bytes], out: list[bytes], done: list[int], odd: list[int
             stats.changed_lines += 1
             stats.edits += len(found)
             sample.append((before + i + 1, body, new))
+            if reports is not None:
+                reports[i] = found
     if sample:
         stats.sample = sorted(stats.sample + sample)[:SAMPLE_LINES]
+    if on_edit is not None and reports:
+        for i in sorted(reports):
+            for edit in reports[i]:
+                on_edit(LineEdit(before + i + 1, edit))
     out.append(b"")
     return b"\n".join(out)
 
@@ -724,7 +741,7 @@ _FIELD = operator.attrgetter("v")
 
 
 def _bulk_one_key(block: bytes, before: int, migrator: _Migrator, one: _OneKey,
-                  stats: StreamStats) -> tuple[bytes, int] | None:
+                  stats: StreamStats, on_edit: Callable[[LineEdit], Any] | None = None) -> tuple[bytes, int] | None:
     """A block of whole lines for the rule of one top-level key, with no
     full parse of any line.
 
@@ -744,8 +761,9 @@ def _bulk_one_key(block: bytes, before: int, migrator: _Migrator, one: _OneKey,
     unchanged: the old value, which is not the new token. Any other line
     with an old value takes :meth:`_Migrator.migrate`; None sends the block
     to the per-line path (a line that is not one object, not UTF-8, CRLF
-    endings). Returns the new block and its number of lines (counted as it
-    is split, not counted again)."""
+    endings). ``on_edit`` hears of each edit, in order. Returns the new
+    block and its number of lines (counted as it is split, not counted
+    again)."""
     import msgspec
 
     if b"\r" in block:
@@ -800,7 +818,20 @@ def _bulk_one_key(block: bytes, before: int, migrator: _Migrator, one: _OneKey,
                 odd.append(i)
     stats.changed_lines += len(spliced)
     stats.edits += len(spliced)
-    return _finish(lines, out, spliced, odd, None, before, migrator, stats), len(lines)
+    reports: dict[int, list[Any]] | None = None
+    if on_edit is not None:
+        # The value starts where the old pair ends, less the old token.
+        assert migrator.keys is not None
+        pointer = migrator.keys[0][1]
+        mapping, tokens = migrator.mapping, migrator.tokens
+        index = dict(zip(changed, range(len(changed))))
+        reports = {}
+        for i in spliced:
+            j = index[i]
+            old = olds[j]
+            at = firsts[j] + len(was[j]) - len(tokens[old])
+            reports[i] = [Edit(pointer, 1, _column(bodies[j], at), old, mapping[old])]
+    return _finish(lines, out, spliced, odd, None, before, migrator, stats, on_edit, reports), len(lines)
 
 
 # Between a key and its value.

@@ -459,10 +459,40 @@ def test_an_export_with_nested_decoys_changes_only_the_top_level_values(report: 
                              on_edit=found.append if report else None)
     assert sink.getvalue() == expected
     assert (stats.changed_lines, stats.edits, stats.truncated_tail, stats.bad_lines) == (changed, changed, True, [])
+    want = careful(data, [P("/status")])
     if report:
-        assert len(found) == changed and all(e.edit.pointer == "/status" for e in found)
+        # Reported from whole blocks: every edit, in order, where the careful path puts it.
+        assert [(e.number, e.edit.pointer, e.edit.line, e.edit.column, e.edit.old, e.edit.new)
+                for e in found] == want["edits"]
+        assert len(found) == changed
     # The reference agrees line by line (the decoys stay, the tail is left).
-    assert careful(data, [P("/status")])["out"] == expected
+    assert want["out"] == expected
+
+
+def test_the_first_findings_of_an_export_come_from_whole_blocks() -> None:
+    # As the engine asks (the first findings, then counting only): the blocks
+    # are taken whole from the first one on, and the findings are the careful
+    # path's first ones, in order.
+    data, expected, changed = _export(3000)
+    want = careful(data, [P("/status")])["edits"]
+    calls: list[int] = []
+    original = jsonlines._bulk_one_key
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[1])
+        return original(*args, **kwargs)
+
+    found: list[jsonlines.LineEdit] = []
+    jsonlines._bulk_one_key = counted  # type: ignore[assignment]
+    try:
+        sink = io.BytesIO()
+        stats = jsonlines.stream(io.BytesIO(data), [P("/status")], MAPPING, sink, on_edit=found.append,
+                                 edit_limit=700)
+    finally:
+        jsonlines._bulk_one_key = original  # type: ignore[assignment]
+    assert sink.getvalue() == expected and stats.edits == changed
+    assert calls[0] == 0  # the first block, lines before it: none
+    assert [(e.number, e.edit.column, e.edit.old) for e in found] == [(n, c, o) for n, _, _, c, o, _ in want[:700]]
 
 
 @pytest.mark.parametrize("rules", RULES[:2])
