@@ -276,14 +276,6 @@ class _Migrator:
                     keys.append((key, pointer, re.compile(re.escape(plain) + _WS + b":" + _WS + b'"')))
             else:
                 self.keys = keys
-                # For _bulk: `"key":"old"` and `"key":"new"` as orjson writes
-                # them, and how much longer the second is.
-                self.pairs: dict[str, dict[str, tuple[bytes, bytes, int]]] = {}
-                for key, _, _ in keys:
-                    lead = orjson.dumps(key) + b":"
-                    self.pairs[key] = {old: (lead + orjson.dumps(old), lead + orjson.dumps(new),
-                                             len(orjson.dumps(new)) - len(orjson.dumps(old)))
-                                       for old, new in self.mapping.items()}
 
     @functools.cached_property
     def one(self) -> "_OneKey | None":
@@ -583,8 +575,8 @@ def _bulk(
     stats: StreamStats,
     on_edit: Callable[[LineEdit], Any] | None = None,
 ) -> tuple[bytes, int] | None:
-    """A block of whole lines where most lines change, for top-level keys,
-    with no loop in Python over the bytes of a line: every line is parsed by
+    """A block of whole lines where most lines change, for several top-level
+    keys, with no loop in Python over the bytes of a line: every line is parsed by
     ``orjson`` (so every line is a valid record, as the per-line path would
     check), and a line with a value to rename is serialised again and must
     come out byte for byte as it was written. Such a line is a record
@@ -615,51 +607,20 @@ def _bulk(
     out = list(lines)
     edits = 0
     try:
-        if len(migrator.keys) == 1:
-            key = migrator.keys[0][0]
-            # The top-level `key` of a line as orjson writes it is spelled
-            # `"key":"old"`; if that occurs once (the length grew by one
-            # renaming) it is that value, and replacing it is the splice.
-            pairs = migrator.pairs[key]
-            quoted = _plain(key)
-            tokens, new_tokens = migrator.tokens, migrator.new_tokens
-            # The lines with a value to rename, found in one comprehension.
-            olds = [doc.get(key) for doc in docs]
-            for i in [i for i, old in enumerate(olds) if old.__class__ is str and old in mapping]:
-                doc, line, old = docs[i], lines[i], olds[i]
-                again = dumps(doc)
-                if again != line:
-                    # Written otherwise (spacing, escapes): spliced where the
-                    # value is proven, else the per-line path.
-                    at = _value_at(line, again, quoted, tokens[old])  # type: ignore[arg-type]
-                    if at < 0:
-                        odd.append(i)
-                        continue
-                    out[i] = line[:at] + new_tokens[old] + line[at + len(tokens[old]):]
-                    changed.append(i)
-                    continue
-                was, now, grow = pairs[old]
-                new = line.replace(was, now)
-                if len(new) - len(line) != grow or not grow and line.count(was) != 1:
-                    doc[key] = mapping[old]
-                    new = dumps(doc)
-                out[i] = new
-                changed.append(i)
-            edits = len(changed)
-        else:
-            for i, doc in enumerate(docs):
-                hits = [(key, doc.get(key)) for key, _, _ in migrator.keys]
-                hits = [(key, old) for key, old in hits if old.__class__ is str and old in mapping]
-                if not hits:
-                    continue
-                if dumps(doc) != lines[i]:
-                    odd.append(i)
-                    continue
-                for key, old in hits:
-                    doc[key] = mapping[old]
-                edits += len(hits)
-                out[i] = dumps(doc)
-                changed.append(i)
+        # (A rule of one key reads its blocks by _bulk_one_key.)
+        for i, doc in enumerate(docs):
+            hits = [(key, doc.get(key)) for key, _, _ in migrator.keys]
+            hits = [(key, old) for key, old in hits if old.__class__ is str and old in mapping]
+            if not hits:
+                continue
+            if dumps(doc) != lines[i]:
+                odd.append(i)
+                continue
+            for key, old in hits:
+                doc[key] = mapping[old]
+            edits += len(hits)
+            out[i] = dumps(doc)
+            changed.append(i)
     except AttributeError:  # a line that is not an object
         return None
     except orjson.JSONEncodeError:
@@ -832,27 +793,6 @@ def _bulk_one_key(block: bytes, before: int, migrator: _Migrator, one: _OneKey,
             at = firsts[j] + len(was[j]) - len(tokens[old])
             reports[i] = [Edit(pointer, 1, _column(bodies[j], at), old, mapping[old])]
     return _finish(lines, out, spliced, odd, None, before, migrator, stats, on_edit, reports), len(lines)
-
-
-# Between a key and its value.
-_COLON = re.compile(_WS + b":" + _WS)
-
-
-def _value_at(line: bytes, again: bytes, quoted: bytes, token: bytes) -> int:
-    """Where the top-level key ``quoted`` (``"key"``) of ``line`` has its value
-    written as ``token``, or -1 when that is not proven. ``again`` is the
-    line's meaning serialised again: equal colon counts leave no duplicate key
-    (see :func:`_no_duplicate_keys`), so the first ``"key"`` of the line, if it
-    is a key at depth 1, is the only key that decodes to it."""
-    if b"\\u003" in line or line.count(b":") != again.count(b":"):
-        return -1
-    at = line.find(quoted)
-    if at < 0 or not _at_top(line, at):
-        return -1
-    colon = _COLON.match(line, at + len(quoted))
-    if colon is None:
-        return -1  # a value at depth 1 that reads "key", not the key
-    return colon.end() if line.startswith(token, colon.end()) else -1
 
 
 class _Limited:
