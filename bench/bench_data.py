@@ -30,7 +30,10 @@ floats like ``1.0``, non-ASCII text and a truncated last line, through the
 whole ``migrator apply --write --phase contract`` command (a
 ``[[tool.migrator.data]]`` rule at ``/status``) against jq on its whole
 records, in turn; checked byte for byte, with its peak memory and its CPU
-seconds. ``apply --write`` makes one pass over the export: the plan stages
+seconds; and, in the same turns, the same command as a plain install runs
+it (this environment holds typing_extensions, which only the test extras
+bring: with it pathspec imports asyncio at start, about 30 ms of CPU).
+``apply --write`` makes one pass over the export: the plan stages
 the new content beside it and copies the original for the journal as it
 reads it (hashing each once), the write compares the file with that copy
 byte for byte, moves the copy into the journal and renames. Then the floor:
@@ -162,6 +165,7 @@ def bench_export(records: int, repeat: int, tmp: Path) -> None:
             if line.endswith(b"\n"):
                 dst.write(line)
     ours: list[tuple[float, float]] = []
+    plain: list[tuple[float, float]] = []
     theirs: list[tuple[float, float]] = []
     peak = 0
     # The child imports this checkout's sources, as an installed package
@@ -170,16 +174,24 @@ def bench_export(records: int, repeat: int, tmp: Path) -> None:
     # compiled again on every start.
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     env.update(PYTHONPATH=str(REPO), PYTHONPYCACHEPREFIX=str(tmp / "pycache"))
-    command = [sys.executable, "-m", "migrator", "apply", "--write", "--phase", "contract", "--no-cache", "."]
+    arguments = ["apply", "--write", "--phase", "contract", "--no-cache", "."]
+    command = [sys.executable, "-m", "migrator", *arguments]
+    # The same command as a plain install runs it: this environment has
+    # typing_extensions (the test extras bring it, no runtime dependency
+    # does), and pathspec then takes its `deprecated`, whose first use
+    # imports asyncio. Without it pathspec falls back to its own.
+    as_installed = [sys.executable, "-c", "import runpy, sys; sys.modules['typing_extensions'] = None; "
+                    f"sys.argv[1:] = {arguments!r}; runpy.run_module('migrator', run_name='__main__', alter_sys=True)"]
     shutil.copy(source, target)
     subprocess.run(command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    for _ in range(repeat):
+
+    def migrate(argv: list[str]) -> tuple[float, float, int]:
         shutil.copy(source, target)
         # Each run journals into a journal of its own, as a first run does.
         shutil.rmtree(project / ".migrator", ignore_errors=True)
         with tempfile.TemporaryFile() as errors:
             wall = time.perf_counter()
-            child = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+            child = subprocess.Popen(argv, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=errors)
             # wait4: the CPU time of this child alone. Its peak memory is read
             # from /proc while it runs (VmHWM, since its exec): ru_maxrss would
             # count the copy of this process it was forked from.
@@ -194,17 +206,25 @@ def bench_export(records: int, repeat: int, tmp: Path) -> None:
             child.returncode = os.waitstatus_to_exitcode(status)
             errors.seek(0)
             assert child.returncode == 0, errors.read()[-500:]
-        ours.append((wall, usage.ru_utime + usage.ru_stime))
-        peak = max(peak, hwm)
         assert target.read_bytes() == expected, "the export: bytes other than the top-level values changed"
+        return wall, usage.ru_utime + usage.ru_stime, hwm
+
+    for _ in range(repeat):
+        wall, cpu, hwm = migrate(command)
+        ours.append((wall, cpu))
+        peak = max(peak, hwm)
+        wall, cpu, _ = migrate(as_installed)
+        plain.append((wall, cpu))
         if jq is not None:
             theirs.append(_jq(jq, whole, tmp / "jq.jsonl"))
     print(f"JSONL export, {records:,} records ({size / 2**20:.0f} MB; nested decoy statuses, 10% default-spaced "
           f"lines, a truncated last line), apply --write --phase contract, medians of {repeat}:")
     print(_line("migrator", size, *_medians(ours), f"(whole command; peak RSS {peak / 1024:.0f} MB)"))
+    print(_line("  plain", size, *_medians(plain), "(the same, without the test extras' typing_extensions)"))
     if theirs:
         print(_line("jq", size, *_medians(theirs), "(jq -c, whole records only)"))
         print(f"  ratio    {_ratios(theirs, ours, 'jq')}; goal at least 5x")
+        print(f"  plain    {_ratios(theirs, plain, 'jq')}")
     print("  checked: only the top-level values changed; nested decoys and the truncated line left as written")
     _floor(source, repeat, env, tmp, _medians(ours)[1], _medians(theirs)[1] if theirs else None)
     shutil.rmtree(project)
@@ -241,6 +261,7 @@ def _floor(source: Path, repeat: int, env: dict[str, str], tmp: Path, command: f
     ours = ("import migrator.cli, migrator.write, msgspec; from migrator.engines import registered; "
             "registered()")
     parts: dict[str, list[float]] = {}
+    extras: dict[str, list[float]] = {}
     copy = tmp / "floor-copy.jsonl"
     # The command hashes and writes blocks it has read already: so do these.
     with open(source, "rb") as handle:
@@ -248,6 +269,7 @@ def _floor(source: Path, repeat: int, env: dict[str, str], tmp: Path, command: f
     for _ in range(repeat):
         start = _child_cpu("pass", env)
         libraries = _child_cpu(third_party, env)
+        plain = _child_cpu("import sys; sys.modules['typing_extensions'] = None; " + third_party, env)
         package = _child_cpu(ours, env)
         cpu = time.process_time()
         with open(source, "rb") as handle:
@@ -267,6 +289,7 @@ def _floor(source: Path, repeat: int, env: dict[str, str], tmp: Path, command: f
                 os.fsync(out.fileno())
         assert same_bytes(source, copy)
         moved = time.process_time() - cpu
+        extras.setdefault("asyncio", []).append(libraries - plain)
         for name, value in (("interpreter start", start), ("imports: click, pathspec, msgspec, ...", libraries - start),
                             ("imports: migrator's own", package - libraries),
                             ("read, parse, splice, proof", stream - hashed), ("sha256 x2 (original, result)", 2 * hashed),
@@ -279,6 +302,10 @@ def _floor(source: Path, repeat: int, env: dict[str, str], tmp: Path, command: f
     for name, values in parts.items():
         floor += statistics.median(values)
         print(f"    {name:<40}{statistics.median(values):6.3f} s  ({min(values):.3f}-{max(values):.3f})")
+        if name.startswith("imports: click"):
+            values = extras["asyncio"]
+            print(f"      {'of which asyncio, by typing_extensions':<38}{statistics.median(values):6.3f} s  "
+                  f"({min(values):.3f}-{max(values):.3f}; not in a plain install)")
     print(f"    {'sum':<40}{floor:6.3f} s; the whole command {command:.3f} s (the rest: {command - floor:.3f} s)")
     if jq is not None:
         print(f"    best ratio these parts allow: {jq / floor:.1f}x jq (cpu); the command: {jq / command:.1f}x")
