@@ -232,9 +232,9 @@ def bench_export(records: int, repeat: int, tmp: Path) -> None:
     whole.unlink()
 
 
-def _child_cpu(code: str, env: dict[str, str]) -> float:
-    """CPU seconds of a fresh interpreter running ``code``."""
-    child = subprocess.Popen([sys.executable, "-c", code], env=env)
+def _child_cpu(code: str, env: dict[str, str], *flags: str) -> float:
+    """CPU seconds of a fresh interpreter (given ``flags``) running ``code``."""
+    child = subprocess.Popen([sys.executable, *flags, "-c", code], env=env)
     _, status, usage = os.wait4(child.pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, code
     return usage.ru_utime + usage.ru_stime
@@ -250,7 +250,10 @@ def _floor(source: Path, repeat: int, env: dict[str, str], tmp: Path, command: f
     new file and the journal's copy written and fsynced, the file compared
     with that copy). Their sum over jq's CPU time is the best ratio this
     design allows; what the command spends beyond it is the rest (options,
-    discovery, findings, the journal's lines, renames)."""
+    discovery, findings, the journal's lines, renames). Two shares are said
+    apart, not summed again: the start-up hooks (``.pth`` files) of this
+    environment's site-packages, and asyncio, which pathspec imports only
+    where typing_extensions is installed."""
     import hashlib
 
     from migrator.journal import same_bytes
@@ -268,6 +271,7 @@ def _floor(source: Path, repeat: int, env: dict[str, str], tmp: Path, command: f
         blocks = list(iter(lambda: handle.read(jsonlines.BLOCK), b""))
     for _ in range(repeat):
         start = _child_cpu("pass", env)
+        bare = _child_cpu("pass", env, "-S")  # without site: no .pth start-up hooks
         libraries = _child_cpu(third_party, env)
         plain = _child_cpu("import sys; sys.modules['typing_extensions'] = None; " + third_party, env)
         package = _child_cpu(ours, env)
@@ -290,6 +294,7 @@ def _floor(source: Path, repeat: int, env: dict[str, str], tmp: Path, command: f
         assert same_bytes(source, copy)
         moved = time.process_time() - cpu
         extras.setdefault("asyncio", []).append(libraries - plain)
+        extras.setdefault("site", []).append(start - bare)
         for name, value in (("interpreter start", start), ("imports: click, pathspec, msgspec, ...", libraries - start),
                             ("imports: migrator's own", package - libraries),
                             ("read, parse, splice, proof", stream - hashed), ("sha256 x2 (original, result)", 2 * hashed),
@@ -302,10 +307,13 @@ def _floor(source: Path, repeat: int, env: dict[str, str], tmp: Path, command: f
     for name, values in parts.items():
         floor += statistics.median(values)
         print(f"    {name:<40}{statistics.median(values):6.3f} s  ({min(values):.3f}-{max(values):.3f})")
-        if name.startswith("imports: click"):
-            values = extras["asyncio"]
-            print(f"      {'of which asyncio, by typing_extensions':<38}{statistics.median(values):6.3f} s  "
-                  f"({min(values):.3f}-{max(values):.3f}; not in a plain install)")
+        notes = {"interpreter start": ("site", "of which site's .pth hooks", "those this environment installs"),
+                 "imports: click, pathspec, msgspec, ...": ("asyncio", "of which asyncio, by typing_extensions",
+                                                            "not in a plain install")}
+        if name in notes:
+            key, label, why = notes[name]
+            values = extras[key]
+            print(f"      {label:<38}{statistics.median(values):6.3f} s  ({min(values):.3f}-{max(values):.3f}; {why})")
     print(f"    {'sum':<40}{floor:6.3f} s; the whole command {command:.3f} s (the rest: {command - floor:.3f} s)")
     if jq is not None:
         print(f"    best ratio these parts allow: {jq / floor:.1f}x jq (cpu); the command: {jq / command:.1f}x")
