@@ -17,7 +17,8 @@ The ways a line is migrated, each falling back to the next when not sure:
    value. For several keys (:func:`_bulk`): every line parsed and
    serialised again by ``orjson``; a line that comes out byte for byte as
    written is a record without a duplicate key, and its values are renamed
-   in that form.
+   in that form. Both report their edits (a file's first findings) in line
+   order; a stream that writes a patch goes line by line.
 1. Top-level keys, line by line: lines are found by one search for the old
    values over the block (other lines are never split out or decoded); the
    value's span is found by a search for ``"KEY":`` proven to sit at depth 1

@@ -8,8 +8,9 @@ the pointer's own key in the top-level object refuses a line whose value
 changes; the reference then reads the top-level pairs with the standard
 library and splices at the span :func:`migrator.jsonedit.string_spans`
 finds. The stream must agree with it byte for byte, edit for edit, in
-both of its modes (whole blocks re-serialised when most lines change, and
-line by line when edits are reported), whatever the block size.
+both of its modes (whole blocks when most lines change, reporting their
+edits or not, and line by line when a patch is written or few lines
+change), whatever the block size.
 """
 
 from __future__ import annotations
