@@ -601,12 +601,7 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
                 f"{where}: '{surface.name}' is a gateway {surface.kind} surface and also listed "
                 "in 'surfaces.gateway-survey' as carrying no status"
             )
-    # A module that names a gateway method or event of session rows in a
-    # string talks to OpenClaw as much as one that names `sessions.list`.
-    named = tuple(s.name for s in gateway if s.kind in ("response", "event") and not s.requires)
-    python = replace(python, sources=_with_gateway(python.sources, gateway),
-                     evidence=tuple(dict.fromkeys((*python.evidence, *named))),
-                     string_evidence=python.string_evidence | frozenset(named))
+    python = replace(python, sources=_with_gateway(python.sources, gateway))
     never = _strings(surfaces.get("never", {}).get("paths", []), where, "surfaces.never.paths")
     agent = None
     if "agent" in surfaces:
