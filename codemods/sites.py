@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import OrderedDict
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from codemods import orm, tables
 from codemods.words import COUNTERS, foreign_token, words_of
@@ -76,6 +76,7 @@ class Sites:
         self._cls_names: set[str] | None = set()
         self._tables: set[str] | None = set()
         self._pending: tuple[ast.Module, bytes] | None = None
+        self._nodes: list[ast.AST] | None = None  # the module's nodes, walked once (see _module_nodes)
         self._typed = False
         self._untied = False
         self._queries = False
@@ -190,7 +191,7 @@ class Sites:
         }
         self._status_names = None
         self._helper_names = self._cls_names = self._tables = None
-        self._pending = (tree, source)
+        self._pending, self._nodes = (tree, source), None
         # A site sits on a line that quotes an old name or names a constant
         # holding one (where the module talks, a message may hold an old word
         # anywhere in a string, even a line of a triple-quoted one: any line
@@ -219,7 +220,7 @@ class Sites:
         if self._counted is None:
             assert self._pending is not None
             self._counted = {
-                t.id for node in ast.walk(self._pending[0]) if isinstance(node, ast.Assign) and (
+                t.id for node in self._module_nodes(ast.Assign) if (
                     isinstance(node.value, ast.DictComp) or isinstance(node.value, ast.Call)
                     and getattr(node.value.func, "id", getattr(node.value.func, "attr", "")) in COUNTERS)
                 for t in node.targets if isinstance(t, ast.Name)
@@ -290,13 +291,13 @@ class Sites:
             return True
         wanted = self._unions(tree.body, set(names))
         self._helper_names = self._cls_names = self._tables = None
-        self._pending = (tree, source)
+        self._pending, self._nodes = (tree, source), None
         self._status_names = self._bound_from_status(tree, source)
         self._pending, self._validators, self._tested, self._params = (tree, source), None, None, None
         # Only tests with the names count here: no lookup or option of the module's own.
         self._untied, self._counted = True, set()
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Compare, ast.Subscript, ast.Call)) and self._site(node, wanted, False):
+        for node in self._module_nodes(ast.Compare, ast.Subscript, ast.Call):
+            if self._site(node, wanted, False):
                 return True
             if isinstance(node, ast.Call) and self._offers(node, wanted):
                 return True  # add_argument("--status", choices=STATUSES), st.multiselect("Status", list(COLOURS))
@@ -366,7 +367,7 @@ class Sites:
         if self._tables is None:
             assert self._pending is not None
             self._tables = set()
-            for inner in ast.walk(self._pending[0]):
+            for inner in self._module_nodes(ast.Subscript, ast.Call):
                 holder, key = None, None
                 if isinstance(inner, ast.Subscript):
                     holder, key = inner.value, inner.slice
@@ -520,8 +521,8 @@ class Sites:
         if self._cls_names is None:
             assert self._pending is not None
             self._cls_names = {
-                node.args.args[0].arg for node in ast.walk(self._pending[0])
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.args.args
+                node.args.args[0].arg for node in self._module_nodes(ast.FunctionDef, ast.AsyncFunctionDef)
+                if node.args.args
                 and any(isinstance(d, ast.Name) and d.id == "classmethod" for d in node.decorator_list)
             }
         return self._cls_names
@@ -564,10 +565,11 @@ class Sites:
         out: set[str] = set()
         if not any(f in source for f in self._fields):
             return out
+        assert self._pending is not None and self._pending[0] is tree  # the module asked of
         bindings = [
             (node.targets if isinstance(node, ast.Assign) else [node.target], node.value)
-            for node in ast.walk(tree)
-            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None
+            for node in self._module_nodes(ast.Assign, ast.AnnAssign, ast.NamedExpr)
+            if node.value is not None
         ]
         for _ in range(4):
             self._status_names = set(out)
@@ -586,8 +588,8 @@ class Sites:
         out: set[str] = set()
         if not functions:
             return out
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or node.func.id not in functions:
+        for node in self._module_nodes(ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in functions:
                 continue
             function = functions[node.func.id]
             params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
@@ -745,12 +747,16 @@ class Sites:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             # A module constant is a site where it is tested (the compare).
             names = {t.id for t in targets if isinstance(t, ast.Name)} - constants
+            if not names:
+                return False
+            # A field's default (`retry_on: tuple = field(default=RETRYABLE)`),
+            # tested as `self.retry_on`, is held there too. (The cheap tests
+            # first: most assignments fill no tested name.)
+            if not names & (self._tested_names() | self._tested_attributes()):
+                return False
             if self._untied and (_words(node.value) or set()) & self.foreign_words:
                 return False  # another vocabulary's collection, where nothing ties the module to OpenClaw
-            # A field's default (`retry_on: tuple = field(default=RETRYABLE)`),
-            # tested as `self.retry_on`, is held there too.
-            tested = self._tested_names() | self._tested_attributes()
-            return bool(names) and self._fills(node.value, constants) and bool(names & tested)
+            return self._fills(node.value, constants)
         if not isinstance(node, ast.Call):
             return False
         func = node.func
@@ -791,15 +797,15 @@ class Sites:
         return bool(filled) and any(
             isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], (ast.In, ast.NotIn))
             and isinstance(n.comparators[0], ast.Attribute) and n.comparators[0].attr in filled
-            for n in ast.walk(self._pending[0]))
+            for n in self._module_nodes(ast.Compare))
 
     def _tested_attributes(self) -> set[str]:
         """Attributes something is tested for membership in (``st in self.retry_on``)."""
         if self._tested_attrs is None:
             assert self._pending is not None
             self._tested_attrs = {
-                n.comparators[0].attr for n in ast.walk(self._pending[0])
-                if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], (ast.In, ast.NotIn))
+                n.comparators[0].attr for n in self._module_nodes(ast.Compare)
+                if len(n.ops) == 1 and isinstance(n.ops[0], (ast.In, ast.NotIn))
                 and isinstance(n.comparators[0], ast.Attribute) and isinstance(n.comparators[0].value, ast.Name)
             }
         return self._tested_attrs
@@ -809,6 +815,18 @@ class Sites:
             assert self._pending is not None
             self._params = _functions(self._pending[0])
         return self._params
+
+    def _module_nodes(self, *types: type[ast.AST]) -> list[Any]:
+        """The module's nodes of ``types``, in ``ast.walk`` order: the module
+        is walked once, however many questions are asked of it."""
+        if self._nodes is None:
+            assert self._pending is not None
+            self._nodes = list(ast.walk(self._pending[0]))
+            self._by_type: dict[tuple[type[ast.AST], ...], list[Any]] = {}
+        found = self._by_type.get(types)
+        if found is None:
+            found = self._by_type[types] = [n for n in self._nodes if isinstance(n, types)]
+        return found
 
     def _fills(self, value: ast.AST, constants: set[str]) -> bool:
         return self._holds_old(value) or any(isinstance(n, ast.Name) and n.id in constants for n in ast.walk(value))
@@ -821,13 +839,13 @@ class Sites:
             assert self._pending is not None
             tree = self._pending[0]
             self._tested = set()
-            for node in ast.walk(tree):
-                if (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))
+            for node in self._module_nodes(ast.Compare):
+                if (len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))
                         and isinstance(node.comparators[0], ast.Name) and self._reads(node.left)):
                     self._tested.add(node.comparators[0].id)
             if self._tested:
                 functions = self._module_functions()
-                calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+                calls = self._module_nodes(ast.Call)
                 for _ in range(3):
                     found = set(self._tested)
                     for call in calls:
@@ -856,7 +874,7 @@ class Sites:
     def _compared_names(self) -> set[str]:
         assert self._pending is not None
         out: set[str] = set()
-        for node in ast.walk(self._pending[0]):
+        for node in self._module_nodes(ast.Compare, ast.Call):
             if (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq))
                     and isinstance(node.comparators[0], ast.Name) and self._reads(node.left)):
                 out.add(node.comparators[0].id)
@@ -889,7 +907,7 @@ class Sites:
         return func.id in _COPY_NAMES or any(
             isinstance(s, ast.ImportFrom) and (s.module or "").split(".", 1)[0] in COPIER_MODULES
             and any((a.asname or a.name) == func.id for a in s.names)
-            for s in ast.walk(self._pending[0])
+            for s in self._module_nodes(ast.ImportFrom)
         )
 
     def _validated(self, node: ast.Call, constants: set[str]) -> bool:
