@@ -44,7 +44,10 @@ RULE = Rule(
     "a class with a `_missing_` of its own, or a member that already has a new value, is "
     "listed for review. contract renames the values and drops the hook expand added, "
     "unless the class already has a member with the new value (that would turn one member "
-    "into an alias): review.",
+    "into an alias): review. A raw status compared with a member (`row[\"status\"] == "
+    "SessionStatus.DONE`) still matches only the old name between the two phases (the hook "
+    "answers `SessionStatus(value)`, not `==`): read such comparisons before a gateway sends "
+    "new names (an enum judged by its uses elsewhere names one in its finding).",
     invalid=(
         # A Django enumeration giving the choices of a model's status, stored
         # from session rows: expand adds a member per new name (`.values` and
