@@ -19,6 +19,7 @@ import libcst as cst
 
 from codemods import walk
 from codemods.literals import string_value
+from codemods.provenance.facts import _items_copied
 
 if TYPE_CHECKING:
     from codemods.provenance import Resolver, Subject
@@ -111,8 +112,9 @@ class _ItemNames(cst.CSTVisitor):
         self.names: set[str] = set()
 
     def _loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
-        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.args:
-            iterable = iterable.args[0].value  # sorted(...), list(...): the same items
+        # As the facts bind a loop: a copy of `.items()` (`sorted(self.rows.items())`)
+        # holds the same items; `sorted(self.rows)` holds keys.
+        iterable = _items_copied(iterable)
         pair = False
         if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute) and not iterable.args \
                 and iterable.func.attr.value in ("items", "values"):
