@@ -114,7 +114,8 @@ class PassedArgument:
 GROWN = "grown"
 # Edits that add the new name beside the old one in expand.
 _EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type", "enum-missing", GROWN,
-              "orm-lookup", "enum-choices", "orm-column", "orm-filter-by", "table-column", "count-lookup")
+              "orm-lookup", "enum-choices", "orm-column", "orm-filter-by", "table-column", "count-lookup",
+              "enum-compare")
 # A constant shared with another vocabulary gets expand's edit in either
 # phase: contract leaves it accepting both names, for a person to split, so
 # contract after expand and contract alone give the same bytes.
@@ -168,6 +169,10 @@ class StatusRewriter:
         _, facts, resolver = self.analyse(source)
         out: list[ImportedUse] = []
         probes = [(c.other, c.subject, c.scope, "compared with", True) for c in facts.comparisons]
+        # `row["status"] in (SessionStatus.DONE, "agent_responded")`: each member a collection names.
+        probes += [(e.value, c.subject, c.scope, "compared with", True) for c in facts.comparisons
+                   if isinstance(c.other, (cst.Tuple, cst.List, cst.Set)) for e in c.other.elements
+                   if isinstance(e.value, cst.Attribute)]
         probes += [(cst.Name(d.table), d.key, d.scope, "keyed by", True) for d in facts.dispatches]
         # `vocab.COLOURS.get(status)`: a table of another module read through
         # it; a key that reads no status (a styling callback's `value`) says
@@ -208,6 +213,14 @@ class StatusRewriter:
         # `st.multiselect("Status", list(palette.COLOURS))`, compared with rows' statuses: a use of COLOURS.
         out += [ImportedUse(*use) for use in option_uses(facts, resolver, self.vocab.old)]
         return out
+
+    def migrated_enums(self, source: bytes) -> dict[str, dict[str, str]]:
+        """The str-valued enums of this module the run migrates: class ->
+        ``{member: old name}`` (a comparison with a member elsewhere reads them)."""
+        from codemods.forms.enum import migrated
+
+        _, facts, resolver = self.analyse(source)
+        return {e.name: found for e in facts.enums if (found := migrated(self, e, facts, resolver))}
 
     def imported_aliases(self, source: bytes) -> list[ImportedUse]:
         """Type aliases imported from other modules that type the status
@@ -341,7 +354,7 @@ class StatusRewriter:
         facts: ModuleFacts,
         node: cst.CSTNode,
         statement_line: int,
-        literals: Sequence[cst.SimpleString],
+        literals: Sequence[cst.SimpleString | tuple[cst.CSTNode, str]],
         verdict: Verdict,
         rule: str,
         rewrite: bool,
@@ -349,18 +362,19 @@ class StatusRewriter:
         siblings: Sequence[cst.SimpleString] | None = None,
         kept: bool = False,
     ) -> None:
-        """Record the findings of ``literals`` and, when due, the edit of
-        ``node``. ``kept``: expand's work here is to keep the old name (a
+        """Record the findings of ``literals`` (or of ``(node, old name)``,
+        a name a node stands for: an enum's member) and, when due, the edit
+        of ``node``. ``kept``: expand's work here is to keep the old name (a
         writer): listed as contract pending, not as a finding."""
         assert verdict.confidence is not None
+        named = [(x, string_value(x)) if isinstance(x, cst.SimpleString) else x for x in literals]
         if rewrite and (facts.suppressions.directives or facts.suppressions.file):
-            lines = {statement_line} | {facts.pos(x).start.line for x in literals}
+            lines = {statement_line} | {facts.pos(x).start.line for x, _ in named}
             rewrite = not facts.suppressions.covers(lines, rule, mark=False)
         # Every literal of the holder, for "is the new name there already".
-        words = [string_value(x) for x in (literals if siblings is None else siblings)]
+        words = [v for _, v in named] if siblings is None else [string_value(x) for x in siblings]
         changes = False
-        for literal in literals:
-            value = string_value(literal)
+        for literal, value in named:
             if value not in self.vocab.old:
                 continue
             start = facts.pos(literal).start
@@ -456,6 +470,8 @@ def _imported_constant(other: cst.BaseExpression, scope: Scope, facts: ModuleFac
         return facts.imported_names[other.value]
     if not isinstance(other, cst.Attribute):
         return None
+    if other.attr.value == "value" and isinstance(other.value, cst.Attribute):
+        other = other.value  # `SessionStatus.DONE.value`: a use of the member
     head = (cst.helpers.get_full_name_for_node(other) or "").split(".", 1)[0]
     owner = scope.owner_of(head)
     if owner is not None and owner is not facts.module_scope:
@@ -567,6 +583,10 @@ class _Apply(cst.CSTTransformer):
             from codemods.forms.orm_column import rewrite_comparison  # the column form's own edit, in one home
 
             return rewrite_comparison(updated_node, self.vocab, self.phase)
+        if edit.startswith("enum-compare:"):
+            from codemods.forms.enum_compare import rewrite_comparison as member_test  # `== SessionStatus.DONE`
+
+            return member_test(updated_node, edit.split(":", 1)[1], self.vocab, self.phase)
         if edit.startswith("table-column:"):
             from codemods.forms.column_compare import rewrite_comparison as column_compare  # a table column's `==`
 
@@ -754,17 +774,28 @@ class _Normalize(ast.NodeTransformer):
             out.sort(key=lambda e: e.value)  # type: ignore[attr-defined]
         return out
 
+    def _members_named(self, elts: list[ast.expr]) -> list[ast.expr]:
+        """Without a name right after an enum member (``(SessionStatus.DONE,
+        "agent_responded")``): the member's new name, which expand writes
+        beside it (status-enum-compare) and contract drops."""
+        return [e for i, e in enumerate(elts) if not (
+            i and isinstance(elts[i - 1], ast.Attribute) and isinstance(e, ast.Constant)
+            and isinstance(e.value, str) and e.value in self.vocab.new)]
+
     def visit_Compare(self, node: ast.Compare) -> ast.AST:
         self.generic_visit(node)
         if len(node.ops) == 1:
             op, right, left = node.ops[0], node.comparators[0], node.left
             if isinstance(left, ast.Constant) and isinstance(left.value, str) and isinstance(op, (ast.Eq, ast.NotEq)):
                 left, right = right, left
-            if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(right, ast.Constant):
+            if isinstance(left, ast.Attribute) and isinstance(op, (ast.Eq, ast.NotEq)) and not isinstance(
+                    right, (ast.Constant, ast.Attribute)):
+                left, right = right, left  # SessionStatus.DONE == s  ~  s in (SessionStatus.DONE, ...)
+            if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(right, (ast.Constant, ast.Attribute)):
                 op = ast.In() if isinstance(op, ast.Eq) else ast.NotIn()
                 right = ast.Tuple([right], ast.Load())
             if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List, ast.Set)):
-                right = ast.Tuple(self._dedupe(right.elts), ast.Load())
+                right = ast.Tuple(self._dedupe(self._members_named(right.elts)), ast.Load())
             return ast.Compare(left, [op], [right])
         return node
 

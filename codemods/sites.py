@@ -640,7 +640,9 @@ class Sites:
             # `x in ("done", ...)`: the subject stands left of `in`; either side of `==`.
             pairs = [(left, right)] if isinstance(node.ops[0], (ast.In, ast.NotIn)) else [(left, right), (right, left)]
             for subject, other in pairs:
-                named = isinstance(other, ast.Name) and other.id in constants
+                named = isinstance(other, ast.Name) and other.id in constants or isinstance(
+                    other, (ast.Tuple, ast.List, ast.Set)) and any(  # (SessionStatus.DONE, "agent_responded")
+                    _module_constant(e, constants) for e in other.elts)
                 if (self._holds_old(other) or named) and self._reads(subject):
                     return True
             return False
@@ -972,7 +974,10 @@ def _looked_up_through_module(node: ast.AST, modules: set[str]) -> ast.expr | No
 
 
 def _module_constant(other: ast.expr, modules: set[str]) -> bool:
-    """Whether ``other`` is a constant read through a module, one of ``modules``."""
+    """Whether ``other`` is a constant read through a module, one of
+    ``modules``, or the ``.value`` of one (an enum's member)."""
+    if isinstance(other, ast.Attribute) and other.attr == "value" and isinstance(other.value, ast.Attribute):
+        other = other.value
     if not isinstance(other, ast.Attribute) or not other.attr.isupper():
         return False
     holder = other.value

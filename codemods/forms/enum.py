@@ -6,6 +6,7 @@ import ast
 from typing import Iterator
 
 import libcst as cst
+import libcst.helpers
 
 from codemods import orm
 from codemods.literals import restyle, string_value
@@ -44,10 +45,9 @@ RULE = Rule(
     "a class with a `_missing_` of its own, or a member that already has a new value, is "
     "listed for review. contract renames the values and drops the hook expand added, "
     "unless the class already has a member with the new value (that would turn one member "
-    "into an alias): review. A raw status compared with a member (`row[\"status\"] == "
-    "SessionStatus.DONE`) still matches only the old name between the two phases (the hook "
-    "answers `SessionStatus(value)`, not `==`): read such comparisons before a gateway sends "
-    "new names (an enum judged by its uses elsewhere names one in its finding).",
+    "into an alias): review. The hook answers `SessionStatus(value)`, not `==`: a raw status "
+    "compared with a member of a str-valued enum (`row[\"status\"] == SessionStatus.DONE`) gets "
+    "the new name beside the member in expand (status-enum-compare).",
     invalid=(
         # A Django enumeration giving the choices of a model's status, stored
         # from session rows: expand adds a member per new name (`.values` and
@@ -127,6 +127,39 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
                 rw.add(plan, facts, literal, at, [literal], verdict, "status-enum", rewrite, "literal")
                 if rewrite and hook is not None and id(literal) in plan.edits:
                     plan.edits[id(enum.node)] = HOOK_EDIT  # contract drops the hook expand added
+
+
+def migrated(rw: StatusRewriter, enum: EnumClass, facts: ModuleFacts, resolver: Resolver) -> dict[str, str]:
+    """``{member: old name}`` of a str-valued enum this form migrates in
+    both phases (its members then equal the new names after contract), else
+    empty: what a comparison with one of its members elsewhere needs to know."""
+    values = {string_value(lit) or "" for _, lit in enum.members}
+    old = {member: string_value(lit) or "" for member, lit in enum.members if string_value(lit) in rw.vocab.old}
+    if not old or not (enum.choices or _str_valued(enum.node)):
+        return {}
+    verdict = enum_verdict(rw, enum, values, facts, resolver)
+    if verdict is None or not rw.allowed(verdict):
+        return {}
+    if any(rw.vocab.to_new(v) in values for v in old.values()) or any(
+            rw.ignored(facts, facts.pos(lit).start.line) for _, lit in enum.members):
+        return {}
+    if enum.choices:
+        added = added_choices(enum.node, rw.vocab)
+        own = {string_value(lit) for member, lit in enum.members if member not in added} & rw.vocab.new
+        return {} if own else old
+    if _defines(enum.node, _HOOK) and added_hook(enum.node, rw.vocab) is None:
+        return {}  # a `_missing_` of its own: the enum is reviewed, not migrated
+    return old
+
+
+def _str_valued(node: cst.ClassDef) -> bool:
+    """Whether the enum's members are strings (``StrEnum``, ``str, Enum``):
+    only then does a raw status equal a member."""
+    for base in node.bases:
+        name = cst.helpers.get_full_name_for_node(base.value) or ""
+        if name.rpartition(".")[2] in ("str", "StrEnum"):
+            return True
+    return False
 
 
 def _plan_choices(rw: StatusRewriter, facts: ModuleFacts, plan: Plan, enum: EnumClass, values: set[str],

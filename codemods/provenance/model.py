@@ -211,6 +211,10 @@ class TreeKnowledge:
     # Constants of the project's modules that name a session command's
     # program (dotted name -> program): `[settings.OPENCLAW_BIN, *args]`.
     programs: Mapping[str, str] = field(default_factory=dict)
+    # The str-valued session enums of other modules this run migrates
+    # (dotted name -> ``MEMBER=old`` by space): a test with a member here
+    # must accept the member's new name between the phases.
+    enums: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,10 @@ class Engine(Protocol):
     def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
         """Combine the survey facts into the tree-wide fact for :class:`Context`."""
 
+    def adopted(self, fact: Any) -> set[str]:
+        """The files (by ``rel``) the prefilter passed over that the
+        tree-wide fact shows to hold findings after all: they are processed too."""
+
     def process(self, source: SourcePath, data: bytes | None, context: Context) -> FileResult:
         """Findings and proposed changes for one file."""
 
@@ -84,6 +88,9 @@ class BaseEngine:
 
     def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
         return None
+
+    def adopted(self, fact: Any) -> set[str]:
+        return set()
 
     def verify(self, source: SourcePath, result: FileResult, context: Context) -> str | None:
         return None

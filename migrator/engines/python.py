@@ -135,6 +135,14 @@ class TreeFacts:
     # dotted name -> parameters of a validating helper (`one_of(value,
     # allowed)`) a candidate imports from another module of the tree
     validators: dict[str, Validator] = field(default_factory=dict)
+    # (defining module, name) -> the files whose tests with it are session tests
+    testers: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    # dotted name -> ``MEMBER=old ...`` of each str-valued session enum the run
+    # migrates that another module tests a status with (TreeKnowledge.enums)
+    enums: dict[str, str] = field(default_factory=dict)
+    # Files with no old name in quotes that test a status with a member of
+    # one of those enums: they have sites too (``== SessionStatus.DONE``).
+    adopted: set[str] = field(default_factory=set)
 
     def session_exports(self) -> list[str]:
         """The exports that carry session rows or statuses."""
@@ -738,7 +746,42 @@ class PythonEngine:
         self._record_uses(rest, facts, options, memo)
         for key, verdicts in facts.through_unions(facts.uses).items():
             facts.uses.setdefault(key, []).extend(verdicts)
+        self._gather_enums(items, facts, options)
         return facts
+
+    def _gather_enums(self, items: Sequence[tuple[SourcePath, Any]], facts: TreeFacts, options: Options) -> None:
+        """The str-valued session enums the run migrates that other modules
+        test a status with (``row["status"] == SessionStatus.DONE``): their
+        old members, and the testing files, which then have sites of their own."""
+        import libcst as cst
+
+        from codemods.session_status import StatusRewriter
+
+        tested = {key: rels for key, rels in facts.testers.items()}
+        for source, survey in items:
+            if not (isinstance(survey, ModuleSurvey) and survey.candidate):
+                continue
+            keys = [(d, n) for d, n in tested if n in survey.constants and _same_module(d, survey.name)]
+            data = _source_bytes(source, survey) if keys else None
+            if data is None or not any(b"class " + n.encode() in data for _, n in keys):
+                continue
+            rewriter = StatusRewriter(
+                options.manifest, options.phase, options.min_confidence, options.markers,
+                self._import_evidence(source, facts), self._remote(source, facts), tree=self._knowledge(source, facts),
+            )
+            try:
+                found = rewriter.migrated_enums(data)
+            except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+                continue  # reported when the file itself is processed
+            for key in keys:
+                members = found.get(key[1])
+                if members:
+                    facts.enums[f"{survey.name}.{key[1]}".lstrip(".")] = " ".join(f"{m}={v}" for m, v in members.items())
+                    facts.adopted |= tested[key]
+
+    def adopted(self, fact: Any) -> set[str]:
+        """Files the prefilter passed over that the tree's facts give sites."""
+        return fact.adopted if isinstance(fact, TreeFacts) else set()
 
     def _testing_bases(
         self, items: Sequence[tuple[SourcePath, Any]], needed: set[str], listed: set[str]
@@ -1074,6 +1117,8 @@ class PythonEngine:
                 found = _lookup(facts.talking, defining) or defining
                 why = f"in {survey.display}: {reason}"
                 facts.uses.setdefault((found, name), []).append(_verdict(confidence, why))
+                if confidence is not None:
+                    facts.testers.setdefault((found, name), set()).add(source.rel)
 
     def _importers(
         self,
@@ -1360,7 +1405,7 @@ class PythonEngine:
 
         facts: TreeFacts = context.facts.get(self.kind) or TreeFacts()
         if b"migrator:" in data or self._remote(source, facts) or self._given_status_reads(source, facts) \
-                or self._gives_tested_attribute(data, facts):
+                or self._gives_tested_attribute(data, facts) or source.rel in facts.adopted:
             return True
         if self._sites is None:
             self._sites = Sites(context.options.manifest, self._quoted)
@@ -1415,7 +1460,7 @@ class PythonEngine:
 
         name = self._module(source)
         return TreeKnowledge(name, source.path.name == "__init__.py", source.display, facts.exports,
-                             self._passed(name, facts), facts.validators, facts.programs)
+                             self._passed(name, facts), facts.validators, facts.programs, facts.enums)
 
     @staticmethod
     def _passed(name: str, facts: TreeFacts) -> dict[str, list[tuple[str, str, str, str, str]]]:
