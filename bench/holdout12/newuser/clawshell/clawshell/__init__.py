@@ -1,0 +1,1 @@
+"""An interactive shell (``python -m clawshell.shell``) for poking at OpenClaw sessions."""

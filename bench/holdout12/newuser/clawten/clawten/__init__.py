@@ -1,0 +1,1 @@
+"""Wait on OpenClaw sessions and sub-agent runs, with tenacity doing the waiting."""
