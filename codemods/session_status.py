@@ -706,6 +706,14 @@ class _Apply(cst.CSTTransformer):
         elements = fn(updated_node.slice, self.vocab, SUBSCRIPT)
         return updated_node if elements is None else updated_node.with_changes(slice=elements)
 
+    def leave_MatchSequenceElement(
+        self, original_node: cst.MatchSequenceElement, updated_node: cst.MatchSequenceElement
+    ) -> cst.MatchSequenceElement:
+        # An item's pattern in a case on a tuple: `case ("running", "done" | "agent_responded"):`.
+        if self.edits.get(id(original_node.value)) != "pattern":
+            return updated_node
+        return updated_node.with_changes(value=pattern_of(updated_node.value, self.vocab, self.phase))
+
     def leave_MatchCase(self, original_node: cst.MatchCase, updated_node: cst.MatchCase) -> cst.MatchCase:
         if self.edits.get(id(original_node.pattern)) != "pattern":
             return updated_node

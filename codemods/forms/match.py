@@ -10,6 +10,7 @@ from codemods.provenance import ModuleFacts, Resolver
 from codemods.session_status import Plan, StatusRewriter
 from migrator.rules import Example, Rule
 from codemods.provenance import case_literals
+from codemods.provenance.model import MatchStatement
 
 ORDER = 60
 
@@ -19,7 +20,9 @@ RULE = Rule(
     why="A `case \"done\":` never matches the new name a gateway sends after the rename.",
     safety="expand adds the new name as another alternative (`case \"done\" | \"agent_responded\":`); "
     "contract keeps only the new names; an `as` capture keeps its name. A case with a capture "
-    "mixed in among the alternatives is listed for review.",
+    "mixed in among the alternatives is listed for review. On a tuple (`match (before, row[\"status\"]):`) "
+    "each item is judged on its own: the patterns at a session status's position are status patterns, "
+    "those at another value's stay.",
     invalid=(
         Example(
             _ROWS + '    match row["status"]:\n        case "done" | "failed" as st:\n            print(st)\n',
@@ -52,8 +55,54 @@ RULE = Rule(
 )
 
 
+def _sequences(pattern: cst.MatchPattern, size: int) -> list[cst.MatchSequence]:
+    """The sequence patterns of ``size`` items a case tests: the pattern
+    itself, its alternatives, or what its ``as`` names."""
+    if isinstance(pattern, cst.MatchAs) and pattern.pattern is not None:
+        return _sequences(pattern.pattern, size)
+    if isinstance(pattern, cst.MatchOr):
+        return [seq for element in pattern.patterns for seq in _sequences(element.pattern, size)]
+    if isinstance(pattern, (cst.MatchTuple, cst.MatchList)) and len(pattern.patterns) == size and all(
+            isinstance(p, cst.MatchSequenceElement) for p in pattern.patterns):
+        return [pattern]
+    return []
+
+
+def _positions(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan, match: MatchStatement) -> None:
+    """``match (before.status, after.status):``: each item of the subject
+    that is a session status makes the patterns at its position status
+    patterns (``case ("running", "done"):``); the other items' patterns stay."""
+    assert isinstance(match.subject, cst.Tuple)
+    items = match.subject.elements
+    if any(isinstance(item, cst.StarredElement) for item in items):
+        return
+    for index, item in enumerate(items):
+        at = [(case, seq.patterns[index].value) for case in match.node.cases  # type: ignore[union-attr]
+              for seq in _sequences(case.pattern, len(items))]
+        words = [string_value(lit) or "" for _, pattern in at for lit in case_literals(pattern)]
+        if not (set(words) & rw.vocab.old):
+            continue
+        subject = resolver.subject(item.value, match.scope)
+        verdict = resolver.verdict(subject, words, "matched on") if subject is not None else None
+        if verdict is None or verdict.confidence is None:
+            continue
+        for case, pattern in at:
+            group = case_literals(pattern)
+            if not any(string_value(lit) in rw.vocab.old for lit in group):
+                continue
+            line = facts.pos(case).start.line
+            values = pattern.pattern if isinstance(pattern, cst.MatchAs) else pattern
+            plain = isinstance(values, cst.MatchValue) or isinstance(values, cst.MatchOr) and all(
+                isinstance(p.pattern, cst.MatchValue) for p in values.patterns)
+            rewrite = plain and rw.allowed(verdict) and not rw.ignored(facts, line)
+            rw.add(plan, facts, pattern, line, group, verdict, "status-match", rewrite, "pattern")
+
+
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
     for match in facts.matches:
+        if isinstance(match.subject, cst.Tuple):
+            _positions(rw, facts, resolver, plan, match)
+            continue
         literals = {id(case): case_literals(case.pattern) for case in match.node.cases}
         words = [string_value(lit) or "" for group in literals.values() for lit in group]
         if not (set(words) & rw.vocab.old):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 import libcst as cst
+from libcst.metadata import CodePosition
 
 from codemods.provenance.model import Binding, Scope, Subject, Origin, TreeKnowledge, Verdict
 from codemods.provenance.facts import ModuleFacts
@@ -34,6 +35,8 @@ class ResolverBase:
         self.foreign_keys = frozenset(python.foreign.keys)
         self._kv_reads = frozenset(python.key_value.reads)
         self._origins: dict[tuple[int, int, int], Origin] = {}
+        # function id -> (start, end) of its blocks that end by returning or raising
+        self._leaving: dict[int, list[tuple[CodePosition, CodePosition]]] = {}
         self._nesting = 0
         # Call sites a function is being read through (innermost last): what
         # ``_run(*args)`` returns depends on the words this call passes.
@@ -87,6 +90,32 @@ class ResolverBase:
         before = [(self.facts.pos(b.value).start.line, i, b) for i, b in enumerate(bindings)
                   if b.value is not None and self.facts.pos(b.value).start.line <= line]
         return max(before, key=lambda t: t[:2])[2] if before else None
+
+    def reaching(self, use: cst.CSTNode | None, bindings: list[Binding], owner: cst.CSTNode) -> list[Binding]:
+        """Of ``bindings`` of one name in the function ``owner``, those that
+        can hold it at ``use``: not one written in a block that ends by
+        returning or raising, when ``use`` comes after that block (``if
+        agent == "-subagents": new = outcomes(); ...; return``, then ``new =
+        read_agent()``: the second is what a later use reads)."""
+        if use is None or len(bindings) < 2 or not isinstance(owner, cst.FunctionDef):
+            return bindings
+        blocks = self._leaving.get(id(owner))
+        if blocks is None:
+            blocks = self._leaving[id(owner)] = [
+                (self.facts.pos(b).start, self.facts.pos(b).end) for b in _leaving_blocks(owner.body)]
+        if not blocks:
+            return bindings
+        at = self.facts.pos(use).start
+        after = [(start, end) for start, end in blocks if _before(end, at)]
+
+        def dead(binding: Binding) -> bool:
+            if binding.value is None or not after:
+                return False
+            where = self.facts.pos(binding.value).start
+            return any(not _before(where, start) and _before(where, end) for start, end in after)
+
+        kept = [b for b in bindings if not dead(b)]
+        return kept or bindings
 
     if TYPE_CHECKING:
         # Subjects (codemods.provenance.subjects)
@@ -145,3 +174,32 @@ class ResolverBase:
 
         # Verdicts (codemods.provenance.verdicts)
         def verdict(self, subject: Subject, compared: Sequence[str], verb: str = "compared with") -> Verdict: ...
+
+
+def _before(a: CodePosition, b: CodePosition) -> bool:
+    return (a.line, a.column) < (b.line, b.column)
+
+
+def _leaving_blocks(block: cst.BaseSuite) -> list[cst.IndentedBlock]:
+    """The blocks under ``block`` (a function's body, not its nested
+    functions) whose last statement returns or raises."""
+    out: list[cst.IndentedBlock] = []
+    for statement in getattr(block, "body", ()):
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) or not isinstance(statement, cst.BaseCompoundStatement):
+            continue
+        for suite in _suites(statement):
+            last = suite.body[-1] if suite.body else None
+            if isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Return, cst.Raise)):
+                out.append(suite)
+            out += _leaving_blocks(suite)
+    return out
+
+
+def _suites(node: cst.CSTNode) -> Iterator[cst.IndentedBlock]:
+    """The blocks of a compound statement: its body, its ``elif`` and
+    ``else`` branches, its handlers, its cases."""
+    for child in node.children:
+        if isinstance(child, cst.IndentedBlock):
+            yield child
+        elif isinstance(child, (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase)):
+            yield from _suites(child)

@@ -23,8 +23,8 @@ class Names(ResolverBase):
     """Propagation through names, parameters, handlers and queues."""
 
     def _name_origin(self, name: str, scope: Scope, depth: int, use: cst.Name | None = None) -> Origin:
-        bindings = scope.lookup(name)
         owner = scope.owner_of(name) or scope
+        bindings = self.reaching(use, scope.lookup(name), owner.node)
         if any(b.marked for b in bindings):
             return Origin("session", "strong", f"`{name}` is marked `# migrator: {MARK_STATUS}`")
         for binding in bindings:
