@@ -103,6 +103,7 @@ class ModuleFacts(cst.CSTVisitor):
         # attribute of a class's instances holds (Resolver.held_attribute), and
         # the classes whose status is written from a source (Resolver.status_writes).
         self.attribute_writes: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] = []
+        self.item_writes: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] = []
         # Calls of plain names, for what a function's parameters are passed.
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
         # The calls a job queue, an executor or a thread makes later
@@ -298,6 +299,14 @@ class ModuleFacts(cst.CSTVisitor):
             self._note_self_attribute(target.target, node.value)
             self._note_attribute_write(target.target, node.value)
             self._note_unpacked_attributes(target.target, node.value)
+            self._note_item_write(target.target, node.value)
+
+    def _note_item_write(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        # `self.last[key] = status`: what the mapping an attribute holds is
+        # filled with, as `self.rows.append(row)` fills a list.
+        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Attribute) \
+                and isinstance(target.value.value, cst.Name):
+            self.item_writes.append((target.value, value, self.scope))
 
     def _note_unpacked_attributes(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         # `self.rows, self.tasks = result.sessions, result.tasks`: each

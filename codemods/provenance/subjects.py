@@ -156,6 +156,10 @@ class Subjects(ResolverBase):
             if got is not None:
                 return Subject(f"{id(scope)}:{self.code(got[1])}.{got[0]}", True, got[1], scope, f"`{self.code(part)}`")
         for part in unwrap(node):
+            held = self._held_status(part, scope, depth) if depth < 4 else None
+            if held is not None:
+                return held
+        for part in unwrap(node):
             if isinstance(part, cst.Call) and depth < 4:
                 returned = self._helper_subject(part, scope, depth) or self._enum_subject(part, scope, depth)
                 if returned is not None:
@@ -188,6 +192,36 @@ class Subjects(ResolverBase):
                                 )
                 return Subject(f"{id(owner)}:{part.value}", False, None, owner, f"`{part.value}`", marked)
         return None
+
+    def _held_status(self, node: cst.BaseExpression, scope: Scope, depth: int) -> Subject | None:
+        """``self.last.get(key)`` or ``self.last[key]`` where every value the
+        class writes into ``self.last`` (``self.last[key] = status``) that is
+        not a literal is a status read: a status, read where it was written."""
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" \
+                and node.args and not node.args[0].star:
+            holder, key = node.func.value, node.args[0].value
+        elif isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            holder, key = node.value, node.slice[0].slice.value
+        else:
+            return None
+        if not (isinstance(holder, cst.Attribute) and isinstance(holder.value, cst.Name)) or string_value(key) is not None:
+            return None
+        cls = self.instance_class(holder.value, scope)
+        if cls is None:
+            return None
+        found: Subject | None = None
+        for target, value, where in self.facts.item_writes:
+            if target.attr.value != holder.attr.value or self.instance_class(target.value, where) != cls:
+                continue
+            if string_value(value) is not None:
+                continue  # `self.last[key] = "killed"`: what is written, not where it comes from
+            inner = self.subject(value, where, depth + 1)
+            if inner is None or not inner.is_status:
+                return None  # a value of another kind is held there too
+            found = found or Subject(inner.key, True, inner.root, inner.scope,
+                                     f"`{self.code(node)}` (a value of `{self.code(holder)}`, written at line "
+                                     f"{self.facts.pos(value).start.line} from {inner.description})", inner.marked)
+        return found
 
     def _reaching_keys(self, use: cst.Name, bindings: list[Binding]) -> list[Binding]:
         """``bindings`` without the key bindings that do not reach ``use``:
