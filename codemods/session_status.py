@@ -190,7 +190,7 @@ class StatusRewriter:
                     module, level, name = facts.imported_names[component.value]
                     out.append(ImportedUse(module, level, name, verdict))
         for other, subject_node, scope, verb, told_apart in probes:
-            found = _imported_constant(other, scope, facts)
+            found = imported_constant(other, scope, facts)
             if found is None:
                 continue
             subject = resolver.subject(subject_node, scope)
@@ -208,6 +208,10 @@ class StatusRewriter:
 
         # `late = tuple(STUCK)`, then `row["status"] in late`: a use of STUCK too.
         out += [ImportedUse(*use) for use in imported_members(facts, resolver)]
+        from codemods.forms._items import imported_item_uses
+
+        # `for status in marks.SESSION_STATUSES: ... r.get("status") == status`: a use of SESSION_STATUSES.
+        out += [ImportedUse(*use) for use in imported_item_uses(facts, resolver)]
         from codemods.forms.option_choice import imported_uses as option_uses
 
         # `st.multiselect("Status", list(palette.COLOURS))`, compared with rows' statuses: a use of COLOURS.
@@ -459,7 +463,7 @@ def _local_validators(source: bytes, facts: ModuleFacts) -> dict[str, Validator]
         return {}  # newer syntax than this Python reads: no helper is known
 
 
-def _imported_constant(other: cst.BaseExpression, scope: Scope, facts: ModuleFacts) -> tuple[str, int, str] | None:
+def imported_constant(other: cst.BaseExpression, scope: Scope, facts: ModuleFacts) -> tuple[str, int, str] | None:
     """``(module, level, name)`` of a constant of another module a test is
     made with: ``NAME`` after ``from m import NAME``, or read through its
     module, ``settings.NAME`` after ``from . import settings`` (or ``import

@@ -48,6 +48,30 @@ def item_uses(facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
                 plan.sinks.add(id(mention))
 
 
+def imported_item_uses(facts: ModuleFacts, resolver: Resolver) -> list[tuple[str, int, str, Verdict]]:
+    """``(module, level, name, verdict)`` of each constant of another
+    module whose items a loop here takes one at a time (``for status in
+    marks.SESSION_STATUSES:``) and compares with a status: a use of it there."""
+    from codemods.forms.passed_value import compared_parameters
+    from codemods.session_status import imported_constant
+
+    scopes = {id(s): s for _, s in facts.all_calls} | {id(c.scope): c.scope for c in facts.comparisons}
+    out: list[tuple[str, int, str, Verdict]] = []
+    compared: dict[tuple[int, str], Verdict] | None = None
+    for scope in scopes.values():
+        for held, bindings in scope.bindings.items():
+            loops = [b for b in bindings if b.kind == "for" and b.index is None and b.column is None]
+            if len(loops) != len(bindings) or len(loops) != 1 or loops[0].value is None:
+                continue
+            found = imported_constant(loops[0].value, scope, facts)
+            if found is None:
+                continue
+            if compared is None:
+                compared = {(id(f), p): v for f, p, v in compared_parameters(facts, resolver)}
+            out += [(*found, v) for v in _uses(facts, resolver, held, scope, compared)]
+    return out
+
+
 def _holders(facts: ModuleFacts, scopes: Iterable[Scope], mention: cst.Name) -> list[tuple[str, Scope]]:
     """The names (and the scope binding them) that hold one item of the
     constant ``mention`` names, every binding of each being such an item."""

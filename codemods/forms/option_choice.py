@@ -23,7 +23,7 @@ from codemods.forms.writer import write
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Scope, Verdict, collection_elements
 from codemods.provenance.model import _COPIES as COPIES
-from codemods.session_status import Plan, StatusRewriter, _imported_constant
+from codemods.session_status import Plan, StatusRewriter, imported_constant
 from migrator.findings import CONFIDENCES
 from migrator.manifest import CommandOptions
 from migrator.rules import Example, Rule
@@ -201,7 +201,7 @@ def _options(facts: ModuleFacts, resolver: Resolver, old: frozenset[str]) -> lis
             assert scope is not None
             if isinstance(given, cst.Name) and resolver.module_constant(given, scope) is not None:
                 constants.append(given)
-            elif (found := _imported_constant(given, scope, facts)) is not None:
+            elif (found := imported_constant(given, scope, facts)) is not None:
                 imported.append(found)
         if (dest is not None or picker) and (held or default is not None or constants or imported):
             assert default is None or isinstance(default, cst.SimpleString)

@@ -109,6 +109,11 @@ class ModuleSurvey:
     # program (`OPENCLAW_BIN = os.environ.get("OPENCLAW_BIN", "openclaw")`),
     # with the program: another module may run `[settings.OPENCLAW_BIN, *args]`.
     programs: tuple[tuple[str, str], ...] = ()
+    # A candidate that quotes a key only session rows have (the manifest's
+    # ``shape``, `"abortedLastRun"`): it may read session rows by their
+    # shape, and so tie the constants it tests with to them, though nothing
+    # in the tree names the gateway.
+    shaped: bool = False
 
 
 @dataclass
@@ -389,6 +394,7 @@ class PythonEngine:
             fields = {*manifest.python.keys, *manifest.python.attributes}
             self._status = re.compile(b"|".join(re.escape(f.encode()) for f in sorted(fields)))
             self._fields = [f.encode() for f in sorted(fields)]
+            self._shape_keys = [q + k.encode() + q for k in manifest.python.sources.shape for q in (b'"', b"'")]
             self._session_tokens = [
                 t.lower().encode() for t in (*manifest.python.sources.tokens, *manifest.python.evidence_imports) if t
             ]
@@ -521,6 +527,7 @@ class PythonEngine:
             data if token or candidate or rows or command or held else None, source.path.name == "__init__.py",
             candidate,
             imports, b"import" in data, rows, command, programs,
+            candidate and any(k in data for k in self._shape_keys),
         )
 
     def _tests_own_attribute(self, data: bytes) -> bool:
@@ -670,9 +677,11 @@ class PythonEngine:
         )) if facts.talking and exported else []
         facts.exports = self._exports(items, options, memo, {v.name for _, v in typing})
         self._talking_through_helpers(items, facts)
-        if not facts.talking and not options.markers:
-            # Nothing in the tree talks to OpenClaw: no test made elsewhere
-            # can make a constant here a session status.
+        if not facts.talking and not options.markers and not any(
+                isinstance(v, ModuleSurvey) and v.shaped for _, v in items):
+            # Nothing in the tree talks to OpenClaw, nor reads a row by a key
+            # only session rows have: no test made elsewhere can make a
+            # constant here a session status.
             return facts
         passing = self._gather_passed(items, facts, options, memo, exported)
         # The modules that pass a candidate's helpers may call helpers of
@@ -706,7 +715,7 @@ class PythonEngine:
             # a test is of unknown origin and proves nothing.
             if not any(f in data for f in self._fields):
                 return False
-            return bool(options.markers) or survey.evidence is not None or survey.name in given or any(
+            return bool(options.markers) or survey.evidence is not None or survey.shaped or survey.name in given or any(
                 t.rsplit(".", 1)[-1].encode() in data and self._imports_module(data, t) for t in talking
             )
 
