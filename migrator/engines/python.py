@@ -437,10 +437,10 @@ class PythonEngine:
         folders inside a project (the tree under its pyproject.toml), every
         other Python file of the project is surveyed too, for its facts;
         findings stay on the given paths."""
-        if options.config_file is None:
-            return items
-        root = options.root.absolute()
         cwd = Path.cwd()
+        root = _project_root(options, cwd)
+        if root is None:
+            return items
         if any(Path(os.path.normpath(p if p.is_absolute() else cwd / p)) == root for p in options.paths):
             return items
         seen = {str(source.path) for source, _ in items}
@@ -1536,6 +1536,21 @@ class PythonEngine:
         if again.code != result.updated:
             return "a second pass would change the file again"
         return None
+
+
+def _project_root(options: Options, cwd: Path) -> Path | None:
+    """The root of the project the run's paths are in: where its
+    configuration is, else the nearest ``pyproject.toml`` above the first
+    path (a project need not configure migrator to be one), or None."""
+    if options.config_file is not None:
+        return options.root.absolute()
+    if not options.paths:
+        return None
+    first = Path(os.path.normpath(options.paths[0] if options.paths[0].is_absolute() else cwd / options.paths[0]))
+    for directory in (first if first.is_dir() else first.parent, *first.parents):
+        if (directory / "pyproject.toml").is_file():
+            return directory
+    return None
 
 
 def _source_bytes(source: SourcePath, survey: ModuleSurvey) -> bytes | None:

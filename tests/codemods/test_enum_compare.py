@@ -157,3 +157,14 @@ def settled(jobs):
         "5 files scanned, 3 findings: 0 to rewrite, 3 to review (expand phase)",
     ]
     apply_phase(tmp_path, "expand", package, files, {})
+
+
+def test_a_run_on_one_file_of_a_plain_project_uses_the_whole_project(tmp_path: Path) -> None:
+    # As the pre-commit hook runs, in a project whose pyproject.toml does not configure migrator.
+    write_package(tmp_path, "fleet", FILES)
+    whole = run_cli("scan", ".", cwd=tmp_path).stdout.splitlines()[:-1]
+    for file in ("fleet/status.py", "fleet/watch.py"):
+        alone = run_cli("scan", file, cwd=tmp_path)
+        assert alone.returncode == 1, alone.stderr
+        assert alone.stdout.splitlines() == [line for line in whole if line.startswith(file)] + [
+            "1 file scanned, 3 findings: 3 to rewrite, 0 to review (expand phase)"]
