@@ -195,6 +195,9 @@ class Origins(ResolverBase):
         queued = self._queued_origin(node, scope, depth)
         if queued is not None:
             return queued
+        ran = self._run_origin(node, name, depth)
+        if ran is not None:
+            return ran
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and node.args \
                 and string_value(node.args[0].value) in self.foreign_keys:
             # run.get("outcome"), as run["outcome"]: a foreign record.
@@ -344,6 +347,26 @@ class Origins(ResolverBase):
             shown = key.rsplit(".", 2)
             out[key] = f"{prefix}`{shown[-2]}.{shown[-1]}`, filled at {where}:{line} with {origin.why}"
         return out
+
+    def _run_origin(self, node: cst.Call, name: str, depth: int) -> Origin | None:
+        """A call given a function of the project to run, by position
+        (``retrying(find_session, key)``, ``asyncio.to_thread(fetch_rows)``,
+        ``loop.run_in_executor(None, fetch_rows)``): what that function
+        returns, where the project knows it (a call that the project itself
+        defines is read through above)."""
+        for arg in node.args[:2]:
+            if arg.keyword is not None or arg.star:
+                break
+            if not isinstance(arg.value, (cst.Name, cst.Attribute)):
+                continue
+            given = cst.helpers.get_full_name_for_node(arg.value) or ""
+            if not given or (given not in self.facts.functions and self.absolute(given) is None):
+                continue  # a value, not a function the project defines
+            known = self._exported(given) or self._local_callable(given, depth)
+            if known is not None and known.kind in ("session", "foreign"):
+                why = f"what `{given}()` returns, run by `{name or 'a call'}()`: {known.why}"
+                return Origin(known.kind, known.strength, why)
+        return None
 
     def _local_callable(
         self, name: str, depth: int, call: cst.Call | None = None, scope: Scope | None = None
