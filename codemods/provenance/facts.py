@@ -307,6 +307,9 @@ class ModuleFacts(cst.CSTVisitor):
         if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Attribute) \
                 and isinstance(target.value.value, cst.Name):
             self.item_writes.append((target.value, value, self.scope))
+            if isinstance(value, cst.SimpleString) and string_value(value) is not None:
+                # `self.last[key] = "killed"`: a status written there, if it holds statuses.
+                self.writers.append((target, value, self.scope, "held"))
 
     def _note_unpacked_attributes(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         # `self.rows, self.tasks = result.sessions, result.tasks`: each
