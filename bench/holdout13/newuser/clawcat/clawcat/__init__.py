@@ -1,0 +1,1 @@
+"""attrs records of OpenClaw session entries, structured with cattrs."""

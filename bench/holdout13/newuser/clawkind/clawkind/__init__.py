@@ -1,0 +1,1 @@
+"""Records and per-type rules over what OpenClaw leaves in its state directory."""

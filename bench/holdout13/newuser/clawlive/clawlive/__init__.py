@@ -1,0 +1,1 @@
+"""A live terminal view of OpenClaw sessions and their exec processes (Rich)."""
