@@ -80,10 +80,12 @@ class Sources(ResolverBase):
         """What the project knows of a callable named ``name`` here: that
         it returns session rows, or (a function of another module that
         calls `sessions_send`) a foreign record."""
-        full = self.absolute(name)
+        # `collect[1]`: item 1 of what `collect` returns; the name is `collect`.
+        bare, bracket, item = name.partition("[")
+        full = self.absolute(bare)
         if full is None or not self.tree.exports:
             return None
-        why = tree_get(self.tree.exports, full)
+        why = tree_get(self.tree.exports, full + bracket + item)
         if why is None:
             return None
         if why.startswith(FOREIGN_EXPORT):
