@@ -279,6 +279,11 @@ class DeferredCalls:
     methods: tuple[str, ...] = ()
     packed: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
+    # Calls that give a function the items of an iterable: by ``key=``
+    # (``sorted(rows, key=rank)``, ``rows.sort(key=rank)``) or as their
+    # first argument, the iterable second (``filter(is_dead, rows)``).
+    keyed: tuple[str, ...] = ()
+    mapped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -531,7 +536,7 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         sources=_lists(py.get("sources", {}), where, "surfaces.python.sources", PythonSources, _SOURCE_KEYS),
         foreign=_lists(py.get("foreign", {}), where, "surfaces.python.foreign", PythonSources, _SOURCE_KEYS),
         deferred=_lists(py.get("deferred", {}), where, "surfaces.python.deferred", DeferredCalls,
-                        ("first", "second", "methods", "packed", "targets")),
+                        ("first", "second", "methods", "packed", "targets", "keyed", "mapped")),
         key_value=_lists(py.get("key-value", {}), where, "surfaces.python.key-value", KeyValueCalls,
                          ("writes", "reads")),
         tool_schemas=_lists(py.get("tool-schemas", {}), where, "surfaces.python.tool-schemas", ToolSchemas,

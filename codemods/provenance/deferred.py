@@ -81,3 +81,28 @@ def _call(function: cst.BaseExpression, positional: Sequence[cst.Arg], keywords:
         elif keyword not in _SPREAD:
             named.append(arg)
     return cst.Call(function, [*out, *named])
+
+
+def item_call(call: cst.Call, shapes: DeferredCalls) -> tuple[cst.Call, cst.BaseExpression, cst.BaseExpression] | None:
+    """The call of a function ``call`` gives the items of an iterable
+    (``sorted(rows, key=rank)`` calls ``rank(rows[0])``, ``rows.sort(key=rank)``
+    and ``filter(is_dead, rows)`` likewise), the item standing for them, and
+    the iterable; or None."""
+    func = call.func
+    method = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    function: cst.BaseExpression | None = None
+    iterable: cst.BaseExpression | None = None
+    if method in shapes.keyed:
+        function = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "key"), None)
+        # `rows.sort(key=...)` sorts the list it is called on; `heapq.nsmallest(3, rows, key=...)` the second.
+        if method == "sort" and isinstance(func, cst.Attribute):
+            iterable = func.value
+        elif positional:
+            iterable = positional[1] if method in ("nsmallest", "nlargest") and len(positional) > 1 else positional[0]
+    elif method in shapes.mapped and len(positional) >= 2:
+        function, iterable = positional[0], positional[1]
+    if function is None or iterable is None or not _names_function(function):
+        return None
+    item = cst.Subscript(iterable, [cst.SubscriptElement(cst.Index(cst.Integer("0")))])
+    return _call(function, [cst.Arg(item)], []), item, iterable

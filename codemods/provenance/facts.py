@@ -727,6 +727,7 @@ class ModuleFacts(cst.CSTVisitor):
         if isinstance(node.func, cst.Name):
             self.calls.setdefault(node.func.value, []).append((node, self.scope))
         self._note_deferred(node)
+        self._note_item_call(node)
         name = cst.helpers.get_full_name_for_node(node.func) or ""
         self._note_identifier(name.rsplit(".", 1)[-1])
         func = node.func
@@ -786,6 +787,21 @@ class ModuleFacts(cst.CSTVisitor):
         if made is not None and name:
             self.deferred.setdefault(name, []).append((made, self.scope))
             self.stand_ins[id(made)] = node
+
+    def _note_item_call(self, node: cst.Call) -> None:
+        """``sorted(rows, key=rank)``, ``filter(is_dead, rows)``: the calls of
+        ``rank`` the call makes, each with an item of ``rows``."""
+        from codemods.provenance.deferred import item_call
+
+        found = item_call(node, self.manifest.python.deferred)
+        if found is None:
+            return
+        made, item, iterable = found
+        name = cst.helpers.get_full_name_for_node(made.func)
+        if name:
+            self.deferred.setdefault(name, []).append((made, self.scope))
+            self.stand_ins[id(made)] = node
+            self.stand_ins[id(item)] = iterable
 
     def calls_of(self, name: str) -> list[tuple[cst.Call, Scope]]:
         """The calls of the function ``name`` made here: plain ones, those
