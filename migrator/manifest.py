@@ -284,6 +284,10 @@ class DeferredCalls:
     # first argument, the iterable second (``filter(is_dead, rows)``).
     keyed: tuple[str, ...] = ()
     mapped: tuple[str, ...] = ()
+    # Calls that run a function they are given now and return its result
+    # (``asyncio.to_thread(fetch)``), or objects that do when called
+    # (``Retrying(...)(fetch, key)``).
+    returns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -536,7 +540,7 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         sources=_lists(py.get("sources", {}), where, "surfaces.python.sources", PythonSources, _SOURCE_KEYS),
         foreign=_lists(py.get("foreign", {}), where, "surfaces.python.foreign", PythonSources, _SOURCE_KEYS),
         deferred=_lists(py.get("deferred", {}), where, "surfaces.python.deferred", DeferredCalls,
-                        ("first", "second", "methods", "packed", "targets", "keyed", "mapped")),
+                        ("first", "second", "methods", "packed", "targets", "keyed", "mapped", "returns")),
         key_value=_lists(py.get("key-value", {}), where, "surfaces.python.key-value", KeyValueCalls,
                          ("writes", "reads")),
         tool_schemas=_lists(py.get("tool-schemas", {}), where, "surfaces.python.tool-schemas", ToolSchemas,

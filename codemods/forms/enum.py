@@ -140,13 +140,14 @@ def migrated(rw: StatusRewriter, enum: EnumClass, facts: ModuleFacts, resolver: 
     verdict = enum_verdict(rw, enum, values, facts, resolver)
     if verdict is None or not rw.allowed(verdict):
         return {}
-    if any(rw.vocab.to_new(v) in values for v in old.values()) or any(
+    # The members expand added to a Django enumeration are no values of its own.
+    added = added_choices(enum.node, rw.vocab) if enum.choices else set()
+    own = {string_value(lit) or "" for member, lit in enum.members if member not in added}
+    if any(rw.vocab.to_new(v) in own for v in old.values()) or any(
             rw.ignored(facts, facts.pos(lit).start.line) for _, lit in enum.members):
         return {}
     if enum.choices:
-        added = added_choices(enum.node, rw.vocab)
-        own = {string_value(lit) for member, lit in enum.members if member not in added} & rw.vocab.new
-        return {} if own else old
+        return old
     if _defines(enum.node, _HOOK) and added_hook(enum.node, rw.vocab) is None:
         return {}  # a `_missing_` of its own: the enum is reviewed, not migrated
     return old

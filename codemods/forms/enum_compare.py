@@ -59,15 +59,6 @@ def _member(node: cst.BaseExpression) -> tuple[str, str] | None:
     return None
 
 
-def _members(other: cst.BaseExpression) -> list[tuple[str, str]]:
-    """The members a test is made with: the one compared, or those of a
-    tuple, list or set."""
-    if isinstance(other, (cst.Tuple, cst.List, cst.Set)):
-        return [m for e in other.elements for m in [_member(e.value)] if m is not None]
-    found = _member(other)
-    return [found] if found is not None else []
-
-
 def _migrated(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, name: str,
               known: dict[str, dict[str, str]]) -> dict[str, str]:
     """``{member: old name}`` of the enum ``name`` names here, when this run
@@ -89,12 +80,18 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
     known: dict[str, dict[str, str]] = {}
     for comparison in facts.comparisons:
         subject, other = comparison.subject, comparison.other
-        if not _members(other) and isinstance(comparison.op, (cst.Equal, cst.NotEqual)):
+
+        def migrated_members(side: cst.BaseExpression) -> list[tuple[cst.BaseExpression, str, str]]:
+            nodes = [e.value for e in side.elements] if isinstance(side, (cst.Tuple, cst.List, cst.Set)) else [side]
+            return [(node, f"{m[0]}.{m[1]}", old) for node in nodes for m in [_member(node)] if m is not None
+                    for old in [_migrated(rw, facts, resolver, m[0], known).get(m[1])] if old]
+
+        members = migrated_members(other)
+        if not members and isinstance(comparison.op, (cst.Equal, cst.NotEqual)):
             subject, other = other, subject  # SessionStatus.DONE == row["status"]
-        nodes = [e.value for e in other.elements] if isinstance(other, (cst.Tuple, cst.List, cst.Set)) else [other]
-        members = [(node, f"{m[0]}.{m[1]}", old) for node in nodes for m in [_member(node)] if m is not None
-                   for old in [_migrated(rw, facts, resolver, m[0], known).get(m[1])] if old]
-        if not members or _members(subject):
+            members = migrated_members(other)
+        # `row.status == SessionStatus.DONE` tests an attribute; two members tested together test nothing read.
+        if not members or migrated_members(subject):
             continue
         if not isinstance(other, (cst.Tuple, cst.List, cst.Set)) and not isinstance(comparison.op, (cst.Equal, cst.NotEqual)):
             continue  # `status in SessionStatus.DONE`: a substring test
@@ -124,7 +121,11 @@ def rewrite_comparison(node: cst.Comparison, spec: str, vocab: Vocabulary, phase
     names = dict(part.split("=", 1) for part in spec.split(","))
     target = node.comparisons[0]
     op, left, right = target.operator, node.left, target.comparator
-    if not _members(right):
+    def named_in(side: cst.BaseExpression) -> bool:
+        items = [e.value for e in side.elements] if isinstance(side, (cst.Tuple, cst.List, cst.Set)) else [side]
+        return any(_named(item, names) is not None for item in items)
+
+    if not named_in(right):
         left, right = right, left  # the member first: `row["status"] in (E.DONE, ...)` is what expand writes
     if isinstance(right, cst.Attribute):
         new = _named(right, names)

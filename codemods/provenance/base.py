@@ -37,6 +37,8 @@ class ResolverBase:
         self._origins: dict[tuple[int, int, int], Origin] = {}
         # function id -> (start, end) of its blocks that end by returning or raising
         self._leaving: dict[int, list[tuple[CodePosition, CodePosition]]] = {}
+        # function id -> the (start, end) of the statements of each of its blocks
+        self._statements: dict[int, list[list[tuple[CodePosition, CodePosition]]]] = {}
         self._nesting = 0
         # Call sites a function is being read through (innermost last): what
         # ``_run(*args)`` returns depends on the words this call passes.
@@ -103,8 +105,6 @@ class ResolverBase:
         if blocks is None:
             blocks = self._leaving[id(owner)] = [
                 (self.facts.pos(b).start, self.facts.pos(b).end) for b in _leaving_blocks(owner.body)]
-        if not blocks:
-            return bindings
         at = self.facts.pos(use).start
         after = [(start, end) for start, end in blocks if _before(end, at)]
 
@@ -114,8 +114,59 @@ class ResolverBase:
             where = self.facts.pos(binding.value).start
             return any(not _before(where, start) and _before(where, end) for start, end in after)
 
-        kept = [b for b in bindings if not dead(b)]
-        return kept or bindings
+        kept = [b for b in bindings if not dead(b)] or bindings
+        return self._undone(use, kept, owner)
+
+    def _undone(self, use: cst.CSTNode, bindings: list[Binding], owner: cst.FunctionDef) -> list[Binding]:
+        """Without the bindings a later one undoes before ``use``: one whose
+        statement stands in a block that ``use`` comes later in (``reply =
+        send(...)`` then ``reply["status"]`` below it) runs on every way to
+        ``use``, so what was bound before it does not reach there."""
+        suites = self._statements.get(id(owner))
+        if suites is None:
+            suites = self._statements[id(owner)] = [
+                [(self.facts.pos(s).start, self.facts.pos(s).end) for s in suite.body]
+                for suite in (owner.body, *_all_suites(owner.body))]
+        at = self.facts.pos(use).start
+
+        def place(where: CodePosition) -> tuple[int, int] | None:
+            # The innermost block holding `where`, and its statement there.
+            found: tuple[int, int] | None = None
+            span: tuple[int, int] | None = None
+            for number, statements in enumerate(suites):
+                for index, (start, end) in enumerate(statements):
+                    if not _before(where, start) and _before(where, end):
+                        size = (end.line - start.line, end.column - start.column)
+                        if span is None or size < span:
+                            found, span = (number, index), size
+            return found
+
+        ruling: tuple[CodePosition, Binding] | None = None
+        for binding in bindings:
+            if binding.value is None or binding.kind not in ("assign", "unpack"):
+                continue  # a loop may run no time, a walrus may not run: neither undoes what was bound
+            where = self.facts.pos(binding.value).start
+            if not _before(where, at):
+                continue
+            spot = place(where)
+            if spot is None:
+                continue
+            later = suites[spot[0]][spot[1] + 1:]
+            if any(not _before(at, start) and _before(at, end) for start, end in later):
+                if ruling is None or _before(ruling[0], where):
+                    ruling = (where, binding)
+        if ruling is None:
+            return bindings
+        start = ruling[0]
+
+        def undone(binding: Binding) -> bool:
+            if binding is ruling[1]:
+                return False
+            if binding.value is None:
+                return binding.kind == "param"
+            return _before(self.facts.pos(binding.value).start, start)
+
+        return [b for b in bindings if not undone(b)]
 
     if TYPE_CHECKING:
         # Subjects (codemods.provenance.subjects)
@@ -203,3 +254,13 @@ def _suites(node: cst.CSTNode) -> Iterator[cst.IndentedBlock]:
             yield child
         elif isinstance(child, (cst.If, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase)):
             yield from _suites(child)
+
+
+def _all_suites(block: cst.BaseSuite) -> Iterator[cst.IndentedBlock]:
+    """Every block under ``block``, not those of nested functions and classes."""
+    for statement in getattr(block, "body", ()):
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) or not isinstance(statement, cst.BaseCompoundStatement):
+            continue
+        for suite in _suites(statement):
+            yield suite
+            yield from _all_suites(suite)

@@ -195,7 +195,7 @@ class Origins(ResolverBase):
         queued = self._queued_origin(node, scope, depth)
         if queued is not None:
             return queued
-        ran = self._run_origin(node, name, depth)
+        ran = self._run_origin(node, name, scope, depth)
         if ran is not None:
             return ran
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and node.args \
@@ -348,12 +348,22 @@ class Origins(ResolverBase):
             out[key] = f"{prefix}`{shown[-2]}.{shown[-1]}`, filled at {where}:{line} with {origin.why}"
         return out
 
-    def _run_origin(self, node: cst.Call, name: str, depth: int) -> Origin | None:
-        """A call given a function of the project to run, by position
-        (``retrying(find_session, key)``, ``asyncio.to_thread(fetch_rows)``,
-        ``loop.run_in_executor(None, fetch_rows)``): what that function
-        returns, where the project knows it (a call that the project itself
-        defines is read through above)."""
+    def _run_origin(self, node: cst.Call, name: str, scope: Scope, depth: int) -> Origin | None:
+        """A call that runs a function of the project it is given, by
+        position, and returns its result (the manifest's deferred
+        ``returns``: ``asyncio.to_thread(fetch_rows)``,
+        ``loop.run_in_executor(None, fetch_rows)``, ``retrying(find_session,
+        key)`` where ``retrying = Retrying(...)``): what that function returns."""
+        runners = self.manifest.python.deferred.returns
+        runner = node.func
+        if isinstance(runner, cst.Name):
+            bindings = scope.lookup(runner.value)
+            if len(bindings) == 1 and isinstance(bindings[0].value, cst.Call):
+                runner = bindings[0].value.func  # `retrying = Retrying(stop=...)`
+        elif isinstance(runner, cst.Call):
+            runner = runner.func  # `Retrying(stop=...)(fetch, key)`
+        if (cst.helpers.get_full_name_for_node(runner) or "").rsplit(".", 1)[-1] not in runners:
+            return None
         for arg in node.args[:2]:
             if arg.keyword is not None or arg.star:
                 break

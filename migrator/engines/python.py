@@ -438,14 +438,15 @@ class PythonEngine:
         other Python file of the project is surveyed too, for its facts;
         findings stay on the given paths."""
         cwd = Path.cwd()
-        root = _project_root(options, cwd)
-        if root is None:
-            return items
-        if any(Path(os.path.normpath(p if p.is_absolute() else cwd / p)) == root for p in options.paths):
+        given = [Path(os.path.normpath(p if p.is_absolute() else cwd / p)) for p in options.paths]
+        # Each path's own project (the order of the paths changes nothing);
+        # a project given whole is surveyed already.
+        roots = {r for r in (_project_root(options, path) for path in given) if r is not None} - set(given)
+        if not roots:
             return items
         seen = {str(source.path) for source, _ in items}
         extra: list[tuple[SourcePath, Any]] = []
-        for found in discover(dataclasses.replace(options, paths=(root,))):
+        for found in discover(dataclasses.replace(options, paths=tuple(sorted(roots)))):
             if not isinstance(found, SourcePath) or str(found.path) in seen or not self.claims(found, options):
                 continue
             try:
@@ -1538,16 +1539,13 @@ class PythonEngine:
         return None
 
 
-def _project_root(options: Options, cwd: Path) -> Path | None:
-    """The root of the project the run's paths are in: where its
-    configuration is, else the nearest ``pyproject.toml`` above the first
-    path (a project need not configure migrator to be one), or None."""
+def _project_root(options: Options, path: Path) -> Path | None:
+    """The root of the project ``path`` (absolute) is in: where the run's
+    configuration is, else the nearest ``pyproject.toml`` above it (a
+    project need not configure migrator to be one), or None."""
     if options.config_file is not None:
         return options.root.absolute()
-    if not options.paths:
-        return None
-    first = Path(os.path.normpath(options.paths[0] if options.paths[0].is_absolute() else cwd / options.paths[0]))
-    for directory in (first if first.is_dir() else first.parent, *first.parents):
+    for directory in (path if path.is_dir() else path.parent, *path.parents):
         if (directory / "pyproject.toml").is_file():
             return directory
     return None

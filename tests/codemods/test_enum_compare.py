@@ -168,3 +168,61 @@ def test_a_run_on_one_file_of_a_plain_project_uses_the_whole_project(tmp_path: P
         assert alone.returncode == 1, alone.stderr
         assert alone.stdout.splitlines() == [line for line in whole if line.startswith(file)] + [
             "1 file scanned, 3 findings: 3 to rewrite, 0 to review (expand phase)"]
+
+
+CHOICES = '''from django.db import models
+
+
+class SessionStatus(models.TextChoices):
+    RUNNING = "running"
+    DONE = "done"
+
+
+class Session(models.Model):
+    key = models.CharField(max_length=80)
+    status = models.CharField(max_length=32, choices=SessionStatus.choices)
+
+
+def sync(gw):
+    for row in gw.sessions_list()["sessions"]:
+        Session.objects.update_or_create(key=row["key"], defaults={"status": row["status"]})
+
+
+def finished(gw):
+    return [r for r in gw.sessions_list()["sessions"] if SessionStatus.DONE == r["status"]]
+
+
+def by_attribute(rows):
+    return [row for row in rows if row.status != SessionStatus.DONE]
+'''
+
+
+def test_a_django_enumeration_s_member_tests_give_contract_s_bytes_either_way(tmp_path: Path) -> None:
+    # Expand adds a member to the enumeration; the test of a member must not
+    # take it for a value the enumeration had of its own. A status read as an
+    # attribute (`row.status`) is a subject, not a member.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    files = {"models.py": CHOICES}
+    package = write_package(tmp_path / "a", "fleet", files)
+    expanded = CHOICES.replace('    DONE = "done"\n', '    DONE = "done"\n    AGENT_RESPONDED = "agent_responded"\n').replace(
+        'SessionStatus.DONE == r["status"]', 'r["status"] in (SessionStatus.DONE, "agent_responded")').replace(
+        'row.status != SessionStatus.DONE', 'row.status not in (SessionStatus.DONE, "agent_responded")')
+    apply_phase(tmp_path / "a", "expand", package, files, {"models.py": expanded})
+    contracted = CHOICES.replace('DONE = "done"', 'DONE = "agent_responded"').replace(
+        'SessionStatus.DONE == r["status"]', 'r["status"] == SessionStatus.DONE')
+    apply_phase(tmp_path / "a", "contract", package, files, {"models.py": contracted})
+    alone = write_package(tmp_path / "b", "fleet", files)
+    apply_phase(tmp_path / "b", "contract", alone, files, {"models.py": contracted})
+
+
+def test_paths_of_two_plain_projects_each_use_their_own_project_in_either_order(tmp_path: Path) -> None:
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        write_package(tmp_path / name, "fleet", FILES)
+    paths = ["one/fleet/watch.py", "two/fleet/jobs.py"]
+    first = run_cli("scan", *paths, cwd=tmp_path)
+    second = run_cli("scan", *reversed(paths), cwd=tmp_path)
+    assert (first.returncode, second.returncode) == (1, 1)
+    assert first.stdout == second.stdout
+    assert first.stdout.splitlines()[-1] == "2 files scanned, 3 findings: 3 to rewrite, 0 to review (expand phase)"

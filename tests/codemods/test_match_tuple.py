@@ -74,3 +74,25 @@ def test_expand_and_contract_rewrite_the_status_positions_only(tmp_path: Path) -
     package = write_package(tmp_path, "watch", FILES)
     apply_phase(tmp_path, "expand", package, FILES, {"moves.py": EXPANDED})
     apply_phase(tmp_path, "contract", package, FILES, {"moves.py": CONTRACTED})
+
+
+UNDONE = {
+    "retry.py": '''def latest(client, key):
+    reply = client.invoke("sessions_list", {})["details"]["sessions"][0]
+    for attempt in range(3):
+        reply = client.invoke("sessions_send", {"sessionKey": key, "message": "ping"})
+        if reply["status"] == "timeout":
+            continue
+        return None
+    return reply
+''',
+}
+
+
+def test_a_name_bound_again_above_a_use_in_its_block_holds_that_value_there(tmp_path: Path) -> None:
+    # `reply = sessions_send(...)` then `reply["status"]` below it in the same
+    # block: the sessions_list row bound before the loop never reaches there.
+    package = write_package(tmp_path, "watch", UNDONE)
+    scan = run_cli("scan", ".", cwd=tmp_path)
+    assert scan.stdout.splitlines() == ["2 files scanned, 0 findings: 0 to rewrite, 0 to review (expand phase)"]
+    apply_phase(tmp_path, "contract", package, UNDONE, {})

@@ -37,6 +37,12 @@ def settled(client, key):
 async def answered(client, key):
     reply = await asyncio.to_thread(nudge, client, key)
     return reply["status"] != "timeout"
+
+
+def watch(scheduler, client, key):
+    # A scheduler's handle is not what the function it runs returns.
+    timer = scheduler.every(30, find_session, client, key)
+    return timer.status == "failed"
 ''',
 }
 
@@ -47,10 +53,13 @@ def test_what_a_runner_returns_is_what_it_runs(tmp_path: Path) -> None:
     assert scan.stdout.splitlines() == [
         "watch/wait.py:10:50: status-membership [certain, rewrite] 'done' -> 'agent_responded'",
         "watch/wait.py:10:58: status-membership [certain, rewrite] 'failed' -> 'interrupted'",
-        "3 files scanned, 2 findings: 2 to rewrite, 0 to review (expand phase)",
+        "watch/wait.py:21:28: status-compare [likely, rewrite] 'failed' -> 'interrupted'",
+        "3 files scanned, 3 findings: 3 to rewrite, 0 to review (expand phase)",
     ]
     text = FILES["wait.py"]
     apply_phase(tmp_path, "expand", package, FILES, {"wait.py": text.replace(
-        '("done", "failed")', '("done", "agent_responded", "failed", "interrupted")')})
+        '("done", "failed")', '("done", "agent_responded", "failed", "interrupted")').replace(
+        'timer.status == "failed"', 'timer.status in ("failed", "interrupted")')})
     apply_phase(tmp_path, "contract", package, FILES, {"wait.py": text.replace(
-        '("done", "failed")', '("agent_responded", "interrupted")')})
+        '("done", "failed")', '("agent_responded", "interrupted")').replace(
+        'timer.status == "failed"', 'timer.status == "interrupted"')})
