@@ -52,7 +52,10 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         words = {string_value(lit) or "" for lit in literals}
         if not (words & rw.vocab.old):
             continue
-        verdict = literal_verdict(rw, annotation.owner, words, resolver)
+        typed = _typed_constant(rw, facts, plan, annotation.owner, words)
+        verdict = typed if typed is None or typed.confidence is not None else None
+        if typed is None:
+            verdict = literal_verdict(rw, annotation.owner, words, resolver)
         if verdict is None:
             continue
         rewrite = rw.allowed(verdict) and not rw.ignored(facts, annotation.line)
@@ -60,6 +63,28 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             plan, facts, annotation.node, annotation.line, literals, verdict,  # type: ignore[arg-type]
             "status-literal-type", rewrite, "literal-type",
         )
+
+
+def _typed_constant(rw: StatusRewriter, facts: ModuleFacts, plan: Plan, owner: str, words: set[str]) -> Verdict | None:
+    """An alias of this module typing the items of a module constant used
+    only as session statuses (``ENDED: tuple[SessionStatus, ...] = (...)``,
+    tested with the rows' status): the alias is their type. One typing a
+    constant used only with another vocabulary (a job's state) is that
+    vocabulary's: a verdict of no confidence. None when no constant tells."""
+    if "." in owner or words & rw.manifest.python.foreign_words or not words <= rw.vocab.all_values:
+        return None
+    module = facts.module_scope
+    for name in facts.constants:
+        bindings = module.bindings.get(name, []) if module is not None else []
+        if len(bindings) != 1 or bindings[0].annotation is None or owner not in _names_in(bindings[0].annotation):
+            continue
+        uses = [*plan.constant_uses.get(name, []), *rw.remote_uses.get(name, [])]
+        ours = [v for v in uses if v.confidence is not None]
+        if ours and len(ours) == len(uses):
+            return Verdict(ours[0].confidence, f"`Literal` `{owner}` types the items of `{name}`, {ours[0].why}")
+        if uses and not ours:
+            return Verdict(None, f"`Literal` `{owner}` types the items of `{name}`, used with another vocabulary")
+    return None
 
 
 def literal_verdict(rw: StatusRewriter, owner: str, words: set[str], resolver: Resolver) -> Verdict | None:
