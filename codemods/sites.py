@@ -290,12 +290,12 @@ class Sites:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True
         wanted = self._unions(tree.body, set(names))
-        # `for status in marks.SESSION_STATUSES:`: the name holds one item of it at a time.
-        wanted |= {node.target.id for node in ast.walk(tree) if isinstance(node, ast.For)
-                   and isinstance(node.target, ast.Name) and (_module_constant(node.iter, wanted) or (
-                       isinstance(node.iter, ast.Name) and node.iter.id in wanted))}
         self._helper_names = self._cls_names = self._tables = None
         self._pending, self._nodes = (tree, source), None
+        # `for status in marks.SESSION_STATUSES:`: the name holds one item of it at a time.
+        wanted |= {node.target.id for node in self._module_nodes(ast.For, ast.AsyncFor)
+                   if isinstance(node.target, ast.Name) and (_module_constant(node.iter, wanted) or (
+                       isinstance(node.iter, ast.Name) and node.iter.id in wanted))}
         self._status_names = self._bound_from_status(tree, source)
         self._pending, self._validators, self._tested, self._params = (tree, source), None, None, None
         # Only tests with the names count here: no lookup or option of the module's own.

@@ -234,16 +234,8 @@ def _before(a: CodePosition, b: CodePosition) -> bool:
 def _leaving_blocks(block: cst.BaseSuite) -> list[cst.IndentedBlock]:
     """The blocks under ``block`` (a function's body, not its nested
     functions) whose last statement returns or raises."""
-    out: list[cst.IndentedBlock] = []
-    for statement in getattr(block, "body", ()):
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) or not isinstance(statement, cst.BaseCompoundStatement):
-            continue
-        for suite in _suites(statement):
-            last = suite.body[-1] if suite.body else None
-            if isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Return, cst.Raise)):
-                out.append(suite)
-            out += _leaving_blocks(suite)
-    return out
+    return [suite for suite in _all_suites(block) if suite.body and isinstance(suite.body[-1], cst.SimpleStatementLine)
+            and isinstance(suite.body[-1].body[-1], (cst.Return, cst.Raise))]
 
 
 def _suites(node: cst.CSTNode) -> Iterator[cst.IndentedBlock]:

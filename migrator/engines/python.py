@@ -765,9 +765,7 @@ class PythonEngine:
         old members, and the testing files, which then have sites of their own."""
         import libcst as cst
 
-        from codemods.session_status import StatusRewriter
-
-        tested = {key: rels for key, rels in facts.testers.items()}
+        tested = facts.testers
         for source, survey in items:
             if not (isinstance(survey, ModuleSurvey) and survey.candidate):
                 continue
@@ -775,12 +773,8 @@ class PythonEngine:
             data = _source_bytes(source, survey) if keys else None
             if data is None or not any(b"class " + n.encode() in data for _, n in keys):
                 continue
-            rewriter = StatusRewriter(
-                options.manifest, options.phase, options.min_confidence, options.markers,
-                self._import_evidence(source, facts), self._remote(source, facts), tree=self._knowledge(source, facts),
-            )
             try:
-                found = rewriter.migrated_enums(data)
+                found = self._rewriter(source, facts, options).migrated_enums(data)
             except (cst.ParserSyntaxError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
                 continue  # reported when the file itself is processed
             for key in keys:
@@ -1481,12 +1475,11 @@ class PythonEngine:
                 passed.setdefault(function, []).extend(arguments)
         return passed
 
-    def _rewriter(self, source: SourcePath, context: Context) -> "StatusRewriter":
+    def _rewriter(self, source: SourcePath, facts: TreeFacts, options: Options) -> "StatusRewriter":
+        """The rewriter of one file under the tree's facts, as it is processed."""
         from codemods.session_status import StatusRewriter
 
         # Every finding is reported; the threshold only decides which are rewritten.
-        options = context.options
-        facts: TreeFacts = context.facts.get(self.kind) or TreeFacts()
         remote = self._remote(source, facts)
         return StatusRewriter(
             options.manifest,
@@ -1503,7 +1496,7 @@ class PythonEngine:
         result = FileResult(source.path, source.display, self.kind, original=data)
         if not self._has_sites(source, data, context):
             return result  # nothing any form could change: LibCST never sees it
-        rewritten = rewrite_source(data, self._rewriter(source, context))
+        rewritten = rewrite_source(data, self._rewriter(source, context.facts.get(self.kind) or TreeFacts(), context.options))
         if isinstance(rewritten, str):
             result.error = unparsable(rewritten)
             return result
@@ -1533,7 +1526,7 @@ class PythonEngine:
         problem = literals_only(result.original, result.updated, vocab)
         if problem:
             return problem
-        again = self._rewriter(source, context).rewrite(result.updated)
+        again = self._rewriter(source, context.facts.get(self.kind) or TreeFacts(), context.options).rewrite(result.updated)
         if again.code != result.updated:
             return "a second pass would change the file again"
         return None
