@@ -6,7 +6,7 @@ vocabulary), and what a class name or an annotation says of a value."""
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence, cast
 
 import libcst as cst
 
@@ -16,6 +16,9 @@ from codemods.words import MAPPED_EXPORT
 from codemods.provenance.model import _CONSTRUCTORS, Binding, Scope, Origin
 from codemods.provenance.nodes import _class_annotation, _class_name, _made_by, _decorated, nodes_in
 from codemods.provenance.base import ResolverBase
+
+if TYPE_CHECKING:
+    from codemods.provenance.resolver import Resolver
 
 
 class Classes(ResolverBase):
@@ -424,6 +427,14 @@ class Classes(ResolverBase):
         inner = self.origin(subject.root, subject.scope)
         if inner.kind != "unknown" and inner.strength == "strong":
             return Origin(inner.kind, "strong", f"{subject.description}, where {inner.why}")
+        if inner.kind == "unknown" and not self.mixed_for(subject.scope):
+            # `cls(row["key"], row.get("status"), bool(row.get("abortedLastRun")))`:
+            # a row no caller here passes, read with a key only session rows have.
+            from codemods.provenance.row_shape import by_shape
+
+            shaped = by_shape(cast("Resolver", self), subject)
+            if shaped is not None:
+                return Origin("session", "strong", f"{subject.description} {shaped}, which only a session row has")
         return None
 
     def orm_writes(self) -> dict[str, Origin]:

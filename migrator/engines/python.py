@@ -7,7 +7,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from migrator.cache import open_memo
@@ -1202,6 +1202,23 @@ class PythonEngine:
                 return True
         return False
 
+    def _shaped_imports(
+        self, items: Sequence[tuple[SourcePath, Any]], needed: set[str], listed: set[str],
+    ) -> list[tuple[SourcePath, "ModuleSurvey"]]:
+        """The modules a candidate imports that quote a key only session rows
+        have (`row.get("abortedLastRun")` in `SessionRow.from_json`): their
+        classes may be built from session rows that no caller here names.
+        Read again only for the few modules candidates import."""
+        out = []
+        for source, survey in items:
+            if not isinstance(survey, ModuleSurvey) or survey.name in listed or survey.talking_source is not None \
+                    or not (survey.name in needed or any(survey.name.endswith("." + n) for n in needed)):
+                continue
+            data = _source_bytes(source, survey)
+            if data is not None and any(k in data for k in self._shape_keys):
+                out.append((source, replace(survey, talking_source=data)))
+        return out
+
     @staticmethod
     def _given_sessions(facts: TreeFacts) -> set[str]:
         """The modules whose functions another module passes a session value."""
@@ -1261,6 +1278,7 @@ class PythonEngine:
                     full = resolve_import(survey.name, survey.is_package, module, level)
                     needed |= {full, full.rsplit(".", 1)[0]}
         candidates = {v.name for _, v in items if isinstance(v, ModuleSurvey) and v.candidate} | set(typed)
+        talking += self._shaped_imports(items, needed, {v.name for _, v in talking})
 
         # The tree's modules a candidate imports: a module that talks and
         # imports one of them too may write its models' rows from session

@@ -112,3 +112,86 @@ def test_expand_and_contract_bytes_and_behaviour(tmp_path: Path) -> None:
         mirror = checks.Mirror()
         mirror.status = "agent_responded"
         assert mirror.settled() is True
+
+
+# A module of record types with no old name in it: `SessionRow` is built from
+# an object read with `abortedLastRun`, which no caller in the project names;
+# `CronRun` from a cron run line. The checks live in another module.
+RECORDS = '''from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    key: str
+    status: str | None
+    aborted: bool = False
+
+    @classmethod
+    def from_json(cls, row):
+        return cls(row["key"], row.get("status"), bool(row.get("abortedLastRun")))
+
+
+@dataclass(frozen=True)
+class CronRun:
+    job_id: str
+    status: str
+'''
+
+TYPED_CHECKS = '''from .records import CronRun, SessionRow
+
+WORDS = {"done": "finished", "failed": "crashed", "running": "working"}
+
+
+def rerun(item: SessionRow) -> bool:
+    return item.status in ("failed", "timeout") and not item.aborted
+
+
+def word(item: SessionRow) -> str:
+    return WORDS.get(item.status or "", "?")
+
+
+def cron_broken(run: CronRun) -> bool:
+    return run.status == "failed"
+'''
+
+
+def test_a_class_built_from_a_shaped_row_in_an_imported_module(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    (root / "kinds").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "kinds"\n', "utf-8")
+    (root / "kinds" / "__init__.py").write_text("", "utf-8")
+    (root / "kinds" / "records.py").write_text(RECORDS, "utf-8")
+    (root / "kinds" / "checks.py").write_text(TYPED_CHECKS, "utf-8")
+    scan = run_cli("scan", ".", "--show-why", cwd=root)
+    assert (scan.returncode, scan.stderr) == (1, "")
+    lines = [line.split(" -> ")[0] for line in scan.stdout.splitlines() if line.startswith("kinds/")]
+    assert lines == [
+        "kinds/checks.py:3:10: status-dispatch [certain, rewrite] 'done'",
+        "kinds/checks.py:3:30: status-dispatch [certain, rewrite] 'failed'",
+        "kinds/checks.py:7:28: status-membership [certain, rewrite] 'failed'",
+        "kinds/checks.py:7:38: status-membership [certain, rewrite] 'timeout'",
+        "kinds/checks.py:15:26: status-compare [possible, review] 'failed'",
+    ]
+    assert "of an object also read as `abortedLastRun`, which only a session row has" in scan.stdout
+    expanded = TYPED_CHECKS.replace('("failed", "timeout")', '("failed", "interrupted", "timeout", "waiting_for_response")').replace(
+        '"done": "finished", "failed": "crashed",',
+        '"done": "finished", "agent_responded": "finished", "failed": "crashed", "interrupted": "crashed",')
+    contracted = TYPED_CHECKS.replace('("failed", "timeout")', '("interrupted", "waiting_for_response")').replace(
+        '{"done": "finished", "failed": "crashed"', '{"agent_responded": "finished", "interrupted": "crashed"')
+    for phase, expected in (("expand", expanded), ("contract", contracted)):
+        done = run_cli("apply", ".", "--write", "--phase", phase, "--allow-dirty", cwd=root)
+        assert done.returncode == 0, done.stderr
+        assert (root / "kinds" / "checks.py").read_text("utf-8") == expected, phase
+        assert (root / "kinds" / "records.py").read_text("utf-8") == RECORDS
+    import sys
+    sys.path.insert(0, str(root))
+    try:
+        from kinds import checks, records  # type: ignore[import-not-found]
+
+        row = records.SessionRow.from_json({"key": "k", "status": "interrupted"})
+        assert (checks.rerun(row), checks.word(row)) == (True, "crashed")
+        assert checks.cron_broken(records.CronRun("j", "failed")) is True
+    finally:
+        sys.path.remove(str(root))
+        for name in [n for n in sys.modules if n == "kinds" or n.startswith("kinds.")]:
+            del sys.modules[name]
