@@ -67,6 +67,7 @@ class Sites:
     """The site test for one manifest."""
 
     def __init__(self, manifest: Manifest, quoted: re.Pattern[bytes]) -> None:
+        self.manifest = manifest
         self.old = manifest.vocabulary.old
         self.keys = frozenset(manifest.python.keys)
         self.attributes = frozenset(manifest.python.attributes)
@@ -351,6 +352,56 @@ class Sites:
                         for side in (inner.left, inner.comparators[0])):
                     out.add(node.name)
                     break
+        return out
+
+    def connected_signals(self, source: bytes) -> dict[str, list[tuple[str, int, str]]]:
+        """Module-level functions connected to a signal another module
+        defines (``@session_settled.connect`` after ``from .signals import
+        session_settled``, ``@receiver(signals.settled)``): each function's
+        signals, as ``(module, level, name)`` of their imports."""
+        deferred = self.manifest.python.deferred
+        if not any(b"." + c.encode() in source for c in deferred.connects) and not any(
+                r.encode() + b"(" in source for r in deferred.receivers):
+            return {}
+        try:
+            tree = parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return {}
+        names: dict[str, tuple[str, int, str]] = {}  # local name -> where it is imported from
+        modules: dict[str, tuple[str, int]] = {}  # `from . import signals` -> the module it names
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    local = alias.asname or alias.name
+                    names[local] = (node.module or "", node.level, alias.name)
+                    modules[local] = (".".join(p for p in (node.module, alias.name) if p), node.level)
+
+        def imported(node: ast.expr) -> tuple[str, int, str] | None:
+            if isinstance(node, ast.Name):
+                return names.get(node.id)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules:
+                module, level = modules[node.value.id]
+                return module, level, node.attr
+            return None
+
+        out: dict[str, list[tuple[str, int, str]]] = {}
+        for node in tree.body:
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for decorator in node.decorator_list:
+                func = decorator.func if isinstance(decorator, ast.Call) else decorator
+                given: list[ast.expr] = []
+                if isinstance(func, ast.Attribute) and func.attr in deferred.connects:
+                    given = [func.value]
+                elif isinstance(decorator, ast.Call) and decorator.args and (
+                        func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute)
+                        else "") in deferred.receivers:
+                    first = decorator.args[0]
+                    given = list(first.elts) if isinstance(first, (ast.List, ast.Tuple)) else [first]
+                for signal in given:
+                    found = imported(signal)
+                    if found is not None:
+                        out.setdefault(node.name, []).append(found)
         return out
 
     def _names(self) -> set[str]:
@@ -691,6 +742,8 @@ class Sites:
                 return True  # one_of(row["status"], {"done", ...})
             if self._copied(node):
                 return True  # attrs.evolve(row, status="killed"), dc_replace(row, status="killed")
+            if self._given_like_reads(node):
+                return True  # self._emit(key, "killed") beside self._emit(key, row.get("status"))
             if isinstance(func, ast.Attribute) and func.attr == "execute" and len(node.args) >= 2 and (
                 self._holds_old(node.args[1])
                 or any(isinstance(n, ast.Name) and n.id in constants for n in ast.walk(node.args[1]))
@@ -815,6 +868,31 @@ class Sites:
                 and isinstance(n.comparators[0], ast.Attribute) and isinstance(n.comparators[0].value, ast.Name)
             }
         return self._tested_attrs
+
+    def _given_like_reads(self, node: ast.Call) -> bool:
+        """An old name passed where another call of the same function (a
+        name, or a method of ``self``) passes a status read: that parameter
+        holds session statuses when the read does (see status-passed-value)."""
+        def callee(call: ast.Call) -> str:
+            func = call.func
+            if isinstance(func, ast.Name):
+                return func.id
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                return "self." + func.attr
+            return ""
+
+        name = callee(node)
+        places = [i for i, a in enumerate(node.args) if self._old_literal(a)]
+        places += [k.arg for k in node.keywords if k.arg and self._old_literal(k.value)]
+        if not name or not places:
+            return False
+        for other in self._module_nodes(ast.Call):
+            if other is node or callee(other) != name:
+                continue
+            given = dict(enumerate(other.args)) | {k.arg: k.value for k in other.keywords if k.arg}
+            if any(p in given and not isinstance(given[p], ast.Constant) and self._reads(given[p]) for p in places):
+                return True
+        return False
 
     def _module_functions(self) -> dict[str, list[str]]:
         if self._params is None:

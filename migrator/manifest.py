@@ -288,6 +288,12 @@ class DeferredCalls:
     # (``asyncio.to_thread(fetch)``), or objects that do when called
     # (``Retrying(...)(fetch, key)``).
     returns: tuple[str, ...] = ()
+    # Functions connected to a signal receive what it is sent: ``@sig.connect``
+    # (blinker's ``connect``, ``connect_via``) or ``@receiver(sig)`` (Django),
+    # and ``sig.connect(handler)``; ``sig.send(sender, status=...)`` is a
+    # deferred call of ``sig`` (``methods``), so of each of its receivers.
+    connects: tuple[str, ...] = ()
+    receivers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -540,7 +546,8 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         sources=_lists(py.get("sources", {}), where, "surfaces.python.sources", PythonSources, _SOURCE_KEYS),
         foreign=_lists(py.get("foreign", {}), where, "surfaces.python.foreign", PythonSources, _SOURCE_KEYS),
         deferred=_lists(py.get("deferred", {}), where, "surfaces.python.deferred", DeferredCalls,
-                        ("first", "second", "methods", "packed", "targets", "keyed", "mapped", "returns")),
+                        ("first", "second", "methods", "packed", "targets", "keyed", "mapped", "returns",
+                         "connects", "receivers")),
         key_value=_lists(py.get("key-value", {}), where, "surfaces.python.key-value", KeyValueCalls,
                          ("writes", "reads")),
         tool_schemas=_lists(py.get("tool-schemas", {}), where, "surfaces.python.tool-schemas", ToolSchemas,

@@ -22,6 +22,7 @@ from codemods.forms.sql_parameter import bound_names
 from codemods.forms.writer import write
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver, Scope, Verdict, _argument
+from codemods.provenance.nodes import _decorated
 from codemods.session_status import Plan, StatusRewriter
 from codemods.words import VALUE_EXPORT
 from migrator.rules import Example, Rule
@@ -162,6 +163,37 @@ def tested_values(facts: ModuleFacts, resolver: Resolver) -> dict[str, str]:
     return out
 
 
+def session_parameter_literals(
+    facts: ModuleFacts, resolver: Resolver,
+) -> list[tuple[cst.SimpleString, Verdict]]:
+    """Old names passed for a parameter that the function's other callers
+    give a session status (``self._emit(key, "killed")`` beside
+    ``self._emit(row["key"], row.get("status"))``): the parameter holds
+    session statuses, so the literal is one, written."""
+    old = facts.manifest.vocabulary.old
+    out: list[tuple[cst.SimpleString, Verdict]] = []
+    for qualified, function in facts.functions.items():
+        cls = facts.method_class.get(id(function))
+        positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+        if cls is not None and not _decorated(function, "staticmethod"):
+            positional = positional[1:]  # a method's callers do not pass its `self`
+        calls = facts.calls_of(qualified) if cls is None else resolver._method_calls(qualified)
+        given: dict[str, list[cst.SimpleString]] = {}
+        for call, _ in calls:
+            for param in positional + [p.name.value for p in function.params.kwonly_params]:
+                argument = _argument(call, positional, param)
+                if isinstance(argument, cst.SimpleString) and string_value(argument) in old:
+                    given.setdefault(param, []).append(argument)
+        for param, literals in given.items():
+            origin = resolver._param_origin(param, function, 0)
+            if origin is None or origin.kind != "session" or origin.strength != "strong":
+                continue
+            shown = Verdict("certain", f"passed to `{qualified}()` for `{param}`, which its other callers give a "
+                                       f"session status: {origin.why}")
+            out += [(literal, shown) for literal in literals]
+    return out
+
+
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
     planned: set[int] = set()
 
@@ -202,6 +234,8 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
     for argument, verdict in stored_columns.local_arguments(facts, resolver):
         passed(argument, verdict)
     for argument, verdict in stored_columns.passed_to_methods(facts, resolver):
+        passed(argument, verdict)
+    for argument, verdict in session_parameter_literals(facts, resolver):
         passed(argument, verdict)
     for comparison in facts.comparisons:
         # `for status, colour in [("done", "green"), ...]`, then `df.status == status`.

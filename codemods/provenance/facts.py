@@ -123,6 +123,11 @@ class ModuleFacts(cst.CSTVisitor):
         shapes = manifest.python.deferred
         self._deferring = frozenset((*shapes.first, *shapes.second, *shapes.methods, *shapes.packed))
         self._deferring_keywords = frozenset(shapes.targets)
+        self._connects = frozenset(shapes.connects)
+        self._receivers = frozenset(shapes.receivers)
+        # A function connected to a signal, by its name (``Class.method`` for
+        # methods) -> the signals' dotted names: ``@session_settled.connect``.
+        self.connected: dict[str, list[str]] = {}
         # `bad |= {"killed"}`: what grows a collection in place (see codemods.members).
         self.aug_assigns: list[tuple[cst.AugAssign, Scope]] = []
         # Lookups of an old name in a mapping (`counts["failed"]`,
@@ -220,6 +225,11 @@ class ModuleFacts(cst.CSTVisitor):
             self.functions[f"{enclosing.name.value}.{node.name.value}"] = node
         elif self.scope is self.module_scope:
             self.functions[node.name.value] = node
+        for decorator in node.decorators:
+            for signal in self._signals_of(decorator.decorator):
+                qualified = f"{enclosing.name.value}.{node.name.value}" if isinstance(enclosing, cst.ClassDef) \
+                    else node.name.value
+                self.connected.setdefault(qualified, []).append(signal)
         self.stack.append(scope)
         # A function named for another vocabulary (`def sessions_send`) handles
         # it inside itself: noted in its own scope.
@@ -227,6 +237,20 @@ class ModuleFacts(cst.CSTVisitor):
         self._functions.append(node.name.value)
         if node.returns is not None:
             self._owners.append(node.name.value)
+
+    def _signals_of(self, decorator: cst.BaseExpression) -> list[str]:
+        """The signals a decorator connects its function to: ``@sig.connect``,
+        ``@sig.connect_via(sender)``, ``@receiver(sig)``, ``@receiver([a, b])``."""
+        func = decorator.func if isinstance(decorator, cst.Call) else decorator
+        if isinstance(func, cst.Attribute) and func.attr.value in self._connects:
+            name = cst.helpers.get_full_name_for_node(func.value)
+            return [name] if name else []
+        callee = cst.helpers.get_full_name_for_node(func) or ""
+        if isinstance(decorator, cst.Call) and decorator.args and callee.rsplit(".", 1)[-1] in self._receivers:
+            first = decorator.args[0].value
+            given = [e.value for e in first.elements] if isinstance(first, (cst.List, cst.Tuple)) else [first]
+            return [n for g in given if (n := cst.helpers.get_full_name_for_node(g))]
+        return []
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.stack.pop()
@@ -728,6 +752,12 @@ class ModuleFacts(cst.CSTVisitor):
             self.calls.setdefault(node.func.value, []).append((node, self.scope))
         self._note_deferred(node)
         self._note_item_call(node)
+        # session_settled.connect(page_on_crash): as the decorator connects it.
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in self._connects and node.args \
+                and isinstance(node.args[0].value, cst.Name):
+            signal = cst.helpers.get_full_name_for_node(node.func.value)
+            if signal:
+                self.connected.setdefault(node.args[0].value.value, []).append(signal)
         name = cst.helpers.get_full_name_for_node(node.func) or ""
         self._note_identifier(name.rsplit(".", 1)[-1])
         func = node.func
@@ -809,7 +839,9 @@ class ModuleFacts(cst.CSTVisitor):
         through a module table of functions (``ACTIONS[kind](key, status)``)."""
         if self._through_tables is None:
             self._through_tables = self._table_calls()
-        return [*self.calls.get(name, ()), *self.deferred.get(name, ()), *self._through_tables.get(name, ())]
+        # A receiver is called with what its signals are sent (`sig.send(key, status=s)`).
+        sent = [c for signal in self.connected.get(name, ()) for c in self.deferred.get(signal, ())]
+        return [*self.calls.get(name, ()), *self.deferred.get(name, ()), *self._through_tables.get(name, ()), *sent]
 
     def _table_calls(self) -> dict[str, list[tuple[cst.Call, Scope]]]:
         """``ACTIONS[kind](key, status)``, ``ACTIONS.get(kind)(...)``, or

@@ -205,6 +205,10 @@ class Names(ResolverBase):
             argument = _argument(call, own, param)
             if argument is None:
                 continue
+            if string_value(argument) in self.vocab.all_values:
+                # `self._emit(key, "killed", ...)` beside `self._emit(key, row.get("status"), ...)`:
+                # a word of the session vocabulary written here says nothing of where the others come from.
+                continue
             where = f"line {self.facts.pos(call).start.line}"
             passed.append((self.origin(argument, scope, depth + 2), f"at {where}, `{self.code(argument)}`"))
         qualified = f"{cls}.{name}" if cls is not None else name

@@ -133,6 +133,10 @@ class TreeFacts:
     # (defining module, function) -> (parameter index or keyword, origin
     # kind, strength, call site, why) of each argument other modules pass it
     passed: dict[tuple[str, str], list[tuple[str, str, str, str, str]]] = field(default_factory=dict)
+    # (module, function) -> (defining module, name) of each signal another
+    # module defines that the function is connected to: it is passed what
+    # the signal is sent (`session_settled.send(key, status=...)`)
+    receivers: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
     # (module, union) -> (its display, (defining module, name) of each
     # constant it unites that another module defines): `ALL = GOOD | BAD`
     # after `from a import BAD, GOOD`
@@ -998,6 +1002,17 @@ class PythonEngine:
             for _, survey in self._importers(items, exported, lambda v, d: any(f in d for f in self._fields)):
                 if not survey.candidate:
                     functions |= {(survey.name, f) for f in sites.status_parameters(survey.importer_source or b"")}
+        # A function connected to another module's signal is passed what
+        # the signal is sent: the modules that send it are its callers.
+        for _, survey in items:
+            if isinstance(survey, ModuleSurvey) and survey.candidate and survey.talking_source is not None:
+                for function, signals in sites.connected_signals(survey.talking_source).items():
+                    if (survey.name, function) not in functions:
+                        continue
+                    for module, level, name in signals:
+                        signal = (resolve_import(survey.name, survey.is_package, module, level), name)
+                        facts.receivers.setdefault((survey.name, function), []).append(signal)
+                        functions.add(signal)
         if not functions:
             return []
         talking = sorted(facts.talking)
@@ -1491,6 +1506,10 @@ class PythonEngine:
         for (module, function), arguments in facts.passed.items():
             if module == name or module.endswith("." + name) or name.endswith("." + module):
                 passed.setdefault(function, []).extend(arguments)
+        for (module, function), signals in facts.receivers.items():
+            if module == name or module.endswith("." + name) or name.endswith("." + module):
+                for signal in signals:
+                    passed.setdefault(function, []).extend(facts.passed.get(signal, ()))
         return passed
 
     def _rewriter(self, source: SourcePath, facts: TreeFacts, options: Options) -> "StatusRewriter":
