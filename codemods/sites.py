@@ -882,14 +882,15 @@ class Sites:
             return ""
 
         name = callee(node)
-        places = [i for i, a in enumerate(node.args) if self._old_literal(a)]
+        places: list[int | str] = [i for i, a in enumerate(node.args) if self._old_literal(a)]
         places += [k.arg for k in node.keywords if k.arg and self._old_literal(k.value)]
         if not name or not places:
             return False
         for other in self._module_nodes(ast.Call):
             if other is node or callee(other) != name:
                 continue
-            given = dict(enumerate(other.args)) | {k.arg: k.value for k in other.keywords if k.arg}
+            given: dict[int | str, ast.expr] = {**dict(enumerate(other.args)),
+                                                **{k.arg: k.value for k in other.keywords if k.arg}}
             if any(p in given and not isinstance(given[p], ast.Constant) and self._reads(given[p]) for p in places):
                 return True
         return False

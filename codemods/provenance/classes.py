@@ -427,7 +427,7 @@ class Classes(ResolverBase):
         inner = self.origin(subject.root, subject.scope)
         if inner.kind != "unknown" and inner.strength == "strong":
             return Origin(inner.kind, "strong", f"{subject.description}, where {inner.why}")
-        if inner.kind == "unknown" and not self.mixed_for(subject.scope):
+        if inner.kind == "unknown" and not cast("Resolver", self).mixed_for(subject.scope):
             # `cls(row["key"], row.get("status"), bool(row.get("abortedLastRun")))`:
             # a row no caller here passes, read with a key only session rows have.
             from codemods.provenance.row_shape import by_shape
