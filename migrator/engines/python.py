@@ -1226,8 +1226,10 @@ class PythonEngine:
         Read again only for the few modules candidates import."""
         out = []
         for source, survey in items:
-            if not isinstance(survey, ModuleSurvey) or survey.name in listed or survey.talking_source is not None \
-                    or not (survey.name in needed or any(survey.name.endswith("." + n) for n in needed)):
+            if not isinstance(survey, ModuleSurvey) or survey.name in listed or survey.talking_source is not None:
+                continue
+            parts = survey.name.split(".")  # `src.pkg.records` is the `pkg.records` a candidate imports
+            if not any(".".join(parts[i:]) in needed for i in range(len(parts))):
                 continue
             data = _source_bytes(source, survey)
             if data is not None and any(k in data for k in self._shape_keys):
