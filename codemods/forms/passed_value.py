@@ -10,7 +10,11 @@ default (`status="failed"`) is such a value too, and so is each item of a
 loop over literal tuples (`for status, colour in [("done", "green")]`)
 compared as that parameter would be. So is what the calls of a class pass
 its constructor for a parameter the instance keeps as it is (`self.target =
-target`) and a method compares a session status with (`== self.target`)."""
+target`) and a method compares a session status with (`== self.target`). And
+so is an old name passed for a parameter the function's other callers give a
+session status (`self._emit(key, "killed")` beside `self._emit(key,
+row.get("status"))`), whatever the function does with it: send it to a
+signal's receivers, store it, compare it."""
 
 from __future__ import annotations
 
@@ -53,6 +57,13 @@ _ALARM = (
     '        return row is not None and row[0] == self.target\n\n\nalarm = Alarm("agent:main:main", "{}")\n'
 )
 
+_EMIT = (
+    'import json\nimport subprocess\n\n\ndef _emit(key, status):\n    print(key, status)\n\n\n'
+    'out = subprocess.run(["openclaw", "sessions", "--json"], capture_output=True, text=True).stdout\n'
+    'for row in json.loads(out)["sessions"]:\n    _emit(row["key"], row["status"])\n'
+    '_emit("agent:main:main", "{}")\n'
+)
+
 RULE = Rule(
     name="status-passed-value",
     summary="One session status given to a name a session status is compared with: a parameter, a loop's item.",
@@ -60,13 +71,16 @@ RULE = Rule(
     "changes where it is passed.",
     safety="One value cannot accept both names: kept in expand (contract pending), renamed in contract, "
     "as a writer is. Only literals passed for a parameter the function compares with a session status "
-    "(of a known source) or binds to a session table's `status = ?`.",
+    "(of a known source), binds to a session table's `status = ?`, or is given a session status by its "
+    "other callers.",
     invalid=(
         Example(_ENDED.format("failed"), None, _ENDED.format("interrupted")),
         Example(_LOST.format("timeout"), None, _LOST.format("waiting_for_response")),
         Example(_LOOP.format("done", "timeout"), None, _LOOP.format("agent_responded", "waiting_for_response")),
         # Given to a class's constructor, kept as `self.target`, compared in a method.
         Example(_ALARM.format("killed"), None, _ALARM.format("halted")),
+        # Passed where the function's other callers pass a session row's status.
+        Example(_EMIT.format("killed"), None, _EMIT.format("halted")),
     ),
     valid=(
         Example('class Alarm:\n    def __init__(self, state):\n        self.state = state\n\n'
