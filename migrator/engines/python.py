@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import os
 import re
+import time
 from pathlib import Path
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
@@ -1218,12 +1219,15 @@ class PythonEngine:
         return False
 
     def _shaped_imports(
-        self, items: Sequence[tuple[SourcePath, Any]], needed: set[str], listed: set[str],
+        self, items: Sequence[tuple[SourcePath, Any]], needed: set[str], listed: set[str], memo: Any,
     ) -> list[tuple[SourcePath, "ModuleSurvey"]]:
         """The modules a candidate imports that quote a key only session rows
         have (`row.get("abortedLastRun")` in `SessionRow.from_json`): their
         classes may be built from session rows that no caller here names.
-        Read again only for the few modules candidates import."""
+        Read again only for the few modules candidates import, and only when
+        their stat data changed or they hold such a key: a warm run opens no
+        other file."""
+        now = time.time_ns()
         out = []
         for source, survey in items:
             if not isinstance(survey, ModuleSurvey) or survey.name in listed or survey.talking_source is not None:
@@ -1231,9 +1235,24 @@ class PythonEngine:
             parts = survey.name.split(".")  # `src.pkg.records` is the `pkg.records` a candidate imports
             if not any(".".join(parts[i:]) in needed for i in range(len(parts))):
                 continue
-            data = _source_bytes(source, survey)
-            if data is not None and any(k in data for k in self._shape_keys):
-                out.append((source, replace(survey, talking_source=data)))
+            try:
+                stat = os.stat(source.path)
+            except OSError:
+                continue  # reported when the file itself is read
+            # As the stat index trusts stat data: not for a file changed within the last two seconds.
+            parts = [source.rel, stat.st_size, stat.st_mtime_ns, stat.st_ino]
+            trusted = now - stat.st_mtime_ns >= 2_000_000_000
+            shaped = memo.get("python-shaped", parts) if memo and trusted else None
+            data: bytes | None = None
+            if shaped is None:
+                data = _source_bytes(source, survey)
+                shaped = data is not None and any(k in data for k in self._shape_keys)
+                if memo is not None and trusted:
+                    memo.put("python-shaped", parts, shaped)
+            if shaped:
+                data = data if data is not None else _source_bytes(source, survey)
+                if data is not None:
+                    out.append((source, replace(survey, talking_source=data)))
         return out
 
     @staticmethod
@@ -1295,7 +1314,7 @@ class PythonEngine:
                     full = resolve_import(survey.name, survey.is_package, module, level)
                     needed |= {full, full.rsplit(".", 1)[0]}
         candidates = {v.name for _, v in items if isinstance(v, ModuleSurvey) and v.candidate} | set(typed)
-        talking += self._shaped_imports(items, needed, {v.name for _, v in talking})
+        talking += self._shaped_imports(items, needed, {v.name for _, v in talking}, memo)
 
         # The tree's modules a candidate imports: a module that talks and
         # imports one of them too may write its models' rows from session
