@@ -1240,7 +1240,7 @@ class PythonEngine:
             except OSError:
                 continue  # reported when the file itself is read
             # As the stat index trusts stat data: not for a file changed within the last two seconds.
-            parts = [source.rel, stat.st_size, stat.st_mtime_ns, stat.st_ino]
+            parts: list[Any] = [source.rel, stat.st_size, stat.st_mtime_ns, stat.st_ino]
             trusted = now - stat.st_mtime_ns >= 2_000_000_000
             shaped = memo.get("python-shaped", parts) if memo and trusted else None
             data: bytes | None = None
