@@ -1240,15 +1240,15 @@ class PythonEngine:
             except OSError:
                 continue  # reported when the file itself is read
             # As the stat index trusts stat data: not for a file changed within the last two seconds.
-            parts: list[Any] = [source.rel, stat.st_size, stat.st_mtime_ns, stat.st_ino]
+            key: list[Any] = [source.rel, stat.st_size, stat.st_mtime_ns, stat.st_ino]
             trusted = now - stat.st_mtime_ns >= 2_000_000_000
-            shaped = memo.get("python-shaped", parts) if memo and trusted else None
+            shaped = memo.get("python-shaped", key) if memo and trusted else None
             data: bytes | None = None
             if shaped is None:
                 data = _source_bytes(source, survey)
                 shaped = data is not None and any(k in data for k in self._shape_keys)
                 if memo is not None and trusted:
-                    memo.put("python-shaped", parts, shaped)
+                    memo.put("python-shaped", key, shaped)
             if shaped:
                 data = data if data is not None else _source_bytes(source, survey)
                 if data is not None:
