@@ -1,0 +1,1 @@
+"""Prometheus gauges of OpenClaw sessions and exec processes, scraped every minute."""

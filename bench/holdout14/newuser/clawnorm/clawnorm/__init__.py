@@ -1,0 +1,1 @@
+"""Normalised records of OpenClaw's stored session entries, old and new layouts."""

@@ -1,0 +1,1 @@
+"""An asyncio watcher of an OpenClaw gateway, logging with structlog."""
