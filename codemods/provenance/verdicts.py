@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast, Sequence
 import libcst as cst
 
 from codemods.provenance.row_shape import by_shape
+from codemods.literals import string_value
 from codemods.words import STATUS_READ, words_of
 from codemods.provenance.model import MARK_STATUS, Scope, Subject, Origin, _UNKNOWN, Verdict
 from codemods.provenance.nodes import _argument, _decorated
@@ -55,6 +56,10 @@ class Verdicts(ResolverBase):
             origin = self._parameter_origin(subject)
             if origin.kind == "unknown":
                 origin = self._foreign_binding(subject)
+            if origin.kind == "unknown":
+                own = self._own_values(subject)
+                if own is not None:
+                    return Verdict(None, f"{subject.description}: {own}")
             if origin.kind == "foreign":
                 return Verdict(None, f"{subject.description}: {origin.why}")
             if origin.kind == "session" and origin.strength == "strong":
@@ -100,6 +105,49 @@ class Verdicts(ResolverBase):
         if evidence:
             return Verdict("possible", f"{subject.description} is a status of unknown origin; {evidence}")
         return Verdict("possible", f"{subject.description} is a status of unknown origin")
+
+    def _own_values(self, subject: Subject) -> str | None:
+        """Why a plain name holds no session status, when every binding of
+        it says where its value comes from and none is a status read: the
+        words the code writes itself (``state = "timeout"`` in an
+        ``except``, ``"done" if r.ok else "failed"``), or a field of another
+        name read from a store (``r.hget(JOB_KEY.format(k), "state")``,
+        ``job["state"]``). None otherwise."""
+        name = subject.key.split(":", 1)[-1]
+        bindings = subject.scope.bindings.get(name, [])
+        if not bindings or not all(b.kind == "assign" and b.index is None and b.value is not None for b in bindings):
+            return None
+        fields: set[str] = set()
+        for binding in bindings:
+            assert binding.value is not None
+            for value in _alternatives(binding.value):
+                if isinstance(value, cst.SimpleString):
+                    continue
+                field = self._other_field(value)
+                if field is None:
+                    return None
+                fields.add(field)
+        if fields:
+            return f"`{name}` holds the `{'`, `'.join(sorted(fields))}` field it is read from, not a `status`"
+        return f"`{name}` holds only the words this code writes itself"
+
+    def _other_field(self, value: cst.BaseExpression) -> str | None:
+        """The field a read names (``x.get("state")``, ``r.hget(k,
+        "state")``, ``job["state"]``) when it says it is a state but is no
+        session status key; None for any other expression."""
+        keys = set(self.manifest.python.keys)
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                and value.func.attr.value in ("get", "hget", "getattr"):
+            words = [string_value(a.value) for a in value.args]
+        elif isinstance(value, cst.Subscript) and len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Index):
+            words = [string_value(value.slice[0].slice.value)]
+        else:
+            return None
+        named = [w for w in words if w is not None]
+        if not named or any(w in keys for w in named):
+            return None
+        said = [w for w in named if {"status", "state"} & set(words_of(w))]
+        return said[0] if said else None
 
     def _foreign_binding(self, subject: Subject) -> Origin:
         """A plain name bound only from what a foreign record answers
@@ -172,3 +220,13 @@ class Verdicts(ResolverBase):
         if not found or not all(o.kind == "session" and o.strength == "strong" for o in found):
             return _UNKNOWN
         return found[0]
+
+
+def _alternatives(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The values an expression may give: both arms of ``a if c else b``,
+    each operand of ``a or b``, else the expression itself."""
+    if isinstance(value, cst.IfExp):
+        return [*_alternatives(value.body), *_alternatives(value.orelse)]
+    if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+        return [*_alternatives(value.left), *_alternatives(value.right)]
+    return [value]
