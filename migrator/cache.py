@@ -244,6 +244,19 @@ def content_digest(data: bytes) -> str:
 _RACY_NS = 2_000_000_000
 
 
+def stat_key(path: Path) -> list[int] | None:
+    """What a memo may key a file's answer by instead of its bytes (size,
+    mtime in ns, inode), as the stat index trusts them; None for a file
+    changed too recently to trust (see ``_RACY_NS``) or not there."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    if time.time_ns() - stat.st_mtime_ns < _RACY_NS:
+        return None
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+
 @dataclasses.dataclass(frozen=True)
 class Known:
     """What a run learnt of one file without analysing it: the digest of its

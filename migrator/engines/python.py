@@ -6,12 +6,11 @@ import dataclasses
 import hashlib
 import os
 import re
-import time
 from pathlib import Path
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from migrator.cache import open_memo
+from migrator.cache import open_memo, stat_key
 from migrator.config import Options
 from migrator.engines import Context
 from migrator.files import SourcePath, discover
@@ -1227,7 +1226,6 @@ class PythonEngine:
         Read again only for the few modules candidates import, and only when
         their stat data changed or they hold such a key: a warm run opens no
         other file."""
-        now = time.time_ns()
         out = []
         for source, survey in items:
             if not isinstance(survey, ModuleSurvey) or survey.name in listed or survey.talking_source is not None:
@@ -1235,19 +1233,14 @@ class PythonEngine:
             parts = survey.name.split(".")  # `src.pkg.records` is the `pkg.records` a candidate imports
             if not any(".".join(parts[i:]) in needed for i in range(len(parts))):
                 continue
-            try:
-                stat = os.stat(source.path)
-            except OSError:
-                continue  # reported when the file itself is read
-            # As the stat index trusts stat data: not for a file changed within the last two seconds.
-            key: list[Any] = [source.rel, stat.st_size, stat.st_mtime_ns, stat.st_ino]
-            trusted = now - stat.st_mtime_ns >= 2_000_000_000
-            shaped = memo.get("python-shaped", key) if memo and trusted else None
+            stat = stat_key(source.path)
+            key: list[Any] = [source.rel, *(stat or ())]
+            shaped = memo.get("python-shaped", key) if memo and stat else None
             data: bytes | None = None
             if shaped is None:
                 data = _source_bytes(source, survey)
                 shaped = data is not None and any(k in data for k in self._shape_keys)
-                if memo is not None and trusted:
+                if memo is not None and stat:
                     memo.put("python-shaped", key, shaped)
             if shaped:
                 data = data if data is not None else _source_bytes(source, survey)
@@ -1523,12 +1516,15 @@ class PythonEngine:
     @staticmethod
     def _passed(name: str, facts: TreeFacts) -> dict[str, list[tuple[str, str, str, str, str]]]:
         """What other modules pass the functions of module ``name``, by function."""
+        def same(module: str) -> bool:
+            return module == name or module.endswith("." + name) or name.endswith("." + module)
+
         passed: dict[str, list[tuple[str, str, str, str, str]]] = {}
         for (module, function), arguments in facts.passed.items():
-            if module == name or module.endswith("." + name) or name.endswith("." + module):
+            if same(module):
                 passed.setdefault(function, []).extend(arguments)
         for (module, function), signals in facts.receivers.items():
-            if module == name or module.endswith("." + name) or name.endswith("." + module):
+            if same(module):
                 for signal in signals:
                     passed.setdefault(function, []).extend(facts.passed.get(signal, ()))
         return passed
