@@ -1,0 +1,1 @@
+"""Triage of OpenClaw sessions straight from each agent's SQLite store."""

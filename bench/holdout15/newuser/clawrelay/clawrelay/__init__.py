@@ -1,0 +1,1 @@
+"""Relay OpenClaw session changes from the gateway WebSocket into Kafka."""

@@ -1,0 +1,1 @@
+"""An aiohttp service that serves a team's OpenClaw session rows to other teams."""

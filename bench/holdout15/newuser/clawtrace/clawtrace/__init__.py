@@ -1,0 +1,1 @@
+"""Traces and error reports of a team's OpenClaw sessions, and a daily digest."""
