@@ -129,6 +129,31 @@ def value_pattern(words: Iterable[str], *syntaxes: Syntax) -> re.Pattern[bytes]:
     return _compiled(tuple(sorted(set(words), key=lambda w: (-len(w), w))), tuple(syntaxes))
 
 
+def holds_literal(words: Iterable[str], data: bytes) -> bool:
+    """Whether ``data`` holds one of ``words`` as a whole string literal:
+    exactly what ``value_pattern(words, "python-literal").search`` finds, by
+    substring search. That pattern opens with a class of two quotes, which
+    gives the regex engine no literal to skip ahead by, so on a file with no
+    match it tries every byte; ``bytes.find`` of each word does not."""
+    for word in _encoded(tuple(sorted(set(words)))):
+        end = len(word)
+        at = data.find(word)
+        while at != -1:
+            if at and data[at - 1] in _QUOTES and data[at + end : at + end + 1] in _QUOTE_BYTES:
+                return True
+            at = data.find(word, at + 1)
+    return False
+
+
+_QUOTES = frozenset(b"\"'")
+_QUOTE_BYTES = (b'"', b"'")
+
+
+@functools.lru_cache(maxsize=64)
+def _encoded(words: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(w.encode("utf-8") for w in words if w)
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """The old and new names of one renamed field, as a bijection."""
@@ -157,6 +182,10 @@ class Vocabulary:
     def pattern(self, *syntaxes: Syntax) -> re.Pattern[bytes]:
         """The byte pattern of the old values in ``syntaxes`` (see :func:`value_pattern`)."""
         return value_pattern(self.old_to_new, *syntaxes)
+
+    def quoted_in(self, data: bytes) -> bool:
+        """Whether ``data`` quotes an old value as a whole string literal (see :func:`holds_literal`)."""
+        return holds_literal(self.old_to_new, data)
 
     def to_new(self, value: str) -> str:
         return self.old_to_new.get(value, value)

@@ -346,6 +346,7 @@ class PythonEngine:
         self._old: re.Pattern[bytes] | None = None
         self._evidence: re.Pattern[bytes] | None = None
         self._status: re.Pattern[bytes] | None = None
+        self._vocabulary: Vocabulary | None = None
         self._last_prefilter: tuple[bytes, bool] | None = None
         self._last_talks: tuple[bytes, str | None] | None = None
         self._sites: Any = None
@@ -370,9 +371,11 @@ class PythonEngine:
             # lines where it occurs.
             self._old = manifest.vocabulary.pattern("python")
             # Every form but a message holds an old name as a whole literal:
-            # "done" or 'done' (any prefix, triple quotes too). One pass of this
-            # over a file costs about what grep does.
+            # "done" or 'done' (any prefix, triple quotes too). The prefilter
+            # asks it by substring search (Vocabulary.quoted_in), the sites
+            # of a candidate by this pattern.
             self._quoted = manifest.vocabulary.pattern("python-literal")
+            self._vocabulary = manifest.vocabulary
             # Substring tests on the lowercased bytes beat an IGNORECASE
             # alternation by an order of magnitude.
             self._tokens = [t.lower().encode() for t in (*manifest.python.evidence, *options.markers) if t]
@@ -465,7 +468,8 @@ class PythonEngine:
         if self._last_prefilter is not None and self._last_prefilter[0] is data:
             return self._last_prefilter[1]
         assert self._old is not None
-        found = self._quoted.search(data) is not None
+        assert self._vocabulary is not None
+        found = self._vocabulary.quoted_in(data)
         if not found and self._talks(data):
             # A module that talks to OpenClaw may name an old value inside a
             # message: an old word after a quote on the same line.
