@@ -28,17 +28,31 @@ _REBOUND = (
     '            st = "OLD"\n        print(st)\n'
 )
 
+# Cleared, and translated by a table of the project's own spellings, between the read and the literal.
+_TIDIED = (
+    'ALIASES = {"stopped": "aborted"}\n\n\ndef shown(client):\n    data = client.invoke("sessions_list", {})\n'
+    '    for row in data["sessions"]:\n        st = (row.get("status") or "").strip().lower()\n'
+    '        st = ALIASES.get(st, st)\n        if st == "":\n            st = None\n'
+    '        if st is None and row.get("abortedLastRun"):\n            st = "OLD"\n        print(st)\n'
+)
+
 RULE = Rule(
     name="status-rebound-name",
     summary="A name holding a session status, rebound to an old name (`st = \"killed\"` after `st = row[\"status\"]`).",
     why="What reads the name next reads the literal as the row's status: it is written as the row's status is.",
     safety="Left alone in expand (noted as contract pending), as a writer is; rewritten in contract. "
-    "Only where every other binding of the name in its function is a status read or a literal.",
-    invalid=(Example(_REBOUND.replace("OLD", "killed"), None, _REBOUND.replace("OLD", "halted")),),
+    "Only where every other binding of the name in its function is a status read, a literal, `None`, "
+    "or the name translated by a table (`st = ALIASES.get(st, st)`).",
+    invalid=(
+        Example(_REBOUND.replace("OLD", "killed"), None, _REBOUND.replace("OLD", "halted")),
+        Example(_TIDIED.replace("OLD", "killed"), None, _TIDIED.replace("OLD", "halted")),
+    ),
     valid=(
         Example('def settle(job):\n    st = job.get("status")\n    if st is None:\n        st = "failed"\n'
                 '    return st\n'),
         Example(_REBOUND.replace('"status"', '"kind"').replace("OLD", "done")),
+        # Also bound from a call that is no status read: of unknown origin.
+        Example(_TIDIED.replace("ALIASES.get(st, st)", "ALIASES.get(st, default)").replace("OLD", "killed")),
     ),
 )
 
@@ -70,7 +84,8 @@ def _held(resolver: Resolver, scope: Scope, name: str, bindings: Sequence[Bindin
     that is no string literal is one; None otherwise."""
     verdicts: list[Verdict] = []
     for binding in bindings:
-        if isinstance(binding.value, cst.SimpleString) and binding.kind == "assign":
+        if binding.kind == "assign" and (isinstance(binding.value, cst.SimpleString) or _no_value(binding.value)
+                                         or _translated(binding.value, name)):
             continue
         if binding.kind not in ("assign", "walrus") or binding.value is None or binding.index is not None:
             return None
@@ -85,3 +100,18 @@ def _held(resolver: Resolver, scope: Scope, name: str, bindings: Sequence[Bindin
         return None
     lowest = min(verdicts, key=lambda v: CONFIDENCES.index(v.confidence))  # type: ignore[arg-type,unused-ignore]
     return Verdict(lowest.confidence, f"`{name}` is rebound; it holds a status: {lowest.why}")
+
+
+def _no_value(value: cst.BaseExpression | None) -> bool:
+    """``st = None``: the name holds no status for a while, and no other value."""
+    return isinstance(value, cst.Name) and value.value == "None"
+
+
+def _translated(value: cst.BaseExpression | None, name: str) -> bool:
+    """``st = ALIASES.get(st, st)``: the name's own value, or what a table
+    gives for it; the name holds what its other bindings say it does."""
+    if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "get"):
+        return False
+    args = value.args
+    return len(args) == 2 and all(isinstance(a.value, cst.Name) and a.value.value == name and not a.keyword
+                                  and not a.star for a in args)
