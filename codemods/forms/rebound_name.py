@@ -15,7 +15,7 @@ import libcst as cst
 
 from codemods.forms.writer import write
 from codemods.literals import string_value
-from codemods.provenance import Binding, ModuleFacts, Resolver, Scope, Verdict
+from codemods.provenance import Binding, ModuleFacts, Resolver, Scope, Verdict, table_entries
 from codemods.session_status import Plan, StatusRewriter
 from migrator.findings import CONFIDENCES
 from migrator.rules import Example, Rule
@@ -30,7 +30,7 @@ _REBOUND = (
 
 # Cleared, and translated by a table of the project's own spellings, between the read and the literal.
 _TIDIED = (
-    'ALIASES = {"stopped": "aborted"}\n\n\ndef shown(client):\n    data = client.invoke("sessions_list", {})\n'
+    'ALIASES = {"stopped": "OLD"}\n\n\ndef shown(client):\n    data = client.invoke("sessions_list", {})\n'
     '    for row in data["sessions"]:\n        st = (row.get("status") or "").strip().lower()\n'
     '        st = ALIASES.get(st, st)\n        if st == "":\n            st = None\n'
     '        if st is None and row.get("abortedLastRun"):\n            st = "OLD"\n        print(st)\n'
@@ -42,7 +42,7 @@ RULE = Rule(
     why="What reads the name next reads the literal as the row's status: it is written as the row's status is.",
     safety="Left alone in expand (noted as contract pending), as a writer is; rewritten in contract. "
     "Only where every other binding of the name in its function is a status read, a literal, `None`, "
-    "or the name translated by a table (`st = ALIASES.get(st, st)`).",
+    "or the name translated by a table (`st = ALIASES.get(st, st)`), whose old values are written too.",
     invalid=(
         Example(_REBOUND.replace("OLD", "killed"), None, _REBOUND.replace("OLD", "halted")),
         Example(_TIDIED.replace("OLD", "killed"), None, _TIDIED.replace("OLD", "halted")),
@@ -63,12 +63,15 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
         scopes.setdefault(id(scope), scope)
     for comparison in facts.comparisons:
         scopes.setdefault(id(comparison.scope), comparison.scope)
+    written: set[int] = set()
     for scope in scopes.values():
         if scope is facts.module_scope:
             continue  # a module-level name bound to a literal is a constant: the constant form's
         for name, bindings in scope.bindings.items():
             literals = [b.value for b in bindings if b.kind == "assign" and b.index is None
                         and isinstance(b.value, cst.SimpleString) and string_value(b.value) in rw.vocab.old]
+            # `st = ALIASES.get(st, st)`: what the table gives is written as the status too.
+            literals += _table_values(rw, resolver, scope, name, bindings)
             if not literals:
                 continue
             verdict = _held(resolver, scope, name, bindings, [string_value(x) or "" for x in literals])
@@ -76,7 +79,23 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
                 continue
             for literal in literals:
                 assert isinstance(literal, cst.SimpleString)
-                write(rw, facts, plan, literal, verdict, RULE.name)
+                if id(literal) not in written:
+                    written.add(id(literal))
+                    write(rw, facts, plan, literal, verdict, RULE.name)
+
+
+def _table_values(rw: StatusRewriter, resolver: Resolver, scope: Scope, name: str,
+                  bindings: Sequence[Binding]) -> list[cst.SimpleString]:
+    """The old names among the values of the module tables that translate
+    ``name`` (``st = ALIASES.get(st, st)``)."""
+    out: list[cst.SimpleString] = []
+    for binding in bindings:
+        table = _translated(binding.value, name) if binding.kind == "assign" else None
+        constant = resolver.module_constant(table, scope) if table is not None else None
+        entries = table_entries(constant[1]) if constant is not None else None
+        out += [e.value for e in entries or () if isinstance(e.value, cst.SimpleString)
+                and string_value(e.value) in rw.vocab.old]
+    return out
 
 
 def _held(resolver: Resolver, scope: Scope, name: str, bindings: Sequence[Binding], words: list[str]) -> Verdict | None:
@@ -85,7 +104,7 @@ def _held(resolver: Resolver, scope: Scope, name: str, bindings: Sequence[Bindin
     verdicts: list[Verdict] = []
     for binding in bindings:
         if binding.kind == "assign" and (isinstance(binding.value, cst.SimpleString) or _no_value(binding.value)
-                                         or _translated(binding.value, name)):
+                                         or _translated(binding.value, name) is not None):
             continue
         if binding.kind not in ("assign", "walrus") or binding.value is None or binding.index is not None:
             return None
@@ -107,11 +126,14 @@ def _no_value(value: cst.BaseExpression | None) -> bool:
     return isinstance(value, cst.Name) and value.value == "None"
 
 
-def _translated(value: cst.BaseExpression | None, name: str) -> bool:
-    """``st = ALIASES.get(st, st)``: the name's own value, or what a table
-    gives for it; the name holds what its other bindings say it does."""
+def _translated(value: cst.BaseExpression | None, name: str) -> cst.BaseExpression | None:
+    """The table of ``st = ALIASES.get(st, st)``: the name's own value, or
+    what the table gives for it; the name holds what its other bindings say
+    it does."""
     if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "get"):
-        return False
+        return None
     args = value.args
-    return len(args) == 2 and all(isinstance(a.value, cst.Name) and a.value.value == name and not a.keyword
-                                  and not a.star for a in args)
+    if len(args) == 2 and all(isinstance(a.value, cst.Name) and a.value.value == name and not a.keyword
+                              and not a.star for a in args):
+        return value.func.value
+    return None
