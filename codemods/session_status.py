@@ -718,6 +718,14 @@ class _Apply(cst.CSTTransformer):
             return updated_node
         return updated_node.with_changes(value=pattern_of(updated_node.value, self.vocab, self.phase))
 
+    def leave_MatchKeywordElement(
+        self, original_node: cst.MatchKeywordElement, updated_node: cst.MatchKeywordElement
+    ) -> cst.MatchKeywordElement:
+        # A status field's pattern in a class pattern: `case Row(status="done" | "agent_responded"):`.
+        if self.edits.get(id(original_node.pattern)) != "pattern":
+            return updated_node
+        return updated_node.with_changes(pattern=pattern_of(updated_node.pattern, self.vocab, self.phase))
+
     def leave_MatchCase(self, original_node: cst.MatchCase, updated_node: cst.MatchCase) -> cst.MatchCase:
         if self.edits.get(id(original_node.pattern)) != "pattern":
             return updated_node
