@@ -1131,16 +1131,21 @@ def _lines_holding(source: bytes, pattern: re.Pattern[bytes], names: Iterable[by
 
 
 def _unwrap(node: ast.AST) -> ast.AST:
-    """A compared value under ``.lower()``/``.strip()``/``str()``."""
-    while isinstance(node, ast.Call):
+    """A compared value under ``.lower()``/``.strip()``/``str()`` and an
+    ``or`` fallback (``status or ""``)."""
+    while True:
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            node = node.values[0]
+            continue
+        if not isinstance(node, ast.Call):
+            return node
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in _NORMALIZERS and not node.args:
             node = func.value
         elif isinstance(func, ast.Name) and func.id == "str" and len(node.args) == 1:
             node = node.args[0]
         else:
-            break
-    return node
+            return node
 
 
 def _words(node: ast.AST) -> set[str] | None:

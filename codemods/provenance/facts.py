@@ -104,6 +104,8 @@ class ModuleFacts(cst.CSTVisitor):
         # the classes whose status is written from a source (Resolver.status_writes).
         self.attribute_writes: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] = []
         self.item_writes: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] = []
+        # `rows[key] = entry` on a plain name: what a mapping a name holds is filled with.
+        self.name_item_writes: list[tuple[cst.Name, cst.BaseExpression, Scope]] = []
         # Calls of plain names, for what a function's parameters are passed.
         self.calls: dict[str, list[tuple[cst.Call, Scope]]] = {}
         # The calls a job queue, an executor or a thread makes later
@@ -328,6 +330,8 @@ class ModuleFacts(cst.CSTVisitor):
     def _note_item_write(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         # `self.last[key] = status`: what the mapping an attribute holds is
         # filled with, as `self.rows.append(row)` fills a list.
+        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            self.name_item_writes.append((target.value, value, self.scope))
         if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Attribute) \
                 and isinstance(target.value.value, cst.Name):
             self.item_writes.append((target.value, value, self.scope))

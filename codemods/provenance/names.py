@@ -107,6 +107,8 @@ class Names(ResolverBase):
         """``rows = []`` then ``rows.append({... "status": entry["status"]})``,
         ``rows.extend(page)`` or ``rows += page``: the list holds what is put
         in it, when all of it is of one kind."""
+        if any(b.kind in ("assign", "unpack") and _empty_dict(b) for b in bindings):
+            return self._filled_origin(name, owner, depth)
         if not any(b.kind in ("assign", "unpack") and _empty_list(b) for b in bindings):
             return None
         found: list[Origin] = []
@@ -124,6 +126,38 @@ class Names(ResolverBase):
         if len(kinds) != 1 or "unknown" in kinds:
             return None
         return Origin(found[0].kind, found[0].strength, f"`{name}` holds {found[0].why}")
+
+    def _filled_origin(self, name: str, owner: Scope, depth: int) -> Origin | None:
+        """``rows = {}`` then ``rows[key] = {"key": key, **entry}`` (or
+        ``rows.setdefault(key, entry)``): the mapping's values are what is
+        put in it. Session rows put in make it hold session rows, weakly
+        where something of unknown origin is put in too (a copy restored
+        from the program's own file). Only another vocabulary's records put
+        in make it hold those; a mix of both, nothing known."""
+        put: list[tuple[cst.BaseExpression, Scope]] = [
+            (value, where) for target, value, where in self.facts.name_item_writes
+            if target.value == name and where.owner_of(name) is owner]
+        for call, where in self.attribute_calls("setdefault"):
+            func = call.func
+            if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name
+                    and len(call.args) == 2 and where.owner_of(name) is owner):
+                put.append((call.args[1].value, where))
+        # A placeholder with no status (`setdefault(key, {"key": key})`) holds no other vocabulary's.
+        found = [self.origin(value, where, depth + 1) for value, where in put if not self._statusless(value)]
+        kinds = {o.kind for o in found}
+        if kinds == {"foreign"}:
+            return Origin("foreign", "strong", f"`{name}` holds what is put in it, {found[0].why}")
+        if "session" not in kinds or kinds - {"session", "unknown"}:
+            return None
+        session = next(o for o in found if o.kind == "session")
+        strength = "strong" if kinds == {"session"} and all(o.strength == "strong" for o in found) else "weak"
+        return Origin("session", strength, f"`{name}` holds what is put in it, {session.why}")
+
+    def _statusless(self, value: cst.BaseExpression) -> bool:
+        """A dict literal of plain string keys, none a status key."""
+        return isinstance(value, cst.Dict) and all(
+            isinstance(e, cst.DictElement) and string_value(e.key) is not None
+            and string_value(e.key) not in self.facts.keys for e in value.elements)
 
     def _handler_payload(self, name: str, owner: Scope, bindings: Sequence[Binding]) -> Origin | None:
         """The payload parameter (the first but ``self``) of a function a call
@@ -273,6 +307,17 @@ class Names(ResolverBase):
         if known is None or known.strength != "strong":
             return None
         return Origin("session", "strong", f"`{param}` of `{method}()`, the row {known.why}")
+
+
+def _empty_dict(binding: Binding) -> bool:
+    """Whether a binding starts an empty mapping: ``rows = {}``, ``rows: dict[str, dict] = {}``, ``dict()``."""
+    value = binding.value
+    if binding.index is not None and value is not None:
+        value = _plain_item(value, binding.index)
+    if isinstance(value, cst.Dict):
+        return not value.elements
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("dict", "OrderedDict") \
+        and not value.args
 
 
 def _empty_list(binding: Binding) -> bool:
