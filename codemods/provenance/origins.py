@@ -275,7 +275,7 @@ class Origins(ResolverBase):
             return self._held_attributes[key]
         self._held_attributes[key] = None  # an attribute assigned from itself tells nothing
         found: list[tuple[Origin, str]] = []
-        for target, value, scope in [*self.facts.attribute_writes, *self.attribute_fills()]:
+        for target, value, scope in [*self.facts.attribute_writes, *self.attribute_fills(), *self.item_fills()]:
             if target.attr.value != attr or self.instance_class(target.value, scope) != cls:
                 continue
             origin = self.origin(value, scope)
@@ -317,6 +317,18 @@ class Origins(ResolverBase):
                         and isinstance(func.value, cst.Attribute) and isinstance(func.value.value, cst.Name)):
                     self._fills.append((func.value, call.args[0].value, scope))
         return self._fills
+
+    def item_fills(self) -> list[tuple[cst.Attribute, cst.BaseExpression, Scope]]:
+        """``self.cache[row["key"]] = row``, ``self.cache.setdefault(key, row)``:
+        the mapping the attribute holds is filled with those rows (target,
+        what fills it, scope), as :meth:`attribute_fills` fills a list."""
+        out = [(target, value, scope) for target, value, scope in self.facts.item_writes]
+        for call, scope in self.attribute_calls("setdefault"):
+            func = call.func
+            if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute)
+                    and isinstance(func.value.value, cst.Name) and len(call.args) == 2 and not call.args[1].star):
+                out.append((func.value, call.args[1].value, scope))
+        return out
 
     def imported_attribute_exports(self, where: str) -> dict[str, str]:
         """``module.Class.attr`` for the attributes this module gives the

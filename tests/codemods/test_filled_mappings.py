@@ -1,4 +1,5 @@
-"""A module-level mapping filled with session rows (`_rows[key] = {**entry}`
+"""Mappings filled with session rows. A module-level mapping filled with
+session rows (`_rows[key] = {**entry}`
 for each entry of every agent's sessions.json) holds session rows: its
 values, read in the module (`for e in _rows.values()`) and through its
 helpers in another module (`mirror.rows()`, `mirror.get(key)`), are session
@@ -161,4 +162,86 @@ def test_expand_and_contract_bytes_and_behaviour(tmp_path: Path) -> None:
         finally:
             sys.path.remove(str(root))
             for name in [n for n in sys.modules if n == "serve" or n.startswith("serve.")]:
+                del sys.modules[name]
+
+
+# The same on an object: a watcher's cache of rows by key, filled from a
+# `sessions.list` response and kept up to date from `sessions.changed`
+# events; the reaper tests and writes the rows it holds. Its queue of the
+# `process` tool's exec sessions, filled from `process` results, stays.
+WATCHER = '''class Watcher:
+    def __init__(self, gateway):
+        self.gateway = gateway
+        self.cache: dict[str, dict] = {}
+        self.procs = {}
+
+    def snapshot(self):
+        for row in self.gateway.request("sessions.list", {"limit": 500}).get("sessions", []):
+            self.cache[row["key"]] = row
+        for proc in self.gateway.invoke("process", {"action": "list"}).get("sessions", []):
+            self.procs[proc["sessionId"]] = proc
+
+    def changed(self, ev):
+        row = self.cache.setdefault(ev["sessionKey"], {"key": ev["sessionKey"]})
+        row.update(ev)
+
+    def reap(self, too_long):
+        out = []
+        for key, row in list(self.cache.items()):
+            if row.get("status") == "running" and key in too_long:
+                row["status"] = "killed"
+                out.append(key)
+            elif row.get("status") == "failed":
+                out.append("nudge " + key)
+        return out + [p["sessionId"] for p in self.procs.values() if p.get("status") == "failed"]
+'''
+
+
+def test_an_object_caching_rows_by_key(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    (root / "watch").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "watch"\n', "utf-8")
+    (root / "watch" / "__init__.py").write_text("", "utf-8")
+    (root / "watch" / "watcher.py").write_text(WATCHER, "utf-8")
+    scan = run_cli("scan", ".", cwd=root)
+    assert (scan.returncode, scan.stderr) == (1, "")
+    assert scan.stdout.splitlines() == [
+        "watch/watcher.py:23:39: status-compare [certain, rewrite] 'failed' -> 'interrupted'",
+        "watch/watcher.py:21:33: status-writer: `killed` kept in expand (a written or single value), "
+        "`halted` in contract: contract pending",
+        "2 files scanned, 1 finding: 1 to rewrite, 0 to review (expand phase)",
+    ]
+    expected = {
+        "expand": WATCHER.replace('elif row.get("status") == "failed"', 'elif row.get("status") in ("failed", "interrupted")'),
+        "contract": WATCHER.replace('elif row.get("status") == "failed"', 'elif row.get("status") == "interrupted"').replace(
+            '"killed"', '"halted"'),
+    }
+
+    class Gateway:
+        def __init__(self, failed: str) -> None:
+            self.failed = failed
+
+        def request(self, method: str, params: dict) -> dict:
+            return {"sessions": [{"key": "a", "status": "running"}, {"key": "b", "status": self.failed}]}
+
+        def invoke(self, tool: str, args: dict) -> dict:
+            return {"sessions": [{"sessionId": "p1", "status": "failed"}]}
+
+    for phase in ("expand", "contract"):
+        done = run_cli("apply", ".", "--write", "--phase", phase, "--allow-dirty", cwd=root)
+        assert done.returncode == 0, done.stderr
+        assert (root / "watch" / "watcher.py").read_text("utf-8") == expected[phase], phase
+        sys.path.insert(0, str(root))
+        try:
+            from watch import watcher  # type: ignore[import-not-found]
+
+            for failed in ("failed", "interrupted") if phase == "expand" else ("interrupted",):
+                w = watcher.Watcher(Gateway(failed))
+                w.snapshot()
+                w.changed({"sessionKey": "c", "status": "running"})
+                assert w.reap({"a"}) == ["a", "nudge b", "p1"], (phase, failed)
+                assert w.cache["a"]["status"] == ("killed" if phase == "expand" else "halted")
+        finally:
+            sys.path.remove(str(root))
+            for name in [n for n in sys.modules if n == "watch" or n.startswith("watch.")]:
                 del sys.modules[name]
