@@ -633,7 +633,29 @@ class Sites:
                 break
             out |= found
         self._status_names = set(out)
-        return out | self._given_reads(tree)
+        return out | self._given_reads(tree) | self._field_validated(tree)
+
+    def _field_validated(self, tree: ast.Module) -> set[str]:
+        """The value parameters of the module's field validators of a status
+        field (``@field_validator("status") def tidy(cls, v)``): what the
+        provenance reads as the class's status (see Subjects._validated)."""
+        validators = self.manifest.python.field_validators
+        out: set[str] = set()
+        for cls in tree.body:
+            if not isinstance(cls, ast.ClassDef):
+                continue
+            for node in cls.body:
+                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or len(node.args.args) < 2:
+                    continue
+                for decorator in node.decorator_list:
+                    if not isinstance(decorator, ast.Call):
+                        continue
+                    func = decorator.func
+                    called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                    if called in validators and any(
+                            isinstance(a, ast.Constant) and a.value in self.attributes for a in decorator.args):
+                        out.add(node.args.args[1].arg)
+        return out
 
     def _given_reads(self, tree: ast.Module) -> set[str]:
         """Parameters of the module's functions that one of its calls passes

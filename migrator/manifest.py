@@ -389,6 +389,14 @@ class PythonSurface:
     # Methods that return an instance of the class they are given
     # (``self.query_one(SessionTable)``, ``query_one("#bar", Label)``).
     typed_lookups: tuple[str, ...] = ()
+    # Decorators that hand a method the raw value of the fields they name
+    # (pydantic's ``@field_validator("status")``, marshmallow's ``@validates``).
+    field_validators: tuple[str, ...] = ()
+    # Validating a whole row into a model: ``Row.model_validate(r)``, and
+    # ``TypeAdapter(list[Row]).validate_python(rows)`` (adapters, their methods).
+    model_constructors: tuple[str, ...] = ()
+    adapters: tuple[str, ...] = ()
+    adapter_methods: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -584,6 +592,10 @@ def _build(data: Mapping[str, Any], where: str, source: str) -> Manifest:
         options=_lists(py.get("options", {}), where, "surfaces.python.options", CommandOptions,
                        ("declare", "pickers", "parsers", "choices", "wrappers", "defaults", "dests")),
         typed_lookups=_strings(py.get("typed-lookups", []), where, "surfaces.python.typed-lookups"),
+        field_validators=_strings(py.get("field-validators", []), where, "surfaces.python.field-validators"),
+        model_constructors=_strings(py.get("model-constructors", []), where, "surfaces.python.model-constructors"),
+        adapters=_strings(py.get("adapters", []), where, "surfaces.python.adapters"),
+        adapter_methods=_strings(py.get("adapter-methods", []), where, "surfaces.python.adapter-methods"),
     )
     clash = python.foreign_words & vocabulary.all_values
     if clash:

@@ -48,9 +48,34 @@ class Classes(ResolverBase):
                                    f"{self.facts.pos(call).start.line} from {built.why}")
                     break
             else:
-                found = self.orm_writes().get(name)
+                found = self._validated_from(name) or self.orm_writes().get(name)
         self._classes[name] = found
         return found
+
+    def _validated_from(self, name: str) -> Origin | None:
+        """A model validated from whole session rows: ``Row.model_validate(r)``
+        (a constructor it inherits, the manifest's ``constructors``) or a
+        type adapter's ``TypeAdapter(list[Row]).validate_python(rows)``."""
+        python = self.manifest.python
+        for attribute in (*python.model_constructors, *python.adapter_methods):
+            for call, scope in self.attribute_calls(attribute):
+                func = call.func
+                assert isinstance(func, cst.Attribute)
+                target = func.value
+                if attribute in python.adapter_methods:
+                    adapter = target if isinstance(target, cst.Call) else None
+                    named = adapter is not None and (cst.helpers.get_full_name_for_node(adapter.func) or "").rsplit(
+                        ".", 1)[-1] in python.adapters and bool(adapter.args) and any(
+                        isinstance(n, cst.Name) and n.value == name for n in nodes_in(adapter.args[0].value, cst.Name))
+                else:
+                    named = isinstance(target, cst.Name) and target.value == name
+                if not named or not call.args or call.args[0].star:
+                    continue
+                inner = self.origin(call.args[0].value, scope)
+                if inner.kind in ("session", "foreign") and inner.strength == "strong":
+                    return Origin(inner.kind, "strong", f"a `{name}` validated at line {self.facts.pos(call).start.line} "
+                                  f"from {inner.why}")
+        return None
 
     def row_shape(self, name: str) -> str | None:
         """Why a class of this module is a session row type: its annotated

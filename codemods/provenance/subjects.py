@@ -169,6 +169,9 @@ class Subjects(ResolverBase):
                 bindings = scope.lookup(part.value)
                 owner = scope.owner_of(part.value) or scope
                 marked = any(b.marked for b in bindings)
+                validated = self._validated(part.value, owner, bindings)
+                if validated is not None:
+                    return validated
                 if depth < 4:
                     for binding in self._reaching_keys(part, bindings):
                         if binding.kind == "key" and binding.value is not None:
@@ -191,6 +194,33 @@ class Subjects(ResolverBase):
                                     f"`{part.value}` (bound from {inner.description})", marked or inner.marked,
                                 )
                 return Subject(f"{id(owner)}:{part.value}", False, None, owner, f"`{part.value}`", marked)
+        return None
+
+    def _validated(self, name: str, owner: Scope, bindings: list[Binding]) -> Subject | None:
+        """``v`` of ``@field_validator("status") def tidy(cls, v)`` (the
+        manifest's ``field-validators``): the raw value of the status field
+        of the class, as ``cls.status`` would read it; judged by the class."""
+        function = owner.node
+        if not isinstance(function, cst.FunctionDef) or not any(b.kind == "param" for b in bindings):
+            return None
+        cls = self.facts.method_class.get(id(function))
+        params = function.params.params
+        if cls is None or len(params) < 2 or params[1].name.value != name:
+            return None
+        validators = self.manifest.python.field_validators
+        for decorator in function.decorators:
+            call = decorator.decorator
+            if not isinstance(call, cst.Call):
+                continue
+            called = cst.helpers.get_full_name_for_node(call.func) or ""
+            if called.rsplit(".", 1)[-1] not in validators:
+                continue
+            fields = [string_value(a.value) for a in call.args if a.keyword is None and not a.star]
+            field = next((f for f in fields if f in self.facts.attributes), None)
+            if field is not None:
+                first = params[0].name
+                return Subject(f"{id(owner)}:{first.value}.{field}", True, first, owner,
+                               f"`{name}` (the `{field}` a `{cls}` is given, as its validator sees it)")
         return None
 
     def _held_status(self, node: cst.BaseExpression, scope: Scope, depth: int) -> Subject | None:
