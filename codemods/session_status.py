@@ -204,6 +204,15 @@ class StatusRewriter:
                 out.append(ImportedUse(module, level, name, Verdict(None, why)))
                 continue
             out.append(ImportedUse(module, level, name, resolver.verdict(subject, [], verb)))
+        for node, holder, literal, scope in facts.literal_lookups:
+            # `TOPIC_BY_STATUS["failed"]` of an imported table: a lookup this
+            # module would have to rename with the table, which it cannot
+            # know will be renamed: the table keeps its old keys in contract.
+            found = imported_constant(holder, scope, facts)
+            if found is not None:
+                line = facts.pos(node).start.line
+                why = f"`{resolver.code(node)}` (line {line}) looks up an old key, which contract would leave behind"
+                out.append(ImportedUse(*found, Verdict(None, why)))
         from codemods.forms.held_collection import imported_members
 
         # `late = tuple(STUCK)`, then `row["status"] in late`: a use of STUCK too.

@@ -160,6 +160,14 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
                     plan.sinks.add(id(component))
                     stack.append(component.value)
     names = set(plan.constant_uses) | {n for n in remote if n in facts.constants}
+    # `TOPIC["failed"]` of a table of old keys: a lookup of one status's entry, no other use.
+    keyed: dict[str, list[cst.SimpleString]] = {}
+    looked_up: set[int] = set()
+    for _, holder, looked, scope in facts.literal_lookups:
+        if isinstance(holder, cst.Name) and isinstance(facts.constants.get(holder.value), cst.Dict) \
+                and scope.owner_of(holder.value) is facts.module_scope:
+            keyed.setdefault(holder.value, []).append(looked)
+            looked_up.add(id(holder))
     for name in sorted(names):
         value = facts.constants[name]
         local = plan.constant_uses.get(name, [])
@@ -173,7 +181,7 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
         against += [
             Verdict(None, f"`{name}` is also used at line {facts.pos(n).start.line} outside a status test")
             for n in facts.mentions.get(name, [])
-            if id(n) not in facts.targets and id(n) not in plan.sinks
+            if id(n) not in facts.targets and id(n) not in plan.sinks and id(n) not in looked_up
         ]
         where = "" if local else " in another module"
         ours = [v for v in verdicts if v.confidence is not None]
@@ -214,6 +222,12 @@ def _plan(rw: StatusRewriter, facts: ModuleFacts, plan: Plan) -> None:
             continue
         if isinstance(value, cst.Dict):
             plan_table(rw, plan, facts, value, line, verdict, rewrite)
+            for key in keyed.get(name, []):
+                # `TOPIC["failed"]`: expand keeps the old key beside the new, so the
+                # lookup still finds it; contract renames both together.
+                shown = Verdict(verdict.confidence, f"an old key looked up in {verdict.why}")
+                write(rw, facts, plan, key, shown, RULE.name,
+                      held=not rewrite or string_value(key) in plan.held.get(id(value), frozenset()))
             continue
         _collection(rw, facts, plan, value, line, verdict, rewrite, shared)
 

@@ -761,6 +761,11 @@ class PythonEngine:
         done = {s.rel for s, _ in reading}
         shared = {(m, n) for m, n in exported if n in ours}
         rest = [(s, v) for s, v in self._importers(items, shared, lambda v, d: True) if s.rel not in done]
+        # And an importer that looks a candidate table up by an old key
+        # (`TOPIC_BY_STATUS["failed"]`): contract must not rename the table under it.
+        done |= {s.rel for s, _ in rest}
+        rest += [(s, v) for s, v in self._importers(
+            items, exported, lambda v, d: self._looks_up_old(d, exported), tests_only=False) if s.rel not in done]
         self._record_uses(rest, facts, options, memo)
         for key, verdicts in facts.through_unions(facts.uses).items():
             facts.uses.setdefault(key, []).extend(verdicts)
@@ -1142,6 +1147,18 @@ class PythonEngine:
                 facts.uses.setdefault((found, name), []).append(_verdict(confidence, why))
                 if confidence is not None:
                     facts.testers.setdefault((found, name), set()).add(source.rel)
+
+    def _looks_up_old(self, data: bytes, exported: set[tuple[str, str]]) -> bool:
+        """Whether the bytes look one of the ``exported`` names up by a quoted
+        old name (``NAME["failed"]``, ``NAME.get('killed'``): substring tests."""
+        for _, name in exported:
+            for opening in (name.encode() + b"[", name.encode() + b".get("):
+                at = data.find(opening)
+                while at != -1:
+                    if self._quoted.match(data, at + len(opening)):
+                        return True
+                    at = data.find(opening, at + 1)
+        return False
 
     def _importers(
         self,
