@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Mapping
+from types import ModuleType
+from typing import Iterator, Mapping
 
 import pytest
 from hypothesis import settings
@@ -55,6 +58,20 @@ def apply_phase(root: Path, phase: str, package: Path, files: Mapping[str, str],
     assert done.returncode == 0, done.stderr
     for file, text in files.items():
         assert (package / file).read_text("utf-8") == expected.get(file, text), file
+
+
+@contextlib.contextmanager
+def imported(root: Path, name: str) -> Iterator[ModuleType]:
+    """The package ``name`` of the project at ``root``, imported as its own
+    code would run after a phase, and forgotten afterwards (with its
+    modules), so that the next phase's files are imported afresh."""
+    sys.path.insert(0, str(root))
+    try:
+        yield importlib.import_module(name)
+    finally:
+        sys.path.remove(str(root))
+        for module in [n for n in sys.modules if n == name or n.startswith(name + ".")]:
+            del sys.modules[module]
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

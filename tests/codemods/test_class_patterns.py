@@ -10,10 +10,9 @@ session status: kept in expand, renamed in contract."""
 from __future__ import annotations
 
 import sqlite3
-import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import imported, run_cli, write_package
 
 ROWS = '''import sqlite3
 from dataclasses import dataclass
@@ -80,11 +79,8 @@ def proc_note(proc: Proc) -> str:
 
 def _tree(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
-    (root / "nodes").mkdir(parents=True)
-    (root / "pyproject.toml").write_text('[project]\nname = "nodes"\n', "utf-8")
-    (root / "nodes" / "__init__.py").write_text("", "utf-8")
-    (root / "nodes" / "rows.py").write_text(ROWS, "utf-8")
-    (root / "nodes" / "triage.py").write_text(TRIAGE, "utf-8")
+    root.mkdir()
+    write_package(root, "nodes", {"rows.py": ROWS, "triage.py": TRIAGE})
     return root
 
 
@@ -135,8 +131,7 @@ def test_expand_and_contract_bytes_and_behaviour(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         assert (root / "nodes" / "triage.py").read_text("utf-8") == triage, phase
         assert (root / "nodes" / "rows.py").read_text("utf-8") == rows, phase
-        sys.path.insert(0, str(root))
-        try:
+        with imported(root, "nodes"):
             from nodes import rows as module, triage as checks  # type: ignore[import-not-found]
 
             found = [checks.triage(r) for r in module.rows(store)]
@@ -148,7 +143,3 @@ def test_expand_and_contract_bytes_and_behaviour(tmp_path: Path) -> None:
             assert [checks.triage(r) for r in new] == ["nothing", "leave"], phase
             assert checks.proc_note(module.Proc(1, "failed")) == "exited"
             assert checks.proc_note(module.Proc(1, "interrupted")) == "ok"
-        finally:
-            sys.path.remove(str(root))
-            for name in [n for n in sys.modules if n == "nodes" or n.startswith("nodes.")]:
-                del sys.modules[name]

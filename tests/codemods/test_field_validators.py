@@ -7,12 +7,11 @@ model of sub-agent run outcomes with the same validator over its own
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import imported, run_cli, write_package
 
 MODELS = '''from pydantic import BaseModel, TypeAdapter, field_validator
 
@@ -58,10 +57,8 @@ ONE_BY_ONE = MODELS.replace('TypeAdapter(list[Row]).validate_python(result["deta
 
 def _tree(tmp_path: Path, models: str = MODELS) -> Path:
     root = tmp_path / "proj"
-    (root / "typed").mkdir(parents=True)
-    (root / "pyproject.toml").write_text('[project]\nname = "typed"\n', "utf-8")
-    (root / "typed" / "__init__.py").write_text("", "utf-8")
-    (root / "typed" / "models.py").write_text(models, "utf-8")
+    root.mkdir()
+    write_package(root, "typed", {"models.py": models})
     return root
 
 
@@ -97,8 +94,7 @@ def test_expand_and_contract_bytes_and_behaviour(tmp_path: Path) -> None:
         done = run_cli("apply", ".", "--write", "--phase", phase, "--allow-dirty", cwd=root)
         assert done.returncode == 0, done.stderr
         assert (root / "typed" / "models.py").read_text("utf-8") == expected, phase
-        sys.path.insert(0, str(root))
-        try:
+        with imported(root, "typed"):
             from typed import models  # type: ignore[import-not-found]
 
             for given in speaks:
@@ -106,7 +102,3 @@ def test_expand_and_contract_bytes_and_behaviour(tmp_path: Path) -> None:
                 assert [r.status for r in rows] == [given[0].strip().lower(), given[1], None], (phase, given)
             assert models.Outcome(status="timeout").status == "timeout"
             assert models.Outcome(status="waiting_for_response").status == "unknown"
-        finally:
-            sys.path.remove(str(root))
-            for name in [n for n in sys.modules if n == "typed" or n.startswith("typed.")]:
-                del sys.modules[name]

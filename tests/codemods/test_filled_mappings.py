@@ -11,10 +11,9 @@ of the same module filled from cron run records stays as it is."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import imported, run_cli, write_package
 
 MIRROR = '''import json
 from pathlib import Path
@@ -80,12 +79,8 @@ def one(key: str) -> dict | None:
 
 def _tree(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
-    (root / "serve").mkdir(parents=True)
-    (root / "pyproject.toml").write_text('[project]\nname = "serve"\n', "utf-8")
-    (root / "serve" / "__init__.py").write_text("", "utf-8")
-    (root / "serve" / "mirror.py").write_text(MIRROR, "utf-8")
-    (root / "serve" / "codes.py").write_text(CODES, "utf-8")
-    (root / "serve" / "api.py").write_text(API, "utf-8")
+    root.mkdir()
+    write_package(root, "serve", {"mirror.py": MIRROR, "codes.py": CODES, "api.py": API})
     return root
 
 
@@ -148,8 +143,7 @@ def test_expand_and_contract_bytes_and_behaviour(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         for name, text in expected.items():
             assert (root / "serve" / name).read_text("utf-8") == text, (phase, name)
-        sys.path.insert(0, str(root))
-        try:
+        with imported(root, "serve"):
             for words in speaks:
                 from serve import api, mirror as held  # type: ignore[import-not-found]
 
@@ -159,10 +153,6 @@ def test_expand_and_contract_bytes_and_behaviour(tmp_path: Path) -> None:
                 assert api.one("a") == {"key": "a", "code": 4, "stopped": True}, (phase, words)
                 assert held.stale() == ["b"], (phase, words)
                 assert held.broken_runs() == ["r1"], (phase, words)
-        finally:
-            sys.path.remove(str(root))
-            for name in [n for n in sys.modules if n == "serve" or n.startswith("serve.")]:
-                del sys.modules[name]
 
 
 # The same on an object: a watcher's cache of rows by key, filled from a
@@ -199,10 +189,8 @@ WATCHER = '''class Watcher:
 
 def test_an_object_caching_rows_by_key(tmp_path: Path) -> None:
     root = tmp_path / "proj"
-    (root / "watch").mkdir(parents=True)
-    (root / "pyproject.toml").write_text('[project]\nname = "watch"\n', "utf-8")
-    (root / "watch" / "__init__.py").write_text("", "utf-8")
-    (root / "watch" / "watcher.py").write_text(WATCHER, "utf-8")
+    root.mkdir()
+    write_package(root, "watch", {"watcher.py": WATCHER})
     scan = run_cli("scan", ".", cwd=root)
     assert (scan.returncode, scan.stderr) == (1, "")
     assert scan.stdout.splitlines() == [
@@ -231,8 +219,7 @@ def test_an_object_caching_rows_by_key(tmp_path: Path) -> None:
         done = run_cli("apply", ".", "--write", "--phase", phase, "--allow-dirty", cwd=root)
         assert done.returncode == 0, done.stderr
         assert (root / "watch" / "watcher.py").read_text("utf-8") == expected[phase], phase
-        sys.path.insert(0, str(root))
-        try:
+        with imported(root, "watch"):
             from watch import watcher  # type: ignore[import-not-found]
 
             for failed in ("failed", "interrupted") if phase == "expand" else ("interrupted",):
@@ -241,7 +228,3 @@ def test_an_object_caching_rows_by_key(tmp_path: Path) -> None:
                 w.changed({"sessionKey": "c", "status": "running"})
                 assert w.reap({"a"}) == ["a", "nudge b", "p1"], (phase, failed)
                 assert w.cache["a"]["status"] == ("killed" if phase == "expand" else "halted")
-        finally:
-            sys.path.remove(str(root))
-            for name in [n for n in sys.modules if n == "watch" or n.startswith("watch.")]:
-                del sys.modules[name]

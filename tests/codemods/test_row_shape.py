@@ -12,7 +12,7 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
-from tests.conftest import run_cli
+from tests.conftest import imported, run_cli
 
 # A library of checks over entries its users load; nothing here says where from.
 CHECKS = '''def needs_restart(entry):
@@ -183,15 +183,9 @@ def test_a_class_built_from_a_shaped_row_in_an_imported_module(tmp_path: Path) -
         assert done.returncode == 0, done.stderr
         assert (root / "kinds" / "checks.py").read_text("utf-8") == expected, phase
         assert (root / "kinds" / "records.py").read_text("utf-8") == RECORDS
-    import sys
-    sys.path.insert(0, str(root))
-    try:
+    with imported(root, "kinds"):
         from kinds import checks, records  # type: ignore[import-not-found]
 
         row = records.SessionRow.from_json({"key": "k", "status": "interrupted"})
         assert (checks.rerun(row), checks.word(row)) == (True, "crashed")
         assert checks.cron_broken(records.CronRun("j", "failed")) is True
-    finally:
-        sys.path.remove(str(root))
-        for name in [n for n in sys.modules if n == "kinds" or n.startswith("kinds.")]:
-            del sys.modules[name]

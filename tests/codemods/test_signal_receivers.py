@@ -9,10 +9,9 @@ decides nor blocks where the other calls' values come from."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import imported, run_cli
 
 SIGNALS = '''class Signal:
     def __init__(self):
@@ -113,18 +112,13 @@ def test_receivers_in_another_module_take_the_status_the_signal_is_sent(tmp_path
         assert (root / "sig" / "receivers.py").read_text("utf-8") == expected, phase
         assert (root / "sig" / "signals.py").read_text("utf-8") == SIGNALS
     assert (root / "sig" / "poller.py").read_text("utf-8") == POLLER.replace('"killed")', '"halted")')
-    sys.path.insert(0, str(root))
-    try:
+    with imported(root, "sig"):
         from sig import receivers, signals  # type: ignore[import-not-found]
 
         answers = {r.__name__: a for r, a in signals.settled.send("k", status="interrupted")}
         assert answers == {"page": True, "stopped": False}
         assert {r.__name__: a for r, a in signals.settled.send("k", status="halted")} == {"page": False, "stopped": True}
         assert receivers.run_late("r", status="timeout") is True
-    finally:
-        sys.path.remove(str(root))
-        for name in [n for n in sys.modules if n == "sig" or n.startswith("sig.")]:
-            del sys.modules[name]
 
 
 # One module, Django's spelling: `@receiver(sig)` and `sig.send(sender=..., status=...)`.

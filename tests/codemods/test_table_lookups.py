@@ -8,10 +8,9 @@ instead of breaking that module with a KeyError."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import imported, run_cli, write_package
 
 ROUTES = '''TOPIC = {"done": "s.done", "failed": "s.failed", "killed": "s.killed"}
 
@@ -42,18 +41,13 @@ class Client:
 
 def _tree(tmp_path: Path, pager: bool) -> Path:
     root = tmp_path / ("two" if pager else "one")
-    (root / "relay").mkdir(parents=True)
-    (root / "pyproject.toml").write_text('[project]\nname = "relay"\n', "utf-8")
-    (root / "relay" / "__init__.py").write_text("", "utf-8")
-    (root / "relay" / "routes.py").write_text(ROUTES, "utf-8")
-    if pager:
-        (root / "relay" / "pager.py").write_text(PAGER, "utf-8")
+    root.mkdir()
+    write_package(root, "relay", {"routes.py": ROUTES, **({"pager.py": PAGER} if pager else {})})
     return root
 
 
 def _run(root: Path, phase: str, *new: str) -> None:
-    sys.path.insert(0, str(root))
-    try:
+    with imported(root, "relay"):
         from relay import routes  # type: ignore[import-not-found]
 
         assert routes.route(Client("failed", "done")) == ["s.failed", "s.done"] or phase == "contract"
@@ -64,10 +58,6 @@ def _run(root: Path, phase: str, *new: str) -> None:
             from relay import pager  # type: ignore[import-not-found]
 
             assert pager.topics() == ["s.failed", "s.killed"], phase
-    finally:
-        sys.path.remove(str(root))
-        for name in [n for n in sys.modules if n == "relay" or n.startswith("relay.")]:
-            del sys.modules[name]
 
 
 EXPANDED = ROUTES.replace('{"done": "s.done", "failed": "s.failed", "killed": "s.killed"}',
