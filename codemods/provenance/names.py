@@ -130,10 +130,8 @@ class Names(ResolverBase):
     def _filled_origin(self, name: str, owner: Scope, depth: int) -> Origin | None:
         """``rows = {}`` then ``rows[key] = {"key": key, **entry}`` (or
         ``rows.setdefault(key, entry)``): the mapping's values are what is
-        put in it. Session rows put in make it hold session rows, weakly
-        where something of unknown origin is put in too (a copy restored
-        from the program's own file). Only another vocabulary's records put
-        in make it hold those; a mix of both, nothing known."""
+        put in it, when all of it is of one kind, as a list's are what is
+        appended. A placeholder with no status key says nothing."""
         put: list[tuple[cst.BaseExpression, Scope]] = [
             (value, where) for target, value, where in self.facts.name_item_writes
             if target.value == name and where.owner_of(name) is owner]
@@ -145,13 +143,13 @@ class Names(ResolverBase):
         # A placeholder with no status (`setdefault(key, {"key": key})`) holds no other vocabulary's.
         found = [self.origin(value, where, depth + 1) for value, where in put if not self._statusless(value)]
         kinds = {o.kind for o in found}
-        if kinds == {"foreign"}:
-            return Origin("foreign", "strong", f"`{name}` holds what is put in it, {found[0].why}")
-        if "session" not in kinds or kinds - {"session", "unknown"}:
+        if len(kinds) != 1 or "unknown" in kinds or "mixed" in kinds:
+            # Of two kinds, or something of unknown origin put in too (a copy
+            # of one of its own values, a restore from the program's own
+            # file): what else is known of the name decides (its type).
             return None
-        session = next(o for o in found if o.kind == "session")
-        strength = "strong" if kinds == {"session"} and all(o.strength == "strong" for o in found) else "weak"
-        return Origin("session", strength, f"`{name}` holds what is put in it, {session.why}")
+        strength = "strong" if all(o.strength == "strong" for o in found) else "weak"
+        return Origin(found[0].kind, strength, f"`{name}` holds what is put in it, {found[0].why}")
 
     def _statusless(self, value: cst.BaseExpression) -> bool:
         """A dict literal of plain string keys, none a status key."""
