@@ -19,7 +19,7 @@ from migrator.findings import Confidence
 NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip"})
 MARK_STATUS = "session-status"
 # Calls whose result is their first argument decoded: provenance flows through.
-DECODERS = frozenset({"load", "loads", "read", "read_text", "parse", "decode", "dict", "list", "json"})
+DECODERS = frozenset({"load", "loads", "raw_decode", "read", "read_text", "parse", "decode", "dict", "list", "json"})
 # Calls whose result stands for their first argument's file or rows: a path
 # opened, globbed or wrapped keeps naming what it names.
 # Class methods that build an instance: SessionRow.from_row(row).

@@ -428,6 +428,9 @@ class Origins(ResolverBase):
             return _UNKNOWN if element is None else self.origin(element, scope, depth + 1)
         if not isinstance(value, cst.Call):
             return _UNKNOWN
+        if index == 0 and isinstance(value.func, cst.Attribute) and value.func.attr.value == "raw_decode" and value.args:
+            # `payload, end = decoder.raw_decode(text, i)`: what the text decodes to, and where it ends.
+            return self.origin(value, scope, depth + 1)
         if isinstance(value.func, cst.Name):
             name: str | None = value.func.value
         elif isinstance(value.func, cst.Attribute):

@@ -169,8 +169,20 @@ class Sources(ResolverBase):
             dotted = cst.helpers.get_full_name_for_node(node)
             full = self.absolute(dotted) if dotted else None
             if full is not None:
-                return tree_get(self.tree.programs, full)
+                found = tree_get(self.tree.programs, full)
+                if found is not None:
+                    return found
+        if isinstance(node, cst.Attribute):
+            # `[self.openclaw_bin, "gateway", "call", ...]`: an attribute that
+            # holds a resolved path to a program names it by its own name.
+            spelled = node.attr.value.lower()
+            return next((p for p in self._programs() if spelled.startswith(p) or spelled.endswith(p)), None)
         return None
+
+    def _programs(self) -> list[str]:
+        """The programs of the manifest's session and foreign commands (``openclaw``)."""
+        python = self.manifest.python
+        return sorted({c.split()[0].lower() for c in (*python.sources.commands, *python.foreign.commands) if c.split()})
 
     def _spread_words(self, name: str, scope: Scope, depth: int) -> list[str] | None:
         if depth > 6:

@@ -37,7 +37,9 @@ class Subjects(ResolverBase):
     """What a compared value reads, and the words it is compared with."""
 
     def literal_words(self, node: cst.BaseExpression) -> list[str] | None:
-        """Strings of a literal or a collection literal; None if not all strings."""
+        """Strings of a literal or a collection literal; None if not all
+        strings. A ``None`` among them (``{None, "", "done"}``: a row with no
+        status yet) is no word, and no other value."""
         value = string_value(node)
         if value is not None:
             return [value]
@@ -50,6 +52,8 @@ class Subjects(ResolverBase):
         out = []
         for element in elements:
             v = string_value(element.value)
+            if v is None and isinstance(element.value, cst.Name) and element.value.value == "None":
+                continue
             if v is None:
                 return None
             out.append(v)
