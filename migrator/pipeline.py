@@ -283,7 +283,8 @@ def _survey(engine: Engine, item: SourcePath, index: Any, prefilter: bool) -> tu
         data = _read(item)
     except OSError as exc:
         return Problem("unreadable", f"cannot read: {exc.strerror or exc}")
-    digest = content_digest(data)
+    # The digest keys the cache: a run without one (``--no-cache``) needs none.
+    digest = content_digest(data) if index is not None else ""
     known = index.by_digest(engine.kind, item, digest) if index is not None and prefilter else None
     if known is None:
         known = Known(digest, not prefilter or engine.prefilter(data), engine.survey(item, data))
