@@ -29,8 +29,19 @@ RULE = Rule(
     safety="Rewritten like a membership collection when every use is a session test. A "
     "constant shared with other code (`job[\"state\"] in FINISHED`) is expanded, since the new "
     "names harm no other vocabulary, and listed for review in contract, naming the uses that "
-    "disagree: split it (`SESSION_FINISHED = ...`) for the session uses first.",
+    "disagree: split it (`SESSION_FINISHED = ...`) for the session uses first. A table's old key looked "
+    "up by hand in its own module (`TOPIC[\"failed\"]`) is kept in expand (the key is still there) and "
+    "renamed with the table in contract; looked up in another module, it keeps the table for review in "
+    "contract.",
     invalid=(
+        Example(
+            'TOPIC = {"done": "s.done", "failed": "s.failed"}\n' + _ROWS
+            + '    print(TOPIC.get(row["status"]), TOPIC["failed"])\n',
+            'TOPIC = {"done": "s.done", "agent_responded": "s.done", "failed": "s.failed", "interrupted": "s.failed"}\n'
+            + _ROWS + '    print(TOPIC.get(row["status"]), TOPIC["failed"])\n',
+            'TOPIC = {"agent_responded": "s.done", "interrupted": "s.failed"}\n' + _ROWS
+            + '    print(TOPIC.get(row["status"]), TOPIC["interrupted"])\n',
+        ),
         Example(
             'TERMINAL = ("done", "failed")\n' + _ROWS + '    if row["status"] in TERMINAL:\n        pass\n',
             'TERMINAL = ("done", "agent_responded", "failed", "interrupted")\n'
