@@ -54,7 +54,7 @@ class Classes(ResolverBase):
 
     def _validated_from(self, name: str) -> Origin | None:
         """A model validated from whole session rows: ``Row.model_validate(r)``
-        (a constructor it inherits, the manifest's ``constructors``) or a
+        (a constructor it inherits, the manifest's ``model-constructors``) or a
         type adapter's ``TypeAdapter(list[Row]).validate_python(rows)``."""
         python = self.manifest.python
         for attribute in (*python.model_constructors, *python.adapter_methods):
