@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import os
 import sys
 from pathlib import Path
@@ -243,6 +244,23 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     if value and not ctx.resilient_parsing:
         click.echo(f"{report.DISTRIBUTION} {report.tool_version() or '(not installed)'}")
         ctx.exit()
+
+
+def entry() -> None:
+    """The ``migrator`` command's process: the collector tuned for a run
+    that builds millions of short-lived, acyclic objects (trees, facts),
+    then the command line."""
+    tune_collector()
+    main()
+
+
+def tune_collector() -> None:
+    """What is imported by now lives as long as the process: frozen, the
+    cyclic collector never walks it again (forked workers inherit that).
+    Young objects are collected after 50,000 allocations, not 700: a cold
+    scan of a 12,000-file tree spent a tenth of its time collecting."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -33,7 +33,8 @@ def test_published_as_openclaw_migrator_with_the_migrator_command(tmp_path: Path
 
     project = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]
     assert project["name"] == "openclaw-migrator"  # `migrator` on PyPI is another project
-    assert project["scripts"] == {"migrator": "migrator.cli:main"}
+    # The entry tunes the process (the collector) and runs the click group.
+    assert project["scripts"] == {"migrator": "migrator.cli:entry"}
     for doc in ("README.md", "MIGRATION.md", ".pre-commit-hooks.yaml"):
         text = (REPO / doc).read_text("utf-8")
         assert not re.search(r"pip install migrator\b", text), doc
