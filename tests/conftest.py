@@ -29,6 +29,10 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: f
     """Run ``python -m migrator ARGS`` in a real subprocess, on this checkout."""
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     full_env.pop("CI", None)
+    # The checkout's bytecode may be written and reused, as an installed
+    # copy's is: an environment that forbids it would have every one of the
+    # suite's thousands of runs compile the package again.
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     return subprocess.run(
         [sys.executable, "-m", "migrator", *args],
         cwd=cwd,
