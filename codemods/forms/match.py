@@ -78,6 +78,15 @@ RULE = Rule(
 )
 
 
+def _plain(pattern: cst.MatchPattern) -> bool:
+    """Whether a pattern is values alone (``"done"``, ``"done" | "failed"``,
+    either under ``as``): the only patterns rewritten; one with a capture
+    mixed in is listed for review."""
+    values = pattern.pattern if isinstance(pattern, cst.MatchAs) and pattern.pattern is not None else pattern
+    return isinstance(values, cst.MatchValue) or isinstance(values, cst.MatchOr) and all(
+        isinstance(p.pattern, cst.MatchValue) for p in values.patterns)
+
+
 def _sequences(pattern: cst.MatchPattern, size: int) -> list[cst.MatchSequence]:
     """The sequence patterns of ``size`` items a case tests: the pattern
     itself, its alternatives, or what its ``as`` names."""
@@ -114,10 +123,7 @@ def _positions(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan:
             if not any(string_value(lit) in rw.vocab.old for lit in group):
                 continue
             line = facts.pos(case).start.line
-            values = pattern.pattern if isinstance(pattern, cst.MatchAs) else pattern
-            plain = isinstance(values, cst.MatchValue) or isinstance(values, cst.MatchOr) and all(
-                isinstance(p.pattern, cst.MatchValue) for p in values.patterns)
-            rewrite = plain and rw.allowed(verdict) and not rw.ignored(facts, line)
+            rewrite = _plain(pattern) and rw.allowed(verdict) and not rw.ignored(facts, line)
             rw.add(plan, facts, pattern, line, group, verdict, "status-match", rewrite, "pattern")
 
 
@@ -141,17 +147,9 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             group = literals[id(case)]
             if not any(string_value(lit) in rw.vocab.old for lit in group):
                 continue
-            values = case.pattern.pattern if isinstance(case.pattern, cst.MatchAs) else case.pattern
-            if not isinstance(values, (cst.MatchValue, cst.MatchOr)) or (
-                isinstance(values, cst.MatchOr)
-                and not all(isinstance(p.pattern, cst.MatchValue) for p in values.patterns)
-            ):
-                # A capture or guard mixed in: a person writes the new pattern.
-                rewrite = False
-            else:
-                rewrite = rw.allowed(verdict)
             line = facts.pos(case).start.line
-            rewrite = rewrite and not rw.ignored(facts, line)
+            # A capture or guard mixed in: a person writes the new pattern.
+            rewrite = _plain(case.pattern) and rw.allowed(verdict) and not rw.ignored(facts, line)
             rw.add(plan, facts, case.pattern, line, group, verdict, "status-match", rewrite, "pattern")
 
 
@@ -183,8 +181,5 @@ def _class_patterns(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, 
                 continue
             verdict = Verdict("certain", f"`{cls}({keyword.key.value}=...)` matches {origin.why}")
             line = facts.pos(case).start.line
-            values = keyword.pattern
-            plain = isinstance(values, cst.MatchValue) or isinstance(values, cst.MatchOr) and all(
-                isinstance(p.pattern, cst.MatchValue) for p in values.patterns)
-            rewrite = plain and rw.allowed(verdict) and not rw.ignored(facts, line)
-            rw.add(plan, facts, values, line, group, verdict, "status-match", rewrite, "pattern")
+            rewrite = _plain(keyword.pattern) and rw.allowed(verdict) and not rw.ignored(facts, line)
+            rw.add(plan, facts, keyword.pattern, line, group, verdict, "status-match", rewrite, "pattern")

@@ -135,11 +135,8 @@ class Names(ResolverBase):
         put: list[tuple[cst.BaseExpression, Scope]] = [
             (value, where) for target, value, where in self.facts.name_item_writes
             if target.value == name and where.owner_of(name) is owner]
-        for call, where in self.attribute_calls("setdefault"):
-            func = call.func
-            if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name
-                    and len(call.args) == 2 and where.owner_of(name) is owner):
-                put.append((call.args[1].value, where))
+        put += [(value, where) for holder, value, where in self.set_defaults()
+                if isinstance(holder, cst.Name) and holder.value == name and where.owner_of(name) is owner]
         # A placeholder with no status (`setdefault(key, {"key": key})`) holds no other vocabulary's.
         found = [self.origin(value, where, depth + 1) for value, where in put if not self._statusless(value)]
         kinds = {o.kind for o in found}

@@ -322,13 +322,20 @@ class Origins(ResolverBase):
         """``self.cache[row["key"]] = row``, ``self.cache.setdefault(key, row)``:
         the mapping the attribute holds is filled with those rows (target,
         what fills it, scope), as :meth:`attribute_fills` fills a list."""
-        out = [(target, value, scope) for target, value, scope in self.facts.item_writes]
-        for call, scope in self.attribute_calls("setdefault"):
-            func = call.func
-            if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute)
-                    and isinstance(func.value.value, cst.Name) and len(call.args) == 2 and not call.args[1].star):
-                out.append((func.value, call.args[1].value, scope))
-        return out
+        return [*self.facts.item_writes, *(
+            (holder, value, scope) for holder, value, scope in self.set_defaults()
+            if isinstance(holder, cst.Attribute) and isinstance(holder.value, cst.Name))]
+
+    def set_defaults(self) -> list[tuple[cst.BaseExpression, cst.BaseExpression, Scope]]:
+        """Each ``holder.setdefault(key, value)`` of the module (holder, value,
+        scope): what it puts in the mapping ``holder`` names, as an item
+        write does (see :meth:`item_fills`, and Names._filled_origin)."""
+        if self._defaults is None:
+            self._defaults = [
+                (call.func.value, call.args[1].value, scope) for call, scope in self.attribute_calls("setdefault")
+                if isinstance(call.func, cst.Attribute) and len(call.args) == 2
+                and not call.args[0].star and not call.args[1].star]
+        return self._defaults
 
     def imported_attribute_exports(self, where: str) -> dict[str, str]:
         """``module.Class.attr`` for the attributes this module gives the
