@@ -283,6 +283,8 @@ class PythonSources:
     keys: tuple[str, ...] = ()
     # Keys only these records have: a value also read with one is such a record.
     shape: tuple[str, ...] = ()
+    # Keys of a configuration whose value is the path of a session store.
+    path_keys: tuple[str, ...] = ()
 
     @property
     def tokens(self) -> tuple[str, ...]:
@@ -479,7 +481,7 @@ def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-_SOURCE_KEYS = ("calls", "paths", "tables", "events", "commands", "containers", "keys", "shape")
+_SOURCE_KEYS = ("calls", "paths", "tables", "events", "commands", "containers", "keys", "shape", "path-keys")
 
 _T = TypeVar("_T")
 

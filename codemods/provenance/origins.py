@@ -104,6 +104,9 @@ class Origins(ResolverBase):
             foreign = (label if label in self.foreign_keys else self._foreign_token(label)) if label else None
             if foreign:
                 return Origin("foreign", "strong", f"the value comes from `{foreign}`")
+            store = self._store_key(node) if label else None
+            if store is not None:
+                return store
             held = self._property_origin(node, scope, depth) if isinstance(node, cst.Attribute) else None
             if held is not None:
                 return held
@@ -198,6 +201,9 @@ class Origins(ResolverBase):
         ran = self._run_origin(node, name, scope, depth)
         if ran is not None:
             return ran
+        store = self._store_key(node)
+        if store is not None:  # config.get("sessionsStorePath")
+            return store
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and node.args \
                 and string_value(node.args[0].value) in self.foreign_keys:
             # run.get("outcome"), as run["outcome"]: a foreign record.

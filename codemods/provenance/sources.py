@@ -115,6 +115,20 @@ class Sources(ResolverBase):
             why = f"a `{token}` result"
         return Origin(kind, "strong", why)
 
+    def _store_key(self, node: cst.BaseExpression) -> Origin | None:
+        """A configuration's value that is the path of the sessions store:
+        ``config["sessionsStorePath"]``, ``cfg.get("sessions_json")`` (a key
+        of the manifest's ``path-keys``), or OpenClaw's own ``session.store``
+        (``config["session"]["store"]``)."""
+        label, holder = _keyed(node)
+        if label is None:
+            return None
+        if label in self.path_keys:
+            return Origin("session", "strong", f"a path from the `{label}` setting")
+        if label == "store" and holder is not None and _keyed(holder)[0] == "session":
+            return Origin("session", "strong", "a path from the `session.store` setting")
+        return None
+
     def _command_words(self, elements: Sequence[cst.BaseElement], scope: Scope, depth: int) -> list[str]:
         """The leading words of a command line: string literals, and what a
         ``*name`` spreads (a list bound to it, or a helper's ``*args`` as the
@@ -213,6 +227,17 @@ class Sources(ResolverBase):
                     words.append(word)
                 return words
         return None
+
+
+def _keyed(node: cst.BaseExpression) -> tuple[str | None, cst.BaseExpression | None]:
+    """The string key a value is taken by and what it is taken from:
+    ``holder["key"]`` or ``holder.get("key", ...)``."""
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        return string_value(node.slice[0].slice.value), node.value
+    if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get"
+            and node.args and not node.args[0].star):
+        return string_value(node.args[0].value), node.func.value
+    return None, None
 
 
 def tree_get(known: Mapping[str, str], full: str) -> str | None:
