@@ -155,6 +155,9 @@ class ModuleFacts(cst.CSTVisitor):
         self._docstrings: set[int] = set()
         self._importing = False  # an imported name handles nothing yet
         self._fallbacks: set[int] = set()
+        # `st or "done"` with `st` a name: (the name, the fallback, scope), a
+        # default once the module shows `st` bound only to a status read.
+        self._name_fallbacks: list[tuple[cst.Name, cst.SimpleString, Scope]] = []
         self._owners: list[str] = []
         self._classes: list[str] = []
         self._functions: list[str] = []
@@ -898,12 +901,23 @@ class ModuleFacts(cst.CSTVisitor):
             return
         parts = list(unwrap(node))
         access = next((p for p in parts if self.status_key_of(p) is not None), None)
-        if access is None:
-            return
         for part in parts:
             if isinstance(part, cst.SimpleString) and string_value(part) in self._old_words and id(part) not in self._fallbacks:
                 self._fallbacks.add(id(part))
-                self.writers.append((access, part, self.scope, "default"))
+                if access is not None:
+                    self.writers.append((access, part, self.scope, "default"))
+                elif isinstance(parts[0], cst.Name):
+                    self._name_fallbacks.append((parts[0], part, self.scope))
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        # `runtime_status = entry.get("status")` ... `runtime_status or "done"`:
+        # the fallback stands in for the status the name was read as, when
+        # that is the name's only binding.
+        for name, literal, scope in self._name_fallbacks:
+            bindings = scope.lookup(name.value)
+            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].value is not None \
+                    and bindings[0].index is None and self.status_key_of(bindings[0].value) is not None:
+                self.writers.append((bindings[0].value, literal, scope, "default"))
 
     # -- reading expressions ---------------------------------------------
     def status_key_of(self, node: cst.BaseExpression) -> str | None:
