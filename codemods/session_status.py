@@ -115,7 +115,7 @@ GROWN = "grown"
 # Edits that add the new name beside the old one in expand.
 _EXPANDING = ("compare", "membership", "collection", "table", "pattern", "literal-type", "enum-missing", GROWN,
               "orm-lookup", "enum-choices", "orm-column", "orm-filter-by", "table-column", "count-lookup",
-              "enum-compare")
+              "enum-compare", "sql-placeholders")
 # A constant shared with another vocabulary gets expand's edit in either
 # phase: contract leaves it accepting both names, for a person to split, so
 # contract after expand and contract alone give the same bytes.
@@ -663,6 +663,10 @@ class _Apply(cst.CSTTransformer):
             from codemods.forms.count_lookup import rewrite as count_lookup  # counts.get("failed", 0)
 
             return count_lookup(updated_node, self.vocab, self.phase)
+        if edit is not None and edit.startswith("sql-placeholders:"):
+            from codemods.forms.sql_parameter import rewrite_call as placeholders  # IN (?, ?) with its names
+
+            return placeholders(updated_node, edit, self.vocab, self.phase)
         return self._leave_collection(original_node, updated_node)
 
     def _grow(self, node: cst.Call, expand: bool) -> cst.BaseExpression:
@@ -846,6 +850,9 @@ class _Normalize(ast.NodeTransformer):
 
         filter_by(node)
         normalize(node, self.vocab)
+        from codemods.forms.sql_parameter import normalize as placeholders  # status = ?  ~  status IN (?, ?)
+
+        placeholders(node)
         from codemods.forms.orm_column import normalize as column_test  # Row.status.in_((...))  ~  Row.status in (...)
 
         compare = column_test(node)

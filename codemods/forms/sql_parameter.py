@@ -8,16 +8,21 @@ tested against the status column of a session table are session statuses.
 
 A collection whose placeholders are generated is a collection tested against
 the status (expand adds the new names, contract keeps them). Placeholders
-written by hand fix the number of names: expand cannot add one without
-breaking the query, so it lists them for review; contract renames them one
-for one."""
+written by hand fix the number of names: where the query is one plain string
+literal and its parameters a tuple or list of literals in the same call,
+expand writes the new names into both (`status IN (?, ?)` given `("failed",
+"timeout")` becomes four placeholders and four names; `status = ?` becomes
+`status IN (?, ?)`), and contract after expand drops the old ones from both;
+elsewhere expand lists them for review, and contract renames them one for one."""
 
 from __future__ import annotations
 
+import ast
 import re
 
 import libcst as cst
 
+from codemods.edits import contract_elements, expand_elements
 from codemods.forms._common import code
 from codemods.forms.writer import write
 from codemods.literals import string_value
@@ -27,6 +32,7 @@ from codemods.provenance import (
     Comparison, ModuleFacts, ParameterTest, Resolver, Scope, Subject, Verdict, nodes_in, parameter_tests,
 )
 from codemods.session_status import Plan, StatusRewriter
+from migrator.manifest import Vocabulary
 from migrator.rules import Example, Rule
 
 ORDER = 44  # before the held collections and the constants: a bound collection is one of their tests
@@ -43,18 +49,35 @@ RULE = Rule(
     summary="A session status bound to a `?` (or a named `:st`) that tests or writes a session table's status column.",
     why="`WHERE status IN (?, ?)` with old names misses every row a new gateway writes.",
     safety="A constant bound to placeholders generated from its length is expanded and contracted like "
-    "any status collection. Placeholders written by hand fix the number of names: expand lists them for "
-    "review (generate the placeholders first), contract renames them one for one.",
+    "any status collection. Placeholders written by hand fix the number of names: where the query is "
+    "one plain string literal and the names a tuple or list of literals beside it, expand adds a "
+    "placeholder with each new name (`= ?` becomes `IN (?, ?)`, `!= ?` `NOT IN (?, ?)`) and contract "
+    "drops the old ones again; a query built elsewhere is listed for review in expand (generate the "
+    "placeholders first), and contract renames its names one for one.",
     invalid=(
         # Placeholders generated from a constant make it a status collection (see status-constant),
         # from a local or a class's own collection (`self.ENDED`), a held one (status-held-collection).
-        Example(_BY_HAND.format("failed", "timeout"), None, _BY_HAND.format("interrupted", "waiting_for_response")),
+        Example(
+            _BY_HAND.format("failed", "timeout"),
+            _BY_HAND.replace("IN (?, ?)", "IN (?, ?, ?, ?)").format(
+                "failed\", \"interrupted", "timeout\", \"waiting_for_response"),
+            _BY_HAND.format("interrupted", "waiting_for_response"),
+        ),
         Example(
             "def lost(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status = ?\", "
             "(\"failed\",)).fetchall()\n",
-            None,
+            "def lost(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status IN (?, ?)\", "
+            "(\"failed\", \"interrupted\",)).fetchall()\n",
             "def lost(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status = ?\", "
             "(\"interrupted\",)).fetchall()\n",
+        ),
+        # A query built apart from its call: its placeholders cannot grow here.
+        Example(
+            "Q = \"SELECT session_key FROM session_nodes WHERE status = ?\"\n\n\n"
+            "def lost(con):\n    return con.execute(Q, (\"failed\",)).fetchall()\n",
+            None,
+            "Q = \"SELECT session_key FROM session_nodes WHERE status = ?\"\n\n\n"
+            "def lost(con):\n    return con.execute(Q, (\"interrupted\",)).fetchall()\n",
         ),
         # Written through a `?`: kept in expand, as any writer.
         Example(
@@ -145,6 +168,23 @@ def _bound(
     if isinstance(params, (cst.Tuple, cst.List)) and not generated:
         if any(isinstance(e, cst.StarredElement) for e in params.elements):
             return
+        groups = _written_here(call)
+        if indices and indices[0] in groups:
+            group = [params.elements[i].value for i in indices]
+            literals = [x for x in group if isinstance(x, cst.SimpleString)]
+            both = any(rw.vocab.to_new(string_value(x) or "") in {string_value(y) for y in literals}
+                       for x in literals if string_value(x) in rw.vocab.old)
+            if rw.phase == "expand" or both:
+                verdict = Verdict("certain", why)
+                rewrite = rw.allowed(verdict) and not rw.ignored(facts, line)
+                edit = f"{EDIT}:{','.join(map(str, sorted(groups)))}"
+                # A new name bound to another test of the column in the same
+                # query (`status = ? OR status = ?`) is accepted there already.
+                column = [params.elements[i].value for t in groups.values() if t.column == groups[indices[0]].column
+                          for i in t.indices]
+                siblings = [x for x in column if isinstance(x, cst.SimpleString)]
+                rw.add(plan, facts, call, line, literals, verdict, RULE.name, rewrite, edit, siblings=siblings)
+                return
         for index in indices:
             if index >= len(params.elements):
                 continue
@@ -192,6 +232,98 @@ def _bound(
     resolver.bound[id(stand_in)] = Subject(f"{id(scope)}:{code(call)}", True, cst.SimpleString(repr(code(call))),
                                            scope, f"`{shown}`, {why}")
     facts.comparisons.append(Comparison(call, stand_in, cst.In(), name, scope, facts.line(call)))
+
+
+# The edit of a query's placeholders written by hand together with its
+# names: ``sql-placeholders:<first index of each group>``.
+EDIT = "sql-placeholders"
+
+
+def _written_here(call: cst.Call) -> dict[int, ParameterTest]:
+    """The tests of placeholders written by hand (``IN (?, ?)``, ``= ?``)
+    that a rewrite can grow and shrink with their names, by the index of
+    their first placeholder: the query is one plain string literal of the
+    call (no escape in it, so its text is its value), its parameters a
+    tuple or list of as many elements as it has placeholders, and each
+    placeholder of the test is given a string literal."""
+    query, params = call.args[0].value, call.args[1].value
+    if not isinstance(query, cst.SimpleString) or "\\" in query.value or "b" in query.prefix.lower():
+        return {}
+    if not isinstance(params, (cst.Tuple, cst.List)) or any(isinstance(e, cst.StarredElement) for e in params.elements):
+        return {}
+    sql = string_value(query)
+    if sql is None:
+        return {}
+    out = {}
+    for test in parameter_tests(sql):
+        if test.generated or test.writes or not test.indices or test.total != len(params.elements):
+            continue
+        if all(isinstance(params.elements[i].value, cst.SimpleString) and string_value(params.elements[i].value)
+               is not None for i in test.indices):
+            out[test.indices[0]] = test
+    return out
+
+
+def rewrite_call(node: cst.Call, edit: str, vocab: Vocabulary, phase: str) -> cst.Call:
+    """The placeholders and the names of each planned test together: expand
+    adds each missing new name after its old one and a placeholder for it;
+    contract drops an old name whose new one is there (and its placeholder),
+    and renames the others."""
+    firsts = {int(i) for i in edit.split(":", 1)[1].split(",")}
+    query, params = node.args[0].value, node.args[1].value
+    assert isinstance(query, cst.SimpleString) and isinstance(params, (cst.Tuple, cst.List))
+    sql = string_value(query)
+    assert sql is not None
+    elements = list(params.elements)
+    tests = sorted((t for first, t in _written_here(node).items() if first in firsts), key=lambda t: -t.indices[0])
+    for test in tests:
+        start, end = test.indices[0], test.indices[-1] + 1
+        grown = (expand_elements if phase == "expand" else contract_elements)(elements[start:end], vocab)
+        if grown is None:
+            continue
+        elements[start:end] = grown
+        sql = sql[:test.span[0]] + _placeholders(sql, test, len(grown)) + sql[test.span[1]:]
+    if isinstance(params, cst.Tuple) and len(elements) == 1 and elements[0].comma is cst.MaybeSentinel.DEFAULT:
+        elements[0] = elements[0].with_changes(comma=cst.Comma())  # ("agent_responded",): still a tuple
+    prefix, quote = query.prefix, query.quote
+    new_query = query.with_changes(value=f"{prefix}{quote}{sql}{quote}")
+    return node.with_changes(args=[node.args[0].with_changes(value=new_query),
+                                   node.args[1].with_changes(value=params.with_changes(elements=elements)),
+                                   *node.args[2:]])
+
+
+def _placeholders(sql: str, test: ParameterTest, count: int) -> str:
+    """``IN (?, ?, ?)`` for ``count`` names, in the spelling of the test it
+    replaces: its keywords' case, its separator, ``NOT`` for ``NOT IN`` and
+    for ``!=`` / ``<>``; for one name ``= ?`` (``!= ?``), as contract
+    leaves what expand made of a ``= ?``."""
+    written = sql[test.span[0]:test.span[1]]
+    if count == 1:
+        return "!= ?" if re.match(r"(?i)not\b|!=|<>", written) else "= ?"
+    listed = re.search(r"\(\s*(.*?)\s*\)", written)
+    separator = ", "
+    if listed is not None and "," in listed.group(1):
+        separator = re.search(r"\?(\s*,\s*)\?", listed.group(1)).group(1)  # type: ignore[union-attr]
+    negated = bool(re.match(r"(?i)not\b", written) or re.match(r"!=|<>", written))
+    words = re.findall(r"[A-Za-z]+", written) or re.findall(r"\b(?:select|update|delete|where|from)\b", sql, re.I)
+    upper = not words or words[0].isupper()
+    keyword = ("NOT IN" if negated else "IN") if upper else ("not in" if negated else "in")
+    return f"{keyword} ({separator.join('?' * count)})"
+
+
+def normalize(node: ast.Call) -> None:
+    """For the write check: the placeholders of each test of a query given
+    to ``execute`` in one shape (``= ?``, ``IN (?, ?)`` -> ``IN (?)``), as
+    its names are taken as a set: expand and contract change their number."""
+    if not (isinstance(node.func, ast.Attribute) and node.func.attr == "execute" and node.args
+            and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        return
+    sql = node.args[0].value
+    for test in sorted(parameter_tests(sql), key=lambda t: -t.span[0]):
+        if test.span != (0, 0) and not test.writes:
+            negated = bool(re.match(r"(?i)not\b|!=|<>", sql[test.span[0]:test.span[1]]))
+            sql = sql[:test.span[0]] + ("NOT IN (?)" if negated else "IN (?)") + sql[test.span[1]:]
+    node.args[0] = ast.Constant(sql)
 
 
 def _written(

@@ -41,7 +41,8 @@ _TABLE = re.compile(r"(?i)\b(?:from|update|into)\s+[\"`\[]?(\w+)")
 
 
 _PLACEHOLDER_TEST = re.compile(
-    r"(?i)(?:\b\w+\.)?\b(\w+)[\"`\]]?\s*(?:(?:not\s+)?in\s*\(\s*([^()]*?)\s*\)|(?:==?|!=|<>)\s*(\?))")
+    r"(?i)(?:\b\w+\.)?\b(?P<column>\w+)[\"`\]]?\s*"
+    r"(?P<op>(?:not\s+)?in\s*\(\s*(?P<listed>[^()]*?)\s*\)|(?:==?|!=|<>)\s*(?P<single>\?))")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class ParameterTest:
     generated: bool
     # A value written, not tested: `SET status = ?`, `INSERT ... (status) VALUES (?)`.
     writes: bool = False
+    # Where the test's operator and placeholders stand in the text
+    # (`IN (?, ?)`, `= ?`), for a test of placeholders written by hand.
+    span: tuple[int, int] = (0, 0)
 
 
 _SET = re.compile(r"(?is)\bset\b(.*?)(?:\bwhere\b|$)")
@@ -86,14 +90,14 @@ def parameter_tests(sql: str) -> list[ParameterTest]:
                     for i, c in enumerate(columns)]
     for found in _PLACEHOLDER_TEST.finditer(sql):
         before = sql[:found.start()].count("?")
-        listed = found.group(2)
-        if found.group(3) is not None:
+        listed, column, span = found.group("listed"), found.group("column"), found.span("op")
+        if found.group("single") is not None:
             writes = setting is not None and setting.start(1) <= found.start() < setting.end(1)
-            out.append(ParameterTest(table.group(1), found.group(1), (before,), sql.count("?"), False, writes))
+            out.append(ParameterTest(table.group(1), column, (before,), sql.count("?"), False, writes, span))
         elif listed is not None and listed and all(p.strip() == "?" for p in listed.split(",")):
             count = len(listed.split(","))
-            out.append(ParameterTest(table.group(1), found.group(1), tuple(range(before, before + count)),
-                                     sql.count("?"), False))
+            out.append(ParameterTest(table.group(1), column, tuple(range(before, before + count)),
+                                     sql.count("?"), False, span=span))
         elif listed == "{}":
-            out.append(ParameterTest(table.group(1), found.group(1), (), sql.count("?"), True))
+            out.append(ParameterTest(table.group(1), column, (), sql.count("?"), True))
     return out

@@ -1,9 +1,12 @@
 """Session statuses bound as SQL parameters: the literals bound to the `?`
 of a test of a session table's status column. A constant bound to
 placeholders generated from its length is expanded and contracted like any
-status collection; placeholders written by hand fix the number of names, so
-expand lists them for review (one more name would break the query) and
-contract renames them one for one. A job table's parameters stay."""
+status collection; placeholders written by hand fix the number of names:
+where the query and its names stand together in the call, expand adds a
+placeholder with each new name and contract drops them again; a constant
+bound to them is listed for review (one more name would break the query
+that uses it elsewhere) and contract renames it one for one. A job table's
+parameters stay."""
 
 from __future__ import annotations
 
@@ -46,8 +49,6 @@ def stop(db, key):
                                       "SELECT status FROM jobs WHERE name = ?", (key, key, key))]
 '''
 
-HAND = "the placeholders are written by hand, one per name: generate them from the names " \
-       "(`\",\".join(\"?\" * len(names))`) for expand to add the new names, or the query would not match its parameters"
 GONE_HELD = "but line 12 binds it to placeholders written by hand, one per name: generate them from the constant " \
             "(`\",\".join(\"?\" * len(GONE))`) for expand to add the new names"
 
@@ -70,16 +71,16 @@ def test_bound_statuses_are_found(tmp_path: Path) -> None:
     assert scan.stdout.splitlines() == [
         f"prune.py:3:9: status-constant [certain, rewrite] 'failed' -> 'interrupted': {dead}",
         f"prune.py:3:19: status-constant [certain, rewrite] 'timeout' -> 'waiting_for_response': {dead}",
-        "to review (4):",
+        f"prune.py:13:92: status-sql-parameter [certain, rewrite] 'done' -> 'agent_responded': {bound}",
+        f"prune.py:13:100: status-sql-parameter [certain, rewrite] 'killed' -> 'halted': {bound}",
+        "to review (2):",
         f"prune.py:4:9: status-constant [certain, review] 'done' -> 'agent_responded': {gone}; {GONE_HELD}",
         f"prune.py:4:17: status-constant [certain, review] 'killed' -> 'halted': {gone}; {GONE_HELD}",
-        f"prune.py:13:92: status-sql-parameter [certain, review] 'done' -> 'agent_responded': {bound}; {HAND}",
-        f"prune.py:13:100: status-sql-parameter [certain, review] 'killed' -> 'halted': {bound}; {HAND}",
         "prune.py:24:94: status-sql-parameter: `killed` kept in expand (a written or single value), `halted` in "
         "contract: contract pending",
         "prune.py:25:90: status-sql-parameter: `killed` kept in expand (a written or single value), `halted` in "
         "contract: contract pending",
-        "1 file scanned, 6 findings: 2 to rewrite, 4 to review (expand phase)",
+        "1 file scanned, 6 findings: 4 to rewrite, 2 to review (expand phase)",
     ]
 
 
@@ -91,11 +92,15 @@ def test_after_expand_and_contract(tmp_path: Path) -> None:
     done = run_cli("apply", ".", "--write", "--phase", "expand", "--allow-dirty", cwd=root)
     assert done.returncode == 0, done.stderr
     expanded = PRUNE.replace('\nDEAD = ("failed", "timeout")',
-                             '\nDEAD = ("failed", "interrupted", "timeout", "waiting_for_response")')
+                             '\nDEAD = ("failed", "interrupted", "timeout", "waiting_for_response")') \
+        .replace('updated_at < ? AND status IN (?, ?)", (5, "done", "killed"))',
+                 'updated_at < ? AND status IN (?, ?, ?, ?)", (5, "done", "agent_responded", "killed", "halted"))')
     assert (root / "prune.py").read_text("utf-8") == expanded
-    # Both names of the generated list are pruned; the queries written by hand still run.
+    # Both names of the generated list and of the query written with its
+    # names are pruned; the query given GONE, left for review, still runs.
     assert _run(root, "failed", "timeout", "done", "killed") == old
     assert _run(root, "interrupted", "waiting_for_response", "done", "killed") == old
+    assert _run(root, "interrupted", "waiting_for_response", "agent_responded", "halted") == sorted(old + ["w1", "w2"])
     assert _stopped(root) == ["killed", "killed", "killed"], "expand writes the old name still"
     done = run_cli("apply", ".", "--write", "--phase", "contract", "--allow-dirty", cwd=root)
     assert done.returncode == 0, done.stderr
