@@ -30,6 +30,9 @@ _TRANSPORTS = frozenset({
     "send_json", "send", "recv", "ws_call", "rpc",
 })
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.List, cst.Tuple, cst.Dict)
+# Keywords whose strings are words for people (argparse's description and
+# help, a dialog's title): they name no source of what the call returns.
+_PROSE = frozenset({"description", "epilog", "help", "usage", "prog", "title"})
 # Calls that run a command line: their output is what the command prints.
 _COMMANDS = frozenset({"run", "check_output", "Popen", "getoutput", "split"})
 # Functions that copy a record with some fields replaced (by their module's

@@ -16,6 +16,7 @@ from codemods.provenance.model import (
     DECODERS,
     _TRANSPORTS,
     _LITERALS,
+    _PROSE,
     _COMMANDS,
     PASS_THROUGH,
     Scope,
@@ -163,6 +164,8 @@ class Origins(ResolverBase):
                     return exported
             for arg in node.args[:6]:
                 value = arg.value
+                if arg.keyword is not None and arg.keyword.value in _PROSE:
+                    continue  # ArgumentParser(description="... cron session cards"): words for people
                 if isinstance(value, shapes):
                     inner = self.origin(value, scope, depth + 1)
                     if inner.kind != "unknown" and inner.strength == "strong":

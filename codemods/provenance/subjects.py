@@ -326,6 +326,9 @@ class Subjects(ResolverBase):
         if function is None:
             return None
         positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)][skip:]
+        passed = self._passed_through(call, function, positional, name, scope, depth)
+        if passed is not None:
+            return passed
         for value, inner_scope in self.facts.function_returns.get(name, []):
             inner = self.subject(value, inner_scope, depth + 1)
             if inner is None or not inner.is_status or inner.root is None:
@@ -343,6 +346,32 @@ class Subjects(ResolverBase):
                 return Subject(f"{id(scope)}:{self.code(argument)}.{field}", True, argument, scope, shown, inner.marked)
             return Subject(inner.key, True, root, inner.scope, shown, inner.marked)
         return None
+
+    def _passed_through(self, call: cst.Call, function: cst.FunctionDef, positional: list[str], name: str,
+                        scope: Scope, depth: int) -> Subject | None:
+        """``_normalize(entry.get("status"))`` where the helper's one return
+        gives back its parameter normalised (``return str(value or
+        "").strip().lower()``, ``.replace("-", "_")`` too): the status read
+        of what the call passes."""
+        returns = self.facts.function_returns.get(name, [])
+        if len(returns) != 1:
+            return None
+        returned = returns[0][0]
+        while isinstance(returned, cst.Call) and isinstance(returned.func, cst.Attribute) \
+                and returned.func.attr.value == "replace" and len(returned.args) == 2 \
+                and all(isinstance(a.value, cst.SimpleString) for a in returned.args):
+            returned = returned.func.value  # .replace("-", "_"): spelling, as .lower() is
+        parts = list(unwrap(returned))
+        names = [p.value for p in parts if isinstance(p, cst.Name)]
+        if len(names) != 1 or names[0] not in positional or not all(
+                isinstance(p, cst.SimpleString) for p in parts if not isinstance(p, cst.Name)):
+            return None
+        argument = _argument(call, positional, names[0])
+        inner = self.subject(argument, scope, depth + 1) if argument is not None else None
+        if inner is None or not inner.is_status:
+            return None
+        shown = f"`{self.code(call)}` (`{name.rsplit('.', 1)[-1]}()` normalises {inner.description})"
+        return Subject(inner.key, True, inner.root, inner.scope, shown, inner.marked)
 
     def _collect_words(self) -> None:
         for comparison in self.facts.comparisons:

@@ -67,6 +67,12 @@ class Verdicts(ResolverBase):
                 return Verdict("certain", f"{verb} {subject.description}, where {origin.why}{extra}")
             if origin.kind == "mixed":
                 return Verdict("possible", f"{verb} {subject.description}, but {origin.why}")
+            shaped = self._shaped_parameter(subject) if origin.kind == "unknown" else None
+            if shaped is not None:
+                # Passed a status of objects only session rows are shaped like:
+                # the words of another vocabulary beside it are defensive extras.
+                extra = f"; {', '.join(map(repr, foreign))} kept as written" if foreign else ""
+                return Verdict("likely", f"{verb} {subject.description}, where {shaped}{extra}")
             origin = _UNKNOWN
         if subject.marked:
             return Verdict("certain", f"{subject.description} is marked `# migrator: {MARK_STATUS}`")
@@ -220,6 +226,41 @@ class Verdicts(ResolverBase):
         if not found or not all(o.kind == "session" and o.strength == "strong" for o in found):
             return _UNKNOWN
         return found[0]
+
+
+    def _shaped_parameter(self, subject: Subject) -> str | None:
+        """Why a parameter holds a session status when every call of its
+        function (in this module, none from another) passes a status read of
+        an object the caller also reads a key only session rows have from
+        (``_is_failed_like(current, ...)`` after ``current =
+        _normalize(entry.get("status"))`` and ``entry.get("abortedLastRun")``),
+        in code that handles no other vocabulary; None otherwise."""
+        name = subject.key.split(":", 1)[-1]
+        function = subject.scope.node
+        bindings = subject.scope.bindings.get(name, [])
+        if not bindings or not all(b.kind == "param" for b in bindings) or not isinstance(function, cst.FunctionDef):
+            return None
+        cls = self.facts.method_class.get(id(function))
+        qualified = function.name.value if cls is None else f"{cls}.{function.name.value}"
+        if self.facts.functions.get(qualified) is not function or self.tree.passed.get(qualified):
+            return None
+        positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+        if cls is not None and not _decorated(function, "staticmethod"):
+            positional = positional[1:]
+        calls = self.facts.calls_of(qualified) if cls is None else self._method_calls(qualified)
+        why = None
+        for call, where in calls:
+            argument = _argument(call, positional, name)
+            read = self.subject(argument, where) if argument is not None else None
+            if read is None or not read.is_status or read.root is None or self.mixed_for(where):
+                return None
+            shaped = by_shape(cast("Resolver", self), read)
+            if shaped is None:
+                return None
+            line = self.facts.pos(call).start.line
+            why = why or (f"`{name}` of `{qualified}()` is passed {read.description} at line {line}, {shaped}, "
+                          "which only a session row has")
+        return why
 
 
 def _alternatives(value: cst.BaseExpression) -> list[cst.BaseExpression]:
