@@ -67,12 +67,6 @@ SAMPLE_LINES = 20
 # Bytes read at a time. Memory is bounded by this plus the longest line.
 BLOCK = 1 << 16
 
-# The stream's hashing and writing go to a second thread in batches of about
-# this many bytes (what the stream reads and writes together), at most
-# SIDE_DEPTH batches behind the parsing.
-SIDE_BATCH = 1 << 19
-SIDE_DEPTH = 2
-
 # A JSON string token (the unrolled form: fast on long strings).
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _WS = rb"[ \t\r\n]*"
@@ -487,99 +481,6 @@ def _split_ending(raw: bytes) -> tuple[bytes, bytes]:
 # --- the stream --------------------------------------------------------------
 
 
-class _Side:
-    """The stream's hashing and writing, on one worker thread a batch or two
-    behind the parsing: ``hashlib`` and writes of large buffers release the
-    GIL, so on a second core they cost little wall time. Each of ``calls``
-    (a hasher's ``update``, a file's ``write``) gets its bytes in order, joined
-    into one buffer per batch: every call is a wait for the GIL, which the
-    parsing thread gives up only at its switch interval, so the calls are few
-    and the interval short while the worker runs. A stream shorter than one
-    batch never starts the thread. An error in the worker is raised here, at
-    the next batch or at :meth:`finish`."""
-
-    def __init__(self, calls: Sequence[Callable[[bytes], Any]]) -> None:
-        self.calls = calls
-        self.parts: list[list[bytes]] = [[] for _ in calls]
-        self.size = 0
-        self.thread: Any = None
-        self.error: BaseException | None = None
-
-    def add(self, which: int, data: bytes) -> None:
-        self.parts[which].append(data)
-        self.size += len(data)
-        if self.size >= SIDE_BATCH:
-            self._send()
-
-    def _batch(self) -> list[bytes]:
-        batch = [b"".join(parts) for parts in self.parts]
-        self.parts = [[] for _ in self.calls]
-        self.size = 0
-        return batch
-
-    def _send(self) -> None:
-        import queue
-        import sys
-        import threading
-
-        if self.thread is None:
-            self.todo: queue.SimpleQueue[Any] = queue.SimpleQueue()
-            self.room = threading.Semaphore(SIDE_DEPTH)
-            self.interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(self.interval, 0.0002))
-            self.thread = threading.Thread(target=self._work, name="jsonl-side", daemon=True)
-            self.thread.start()
-        self.room.acquire()
-        self._raise()
-        self.todo.put(self._batch())
-
-    def _work(self) -> None:
-        while (batch := self.todo.get()) is not None:
-            try:
-                if self.error is None:
-                    for call, data in zip(self.calls, batch):
-                        if data:
-                            call(data)
-            except BaseException as exc:  # raised again in the stream's thread
-                self.error = exc
-            finally:
-                self.room.release()
-
-    def _raise(self) -> None:
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
-
-    def _join(self) -> None:
-        import sys
-
-        self.todo.put(None)
-        self.thread.join()
-        self.thread = None
-        sys.setswitchinterval(self.interval)
-
-    def stop(self) -> None:
-        """The stream failed: let the worker end, dropping what is not sent."""
-        if self.thread is not None:
-            self.error = self.error or RuntimeError("stopped")  # the worker skips what is queued
-            self._join()
-
-    def finish(self) -> None:
-        """Run what is left, wait for the worker, and raise its error."""
-        if self.thread is not None:
-            self.todo.put(self._batch())
-            self._join()
-        else:
-            for call, data in zip(self.calls, self._batch()):
-                if data:
-                    call(data)
-        self._raise()
-
-
-def _nothing(data: bytes) -> None:
-    """Where no copy or no sink is asked for."""
-
-
 def stream(
     source: BinaryIO,
     patterns: Sequence[PointerPattern],
@@ -610,42 +511,17 @@ def stream(
     # Whole blocks pay for every line, so they are used while most lines
     # change; per-line work pays only for candidates. They report edits (the
     # first findings of a file among them) but write no patch.
-    can_bulk = migrator.keys is not None and on_patch is None
-    partial: list[bytes] = []
-    side = _Side([hasher.update, copy.write if copy is not None else _nothing,
-                  sink.write if sink is not None else _nothing])
-    try:
-        lines = _stream_blocks(source, sink, copy, hasher, side, migrator, candidate, plain, detail, per_line,
-                               can_bulk, stats, on_edit, on_patch, partial)
-        side.finish()  # the tail is written after every block
-    except BaseException:
-        side.stop()
-        raise
-    tail = b"".join(partial)
-    if tail:
-        lines += 1
-        _tail(tail, lines, migrator, candidate, detail, stats, sink, on_edit, on_patch)
-    stats.lines = lines
-    stats.sha256 = hasher.hexdigest()
-    return stats
-
-
-def _stream_blocks(source: BinaryIO, sink: BinaryIO | None, copy: BinaryIO | None, hasher: Any, side: _Side,
-                   migrator: "_Migrator", candidate: re.Pattern[bytes], plain: re.Pattern[bytes], detail: bool,
-                   per_line: Any, can_bulk: bool, stats: StreamStats, on_edit: Any, on_patch: Any,
-                   partial: list[bytes]) -> int:
-    """The whole lines of :func:`stream`; ``partial`` is left holding the
-    bytes after the last newline. Returns the number of lines."""
-    bulk = can_bulk
+    can_bulk = bulk = migrator.keys is not None and on_patch is None
     pause = 0
     lines = 0
+    partial: list[bytes] = []
     while True:
         chunk = source.read(BLOCK)
         if not chunk:
             break
-        side.add(0, chunk)
+        hasher.update(chunk)
         if copy is not None:
-            side.add(1, chunk)
+            copy.write(chunk)
         cut = chunk.rfind(b"\n") + 1
         if not cut:
             partial.append(chunk)  # a line longer than a block
@@ -653,7 +529,7 @@ def _stream_blocks(source: BinaryIO, sink: BinaryIO | None, copy: BinaryIO | Non
         if partial:
             partial.append(chunk[:cut])
             block = b"".join(partial)
-            partial.clear()
+            partial = []
         else:
             block = chunk if cut == len(chunk) else chunk[:cut]
         if cut < len(chunk):
@@ -681,9 +557,15 @@ def _stream_blocks(source: BinaryIO, sink: BinaryIO | None, copy: BinaryIO | Non
         if can_bulk:
             bulk = (stats.changed_lines - changed) * 2 > count
         if sink is not None:
-            side.add(2, out)
+            sink.write(out)
         lines += count
-    return lines
+    tail = b"".join(partial)
+    if tail:
+        lines += 1
+        _tail(tail, lines, migrator, candidate, detail, stats, sink, on_edit, on_patch)
+    stats.lines = lines
+    stats.sha256 = hasher.hexdigest()
+    return stats
 
 
 def _bulk(

@@ -522,36 +522,3 @@ def test_whole_blocks_with_export_lines_agree(odd: bytes, rules: list[str]) -> N
     data = b"".join(line + b"\n" + (odd + b"\n" if i % 7 == 3 else b"") for i, line in enumerate(base))
     got = check(data, rules)
     assert got["changed"] >= 60
-
-
-def test_hashing_and_writing_behind_the_parse_keep_order_and_raise_a_failed_write() -> None:
-    # An export of several batches: the copy, the sink and the digest get
-    # every byte in order from the worker thread; a sink that fails midway
-    # fails the stream with its own error, and the worker ends with it.
-    import hashlib
-    import sys
-    import threading
-
-    data, expected, _ = _export(30_000)
-    assert len(data) > 4 * jsonlines.SIDE_BATCH
-    sink, copy = io.BytesIO(), io.BytesIO()
-    stats = jsonlines.stream(io.BytesIO(data), [P("/status")], MAPPING, sink, copy=copy)
-    assert (sink.getvalue(), copy.getvalue()) == (expected, data)
-    assert stats.sha256 == hashlib.sha256(data).hexdigest()
-
-    class Full(io.RawIOBase):
-        written = 0
-
-        def writable(self) -> bool:
-            return True
-
-        def write(self, data: Any) -> int:
-            if Full.written > 2 * jsonlines.SIDE_BATCH:
-                raise OSError(28, "No space left on device")
-            Full.written += len(data)
-            return len(data)
-
-    before, interval = threading.active_count(), sys.getswitchinterval()
-    with pytest.raises(OSError, match="No space left on device"):
-        jsonlines.stream(io.BytesIO(data), [P("/status")], MAPPING, Full())
-    assert (threading.active_count(), sys.getswitchinterval()) == (before, interval)
