@@ -87,7 +87,7 @@ class FrameSession:
         # event name (its bytes as written) -> _PARSE, _PASS, _PASS_COUNTED or
         # a test of the frame's bytes, for the negotiation in force (cleared
         # when it is made)
-        self._event_decisions: dict[bytes, int | Callable[[bytes], bool]] = {}
+        self._event_decisions: dict[bytes, int | Callable[[bytes], bool | None]] = {}
         manifest = translator.manifest
         self._methods = {s.name for s in manifest.gateway if s.kind == "response"}
         self._requests = {s.name for s in manifest.gateway if s.kind == "request"}
@@ -162,8 +162,16 @@ class FrameSession:
                 if self.counters is not None:
                     self.counters.record(self.client_id, self.client_version, frames=1)
                 return None
-            if callable(decision) and not decision(text):
-                return None  # this frame of the surface lacks what the surface requires
+            if callable(decision):
+                carries = decision(text)
+                if carries is False:
+                    return None  # this frame of the surface lacks what the surface requires
+                if carries is None:
+                    # A frame of the surface with no name the client's
+                    # vocabulary renames: nothing to change; an old client's counts.
+                    if self.counters is not None and self.negotiation is not None and self.negotiation.client == "old":
+                        self.counters.record(self.client_id, self.client_version, frames=1)
+                    return None
         elif not awaiting_hello:
             head = (_HEAD_BYTES if isinstance(text, bytes) else _HEAD_STR).match(text)
             if head is not None and not self._worth_parsing(head.group(1), head.group(2)):
@@ -191,7 +199,7 @@ class FrameSession:
                 return self._serve(frame, "event", name, frame["payload"])
         return None
 
-    def _event_decision(self, text: bytes) -> int | Callable[[bytes], bool] | None:
+    def _event_decision(self, text: bytes) -> int | Callable[[bytes], bool | None] | None:
         """What an event's name decides (None: the head is not plain enough
         to tell), remembered per name: the same for every frame of it while
         the negotiation stands, so most frames cost a dict lookup. For a
@@ -215,7 +223,8 @@ class FrameSession:
         elif value in self._events:
             decision = self._surface_decision()
             if decision == _PARSE:
-                decision = self.translator.precheck("event", value) or _PARSE
+                client = self.negotiation.client if self.negotiation is not None else None
+                decision = self.translator.precheck("event", value, client) or _PARSE
         else:
             decision = _PASS
         self._event_decisions[name] = decision

@@ -82,23 +82,37 @@ class Translator:
         session-status surface of ``kind`` (``response``, ``event``, ``tool``)."""
         return (kind, name) in self._surfaces
 
-    def precheck(self, kind: str, name: str) -> Callable[[bytes], bool] | None:
-        """For a surface that only some payloads are (``requires``): a test of
-        a frame's raw bytes that is False only when the frame cannot hold
-        every required key, so it passes unparsed. (A key is looked for as a
-        JSON string token, any escape of it included; one found as a value
-        instead only costs the parse.) None for a surface that requires nothing."""
+    def precheck(self, kind: str, name: str, vocabulary: Vocab | None = None) -> Callable[[bytes], bool | None] | None:
+        """A test of a frame's raw bytes, so that a frame that cannot change
+        passes unparsed: False when it lacks a key the surface requires (it
+        is no frame of the surface), None when, given the ``vocabulary`` the
+        client gets, it holds none of the names that vocabulary renames (a
+        ``running`` session's change, say), True when it must be parsed. A
+        key or a name is looked for as a JSON string token, any escape of it
+        included; one found elsewhere only costs the parse. None when
+        nothing can be told from the bytes."""
         surface = self._surfaces.get((kind, name))  # type: ignore[arg-type]
-        if surface is None or not surface.spec.requires:
+        if surface is None:
             return None
         keys = surface.spec.requires
+        names = sorted(v for v, w in self._maps[vocabulary].items() if v != w) if vocabulary is not None else []
+        if not keys and not names:
+            return None
         plain = tuple(json.dumps(k, ensure_ascii=False).encode() for k in keys)
         spelled = tuple(value_pattern([k], "json") for k in keys)
+        renamed = value_pattern(names, "json-unescaped").search if names else None
+        any_renamed = value_pattern(names, "json").search if names else None
 
-        def carries(raw: bytes) -> bool:
-            if b"\\" not in raw:  # no escape: each key has one spelling
-                return all(token in raw for token in plain)
-            return all(pattern.search(raw) is not None for pattern in spelled)
+        def carries(raw: bytes) -> bool | None:
+            if b"\\" not in raw:  # no escape: each key and name has one spelling
+                for token in plain:
+                    if token not in raw:
+                        return False
+                return True if renamed is None or renamed(raw) is not None else None
+            for pattern in spelled:
+                if pattern.search(raw) is None:
+                    return False
+            return True if any_renamed is None or any_renamed(raw) is not None else None
 
         return carries
 

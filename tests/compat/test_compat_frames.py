@@ -101,3 +101,27 @@ def test_an_event_that_only_some_frames_are_a_surface_of_is_told_by_its_bytes() 
     out = session.from_gateway(escaped)
     assert out is not None
     assert json.loads(out)["payload"] == {"status": "agent_responded", "session": {"status": "waiting_for_response"}}
+
+
+def test_a_frame_holding_no_name_to_rename_passes_as_it_came() -> None:
+    """A `sessions.changed` frame whose statuses are all names the client's
+    vocabulary keeps (`running`) passes untouched, and an old client's frame
+    still counts; a name spelled with an escape is still found and renamed."""
+    running = b'{"type":"event","event":"sessions.changed","payload":{"status":"running","session":{"status":"running"}}}'
+    escaped = b'{"type":"event","event":"sessions.changed","payload":{"status":"d\\u006fne"}}'
+    new = connected([CAPABILITY], OLD_VERSION)
+    assert [new.from_gateway(running), new.from_gateway(running)] == [None, None]
+    out = new.from_gateway(escaped)
+    assert out is not None and json.loads(out)["payload"] == {"status": "agent_responded"}
+    plain = running.replace(b'"running"}}', b'"failed"}}')
+    out = new.from_gateway(plain)
+    assert out is not None and json.loads(out)["payload"]["session"] == {"status": "interrupted"}
+    # An old client of a new gateway: the new names are what it must not see.
+    old = connected([], NEW_VERSION)
+    assert old.counters is not None and old.client_id is not None and old.client_version is not None
+    before = old.counters.get(old.client_id, old.client_version)
+    assert old.from_gateway(running) is None
+    after = old.counters.get(old.client_id, old.client_version)
+    assert (after.frames, after.translated) == (before.frames + 1, before.translated)
+    out = old.from_gateway(running.replace(b'"running"}}', b'"halted"}}'))
+    assert out is not None and json.loads(out)["payload"]["session"] == {"status": "killed"}
