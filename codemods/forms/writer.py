@@ -42,10 +42,17 @@ RULE = Rule(
 def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan) -> None:
     copies: set[int] | None = None
     in_stores: dict[int, Verdict] | None = None
+    # The statuses the records of each list of dict literals hold.
+    beside: dict[int, set[str]] = {}
+    for target, literal, _, kind in facts.writers:
+        if kind == "dict" and id(target) in facts.records:
+            beside.setdefault(facts.records[id(target)], set()).add(string_value(literal) or "")
     for target, literal, scope, kind in facts.writers:
         value = string_value(literal)
         if value not in rw.vocab.old or kind == "default":
             continue
+        if kind == "dict" and beside.get(facts.records.get(id(target), 0), set()) & resolver.foreign_words:
+            continue  # [{"status": "in_progress"}, {"status": "done"}]: records of another vocabulary
         if kind == "dict":
             # `row.model_copy(update={...})` of a session row: the copy form's.
             from codemods.forms.copy_writer import update_dicts

@@ -90,6 +90,10 @@ class ModuleFacts(cst.CSTVisitor):
         # :func:`codemods.sites.validating_helpers`), set by the analysis.
         self.validators: dict[str, Validator] = {}
         self.writers: list[tuple[cst.BaseExpression, cst.SimpleString, Scope, str]] = []
+        # A dict literal that is one of the records of a list or tuple of
+        # dict literals -> that list's id: its siblings are records of the
+        # same kind (`[{"status": "in_progress"}, {"status": "done"}]`).
+        self.records: dict[int, int] = {}
         self.matches: list[MatchStatement] = []
         self.dispatches: list[Dispatch] = []
         # `self.reactions.get(status)`: lookups in a table held on an object,
@@ -669,6 +673,15 @@ class ModuleFacts(cst.CSTVisitor):
         words = [string_value(e.value) for e in node.elements[:3]]
         if len(words) >= 2 and words[0] == "openclaw" and words[1]:
             self._note_identifier(f"openclaw {words[1]}", in_string=True)
+        self._note_records(node)
+
+    def visit_Tuple(self, node: cst.Tuple) -> None:
+        self._note_records(node)
+
+    def _note_records(self, node: cst.List | cst.Tuple) -> None:
+        if len(node.elements) >= 2 and all(isinstance(e.value, cst.Dict) for e in node.elements):
+            for element in node.elements:
+                self.records[id(element.value)] = id(node)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self._note_identifier(node.attr.value)

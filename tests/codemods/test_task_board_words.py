@@ -62,3 +62,40 @@ def test_both_phases_touch_the_session_test_only(tmp_path: Path) -> None:
         'in ("done", "blocked")', 'in ("done", "agent_responded", "blocked")')})
     apply_phase(tmp_path, "contract", package, FILES, {"board.py": board.replace(
         'in ("done", "blocked")', 'in ("agent_responded", "blocked")')})
+
+
+SEEDS = {
+    "seed.py": '''import json
+from pathlib import Path
+
+STORE = Path("agents/main/sessions/sessions.json")
+
+DEFAULT_TASKS = [
+    {"id": 1, "title": "bridge", "status": "in_progress"},
+    {"id": 2, "title": "feed", "status": "done"},
+]
+
+SAMPLE_SESSIONS = [
+    {"key": "agent:main:a", "status": "done"},
+    {"key": "agent:main:b", "status": "failed"},
+]
+
+
+def sessions():
+    return json.loads(STORE.read_text())
+''',
+}
+
+
+def test_a_record_beside_a_task_board_s_records_is_the_board_s(tmp_path: Path) -> None:
+    # The seeded tasks hold `in_progress`: their `done` is the board's. The
+    # sample sessions hold session words only: listed for review, as before.
+    write_package(tmp_path, "seed", SEEDS)
+    scan = run_cli("scan", ".", "--phase", "contract", cwd=tmp_path)
+    assert (scan.returncode, scan.stderr) == (1, "")
+    assert scan.stdout.splitlines() == [
+        "to review (2):",
+        "seed/seed.py:12:39: status-writer [possible, review] 'done' -> 'agent_responded'",
+        "seed/seed.py:13:39: status-writer [possible, review] 'failed' -> 'interrupted'",
+        "2 files scanned, 2 findings: 0 to rewrite, 2 to review (contract phase)",
+    ]
