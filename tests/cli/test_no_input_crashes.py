@@ -219,7 +219,7 @@ def test_ctrl_c_during_write_stops_at_a_file_boundary(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_during_the_analysis_stops_the_workers(tmp_path: Path) -> None:
-    for i in range(1500):  # seconds of analysis even on a fast machine
+    for i in range(3000):  # seconds of analysis even on a fast machine
         # Each file its own bytes: a module parsed once is not parsed again
         # for a copy of it, which would make the analysis far too short.
         (tmp_path / f"f{i:04d}.py").write_bytes(SESSION_TEST + f"# {i}\n".encode())
