@@ -65,10 +65,9 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
             if id(target) in in_stores:
                 continue
             evidence = resolver.module_evidence
-            verdict = Verdict(
-                "possible",
-                "a dict literal with a status key" + (f"; module talks to OpenClaw ({evidence[0]})" if evidence else ""),
-            )
+            if not evidence:
+                continue  # {"status": "done"} in code that never talks to OpenClaw: a record of its own
+            verdict = Verdict("possible", f"a dict literal with a status key; module talks to OpenClaw ({evidence[0]})")
         else:
             stored = stored_verdict(resolver, target, scope, value, "assigned to")
             if stored is None:
