@@ -78,6 +78,10 @@ class Verdicts(ResolverBase):
             return Verdict("certain", f"{subject.description} is marked `# migrator: {MARK_STATUS}`")
         if foreign:
             return Verdict(None, f"{subject.description} is also compared with {', '.join(map(repr, foreign))}")
+        typed = self._typed_words(subject)
+        if typed and (typed & self.foreign_words or not typed & self.vocab.old):
+            shown = ", ".join(map(repr, sorted(typed & self.foreign_words or typed)))
+            return Verdict(None, f"{subject.description} is declared a `Literal` of another vocabulary ({shown})")
         together = sorted(w for w in words & set(self.vocab.unchanged))
         evidence = (
             f"module talks to OpenClaw ({self.module_evidence[0]})" if self.module_evidence else ""
@@ -227,6 +231,62 @@ class Verdicts(ResolverBase):
             return _UNKNOWN
         return found[0]
 
+
+    def _typed_words(self, subject: Subject) -> set[str] | None:
+        """The words of the ``Literal`` type a status of unknown origin is
+        declared with: a parameter annotated with one (directly, or through
+        an alias of this module: ``status: SubgraphStatus``), or, for a field
+        read off an object, the types the classes of this module declare
+        that field with (``status: Literal["running", "completed", ...]``);
+        None when not every declaration is such a type."""
+        if subject.is_status:
+            field = subject.key.rsplit(".", 1)[-1]
+            found: set[str] | None = None
+            for body in self.facts.classes.values():
+                for statement in body.body.body:
+                    for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+                        if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) \
+                                and small.target.value == field:
+                            words = self._literal_words(small.annotation.annotation, 0)
+                            if words is None:
+                                return None
+                            found = (found or set()) | words
+            return found
+        bindings = subject.scope.lookup(subject.key.split(":", 1)[-1])
+        if not bindings or not all(b.kind == "param" and b.annotation is not None for b in bindings):
+            return None
+        typed: set[str] = set()
+        for binding in bindings:
+            assert binding.annotation is not None
+            words = self._literal_words(binding.annotation, 0)
+            if words is None:
+                return None
+            typed |= words
+        return typed
+
+    def _literal_words(self, node: cst.BaseExpression, depth: int) -> set[str] | None:
+        """The strings of ``Literal[...]`` (``X | None``, ``Optional[X]`` and a
+        module-level alias of one followed), or None for any other type."""
+        if depth > 3:
+            return None
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            sides = [n for n in (node.left, node.right) if not (isinstance(n, cst.Name) and n.value == "None")]
+            found = [self._literal_words(n, depth + 1) for n in sides]
+            return None if not found or any(w is None for w in found) else set().union(*found)  # type: ignore[arg-type]
+        if isinstance(node, cst.Subscript):
+            wrapper = (cst.helpers.get_full_name_for_node(node.value) or "").rsplit(".", 1)[-1]
+            if wrapper == "Optional" and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                return self._literal_words(node.slice[0].slice.value, depth + 1)
+            if wrapper == "Literal":
+                return {w for e in node.slice if isinstance(e.slice, cst.Index)
+                        for w in [string_value(e.slice.value)] if w is not None}
+            return None
+        if isinstance(node, cst.Name):
+            module = self.facts.module_scope
+            aliases = module.bindings.get(node.value, []) if module is not None else []
+            if len(aliases) == 1 and aliases[0].kind == "assign" and aliases[0].value is not None:
+                return self._literal_words(aliases[0].value, depth + 1)
+        return None
 
     def _shaped_parameter(self, subject: Subject) -> str | None:
         """Why a parameter holds a session status when every call of its
