@@ -399,10 +399,12 @@ class Subjects(ResolverBase):
             if words and subject is not None:
                 self._words_by_key.setdefault(subject.key, set()).update(words)
         for target, value, scope, kind in self.facts.writers:
-            if kind in ("dict", "default"):
+            word = string_value(value)
+            # A default of another vocabulary (`entry.get("status", "completed")`)
+            # says what the value holds; a session name as a default says nothing new.
+            if kind == "dict" or (kind == "default" and word not in self.foreign_words):
                 continue
             subject = self.subject(target, scope)
-            word = string_value(value)
             if subject is not None and word is not None:
                 self._words_by_key.setdefault(subject.key, set()).add(word)
 
