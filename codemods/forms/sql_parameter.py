@@ -67,7 +67,7 @@ RULE = Rule(
             "def lost(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status = ?\", "
             "(\"failed\",)).fetchall()\n",
             "def lost(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status IN (?, ?)\", "
-            "(\"failed\", \"interrupted\",)).fetchall()\n",
+            "(\"failed\", \"interrupted\")).fetchall()\n",
             "def lost(con):\n    return con.execute(\"SELECT session_key FROM session_windows WHERE status = ?\", "
             "(\"interrupted\",)).fetchall()\n",
         ),
@@ -285,6 +285,11 @@ def rewrite_call(node: cst.Call, edit: str, vocab: Vocabulary, phase: str) -> cs
         sql = sql[:test.span[0]] + _placeholders(sql, test, len(grown)) + sql[test.span[1]:]
     if isinstance(params, cst.Tuple) and len(elements) == 1 and elements[0].comma is cst.MaybeSentinel.DEFAULT:
         elements[0] = elements[0].with_changes(comma=cst.Comma())  # ("agent_responded",): still a tuple
+    elif len(params.elements) == 1 and len(elements) > 1 and isinstance(elements[-1].comma, cst.Comma) \
+            and isinstance(elements[-1].comma.whitespace_after, cst.SimpleWhitespace):
+        # ("failed",) grown to ("failed", "interrupted"): the one-name tuple's
+        # comma is not needed (one before a line break is the code's style).
+        elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     prefix, quote = query.prefix, query.quote
     new_query = query.with_changes(value=f"{prefix}{quote}{sql}{quote}")
     return node.with_changes(args=[node.args[0].with_changes(value=new_query),
