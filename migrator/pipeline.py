@@ -263,10 +263,29 @@ def _survey_all(items: list[tuple[Engine, SourcePath]], index: Any, prefilter: b
 
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Ctrl-C (workers ignore it) or a consumer that stopped: drop the work
-    not started and stop the workers instead of letting them finish it."""
-    for process in list(getattr(pool, "_processes", {}).values()):
-        process.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
+    not started and stop the workers instead of letting them finish it.
+
+    The pool's own thread then finds its workers gone and sets an error on
+    each future it still holds; before Python 3.12 it dies on one that
+    ``map()`` had cancelled as the interrupt left it (InvalidStateError), and
+    prints that traceback. That one error of that thread is not shown."""
+    import threading
+    from concurrent.futures import InvalidStateError
+
+    shown = threading.excepthook
+
+    def quiet(args: Any) -> None:
+        if not (isinstance(args.exc_value, InvalidStateError)
+                and args.thread is getattr(pool, "_executor_manager_thread", None)):
+            shown(args)
+
+    threading.excepthook = quiet
+    try:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        threading.excepthook = shown
 
 
 def _survey_in_worker(position: int) -> tuple[Known, bytes | None] | Problem:
