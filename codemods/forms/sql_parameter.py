@@ -303,17 +303,22 @@ def _placeholders(sql: str, test: ParameterTest, count: int) -> str:
     for ``!=`` / ``<>``; for one name ``= ?`` (``!= ?``), as contract
     leaves what expand made of a ``= ?``."""
     written = sql[test.span[0]:test.span[1]]
+    negated = _negated(written)
     if count == 1:
-        return "!= ?" if re.match(r"(?i)not\b|!=|<>", written) else "= ?"
+        return "!= ?" if negated else "= ?"
     listed = re.search(r"\(\s*(.*?)\s*\)", written)
     separator = ", "
     if listed is not None and "," in listed.group(1):
         separator = re.search(r"\?(\s*,\s*)\?", listed.group(1)).group(1)  # type: ignore[union-attr]
-    negated = bool(re.match(r"(?i)not\b", written) or re.match(r"!=|<>", written))
     words = re.findall(r"[A-Za-z]+", written) or re.findall(r"\b(?:select|update|delete|where|from)\b", sql, re.I)
     upper = not words or words[0].isupper()
     keyword = ("NOT IN" if negated else "IN") if upper else ("not in" if negated else "in")
     return f"{keyword} ({separator.join('?' * count)})"
+
+
+def _negated(written: str) -> bool:
+    """Whether a test's operator (``NOT IN (...)``, ``!= ?``, ``<> ?``) excludes its names."""
+    return re.match(r"(?i)not\b|!=|<>", written) is not None
 
 
 def normalize(node: ast.Call) -> None:
@@ -326,7 +331,7 @@ def normalize(node: ast.Call) -> None:
     sql = node.args[0].value
     for test in sorted(parameter_tests(sql), key=lambda t: -t.span[0]):
         if test.span != (0, 0) and not test.writes:
-            negated = bool(re.match(r"(?i)not\b|!=|<>", sql[test.span[0]:test.span[1]]))
+            negated = _negated(sql[test.span[0]:test.span[1]])
             sql = sql[:test.span[0]] + ("NOT IN (?)" if negated else "IN (?)") + sql[test.span[1]:]
     node.args[0] = ast.Constant(sql)
 

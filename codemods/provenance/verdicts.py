@@ -196,17 +196,10 @@ class Verdicts(ResolverBase):
         project passes a status read of a session row (``row.get("status")``,
         a name bound from one): that row's origin. What is passed is judged,
         not the parameter's name: ``kind`` given ``row["kind"]`` gets nothing."""
-        function = scope.node
-        if not isinstance(function, cst.FunctionDef):
+        sites = self._call_sites(scope)
+        if sites is None:
             return _UNKNOWN
-        cls = self.facts.method_class.get(id(function))
-        name = function.name.value if cls is None else f"{cls}.{function.name.value}"
-        if self.facts.functions.get(name) is not function:
-            return _UNKNOWN
-        positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
-        if cls is not None and not _decorated(function, "staticmethod"):
-            positional = positional[1:]  # a method's callers do not pass its `self`
-        calls = self.facts.calls_of(name) if cls is None else self._method_calls(name)
+        name, positional, calls = sites
         found: list[Origin] = []
         for call, where in calls:
             argument = _argument(call, positional, param)
@@ -288,6 +281,22 @@ class Verdicts(ResolverBase):
                 return self._literal_words(aliases[0].value, depth + 1)
         return None
 
+    def _call_sites(self, scope: Scope) -> tuple[str, list[str], list[tuple[cst.Call, Scope]]] | None:
+        """For the function ``scope`` is the body of (one of this module's,
+        or a method): its name as calls name it, the parameters its callers
+        pass by position, and its calls in this module; None otherwise."""
+        function = scope.node
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        cls = self.facts.method_class.get(id(function))
+        name = function.name.value if cls is None else f"{cls}.{function.name.value}"
+        if self.facts.functions.get(name) is not function:
+            return None
+        positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+        if cls is not None and not _decorated(function, "staticmethod"):
+            positional = positional[1:]  # a method's callers do not pass its `self`
+        return name, positional, self.facts.calls_of(name) if cls is None else self._method_calls(name)
+
     def _shaped_parameter(self, subject: Subject) -> str | None:
         """Why a parameter holds a session status when every call of its
         function (in this module, none from another) passes a status read of
@@ -296,18 +305,11 @@ class Verdicts(ResolverBase):
         _normalize(entry.get("status"))`` and ``entry.get("abortedLastRun")``),
         in code that handles no other vocabulary; None otherwise."""
         name = subject.key.split(":", 1)[-1]
-        function = subject.scope.node
         bindings = subject.scope.bindings.get(name, [])
-        if not bindings or not all(b.kind == "param" for b in bindings) or not isinstance(function, cst.FunctionDef):
+        sites = self._call_sites(subject.scope) if bindings and all(b.kind == "param" for b in bindings) else None
+        if sites is None or self.tree.passed.get(sites[0]):
             return None
-        cls = self.facts.method_class.get(id(function))
-        qualified = function.name.value if cls is None else f"{cls}.{function.name.value}"
-        if self.facts.functions.get(qualified) is not function or self.tree.passed.get(qualified):
-            return None
-        positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
-        if cls is not None and not _decorated(function, "staticmethod"):
-            positional = positional[1:]
-        calls = self.facts.calls_of(qualified) if cls is None else self._method_calls(qualified)
+        qualified, positional, calls = sites
         why = None
         for call, where in calls:
             argument = _argument(call, positional, name)
