@@ -22,7 +22,9 @@ import click
 from migrator import progress, report
 from migrator.compat.command import gateway
 from migrator.config import Options, closest, load_options
-from migrator.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_UNREADABLE, EXIT_USAGE, MigratorError
+from migrator.errors import (
+    EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_UNREADABLE, EXIT_USAGE, MigratorError, error_line,
+)
 from migrator.findings import CONFIDENCES
 from migrator.journal import JOURNAL_DIR
 from migrator.manifest import PHASES, load_manifest
@@ -34,10 +36,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(message: str, code: int) -> None:
-    from migrator.errors import error_line
-
     click.echo(error_line(message), err=True)
     sys.exit(code)
+
+
+def _interrupted() -> None:
+    """Ctrl-C: one line, the exit handlers, exit 130. Not through
+    ``sys.exit``: when the interrupt came while Python ran code compiled
+    from a string (a dataclass's methods, built as its module is imported),
+    CPython remembers it as unhandled however it was caught, and at exit
+    kills itself with SIGINT instead of exiting 130."""
+    import atexit
+
+    click.echo(error_line("interrupted; nothing was written"), err=True)
+    atexit._run_exitfuncs()  # staged files are removed as on any exit
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
 
 
 def handle_errors(fn: F) -> F:
@@ -52,7 +67,7 @@ def handle_errors(fn: F) -> F:
         except KeyboardInterrupt:
             # Writes stop at a file boundary on their own (see write.write);
             # reaching here, nothing was being written.
-            _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+            _interrupted()
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # a bug: still one line, and exit 2
