@@ -12,7 +12,9 @@ bounded in count and in time.
 With --real, the gateway is a real `openclaw gateway run` of 2026.9.6 (see
 bench/real_gateway.py), and a naive relay (websockets recv/send, no parsing)
 runs beside the proxy as the baseline a relay in Python costs: the median
-`sessions.list` round trip of a client with session-status-v2. (Frames per
+`sessions.list` round trip of a client with session-status-v2. The same relay
+on uvloop (the proxy's own loop) and the byte relay below run beside them, to
+tell what the loop gives from what the proxy's own code costs. (Frames per
 second are measured with the test gateway: the real one cannot be made to push
 events faster than it computes them.)
 
@@ -218,24 +220,40 @@ async def main_real(rounds: int) -> int:
                 return 1
             upstream = f"ws://127.0.0.1:{port}"
             relay, relay_port = await spawn([__file__, "--naive-relay", upstream], r"127\.0\.0\.1:(\d+)", "stderr")
+            # The same relay on the proxy's own loop: what the loop alone gives.
+            uv_relay, uv_relay_port = await spawn([__file__, "--naive-relay", upstream, "--uvloop"],
+                                                  r"127\.0\.0\.1:(\d+)", "stderr")
+            byte, byte_port = await spawn([__file__, "--byte-relay", str(port)], r"127\.0\.0\.1:(\d+)", "stderr")
             proxy, proxy_port = await spawn(["-m", "migrator", "gateway", "--listen", "127.0.0.1:0", "--upstream", upstream,
                                              "--stats"], r"listening on 127\.0\.0\.1:(\d+)", "stderr")
-            urls = {"direct": upstream, "naive relay": f"ws://127.0.0.1:{relay_port}",
+            urls = {"direct": upstream, "byte relay": f"ws://127.0.0.1:{byte_port}",
+                    "naive relay": f"ws://127.0.0.1:{relay_port}",
+                    "naive relay, uvloop": f"ws://127.0.0.1:{uv_relay_port}",
                     "migrator gateway": f"ws://127.0.0.1:{proxy_port}"}
             for _ in range(30):  # restart recovery settles the rows after `ready`
                 if "running" not in await _statuses(upstream):
                     break
                 await asyncio.sleep(1)
+            # CPU per round trip of each relay process, after a warm-up (its
+            # first connection imports and builds what it needs): steadier
+            # than the round trips on a busy machine.
+            relays = {"byte relay": byte, "naive relay": relay, "naive relay, uvloop": uv_relay, "migrator gateway": proxy}
+            await real_round_trips(urls, 20)
+            before = {label: _cpu_seconds(child.pid) for label, child in relays.items()}
             times = await real_round_trips(urls, rounds)
+            cpu = {label: (_cpu_seconds(child.pid) - before[label]) / (rounds + 5) * 1e6
+                   for label, child in relays.items()}
             medians = {k: statistics.median(v) * 1e6 for k, v in times.items()}
             print(f"real openclaw 2026.9.6 on loopback; {rounds} sessions.list round trips each, taken in turn "
                   f"(client with {CAPABILITY})")
             for label, m in medians.items():
-                print(f"  {label:18} median {m:8.0f}µs  {m / medians['direct']:5.2f}x direct")
+                spent = f"  {cpu[label]:5.0f}µs CPU per round trip" if label in cpu else ""
+                print(f"  {label:20} median {m:8.0f}µs  {m / medians['direct']:5.2f}x direct{spent}")
             print(f"ROW proxy sessions.list round trip: {medians['migrator gateway'] / medians['direct']:.2f}x direct "
                   f"(naive relay {medians['naive relay'] / medians['direct']:.2f}x; goal at most 1.25x and less than the relay)")
             await _stop(proxy, signalled=True)
-            await _stop(relay)
+            for child in (relay, uv_relay, byte):
+                await _stop(child)
         finally:
             rg.stop(gateway)
     return 0
@@ -328,6 +346,7 @@ if __name__ == "__main__":
     parser.add_argument("--real", action="store_true", help="measure in front of a real openclaw 2026.9.6 gateway")
     parser.add_argument("--serve-gateway", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--naive-relay", metavar="UPSTREAM", help=argparse.SUPPRESS)
+    parser.add_argument("--uvloop", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--byte-relay", metavar="PORT", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_gateway:
@@ -335,7 +354,10 @@ if __name__ == "__main__":
     elif args.byte_relay:
         byte_relay(args.byte_relay)
     elif args.naive_relay:
-        asyncio.run(naive_relay(args.naive_relay))
+        from migrator.compat.proxy import event_loop_factory
+
+        with asyncio.Runner(loop_factory=event_loop_factory() if args.uvloop else None) as runner:
+            runner.run(naive_relay(args.naive_relay))
     elif args.real:
         sys.exit(asyncio.run(asyncio.wait_for(main_real(args.rounds if args.rounds != 1000 else 300), 4 * DEADLINE_S)))
     else:

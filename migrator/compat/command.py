@@ -90,7 +90,7 @@ def gateway(
     import asyncio
 
     from migrator.compat.audit import Audit
-    from migrator.compat.proxy import proxy_config, run_proxy
+    from migrator.compat.proxy import event_loop_factory, proxy_config, run_proxy
 
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO if stats else logging.WARNING,
@@ -105,7 +105,8 @@ def gateway(
         config = proxy_config(
             listen, upstream, policy=policy, max_frame_bytes=max_frame_bytes, allow_remote=allow_remote
         )
-        asyncio.run(run_proxy(config, stats=stats, audit=Audit() if audit else None))
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(run_proxy(config, stats=stats, audit=Audit() if audit else None))
     except MigratorError as exc:
         click.echo(error_line(str(exc)), err=True)
         sys.exit(exc.exit_code)
