@@ -50,6 +50,8 @@ _HEAD_BYTES = re.compile(_HEAD.encode())
 # The commonest head of all, an event as OpenClaw writes it: its name is
 # looked up without the regex (see FrameSession._event_decision).
 _EVENT_LEAD = b'{"type":"event","event":"'
+# What FrameSession._splice answers for a frame it cannot rename in its bytes.
+_UNTOLD = object()
 # What an event's name decides while the negotiation stands.
 _PARSE, _PASS, _PASS_COUNTED = 0, 1, 2
 
@@ -176,6 +178,10 @@ class FrameSession:
             head = (_HEAD_BYTES if isinstance(text, bytes) else _HEAD_STR).match(text)
             if head is not None and not self._worth_parsing(head.group(1), head.group(2)):
                 return None
+        if isinstance(text, bytes) and not awaiting_hello and self.audit is None:
+            spliced = self._splice(text)
+            if spliced is not _UNTOLD:
+                return spliced  # type: ignore[return-value]
         frame = _parse(text)
         if frame is None:
             return None
@@ -198,6 +204,33 @@ class FrameSession:
             if "payload" in frame and (name in self._events or (self.audit is not None and self.negotiation is not None)):
                 return self._serve(frame, "event", name, frame["payload"])
         return None
+
+    def _splice(self, text: bytes) -> bytes | None | object:
+        """A surface's frame renamed in its bytes (None: it passes unchanged),
+        or :data:`_UNTOLD` when it is to be parsed: see Translator.splice."""
+        n = self.negotiation
+        head = _HEAD_BYTES.match(text)
+        if n is None or head is None:
+            return _UNTOLD
+        token = _token(head.group(2))
+        if head.group(1) == b"event":
+            kind, name = "event", token
+            if name not in self._events:
+                return _UNTOLD
+        else:
+            surface = self._pending.get(token) if isinstance(token, (str, int)) else None
+            if surface is None or surface[0] != "response":
+                return _UNTOLD
+            kind, name = surface
+        result = self.translator.splice(kind, name, token, text, n.client)
+        if result is None:
+            return _UNTOLD
+        out, changed = result
+        if kind == "response":
+            del self._pending[token]
+        if n.client == "old" and self.counters is not None:
+            self.counters.record(self.client_id, self.client_version, frames=1, translated=changed)
+        return out
 
     def _event_decision(self, text: bytes) -> int | Callable[[bytes], bool | None] | None:
         """What an event's name decides (None: the head is not plain enough

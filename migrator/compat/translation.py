@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
+import msgspec
+
 from migrator.errors import MigratorError
 from migrator.manifest import GatewaySurface, Manifest, value_pattern
 from migrator.pointers import PointerPattern, Rewriter, join
@@ -45,6 +47,141 @@ class _Surface:
     spec: GatewaySurface
     patterns: Rewriter
     text_patterns: Rewriter | None
+    splice: "_Splice | None" = None
+
+
+# JSON's own white space (a regex's \s admits more).
+_WS = rb"[ \t\n\r]*"
+
+
+class _Splice:
+    """Rename a surface's statuses in a frame's bytes without building the frame.
+
+    The frame is decoded (msgspec, in C) into structs holding only the path
+    to each pointer of the surface: the decode checks that the whole frame
+    is JSON and reads the values at the pointers, skipping everything else.
+    A byte pattern then finds every ``"status": "<name>"`` pair in the frame.
+    When the frame holds no ``\\u`` escape, each key and name has one
+    spelling, so every value at a pointer is one of those pairs; a pair
+    whose opening quote is not escaped is a key and its string value, since
+    the frame is JSON. So when there are as many pairs as values at the
+    pointers, they are the same ones, and each is renamed where it stands:
+    every other byte of the frame stays as it came. Otherwise (an escape, a
+    decoy ``status`` elsewhere, a shape the structs do not take) the answer
+    is None, and the frame is walked whole."""
+
+    def __init__(self, kind: str, name: str, field: str, patterns: Iterable[PointerPattern]) -> None:
+        self.kind, self.name = kind, name
+        tree: dict[str, Any] = {}
+        for pattern in patterns:
+            node = tree
+            for segment in pattern.segments:
+                node = node.setdefault("*" if segment is None else segment, {})
+        self.paths = tree
+        head = [("type", Any, None), ("ok", Any, None), ("id" if kind == "response" else "event", Any, None)]
+        self.frame: msgspec.json.Decoder[Any] = msgspec.json.Decoder(msgspec.defstruct(
+            "Frame", [*head, ("payload", _struct_of(tree) | None, None)]
+        ))
+        self.key = json.dumps(field).encode()
+        self.type, self.token = ("res", "id") if kind == "response" else ("event", "event")
+        self.count = _counter(tree)
+        self._renames: dict[int, tuple[re.Pattern[bytes], dict[bytes, bytes], frozenset[str]]] = {}
+
+    @staticmethod
+    def fits(spec: GatewaySurface, field: str) -> bool:
+        """Whether a surface's frames can be renamed in place: a response or
+        an event with no required key and no JSON text inside, whose pointers
+        each end at the field, go through named keys and whole arrays, and
+        none of which ends where another goes on."""
+        if spec.kind not in ("response", "event") or spec.requires or spec.text_pointers or not spec.pointers:
+            return False
+        paths = [PointerPattern.parse(p).segments for p in spec.pointers]
+        for segments in paths:
+            if not segments or segments[-1] != field or any(s is not None and s.isdigit() for s in segments):
+                return False
+            for other in paths:
+                if len(other) > len(segments) and other[:len(segments)] == segments:
+                    return False
+        for depth in range(max(len(p) for p in paths)):
+            for prefix in {p[:depth] for p in paths if len(p) > depth}:
+                below = {p[depth] for p in paths if len(p) > depth and p[:depth] == prefix}
+                if None in below and len(below) > 1:
+                    return False  # `*` beside named keys: an object's values, not an array
+        return True
+
+    def __call__(self, raw: bytes, token: Any, mapping: Mapping[str, str]) -> tuple[bytes | None, int] | None:
+        escaped = b"\\" in raw  # (a byte search, far quicker than one for two bytes)
+        if escaped and b"\\u" in raw:
+            return None
+        try:
+            frame: Any = self.frame.decode(raw)  # a struct made for the surface
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return None
+        if frame.type != self.type or getattr(frame, self.token) != token:
+            return None
+        known = self._renames.get(id(mapping))
+        if known is None:
+            known = self._renames[id(mapping)] = self._renaming(mapping)
+        if frame.ok is False or frame.payload is None:
+            return None, 0  # nothing to serve, as the long way finds too
+        pattern, renames, renamed = known
+        found = self.count(frame.payload, renamed)
+        pairs = list(pattern.finditer(raw))
+        if len(pairs) != found:
+            return None
+        if not pairs:
+            return None, 0
+        out: list[bytes] = []
+        at = 0
+        for pair in pairs:
+            start = escapes = pair.start()
+            while escaped and start and raw[start - 1] == 0x5C:  # a backslash
+                start -= 1
+            if (escapes - start) % 2:
+                return None  # the quote is escaped: inside a string
+            value_start, value_end = pair.span(1)
+            out += (raw[at:value_start], renames[pair.group(1)])
+            at = value_end
+        out.append(raw[at:])
+        try:
+            raw.decode("utf-8")  # a frame that is not text is not ours to change
+        except UnicodeDecodeError:
+            return None
+        return b"".join(out), found
+
+    def _renaming(self, mapping: Mapping[str, str]) -> tuple[re.Pattern[bytes], dict[bytes, bytes], frozenset[str]]:
+        """For one value map: the pattern of a pair that holds a name it
+        renames, each name's new bytes, and the names."""
+        def spelled(name: str) -> bytes:
+            return json.dumps(name, ensure_ascii=False)[1:-1].encode()
+
+        renamed = sorted((k for k, v in mapping.items() if k != v), key=lambda k: (-len(k), k))
+        tokens = b"|".join(re.escape(spelled(n)) for n in renamed)
+        pattern = re.compile(re.escape(self.key) + _WS + b":" + _WS + b'"(' + tokens + b')"')
+        return pattern, {spelled(k): spelled(mapping[k]) for k in renamed}, frozenset(renamed)
+
+
+def _counter(tree: Mapping[str, Any]) -> Callable[[Any, frozenset[str]], int]:
+    """The function that counts the values at the leaves of ``tree`` below a
+    node that are among the names given."""
+    if not tree:
+        return lambda value, names: 1 if value.__class__ is str and value in names else 0
+    if set(tree) == {"*"}:
+        item = _counter(tree["*"])
+        return lambda node, names: 0 if node is None else sum(item(i, names) for i in node)
+    parts = tuple((f"f{i}", _counter(sub)) for i, sub in enumerate(tree.values()))
+    return lambda node, names: 0 if node is None else sum(count(getattr(node, f), names) for f, count in parts)
+
+
+def _struct_of(tree: Mapping[str, Any]) -> Any:
+    """The msgspec type that holds the values below ``tree`` (keys to
+    subtrees, ``*`` for each item of an array, an empty tree for a value)."""
+    if not tree:
+        return Any
+    if set(tree) == {"*"}:
+        return list[_struct_of(tree["*"]) | None]  # type: ignore[misc]
+    fields = [(f"f{i}", _struct_of(sub) | None, None) for i, sub in enumerate(tree.values())]
+    return msgspec.defstruct("Part", fields, rename={f"f{i}": key for i, key in enumerate(tree)})
 
 
 class Translator:
@@ -68,6 +205,8 @@ class Translator:
                 s,
                 Rewriter([PointerPattern.parse(p) for p in s.pointers]),
                 Rewriter([PointerPattern.parse(p) for p in s.text_pointers]) if s.text_pointers else None,
+                _Splice(s.kind, s.name, vocabulary.field, (PointerPattern.parse(p) for p in s.pointers))
+                if _Splice.fits(s, vocabulary.field) else None,
             )
             for s in manifest.gateway
         }
@@ -115,6 +254,18 @@ class Translator:
             return True if any_renamed is None or any_renamed(raw) is not None else None
 
         return carries
+
+    def splice(self, kind: str, name: str, token: Any, raw: bytes, vocabulary: Vocab) -> tuple[bytes | None, int] | None:
+        """Rename the session statuses of a surface's frame in its bytes, as
+        :meth:`serve` would in its payload, every other byte kept: the new
+        frame (None when nothing changes) and how many values changed. None
+        when the bytes alone cannot show where the statuses are: then the
+        frame is to be parsed and served. ``token`` is the request id a
+        response answers, or the event's name, as the frame's head gave it."""
+        surface = self._surfaces.get((kind, name))  # type: ignore[arg-type]
+        if surface is None or surface.splice is None:
+            return None
+        return surface.splice(raw, token, self._maps[vocabulary])
 
     def value(self, value: str, vocabulary: Vocab) -> str:
         """One status value in ``vocabulary``; unknown strings stay as they are."""
