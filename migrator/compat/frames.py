@@ -156,6 +156,7 @@ class FrameSession:
         """Rewrite a session-status response or event into the client's
         vocabulary; return ``None`` when the frame goes through unchanged."""
         awaiting_hello = self._connect_id is not None and self.negotiation is None
+        head = None
         if not awaiting_hello and isinstance(text, bytes) and text.startswith(_EVENT_LEAD):
             decision = self._event_decision(text)
             if decision == _PASS:
@@ -179,7 +180,7 @@ class FrameSession:
             if head is not None and not self._worth_parsing(head.group(1), head.group(2)):
                 return None
         if isinstance(text, bytes) and not awaiting_hello and self.audit is None:
-            spliced = self._splice(text)
+            spliced = self._splice(text, head)
             if spliced is not _UNTOLD:
                 return spliced  # type: ignore[return-value]
         frame = _parse(text)
@@ -205,11 +206,13 @@ class FrameSession:
                 return self._serve(frame, "event", name, frame["payload"])
         return None
 
-    def _splice(self, text: bytes) -> bytes | None | object:
+    def _splice(self, text: bytes, head: re.Match[bytes] | None = None) -> bytes | None | object:
         """A surface's frame renamed in its bytes (None: it passes unchanged),
-        or :data:`_UNTOLD` when it is to be parsed: see Translator.splice."""
+        or :data:`_UNTOLD` when it is to be parsed: see Translator.splice.
+        ``head``: the frame's head, where the caller has matched it already."""
         n = self.negotiation
-        head = _HEAD_BYTES.match(text)
+        if head is None:
+            head = _HEAD_BYTES.match(text)
         if n is None or head is None:
             return _UNTOLD
         token = _token(head.group(2))

@@ -70,14 +70,12 @@ class _Splice:
     decoy ``status`` elsewhere, a shape the structs do not take) the answer
     is None, and the frame is walked whole."""
 
-    def __init__(self, kind: str, name: str, field: str, patterns: Iterable[PointerPattern]) -> None:
-        self.kind, self.name = kind, name
+    def __init__(self, kind: str, field: str, patterns: Iterable[PointerPattern]) -> None:
         tree: dict[str, Any] = {}
         for pattern in patterns:
             node = tree
             for segment in pattern.segments:
                 node = node.setdefault("*" if segment is None else segment, {})
-        self.paths = tree
         head = [("type", Any, None), ("ok", Any, None), ("id" if kind == "response" else "event", Any, None)]
         self.frame: msgspec.json.Decoder[Any] = msgspec.json.Decoder(msgspec.defstruct(
             "Frame", [*head, ("payload", _struct_of(tree) | None, None)]
@@ -205,7 +203,7 @@ class Translator:
                 s,
                 Rewriter([PointerPattern.parse(p) for p in s.pointers]),
                 Rewriter([PointerPattern.parse(p) for p in s.text_pointers]) if s.text_pointers else None,
-                _Splice(s.kind, s.name, vocabulary.field, (PointerPattern.parse(p) for p in s.pointers))
+                _Splice(s.kind, vocabulary.field, (PointerPattern.parse(p) for p in s.pointers))
                 if _Splice.fits(s, vocabulary.field) else None,
             )
             for s in manifest.gateway
