@@ -22,6 +22,7 @@ import libcst as cst
 from codemods.forms.held_collection import _plan, _reach, _verdict
 from codemods.members import Member, Members
 from codemods.provenance import ModuleFacts, Resolver, Scope, Verdict
+from codemods.provenance.known import select
 from codemods.session_status import Plan, StatusRewriter
 from codemods.words import ATTRIBUTE_EXPORT, COLLECTION_EXPORT, FOREIGN_EXPORT
 from migrator.findings import CONFIDENCES
@@ -129,7 +130,11 @@ def find(rw: StatusRewriter, facts: ModuleFacts, resolver: Resolver, plan: Plan)
 
 
 def _exported(resolver: Resolver) -> dict[str, str]:
-    return {k: w for k, w in resolver.tree.exports.items() if k.endswith(ATTRIBUTE) and w.startswith(COLLECTION_EXPORT)}
+    return select(resolver.tree.exports, _tested_collection)
+
+
+def _tested_collection(key: str, why: str) -> bool:
+    return key.endswith(ATTRIBUTE) and why.startswith(COLLECTION_EXPORT)
 
 
 def _tested(tested: dict[str, str], ancestors: list[str], attr: str) -> Verdict | None:

@@ -7,7 +7,7 @@ import libcst as cst
 from codemods.edits import equality_of, membership_of
 from codemods.literals import string_value
 from codemods.provenance import ModuleFacts, Resolver
-from codemods.provenance.sources import tree_get
+from codemods.provenance.known import tree_get
 from codemods.session_status import Plan, StatusRewriter
 from migrator.manifest import Vocabulary
 from migrator.rules import Example, Rule

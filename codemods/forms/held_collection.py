@@ -18,7 +18,7 @@ from codemods.forms.constant import _collection, union_uses
 from codemods.members import Member, Members, literals_of
 from codemods.provenance import Comparison, ModuleFacts, Resolver, Scope, Verdict
 from codemods.provenance.nodes import _only_looked_up
-from codemods.provenance.sources import tree_get
+from codemods.provenance.known import tree_get
 from codemods.session_status import GROWN, Plan, StatusRewriter
 from codemods.words import COLLECTION_EXPORT
 from migrator.findings import CONFIDENCES

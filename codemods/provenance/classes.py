@@ -16,6 +16,7 @@ from codemods.words import MAPPED_EXPORT
 from codemods.provenance.model import _CONSTRUCTORS, Binding, Scope, Origin
 from codemods.provenance.nodes import _class_annotation, _class_name, _made_by, _decorated, nodes_in
 from codemods.provenance.base import ResolverBase
+from codemods.provenance.known import tree_get
 
 if TYPE_CHECKING:
     from codemods.provenance.resolver import Resolver
@@ -543,7 +544,7 @@ class Classes(ResolverBase):
         if full is None:
             return False
         marker = f"{full}{MAPPED_EXPORT}"
-        return any(k == marker or k.endswith("." + marker) or marker.endswith("." + k) for k in self.tree.exports)
+        return tree_get(self.tree.exports, marker) is not None  # the marker, a key ending in it, or a tail of it
 
     def _held_class_origin(self, name: str, bindings: Sequence[Binding]) -> Origin | None:
         """A variable annotated as a container of a class of the project

@@ -12,6 +12,7 @@ from codemods.words import TABLE_EXPORT
 from codemods.provenance.model import Scope, Subject
 from codemods.provenance.sql import select_list
 from codemods.provenance.base import ResolverBase
+from codemods.provenance.known import select
 
 
 class Columns(ResolverBase):
@@ -94,7 +95,7 @@ class Columns(ResolverBase):
         exports (``module.Class#table:name``)."""
         if self._tables is None:
             self._tables = {}
-            for key, why in self.tree.exports.items():
+            for key, why in select(self.tree.exports, _names_table).items():
                 head, marker, table = key.partition(TABLE_EXPORT)
                 if marker and table and head:
                     self._tables.setdefault(table, why)
@@ -196,3 +197,8 @@ class Columns(ResolverBase):
             if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].value is not None:
                 return self._sql_text(bindings[0].value, scope.owner_of(node.value) or scope, depth + 1)
         return None
+
+
+def _names_table(key: str, why: str) -> bool:
+    """An export of a mapped class's table (``module.Class#table:name``)."""
+    return TABLE_EXPORT in key

@@ -14,6 +14,7 @@ from codemods.words import FOREIGN_EXPORT, foreign_token
 from migrator.engines.python import resolve_import
 from codemods.provenance.model import Scope, Origin
 from codemods.provenance.base import ResolverBase
+from codemods.provenance.known import tree_get
 
 
 class Sources(ResolverBase):
@@ -83,7 +84,7 @@ class Sources(ResolverBase):
         # `collect[1]`: item 1 of what `collect` returns; the name is `collect`.
         bare, bracket, item = name.partition("[")
         full = self.absolute(bare)
-        if full is None or not self.tree.exports:
+        if full is None:  # (no `not exports` shortcut: an empty map's answer would change in the next round)
             return None
         why = tree_get(self.tree.exports, full + bracket + item)
         if why is None:
@@ -238,48 +239,3 @@ def _keyed(node: cst.BaseExpression) -> tuple[str | None, cst.BaseExpression | N
             and node.args and not node.args[0].star):
         return string_value(node.args[0].value), node.func.value
     return None, None
-
-
-def tree_get(known: Mapping[str, str], full: str) -> str | None:
-    """What ``known`` (keyed by the project's dotted names) says of ``full``:
-    a tree scanned from above its import root names `src.app.x` what an
-    import calls `app.x`, so a dotted tail matches too (the first such key)."""
-    found = known.get(full)
-    if found is not None or not known:
-        return found
-    order, tails = _tails(known)
-    # Keys that end in `.full`, and keys that `full` ends in after a dot.
-    matches = [tails[full]] if full in tails else []
-    at = full.find(".")
-    while at != -1:
-        tail = full[at + 1:]
-        if tail in order:
-            matches.append(tail)
-        at = full.find(".", at + 1)
-    if not matches:
-        return None
-    return known[min(matches, key=order.__getitem__)]
-
-
-# The tails index of the mappings tree_get was last asked of (asked tens of
-# thousands of times of one mapping, which a scan over its keys made the
-# hottest line of a large module's analysis).
-_TAIL_INDEX: dict[int, tuple[Mapping[str, str], int, dict[str, int], dict[str, str]]] = {}
-
-
-def _tails(known: Mapping[str, str]) -> tuple[dict[str, int], dict[str, str]]:
-    """Each key's place in ``known``, and each dotted tail of a key -> the first key that has it."""
-    held = _TAIL_INDEX.get(id(known))
-    if held is not None and held[0] is known and held[1] == len(known):
-        return held[2], held[3]
-    order = {key: i for i, key in enumerate(known)}
-    tails: dict[str, str] = {}
-    for key in known:
-        at = key.find(".")
-        while at != -1:
-            tails.setdefault(key[at + 1:], key)
-            at = key.find(".", at + 1)
-    if len(_TAIL_INDEX) > 16:
-        _TAIL_INDEX.clear()
-    _TAIL_INDEX[id(known)] = (known, len(known), order, tails)
-    return order, tails

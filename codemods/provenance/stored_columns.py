@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from codemods.provenance import ModuleFacts, ParameterTest, Resolver, Scope, Verdict, parameter_tests
+from codemods.provenance.known import select
 from codemods.words import VALUE_EXPORT
 
 
@@ -125,8 +126,7 @@ def local_arguments(facts: ModuleFacts, resolver: Resolver) -> Iterator[tuple[cs
 
 def passed_to_methods(facts: ModuleFacts, resolver: Resolver) -> Iterator[tuple[cst.BaseExpression, Verdict]]:
     """What this module's calls of other modules' such methods pass them."""
-    methods = {k.partition("#")[0].rsplit(".", 1)[-1] for k, why in resolver.tree.exports.items()
-               if "#" in k and why.startswith(VALUE_EXPORT)}
+    methods = {k.partition("#")[0].rsplit(".", 1)[-1] for k in select(resolver.tree.exports, _compared_parameter)}
     for call, scope in facts.all_calls if methods else ():
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in methods:
             yield from method_arguments(resolver, call, scope)
@@ -140,7 +140,7 @@ def method_arguments(resolver: Resolver, call: cst.Call, scope: Scope) -> list[t
     from migrator.engines.python import resolve_import
 
     func = call.func
-    if not isinstance(func, cst.Attribute) or not resolver.tree.exports:
+    if not isinstance(func, cst.Attribute):
         return []
     cls = resolver.instance_class(func.value, scope)
     facts = resolver.facts
@@ -163,3 +163,8 @@ def method_arguments(resolver: Resolver, call: cst.Call, scope: Scope) -> list[t
         line = facts.pos(call).start.line
         out.append((arg.value, Verdict("certain", f"passed to `{func.attr.value}()` at line {line}: {reason}")))
     return out
+
+
+def _compared_parameter(key: str, why: str) -> bool:
+    """An export of a method's parameter compared with a session status (``module.Class.method#1``)."""
+    return "#" in key and why.startswith(VALUE_EXPORT)

@@ -354,6 +354,9 @@ class PythonEngine:
         self._root_of: Path | None = None
         # The tree's program constants (TreeFacts.programs), known once gathered.
         self._programs: dict[str, str] = {}
+        # Per module (rel), each export analysis of this gather: the calls it
+        # was given, what it asked of the exports (a Known), what it found.
+        self._asked: dict[str, list[tuple[dict[str, Any], Any, dict[str, str]]]] = {}
         self._program_words: list[bytes] = []
         self._program_spellings: list[bytes] = []
         self._next_words: list[bytes] = []
@@ -672,6 +675,7 @@ class PythonEngine:
             if isinstance(survey, ModuleSurvey):
                 facts.programs.update((f"{survey.name}.{name}".lstrip("."), word) for name, word in survey.programs)
         self._programs = facts.programs
+        self._asked = {}
         memo = open_memo(options)
         exported = {
             (survey.name, constant) for _, survey in items for constant in survey.constants
@@ -1363,6 +1367,8 @@ class PythonEngine:
             parts = key.split(".")
             return any(".".join(parts[j:i]) in modules for i in range(1, len(parts)) for j in range(i))
 
+        from codemods.provenance.known import Known
+
         exports: dict[str, str] = {}
         for _ in range(3):
             before = dict(exports)
@@ -1374,13 +1380,28 @@ class PythonEngine:
                          sorted(before.items()), sorted(passed.items()), sorted(self._programs.items())]
                 found = memo.get("python-exports", parts) if memo else None
                 if found is None:
-                    found = self._module_exports(source, survey, before, options, passed)
+                    found = self._asked_alike(source.rel, passed, before)
+                    if found is None:
+                        known = Known(before)
+                        found = self._module_exports(source, survey, known, options, passed)
+                        self._asked.setdefault(source.rel, []).append((dict(passed), known, found))
                     if memo is not None:
                         memo.put("python-exports", parts, found)
                 exports.update((k, why) for k, why in found.items() if ours(k))
             if exports == before:
                 break
         return exports
+
+    def _asked_alike(
+        self, rel: str, passed: Mapping[str, Any], known: Mapping[str, str]
+    ) -> dict[str, str] | None:
+        """What an earlier analysis of the module ``rel`` found, if it was
+        given the same calls and every question it asked of the exports has
+        the same answer in ``known``: the analysis would find it again."""
+        for given, asked, found in self._asked.get(rel, ()):
+            if given == passed and asked.answers_alike(known):
+                return found
+        return None
 
     def _module_exports(
         self, source: SourcePath, survey: ModuleSurvey, known: Mapping[str, str], options: Options,

@@ -1,4 +1,4 @@
-"""sources.tree_get answers as a scan of every key would: the value of
+"""known.tree_get answers as a scan of every key would: the value of
 ``full`` itself, else of the first key (in the mapping's order) that ends
 in ``.full`` or that ``full`` ends in after a dot."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
-from codemods.provenance.sources import tree_get
+from codemods.provenance.known import tree_get
 
 PARTS = st.sampled_from(["app", "src", "client", "rows", "sessions", "a", "b#keys", "Row#status"])
 NAMES = st.lists(PARTS, min_size=1, max_size=4).map(".".join)
