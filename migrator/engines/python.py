@@ -228,6 +228,14 @@ def _with_classes(functions: set[tuple[str, str]]) -> set[tuple[str, str]]:
     return functions | {(module, name.split(".", 1)[0]) for module, name in functions if "." in name}
 
 
+def _items_digest(mapping: Mapping[str, str]) -> str:
+    """A digest of a str -> str mapping's entries in key order, to stand in a memo key for all of them."""
+    digest = hashlib.sha256()
+    for key in sorted(mapping):
+        digest.update(key.encode("utf-8", "surrogateescape") + b"\0" + mapping[key].encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
+
+
 def _lookup(table: Mapping[str, Any], name: str) -> str | None:
     """``name`` or the tree module it names when the tree was scanned from
     above its import root (``src.pkg.mod`` for ``pkg.mod``)."""
@@ -1003,10 +1011,7 @@ class PythonEngine:
         functions = {
             (survey.name, function) for _, survey in items
             if isinstance(survey, ModuleSurvey) and survey.candidate and survey.talking_source is not None
-            for function in sites.status_parameters(survey.talking_source) | sites.building_parameters(
-                survey.talking_source) | sites.tested_methods(survey.talking_source)
-            | sites.reading_methods(survey.talking_source) | sites.keyed_parameters(survey.talking_source)
-            | sites.storing_methods(survey.talking_source)
+            for function in self._parameter_readers(sites, memo, survey.talking_source)
         }
         if exported:
             # A module that tests a status with a candidate's constant holds
@@ -1052,6 +1057,23 @@ class PythonEngine:
                 if s.rel not in done]
         self._record_passed(rest, facts, options, memo, {function for _, function in ours})
         return first
+
+    @staticmethod
+    def _parameter_readers(sites: Any, memo: Any, source: bytes) -> set[str]:
+        """The functions of a module that read a status from a parameter,
+        build a class from one, key a table with one or store one: a survey
+        of its ``ast`` that depends on its bytes alone, so a warm run reads
+        it from the memo."""
+        parts = [hashlib.sha256(source).hexdigest()]
+        found = memo.get("python-parameter-readers", parts) if memo is not None else None
+        if found is None:
+            found = sorted(
+                sites.status_parameters(source) | sites.building_parameters(source) | sites.tested_methods(source)
+                | sites.reading_methods(source) | sites.keyed_parameters(source) | sites.storing_methods(source)
+            )
+            if memo is not None:
+                memo.put("python-parameter-readers", parts, found)
+        return set(found)
 
     def _record_passed(
         self, importers: Sequence[tuple[SourcePath, ModuleSurvey]], facts: TreeFacts, options: Options, memo: Any,
@@ -1370,14 +1392,17 @@ class PythonEngine:
         from codemods.provenance.known import Known
 
         exports: dict[str, str] = {}
+        programs = _items_digest(self._programs)
         for _ in range(3):
             before = dict(exports)
+            # The memo keys of this round share what is known: digested once, not per module.
+            told = _items_digest(before)
             talking += _defining_session_classes(items, talking, exports)
             for source, survey in talking:
                 assert survey.talking_source is not None
                 passed = self._passed(survey.name, facts) if facts is not None else {}
                 parts = [hashlib.sha256(survey.talking_source).hexdigest(), source.rel, source.display,
-                         sorted(before.items()), sorted(passed.items()), sorted(self._programs.items())]
+                         told, sorted(passed.items()), programs]
                 found = memo.get("python-exports", parts) if memo else None
                 if found is None:
                     found = self._asked_alike(source.rel, passed, before)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_cli
 
 FILES = {
@@ -52,3 +54,41 @@ def test_a_warm_run_sees_what_a_changed_caller_passes(tmp_path: Path) -> None:
     warm, cold = _constant(tmp_path), _constant(tmp_path, "--no-cache")
     assert warm == cold
     assert ("certain", "rewrite") not in cold
+
+
+def test_a_warm_run_reads_the_parameter_readers_from_the_memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Which functions read a status from a parameter depends on a module's
+    bytes alone: a warm run takes it from the memo, and surveys only a
+    module whose bytes changed."""
+    from collections import Counter
+
+    from click.testing import CliRunner
+
+    from codemods.sites import Sites
+    from migrator.cli import main
+
+    (tmp_path / "pyproject.toml").write_text("[tool.migrator]\n", "utf-8")
+    for name, text in FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, "utf-8")
+    monkeypatch.chdir(tmp_path)
+    surveyed: Counter[bytes] = Counter()
+    real = Sites.status_parameters
+
+    def counting(self: Sites, source: bytes) -> set[str]:
+        surveyed[source] += 1
+        return real(self, source)
+
+    monkeypatch.setattr(Sites, "status_parameters", counting)
+    runner = CliRunner()
+    cold = runner.invoke(main, ["scan", ".", "-j", "1"])
+    checks = (tmp_path / "crew" / "checks.py").read_bytes()
+    assert surveyed[checks] >= 1
+    surveyed.clear()
+    warm = runner.invoke(main, ["scan", ".", "-j", "1"])
+    assert (warm.exit_code, warm.output) == (cold.exit_code, cold.output)
+    assert checks not in surveyed
+    (tmp_path / "crew" / "checks.py").write_bytes(checks + b"\n\ndef is_gone(row):\n    return row['status'] == 'killed'\n")
+    again = runner.invoke(main, ["scan", ".", "-j", "1"])
+    assert again.exit_code == 1
+    assert surveyed[(tmp_path / "crew" / "checks.py").read_bytes()] >= 1
