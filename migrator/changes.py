@@ -31,6 +31,7 @@ from migrator import jsonlines
 from migrator.errors import ChangeError, StalePlan
 from migrator.findings import FileResult, digest
 from migrator.jsonedit import JsonSyntaxError
+from migrator.hashing import StreamDigest
 from migrator.journal import JournalRun, atomic_replace, atomic_write, crash_point, file_digest, install
 from migrator.pointers import PointerPattern, compile_patch
 from migrator.sqlitedb import Surface, columns_of, connect, connect_ro, fingerprint, key_column, literal
@@ -157,13 +158,12 @@ class FileChange(Change):
 
 
 class HashingWriter:
-    """Writes through to a handle, hashing what passes."""
+    """Writes through to a handle, hashing what passes (beside the writer:
+    see :mod:`migrator.hashing`). :meth:`close` ends the hashing."""
 
     def __init__(self, handle: Any) -> None:
-        import hashlib
-
         self.handle = handle
-        self.hasher = hashlib.sha256()
+        self.hasher = StreamDigest()
 
     def write(self, data: bytes) -> int:
         self.hasher.update(data)
@@ -171,6 +171,9 @@ class HashingWriter:
 
     def hexdigest(self) -> str:
         return self.hasher.hexdigest()
+
+    def close(self) -> None:
+        self.hasher.close()
 
 
 @dataclass
@@ -233,8 +236,11 @@ class JsonlChange(Change):
         # guarded, whatever happens to the file meanwhile.
         with atomic_replace(self.path) as handle:
             sink = HashingWriter(handle)
-            with open(journal.blobs / before, "rb") as source:
-                jsonlines.stream(source, self.patterns, self.mapping, sink)  # type: ignore[arg-type]
+            try:
+                with open(journal.blobs / before, "rb") as source:
+                    jsonlines.stream(source, self.patterns, self.mapping, sink)  # type: ignore[arg-type]
+            finally:
+                sink.close()
             journal.intend(self.path, self.kind, before, sink.hexdigest())
             crash_point()
         journal.done(self.path)

@@ -42,7 +42,6 @@ any spelling JSON allows (:func:`old_value_filter`).
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import operator
 import re
@@ -54,6 +53,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator, Mapping, Na
 import orjson
 
 from migrator import jsonedit
+from migrator.hashing import StreamDigest
 from migrator.jsonedit import Edit, JsonSyntaxError, apply_patch_text, parse
 from migrator.manifest import value_pattern
 from migrator.pointers import PointerPattern, compile_patch, join, split
@@ -64,8 +64,9 @@ if TYPE_CHECKING:
 # How many changed lines a plan keeps to show in a dry run.
 SAMPLE_LINES = 20
 
-# Bytes read at a time. Memory is bounded by this plus the longest line.
-BLOCK = 1 << 16
+# Bytes read at a time. Memory is bounded by this plus the longest line
+# (and a batch the digests hash beside the stream: migrator.hashing).
+BLOCK = 1 << 18
 
 # A JSON string token (the unrolled form: fast on long strings).
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
@@ -501,7 +502,15 @@ def stream(
     if on_edit is not None and edit_limit is not None:
         on_edit = _Limited(on_edit, edit_limit)
     stats = StreamStats()
-    hasher = hashlib.sha256()
+    hasher = StreamDigest()
+    try:
+        return _stream(source, patterns, mapping, sink, copy, on_edit, on_patch, stats, hasher)
+    finally:
+        hasher.close()  # the hashing thread ends, whatever happened
+
+
+def _stream(source: BinaryIO, patterns: Sequence[PointerPattern], mapping: Mapping[str, str], sink: BinaryIO | None,
+            copy: BinaryIO | None, on_edit: Any, on_patch: Any, stats: StreamStats, hasher: StreamDigest) -> StreamStats:
     migrator = _Migrator(patterns, mapping)
     candidate = old_value_filter(mapping)
     # Without a backslash in a block each value has one spelling.

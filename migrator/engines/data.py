@@ -244,6 +244,7 @@ class JsonlEngine(StoreEngine, fmt="jsonl", user_rules=True):
                 if staged is not None:
                     # Its writeback starts as it is written: the write's fsync waits less.
                     sink = HashingWriter(WriteBehind(stack.enter_context(open(staged, "wb"))))
+                    stack.callback(sink.close)
                 copy = WriteBehind(stack.enter_context(open(backup, "wb"))) if backup is not None else None
                 # Findings are capped: past the cap the stream only counts.
                 stats = jsonlines.stream(handle, target.patterns, mapping, sink,  # type: ignore[arg-type]

@@ -72,7 +72,8 @@ def test_each_line_in_a_whole_block_as_the_careful_path_reads_it(index: int) -> 
     assert [number for number, _ in stats.bad_lines] == ([] if want is not None else [118])
 
 
-def test_all_the_lines_together_across_blocks() -> None:
+def test_all_the_lines_together_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonlines, "BLOCK", 1 << 16)  # many blocks, and lines cut at their ends
     lines = [LINES[i % len(LINES)][0] for i in range(20_000)]
     data = b"\n".join(lines) + b"\n"
     assert len(data) > 10 * jsonlines.BLOCK
