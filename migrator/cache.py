@@ -73,7 +73,8 @@ def _canonical(value: Any) -> Any:
     return repr(value)
 
 
-def _digest(value: Any) -> str:
+def fingerprint(value: Any) -> str:
+    """A digest of facts (dataclasses, sets, tuple-keyed dicts, bytes) in a stable order."""
     text = json.dumps(_canonical(value), separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -81,7 +82,7 @@ def _digest(value: Any) -> str:
 def options_fingerprint(options: Options) -> str:
     """A digest of the code and every option that changes a file's result
     (:meth:`Options.cache_key`: not paths, jobs or output format)."""
-    return _digest({"code": code_fingerprint(), "options": options.cache_key()})
+    return fingerprint({"code": code_fingerprint(), "options": options.cache_key()})
 
 
 class Cache:
@@ -90,7 +91,7 @@ class Cache:
     def __init__(self, directory: Path, options: Options, facts: dict[str, Any]) -> None:
         self.directory = directory
         self._salt = options_fingerprint(options)
-        self._facts = {kind: _digest(value) for kind, value in facts.items()}
+        self._facts = {kind: fingerprint(value) for kind, value in facts.items()}
         self.hits = 0
         self.misses = 0
 
@@ -192,7 +193,7 @@ class Memo:
         self._held: dict[str, str] = {}
 
     def _key(self, namespace: str, parts: list[Any]) -> str:
-        return _digest([FORMAT, self._salt, namespace, parts])
+        return fingerprint([FORMAT, self._salt, namespace, parts])
 
     def _path(self, directory: Path, key: str) -> Path:
         return directory / "memo" / key[:2] / f"{key}.json"
@@ -315,7 +316,7 @@ class StatIndex:
 
     def _known(self, entry: list[Any]) -> Known | None:
         try:
-            return Known(entry[6], bool(entry[7]), _decode(entry[8], self._modules.get(entry[0], "")))
+            return Known(entry[6], bool(entry[7]), decode_fact(entry[8], self._modules.get(entry[0], "")))
         except (ValueError, TypeError, KeyError, AttributeError, IndexError):
             return None  # damaged: read the file again
 
@@ -324,7 +325,7 @@ class StatIndex:
         if stat is None:
             return
         try:
-            fact = _encode(known.fact)
+            fact = encode_fact(known.fact)
         except TypeError:
             return  # a fact JSON cannot hold: the file is surveyed every run
         racy = self._started - stat.st_mtime_ns < _RACY_NS
@@ -349,37 +350,37 @@ def open_index(options: Options, modules: dict[str, str]) -> StatIndex | None:
     return StatIndex(options.cache_dir, options, modules)
 
 
-def _encode(value: Any) -> Any:
-    """Survey facts as JSON that :func:`_decode` turns back into equal values."""
+def encode_fact(value: Any) -> Any:
+    """Survey facts as JSON that :func:`decode_fact` turns back into equal values."""
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, bytes):
         return {"b": base64.b64encode(value).decode()}
     if isinstance(value, tuple):
-        return {"t": [_encode(v) for v in value]}
+        return {"t": [encode_fact(v) for v in value]}
     if isinstance(value, list):
-        return {"l": [_encode(v) for v in value]}
+        return {"l": [encode_fact(v) for v in value]}
     if isinstance(value, dict):
-        return {"m": [[_encode(k), _encode(v)] for k, v in value.items()]}
+        return {"m": [[encode_fact(k), encode_fact(v)] for k, v in value.items()]}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {"d": type(value).__qualname__,
-                "f": {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+                "f": {f.name: encode_fact(getattr(value, f.name)) for f in dataclasses.fields(value)}}
     raise TypeError(f"a survey fact of type {type(value).__name__} cannot be stored")
 
 
-def _decode(value: Any, module: str) -> Any:
+def decode_fact(value: Any, module: str) -> Any:
     if not isinstance(value, dict):
         return value
     if "b" in value:
         return base64.b64decode(value["b"], validate=True)
     if "t" in value:
-        return tuple(_decode(v, module) for v in value["t"])
+        return tuple(decode_fact(v, module) for v in value["t"])
     if "l" in value:
-        return [_decode(v, module) for v in value["l"]]
+        return [decode_fact(v, module) for v in value["l"]]
     if "m" in value:
-        return {_decode(k, module): _decode(v, module) for k, v in value["m"]}
+        return {decode_fact(k, module): decode_fact(v, module) for k, v in value["m"]}
     # Only a dataclass of the engine's own module: the index cannot name code to run.
     cls = getattr(sys.modules[module], value["d"])
     if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
         raise ValueError("not a survey dataclass")
-    return cls(**{name: _decode(v, module) for name, v in value["f"].items()})
+    return cls(**{name: decode_fact(v, module) for name, v in value["f"].items()})

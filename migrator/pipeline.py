@@ -196,6 +196,7 @@ def collect(options: Options, run: Run, sources: list[SourcePath] | None = None,
     work: list[_Work] = []
     passed_over: list[_Work] = []
     surveyed: dict[str, list[tuple[SourcePath, Any]]] = {e.kind: [] for e in engines}
+    digests: dict[str, dict[str, str]] = {e.kind: {} for e in engines}
     for position, (engine, item, stat, known) in enumerate(claimed):
         if not engine.reads_bytes:
             work.append(_Work(engine.kind, item, None, project=project))
@@ -211,13 +212,14 @@ def collect(options: Options, run: Run, sources: list[SourcePath] | None = None,
                 index.remember(engine.kind, item, stat, known)
         if known.fact is not None:
             surveyed[engine.kind].append((item, known.fact))
+            digests[engine.kind][item.rel] = known.digest
         if known.passed:
             work.append(_Work(engine.kind, item, data, known.digest, project))
         elif known.fact is not None:
             passed_over.append(_Work(engine.kind, item, None, known.digest, project))
     if index is not None:
         index.save()
-    facts = {e.kind: e.gather(surveyed[e.kind], options) for e in engines}
+    facts = {e.kind: e.gather(surveyed[e.kind], options, digests[e.kind]) for e in engines}
     # What the tree's facts give sites though its bytes hold no old name
     # (a test with an enum member defined elsewhere): read when processed.
     adopted = {e.kind: e.adopted(facts[e.kind]) for e in engines}

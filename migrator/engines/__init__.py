@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Protocol
+from typing import Any, Iterable, Mapping, Protocol
 
 from migrator.config import Options
 from migrator.files import SourcePath
@@ -51,8 +51,12 @@ class Engine(Protocol):
         """A small, picklable fact about any claimed file (even one the
         prefilter rejects), or None. Collected before any file is processed."""
 
-    def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
-        """Combine the survey facts into the tree-wide fact for :class:`Context`."""
+    def gather(
+        self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options, digests: Mapping[str, str] | None = None
+    ) -> Any:
+        """Combine the survey facts into the tree-wide fact for :class:`Context`.
+        ``digests``: the content digest of each surveyed file (by ``rel``),
+        which an engine may key a memo of its answer with."""
 
     def adopted(self, fact: Any) -> set[str]:
         """The files (by ``rel``) the prefilter passed over that the
@@ -86,7 +90,9 @@ class BaseEngine:
     def survey(self, source: SourcePath, data: bytes) -> Any:
         return None
 
-    def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
+    def gather(
+        self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options, digests: Mapping[str, str] | None = None
+    ) -> Any:
         return None
 
     def adopted(self, fact: Any) -> set[str]:

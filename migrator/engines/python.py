@@ -10,7 +10,7 @@ from pathlib import Path
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from migrator.cache import open_memo, stat_key
+from migrator.cache import content_digest, decode_fact, encode_fact, fingerprint, open_memo, stat_key
 from migrator.config import Options
 from migrator.engines import Context
 from migrator.files import SourcePath, discover
@@ -152,6 +152,30 @@ class TreeFacts:
     # Files with no old name in quotes that test a status with a member of
     # one of those enums: they have sites too (``== SessionStatus.DONE``).
     adopted: set[str] = field(default_factory=set)
+
+    def to_json(self) -> Any:
+        """The facts as tagged JSON (:func:`migrator.cache.encode_fact`), for the memo."""
+        return encode_fact({
+            "talking": self.talking, "programs": self.programs,
+            "uses": {key: [(v.confidence, v.why) for v in verdicts] for key, verdicts in self.uses.items()},
+            "exports": self.exports, "passed": self.passed, "receivers": self.receivers, "unions": self.unions,
+            "validators": self.validators, "testers": {key: sorted(files) for key, files in self.testers.items()},
+            "enums": self.enums, "adopted": sorted(self.adopted),
+        })
+
+    @classmethod
+    def from_json(cls, value: Any) -> "TreeFacts":
+        from codemods.provenance import Verdict
+
+        held = decode_fact(value, __name__)
+        return cls(
+            talking=held["talking"], programs=held["programs"],
+            uses={key: [Verdict(confidence, why) for confidence, why in verdicts]
+                  for key, verdicts in held["uses"].items()},
+            exports=held["exports"], passed=held["passed"], receivers=held["receivers"], unions=held["unions"],
+            validators=held["validators"], testers={key: set(files) for key, files in held["testers"].items()},
+            enums=held["enums"], adopted=set(held["adopted"]),
+        )
 
     def session_exports(self) -> list[str]:
         """The exports that carry session rows or statuses."""
@@ -450,7 +474,9 @@ class PythonEngine:
                 return module_name(path[len(root) + 1 :].replace(os.sep, "/"))
         return module_name(source.rel)
 
-    def _project(self, items: list[tuple[SourcePath, Any]], options: Options) -> list[tuple[SourcePath, Any]]:
+    def _project(
+        self, items: list[tuple[SourcePath, Any]], options: Options, digests: dict[str, str] | None = None
+    ) -> list[tuple[SourcePath, Any]]:
         """The project is the unit of analysis: when the run names files or
         folders inside a project (the tree under its pyproject.toml), every
         other Python file of the project is surveyed too, for its facts;
@@ -472,6 +498,8 @@ class PythonEngine:
             except OSError:
                 continue  # facts of a file the run does not report on: skipped
             extra.append((found, self.survey(found, data)))
+            if digests is not None:
+                digests[found.rel] = content_digest(data)
         return [*items, *extra]
 
     def prefilter(self, data: bytes) -> bool:
@@ -671,11 +699,38 @@ class PythonEngine:
                 out.append(name)
         return tuple(out)
 
-    def gather(self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options) -> Any:
+    def gather(
+        self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options, digests: Mapping[str, str] | None = None
+    ) -> Any:
         """Two stages over the tree: which modules talk to OpenClaw (bytes
         only), then, for modules that test a status against an imported name,
-        the verdict of each such test, keyed by the module that defines it."""
-        items = self._project(list(surveyed), options)
+        the verdict of each such test, keyed by the module that defines it.
+
+        The facts depend on the surveyed files alone (their bytes, and the
+        options and code the memo's key holds): a run whose files are those
+        of an earlier run takes that run's facts from the memo, and analyses
+        nothing here. ``digests``: each surveyed file's content digest."""
+        known = dict(digests or {})
+        items = self._project(list(surveyed), options, known)
+        memo = open_memo(options)
+        parts = [fingerprint([(source.rel, source.display, known.get(source.rel), survey) for source, survey in items])]
+        if memo.directory is None or any(source.rel not in known for source, _ in items):
+            parts = []  # a file whose bytes the run did not digest: no memo
+        held = memo.get("python-gather", parts) if parts else None
+        if held is not None:
+            try:
+                facts = TreeFacts.from_json(held)
+            except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+                pass  # damaged: gathered again
+            else:
+                self._programs = facts.programs
+                return facts
+        facts = self._gather(items, options, memo)
+        if parts:
+            memo.put("python-gather", parts, facts.to_json())
+        return facts
+
+    def _gather(self, items: list[tuple[SourcePath, Any]], options: Options, memo: Any) -> TreeFacts:
         facts = TreeFacts()
         for _, survey in items:
             if survey.evidence:
@@ -684,7 +739,6 @@ class PythonEngine:
                 facts.programs.update((f"{survey.name}.{name}".lstrip("."), word) for name, word in survey.programs)
         self._programs = facts.programs
         self._asked = {}
-        memo = open_memo(options)
         exported = {
             (survey.name, constant) for _, survey in items for constant in survey.constants
         }

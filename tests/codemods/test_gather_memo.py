@@ -1,0 +1,65 @@
+"""The tree's facts depend on the surveys alone: a warm run whose surveys
+are those of the run before takes that run's facts from the memo and
+gathers nothing; a changed module's survey gathers them again. The facts
+come back from the memo's JSON equal to what was gathered."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from migrator.cli import main
+from migrator.engines import python as engine
+from tests.codemods.test_flow_across_modules import _tree
+
+
+def test_a_warm_run_takes_the_facts_from_the_memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _tree(tmp_path)
+    monkeypatch.chdir(root)
+    gathered: list[engine.TreeFacts] = []
+    real = engine.PythonEngine._gather
+
+    def counting(self: engine.PythonEngine, *args: object) -> engine.TreeFacts:
+        facts = real(self, *args)  # type: ignore[arg-type]
+        gathered.append(facts)
+        return facts
+
+    monkeypatch.setattr(engine.PythonEngine, "_gather", counting)
+    runner = CliRunner()
+    cold = runner.invoke(main, ["scan", ".", "-j", "1", "--show-why"])
+    assert cold.exit_code == 1 and "5 findings: 3 to rewrite, 2 to review" in cold.output
+    assert len(gathered) == 1
+    facts = gathered[0]
+    assert facts.exports and facts.passed and facts.talking  # facts worth keeping
+    assert engine.TreeFacts.from_json(json.loads(json.dumps(facts.to_json()))) == facts
+
+    warm = runner.invoke(main, ["scan", ".", "-j", "1", "--show-why"])
+    assert (warm.exit_code, warm.output) == (cold.exit_code, cold.output)
+    assert len(gathered) == 1  # nothing gathered again
+
+    shift = root / "crew" / "shift.py"
+    shift.write_text(shift.read_text("utf-8").replace("if row.crashed", "if row.crashed and row.key"), "utf-8")
+    again = runner.invoke(main, ["scan", ".", "-j", "1", "--show-why"])
+    assert len(gathered) == 2  # a survey changed: gathered again
+    assert (again.exit_code, again.output) == (cold.exit_code, cold.output)
+    nocache = runner.invoke(main, ["scan", ".", "-j", "1", "--show-why", "--no-cache"])
+    assert len(gathered) == 3 and nocache.output == again.output
+
+
+def test_a_damaged_memo_entry_is_gathered_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _tree(tmp_path)
+    monkeypatch.chdir(root)
+    runner = CliRunner()
+    cold = runner.invoke(main, ["scan", ".", "-j", "1"])
+    damaged = 0
+    for entry in (root / ".migrator").rglob("memo/*/*.json"):
+        held = json.loads(entry.read_bytes())
+        if isinstance(held.get("value"), dict) and "m" in held["value"]:  # tagged facts: the gather's entry
+            entry.write_text(json.dumps({"value": {"m": [["talking", 3]]}}), "utf-8")
+            damaged += 1
+    assert damaged >= 1
+    warm = runner.invoke(main, ["scan", ".", "-j", "1"])
+    assert (warm.exit_code, warm.output) == (cold.exit_code, cold.output)
