@@ -212,7 +212,7 @@ def collect(options: Options, run: Run, sources: list[SourcePath] | None = None,
                 index.remember(engine.kind, item, stat, known)
         if known.fact is not None:
             surveyed[engine.kind].append((item, known.fact))
-            digests[engine.kind][item.rel] = known.digest
+            digests[engine.kind][str(item.path)] = known.digest
         if known.passed:
             work.append(_Work(engine.kind, item, data, known.digest, project))
         elif known.fact is not None:

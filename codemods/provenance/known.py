@@ -1,5 +1,5 @@
 """What the project tells one module (its exports, keyed by dotted name),
-and what that module's analysis asked of it (``Known``).
+and what that module's analysis asked of it (``ExportsView``).
 
 The exports are learnt in rounds: each round analyses the modules with what
 the round before found. A module's analysis reads the exports only through
@@ -17,7 +17,7 @@ Predicate = Callable[[str, str], bool]
 Question = tuple[object, ...]
 
 
-class Known(Mapping[str, str]):
+class ExportsView(Mapping[str, str]):
     """A read-only view of the exports that keeps each question asked of it
     with its answer. Iterating (``items()``, ``for k in``) asks for all of
     it; the narrower questions (:func:`tree_get`, :func:`select`) keep a
@@ -64,7 +64,7 @@ class Known(Mapping[str, str]):
         return None if found is None else str(found)
 
     def select(self, predicate: Predicate) -> dict[str, str]:
-        return dict(cast("dict[str, str]", self._ask(("select", predicate))))
+        return dict(cast("tuple[tuple[str, str], ...]", self._ask(("select", predicate))))
 
     def answers_alike(self, other: Mapping[str, str]) -> bool:
         """Whether ``other`` answers every question asked so far as this one did."""
@@ -81,15 +81,18 @@ def _answer(known: Mapping[str, str], question: Question) -> object:
         return bool(known)
     if kind == "len":
         return len(known)
+    # The entries in their order, which a caller may depend on (the first
+    # key per table): two maps with the same entries in another order answer
+    # differently.
     if kind == "select":
         predicate = cast(Predicate, question[1])
-        return {k: w for k, w in known.items() if predicate(k, w)}
-    return dict(known)  # "all"
+        return tuple((k, w) for k, w in known.items() if predicate(k, w))
+    return tuple(known.items())  # "all"
 
 
 def select(known: Mapping[str, str], predicate: Predicate) -> dict[str, str]:
     """The entries of ``known`` that ``predicate(key, why)`` keeps."""
-    if isinstance(known, Known):
+    if isinstance(known, ExportsView):
         return known.select(predicate)
     return {k: w for k, w in known.items() if predicate(k, w)}
 
@@ -98,7 +101,7 @@ def tree_get(known: Mapping[str, str], full: str) -> str | None:
     """What ``known`` (keyed by the project's dotted names) says of ``full``:
     a tree scanned from above its import root names `src.app.x` what an
     import calls `app.x`, so a dotted tail matches too (the first such key)."""
-    if isinstance(known, Known):
+    if isinstance(known, ExportsView):
         return known.tail(full)
     return _tree_get(known, full)
 

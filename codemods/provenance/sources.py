@@ -5,7 +5,7 @@ and what the project exports of another module's callables."""
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping, Sequence
+from typing import Iterator, Sequence
 
 import libcst as cst
 

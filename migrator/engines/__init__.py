@@ -55,8 +55,8 @@ class Engine(Protocol):
         self, surveyed: Iterable[tuple[SourcePath, Any]], options: Options, digests: Mapping[str, str] | None = None
     ) -> Any:
         """Combine the survey facts into the tree-wide fact for :class:`Context`.
-        ``digests``: the content digest of each surveyed file (by ``rel``),
-        which an engine may key a memo of its answer with."""
+        ``digests``: the content digest of each surveyed file (by its path,
+        as ``str(source.path)``), which an engine may key a memo of its answer with."""
 
     def adopted(self, fact: Any) -> set[str]:
         """The files (by ``rel``) the prefilter passed over that the

@@ -252,14 +252,6 @@ def _with_classes(functions: set[tuple[str, str]]) -> set[tuple[str, str]]:
     return functions | {(module, name.split(".", 1)[0]) for module, name in functions if "." in name}
 
 
-def _items_digest(mapping: Mapping[str, str]) -> str:
-    """A digest of a str -> str mapping's entries in key order, to stand in a memo key for all of them."""
-    digest = hashlib.sha256()
-    for key in sorted(mapping):
-        digest.update(key.encode("utf-8", "surrogateescape") + b"\0" + mapping[key].encode("utf-8", "surrogateescape") + b"\0")
-    return digest.hexdigest()
-
-
 def _lookup(table: Mapping[str, Any], name: str) -> str | None:
     """``name`` or the tree module it names when the tree was scanned from
     above its import root (``src.pkg.mod`` for ``pkg.mod``)."""
@@ -386,9 +378,10 @@ class PythonEngine:
         self._root_of: Path | None = None
         # The tree's program constants (TreeFacts.programs), known once gathered.
         self._programs: dict[str, str] = {}
-        # Per module (rel), each export analysis of this gather: the calls it
-        # was given, what it asked of the exports (a Known), what it found.
-        self._asked: dict[str, list[tuple[dict[str, Any], Any, dict[str, str]]]] = {}
+        # Per module (its path, name and bytes' digest), each export analysis
+        # of this gather: the calls it was given, what it asked of the exports
+        # (an ExportsView), what it found.
+        self._asked: dict[tuple[str, str, str], list[tuple[dict[str, Any], Any, dict[str, str]]]] = {}
         self._program_words: list[bytes] = []
         self._program_spellings: list[bytes] = []
         self._next_words: list[bytes] = []
@@ -499,7 +492,7 @@ class PythonEngine:
                 continue  # facts of a file the run does not report on: skipped
             extra.append((found, self.survey(found, data)))
             if digests is not None:
-                digests[found.rel] = content_digest(data)
+                digests[str(found.path)] = content_digest(data)
         return [*items, *extra]
 
     def prefilter(self, data: bytes) -> bool:
@@ -713,9 +706,11 @@ class PythonEngine:
         known = dict(digests or {})
         items = self._project(list(surveyed), options, known)
         memo = open_memo(options)
-        parts = [fingerprint([(source.rel, source.display, known.get(source.rel), survey) for source, survey in items])]
-        if memo.directory is None or any(source.rel not in known for source, _ in items):
-            parts = []  # a file whose bytes the run did not digest: no memo
+        parts: list[Any] = []
+        if memo.directory is not None and all(str(source.path) in known for source, _ in items):
+            # (a file whose bytes the run did not digest: no memo)
+            parts = [fingerprint([(str(source.path), source.rel, source.display, known[str(source.path)], survey)
+                                  for source, survey in items])]
         held = memo.get("python-gather", parts) if parts else None
         if held is not None:
             try:
@@ -725,7 +720,10 @@ class PythonEngine:
             else:
                 self._programs = facts.programs
                 return facts
-        facts = self._gather(items, options, memo)
+        try:
+            facts = self._gather(items, options, memo)
+        finally:
+            self._asked = {}  # each analysis's view holds a round's exports: not kept past the gather
         if parts:
             memo.put("python-gather", parts, facts.to_json())
         return facts
@@ -1118,15 +1116,14 @@ class PythonEngine:
         build a class from one, key a table with one or store one: a survey
         of its ``ast`` that depends on its bytes alone, so a warm run reads
         it from the memo."""
-        parts = [hashlib.sha256(source).hexdigest()]
-        found = memo.get("python-parameter-readers", parts) if memo is not None else None
+        parts = [content_digest(source)]
+        found = memo.get("python-parameter-readers", parts)
         if found is None:
             found = sorted(
                 sites.status_parameters(source) | sites.building_parameters(source) | sites.tested_methods(source)
                 | sites.reading_methods(source) | sites.keyed_parameters(source) | sites.storing_methods(source)
             )
-            if memo is not None:
-                memo.put("python-parameter-readers", parts, found)
+            memo.put("python-parameter-readers", parts, found)
         return set(found)
 
     def _record_passed(
@@ -1361,7 +1358,7 @@ class PythonEngine:
         """What the modules that talk to OpenClaw tell the others: which of
         their functions return session rows, which classes they build from a
         session status (of candidates, or of the modules ``typed`` whose
-        classes a candidate's alias types). Two rounds, so a helper over a
+        classes a candidate's alias types). Up to three rounds, so a helper over a
         helper of another module is found too."""
         # Modules that talk to OpenClaw, and candidates (they may build
         # objects from rows they get from one that talks).
@@ -1443,27 +1440,28 @@ class PythonEngine:
             parts = key.split(".")
             return any(".".join(parts[j:i]) in modules for i in range(1, len(parts)) for j in range(i))
 
-        from codemods.provenance.known import Known
+        from codemods.provenance.known import ExportsView
 
         exports: dict[str, str] = {}
-        programs = _items_digest(self._programs)
+        programs = fingerprint(self._programs)
         for _ in range(3):
             before = dict(exports)
             # The memo keys of this round share what is known: digested once, not per module.
-            told = _items_digest(before)
+            told = fingerprint(before)
             talking += _defining_session_classes(items, talking, exports)
             for source, survey in talking:
                 assert survey.talking_source is not None
                 passed = self._passed(survey.name, facts) if facts is not None else {}
-                parts = [hashlib.sha256(survey.talking_source).hexdigest(), source.rel, source.display,
-                         told, sorted(passed.items()), programs]
+                digest = content_digest(survey.talking_source)
+                parts = [digest, source.rel, source.display, told, sorted(passed.items()), programs]
                 found = memo.get("python-exports", parts) if memo else None
                 if found is None:
-                    found = self._asked_alike(source.rel, passed, before)
+                    whose = (str(source.path), survey.name, digest)
+                    found = self._asked_alike(whose, passed, before)
                     if found is None:
-                        known = Known(before)
-                        found = self._module_exports(source, survey, known, options, passed)
-                        self._asked.setdefault(source.rel, []).append((dict(passed), known, found))
+                        view = ExportsView(before)
+                        found = self._module_exports(source, survey, view, options, passed)
+                        self._asked.setdefault(whose, []).append((dict(passed), view, found))
                     if memo is not None:
                         memo.put("python-exports", parts, found)
                 exports.update((k, why) for k, why in found.items() if ours(k))
@@ -1472,12 +1470,13 @@ class PythonEngine:
         return exports
 
     def _asked_alike(
-        self, rel: str, passed: Mapping[str, Any], known: Mapping[str, str]
+        self, module: tuple[str, str, str], passed: Mapping[str, Any], known: Mapping[str, str]
     ) -> dict[str, str] | None:
-        """What an earlier analysis of the module ``rel`` found, if it was
-        given the same calls and every question it asked of the exports has
-        the same answer in ``known``: the analysis would find it again."""
-        for given, asked, found in self._asked.get(rel, ()):
+        """What an earlier analysis of ``module`` (its path, name and bytes'
+        digest) found, if it was given the same calls and every question it
+        asked of the exports has the same answer in ``known``: the analysis
+        would find it again."""
+        for given, asked, found in self._asked.get(module, ()):
             if given == passed and asked.answers_alike(known):
                 return found
         return None

@@ -1,5 +1,5 @@
 """The exports are learnt in rounds, each with what the round before found.
-A module's analysis reads them only through questions (``Known``): when each
+A module's analysis reads them only through questions (``ExportsView``): when each
 question has the same answer in a later round, what it found is used again
 instead of analysing the module again. The scan reports exactly what it
 reported when every module was analysed in every round."""
@@ -13,15 +13,16 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, strategies as st
 
-from codemods.provenance.known import Known, select, tree_get
+from codemods.provenance.known import ExportsView, select, tree_get
 from migrator.cli import main
 from migrator.engines import python as engine
 from tests.codemods.test_flow_across_modules import _tree
 from tests.codemods.test_tree_get import NAMES
+from tests.conftest import run_cli
 
 
 def test_each_question_is_kept_with_its_answer() -> None:
-    known = Known({"app.gw.list_sessions": "rows", "app.rows.Row#table:oc": "table"})
+    known = ExportsView({"app.gw.list_sessions": "rows", "app.rows.Row#table:oc": "table"})
     assert known.get("app.gw.list_sessions") == "rows"
     assert "app.gw.missing" not in known
     assert tree_get(known, "gw.list_sessions") == "rows"  # a dotted tail
@@ -39,7 +40,7 @@ def test_each_question_is_kept_with_its_answer() -> None:
 
 
 def test_iterating_asks_for_everything() -> None:
-    known = Known({"a.f": "rows"})
+    known = ExportsView({"a.f": "rows"})
     assert list(known.items()) == [("a.f", "rows")]
     assert known.answers_alike({"a.f": "rows"})
     assert not known.answers_alike({"a.f": "rows", "b.g": "more"})
@@ -47,14 +48,14 @@ def test_iterating_asks_for_everything() -> None:
 
 def test_a_missing_key_raises_as_a_dict_does() -> None:
     with pytest.raises(KeyError):
-        Known({})["a.f"]
-    assert Known({}).get("a.f", "default") == "default"
+        ExportsView({})["a.f"]
+    assert ExportsView({}).get("a.f", "default") == "default"
 
 
 @given(st.lists(NAMES, max_size=12, unique=True), st.lists(NAMES, min_size=1, max_size=6))
 def test_tree_get_answers_alike_through_the_view(keys: list[str], asked: list[str]) -> None:
     plain = {key: f"why {i}" for i, key in enumerate(keys)}
-    known = Known(plain)
+    known = ExportsView(plain)
     assert [tree_get(known, full) for full in asked] == [tree_get(plain, full) for full in asked]
     assert known.answers_alike(dict(plain))
 
@@ -85,3 +86,28 @@ def test_a_module_asked_alike_is_not_analysed_again(tmp_path: Path, monkeypatch:
     # change as it learns what `shift.py` passes it.
     assert rounds == 7
     assert analysed == {"crew/gateway.py": 1, "crew/rows.py": 3}
+
+
+def test_an_answer_in_another_order_is_another_answer() -> None:
+    """The first key of a table a module keeps depends on the exports' order."""
+    first = {"a.Row#table:oc": "a", "b.Row#table:oc": "b"}
+    view = ExportsView(first)
+    assert select(view, lambda k, w: "#table:" in k) == first
+    assert view.answers_alike(dict(first))
+    assert not view.answers_alike({"b.Row#table:oc": "b", "a.Row#table:oc": "a"})
+
+
+def test_two_folders_with_the_same_files_are_analysed_each_as_itself(tmp_path: Path) -> None:
+    """`migrator scan svc_a svc_b`: both folders hold `gateway.py`, `rows.py`
+    and `shift.py` (the same `rel` each), and each gets its own analysis."""
+    from tests.codemods.test_flow_across_modules import GATEWAY, ROWS, SHIFT
+
+    for svc in ("svc_a", "svc_b"):
+        (tmp_path / svc).mkdir()
+        for name, text in {"__init__.py": "", "gateway.py": GATEWAY, "rows.py": ROWS, "shift.py": SHIFT}.items():
+            (tmp_path / svc / name).write_text(text, "utf-8")
+    done = run_cli("scan", "svc_a", "svc_b", "--no-cache", "-j", "1", cwd=tmp_path)
+    lines = done.stdout.splitlines()
+    for svc in ("svc_a", "svc_b"):
+        mine = [line for line in lines if line.startswith(f"{svc}/rows.py:")]
+        assert len(mine) == 3 and all("[certain, rewrite]" in line for line in mine), done.stdout

@@ -63,3 +63,34 @@ def test_a_damaged_memo_entry_is_gathered_again(tmp_path: Path, monkeypatch: pyt
     assert damaged >= 1
     warm = runner.invoke(main, ["scan", ".", "-j", "1"])
     assert (warm.exit_code, warm.output) == (cold.exit_code, cold.output)
+
+
+WATCH = '''from . import gateway
+from .settings import ENDED
+
+
+def ended():
+    return [r["key"] for r in gateway.list_sessions() if r["status"] in ENDED]
+'''
+
+
+def test_a_file_changed_in_one_of_two_folders_gathers_again(tmp_path: Path) -> None:
+    """Two folders with the same files: the memo's key holds each file's own
+    digest, so an edit in one folder that leaves its survey as it was still
+    gathers the facts again, and the warm run says what a cold one says."""
+    from tests.codemods.test_flow_across_modules import GATEWAY
+    from tests.conftest import run_cli
+
+    for svc in ("svc_a", "svc_b"):
+        (tmp_path / svc).mkdir()
+        files = {"__init__.py": "", "gateway.py": GATEWAY, "settings.py": 'ENDED = {"failed", "killed"}\n',
+                 "watch.py": WATCH}
+        for name, text in files.items():
+            (tmp_path / svc / name).write_text(text, "utf-8")
+    first = run_cli("scan", "svc_a", "svc_b", "-j", "1", cwd=tmp_path)
+    assert "svc_a/settings.py" in first.stdout and "svc_b/settings.py" in first.stdout
+    (tmp_path / "svc_a" / "watch.py").write_text(WATCH.replace('r["status"] in ENDED', "ENDED"), "utf-8")
+    warm = run_cli("scan", "svc_a", "svc_b", "-j", "1", cwd=tmp_path)
+    cold = run_cli("scan", "svc_a", "svc_b", "-j", "1", "--no-cache", cwd=tmp_path)
+    assert (warm.returncode, warm.stdout) == (cold.returncode, cold.stdout)
+    assert first.stdout != cold.stdout  # svc_a's constant is no longer tested as a session status
