@@ -159,7 +159,8 @@ class FileChange(Change):
 
 class HashingWriter:
     """Writes through to a handle, hashing what passes (beside the writer:
-    see :mod:`migrator.hashing`). :meth:`close` ends the hashing."""
+    see :mod:`migrator.hashing`). :meth:`hexdigest` ends the hashing, or
+    :meth:`abandon` where the write failed."""
 
     def __init__(self, handle: Any) -> None:
         self.handle = handle
@@ -172,8 +173,9 @@ class HashingWriter:
     def hexdigest(self) -> str:
         return self.hasher.hexdigest()
 
-    def close(self) -> None:
-        self.hasher.close()
+    def abandon(self) -> None:
+        """End the hashing without raising (the caller is raising already)."""
+        self.hasher.abandon()
 
 
 @dataclass
@@ -239,8 +241,9 @@ class JsonlChange(Change):
             try:
                 with open(journal.blobs / before, "rb") as source:
                     jsonlines.stream(source, self.patterns, self.mapping, sink)  # type: ignore[arg-type]
-            finally:
-                sink.close()
+            except BaseException:
+                sink.abandon()  # what the stream raised is what is told
+                raise
             journal.intend(self.path, self.kind, before, sink.hexdigest())
             crash_point()
         journal.done(self.path)

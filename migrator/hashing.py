@@ -37,6 +37,8 @@ class StreamDigest:
             self._hand_over()
 
     def _hand_over(self) -> None:
+        if self._failed is not None:
+            raise self._failed
         batch = b"".join(self._pending)
         self._pending, self._size = [], 0
         if self._queue is None:
@@ -51,23 +53,32 @@ class StreamDigest:
         try:
             while (batch := batches.get()) is not None:
                 self._hasher.update(batch)
-        except BaseException as exc:  # told by close(): a digest of part of the stream is no digest
+        except BaseException as exc:  # raised by the caller: a digest of part of the stream is no digest
             self._failed = exc
-            while batches.get() is not None:
+            while batches.get() is not None:  # what is still handed over, until the end
                 pass
 
     def close(self) -> None:
-        """Finish the hashing thread (if one runs); the digest is then complete."""
+        """Finish the hashing thread (if one runs); the digest is then
+        complete. What failed in the thread (a MemoryError) is raised here,
+        as it would have been had the caller hashed the bytes itself."""
+        self.abandon(keep=True)
+        if self._failed is not None:
+            raise self._failed
+
+    def abandon(self, keep: bool = False) -> None:
+        """End the hashing thread without raising (the caller is already
+        raising); with ``keep``, every byte given is hashed first."""
         if self._queue is not None and self._thread is not None:
-            if self._pending:
-                self._hand_over()
+            if self._pending and keep and self._failed is None:
+                batch, self._pending, self._size = b"".join(self._pending), [], 0
+                self._queue.put(batch)
             self._queue.put(None)
             self._thread.join()
             self._queue = self._thread = None
-        if self._failed is not None:
-            raise RuntimeError("hashing the stream failed") from self._failed
-        for data in self._pending:
-            self._hasher.update(data)
+        if keep and self._failed is None:
+            for data in self._pending:
+                self._hasher.update(data)
         self._pending, self._size = [], 0
 
     def hexdigest(self) -> str:

@@ -65,7 +65,8 @@ if TYPE_CHECKING:
 SAMPLE_LINES = 20
 
 # Bytes read at a time. Memory is bounded by this plus the longest line
-# (and a batch the digests hash beside the stream: migrator.hashing).
+# (and the batches the two digests hash beside the stream, a few per digest:
+# migrator.hashing).
 BLOCK = 1 << 18
 
 # A JSON string token (the unrolled form: fast on long strings).
@@ -505,8 +506,9 @@ def stream(
     hasher = StreamDigest()
     try:
         return _stream(source, patterns, mapping, sink, copy, on_edit, on_patch, stats, hasher)
-    finally:
-        hasher.close()  # the hashing thread ends, whatever happened
+    except BaseException:
+        hasher.abandon()  # the hashing thread ends; what the stream raised is what is told
+        raise
 
 
 def _stream(source: BinaryIO, patterns: Sequence[PointerPattern], mapping: Mapping[str, str], sink: BinaryIO | None,

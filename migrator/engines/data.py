@@ -244,15 +244,19 @@ class JsonlEngine(StoreEngine, fmt="jsonl", user_rules=True):
                 if staged is not None:
                     # Its writeback starts as it is written: the write's fsync waits less.
                     sink = HashingWriter(WriteBehind(stack.enter_context(open(staged, "wb"))))
-                    stack.callback(sink.close)
                 copy = WriteBehind(stack.enter_context(open(backup, "wb"))) if backup is not None else None
                 # Findings are capped: past the cap the stream only counts.
                 stats = jsonlines.stream(handle, target.patterns, mapping, sink,  # type: ignore[arg-type]
                                          copy=copy, on_edit=keep, edit_limit=FINDINGS_PER_FILE)  # type: ignore[arg-type]
-        except OSError as exc:
+            staged_sha256 = sink.hexdigest() if sink is not None else ""  # (its hashing ends here)
+        except BaseException as exc:
+            if sink is not None:
+                sink.abandon()
             for path in (staged, backup):
                 if path is not None:
                     _discard(path)
+            if not isinstance(exc, OSError):
+                raise
             result.error = Problem("unreadable", f"cannot read: {exc.strerror or exc}")
             return result
         _settle(result, findings, target, decision)
@@ -269,8 +273,7 @@ class JsonlEngine(StoreEngine, fmt="jsonl", user_rules=True):
             result.error = Problem("kept", decision.refusal)
         elif decision.action == "rewrite" and stats.changed_lines:
             result.plan = JsonlChange(source.path, source.display, stats.sha256, target.patterns, dict(mapping),
-                                      stats.changed_lines, stats.sample, staged,
-                                      sink.hexdigest() if sink is not None else "", backup)
+                                      stats.changed_lines, stats.sample, staged, staged_sha256, backup)
             planned = True
         for path in (staged, backup):
             if path is not None and not planned:

@@ -43,3 +43,40 @@ def test_a_short_stream_starts_no_thread() -> None:
     digest.update(b"x" * 1000)
     assert threading.active_count() == before
     assert digest.hexdigest() == hashlib.sha256(b"x" * 1000).hexdigest()
+
+
+def test_a_failure_in_the_thread_is_raised_not_a_digest_of_part() -> None:
+    class Failing(StreamDigest):
+        def __init__(self) -> None:
+            super().__init__()
+            real = self._hasher
+
+            class Hasher:
+                def update(self, data: bytes) -> None:
+                    raise MemoryError
+
+                def hexdigest(self) -> str:
+                    return real.hexdigest()
+
+            self._hasher = Hasher()  # type: ignore[assignment]
+
+    digest = Failing()
+    before = threading.active_count()
+    try:  # raised by a later update, or at the end, as the thread got to it
+        for _ in range(3):
+            digest.update(b"x" * hashing.BATCH)
+        digest.hexdigest()
+    except MemoryError:
+        digest.abandon()  # as the stream does when it raises
+    else:
+        raise AssertionError("a digest of part of the stream")
+    assert threading.active_count() == before
+
+
+def test_abandon_ends_the_thread_without_raising() -> None:
+    digest = StreamDigest()
+    before = threading.active_count()
+    digest.update(b"y" * (2 * hashing.BATCH))
+    assert threading.active_count() == before + 1
+    digest.abandon()
+    assert threading.active_count() == before
