@@ -724,7 +724,7 @@ class PythonEngine:
             facts = self._gather(items, options, memo)
         finally:
             self._asked = {}  # each analysis's view holds a round's exports: not kept past the gather
-        if parts:
+        if parts and _unchanged(items, known):
             memo.put("python-gather", parts, facts.to_json())
         return facts
 
@@ -1716,6 +1716,21 @@ def _project_root(options: Options, path: Path) -> Path | None:
         if (directory / "pyproject.toml").is_file():
             return directory
     return None
+
+
+def _unchanged(items: Sequence[tuple[SourcePath, Any]], digests: Mapping[str, str]) -> bool:
+    """Whether each file whose bytes the gathering may have read again from
+    disk (its survey kept none) still has the digest the run surveyed: an
+    edit made meanwhile must not leave facts of the new bytes under the key
+    of the old ones."""
+    for source, survey in items:
+        if isinstance(survey, ModuleSurvey) and survey.talking_source is None:
+            try:
+                if content_digest(source.path.read_bytes()) != digests.get(str(source.path)):
+                    return False
+            except OSError:
+                return False
+    return True
 
 
 def _source_bytes(source: SourcePath, survey: ModuleSurvey) -> bytes | None:

@@ -94,3 +94,33 @@ def test_a_file_changed_in_one_of_two_folders_gathers_again(tmp_path: Path) -> N
     cold = run_cli("scan", "svc_a", "svc_b", "-j", "1", "--no-cache", cwd=tmp_path)
     assert (warm.returncode, warm.stdout) == (cold.returncode, cold.stdout)
     assert first.stdout != cold.stdout  # svc_a's constant is no longer tested as a session status
+
+
+def test_a_file_edited_while_the_facts_are_gathered_leaves_no_memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gathering reads some modules again from disk. An edit made after
+    the survey and undone later must not leave facts of the edited bytes
+    under the key of the surveyed ones."""
+    from tests.codemods.test_flow_across_modules import GATEWAY
+
+    root = tmp_path / "svc"
+    root.mkdir()
+    for name, text in {"__init__.py": "", "gateway.py": GATEWAY, "settings.py": 'ENDED = {"failed", "killed"}\n',
+                       "watch.py": WATCH}.items():
+        (root / name).write_text(text, "utf-8")
+    watch = root / "watch.py"
+    monkeypatch.chdir(tmp_path)
+    real = engine.PythonEngine._gather
+
+    def editing(self: engine.PythonEngine, *args: object) -> engine.TreeFacts:
+        watch.write_text(WATCH.replace('r["status"] in ENDED', "ENDED"), "utf-8")  # after the survey
+        return real(self, *args)  # type: ignore[arg-type]
+
+    runner = CliRunner()
+    monkeypatch.setattr(engine.PythonEngine, "_gather", editing)
+    runner.invoke(main, ["scan", "svc", "-j", "1"])
+    monkeypatch.setattr(engine.PythonEngine, "_gather", real)
+    watch.write_text(WATCH, "utf-8")  # the surveyed bytes again
+    warm = runner.invoke(main, ["scan", "svc", "-j", "1"])
+    cold = runner.invoke(main, ["scan", "svc", "-j", "1", "--no-cache"])
+    assert (warm.exit_code, warm.output) == (cold.exit_code, cold.output)
+    assert "svc/settings.py:1:10: status-constant [certain, rewrite]" in cold.output
