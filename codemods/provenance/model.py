@@ -13,7 +13,7 @@ import libcst as cst
 
 from codemods import orm, tables
 from codemods.sites import Validator
-from migrator.findings import Confidence
+from codemods.verdict import Verdict as Verdict  # its home; named here as the provenance's own
 
 
 NORMALIZERS = frozenset({"lower", "strip", "casefold", "lstrip", "rstrip"})
@@ -218,12 +218,6 @@ class TreeKnowledge:
     # (dotted name -> ``MEMBER=old`` by space): a test with a member here
     # must accept the member's new name between the phases.
     enums: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    confidence: Confidence | None  # None: not a session status (leave alone)
-    why: str
 
 
 # The export key of item N of the tuples a function returns: `pkg.mod.wait[0]`.

@@ -165,7 +165,7 @@ class TreeFacts:
 
     @classmethod
     def from_json(cls, value: Any) -> "TreeFacts":
-        from codemods.provenance import Verdict
+        from codemods.verdict import Verdict  # (not the provenance package: it imports the parser)
 
         held = decode_fact(value, __name__)
         return cls(

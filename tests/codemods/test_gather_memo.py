@@ -6,6 +6,9 @@ come back from the memo's JSON equal to what was gathered."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -124,3 +127,22 @@ def test_a_file_edited_while_the_facts_are_gathered_leaves_no_memo(tmp_path: Pat
     cold = runner.invoke(main, ["scan", "svc", "-j", "1", "--no-cache"])
     assert (warm.exit_code, warm.output) == (cold.exit_code, cold.output)
     assert "svc/settings.py:1:10: status-constant [certain, rewrite]" in cold.output
+
+
+def test_a_warm_run_imports_no_parser(tmp_path: Path) -> None:
+    """Facts from the memo, results from the cache: the run needs neither
+    LibCST nor the provenance built on it (they cost more than the rest)."""
+    from tests.conftest import REPO, run_cli
+
+    root = _tree(tmp_path)
+    first = run_cli("scan", ".", "-j", "1", cwd=root)
+    assert first.returncode == 1
+    code = ("import runpy, sys; sys.argv = ['migrator', 'scan', '.', '-j', '1']\n"
+            "try:\n    runpy.run_module('migrator', run_name='__main__', alter_sys=True)\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m == 'libcst' or m.startswith('codemods.provenance')))")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("CI", None)
+    warm = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert warm.stdout.splitlines()[-1] == "[]", warm.stdout + warm.stderr
+    assert warm.stdout.startswith(first.stdout)  # the same report
