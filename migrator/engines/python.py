@@ -382,6 +382,8 @@ class PythonEngine:
         # of this gather: the calls it was given, what it asked of the exports
         # (an ExportsView), what it found.
         self._asked: dict[tuple[str, str, str], list[tuple[dict[str, Any], Any, dict[str, str]]]] = {}
+        # The digests of each file the gathering read again from disk (by path).
+        self._reread: dict[str, set[str]] = {}
         self._program_words: list[bytes] = []
         self._program_spellings: list[bytes] = []
         self._next_words: list[bytes] = []
@@ -720,11 +722,12 @@ class PythonEngine:
             else:
                 self._programs = facts.programs
                 return facts
+        self._reread = {}
         try:
             facts = self._gather(items, options, memo)
         finally:
             self._asked = {}  # each analysis's view holds a round's exports: not kept past the gather
-        if parts and _unchanged(items, known):
+        if parts and self._unchanged(known):
             memo.put("python-gather", parts, facts.to_json())
         return facts
 
@@ -736,7 +739,6 @@ class PythonEngine:
             if isinstance(survey, ModuleSurvey):
                 facts.programs.update((f"{survey.name}.{name}".lstrip("."), word) for name, word in survey.programs)
         self._programs = facts.programs
-        self._asked = {}
         exported = {
             (survey.name, constant) for _, survey in items for constant in survey.constants
         }
@@ -847,7 +849,7 @@ class PythonEngine:
             if not (isinstance(survey, ModuleSurvey) and survey.candidate):
                 continue
             keys = [(d, n) for d, n in tested if n in survey.constants and _same_module(d, survey.name)]
-            data = _source_bytes(source, survey) if keys else None
+            data = self._source_bytes(source, survey) if keys else None
             if data is None or not any(b"class " + n.encode() in data for _, n in keys):
                 continue
             try:
@@ -905,7 +907,7 @@ class PythonEngine:
         for source, survey in items:
             if not isinstance(survey, ModuleSurvey) or not survey.has_imports:
                 continue
-            data = _source_bytes(source, survey)
+            data = self._source_bytes(source, survey)
             if data is None:
                 continue  # reported when the file itself is read
             if reads(survey, data):
@@ -937,7 +939,7 @@ class PythonEngine:
                         continue
                     source, other = by_name[hit]
                     found[hit] = (source, other)
-                    more = _source_bytes(source, other)
+                    more = self._source_bytes(source, other)
                     if more is not None:  # else reported when the file itself is read
                         following.append((other, more))
             level = following
@@ -1034,7 +1036,7 @@ class PythonEngine:
                 seeds.append((source, survey, data))
                 called |= found
         for source, survey in self._near(items, seeds, 1) if called else ():
-            data = _source_bytes(source, survey)
+            data = self._source_bytes(source, survey)
             if data is None or not any(b"def " + n.encode() + b"(" in data for n in called):
                 continue
             try:
@@ -1109,6 +1111,24 @@ class PythonEngine:
                 if s.rel not in done]
         self._record_passed(rest, facts, options, memo, {function for _, function in ours})
         return first
+
+    def _source_bytes(self, source: SourcePath, survey: ModuleSurvey) -> bytes | None:
+        """A module's bytes: those its survey kept, else read again (None when
+        it cannot be read now); a read is noted for :meth:`_unchanged`."""
+        if survey.talking_source is not None:
+            return survey.talking_source
+        try:
+            data = source.path.read_bytes()
+        except OSError:
+            return None
+        self._reread.setdefault(str(source.path), set()).add(content_digest(data))
+        return data
+
+    def _unchanged(self, digests: Mapping[str, str]) -> bool:
+        """Whether each file the gathering read again from disk had the digest
+        the run surveyed: an edit made meanwhile must not leave facts of the
+        new bytes under the key of the old ones."""
+        return all(seen == {digests.get(path)} for path, seen in self._reread.items())
 
     @staticmethod
     def _parameter_readers(sites: Any, memo: Any, source: bytes) -> set[str]:
@@ -1266,7 +1286,7 @@ class PythonEngine:
             if not isinstance(survey, ModuleSurvey) or not survey.has_imports:
                 continue
             # Bytes a pass below already read are kept with the survey.
-            data = survey.importer_source or _source_bytes(source, survey)
+            data = survey.importer_source or self._source_bytes(source, survey)
             if data is None:
                 continue  # reported when the file itself is read
             if not wanted(survey, data) or not any(n in data for n in names):
@@ -1336,12 +1356,12 @@ class PythonEngine:
             shaped = memo.get("python-shaped", key) if memo and stat else None
             data: bytes | None = None
             if shaped is None:
-                data = _source_bytes(source, survey)
+                data = self._source_bytes(source, survey)
                 shaped = data is not None and any(k in data for k in self._shape_keys)
                 if memo is not None and stat:
                     memo.put("python-shaped", key, shaped)
             if shaped:
-                data = data if data is not None else _source_bytes(source, survey)
+                data = data if data is not None else self._source_bytes(source, survey)
                 if data is not None:
                     out.append((source, replace(survey, talking_source=data)))
         return out
@@ -1718,27 +1738,3 @@ def _project_root(options: Options, path: Path) -> Path | None:
     return None
 
 
-def _unchanged(items: Sequence[tuple[SourcePath, Any]], digests: Mapping[str, str]) -> bool:
-    """Whether each file whose bytes the gathering may have read again from
-    disk (its survey kept none) still has the digest the run surveyed: an
-    edit made meanwhile must not leave facts of the new bytes under the key
-    of the old ones."""
-    for source, survey in items:
-        if isinstance(survey, ModuleSurvey) and survey.talking_source is None:
-            try:
-                if content_digest(source.path.read_bytes()) != digests.get(str(source.path)):
-                    return False
-            except OSError:
-                return False
-    return True
-
-
-def _source_bytes(source: SourcePath, survey: ModuleSurvey) -> bytes | None:
-    """A module's bytes: those its survey kept, else read again (None when
-    it cannot be read now)."""
-    if survey.talking_source is not None:
-        return survey.talking_source
-    try:
-        return source.path.read_bytes()
-    except OSError:
-        return None
