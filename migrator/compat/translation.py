@@ -83,7 +83,7 @@ class _Splice:
         self.key = json.dumps(field).encode()
         self.type, self.token = ("res", "id") if kind == "response" else ("event", "event")
         self.count = _counter(tree)
-        self._renames: dict[int, tuple[re.Pattern[bytes], dict[bytes, bytes], frozenset[str]]] = {}
+        self._renames: dict[int, tuple[re.Pattern[bytes], dict[bytes, bytes], frozenset[str], Callable[[re.Match[bytes]], bytes]]] = {}
 
     @staticmethod
     def fits(spec: GatewaySurface, field: str) -> bool:
@@ -122,8 +122,19 @@ class _Splice:
             known = self._renames[id(mapping)] = self._renaming(mapping)
         if frame.ok is False or frame.payload is None:
             return None, 0  # nothing to serve, as the long way finds too
-        pattern, renames, renamed = known
+        pattern, renames, renamed, rename = known
         found = self.count(frame.payload, renamed)
+        if not escaped:  # no quote is escaped: every pair found is a key and its value
+            renamed_raw, pairs_found = pattern.subn(rename, raw)
+            if pairs_found != found:
+                return None
+            if not found:
+                return None, 0
+            try:
+                raw.decode("utf-8")  # a frame that is not text is not ours to change
+            except UnicodeDecodeError:
+                return None
+            return renamed_raw, found
         pairs = list(pattern.finditer(raw))
         if len(pairs) != found:
             return None
@@ -137,8 +148,8 @@ class _Splice:
                 start -= 1
             if (escapes - start) % 2:
                 return None  # the quote is escaped: inside a string
-            value_start, value_end = pair.span(1)
-            out += (raw[at:value_start], renames[pair.group(1)])
+            value_start, value_end = pair.span(2)
+            out += (raw[at:value_start], renames[pair.group(2)])
             at = value_end
         out.append(raw[at:])
         try:
@@ -147,28 +158,52 @@ class _Splice:
             return None
         return b"".join(out), found
 
-    def _renaming(self, mapping: Mapping[str, str]) -> tuple[re.Pattern[bytes], dict[bytes, bytes], frozenset[str]]:
+    def _renaming(self, mapping: Mapping[str, str]) -> tuple[
+        re.Pattern[bytes], dict[bytes, bytes], frozenset[str], Callable[[re.Match[bytes]], bytes]
+    ]:
         """For one value map: the pattern of a pair that holds a name it
-        renames, each name's new bytes, and the names."""
+        renames (the pair up to the name, then the name), each name's new
+        bytes, the names, and the pair renamed."""
         def spelled(name: str) -> bytes:
             return json.dumps(name, ensure_ascii=False)[1:-1].encode()
 
         renamed = sorted((k for k, v in mapping.items() if k != v), key=lambda k: (-len(k), k))
         tokens = b"|".join(re.escape(spelled(n)) for n in renamed)
-        pattern = re.compile(re.escape(self.key) + _WS + b":" + _WS + b'"(' + tokens + b')"')
-        return pattern, {spelled(k): spelled(mapping[k]) for k in renamed}, frozenset(renamed)
+        pattern = re.compile(b"(" + re.escape(self.key) + _WS + b":" + _WS + b'")(' + tokens + b')"')
+        renames = {spelled(k): spelled(mapping[k]) for k in renamed}
+
+        def rename(pair: re.Match[bytes]) -> bytes:
+            return pair[1] + renames[pair[2]] + b'"'
+
+        return pattern, renames, frozenset(renamed), rename
 
 
 def _counter(tree: Mapping[str, Any]) -> Callable[[Any, frozenset[str]], int]:
     """The function that counts the values at the leaves of ``tree`` below a
-    node that are among the names given."""
-    if not tree:
-        return lambda value, names: 1 if value.__class__ is str and value in names else 0
-    if set(tree) == {"*"}:
-        item = _counter(tree["*"])
-        return lambda node, names: 0 if node is None else sum(item(i, names) for i in node)
-    parts = tuple((f"f{i}", _counter(sub)) for i, sub in enumerate(tree.values()))
-    return lambda node, names: 0 if node is None else sum(count(getattr(node, f), names) for f, count in parts)
+    node that are among the names given. It runs on every frame renamed in
+    its bytes, so it is built as one function of plain loops over the
+    structs of :func:`_struct_of`, not as a call per node."""
+    lines = ["def count(node, names):", " n = 0"]
+
+    def emit(sub: Mapping[str, Any], var: str, depth: int) -> None:
+        pad = " " * depth
+        if not sub:
+            lines.append(f"{pad}if {var}.__class__ is str and {var} in names: n += 1")
+            return
+        lines.append(f"{pad}if {var} is not None:")
+        if set(sub) == {"*"}:
+            lines.append(f"{pad} for i{depth} in {var}:")
+            emit(sub["*"], f"i{depth}", depth + 2)
+            return
+        for k, child in enumerate(sub.values()):
+            lines.append(f"{pad} v{depth}_{k} = {var}.f{k}")
+            emit(child, f"v{depth}_{k}", depth + 1)
+
+    emit(tree, "node", 1)
+    lines.append(" return n")
+    scope: dict[str, Any] = {}
+    exec("\n".join(lines), scope)  # the source is built above from field numbers only
+    return scope["count"]  # type: ignore[no-any-return]
 
 
 def _struct_of(tree: Mapping[str, Any]) -> Any:
