@@ -13,8 +13,9 @@ With --real, the gateway is a real `openclaw gateway run` of 2026.9.6 (see
 bench/real_gateway.py), and a naive relay (websockets recv/send, no parsing)
 runs beside the proxy as the baseline a relay in Python costs: the median
 `sessions.list` round trip of a client with session-status-v2. The same relay
-on uvloop (the proxy's own loop) and the byte relay below run beside them, to
-tell what the loop gives from what the proxy's own code costs. (Frames per
+on uvloop (the proxy's own loop), the byte relay below and a byte relay of
+protocols on uvloop run beside them, to tell what the loop costs from what
+WebSocket code costs. (Frames per
 second are measured with the test gateway: the real one cannot be made to push
 events faster than it computes them.)
 
@@ -183,6 +184,46 @@ def byte_relay(upstream_port: int) -> None:
     sys.stdin.read()
 
 
+async def loop_byte_relay(upstream_port: int) -> None:
+    """Child mode: bytes copied between two sockets by protocols on the
+    proxy's own loop (uvloop), nothing parsed, until stdin closes: what the
+    loop costs a relay, apart from any WebSocket code."""
+    loop = asyncio.get_running_loop()
+
+    class Pipe(asyncio.Protocol):
+        peer: "Pipe | None" = None
+        early = b""  # read before the other socket was connected
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport: Any = transport
+
+        def data_received(self, data: bytes) -> None:
+            if self.peer is None:
+                self.early += data
+            else:
+                self.peer.transport.write(data)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self.peer is not None:
+                self.peer.transport.close()
+
+    class Front(Pipe):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)
+            loop.create_task(self.link())
+
+        async def link(self) -> None:
+            _, back = await loop.create_connection(Pipe, "127.0.0.1", upstream_port)
+            back.peer, self.peer = self, back
+            for source, target in ((self, back), (back, self)):
+                if source.early:
+                    target.transport.write(source.early)
+
+    server = await loop.create_server(Front, "127.0.0.1", 0)
+    print(f"listening on 127.0.0.1:{server.sockets[0].getsockname()[1]}", file=sys.stderr, flush=True)
+    await loop.run_in_executor(None, sys.stdin.read)
+
+
 async def real_round_trips(urls: dict[str, str], n: int) -> dict[str, list[float]]:
     """Seconds per sessions.list round trip of a v2 client on each of ``urls``,
     taken in turn request by request (so drift on the machine hits all alike)."""
@@ -224,9 +265,12 @@ async def main_real(rounds: int) -> int:
             uv_relay, uv_relay_port = await spawn([__file__, "--naive-relay", upstream, "--uvloop"],
                                                   r"127\.0\.0\.1:(\d+)", "stderr")
             byte, byte_port = await spawn([__file__, "--byte-relay", str(port)], r"127\.0\.0\.1:(\d+)", "stderr")
+            loop_byte, loop_byte_port = await spawn([__file__, "--loop-byte-relay", str(port)],
+                                                    r"127\.0\.0\.1:(\d+)", "stderr")
             proxy, proxy_port = await spawn(["-m", "migrator", "gateway", "--listen", "127.0.0.1:0", "--upstream", upstream,
                                              "--stats"], r"listening on 127\.0\.0\.1:(\d+)", "stderr")
             urls = {"direct": upstream, "byte relay": f"ws://127.0.0.1:{byte_port}",
+                    "byte relay, uvloop": f"ws://127.0.0.1:{loop_byte_port}",
                     "naive relay": f"ws://127.0.0.1:{relay_port}",
                     "naive relay, uvloop": f"ws://127.0.0.1:{uv_relay_port}",
                     "migrator gateway": f"ws://127.0.0.1:{proxy_port}"}
@@ -237,7 +281,7 @@ async def main_real(rounds: int) -> int:
             # CPU per round trip of each relay process, after a warm-up (its
             # first connection imports and builds what it needs): steadier
             # than the round trips on a busy machine.
-            relays = {"byte relay": byte, "naive relay": relay, "naive relay, uvloop": uv_relay, "migrator gateway": proxy}
+            relays = {"byte relay": byte, "byte relay, uvloop": loop_byte, "naive relay": relay, "naive relay, uvloop": uv_relay, "migrator gateway": proxy}
             await real_round_trips(urls, 20)
             before = {label: _cpu_seconds(child.pid) for label, child in relays.items()}
             times = await real_round_trips(urls, rounds)
@@ -252,7 +296,7 @@ async def main_real(rounds: int) -> int:
             print(f"ROW proxy sessions.list round trip: {medians['migrator gateway'] / medians['direct']:.2f}x direct "
                   f"(naive relay {medians['naive relay'] / medians['direct']:.2f}x; goal at most 1.25x and less than the relay)")
             await _stop(proxy, signalled=True)
-            for child in (relay, uv_relay, byte):
+            for child in (relay, uv_relay, byte, loop_byte):
                 await _stop(child)
         finally:
             rg.stop(gateway)
@@ -348,11 +392,17 @@ if __name__ == "__main__":
     parser.add_argument("--naive-relay", metavar="UPSTREAM", help=argparse.SUPPRESS)
     parser.add_argument("--uvloop", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--byte-relay", metavar="PORT", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--loop-byte-relay", metavar="PORT", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_gateway:
         asyncio.run(serve_gateway())
     elif args.byte_relay:
         byte_relay(args.byte_relay)
+    elif args.loop_byte_relay:
+        from migrator.compat.proxy import event_loop_factory
+
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(loop_byte_relay(args.loop_byte_relay))
     elif args.naive_relay:
         from migrator.compat.proxy import event_loop_factory
 

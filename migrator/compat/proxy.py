@@ -1,12 +1,12 @@
 """A WebSocket proxy in front of one OpenClaw gateway.
 
 Each client connection gets its own upstream connection and its own
-:class:`FrameSession`; frames are relayed in both directions as they come, and
-only session-status frames are rewritten. A complete frame is forwarded inside
-the read callback that parsed it, as the raw bytes it arrived as, so a frame
-that is not rewritten reaches the other side byte for byte and without waiting
-for a task to wake up; the relay tasks take over whenever order or
-backpressure needs them.
+:class:`FrameSession`. The library (websockets) does both opening handshakes;
+then the relay takes both sockets over (:class:`_Relay`): every frame is
+relayed inside the read callback that read it, in one write per read, and
+only session-status frames are rewritten. A frame from the gateway that is not
+rewritten reaches the client byte for byte. Pings, pongs and closing
+handshakes pass between the two ends, which answer each other.
 """
 
 from __future__ import annotations
@@ -25,10 +25,9 @@ from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-from websockets.frames import CloseCode, Frame, Opcode
+from websockets.exceptions import InvalidHandshake, InvalidURI
+from websockets.frames import CloseCode
 from websockets.protocol import Side, State
-from websockets.streams import StreamReader
 
 try:  # the library's own C masking, as it uses it
     from websockets.speedups import apply_mask
@@ -115,243 +114,305 @@ def proxy_config(
     return ProxyConfig(host, port, upstream, policy, max_frame_bytes, manifest=manifest)
 
 
-# The library's parser waits here, holding no byte, between two frames.
-_AT_EOF = StreamReader.at_eof.__code__
-# A frame read here and not all there yet is kept for the next chunk up to this
-# size; a larger one goes to the library, which reads it without copying again.
-_TAIL_MAX = 1 << 20
-# Past this many bytes waiting in the other side's send buffer, frames go
-# through the relay tasks, which wait for it to drain.
-_DIRECT_HIGH_WATER = 1 << 20
-# While frames stream in (a read that brought several frames, soon after the
-# one before), reading waits this long before the next read, so the frames
-# that come meanwhile are read, relayed and written in one go: each wake-up
-# of the proxy costs system calls and a turn of the loop, and on a busy
-# machine it takes the CPU from the two ends. (The loop's timers round it up
-# to their clock: on Linux a millisecond.) A request and its answer, one
-# frame per read, never wait.
-_HOLD_S = 0.0005
-_STREAM_GAP_S = 0.001
-_STREAM_FRAMES = 2
+# Opcodes (RFC 6455 section 5.2), and the first bytes of final frames.
+_CONTINUATION, _TEXT, _BINARY, _CLOSE = 0x0, 0x1, 0x2, 0x8
+_FINAL_TEXT, _FINAL_CLOSE = 0x81, 0x88
+_CONTROL = (0x8, 0x9, 0xA)  # close, ping, pong
+# A frame's header and mask are at most this long.
+_HEAD_MAX = 14
+# How long a shutting proxy waits for a side to take what is still to be
+# written before it drops the socket.
+_SHUT_TIMEOUT_S = 10.0
 
 
-class _Relayed:
-    """A connection that forwards each complete frame to its ``peer`` the moment
-    it is parsed, inside the read callback: no task wakes up between the two
-    sockets. Whenever that could reorder or overrun (a message in fragments,
-    frames already queued, the relay task mid-message, the peer's buffer full
-    or the peer closing) the frame takes the queued path instead:
-    :func:`_pump`, which waits for the peer to drain."""
+class _Handshaken:
+    """A library connection that reads only the opening handshake: the bytes
+    after it, frames already, are kept in :attr:`early` for the relay, which
+    takes the socket over once both sides are open (:class:`_Relay`). The
+    connection stays as the shell the server and ``async with`` close."""
 
-    peer: "_Relayed | None" = None
-    rewrite: Callable[[bytes], bytes | None] | None = None
-    session: FrameSession | None = None
-    pumping = False  # the relay task holds a message it has not sent yet
-    _unflushed = False  # frames handed to the peer's protocol, not yet written
-    _answered = False  # an answer to this side, not yet written
-    _tail = b""  # the start of a frame read here, the rest still to come
-    _forwarded = 0  # frames forwarded from the last chunk read
-    _last_read = 0.0  # when the chunk before this one was read (the loop's clock)
-    _holding = False  # reading waits for _resume, to read a stream in bigger chunks
+    relay: "_Relay | None" = None
+    early: bytearray | None = None  # read after the handshake, before the relay took over
+    _head = b""  # the handshake read so far, to find its end across reads
+    _answer_status = b""  # the start a handshake must have to be split off (a client's: 101)
 
     def data_received(self, data: bytes) -> None:
-        # Every frame forwarded while reading this chunk goes out in one write.
-        self._forwarded = 0
-        if self._at_frame_start():
-            data = self._forward_frames(data)
-            self._hold_if_streaming()
-        if data:
-            super().data_received(data)  # type: ignore[misc]
-        if self._answered:
-            self._answered = False
-            self.send_data()  # type: ignore[attr-defined]
-        if self._unflushed:
-            self._flush()
-
-    def _hold_if_streaming(self) -> None:
-        loop = self.loop  # type: ignore[attr-defined]
-        now = loop.time()
-        if self._forwarded >= _STREAM_FRAMES and now - self._last_read < _STREAM_GAP_S and not self._holding:
-            self._holding = True
-            self.transport.pause_reading()  # type: ignore[attr-defined]
-            loop.call_later(_HOLD_S, self._resume)
-        self._last_read = now
-
-    def _resume(self) -> None:
-        self._holding = False
-        transport = self.transport  # type: ignore[attr-defined]
-        # The library pauses reading too, while its own queue of frames is full.
-        if not self.recv_messages.paused and not transport.is_closing():  # type: ignore[attr-defined]
-            transport.resume_reading()
-
-    def _flush(self) -> None:
-        """Write what was forwarded to the peer, in one write: a transport
-        sends each write at once."""
-        self._unflushed = False
-        peer = self.peer
-        if peer is None:
+        if self.early is not None:
+            self.early += data
             return
-        chunks = peer.protocol.data_to_send()  # type: ignore[attr-defined]
-        out = b"".join(chunks)
-        if out:
-            peer.transport.write(out)  # type: ignore[attr-defined]
-        if not all(chunks):  # the end of the stream was among them (the peer is closing)
-            peer.transport.close()  # type: ignore[attr-defined]
+        if self.protocol.state is State.CONNECTING:  # type: ignore[attr-defined]
+            start = len(self._head)
+            self._head += data
+            end = self._head.find(b"\r\n\r\n")
+            if end >= 0 and self._head.startswith(self._answer_status):
+                # A request, or an accepting response, has no body: what
+                # follows is frames (a gateway speaks first, right after 101).
+                cut = end + 4 - start
+                self.early, self._head = bytearray(data[cut:]), b""
+                data = data[:cut]
+        super().data_received(data)  # type: ignore[misc]
 
-    def _at_frame_start(self) -> bool:
-        """Whether the library's parser holds no byte and waits for the next
-        frame: then the frames of a chunk can be read here, up to the first one
-        it must see."""
-        protocol = self.protocol  # type: ignore[attr-defined]
-        if self.peer is None or protocol.state is not State.OPEN:
-            return False
-        if self._tail:
-            return True  # the library has not seen these bytes: it still waits for a frame
-        waiting = protocol.parser  # the innermost generator it is suspended in
-        while getattr(waiting, "gi_yieldfrom", None) is not None:
-            waiting = waiting.gi_yieldfrom
-        return (
-            getattr(waiting, "gi_code", None) is _AT_EOF
-            and not protocol.reader.buffer
-            and protocol.current_size is None
-            and not protocol.extensions
-        )
+    async def close(self, code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> None:
+        relay = self.relay
+        if relay is not None and not relay.done.done():
+            relay.shut(code, reason)
+            await asyncio.shield(self.connection_lost_waiter)  # type: ignore[attr-defined]
+            return
+        if relay is None:  # closed before any relay: the library reads on, for the closing handshake
+            early, self.early = self.early, None
+            if early:
+                super().data_received(bytes(early))  # type: ignore[misc]
+        await super().close(code, reason)  # type: ignore[misc]
 
-    def _forward_frames(self, data: bytes) -> bytes:
-        """Forward the complete, final text and binary frames at the start of
-        ``data``; return the rest (a control frame, a fragment, a frame too big,
-        and all after it) for the library. A frame not all there yet is kept
-        for the next chunk when it is small. Frames from a client are masked
-        (RFC 6455 section 5.3), frames from the gateway are not.
 
-        A frame from the gateway that passes unchanged goes on as the bytes it
-        arrived in, header and all (frames to a client are unmasked as well), and
-        a run of such frames as one slice of ``data``: no frame is built
-        again. Frames from a client are masked afresh, as a client's must be."""
-        if self._tail:
-            data, self._tail = self._tail + data, b""
-        masked = self.protocol.side is Side.SERVER  # type: ignore[attr-defined]
-        peer = self.peer
-        if peer is None or not self._can_forward():
-            return data
-        # Frames from the gateway can be copied as they are while the client's
-        # side of the library has nothing of its own half-sent.
-        protocol = peer.protocol  # type: ignore[attr-defined]
-        raw = not masked and not protocol.extensions and not protocol.expect_continuation_frame
-        rewrite = self.rewrite
+class _HandshakenServerConnection(_Handshaken, ServerConnection):
+    pass
+
+
+class _HandshakenClientConnection(_Handshaken, ClientConnection):
+    _answer_status = b"HTTP/1.1 101 "
+
+
+class _Side(asyncio.Protocol):
+    """One socket of a relayed connection, once its handshake is done: the
+    frames read here are written to :attr:`peer` as they come, in one write
+    per read. A frame that is not renamed goes on as the very bytes it
+    arrived in, header and all, and a run of such frames as one slice of the
+    read. Frames from a client keep the mask the client chose (RFC 6455
+    section 5.3): the gateway reads them as it would read them directly, and
+    a frame written here is masked with a fresh random key. A text message in
+    fragments is gathered and renamed whole; a binary one passes frame by
+    frame; pings, pongs and closes pass as they are, so the two ends answer
+    each other."""
+
+    peer: "_Side"
+
+    def __init__(self, relay: "_Relay", conn: "_Handshaken", rewrite: Callable[[bytes], bytes | None]) -> None:
+        self.relay, self.conn, self.rewrite = relay, conn, rewrite
+        self.transport: asyncio.Transport = conn.transport  # type: ignore[attr-defined]
+        self.masked = conn.protocol.side is Side.SERVER  # type: ignore[attr-defined]  # frames from a client
+        self.limit = conn.protocol.max_message_size  # type: ignore[attr-defined]
+        self._pending: list[bytes] = []  # the start of a frame read here, the rest to come
+        self._pending_size = 0
+        self._wanted = 0  # bytes the frame in _pending needs, once its header is read
+        self._parts: list[bytes] | None = None  # a text message in fragments, gathered
+        self._parts_size = 0
+        self._fragments = False  # a binary (or unrenamed) message in fragments passes
+        self.closed = False  # a close frame came from here, or the relay closed this side
+        self.lost = False
+
+    def data_received(self, data: bytes) -> None:
+        if self.closed:
+            return
+        if self._pending:
+            self._pending.append(data)
+            self._pending_size += len(data)
+            if self._pending_size < self._wanted:
+                return
+            data = b"".join(self._pending)
+            self._pending, self._pending_size, self._wanted = [], 0, 0
+        out: list[bytes] = []
+        try:
+            rest = self._frames(data, out)
+        except _Violation as exc:
+            self._write_out(out)
+            self.relay.fail(self, exc.code, exc.reason)
+            return
+        self._write_out(out)
+        if rest:
+            self._pending, self._pending_size = [rest], len(rest)
+
+    def _write_out(self, out: list[bytes]) -> None:
+        if out and not self.peer.lost:
+            self.peer.transport.write(out[0] if len(out) == 1 else b"".join(out))
+
+    def _frames(self, data: bytes, out: list[bytes]) -> bytes:
+        """Relay the complete frames of ``data`` into ``out``; return the
+        incomplete frame at its end."""
+        masked, rewrite, limit = self.masked, self.rewrite, self.limit
         view, pos, end = memoryview(data), 0, len(data)
-        limit = self.protocol.max_message_size  # type: ignore[attr-defined]
-        run = 0  # data[run:pos] are unchanged frames not yet handed on
-        while True:
+        run = 0  # data[run:pos] are frames from the gateway passing as they are, not yet in out
+        while pos < end:
             if end - pos < 2:
-                incomplete = True
                 break
             head1, head2 = data[pos], data[pos + 1]
             opcode, size, start = head1 & 0x0F, head2 & 0x7F, pos + 2
-            incomplete = False
-            if head1 & 0xF0 != 0x80 or bool(head2 & 0x80) is not masked or opcode not in (1, 2):
-                break  # not final, reserved bits, wrong masking, or not text/binary
+            if head1 & 0x70 or bool(head2 & 0x80) is not masked:
+                raise _Violation(CloseCode.PROTOCOL_ERROR, "reserved bits set or wrong masking")
             if size == 126:
                 if end - start < 2:
-                    incomplete = True
                     break
                 size, start = (data[start] << 8) | data[start + 1], start + 2
             elif size == 127:
                 if end - start < 8:
-                    incomplete = True
                     break
                 size, start = int.from_bytes(data[start:start + 8], "big"), start + 8
-            if limit is not None and size > limit:
+            if opcode in _CONTROL:
+                if not head1 & 0x80 or size > 125:
+                    raise _Violation(CloseCode.PROTOCOL_ERROR, "fragmented or long control frame")
+            elif opcode > _BINARY:
+                raise _Violation(CloseCode.PROTOCOL_ERROR, f"unknown opcode {opcode}")
+            elif limit is not None and size + self._parts_size > limit:
+                raise _Violation(CloseCode.MESSAGE_TOO_BIG, f"over size limit ({size + self._parts_size} > {limit} bytes)")
+            stop = start + size + (4 if masked else 0)
+            if stop > end:
+                self._wanted = stop - pos
                 break
-            if end - start < size + (4 if masked else 0):
-                incomplete = size <= _TAIL_MAX
-                break
-            if raw:
-                payload = data[start:start + size]
-                replacement = rewrite(payload) if opcode == 1 and rewrite is not None else None
-                self._forwarded += 1
-                if replacement is None:
-                    pos = start + size  # into the run
-                    continue
-                if run < pos:
-                    protocol.writes.append(data[run:pos])
-                protocol.writes.append(_frame(Opcode.TEXT, replacement, False))
-                self._unflushed = True
-                pos = run = start + size
-                continue
-            if masked:
-                payload = apply_mask(view[start + 4:start + 4 + size], data[start:start + 4])
-                start += 4
+            fin = head1 & 0x80
+            if opcode == _TEXT or opcode == _CONTINUATION and self._parts is not None:
+                payload = apply_mask(view[start + 4:stop], data[start:start + 4]) if masked else data[start:stop]
             else:
-                payload = bytes(view[start:start + size])
-            self._forward(peer, Frame(Opcode.TEXT if opcode == 1 else Opcode.BINARY, payload))
-            self._forwarded += 1
-            pos = start + size
-            if not self._can_forward():
-                break  # an answer queued, or the peer's buffer filled: the rest waits
-        if run < pos and raw:
-            protocol.writes.append(data[run:pos] if run or pos < end else data)
-            self._unflushed = True
-        if self._unflushed:
-            self._flush()
-        if incomplete:
-            self._tail = data[pos:]
+                payload = b""  # passes as it is: never looked at
+            if opcode == _TEXT and fin and self._parts is None and not self._fragments:
+                replacement = rewrite(payload)
+            elif opcode == _TEXT or opcode == _BINARY:
+                if self._parts is not None or self._fragments:
+                    raise _Violation(CloseCode.PROTOCOL_ERROR, "a new message before the last one ended")
+                if opcode == _BINARY or fin:
+                    replacement = None
+                else:
+                    self._parts, self._parts_size = [payload], size  # renamed once whole
+                    if run < pos:
+                        out.append(data[run:pos])
+                    pos = run = stop
+                    continue
+                self._fragments = not fin
+            elif opcode == _CONTINUATION:
+                if self._parts is not None:
+                    self._parts.append(payload)
+                    self._parts_size += size
+                    if run < pos:
+                        out.append(data[run:pos])
+                    pos = run = stop
+                    if not fin:
+                        continue
+                    whole, self._parts, self._parts_size = b"".join(self._parts), None, 0
+                    replacement = rewrite(whole)
+                    out.append(_frame(_FINAL_TEXT, whole if replacement is None else replacement, masked))
+                    continue
+                if not self._fragments:
+                    raise _Violation(CloseCode.PROTOCOL_ERROR, "a continuation frame outside a message")
+                self._fragments = not fin
+                replacement = None
+            else:  # ping, pong, close
+                replacement = None
+            if replacement is None:
+                pos = stop  # into the run
+            else:
+                if run < pos:
+                    out.append(data[run:pos])
+                if replacement == DROP and self.relay.session.answer is not None:
+                    # A refused request: its answer goes back, nothing goes on.
+                    answer, self.relay.session.answer = self.relay.session.answer, None
+                    self.transport.write(_frame(_FINAL_TEXT, answer, False))
+                else:
+                    out.append(_frame(_FINAL_TEXT, replacement, masked))
+                pos = run = stop
+            if opcode == _CLOSE:
+                self.closed = True  # nothing is read after a close (section 5.5.1)
+                break
+        if run < pos:
+            out.append(data[run:pos] if run or pos < end else data)
+        if self.closed:
             return b""
-        return data[pos:] if pos else data
+        return data[pos:] if pos < end else b""
 
-    def _can_forward(self) -> bool:
-        peer = self.peer
-        return (
-            peer is not None
-            and not self.pumping
-            and not self.recv_messages.frames.queue  # type: ignore[attr-defined]
-            and peer.protocol.state is State.OPEN  # type: ignore[attr-defined]
-            and peer.send_in_progress is None  # type: ignore[attr-defined]
-            and peer.transport.get_write_buffer_size() < _DIRECT_HIGH_WATER  # type: ignore[attr-defined]
-        )
+    def send_close(self, code: int, reason: str) -> None:
+        """Close this side: a close frame with ``code``, then the socket once
+        what is still to be written is written."""
+        if self.lost:
+            return
+        self.closed = True
+        self.transport.write(_frame(_FINAL_CLOSE, struct.pack("!H", code) + reason.encode()[:123], not self.masked))
+        self.transport.close()
 
-    def process_event(self, event: object) -> None:
-        peer = self.peer
-        if (
-            peer is not None
-            and isinstance(event, Frame)
-            and event.fin
-            and event.opcode in (Opcode.TEXT, Opcode.BINARY)
-            and self._can_forward()
-        ):
-            try:
-                self._forward(peer, event)
-                return
-            except Exception:  # the relay task meets it again and closes both sides
-                log.debug("direct relay failed; the frame takes the queued path", exc_info=True)
-        super().process_event(event)  # type: ignore[misc]
+    # -- the transport's calls ---------------------------------------------
 
-    def _forward(self, peer: "_Relayed", event: Frame) -> None:
-        data = event.data if isinstance(event.data, bytes) else bytes(event.data)
-        if event.opcode is Opcode.TEXT and self.rewrite is not None:
-            replacement = self.rewrite(data)
-            if replacement is not None:
-                if replacement == DROP and self.session is not None and self.session.answer is not None:
-                    answer, self.session.answer = self.session.answer, None
-                    self.protocol.send_text(answer)  # type: ignore[attr-defined]
-                    self._answered = True
-                    return
-                data = replacement
-        protocol = peer.protocol  # type: ignore[attr-defined]
-        if not protocol.extensions and not protocol.expect_continuation_frame:
-            # Written as the library would: masked towards the gateway, not towards the client.
-            protocol.writes.append(_frame(event.opcode, data, protocol.side is Side.CLIENT))
-        elif event.opcode is Opcode.TEXT:
-            protocol.send_text(data)
-        else:
-            protocol.send_binary(data)
-        self._unflushed = True
+    def pause_writing(self) -> None:  # this side's buffer is full: stop reading the other
+        if not self.peer.lost:
+            self.peer.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if not self.peer.lost and not self.peer.closed:
+            self.peer.transport.resume_reading()
+
+    def eof_received(self) -> bool:
+        return False  # the transport closes, and connection_lost follows
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        self.relay.gone(self)
+        self.conn.connection_lost(exc)  # type: ignore[attr-defined]
 
 
-def _frame(opcode: Opcode, data: bytes, masked: bool) -> bytes:
-    """One final, uncompressed frame (RFC 6455 section 5.2); a masked one has
-    a fresh random key, as a client's must."""
-    first, size, bit = 0x80 | opcode.value, len(data), 0x80 if masked else 0
+class _Violation(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+class _Relay:
+    """One client connection and its upstream, relayed frame by frame on the
+    sockets themselves once both handshakes are done. The library parsed the
+    handshakes; what follows costs only the reads, the writes and the frames
+    this code looks at. :attr:`done` is set when both sockets are closed."""
+
+    def __init__(self, client: "_Handshaken", upstream: "_Handshaken", session: FrameSession) -> None:
+        self.session = session
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.front = _Side(self, client, session.from_client)
+        self.back = _Side(self, upstream, session.from_gateway)
+        self.front.peer, self.back.peer = self.back, self.front
+        for side in (self.front, self.back):
+            side.conn.relay = self
+            if side.transport.is_closing() or side.conn.protocol.state is not State.OPEN:  # type: ignore[attr-defined]
+                side.lost = True  # went away before the relay began; connection_lost came already
+        for side in (self.front, self.back):
+            if not side.lost:
+                side.transport.set_protocol(side)
+        for side in (self.front, self.back):
+            if side.lost:
+                self.gone(side)
+        for side in (self.front, self.back):
+            early, side.conn.early = side.conn.early, None
+            if early and not side.lost:
+                side.data_received(bytes(early))
+
+    def gone(self, side: _Side) -> None:
+        """``side``'s socket is closed: close the other, passing on the close
+        it sent, or saying the peer went away when it sent none."""
+        other = side.peer
+        if not other.lost and not other.closed:
+            if side.closed:  # its close frame went on already: the other answers it
+                other.closed = True
+                other.transport.close()
+            else:
+                other.send_close(CloseCode.GOING_AWAY, "peer went away")
+        elif not other.lost and side.closed:
+            other.transport.close()
+        if self.front.lost and self.back.lost and not self.done.done():
+            self.done.set_result(None)
+
+    def fail(self, side: _Side, code: int, reason: str) -> None:
+        """``side`` broke the protocol or a limit: both sides are closed with ``code``."""
+        log.info("closing a connection: %s", reason)
+        side.send_close(code, reason)
+        side.peer.send_close(code, reason)
+
+    def shut(self, code: int, reason: str) -> None:
+        """The proxy is closing: the client gets ``code``, the gateway 1001."""
+        self.front.send_close(code, reason)
+        self.back.send_close(CloseCode.GOING_AWAY, "proxy closing")
+        loop = asyncio.get_running_loop()
+        for side in (self.front, self.back):
+            loop.call_later(_SHUT_TIMEOUT_S, side.transport.abort)
+
+
+def _frame(first: int, data: bytes, masked: bool) -> bytes:
+    """One frame (RFC 6455 section 5.2) with the first byte ``first`` (its
+    FIN bit and opcode); a masked one has a fresh random key, as a client's
+    must."""
+    size, bit = len(data), 0x80 if masked else 0
     if size < 126:
         head = bytes((first, bit | size))
     elif size < 1 << 16:
@@ -364,14 +425,6 @@ def _frame(opcode: Opcode, data: bytes, masked: bool) -> bytes:
     return head + key + apply_mask(data, key)
 
 
-class _RelayedServerConnection(_Relayed, ServerConnection):
-    pass
-
-
-class _RelayedClientConnection(_Relayed, ClientConnection):
-    pass
-
-
 class GatewayProxy:
     """The running proxy: :meth:`start` it, read :attr:`port`, :meth:`close` it."""
 
@@ -381,6 +434,7 @@ class GatewayProxy:
         self.audit = audit  # when set, every frame to a client is searched for leaks
         self.translator = Translator(config.manifest)
         self._server: Server | None = None
+        self._relays: set[_Relay] = set()
 
     @property
     def port(self) -> int:
@@ -398,7 +452,7 @@ class GatewayProxy:
                 max_size=self.config.max_frame_bytes,
                 compression=None,  # a relay gains nothing from inflating and deflating twice
                 ping_interval=None,  # the gateway's own ticks keep the line alive
-                create_connection=_RelayedServerConnection,
+                create_connection=_HandshakenServerConnection,
             )
         except OSError as exc:
             # asyncio's strerror repeats the address; the errno's own words do not.
@@ -422,7 +476,7 @@ class GatewayProxy:
                 open_timeout=self.config.open_timeout,
                 ping_interval=None,
                 proxy=None,  # relay only to the configured upstream, never via an env proxy
-                create_connection=_RelayedClientConnection,
+                create_connection=_HandshakenClientConnection,
             )
         except (OSError, InvalidHandshake, InvalidURI, asyncio.TimeoutError) as exc:
             log.warning("upstream %s unavailable: %s", self.config.upstream, exc)
@@ -430,92 +484,14 @@ class GatewayProxy:
             return
         session = FrameSession(self.translator, self.config.policy, self.counters, self.config.today, self.audit)
         async with upstream:
-            await _relay_both(client, upstream, session)
+            relay = _Relay(client, upstream, session)  # type: ignore[arg-type]
+            self._relays.add(relay)
+            try:
+                await relay.done
+            finally:
+                self._relays.discard(relay)
         if session.negotiation is not None and session.negotiation.client == "old":
             log.info("%s", self.counters.get(session.client_id or "unknown", session.client_version or "unknown").line())
-
-
-async def _relay_both(client: ServerConnection, upstream: ClientConnection, session: FrameSession) -> None:
-    """Relay until either side goes away, then close the other with its code."""
-    if isinstance(client, _Relayed) and isinstance(upstream, _Relayed):
-        client.peer, client.rewrite, client.session = upstream, session.from_client, session
-        upstream.peer, upstream.rewrite = client, session.from_gateway
-    up = asyncio.create_task(_pump(client, upstream, session.from_client, session))
-    down = asyncio.create_task(_pump(upstream, client, session.from_gateway))
-    done, pending = await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-    first = done.pop()
-    exc = first.exception()
-    if exc is not None:
-        log.error("relay failed: %s: %s", type(exc).__name__, exc)
-        await asyncio.gather(
-            client.close(CloseCode.INTERNAL_ERROR, "proxy error"),
-            upstream.close(CloseCode.GOING_AWAY, "proxy error"),
-            return_exceptions=True,
-        )
-        return
-    gone = first.result()
-    other = upstream if gone is client else client
-    code, reason = _close_of(gone)
-    await other.close(code, reason)
-
-
-def _close_of(conn: ServerConnection | ClientConnection) -> tuple[int, str]:
-    """The close code and reason to pass on to the other side."""
-    rcvd = conn.protocol.close_rcvd or conn.protocol.close_sent
-    if rcvd is None:
-        return CloseCode.GOING_AWAY, "peer went away"
-    code = rcvd.code
-    # 1005/1006/1015 are reserved: they describe a close, they cannot be sent.
-    if code in (CloseCode.NO_STATUS_RCVD, CloseCode.ABNORMAL_CLOSURE, CloseCode.TLS_HANDSHAKE):
-        return CloseCode.GOING_AWAY, "peer went away"
-    return code, rcvd.reason
-
-
-async def _pump(
-    source: ServerConnection | ClientConnection,
-    target: ServerConnection | ClientConnection,
-    rewrite: Callable[[str], str | bytes | None],
-    session: FrameSession | None = None,
-) -> ServerConnection | ClientConnection:
-    """Forward every message from ``source`` to ``target``; return whichever
-    of the two closed first.
-
-    Binary messages pass through untouched. A text message is rewritten only
-    when ``rewrite`` returns new text (UTF-8 bytes, sent as a text frame);
-    otherwise the received text is sent again, and since valid UTF-8 decodes
-    and re-encodes losslessly, the other side gets the same bytes. When
-    ``rewrite`` refuses a request (:data:`DROP`), ``session.answer`` goes back
-    to ``source`` instead.
-    """
-    while True:
-        try:
-            message = await source.recv()
-        except ConnectionClosed:
-            return source
-        if isinstance(source, _Relayed):
-            source.pumping = True
-        text = isinstance(message, str)
-        # Where the message goes: on to ``target``, or, for a refused request,
-        # its answer back to ``source``.
-        to, out = target, message
-        if text:
-            replacement = rewrite(message)  # type: ignore[arg-type]
-            if replacement is not None:
-                if replacement == DROP and session is not None and session.answer is not None:
-                    to, out = source, session.answer
-                    session.answer = None
-                else:
-                    out = replacement
-        try:
-            await to.send(out, text=text)
-        except ConnectionClosed:
-            return to
-        finally:
-            if isinstance(source, _Relayed):
-                source.pumping = False
 
 
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

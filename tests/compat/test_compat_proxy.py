@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import struct
-from typing import Any
+from typing import Any, AsyncIterator
 
 import pytest
 from websockets.asyncio.client import connect
@@ -598,11 +600,10 @@ async def test_fragmented_messages_and_pings_between_frames_pass_both_ways() -> 
 
 
 @run_async
-async def test_a_stream_read_in_held_chunks_arrives_whole_and_the_connection_answers_after() -> None:
-    """While events stream in, the proxy waits a little between reads (to
-    relay them in bigger chunks): every frame still arrives, byte for byte
-    and in order, requests are answered after it, and a client that leaves
-    mid-stream leaves the proxy serving others."""
+async def test_a_long_stream_arrives_whole_and_the_connection_answers_after() -> None:
+    """Events streamed faster than one read each: every frame arrives, byte
+    for byte and in order, requests are answered after it, and a client that
+    leaves mid-stream leaves the proxy serving others."""
     payload = {"runId": "r", "status": "done", "text": "é" * 40}
     async with TestGateway(OLD_VERSION, max_size=1 << 24) as gw, running_proxy(gw.url) as proxy:
         async with Client(url(proxy)) as client:
@@ -628,3 +629,118 @@ async def test_a_stream_read_in_held_chunks_arrives_whole_and_the_connection_ans
             leaving.ws.transport.abort()  # gone mid-stream, without a close handshake
         async with Client(url(proxy), caps=[CAPABILITY]) as other:
             assert (await other.request("sessions.list"))["payload"] == fixture("sessions.list.new.json")
+
+
+# -- the relay below the library: handshake leftovers, masks, violations ----------
+
+
+class RawGateway:
+    """A gateway written at the socket: it accepts one WebSocket, writes its
+    101 answer and ``first`` in one write, then keeps every byte it reads."""
+
+    def __init__(self, first: bytes = b"") -> None:
+        self.first, self.received = first, bytearray()
+        self.writer: asyncio.StreamWriter | None = None
+        self.ended = asyncio.Event()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = await reader.readuntil(b"\r\n\r\n")
+        key = next(line.split(b":", 1)[1].strip() for line in request.split(b"\r\n")
+                   if line.lower().startswith(b"sec-websocket-key:"))
+        accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+        self.writer = writer
+        writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n" + self.first)
+        while data := await reader.read(1 << 16):
+            self.received += data
+        self.ended.set()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[str]:
+        server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        try:
+            yield f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        finally:
+            if self.writer is not None:
+                self.writer.close()
+            server.close()
+
+
+async def _raw_client(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                 f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+    assert (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)).startswith(b"HTTP/1.1 101")
+    return reader, writer
+
+
+def _masked_frame(first: int, data: bytes, mask: bytes) -> bytes:
+    """A small frame as a client writes it, with its own mask."""
+    assert len(data) < 126
+    return bytes((first, 0x80 | len(data))) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+@run_async
+async def test_frames_the_gateway_writes_with_its_handshake_reach_the_client() -> None:
+    """The 101 answer and the first frames in one read: the library takes the
+    handshake, the frames after it still reach the client, in order."""
+    first = [b'{"type":"event","event":"connect.challenge","payload":{"nonce":"n"}}',
+             b'{"type":"event","event":"tick","payload":{"ts":1}}']
+    gateway = RawGateway(b"".join(_unmasked_frame(f.decode()) for f in first))
+    async with gateway.running() as upstream, running_proxy(upstream) as proxy:
+        async with connect(url(proxy), open_timeout=TIMEOUT, proxy=None) as ws:
+            assert [await asyncio.wait_for(ws.recv(decode=False), TIMEOUT) for _ in first] == first
+            assert gateway.writer is not None
+            gateway.writer.close()  # it goes away without a close frame: the client is told
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), TIMEOUT)
+            assert ws.close_code == 1001
+
+
+@run_async
+async def test_a_client_s_frames_reach_the_gateway_in_the_client_s_own_bytes() -> None:
+    """A text frame, a binary one and a ping that need no rewrite arrive at
+    the gateway as the client wrote them, mask and all."""
+    gateway = RawGateway()
+    frames = [_masked_frame(0x81, b'{"type":"req","id":"1","method":"health","params":{}}', b"\x01\x02\x03\x04"),
+              _masked_frame(0x82, b"\x00\xffbinary", b"\xfe\xdc\xba\x98"),
+              _masked_frame(0x89, b"ping", b"\x11\x22\x33\x44")]
+    async with gateway.running() as upstream, running_proxy(upstream) as proxy:
+        _, writer = await _raw_client(proxy.port)
+        writer.write(b"".join(frames))
+        await eventually(lambda: len(gateway.received) >= len(b"".join(frames)), "the frames at the gateway")
+        assert bytes(gateway.received) == b"".join(frames)
+        writer.close()
+
+
+@run_async
+async def test_a_frame_with_reserved_bits_closes_both_sides_with_protocol_error() -> None:
+    gateway = RawGateway()
+    async with gateway.running() as upstream, running_proxy(upstream) as proxy:
+        reader, writer = await _raw_client(proxy.port)
+        writer.write(_masked_frame(0xC1, b"{}", b"\x01\x02\x03\x04"))  # RSV1 set, no extension agreed
+        close = await _read_frame(reader)
+        assert close[0] == 0x88 and struct.unpack("!H", close[2:4])[0] == 1002
+        assert await asyncio.wait_for(reader.read(), TIMEOUT) == b""  # then the socket closes
+        await asyncio.wait_for(gateway.ended.wait(), TIMEOUT)
+        sent = bytes(gateway.received)
+        assert sent[0] == 0x88 and sent[1] & 0x80  # a close, masked, as a client's
+        body = bytes(b ^ sent[2 + i % 4] for i, b in enumerate(sent[6:6 + (sent[1] & 0x7F)]))
+        assert struct.unpack("!H", body[:2])[0] == 1002
+        writer.close()
+
+
+@run_async
+async def test_closing_the_proxy_closes_its_connections_with_going_away() -> None:
+    async with TestGateway(OLD_VERSION) as gw:
+        async with running_proxy(gw.url) as proxy:
+            client = Client(url(proxy))
+            await client.__aenter__()
+            assert (await client.request("sessions.list"))["ok"]
+            await asyncio.wait_for(proxy.close(), TIMEOUT)
+            assert client.ws is not None
+            with pytest.raises(ConnectionClosed):
+                await client.recv_text()
+            assert client.ws.close_code == 1001
+            await eventually(lambda: not gw.connections, "the gateway to see its connection closed")
