@@ -99,6 +99,18 @@ class Options:
         return CONFIDENCES.index(confidence) >= CONFIDENCES.index(self.min_confidence)  # type: ignore[arg-type,unused-ignore]
 
 
+def project_root(options: Options, path: Path) -> Path | None:
+    """The root of the project ``path`` (absolute) is in: where the run's
+    configuration is, else the nearest ``pyproject.toml`` above it (a
+    project need not configure migrator to be one), or None."""
+    if options.config_file is not None:
+        return options.root.absolute()
+    for directory in (path if path.is_dir() else path.parent, *path.parents):
+        if (directory / "pyproject.toml").is_file():
+            return directory
+    return None
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest ``pyproject.toml`` with a ``[tool.migrator]`` table, walking up."""
     here = start if start.is_dir() else start.parent

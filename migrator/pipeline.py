@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 import sys
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from migrator.cache import Cache, Known, content_digest, open_cache, open_index
-from migrator.config import Options
+from migrator.config import Options, project_root
 from migrator.engines import Context, Engine, engines_for
 from migrator.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_USAGE
 from migrator.files import Missing, SourcePath, discover
@@ -191,6 +191,8 @@ def collect(options: Options, run: Run, sources: list[SourcePath] | None = None,
         if engine.reads_bytes and index is not None and prefilter:
             stat, known = index.recall(engine.kind, item)
         claimed.append((engine, item, stat, known))
+    given = len(claimed)
+    claimed += _project_rest(options, [item for _, item, _, _ in claimed], engines, index, prefilter)
     unread = [i for i, (engine, _, _, known) in enumerate(claimed) if engine.reads_bytes and known is None]
     surveyed_now = dict(zip(unread, _survey_all([claimed[i][:2] for i in unread], index, prefilter, options.jobs)))
     work: list[_Work] = []
@@ -205,14 +207,19 @@ def collect(options: Options, run: Run, sources: list[SourcePath] | None = None,
         if known is None:
             outcome = surveyed_now[position]
             if isinstance(outcome, Problem):
-                run.results.append(FileResult(item.path, item.display, engine.kind, error=outcome))
+                if position < given:  # facts of a file the run does not report on: skipped
+                    run.results.append(FileResult(item.path, item.display, engine.kind, error=outcome))
                 continue
             known, data = outcome
+            if position >= given:
+                data = None  # never processed: not held
             if index is not None and prefilter:
                 index.remember(engine.kind, item, stat, known)
         if known.fact is not None:
             surveyed[engine.kind].append((item, known.fact))
             digests[engine.kind][str(item.path)] = known.digest
+        if position >= given:
+            continue  # a file of the project the run does not report on: its facts only
         if known.passed:
             work.append(_Work(engine.kind, item, data, known.digest, project))
         elif known.fact is not None:
@@ -225,6 +232,40 @@ def collect(options: Options, run: Run, sources: list[SourcePath] | None = None,
     adopted = {e.kind: e.adopted(facts[e.kind]) for e in engines}
     work += [w for w in passed_over if w.source.rel in adopted[w.kind]]
     return work, Context(options, facts)
+
+
+def _project_rest(options: Options, items: list[SourcePath], engines: list[Engine], index: Any,
+                  prefilter: bool) -> list[tuple[Engine, SourcePath, Any, Known | None]]:
+    """The project is the unit of analysis: when the run names files or
+    folders inside a project (the tree under its pyproject.toml), the other
+    files of that project are claimed too, by the engines whose facts need
+    them, and surveyed like the given ones (an unchanged file answered by
+    the stat index, unopened); findings stay on the given paths."""
+    wanting = [i for i, e in enumerate(engines) if e.project_facts]
+    if not wanting:
+        return []
+    # Engines are asked in order: one after the last that wants the facts
+    # never claims a file before it does (and the others' claims cost more).
+    asked = engines[: wanting[-1] + 1]
+    cwd = Path.cwd()
+    given = [Path(os.path.normpath(p if p.is_absolute() else cwd / p)) for p in options.paths]
+    # Each path's own project (the order of the paths changes nothing); a
+    # project given whole is surveyed already.
+    roots = {r for r in (project_root(options, path) for path in given) if r is not None} - set(given)
+    if not roots:
+        return []
+    seen = {str(item.path) for item in items}
+    rest: list[tuple[Engine, SourcePath, Any, Known | None]] = []
+    for found in discover(replace(options, paths=tuple(sorted(roots)))):
+        if not isinstance(found, SourcePath) or str(found.path) in seen:
+            continue
+        engine = _claim(found, asked, options)
+        if engine is None or not engine.project_facts or not engine.reads_bytes:
+            continue
+        seen.add(str(found.path))
+        stat, known = index.recall(engine.kind, found) if index is not None and prefilter else (None, None)
+        rest.append((engine, found, stat, known))
+    return rest
 
 
 # Below this many files to read, forking readers costs more than it saves.

@@ -37,6 +37,12 @@ class Engine(Protocol):
     #: (a store's result depends on its gateway's version, read from another
     #: file): the content cache must not answer for it.
     cacheable: bool
+    #: True when ``gather`` needs the facts of every file of the project the
+    #: run's paths lie in (a run on a few of its files, as a pre-commit hook
+    #: makes): the pipeline surveys the project's other files for it, and
+    #: reports on none of them.
+    project_facts: bool
+
     @property
     def rules(self) -> tuple[Rule, ...]:
         """Every rule id this engine can emit, each explaining itself."""
@@ -79,6 +85,7 @@ class BaseEngine:
 
     reads_bytes = True
     cacheable = True
+    project_facts = False
 
     @property
     def rules(self) -> tuple[Rule, ...]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Se
 from migrator.cache import content_digest, decode_fact, encode_fact, fingerprint, open_memo, stat_key
 from migrator.config import Options
 from migrator.engines import Context
-from migrator.files import SourcePath, discover
+from migrator.files import SourcePath
 from migrator.findings import Action, FileResult, Finding, unparsable
 from migrator.rules import Rule
 
@@ -358,6 +358,7 @@ class PythonEngine:
     kind = "python"
     cacheable = True
     reads_bytes = True
+    project_facts = True  # a module's facts come from its callers and the constants it imports
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -468,34 +469,6 @@ class PythonEngine:
             if path.startswith(root + os.sep):
                 return module_name(path[len(root) + 1 :].replace(os.sep, "/"))
         return module_name(source.rel)
-
-    def _project(
-        self, items: list[tuple[SourcePath, Any]], options: Options, digests: dict[str, str] | None = None
-    ) -> list[tuple[SourcePath, Any]]:
-        """The project is the unit of analysis: when the run names files or
-        folders inside a project (the tree under its pyproject.toml), every
-        other Python file of the project is surveyed too, for its facts;
-        findings stay on the given paths."""
-        cwd = Path.cwd()
-        given = [Path(os.path.normpath(p if p.is_absolute() else cwd / p)) for p in options.paths]
-        # Each path's own project (the order of the paths changes nothing);
-        # a project given whole is surveyed already.
-        roots = {r for r in (_project_root(options, path) for path in given) if r is not None} - set(given)
-        if not roots:
-            return items
-        seen = {str(source.path) for source, _ in items}
-        extra: list[tuple[SourcePath, Any]] = []
-        for found in discover(dataclasses.replace(options, paths=tuple(sorted(roots)))):
-            if not isinstance(found, SourcePath) or str(found.path) in seen or not self.claims(found, options):
-                continue
-            try:
-                data = found.path.read_bytes()
-            except OSError:
-                continue  # facts of a file the run does not report on: skipped
-            extra.append((found, self.survey(found, data)))
-            if digests is not None:
-                digests[str(found.path)] = content_digest(data)
-        return [*items, *extra]
 
     def prefilter(self, data: bytes) -> bool:
         # The survey asks first; the pipeline asks again about the same bytes.
@@ -706,7 +679,7 @@ class PythonEngine:
         of an earlier run takes that run's facts from the memo, and analyses
         nothing here. ``digests``: each surveyed file's content digest."""
         known = dict(digests or {})
-        items = self._project(list(surveyed), options, known)
+        items = list(surveyed)
         memo = open_memo(options)
         parts: list[Any] = []
         if memo.directory is not None and all(str(source.path) in known for source, _ in items):
@@ -1724,17 +1697,5 @@ class PythonEngine:
         if again.code != result.updated:
             return "a second pass would change the file again"
         return None
-
-
-def _project_root(options: Options, path: Path) -> Path | None:
-    """The root of the project ``path`` (absolute) is in: where the run's
-    configuration is, else the nearest ``pyproject.toml`` above it (a
-    project need not configure migrator to be one), or None."""
-    if options.config_file is not None:
-        return options.root.absolute()
-    for directory in (path if path.is_dir() else path.parent, *path.parents):
-        if (directory / "pyproject.toml").is_file():
-            return directory
-    return None
 
 

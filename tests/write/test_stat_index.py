@@ -31,9 +31,10 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
 sys.addaudithook(_audit)  # cannot be removed: it only counts while a root is watched
 
 
-def _scan(root: Path) -> tuple[Run, set[str]]:
-    """A run over ``root`` and the tree files it opened (not its cache)."""
-    options = load_options([str(root)], cwd=root, jobs=1)
+def _scan(root: Path, paths: list[Path] | None = None) -> tuple[Run, set[str]]:
+    """A run over ``root`` (or over ``paths`` in it) and the tree files it
+    opened (not its cache)."""
+    options = load_options([str(p) for p in paths or [root]], cwd=root, jobs=1)
     sources = {str(p) for p in root.rglob("*") if p.is_file() and ".migrator" not in p.parts}
     _OPENED.clear()
     _WATCHED[:] = [root]
@@ -93,3 +94,16 @@ def test_a_changed_file_is_read_and_analysed_again(project: Path) -> None:
     warm, opened = _scan(project)
     assert str(candidate) in opened
     assert warm.files_analysed == _uncacheable(cold) + 1
+
+
+def test_a_run_on_one_file_answers_the_rest_of_its_project_without_opening_it(project: Path) -> None:
+    """As the pre-commit hook runs, on a staged file: the facts of the
+    project's other files come from the stat index once it knows them."""
+    cold, _ = _scan(project)
+    target = next(r.path for r in cold.results if r.kind == "python" and r.findings)
+    first, _ = _scan(project, [target])
+    again, opened = _scan(project, [target])
+    assert opened <= {str(target)}  # the given file is read only for its pending change
+    assert [f.to_json() for r in again.results for f in r.findings] == \
+        [f.to_json() for r in cold.results if r.path == target for f in r.findings]
+    assert render_json(again) == render_json(first)
