@@ -21,8 +21,9 @@ events faster than it computes them.)
 
 Frames per second have their own baseline, run in turn with each pair: a byte
 relay (a thread per direction copying bytes between two sockets, nothing
-parsed), the least any relay in Python can cost; on a machine with two cores a
-third process in the path costs frames per second whatever it does.
+parsed), and the same copying done by protocols on uvloop: the least any relay
+in Python can cost; on a machine with two cores a third process in the path
+costs frames per second whatever it does.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from gatewaylib import CAPABILITY, OLD_VERSION, Client, TestGateway, fixture  # noqa: E402
 
-DEADLINE_S = 240.0  # the whole run stops here, finished or not
+DEADLINE_S = 300.0  # the whole run stops here, finished or not
 BLOCKS = 5  # direct/proxied alternations per measurement
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -351,8 +352,11 @@ async def main(rounds: int, burst_n: int, pairs: int) -> None:
     # figure the machine's other load moves far less than frames per second.
     relay, relay_port = await spawn([__file__, "--byte-relay", str(gw_port)], r"127\.0\.0\.1:(\d+)", "stderr")
     relayed = f"ws://127.0.0.1:{relay_port}"
+    loop_relay, loop_relay_port = await spawn([__file__, "--loop-byte-relay", str(gw_port)], r"127\.0\.0\.1:(\d+)",
+                                              "stderr")
+    loop_relayed = f"ws://127.0.0.1:{loop_relay_port}"
     print(f"{'frames per second (median of runs)':44} {'direct':>10} {'proxied':>10} {'ratio':>7}  "
-          f"{'spread':>11}  {'byte relay':>10}  proxy cpu/frame")
+          f"{'spread':>11}  {'byte relay':>10}  {'on uvloop':>9}  proxy cpu/frame")
     changed = fixture("sessions.changed.old.json")
     # The same frame while its sessions run: most frames of a busy gateway,
     # with no name to rename, told apart by their bytes.
@@ -364,20 +368,24 @@ async def main(rounds: int, burst_n: int, pairs: int) -> None:
         ("other events, passed through", [CAPABILITY], "agent", {"runId": "r", "status": "done", "text": "x" * 200}),
     ]
     for label, caps, event, payload in throughput_cases:
-        d, p, r, cpu = [], [], [], []
+        d, p, r, u, cpu = [], [], [], [], []
         for _ in range(pairs):
             d.append(await burst(direct, caps, event, payload, burst_n))
             before = _cpu_seconds(proxy.pid)
             p.append(await burst(proxied, caps, event, payload, burst_n))
             cpu.append((_cpu_seconds(proxy.pid) - before) / burst_n)
             r.append(await burst(relayed, caps, event, payload, burst_n))
+            u.append(await burst(loop_relayed, caps, event, payload, burst_n))
         ratios = sorted(b / a for a, b in zip(d, p))
         relay_ratio = statistics.median(b / a for a, b in zip(d, r))
+        loop_ratio = statistics.median(b / a for a, b in zip(d, u))
         print(f"{label:44} {statistics.median(d):10.0f} {statistics.median(p):10.0f} {statistics.median(ratios):6.2f}x  "
-              f"{ratios[0]:4.2f}-{ratios[-1]:4.2f}x  {relay_ratio:9.2f}x  {statistics.median(cpu) * 1e6:5.1f}µs")
+              f"{ratios[0]:4.2f}-{ratios[-1]:4.2f}x  {relay_ratio:9.2f}x  {loop_ratio:8.2f}x  "
+              f"{statistics.median(cpu) * 1e6:5.1f}µs")
     print(f"ROW proxy events: median of {pairs} runs per case above (the byte relay: bytes copied by threads, the floor "
           f"of a relay in Python); goal at least 0.9x direct")
     await _stop(relay)
+    await _stop(loop_relay)
     await _stop(proxy, signalled=True)
     await _stop(gateway)
 
