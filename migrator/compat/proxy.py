@@ -218,6 +218,11 @@ class _Side(asyncio.Protocol):
             self._write_out(out)
             self.relay.fail(self, exc.code, exc.reason)
             return
+        except Exception as exc:  # a bug, not the peers' doing: both are told, the proxy serves on
+            log.error("relay failed: %s: %s", type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+            self.relay.front.send_close(CloseCode.INTERNAL_ERROR, "proxy error")
+            self.relay.back.send_close(CloseCode.GOING_AWAY, "proxy error")
+            return
         self._write_out(out)
         if rest:
             self._pending, self._pending_size = [rest], len(rest)

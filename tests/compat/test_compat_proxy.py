@@ -744,3 +744,25 @@ async def test_closing_the_proxy_closes_its_connections_with_going_away() -> Non
                 await client.recv_text()
             assert client.ws.close_code == 1001
             await eventually(lambda: not gw.connections, "the gateway to see its connection closed")
+
+
+@run_async
+async def test_a_failure_inside_the_relay_closes_that_connection_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from migrator.compat.frames import FrameSession
+
+    real = FrameSession.from_gateway
+
+    def broken(self: FrameSession, text: Any) -> Any:
+        if b"test.echo" in text or b'"boom"' in text:
+            raise RuntimeError("boom")
+        return real(self, text)
+
+    monkeypatch.setattr(FrameSession, "from_gateway", broken)
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy)) as client, Client(url(proxy)) as bystander:
+            assert client.ws is not None
+            await client.send({"type": "req", "id": "x", "method": "test.echo", "params": {"boom": 1}})
+            with pytest.raises(ConnectionClosed):
+                await client.recv_text()
+            assert (client.ws.close_code, client.ws.close_reason) == (1011, "proxy error")
+            assert (await bystander.request("sessions.list"))["ok"]
