@@ -361,7 +361,7 @@ def _parse(text: str | bytes) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         try:  # orjson refuses integers beyond 64 bits, which JSON allows
             frame = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # (nested deeper than Python recurses)
             return None  # not ours to judge: the other side answers malformed JSON
     return frame if isinstance(frame, dict) else None
 

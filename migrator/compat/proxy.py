@@ -128,8 +128,10 @@ _SHUT_TIMEOUT_S = 10.0
 class _Handshaken:
     """A library connection that reads only the opening handshake: the bytes
     after it, frames already, are kept in :attr:`early` for the relay, which
-    takes the socket over once both sides are open (:class:`_Relay`). The
-    connection stays as the shell the server and ``async with`` close."""
+    takes the socket over once both sides are open (:class:`_Relay`); reading
+    waits meanwhile, so a client cannot pile up bytes while the upstream
+    handshake is under way. The connection stays as the shell the server and
+    ``async with`` close."""
 
     relay: "_Relay | None" = None
     early: bytearray | None = None  # read after the handshake, before the relay took over
@@ -137,10 +139,7 @@ class _Handshaken:
     _answer_status = b""  # the start a handshake must have to be split off (a client's: 101)
 
     def data_received(self, data: bytes) -> None:
-        if self.early is not None:
-            self.early += data
-            return
-        if self.protocol.state is State.CONNECTING:  # type: ignore[attr-defined]
+        if self.early is None and self.protocol.state is State.CONNECTING:  # type: ignore[attr-defined]
             start = len(self._head)
             self._head += data
             end = self._head.find(b"\r\n\r\n")
@@ -148,8 +147,15 @@ class _Handshaken:
                 # A request, or an accepting response, has no body: what
                 # follows is frames (a gateway speaks first, right after 101).
                 cut = end + 4 - start
-                self.early, self._head = bytearray(data[cut:]), b""
-                data = data[:cut]
+                self.early, self._head = bytearray(), b""
+                super().data_received(data[:cut])  # type: ignore[misc]
+                data = data[cut:]
+                if not data:
+                    return
+        if self.early is not None:
+            self.early += data
+            self.transport.pause_reading()  # type: ignore[attr-defined]
+            return
         super().data_received(data)  # type: ignore[misc]
 
     async def close(self, code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> None:
@@ -158,10 +164,12 @@ class _Handshaken:
             relay.shut(code, reason)
             await asyncio.shield(self.connection_lost_waiter)  # type: ignore[attr-defined]
             return
-        if relay is None:  # closed before any relay: the library reads on, for the closing handshake
+        if relay is None and self.early is not None:
+            # Closed before any relay: the library reads on, for the closing handshake.
             early, self.early = self.early, None
             if early:
                 super().data_received(bytes(early))  # type: ignore[misc]
+            _resume(self.transport)  # type: ignore[attr-defined]
         await super().close(code, reason)  # type: ignore[misc]
 
 
@@ -171,6 +179,11 @@ class _HandshakenServerConnection(_Handshaken, ServerConnection):
 
 class _HandshakenClientConnection(_Handshaken, ClientConnection):
     _answer_status = b"HTTP/1.1 101 "
+
+
+def _resume(transport: asyncio.Transport) -> None:
+    if not transport.is_closing():
+        transport.resume_reading()
 
 
 class _Side(asyncio.Protocol):
@@ -196,13 +209,15 @@ class _Side(asyncio.Protocol):
         self._pending_size = 0
         self._wanted = 0  # bytes the frame in _pending needs, once its header is read
         self._parts: list[bytes] | None = None  # a text message in fragments, gathered
-        self._parts_size = 0
-        self._fragments = False  # a binary (or unrenamed) message in fragments passes
-        self.closed = False  # a close frame came from here, or the relay closed this side
+        self._fragments = False  # a binary message in fragments, passing frame by frame
+        self._message_size = 0  # of the message in fragments, so far
+        self._held: set[str] = set()  # why reading waits: the peer's buffer is full, or this side's
+        self.sent_close = False  # a close frame came from here: nothing after it is read
+        self.told_close = False  # a close frame went to this side
         self.lost = False
 
     def data_received(self, data: bytes) -> None:
-        if self.closed:
+        if self.sent_close:
             return
         if self._pending:
             self._pending.append(data)
@@ -219,6 +234,7 @@ class _Side(asyncio.Protocol):
             self.relay.fail(self, exc.code, exc.reason)
             return
         except Exception as exc:  # a bug, not the peers' doing: both are told, the proxy serves on
+            self._write_out(out)
             log.error("relay failed: %s: %s", type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG))
             self.relay.front.send_close(CloseCode.INTERNAL_ERROR, "proxy error")
             self.relay.back.send_close(CloseCode.GOING_AWAY, "proxy error")
@@ -233,113 +249,136 @@ class _Side(asyncio.Protocol):
 
     def _frames(self, data: bytes, out: list[bytes]) -> bytes:
         """Relay the complete frames of ``data`` into ``out``; return the
-        incomplete frame at its end."""
+        incomplete frame at its end. Raises :class:`_Violation` for a frame
+        the protocol or the size limit forbids, the frames before it in ``out``."""
         masked, rewrite, limit = self.masked, self.rewrite, self.limit
         view, pos, end = memoryview(data), 0, len(data)
-        run = 0  # data[run:pos] are frames from the gateway passing as they are, not yet in out
-        while pos < end:
-            if end - pos < 2:
-                break
-            head1, head2 = data[pos], data[pos + 1]
-            opcode, size, start = head1 & 0x0F, head2 & 0x7F, pos + 2
-            if head1 & 0x70 or bool(head2 & 0x80) is not masked:
-                raise _Violation(CloseCode.PROTOCOL_ERROR, "reserved bits set or wrong masking")
-            if size == 126:
-                if end - start < 2:
+        run = 0  # data[run:pos] are frames passing as they are, not yet in out
+        try:
+            while end - pos >= 2:
+                head1, head2 = data[pos], data[pos + 1]
+                opcode, size, start = head1 & 0x0F, head2 & 0x7F, pos + 2
+                if head1 & 0x70 or bool(head2 & 0x80) is not masked:
+                    raise _Violation(CloseCode.PROTOCOL_ERROR, "reserved bits set or wrong masking")
+                if size == 126:
+                    if end - start < 2:
+                        break
+                    size, start = (data[start] << 8) | data[start + 1], start + 2
+                elif size == 127:
+                    if end - start < 8:
+                        break
+                    size, start = int.from_bytes(data[start:start + 8], "big"), start + 8
+                if opcode in _CONTROL:
+                    if not head1 & 0x80 or size > 125:
+                        raise _Violation(CloseCode.PROTOCOL_ERROR, "fragmented or long control frame")
+                elif opcode > _BINARY:
+                    raise _Violation(CloseCode.PROTOCOL_ERROR, f"unknown opcode {opcode}")
+                elif limit is not None and size + self._message_size > limit:
+                    raise _Violation(CloseCode.MESSAGE_TOO_BIG,
+                                     f"over size limit ({size + self._message_size} > {limit} bytes)")
+                stop = start + size + (4 if masked else 0)
+                if stop > end:
+                    self._wanted = stop - pos
                     break
-                size, start = (data[start] << 8) | data[start + 1], start + 2
-            elif size == 127:
-                if end - start < 8:
-                    break
-                size, start = int.from_bytes(data[start:start + 8], "big"), start + 8
-            if opcode in _CONTROL:
-                if not head1 & 0x80 or size > 125:
-                    raise _Violation(CloseCode.PROTOCOL_ERROR, "fragmented or long control frame")
-            elif opcode > _BINARY:
-                raise _Violation(CloseCode.PROTOCOL_ERROR, f"unknown opcode {opcode}")
-            elif limit is not None and size + self._parts_size > limit:
-                raise _Violation(CloseCode.MESSAGE_TOO_BIG, f"over size limit ({size + self._parts_size} > {limit} bytes)")
-            stop = start + size + (4 if masked else 0)
-            if stop > end:
-                self._wanted = stop - pos
-                break
-            fin = head1 & 0x80
-            if opcode == _TEXT or opcode == _CONTINUATION and self._parts is not None:
-                payload = apply_mask(view[start + 4:stop], data[start:start + 4]) if masked else data[start:stop]
-            else:
-                payload = b""  # passes as it is: never looked at
-            if opcode == _TEXT and fin and self._parts is None and not self._fragments:
-                replacement = rewrite(payload)
-            elif opcode == _TEXT or opcode == _BINARY:
-                if self._parts is not None or self._fragments:
-                    raise _Violation(CloseCode.PROTOCOL_ERROR, "a new message before the last one ended")
-                if opcode == _BINARY or fin:
-                    replacement = None
+                fin = head1 & 0x80
+                if opcode == _TEXT or opcode == _CONTINUATION and self._parts is not None:
+                    payload = apply_mask(view[start + 4:stop], data[start:start + 4]) if masked else data[start:stop]
                 else:
-                    self._parts, self._parts_size = [payload], size  # renamed once whole
-                    if run < pos:
-                        out.append(data[run:pos])
-                    pos = run = stop
-                    continue
-                self._fragments = not fin
-            elif opcode == _CONTINUATION:
-                if self._parts is not None:
-                    self._parts.append(payload)
-                    self._parts_size += size
-                    if run < pos:
-                        out.append(data[run:pos])
-                    pos = run = stop
+                    payload = b""  # passes as it is: never looked at
+                replacement = None
+                if opcode == _TEXT or opcode == _BINARY:
+                    if self._parts is not None or self._fragments:
+                        raise _Violation(CloseCode.PROTOCOL_ERROR, "a new message before the last one ended")
                     if not fin:
+                        self._message_size = size
+                        if opcode == _TEXT:  # gathered, renamed once whole
+                            self._parts = [payload]
+                            if run < pos:
+                                out.append(data[run:pos])
+                            pos = run = stop
+                            continue
+                        self._fragments = True
+                    elif opcode == _TEXT:
+                        replacement = rewrite(payload)
+                elif opcode == _CONTINUATION:
+                    if self._parts is not None:
+                        self._parts.append(payload)
+                        self._message_size += size
+                        if run < pos:
+                            out.append(data[run:pos])
+                        pos = run = stop
+                        if fin:
+                            whole, self._parts, self._message_size = b"".join(self._parts), None, 0
+                            self._deliver(rewrite(whole), whole, out)
                         continue
-                    whole, self._parts, self._parts_size = b"".join(self._parts), None, 0
-                    replacement = rewrite(whole)
-                    out.append(_frame(_FINAL_TEXT, whole if replacement is None else replacement, masked))
-                    continue
-                if not self._fragments:
-                    raise _Violation(CloseCode.PROTOCOL_ERROR, "a continuation frame outside a message")
-                self._fragments = not fin
-                replacement = None
-            else:  # ping, pong, close
-                replacement = None
-            if replacement is None:
-                pos = stop  # into the run
-            else:
-                if run < pos:
-                    out.append(data[run:pos])
-                if replacement == DROP and self.relay.session.answer is not None:
-                    # A refused request: its answer goes back, nothing goes on.
-                    answer, self.relay.session.answer = self.relay.session.answer, None
-                    self.transport.write(_frame(_FINAL_TEXT, answer, False))
+                    if not self._fragments:
+                        raise _Violation(CloseCode.PROTOCOL_ERROR, "a continuation frame outside a message")
+                    self._message_size += size
+                    if fin:
+                        self._fragments, self._message_size = False, 0
+                if replacement is None:
+                    pos = stop  # into the run
                 else:
-                    out.append(_frame(_FINAL_TEXT, replacement, masked))
-                pos = run = stop
-            if opcode == _CLOSE:
-                self.closed = True  # nothing is read after a close (section 5.5.1)
-                break
+                    if run < pos:
+                        out.append(data[run:pos])
+                    self._deliver(replacement, payload, out)
+                    pos = run = stop
+                if opcode == _CLOSE:  # nothing is read after a close (section 5.5.1)
+                    self.sent_close = self.peer.told_close = True
+                    break
+        except BaseException:
+            if run < pos:
+                out.append(data[run:pos])  # the frames before the one that failed go on
+            raise
         if run < pos:
             out.append(data[run:pos] if run or pos < end else data)
-        if self.closed:
+        if self.sent_close:
             return b""
         return data[pos:] if pos < end else b""
 
+    def _deliver(self, replacement: bytes | None, original: bytes, out: list[bytes]) -> None:
+        """A whole text message on its way: renamed, refused (a request whose
+        answer goes back to the client) or as it was (``original``)."""
+        if replacement == DROP and self.masked and self.relay.session.answer is not None:
+            answer, self.relay.session.answer = self.relay.session.answer, None
+            if not self.lost:
+                self.transport.write(_frame(_FINAL_TEXT, answer, False))
+            return
+        out.append(_frame(_FINAL_TEXT, original if replacement is None else replacement, self.masked))
+
     def send_close(self, code: int, reason: str) -> None:
-        """Close this side: a close frame with ``code``, then the socket once
-        what is still to be written is written."""
+        """Close this side: a close frame with ``code`` unless one went to it
+        already, then the socket once what is still to be written is written."""
         if self.lost:
             return
-        self.closed = True
-        self.transport.write(_frame(_FINAL_CLOSE, struct.pack("!H", code) + reason.encode()[:123], not self.masked))
+        if not self.told_close:
+            self.told_close = True
+            self.transport.write(_frame(_FINAL_CLOSE, struct.pack("!H", code) + reason.encode()[:123], not self.masked))
         self.transport.close()
+
+    def hold(self, why: str) -> None:
+        if not self._held and not self.lost:
+            self.transport.pause_reading()
+        self._held.add(why)
+
+    def release(self, why: str) -> None:
+        self._held.discard(why)
+        if not self._held and not self.lost:
+            _resume(self.transport)
 
     # -- the transport's calls ---------------------------------------------
 
-    def pause_writing(self) -> None:  # this side's buffer is full: stop reading the other
-        if not self.peer.lost:
-            self.peer.transport.pause_reading()
+    def pause_writing(self) -> None:
+        """This side's buffer is full: the other side's frames wait, and a
+        client's own requests too (a refused one is answered into it)."""
+        self.peer.hold("peer")
+        if self.masked:
+            self.hold("self")
 
     def resume_writing(self) -> None:
-        if not self.peer.lost and not self.peer.closed:
-            self.peer.transport.resume_reading()
+        self.peer.release("peer")
+        if self.masked:
+            self.release("self")
 
     def eof_received(self) -> bool:
         return False  # the transport closes, and connection_lost follows
@@ -368,33 +407,32 @@ class _Relay:
         self.front = _Side(self, client, session.from_client)
         self.back = _Side(self, upstream, session.from_gateway)
         self.front.peer, self.back.peer = self.back, self.front
-        for side in (self.front, self.back):
+        sides = (self.front, self.back)
+        for side in sides:
             side.conn.relay = self
             if side.transport.is_closing() or side.conn.protocol.state is not State.OPEN:  # type: ignore[attr-defined]
                 side.lost = True  # went away before the relay began; connection_lost came already
-        for side in (self.front, self.back):
-            if not side.lost:
+            else:
                 side.transport.set_protocol(side)
-        for side in (self.front, self.back):
+        for side in sides:  # what came right after the handshakes, even from a side gone since
+            early, side.conn.early = side.conn.early, None
+            if early:
+                side.data_received(bytes(early))
+        for side in sides:
             if side.lost:
                 self.gone(side)
-        for side in (self.front, self.back):
-            early, side.conn.early = side.conn.early, None
-            if early and not side.lost:
-                side.data_received(bytes(early))
+            else:
+                _resume(side.transport)
 
     def gone(self, side: _Side) -> None:
-        """``side``'s socket is closed: close the other, passing on the close
-        it sent, or saying the peer went away when it sent none."""
+        """``side``'s socket is closed: close the other, saying the peer went
+        away unless the close frame ``side`` sent went on already."""
         other = side.peer
-        if not other.lost and not other.closed:
-            if side.closed:  # its close frame went on already: the other answers it
-                other.closed = True
-                other.transport.close()
+        if not other.lost:
+            if side.sent_close:
+                other.transport.close()  # its answer to that close has nowhere to go
             else:
                 other.send_close(CloseCode.GOING_AWAY, "peer went away")
-        elif not other.lost and side.closed:
-            other.transport.close()
         if self.front.lost and self.back.lost and not self.done.done():
             self.done.set_result(None)
 
@@ -467,6 +505,10 @@ class GatewayProxy:
     async def close(self) -> None:
         """Stop accepting and close every connection."""
         if self._server is not None:
+            # The library closes only the connections it still sees open; a
+            # relay whose client sent its close already is closed here.
+            for relay in list(self._relays):
+                relay.shut(CloseCode.GOING_AWAY, "")
             self._server.close()
             await self._server.wait_closed()
 

@@ -766,3 +766,89 @@ async def test_a_failure_inside_the_relay_closes_that_connection_only(monkeypatc
                 await client.recv_text()
             assert (client.ws.close_code, client.ws.close_reason) == (1011, "proxy error")
             assert (await bystander.request("sessions.list"))["ok"]
+
+
+class SlowGateway(RawGateway):
+    """A raw gateway that answers the handshake only after ``delay`` seconds."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(self.delay)
+        await super()._serve(reader, writer)
+
+
+@run_async
+async def test_a_client_cannot_pile_up_bytes_while_the_upstream_handshake_is_pending() -> None:
+    gateway = SlowGateway(1.5)
+    async with gateway.running() as upstream, running_proxy(upstream) as proxy:
+        _, writer = await _raw_client(proxy.port)
+        chunk = struct.pack("!BBH", 0x82, 0x80 | 126, 60_000) + b"\0\0\0\0" + b"\0" * 60_000
+        sent, loop = 0, asyncio.get_running_loop()
+        until = loop.time() + 1.0
+        while loop.time() < until:
+            writer.write(chunk)
+            sent += len(chunk)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(writer.drain(), 0.05)
+        # The proxy stopped reading: what the client got rid of is what the
+        # sockets' buffers hold, not all it tried to send.
+        assert sent < 64 << 20, f"{sent} bytes taken in"
+        writer.transport.abort()
+
+
+@run_async
+async def test_a_gateway_that_vanishes_after_the_client_s_close_closes_the_client() -> None:
+    gateway = RawGateway()
+    async with gateway.running() as upstream, running_proxy(upstream) as proxy:
+        reader, writer = await _raw_client(proxy.port)
+        writer.write(_masked_frame(0x88, struct.pack("!H", 1000), b"\x01\x02\x03\x04"))
+        await eventually(lambda: len(gateway.received) >= 8, "the close at the gateway")
+        assert gateway.writer is not None
+        gateway.writer.transport.abort()  # gone without answering the close
+        close = await _read_frame(reader)
+        assert close[0] == 0x88 and struct.unpack("!H", close[2:4])[0] == 1001
+        assert await asyncio.wait_for(reader.read(), TIMEOUT) == b""
+        writer.close()
+
+
+@run_async
+async def test_a_client_that_vanishes_after_the_gateway_s_close_closes_the_gateway() -> None:
+    gateway = RawGateway(bytes((0x88, 2)) + struct.pack("!H", 1000))
+    async with gateway.running() as upstream, running_proxy(upstream) as proxy:
+        reader, writer = await _raw_client(proxy.port)
+        assert (await _read_frame(reader))[0] == 0x88
+        writer.transport.abort()  # gone without answering the close
+        await asyncio.wait_for(gateway.ended.wait(), TIMEOUT)
+        sent = bytes(gateway.received)
+        assert sent[0] == 0x88  # the gateway's close is answered, then its socket closed
+        await asyncio.wait_for(proxy.close(), TIMEOUT)
+
+
+@run_async
+async def test_a_refused_request_in_fragments_is_answered_here_and_not_forwarded() -> None:
+    import dataclasses
+
+    from migrator.compat import GatewayProxy, proxy_config
+    from migrator.manifest import GatewaySurface, load_manifest
+
+    manifest = load_manifest()
+    manifest = dataclasses.replace(manifest, gateway=(
+        *manifest.gateway, GatewaySurface(kind="request", name="sessions.list", pointers=("/statuses/*",))))
+    async with TestGateway("2027.4.0") as gw:  # past the sunset: old names in requests are refused
+        proxy = GatewayProxy(proxy_config("127.0.0.1:0", gw.url, manifest=manifest))
+        await proxy.start()
+        try:
+            async with Client(url(proxy)) as client:
+                assert client.ws is not None
+                text = json.dumps({"type": "req", "id": "r7", "method": "sessions.list",
+                                   "params": {"statuses": ["killed"]}})
+                await client.ws.send([text[:20], text[20:]])  # one message, two frames
+                answer = json.loads(await client.recv_text())
+                assert answer["id"] == "r7" and answer["ok"] is False and "'halted'" in answer["error"]["message"]
+                assert (await client.request("test.echo", {"after": 1}))["payload"] == {"after": 1}
+                assert not any("r7" in m for m in gw.received if isinstance(m, str))
+        finally:
+            await proxy.close()
