@@ -52,6 +52,11 @@ _HEAD_BYTES = re.compile(_HEAD.encode())
 _EVENT_LEAD = b'{"type":"event","event":"'
 # What FrameSession._splice answers for a frame it cannot rename in its bytes.
 _UNTOLD = object()
+# A surface whose frames could not be renamed in their bytes this many times
+# in a row (a gateway that puts other statuses beside the session's, as
+# sessions.changed does with `acp` and `lastRun.outcome`) is parsed straight
+# away, trying its bytes again once every _SPLICE_RETRY frames.
+_SPLICE_MISSES, _SPLICE_RETRY = 4, 32
 # What an event's name decides while the negotiation stands.
 _PARSE, _PASS, _PASS_COUNTED = 0, 1, 2
 
@@ -90,6 +95,8 @@ class FrameSession:
         # a test of the frame's bytes, for the negotiation in force (cleared
         # when it is made)
         self._event_decisions: dict[bytes, int | Callable[[bytes], bool | None]] = {}
+        # (surface kind, name) -> frames in a row not renamed in their bytes
+        self._splice_misses: dict[tuple[str, str], int] = {}
         manifest = translator.manifest
         self._methods = {s.name for s in manifest.gateway if s.kind == "response"}
         self._requests = {s.name for s in manifest.gateway if s.kind == "request"}
@@ -225,9 +232,16 @@ class FrameSession:
             if surface is None or surface[0] != "response":
                 return _UNTOLD
             kind, name = surface
+        misses = self._splice_misses.get((kind, name), 0)
+        if misses >= _SPLICE_MISSES and misses % _SPLICE_RETRY:
+            self._splice_misses[(kind, name)] = misses + 1
+            return _UNTOLD
         result = self.translator.splice(kind, name, token, text, n.client)
         if result is None:
+            self._splice_misses[(kind, name)] = misses + 1
             return _UNTOLD
+        if misses:
+            self._splice_misses[(kind, name)] = 0
         out, changed = result
         if kind == "response":
             del self._pending[token]

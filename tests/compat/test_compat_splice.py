@@ -147,3 +147,24 @@ def test_spliced_or_not_the_meaning_is_the_walked_one(rows: list[Any], spaced: b
     assert changed == sum(1 for r in rows if r["status"] in NEW)
     if out is not None:
         only_values_differ(raw, out)
+
+
+def test_a_surface_that_keeps_failing_its_bytes_is_parsed_then_tried_again() -> None:
+    """sessions.changed as 2026.9.6 sends it holds other statuses (`acp`,
+    `lastRun.outcome`) beside the session's: its bytes cannot prove which is
+    which, so it goes the long way. After a few such frames in a row the bytes
+    are not tried for a while; every frame still gets the same meaning, and a
+    frame the bytes can rename is renamed in them again soon after."""
+    session = connected([CAPABILITY])
+    decoyed = {"type": "event", "event": "sessions.changed", "payload": fixture("sessions.changed.old.json")}
+    want = json.loads(json.dumps(decoyed))
+    want["payload"] = fixture("sessions.changed.new.json")
+    for seq in range(40):
+        out = session.from_gateway(dumps({**decoyed, "seq": seq}).encode())
+        assert isinstance(out, bytes) and orjson.loads(out) == {**want, "seq": seq}
+    # One the bytes can prove, spelled with spaces only a splice keeps.
+    clean = b'{"type":"event","event":"sessions.changed","payload":{"sessionKey":"k",  "status": "done"},"seq":1}'
+    kept = [session.from_gateway(clean) for _ in range(40)]
+    renamed = clean.replace(b'"status": "done"', b'"status": "agent_responded"')
+    assert all(orjson.loads(out) == orjson.loads(renamed) for out in kept if isinstance(out, bytes))
+    assert kept[-1] == renamed  # in its bytes again, spaces and all
