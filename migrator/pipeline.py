@@ -194,7 +194,9 @@ def collect(options: Options, run: Run, sources: list[SourcePath] | None = None,
     given = len(claimed)
     claimed += _project_rest(options, [item for _, item, _, _ in claimed], engines, index, prefilter)
     unread = [i for i, (engine, _, _, known) in enumerate(claimed) if engine.reads_bytes and known is None]
-    surveyed_now = dict(zip(unread, _survey_all([claimed[i][:2] for i in unread], index, prefilter, options.jobs)))
+    # (the rest of the project is surveyed for its facts: its bytes are not kept)
+    surveyed_now = dict(zip(unread, _survey_all([(*claimed[i][:2], i < given) for i in unread], index, prefilter,
+                                                options.jobs)))
     work: list[_Work] = []
     passed_over: list[_Work] = []
     surveyed: dict[str, list[tuple[SourcePath, Any]]] = {e.kind: [] for e in engines}
@@ -211,8 +213,6 @@ def collect(options: Options, run: Run, sources: list[SourcePath] | None = None,
                     run.results.append(FileResult(item.path, item.display, engine.kind, error=outcome))
                 continue
             known, data = outcome
-            if position >= given:
-                data = None  # never processed: not held
             if index is not None and prefilter:
                 index.remember(engine.kind, item, stat, known)
         if known.fact is not None:
@@ -272,17 +272,17 @@ def _project_rest(options: Options, items: list[SourcePath], engines: list[Engin
 PARALLEL_SURVEY = 2000
 
 # What forked readers survey: set before the pool starts, inherited by fork.
-_SURVEYING: tuple[list[tuple[Engine, SourcePath]], Any, bool] | None = None
+_SURVEYING: tuple[list[tuple[Engine, SourcePath, bool]], Any, bool] | None = None
 
 
-def _survey_all(items: list[tuple[Engine, SourcePath]], index: Any, prefilter: bool,
+def _survey_all(items: list[tuple[Engine, SourcePath, bool]], index: Any, prefilter: bool,
                 jobs: int) -> list[tuple[Known, bytes | None] | Problem]:
     """Read, prefilter and survey ``items`` (in their order): in forked
     workers for a large tree, since reading and byte searches are most of a
     cold scan of one."""
     global _SURVEYING
     if jobs < 2 or not FORK or len(items) < PARALLEL_SURVEY:
-        return [_survey(engine, item, index, prefilter) for engine, item in items]
+        return [_survey(engine, item, index, prefilter, keep) for engine, item, keep in items]
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -294,7 +294,7 @@ def _survey_all(items: list[tuple[Engine, SourcePath]], index: Any, prefilter: b
     except BrokenProcessPool:
         # A reader died (the OOM killer): read here instead.
         pool.shutdown(wait=True, cancel_futures=True)
-        return [_survey(engine, item, index, prefilter) for engine, item in items]
+        return [_survey(engine, item, index, prefilter, keep) for engine, item, keep in items]
     except BaseException:
         _stop(pool)
         raise
@@ -334,13 +334,15 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 def _survey_in_worker(position: int) -> tuple[Known, bytes | None] | Problem:
     assert _SURVEYING is not None
     items, index, prefilter = _SURVEYING
-    engine, item = items[position]
-    return _survey(engine, item, index, prefilter)
+    engine, item, keep = items[position]
+    return _survey(engine, item, index, prefilter, keep)
 
 
-def _survey(engine: Engine, item: SourcePath, index: Any, prefilter: bool) -> tuple[Known, bytes | None] | Problem:
+def _survey(engine: Engine, item: SourcePath, index: Any, prefilter: bool,
+            keep: bool = True) -> tuple[Known, bytes | None] | Problem:
     """A file's survey, and its bytes when the engine analyses it (only
-    then: a large tree's bytes are not all held at once)."""
+    then, and only when ``keep``: a large tree's bytes are not all held at
+    once, nor sent back from a worker for nothing)."""
     try:
         data = _read(item)
     except OSError as exc:
@@ -350,7 +352,7 @@ def _survey(engine: Engine, item: SourcePath, index: Any, prefilter: bool) -> tu
     known = index.by_digest(engine.kind, item, digest) if index is not None and prefilter else None
     if known is None:
         known = Known(digest, not prefilter or engine.prefilter(data), engine.survey(item, data))
-    return known, data if known.passed else None
+    return known, data if known.passed and keep else None
 
 
 def _read(source: SourcePath) -> bytes:

@@ -27,7 +27,7 @@ root = Path(sys.argv[1])
 (options,) = load_projects([str(root)], cwd=root, jobs=2)
 engine = engines_for(options)["python"]
 names = sorted(p.name for p in root.iterdir())
-items = [(engine, SourcePath(root / n, n, root, n, False)) for n in names]
+items = [(engine, SourcePath(root / n, n, root, n, False), True) for n in names]
 try:
     pipeline._survey_all(items, None, True, 2)
 except KeyboardInterrupt:
