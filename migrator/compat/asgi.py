@@ -151,15 +151,21 @@ class _ResponseRewriter:
         changed = 0
         try:
             document = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # (nested deeper than Python recurses)
             document = None
         result = tool_result(document)
         if result is not None:
-            changed = self.mw.translator.serve("tool", self.tool, result, vocabulary)
+            try:
+                changed = self.mw.translator.serve("tool", self.tool, result, vocabulary)
+            except RecursionError:
+                changed = 0  # too deep to walk: the body passes as it came
             if vocabulary == "old":
                 self.mw.counters.record(*self.client, connections=1, frames=1, translated=changed)
         if changed:
-            body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+            try:
+                body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+            except RecursionError:
+                pass  # too deep to write again: the body passes as it came
         await self._send(self._with_headers(self.start, len(body), deprecated=vocabulary == "old" and result is not None))
         await self._send({"type": "http.response.body", "body": body, "more_body": False})
 
@@ -209,7 +215,7 @@ def _tool_name(body: bytes) -> str | None:
         return None
     try:
         request = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     # OpenClaw's handler reads `name`, then `tool` ({"name": ..., "args": {...}}).
     return tool_name(request)

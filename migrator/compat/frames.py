@@ -109,6 +109,12 @@ class FrameSession:
         """Note what a client request asks for; walk a request surface's params
         to the gateway's names. Returns :data:`DROP` when the request is refused
         here (an old name after sunset); :attr:`answer` then holds the reply."""
+        try:
+            return self._from_client(text)
+        except RecursionError:
+            return None  # nested deeper than Python recurses: not ours to judge, it passes as it came
+
+    def _from_client(self, text: AnyStr) -> AnyStr | bytes | None:
         frame = _parse(text)
         if frame is None or frame.get("type") != "req":
             return None
@@ -162,6 +168,14 @@ class FrameSession:
     def from_gateway(self, text: AnyStr) -> AnyStr | bytes | None:
         """Rewrite a session-status response or event into the client's
         vocabulary; return ``None`` when the frame goes through unchanged."""
+        try:
+            return self._from_gateway(text)
+        except RecursionError:
+            # JSON that orjson reads but nests deeper than a walk over it (or
+            # a dump of it) recurses: not ours to judge, it passes as it came.
+            return None
+
+    def _from_gateway(self, text: AnyStr) -> AnyStr | bytes | None:
         awaiting_hello = self._connect_id is not None and self.negotiation is None
         head = None
         if not awaiting_hello and isinstance(text, bytes) and text.startswith(_EVENT_LEAD):

@@ -421,7 +421,7 @@ class _Relay:
         for side in sides:
             if side.lost:
                 self.gone(side)
-            else:
+            elif not side._held:  # relaying the early bytes may have filled a buffer already
                 _resume(side.transport)
 
     def gone(self, side: _Side) -> None:

@@ -151,3 +151,22 @@ def test_the_body_openclaw_reads_first_names_the_tool_in_name() -> None:
     assert opted_in[2] == direct("new", "/tools/invoke", {"name": "sessions_list", "args": {}})
     send = call(app, "/tools/invoke", {"name": "sessions_send", "tool": "sessions_list"})
     assert send[2] == direct("new", "/tools/invoke", {"name": "sessions_send"})  # `name` wins, as in OpenClaw
+
+
+def test_a_body_nested_deeper_than_python_recurses_passes_as_it_came() -> None:
+    deep = b'{"ok":true,"result":{"details":{"sessions":[{"key":"a","status":"done","x":' + \
+        b"[" * 5000 + b"]" * 5000 + b"}]}}}"
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(deep)).encode())]})
+        await send({"type": "http.response.body", "body": deep})
+
+    compat = CompatMiddleware(app, gateway_version="2026.9.6")
+    status, headers, body = call(compat, "/tools/invoke", {"tool": "sessions_list"},
+                                 [(b"x-openclaw-caps", CAPABILITY.encode())])
+    assert (status, body) == (200, deep)
+    assert length_ok(headers, body)

@@ -852,3 +852,28 @@ async def test_a_refused_request_in_fragments_is_answered_here_and_not_forwarded
                 assert not any("r7" in m for m in gw.received if isinstance(m, str))
         finally:
             await proxy.close()
+
+
+@pytest.mark.parametrize("event", ["sessions.changed", "agent"])
+@run_async
+async def test_a_frame_nested_deeper_than_python_recurses_passes_as_it_came(event: str) -> None:
+    # orjson reads 950 levels; walking them or writing them again does not:
+    # the frame passes untouched and the connection goes on.
+    deep = "[" * 950 + "]" * 950
+    sent = '{"type":"event","event":"%s","payload":{"session":{"status":"done"},"status":"done","x":%s}}' % (
+        event, deep)
+    async with TestGateway(OLD_VERSION) as gw, running_proxy(gw.url) as proxy:
+        async with Client(url(proxy), caps=[CAPABILITY]) as client:
+            (conn,) = gw.connections
+            await conn.send(sent)
+            assert await client.recv_text() == sent
+            await conn.send(json.dumps({"type": "event", "event": "sessions.changed",
+                                        "payload": {"sessionKey": "a", "status": "done"}}))
+            assert (await client.recv())["payload"]["status"] == "agent_responded"
+            request = '{"type":"req","id":"d1","method":"sessions.list","params":{"x":%s}}' % deep
+            await client.send(request)
+            for _ in range(100):
+                if request in gw.received:
+                    break
+                await asyncio.sleep(0.02)
+            assert request in gw.received
