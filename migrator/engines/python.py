@@ -43,6 +43,7 @@ def module_name(rel: str) -> str:
 _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.MULTILINE)
 _IMPORTED = re.compile(rb"(\w+)(?:\s+as\s+(\w+))?")
 _IMPORT = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)", re.MULTILINE)
+_IMPORT_AS = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?", re.MULTILINE)
 # A call's name, as bytes: `one_of(` in `one_of(row["status"], {"done"})`.
 _CALLED = re.compile(rb"(\w+)\(")
 
@@ -51,6 +52,30 @@ def _unites(data: bytes, name: bytes) -> bool:
     """Whether ``data`` may make ``name`` part of a union (``name | B``,
     ``A + name``, ``{*name, *B}``): a byte test, the parse decides."""
     return any(u in data for u in (name + b" |", b"| " + name, b"*" + name, name + b" +", b"+ " + name))
+
+
+def _from_import_locals(data: bytes) -> list[tuple[str, int, str, str]]:
+    """``(module, level, name, local)`` of each ``from ... import name [as
+    local]`` the bytes say (a byte scan: the parse decides)."""
+    found: list[tuple[str, int, str, str]] = []
+    for match in _FROM_IMPORT.finditer(data):
+        spec = match.group(1).decode(errors="replace")
+        module, level = spec.lstrip("."), len(spec) - len(spec.lstrip("."))
+        for item in _IMPORTED.finditer(match.group(2).strip(b"()")):
+            if item.group(1) != b"as":
+                name = item.group(1).decode(errors="replace")
+                found.append((module, level, name, (item.group(2) or item.group(1)).decode(errors="replace")))
+    return found
+
+
+def _local_names(data: bytes, imported: Sequence[tuple[str, int, str]]) -> set[str]:
+    """The names the ``imported`` names (and the modules of ``import a.b
+    [as c]``) go by in ``data``: each imported name, and what it is
+    imported as (`from . import settings as cfg`, then `cfg.ENDED`)."""
+    names = {n for _, _, n in imported}
+    names |= {local for module, level, name, local in _from_import_locals(data) if (module, level, name) in imported}
+    names |= {(m.group(2) or m.group(1)).decode(errors="replace") for m in _IMPORT_AS.finditer(data) if m.group(2)}
+    return names
 
 
 def _same_module(a: str, b: str) -> bool:
@@ -634,16 +659,8 @@ class PythonEngine:
     def _from_imports(data: bytes) -> tuple[list[tuple[str, int, str]], set[bytes]]:
         """``(module, level, name)`` of each ``from ... import name``, and the
         local names they bind."""
-        found: list[tuple[str, int, str]] = []
-        names: set[bytes] = set()
-        for match in _FROM_IMPORT.finditer(data):
-            spec = match.group(1).decode(errors="replace")
-            module, level = spec.lstrip("."), len(spec) - len(spec.lstrip("."))
-            for item in _IMPORTED.finditer(match.group(2).strip(b"()")):
-                if item.group(1) != b"as":
-                    names.add(item.group(2) or item.group(1))
-                    found.append((module, level, item.group(1).decode(errors="replace")))
-        return found, names
+        found = _from_import_locals(data)
+        return [f[:3] for f in found], {f[3].encode() for f in found}
 
     def _candidate_constants(self, data: bytes) -> tuple[str, ...]:
         """Names bound at module level to a statement that quotes an old name."""
@@ -786,7 +803,7 @@ class PythonEngine:
         exported |= set(facts.unions)
         reading = [
             (s, v) for s, v in self._importers(readers, exported, reads_sessions)
-            if sites.tests_with(v.importer_source or b"", {n for _, _, n in v.imported})
+            if sites.tests_with(v.importer_source or b"", _local_names(v.importer_source or b"", v.imported))
         ]
         self._record_uses(reading, facts, options, memo)
         # Then every other importer of a constant a session test uses (or
@@ -1299,9 +1316,14 @@ class PythonEngine:
         its module (``settings.ENDED`` after ``from . import settings``,
         ``pkg.settings.ENDED`` after ``import pkg.settings``): the bytes
         say ``settings.ENDED``; the parse decides what is tested with it."""
-        spelled = [(resolve_import(survey.name, is_package, module, level), name) for module, level, name in imported]
-        held = [(".".join(p for p in (base, name) if p), name) for base, name in spelled]
-        held += [(m.group(1).decode(errors="replace"),) * 2 for m in _IMPORT.finditer(data)]
+        # Each module as the code spells it: its name, or the name it is
+        # imported as (`from . import settings as cfg`, then `cfg.ENDED`).
+        spelled = [(resolve_import(survey.name, is_package, module, level), name, local)
+                   for module, level, name, local in _from_import_locals(data)
+                   if (module, level, name) in imported]
+        held = [(".".join(p for p in (base, name) if p), local) for base, name, local in spelled]
+        held += [(m.group(1).decode(errors="replace"), (m.group(2) or m.group(1)).decode(errors="replace"))
+                 for m in _IMPORT_AS.finditer(data)]
         for full, written in held:
             module = lookup(full)
             if any(m == module and (written + "." + c).encode() in data for m, c in exported):
