@@ -45,7 +45,7 @@ from codemods.provenance import (
     union_components,
 )
 from codemods.sites import Validator, validating_helpers
-from codemods.words import STATUS_READ
+from codemods.words import STATUS_READ, WORDS
 from codemods.sites import parse as parse_ast
 from migrator.findings import CONFIDENCES, Confidence
 from migrator.manifest import Manifest, Phase, Vocabulary
@@ -284,6 +284,8 @@ class StatusRewriter:
                     break  # later positions are unknown
                 key = arg.keyword.value if arg.keyword is not None else str(index)
                 origin = resolver.origin(arg.value, scope)
+                if origin.kind == "unknown" and resolver.written_words(arg.value, scope):
+                    origin = Origin(WORDS, "weak", "words written in the code")
                 out.append(PassedArgument(module, level, function, key, line, resolver.code(arg.value), origin))
                 read = _status_read(resolver, arg.value, scope)
                 if read is not None:

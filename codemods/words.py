@@ -35,6 +35,9 @@ MAPPED_EXPORT = "#mapped"
 # (``"0" + STATUS_READ``): the argument there is a status read of a row
 # (``row.get("status")``, a name bound from one), not the row or another field.
 STATUS_READ = "#status"
+# The origin kind of an argument that holds words written in the code (a
+# literal of the session vocabulary, an item of a constant): no source.
+WORDS = "words"
 
 # Calls that make a mapping whose missing keys read as zero, filled by
 # counting (``Counter(...)``, ``defaultdict(int)``): shared by the status-keyed

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, cast, Sequence
 import libcst as cst
 
 from codemods.literals import string_value
-from codemods.words import words_of
+from codemods.words import WORDS, words_of
 from codemods.provenance.model import MARK_STATUS, _QUEUE_PUTS, _QUEUE_GETS, Binding, Scope, Origin, _UNKNOWN
 from codemods.provenance.nodes import _runs_command, _decorated, _argument, _plain_item
 from codemods.provenance.base import ResolverBase
@@ -234,7 +234,7 @@ class Names(ResolverBase):
             argument = _argument(call, own, param)
             if argument is None:
                 continue
-            if string_value(argument) in self.vocab.all_values:
+            if self.written_words(argument, scope):
                 # `self._emit(key, "killed", ...)` beside `self._emit(key, row.get("status"), ...)`:
                 # a word of the session vocabulary written here says nothing of where the others come from.
                 continue
@@ -244,7 +244,7 @@ class Names(ResolverBase):
         if self.facts.functions.get(qualified) is function:
             index = str(own.index(param)) if param in own else None
             for key, kind, strength, where, why in self.tree.passed.get(qualified, ()):
-                if key == param or key == index:
+                if (key == param or key == index) and kind != WORDS:  # (words written there: as above)
                     passed.append((Origin(kind, strength, why), where))
         if not passed:
             return None
@@ -268,6 +268,29 @@ class Names(ResolverBase):
             s_origin, s_where = session[0]
             return Origin("session", strength, f"`{param}` of `{name}()` is passed, {s_where}, {s_origin.why}")
         return None
+
+    def written_words(self, argument: cst.BaseExpression, scope: Scope) -> bool:
+        """Whether ``argument`` holds words written in the code, no value
+        from anywhere: a word of the session vocabulary, or a name that
+        iterates a collection of them or a constant (``for status in
+        ["done", "failed"]``, ``for status in marks.SESSION_STATUSES``)."""
+        if string_value(argument) in self.vocab.all_values:
+            return True
+        if not isinstance(argument, cst.Name):
+            return False
+        bindings = scope.lookup(argument.value)
+        return bool(bindings) and all(
+            b.kind == "for" and b.index is None and b.column is None and b.value is not None
+            and self._written_collection(b.value) for b in bindings)
+
+    def _written_collection(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            return bool(node.elements) and all(
+                string_value(e.value) in self.vocab.all_values for e in node.elements)
+        # A constant (`SESSION_STATUSES`, `marks.SESSION_STATUSES`): its words are judged where it is defined.
+        name = node.attr.value if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) else \
+            node.value if isinstance(node, cst.Name) else ""
+        return len(name) > 1 and name.isupper()
 
     def _method_calls(self, method: str) -> list[tuple[cst.Call, Scope]]:
         """Calls of ``Class.method`` made through an instance (``self.loose_ends(raw)``,

@@ -62,3 +62,41 @@ def test_constants_read_through_an_aliased_module_are_session_statuses(tmp_path:
         "limits.py": LIMITS.replace('"timeout"', '"waiting_for_response"'),
     })
 
+
+MARKS = '''MARK = {"running": ">", "done": "+", "failed": "x"}
+
+
+def mark(status):
+    return MARK.get(status or "", " ")
+
+
+def line(row):
+    return "%s %s" % (mark(row.get("status")), row["key"])
+'''
+
+SHELL = '''from . import gateway, marks
+
+
+def show():
+    for row in gateway.rows():
+        print(marks.line(row))
+
+
+def legend():
+    for status in ["running", "done", "failed"]:
+        print(marks.mark(status), status)
+'''
+
+
+def test_words_written_at_a_call_site_say_nothing_of_where_the_others_come_from(tmp_path: Path) -> None:
+    # `mark()` is given a session row's status through `line()`, and the
+    # words of a legend loop: the loop's literals are no other origin.
+    write_package(tmp_path, "beacon", {"gateway.py": GATEWAY, "marks.py": MARKS, "shell.py": SHELL})
+    scan = run_cli("scan", ".", "--show-why", cwd=tmp_path)
+    assert (scan.returncode, scan.stderr) == (1, "")
+    lines = scan.stdout.splitlines()
+    assert [line.split(": ", 2)[:2] for line in lines[:-1]] == [
+        ["beacon/marks.py:1:25", "status-dispatch [certain, rewrite] 'done' -> 'agent_responded'"],
+        ["beacon/marks.py:1:38", "status-dispatch [certain, rewrite] 'failed' -> 'interrupted'"],
+    ]
+    assert "`row` of `line()` is passed, at beacon/shell.py:6, `row`" in lines[0]
